@@ -1,0 +1,87 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import type { z } from 'zod';
+import { Config } from './schema';
+import { ConfigError, type Issue } from '../errors';
+
+/** `route.routes[0].matchers[1]` from a zod path. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out || '(root)';
+}
+
+export function issuesOf(error: z.ZodError): Issue[] {
+  return error.issues.map((issue) => ({ path: formatPath(issue.path), message: describeIssue(issue) }));
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+  return issue.message;
+}
+
+/** Validate an already-parsed config object (from YAML, or the JSON bundled into a Lambda). */
+export function parseConfig(raw: unknown, source = 'config'): Config {
+  const result = Config.safeParse(raw);
+  if (!result.success) {
+    const issues = issuesOf(result.error);
+    throw new ConfigError(`${source} is invalid:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`, issues);
+  }
+  return result.data;
+}
+
+/** Parse and validate YAML text; issues carry `file:line:col` when the key can be located. */
+export function parseConfigYaml(text: string, file = 'alertflow.yaml'): Config {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const issues = doc.errors.map((e) => {
+      const pos = e.linePos?.[0];
+      return { path: pos ? `${file}:${pos.line}:${pos.col}` : file, message: e.message.split('\n')[0] ?? e.message };
+    });
+    throw new ConfigError(`${file} is not valid YAML:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`, issues);
+  }
+  const result = Config.safeParse(doc.toJS());
+  if (!result.success) {
+    const issues = result.error.issues.map((issue) => ({
+      path: `${formatPath(issue.path)}${locate(doc, lineCounter, issue.path, file)}`,
+      message: describeIssue(issue),
+    }));
+    throw new ConfigError(`${file} is invalid:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`, issues);
+  }
+  return result.data;
+}
+
+function locate(doc: Document, lines: LineCounter, path: readonly PropertyKey[], file: string): string {
+  // Walk up until a node exists (a missing key is reported at its parent).
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n) as unknown[], true);
+    if (isNode(node) && node.range) {
+      const pos = lines.linePos(node.range[0]);
+      return ` (${file}:${pos.line}:${pos.col})`;
+    }
+  }
+  return '';
+}
+
+export function loadConfigFile(file: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, [{ path: file, message: 'cannot read file' }], { cause: err });
+  }
+  return parseConfigYaml(text, file);
+}
+
+export const EXAMPLE_CONFIG = 'alertflow.example.yaml';
+
+/** The config file to use: the given path, else alertflow.yaml, else the shipped example. */
+export function resolveConfigPath(explicit: string | undefined, cwd = process.cwd()): string {
+  if (explicit) return explicit;
+  const preferred = `${cwd}/alertflow.yaml`;
+  return existsSync(preferred) ? preferred : `${cwd}/${EXAMPLE_CONFIG}`;
+}

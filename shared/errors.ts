@@ -1,0 +1,78 @@
+/**
+ * Typed errors. Every error alertflow raises on purpose is an AlertflowError with a stable `code`;
+ * `shared/http/responses.ts` is the one place that turns them into HTTP responses. Messages must
+ * never contain secret values: callers pass names and references, not the secrets themselves.
+ */
+export class AlertflowError extends Error {
+  readonly code: string;
+  readonly status: number;
+  /** Safe, structured details (e.g. the failing key paths) that may be shown to the caller. */
+  readonly details?: unknown;
+
+  constructor(code: string, status: number, message: string, options?: { cause?: unknown; details?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.status = status;
+    this.details = options?.details;
+  }
+}
+
+/** An input failed its schema; `details` lists each issue with its path. */
+export class ValidationError extends AlertflowError {
+  constructor(message: string, details?: Issue[], options?: { cause?: unknown }) {
+    super('invalid_request', 400, message, { ...options, details });
+  }
+}
+
+export interface Issue {
+  path: string;
+  message: string;
+}
+
+export class AuthenticationError extends AlertflowError {
+  constructor(message = 'missing or invalid credentials') {
+    super('unauthorized', 401, message);
+  }
+}
+
+export class NotFoundError extends AlertflowError {
+  constructor(message: string) {
+    super('not_found', 404, message);
+  }
+}
+
+export class PayloadTooLargeError extends AlertflowError {
+  constructor(limitBytes: number) {
+    super('payload_too_large', 413, `request body exceeds ${limitBytes} bytes`);
+  }
+}
+
+export class UnsupportedMediaTypeError extends AlertflowError {
+  constructor(got: string | undefined) {
+    super('unsupported_media_type', 415, `content-type must be application/json (got ${got ? JSON.stringify(got) : 'none'})`);
+  }
+}
+
+/** The configuration file is invalid; `details` lists every problem with its key path. */
+export class ConfigError extends AlertflowError {
+  readonly issues: Issue[];
+  constructor(message: string, issues: Issue[], options?: { cause?: unknown }) {
+    super('invalid_config', 500, message, { ...options, details: issues });
+    this.issues = issues;
+  }
+}
+
+/** A secret reference could not be resolved. Names the reference, never the value. */
+export class SecretError extends AlertflowError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('secret_unavailable', 500, message, options);
+  }
+}
+
+/** A conditional write lost a race; the caller re-reads and retries. */
+export class ConflictError extends AlertflowError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('conflict', 409, message, options);
+  }
+}
