@@ -1,0 +1,40 @@
+/**
+ * The HTTP API's routes and the function that serves each. The CDK api construct and the local
+ * runtime's server both read this table, so the two cannot drift.
+ */
+export type HttpFunction = 'ingest' | 'api';
+
+export interface HttpRoute {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** API Gateway route path; `{name}` is a path parameter. */
+  path: string;
+  fn: HttpFunction;
+}
+
+export const HTTP_ROUTES: readonly HttpRoute[] = [
+  { method: 'POST', path: '/v1/webhooks/alertmanager', fn: 'ingest' },
+  { method: 'POST', path: '/v1/webhooks/grafana', fn: 'ingest' },
+  { method: 'POST', path: '/v1/alerts', fn: 'ingest' },
+  { method: 'GET', path: '/v1/alerts', fn: 'api' },
+  { method: 'GET', path: '/v1/alerts/{id}', fn: 'api' },
+  { method: 'GET', path: '/v1/health', fn: 'api' },
+];
+
+/** Match a request path against a route path; returns the path parameters or undefined. */
+export function matchRoutePath(pattern: string, path: string): Record<string, string> | undefined {
+  const want = pattern.split('/');
+  const got = path.split('/');
+  if (want.length !== got.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i]!;
+    const g = got[i]!;
+    if (w.startsWith('{') && w.endsWith('}')) {
+      if (g === '') return undefined;
+      params[w.slice(1, -1)] = decodeURIComponent(g);
+    } else if (w !== g) {
+      return undefined;
+    }
+  }
+  return params;
+}
