@@ -1,4 +1,31 @@
-// Placeholder: the real adapter lands with the pipeline.
-export const handler = async (): Promise<never> => {
-  throw new Error('not implemented');
-};
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { getAlert, listAlerts } from '../../shared/api/alerts';
+import { NotFoundError } from '../../shared/errors';
+import { errorResponse, json, type HttpResult } from '../../shared/http/responses';
+import { authenticate } from '../../shared/ingest/auth';
+import { lazyHandler } from '../../shared/runtime/aws';
+import type { Ports } from '../../shared/runtime/ports';
+import { GroupStore } from '../../shared/store/groups';
+
+/** Read API adapter: health (public) and alert state (bearer token). */
+export function createHandler(ports: Ports) {
+  const groups = new GroupStore(ports.db, ports.table);
+  return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
+    try {
+      if (event.routeKey === 'GET /v1/health') return json(200, { status: 'ok', time: ports.clock().toISOString() });
+      await authenticate(event, ports.config.raw.auth.bearer_tokens, ports.secrets);
+      switch (event.routeKey) {
+        case 'GET /v1/alerts':
+          return json(200, { alerts: await listAlerts(groups, ports.clock(), event.queryStringParameters?.status) });
+        case 'GET /v1/alerts/{id}':
+          return json(200, await getAlert(groups, ports.clock(), event.pathParameters?.id ?? ''));
+        default:
+          throw new NotFoundError(`no route ${event.routeKey}`);
+      }
+    } catch (err) {
+      return errorResponse(err, ports.log, event.requestContext.requestId);
+    }
+  };
+}
+
+export const handler = lazyHandler('api', createHandler);

@@ -1,4 +1,32 @@
-// Placeholder: the real adapter lands with the pipeline.
-export const handler = async (): Promise<never> => {
-  throw new Error('not implemented');
-};
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { ingestAwsEvent, ingestHttp } from '../../shared/ingest/ingest';
+import { errorResponse, type HttpResult } from '../../shared/http/responses';
+import { lazyHandler } from '../../shared/runtime/aws';
+import type { Ports } from '../../shared/runtime/ports';
+
+/**
+ * Ingest adapter. HTTP API requests (webhooks, generic alerts) get an HTTP answer; CloudWatch alarm
+ * events (EventBridge rule, SNS topic) are invoked asynchronously and throw on failure so Lambda's
+ * retries and DLQ keep them.
+ */
+export function createHandler(ports: Ports) {
+  const deps = { config: ports.config, queues: ports.queues, secrets: ports.secrets, clock: ports.clock };
+  return async (event: unknown): Promise<HttpResult | { accepted: number }> => {
+    if (isHttpEvent(event)) {
+      try {
+        return await ingestHttp(event, deps);
+      } catch (err) {
+        return errorResponse(err, ports.log, event.requestContext.requestId);
+      }
+    }
+    const result = await ingestAwsEvent(event, deps);
+    ports.log.info('alarm event ingested', { accepted: result.accepted });
+    return result;
+  };
+}
+
+function isHttpEvent(event: unknown): event is APIGatewayProxyEventV2 {
+  return typeof event === 'object' && event !== null && 'requestContext' in event && 'rawPath' in event;
+}
+
+export const handler = lazyHandler('ingest', createHandler);

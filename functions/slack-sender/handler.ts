@@ -1,4 +1,8 @@
-// Placeholder: the real adapter lands with the pipeline.
-export const handler = async (): Promise<never> => {
-  throw new Error('not implemented');
-};
+import { createSenderHandler } from '../../shared/delivery/sender-handler';
+import { lazyHandler } from '../../shared/runtime/aws';
+import type { Ports } from '../../shared/runtime/ports';
+
+/** Slack sender adapter: the shared sender body, bound to the slack channel and its queue. */
+export const createHandler = (ports: Ports) => createSenderHandler('slack', ports);
+
+export const handler = lazyHandler('slack-sender', createHandler);

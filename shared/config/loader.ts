@@ -1,37 +1,8 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
-import type { z } from 'zod';
 import { Config } from './schema';
-import { ConfigError, type Issue } from '../errors';
-
-/** `route.routes[0].matchers[1]` from a zod path. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out === '' ? String(part) : `.${String(part)}`;
-  }
-  return out || '(root)';
-}
-
-export function issuesOf(error: z.ZodError): Issue[] {
-  return error.issues.map((issue) => ({ path: formatPath(issue.path), message: describeIssue(issue) }));
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
-  return issue.message;
-}
-
-/** Validate an already-parsed config object (from YAML, or the JSON bundled into a Lambda). */
-export function parseConfig(raw: unknown, source = 'config'): Config {
-  const result = Config.safeParse(raw);
-  if (!result.success) {
-    const issues = issuesOf(result.error);
-    throw new ConfigError(`${source} is invalid:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`, issues);
-  }
-  return result.data;
-}
+import { ConfigError } from '../errors';
+import { describeIssue, formatPath } from './validate';
 
 /** Parse and validate YAML text; issues carry `file:line:col` when the key can be located. */
 export function parseConfigYaml(text: string, file = 'alertflow.yaml'): Config {

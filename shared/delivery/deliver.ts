@@ -1,0 +1,86 @@
+import type { SecretResolver } from '../config/secrets';
+import type { HttpPort } from '../channels/http';
+import { backoffMs, classifyError, type DeliveryOutcome } from '../channels/outcome';
+import { channelConfig, senderFor } from '../channels/registry';
+import type { Logger } from '../log';
+import type { NotificationMessage } from '../queues/messages';
+import type { CompiledConfig } from '../runtime/compiled-config';
+import type { DeliveryStore } from '../store/deliveries';
+
+export interface DeliverDeps {
+  config: CompiledConfig;
+  deliveries: DeliveryStore;
+  http: HttpPort;
+  secrets: SecretResolver;
+  clock: () => Date;
+  log: Logger;
+}
+
+export type DeliverResult =
+  | { kind: 'delivered' | 'duplicate' | 'failed' }
+  /** Try again after `delaySeconds` (the caller backs the message off through queue visibility). */
+  | { kind: 'retry'; delaySeconds: number };
+
+/** SQS caps a visibility extension at 12 hours; our backoff caps far below, at 15 minutes. */
+const MAX_DELAY_S = 900;
+
+/**
+ * Deliver one notification to one channel: skip it if an earlier receive already delivered it,
+ * send, record the attempt, and say whether to retry. `attempt` is the queue's receive count.
+ */
+export async function deliver(n: NotificationMessage, attempt: number, maxAttempts: number, deps: DeliverDeps): Promise<DeliverResult> {
+  const prior = await deps.deliveries.get(n.id);
+  if (prior?.status === 'delivered') {
+    deps.log.info('notification already delivered; not sending again', { notificationId: n.id });
+    return { kind: 'duplicate' };
+  }
+
+  const channel = `${n.channel.type}[${n.channel.index}]`;
+  const started = Date.now();
+  let outcome: DeliveryOutcome;
+  let target: string = n.channel.type;
+  try {
+    const receiver = deps.config.receivers.get(n.receiver);
+    if (!receiver) throw new Error(`receiver ${JSON.stringify(n.receiver)} is not in the config`);
+    const config = channelConfig(receiver, n.channel.type, n.channel.index);
+    const sent = await senderFor(n.channel.type).send({ http: deps.http, secrets: deps.secrets, now: deps.clock }, n, config as never);
+    target = sent.target;
+    outcome = sent;
+  } catch (err) {
+    outcome = classifyError(err);
+  }
+  const latencyMs = Date.now() - started;
+
+  const lastAttempt = attempt >= maxAttempts;
+  const status = outcome.kind === 'success' ? 'delivered' : outcome.kind === 'permanent' ? 'failed' : lastAttempt ? 'dead_lettered' : 'retrying';
+  await deps.deliveries.recordAttempt(
+    { notificationId: n.id, channel, receiver: n.receiver, target, status },
+    {
+      attempt,
+      at: deps.clock().toISOString(),
+      outcome: outcome.kind,
+      ...(outcome.status === undefined ? {} : { status: outcome.status }),
+      ...('reason' in outcome ? { reason: outcome.reason } : {}),
+      latencyMs,
+    },
+    deps.clock(),
+  );
+  const fields = { notificationId: n.id, receiver: n.receiver, channel, target, attempt, status: outcome.status, latencyMs };
+  switch (outcome.kind) {
+    case 'success':
+      deps.log.info('notification delivered', fields);
+      return { kind: 'delivered' };
+    case 'permanent':
+      deps.log.error('notification failed permanently; not retrying', { ...fields, reason: outcome.reason });
+      return { kind: 'failed' };
+    case 'retryable': {
+      const delaySeconds = Math.min(MAX_DELAY_S, Math.ceil(backoffMs(attempt, outcome.retryAfterMs) / 1000));
+      deps.log.warn(lastAttempt ? 'notification failed; retries exhausted, dead-lettering' : 'notification failed; will retry', {
+        ...fields,
+        reason: outcome.reason,
+        delaySeconds,
+      });
+      return { kind: 'retry', delaySeconds };
+    }
+  }
+}

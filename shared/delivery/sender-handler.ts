@@ -1,0 +1,32 @@
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { NotificationMessage, type ChannelType } from '../queues/messages';
+import { channelQueueName, MAX_RECEIVES } from '../queues/names';
+import type { Ports } from '../runtime/ports';
+import { processSqsBatch, receiveCount } from '../runtime/sqs-batch';
+import { DeliveryStore } from '../store/deliveries';
+import { deliver } from './deliver';
+
+/**
+ * The body shared by every channel's sender Lambda: parse, deliver, and on a retryable failure back
+ * the message off through its visibility timeout before reporting it failed.
+ */
+export function createSenderHandler(type: ChannelType, ports: Ports) {
+  const queue = channelQueueName(type);
+  const deps = {
+    config: ports.config,
+    deliveries: new DeliveryStore(ports.db, ports.table),
+    http: ports.http,
+    secrets: ports.secrets,
+    clock: ports.clock,
+    log: ports.log,
+  };
+  return (event: SQSEvent): Promise<SQSBatchResponse> =>
+    processSqsBatch(event, ports.log, async (record) => {
+      const n = NotificationMessage.parse(JSON.parse(record.body));
+      if (n.channel.type !== type) throw new Error(`a ${n.channel.type} notification reached the ${type} queue`);
+      const result = await deliver(n, receiveCount(record), MAX_RECEIVES.channel, deps);
+      if (result.kind !== 'retry') return 'ok';
+      await ports.queues.changeVisibility(queue, record.receiptHandle, result.delaySeconds);
+      return 'retry';
+    });
+}

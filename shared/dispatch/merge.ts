@@ -1,0 +1,101 @@
+import type { Alert } from '../alerts/model';
+import type { GroupAlert } from '../store/groups';
+
+export interface GroupChange {
+  /** The group's alerts after the merge. */
+  alerts: Record<string, GroupAlert>;
+  /** True when anything a notification would show changed. */
+  changed: boolean;
+  /** Alerts that are new or fire again. */
+  newlyFiring: GroupAlert[];
+  /** Alerts that this merge resolved. */
+  resolved: GroupAlert[];
+}
+
+/**
+ * Fold incoming alerts into a group's alerts. An unchanged re-send (same status, labels,
+ * annotations, start) is not a change, so it costs no write. A resolve for an alert the group never
+ * saw is ignored: there is nothing to resolve. Resolved alerts are dropped after `resolvedRetentionMs`.
+ */
+export function mergeAlerts(
+  current: Readonly<Record<string, GroupAlert>>,
+  incoming: readonly Alert[],
+  now: Date,
+  resolvedRetentionMs: number,
+): GroupChange {
+  const alerts: Record<string, GroupAlert> = {};
+  let changed = false;
+  for (const [fp, a] of Object.entries(current)) {
+    // Auto-resolve: a firing alert whose ends_at has passed is resolved from then on.
+    if (a.status === 'firing' && a.endsAt && Date.parse(a.endsAt) <= now.getTime()) {
+      alerts[fp] = { ...a, status: 'resolved', resolvedAt: a.endsAt };
+      changed = true;
+      continue;
+    }
+    if (a.status === 'resolved' && a.resolvedAt && now.getTime() - Date.parse(a.resolvedAt) > resolvedRetentionMs) {
+      changed = true;
+      continue;
+    }
+    alerts[fp] = a;
+  }
+
+  const newlyFiring: GroupAlert[] = [];
+  const resolved: GroupAlert[] = [];
+  for (const alert of latestPerFingerprint(incoming)) {
+    const prev = alerts[alert.fingerprint];
+    if (alert.status === 'resolved') {
+      if (!prev || prev.status === 'resolved') continue;
+      const next: GroupAlert = { ...prev, ...alert, resolvedAt: alert.endsAt ?? now.toISOString() };
+      alerts[alert.fingerprint] = next;
+      resolved.push(next);
+      changed = true;
+      continue;
+    }
+    if (prev && prev.status === 'firing' && sameContent(prev, alert, now)) continue;
+    // A continuing alert keeps its first start, as Alertmanager merges it (clients that omit
+    // starts_at would otherwise move it on every re-send).
+    const startsAt = prev?.status === 'firing' && prev.startsAt < alert.startsAt ? prev.startsAt : alert.startsAt;
+    const next: GroupAlert = { ...alert, startsAt };
+    alerts[alert.fingerprint] = next;
+    changed = true;
+    // An annotation update on a firing alert is a change but not a new page.
+    if (!prev || prev.status === 'resolved') newlyFiring.push(next);
+  }
+  return { alerts, changed, newlyFiring, resolved };
+}
+
+/** One request may carry the same alert twice; the later one wins. */
+function latestPerFingerprint(alerts: readonly Alert[]): Alert[] {
+  const byFp = new Map<string, Alert>();
+  for (const a of alerts) byFp.set(a.fingerprint, a);
+  return [...byFp.values()];
+}
+
+/**
+ * Clients that send a timeout move `endsAt` forward on every re-send. Extending an `endsAt` that is
+ * still comfortably ahead is not worth a write; it is refreshed once it gets close.
+ */
+const ENDS_AT_REFRESH_MS = 10 * 60_000;
+
+function sameEndsAt(stored: string | undefined, incoming: string | undefined, now: Date): boolean {
+  if (stored === incoming) return true;
+  if (stored === undefined || incoming === undefined) return false;
+  const s = Date.parse(stored);
+  return Date.parse(incoming) >= s && s - now.getTime() > ENDS_AT_REFRESH_MS;
+}
+
+function sameContent(a: Alert, b: Alert, now: Date): boolean {
+  return (
+    b.startsAt >= a.startsAt &&
+    sameEndsAt(a.endsAt, b.endsAt, now) &&
+    (a.generatorURL ?? '') === (b.generatorURL ?? '') &&
+    sameRecord(a.labels, b.labels) &&
+    sameRecord(a.annotations, b.annotations)
+  );
+}
+
+function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => a[k] === b[k]);
+}

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { Alert, AlertSource } from '../alerts/model';
+import { normalizeAlertmanager } from '../alerts/normalize/alertmanager';
+import { normalizeGrafana } from '../alerts/normalize/grafana';
+import { normalizeGeneric } from '../alerts/normalize/generic';
+import { normalizeCloudWatchEvent, normalizeCloudWatchSns } from '../alerts/normalize/cloudwatch';
+import type { Normalized } from '../alerts/normalize/types';
+import type { SecretResolver } from '../config/secrets';
+import { NotFoundError, ValidationError } from '../errors';
+import { jsonBody } from '../http/request';
+import { json, type HttpResult } from '../http/responses';
+import type { IngestMessage } from '../queues/messages';
+import { ALERTS_QUEUE } from '../queues/names';
+import { batchesOf, type OutgoingMessage, type QueuePort } from '../queues/port';
+import type { CompiledConfig } from '../runtime/compiled-config';
+import { authenticate } from './auth';
+
+export interface IngestDeps {
+  config: CompiledConfig;
+  queues: QueuePort;
+  secrets: SecretResolver;
+  clock: () => Date;
+  newId?: () => string;
+}
+
+export interface Accepted {
+  accepted: number;
+  /** Alerts the sender reported it had dropped (Alertmanager's truncatedAlerts). */
+  truncatedAlerts: number;
+  messages: number;
+}
+
+type HttpSource = Exclude<AlertSource, 'cloudwatch'>;
+
+const SOURCE_BY_PATH: Record<string, HttpSource> = {
+  '/v1/webhooks/alertmanager': 'alertmanager',
+  '/v1/webhooks/grafana': 'grafana',
+  '/v1/alerts': 'generic',
+};
+
+/** POST of alerts over HTTP: authenticate, validate, normalize, enqueue; answer how many were accepted. */
+export async function ingestHttp(event: APIGatewayProxyEventV2, deps: IngestDeps): Promise<HttpResult> {
+  const source = SOURCE_BY_PATH[event.rawPath];
+  if (!source) throw new NotFoundError(`no ingest route for ${event.rawPath}`);
+  // Authenticate before reading the body: an unauthenticated caller learns nothing about validation.
+  await authenticate(event, deps.config.raw.auth.bearer_tokens, deps.secrets);
+  const body = jsonBody(event, deps.config.raw.ingest.max_body_bytes);
+  const normalized = normalizeHttp(source, body, deps);
+  const result = await enqueue(source, normalized, deps);
+  return json(202, { status: 'accepted', ...result });
+}
+
+function normalizeHttp(source: HttpSource, body: unknown, deps: IngestDeps): Normalized {
+  const maxAlerts = deps.config.raw.ingest.max_alerts_per_request;
+  let normalized: Normalized;
+  switch (source) {
+    case 'alertmanager':
+      normalized = normalizeAlertmanager(body);
+      break;
+    case 'grafana':
+      normalized = normalizeGrafana(body);
+      break;
+    case 'generic':
+      return normalizeGeneric(body, { now: deps.clock(), defaultTimeoutMs: deps.config.defaultAlertTimeoutMs, maxAlerts });
+  }
+  if (normalized.alerts.length > maxAlerts) {
+    throw new ValidationError(`too many alerts: ${normalized.alerts.length} (the limit is ${maxAlerts} per request)`, [
+      { path: 'alerts', message: `at most ${maxAlerts} alerts` },
+    ]);
+  }
+  return normalized;
+}
+
+/**
+ * A CloudWatch alarm state change, from the EventBridge rule or the SNS topic. Invalid events throw:
+ * the Lambda's async retries then its DLQ keep them, nothing is dropped silently.
+ */
+export async function ingestAwsEvent(event: unknown, deps: IngestDeps): Promise<Accepted> {
+  const insufficientData = deps.config.raw.cloudwatch.insufficient_data;
+  const e = event as { Records?: Array<{ EventSource?: string }>; 'detail-type'?: string };
+  if (Array.isArray(e.Records)) {
+    const parts = e.Records.map((record, i) => {
+      if (record.EventSource !== 'aws:sns') throw new ValidationError(`Records[${i}]: not an SNS record`);
+      return normalizeCloudWatchSns(record, { insufficientData });
+    });
+    return enqueue('cloudwatch', { alerts: parts.flatMap((p) => p.alerts), origin: {} }, deps);
+  }
+  if (typeof e['detail-type'] === 'string') {
+    return enqueue('cloudwatch', normalizeCloudWatchEvent(event, { insufficientData }), deps);
+  }
+  throw new ValidationError('unsupported event: expected an EventBridge "CloudWatch Alarm State Change" event or an SNS event');
+}
+
+/** Largest body we put on the alerts queue (under SQS's 256 KiB with room for attributes). */
+const MAX_MESSAGE_BYTES = 200 * 1024;
+
+async function enqueue(source: AlertSource, normalized: Normalized, deps: IngestDeps): Promise<Accepted> {
+  const truncatedAlerts = normalized.origin.truncatedAlerts ?? 0;
+  if (normalized.alerts.length === 0) return { accepted: 0, truncatedAlerts, messages: 0 };
+  const requestId = (deps.newId ?? randomUUID)();
+  const receivedAt = deps.clock().toISOString();
+  const bodies = splitToFit(normalized.alerts, (alerts, part) =>
+    JSON.stringify({ kind: 'alerts', id: `${requestId}:${part}`, receivedAt, source, origin: normalized.origin, alerts } satisfies IngestMessage),
+  );
+  const messages: OutgoingMessage[] = bodies.map((body, i) => ({ id: `m${i}`, body }));
+  for (const batch of batchesOf(messages)) await deps.queues.send(ALERTS_QUEUE, batch);
+  return { accepted: normalized.alerts.length, truncatedAlerts, messages: messages.length };
+}
+
+/** Serialize alerts into as few messages as fit, halving a slice until it does. */
+function splitToFit(alerts: Alert[], serialize: (alerts: Alert[], part: number) => string): string[] {
+  const out: string[] = [];
+  const queue: Alert[][] = [alerts];
+  while (queue.length > 0) {
+    const slice = queue.shift()!;
+    const body = serialize(slice, out.length);
+    if (Buffer.byteLength(body) <= MAX_MESSAGE_BYTES) out.push(body);
+    else if (slice.length === 1) throw new ValidationError(`alert ${slice[0]!.fingerprint} is larger than ${MAX_MESSAGE_BYTES} bytes`);
+    else queue.unshift(slice.slice(0, slice.length >> 1), slice.slice(slice.length >> 1));
+  }
+  return out;
+}
+

@@ -1,0 +1,249 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { errorFields, type Logger } from '../log';
+import type { OutgoingMessage, QueuePort } from '../queues/port';
+
+/**
+ * In-process queues with the SQS semantics the pipeline relies on: DelaySeconds, a visibility timeout
+ * per receive, ChangeMessageVisibility, per-record batch failures, maxReceiveCount then the DLQ. A
+ * consumer is invoked like an SQS event source mapping invokes a Lambda (batches of up to 10).
+ * Messages live in memory: a restart of the local runtime drops what was still queued.
+ */
+export interface LocalQueueOptions {
+  name: string;
+  visibilityTimeoutS: number;
+  /** Receives before a message moves to `dlq`. */
+  maxReceiveCount?: number;
+  dlq?: string;
+  batchSize?: number;
+  /** Batches in flight at once (Lambda's concurrency, scaled down). */
+  concurrency?: number;
+}
+
+type Consumer = (event: SQSEvent) => Promise<SQSBatchResponse | void>;
+
+interface Stored {
+  messageId: string;
+  body: string;
+  sentAt: number;
+  visibleAt: number;
+  receiveCount: number;
+  receiptHandle?: string;
+  firstReceiveAt?: number;
+}
+
+interface Queue {
+  opts: Required<Omit<LocalQueueOptions, 'dlq'>> & { dlq?: string };
+  messages: Map<string, Stored>;
+  consumer?: Consumer;
+  inFlightBatches: number;
+}
+
+export interface QueueStats {
+  name: string;
+  visible: number;
+  delayedOrInFlight: number;
+  total: number;
+}
+
+export class LocalQueues implements QueuePort {
+  private readonly queues = new Map<string, Queue>();
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private closed = false;
+  private readonly idleWaiters: Array<() => void> = [];
+  /** Counted calls, as SQS would bill them (benchmarks read these). */
+  readonly calls = { send: 0, receive: 0, delete: 0, changeVisibility: 0 };
+
+  constructor(
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  create(opts: LocalQueueOptions): void {
+    this.queues.set(opts.name, {
+      opts: { maxReceiveCount: Infinity, batchSize: 10, concurrency: 4, ...opts },
+      messages: new Map(),
+      inFlightBatches: 0,
+    });
+  }
+
+  consume(name: string, consumer: Consumer): void {
+    this.queue(name).consumer = consumer;
+    this.wake();
+  }
+
+  async send(name: string, messages: OutgoingMessage[]): Promise<void> {
+    const q = this.queue(name);
+    this.calls.send++;
+    const now = this.now();
+    for (const m of messages) {
+      const messageId = randomUUID();
+      q.messages.set(messageId, { messageId, body: m.body, sentAt: now, visibleAt: now + (m.delaySeconds ?? 0) * 1000, receiveCount: 0 });
+    }
+    this.wake();
+  }
+
+  async changeVisibility(name: string, receiptHandle: string, seconds: number): Promise<void> {
+    this.calls.changeVisibility++;
+    const q = this.queue(name);
+    for (const m of q.messages.values()) {
+      if (m.receiptHandle === receiptHandle) {
+        m.visibleAt = this.now() + seconds * 1000;
+        this.wake();
+        return;
+      }
+    }
+    throw new Error(`receipt handle not found on ${name} (message deleted or re-received)`);
+  }
+
+  stats(): QueueStats[] {
+    const now = this.now();
+    return [...this.queues.values()].map((q) => {
+      const visible = [...q.messages.values()].filter((m) => m.visibleAt <= now).length;
+      return { name: q.opts.name, visible, delayedOrInFlight: q.messages.size - visible, total: q.messages.size };
+    });
+  }
+
+  /** Bodies of the messages on a queue (for DLQ inspection and redrive). */
+  peek(name: string): string[] {
+    return [...this.queue(name).messages.values()].map((m) => m.body);
+  }
+
+  /** Move every message of `from` to `to` (a DLQ redrive); returns how many moved. */
+  async moveAll(from: string, to: string): Promise<number> {
+    const src = this.queue(from);
+    const bodies = [...src.messages.values()].map((m) => m.body);
+    src.messages.clear();
+    for (let i = 0; i < bodies.length; i += 10) {
+      await this.send(to, bodies.slice(i, i + 10).map((body, j) => ({ id: String(i + j), body })));
+    }
+    return bodies.length;
+  }
+
+  /**
+   * Resolves when every consumed queue is empty and no batch is running: the pipeline has settled.
+   * Messages delayed or backing off count as not settled.
+   */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  private queue(name: string): Queue {
+    const q = this.queues.get(name);
+    if (!q) throw new Error(`no local queue named ${name}`);
+    return q;
+  }
+
+  private isIdle(): boolean {
+    for (const q of this.queues.values()) if (q.consumer && (q.messages.size > 0 || q.inFlightBatches > 0)) return false;
+    return true;
+  }
+
+  /** Run the scheduler on the next tick (coalescing many sends into one pass). */
+  private wake(): void {
+    this.schedule(this.now());
+  }
+
+  private schedule(at: number): void {
+    if (this.closed || at > this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.pump();
+    }, Math.max(0, at - this.now()));
+  }
+
+  private pump(): void {
+    if (this.closed) return;
+    const now = this.now();
+    let next = Infinity;
+    for (const q of this.queues.values()) {
+      if (!q.consumer) continue;
+      while (q.inFlightBatches < q.opts.concurrency) {
+        const batch = this.receive(q, now);
+        if (batch.length === 0) break;
+        q.inFlightBatches++;
+        void this.invoke(q, batch);
+      }
+      for (const m of q.messages.values()) if (m.visibleAt > now) next = Math.min(next, m.visibleAt);
+    }
+    if (next !== Infinity) this.schedule(next);
+    if (this.isIdle()) this.idleWaiters.splice(0).forEach((resolve) => resolve());
+  }
+
+  private receive(q: Queue, now: number): Stored[] {
+    const batch: Stored[] = [];
+    for (const m of q.messages.values()) {
+      if (batch.length >= q.opts.batchSize) break;
+      if (m.visibleAt > now) continue;
+      if (m.receiveCount >= q.opts.maxReceiveCount && q.opts.dlq) {
+        // As SQS does: a message received maxReceiveCount times moves to the DLQ on the next receive.
+        q.messages.delete(m.messageId);
+        this.queue(q.opts.dlq).messages.set(m.messageId, { ...m, visibleAt: now, receiveCount: 0, receiptHandle: undefined });
+        this.log.warn('message moved to DLQ', { queue: q.opts.name, dlq: q.opts.dlq, messageId: m.messageId });
+        continue;
+      }
+      m.receiveCount++;
+      m.firstReceiveAt ??= now;
+      m.receiptHandle = randomUUID();
+      m.visibleAt = now + q.opts.visibilityTimeoutS * 1000;
+      batch.push(m);
+    }
+    if (batch.length > 0) this.calls.receive++;
+    return batch;
+  }
+
+  private async invoke(q: Queue, batch: Stored[]): Promise<void> {
+    const handles = new Map(batch.map((m) => [m.messageId, m.receiptHandle]));
+    let failed = new Set<string>(batch.map((m) => m.messageId));
+    try {
+      const res = await q.consumer!(this.event(q, batch));
+      failed = new Set((res?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+    } catch (err) {
+      // A thrown handler fails the whole batch, as with Lambda.
+      this.log.error('consumer threw; the whole batch will be retried', { queue: q.opts.name, ...errorFields(err) });
+    }
+    for (const m of batch) {
+      const current = q.messages.get(m.messageId);
+      // Delete only if the receipt is still ours (not re-received after the visibility timeout).
+      if (!failed.has(m.messageId) && current && current.receiptHandle === handles.get(m.messageId)) {
+        q.messages.delete(m.messageId);
+        this.calls.delete++;
+      }
+    }
+    q.inFlightBatches--;
+    this.wake();
+  }
+
+  private event(q: Queue, batch: Stored[]): SQSEvent {
+    return {
+      Records: batch.map(
+        (m): SQSRecord => ({
+          messageId: m.messageId,
+          receiptHandle: m.receiptHandle!,
+          body: m.body,
+          attributes: {
+            ApproximateReceiveCount: String(m.receiveCount),
+            SentTimestamp: String(m.sentAt),
+            SenderId: 'local',
+            ApproximateFirstReceiveTimestamp: String(m.firstReceiveAt),
+          },
+          messageAttributes: {},
+          md5OfBody: createHash('md5').update(m.body).digest('hex'),
+          eventSource: 'aws:sqs',
+          eventSourceARN: `arn:aws:sqs:local:000000000000:${q.opts.name}`,
+          awsRegion: 'local',
+        }),
+      ),
+    };
+  }
+}

@@ -1,0 +1,163 @@
+import { readFileSync, existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import type { Server } from 'node:http';
+import type { SQSEvent, SQSBatchResponse } from 'aws-lambda';
+import { createHandler as createIngest } from '../../functions/ingest/handler';
+import { createHandler as createRouter } from '../../functions/router/handler';
+import { createHandler as createSlackSender } from '../../functions/slack-sender/handler';
+import { createHandler as createWebhookSender } from '../../functions/webhook-sender/handler';
+import { createHandler as createApi } from '../../functions/api/handler';
+import { loadConfigFile, resolveConfigPath } from '../config/loader';
+import { envSecretResolver } from '../config/secrets';
+import { fetchHttp, type HttpPort } from '../channels/http';
+import { ValidationError } from '../errors';
+import { errorResponse, json, type HttpResult } from '../http/responses';
+import { jsonLogger, type Logger } from '../log';
+import type { ChannelType } from '../queues/messages';
+import { ALERTS_QUEUE, CHANNEL_TYPES, channelQueueName, dlqName, MAX_RECEIVES } from '../queues/names';
+import { compileConfig } from '../runtime/compiled-config';
+import type { Ports } from '../runtime/ports';
+import { startLocalDynamo, type LocalDynamo } from './dynamo';
+import { LocalQueues } from './queues';
+import { createLocalServer } from './server';
+
+export const DEFAULT_TOKEN = 'alertflow-local-token';
+const TABLE = 'alertflow';
+
+export interface LocalOptions {
+  port?: number;
+  host?: string;
+  /** Config file; default alertflow.yaml, else the shipped example. */
+  configPath?: string;
+  /** Where dynalite keeps its data and the outbox lives; `null` keeps everything in memory. */
+  dataDir?: string | null;
+  token?: string;
+  env?: NodeJS.ProcessEnv;
+  log?: Logger;
+  /** Replace the HTTP client the channels use (tests count or fail requests with it). */
+  http?: HttpPort;
+}
+
+export interface LocalRuntime {
+  url: string;
+  token: string;
+  configPath: string;
+  queues: LocalQueues;
+  dynamo: LocalDynamo;
+  ports: Ports;
+  close(): Promise<void>;
+}
+
+/** Timeouts of the deployed functions; the local queues use the same visibility rule (6x). */
+const TIMEOUT_S = { router: 30, sender: 30 } as const;
+
+/** The whole system on one machine: the same handler modules the Lambdas run, local ports. */
+export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalRuntime> {
+  const env = opts.env ?? process.env;
+  const configPath = resolve(opts.configPath ?? resolveConfigPath(env.ALERTFLOW_CONFIG || undefined));
+  const config = compileConfig(loadConfigFile(configPath));
+  const token = opts.token ?? (env.ALERTFLOW_WEBHOOK_TOKEN || DEFAULT_TOKEN);
+  const dataDir = opts.dataDir === null ? undefined : resolve(opts.dataDir ?? (env.ALERTFLOW_DATA_DIR || '.alertflow'));
+  const log = opts.log ?? jsonLogger({ runtime: 'local' });
+
+  const dynamo = await startLocalDynamo(TABLE, dataDir && join(dataDir, 'db'));
+  const queues = new LocalQueues(log);
+  const base: Ports = {
+    config,
+    db: dynamo.db,
+    table: TABLE,
+    queues,
+    secrets: envSecretResolver({ ...env, ALERTFLOW_WEBHOOK_TOKEN: token }),
+    http: opts.http ?? fetchHttp(),
+    clock: () => new Date(),
+    log,
+  };
+  const portsFor = (fn: string): Ports => ({ ...base, log: childLogger(log, fn) });
+
+  queues.create({ name: dlqName(ALERTS_QUEUE), visibilityTimeoutS: 30 });
+  queues.create({ name: ALERTS_QUEUE, visibilityTimeoutS: 6 * TIMEOUT_S.router, maxReceiveCount: MAX_RECEIVES.alerts, dlq: dlqName(ALERTS_QUEUE) });
+  queues.consume(ALERTS_QUEUE, createRouter(portsFor('router')));
+  const senders: Record<ChannelType, (e: SQSEvent) => Promise<SQSBatchResponse>> = {
+    slack: createSlackSender(portsFor('slack-sender')),
+    webhook: createWebhookSender(portsFor('webhook-sender')),
+  };
+  for (const type of CHANNEL_TYPES) {
+    const name = channelQueueName(type);
+    queues.create({ name: dlqName(name), visibilityTimeoutS: 30 });
+    queues.create({ name, visibilityTimeoutS: 6 * TIMEOUT_S.sender, maxReceiveCount: MAX_RECEIVES.channel, dlq: dlqName(name) });
+    queues.consume(name, senders[type]);
+  }
+
+  const ingest = createIngest(portsFor('ingest'));
+  const api = createApi(portsFor('api'));
+  const outboxFile = dataDir ? join(dataDir, 'outbox.jsonl') : undefined;
+  const server = createLocalServer(
+    {
+      ingest: async (event) => (await ingest(event)) as HttpResult,
+      api,
+    },
+    {
+      // Any AWS event the stack receives from outside HTTP (EventBridge alarm event, SNS record set).
+      'POST /local/events': async ({ body }) => {
+        let event: unknown;
+        try {
+          event = JSON.parse(body);
+        } catch (err) {
+          return errorResponse(new ValidationError(`malformed JSON: ${(err as Error).message}`), log);
+        }
+        try {
+          return json(202, { status: 'accepted', ...(await ingest(event)) });
+        } catch (err) {
+          return errorResponse(err, log);
+        }
+      },
+      'GET /local/outbox': async () => json(200, { messages: readOutbox(outboxFile) }),
+      'GET /local/queues': async () => json(200, { queues: queues.stats() }),
+    },
+    log,
+  );
+  const host = opts.host ?? '127.0.0.1';
+  await listen(server, opts.port ?? Number(env.PORT || 3000), host);
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://${host}:${port}`,
+    token,
+    configPath,
+    queues,
+    dynamo,
+    ports: base,
+    async close() {
+      queues.close();
+      await new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections?.();
+      await dynamo.close();
+    },
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+}
+
+function childLogger(log: Logger, fn: string): Logger {
+  return {
+    debug: (m, f) => log.debug(m, { fn, ...f }),
+    info: (m, f) => log.info(m, { fn, ...f }),
+    warn: (m, f) => log.warn(m, { fn, ...f }),
+    error: (m, f) => log.error(m, { fn, ...f }),
+  };
+}
+
+/** Email and SMS land in `<dataDir>/outbox.jsonl` locally: one JSON object per line. */
+function readOutbox(file: string | undefined): unknown[] {
+  if (!file || !existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as unknown);
+}

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { HTTP_ROUTES, matchRoutePath, type HttpFunction } from '../http/routes';
+import { AlertflowError } from '../errors';
+import { errorResponse, json, type HttpResult } from '../http/responses';
+import type { Logger } from '../log';
+
+/** API Gateway's own payload limit for HTTP APIs; handlers apply the config's smaller one. */
+const GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
+
+export type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<HttpResult>;
+/** Extra routes only the local runtime has (/local/...), given the parsed body. */
+export type LocalRoute = (req: { method: string; path: string; body: string; query: URLSearchParams }) => Promise<HttpResult>;
+
+/**
+ * Presents the HTTP API routes as API Gateway (payload format 2.0) would: the request becomes an
+ * APIGatewayProxyEventV2 and goes to the same handler the Lambda runs.
+ */
+export function createLocalServer(handlers: Record<HttpFunction, HttpHandler>, local: Record<string, LocalRoute>, log: Logger): Server {
+  return createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => send(res, errorResponse(err, log)));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = req.method ?? 'GET';
+    const body = await readBody(req);
+    const localRoute = local[`${method} ${url.pathname}`];
+    if (localRoute) return send(res, await localRoute({ method, path: url.pathname, body: body.toString('utf8'), query: url.searchParams }));
+
+    for (const route of HTTP_ROUTES) {
+      const params = route.method === method ? matchRoutePath(route.path, url.pathname) : undefined;
+      if (!params) continue;
+      const event = toEvent(req, url, body, `${route.method} ${route.path}`, params);
+      return send(res, await handlers[route.fn](event));
+    }
+    const known = HTTP_ROUTES.some((r) => matchRoutePath(r.path, url.pathname));
+    // API Gateway answers unmatched routes itself, without invoking a function.
+    send(res, json(known ? 405 : 404, { message: known ? 'Method Not Allowed' : 'Not Found' }));
+  }
+}
+
+function toEvent(req: IncomingMessage, url: URL, body: Buffer, routeKey: string, pathParameters: Record<string, string>): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+  const query = Object.fromEntries(url.searchParams);
+  const now = new Date();
+  const text = body.toString('utf8');
+  // API Gateway base64-encodes bodies it does not consider text.
+  const isText = /json|text|xml|urlencoded/i.test(headers['content-type'] ?? '') || body.length === 0;
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.replace(/^\?/, ''),
+    headers,
+    ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+    ...(Object.keys(pathParameters).length ? { pathParameters } : {}),
+    ...(body.length ? { body: isText ? text : body.toString('base64') } : {}),
+    isBase64Encoded: !isText,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'local',
+      http: { method: req.method ?? 'GET', path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '', userAgent: headers['user-agent'] ?? '' },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > GATEWAY_MAX_BYTES) throw new AlertflowError('payload_too_large', 413, `request body exceeds ${GATEWAY_MAX_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function send(res: ServerResponse, result: HttpResult): void {
+  res.writeHead(result.statusCode, result.headers);
+  res.end(result.body);
+}

@@ -1,0 +1,40 @@
+/** A message to put on a queue. `id` is unique within one send call. */
+export interface OutgoingMessage {
+  id: string;
+  body: string;
+  /** SQS DelaySeconds, at most 900. */
+  delaySeconds?: number;
+}
+
+/**
+ * The queue operations the core uses, by logical queue name (see names.ts). The SQS adapter maps
+ * names to URLs; the local runtime implements the same semantics in process.
+ */
+export interface QueuePort {
+  send(queue: string, messages: OutgoingMessage[]): Promise<void>;
+  /** Back off a message being processed: it becomes visible again after `seconds`. */
+  changeVisibility(queue: string, receiptHandle: string, seconds: number): Promise<void>;
+}
+
+/** SQS limits: 10 entries per batch call and (conservatively) 256 KiB per message and per call. */
+export const SQS_MAX_BATCH = 10;
+export const SQS_MAX_BYTES = 256 * 1024;
+
+/** Split messages into batch calls that respect the entry and total-size limits. */
+export function batchesOf(messages: OutgoingMessage[]): OutgoingMessage[][] {
+  const out: OutgoingMessage[][] = [];
+  let current: OutgoingMessage[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = Buffer.byteLength(m.body);
+    if (current.length === SQS_MAX_BATCH || (current.length > 0 && bytes + size > SQS_MAX_BYTES)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(m);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}

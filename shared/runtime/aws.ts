@@ -1,0 +1,42 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { bundledConfig } from '../config/bundled';
+import { ssmSecretResolver } from '../config/ssm';
+import { fetchHttp } from '../channels/http';
+import { jsonLogger } from '../log';
+import { ENV, ALERTS_QUEUE, channelQueueName } from '../queues/names';
+import type { ChannelType } from '../queues/messages';
+import { sqsQueuePort } from '../queues/sqs';
+import { compileConfig } from './compiled-config';
+import type { Ports } from './ports';
+
+function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`environment variable ${name} is not set`);
+  return value;
+}
+
+/** Ports for a deployed Lambda, built once per container from its environment. */
+export function awsPorts(fn: string): Ports {
+  const byType = JSON.parse(process.env[ENV.channelQueueUrls] ?? '{}') as Record<ChannelType, string>;
+  const channelUrls = Object.fromEntries(Object.entries(byType).map(([type, url]) => [channelQueueName(type as ChannelType), url]));
+  const alertsUrl = process.env[ENV.alertsQueueUrl];
+  return {
+    config: compileConfig(bundledConfig()),
+    db: DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
+    table: requireEnv(ENV.table),
+    queues: sqsQueuePort(new SQSClient({}), { ...channelUrls, ...(alertsUrl ? { [ALERTS_QUEUE]: alertsUrl } : {}) }),
+    secrets: ssmSecretResolver(new SSMClient({})),
+    http: fetchHttp(),
+    clock: () => new Date(),
+    log: jsonLogger({ fn }),
+  };
+}
+
+/** A Lambda handler whose ports are built on first use (so importing the module has no side effects). */
+export function lazyHandler<E, R>(fn: string, create: (ports: Ports) => (event: E) => Promise<R>): (event: E) => Promise<R> {
+  let handler: ((event: E) => Promise<R>) | undefined;
+  return (event) => (handler ??= create(awsPorts(fn)))(event);
+}

@@ -1,0 +1,26 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Config } from '../config/schema';
+import type { SecretResolver } from '../config/secrets';
+import type { HttpPort } from '../channels/http';
+import type { Logger } from '../log';
+import type { QueuePort } from '../queues/port';
+import { compileConfig, type CompiledConfig } from './compiled-config';
+
+export type Clock = () => Date;
+
+/**
+ * Everything the domain core needs from the outside world. The Lambda adapters build these from
+ * AWS clients (shared/runtime/aws.ts); the local runtime and tests build them from local stand-ins.
+ */
+export interface Ports {
+  config: CompiledConfig;
+  db: DynamoDBDocumentClient;
+  table: string;
+  queues: QueuePort;
+  secrets: SecretResolver;
+  http: HttpPort;
+  clock: Clock;
+  log: Logger;
+}
+
+export { compileConfig, type CompiledConfig, type Config };

@@ -1,0 +1,111 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { BatchGetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { z } from 'zod';
+import { Alert, LabelSet } from '../alerts/model';
+import { ConflictError } from '../errors';
+import { groupKey, isLive, epochSeconds } from './keys';
+
+/** An alert as a group holds it: the alert plus when it resolved. */
+export const GroupAlert = Alert.extend({ resolvedAt: z.string().optional() });
+export type GroupAlert = z.infer<typeof GroupAlert>;
+
+/** An alert group: the alerts one route groups together under one group key, for one receiver. */
+export interface GroupState {
+  groupId: string;
+  routeId: string;
+  receiver: string;
+  groupKey: string;
+  groupLabels: LabelSet;
+  alerts: Record<string, GroupAlert>;
+  /** Optimistic-lock version; 0 means the group does not exist yet. */
+  version: number;
+  updatedAt: string;
+  /** The ingest message that last changed the group (redelivery of it re-emits its notification). */
+  lastChangeId: string;
+  expiresAt: number;
+}
+
+/**
+ * Group state over DynamoDB. The alerts of a group are stored as one gzip'd JSON attribute: the
+ * whole group changes in one write, and compression keeps a 50-alert group to a few write units
+ * (DynamoDB bills writes per KB) and far under the 400 KB item limit.
+ */
+export class GroupStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async getMany(ids: readonly string[], now: Date): Promise<Map<string, GroupState>> {
+    const out = new Map<string, GroupState>();
+    for (let i = 0; i < ids.length; i += 100) {
+      let keys: Record<string, unknown>[] | undefined = ids.slice(i, i + 100).map((id) => groupKey(id));
+      // BatchGet may return unprocessed keys under throttling; retry them with a short backoff.
+      for (let attempt = 0; keys && keys.length > 0; attempt++) {
+        const res = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }));
+        for (const item of res.Responses?.[this.table] ?? []) {
+          if (isLive(item as { expiresAt?: number }, now)) {
+            const state = decodeGroup(item);
+            out.set(state.groupId, state);
+          }
+        }
+        keys = res.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined;
+        if (keys?.length && attempt >= 5) throw new ConflictError('DynamoDB kept returning unprocessed keys');
+        if (keys?.length) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+      }
+    }
+    return out;
+  }
+
+  /** Write `next` if the stored version is still `next.version - 1` (or absent for version 1). */
+  async put(next: GroupState): Promise<void> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: encodeGroup(next),
+          ConditionExpression: next.version === 1 ? 'attribute_not_exists(pk)' : 'version = :prev',
+          ExpressionAttributeValues: next.version === 1 ? undefined : { ':prev': next.version - 1 },
+        }),
+      );
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException') {
+        throw new ConflictError(`group ${next.groupId} changed concurrently`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /** All live groups (a scan: for the read API and the local runtime, not the hot path). */
+  async list(now: Date, limit = 1000): Promise<GroupState[]> {
+    const out: GroupState[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.db.send(
+        new ScanCommand({
+          TableName: this.table,
+          FilterExpression: 'sk = :sk',
+          ExpressionAttributeValues: { ':sk': 'STATE' },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of res.Items ?? []) if (isLive(item as { expiresAt?: number }, now)) out.push(decodeGroup(item));
+      start = res.LastEvaluatedKey;
+    } while (start && out.length < limit);
+    return out.slice(0, limit);
+  }
+}
+
+function encodeGroup(g: GroupState): Record<string, unknown> {
+  const { alerts, ...rest } = g;
+  return { ...groupKey(g.groupId), ...rest, alertsZ: gzipSync(JSON.stringify(alerts)) };
+}
+
+function decodeGroup(item: Record<string, unknown>): GroupState {
+  const { pk: _pk, sk: _sk, alertsZ, ...rest } = item;
+  const alerts = JSON.parse(gunzipSync(alertsZ as Uint8Array).toString('utf8')) as Record<string, GroupAlert>;
+  return { ...(rest as Omit<GroupState, 'alerts'>), alerts };
+}
+
+export { epochSeconds };

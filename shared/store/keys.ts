@@ -1,0 +1,16 @@
+/**
+ * The single-table key layout. Every item has `pk`/`sk`; items that may expire carry `expiresAt`
+ * (epoch seconds, the table's TTL attribute). TTL deletion can lag by days, so readers check
+ * `expiresAt` themselves (see `isLive`).
+ *
+ *   GROUP#<groupId>      STATE              alert group: its alerts, version, last change
+ *   NOTIF#<notifId>      DELIVERY           one notification's delivery: status + attempts
+ */
+export const groupKey = (groupId: string) => ({ pk: `GROUP#${groupId}`, sk: 'STATE' });
+export const deliveryKey = (notificationId: string) => ({ pk: `NOTIF#${notificationId}`, sk: 'DELIVERY' });
+
+export const epochSeconds = (d: Date): number => Math.floor(d.getTime() / 1000);
+
+export function isLive(item: { expiresAt?: number } | undefined, now: Date): boolean {
+  return item !== undefined && (item.expiresAt === undefined || item.expiresAt > epochSeconds(now));
+}

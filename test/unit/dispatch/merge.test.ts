@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import type { Alert } from '../../../shared/alerts/model';
+import { mergeAlerts } from '../../../shared/dispatch/merge';
+
+const NOW = new Date('2026-11-22T10:00:00.000Z');
+const HOUR = 3_600_000;
+
+const alert = (over: Partial<Alert> = {}): Alert => ({
+  fingerprint: '0000000000000001',
+  status: 'firing',
+  labels: { alertname: 'A' },
+  annotations: { summary: 's' },
+  startsAt: '2026-11-22T09:00:00.000Z',
+  source: 'generic',
+  ...over,
+});
+
+describe('mergeAlerts', () => {
+  it('adds a new firing alert as a change that pages', () => {
+    const r = mergeAlerts({}, [alert()], NOW, HOUR);
+    expect(r.changed).toBe(true);
+    expect(r.newlyFiring.map((a) => a.fingerprint)).toEqual(['0000000000000001']);
+    expect(r.resolved).toEqual([]);
+  });
+
+  it('treats an identical re-send as no change', () => {
+    const r = mergeAlerts({ '0000000000000001': alert() }, [alert()], NOW, HOUR);
+    expect(r.changed).toBe(false);
+  });
+
+  it('keeps the first start of a continuing alert (a client that omits starts_at is not a change)', () => {
+    const r = mergeAlerts({ '0000000000000001': alert() }, [alert({ startsAt: '2026-11-22T09:59:00.000Z' })], NOW, HOUR);
+    expect(r.changed).toBe(false);
+  });
+
+  it('does not write for an ends_at extension while the stored one is far ahead, but does when it is close', () => {
+    const far = alert({ endsAt: '2026-11-22T11:00:00.000Z' });
+    expect(mergeAlerts({ [far.fingerprint]: far }, [alert({ endsAt: '2026-11-22T11:05:00.000Z' })], NOW, HOUR).changed).toBe(false);
+    const close = alert({ endsAt: '2026-11-22T10:05:00.000Z' });
+    expect(mergeAlerts({ [close.fingerprint]: close }, [alert({ endsAt: '2026-11-22T11:05:00.000Z' })], NOW, HOUR).changed).toBe(true);
+  });
+
+  it('an annotation change is a change but not a new page', () => {
+    const r = mergeAlerts({ '0000000000000001': alert() }, [alert({ annotations: { summary: 'worse' } })], NOW, HOUR);
+    expect(r.changed).toBe(true);
+    expect(r.newlyFiring).toEqual([]);
+    expect(r.alerts['0000000000000001']!.annotations.summary).toBe('worse');
+  });
+
+  it('resolves a firing alert and reports it', () => {
+    const r = mergeAlerts({ '0000000000000001': alert() }, [alert({ status: 'resolved', endsAt: '2026-11-22T09:58:00.000Z' })], NOW, HOUR);
+    expect(r.changed).toBe(true);
+    expect(r.resolved.map((a) => a.resolvedAt)).toEqual(['2026-11-22T09:58:00.000Z']);
+    expect(r.alerts['0000000000000001']!.status).toBe('resolved');
+  });
+
+  it('ignores a resolve for an alert it never saw or already resolved', () => {
+    expect(mergeAlerts({}, [alert({ status: 'resolved' })], NOW, HOUR).changed).toBe(false);
+    const done = { ...alert({ status: 'resolved' }), resolvedAt: '2026-11-22T09:59:00.000Z' };
+    expect(mergeAlerts({ [done.fingerprint]: done }, [alert({ status: 'resolved' })], NOW, HOUR).changed).toBe(false);
+  });
+
+  it('re-fires a resolved alert as a new page', () => {
+    const done = { ...alert({ status: 'resolved' }), resolvedAt: '2026-11-22T09:59:00.000Z' };
+    const r = mergeAlerts({ [done.fingerprint]: done }, [alert()], NOW, HOUR);
+    expect(r.newlyFiring).toHaveLength(1);
+    expect(r.alerts[done.fingerprint]!.status).toBe('firing');
+  });
+
+  it('auto-resolves a firing alert whose ends_at passed, and drops resolved alerts after the retention', () => {
+    const expired = alert({ fingerprint: '0000000000000002', endsAt: '2026-11-22T09:30:00.000Z' });
+    const old = { ...alert({ fingerprint: '0000000000000003', status: 'resolved' as const }), resolvedAt: '2026-11-22T08:00:00.000Z' };
+    const r = mergeAlerts({ [expired.fingerprint]: expired, [old.fingerprint]: old }, [], NOW, HOUR);
+    expect(r.changed).toBe(true);
+    expect(r.alerts[expired.fingerprint]!.status).toBe('resolved');
+    expect(r.alerts[old.fingerprint]).toBeUndefined();
+  });
+
+  it('takes the last of duplicate alerts in one request', () => {
+    const r = mergeAlerts({}, [alert({ annotations: { summary: 'first' } }), alert({ annotations: { summary: 'second' } })], NOW, HOUR);
+    expect(r.alerts['0000000000000001']!.annotations.summary).toBe('second');
+  });
+});
