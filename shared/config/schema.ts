@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from './duration';
-import { parseMatchers } from '../routing/matchers';
+import { compileMatcherRegex, parseMatchers } from '../routing/matchers';
 
 /**
  * The schema of alertflow.yaml. Keys are snake_case; `route`, `receivers[].webhook_configs` and the
@@ -24,7 +24,8 @@ export const Duration = z.string().superRefine((text, ctx) => {
  * runtime); give both to use one file in both places. A plain string is an inline secret: accepted
  * by the local runtime, rejected by `cdk synth`.
  */
-export const SecretRef = z.union([
+export const SecretRef = z.union(
+  [
   z.string().min(1),
   z
     .object({
@@ -33,7 +34,9 @@ export const SecretRef = z.union([
     })
     .strict()
     .refine((r) => r.ssm !== undefined || r.env !== undefined, 'a secret reference needs `ssm` or `env`'),
-]);
+  ],
+  { error: (iss) => (iss.input === undefined ? 'required' : 'expected a string or { ssm: <parameter name>, env: <variable> }') },
+);
 export type SecretRef = z.infer<typeof SecretRef>;
 
 /** One matcher string in Alertmanager's grammar, e.g. `severity=~"critical|page"`. */
@@ -47,11 +50,12 @@ const MatcherString = z.string().superRefine((text, ctx) => {
 
 const LabelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'a label name ([a-zA-Z_][a-zA-Z0-9_]*)');
 
+/** A `match_re` value: Go RE2 syntax, checked with the same translation the matchers use. */
 const RegexString = z.string().superRefine((text, ctx) => {
   try {
-    new RegExp(`^(?:${text})$`, 'u');
+    compileMatcherRegex(text);
   } catch (err) {
-    ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${(err as Error).message}` });
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
   }
 });
 
