@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, ConflictError, SecretError, ValidationError } from '../errors';
+import { HttpNetworkError, HttpRequestError, HttpTimeoutError } from './http';
+import { backoffMs, bodyReason, classifyError, classifyResponse, parseRetryAfter, redact } from './outcome';
+
+const NOW = Date.parse('2026-11-22T06:16:00.000Z');
+const res = (status: number, body = '', headers: Record<string, string> = {}) => ({ status, body, headers });
+
+describe('classifyResponse', () => {
+  it('2xx is success', () => {
+    expect(classifyResponse(res(200, 'ok'))).toEqual({ kind: 'success', status: 200 });
+    expect(classifyResponse(res(299))).toEqual({ kind: 'success', status: 299 });
+  });
+
+  it('429 takes Retry-After (seconds or HTTP-date); header names in any case', () => {
+    expect(classifyResponse(res(429, '', { 'retry-after': '7' }), NOW)).toEqual({ kind: 'retryable', status: 429, reason: 'HTTP 429', retryAfterMs: 7000 });
+    const date = new Date(NOW + 42_000).toUTCString();
+    expect(classifyResponse(res(429, '', { 'Retry-After': date }), NOW)).toMatchObject({ retryAfterMs: 42_000 });
+    expect(classifyResponse(res(429, 'rate_limited'), NOW)).toEqual({ kind: 'retryable', status: 429, reason: 'HTTP 429: rate_limited' });
+  });
+
+  it('503 with Retry-After keeps it too', () => {
+    expect(classifyResponse(res(503, '', { 'retry-after': '120' }), NOW)).toMatchObject({ kind: 'retryable', retryAfterMs: 120_000 });
+  });
+
+  it('3xx is permanent (redirects are not followed)', () => {
+    expect(classifyResponse(res(301))).toMatchObject({ kind: 'permanent', status: 301, reason: expect.stringMatching(/redirects are not followed/) });
+  });
+
+  it('Slack-style errors keep their code', () => {
+    expect(classifyResponse(res(400, 'invalid_payload'))).toEqual({ kind: 'permanent', status: 400, reason: 'HTTP 400: invalid_payload' });
+    expect(classifyResponse(res(410, 'channel_is_archived'))).toEqual({ kind: 'permanent', status: 410, reason: 'HTTP 410: channel_is_archived' });
+    expect(classifyResponse(res(500, 'rollup_error'))).toEqual({ kind: 'retryable', status: 500, reason: 'HTTP 500: rollup_error' });
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it.each([
+    ['0', 0],
+    ['1.5', 1500],
+    [' 30 ', 30_000],
+    ['999999999', 12 * 3_600_000],
+    [new Date(NOW - 5000).toUTCString(), 0],
+    ['soon', undefined],
+    ['-5', undefined],
+    ['', undefined],
+    ['12 34', undefined],
+  ] as const)('%j -> %j', (value, expected) => {
+    expect(parseRetryAfter(value, NOW)).toBe(expected);
+  });
+  it('absent -> undefined', () => expect(parseRetryAfter(undefined, NOW)).toBeUndefined());
+});
+
+describe('bodyReason', () => {
+  it('picks a JSON error or message field', () => {
+    expect(bodyReason('{"error":"invalid_token","error_description":"x"}')).toBe('invalid_token');
+    expect(bodyReason('{"errors":[],"message":"Bad thing"}')).toBe('Bad thing');
+    expect(bodyReason('{"error":{"code":1,"message":"nested reason"}}')).toBe('nested reason');
+  });
+  it('takes the first line of text, removes control characters and URLs, and cuts it short', () => {
+    expect(bodyReason('no_text\nsecond line')).toBe('no_text');
+    expect(bodyReason('bad\tthing\u0007here')).toBe('bad thing here');
+    expect(bodyReason('POST https://hooks.slack.com/services/T/B/SECRET failed')).toBe('POST <url> failed');
+    const long = bodyReason('x'.repeat(5000));
+    expect(long.length).toBe(120);
+    expect(long.endsWith('…')).toBe(true);
+  });
+  it('ignores HTML pages and empty bodies', () => {
+    expect(bodyReason('<html><body>502 Bad Gateway</body></html>')).toBe('');
+    expect(bodyReason('   ')).toBe('');
+  });
+});
+
+describe('classifyError', () => {
+  it('timeouts and network errors retry', () => {
+    expect(classifyError(new HttpTimeoutError(5000))).toEqual({ kind: 'retryable', reason: 'request timed out after 5000 ms' });
+    expect(classifyError(new HttpNetworkError('ENOTFOUND'))).toEqual({ kind: 'retryable', reason: 'network error: ENOTFOUND' });
+  });
+  it('secrets and config problems are permanent', () => {
+    expect(classifyError(new SecretError('secret ssm:/a/b is not set'))).toEqual({ kind: 'permanent', reason: 'secret ssm:/a/b is not set' });
+    expect(classifyError(new ConfigError('bad config', []))).toEqual({ kind: 'permanent', reason: 'bad config' });
+    expect(classifyError(new ValidationError('bad message'))).toEqual({ kind: 'permanent', reason: 'bad message' });
+    expect(classifyError(new HttpRequestError('the target is not a valid URL')).kind).toBe('permanent');
+  });
+  it('a SecretError caused by a throttle or AWS server fault retries', () => {
+    const throttle = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client' });
+    expect(classifyError(new SecretError('cannot read ssm:/a', { cause: throttle })).kind).toBe('retryable');
+    const fault = Object.assign(new Error('oops'), { name: 'InternalServerError', $fault: 'server' });
+    expect(classifyError(new SecretError('cannot read ssm:/a', { cause: fault })).kind).toBe('retryable');
+    const missing = Object.assign(new Error('not found'), { name: 'ParameterNotFound', $fault: 'client' });
+    expect(classifyError(new SecretError('ssm:/a not found', { cause: missing })).kind).toBe('permanent');
+  });
+  it('a conflict retries', () => {
+    expect(classifyError(new ConflictError('lost a race')).kind).toBe('retryable');
+  });
+  it('unknown errors retry (the DLQ keeps them) and never echo their message', () => {
+    const out = classifyError(new TypeError('Failed to parse URL from https://hooks.slack.com/services/T/B/SECRET'));
+    expect(out).toEqual({ kind: 'retryable', reason: 'unexpected TypeError' });
+    expect(classifyError('a string')).toEqual({ kind: 'retryable', reason: 'unexpected string' });
+  });
+});
+
+describe('backoffMs', () => {
+  it('grows exponentially from 2 s with full jitter', () => {
+    const top = () => 0.999999;
+    expect(backoffMs(1, undefined, top)).toBe(1999);
+    expect(backoffMs(2, undefined, top)).toBe(3999);
+    expect(backoffMs(5, undefined, top)).toBe(31_999);
+    expect(backoffMs(3, undefined, () => 0.5)).toBe(4000);
+    expect(backoffMs(3, undefined, () => 0)).toBe(0);
+  });
+  it('caps at 15 minutes, even for absurd attempts', () => {
+    expect(backoffMs(10, undefined, () => 0.999999)).toBe(899_999);
+    expect(backoffMs(5000, undefined, () => 0.999999)).toBe(899_999);
+  });
+  it('never goes below Retry-After, which wins over the cap', () => {
+    expect(backoffMs(1, 30_000, () => 0)).toBe(30_000);
+    expect(backoffMs(12, 20 * 60_000, () => 0.999999)).toBe(20 * 60_000);
+    expect(backoffMs(12, 1000, () => 0.5)).toBe(450_000);
+  });
+  it('treats a bad attempt number as the first', () => {
+    expect(backoffMs(0, undefined, () => 0.999999)).toBe(1999);
+    expect(backoffMs(Number.NaN, undefined, () => 0.999999)).toBe(1999);
+  });
+  it('uses Math.random by default and stays in range', () => {
+    for (let i = 0; i < 100; i++) {
+      const v = backoffMs(4);
+      expect(v).toBeGreaterThanOrEqual(0);
+      expect(v).toBeLessThan(16_000);
+    }
+  });
+});
+
+describe('redact', () => {
+  it('replaces every secret value, longest first, and ignores trivially short ones', () => {
+    expect(redact('a https://x.test/p/SECRET123 b SECRET123 c', ['SECRET123', 'https://x.test/p/SECRET123', 'a'])).toBe(
+      'a [redacted] b [redacted] c',
+    );
+  });
+});

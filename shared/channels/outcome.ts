@@ -1,0 +1,170 @@
+import { AlertflowError, ConflictError, SecretError } from '../errors';
+import { HttpNetworkError, HttpRequestError, HttpTimeoutError, type HttpResponse } from './http';
+
+/**
+ * What one delivery attempt came to. The sender Lambda maps it onto SQS: `success` deletes the
+ * message, `retryable` leaves it to come back (after `backoffMs`) until the DLQ takes it, `permanent`
+ * records the failure and deletes it — retrying a 404 or a missing secret only delays the DLQ alarm.
+ *
+ * `reason` is for logs and the delivery record: short, and never a secret, a URL or a raw body.
+ */
+export type DeliveryOutcome =
+  | { kind: 'success'; status: number }
+  | { kind: 'retryable'; status?: number; reason: string; retryAfterMs?: number }
+  | { kind: 'permanent'; status?: number; reason: string };
+
+/** Longest `reason` taken from a response body. */
+const MAX_BODY_REASON = 120;
+/** A Retry-After beyond this is treated as this (SQS cannot hide a message longer than 12 h). */
+const MAX_RETRY_AFTER_MS = 12 * 3_600_000;
+
+/**
+ * Classify an HTTP response the way Alertmanager's notify retrier does (2xx ok, 5xx retry), plus
+ * 429 and 408, which every channel here documents as transient. Redirects are not followed by the
+ * HttpPort, so a 3xx is a configuration problem.
+ */
+export function classifyResponse(res: HttpResponse, now: number = Date.now()): DeliveryOutcome {
+  const { status } = res;
+  if (status >= 200 && status < 300) return { kind: 'success', status };
+
+  const detail = bodyReason(res.body);
+  const reason = `HTTP ${status}${detail ? `: ${detail}` : ''}`;
+  if (status === 429 || status === 408 || (status >= 500 && status < 600)) {
+    const retryAfterMs = parseRetryAfter(header(res.headers, 'retry-after'), now);
+    return retryAfterMs === undefined ? { kind: 'retryable', status, reason } : { kind: 'retryable', status, reason, retryAfterMs };
+  }
+  if (status >= 300 && status < 400) {
+    return { kind: 'permanent', status, reason: `HTTP ${status}: redirects are not followed; configure the final URL` };
+  }
+  return { kind: 'permanent', status, reason };
+}
+
+/** Classify a thrown error. Unknown errors retry: the DLQ keeps what a bug would otherwise drop. */
+export function classifyError(err: unknown): DeliveryOutcome {
+  if (err instanceof HttpTimeoutError || err instanceof HttpNetworkError) return { kind: 'retryable', reason: err.message };
+  if (err instanceof HttpRequestError) return { kind: 'permanent', reason: err.message };
+  if (err instanceof SecretError) {
+    // A missing parameter or env var will not appear by retrying; an SSM throttle or outage will pass.
+    return isTransientAwsError(err.cause)
+      ? { kind: 'retryable', reason: short(err.message) }
+      : { kind: 'permanent', reason: short(err.message) };
+  }
+  if (err instanceof ConflictError) return { kind: 'retryable', reason: short(err.message) };
+  // Our own typed errors have secret-free messages by contract (shared/errors.ts).
+  if (err instanceof AlertflowError) return { kind: 'permanent', reason: short(err.message) };
+  // Anything else (a TypeError from a library, say) may quote a URL in its message: name only.
+  const name = err instanceof Error ? err.name : typeof err;
+  return { kind: 'retryable', reason: `unexpected ${name}` };
+}
+
+/**
+ * Delay before retry `attempt` (1 = the first retry): exponential from 2 s, capped at 15 min, with
+ * full jitter (uniform in [0, cap)) so that a burst of failures does not come back as a burst; never
+ * less than the server's Retry-After, which wins over the cap.
+ */
+export function backoffMs(attempt: number, retryAfterMs?: number, random: () => number = Math.random): number {
+  const BASE_MS = 2_000;
+  const CAP_MS = 15 * 60_000;
+  const n = Number.isFinite(attempt) && attempt >= 1 ? Math.floor(attempt) : 1;
+  const ceiling = Math.min(CAP_MS, BASE_MS * 2 ** (n - 1));
+  const jittered = Math.floor(random() * ceiling);
+  return Math.max(jittered, Math.ceil(retryAfterMs ?? 0));
+}
+
+/** Retry-After is delay-seconds or an HTTP-date (RFC 9110 §10.2.3). Invalid values are ignored. */
+export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.min(MAX_RETRY_AFTER_MS, Math.round(Number(text) * 1000));
+  // Only accept something that looks like a date; Date.parse is lenient with garbage.
+  if (!/[A-Za-z]{3}/.test(text)) return undefined;
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) return undefined;
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, at - now));
+}
+
+/**
+ * A short reason from an error response body: a JSON `error`/`message` field, or the first line of
+ * text. HTML pages are skipped, URLs are elided (a server may echo the request URL, and ours embed
+ * credentials), control characters removed, and the result cut to a few words.
+ */
+export function bodyReason(body: string): string {
+  const text = body.trim();
+  if (text === '' || text.startsWith('<')) return '';
+  let picked: string | undefined;
+  if (text.startsWith('{')) {
+    try {
+      picked = pickJsonReason(JSON.parse(text));
+    } catch {
+      // Not JSON after all: fall through to plain text.
+    }
+  }
+  picked ??= text.split(/\r?\n/, 1)[0] ?? '';
+  return short(
+    stripControl(picked.slice(0, 4 * MAX_BODY_REASON))
+      .replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, '<url>')
+      .replace(/\s+/g, ' ')
+      .trim(),
+    MAX_BODY_REASON,
+  );
+}
+
+function stripControl(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!;
+    out += code < 0x20 || code === 0x7f ? ' ' : ch;
+  }
+  return out;
+}
+
+function pickJsonReason(value: unknown): string | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const obj = value as Record<string, unknown>;
+  for (const key of ['error', 'message', 'error_description', 'detail', 'title', 'description']) {
+    const v = obj[key];
+    if (typeof v === 'string' && v.trim() !== '') return v;
+    if (v && typeof v === 'object') {
+      const nested = pickJsonReason(v);
+      if (nested) return nested;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Defence in depth: replace any resolved secret value (webhook URL, its path, HMAC key, custom
+ * header values) that still made it into an outcome — say, a proxy echoing the request line.
+ */
+export function redactOutcome<T extends DeliveryOutcome>(outcome: T, secrets: readonly string[]): T {
+  if (outcome.kind === 'success') return outcome;
+  return { ...outcome, reason: redact(outcome.reason, secrets) };
+}
+
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  // Longest first, so a URL is replaced whole before its path is.
+  for (const secret of [...secrets].filter((s) => s.length >= 6).sort((a, b) => b.length - a.length)) {
+    out = out.split(secret).join('[redacted]');
+  }
+  return out;
+}
+
+function header(headers: Record<string, string>, name: string): string | undefined {
+  if (headers[name] !== undefined) return headers[name];
+  const found = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  return found === undefined ? undefined : headers[found];
+}
+
+function short(text: string, max = 300): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** AWS SDK v3 errors say whether they are worth retrying; a throttle is. */
+function isTransientAwsError(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { $fault?: unknown; $retryable?: unknown; name?: unknown };
+  if (e.$retryable) return true;
+  if (e.$fault === 'server') return true;
+  return typeof e.name === 'string' && /Throttl|TooManyRequests|Timeout|ServiceUnavailable|InternalServerError/.test(e.name);
+}

@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest';
+import type { Alert } from '../../alerts/model';
+import { SlackConfig } from '../../config/schema';
+import { FIXTURE_ALERT, hugeAlerts, notification } from '../testing';
+import {
+  buildSlackPayload,
+  escapeMrkdwn,
+  fitEscaped,
+  mrkdwnLink,
+  renderSlack,
+  SEVERITY_COLORS,
+  SLACK_LIMITS,
+  type SlackBlock,
+} from './render';
+
+const config = SlackConfig.parse({ webhook_url: { env: 'SLACK_URL' } });
+
+function sectionTexts(blocks: SlackBlock[]): string[] {
+  return blocks.flatMap((b) => (b.type === 'section' ? [b.text.text] : []));
+}
+
+describe('Slack rendering of the fixture alert', () => {
+  const payload = buildSlackPayload(notification(), config);
+  const attachment = payload.attachments[0]!;
+  const [section] = sectionTexts(attachment.blocks);
+
+  it('has an Alertmanager-style fallback text and a header', () => {
+    expect(payload.text).toBe('[FIRING:1] HighErrorRate payment-gateway');
+    expect(payload.blocks).toEqual([
+      { type: 'header', text: { type: 'plain_text', text: ':rotating_light: [FIRING:1] HighErrorRate payment-gateway', emoji: true } },
+    ]);
+    expect(attachment.fallback).toBe(payload.text);
+  });
+
+  it('colours the attachment red for a critical alert', () => {
+    expect(attachment.color).toBe(SEVERITY_COLORS.critical);
+  });
+
+  it('shows name, severity, start time, summary, labels and links in one section', () => {
+    expect(section).toBeDefined();
+    const lines = section!.split('\n');
+    expect(lines[0]).toBe(
+      ':red_circle: *HighErrorRate* · critical · firing since <!date^1795328110^{date_short_pretty} {time}|2026-11-22T06:15:10.568Z>',
+    );
+    expect(lines[1]).toBe('*Summary:* Error rate 7.5% above 5%');
+    expect(lines[2]).toBe('*Labels:* `env=prod` `service=payment-gateway` `severity=critical`');
+    expect(lines[3]).toBe(
+      '<https://runbooks.example.com/high-error-rate|:book: Runbook> · <http://vm:9090/graph?g0.expr=vector%287.5%29+%3E+5&amp;g0.tab=1|:mag: Source>',
+    );
+  });
+
+  it('ends with a context naming the receiver and linking to alertflow', () => {
+    expect(attachment.blocks.at(-1)).toEqual({
+      type: 'context',
+      elements: [
+        { type: 'mrkdwn', text: 'Receiver: *hook*' },
+        { type: 'mrkdwn', text: '<http://vm:9093/|Open in alertflow>' },
+      ],
+    });
+  });
+
+  it('passes channel, username and icon_emoji through only when set', () => {
+    expect(payload).not.toHaveProperty('channel');
+    expect(payload).not.toHaveProperty('username');
+    const custom = buildSlackPayload(notification(), { channel: '#oncall', username: 'alertflow', icon_emoji: ':bell:' });
+    expect(custom).toMatchObject({ channel: '#oncall', username: 'alertflow', icon_emoji: ':bell:' });
+  });
+
+  it('renderSlack returns that payload as JSON', () => {
+    const rendered = renderSlack(notification(), config);
+    expect(JSON.parse(rendered.body)).toEqual(payload);
+    expect(rendered.headers['Content-Type']).toBe('application/json; charset=utf-8');
+  });
+});
+
+describe('Slack mrkdwn escaping', () => {
+  const hostile: Alert = {
+    ...FIXTURE_ALERT,
+    labels: { ...FIXTURE_ALERT.labels, alertname: 'Disk <!channel> & co', team: 'a`b<c>' },
+    annotations: {
+      summary: '<!here> click <https://evil.example|here> & win',
+      description: 'a > b && c < d',
+      runbook_url: 'javascript:alert(1)',
+      dashboard_url: 'https://grafana.example.com/d/x?a=1&b=<2>|3',
+    },
+  };
+  const payload = buildSlackPayload(notification({ alerts: [hostile] }), config);
+  const text = sectionTexts(payload.attachments[0]!.blocks)[0]!;
+
+  it('escapes &, < and > in alert-provided text', () => {
+    expect(text).toContain('*Disk &lt;!channel&gt; &amp; co*');
+    expect(text).toContain('*Summary:* &lt;!here&gt; click &lt;https://evil.example|here&gt; &amp; win');
+    expect(text).toContain('*Description:* a &gt; b &amp;&amp; c &lt; d');
+    expect(text).toContain("`team=a'b&lt;c&gt;`");
+    expect(text).not.toMatch(/<!channel>|<!here>|<https:\/\/evil/);
+  });
+
+  it('links only http(s) URLs and keeps them from breaking out of the link syntax', () => {
+    expect(text).not.toContain('javascript:');
+    expect(text).toContain('<https://grafana.example.com/d/x?a=1&amp;b=%3C2%3E%7C3|:bar_chart: Dashboard>');
+  });
+
+  it('escapes the fallback text but not the plain_text header', () => {
+    const n = notification({ alerts: [{ ...FIXTURE_ALERT, labels: { alertname: 'A&B' } }] });
+    n.group.labels = { alertname: 'A&B' };
+    const p = buildSlackPayload(n, config);
+    expect(p.text).toBe('[FIRING:1] A&amp;B');
+    expect(p.blocks[0]).toMatchObject({ type: 'header', text: { text: ':rotating_light: [FIRING:1] A&B' } });
+  });
+
+  it('escapeMrkdwn, fitEscaped and mrkdwnLink', () => {
+    expect(escapeMrkdwn('a<b>&c')).toBe('a&lt;b&gt;&amp;c');
+    // Cutting never leaves half an entity behind.
+    expect(fitEscaped('&&&&', 8)).toBe('&amp;…');
+    expect(fitEscaped('short', 10)).toBe('short');
+    expect(fitEscaped('😀😀😀', 4)).toBe('😀…');
+    expect(mrkdwnLink('not a url', 'x')).toBeUndefined();
+    expect(mrkdwnLink('ftp://example.com/file', 'x')).toBeUndefined();
+    expect(mrkdwnLink(`https://example.com/${'a'.repeat(2000)}`, 'x')).toBeUndefined();
+    expect(mrkdwnLink('https://example.com/a b', 'R&D')).toBe('<https://example.com/a%20b|R&amp;D>');
+  });
+});
+
+describe('Slack status and colour', () => {
+  const withSeverity = (severity: string | undefined, status: 'firing' | 'resolved' = 'firing'): Alert => {
+    const labels: Record<string, string> = { alertname: 'X' };
+    if (severity !== undefined) labels.severity = severity;
+    return { ...FIXTURE_ALERT, status, labels, ...(status === 'resolved' ? { endsAt: '2026-11-22T06:20:00Z' } : {}) };
+  };
+  it.each([
+    [['critical'], SEVERITY_COLORS.critical],
+    [['warning', 'error'], SEVERITY_COLORS.error],
+    [['info', 'warning'], SEVERITY_COLORS.warning],
+    [['info'], SEVERITY_COLORS.info],
+    [['Page'], SEVERITY_COLORS.critical],
+    [[undefined], SEVERITY_COLORS.unknown],
+    [['bogus'], SEVERITY_COLORS.unknown],
+  ] as const)('firing severities %j are coloured %s', (severities, color) => {
+    const p = buildSlackPayload(notification({ alerts: severities.map((s) => withSeverity(s)) }), config);
+    expect(p.attachments[0]!.color).toBe(color);
+  });
+
+  it('a resolved group is green, says RESOLVED and shows when each alert resolved', () => {
+    const p = buildSlackPayload(notification({ alerts: [withSeverity('critical', 'resolved')] }), config);
+    expect(p.attachments[0]!.color).toBe(SEVERITY_COLORS.resolved);
+    expect(p.text).toBe('[RESOLVED] HighErrorRate payment-gateway');
+    expect(p.blocks[0]).toMatchObject({ text: { text: ':white_check_mark: [RESOLVED] HighErrorRate payment-gateway' } });
+    expect(sectionTexts(p.attachments[0]!.blocks)[0]).toMatch(/^:large_green_circle: \*X\* · critical · resolved at <!date\^1795328400\^/);
+  });
+
+  it('a resolved alert in a firing group does not set the colour', () => {
+    const p = buildSlackPayload(notification({ alerts: [withSeverity('info'), withSeverity('critical', 'resolved')] }), config);
+    expect(p.attachments[0]!.color).toBe(SEVERITY_COLORS.info);
+    expect(p.text).toBe('[FIRING:1] HighErrorRate payment-gateway');
+  });
+
+  it('without group labels the title names the common alertname', () => {
+    const n = notification();
+    n.group.labels = {};
+    expect(buildSlackPayload(n, config).text).toBe('[FIRING:1] HighErrorRate');
+  });
+});
+
+describe('Slack limits', () => {
+  it('keeps a long group-label header within 150 characters', () => {
+    const n = notification();
+    n.group.labels = { alertname: 'A'.repeat(400) };
+    const header = buildSlackPayload(n, config).blocks[0]!;
+    expect(header.type === 'header' && header.text.text.length).toBe(SLACK_LIMITS.headerText);
+    expect(header.type === 'header' && header.text.text.endsWith('…')).toBe(true);
+  });
+
+  it('one alert with huge annotations gets one section of at most 3000 characters, links intact', () => {
+    const [alert] = hugeAlerts(1, 50_000);
+    const p = buildSlackPayload(notification({ alerts: [alert!] }), config);
+    const [text] = sectionTexts(p.attachments[0]!.blocks);
+    expect(text!.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
+    expect(text!.length).toBeGreaterThan(2500);
+    expect(text).toContain('|:book: Runbook>');
+    expect(text).toContain('|:bar_chart: Dashboard>');
+  });
+
+  it('shows at most 20 alerts and counts the rest, and mentions truncatedAlerts', () => {
+    const p = buildSlackPayload(notification({ alerts: hugeAlerts(25, 100), truncatedAlerts: 7 }), config);
+    const blocks = p.attachments[0]!.blocks;
+    expect(sectionTexts(blocks)).toHaveLength(20);
+    const more = blocks.at(-2)!;
+    expect(more).toEqual({
+      type: 'context',
+      elements: [
+        { type: 'mrkdwn', text: '_…and 5 more alerts not shown (4 firing, 1 resolved)_' },
+        { type: 'mrkdwn', text: '_7 more alerts left out of this notification to keep it within size limits_' },
+      ],
+    });
+  });
+
+  it('says "1 more alert" in the singular', () => {
+    const p = buildSlackPayload(notification({ truncatedAlerts: 1 }), config);
+    expect(JSON.stringify(p)).toContain('_1 more alert left out');
+  });
+});

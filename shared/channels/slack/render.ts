@@ -1,0 +1,279 @@
+import type { Alert } from '../../alerts/model';
+import type { SlackConfig } from '../../config/schema';
+import type { NotificationMessage } from '../../queues/messages';
+import type { RenderedRequest } from '../channel';
+import { sortedValues, truncate } from '../text';
+
+/**
+ * Slack incoming-webhook message (Block Kit).
+ *
+ * Layout: top-level `text` is the notification/fallback line (`[FIRING:3] HighErrorRate
+ * payment-gateway`, Alertmanager's default title); top-level `blocks` hold only the header, so it
+ * stays visible even when Slack collapses a long attachment; the alert details are blocks inside
+ * `attachments[0]`, whose `color` draws the severity bar. Blocks have no colour of their own, and
+ * Slack documents `blocks` + `color` on a (legacy, still supported) secondary attachment as the way
+ * to get one.
+ *
+ * Limits kept (Slack rejects the message with `invalid_blocks`/`invalid_payload` otherwise): at most
+ * 50 blocks in all, section text <= 3000, header <= 150. A large group shows its first
+ * MAX_ALERT_SECTIONS alerts (firing first, as the router orders them) within a total text budget,
+ * then an "and N more" line. All alert-provided text is mrkdwn-escaped (&, <, >), so a label cannot
+ * ping `<!channel>` or forge a link.
+ */
+
+export const SLACK_LIMITS = {
+  blocks: 50,
+  sectionText: 3000,
+  headerText: 150,
+  contextText: 3000,
+} as const;
+
+/** Alerts shown one section each; the rest are counted. Keeps far below the 50-block cap. */
+export const MAX_ALERT_SECTIONS = 20;
+/** Total mrkdwn across alert sections: one alert may use a full 3000; twenty get 800 each. */
+const TEXT_BUDGET = 16_000;
+const FALLBACK_MAX = 300;
+/** A link longer than this is left out rather than cut (a cut URL is a broken link). */
+const MAX_URL = 1000;
+
+export const SEVERITY_COLORS = {
+  critical: '#D0021B',
+  error: '#F5A623',
+  warning: '#F8E71C',
+  info: '#4A90E2',
+  resolved: '#2EB67D',
+  unknown: '#9B9B9B',
+} as const;
+
+type Severity = 'critical' | 'error' | 'warning' | 'info';
+const SEVERITY_RANK: Record<Severity, number> = { critical: 4, error: 3, warning: 2, info: 1 };
+const SEVERITY_ALIASES: Record<string, Severity> = {
+  critical: 'critical',
+  crit: 'critical',
+  page: 'critical',
+  error: 'error',
+  err: 'error',
+  high: 'error',
+  warning: 'warning',
+  warn: 'warning',
+  medium: 'warning',
+  info: 'info',
+  low: 'info',
+  none: 'info',
+};
+
+export interface SlackText {
+  type: 'mrkdwn' | 'plain_text';
+  text: string;
+  emoji?: boolean;
+}
+export type SlackBlock =
+  | { type: 'header'; text: SlackText }
+  | { type: 'section'; text: SlackText }
+  | { type: 'context'; elements: SlackText[] }
+  | { type: 'divider' };
+
+export interface SlackPayload {
+  text: string;
+  blocks: SlackBlock[];
+  attachments: Array<{ color: string; fallback: string; blocks: SlackBlock[] }>;
+  channel?: string;
+  username?: string;
+  icon_emoji?: string;
+}
+
+export function renderSlack(n: NotificationMessage, config: SlackConfig): RenderedRequest {
+  return {
+    body: JSON.stringify(buildSlackPayload(n, config)),
+    headers: { 'Content-Type': 'application/json; charset=utf-8' },
+  };
+}
+
+export function buildSlackPayload(n: NotificationMessage, config: Pick<SlackConfig, 'channel' | 'username' | 'icon_emoji'>): SlackPayload {
+  const { group } = n;
+  const title = titleOf(n);
+  const shown = group.alerts.slice(0, MAX_ALERT_SECTIONS);
+  const hidden = group.alerts.slice(shown.length);
+  const perAlert = Math.min(SLACK_LIMITS.sectionText, Math.floor(TEXT_BUDGET / Math.max(1, shown.length)));
+
+  const details: SlackBlock[] = shown.map((a) => ({ type: 'section', text: { type: 'mrkdwn', text: alertSection(a, perAlert) } }));
+
+  const more: string[] = [];
+  if (hidden.length > 0) {
+    const firing = hidden.filter((a) => a.status === 'firing').length;
+    more.push(`…and ${plural(hidden.length, 'more alert')} not shown (${firing} firing, ${hidden.length - firing} resolved)`);
+  }
+  if (group.truncatedAlerts > 0) {
+    more.push(`${plural(group.truncatedAlerts, 'more alert')} left out of this notification to keep it within size limits`);
+  }
+  if (more.length > 0) details.push({ type: 'context', elements: more.map((t) => ({ type: 'mrkdwn', text: `_${t}_` })) });
+
+  const footer: SlackText[] = [{ type: 'mrkdwn', text: truncate(`Receiver: *${escapeMrkdwn(n.receiver)}*`, 300) }];
+  const external = n.externalURL ? mrkdwnLink(n.externalURL, 'Open in alertflow') : undefined;
+  if (external) footer.push({ type: 'mrkdwn', text: external });
+  details.push({ type: 'context', elements: footer });
+
+  const emoji = group.status === 'firing' ? ':rotating_light:' : ':white_check_mark:';
+  const payload: SlackPayload = {
+    text: truncate(escapeMrkdwn(title), FALLBACK_MAX),
+    blocks: [{ type: 'header', text: { type: 'plain_text', text: truncate(`${emoji} ${title}`, SLACK_LIMITS.headerText), emoji: true } }],
+    attachments: [{ color: colorOf(n), fallback: truncate(title, FALLBACK_MAX), blocks: details }],
+  };
+  if (config.channel) payload.channel = config.channel;
+  if (config.username) payload.username = config.username;
+  if (config.icon_emoji) payload.icon_emoji = config.icon_emoji;
+  return payload;
+}
+
+/** `[FIRING:3] HighErrorRate payment-gateway` — Alertmanager's default `slack.default.title`. */
+export function titleOf(n: NotificationMessage): string {
+  const { group } = n;
+  const firing = group.alerts.filter((a) => a.status === 'firing').length;
+  const status = group.status === 'firing' ? `FIRING:${firing}` : 'RESOLVED';
+  const values = sortedValues(group.labels).filter((v) => v !== '');
+  // With `group_by: []` there are no group labels; name the alert instead of leaving it blank.
+  const name = values.length > 0 ? values.join(' ') : (commonAlertname(group.alerts) ?? n.receiver);
+  return `[${status}] ${name}`;
+}
+
+/** Resolved: green. Firing: the worst known severity among firing alerts; grey if none is known. */
+export function colorOf(n: NotificationMessage): string {
+  if (n.group.status === 'resolved') return SEVERITY_COLORS.resolved;
+  let worst: Severity | undefined;
+  for (const a of n.group.alerts) {
+    if (a.status !== 'firing') continue;
+    const s = severityOf(a);
+    if (s && (!worst || SEVERITY_RANK[s] > SEVERITY_RANK[worst])) worst = s;
+  }
+  return worst ? SEVERITY_COLORS[worst] : SEVERITY_COLORS.unknown;
+}
+
+function severityOf(a: Alert): Severity | undefined {
+  const raw = a.labels.severity?.trim().toLowerCase();
+  return raw ? SEVERITY_ALIASES[raw] : undefined;
+}
+
+/**
+ * One alert as mrkdwn within `budget` characters. Pieces are granted space in priority order
+ * (title, summary, links, labels, description) and shown in reading order; a piece that does not
+ * fit whole is cut (text) or left out (links, which a cut would break).
+ */
+function alertSection(a: Alert, budget: number): string {
+  let left = budget;
+  const take = (line: string): string | undefined => {
+    const cost = line.length + 1; // + the newline joining it
+    if (line === '' || cost > left) return undefined;
+    left -= cost;
+    return line;
+  };
+  const field = (label: string, raw: string | undefined, cap: number): string | undefined => {
+    if (!raw?.trim()) return undefined;
+    const prefix = `*${label}:* `;
+    const room = Math.min(cap, left - prefix.length - 1);
+    if (room < 16) return undefined;
+    return take(prefix + fitEscaped(raw.trim(), room));
+  };
+
+  const title = take(titleLine(a)) ?? take(fitEscaped(a.labels.alertname ?? 'alert', left - 1));
+  // Scaled caps: with twenty alerts (800 each) a summary must not crowd out links and labels.
+  const summary = field('Summary', a.annotations.summary ?? a.annotations.message, Math.min(500, Math.floor(budget * 0.3)));
+
+  let linkLine = '';
+  for (const [url, label] of [
+    [a.annotations.runbook_url ?? a.annotations.runbook, ':book: Runbook'],
+    [a.annotations.dashboard_url, ':bar_chart: Dashboard'],
+    [a.generatorURL, ':mag: Source'],
+  ] as const) {
+    const link = url ? mrkdwnLink(url, label) : undefined;
+    if (!link) continue;
+    const next = linkLine ? `${linkLine} · ${link}` : link;
+    if (next.length + 1 <= left) linkLine = next;
+  }
+  const links = take(linkLine);
+
+  let labelLine = '*Labels:*';
+  const labelNames = Object.keys(a.labels)
+    .filter((k) => k !== 'alertname')
+    .sort();
+  const labelRoom = Math.min(600, Math.floor(budget * 0.3), left - 1);
+  const MORE_ROOM = 12; // " +NNN more"
+  let omitted = 0;
+  for (const k of labelNames) {
+    const item = ` \`${codeSafe(k)}=${codeSafe(a.labels[k]!)}\``;
+    if (omitted === 0 && labelLine.length + item.length <= labelRoom - MORE_ROOM) labelLine += item;
+    else omitted++;
+  }
+  if (omitted > 0) labelLine += ` +${omitted} more`;
+  const labels = labelNames.length > omitted && labelLine.length <= labelRoom ? take(labelLine) : undefined;
+
+  const description = field('Description', a.annotations.description, 1500);
+  return [title, summary, description, labels, links].filter((x): x is string => x !== undefined).join('\n');
+}
+
+function titleLine(a: Alert): string {
+  const firing = a.status === 'firing';
+  const name = fitEscaped(a.labels.alertname ?? 'alert', 200);
+  const severity = a.labels.severity ? ` · ${fitEscaped(a.labels.severity, 40)}` : '';
+  const when = firing ? slackDate(a.startsAt, 'since') : slackDate(a.endsAt, 'at');
+  return `${firing ? ':red_circle:' : ':large_green_circle:'} *${name}*${severity} · ${firing ? 'firing' : 'resolved'}${when}`;
+}
+
+/** `<!date^…>` renders in each reader's time zone; the ISO text is the fallback. */
+function slackDate(iso: string | undefined, word: string): string {
+  if (!iso) return '';
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return '';
+  const fallback = new Date(ms).toISOString();
+  return ` ${word} <!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${fallback}>`;
+}
+
+function commonAlertname(alerts: Alert[]): string | undefined {
+  const first = alerts[0]?.labels.alertname;
+  return first !== undefined && alerts.every((a) => a.labels.alertname === first) ? first : undefined;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** Slack's three control characters in mrkdwn (and in `text`): escape them, nothing else. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Escape, then cut to `max` escaped characters, never through the middle of an `&amp;`. */
+export function fitEscaped(raw: string, max: number): string {
+  const full = escapeMrkdwn(raw);
+  if (full.length <= max) return full;
+  if (max <= 0) return '';
+  let out = '';
+  for (const ch of raw) {
+    const esc = escapeMrkdwn(ch);
+    if (out.length + esc.length > max - 1) break;
+    out += esc;
+  }
+  return `${out}…`;
+}
+
+/** Inline code cannot hold a backtick or span lines; keep the value readable without them. */
+function codeSafe(text: string): string {
+  return fitEscaped(text.replace(/`/g, "'").replace(/\s+/g, ' '), 200);
+}
+
+/**
+ * `<url|label>` for an http(s) URL, or undefined. The URL is normalised by the WHATWG parser
+ * (which percent-encodes `<`, `>` and spaces), then `|` is encoded and `&` escaped so the link
+ * syntax cannot be broken out of.
+ */
+export function mrkdwnLink(url: string, label: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return undefined;
+  const href = parsed.href.replace(/\|/g, '%7C').replace(/</g, '%3C').replace(/>/g, '%3E').replace(/&/g, '&amp;');
+  if (href.length > MAX_URL) return undefined;
+  return `<${href}|${escapeMrkdwn(label)}>`;
+}
