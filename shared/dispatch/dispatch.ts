@@ -8,7 +8,7 @@ import { batchesOf, type OutgoingMessage, type QueuePort } from '../queues/port'
 import { groupKeyFor, groupLabelsFor, matchRoutes, type RouteNode } from '../routing/route-tree';
 import { epochSeconds, GroupStore, type GroupAlert, type GroupState } from '../store/groups';
 import type { CompiledConfig } from '../runtime/compiled-config';
-import { mergeAlerts, type GroupChange } from './merge';
+import { mergeAlerts } from './merge';
 
 /**
  * The router's core: route each alert through the tree, fold it into its groups' state, and emit one
@@ -73,7 +73,7 @@ export async function dispatch(msg: IngestMessage, deps: DispatchDeps): Promise<
         }
         if (change.changed) changedGroups++;
         // A redelivered message finds its own change already stored: emit again, the senders dedupe.
-        if (change.changed || change.next.lastChangeId === msg.id) {
+        if (change.changed || change.next.lastChange.id === msg.id) {
           notifications.push(...notificationsFor(change, msg, deps.config, now));
         }
       }),
@@ -115,9 +115,12 @@ export function groupIdOf(route: RouteNode, key: string): string {
   return createHash('sha256').update(`${route.receiver}\n${route.id}\n${key}`).digest('hex').slice(0, 32);
 }
 
-interface Applied extends GroupChange {
+interface Applied {
   next: GroupState;
   write: boolean;
+  changed: boolean;
+  /** What the notification reports: whether it pages, and which alerts it resolves. */
+  summary: { paged: boolean; resolved: string[] };
 }
 
 function applyToGroup(t: Touched, prev: GroupState | undefined, msg: IngestMessage, now: Date): Applied {
@@ -130,21 +133,28 @@ function applyToGroup(t: Touched, prev: GroupState | undefined, msg: IngestMessa
     alerts: {},
     version: 0,
     updatedAt: now.toISOString(),
-    lastChangeId: '',
+    lastChange: { id: '', paged: false, resolved: [] },
     expiresAt: 0,
   };
-  const change = mergeAlerts(base.alerts, t.alerts, now, RESOLVED_RETENTION_MS);
+  const merged = mergeAlerts(base.alerts, t.alerts, now, RESOLVED_RETENTION_MS);
   const nearExpiry = base.expiresAt - epochSeconds(now) < TTL_REFRESH_S;
-  if (!change.changed && !nearExpiry) return { ...change, next: base, write: false };
+  if (!merged.changed) {
+    // A redelivery of the message that made the last change reports that change again.
+    const replay = base.lastChange.id === msg.id;
+    const summary = { paged: replay && base.lastChange.paged, resolved: replay ? base.lastChange.resolved : [] };
+    if (!nearExpiry) return { summary, next: base, write: false, changed: false };
+    return { summary, next: { ...base, version: base.version + 1, expiresAt: epochSeconds(now) + GROUP_RETENTION_S }, write: true, changed: false };
+  }
+  const summary = { paged: merged.newlyFiring.length > 0, resolved: merged.resolved.map((a) => a.fingerprint) };
   const next: GroupState = {
     ...base,
-    alerts: change.alerts,
+    alerts: merged.alerts,
     version: base.version + 1,
     updatedAt: now.toISOString(),
-    lastChangeId: change.changed ? msg.id : base.lastChangeId,
+    lastChange: { id: msg.id, ...summary },
     expiresAt: epochSeconds(now) + GROUP_RETENTION_S,
   };
-  return { ...change, next, write: true };
+  return { summary, next, write: true, changed: true };
 }
 
 /** Keep a notification within the SQS message limit by dropping the oldest resolved, then firing. */
@@ -160,7 +170,7 @@ function notificationsFor(change: Applied, msg: IngestMessage, config: CompiledC
   const receiver = config.receivers.get(group.receiver);
   if (!receiver) return [];
   const firing = Object.values(group.alerts).filter((a) => a.status === 'firing');
-  const resolved = change.resolved;
+  const resolved = change.summary.resolved.map((fp) => group.alerts[fp]).filter((a): a is GroupAlert => a?.status === 'resolved');
   if (firing.length === 0 && resolved.length === 0) return [];
   const all: GroupAlert[] = [...firing, ...resolved];
   const alerts = all.slice(0, MAX_ALERTS_PER_NOTIFICATION).map(({ resolvedAt: _r, ...a }) => a);
@@ -174,7 +184,7 @@ function notificationsFor(change: Applied, msg: IngestMessage, config: CompiledC
   ];
   for (const ch of channels) {
     // A change that only resolves alerts is news only to channels that want resolved notifications.
-    if (change.newlyFiring.length === 0 && !ch.sendResolved) continue;
+    if (!change.summary.paged && !ch.sendResolved) continue;
     const notification: NotificationMessage = {
       kind: 'notification',
       id: `${changeId}.${ch.type}.${ch.index}`,

@@ -10,6 +10,15 @@ import { groupKey, isLive, epochSeconds } from './keys';
 export const GroupAlert = Alert.extend({ resolvedAt: z.string().optional() });
 export type GroupAlert = z.infer<typeof GroupAlert>;
 
+export interface LastChange {
+  /** The ingest message that made the change. */
+  id: string;
+  /** Whether it brought new firing alerts (a page), not only resolves or updates. */
+  paged: boolean;
+  /** Fingerprints it resolved. */
+  resolved: string[];
+}
+
 /** An alert group: the alerts one route groups together under one group key, for one receiver. */
 export interface GroupState {
   groupId: string;
@@ -21,8 +30,8 @@ export interface GroupState {
   /** Optimistic-lock version; 0 means the group does not exist yet. */
   version: number;
   updatedAt: string;
-  /** The ingest message that last changed the group (redelivery of it re-emits its notification). */
-  lastChangeId: string;
+  /** The last change, so a redelivery of the message that made it re-emits the same notifications. */
+  lastChange: LastChange;
   expiresAt: number;
 }
 
