@@ -33,7 +33,7 @@ describe('config loading', () => {
   it('accepts the shipped example and compiles its route tree', () => {
     const config = compileConfig(loadConfigFile(join(ROOT, 'alertflow.example.yaml')));
     expect(config.raw.receivers.map((r) => r.name)).toEqual(['team-slack', 'oncall-webhook']);
-    expect(config.routeTree.routes).toHaveLength(2);
+    expect(config.routeTree.routes).toHaveLength(3);
     expect(config.defaultAlertTimeoutMs).toBe(86_400_000);
   });
 
