@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Where an alert came in. */
 export const AlertSource = z.enum(['alertmanager', 'grafana', 'generic', 'cloudwatch']);

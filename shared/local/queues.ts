@@ -46,14 +46,39 @@ export interface QueueStats {
   total: number;
 }
 
+/** A queue's consumer invocations (one per batch), for estimating Lambda requests and GB-s. */
+export interface ConsumerStats {
+  queue: string;
+  invocations: number;
+  /** Records delivered across those invocations. */
+  records: number;
+  /**
+   * Wall time of the invocations in ms (handler start to settle). Locally every consumer shares one
+   * event loop, so under load this includes time other in-process work held it.
+   */
+  totalMs: number;
+  maxMs: number;
+}
+
+/** SQS bills each started 64 KiB of a request's payload as one request. */
+export const SQS_BILLING_CHUNK_BYTES = 64 * 1024;
+
 export class LocalQueues implements QueuePort {
   private readonly queues = new Map<string, Queue>();
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private closed = false;
   private readonly idleWaiters: Array<() => void> = [];
-  /** Counted calls, as SQS would bill them (benchmarks read these). */
+  /**
+   * Counted calls, as SQS would see them (benchmarks read these): `send` per SendMessageBatch,
+   * `receive` per ReceiveMessage that returned messages (the event source mapping's empty polls are
+   * not counted), `delete` per DeleteMessageBatch — as the event source mapping does, one per finished
+   * batch that had anything to delete, not one per message — and `changeVisibility` per call.
+   */
   readonly calls = { send: 0, receive: 0, delete: 0, changeVisibility: 0 };
+  /** Message body bytes sent and received, and the 64 KiB chunks SQS bills them as (per call, rounded up). */
+  readonly payload = { sendBytes: 0, sendChunks: 0, receiveBytes: 0, receiveChunks: 0 };
+  private readonly consumerStats = new Map<string, ConsumerStats>();
 
   constructor(
     private readonly log: Logger,
@@ -76,6 +101,7 @@ export class LocalQueues implements QueuePort {
   async send(name: string, messages: OutgoingMessage[]): Promise<void> {
     const q = this.queue(name);
     this.calls.send++;
+    this.countPayload('send', messages);
     const now = this.now();
     for (const m of messages) {
       const messageId = randomUUID();
@@ -103,6 +129,11 @@ export class LocalQueues implements QueuePort {
       const visible = [...q.messages.values()].filter((m) => m.visibleAt <= now).length;
       return { name: q.opts.name, visible, delayedOrInFlight: q.messages.size - visible, total: q.messages.size };
     });
+  }
+
+  /** Consumer invocations per consumed queue so far (copies). */
+  consumers(): ConsumerStats[] {
+    return [...this.consumerStats.values()].map((s) => ({ ...s }));
   }
 
   /** Bodies of the messages on a queue (for DLQ inspection and redrive). */
@@ -198,30 +229,57 @@ export class LocalQueues implements QueuePort {
       m.visibleAt = now + q.opts.visibilityTimeoutS * 1000;
       batch.push(m);
     }
-    if (batch.length > 0) this.calls.receive++;
+    if (batch.length > 0) {
+      this.calls.receive++;
+      this.countPayload('receive', batch);
+    }
     return batch;
+  }
+
+  private countPayload(kind: 'send' | 'receive', messages: ReadonlyArray<{ body: string }>): void {
+    const bytes = messages.reduce((sum, m) => sum + Buffer.byteLength(m.body), 0);
+    this.payload[`${kind}Bytes`] += bytes;
+    this.payload[`${kind}Chunks`] += Math.max(1, Math.ceil(bytes / SQS_BILLING_CHUNK_BYTES));
   }
 
   private async invoke(q: Queue, batch: Stored[]): Promise<void> {
     const handles = new Map(batch.map((m) => [m.messageId, m.receiptHandle]));
     let failed = new Set<string>(batch.map((m) => m.messageId));
+    const event = this.event(q, batch);
+    const started = performance.now();
     try {
-      const res = await q.consumer!(this.event(q, batch));
+      const res = await q.consumer!(event);
       failed = new Set((res?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch (err) {
       // A thrown handler fails the whole batch, as with Lambda.
       this.log.error('consumer threw; the whole batch will be retried', { queue: q.opts.name, ...errorFields(err) });
     }
+    this.countInvocation(q.opts.name, batch.length, performance.now() - started);
+    let deleted = 0;
     for (const m of batch) {
       const current = q.messages.get(m.messageId);
       // Delete only if the receipt is still ours (not re-received after the visibility timeout).
       if (!failed.has(m.messageId) && current && current.receiptHandle === handles.get(m.messageId)) {
         q.messages.delete(m.messageId);
-        this.calls.delete++;
+        deleted++;
       }
     }
+    // One DeleteMessageBatch for the batch's successes, as the event source mapping sends.
+    if (deleted > 0) this.calls.delete++;
     q.inFlightBatches--;
     this.wake();
+  }
+
+  private countInvocation(queue: string, records: number, ms: number): void {
+    let s = this.consumerStats.get(queue);
+    if (!s) {
+      s = { queue, invocations: 0, records: 0, totalMs: 0, maxMs: 0 };
+      this.consumerStats.set(queue, s);
+    }
+    s.invocations++;
+    s.records += records;
+    s.totalMs += ms;
+    s.maxMs = Math.max(s.maxMs, ms);
   }
 
   private event(q: Queue, batch: Stored[]): SQSEvent {

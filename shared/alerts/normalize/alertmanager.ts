@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Alert, AlertOrigin, AlertSource } from '../model';
 import { fingerprint, isFingerprint } from '../fingerprint';
 import { invalid, isObject, issue, optionalIsoUtc, parseWith, Timestamp, toIsoUtc } from './common';

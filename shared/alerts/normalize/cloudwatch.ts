@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Alert } from '../model';
 import { fingerprint } from '../fingerprint';
 import { invalid, isObject, issue, parseTimestamp, parseWith, Timestamp } from './common';

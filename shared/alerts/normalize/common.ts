@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError, type Issue } from '../../errors';
 import { formatPath } from '../../config/validate';
 

@@ -44,7 +44,7 @@
  *   at `ends_at` (which must not be in the future) or now; `timeout` applies to firing alerts only.
  * - `ends_at` must not be before `starts_at`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Issue } from '../../errors';
 import { parseDuration } from '../../config/duration';
 import type { Alert } from '../model';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AlertmanagerAlert, AlertmanagerData, checkAlertCount, originOf, toAlert, type WebhookOptions } from './alertmanager';
 import { parseWith } from './common';
 import type { Normalized } from './types';

@@ -1,0 +1,91 @@
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { Config } from '../shared/config/schema';
+import type { ChannelType } from '../shared/queues/messages';
+import { Api } from './api';
+import { Channels, senderFunctionName } from './channels';
+import { type FunctionName, type SharedFunctionOptions, functionSettings } from './function';
+import { type HttpThrottling, Ingestion } from './ingestion';
+import { ROUTER_BATCHING_WINDOW, Routing } from './routing';
+import { Secrets, deployedSecrets } from './secrets';
+import { State } from './state';
+
+export interface AlertflowProps extends SharedFunctionOptions {
+  /**
+   * The validated configuration (`loadConfigFile` / `parseConfig`). It is bundled into every
+   * function; its secrets must be SSM references (checked here, so synth fails otherwise).
+   */
+  readonly config: Config;
+  /** Removal policy of the state table. @default RemovalPolicy.RETAIN */
+  readonly tableRemovalPolicy?: RemovalPolicy;
+  /** Stage-wide throttling of the HTTP API. @default { rateLimit: 50, burstLimit: 100 } */
+  readonly throttling?: HttpThrottling;
+  // Inherited from SharedFunctionOptions:
+  //   logRetention  (default RetentionDays.ONE_MONTH) for function and access logs
+  //   sourceMaps    (default false)
+  //   sizing        (default FUNCTION_DEFAULTS) memory/timeout per function
+  //   projectRoot   (default: this package's root) where functions/ and package-lock.json live
+}
+
+/**
+ * alertflow: alerts come in through `ingestion` (HTTP API, EventBridge, SNS), the router in
+ * `routing` decides who to notify, and one sender per channel type in `channels` delivers; `api`
+ * serves the read API; all state is in the one table of `state`. Embeddable in any stack.
+ */
+export class Alertflow extends Construct {
+  readonly state: State;
+  readonly api: Api;
+  readonly channels: Channels;
+  readonly ingestion: Ingestion;
+  readonly routing: Routing;
+  readonly secrets: Secrets;
+
+  constructor(scope: Construct, id: string, props: AlertflowProps) {
+    super(scope, id);
+    // Fail on undeployable secrets before creating anything (the error names every key path).
+    deployedSecrets(props.config);
+
+    const { config } = props;
+    const fnOptions: SharedFunctionOptions = {
+      logRetention: props.logRetention,
+      sourceMaps: props.sourceMaps,
+      sizing: props.sizing,
+      projectRoot: props.projectRoot,
+    };
+
+    this.state = new State(this, 'State', { removalPolicy: props.tableRemovalPolicy });
+    const table = this.state.table;
+
+    this.api = new Api(this, 'Api', { ...fnOptions, config, table });
+    this.channels = new Channels(this, 'Channels', { ...fnOptions, config, table });
+    this.ingestion = new Ingestion(this, 'Ingestion', {
+      ...fnOptions,
+      config,
+      table,
+      apiFunction: this.api.function.fn,
+      throttling: props.throttling,
+      alertsConsumer: { timeout: functionSettings('router', fnOptions).timeout, batchingWindow: ROUTER_BATCHING_WINDOW },
+    });
+    const channelQueues = {} as Record<ChannelType, IQueue>;
+    for (const channel of Object.values(this.channels.byType)) channelQueues[channel.type] = channel.notifications.queue;
+    this.routing = new Routing(this, 'Routing', {
+      ...fnOptions,
+      config,
+      table,
+      alertsQueue: this.ingestion.alerts.queue,
+      channelQueues,
+    });
+
+    const readers: Partial<Record<FunctionName, IGrantable>> = {
+      ingest: this.ingestion.function.role,
+      api: this.api.function.role,
+      router: this.routing.function.role,
+    };
+    for (const channel of Object.values(this.channels.byType)) {
+      readers[senderFunctionName(channel.type)] = channel.function.role;
+    }
+    this.secrets = new Secrets(this, 'Secrets', { config, readers });
+  }
+}

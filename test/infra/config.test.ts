@@ -1,0 +1,108 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { AlertflowStack } from '../../lib/alertflow-stack';
+import { CONFIG_DEFINE, PROJECT_ROOT, configDefine } from '../../lib/function';
+import { deployedSecrets } from '../../lib/secrets';
+import type { Config } from '../../shared/config/schema';
+import { ConfigError } from '../../shared/errors';
+import { TEST_CONFIG_YAML, testConfig } from './synth';
+
+// How the config becomes deployable: secrets must be SSM references, and the validated config is
+// bundled into the functions through esbuild's define.
+
+const UNDEPLOYABLE = `
+auth:
+  bearer_tokens:
+    - plain-token-value
+    - { ssm: /alertflow/ok }
+route: { receiver: team }
+receivers:
+  - name: team
+    slack_configs:
+      - webhook_url: { env: SLACK_URL }
+    webhook_configs:
+      - url: https://plain.example.com/hook
+        hmac_secret: inline-hmac-key
+`;
+
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('deployed secrets', () => {
+  it('maps each secret to the functions that read it', () => {
+    expect(deployedSecrets(testConfig(TEST_CONFIG_YAML))).toEqual([
+      { path: 'auth.bearer_tokens[0]', parameterName: '/alertflow/webhook-token', readers: ['ingest', 'api'] },
+      { path: 'auth.bearer_tokens[1]', parameterName: '/alertflow/second-token', readers: ['ingest', 'api'] },
+      { path: 'receivers[0].slack_configs[0].webhook_url', parameterName: '/alertflow/slack/team', readers: ['slack-sender'] },
+      { path: 'receivers[0].slack_configs[1].webhook_url', parameterName: '/alertflow/slack/team', readers: ['slack-sender'] },
+      { path: 'receivers[1].webhook_configs[0].url', parameterName: 'alertflow/webhook/url', readers: ['webhook-sender'] },
+      { path: 'receivers[1].webhook_configs[0].hmac_secret', parameterName: '/alertflow/webhook/hmac', readers: ['webhook-sender'] },
+    ]);
+  });
+
+  it('rejects inline and env-only secrets, naming every key path and no secret value', () => {
+    const err = thrown(() => deployedSecrets(testConfig(UNDEPLOYABLE)));
+    expect(err).toBeInstanceOf(ConfigError);
+    const { message, issues } = err as ConfigError;
+    expect(issues.map((i) => i.path)).toEqual([
+      'auth.bearer_tokens[0]',
+      'receivers[0].slack_configs[0].webhook_url',
+      'receivers[0].webhook_configs[0].hmac_secret',
+    ]);
+    for (const issue of issues) expect(message).toContain(issue.path);
+    expect(message).toMatch(/inline secret/);
+    expect(message).toMatch(/only env: SLACK_URL/);
+    expect(message).not.toContain('plain-token-value');
+    expect(message).not.toContain('inline-hmac-key');
+  });
+
+  it('fails synth before creating any resource', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const err = thrown(() => new AlertflowStack(app, 'Alertflow', { config: testConfig(UNDEPLOYABLE) }));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toContain('auth.bearer_tokens[0]');
+    const stack = app.node.findChild('Alertflow');
+    expect(stack.node.findAll().filter((c) => c.node.path.includes('/Alertflow/Alertflow/'))).toEqual([]);
+  });
+});
+
+const ESBUILD = join(PROJECT_ROOT, 'node_modules', '.bin', 'esbuild');
+
+/** Bundles `source` with the config define passed exactly as the CDK passes it (an argv entry). */
+function bundleWithConfig(source: string, config: Config): string {
+  return execFileSync(ESBUILD, ['--bundle', '--format=esm', '--platform=node', '--minify', `--define:${CONFIG_DEFINE}=${configDefine(config)}`], {
+    input: source,
+    encoding: 'utf8',
+  });
+}
+
+describe('config injection', () => {
+  it('bundles the validated config so the runtime reads it back unchanged', async () => {
+    const config = testConfig();
+    const out = bundleWithConfig(
+      `export const config = typeof ${CONFIG_DEFINE} === 'string' ? JSON.parse(${CONFIG_DEFINE}) : undefined;`,
+      config,
+    );
+    const mod = (await import(`data:text/javascript,${encodeURIComponent(out)}`)) as { config: unknown };
+    expect(mod.config).toEqual(JSON.parse(JSON.stringify(config)));
+  });
+
+  it('survives quotes, backslashes and non-ASCII in config values', () => {
+    const config = { ...testConfig(), external_url: 'https://example.com/a"b\\c/ü?x=`${y}`' } as Config;
+    expect(JSON.parse(JSON.parse(configDefine(config)) as string)).toEqual(config);
+  });
+
+  it('refuses a config too large to pass to esbuild on the command line', () => {
+    const config = testConfig();
+    const huge = { ...config, receivers: [...config.receivers, ...Array.from({ length: 3000 }, (_, i) => ({ ...config.receivers[0]!, name: `r${i}` }))] };
+    expect(() => configDefine(huge)).toThrow(/bundled limit/);
+  });
+});
