@@ -1,10 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startLocalRuntime, type LocalRuntime } from '../../shared/local/runtime';
-import { silentLogger } from '../../shared/log';
+import type { LocalRuntime } from '../../shared/local/runtime';
 import { verifySignature } from '../../shared/channels/webhook/sign';
+import { startRuntimeWithConfig } from '../support/runtime';
 import { startStandIn, type StandIn } from '../support/stand-in';
 
 const fixture = (path: string) => JSON.parse(readFileSync(join(__dirname, '../fixtures', path), 'utf8')) as Record<string, unknown>;
@@ -29,10 +28,7 @@ async function post(path: string, body: unknown, headers: Record<string, string>
 beforeAll(async () => {
   slack = await startStandIn();
   hook = await startStandIn();
-  const dir = mkdtempSync(join(tmpdir(), 'alertflow-e2e-'));
-  const configPath = join(dir, 'alertflow.yaml');
-  writeFileSync(
-    configPath,
+  rt = await startRuntimeWithConfig(
     `
 auth:
   bearer_tokens: [{ env: ALERTFLOW_WEBHOOK_TOKEN }]
@@ -56,8 +52,8 @@ receivers:
         hmac_secret: { env: ONCALL_HMAC }
         headers: { X-Team: platform }
 `,
+    { token: TOKEN, env: { ONCALL_HMAC: HMAC } },
   );
-  rt = await startLocalRuntime({ port: 0, configPath, dataDir: null, token: TOKEN, env: { ONCALL_HMAC: HMAC }, log: process.env.E2E_LOG ? undefined : silentLogger });
 });
 
 afterAll(async () => {

@@ -1,9 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalRuntime, type LocalRuntime } from '../../shared/local/runtime';
-import { silentLogger } from '../../shared/log';
+import type { LocalRuntime } from '../../shared/local/runtime';
+import { startRuntimeWithConfig } from '../support/runtime';
 import { startAlertmanager, type RunningAlertmanager } from '../support/alertmanager';
 import { startStandIn, type StandIn } from '../support/stand-in';
 
@@ -18,10 +15,7 @@ let am: RunningAlertmanager;
 
 beforeAll(async () => {
   slack = await startStandIn();
-  const dir = mkdtempSync(join(tmpdir(), 'alertflow-am-e2e-'));
-  const configPath = join(dir, 'alertflow.yaml');
-  writeFileSync(
-    configPath,
+  rt = await startRuntimeWithConfig(
     `
 auth:
   bearer_tokens: [{ env: ALERTFLOW_WEBHOOK_TOKEN }]
@@ -33,8 +27,8 @@ receivers:
     slack_configs:
       - webhook_url: ${slack.url}/services/T1/B1/secret
 `,
+    { token: TOKEN },
   );
-  rt = await startLocalRuntime({ port: 0, configPath, dataDir: null, token: TOKEN, env: {}, log: silentLogger });
   am = await startAlertmanager(`
 global:
   resolve_timeout: 1m
