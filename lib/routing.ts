@@ -20,6 +20,12 @@ export const ROUTER_TABLE_ACTIONS = [
 /** Router batches: up to 10 messages, waiting at most this long to fill one (alerts come in bursts). */
 export const ROUTER_BATCH_SIZE = 10;
 export const ROUTER_BATCHING_WINDOW = Duration.seconds(1);
+/**
+ * Routers running at once. Concurrent routers that touch the same group reconcile through
+ * conditional writes, and every collision is a billed write and a re-read; a few routers of 10
+ * messages each already route thousands of alerts per second.
+ */
+export const ROUTER_MAX_CONCURRENCY = 5;
 
 export interface RoutingProps extends SharedFunctionOptions {
   readonly config: Config;
@@ -28,6 +34,8 @@ export interface RoutingProps extends SharedFunctionOptions {
   readonly alertsQueue: IQueue;
   /** One queue per channel type, the router's outputs. */
   readonly channelQueues: Readonly<Record<ChannelType, IQueue>>;
+  /** Concurrent router invocations (2..1000). @default ROUTER_MAX_CONCURRENCY */
+  readonly routerMaxConcurrency?: number;
 }
 
 /** The router function on the alerts queue: state, silences, inhibition, the route tree, grouping. */
@@ -53,6 +61,7 @@ export class Routing extends Construct {
       new SqsEventSource(props.alertsQueue, {
         batchSize: ROUTER_BATCH_SIZE,
         maxBatchingWindow: ROUTER_BATCHING_WINDOW,
+        maxConcurrency: props.routerMaxConcurrency ?? ROUTER_MAX_CONCURRENCY,
         reportBatchItemFailures: true,
       }),
     );

@@ -28,15 +28,20 @@ export interface DispatchResult {
   groups: number;
   changedGroups: number;
   notifications: number;
+  /** Ids of the messages whose changes could not be stored; the caller fails those records. */
+  failed: Set<string>;
 }
 
-/** A group a message touches, with the alerts of the message that belong to it. */
+/** A group the batch touches, with the alerts of the batch that belong to it. */
 interface Touched {
   id: string;
   route: RouteNode;
   key: string;
   labels: Record<string, string>;
   alerts: Alert[];
+  /** The ingest messages that carried those alerts. */
+  messageIds: Set<string>;
+  origin: IngestMessage['origin'];
 }
 
 /** Firing groups live on while they are re-sent; a quiet group expires after this long. */
@@ -45,41 +50,48 @@ const GROUP_RETENTION_S = 30 * 86_400;
 const TTL_REFRESH_S = 7 * 86_400;
 /** Resolved alerts stay in the group this long (for the API and late re-sends), then are dropped. */
 const RESOLVED_RETENTION_MS = 60 * 60_000;
-const MAX_CONFLICT_RETRIES = 5;
+const MAX_CONFLICT_ROUNDS = 8;
+/** Group writes in flight at once: enough to overlap latency, few enough not to queue in the SDK. */
+const WRITE_CONCURRENCY = 16;
 
-export async function dispatch(msg: IngestMessage, deps: DispatchDeps): Promise<DispatchResult> {
-  const touched = routeAlerts(msg.alerts, deps.config);
+/**
+ * Dispatch one SQS batch of ingest messages. The batch is merged per group first, so a group costs
+ * one read and at most one write per batch however many messages touched it; concurrent routers
+ * that change the same group are reconciled by conditional writes (re-read, re-merge, retry).
+ */
+export async function dispatch(messages: readonly IngestMessage[], deps: DispatchDeps): Promise<DispatchResult> {
+  const touched = routeMessages(messages, deps.config);
   const now = deps.clock();
   let stored = await deps.groups.getMany([...touched.keys()], now);
 
   const notifications: Outgoing[] = [];
+  const failed = new Set<string>();
   let changedGroups = 0;
   let pending = [...touched.values()];
   for (let round = 0; pending.length > 0; round++) {
     const conflicts: Touched[] = [];
-    await Promise.all(
-      pending.map(async (t) => {
-        const change = applyToGroup(t, stored.get(t.id), msg, now);
-        if (change.write) {
-          try {
-            await deps.groups.put(change.next);
-          } catch (err) {
-            if (err instanceof ConflictError && round < MAX_CONFLICT_RETRIES) {
-              conflicts.push(t);
-              return;
-            }
-            throw err;
+    await forEachLimited(pending, WRITE_CONCURRENCY, async (t) => {
+      const change = applyToGroup(t, stored.get(t.id), now);
+      if (change.write) {
+        try {
+          await deps.groups.put(change.next);
+        } catch (err) {
+          if (err instanceof ConflictError && round + 1 < MAX_CONFLICT_ROUNDS) {
+            conflicts.push(t);
+          } else {
+            deps.log.warn('group write failed; its messages will be retried', { groupId: t.id, err });
+            t.messageIds.forEach((id) => failed.add(id));
           }
+          return;
         }
-        if (change.changed) changedGroups++;
-        // A redelivered message finds its own change already stored: emit again, the senders dedupe.
-        if (change.changed || change.next.lastChange.id === msg.id) {
-          notifications.push(...notificationsFor(change, msg, deps.config, now));
-        }
-      }),
-    );
+      }
+      if (change.changed) changedGroups++;
+      if (change.emit) notifications.push(...notificationsFor(change, t, deps.config, now));
+    });
     if (conflicts.length > 0) {
       deps.log.debug('group write conflicts, re-reading', { count: conflicts.length, round });
+      // Jittered pause so routers that collided do not collide again in lockstep.
+      await sleep(Math.random() * 25 * 2 ** Math.min(round, 4));
       stored = await deps.groups.getMany(
         conflicts.map((c) => c.id),
         now,
@@ -89,22 +101,26 @@ export async function dispatch(msg: IngestMessage, deps: DispatchDeps): Promise<
   }
 
   await sendByQueue(notifications, deps.queues);
-  return { groups: touched.size, changedGroups, notifications: notifications.length };
+  return { groups: touched.size, changedGroups, notifications: notifications.length, failed };
 }
 
-/** Route every alert and collect the groups it lands in (an alert may land in several). */
-export function routeAlerts(alerts: readonly Alert[], config: CompiledConfig): Map<string, Touched> {
+/** Route every alert of every message and collect the groups they land in (an alert may land in several). */
+export function routeMessages(messages: readonly IngestMessage[], config: CompiledConfig): Map<string, Touched> {
   const touched = new Map<string, Touched>();
-  for (const alert of alerts) {
-    for (const route of matchRoutes(config.routeTree, alert.labels)) {
-      const key = groupKeyFor(route, alert.labels);
-      const id = groupIdOf(route, key);
-      let t = touched.get(id);
-      if (!t) {
-        t = { id, route, key, labels: groupLabelsFor(route, alert.labels), alerts: [] };
-        touched.set(id, t);
+  for (const msg of messages) {
+    for (const alert of msg.alerts) {
+      for (const route of matchRoutes(config.routeTree, alert.labels)) {
+        const key = groupKeyFor(route, alert.labels);
+        const id = groupIdOf(route, key);
+        let t = touched.get(id);
+        if (!t) {
+          t = { id, route, key, labels: groupLabelsFor(route, alert.labels), alerts: [], messageIds: new Set(), origin: {} };
+          touched.set(id, t);
+        }
+        t.alerts.push(alert);
+        t.messageIds.add(msg.id);
+        t.origin = { ...t.origin, ...msg.origin, truncatedAlerts: (t.origin.truncatedAlerts ?? 0) + (msg.origin.truncatedAlerts ?? 0) };
       }
-      t.alerts.push(alert);
     }
   }
   return touched;
@@ -119,11 +135,13 @@ interface Applied {
   next: GroupState;
   write: boolean;
   changed: boolean;
+  /** Whether to emit notifications: a change, or the replay of one after redelivery. */
+  emit: boolean;
   /** What the notification reports: whether it pages, and which alerts it resolves. */
   summary: { paged: boolean; resolved: string[] };
 }
 
-function applyToGroup(t: Touched, prev: GroupState | undefined, msg: IngestMessage, now: Date): Applied {
+function applyToGroup(t: Touched, prev: GroupState | undefined, now: Date): Applied {
   const base: GroupState = prev ?? {
     groupId: t.id,
     routeId: t.route.id,
@@ -133,17 +151,18 @@ function applyToGroup(t: Touched, prev: GroupState | undefined, msg: IngestMessa
     alerts: {},
     version: 0,
     updatedAt: now.toISOString(),
-    lastChange: { id: '', paged: false, resolved: [] },
+    lastChange: { ids: [], paged: false, resolved: [] },
     expiresAt: 0,
   };
   const merged = mergeAlerts(base.alerts, t.alerts, now, RESOLVED_RETENTION_MS);
   const nearExpiry = base.expiresAt - epochSeconds(now) < TTL_REFRESH_S;
   if (!merged.changed) {
-    // A redelivery of the message that made the last change reports that change again.
-    const replay = base.lastChange.id === msg.id;
-    const summary = { paged: replay && base.lastChange.paged, resolved: replay ? base.lastChange.resolved : [] };
-    if (!nearExpiry) return { summary, next: base, write: false, changed: false };
-    return { summary, next: { ...base, version: base.version + 1, expiresAt: epochSeconds(now) + GROUP_RETENTION_S }, write: true, changed: false };
+    // A redelivered message that made the last change finds it stored: report that change again
+    // (same notification ids, so the senders do not post twice).
+    const replay = base.lastChange.ids.some((id) => t.messageIds.has(id));
+    const summary = replay ? { paged: base.lastChange.paged, resolved: base.lastChange.resolved } : { paged: false, resolved: [] };
+    const next = nearExpiry ? { ...base, version: base.version + 1, expiresAt: epochSeconds(now) + GROUP_RETENTION_S } : base;
+    return { summary, next, write: nearExpiry, changed: false, emit: replay };
   }
   const summary = { paged: merged.newlyFiring.length > 0, resolved: merged.resolved.map((a) => a.fingerprint) };
   const next: GroupState = {
@@ -151,10 +170,10 @@ function applyToGroup(t: Touched, prev: GroupState | undefined, msg: IngestMessa
     alerts: merged.alerts,
     version: base.version + 1,
     updatedAt: now.toISOString(),
-    lastChange: { id: msg.id, ...summary },
+    lastChange: { ids: [...t.messageIds].sort(), ...summary },
     expiresAt: epochSeconds(now) + GROUP_RETENTION_S,
   };
-  return { summary, next, write: true, changed: true };
+  return { summary, next, write: true, changed: true, emit: true };
 }
 
 /** Keep a notification within the SQS message limit by dropping the oldest resolved, then firing. */
@@ -165,7 +184,7 @@ interface Outgoing {
   message: OutgoingMessage;
 }
 
-function notificationsFor(change: Applied, msg: IngestMessage, config: CompiledConfig, now: Date): Outgoing[] {
+function notificationsFor(change: Applied, t: Touched, config: CompiledConfig, now: Date): Outgoing[] {
   const group = change.next;
   const receiver = config.receivers.get(group.receiver);
   if (!receiver) return [];
@@ -175,7 +194,7 @@ function notificationsFor(change: Applied, msg: IngestMessage, config: CompiledC
   const all: GroupAlert[] = [...firing, ...resolved];
   const alerts = all.slice(0, MAX_ALERTS_PER_NOTIFICATION).map(({ resolvedAt: _r, ...a }) => a);
   const status = firing.length > 0 ? 'firing' : 'resolved';
-  const changeId = createHash('sha256').update(`${group.groupId}\n${msg.id}`).digest('hex').slice(0, 32);
+  const changeId = createHash('sha256').update(`${group.groupId}\n${group.lastChange.ids.join(',')}`).digest('hex').slice(0, 32);
 
   const out: Outgoing[] = [];
   const channels = [
@@ -197,9 +216,9 @@ function notificationsFor(change: Applied, msg: IngestMessage, config: CompiledC
         labels: group.groupLabels,
         status,
         alerts: ch.sendResolved ? alerts : alerts.filter((a) => a.status === 'firing'),
-        truncatedAlerts: Math.max(0, all.length - MAX_ALERTS_PER_NOTIFICATION) + (msg.origin.truncatedAlerts ?? 0),
+        truncatedAlerts: Math.max(0, all.length - MAX_ALERTS_PER_NOTIFICATION) + (t.origin.truncatedAlerts ?? 0),
       },
-      ...(config.raw.external_url ?? msg.origin.externalURL ? { externalURL: config.raw.external_url ?? msg.origin.externalURL } : {}),
+      ...(config.raw.external_url ?? t.origin.externalURL ? { externalURL: config.raw.external_url ?? t.origin.externalURL } : {}),
     };
     // SQS batch entry ids allow [A-Za-z0-9_-]{1,80}; the notification id inside the body is the real key.
     const entryId = notification.id.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80);
@@ -221,3 +240,14 @@ async function sendByQueue(messages: Outgoing[], queues: QueuePort): Promise<voi
     }),
   );
 }
+
+/** Run `fn` over `items` with at most `limit` in flight. */
+async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

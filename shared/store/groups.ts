@@ -11,8 +11,8 @@ export const GroupAlert = Alert.extend({ resolvedAt: z.string().optional() });
 export type GroupAlert = z.infer<typeof GroupAlert>;
 
 export interface LastChange {
-  /** The ingest message that made the change. */
-  id: string;
+  /** The ingest messages (one SQS batch) that made the change. */
+  ids: string[];
   /** Whether it brought new firing alerts (a page), not only resolves or updates. */
   paged: boolean;
   /** Fingerprints it resolved. */

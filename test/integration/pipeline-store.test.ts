@@ -61,26 +61,26 @@ afterAll(async () => dynamo?.close());
 describe('dispatch against DynamoDB', () => {
   it('stores the group, notifies once per channel, and re-emits the same notification ids on redelivery without writing', async () => {
     const q = new CapturingQueues();
-    const first = await dispatch(message('m1', [alert('a'), alert('b')]), deps(q));
-    expect(first).toEqual({ groups: 1, changedGroups: 1, notifications: 2 });
+    const first = await dispatch([message('m1', [alert('a'), alert('b')])], deps(q));
+    expect(first).toMatchObject({ groups: 1, changedGroups: 1, notifications: 2 });
     const ids = q.sent.map((s) => s.body.id);
     expect(q.sent[0]!.body.group.alerts.map((a) => a.labels.instance).sort()).toEqual(['a', 'b']);
 
     // The same SQS message again (at-least-once delivery): same notifications, so senders can dedupe.
     q.sent = [];
-    const again = await dispatch(message('m1', [alert('a'), alert('b')]), deps(q));
+    const again = await dispatch([message('m1', [alert('a'), alert('b')])], deps(q));
     expect(again.changedGroups).toBe(0);
     expect(q.sent.map((s) => s.body.id)).toEqual(ids);
 
     // A different message with the same alerts (a re-send) is no news.
     q.sent = [];
-    const resend = await dispatch(message('m2', [alert('a')]), deps(q));
-    expect(resend).toEqual({ groups: 1, changedGroups: 0, notifications: 0 });
+    const resend = await dispatch([message('m2', [alert('a')])], deps(q));
+    expect(resend).toMatchObject({ groups: 1, changedGroups: 0, notifications: 0 });
   });
 
   it('notifies a resolve only to channels that want resolved notifications', async () => {
     const q = new CapturingQueues();
-    await dispatch(message('m3', [alert('a', 'resolved')]), deps(q));
+    await dispatch([message('m3', [alert('a', 'resolved')])], deps(q));
     expect(q.sent).toHaveLength(1);
     expect(q.sent[0]!.body.channel).toEqual({ type: 'webhook', index: 0 });
     expect(q.sent[0]!.body.group.alerts.find((a) => a.labels.instance === 'a')?.status).toBe('resolved');
@@ -88,10 +88,25 @@ describe('dispatch against DynamoDB', () => {
 
   it('keeps both changes when two routers update the same group concurrently (conditional writes)', async () => {
     const q = new CapturingQueues();
-    await Promise.all([dispatch(message('c1', [alert('x')]), deps(q)), dispatch(message('c2', [alert('y')]), deps(q)), dispatch(message('c3', [alert('z')]), deps(q))]);
+    await Promise.all([dispatch([message('c1', [alert('x')])], deps(q)), dispatch([message('c2', [alert('y')])], deps(q)), dispatch([message('c3', [alert('z')])], deps(q))]);
     const groups = await new GroupStore(dynamo.db, TABLE).list(NOW);
     const instances = Object.values(groups[0]!.alerts).map((a) => a.labels.instance).sort();
     expect(instances).toEqual(expect.arrayContaining(['x', 'y', 'z']));
+  });
+
+  it('merges a batch per group: one write and one notification per channel, replayed when any of its messages is redelivered', async () => {
+    const groups = new GroupStore(dynamo.db, TABLE);
+    let puts = 0;
+    const counting = Object.assign(Object.create(groups) as GroupStore, { put: (g: Parameters<GroupStore['put']>[0]) => (puts++, groups.put(g)) });
+    const q = new CapturingQueues();
+    const batch = await dispatch([message('b1', [alert('p')]), message('b2', [alert('q')])], deps(q, counting));
+    expect(batch).toMatchObject({ groups: 1, changedGroups: 1, notifications: 2 });
+    expect(puts).toBe(1);
+    const ids = q.sent.map((s) => s.body.id);
+    q.sent = [];
+    await dispatch([message('b2', [alert('q')])], deps(q, counting));
+    expect(q.sent.map((s) => s.body.id)).toEqual(ids);
+    expect(puts).toBe(1);
   });
 
   it('rejects a stale version', async () => {
@@ -104,7 +119,7 @@ describe('dispatch against DynamoDB', () => {
 describe('delivery against DynamoDB', () => {
   it('posts a notification once even when SQS delivers it twice, and records each attempt', async () => {
     const q = new CapturingQueues();
-    await dispatch(message('d1', [alert('new-one')]), deps(q));
+    await dispatch([message('d1', [alert('new-one')])], deps(q));
     const n = q.sent[0]!.body;
     let posts = 0;
     const http: HttpPort = { post: async () => ({ status: posts++ === 0 ? 503 : 200, headers: {}, body: '' }) };

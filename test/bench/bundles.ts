@@ -1,0 +1,141 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import type { Config } from '../../shared/config/schema';
+import { median } from './format';
+
+const run = promisify(execFile);
+
+/**
+ * The esbuild options the CDK's NodejsFunction passes for AlertflowFunction (lib/function.ts `bundling`:
+ * format ESM -> outfile index.mjs, minify, keepNames, target node22, platform node, mainFields
+ * module,main, the tsconfig, the require shim banner, `@aws-sdk/*` and `@smithy/*` external, the
+ * config as a `define`). NodejsFunction runs the esbuild CLI with the equivalent flags
+ * (`--bundle --target=node22 --platform=node --format=esm --outfile=... --minify --external:...
+ * --define:... --keep-names --tsconfig=... --banner:js=... --main-fields=module,main`).
+ */
+export interface BundleSettings {
+  external: string[];
+  define: Record<string, string>;
+  banner: string;
+}
+
+export interface BundleResult {
+  fn: string;
+  file: string;
+  bytes: number;
+  gzipBytes: number;
+  /** Imports left to the runtime (the AWS SDK), as esbuild's metafile lists them. */
+  externals: string[];
+  /** The largest contributors to the bundle, by package (or `<project>` for our own sources). */
+  topInputs: Array<{ name: string; bytes: number }>;
+  /** Median of `runs` cold imports, each in a fresh `node`, timed inside the child. */
+  initMedianMs: number | null;
+  initRunsMs: number[];
+  /** The same for a module importing only this bundle's externals (the AWS SDK share of init). */
+  sdkOnlyMedianMs: number | null;
+  node: string;
+}
+
+/** Bundle every `functions/<fn>/handler.ts` as the CDK does and time a cold import of each. */
+export async function measureBundles(root: string, outDir: string, settings: BundleSettings, runs: number): Promise<BundleResult[]> {
+  const fns = readdirSync(join(root, 'functions'), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(root, 'functions', d.name, 'handler.ts')))
+    .map((d) => d.name)
+    .sort();
+  mkdirSync(outDir, { recursive: true });
+  const timer = join(outDir, 'import-timer.mjs');
+  writeFileSync(
+    timer,
+    [
+      '// Written by test/bench: times one cold import of the module given as argv[2].',
+      'const t0 = performance.now();',
+      'await import(process.argv[2]);',
+      'const ms = performance.now() - t0;',
+      'process.stdout.write(JSON.stringify({ ms, node: process.version }));',
+      '',
+    ].join('\n'),
+  );
+
+  const out: BundleResult[] = [];
+  for (const fn of fns) {
+    const dir = join(outDir, 'bundles', fn);
+    const file = join(dir, 'index.mjs');
+    const result = await build({
+      absWorkingDir: root,
+      entryPoints: [join(root, 'functions', fn, 'handler.ts')],
+      bundle: true,
+      outfile: file,
+      target: 'node22',
+      platform: 'node',
+      format: 'esm',
+      minify: true,
+      keepNames: true,
+      mainFields: ['module', 'main'],
+      tsconfig: join(root, 'tsconfig.json'),
+      external: settings.external,
+      define: settings.define,
+      banner: { js: settings.banner },
+      metafile: true,
+      logLevel: 'warning',
+    });
+    const code = readFileSync(file);
+    const output = Object.values(result.metafile.outputs)[0]!;
+    const externals = [...new Set(output.imports.filter((i) => i.external && !i.path.startsWith('node:')).map((i) => i.path))].sort();
+
+    // The same externals alone, from the same directory (so they resolve the same way).
+    const sdkOnly = join(dir, 'sdk-only.mjs');
+    writeFileSync(sdkOnly, externals.map((e) => `import ${JSON.stringify(e)};`).join('\n') + '\n');
+
+    const initRunsMs: number[] = [];
+    const sdkRunsMs: number[] = [];
+    let node = '';
+    for (let i = 0; i < runs; i++) {
+      const a = await timeImport(timer, file);
+      initRunsMs.push(a.ms);
+      node = a.node;
+      if (externals.length) sdkRunsMs.push((await timeImport(timer, sdkOnly)).ms);
+    }
+    out.push({
+      fn,
+      file,
+      bytes: code.length,
+      gzipBytes: gzipSync(code).length,
+      externals,
+      topInputs: topInputs(output.inputs),
+      initMedianMs: median(initRunsMs),
+      initRunsMs,
+      sdkOnlyMedianMs: median(sdkRunsMs),
+      node,
+    });
+  }
+  return out;
+}
+
+/** `node` from PATH (under `npm run`, the project's Node 22 in node_modules/.bin). */
+async function timeImport(timer: string, file: string): Promise<{ ms: number; node: string }> {
+  const { stdout } = await run('node', [timer, pathToFileURL(file).href], { timeout: 30_000 });
+  return JSON.parse(stdout) as { ms: number; node: string };
+}
+
+function topInputs(inputs: Record<string, { bytesInOutput: number }>): Array<{ name: string; bytes: number }> {
+  const byName = new Map<string, number>();
+  for (const [path, { bytesInOutput }] of Object.entries(inputs)) {
+    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+    const name = m ? m[1]! : '<project>';
+    byName.set(name, (byName.get(name) ?? 0) + bytesInOutput);
+  }
+  return [...byName]
+    .map(([name, bytes]) => ({ name, bytes }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 4);
+}
+
+/** The config `define` value exactly as lib/function.ts builds it, with a fallback if lib/ cannot load. */
+export function fallbackConfigDefine(config: Config): string {
+  return JSON.stringify(JSON.stringify(config));
+}

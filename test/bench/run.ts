@@ -1,0 +1,180 @@
+/**
+ * `npm run bench`: load the local runtime with two alert storms, count what they cost, bundle the
+ * functions as the CDK does and time their module init. Prints a plain-text report and writes it as
+ * JSON to `.alertflow/bench/report.json`. It measures and prints; it asserts nothing about wall
+ * times. Loopback traffic only; it stops by itself (a watchdog ends it if anything hangs).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, platform, release } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfigFile, EXAMPLE_CONFIG } from '../../shared/config/loader';
+import type { Config } from '../../shared/config/schema';
+import { fallbackConfigDefine, measureBundles, type BundleResult, type BundleSettings } from './bundles';
+import { costPerMillionAlerts } from './cost';
+import { alertmanagerStorm, genericStorm } from './payloads';
+import { renderReport, targetsOf, type BenchReport } from './report';
+import { runStorm, type StormResult } from './storm';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const OUT_DIR = join(ROOT, '.alertflow', 'bench');
+const CONCURRENCY = 16;
+const SETTLE_TIMEOUT_MS = 40_000;
+const IMPORT_RUNS = 5;
+/** The whole run must end; if something hangs, report that and exit. */
+const WATCHDOG_MS = 175_000;
+const DEFAULT_MEMORY_MB = 256;
+const CONFIG_DEFINE_KEY = '__ALERTFLOW_CONFIG__';
+
+const started = performance.now();
+const progress = (line: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1)}s] ${line}\n`);
+
+const watchdog = setTimeout(() => {
+  progress(`watchdog: the bench did not finish within ${WATCHDOG_MS / 1000} s; exiting`);
+  process.exit(2);
+}, WATCHDOG_MS);
+watchdog.unref();
+
+/**
+ * The AWS SDK warns on stderr when a client queues requests for want of sockets; count those
+ * warnings (they are evidence) instead of letting them interleave with the report.
+ */
+const sdkSocketWarnings = { count: 0, maxQueued: 0 };
+const originalWarn = console.warn;
+console.warn = (...args: unknown[]) => {
+  const text = args.map(String).join(' ');
+  const m = /socket usage at capacity=\d+ and (\d+) additional requests are enqueued/.exec(text);
+  if (m) {
+    sdkSocketWarnings.count++;
+    sdkSocketWarnings.maxQueued = Math.max(sdkSocketWarnings.maxQueued, Number(m[1]));
+    return;
+  }
+  originalWarn(...args);
+};
+
+interface CdkSettings {
+  memoryMb: Record<string, number>;
+  memorySource: string;
+  configDefine: (config: Config) => string;
+  defineKey: string;
+  bundle: Omit<BundleSettings, 'define'>;
+  bundleSource: string;
+}
+
+/** Memory sizes and bundling options from lib/function.ts (falling back if it cannot load). */
+async function cdkSettings(): Promise<CdkSettings> {
+  const source = readFileSync(join(ROOT, 'lib', 'function.ts'), 'utf8');
+  // The externals and the banner are not exported; read them from the construct's source.
+  const externalsText = /externalModules:\s*(\[[^\]]*\])/.exec(source)?.[1];
+  const bannerText = /const ESM_REQUIRE_SHIM\s*=\s*("(?:[^"\\]|\\.)*");/.exec(source)?.[1];
+  const external = externalsText ? (JSON.parse(externalsText.replace(/'/g, '"')) as string[]) : ['@aws-sdk/*', '@smithy/*'];
+  const banner = bannerText
+    ? (JSON.parse(bannerText) as string)
+    : "import { createRequire as __afCreateRequire } from 'node:module'; const require = __afCreateRequire(import.meta.url);";
+  const bundleSource =
+    'minified ESM, platform node, target node22, keepNames, mainFields module,main, tsconfig.json, require-shim banner, config define' +
+    (externalsText && bannerText ? ' (externals and banner read from lib/function.ts)' : ' (externals/banner: built-in copy, lib/function.ts did not match)');
+  try {
+    const lib = await import('../../lib/function');
+    return {
+      memoryMb: Object.fromEntries(Object.entries(lib.FUNCTION_DEFAULTS).map(([fn, s]) => [fn, s.memorySize])),
+      memorySource: 'lib/function.ts FUNCTION_DEFAULTS',
+      configDefine: lib.configDefine,
+      defineKey: lib.CONFIG_DEFINE,
+      bundle: { external, banner },
+      bundleSource,
+    };
+  } catch (err) {
+    return {
+      memoryMb: {},
+      memorySource: `${DEFAULT_MEMORY_MB} MB for every function: lib/function.ts did not load (${(err as Error).message})`,
+      configDefine: fallbackConfigDefine,
+      defineKey: CONFIG_DEFINE_KEY,
+      bundle: { external, banner },
+      bundleSource,
+    };
+  }
+}
+
+async function main(): Promise<void> {
+  const cdk = await cdkSettings();
+  const memoryOf = (fn: string) => cdk.memoryMb[fn] ?? DEFAULT_MEMORY_MB;
+
+  const storms: StormResult[] = [];
+  progress('storm A: Alertmanager webhooks');
+  storms.push(await runStorm('A', alertmanagerStorm(), { concurrency: CONCURRENCY, settleTimeoutMs: SETTLE_TIMEOUT_MS, progress }));
+  progress('storm B: generic alerts');
+  storms.push(await runStorm('B', genericStorm(), { concurrency: CONCURRENCY, settleTimeoutMs: SETTLE_TIMEOUT_MS, progress }));
+
+  progress('bundling and timing module init');
+  let bundles: BundleResult[] = [];
+  let bundleError: string | undefined;
+  try {
+    const config = loadConfigFile(join(ROOT, EXAMPLE_CONFIG));
+    bundles = await measureBundles(ROOT, OUT_DIR, { ...cdk.bundle, define: { [cdk.defineKey]: cdk.configDefine(config) } }, IMPORT_RUNS);
+  } catch (err) {
+    bundleError = (err as Error).message;
+  }
+
+  const costs = storms.flatMap((s) => [
+    { storm: s.name, phase: 'storm' as const, partial: s.storm.settledAfterLastPostMs === null, estimate: costPerMillionAlerts(s.storm, memoryOf) },
+    { storm: s.name, phase: 're-send' as const, partial: s.resend.settledAfterLastPostMs === null, estimate: costPerMillionAlerts(s.resend, memoryOf) },
+  ]);
+  const cpu = cpus();
+  const report: BenchReport = {
+    generatedAt: new Date().toISOString(),
+    durationS: (performance.now() - started) / 1000,
+    environment: { node: process.version, cpus: cpu.length, cpuModel: cpu[0]?.model.trim() ?? 'unknown', platform: `${platform()} ${release()}` },
+    settings: {
+      concurrency: CONCURRENCY,
+      settleTimeoutMs: SETTLE_TIMEOUT_MS,
+      importRuns: IMPORT_RUNS,
+      memoryMb: Object.fromEntries(['ingest', 'router', 'slack-sender', 'webhook-sender', 'api'].map((fn) => [fn, memoryOf(fn)])),
+      memorySource: cdk.memorySource,
+      bundleSettingsSource: cdk.bundleSource,
+      externals: cdk.bundle.external,
+    },
+    sdkSocketWarnings,
+    storms,
+    costs,
+    bundles,
+    ...(bundleError ? { bundleError } : {}),
+    targets: targetsOf(storms, bundles),
+    notes: notes(storms),
+  };
+  const text = renderReport(report);
+  process.stdout.write(text);
+  mkdirSync(OUT_DIR, { recursive: true });
+  writeFileSync(join(OUT_DIR, 'report.json'), JSON.stringify({ ...report, text }, null, 2) + '\n');
+  progress(`report written to ${join(OUT_DIR, 'report.json')}`);
+}
+
+function notes(storms: StormResult[]): string[] {
+  const out = [
+    'Everything runs in this one process on one event loop: the load generator, the HTTP server and ingest, the router and senders (LocalQueues: batches of 10, 4 batches in flight per queue), dynalite and the Slack stand-in. Throughput and latency figures are for that setup, not for Lambda.',
+    'DynamoDB units are estimates from item sizes (DynamoDB\'s size rules as dynalite implements them). Reads: from the returned items, ceil(size/4 KB) per strongly consistent item; a key that found no item counts 1 unit. Writes: PutItem from the request Item, ceil(size/1 KB); UpdateItem from its key + update values only (DynamoDB bills the larger of the item before and after, which the request does not show); a write whose condition failed is billed and counted.',
+    'Lambda duration = measured local wall time: ingest = client-side HTTP latency of each POST; router/senders = LocalQueues invocation time. With 16 POSTs and 4 batches per queue sharing one event loop, each is inflated by time other work held the loop, so GB-s are an upper-side estimate. Lambda rounds each invocation up to 1 ms (not applied).',
+    'Not counted: SQS empty receives of the event source mapping\'s pollers (a fixed cost per queue, not per alert), CloudWatch Logs ingestion, data transfer, the router\'s 1 s maximum batching window in AWS (LocalQueues does not model it: in AWS a first notification can come up to 1 s later).',
+    'SQS billed requests = SendMessageBatch and ReceiveMessage calls counted per started 64 KB of message bodies, plus DeleteMessageBatch (one per finished batch, as the event source mapping deletes) and ChangeMessageVisibility calls.',
+  ];
+  for (const s of storms) {
+    if (s.storm.settledAfterLastPostMs === null) {
+      out.push(`Storm ${s.name} did not settle within ${SETTLE_TIMEOUT_MS / 1000} s: its figures cover only the work done until then (messages left waiting are listed under the storm).`);
+    }
+  }
+  if (sdkSocketWarnings.count > 0) {
+    out.push(`The AWS SDK warned ${sdkSocketWarnings.count} time(s) that the DynamoDB client (default 50 sockets) had requests queued for a socket, at most ${sdkSocketWarnings.maxQueued} at once.`);
+  }
+  return out;
+}
+
+try {
+  await main();
+} catch (err) {
+  progress(`failed: ${(err as Error).stack ?? String(err)}`);
+  process.exitCode = 1;
+} finally {
+  clearTimeout(watchdog);
+  // A runtime left running (a storm that never drained) must not keep the process alive.
+  process.exit();
+}
