@@ -138,11 +138,12 @@ describe('event source mappings', () => {
     }
   });
 
-  it('batches the router with a small window', () => {
+  it('batches the router with a small window and bounded concurrency (fewer group write conflicts)', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: fnId('router') },
       BatchSize: 10,
       MaximumBatchingWindowInSeconds: Match.anyValue(),
+      ScalingConfig: { MaximumConcurrency: 5 },
     });
     const router = mappings.find(([, m]) => refId(props(m).FunctionName) === fnId('router'))!;
     expect(props(router[1]).MaximumBatchingWindowInSeconds).toBeLessThanOrEqual(5);
