@@ -58,8 +58,8 @@ export class Alertflow extends Construct {
     this.state = new State(this, 'State', { removalPolicy: props.tableRemovalPolicy });
     const table = this.state.table;
 
-    this.api = new Api(this, 'Api', { ...fnOptions, config, table });
     this.channels = new Channels(this, 'Channels', { ...fnOptions, config, table });
+    this.api = new Api(this, 'Api', { ...fnOptions, config, table, channels: this.channels.byType });
     this.ingestion = new Ingestion(this, 'Ingestion', {
       ...fnOptions,
       config,

@@ -1,7 +1,10 @@
+import { Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import type { Config } from '../shared/config/schema';
-import { ENV } from '../shared/queues/names';
+import { ENV, channelQueueName } from '../shared/queues/names';
+import type { ChannelType } from '../shared/queues/messages';
+import type { Channel } from './channels';
 import { AlertflowFunction, type SharedFunctionOptions, functionSettings } from './function';
 
 /**
@@ -13,19 +16,41 @@ export const API_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', '
 export interface ApiProps extends SharedFunctionOptions {
   readonly config: Config;
   readonly table: ITable;
+  /** The deployed channels: the api sends test notifications to their queues and redrives their DLQs. */
+  readonly channels: Readonly<Partial<Record<ChannelType, Channel>>>;
 }
 
-/** The api function behind the read routes of the HTTP API (list, get, health). */
+/** The api function behind the HTTP API's non-ingest routes: alert state, health, channel tests, redrive. */
 export class Api extends Construct {
   readonly function: AlertflowFunction;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
+    const stack = Stack.of(this);
+    const channels = Object.values(props.channels);
     this.function = new AlertflowFunction(this, 'Function', {
       ...functionSettings('api', props),
       config: props.config,
-      environment: { [ENV.table]: props.table.tableName },
+      environment: {
+        [ENV.table]: props.table.tableName,
+        [ENV.channelQueueUrls]: stack.toJsonString(Object.fromEntries(channels.map((c) => [c.type, c.notifications.queue.queueUrl]))),
+        [ENV.dlqs]: stack.toJsonString(
+          Object.fromEntries(
+            channels.map((c) => [
+              channelQueueName(c.type),
+              { queueArn: c.notifications.queue.queueArn, dlqArn: c.notifications.dlq.queueArn, dlqUrl: c.notifications.dlq.queueUrl },
+            ]),
+          ),
+        ),
+      },
     });
-    props.table.grant(this.function.fn, ...API_TABLE_ACTIONS);
+    const fn = this.function.fn;
+    props.table.grant(fn, ...API_TABLE_ACTIONS);
+    for (const c of channels) {
+      // Test notifications go through the real queue; a redrive is SQS's own DLQ move task, which
+      // needs to read and delete on the DLQ and send to the queue.
+      c.notifications.queue.grantSendMessages(fn);
+      c.notifications.dlq.grant(fn, 'sqs:StartMessageMoveTask', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage', 'sqs:DeleteMessage');
+    }
   }
 }

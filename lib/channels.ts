@@ -1,10 +1,12 @@
-import { Stack } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import type { Config } from '../shared/config/schema';
 import type { ChannelType } from '../shared/queues/messages';
-import { CHANNEL_TYPES, ENV, MAX_RECEIVES } from '../shared/queues/names';
+import { ENV, MAX_RECEIVES } from '../shared/queues/names';
+import { usedChannelTypes } from '../shared/channels/keys';
 import { AlertflowFunction, type FunctionName, type SharedFunctionOptions, functionSettings } from './function';
 import { QueueWithDlq } from './queue';
 
@@ -47,19 +49,56 @@ export class Channel extends Construct {
     const sender = this.function.fn;
     // Grants receive/delete/ChangeMessageVisibility on this queue only.
     sender.addEventSource(new SqsEventSource(queue, { batchSize: SENDER_BATCH_SIZE, reportBatchItemFailures: true }));
+    // A rate-limited notification is re-sent to its own queue with a delay (its reserved send slot).
+    queue.grantSendMessages(sender);
     props.table.grant(sender, ...SENDER_TABLE_ACTIONS);
+    if (type === 'email') this.grantSendEmail(props.config);
+    if (type === 'sms') this.grantPublishSms();
+  }
+
+  /** SES v2 SendEmail, from the configured sender identities only (address and its domain). */
+  private grantSendEmail(config: Config): void {
+    const stack = Stack.of(this);
+    const identities = new Set<string>();
+    for (const r of config.receivers) {
+      for (const c of r.email_configs) {
+        identities.add(c.from);
+        identities.add(c.from.split('@')[1]!);
+      }
+    }
+    this.function.fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [...identities].sort().map((id) => stack.formatArn({ service: 'ses', resource: 'identity', resourceName: id, arnFormat: ArnFormat.SLASH_RESOURCE_NAME })),
+      }),
+    );
+  }
+
+  /** SNS Publish to phone numbers: SMS has no resource to scope to, so this one grant is `*`. */
+  private grantPublishSms(): void {
+    this.function.fn.addToRolePolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: ['*'] }));
+    // The finding is on the role's default policy, where the statement lands.
+    Validations.of(this.function.role.node.findChild('DefaultPolicy')).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'SNS Publish to a phone number (SMS) has no resource ARN to scope the permission to: AWS documents ' +
+        'Resource "*" for direct SMS publishing. The grant is limited to sns:Publish on the SMS sender role only.',
+    });
   }
 }
 
-/** Every channel type of CHANNEL_TYPES, keyed by type. */
+/**
+ * One Channel per channel type the config uses (a type nobody configured gets no queue and no
+ * sender: idle queues still cost their pollers' requests).
+ */
 export class Channels extends Construct {
-  readonly byType: Readonly<Record<ChannelType, Channel>>;
+  readonly byType: Readonly<Partial<Record<ChannelType, Channel>>>;
 
   constructor(scope: Construct, id: string, props: ChannelProps) {
     super(scope, id);
     this.byType = Object.fromEntries(
-      CHANNEL_TYPES.map((type) => [type, new Channel(this, constructId(type), type, props)]),
-    ) as Record<ChannelType, Channel>;
+      usedChannelTypes(props.config.receivers).map((type) => [type, new Channel(this, constructId(type), type, props)]),
+    ) as Partial<Record<ChannelType, Channel>>;
   }
 }
 

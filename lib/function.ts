@@ -6,10 +6,11 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Config } from '../shared/config/schema';
+import type { ChannelType } from '../shared/queues/messages';
 import { ConfigError } from '../shared/errors';
 
 /** The Lambda entries under `functions/<name>/handler.ts`. */
-export type FunctionName = 'ingest' | 'router' | 'slack-sender' | 'webhook-sender' | 'api';
+export type FunctionName = 'ingest' | 'router' | `${ChannelType}-sender` | 'api';
 
 /** The esbuild `define` key the runtime reads the validated config from. */
 export const CONFIG_DEFINE = '__ALERTFLOW_CONFIG__';
@@ -43,10 +44,15 @@ export interface FunctionSizing {
  */
 export const FUNCTION_DEFAULTS: Readonly<Record<FunctionName, Required<FunctionSizing>>> = {
   ingest: { memorySize: 512, timeout: Duration.seconds(10) },
-  api: { memorySize: 256, timeout: Duration.seconds(10) },
+  // The channel test waits for the senders' verdicts (up to 15 s); API Gateway allows 30 s.
+  api: { memorySize: 256, timeout: Duration.seconds(25) },
   router: { memorySize: 512, timeout: Duration.seconds(30) },
   'slack-sender': { memorySize: 256, timeout: Duration.seconds(60) },
   'webhook-sender': { memorySize: 256, timeout: Duration.seconds(60) },
+  'email-sender': { memorySize: 256, timeout: Duration.seconds(60) },
+  'sms-sender': { memorySize: 256, timeout: Duration.seconds(60) },
+  'pagerduty-sender': { memorySize: 256, timeout: Duration.seconds(60) },
+  'teams-sender': { memorySize: 256, timeout: Duration.seconds(60) },
 };
 
 /** Function options every capability construct passes through from the Alertflow props. */

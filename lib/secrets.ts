@@ -5,6 +5,8 @@ import type { Config } from '../shared/config/schema';
 import { collectSecretRefs } from '../shared/config/secrets';
 import { ConfigError, type Issue } from '../shared/errors';
 import type { FunctionName } from './function';
+import { CONFIG_KEYS } from '../shared/channels/keys';
+import { CHANNEL_TYPES } from '../shared/queues/names';
 
 /** One secret the deployed functions read, by SSM parameter name. */
 export interface DeployedSecret {
@@ -19,8 +21,8 @@ export interface DeployedSecret {
 /** Which functions read the secret at a key path; a path nobody claims fails synth (no silent gaps). */
 const READERS: ReadonlyArray<{ pattern: RegExp; readers: readonly FunctionName[] }> = [
   { pattern: /^auth\.bearer_tokens\[\d+\]$/, readers: ['ingest', 'api'] },
-  { pattern: /^receivers\[\d+\]\.slack_configs\[\d+\]\.webhook_url$/, readers: ['slack-sender'] },
-  { pattern: /^receivers\[\d+\]\.webhook_configs\[\d+\]\.(url|hmac_secret)$/, readers: ['webhook-sender'] },
+  // A channel entry's secrets are read by that channel type's sender only.
+  ...CHANNEL_TYPES.map((type) => ({ pattern: new RegExp(`^receivers\\[\\d+\\]\\.${CONFIG_KEYS[type]}\\[\\d+\\]\\.\\w+$`), readers: [`${type}-sender` as const] })),
 ];
 
 /**

@@ -6,10 +6,14 @@ import { authenticate } from '../../shared/ingest/auth';
 import { lazyHandler } from '../../shared/runtime/aws';
 import type { Ports } from '../../shared/runtime/ports';
 import { GroupStore } from '../../shared/store/groups';
+import { DeliveryStore } from '../../shared/store/deliveries';
+import { testReceiver } from '../../shared/delivery/test-receiver';
+import { redrive } from '../../shared/delivery/redrive';
 
-/** Read API adapter: health (public) and alert state (bearer token). */
+/** API adapter: health (public); alert state, channel tests and DLQ redrive (bearer token). */
 export function createHandler(ports: Ports) {
   const groups = new GroupStore(ports.db, ports.table);
+  const deliveries = new DeliveryStore(ports.db, ports.table);
   return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
     try {
       if (event.routeKey === 'GET /v1/health') return json(200, { status: 'ok', time: ports.clock().toISOString() });
@@ -19,6 +23,12 @@ export function createHandler(ports: Ports) {
           return json(200, { alerts: await listAlerts(groups, ports.clock(), event.queryStringParameters?.status) });
         case 'GET /v1/alerts/{id}':
           return json(200, await getAlert(groups, ports.clock(), event.pathParameters?.id ?? ''));
+        case 'POST /v1/channels/{receiver}/test': {
+          const results = await testReceiver(event.pathParameters?.receiver ?? '', { ...ports, deliveries });
+          return json(200, { receiver: event.pathParameters?.receiver, results });
+        }
+        case 'POST /v1/redrive':
+          return json(200, await redrive(event.queryStringParameters?.channel, ports));
         default:
           throw new NotFoundError(`no route ${event.routeKey}`);
       }

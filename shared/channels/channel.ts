@@ -1,11 +1,14 @@
 import type { SecretResolver } from '../config/secrets';
 import type { ChannelType, NotificationMessage } from '../queues/messages';
 import { parseTargetUrl, type HttpPort } from './http';
+import type { MailPort, SmsPort } from './ports';
 import { classifyError, classifyResponse, redactOutcome, type DeliveryOutcome } from './outcome';
 
 /** The ports a sender needs; the sender Lambda, the local runtime and tests each supply their own. */
 export interface SendContext {
   http: HttpPort;
+  mail: MailPort;
+  sms: SmsPort;
   secrets: SecretResolver;
   now: () => Date;
 }
@@ -32,6 +35,11 @@ export interface ChannelSender<C> {
   readonly type: ChannelType;
   render(n: NotificationMessage, config: C): RenderedRequest;
   send(ctx: SendContext, n: NotificationMessage, config: C): Promise<DeliveryResult>;
+  /**
+   * A target's rate limit, when it has one: `target` identifies it (never a secret: e.g. a hash of
+   * the URL) and `intervalMs` is the minimum spacing of sends to it.
+   */
+  rateLimit?(ctx: SendContext, config: C): Promise<{ target: string; intervalMs: number } | undefined>;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { PortDeliveryError } from './ports';
 import { AlertflowError, ConflictError, SecretError } from '../errors';
 import { HttpNetworkError, HttpRequestError, HttpTimeoutError, type HttpResponse } from './http';
 
@@ -50,6 +51,8 @@ export function classifyError(err: unknown): DeliveryOutcome {
       : { kind: 'permanent', reason: short(err.message) };
   }
   if (err instanceof ConflictError) return { kind: 'retryable', reason: short(err.message) };
+  // Email/SMS adapters classify provider errors themselves and keep addresses out of the message.
+  if (err instanceof PortDeliveryError) return { kind: err.retryable ? 'retryable' : 'permanent', reason: short(err.message) };
   // Our own typed errors have secret-free messages by contract (shared/errors.ts).
   if (err instanceof AlertflowError) return { kind: 'permanent', reason: short(err.message) };
   // Anything else (a TypeError from a library, say) may quote a URL in its message: name only.
@@ -62,8 +65,7 @@ export function classifyError(err: unknown): DeliveryOutcome {
  * full jitter (uniform in [0, cap)) so that a burst of failures does not come back as a burst; never
  * less than the server's Retry-After, which wins over the cap.
  */
-export function backoffMs(attempt: number, retryAfterMs?: number, random: () => number = Math.random): number {
-  const BASE_MS = 2_000;
+export function backoffMs(attempt: number, retryAfterMs?: number, random: () => number = Math.random, BASE_MS = 2_000): number {
   const CAP_MS = 15 * 60_000;
   const n = Number.isFinite(attempt) && attempt >= 1 ? Math.floor(attempt) : 1;
   const ceiling = Math.min(CAP_MS, BASE_MS * 2 ** (n - 1));

@@ -1,24 +1,34 @@
-import type { Receiver, SlackConfig, WebhookConfig } from '../config/schema';
+import type { EmailConfig, PagerDutyConfig, Receiver, SlackConfig, SmsConfig, TeamsConfig, WebhookConfig } from '../config/schema';
 import { AlertflowError } from '../errors';
 import type { ChannelType } from '../queues/messages';
 import type { ChannelSender } from './channel';
+import { CONFIG_KEYS } from './keys';
 import { slackSender } from './slack/sender';
 import { webhookSender } from './webhook/sender';
+import { emailSender } from './email/sender';
+import { smsSender } from './sms/sender';
+import { pagerdutySender } from './pagerduty/sender';
+import { teamsSender } from './teams/sender';
 
 /** The config entry type of each channel type. */
 export interface ChannelConfigs {
   slack: SlackConfig;
   webhook: WebhookConfig;
+  email: EmailConfig;
+  sms: SmsConfig;
+  pagerduty: PagerDutyConfig;
+  teams: TeamsConfig;
 }
 
 const SENDERS: { [T in ChannelType]: ChannelSender<ChannelConfigs[T]> } = {
   slack: slackSender,
   webhook: webhookSender,
+  email: emailSender,
+  sms: smsSender,
+  pagerduty: pagerdutySender,
+  teams: teamsSender,
 };
 
-const CONFIG_KEYS = { slack: 'slack_configs', webhook: 'webhook_configs' } as const satisfies {
-  [T in ChannelType]: keyof Receiver;
-};
 
 export function senderFor<T extends ChannelType>(type: T): ChannelSender<ChannelConfigs[T]> {
   return SENDERS[type];

@@ -9,8 +9,14 @@ import type { NotificationMessage } from '../queues/messages';
 import type { ChannelSender, DeliveryResult, RenderedRequest } from './channel';
 import { HttpNetworkError, HttpTimeoutError } from './http';
 import { backoffMs } from './outcome';
+import { PagerDutyConfig } from './pagerduty/config';
+import { PAGERDUTY_LIMITS, type PagerDutyEvent } from './pagerduty/render';
+import { pagerdutySender } from './pagerduty/sender';
 import { SLACK_LIMITS, type SlackBlock, type SlackPayload } from './slack/render';
 import { slackSender } from './slack/sender';
+import { TeamsConfig } from './teams/config';
+import { TEAMS_LIMITS, type CardElement, type TeamsMessage } from './teams/render';
+import { teamsSender } from './teams/sender';
 import { context, fakeHttp, hugeAlerts, notification, NOW } from './testing';
 import { webhookSender } from './webhook/sender';
 
@@ -30,6 +36,9 @@ const SLACK_URL = 'https://hooks.slack.com/services/T0000SECRET/B0000SECRET/Slac
 const HOOK_URL = 'https://example.com/alerts/ingest?token=QueryTokenXyz987654';
 const HMAC_KEY = 'hmac-key-ABCDEF1234567890';
 const HEADER_SECRET = 'Bearer header-secret-7777777';
+const PD_ROUTING_KEY = 'R0UT1NGKEYsecret0123456789abcdef';
+const TEAMS_SIG = 'TeamsSigSecretAbc123xyz789QWERTY';
+const TEAMS_URL = `https://prod-00.westeurope.logic.azure.com:443/workflows/0123456789abcdef0123456789abcdef/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=${TEAMS_SIG}`;
 
 const channels: ChannelCase[] = [
   {
@@ -72,6 +81,43 @@ const channels: ChannelCase[] = [
       const body = JSON.parse(rendered.body) as { alerts: unknown[]; truncated_alerts: number };
       expect(body.alerts).toHaveLength(n.group.alerts.length);
       expect(body.truncated_alerts).toBe(25);
+    },
+  },
+  {
+    name: 'pagerduty',
+    sender: pagerdutySender as ChannelSender<never>,
+    config: PagerDutyConfig.parse({ routing_key: { env: 'PD_KEY' } }),
+    secrets: { PD_KEY: PD_ROUTING_KEY },
+    secretValues: [PD_ROUTING_KEY],
+    target: 'pagerduty:events.pagerduty.com',
+    url: 'https://events.pagerduty.com/v2/enqueue',
+    checkHuge(rendered) {
+      // render() leaves the routing key out; the sender's 32 characters must still fit.
+      expect(Buffer.byteLength(rendered.body) + 64).toBeLessThanOrEqual(PAGERDUTY_LIMITS.eventBytes);
+      const event = JSON.parse(rendered.body) as PagerDutyEvent;
+      expect(event.event_action).toBe('trigger');
+      expect(event.dedup_key.length).toBeLessThanOrEqual(PAGERDUTY_LIMITS.dedupKey);
+      expect(event.payload!.summary.length).toBeLessThanOrEqual(PAGERDUTY_LIMITS.summary);
+      expect(event.payload!.custom_details).toMatchObject({ firing: 400, resolved: 100, truncated_alerts: 25 });
+      expect(event.payload!.custom_details.note).toMatch(/alerts left out to stay within PagerDuty's 512 KB event limit/);
+    },
+  },
+  {
+    name: 'teams',
+    sender: teamsSender as ChannelSender<never>,
+    config: TeamsConfig.parse({ webhook_url: { env: 'TEAMS_URL' } }),
+    secrets: { TEAMS_URL },
+    secretValues: [TEAMS_URL, TEAMS_SIG],
+    target: 'teams:prod-00.westeurope.logic.azure.com',
+    url: TEAMS_URL,
+    checkHuge(rendered) {
+      // Teams refuses messages over about 28 KB.
+      expect(Buffer.byteLength(rendered.body)).toBeLessThanOrEqual(TEAMS_LIMITS.messageBytes);
+      const message = JSON.parse(rendered.body) as TeamsMessage;
+      const body: CardElement[] = message.attachments[0]!.content.body;
+      expect(body.filter((e) => e.type === 'Container').length).toBeGreaterThan(0);
+      expect(rendered.body).toMatch(/…and 4\d\d more alerts not shown/);
+      expect(rendered.body).toContain('25 more alerts left out');
     },
   },
 ];

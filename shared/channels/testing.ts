@@ -8,6 +8,7 @@ import type { SecretResolver } from '../config/secrets';
 import { SecretError } from '../errors';
 import type { NotificationMessage } from '../queues/messages';
 import type { SendContext } from './channel';
+import type { EmailMessage, MailPort, SmsMessage, SmsPort } from './ports';
 import type { HttpPort, HttpRequest, HttpResponse } from './http';
 
 /** The alert of shared/fixtures/alertmanager/firing-error-rate-critical.json, normalized. */
@@ -90,6 +91,16 @@ export function fakeSecrets(values: Record<string, string>): SecretResolver {
 
 export const NOW = new Date('2026-11-22T06:16:00.000Z');
 
-export function context(http: HttpPort, secrets: Record<string, string>): SendContext {
-  return { http, secrets: fakeSecrets(secrets), now: () => NOW };
+/** Mail and SMS ports that record what they were asked to send. */
+export function recordingPorts(): { mail: MailPort & { sent: EmailMessage[] }; sms: SmsPort & { sent: SmsMessage[] } } {
+  const mailSent: EmailMessage[] = [];
+  const smsSent: SmsMessage[] = [];
+  return {
+    mail: { sent: mailSent, send: async (m) => (mailSent.push(m), { messageId: `mail-${mailSent.length}` }) },
+    sms: { sent: smsSent, send: async (m) => (smsSent.push(m), { messageId: `sms-${smsSent.length}` }) },
+  };
+}
+
+export function context(http: HttpPort, secrets: Record<string, string>, ports = recordingPorts()): SendContext {
+  return { http, ...ports, secrets: fakeSecrets(secrets), now: () => NOW };
 }

@@ -1,5 +1,11 @@
 import * as z from 'zod';
-import { parseDuration } from './duration';
+import { Duration, SecretRef } from './primitives';
+import { SlackConfig } from '../channels/slack/config';
+import { WebhookConfig } from '../channels/webhook/config';
+import { EmailConfig } from '../channels/email/config';
+import { SmsConfig } from '../channels/sms/config';
+import { PagerDutyConfig } from '../channels/pagerduty/config';
+import { TeamsConfig } from '../channels/teams/config';
 import { compileMatcherRegex, parseMatchers } from '../routing/matchers';
 
 /**
@@ -9,35 +15,9 @@ import { compileMatcherRegex, parseMatchers } from '../routing/matchers';
  * Lambdas and `cdk synth` all validate with it.
  */
 
-/** A duration string ("30s", "5m", "1h30m"), validated here and parsed where it is used. */
-export const Duration = z.string().superRefine((text, ctx) => {
-  try {
-    parseDuration(text);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-  }
-});
+export { Duration, SecretRef, ChannelCommon } from './primitives';
+export { SlackConfig, WebhookConfig, EmailConfig, SmsConfig, PagerDutyConfig, TeamsConfig };
 
-/**
- * A secret, by reference: `{ ssm: "/alertflow/slack/oncall" }` names an SSM SecureString parameter
- * (read by the deployed Lambdas), `{ env: "SLACK_URL" }` an environment variable (read by the local
- * runtime); give both to use one file in both places. A plain string is an inline secret: accepted
- * by the local runtime, rejected by `cdk synth`.
- */
-export const SecretRef = z.union(
-  [
-  z.string().min(1),
-  z
-    .object({
-      ssm: z.string().regex(/^\/?[a-zA-Z0-9_.\-/]+$/, 'an SSM parameter name').optional(),
-      env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
-    })
-    .strict()
-    .refine((r) => r.ssm !== undefined || r.env !== undefined, 'a secret reference needs `ssm` or `env`'),
-  ],
-  { error: (iss) => (iss.input === undefined ? 'required' : 'expected a string or { ssm: <parameter name>, env: <variable> }') },
-);
-export type SecretRef = z.infer<typeof SecretRef>;
 
 /** One matcher string in Alertmanager's grammar, e.g. `severity=~"critical|page"`. */
 const MatcherString = z.string().superRefine((text, ctx) => {
@@ -96,47 +76,15 @@ export const Route: z.ZodType<RouteConfig> = z.lazy(() =>
     .strict(),
 );
 
-const ChannelCommon = {
-  /** Also notify when the alerts of a group resolve. */
-  send_resolved: z.boolean().default(true),
-};
-
-export const SlackConfig = z
-  .object({
-    ...ChannelCommon,
-    /** The incoming-webhook URL (it embeds a credential, so it is a secret). */
-    webhook_url: SecretRef,
-    /** Shown in the message header; the webhook decides the channel. */
-    channel: z.string().optional(),
-    username: z.string().optional(),
-    icon_emoji: z.string().optional(),
-  })
-  .strict();
-export type SlackConfig = z.infer<typeof SlackConfig>;
-
-export const WebhookConfig = z
-  .object({
-    ...ChannelCommon,
-    /** Target URL; a secret reference when the URL itself carries a credential. */
-    url: SecretRef,
-    /** `alertflow` (documented JSON body) or `alertmanager` (Alertmanager webhook v4 body). */
-    format: z.enum(['alertflow', 'alertmanager']).default('alertflow'),
-    /** Key for the `X-Alertflow-Signature` HMAC-SHA256 header over `timestamp.body`. */
-    hmac_secret: SecretRef.optional(),
-    headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'an HTTP header name'), z.string()).default({}),
-    /** Per-request timeout. */
-    timeout: Duration.default('10s'),
-    /** With format alertmanager: cap on alerts per message (0 = no cap), as Alertmanager's max_alerts. */
-    max_alerts: z.number().int().nonnegative().default(0),
-  })
-  .strict();
-export type WebhookConfig = z.infer<typeof WebhookConfig>;
-
 export const Receiver = z
   .object({
     name: z.string().min(1),
     slack_configs: z.array(SlackConfig).default([]),
     webhook_configs: z.array(WebhookConfig).default([]),
+    email_configs: z.array(EmailConfig).default([]),
+    sms_configs: z.array(SmsConfig).default([]),
+    pagerduty_configs: z.array(PagerDutyConfig).default([]),
+    teams_configs: z.array(TeamsConfig).default([]),
   })
   .strict();
 export type Receiver = z.infer<typeof Receiver>;

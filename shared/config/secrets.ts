@@ -1,5 +1,8 @@
 import type { Config, SecretRef } from './schema';
 import { SecretError } from '../errors';
+import type { ChannelType } from '../queues/messages';
+import { CHANNEL_TYPES } from '../queues/names';
+import { CONFIG_KEYS } from '../channels/keys';
 
 /** Resolves secret references to values. Implementations cache; values are never logged. */
 export interface SecretResolver {
@@ -28,17 +31,33 @@ export function envSecretResolver(env: NodeJS.ProcessEnv = process.env): SecretR
   };
 }
 
+/** The secret-bearing keys of each channel type's entries. */
+const CHANNEL_SECRET_KEYS: { [T in ChannelType]: readonly string[] } = {
+  slack: ['webhook_url'],
+  webhook: ['url', 'hmac_secret'],
+  email: [],
+  sms: [],
+  pagerduty: ['routing_key'],
+  teams: ['webhook_url'],
+};
+
 /** Every secret reference in a config, with its key path (for synth checks and IAM grants). */
 export function collectSecretRefs(config: Config): Array<{ path: string; ref: SecretRef }> {
   const out: Array<{ path: string; ref: SecretRef }> = [];
   config.auth.bearer_tokens.forEach((ref, i) => out.push({ path: `auth.bearer_tokens[${i}]`, ref }));
   config.receivers.forEach((r, ri) => {
-    r.slack_configs.forEach((c, i) => out.push({ path: `receivers[${ri}].slack_configs[${i}].webhook_url`, ref: c.webhook_url }));
-    r.webhook_configs.forEach((c, i) => {
-      // A plain URL is not a secret; a reference is used when the URL carries a credential.
-      if (typeof c.url !== 'string') out.push({ path: `receivers[${ri}].webhook_configs[${i}].url`, ref: c.url });
-      if (c.hmac_secret) out.push({ path: `receivers[${ri}].webhook_configs[${i}].hmac_secret`, ref: c.hmac_secret });
-    });
+    for (const type of CHANNEL_TYPES) {
+      const key = CONFIG_KEYS[type];
+      (r[key] as Array<Record<string, unknown>>).forEach((entry, i) => {
+        for (const field of CHANNEL_SECRET_KEYS[type]) {
+          const ref = entry[field] as SecretRef | undefined;
+          if (ref === undefined) continue;
+          // A plain webhook URL is not a secret; a reference is used when the URL carries a credential.
+          if (type === 'webhook' && field === 'url' && typeof ref === 'string') continue;
+          out.push({ path: `receivers[${ri}].${key}[${i}].${field}`, ref });
+        }
+      });
+    }
   });
   return out;
 }

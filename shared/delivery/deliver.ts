@@ -1,7 +1,9 @@
 import type { SecretResolver } from '../config/secrets';
 import type { HttpPort } from '../channels/http';
+import type { MailPort, SmsPort } from '../channels/ports';
 import { backoffMs, classifyError, type DeliveryOutcome } from '../channels/outcome';
-import { channelConfig, senderFor } from '../channels/registry';
+import { ChannelConfigNotFoundError, channelConfig, senderFor } from '../channels/registry';
+import type { RateLimiter } from '../store/rate-limits';
 import type { Logger } from '../log';
 import type { NotificationMessage } from '../queues/messages';
 import type { CompiledConfig } from '../runtime/compiled-config';
@@ -11,18 +13,28 @@ export interface DeliverDeps {
   config: CompiledConfig;
   deliveries: DeliveryStore;
   http: HttpPort;
+  mail: MailPort;
+  sms: SmsPort;
   secrets: SecretResolver;
   clock: () => Date;
   log: Logger;
+  /** First retry delay before jitter and doubling (default 2 s); tests shorten it. */
+  retryBaseMs?: number;
+  /** Send slots for rate-limited targets; without it, senders do not pace themselves. */
+  rateLimiter?: RateLimiter;
 }
 
 export type DeliverResult =
   | { kind: 'delivered' | 'duplicate' | 'failed' }
   /** Try again after `delaySeconds` (the caller backs the message off through queue visibility). */
-  | { kind: 'retry'; delaySeconds: number };
+  | { kind: 'retry'; delaySeconds: number }
+  /** Rate limited: send it again at its reserved `slot` (the caller re-enqueues it with a delay). */
+  | { kind: 'defer'; delaySeconds: number; slot: number };
 
 /** SQS caps a visibility extension at 12 hours; our backoff caps far below, at 15 minutes. */
 const MAX_DELAY_S = 900;
+/** A rate-limit wait up to this long is slept through; a longer one is deferred through the queue. */
+const MAX_INLINE_WAIT_MS = 5_000;
 
 /**
  * Deliver one notification to one channel: skip it if an earlier receive already delivered it,
@@ -36,14 +48,28 @@ export async function deliver(n: NotificationMessage, attempt: number, maxAttemp
   }
 
   const channel = `${n.channel.type}[${n.channel.index}]`;
-  const started = Date.now();
+  const ctx = { http: deps.http, mail: deps.mail, sms: deps.sms, secrets: deps.secrets, now: deps.clock };
+  let started = Date.now();
   let outcome: DeliveryOutcome;
   let target: string = n.channel.type;
   try {
     const receiver = deps.config.receivers.get(n.receiver);
-    if (!receiver) throw new Error(`receiver ${JSON.stringify(n.receiver)} is not in the config`);
-    const config = channelConfig(receiver, n.channel.type, n.channel.index);
-    const sent = await senderFor(n.channel.type).send({ http: deps.http, secrets: deps.secrets, now: deps.clock }, n, config as never);
+    if (!receiver) throw new ChannelConfigNotFoundError(`receiver ${JSON.stringify(n.receiver)} is not in the config`);
+    const config = channelConfig(receiver, n.channel.type, n.channel.index) as never;
+    const sender = senderFor(n.channel.type);
+    // Targets with a rate limit (a Slack webhook) get a send slot shared by every concurrent sender.
+    const limit = deps.rateLimiter && sender.rateLimit ? await sender.rateLimit(ctx, config) : undefined;
+    if (limit) {
+      const slot = n.slot ?? (await deps.rateLimiter!.reserve(limit.target, limit.intervalMs, Date.now()));
+      const wait = slot - Date.now();
+      if (wait > MAX_INLINE_WAIT_MS) {
+        deps.log.info('rate limited; deferring to its send slot', { notificationId: n.id, channel, waitMs: wait });
+        return { kind: 'defer', delaySeconds: Math.min(MAX_DELAY_S, Math.ceil(wait / 1000)), slot };
+      }
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      started = Date.now();
+    }
+    const sent = await sender.send(ctx, n, config);
     target = sent.target;
     outcome = sent;
   } catch (err) {
@@ -74,7 +100,7 @@ export async function deliver(n: NotificationMessage, attempt: number, maxAttemp
       deps.log.error('notification failed permanently; not retrying', { ...fields, reason: outcome.reason });
       return { kind: 'failed' };
     case 'retryable': {
-      const delaySeconds = Math.min(MAX_DELAY_S, Math.ceil(backoffMs(attempt, outcome.retryAfterMs) / 1000));
+      const delaySeconds = Math.min(MAX_DELAY_S, Math.ceil(backoffMs(attempt, outcome.retryAfterMs, Math.random, deps.retryBaseMs) / 1000));
       deps.log.warn(lastAttempt ? 'notification failed; retries exhausted, dead-lettering' : 'notification failed; will retry', {
         ...fields,
         reason: outcome.reason,

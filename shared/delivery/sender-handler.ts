@@ -4,6 +4,7 @@ import { channelQueueName, MAX_RECEIVES } from '../queues/names';
 import type { Ports } from '../runtime/ports';
 import { processSqsBatch, receiveCount } from '../runtime/sqs-batch';
 import { DeliveryStore } from '../store/deliveries';
+import { RateLimiter } from '../store/rate-limits';
 import { deliver } from './deliver';
 
 /**
@@ -16,15 +17,24 @@ export function createSenderHandler(type: ChannelType, ports: Ports) {
     config: ports.config,
     deliveries: new DeliveryStore(ports.db, ports.table),
     http: ports.http,
+    mail: ports.mail,
+    sms: ports.sms,
     secrets: ports.secrets,
     clock: ports.clock,
     log: ports.log,
+    retryBaseMs: ports.retryBaseMs,
+    rateLimiter: new RateLimiter(ports.db, ports.table),
   };
   return (event: SQSEvent): Promise<SQSBatchResponse> =>
     processSqsBatch(event, ports.log, async (record) => {
       const n = NotificationMessage.parse(JSON.parse(record.body));
       if (n.channel.type !== type) throw new Error(`a ${n.channel.type} notification reached the ${type} queue`);
       const result = await deliver(n, receiveCount(record), MAX_RECEIVES.channel, deps);
+      if (result.kind === 'defer') {
+        // A fresh message keeps the receive count (the retry budget) for real failures.
+        await ports.queues.send(queue, [{ id: 'deferred', body: JSON.stringify({ ...n, slot: result.slot }), delaySeconds: result.delaySeconds }]);
+        return 'ok';
+      }
       if (result.kind !== 'retry') return 'ok';
       await ports.queues.changeVisibility(queue, record.receiptHandle, result.delaySeconds);
       return 'retry';

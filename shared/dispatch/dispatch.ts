@@ -9,6 +9,7 @@ import { groupKeyFor, groupLabelsFor, matchRoutes, type RouteNode } from '../rou
 import { epochSeconds, GroupStore, type GroupAlert, type GroupState } from '../store/groups';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import { mergeAlerts } from './merge';
+import { channelEntries } from '../channels/keys';
 
 /**
  * The router's core: route each alert through the tree, fold it into its groups' state, and emit one
@@ -197,10 +198,7 @@ function notificationsFor(change: Applied, t: Touched, config: CompiledConfig, n
   const changeId = createHash('sha256').update(`${group.groupId}\n${group.lastChange.ids.join(',')}`).digest('hex').slice(0, 32);
 
   const out: Outgoing[] = [];
-  const channels = [
-    ...receiver.slack_configs.map((c, index) => ({ type: 'slack' as const, index, sendResolved: c.send_resolved })),
-    ...receiver.webhook_configs.map((c, index) => ({ type: 'webhook' as const, index, sendResolved: c.send_resolved })),
-  ];
+  const channels = channelEntries(receiver);
   for (const ch of channels) {
     // A change that only resolves alerts is news only to channels that want resolved notifications.
     if (!change.summary.paged && !ch.sendResolved) continue;

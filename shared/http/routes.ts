@@ -18,6 +18,8 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'GET', path: '/v1/alerts', fn: 'api' },
   { method: 'GET', path: '/v1/alerts/{id}', fn: 'api' },
   { method: 'GET', path: '/v1/health', fn: 'api' },
+  { method: 'POST', path: '/v1/channels/{receiver}/test', fn: 'api' },
+  { method: 'POST', path: '/v1/redrive', fn: 'api' },
 ];
 
 /** Match a request path against a route path; returns the path parameters or undefined. */

@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { errorFields, type Logger } from '../log';
-import type { OutgoingMessage, QueuePort } from '../queues/port';
+import type { OutgoingMessage, QueueAdmin, QueuePort } from '../queues/port';
+import { dlqName } from '../queues/names';
 
 /**
  * In-process queues with the SQS semantics the pipeline relies on: DelaySeconds, a visibility timeout
@@ -63,7 +64,7 @@ export interface ConsumerStats {
 /** SQS bills each started 64 KiB of a request's payload as one request. */
 export const SQS_BILLING_CHUNK_BYTES = 64 * 1024;
 
-export class LocalQueues implements QueuePort {
+export class LocalQueues implements QueuePort, QueueAdmin {
   private readonly queues = new Map<string, Queue>();
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
@@ -139,6 +140,10 @@ export class LocalQueues implements QueuePort {
   /** Bodies of the messages on a queue (for DLQ inspection and redrive). */
   peek(name: string): string[] {
     return [...this.queue(name).messages.values()].map((m) => m.body);
+  }
+
+  async redrive(queue: string): Promise<{ moved: number; approximate: boolean }> {
+    return { moved: await this.moveAll(dlqName(queue), queue), approximate: false };
   }
 
   /** Move every message of `from` to `to` (a DLQ redrive); returns how many moved. */

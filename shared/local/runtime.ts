@@ -1,12 +1,8 @@
-import { readFileSync, existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Server } from 'node:http';
-import type { SQSEvent, SQSBatchResponse } from 'aws-lambda';
 import { createHandler as createIngest } from '../../functions/ingest/handler';
 import { createHandler as createRouter } from '../../functions/router/handler';
-import { createHandler as createSlackSender } from '../../functions/slack-sender/handler';
-import { createHandler as createWebhookSender } from '../../functions/webhook-sender/handler';
 import { createHandler as createApi } from '../../functions/api/handler';
 import { loadConfigFile, resolveConfigPath } from '../config/loader';
 import { envSecretResolver } from '../config/secrets';
@@ -14,15 +10,17 @@ import { fetchHttp, type HttpPort } from '../channels/http';
 import { ValidationError } from '../errors';
 import { errorResponse, json, type HttpResult } from '../http/responses';
 import { jsonLogger, type Logger } from '../log';
-import type { ChannelType } from '../queues/messages';
 import { ALERTS_QUEUE, CHANNEL_TYPES, channelQueueName, dlqName, MAX_RECEIVES } from '../queues/names';
 import { compileConfig } from '../runtime/compiled-config';
+import { createSenderHandler } from '../delivery/sender-handler';
 import type { Ports } from '../runtime/ports';
 import { startLocalDynamo, type LocalDynamo } from './dynamo';
 import { LocalQueues } from './queues';
+import { Outbox } from './outbox';
+import { DEFAULT_TOKEN } from './defaults';
 import { createLocalServer } from './server';
 
-export const DEFAULT_TOKEN = 'alertflow-local-token';
+export { DEFAULT_TOKEN };
 const TABLE = 'alertflow';
 
 export interface LocalOptions {
@@ -37,6 +35,8 @@ export interface LocalOptions {
   log?: Logger;
   /** Replace the HTTP client the channels use (tests count or fail requests with it). */
   http?: HttpPort;
+  /** Delivery retry base delay (default 2 s); tests shorten it. */
+  retryBaseMs?: number;
 }
 
 export interface LocalRuntime {
@@ -45,6 +45,7 @@ export interface LocalRuntime {
   configPath: string;
   queues: LocalQueues;
   dynamo: LocalDynamo;
+  outbox: Outbox;
   ports: Ports;
   close(): Promise<void>;
 }
@@ -62,36 +63,36 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
   const log = opts.log ?? jsonLogger({ runtime: 'local' });
 
   const dynamo = await startLocalDynamo(TABLE, dataDir && join(dataDir, 'db'));
+  const outbox = new Outbox(dataDir && join(dataDir, 'outbox.jsonl'));
   const queues = new LocalQueues(log);
   const base: Ports = {
     config,
     db: dynamo.db,
     table: TABLE,
     queues,
+    queueAdmin: queues,
     secrets: envSecretResolver({ ...env, ALERTFLOW_WEBHOOK_TOKEN: token }),
     http: opts.http ?? fetchHttp(),
+    mail: outbox.mailPort(),
+    sms: outbox.smsPort(),
     clock: () => new Date(),
     log,
+    ...(opts.retryBaseMs === undefined ? {} : { retryBaseMs: opts.retryBaseMs }),
   };
   const portsFor = (fn: string): Ports => ({ ...base, log: childLogger(log, fn) });
 
   queues.create({ name: dlqName(ALERTS_QUEUE), visibilityTimeoutS: 30 });
   queues.create({ name: ALERTS_QUEUE, visibilityTimeoutS: 6 * TIMEOUT_S.router, maxReceiveCount: MAX_RECEIVES.alerts, dlq: dlqName(ALERTS_QUEUE) });
   queues.consume(ALERTS_QUEUE, createRouter(portsFor('router')));
-  const senders: Record<ChannelType, (e: SQSEvent) => Promise<SQSBatchResponse>> = {
-    slack: createSlackSender(portsFor('slack-sender')),
-    webhook: createWebhookSender(portsFor('webhook-sender')),
-  };
   for (const type of CHANNEL_TYPES) {
     const name = channelQueueName(type);
     queues.create({ name: dlqName(name), visibilityTimeoutS: 30 });
     queues.create({ name, visibilityTimeoutS: 6 * TIMEOUT_S.sender, maxReceiveCount: MAX_RECEIVES.channel, dlq: dlqName(name) });
-    queues.consume(name, senders[type]);
+    queues.consume(name, createSenderHandler(type, portsFor(`${type}-sender`)));
   }
 
   const ingest = createIngest(portsFor('ingest'));
   const api = createApi(portsFor('api'));
-  const outboxFile = dataDir ? join(dataDir, 'outbox.jsonl') : undefined;
   const server = createLocalServer(
     {
       ingest: async (event) => (await ingest(event)) as HttpResult,
@@ -112,7 +113,7 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
           return errorResponse(err, log);
         }
       },
-      'GET /local/outbox': async () => json(200, { messages: readOutbox(outboxFile) }),
+      'GET /local/outbox': async () => json(200, { messages: outbox.entries }),
       'GET /local/queues': async () => json(200, { queues: queues.stats() }),
     },
     log,
@@ -127,6 +128,7 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
     configPath,
     queues,
     dynamo,
+    outbox,
     ports: base,
     async close() {
       queues.close();
@@ -151,13 +153,4 @@ function childLogger(log: Logger, fn: string): Logger {
     warn: (m, f) => log.warn(m, { fn, ...f }),
     error: (m, f) => log.error(m, { fn, ...f }),
   };
-}
-
-/** Email and SMS land in `<dataDir>/outbox.jsonl` locally: one JSON object per line. */
-function readOutbox(file: string | undefined): unknown[] {
-  if (!file || !existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as unknown);
 }

@@ -18,7 +18,7 @@ export const IngestMessage = z.object({
 });
 export type IngestMessage = z.infer<typeof IngestMessage>;
 
-export const ChannelType = z.enum(['slack', 'webhook']);
+export const ChannelType = z.enum(['slack', 'webhook', 'email', 'sms', 'pagerduty', 'teams']);
 export type ChannelType = z.infer<typeof ChannelType>;
 
 /** router -> sender: one notification for one channel entry of one receiver. */
@@ -40,5 +40,7 @@ export const NotificationMessage = z.object({
     truncatedAlerts: z.number().int().nonnegative(),
   }),
   externalURL: z.string().optional(),
+  /** The send slot (epoch ms) reserved for this notification when a rate limit deferred it. */
+  slot: z.number().int().optional(),
 });
 export type NotificationMessage = z.infer<typeof NotificationMessage>;

@@ -2,7 +2,7 @@ import type { ChannelType } from './messages';
 
 /** Queue names are shared by the CDK stack and the local runtime. */
 export const ALERTS_QUEUE = 'alerts';
-export const CHANNEL_TYPES: readonly ChannelType[] = ['slack', 'webhook'];
+export const CHANNEL_TYPES: readonly ChannelType[] = ['slack', 'webhook', 'email', 'sms', 'pagerduty', 'teams'];
 export const channelQueueName = (type: ChannelType): string => `${type}-notifications`;
 export const dlqName = (queue: string): string => `${queue}-dlq`;
 
@@ -15,4 +15,6 @@ export const ENV = {
   alertsQueueUrl: 'ALERTFLOW_ALERTS_QUEUE_URL',
   /** JSON object: channel type -> queue URL. */
   channelQueueUrls: 'ALERTFLOW_CHANNEL_QUEUE_URLS',
+  /** JSON object: logical queue name -> { queueArn, dlqArn, dlqUrl } (the api's redrive). */
+  dlqs: 'ALERTFLOW_DLQS',
 } as const;

@@ -16,6 +16,15 @@ export interface QueuePort {
   changeVisibility(queue: string, receiptHandle: string, seconds: number): Promise<void>;
 }
 
+/** Operator actions on queues (the redrive of a DLQ). */
+export interface QueueAdmin {
+  /**
+   * Move the messages of `queue`'s DLQ back to `queue`. SQS moves them asynchronously, so the count
+   * it reports is the DLQ's approximate depth when the move started.
+   */
+  redrive(queue: string): Promise<{ moved: number; approximate: boolean }>;
+}
+
 /** SQS limits: 10 entries per batch call and (conservatively) 256 KiB per message and per call. */
 export const SQS_MAX_BATCH = 10;
 export const SQS_MAX_BYTES = 256 * 1024;

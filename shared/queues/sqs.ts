@@ -1,6 +1,12 @@
-import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  GetQueueAttributesCommand,
+  SendMessageBatchCommand,
+  StartMessageMoveTaskCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { AlertflowError } from '../errors';
-import type { QueuePort } from './port';
+import type { QueueAdmin, QueuePort } from './port';
 
 /** The QueuePort over SQS. `urls` maps logical queue names (names.ts) to queue URLs. */
 export function sqsQueuePort(client: SQSClient, urls: Readonly<Record<string, string>>): QueuePort {
@@ -25,6 +31,27 @@ export function sqsQueuePort(client: SQSClient, urls: Readonly<Record<string, st
     },
     async changeVisibility(queue, receiptHandle, seconds) {
       await client.send(new ChangeMessageVisibilityCommand({ QueueUrl: urlOf(queue), ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }));
+    },
+  };
+}
+
+/** Where a queue and its DLQ are, for the redrive. */
+export interface QueuePair {
+  queueArn: string;
+  dlqArn: string;
+  dlqUrl: string;
+}
+
+/** Redrive with SQS's own DLQ move task (StartMessageMoveTask). */
+export function sqsQueueAdmin(client: SQSClient, pairs: Readonly<Record<string, QueuePair>>): QueueAdmin {
+  return {
+    async redrive(queue) {
+      const pair = pairs[queue];
+      if (!pair) throw new AlertflowError('queue_unknown', 404, `no DLQ is known for queue ${queue}`);
+      const attrs = await client.send(new GetQueueAttributesCommand({ QueueUrl: pair.dlqUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+      const moved = Number(attrs.Attributes?.ApproximateNumberOfMessages ?? 0);
+      if (moved > 0) await client.send(new StartMessageMoveTaskCommand({ SourceArn: pair.dlqArn, DestinationArn: pair.queueArn }));
+      return { moved, approximate: true };
     },
   };
 }

@@ -5,10 +5,12 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { bundledConfig } from '../config/bundled';
 import { ssmSecretResolver } from '../config/ssm';
 import { fetchHttp } from '../channels/http';
+import { sesMailPort } from '../channels/email/ses';
+import { snsSmsPort } from '../channels/sms/sns';
 import { jsonLogger } from '../log';
 import { ENV, ALERTS_QUEUE, channelQueueName } from '../queues/names';
 import type { ChannelType } from '../queues/messages';
-import { sqsQueuePort } from '../queues/sqs';
+import { sqsQueueAdmin, sqsQueuePort, type QueuePair } from '../queues/sqs';
 import { compileConfig } from './compiled-config';
 import type { Ports } from './ports';
 
@@ -23,13 +25,17 @@ export function awsPorts(fn: string): Ports {
   const byType = JSON.parse(process.env[ENV.channelQueueUrls] ?? '{}') as Record<ChannelType, string>;
   const channelUrls = Object.fromEntries(Object.entries(byType).map(([type, url]) => [channelQueueName(type as ChannelType), url]));
   const alertsUrl = process.env[ENV.alertsQueueUrl];
+  const sqs = new SQSClient({});
   return {
     config: compileConfig(bundledConfig()),
     db: DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
     table: requireEnv(ENV.table),
-    queues: sqsQueuePort(new SQSClient({}), { ...channelUrls, ...(alertsUrl ? { [ALERTS_QUEUE]: alertsUrl } : {}) }),
+    queues: sqsQueuePort(sqs, { ...channelUrls, ...(alertsUrl ? { [ALERTS_QUEUE]: alertsUrl } : {}) }),
+    queueAdmin: sqsQueueAdmin(sqs, JSON.parse(process.env[ENV.dlqs] ?? '{}') as Record<string, QueuePair>),
     secrets: ssmSecretResolver(new SSMClient({})),
     http: fetchHttp(),
+    mail: sesMailPort(),
+    sms: snsSmsPort(),
     clock: () => new Date(),
     log: jsonLogger({ fn }),
   };

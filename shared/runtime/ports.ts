@@ -2,8 +2,9 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config/schema';
 import type { SecretResolver } from '../config/secrets';
 import type { HttpPort } from '../channels/http';
+import type { MailPort, SmsPort } from '../channels/ports';
 import type { Logger } from '../log';
-import type { QueuePort } from '../queues/port';
+import type { QueueAdmin, QueuePort } from '../queues/port';
 import { compileConfig, type CompiledConfig } from './compiled-config';
 
 export type Clock = () => Date;
@@ -17,10 +18,15 @@ export interface Ports {
   db: DynamoDBDocumentClient;
   table: string;
   queues: QueuePort;
+  queueAdmin: QueueAdmin;
   secrets: SecretResolver;
   http: HttpPort;
+  mail: MailPort;
+  sms: SmsPort;
   clock: Clock;
   log: Logger;
+  /** Delivery retry base delay; unset means the default (2 s). */
+  retryBaseMs?: number;
 }
 
 export { compileConfig, type CompiledConfig, type Config };

@@ -7,7 +7,7 @@ import { CONFIG_DEFINE, PROJECT_ROOT, configDefine } from '../../lib/function';
 import { deployedSecrets } from '../../lib/secrets';
 import type { Config } from '../../shared/config/schema';
 import { ConfigError } from '../../shared/errors';
-import { TEST_CONFIG_YAML, testConfig } from './synth';
+import { TEST_CONFIG_YAML, synthesize, testConfig } from './synth';
 
 // How the config becomes deployable: secrets must be SSM references, and the validated config is
 // bundled into the functions through esbuild's define.
@@ -45,6 +45,8 @@ describe('deployed secrets', () => {
       { path: 'receivers[0].slack_configs[1].webhook_url', parameterName: '/alertflow/slack/team', readers: ['slack-sender'] },
       { path: 'receivers[1].webhook_configs[0].url', parameterName: 'alertflow/webhook/url', readers: ['webhook-sender'] },
       { path: 'receivers[1].webhook_configs[0].hmac_secret', parameterName: '/alertflow/webhook/hmac', readers: ['webhook-sender'] },
+      { path: 'receivers[1].pagerduty_configs[0].routing_key', parameterName: '/alertflow/pagerduty/key', readers: ['pagerduty-sender'] },
+      { path: 'receivers[1].teams_configs[0].webhook_url', parameterName: '/alertflow/teams/url', readers: ['teams-sender'] },
     ]);
   });
 
@@ -104,5 +106,21 @@ describe('config injection', () => {
     const config = testConfig();
     const huge = { ...config, receivers: [...config.receivers, ...Array.from({ length: 3000 }, (_, i) => ({ ...config.receivers[0]!, name: `r${i}` }))] };
     expect(() => configDefine(huge)).toThrow(/bundled limit/);
+  });
+});
+
+describe('channels', () => {
+  it('deploys a queue and a sender only for the channel types the config uses (idle queues cost polling)', () => {
+    const { stack, template } = synthesize(
+      testConfig(`
+route: { receiver: a }
+receivers:
+  - name: a
+    slack_configs: [{ webhook_url: { ssm: /alertflow/slack } }]
+`),
+    );
+    expect(Object.keys(stack.alertflow.channels.byType)).toEqual(['slack']);
+    // alerts + its DLQ, slack + its DLQ, and the async-invocation DLQ.
+    expect(Object.keys(template.findResources('AWS::SQS::Queue'))).toHaveLength(5);
   });
 });

@@ -1,3 +1,4 @@
+import type { ChannelType } from '../../shared/queues/messages';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CfnElement, type PolicyViolation, Validations } from 'aws-cdk-lib';
@@ -29,13 +30,13 @@ const af = stack.alertflow;
 
 const logicalId = (c: IConstruct): string => stack.getLogicalId(c.node.defaultChild as CfnElement);
 
-const FUNCTIONS: Record<FunctionName, AlertflowFunction> = {
+const channelOf = (t: ChannelType) => af.channels.byType[t]!;
+const FUNCTIONS = {
   ingest: af.ingestion.function,
   api: af.api.function,
   router: af.routing.function,
-  'slack-sender': af.channels.byType.slack.function,
-  'webhook-sender': af.channels.byType.webhook.function,
-};
+  ...Object.fromEntries(CHANNEL_TYPES.map((t) => [senderFunctionName(t), channelOf(t).function])),
+} as Record<FunctionName, AlertflowFunction>;
 const fnId = (name: FunctionName) => logicalId(FUNCTIONS[name].fn);
 const roleId = (name: FunctionName) => logicalId(FUNCTIONS[name].role);
 
@@ -79,14 +80,14 @@ describe('queues', () => {
 
   it('has one source queue for alerts and one per channel type, each with a DLQ', () => {
     expect(sources.sort()).toEqual(
-      [logicalId(af.ingestion.alerts.queue), ...CHANNEL_TYPES.map((t) => logicalId(af.channels.byType[t].notifications.queue))].sort(),
+      [logicalId(af.ingestion.alerts.queue), ...CHANNEL_TYPES.map((t) => logicalId(channelOf(t).notifications.queue))].sort(),
     );
   });
 
   it('gives every queue that is not a DLQ a redrive policy with the configured maxReceiveCount', () => {
     const expected = new Map([
       [logicalId(af.ingestion.alerts.queue), MAX_RECEIVES.alerts],
-      ...CHANNEL_TYPES.map((t) => [logicalId(af.channels.byType[t].notifications.queue), MAX_RECEIVES.channel] as const),
+      ...CHANNEL_TYPES.map((t) => [logicalId(channelOf(t).notifications.queue), MAX_RECEIVES.channel] as const),
     ]);
     for (const id of sources) {
       const redrive = props(queues[id]!).RedrivePolicy as { deadLetterTargetArn: unknown; maxReceiveCount: number } | undefined;
@@ -120,7 +121,7 @@ describe('event source mappings', () => {
     expect(pairs).toHaveLength(1 + CHANNEL_TYPES.length);
     expect(pairs).toContainEqual([logicalId(af.ingestion.alerts.queue), fnId('router')]);
     for (const t of CHANNEL_TYPES) {
-      expect(pairs).toContainEqual([logicalId(af.channels.byType[t].notifications.queue), fnId(senderFunctionName(t))]);
+      expect(pairs).toContainEqual([logicalId(channelOf(t).notifications.queue), fnId(senderFunctionName(t))]);
     }
   });
 
@@ -194,16 +195,16 @@ describe('functions', () => {
   it('set the environment variables the runtime reads', () => {
     const env = (name: FunctionName) => (props(functions[fnId(name)]!).Environment as { Variables: Record<string, unknown> }).Variables;
     expect(Object.keys(env('ingest')).sort()).toEqual([ENV.alertsQueueUrl, ENV.table].sort());
-    expect(Object.keys(env('api'))).toEqual([ENV.table]);
+    expect(Object.keys(env('api')).sort()).toEqual([ENV.channelQueueUrls, ENV.dlqs, ENV.table].sort());
     expect(Object.keys(env('router')).sort()).toEqual([ENV.alertsQueueUrl, ENV.channelQueueUrls, ENV.table].sort());
     expect(refId(env('router')[ENV.alertsQueueUrl])).toBe(logicalId(af.ingestion.alerts.queue));
     // Rendered JSON: {"slack":"${SlackQueue}","webhook":"${WebhookQueue}"}
     const routerUrls = JSON.parse(render(env('router')[ENV.channelQueueUrls])) as Record<string, string>;
     expect(Object.keys(routerUrls).sort()).toEqual([...CHANNEL_TYPES].sort());
     for (const t of CHANNEL_TYPES) {
-      expect(routerUrls[t]).toBe(`\${${logicalId(af.channels.byType[t].notifications.queue)}}`);
+      expect(routerUrls[t]).toBe(`\${${logicalId(channelOf(t).notifications.queue)}}`);
       const senderUrls = JSON.parse(render(env(senderFunctionName(t))[ENV.channelQueueUrls])) as Record<string, string>;
-      expect(senderUrls).toEqual({ [t]: `\${${logicalId(af.channels.byType[t].notifications.queue)}}` });
+      expect(senderUrls).toEqual({ [t]: `\${${logicalId(channelOf(t).notifications.queue)}}` });
     }
   });
 
@@ -217,17 +218,28 @@ describe('functions', () => {
 });
 
 describe('IAM', () => {
-  const allStatements = [...statements.values()].flat();
   const actionsOf = (s: Statement) => asArray(s.Action);
 
-  it('grants no iam:PassRole and no wildcard actions or resources', () => {
-    for (const s of allStatements) {
-      for (const action of actionsOf(s)) {
-        expect(action).not.toMatch(/^iam:PassRole$/i);
-        expect(action).not.toContain('*');
+  it('grants no iam:PassRole and no wildcard actions or resources (except SMS publishing, which has no resource)', () => {
+    const smsRole = roleId('sms-sender');
+    for (const [role, list] of statements) {
+      for (const s of list) {
+        for (const action of actionsOf(s)) {
+          expect(action).not.toMatch(/^iam:PassRole$/i);
+          expect(action).not.toContain('*');
+        }
+        const wildcard = asArray(s.Resource).some((r) => render(r) === '*');
+        if (wildcard) expect({ role, actions: actionsOf(s) }).toEqual({ role: smsRole, actions: ['sns:Publish'] });
       }
-      for (const resource of asArray(s.Resource)) expect(render(resource)).not.toBe('*');
     }
+  });
+
+  it('lets the email sender send only as its configured identities, and only it', () => {
+    const identity = (id: string) => `arn:\${AWS::Partition}:ses:\${AWS::Region}:\${AWS::AccountId}:identity/${id}`;
+    const ses = [...statements].flatMap(([role, list]) => list.filter((s) => actionsOf(s).some((a) => a.startsWith('ses:'))).map((s) => ({ role, s })));
+    expect(ses.map((x) => x.role)).toEqual([roleId('email-sender')]);
+    expect(actionsOf(ses[0]!.s)).toEqual(['ses:SendEmail']);
+    expect(asArray(ses[0]!.s.Resource).map(render).sort()).toEqual([identity('alerts@example.com'), identity('example.com')]);
   });
 
   it('attaches no managed policies (no AWSLambdaBasicExecutionRole)', () => {
@@ -262,15 +274,19 @@ describe('IAM', () => {
     const send = ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'];
     const consume = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'];
     const alerts = logicalId(af.ingestion.alerts.queue);
-    const channel = (t: (typeof CHANNEL_TYPES)[number]) => logicalId(af.channels.byType[t].notifications.queue);
+    const channel = (t: (typeof CHANNEL_TYPES)[number]) => logicalId(channelOf(t).notifications.queue);
 
     expect(queueGrants('ingest')).toEqual({ [alerts]: send, [logicalId(af.ingestion.asyncDlq)]: send });
-    expect(queueGrants('api')).toEqual({});
+    // The api sends channel tests to the channel queues and redrives their DLQs (SQS move tasks).
+    const move = ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage', 'sqs:StartMessageMoveTask'];
+    expect(queueGrants('api')).toEqual(
+      Object.fromEntries(CHANNEL_TYPES.flatMap((t) => [[channel(t), send], [logicalId(channelOf(t).notifications.dlq), move]])),
+    );
     expect(queueGrants('router')).toEqual({
       [alerts]: [...new Set([...consume, ...send])].sort(),
       ...Object.fromEntries(CHANNEL_TYPES.map((t) => [channel(t), send])),
     });
-    for (const t of CHANNEL_TYPES) expect(queueGrants(senderFunctionName(t))).toEqual({ [channel(t)]: consume });
+    for (const t of CHANNEL_TYPES) expect(queueGrants(senderFunctionName(t))).toEqual({ [channel(t)]: [...new Set([...consume, ...send])].sort() });
   });
 
   it('lets each function write only to its own log group', () => {
@@ -298,6 +314,10 @@ describe('IAM', () => {
     expect(ssm('router')).toEqual([]);
     // Two slack configs share one parameter: granted once.
     expect(ssm('slack-sender')).toEqual([param('alertflow/slack/team')]);
+    expect(ssm('pagerduty-sender')).toEqual([param('alertflow/pagerduty/key')]);
+    expect(ssm('teams-sender')).toEqual([param('alertflow/teams/url')]);
+    expect(ssm('email-sender')).toEqual([]);
+    expect(ssm('sms-sender')).toEqual([]);
     // `alertflow/webhook/url` (no leading slash) and `/alertflow/webhook/hmac` name parameters the same way.
     expect(ssm('webhook-sender')).toEqual([param('alertflow/webhook/hmac'), param('alertflow/webhook/url')]);
   });
@@ -436,6 +456,6 @@ describe('cdk-nag AwsSolutions', () => {
 
   it('acknowledges exactly the expected rules (a new one needs a reviewed reason)', () => {
     const ids = [...new Set(acknowledgments().map((a) => a.id))].sort();
-    expect(ids).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-L1', 'AwsSolutions-SQS3']);
+    expect(ids).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-IAM5[Resource::*]', 'AwsSolutions-L1', 'AwsSolutions-SQS3']);
   });
 });

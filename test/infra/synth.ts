@@ -9,7 +9,7 @@ import { PROJECT_ROOT } from '../../lib/function';
 import { parseConfigYaml } from '../../shared/config/loader';
 import type { Config } from '../../shared/config/schema';
 
-/** A deployable config touching every secret kind: bearer token, Slack URL, webhook URL and HMAC key. */
+/** A deployable config using every channel type and every secret kind. */
 export const TEST_CONFIG_YAML = `
 auth:
   bearer_tokens:
@@ -30,6 +30,14 @@ receivers:
       - url: { ssm: alertflow/webhook/url }
         hmac_secret: { ssm: /alertflow/webhook/hmac }
       - url: https://plain.example.com/hook
+    email_configs:
+      - { from: alerts@example.com, to: [oncall@example.com] }
+    sms_configs:
+      - { to: ['+15551234567'] }
+    pagerduty_configs:
+      - routing_key: { ssm: /alertflow/pagerduty/key }
+    teams_configs:
+      - webhook_url: { ssm: /alertflow/teams/url }
 `;
 
 export function testConfig(yaml = TEST_CONFIG_YAML): Config {

@@ -6,6 +6,7 @@ import { envSecretResolver } from '../../shared/config/secrets';
 import { dispatch, type DispatchDeps } from '../../shared/dispatch/dispatch';
 import { deliver } from '../../shared/delivery/deliver';
 import type { HttpPort } from '../../shared/channels/http';
+import { recordingPorts } from '../../shared/channels/testing';
 import { startLocalDynamo, type LocalDynamo } from '../../shared/local/dynamo';
 import { silentLogger } from '../../shared/log';
 import { NotificationMessage, type IngestMessage } from '../../shared/queues/messages';
@@ -124,7 +125,7 @@ describe('delivery against DynamoDB', () => {
     let posts = 0;
     const http: HttpPort = { post: async () => ({ status: posts++ === 0 ? 503 : 200, headers: {}, body: '' }) };
     const deliveries = new DeliveryStore(dynamo.db, TABLE);
-    const d = { config, deliveries, http, secrets: envSecretResolver({}), clock: () => NOW, log: silentLogger };
+    const d = { config, deliveries, http, ...recordingPorts(), secrets: envSecretResolver({}), clock: () => NOW, log: silentLogger };
 
     expect((await deliver(n, 1, 8, d)).kind).toBe('retry');
     expect(await deliver(n, 2, 8, d)).toEqual({ kind: 'delivered' });

@@ -14,7 +14,7 @@ export interface StandIn {
   url: string;
   received: Received[];
   /** Decide the response per request (default 200 "ok"). */
-  respond: (req: Received, index: number) => { status: number; headers?: Record<string, string>; body?: string };
+  respond: (req: Received, index: number) => { status: number; headers?: Record<string, string>; body?: string; delayMs?: number };
   waitFor(count: number, timeoutMs?: number): Promise<Received[]>;
   close(): Promise<void>;
 }
@@ -50,8 +50,13 @@ export async function startStandIn(): Promise<StandIn> {
       const index = received.length;
       received.push(r);
       const out = standIn.respond(r, index);
-      res.writeHead(out.status, out.headers ?? { 'content-type': 'text/plain' });
-      res.end(out.body ?? '');
+      const reply = () => {
+        if (res.destroyed) return;
+        res.writeHead(out.status, out.headers ?? { 'content-type': 'text/plain' });
+        res.end(out.body ?? '');
+      };
+      if (out.delayMs) setTimeout(reply, out.delayMs);
+      else reply();
       for (const w of waiters.splice(0)) {
         if (received.length >= w.count) w.resolve();
         else waiters.push(w);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { SlackConfig } from '../../config/schema';
 import { postAndClassify, type ChannelSender } from '../channel';
 import { renderSlack } from './render';
@@ -19,4 +20,13 @@ export const slackSender: ChannelSender<SlackConfig> = {
       return { url, request: renderSlack(n, config), timeoutMs: SLACK_TIMEOUT_MS, secrets: [url] };
     });
   },
+  // Slack allows about one message per second per incoming webhook; pace to it rather than
+  // collecting 429s during a storm. The webhook is identified by a hash: its URL is a secret.
+  async rateLimit(ctx, config) {
+    const url = await ctx.secrets.resolve(config.webhook_url);
+    return { target: `slack:${createHash('sha256').update(url).digest('hex').slice(0, 32)}`, intervalMs: SLACK_INTERVAL_MS };
+  },
 };
+
+/** Slack's documented rate for incoming webhooks: one message per second (short bursts tolerated). */
+export const SLACK_INTERVAL_MS = 1_000;

@@ -1,0 +1,40 @@
+import * as z from 'zod';
+import { parseDuration } from './duration';
+
+// Building blocks of the config schema, shared by schema.ts and the channel config schemas.
+
+/** A duration string ("30s", "5m", "1h30m"), validated here and parsed where it is used. */
+export const Duration = z.string().superRefine((text, ctx) => {
+  try {
+    parseDuration(text);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
+
+/**
+ * A secret, by reference: `{ ssm: "/alertflow/slack/oncall" }` names an SSM SecureString parameter
+ * (read by the deployed Lambdas), `{ env: "SLACK_URL" }` an environment variable (read by the local
+ * runtime); give both to use one file in both places. A plain string is an inline secret: accepted
+ * by the local runtime, rejected by `cdk synth`.
+ */
+export const SecretRef = z.union(
+  [
+  z.string().min(1),
+  z
+    .object({
+      ssm: z.string().regex(/^\/?[a-zA-Z0-9_.\-/]+$/, 'an SSM parameter name').optional(),
+      env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
+    })
+    .strict()
+    .refine((r) => r.ssm !== undefined || r.env !== undefined, 'a secret reference needs `ssm` or `env`'),
+  ],
+  { error: (iss) => (iss.input === undefined ? 'required' : 'expected a string or { ssm: <parameter name>, env: <variable> }') },
+);
+export type SecretRef = z.infer<typeof SecretRef>;
+
+/** Keys every channel entry has. */
+export const ChannelCommon = {
+  /** Also notify when the alerts of a group resolve. */
+  send_resolved: z.boolean().default(true),
+};

@@ -1,0 +1,17 @@
+/**
+ * Notification templates: a safe subset of Go's text/template over Alertmanager's data model.
+ * See README ("Templates") for the syntax and functions.
+ */
+export { TemplateError } from './errors';
+export { escapeHtml } from './functions';
+export { templateData } from './data';
+export { MAX_INPUT_LENGTH as MAX_REGEXP_INPUT } from './regexp';
+export {
+  compileTemplate,
+  DEFAULT_MAX_OUTPUT,
+  DEFAULT_MAX_STEPS,
+  MAX_SOURCE_LENGTH,
+  type RenderOptions,
+  type Template,
+} from './template';
+export { AlertList, KV, Pairs, SafeString, TemplateTime, type Pair, type TemplateAlert, type TemplateData } from './values';

@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import { RegexpError, compileRegexp, matchString, replaceAllString } from './regexp';
+
+const free = (): void => undefined;
+const match = (p: string, s: string): boolean => matchString(compileRegexp(p), s, free);
+const replace = (p: string, repl: string, s: string): string => replaceAllString(compileRegexp(p), s, repl, free, 1e6);
+
+describe('RE2 syntax with Go semantics', () => {
+  it.each([
+    ['abc', 'xabcx', true],
+    ['^abc$', 'abc', true],
+    ['^abc$', 'abc\n', false], // $ is end of text without (?m), as in Go
+    ['(?m)^b$', 'a\nb\nc', true],
+    ['a.c', 'a\nc', false],
+    ['(?s)a.c', 'a\nc', true],
+    ['(?i)hello', 'HeLLo', true],
+    ['(?i:a)b', 'Ab', true],
+    ['(?i:a)b', 'AB', false],
+    ['(?i)[a-c]+', 'ABC', true],
+    ['(?i)[^a]', 'A', false],
+    ['\\d{3}-\\d{2,}', 'tel 123-45', true],
+    ['\\d{3}-\\d{2,}', 'tel 123-4', false],
+    ['x{2,3}', 'xx', true],
+    ['^x{2,3}$', 'xxxx', false],
+    ['\\bword\\b', 'a word here', true],
+    ['\\bword\\b', 'swordfish', false],
+    ['\\Bor\\B', 'sword', true],
+    ['\\Bor\\B', 'or', false],
+    ['\\Aab\\z', 'ab', true],
+    ['[[:alpha:]]+[[:digit:]]', 'abc1', true],
+    ['[[:^alpha:]]', 'abc', false],
+    ['\\pL+', 'héllo', true],
+    ['^\\p{Greek}+$', 'αβγ', true],
+    ['^\\PL$', '1', true],
+    ['[\\d\\s]+x', ' 1 2x', true],
+    ['[^\\D]', 'a1', true],
+    ['\\Q.*\\E', 'a.*b', true],
+    ['\\Q.*\\E', 'ab', false],
+    ['\\x41\\x{263a}\\101', 'A☺A', true],
+    ['a{,2}', 'a{,2}', true], // not a valid repeat, so literal
+    ['[]a]', ']', true],
+    ['[a-]', '-', true],
+    ['a|b|', '', true],
+    ['(a*)*b', 'aab', true],
+    ['(a|)+b', 'ab', true],
+    ['é+', 'ééé', true],
+    ['^.$', '👍', true], // one code point, not two UTF-16 units
+    ['(?U)a+', 'aaa', true],
+    ['^(?:ab|c)+$', 'abcab', true],
+  ])('%s on %j is %s', (p, s, want) => {
+    expect(match(p, s)).toBe(want);
+  });
+
+  it('rejects what RE2 rejects, with Go-like messages', () => {
+    const bad: [string, RegExp][] = [
+      ['(a', /missing closing \)/],
+      ['a)', /unexpected \)/],
+      ['[a', /missing closing \]/],
+      ['*a', /missing argument to repetition operator/],
+      ['a**', /invalid nested repetition operator/],
+      ['a{1001}', /invalid repeat count/],
+      ['a{3,2}', /invalid repeat count/],
+      ['[z-a]', /invalid character class range/],
+      ['(a)\\1', /backreferences are not supported/],
+      ['(?=a)', /lookahead and lookbehind are not supported/],
+      ['(?<=a)b', /lookahead and lookbehind are not supported/],
+      ['(?P=n)', /backreferences are not supported/],
+      ['\\p{Klingon}', /invalid character class range/],
+      ['[[:foo:]]', /invalid character class range/],
+      ['\\q', /invalid escape sequence/],
+      ['a\\', /trailing backslash/],
+      ['(?z)', /invalid or unsupported Perl syntax/],
+      ['(?)', /invalid or unsupported Perl syntax/],
+      ['(?-:a)', /invalid or unsupported Perl syntax/],
+      ['(?P<a>x)(?P<a>y)', /duplicate capture group name/],
+      ['x'.repeat(1001), /pattern longer than 1000/],
+      ['((a{100}){100}){100}', /expression too large/],
+      [`${'('.repeat(101)}a${')'.repeat(101)}`, /nests too deeply/],
+    ];
+    for (const [p, msg] of bad) expect(() => compileRegexp(p), p).toThrow(msg);
+    expect(() => compileRegexp('(')).toThrow(RegexpError);
+  });
+
+  it('ReplaceAllString: groups, names, $$, malformed $, empty matches', () => {
+    expect(replace('(\\w+)@(\\w+)', '$2 at $1', 'me@host you@there')).toBe('host at me there at you');
+    expect(replace('(?P<first>\\w+) (?<last>\\w+)', '${last}, ${first}', 'Ada Lovelace')).toBe('Lovelace, Ada');
+    expect(replace('a', '$$', 'aba')).toBe('$b$');
+    expect(replace('(a)', '$1x', 'a')).toBe(''); // $1x is the (missing) group "1x", as in Go
+    expect(replace('(a)', '${1}x', 'a')).toBe('ax');
+    expect(replace('a', '$', 'a')).toBe('$');
+    expect(replace('a', '${', 'a')).toBe('${');
+    expect(replace('', '-', 'abc')).toBe('-a-b-c-');
+    expect(replace('b*', '-', 'abc')).toBe('-a-c-');
+    expect(replace('x*', '-', '👍')).toBe('-👍-');
+  });
+
+  it('prefers the leftmost match, then the first alternative (leftmost-first)', () => {
+    expect(replace('a|ab', 'X', 'ab')).toBe('Xb');
+    expect(replace('ab|a', 'X', 'ab')).toBe('X');
+    expect(replace('a+?', 'X', 'aaa')).toBe('XXX');
+    expect(replace('a??b', 'X', 'ab')).toBe('X');
+  });
+
+  it('charges its work to the caller, which can stop it', () => {
+    let work = 0;
+    matchString(compileRegexp('(a|b)*c'), 'ab'.repeat(1000), (w) => (work += w));
+    expect(work).toBeGreaterThan(2000);
+    const stop = (): void => {
+      throw new Error('budget');
+    };
+    expect(() => matchString(compileRegexp('(a|b)*c'), 'ab'.repeat(5000), stop)).toThrow('budget');
+  });
+});
+
+/** Deterministic PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('agrees with JavaScript RegExp where the syntaxes coincide', () => {
+  // Both engines are leftmost-first, so for this common subset the first match span must agree.
+  // Only atoms that cannot match empty get quantifiers: ECMAScript rejects an empty iteration of
+  // a quantified group (so `(x*?)?` differs), a rule RE2 and Go do not have.
+  const atoms = ['a', 'b', 'c', '.', '[ab]', '[^a]', '\\d', '\\w', '(a|b)', '(ab|a)', '(?:a|bc)'];
+  const quants = ['', '', '', '*', '+', '?', '*?', '+?', '{1,2}', '{2}'];
+  const anchors = ['', '', '^'];
+
+  function pattern(r: () => number, depth = 0): string {
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+    let out = '';
+    const n = 1 + Math.floor(r() * 4);
+    for (let i = 0; i < n; i++) {
+      out += pick(anchors) === '^' && i === 0 ? '^' : '';
+      if (depth < 2 && r() < 0.2) out += `(${pattern(r, depth + 1)})`;
+      else out += pick(atoms) + pick(quants);
+    }
+    if (r() < 0.2) out += `|${pattern(r, depth + 1)}`;
+    return out + (r() < 0.1 ? '$' : '');
+  }
+
+  it('on 3000 random patterns and inputs', () => {
+    const r = rng(20240501);
+    let compared = 0;
+    for (let i = 0; i < 3000; i++) {
+      const p = pattern(r);
+      const s = Array.from({ length: Math.floor(r() * 12) }, () => 'abc1 _'[Math.floor(r() * 6)]).join('');
+      let js: RegExp;
+      try {
+        js = new RegExp(p);
+      } catch {
+        continue;
+      }
+      let re;
+      try {
+        re = compileRegexp(p);
+      } catch {
+        continue; // e.g. a** style nesting RE2 refuses
+      }
+      const m = js.exec(s);
+      const ours = replaceAllString(re, s, '<$0>', free, 1e6);
+      // Compare the first match span via a one-shot replacement.
+      const first = m ? `${s.slice(0, m.index)}<${m[0]}>` : s;
+      expect(ours.startsWith(first) || !m, `${p} on ${JSON.stringify(s)}: ${ours} vs ${first}`).toBe(true);
+      expect(matchString(re, s, free), `${p} on ${JSON.stringify(s)}`).toBe(m !== null);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(2500);
+  });
+});

@@ -1,0 +1,22 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalDynamo, type LocalDynamo } from '../../shared/local/dynamo';
+import { RateLimiter } from '../../shared/store/rate-limits';
+
+let dynamo: LocalDynamo;
+beforeAll(async () => {
+  dynamo = await startLocalDynamo('alertflow-rate');
+});
+afterAll(async () => dynamo?.close());
+
+describe('RateLimiter against DynamoDB', () => {
+  it('gives concurrent senders distinct slots one interval apart, and an idle target a slot now', async () => {
+    const limiter = new RateLimiter(dynamo.db, 'alertflow-rate');
+    const now = 1_800_000_000_000;
+    const slots = await Promise.all(Array.from({ length: 8 }, () => limiter.reserve('slack:abc', 1000, now)));
+    expect(slots.sort()).toEqual(Array.from({ length: 8 }, (_, i) => now + i * 1000));
+    // Another target is independent.
+    expect(await limiter.reserve('slack:other', 1000, now)).toBe(now);
+    // Once the reserved slots have passed, the target is idle again.
+    expect(await limiter.reserve('slack:abc', 1000, now + 60_000)).toBe(now + 60_000);
+  });
+});
