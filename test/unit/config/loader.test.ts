@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -35,6 +35,15 @@ describe('config loading', () => {
     expect(config.raw.receivers.map((r) => r.name)).toEqual(['team-slack', 'oncall-webhook']);
     expect(config.routeTree.routes).toHaveLength(3);
     expect(config.defaultAlertTimeoutMs).toBe(86_400_000);
+  });
+
+  it('accepts the commented-out channel examples of the shipped example once uncommented', () => {
+    const text = readFileSync(join(ROOT, 'alertflow.example.yaml'), 'utf8');
+    const at = text.indexOf('  # - name: oncall-pager');
+    const uncommented = text.slice(0, at) + text.slice(at).replace(/^ {2}# /gm, '  ');
+    const config = parseConfigYaml(uncommented);
+    const pager = config.receivers.find((r) => r.name === 'oncall-pager')!;
+    expect([pager.pagerduty_configs.length, pager.sms_configs.length, pager.email_configs.length, pager.teams_configs.length]).toEqual([1, 1, 1, 1]);
   });
 
   it('fills defaults', () => {
