@@ -15,6 +15,7 @@ import { costPerMillionAlerts } from './cost';
 import { alertmanagerStorm, genericStorm } from './payloads';
 import { renderReport, targetsOf, type BenchReport } from './report';
 import { runStorm, type StormResult } from './storm';
+import { measureChannels, renderChannelOverhead } from './channels';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const OUT_DIR = join(ROOT, '.alertflow', 'bench');
@@ -116,6 +117,9 @@ async function main(): Promise<void> {
     bundleError = (err as Error).message;
   }
 
+  progress('timing channel render + send');
+  const channels = await measureChannels();
+
   const costs = storms.flatMap((s) => [
     { storm: s.name, phase: 'storm' as const, partial: s.storm.settledAfterLastPostMs === null, estimate: costPerMillionAlerts(s.storm, memoryOf) },
     { storm: s.name, phase: 're-send' as const, partial: s.resend.settledAfterLastPostMs === null, estimate: costPerMillionAlerts(s.resend, memoryOf) },
@@ -142,10 +146,10 @@ async function main(): Promise<void> {
     targets: targetsOf(storms, bundles),
     notes: notes(storms),
   };
-  const text = renderReport(report);
+  const text = renderReport(report) + renderChannelOverhead(channels);
   process.stdout.write(text);
   mkdirSync(OUT_DIR, { recursive: true });
-  writeFileSync(join(OUT_DIR, 'report.json'), JSON.stringify({ ...report, text }, null, 2) + '\n');
+  writeFileSync(join(OUT_DIR, 'report.json'), JSON.stringify({ ...report, channels, text }, null, 2) + '\n');
   progress(`report written to ${join(OUT_DIR, 'report.json')}`);
 }
 
