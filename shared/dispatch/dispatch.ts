@@ -220,9 +220,33 @@ function notificationsFor(change: Applied, t: Touched, config: CompiledConfig, n
     };
     // SQS batch entry ids allow [A-Za-z0-9_-]{1,80}; the notification id inside the body is the real key.
     const entryId = notification.id.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80);
-    out.push({ queue: channelQueueName(ch.type), message: { id: entryId, body: JSON.stringify(notification) } });
+    out.push({ queue: channelQueueName(ch.type), message: { id: entryId, body: fitToMessage(notification) } });
   }
   return out;
+}
+
+/** Largest notification body: under SQS's 256 KiB message limit with room for the batch call. */
+export const MAX_NOTIFICATION_BYTES = 200 * 1024;
+
+/**
+ * Serialize a notification within MAX_NOTIFICATION_BYTES, dropping alerts from the end (resolved
+ * ones come last) and counting them as truncated: a group with huge annotations must still notify.
+ */
+export function fitToMessage(n: NotificationMessage): string {
+  let body = JSON.stringify(n);
+  let keep = n.group.alerts.length;
+  while (Buffer.byteLength(body) > MAX_NOTIFICATION_BYTES && keep > 1) {
+    keep = Math.max(1, Math.floor(keep / 2));
+    const dropped = n.group.alerts.length - keep;
+    body = JSON.stringify({ ...n, group: { ...n.group, alerts: n.group.alerts.slice(0, keep), truncatedAlerts: n.group.truncatedAlerts + dropped } });
+  }
+  if (Buffer.byteLength(body) > MAX_NOTIFICATION_BYTES) {
+    // One alert alone is too large (annotations of hundreds of KB): cut its annotation values.
+    const [first] = n.group.alerts;
+    const annotations = Object.fromEntries(Object.entries(first!.annotations).map(([k, v]) => [k, v.length > 4096 ? `${v.slice(0, 4096)}…` : v]));
+    body = JSON.stringify({ ...n, group: { ...n.group, alerts: [{ ...first!, annotations }], truncatedAlerts: n.group.truncatedAlerts + n.group.alerts.length - 1 } });
+  }
+  return body;
 }
 
 async function sendByQueue(messages: Outgoing[], queues: QueuePort): Promise<void> {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../../shared/alerts/model';
 import { mergeAlerts } from '../../../shared/dispatch/merge';
+import { fitToMessage, MAX_NOTIFICATION_BYTES } from '../../../shared/dispatch/dispatch';
+import { NotificationMessage } from '../../../shared/queues/messages';
 
 const NOW = new Date('2026-11-22T10:00:00.000Z');
 const HOUR = 3_600_000;
@@ -79,5 +81,41 @@ describe('mergeAlerts', () => {
   it('takes the last of duplicate alerts in one request', () => {
     const r = mergeAlerts({}, [alert({ annotations: { summary: 'first' } }), alert({ annotations: { summary: 'second' } })], NOW, HOUR);
     expect(r.alerts['0000000000000001']!.annotations.summary).toBe('second');
+  });
+});
+
+describe('fitToMessage', () => {
+  it('keeps a notification of a group with huge annotations under the SQS limit, counting what it dropped', () => {
+    const alerts = Array.from({ length: 200 }, (_, i) =>
+      alert({ fingerprint: i.toString(16).padStart(16, '0'), annotations: { summary: 'x'.repeat(10_000) } }),
+    );
+    const n: NotificationMessage = {
+      kind: 'notification',
+      id: 'n',
+      createdAt: NOW.toISOString(),
+      receiver: 'r',
+      channel: { type: 'slack', index: 0 },
+      group: { id: 'g', key: 'k', labels: {}, status: 'firing', alerts, truncatedAlerts: 3 },
+    };
+    const body = fitToMessage(n);
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(MAX_NOTIFICATION_BYTES);
+    const parsed = NotificationMessage.parse(JSON.parse(body));
+    expect(parsed.group.alerts.length + parsed.group.truncatedAlerts).toBe(203);
+    expect(parsed.group.alerts.length).toBeGreaterThan(1);
+
+    const single = fitToMessage({ ...n, group: { ...n.group, alerts: [alert({ annotations: { summary: 'y'.repeat(300_000) } })] } });
+    expect(Buffer.byteLength(single)).toBeLessThanOrEqual(MAX_NOTIFICATION_BYTES);
+  });
+
+  it('leaves a small notification as it is', () => {
+    const n: NotificationMessage = {
+      kind: 'notification',
+      id: 'n',
+      createdAt: NOW.toISOString(),
+      receiver: 'r',
+      channel: { type: 'slack', index: 0 },
+      group: { id: 'g', key: 'k', labels: {}, status: 'firing', alerts: [alert()], truncatedAlerts: 0 },
+    };
+    expect(fitToMessage(n)).toBe(JSON.stringify(n));
   });
 });
