@@ -1,53 +1,10 @@
 /**
- * Pieces of alert text shared by the email and SMS renderers (both are "port" channels with a
- * human reader and no markup of their own to lean on). Pure functions of the notification.
+ * What the renderers read out of an alert or a group for a human reader, before any channel's
+ * markup: names, counts, summaries, times, links. Pure functions of the notification.
  */
-import type { Alert } from '../../alerts/model';
-import type { NotificationMessage } from '../../queues/messages';
-import { titleOf } from '../slack/render';
-
-export type Severity = 'critical' | 'error' | 'warning' | 'info';
-
-const SEVERITY_RANK: Record<Severity, number> = { critical: 4, error: 3, warning: 2, info: 1 };
-
-/** The spellings seen in the wild (Prometheus mixins, Grafana, PagerDuty) mapped onto four levels. */
-const SEVERITY_ALIASES: Record<string, Severity> = {
-  critical: 'critical',
-  crit: 'critical',
-  page: 'critical',
-  fatal: 'critical',
-  error: 'error',
-  err: 'error',
-  high: 'error',
-  major: 'error',
-  warning: 'warning',
-  warn: 'warning',
-  medium: 'warning',
-  minor: 'warning',
-  info: 'info',
-  informational: 'info',
-  low: 'info',
-  none: 'info',
-};
-
-export function severityOf(a: Alert): Severity | undefined {
-  const raw = a.labels.severity?.trim().toLowerCase();
-  return raw ? SEVERITY_ALIASES[raw] : undefined;
-}
-
-/**
- * The worst known severity among the firing alerts; for a resolved group, among all of them (so a
- * resolved message can still say what it was). Undefined when no alert has a known severity.
- */
-export function groupSeverity(n: NotificationMessage): Severity | undefined {
-  const pool = n.group.status === 'firing' ? n.group.alerts.filter((a) => a.status === 'firing') : n.group.alerts;
-  let worst: Severity | undefined;
-  for (const a of pool) {
-    const s = severityOf(a);
-    if (s && (!worst || SEVERITY_RANK[s] > SEVERITY_RANK[worst])) worst = s;
-  }
-  return worst;
-}
+import type { Alert } from '../alerts/model';
+import type { NotificationMessage } from '../queues/messages';
+import { commonValue, plural, singleLine, sortedValues, titleOf } from './text';
 
 export function counts(n: NotificationMessage): { firing: number; resolved: number } {
   const firing = n.group.alerts.filter((a) => a.status === 'firing').length;
@@ -61,12 +18,9 @@ export function groupTitle(n: NotificationMessage): string {
 
 /** What the group is about in a few words: the shared alertname, else the group label values. */
 export function groupName(n: NotificationMessage): string {
-  const first = n.group.alerts[0]?.labels.alertname;
-  if (first !== undefined && first !== '' && n.group.alerts.every((a) => a.labels.alertname === first)) return singleLine(first);
-  const values = Object.keys(n.group.labels)
-    .sort()
-    .map((k) => n.group.labels[k]!)
-    .filter((v) => v !== '');
+  const alertname = commonValue(n.group.alerts, (a) => a.labels.alertname);
+  if (alertname) return singleLine(alertname);
+  const values = sortedValues(n.group.labels).filter((v) => v !== '');
   return singleLine(values.length > 0 ? values.join(' ') : n.receiver);
 }
 
@@ -87,28 +41,34 @@ export function formatTime(iso: string | undefined): string | undefined {
   return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
+export type AlertLinkLabel = 'Runbook' | 'Dashboard' | 'Source';
+
 /**
- * The URL normalised by the WHATWG parser, if it is http(s) and at most `max` long; otherwise
- * undefined. A cut URL is a broken link, and `javascript:` must never become a link.
+ * An alert's runbook, dashboard and source (generator) links, in that order, as written: each
+ * channel checks the URL its own way (e.g. httpUrl) before it becomes a link.
  */
-export function httpUrl(url: string | undefined, max = 2000): string | undefined {
-  if (!url) return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(url.trim());
-  } catch {
-    return undefined;
+export function alertLinks(a: Alert): Array<{ label: AlertLinkLabel; url: string }> {
+  const out: Array<{ label: AlertLinkLabel; url: string }> = [];
+  for (const [label, url] of [
+    ['Runbook', a.annotations.runbook_url ?? a.annotations.runbook],
+    ['Dashboard', a.annotations.dashboard_url ?? a.annotations.dashboard],
+    ['Source', a.generatorURL],
+  ] as const) {
+    if (url) out.push({ label, url });
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return undefined;
-  return parsed.href.length <= max ? parsed.href : undefined;
+  return out;
 }
 
-/** Line breaks and other control characters become spaces; runs of whitespace collapse. */
-export function singleLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').replace(/\s+/g, ' ').trim();
-}
-
-export function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+/**
+ * What a message says about the alerts it does not show: `hidden`, left out for room, and
+ * `truncatedAlerts`, left out of the notification by the router. Sentences without a full stop.
+ */
+export function omittedAlertsLines(hidden: readonly Alert[], truncatedAlerts: number): string[] {
+  const out: string[] = [];
+  if (hidden.length > 0) {
+    const firing = hidden.filter((a) => a.status === 'firing').length;
+    out.push(`…and ${plural(hidden.length, 'more alert')} not shown (${firing} firing, ${hidden.length - firing} resolved)`);
+  }
+  if (truncatedAlerts > 0) out.push(`${plural(truncatedAlerts, 'more alert')} left out of this notification to keep it within size limits`);
+  return out;
 }

@@ -1,4 +1,4 @@
-import { PortDeliveryError } from '../ports';
+import { PortDeliveryError } from './ports';
 
 /** Which error names of one AWS operation are worth retrying, and which never are. */
 export interface AwsErrorRules {

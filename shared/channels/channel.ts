@@ -1,4 +1,6 @@
+import { parseDuration } from '../config/duration';
 import type { SecretResolver } from '../config/secrets';
+import { ConfigError } from '../errors';
 import type { ChannelType, NotificationMessage } from '../queues/messages';
 import { parseTargetUrl, type HttpPort } from './http';
 import type { MailPort, SmsPort } from './ports';
@@ -66,6 +68,24 @@ export interface HttpDelivery {
   timeoutMs: number;
   /** Resolved secret values to scrub from the outcome, should a server echo them back. */
   secrets: readonly string[];
+}
+
+/** The request timeout of an HTTP channel whose entry sets none (or "0"). */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/**
+ * An entry's `timeout` in milliseconds; "0" means the default rather than an instant abort. Throws
+ * ConfigError (permanent: retrying would not fix it) for a value that is not a duration, which only
+ * an unvalidated config has.
+ */
+export function timeoutMsOf(type: ChannelType, timeout: string): number {
+  let ms: number;
+  try {
+    ms = parseDuration(timeout);
+  } catch (err) {
+    throw new ConfigError(`${type} timeout ${JSON.stringify(timeout)} is not a duration`, [{ path: 'timeout', message: 'not a duration' }], { cause: err });
+  }
+  return ms > 0 ? ms : DEFAULT_TIMEOUT_MS;
 }
 
 /**

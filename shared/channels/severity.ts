@@ -1,16 +1,17 @@
-import type { Alert } from '../../alerts/model';
+import type { Alert } from '../alerts/model';
+import type { NotificationMessage } from '../queues/messages';
 
 /**
- * Alert severity from the `severity` label, on PagerDuty's four-level scale. Teams uses it too;
- * it belongs in shared/channels/ once Slack's copy of the aliases moves there as well.
+ * Alert severity from the `severity` label, on four levels (PagerDuty's scale). Every channel reads
+ * severity through this module; each keeps its own presentation (colours, tags, wording).
  */
 export const SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
 export const SEVERITY_RANK: Record<Severity, number> = { critical: 4, error: 3, warning: 2, info: 1 };
 
-/** Common spellings in Prometheus rule files, lower-cased (the same table Slack colours by). */
-const ALIASES: Record<string, Severity> = {
+/** The spellings seen in the wild (Prometheus mixins, Grafana, PagerDuty), lower-cased, mapped onto four levels. */
+const ALIASES: Readonly<Record<string, Severity>> = {
   critical: 'critical',
   crit: 'critical',
   page: 'critical',
@@ -37,25 +38,39 @@ export function isSeverity(value: string): value is Severity {
 /** The alert's severity, or undefined when the label is missing or not one we know. */
 export function alertSeverity(a: Alert): Severity | undefined {
   const raw = a.labels.severity?.trim().toLowerCase();
-  return raw ? ALIASES[raw] : undefined;
+  // Own keys only: a label such as `constructor` must not find Object.prototype's.
+  return raw && Object.hasOwn(ALIASES, raw) ? ALIASES[raw] : undefined;
+}
+
+/** The worst known severity among `alerts`; undefined when none has a known severity. */
+export function worstKnownSeverity(alerts: Iterable<Alert>): Severity | undefined {
+  let worst: Severity | undefined;
+  for (const a of alerts) {
+    const s = alertSeverity(a);
+    if (s && (!worst || SEVERITY_RANK[s] > SEVERITY_RANK[worst])) worst = s;
+  }
+  return worst;
+}
+
+/**
+ * The worst known severity among the firing alerts; for a resolved group, among all of them (so a
+ * resolved message can still say what it was). Undefined when no alert has a known severity.
+ */
+export function groupSeverity(n: NotificationMessage): Severity | undefined {
+  return worstKnownSeverity(n.group.status === 'firing' ? n.group.alerts.filter((a) => a.status === 'firing') : n.group.alerts);
 }
 
 /**
  * The worst severity among the firing alerts, where an alert without a known severity counts as
  * `unknown` (PagerDuty uses `error`, Alertmanager's default: an unlabelled alert routed to a pager
- * was meant to page). With no firing alert, `unknown` too.
+ * was meant to page). With no firing alert of a known severity, `unknown` too.
  */
 export function worstSeverity<U>(alerts: readonly Alert[], unknown: U): Severity | U {
-  let worst: Severity | undefined;
-  let sawUnknown = false;
-  for (const a of alerts) {
-    if (a.status !== 'firing') continue;
-    const s = alertSeverity(a);
-    if (s === undefined) sawUnknown = true;
-    else if (worst === undefined || SEVERITY_RANK[s] > SEVERITY_RANK[worst]) worst = s;
-  }
+  const firing = alerts.filter((a) => a.status === 'firing');
+  const worst = worstKnownSeverity(firing);
   if (worst === undefined) return unknown;
   // An unknown alert is ranked as `unknown` when that is a severity (PagerDuty's `error`).
+  const sawUnknown = firing.some((a) => alertSeverity(a) === undefined);
   if (sawUnknown && typeof unknown === 'string' && isSeverity(unknown) && SEVERITY_RANK[unknown] > SEVERITY_RANK[worst]) return unknown;
   return worst;
 }

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ChannelCommon } from '../../config/primitives';
-import { templateSource } from './port-channel';
+import { templateSource } from '../templating';
 
 const Address = z.email('an email address');
 

@@ -3,10 +3,12 @@ import type { NotificationMessage } from '../../queues/messages';
 import type { RenderedRequest } from '../channel';
 import type { EmailMessage } from '../ports';
 import { escapeHtml } from '../../templates';
-import { truncate } from '../text';
-import { alertSummary, counts, formatTime, groupSeverity, groupTitle, httpUrl, plural, severityOf, singleLine, type Severity } from './alert-text';
+import { alertLinks, alertSummary, counts, formatTime, groupTitle, omittedAlertsLines } from '../alert-text';
+import type { PortRenderOptions } from '../port-channel';
+import { alertSeverity, groupSeverity, type Severity } from '../severity';
+import { renderTemplate } from '../templating';
+import { httpUrl, singleLine, truncate, truncateEscaped } from '../text';
 import type { EmailConfig } from './config';
-import { renderTemplate, type PortRenderOptions } from './port-channel';
 
 /**
  * Email (SES v2 SendEmail, Simple content): a subject, an HTML alert card and a plain-text part.
@@ -86,20 +88,6 @@ export function defaultSubject(n: NotificationMessage): string {
   return `${groupTitle(n)}${severity ? ` (${severity})` : ''}`;
 }
 
-/** Escape with `escape`, cut to at most `max` escaped characters, never through an escape sequence. */
-function fitEscaped(raw: string, max: number, escape: (s: string) => string): string {
-  const full = escape(raw);
-  if (full.length <= max) return full;
-  if (max <= 0) return '';
-  let out = '';
-  for (const ch of raw) {
-    const esc = escape(ch);
-    if (out.length + esc.length > max - 1) break;
-    out += esc;
-  }
-  return `${out}…`;
-}
-
 const identity = (s: string): string => s;
 
 /** Grants space to the pieces of one alert block in priority order; what does not fit is left out. */
@@ -118,7 +106,7 @@ class Budget {
     const overhead = wrap('').length;
     const room = Math.min(cap, this.left - overhead);
     if (room < 16) return undefined;
-    return this.take(wrap(fitEscaped(raw.trim(), room, escape)));
+    return this.take(wrap(truncateEscaped(raw.trim(), room, escape)));
   }
 
   get remaining(): number {
@@ -128,7 +116,7 @@ class Budget {
 
 function colorOf(a: Alert): string {
   if (a.status === 'resolved') return EMAIL_COLORS.resolved;
-  return EMAIL_COLORS[severityOf(a) ?? 'unknown'];
+  return EMAIL_COLORS[alertSeverity(a) ?? 'unknown'];
 }
 
 function groupColor(n: NotificationMessage): string {
@@ -139,13 +127,9 @@ function groupColor(n: NotificationMessage): string {
 /** Runbook, dashboard and source links of an alert, http(s) only. */
 function linksOf(a: Alert): Array<[label: string, url: string]> {
   const out: Array<[string, string]> = [];
-  for (const [label, raw] of [
-    ['Runbook', a.annotations.runbook_url ?? a.annotations.runbook],
-    ['Dashboard', a.annotations.dashboard_url ?? a.annotations.dashboard],
-    ['Source', a.generatorURL],
-  ] as const) {
-    const url = httpUrl(raw);
-    if (url) out.push([label, url]);
+  for (const link of alertLinks(a)) {
+    const url = httpUrl(link.url);
+    if (url) out.push([link.label, url]);
   }
   return out;
 }
@@ -162,16 +146,7 @@ function whenOf(a: Alert): string | undefined {
 }
 
 function moreLines(n: NotificationMessage, shown: number): string[] {
-  const hidden = n.group.alerts.slice(shown);
-  const out: string[] = [];
-  if (hidden.length > 0) {
-    const firing = hidden.filter((a) => a.status === 'firing').length;
-    out.push(`…and ${plural(hidden.length, 'more alert')} not shown (${firing} firing, ${hidden.length - firing} resolved).`);
-  }
-  if (n.group.truncatedAlerts > 0) {
-    out.push(`${plural(n.group.truncatedAlerts, 'more alert')} left out of this notification to keep it within size limits.`);
-  }
-  return out;
+  return omittedAlertsLines(n.group.alerts.slice(shown), n.group.truncatedAlerts).map((line) => `${line}.`);
 }
 
 function headline(n: NotificationMessage): string {
@@ -213,7 +188,7 @@ function defaultHtml(n: NotificationMessage, subject: string, opts: PortRenderOp
   }
 
   const first = n.group.alerts.find((a) => a.status === n.group.status) ?? n.group.alerts[0];
-  const preheader = first ? fitEscaped(singleLine(alertSummary(first) ?? ''), 150, escapeHtml) : '';
+  const preheader = first ? truncateEscaped(singleLine(alertSummary(first) ?? ''), 150, escapeHtml) : '';
 
   const out: string[] = [
     '<!DOCTYPE html>',
@@ -226,7 +201,7 @@ function defaultHtml(n: NotificationMessage, subject: string, opts: PortRenderOp
     '<tr><td style="padding:20px 24px 16px;">',
     `<div style="${FONT}font-size:12px;font-weight:700;letter-spacing:.06em;text-transform:uppercase;color:${color};">${escapeHtml(status)}</div>`,
     `<h1 style="${FONT}font-size:20px;line-height:1.3;margin:6px 0 0;color:#111827;">${escapeHtml(truncate(groupTitle(n), 300))}</h1>`,
-    `<p style="${P}color:#4b5563;">${escapeHtml(headline(n))} · receiver <strong>${fitEscaped(n.receiver, 200, escapeHtml)}</strong></p>`,
+    `<p style="${P}color:#4b5563;">${escapeHtml(headline(n))} · receiver <strong>${truncateEscaped(n.receiver, 200, escapeHtml)}</strong></p>`,
     buttons.length ? `<table role="presentation" cellpadding="0" cellspacing="0" style="margin-top:16px;"><tr>${buttons.join('')}</tr></table>` : '',
     '</td></tr>',
   ];
@@ -235,7 +210,7 @@ function defaultHtml(n: NotificationMessage, subject: string, opts: PortRenderOp
   if (more.length) {
     out.push(`<tr><td style="padding:12px 24px;border-top:1px solid #e5e7eb;">${more.map((l) => `<p style="${P}font-style:italic;color:#4b5563;">${escapeHtml(l)}</p>`).join('')}</td></tr>`);
   }
-  const footer = [`Sent by alertflow · group ${fitEscaped(n.group.key, 300, escapeHtml)}`, ...notes.map((m) => escapeHtml(m))];
+  const footer = [`Sent by alertflow · group ${truncateEscaped(n.group.key, 300, escapeHtml)}`, ...notes.map((m) => escapeHtml(m))];
   out.push(`<tr><td style="padding:12px 24px 16px;border-top:1px solid #e5e7eb;${FONT}font-size:12px;color:#6b7280;">${footer.join('<br>')}</td></tr>`);
   out.push('</table></td></tr></table></body></html>');
   return out.join('\n');
@@ -252,8 +227,8 @@ function htmlAlert(a: Alert, budget: number): string {
 
   // Priority: title, time, summary, links, labels, description. Shown in reading order.
   const title = b.take(
-    `<div style="${FONT}font-size:16px;font-weight:600;color:#111827;"><span style="color:${color};">&#9679;</span> ${fitEscaped(a.labels.alertname ?? 'alert', 200, escapeHtml)}` +
-      `${severity ? pill(fitEscaped(severity, 30, escapeHtml), EMAIL_COLORS[severityOf(a) ?? 'unknown']) : ''}${pill(a.status === 'firing' ? 'firing' : 'resolved', color)}</div>`,
+    `<div style="${FONT}font-size:16px;font-weight:600;color:#111827;"><span style="color:${color};">&#9679;</span> ${truncateEscaped(a.labels.alertname ?? 'alert', 200, escapeHtml)}` +
+      `${severity ? pill(truncateEscaped(severity, 30, escapeHtml), EMAIL_COLORS[alertSeverity(a) ?? 'unknown']) : ''}${pill(a.status === 'firing' ? 'firing' : 'resolved', color)}</div>`,
   );
   const when = whenOf(a);
   const time = when ? b.take(`<div style="${FONT}font-size:12px;color:#6b7280;margin-top:2px;">${escapeHtml(when)}</div>`) : undefined;
@@ -273,7 +248,7 @@ function htmlAlert(a: Alert, budget: number): string {
   const labelBudget = new Budget(Math.min(8000, Math.floor(budget * 0.35), b.remaining - 300));
   let omitted = 0;
   for (const k of names) {
-    const row = `<tr><td style="${LABEL_KEY}">${fitEscaped(k, 60, escapeHtml)}</td><td style="${LABEL_VALUE}">${fitEscaped(a.labels[k]!, 300, escapeHtml)}</td></tr>`;
+    const row = `<tr><td style="${LABEL_KEY}">${truncateEscaped(k, 60, escapeHtml)}</td><td style="${LABEL_VALUE}">${truncateEscaped(a.labels[k]!, 300, escapeHtml)}</td></tr>`;
     if (omitted === 0 && labelBudget.take(row) !== undefined) labelRows.push(row);
     else omitted++;
   }

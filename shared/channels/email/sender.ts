@@ -1,6 +1,6 @@
 import type { ChannelSender } from '../channel';
+import { deliverViaPort } from '../port-channel';
 import { fromAddress, type EmailConfig } from './config';
-import { deliverViaPort } from './port-channel';
 import { buildEmail, renderEmail } from './render';
 
 /**

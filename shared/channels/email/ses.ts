@@ -1,6 +1,6 @@
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { MailPort } from '../ports';
-import { awsPortError, type AwsErrorRules } from './aws-error';
+import { awsPortError, type AwsErrorRules } from '../aws-error';
 
 /**
  * SES v2 SendEmail errors. Permanent: the content or an address was refused (MessageRejected),

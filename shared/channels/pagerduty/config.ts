@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ChannelCommon, Duration, SecretRef } from '../../config/primitives';
-import { checkTemplates, TemplateSource } from './templating';
+import { checkTemplates, TemplateSource } from '../templating';
 
 /** The optional template keys of a PagerDuty entry (Alertmanager template syntax over `.Alerts` etc.). */
 export const PAGERDUTY_TEMPLATE_KEYS = ['summary', 'source', 'severity', 'component', 'group', 'class'] as const;

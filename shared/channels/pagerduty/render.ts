@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Alert } from '../../alerts/model';
 import type { NotificationMessage } from '../../queues/messages';
+import { alertLinks } from '../alert-text';
 import type { RenderedRequest } from '../channel';
-import { titleOf } from '../slack/render';
-import { sortKeys, truncate } from '../text';
+import { isSeverity, SEVERITIES, worstSeverity, type Severity } from '../severity';
+import { TemplateFields } from '../templating';
+import { bytes, commonValue, httpUrl, oneLine, sortKeys, titleOf, truncate } from '../text';
 import type { PagerDutyConfig } from './config';
-import { isSeverity, SEVERITIES, worstSeverity, type Severity } from './severity';
-import { TemplateFields } from './templating';
 
 /**
  * PagerDuty Events API v2 event (https://developer.pagerduty.com/docs/send-an-event-events-api-v2):
@@ -149,7 +149,7 @@ export function buildPagerDutyEvent(n: NotificationMessage, config: TemplateKeys
   const severity = severityOf(n, t.render(config.severity, 'severity', { maxOutput: 100 }), t.errors);
   const component = line('component', PAGERDUTY_LIMITS.field);
   const group = line('group', PAGERDUTY_LIMITS.field);
-  const klass = line('class', PAGERDUTY_LIMITS.field) ?? nonBlank(oneLine(commonLabel(n.group.alerts, 'alertname') ?? ''), PAGERDUTY_LIMITS.field);
+  const klass = line('class', PAGERDUTY_LIMITS.field) ?? nonBlank(oneLine(commonValue(n.group.alerts, (a) => a.labels.alertname) ?? ''), PAGERDUTY_LIMITS.field);
 
   const head: Omit<PagerDutyPayload, 'custom_details'> = { summary, source, severity };
   const timestamp = earliestStart(n.group.alerts);
@@ -164,7 +164,7 @@ export function buildPagerDutyEvent(n: NotificationMessage, config: TemplateKeys
   const links = linksOf(n.group.alerts);
   if (links.length > 0) event.links = links;
   event.client = 'alertflow';
-  const clientUrl = n.externalURL ? httpUrl(n.externalURL) : undefined;
+  const clientUrl = httpUrl(n.externalURL, PAGERDUTY_LIMITS.url);
   if (clientUrl) event.client_url = clientUrl;
 
   payload.custom_details = fitDetails(event, n, t.errors);
@@ -181,7 +181,7 @@ export function defaultSummary(n: NotificationMessage): string {
 
 /** Where the event came from: the host people reach alertflow at, else "alertflow". */
 function defaultSource(n: NotificationMessage): string {
-  const url = n.externalURL ? httpUrl(n.externalURL) : undefined;
+  const url = httpUrl(n.externalURL, PAGERDUTY_LIMITS.url);
   return url ? new URL(url).host : 'alertflow';
 }
 
@@ -256,12 +256,8 @@ function linksOf(alerts: readonly Alert[]): Array<{ href: string; text: string }
   const seen = new Set<string>();
   for (const a of alerts) {
     const name = a.labels.alertname ?? 'alert';
-    for (const [raw, label] of [
-      [a.annotations.runbook_url ?? a.annotations.runbook, 'Runbook'],
-      [a.annotations.dashboard_url, 'Dashboard'],
-      [a.generatorURL, 'Source'],
-    ] as const) {
-      const href = raw ? httpUrl(raw) : undefined;
+    for (const { label, url } of alertLinks(a)) {
+      const href = httpUrl(url, PAGERDUTY_LIMITS.url);
       if (!href || seen.has(href)) continue;
       seen.add(href);
       out.push({ href, text: truncate(oneLine(`${label}: ${name}`), PAGERDUTY_LIMITS.field) });
@@ -269,18 +265,6 @@ function linksOf(alerts: readonly Alert[]): Array<{ href: string; text: string }
     }
   }
   return out;
-}
-
-/** The normalised URL if it is http(s) and not too long to be useful; a cut URL is a broken link. */
-function httpUrl(raw: string): string | undefined {
-  let u: URL;
-  try {
-    u = new URL(raw.trim());
-  } catch {
-    return undefined;
-  }
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') return undefined;
-  return u.href.length <= PAGERDUTY_LIMITS.url ? u.href : undefined;
 }
 
 function earliestStart(alerts: readonly Alert[]): string | undefined {
@@ -293,26 +277,8 @@ function earliestStart(alerts: readonly Alert[]): string | undefined {
   return Number.isFinite(min) ? new Date(min).toISOString() : undefined;
 }
 
-function commonLabel(alerts: readonly Alert[], name: string): string | undefined {
-  return commonValue(alerts, (a) => a.labels[name]);
-}
-
-function commonValue(alerts: readonly Alert[], pick: (a: Alert) => string | undefined): string | undefined {
-  const first = alerts[0] ? pick(alerts[0]) : undefined;
-  return first !== undefined && alerts.every((a) => pick(a) === first) ? first : undefined;
-}
-
-/** PagerDuty shows these fields on one line: collapse newlines and runs of spaces. */
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
-
 function nonBlank(text: string, max: number): string | undefined {
   return text === '' ? undefined : truncate(text, max);
-}
-
-function bytes(text: string): number {
-  return Buffer.byteLength(text, 'utf8');
 }
 
 function sumBytes(items: readonly unknown[]): number {

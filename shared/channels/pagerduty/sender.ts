@@ -1,11 +1,7 @@
-import { parseDuration } from '../../config/duration';
-import { ConfigError } from '../../errors';
 import type { NotificationMessage } from '../../queues/messages';
-import { postAndClassify, type ChannelSender, type DeliveryResult, type SendContext } from '../channel';
+import { postAndClassify, timeoutMsOf, type ChannelSender, type DeliveryResult, type SendContext } from '../channel';
 import type { PagerDutyConfig } from './config';
 import { actionOf, buildPagerDutyEvent, encodePagerDutyEvent, renderPagerDuty, type PagerDutyAction } from './render';
-
-const DEFAULT_TIMEOUT_MS = 10_000;
 
 /**
  * Posts Events API v2 events to `events_url`. 202 is success; 400 (an invalid event, e.g. a wrong
@@ -29,18 +25,6 @@ export function sendPagerDutyEvent(ctx: SendContext, n: NotificationMessage, con
   return postAndClassify(ctx, 'pagerduty', async () => {
     const routingKey = await ctx.secrets.resolve(config.routing_key);
     const request = encodePagerDutyEvent(buildPagerDutyEvent(n, config, action), routingKey);
-    return { url: config.events_url, request, timeoutMs: timeoutOf(config.timeout), secrets: [routingKey] };
+    return { url: config.events_url, request, timeoutMs: timeoutMsOf('pagerduty', config.timeout), secrets: [routingKey] };
   });
-}
-
-/** "0" means the default rather than an instant abort. */
-function timeoutOf(timeout: string): number {
-  let ms: number;
-  try {
-    ms = parseDuration(timeout);
-  } catch (err) {
-    // Only an unvalidated config gets here; retrying would not fix it.
-    throw new ConfigError(`pagerduty timeout ${JSON.stringify(timeout)} is not a duration`, [{ path: 'timeout', message: 'not a duration' }], { cause: err });
-  }
-  return ms > 0 ? ms : DEFAULT_TIMEOUT_MS;
 }

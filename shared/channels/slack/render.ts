@@ -1,8 +1,10 @@
 import type { Alert } from '../../alerts/model';
 import type { SlackConfig } from '../../config/schema';
 import type { NotificationMessage } from '../../queues/messages';
+import { alertLinks, omittedAlertsLines, type AlertLinkLabel } from '../alert-text';
 import type { RenderedRequest } from '../channel';
-import { sortedValues, truncate } from '../text';
+import { groupSeverity } from '../severity';
+import { titleOf, truncate, truncateEscaped } from '../text';
 
 /**
  * Slack incoming-webhook message (Block Kit).
@@ -45,22 +47,7 @@ export const SEVERITY_COLORS = {
   unknown: '#9B9B9B',
 } as const;
 
-type Severity = 'critical' | 'error' | 'warning' | 'info';
-const SEVERITY_RANK: Record<Severity, number> = { critical: 4, error: 3, warning: 2, info: 1 };
-const SEVERITY_ALIASES: Record<string, Severity> = {
-  critical: 'critical',
-  crit: 'critical',
-  page: 'critical',
-  error: 'error',
-  err: 'error',
-  high: 'error',
-  warning: 'warning',
-  warn: 'warning',
-  medium: 'warning',
-  info: 'info',
-  low: 'info',
-  none: 'info',
-};
+const LINK_EMOJI: Record<AlertLinkLabel, string> = { Runbook: ':book:', Dashboard: ':bar_chart:', Source: ':mag:' };
 
 export interface SlackText {
   type: 'mrkdwn' | 'plain_text';
@@ -98,14 +85,7 @@ export function buildSlackPayload(n: NotificationMessage, config: Pick<SlackConf
 
   const details: SlackBlock[] = shown.map((a) => ({ type: 'section', text: { type: 'mrkdwn', text: alertSection(a, perAlert) } }));
 
-  const more: string[] = [];
-  if (hidden.length > 0) {
-    const firing = hidden.filter((a) => a.status === 'firing').length;
-    more.push(`…and ${plural(hidden.length, 'more alert')} not shown (${firing} firing, ${hidden.length - firing} resolved)`);
-  }
-  if (group.truncatedAlerts > 0) {
-    more.push(`${plural(group.truncatedAlerts, 'more alert')} left out of this notification to keep it within size limits`);
-  }
+  const more = omittedAlertsLines(hidden, group.truncatedAlerts);
   if (more.length > 0) details.push({ type: 'context', elements: more.map((t) => ({ type: 'mrkdwn', text: `_${t}_` })) });
 
   const footer: SlackText[] = [{ type: 'mrkdwn', text: truncate(`Receiver: *${escapeMrkdwn(n.receiver)}*`, 300) }];
@@ -125,32 +105,10 @@ export function buildSlackPayload(n: NotificationMessage, config: Pick<SlackConf
   return payload;
 }
 
-/** `[FIRING:3] HighErrorRate payment-gateway` — Alertmanager's default `slack.default.title`. */
-export function titleOf(n: NotificationMessage): string {
-  const { group } = n;
-  const firing = group.alerts.filter((a) => a.status === 'firing').length;
-  const status = group.status === 'firing' ? `FIRING:${firing}` : 'RESOLVED';
-  const values = sortedValues(group.labels).filter((v) => v !== '');
-  // With `group_by: []` there are no group labels; name the alert instead of leaving it blank.
-  const name = values.length > 0 ? values.join(' ') : (commonAlertname(group.alerts) ?? n.receiver);
-  return `[${status}] ${name}`;
-}
-
 /** Resolved: green. Firing: the worst known severity among firing alerts; grey if none is known. */
 export function colorOf(n: NotificationMessage): string {
   if (n.group.status === 'resolved') return SEVERITY_COLORS.resolved;
-  let worst: Severity | undefined;
-  for (const a of n.group.alerts) {
-    if (a.status !== 'firing') continue;
-    const s = severityOf(a);
-    if (s && (!worst || SEVERITY_RANK[s] > SEVERITY_RANK[worst])) worst = s;
-  }
-  return worst ? SEVERITY_COLORS[worst] : SEVERITY_COLORS.unknown;
-}
-
-function severityOf(a: Alert): Severity | undefined {
-  const raw = a.labels.severity?.trim().toLowerCase();
-  return raw ? SEVERITY_ALIASES[raw] : undefined;
+  return SEVERITY_COLORS[groupSeverity(n) ?? 'unknown'];
 }
 
 /**
@@ -179,12 +137,8 @@ function alertSection(a: Alert, budget: number): string {
   const summary = field('Summary', a.annotations.summary ?? a.annotations.message, Math.min(500, Math.floor(budget * 0.3)));
 
   let linkLine = '';
-  for (const [url, label] of [
-    [a.annotations.runbook_url ?? a.annotations.runbook, ':book: Runbook'],
-    [a.annotations.dashboard_url, ':bar_chart: Dashboard'],
-    [a.generatorURL, ':mag: Source'],
-  ] as const) {
-    const link = url ? mrkdwnLink(url, label) : undefined;
+  for (const { label, url } of alertLinks(a)) {
+    const link = mrkdwnLink(url, `${LINK_EMOJI[label]} ${label}`);
     if (!link) continue;
     const next = linkLine ? `${linkLine} · ${link}` : link;
     if (next.length + 1 <= left) linkLine = next;
@@ -227,15 +181,6 @@ function slackDate(iso: string | undefined, word: string): string {
   return ` ${word} <!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${fallback}>`;
 }
 
-function commonAlertname(alerts: Alert[]): string | undefined {
-  const first = alerts[0]?.labels.alertname;
-  return first !== undefined && alerts.every((a) => a.labels.alertname === first) ? first : undefined;
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
 /** Slack's three control characters in mrkdwn (and in `text`): escape them, nothing else. */
 export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -243,16 +188,7 @@ export function escapeMrkdwn(text: string): string {
 
 /** Escape, then cut to `max` escaped characters, never through the middle of an `&amp;`. */
 export function fitEscaped(raw: string, max: number): string {
-  const full = escapeMrkdwn(raw);
-  if (full.length <= max) return full;
-  if (max <= 0) return '';
-  let out = '';
-  for (const ch of raw) {
-    const esc = escapeMrkdwn(ch);
-    if (out.length + esc.length > max - 1) break;
-    out += esc;
-  }
-  return `${out}…`;
+  return truncateEscaped(raw, max, escapeMrkdwn);
 }
 
 /** Inline code cannot hold a backtick or span lines; keep the value readable without them. */

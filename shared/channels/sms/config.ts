@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ChannelCommon } from '../../config/primitives';
-import { templateSource } from '../email/port-channel';
+import { templateSource } from '../templating';
 
 /** E.164: a plus, a country code not starting with 0, at most 15 digits in all. */
 export const E164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 phone number like +15551234567');

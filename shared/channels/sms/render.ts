@@ -1,8 +1,11 @@
 import type { NotificationMessage } from '../../queues/messages';
 import type { RenderedRequest } from '../channel';
 import type { SmsMessage } from '../ports';
-import { alertSummary, counts, groupName, groupSeverity, httpUrl } from '../email/alert-text';
-import { renderTemplate, type PortRenderOptions } from '../email/port-channel';
+import { alertSummary, counts, groupName } from '../alert-text';
+import type { PortRenderOptions } from '../port-channel';
+import { groupSeverity } from '../severity';
+import { renderTemplate } from '../templating';
+import { httpUrl } from '../text';
 import type { SmsConfig } from './config';
 import { fitSms, toGsmLookalikes } from './segments';
 

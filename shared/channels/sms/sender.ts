@@ -1,6 +1,6 @@
 import type { ChannelSender } from '../channel';
 import type { DeliveryOutcome } from '../outcome';
-import { PORT_SUCCESS_STATUS, portFailure, type PortFailure } from '../email/port-channel';
+import { PORT_SUCCESS_STATUS, portFailure, type PortFailure } from '../port-channel';
 import type { SmsConfig } from './config';
 import { buildSmsBody, renderSms } from './render';
 

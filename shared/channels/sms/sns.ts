@@ -1,5 +1,5 @@
 import type { SNSClient } from '@aws-sdk/client-sns';
-import { awsPortError, type AwsErrorRules } from '../email/aws-error';
+import { awsPortError, type AwsErrorRules } from '../aws-error';
 import type { SmsPort } from '../ports';
 
 /**

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ChannelCommon, Duration, SecretRef } from '../../config/primitives';
-import { checkTemplates, TemplateSource } from '../pagerduty/templating';
+import { checkTemplates, TemplateSource } from '../templating';
 
 /** The optional template keys of a Teams entry. */
 export const TEAMS_TEMPLATE_KEYS = ['title', 'text'] as const;

@@ -1,10 +1,10 @@
 import type { Alert } from '../../alerts/model';
 import type { NotificationMessage } from '../../queues/messages';
+import { alertLinks, omittedAlertsLines } from '../alert-text';
 import type { RenderedRequest } from '../channel';
-import { alertSeverity, worstSeverity, type Severity } from '../pagerduty/severity';
-import { TemplateFields } from '../pagerduty/templating';
-import { titleOf } from '../slack/render';
-import { truncate } from '../text';
+import { alertSeverity, groupSeverity, type Severity } from '../severity';
+import { TemplateFields } from '../templating';
+import { bytes, httpUrl, oneLine, titleOf, truncate } from '../text';
 import type { TeamsConfig } from './config';
 
 /**
@@ -111,7 +111,7 @@ export function buildTeamsMessage(n: NotificationMessage, config: TemplateKeys):
   ];
 
   const card: AdaptiveCard = { $schema: ADAPTIVE_CARD_SCHEMA, type: 'AdaptiveCard', version: ADAPTIVE_CARD_VERSION, msteams: { width: 'Full' }, body: head };
-  const external = n.externalURL ? httpUrl(n.externalURL) : undefined;
+  const external = httpUrl(n.externalURL, TEAMS_LIMITS.url);
   if (external) card.actions = [{ type: 'Action.OpenUrl', title: 'Open in alertflow', url: external }];
   const message: TeamsMessage = {
     type: 'message',
@@ -147,14 +147,8 @@ function alertContainers(message: TeamsMessage, alerts: readonly Alert[], tail: 
     shown.push(c);
     size += cost;
   }
-  const hidden = alerts.slice(shown.length);
-  const out = [...shown];
-  if (hidden.length > 0) {
-    const hiddenFiring = hidden.filter((a) => a.status === 'firing').length;
-    out.push(subtle(`…and ${plural(hidden.length, 'more alert')} not shown (${hiddenFiring} firing, ${hidden.length - hiddenFiring} resolved)`));
-  }
-  if (truncatedAlerts > 0) out.push(subtle(`${plural(truncatedAlerts, 'more alert')} left out of this notification to keep it within size limits`));
-  return [...out, ...tail];
+  const more = omittedAlertsLines(alerts.slice(shown.length), truncatedAlerts).map((line) => subtle(line));
+  return [...shown, ...more, ...tail];
 }
 
 function alertContainer(a: Alert): CardElement {
@@ -187,13 +181,9 @@ function alertContainer(a: Alert): CardElement {
   if (facts.length > 0) items.push({ type: 'FactSet', facts });
 
   const actions: OpenUrlAction[] = [];
-  for (const [raw, title] of [
-    [a.annotations.runbook_url ?? a.annotations.runbook, 'Runbook'],
-    [a.annotations.dashboard_url, 'Dashboard'],
-    [a.generatorURL, 'Source'],
-  ] as const) {
-    const url = raw ? httpUrl(raw) : undefined;
-    if (url) actions.push({ type: 'Action.OpenUrl', title, url });
+  for (const link of alertLinks(a)) {
+    const url = httpUrl(link.url, TEAMS_LIMITS.url);
+    if (url) actions.push({ type: 'Action.OpenUrl', title: link.label, url });
   }
   if (actions.length > 0) items.push({ type: 'ActionSet', actions });
   return { type: 'Container', items, separator: true, spacing: 'Medium' };
@@ -219,7 +209,7 @@ function cardTime(iso: string | undefined): string {
 
 function headingColor(n: NotificationMessage): TeamsColor {
   if (n.group.status === 'resolved') return 'good';
-  const worst = worstSeverity(n.group.alerts, undefined);
+  const worst = groupSeverity(n);
   return worst ? SEVERITY_COLORS[worst] : 'default';
 }
 
@@ -256,10 +246,6 @@ function paragraphs(text: string): string {
     .join('\n\n');
 }
 
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
-
 /** Cut `text` so that its JSON encoding takes at most `max` UTF-8 bytes, without splitting a character. */
 export function fitBytes(text: string, max: number): string {
   if (bytes(JSON.stringify(text)) <= max) return text;
@@ -273,23 +259,4 @@ export function fitBytes(text: string, max: number): string {
   }
   // A cut must not leave a dangling escape backslash that would escape the ellipsis.
   return `${chars.slice(0, lo).join('').replace(/(?<!\\)((?:\\\\)*)\\$/, '$1')}…`;
-}
-
-function httpUrl(raw: string): string | undefined {
-  let u: URL;
-  try {
-    u = new URL(raw.trim());
-  } catch {
-    return undefined;
-  }
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') return undefined;
-  return u.href.length <= TEAMS_LIMITS.url ? u.href : undefined;
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
-function bytes(text: string): number {
-  return Buffer.byteLength(text, 'utf8');
 }

@@ -1,11 +1,7 @@
-import { parseDuration } from '../../config/duration';
 import type { WebhookConfig } from '../../config/schema';
-import { ConfigError } from '../../errors';
-import { postAndClassify, type ChannelSender } from '../channel';
+import { postAndClassify, timeoutMsOf, type ChannelSender } from '../channel';
 import { renderWebhook } from './render';
 import { signatureHeaders } from './sign';
-
-const DEFAULT_TIMEOUT_MS = 10_000;
 
 /**
  * Posts the rendered body to `url` (a plain URL, or a secret reference when the URL carries a
@@ -18,7 +14,7 @@ export const webhookSender: ChannelSender<WebhookConfig> = {
   render: renderWebhook,
   send(ctx, n, config) {
     return postAndClassify(ctx, 'webhook', async () => {
-      const timeoutMs = timeoutOf(config);
+      const timeoutMs = timeoutMsOf('webhook', config.timeout);
       const url = await ctx.secrets.resolve(config.url);
       const key = config.hmac_secret === undefined ? undefined : await ctx.secrets.resolve(config.hmac_secret);
       const request = renderWebhook(n, config);
@@ -29,14 +25,3 @@ export const webhookSender: ChannelSender<WebhookConfig> = {
     });
   },
 };
-
-function timeoutOf(config: WebhookConfig): number {
-  let ms: number;
-  try {
-    ms = parseDuration(config.timeout);
-  } catch (err) {
-    throw new ConfigError(`webhook timeout ${JSON.stringify(config.timeout)} is not a duration`, [{ path: 'timeout', message: 'not a duration' }], { cause: err });
-  }
-  // "0" would abort every request at once; treat it as "the default".
-  return ms > 0 ? ms : DEFAULT_TIMEOUT_MS;
-}
