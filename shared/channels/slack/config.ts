@@ -1,5 +1,9 @@
 import * as z from 'zod';
 import { ChannelCommon, SecretRef } from '../../config/primitives';
+import { checkTemplates, TemplateSource } from '../templating';
+
+/** The optional template keys of a Slack entry. */
+export const SLACK_TEMPLATE_KEYS = ['title', 'text'] as const;
 
 /** `slack_configs[]`: an incoming webhook. */
 export const SlackConfig = z
@@ -11,6 +15,11 @@ export const SlackConfig = z
     channel: z.string().optional(),
     username: z.string().optional(),
     icon_emoji: z.string().optional(),
+    /** The header and fallback text. Default: `[FIRING:2] <group label values>`. */
+    title: TemplateSource.optional(),
+    /** mrkdwn shown instead of the per-alert sections (alert-provided values are escaped). */
+    text: TemplateSource.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine(checkTemplates(SLACK_TEMPLATE_KEYS));
 export type SlackConfig = z.infer<typeof SlackConfig>;

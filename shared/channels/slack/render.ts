@@ -4,7 +4,8 @@ import type { NotificationMessage } from '../../queues/messages';
 import { alertLinks, omittedAlertsLines, type AlertLinkLabel } from '../alert-text';
 import type { RenderedRequest } from '../channel';
 import { groupSeverity } from '../severity';
-import { titleOf, truncate, truncateEscaped } from '../text';
+import { singleLine, titleOf, truncate, truncateEscaped } from '../text';
+import { TemplateFields } from '../templating';
 
 /**
  * Slack incoming-webhook message (Block Kit).
@@ -76,17 +77,29 @@ export function renderSlack(n: NotificationMessage, config: SlackConfig): Render
   };
 }
 
-export function buildSlackPayload(n: NotificationMessage, config: Pick<SlackConfig, 'channel' | 'username' | 'icon_emoji'>): SlackPayload {
+export function buildSlackPayload(
+  n: NotificationMessage,
+  config: Pick<SlackConfig, 'channel' | 'username' | 'icon_emoji'> & Partial<Pick<SlackConfig, 'title' | 'text'>>,
+): SlackPayload {
   const { group } = n;
-  const title = titleOf(n);
-  const shown = group.alerts.slice(0, MAX_ALERT_SECTIONS);
-  const hidden = group.alerts.slice(shown.length);
-  const perAlert = Math.min(SLACK_LIMITS.sectionText, Math.floor(TEXT_BUDGET / Math.max(1, shown.length)));
+  const t = new TemplateFields(n);
+  const title = singleLine(t.render(config.title, 'title', { maxOutput: 4 * SLACK_LIMITS.headerText }) ?? '') || titleOf(n);
+  // The template's own mrkdwn renders; the values it interpolates are escaped.
+  const custom = t.render(config.text, 'text', { escape: escapeMrkdwn, maxOutput: SLACK_LIMITS.sectionText * 2 })?.trim();
 
-  const details: SlackBlock[] = shown.map((a) => ({ type: 'section', text: { type: 'mrkdwn', text: alertSection(a, perAlert) } }));
-
-  const more = omittedAlertsLines(hidden, group.truncatedAlerts);
-  if (more.length > 0) details.push({ type: 'context', elements: more.map((t) => ({ type: 'mrkdwn', text: `_${t}_` })) });
+  let details: SlackBlock[];
+  if (custom) {
+    details = [{ type: 'section', text: { type: 'mrkdwn', text: truncate(custom, SLACK_LIMITS.sectionText) } }];
+  } else {
+    const shown = group.alerts.slice(0, MAX_ALERT_SECTIONS);
+    const perAlert = Math.min(SLACK_LIMITS.sectionText, Math.floor(TEXT_BUDGET / Math.max(1, shown.length)));
+    details = shown.map((a) => ({ type: 'section', text: { type: 'mrkdwn', text: alertSection(a, perAlert) } }));
+    const more = omittedAlertsLines(group.alerts.slice(shown.length), group.truncatedAlerts);
+    if (more.length > 0) details.push({ type: 'context', elements: more.map((line) => ({ type: 'mrkdwn', text: `_${line}_` })) });
+  }
+  if (t.errors.length > 0) {
+    details.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(escapeMrkdwn(`Template error, default used: ${t.errors.join('; ')}`), 500) }] });
+  }
 
   const footer: SlackText[] = [{ type: 'mrkdwn', text: truncate(`Receiver: *${escapeMrkdwn(n.receiver)}*`, 300) }];
   const external = n.externalURL ? mrkdwnLink(n.externalURL, 'Open in alertflow') : undefined;
