@@ -9,7 +9,8 @@ import { deliver } from './deliver';
 
 /**
  * The body shared by every channel's sender Lambda: parse, deliver, and on a retryable failure back
- * the message off through its visibility timeout before reporting it failed.
+ * the message off through its visibility timeout before reporting it failed. A rate-limited
+ * notification is re-queued with a delay to its reserved send slot instead.
  */
 export function createSenderHandler(type: ChannelType, ports: Ports) {
   const queue = channelQueueName(type);

@@ -41,11 +41,6 @@ export const groupTitle = (g: number) => {
   return `${alertname} ${service}`;
 };
 
-/** The group key of a Slack message (its `text`), or undefined for another shape. */
-export function groupOfSlackText(text: string): string | undefined {
-  return /^\[(?:FIRING:\d+|RESOLVED)\] (.+)$/.exec(text)?.[1];
-}
-
 function alertContent(g: number, i: number) {
   const { alertname, service } = groupLabels(g);
   const instance = `ip-10-${g >> 8}-${g & 255}-${i}.ec2.internal:9100`;

@@ -42,7 +42,9 @@ export function targetsOf(storms: StormResult[], bundles: BundleResult[]): Targe
   if (a) {
     out.push({ target: 'Storm A ingest >= 5,000 alerts/s', figure: `${num(a.storm.alertsPerSecond, 0)} alerts/s`, met: a.storm.alertsPerSecond >= 5000 });
   }
-  for (const s of [a, b]) {
+  // The 2 s first-notification target is Storm A's (as Alertmanager sends); Storm B's latency is
+  // reported in its table, not held to it.
+  for (const s of [a]) {
     if (!s) continue;
     const f = s.storm.firstNotificationAfterLastPostMs;
     const all = s.storm.groupsNotified === s.storm.groupsExpected;
@@ -160,11 +162,11 @@ function renderStorm(s: StormResult): string {
     ['ingest wall time (first POST start -> last response)', ms(a.ingestWallMs), ms(b.ingestWallMs), ''],
     ['alerts/s ingested', num(a.alertsPerSecond, 0), num(b.alertsPerSecond, 0), s.name === 'A' ? '>= 5,000' : ''],
     ['POST latency p50 / p95 / max', lat(a), lat(b), ''],
-    ['groups notified (first Slack message seen)', `${a.groupsNotified}/${a.groupsExpected}`, `${b.groupsNotified}/${b.groupsExpected}`, ''],
-    ['first notification after last POST p50 / p95 / max', first(a), first(b), 'max <= 2 s'],
+    ['groups notified (first notification seen)', `${a.groupsNotified}/${a.groupsExpected}`, `${b.groupsNotified}/${b.groupsExpected}`, ''],
+    ['first notification after last POST p50 / p95 / max', first(a), first(b), 'A: max <= 2 s'],
     ['  groups notified before the last POST returned', a.firstNotificationAfterLastPostMs.beforeLastPost, b.firstNotificationAfterLastPostMs.beforeLastPost, ''],
     ['pipeline settled (queues idle) after last POST', settled(a), settled(b), ''],
-    ['notifications delivered to Slack', a.notifications, b.notifications, 're-send: 0'],
+    ['notifications delivered (webhook stand-in)', a.notifications, b.notifications, 're-send: 0'],
     ['DynamoDB read calls / alert', ...per((p) => d(p).readCalls), ''],
     ['DynamoDB items read / alert', ...per((p) => d(p).itemsRead), ''],
     ['DynamoDB read units / alert (est.)', ...per((p) => d(p).readUnits), ''],

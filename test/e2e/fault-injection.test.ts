@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../shared/local/runtime';
 import { startRuntimeWithConfig } from '../support/runtime';
@@ -9,6 +11,7 @@ import { startStandIn, type Received, type StandIn } from '../support/stand-in';
  * that always fails ends in the DLQ and is delivered once after it is fixed and the DLQ redriven.
  */
 const TOKEN = 'fault-token';
+const ROOT = join(__dirname, '../..');
 let rt: LocalRuntime;
 let hook: StandIn;
 
@@ -132,4 +135,26 @@ describe('fault injection', () => {
     expect(posted.alerts[0]!.labels).toMatchObject({ alertname: 'AlertflowTestNotification', alertflow_test: 'true' });
     expect((await api('POST', '/v1/channels/nobody/test')).status).toBe(404);
   });
+
+  it('does the same from the CLI: npm run alertflow -- test-receiver / redrive', async () => {
+    const env = { ...process.env, ALERTFLOW_URL: rt.url, ALERTFLOW_TOKEN: TOKEN };
+    const test = await run(['test-receiver', 'flaky'], env);
+    expect(test).toMatchObject({ code: 0 });
+    expect(test.stdout).toMatch(/^ok\s+webhook\[0\]\s+delivered/m);
+    const redrive = await run(['redrive', 'webhook'], env);
+    expect(redrive).toMatchObject({ code: 0 });
+    expect(redrive.stdout).toMatch(/webhook\s+0 moved back to its queue/);
+    const missing = await run(['test-receiver', 'nobody'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/404: no receiver named "nobody"/);
+  });
 });
+
+/** The CLI as a user runs it (asynchronously: the runtime answering it lives in this process). */
+function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'bin/cli.ts'), ...args], { env }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
