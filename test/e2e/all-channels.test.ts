@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalRuntime } from '../../shared/local/runtime';
+import { startRuntimeWithConfig } from '../support/runtime';
+import { startStandIn, type StandIn } from '../support/stand-in';
+
+/** Every channel type from config, in the local runtime: HTTP ones to stand-ins, email and SMS to the outbox. */
+let rt: LocalRuntime;
+let endpoint: StandIn;
+
+beforeAll(async () => {
+  endpoint = await startStandIn();
+  endpoint.respond = (req) => (req.path === '/pd/v2/enqueue' ? { status: 202, body: '{"status":"success"}' } : { status: 200, body: 'ok' });
+  rt = await startRuntimeWithConfig(
+    `
+auth: { bearer_tokens: [{ env: ALERTFLOW_WEBHOOK_TOKEN }] }
+route: { receiver: everyone, group_by: [alertname] }
+receivers:
+  - name: everyone
+    slack_configs: [{ webhook_url: '${endpoint.url}/slack/T/B/x' }]
+    webhook_configs: [{ url: '${endpoint.url}/hook' }]
+    pagerduty_configs: [{ routing_key: { env: PD_KEY }, events_url: '${endpoint.url}/pd/v2/enqueue' }]
+    teams_configs: [{ webhook_url: '${endpoint.url}/teams' }]
+    email_configs: [{ from: alerts@example.com, to: [oncall@example.com], subject: '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }}' }]
+    sms_configs: [{ to: ['+15551234567'] }]
+`,
+    { token: 'all', env: { PD_KEY: 'pd-routing-key-0123456789' } },
+  );
+});
+afterAll(async () => {
+  await rt?.close();
+  await endpoint?.close();
+});
+
+describe('all channels from config', () => {
+  it('delivers one firing alert to Slack, webhook, PagerDuty, Teams, email and SMS', async () => {
+    const res = await fetch(`${rt.url}/v1/alerts`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer all', 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'PaymentsDown', severity: 'critical', summary: 'payments <b>down</b>' }),
+    });
+    expect(res.status).toBe(202);
+    await endpoint.waitFor(4);
+    await rt.queues.idle();
+
+    const byPath = Object.fromEntries(endpoint.received.map((r) => [r.path.split('/')[1], r.json() as Record<string, unknown>]));
+    expect(Object.keys(byPath).sort()).toEqual(['hook', 'pd', 'slack', 'teams']);
+    expect(byPath.pd).toMatchObject({ routing_key: 'pd-routing-key-0123456789', event_action: 'trigger', payload: { severity: 'critical' } });
+    expect(JSON.stringify(byPath.teams)).toContain('application/vnd.microsoft.card.adaptive');
+
+    const outbox = (await (await fetch(`${rt.url}/local/outbox`)).json()) as { messages: Array<Record<string, unknown>> };
+    const email = outbox.messages.find((m) => m.channel === 'email')!;
+    const sms = outbox.messages.find((m) => m.channel === 'sms')!;
+    expect(email).toMatchObject({ recipients: ['oncall@example.com'], subject: '[FIRING] PaymentsDown' });
+    expect(email.html).toContain('payments &lt;b&gt;down&lt;/b&gt;');
+    expect(sms).toMatchObject({ recipients: ['+15551234567'] });
+    expect(String(sms.body)).toContain('PaymentsDown');
+  });
+});
