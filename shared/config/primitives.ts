@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { parseDuration } from './duration';
+import { compileMatcherRegex, parseMatchers } from '../routing/matchers';
 
 // Building blocks of the config schema, shared by schema.ts and the channel config schemas.
 
@@ -38,3 +39,23 @@ export const ChannelCommon = {
   /** Also notify when the alerts of a group resolve. */
   send_resolved: z.boolean().default(true),
 };
+
+/** One matcher string in Alertmanager's grammar, e.g. `severity=~"critical|page"`. */
+export const MatcherString = z.string().superRefine((text, ctx) => {
+  try {
+    parseMatchers(text);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `invalid matcher ${JSON.stringify(text)}: ${(err as Error).message}` });
+  }
+});
+
+export const LabelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'a label name ([a-zA-Z_][a-zA-Z0-9_]*)');
+
+/** A `match_re` value: Go RE2 syntax, checked with the same translation the matchers use. */
+export const RegexString = z.string().superRefine((text, ctx) => {
+  try {
+    compileMatcherRegex(text);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});

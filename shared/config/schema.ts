@@ -1,12 +1,11 @@
 import * as z from 'zod';
-import { Duration, SecretRef } from './primitives';
+import { Duration, LabelName, MatcherString, RegexString, SecretRef } from './primitives';
 import { SlackConfig } from '../channels/slack/config';
 import { WebhookConfig } from '../channels/webhook/config';
 import { EmailConfig } from '../channels/email/config';
 import { SmsConfig } from '../channels/sms/config';
 import { PagerDutyConfig } from '../channels/pagerduty/config';
 import { TeamsConfig } from '../channels/teams/config';
-import { compileMatcherRegex, parseMatchers } from '../routing/matchers';
 
 /**
  * The schema of alertflow.yaml. Keys are snake_case; `route`, `receivers[].webhook_configs` and the
@@ -18,26 +17,6 @@ import { compileMatcherRegex, parseMatchers } from '../routing/matchers';
 export { Duration, SecretRef, ChannelCommon } from './primitives';
 export { SlackConfig, WebhookConfig, EmailConfig, SmsConfig, PagerDutyConfig, TeamsConfig };
 
-
-/** One matcher string in Alertmanager's grammar, e.g. `severity=~"critical|page"`. */
-const MatcherString = z.string().superRefine((text, ctx) => {
-  try {
-    parseMatchers(text);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: `invalid matcher ${JSON.stringify(text)}: ${(err as Error).message}` });
-  }
-});
-
-const LabelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'a label name ([a-zA-Z_][a-zA-Z0-9_]*)');
-
-/** A `match_re` value: Go RE2 syntax, checked with the same translation the matchers use. */
-const RegexString = z.string().superRefine((text, ctx) => {
-  try {
-    compileMatcherRegex(text);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-  }
-});
 
 export interface RouteConfig {
   receiver?: string | undefined;

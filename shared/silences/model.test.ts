@@ -1,0 +1,240 @@
+import { describe, it, expect } from 'vitest';
+import { Silence, SilenceInput, newSilence, silenceInputSchema, silenceState, silenceView, silences, type SilenceMatcher } from './model';
+
+const NOW = new Date('2025-06-01T12:00:00Z');
+const at = (offsetMs: number) => new Date(NOW.getTime() + offsetMs).toISOString();
+const HOUR = 3_600_000;
+
+const Input = silenceInputSchema(() => NOW);
+const valid = { matchers: ['alertname="DiskFull"'], ends_at: at(HOUR), created_by: 'alice', comment: 'disk swap' };
+
+/** [path, message] of every issue. */
+function issues(body: unknown): [string, string][] {
+  const r = Input.safeParse(body);
+  expect(r.success).toBe(false);
+  return r.error!.issues.map((i) => [i.path.join('.'), i.message]);
+}
+
+function silence(matchers: (string | Partial<SilenceMatcher>)[], window: { starts_at?: string; ends_at?: string } = {}, id = 's1'): Silence {
+  const input = Input.parse({ ...valid, matchers, starts_at: window.starts_at ?? at(-HOUR), ends_at: window.ends_at ?? at(HOUR) });
+  return { id, ...input, updated_at: at(-HOUR) };
+}
+
+describe('SilenceInput', () => {
+  it('accepts matcher strings and v2 objects, normalized to v2 objects', () => {
+    const parsed = Input.parse({
+      ...valid,
+      matchers: [
+        'alertname="DiskFull"',
+        'env!~"dev|test", team!=db',
+        { name: 'instance', value: 'db-.*', isRegex: true },
+        { name: 'severity', value: 'info', isRegex: false, isEqual: false },
+      ],
+    });
+    expect(parsed.matchers).toEqual([
+      { name: 'alertname', value: 'DiskFull', isRegex: false, isEqual: true },
+      { name: 'env', value: 'dev|test', isRegex: true, isEqual: false },
+      { name: 'team', value: 'db', isRegex: false, isEqual: false },
+      { name: 'instance', value: 'db-.*', isRegex: true, isEqual: true },
+      { name: 'severity', value: 'info', isRegex: false, isEqual: false },
+    ]);
+  });
+
+  it('defaults starts_at to now and normalizes times to UTC', () => {
+    expect(Input.parse(valid).starts_at).toBe(NOW.toISOString());
+    const parsed = Input.parse({ ...valid, starts_at: '2025-06-01T14:00:00+02:00', ends_at: '2025-06-01T13:30:00.5+00:00' });
+    expect(parsed.starts_at).toBe('2025-06-01T12:00:00.000Z');
+    expect(parsed.ends_at).toBe('2025-06-01T13:30:00.500Z');
+  });
+
+  it('the default schema uses the system clock', () => {
+    const before = Date.now();
+    const parsed = SilenceInput.parse({ ...valid, ends_at: new Date(before + HOUR).toISOString() });
+    expect(Date.parse(parsed.starts_at)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(parsed.starts_at)).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('requires ends_at, created_by, comment and matchers, naming each', () => {
+    expect(issues({})).toEqual([
+      ['matchers', 'matchers is required'],
+      ['ends_at', 'ends_at is required'],
+      ['created_by', 'created_by is required'],
+      ['comment', 'comment is required'],
+    ]);
+    expect(issues({ ...valid, created_by: '  ', comment: 3 })).toEqual([
+      ['created_by', 'created_by must not be empty'],
+      ['comment', 'comment must be a string'],
+    ]);
+  });
+
+  it('ends_at must be after starts_at (Alertmanager rejects equal times) and in the future', () => {
+    expect(issues({ ...valid, starts_at: at(HOUR), ends_at: at(HOUR) })).toEqual([['ends_at', `ends_at must be after starts_at (${at(HOUR)})`]]);
+    expect(issues({ ...valid, starts_at: at(2 * HOUR) })[0]![1]).toMatch(/^ends_at must be after starts_at/);
+    // Default start is now, so an end at now is not after it.
+    expect(issues({ ...valid, ends_at: at(0) })[0]![1]).toMatch(/^ends_at must be after starts_at/);
+    expect(issues({ ...valid, starts_at: at(-2 * HOUR), ends_at: at(-HOUR) })).toEqual([['ends_at', 'ends_at must be in the future']]);
+    expect(Input.safeParse({ ...valid, starts_at: at(-2 * HOUR), ends_at: at(1) }).success).toBe(true);
+  });
+
+  it('rejects malformed times, naming the field', () => {
+    expect(issues({ ...valid, ends_at: '2025-06-01 14:00' })).toEqual([['ends_at', 'ends_at must be an ISO 8601 time with a zone, e.g. 2025-06-01T12:00:00Z']]);
+    expect(issues({ ...valid, starts_at: '2025-06-01T14:00:00' })[0]![0]).toBe('starts_at');
+    expect(issues({ ...valid, ends_at: 1748779200000 })[0]![0]).toBe('ends_at');
+  });
+
+  it('points Alertmanager v2 camelCase keys at their snake_case names, and rejects other unknown keys', () => {
+    expect(issues({ matchers: valid.matchers, endsAt: at(HOUR), createdBy: 'a', startsAt: at(0), comment: 'c' })).toEqual([
+      ['ends_at', 'ends_at is required'],
+      ['created_by', 'created_by is required'],
+      ['startsAt', "use starts_at (alertflow's silence fields are snake_case)"],
+      ['endsAt', "use ends_at (alertflow's silence fields are snake_case)"],
+      ['createdBy', "use created_by (alertflow's silence fields are snake_case)"],
+    ]);
+    const r = Input.safeParse({ ...valid, id: 'x' });
+    expect(r.error!.issues[0]!.code).toBe('unrecognized_keys');
+  });
+
+  describe('matchers', () => {
+    it('names a bad matcher string', () => {
+      expect(issues({ ...valid, matchers: ['alertname="A"', 'severity=~"(crit"'] })).toEqual([
+        ['matchers.1', expect.stringMatching(/^invalid matcher "severity=~\\"\(crit\\"": invalid regular expression "\(crit"/) as string],
+      ]);
+      expect(issues({ ...valid, matchers: ['oops'] })[0]).toEqual(['matchers.0', expect.stringContaining('invalid matcher "oops": bad matcher format') as string]);
+      expect(issues({ ...valid, matchers: ['  '] })[0]![1]).toMatch(/^empty matcher/);
+    });
+
+    it('names the bad field of a matcher object', () => {
+      expect(issues({ ...valid, matchers: [{ name: 'bad-name', value: 'x' }] })).toEqual([
+        ['matchers.0.name', 'name must be a label name ([a-zA-Z_][a-zA-Z0-9_]*)'],
+      ]);
+      expect(issues({ ...valid, matchers: [{ name: 'a', value: 1, isRegex: 'yes' }] })).toEqual([
+        ['matchers.0.value', 'value must be a string'],
+        ['matchers.0.isRegex', 'isRegex must be true or false'],
+      ]);
+      expect(issues({ ...valid, matchers: [{ name: 'a', value: 'x(', isRegex: true }] })).toEqual([
+        ['matchers.0.value', expect.stringContaining('invalid regular expression "x("') as string],
+      ]);
+      expect(issues({ ...valid, matchers: [{ name: 'a', value: 'b', type: '=' }] })).toEqual([['matchers.0', 'unknown key "type" in matcher']]);
+    });
+
+    it('must be a non-empty array of strings or objects', () => {
+      expect(issues({ ...valid, matchers: [] })).toEqual([['matchers', 'matchers must have at least one matcher']]);
+      expect(issues({ ...valid, matchers: 'a="b"' })[0]![1]).toMatch(/^matchers must be an array of matcher strings/);
+      expect(issues({ ...valid, matchers: [42] })[0]).toEqual(['matchers.0', expect.stringMatching(/^each matcher must be one of/) as string]);
+      expect(issues({ ...valid, matchers: [null] })[0]![0]).toBe('matchers.0');
+    });
+
+    // Alertmanager's validateSilence: at least one matcher must not match the empty string.
+    it.each([
+      [['a=""'], false],
+      [['a=~".*"'], false],
+      [['a=""', 'b=~"x|"', 'c=~"(?i)"'], false],
+      [[{ name: 'a', value: '' }], false],
+      [[{ name: 'a', value: '.*', isRegex: true }], false],
+      [['a=""', 'b="x"'], true],
+      [['a=~".+"'], true],
+      [['a=~".*"', 'b=~"x"'], true],
+      // Negative matchers never count as matching the empty string in Alertmanager.
+      [['a!="x"'], true],
+      [['a!~".*"'], true],
+      [['a!=""'], true],
+      [[{ name: 'a', value: 'x', isEqual: false }], true],
+    ])('%j → valid: %s', (matchers, ok) => {
+      const r = Input.safeParse({ ...valid, matchers });
+      expect(r.success).toBe(ok);
+      if (!ok) expect(r.error!.issues).toEqual([expect.objectContaining({ path: ['matchers'], message: expect.stringMatching(/at least one matcher must not match the empty string/) })]);
+    });
+  });
+});
+
+describe('silenceState at the boundaries', () => {
+  const s = { starts_at: at(0), ends_at: at(HOUR) };
+  it.each([
+    [-1, 'pending'],
+    [0, 'active'],
+    [1, 'active'],
+    [HOUR - 1, 'active'],
+    [HOUR, 'expired'],
+    [HOUR + 1, 'expired'],
+  ] as const)('at start%+d ms → %s', (offset, state) => {
+    expect(silenceState(s, new Date(NOW.getTime() + offset))).toBe(state);
+  });
+
+  it('a silence with starts_at = ends_at (expired while pending) is never active', () => {
+    expect(silenceState({ starts_at: at(0), ends_at: at(0) }, new Date(NOW.getTime() - 1))).toBe('pending');
+    expect(silenceState({ starts_at: at(0), ends_at: at(0) }, NOW)).toBe('expired');
+  });
+
+  it('silenceView adds Alertmanager v2 status', () => {
+    const sil = silence(['a="b"']);
+    expect(silenceView(sil, NOW)).toEqual({ ...sil, status: { state: 'active' } });
+  });
+});
+
+describe('silences(alert, list, now)', () => {
+  const labels = { alertname: 'DiskFull', instance: 'db-1', severity: 'warning' };
+  const ids = (list: Silence[], l: Record<string, string> = labels, now = NOW) => silences({ labels: l }, list, now);
+
+  it('returns the sorted ids of active silences whose matchers all match', () => {
+    const list = [
+      silence(['alertname="DiskFull"'], {}, 'c'),
+      silence(['alertname="DiskFull"', 'severity="critical"'], {}, 'b'),
+      silence([{ name: 'instance', value: 'db-.*', isRegex: true }], {}, 'a'),
+      silence(['instance=~"db"'], {}, 'd'), // anchored: "db" does not match "db-1"
+    ];
+    expect(ids(list)).toEqual(['a', 'c']);
+  });
+
+  it('only active silences apply: not before starts_at, not at or after ends_at', () => {
+    const list = [silence(['alertname="DiskFull"'], { starts_at: at(HOUR), ends_at: at(2 * HOUR) }, 'later')];
+    expect(ids(list, labels, new Date(NOW.getTime() + HOUR - 1))).toEqual([]);
+    expect(ids(list, labels, new Date(NOW.getTime() + HOUR))).toEqual(['later']);
+    expect(ids(list, labels, new Date(NOW.getTime() + 2 * HOUR - 1))).toEqual(['later']);
+    // Still in the list (storage TTL not yet swept), but over.
+    expect(ids(list, labels, new Date(NOW.getTime() + 2 * HOUR))).toEqual([]);
+    expect(ids(list, labels, new Date(NOW.getTime() + 48 * HOUR))).toEqual([]);
+  });
+
+  it('negative and regex matchers', () => {
+    const list = [
+      silence(['severity!="critical"'], {}, 'not-critical'),
+      silence(['instance!~"web-.*"'], {}, 'not-web'),
+      silence(['alertname=~"(?i)disk.*"'], {}, 'case-insensitive'),
+      silence(['alertname=~"Disk"'], {}, 'anchored'),
+      silence(['severity!~"warn.*"'], {}, 'not-warning'),
+    ];
+    expect(ids(list)).toEqual(['case-insensitive', 'not-critical', 'not-web']);
+  });
+
+  it('a missing label compares as "", as in Alertmanager', () => {
+    const list = [
+      silence(['alertname="DiskFull"', 'team=""'], {}, 'no-team'),
+      silence(['team!="db"'], {}, 'team-not-db'),
+      silence(['alertname="DiskFull"', 'team=~".*"'], {}, 'any-team'),
+      silence(['team=~".+"'], {}, 'has-team'),
+    ];
+    expect(ids(list)).toEqual(['any-team', 'no-team', 'team-not-db']);
+    expect(ids(list, { ...labels, team: 'db' })).toEqual(['any-team', 'has-team']);
+  });
+
+  it('Object.prototype names are not labels', () => {
+    expect(ids([silence(['constructor=~".+"'], {}, 'x')])).toEqual([]);
+  });
+
+  it('a stored silence whose matchers do not compile silences nothing', () => {
+    const broken: Silence = { ...silence(['a="b"']), id: 'broken', matchers: [{ name: 'alertname', value: '(', isRegex: true, isEqual: true }] };
+    const empty: Silence = { ...silence(['a="b"']), id: 'empty', matchers: [] };
+    expect(ids([broken, empty, silence(['alertname="DiskFull"'], {}, 'ok')])).toEqual(['ok']);
+  });
+});
+
+describe('newSilence and the stored shape', () => {
+  it('moves a past start to now (Alertmanager does so for new silences) and keeps a future one', () => {
+    const input = Input.parse({ ...valid, starts_at: at(-HOUR) });
+    const s = newSilence(input, 'id-1', NOW);
+    expect(s).toEqual({ id: 'id-1', ...input, starts_at: NOW.toISOString(), updated_at: NOW.toISOString() });
+    expect(Silence.parse(s)).toEqual(s);
+    const future = Input.parse({ ...valid, starts_at: at(HOUR / 2) });
+    expect(newSilence(future, 'id-2', NOW).starts_at).toBe(at(HOUR / 2));
+  });
+});

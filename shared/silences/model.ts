@@ -1,0 +1,228 @@
+import * as z from 'zod';
+import type { Alert } from '../alerts/model';
+import { matchesAll, newMatcher, parseMatchers, type Matcher, type MatchType } from '../routing/matchers';
+
+/**
+ * Silences, as Alertmanager has them (`silence/silence.go`, API v2): a set of matchers and a time
+ * window. Field names follow alertflow's snake_case; matchers keep Alertmanager's v2 object form
+ * (`{ name, value, isRegex, isEqual }`) so they read the same as in Alertmanager's API.
+ *
+ * Input (POST body), documented for the README:
+ *
+ *   {
+ *     "matchers": ["alertname=\"DiskFull\"", { "name": "instance", "value": "db-.*", "isRegex": true }],
+ *     "starts_at": "2025-06-01T12:00:00Z",   // optional, default now
+ *     "ends_at": "2025-06-01T14:00:00Z",     // required, after starts_at and in the future
+ *     "created_by": "alice",                 // required
+ *     "comment": "disk replacement"          // required
+ *   }
+ *
+ * Each `matchers` entry is either a matcher string in the config's grammar (`severity="critical"`,
+ * `env!~"dev|test"`; one string may hold several, comma-separated) or an Alertmanager v2 object
+ * (`isRegex` defaults to false, `isEqual` to true). Strings are stored as objects. All matchers
+ * must match (AND); regexes are anchored and use RE2 syntax, as everywhere in alertflow.
+ */
+
+/** A matcher as Alertmanager's API v2 has it. */
+export const SilenceMatcher = z
+  .object({
+    name: z
+      .string({ error: 'name must be a string' })
+      .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'name must be a label name ([a-zA-Z_][a-zA-Z0-9_]*)'),
+    value: z.string({ error: 'value must be a string' }),
+    isRegex: z.boolean({ error: 'isRegex must be true or false' }).default(false),
+    isEqual: z.boolean({ error: 'isEqual must be true or false' }).default(true),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    try {
+      toMatcher(m);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: (err as Error).message });
+    }
+  });
+export type SilenceMatcher = z.infer<typeof SilenceMatcher>;
+
+const MATCHERS_HINT = 'matcher strings like severity="critical" or objects { name, value, isRegex, isEqual }';
+
+/** One `matchers` entry: a matcher string (one or more matchers) or a v2 object (exactly one). */
+const MatcherEntry = z.custom<string | z.input<typeof SilenceMatcher>>(() => true).transform((entry, ctx): SilenceMatcher[] => {
+  if (typeof entry === 'string') {
+    try {
+      const parsed = parseMatchers(entry);
+      if (parsed.length > 0) return parsed.map(fromMatcher);
+      ctx.addIssue({ code: 'custom', message: `empty matcher ${JSON.stringify(entry)}; expected e.g. severity="critical"` });
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `invalid matcher ${JSON.stringify(entry)}: ${(err as Error).message}` });
+    }
+    return z.NEVER;
+  }
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+    ctx.addIssue({ code: 'custom', message: `each matcher must be one of: ${MATCHERS_HINT}` });
+    return z.NEVER;
+  }
+  // Parsed separately (not a z.union) so the caller sees the object's own field errors.
+  const result = SilenceMatcher.safeParse(entry);
+  if (result.success) return [result.data];
+  for (const issue of result.error.issues) {
+    const message =
+      issue.code === 'unrecognized_keys' ? `unknown key ${issue.keys.map((k) => JSON.stringify(k)).join(', ')} in matcher` : issue.message;
+    ctx.addIssue({ code: 'custom', path: issue.path, message });
+  }
+  return z.NEVER;
+});
+
+const Matchers = z
+  .array(MatcherEntry, { error: (iss) => (iss.input === undefined ? 'matchers is required' : `matchers must be an array of ${MATCHERS_HINT}`) })
+  .min(1, 'matchers must have at least one matcher')
+  .transform((entries) => entries.flat())
+  .superRefine((matchers, ctx) => {
+    // Alertmanager's validateSilence: a silence made only of matchers that match the empty string
+    // (`a=""`, `a=~".*"`) would match alerts lacking those labels, i.e. nearly everything.
+    // Negative matchers do not count as matching the empty string there, so `a!="b"` alone passes.
+    if (matchers.every(matchesEmpty)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'matchers: at least one matcher must not match the empty string (a="" or a=~".*" alone would silence alerts without the label)',
+      });
+    }
+  });
+
+const isoTime = (field: string) =>
+  z.iso
+    .datetime({
+      offset: true,
+      error: (iss) => (iss.input === undefined ? `${field} is required` : `${field} must be an ISO 8601 time with a zone, e.g. 2025-06-01T12:00:00Z`),
+    })
+    .refine((s) => !Number.isNaN(Date.parse(s)), `${field} is not a valid date`)
+    .transform((s) => new Date(s).toISOString());
+
+const requiredText = (field: string) =>
+  z
+    .string({ error: (iss) => (iss.input === undefined ? `${field} is required` : `${field} must be a string`) })
+    .refine((s) => s.trim() !== '', `${field} must not be empty`);
+
+// Alertmanager's v2 names, rejected by name so a pasted amtool/v2 body gets a pointed message.
+const camel = (snake: string) => z.never({ error: `use ${snake} (alertflow's silence fields are snake_case)` }).optional();
+
+/**
+ * The POST body schema. `clock` supplies the default `starts_at` and the "not in the past" check,
+ * evaluated at parse time; pass a fixed clock for a request's `now`.
+ */
+export function silenceInputSchema(clock: () => Date = () => new Date()) {
+  return z
+    .object({
+      matchers: Matchers,
+      starts_at: isoTime('starts_at').optional(),
+      ends_at: isoTime('ends_at'),
+      created_by: requiredText('created_by'),
+      comment: requiredText('comment'),
+      startsAt: camel('starts_at'),
+      endsAt: camel('ends_at'),
+      createdBy: camel('created_by'),
+    })
+    .strict()
+    .transform(({ matchers, starts_at, ends_at, created_by, comment }, ctx) => {
+      const now = clock();
+      const start = starts_at ?? now.toISOString();
+      // Alertmanager's API v2 rules: end strictly after start, and not already over.
+      if (Date.parse(ends_at) <= Date.parse(start)) {
+        ctx.addIssue({ code: 'custom', path: ['ends_at'], message: `ends_at must be after starts_at (${start})` });
+      } else if (Date.parse(ends_at) <= now.getTime()) {
+        ctx.addIssue({ code: 'custom', path: ['ends_at'], message: 'ends_at must be in the future' });
+      }
+      return { matchers, starts_at: start, ends_at, created_by, comment };
+    });
+}
+
+export const SilenceInput = silenceInputSchema();
+export type SilenceInput = z.output<typeof SilenceInput>;
+
+/** A stored silence, and the shape the API returns (plus `status`, see `silenceView`). */
+export const Silence = z.object({
+  id: z.string().min(1),
+  matchers: z.array(SilenceMatcher).min(1),
+  starts_at: z.iso.datetime({ offset: true }),
+  ends_at: z.iso.datetime({ offset: true }),
+  created_by: z.string(),
+  comment: z.string(),
+  updated_at: z.iso.datetime({ offset: true }),
+});
+export type Silence = z.infer<typeof Silence>;
+
+export type SilenceState = 'pending' | 'active' | 'expired';
+
+/**
+ * A new silence from validated input. A start in the past becomes `now`, as Alertmanager does for
+ * new silences, so a silence never claims to have muted notifications sent before it existed.
+ */
+export function newSilence(input: SilenceInput, id: string, now: Date): Silence {
+  const startsAt = Date.parse(input.starts_at) < now.getTime() ? now.toISOString() : input.starts_at;
+  return { id, ...input, starts_at: startsAt, updated_at: now.toISOString() };
+}
+
+/**
+ * pending before `starts_at`, active from `starts_at` (inclusive) until `ends_at` (exclusive),
+ * expired from `ends_at` on: Alertmanager's `types.CalcSilenceState`. (Its `silence.go` getState
+ * also counts the single instant `ends_at` as active; here a silence stops applying at `ends_at`
+ * exactly, so expiring one by setting `ends_at = now` takes effect at once.) Only the times
+ * decide: a silence kept in storage past `ends_at` (e.g. awaiting a TTL sweep) is still expired.
+ */
+export function silenceState(s: Pick<Silence, 'starts_at' | 'ends_at'>, now: Date): SilenceState {
+  const t = now.getTime();
+  if (t < Date.parse(s.starts_at)) return 'pending';
+  if (t < Date.parse(s.ends_at)) return 'active';
+  return 'expired';
+}
+
+/** The API form: Alertmanager v2's GettableSilence fields, snake_case, with the state at `now`. */
+export function silenceView(s: Silence, now: Date): Silence & { status: { state: SilenceState } } {
+  return { ...s, status: { state: silenceState(s, now) } };
+}
+
+/**
+ * Ids (sorted, as Alertmanager lists them) of the silences active at `now` whose matchers all match
+ * the alert's labels. A label the alert lacks compares as "", so `a=""` and `a!="x"` match an alert
+ * without `a`. A stored silence whose matchers no longer compile silences nothing: muting fails
+ * open rather than failing the whole batch.
+ */
+export function silences(alert: Pick<Alert, 'labels'>, list: readonly Silence[], now: Date): string[] {
+  const ids: string[] = [];
+  for (const s of list) {
+    if (silenceState(s, now) !== 'active') continue;
+    const matchers = compiled(s.matchers);
+    if (matchers && matchers.length > 0 && matchesAll(matchers, alert.labels)) ids.push(s.id);
+  }
+  return ids.sort();
+}
+
+/** The label matcher a v2 matcher object stands for. Throws MatcherParseError on a bad regex. */
+export function toMatcher(m: Pick<SilenceMatcher, 'name' | 'value' | 'isRegex' | 'isEqual'>): Matcher {
+  const type: MatchType = m.isRegex ? (m.isEqual ? '=~' : '!~') : m.isEqual ? '=' : '!=';
+  return newMatcher(type, m.name, m.value);
+}
+
+function fromMatcher(m: Matcher): SilenceMatcher {
+  return { name: m.name, value: m.value, isRegex: m.type.endsWith('~'), isEqual: m.type.startsWith('=') };
+}
+
+// Alertmanager's matchesEmpty: only `=` and `=~` can; negative matchers never count.
+function matchesEmpty(m: SilenceMatcher): boolean {
+  return m.isEqual && toMatcher(m).matches('');
+}
+
+// Keyed by the matchers array, so a list read once and checked against many alerts compiles once.
+const cache = new WeakMap<readonly SilenceMatcher[], Matcher[] | null>();
+
+function compiled(matchers: readonly SilenceMatcher[]): Matcher[] | null {
+  let c = cache.get(matchers);
+  if (c === undefined) {
+    try {
+      c = matchers.map(toMatcher);
+    } catch {
+      c = null;
+    }
+    cache.set(matchers, c);
+  }
+  return c;
+}
