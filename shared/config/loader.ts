@@ -1,8 +1,8 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
-import { Config } from './schema';
+import type { Config } from './schema';
 import { ConfigError } from '../errors';
-import { describeIssue, formatPath } from './validate';
+import { parseConfig } from './validate';
 
 /** Parse and validate YAML text; issues carry `file:line:col` when the key can be located. */
 export function parseConfigYaml(text: string, file = 'alertflow.yaml'): Config {
@@ -15,15 +15,7 @@ export function parseConfigYaml(text: string, file = 'alertflow.yaml'): Config {
     });
     throw new ConfigError(`${file} is not valid YAML:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`, issues);
   }
-  const result = Config.safeParse(doc.toJS());
-  if (!result.success) {
-    const issues = result.error.issues.map((issue) => ({
-      path: `${formatPath(issue.path)}${locate(doc, lineCounter, issue.path, file)}`,
-      message: describeIssue(issue),
-    }));
-    throw new ConfigError(`${file} is invalid:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`, issues);
-  }
-  return result.data;
+  return parseConfig(doc.toJS(), file, (path) => locate(doc, lineCounter, path, file));
 }
 
 function locate(doc: Document, lines: LineCounter, path: readonly PropertyKey[], file: string): string {

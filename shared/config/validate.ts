@@ -14,20 +14,19 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out || '(root)';
 }
 
-export function issuesOf(error: z.ZodError): Issue[] {
-  return error.issues.map((issue) => ({ path: formatPath(issue.path), message: describeIssue(issue) }));
-}
-
 export function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
   return issue.message;
 }
 
-/** Validate an already-parsed config object (from YAML, or the JSON bundled into a Lambda). */
-export function parseConfig(raw: unknown, source = 'config'): Config {
+/**
+ * Validate an already-parsed config object (from YAML, or the JSON bundled into a Lambda). `locate`
+ * may add where a key path stands in the source file (the YAML loader adds `(file:line:col)`).
+ */
+export function parseConfig(raw: unknown, source = 'config', locate: (path: readonly PropertyKey[]) => string = () => ''): Config {
   const result = Config.safeParse(raw);
   if (!result.success) {
-    const issues = issuesOf(result.error);
+    const issues: Issue[] = result.error.issues.map((issue) => ({ path: `${formatPath(issue.path)}${locate(issue.path)}`, message: describeIssue(issue) }));
     throw new ConfigError(`${source} is invalid:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`, issues);
   }
   return result.data;

@@ -1,11 +1,10 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Config } from '../config/schema';
 import type { SecretResolver } from '../config/secrets';
 import type { HttpPort } from '../channels/http';
 import type { MailPort, SmsPort } from '../channels/ports';
 import type { Logger } from '../log';
 import type { QueueAdmin, QueuePort } from '../queues/port';
-import { compileConfig, type CompiledConfig } from './compiled-config';
+import type { CompiledConfig } from './compiled-config';
 
 export type Clock = () => Date;
 
@@ -28,5 +27,3 @@ export interface Ports {
   /** Delivery retry base delay; unset means the default (2 s). */
   retryBaseMs?: number;
 }
-
-export { compileConfig, type CompiledConfig, type Config };

@@ -4,7 +4,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
 import { Alert, LabelSet } from '../alerts/model';
 import { ConflictError } from '../errors';
-import { groupKey, isLive, epochSeconds } from './keys';
+import { groupKey, isLive } from './keys';
 
 /** An alert as a group holds it: the alert plus when it resolved. */
 export const GroupAlert = Alert.extend({ resolvedAt: z.string().optional() });
@@ -116,5 +116,3 @@ function decodeGroup(item: Record<string, unknown>): GroupState {
   const alerts = JSON.parse(gunzipSync(alertsZ as Uint8Array).toString('utf8')) as Record<string, GroupAlert>;
   return { ...(rest as Omit<GroupState, 'alerts'>), alerts };
 }
-
-export { epochSeconds };
