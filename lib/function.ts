@@ -7,6 +7,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Config } from '../shared/config/schema';
 import type { ChannelType } from '../shared/queues/messages';
+import { CHANNEL_TYPES, CONSUMER_TIMEOUT_S } from '../shared/queues/names';
 import { ConfigError } from '../shared/errors';
 
 /** The Lambda entries under `functions/<name>/handler.ts`. */
@@ -46,13 +47,10 @@ export const FUNCTION_DEFAULTS: Readonly<Record<FunctionName, Required<FunctionS
   ingest: { memorySize: 512, timeout: Duration.seconds(10) },
   // The channel test waits for the senders' verdicts (up to 15 s); API Gateway allows 30 s.
   api: { memorySize: 256, timeout: Duration.seconds(25) },
-  router: { memorySize: 512, timeout: Duration.seconds(30) },
-  'slack-sender': { memorySize: 256, timeout: Duration.seconds(60) },
-  'webhook-sender': { memorySize: 256, timeout: Duration.seconds(60) },
-  'email-sender': { memorySize: 256, timeout: Duration.seconds(60) },
-  'sms-sender': { memorySize: 256, timeout: Duration.seconds(60) },
-  'pagerduty-sender': { memorySize: 256, timeout: Duration.seconds(60) },
-  'teams-sender': { memorySize: 256, timeout: Duration.seconds(60) },
+  router: { memorySize: 512, timeout: Duration.seconds(CONSUMER_TIMEOUT_S.router) },
+  ...(Object.fromEntries(
+    CHANNEL_TYPES.map((t) => [`${t}-sender`, { memorySize: 256, timeout: Duration.seconds(CONSUMER_TIMEOUT_S.sender) }]),
+  ) as Record<`${ChannelType}-sender`, Required<FunctionSizing>>),
 };
 
 /** Function options every capability construct passes through from the Alertflow props. */

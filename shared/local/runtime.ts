@@ -10,7 +10,7 @@ import { fetchHttp, type HttpPort } from '../channels/http';
 import { ValidationError } from '../errors';
 import { errorResponse, json, type HttpResult } from '../http/responses';
 import { jsonLogger, type Logger } from '../log';
-import { ALERTS_QUEUE, CHANNEL_TYPES, channelQueueName, dlqName, MAX_RECEIVES } from '../queues/names';
+import { ALERTS_QUEUE, CHANNEL_TYPES, CONSUMER_TIMEOUT_S, channelQueueName, dlqName, MAX_RECEIVES } from '../queues/names';
 import { compileConfig } from '../runtime/compiled-config';
 import { createSenderHandler } from '../delivery/sender-handler';
 import type { Ports } from '../runtime/ports';
@@ -50,8 +50,6 @@ export interface LocalRuntime {
   close(): Promise<void>;
 }
 
-/** Timeouts of the deployed functions; the local queues use the same visibility rule (6x). */
-const TIMEOUT_S = { router: 30, sender: 30 } as const;
 
 /** The whole system on one machine: the same handler modules the Lambdas run, local ports. */
 export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalRuntime> {
@@ -82,12 +80,12 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
   const portsFor = (fn: string): Ports => ({ ...base, log: childLogger(log, fn) });
 
   queues.create({ name: dlqName(ALERTS_QUEUE), visibilityTimeoutS: 30 });
-  queues.create({ name: ALERTS_QUEUE, visibilityTimeoutS: 6 * TIMEOUT_S.router, maxReceiveCount: MAX_RECEIVES.alerts, dlq: dlqName(ALERTS_QUEUE) });
+  queues.create({ name: ALERTS_QUEUE, visibilityTimeoutS: 6 * CONSUMER_TIMEOUT_S.router, maxReceiveCount: MAX_RECEIVES.alerts, dlq: dlqName(ALERTS_QUEUE) });
   queues.consume(ALERTS_QUEUE, createRouter(portsFor('router')));
   for (const type of CHANNEL_TYPES) {
     const name = channelQueueName(type);
     queues.create({ name: dlqName(name), visibilityTimeoutS: 30 });
-    queues.create({ name, visibilityTimeoutS: 6 * TIMEOUT_S.sender, maxReceiveCount: MAX_RECEIVES.channel, dlq: dlqName(name) });
+    queues.create({ name, visibilityTimeoutS: 6 * CONSUMER_TIMEOUT_S.sender, maxReceiveCount: MAX_RECEIVES.channel, dlq: dlqName(name) });
     queues.consume(name, createSenderHandler(type, portsFor(`${type}-sender`)));
   }
 

@@ -6,6 +6,12 @@ export const CHANNEL_TYPES: readonly ChannelType[] = ['slack', 'webhook', 'email
 export const channelQueueName = (type: ChannelType): string => `${type}-notifications`;
 export const dlqName = (queue: string): string => `${queue}-dlq`;
 
+/**
+ * Default timeouts of the queue consumers (seconds). The CDK functions use them, and the local
+ * runtime derives its visibility timeouts from them with the same 6x rule.
+ */
+export const CONSUMER_TIMEOUT_S = { router: 30, sender: 60 } as const;
+
 /** Retry budgets: how many receives before SQS moves a message to its DLQ. */
 export const MAX_RECEIVES = { alerts: 5, channel: 8 } as const;
 
