@@ -68,6 +68,7 @@ export class Alertflow extends Construct {
       throttling: props.throttling,
       alertsConsumer: { timeout: functionSettings('router', fnOptions).timeout, batchingWindow: ROUTER_BATCHING_WINDOW },
     });
+    this.api.sendToAlertsQueue(this.ingestion.alerts.queue);
     const channelQueues = {} as Record<ChannelType, IQueue>;
     for (const channel of Object.values(this.channels.byType)) channelQueues[channel.type] = channel.notifications.queue;
     this.routing = new Routing(this, 'Routing', {

@@ -1,5 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Config } from '../shared/config/schema';
 import { ENV, channelQueueName } from '../shared/queues/names';
@@ -11,7 +12,8 @@ import { AlertflowFunction, type SharedFunctionOptions, functionSettings } from 
  * Table actions of the api function: reads only, until ack/resolve/silences land. Scan because the
  * store lists group state with a filtered scan (`shared/store/groups.ts` list) until it has an index.
  */
-export const API_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan'];
+/** Reads for alert and group state; PutItem/UpdateItem for creating and expiring silences. */
+export const API_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
 export interface ApiProps extends SharedFunctionOptions {
   readonly config: Config;
@@ -52,5 +54,15 @@ export class Api extends Construct {
       c.notifications.queue.grantSendMessages(fn);
       c.notifications.dlq.grant(fn, 'sqs:StartMessageMoveTask', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage', 'sqs:DeleteMessage');
     }
+  }
+
+  /**
+   * Lets the api send to the alerts queue: expiring a silence early re-queues the flushes of the
+   * groups it muted. A method rather than a prop because the queue is made by Ingestion, which
+   * needs this construct's function first (for its HTTP routes).
+   */
+  sendToAlertsQueue(alertsQueue: IQueue): void {
+    this.function.fn.addEnvironment(ENV.alertsQueueUrl, alertsQueue.queueUrl);
+    alertsQueue.grantSendMessages(this.function.fn);
   }
 }

@@ -1,28 +1,45 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { getAlert, listAlerts } from '../../shared/api/alerts';
+import { listGroups } from '../../shared/api/groups';
+import { createSilence, expireSilence, getSilence, listSilences, SILENCE_MAX_BODY_BYTES } from '../../shared/api/silences';
 import { NotFoundError } from '../../shared/errors';
+import { jsonBody } from '../../shared/http/request';
 import { errorResponse, json, type HttpResult } from '../../shared/http/responses';
 import { authenticate } from '../../shared/ingest/auth';
 import { lazyHandler } from '../../shared/runtime/aws';
 import type { Ports } from '../../shared/runtime/ports';
 import { GroupStore } from '../../shared/store/groups';
 import { DeliveryStore } from '../../shared/store/deliveries';
+import { SilenceStore } from '../../shared/store/silences';
 import { testReceiver } from '../../shared/delivery/test-receiver';
 import { redrive } from '../../shared/delivery/redrive';
 
-/** API adapter: health (public); alert state, channel tests and DLQ redrive (bearer token). */
+/** API adapter: health (public); alert and group state, silences, channel tests and DLQ redrive (bearer token). */
 export function createHandler(ports: Ports) {
   const groups = new GroupStore(ports.db, ports.table);
   const deliveries = new DeliveryStore(ports.db, ports.table);
+  const silences = new SilenceStore(ports.db, ports.table);
+  const silenceDeps = { silences, groups, queues: ports.queues, clock: ports.clock };
+  const stateDeps = { groups, silences, config: ports.config, clock: ports.clock };
   return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
     try {
       if (event.routeKey === 'GET /v1/health') return json(200, { status: 'ok', time: ports.clock().toISOString() });
       await authenticate(event, ports.config.raw.auth.bearer_tokens, ports.secrets);
       switch (event.routeKey) {
         case 'GET /v1/alerts':
-          return json(200, { alerts: await listAlerts(groups, ports.clock(), event.queryStringParameters?.status) });
+          return json(200, { alerts: await listAlerts(stateDeps, event.queryStringParameters ?? {}) });
         case 'GET /v1/alerts/{id}':
-          return json(200, await getAlert(groups, ports.clock(), event.pathParameters?.id ?? ''));
+          return json(200, await getAlert(stateDeps, event.pathParameters?.id ?? ''));
+        case 'GET /v1/groups':
+          return json(200, { groups: await listGroups(stateDeps) });
+        case 'POST /v1/silences':
+          return json(201, await createSilence(silenceDeps, jsonBody(event, SILENCE_MAX_BODY_BYTES)));
+        case 'GET /v1/silences':
+          return json(200, { silences: await listSilences(silenceDeps, event.queryStringParameters ?? {}) });
+        case 'GET /v1/silences/{id}':
+          return json(200, await getSilence(silenceDeps, event.pathParameters?.id ?? ''));
+        case 'DELETE /v1/silences/{id}':
+          return json(200, await expireSilence(silenceDeps, event.pathParameters?.id ?? ''));
         case 'POST /v1/channels/{receiver}/test': {
           const results = await testReceiver(event.pathParameters?.receiver ?? '', { ...ports, deliveries });
           return json(200, { receiver: event.pathParameters?.receiver, results });

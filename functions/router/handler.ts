@@ -1,32 +1,53 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { dispatch } from '../../shared/dispatch/dispatch';
-import { IngestMessage } from '../../shared/queues/messages';
+import { dispatch, type DispatchDeps } from '../../shared/dispatch/dispatch';
+import { RouterMessage } from '../../shared/queues/messages';
 import { lazyHandler } from '../../shared/runtime/aws';
 import type { Ports } from '../../shared/runtime/ports';
+import { cachedSilences } from '../../shared/silences/cache';
 import { GroupStore } from '../../shared/store/groups';
+import { CooldownStore, InhibitionSourceStore, StormStore } from '../../shared/store/noise';
+import { SilenceStore } from '../../shared/store/silences';
+
+/** How long a router container reuses the silence list (a new silence applies at most this late). */
+const SILENCE_CACHE_MS = 1000;
 
 /**
- * Router adapter. The records of a batch are dispatched together (one read and at most one write per
- * group per batch); failures are reported per record, so only the affected messages are retried.
+ * Router adapter. The records of a batch (alerts and group timers) are dispatched together (one read
+ * and at most one write per group per batch); failures are reported per record, so only the
+ * affected messages are retried.
  */
 export function createHandler(ports: Ports) {
-  const deps = { config: ports.config, groups: new GroupStore(ports.db, ports.table), queues: ports.queues, clock: ports.clock, log: ports.log };
+  const loadSilences = cachedSilences(new SilenceStore(ports.db, ports.table), SILENCE_CACHE_MS, ports.clock);
+  const base: Omit<DispatchDeps, 'silences'> = {
+    config: ports.config,
+    groups: new GroupStore(ports.db, ports.table),
+    inhibitions: new InhibitionSourceStore(ports.db, ports.table),
+    cooldowns: new CooldownStore(ports.db, ports.table),
+    storms: new StormStore(ports.db, ports.table),
+    queues: ports.queues,
+    scheduler: ports.scheduler,
+    clock: ports.clock,
+    log: ports.log,
+  };
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const failures: string[] = [];
-    const parsed: Array<{ recordId: string; message: IngestMessage }> = [];
+    const parsed: Array<{ recordId: string; message: RouterMessage }> = [];
     for (const record of event.Records) {
       try {
-        parsed.push({ recordId: record.messageId, message: IngestMessage.parse(JSON.parse(record.body)) });
+        parsed.push({ recordId: record.messageId, message: RouterMessage.parse(JSON.parse(record.body)) });
       } catch (err) {
         // Retried, then dead-lettered: a message that never parses ends in the DLQ, not dropped.
-        ports.log.error('unreadable ingest message', { messageId: record.messageId, err });
+        ports.log.error('unreadable router message', { messageId: record.messageId, err });
         failures.push(record.messageId);
       }
     }
+    // A flush sent because a silence was expired must not see the list from before the expiry.
+    const silenceFlushes = parsed.flatMap((p) => (p.message.kind === 'flush' && p.message.reason === 'silence' ? [p.message.at] : []));
+    const freshAfter = silenceFlushes.length > 0 ? Math.max(...silenceFlushes) : undefined;
     try {
       const result = await dispatch(
         parsed.map((p) => p.message),
-        deps,
+        { ...base, silences: () => loadSilences(freshAfter === undefined ? {} : { freshAfter }) },
       );
       for (const p of parsed) if (result.failed.has(p.message.id)) failures.push(p.recordId);
       ports.log.debug('dispatched', { records: event.Records.length, groups: result.groups, changed: result.changedGroups, notifications: result.notifications });

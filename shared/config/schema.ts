@@ -6,6 +6,8 @@ import { EmailConfig } from '../channels/email/config';
 import { SmsConfig } from '../channels/sms/config';
 import { PagerDutyConfig } from '../channels/pagerduty/config';
 import { TeamsConfig } from '../channels/teams/config';
+import { InhibitRuleConfig } from '../inhibition/rules';
+import { TimeIntervalConfigs } from '../routing/time-intervals';
 
 /**
  * The schema of alertflow.yaml. Keys are snake_case; `route`, `receivers[].webhook_configs` and the
@@ -30,8 +32,32 @@ export interface RouteConfig {
   repeat_interval?: string | undefined;
   mute_time_intervals?: string[] | undefined;
   active_time_intervals?: string[] | undefined;
+  cooldown?: string | undefined;
+  cooldown_by?: 'group' | 'alert' | undefined;
+  flapping?: FlappingConfig | undefined;
   routes?: RouteConfig[] | undefined;
 }
+
+/** Which notifications a cooldown spaces out: the group's, or each alert's (by fingerprint). */
+export const CooldownBy = z.enum(['group', 'alert']);
+
+/** More than `transitions` firing/resolved edges within `window` mark an alert flapping. */
+export const FlappingConfig = z
+  .object({
+    transitions: z.number().int().positive(),
+    window: Duration,
+  })
+  .strict();
+export type FlappingConfig = z.infer<typeof FlappingConfig>;
+
+/** Per receiver: at most `max_notifications` group notifications per `window`, then hold and summarize. */
+export const StormProtectionConfig = z
+  .object({
+    max_notifications: z.number().int().positive(),
+    window: Duration,
+  })
+  .strict();
+export type StormProtectionConfig = z.infer<typeof StormProtectionConfig>;
 
 export const Route: z.ZodType<RouteConfig> = z.lazy(() =>
   z
@@ -50,6 +76,11 @@ export const Route: z.ZodType<RouteConfig> = z.lazy(() =>
       repeat_interval: Duration.optional(),
       mute_time_intervals: z.array(z.string()).optional(),
       active_time_intervals: z.array(z.string()).optional(),
+      /** alertflow: minimum time between pages for the same group (or alert, see cooldown_by). Inherited. */
+      cooldown: Duration.optional(),
+      cooldown_by: CooldownBy.optional(),
+      /** alertflow: flap detection for alerts on this route. Inherited. */
+      flapping: FlappingConfig.optional(),
       routes: z.array(Route).optional(),
     })
     .strict(),
@@ -64,6 +95,10 @@ export const Receiver = z
     sms_configs: z.array(SmsConfig).default([]),
     pagerduty_configs: z.array(PagerDutyConfig).default([]),
     teams_configs: z.array(TeamsConfig).default([]),
+    /** Cooldown for routes to this receiver that set none themselves. */
+    cooldown: Duration.optional(),
+    cooldown_by: CooldownBy.optional(),
+    storm_protection: StormProtectionConfig.optional(),
   })
   .strict();
 export type Receiver = z.infer<typeof Receiver>;
@@ -100,6 +135,8 @@ export const Config = z
       .default({ insufficient_data: 'ignore' }),
     route: Route,
     receivers: z.array(Receiver).min(1),
+    inhibit_rules: z.array(InhibitRuleConfig).default([]),
+    time_intervals: TimeIntervalConfigs.default([]),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -127,8 +164,16 @@ export const Config = z
           message: `unknown receiver ${JSON.stringify(route.receiver)} (defined: ${[...names.keys()].join(', ')})`,
         });
       }
+      for (const key of ['mute_time_intervals', 'active_time_intervals'] as const) {
+        route[key]?.forEach((name, i) => {
+          if (!intervals.has(name)) {
+            ctx.addIssue({ code: 'custom', path: [...path, key, i], message: `unknown time interval ${JSON.stringify(name)} (define it under time_intervals)` });
+          }
+        });
+      }
       route.routes?.forEach((child, i) => visit(child, [...path, 'routes', i]));
     };
+    const intervals = new Set(config.time_intervals.map((t) => t.name));
     visit(config.route, ['route']);
   });
 

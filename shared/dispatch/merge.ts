@@ -28,7 +28,7 @@ export function mergeAlerts(
   for (const [fp, a] of Object.entries(current)) {
     // Auto-resolve: a firing alert whose ends_at has passed is resolved from then on.
     if (a.status === 'firing' && a.endsAt && Date.parse(a.endsAt) <= now.getTime()) {
-      alerts[fp] = { ...a, status: 'resolved', resolvedAt: a.endsAt };
+      alerts[fp] = { ...a, status: 'resolved', resolvedAt: now.toISOString() };
       changed = true;
       continue;
     }
@@ -45,7 +45,8 @@ export function mergeAlerts(
     const prev = alerts[alert.fingerprint];
     if (alert.status === 'resolved') {
       if (!prev || prev.status === 'resolved') continue;
-      const next: GroupAlert = { ...prev, ...alert, resolvedAt: alert.endsAt ?? now.toISOString() };
+      // Retention counts from when the resolve was learned: a late resolve (old ends_at) must still be flushed.
+      const next: GroupAlert = { ...prev, ...alert, resolvedAt: now.toISOString() };
       alerts[alert.fingerprint] = next;
       resolved.push(next);
       changed = true;

@@ -17,9 +17,14 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'POST', path: '/v1/alerts', fn: 'ingest' },
   { method: 'GET', path: '/v1/alerts', fn: 'api' },
   { method: 'GET', path: '/v1/alerts/{id}', fn: 'api' },
+  { method: 'GET', path: '/v1/groups', fn: 'api' },
   { method: 'GET', path: '/v1/health', fn: 'api' },
   { method: 'POST', path: '/v1/channels/{receiver}/test', fn: 'api' },
   { method: 'POST', path: '/v1/redrive', fn: 'api' },
+  { method: 'POST', path: '/v1/silences', fn: 'api' },
+  { method: 'GET', path: '/v1/silences', fn: 'api' },
+  { method: 'GET', path: '/v1/silences/{id}', fn: 'api' },
+  { method: 'DELETE', path: '/v1/silences/{id}', fn: 'api' },
 ];
 
 /** Match a request path against a route path; returns the path parameters or undefined. */

@@ -8,6 +8,8 @@ export interface LocalDynamo {
   endpoint: string;
   client: DynamoDBClient;
   db: DynamoDBDocumentClient;
+  /** Create another table with the same key schema (tests isolate their state this way). */
+  createTable(table: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export async function startLocalDynamo(table: string, dir?: string): Promise<Loc
     endpoint,
     client,
     db: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+    createTable: (name) => ensureTable(client, name),
     close: () =>
       new Promise<void>((resolve) => {
         client.destroy();

@@ -94,6 +94,10 @@ export class LocalQueues implements QueuePort, QueueAdmin {
     });
   }
 
+  has(name: string): boolean {
+    return this.queues.has(name);
+  }
+
   consume(name: string, consumer: Consumer): void {
     this.queue(name).consumer = consumer;
     this.wake();
@@ -159,7 +163,7 @@ export class LocalQueues implements QueuePort, QueueAdmin {
 
   /**
    * Resolves when every consumed queue is empty and no batch is running: the pipeline has settled.
-   * Messages delayed or backing off count as not settled.
+   * Messages backing off for a retry count as not settled; timers (delayed, never received) do not.
    */
   idle(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();
@@ -177,8 +181,17 @@ export class LocalQueues implements QueuePort, QueueAdmin {
     return q;
   }
 
+  /**
+   * Nothing visible, in flight or waiting to be retried. Messages sent with a delay and not yet
+   * received are timers (group flushes) that may be minutes away: they do not count.
+   */
   private isIdle(): boolean {
-    for (const q of this.queues.values()) if (q.consumer && (q.messages.size > 0 || q.inFlightBatches > 0)) return false;
+    const now = this.now();
+    for (const q of this.queues.values()) {
+      if (!q.consumer) continue;
+      if (q.inFlightBatches > 0) return false;
+      for (const m of q.messages.values()) if (m.receiveCount > 0 || m.visibleAt <= now) return false;
+    }
     return true;
   }
 

@@ -16,6 +16,7 @@ import { createSenderHandler } from '../delivery/sender-handler';
 import type { Ports } from '../runtime/ports';
 import { startLocalDynamo, type LocalDynamo } from './dynamo';
 import { LocalQueues } from './queues';
+import { LocalSchedules } from './schedules';
 import { Outbox } from './outbox';
 import { DEFAULT_TOKEN } from './defaults';
 import { createLocalServer } from './server';
@@ -44,6 +45,8 @@ export interface LocalRuntime {
   token: string;
   configPath: string;
   queues: LocalQueues;
+  /** One-time schedules (group flushes beyond SQS's 15-minute delay), fired into `queues`. */
+  schedules: LocalSchedules;
   dynamo: LocalDynamo;
   outbox: Outbox;
   ports: Ports;
@@ -63,12 +66,14 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
   const dynamo = await startLocalDynamo(TABLE, dataDir && join(dataDir, 'db'));
   const outbox = new Outbox(dataDir && join(dataDir, 'outbox.jsonl'));
   const queues = new LocalQueues(log);
+  const schedules = new LocalSchedules(queues, log);
   const base: Ports = {
     config,
     db: dynamo.db,
     table: TABLE,
     queues,
     queueAdmin: queues,
+    scheduler: schedules,
     secrets: envSecretResolver({ ...env, ALERTFLOW_WEBHOOK_TOKEN: token }),
     http: opts.http ?? fetchHttp(),
     mail: outbox.mailPort(),
@@ -125,10 +130,12 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
     token,
     configPath,
     queues,
+    schedules,
     dynamo,
     outbox,
     ports: base,
     async close() {
+      schedules.close();
       queues.close();
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections?.();

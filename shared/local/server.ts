@@ -44,7 +44,9 @@ export function createLocalServer(handlers: Record<HttpFunction, HttpHandler>, l
 function toEvent(req: IncomingMessage, url: URL, body: Buffer, routeKey: string, pathParameters: Record<string, string>): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
-  const query = Object.fromEntries(url.searchParams);
+  // Payload format 2.0 joins a repeated query parameter's values with commas (`?filter=a&filter=b`).
+  const query: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
   const now = new Date();
   const text = body.toString('utf8');
   // API Gateway base64-encodes bodies it does not consider text.

@@ -44,3 +44,29 @@ export const NotificationMessage = z.object({
   slot: z.number().int().optional(),
 });
 export type NotificationMessage = z.infer<typeof NotificationMessage>;
+
+/**
+ * router -> router (delayed, or through a one-time schedule): evaluate one group now. Flushes are
+ * idempotent: the router re-reads the group and decides from its state (and the notification log)
+ * whether anything is due, so a stale, early or duplicated flush message does nothing.
+ */
+export const FlushMessage = z.object({
+  kind: z.literal('flush'),
+  /** Unique per message (redelivery replays the flush it made). */
+  id: z.string().min(1),
+  groupId: z.string().min(1),
+  /** When the flush was due (epoch ms). */
+  at: z.number().int(),
+  /** The group's timer chain this message belongs to; a message of a replaced chain schedules nothing. */
+  token: z.string().optional(),
+  /** Why: a group timer, a silence that was expired early, or a storm window's summary. */
+  reason: z.enum(['timer', 'silence', 'storm-summary']).default('timer'),
+  /** For `storm-summary`: the receiver and its window start (epoch ms). */
+  receiver: z.string().optional(),
+  window: z.number().int().optional(),
+});
+export type FlushMessage = z.infer<typeof FlushMessage>;
+
+/** Everything the `alerts` queue carries. */
+export const RouterMessage = z.discriminatedUnion('kind', [IngestMessage, FlushMessage]);
+export type RouterMessage = z.infer<typeof RouterMessage>;

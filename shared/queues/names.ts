@@ -23,4 +23,10 @@ export const ENV = {
   channelQueueUrls: 'ALERTFLOW_CHANNEL_QUEUE_URLS',
   /** JSON object: logical queue name -> { queueArn, dlqArn, dlqUrl } (the api's redrive). */
   dlqs: 'ALERTFLOW_DLQS',
+  /** EventBridge Scheduler group of the one-time schedules (group flushes beyond 900 s). */
+  scheduleGroup: 'ALERTFLOW_SCHEDULE_GROUP',
+  /** The role Scheduler assumes to deliver them (the only role the functions may pass). */
+  schedulerRoleArn: 'ALERTFLOW_SCHEDULER_ROLE_ARN',
+  /** JSON object: logical queue name -> queue ARN (schedule targets). */
+  queueArns: 'ALERTFLOW_QUEUE_ARNS',
 } as const;

@@ -31,6 +31,10 @@ export interface RouteNode {
   groupIntervalMs: number;
   repeatIntervalMs: number;
   continue: boolean;
+  /** alertflow additions, inherited like the timers: unset means none (the receiver's may apply). */
+  cooldownMs?: number | undefined;
+  cooldownBy?: 'group' | 'alert' | undefined;
+  flapping?: { transitions: number; windowMs: number } | undefined;
   /** Sorted in Alertmanager's order (name, value, type); the key is formed from this order. */
   matchers: Matcher[];
   /** Not inherited from the parent (Alertmanager copies these from the route itself only). */
@@ -51,6 +55,9 @@ interface Inherited {
   groupWaitMs: number;
   groupIntervalMs: number;
   repeatIntervalMs: number;
+  cooldownMs?: number | undefined;
+  cooldownBy?: 'group' | 'alert' | undefined;
+  flapping?: { transitions: number; windowMs: number } | undefined;
 }
 
 interface Position {
@@ -114,6 +121,12 @@ function buildNode(cr: RouteConfig, parent: Inherited, pos: Position | undefined
     if (opts.repeatIntervalMs === 0) fail(`${path}.repeat_interval`, 'repeat_interval cannot be zero');
   }
 
+  if (cr.cooldown !== undefined) opts.cooldownMs = duration(cr.cooldown, `${path}.cooldown`);
+  if (cr.cooldown_by !== undefined) opts.cooldownBy = cr.cooldown_by;
+  if (cr.flapping !== undefined) {
+    opts.flapping = { transitions: cr.flapping.transitions, windowMs: duration(cr.flapping.window, `${path}.flapping.window`) };
+  }
+
   const matchers = routeMatchers(cr, path);
   const matcherText = formatMatchers(matchers);
   const key = pos ? `${pos.parentKey}/${matcherText}` : matcherText;
@@ -129,6 +142,9 @@ function buildNode(cr: RouteConfig, parent: Inherited, pos: Position | undefined
     groupIntervalMs: opts.groupIntervalMs,
     repeatIntervalMs: opts.repeatIntervalMs,
     continue: cr.continue ?? false,
+    cooldownMs: opts.cooldownMs,
+    cooldownBy: opts.cooldownBy,
+    flapping: opts.flapping,
     matchers,
     muteTimeIntervals: [...(cr.mute_time_intervals ?? [])],
     activeTimeIntervals: [...(cr.active_time_intervals ?? [])],

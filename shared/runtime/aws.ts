@@ -11,6 +11,7 @@ import { jsonLogger } from '../log';
 import { ENV, ALERTS_QUEUE, channelQueueName } from '../queues/names';
 import type { ChannelType } from '../queues/messages';
 import { sqsQueueAdmin, sqsQueuePort, type QueuePair } from '../queues/sqs';
+import { eventBridgeScheduler, schedulerConfigFromEnv } from '../schedules/eventbridge';
 import { compileConfig } from './compiled-config';
 import type { Ports } from './ports';
 
@@ -26,17 +27,20 @@ export function awsPorts(fn: string): Ports {
   const channelUrls = Object.fromEntries(Object.entries(byType).map(([type, url]) => [channelQueueName(type as ChannelType), url]));
   const alertsUrl = process.env[ENV.alertsQueueUrl];
   const sqs = new SQSClient({});
+  const clock = () => new Date();
   return {
     config: compileConfig(bundledConfig()),
     db: DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
     table: requireEnv(ENV.table),
     queues: sqsQueuePort(sqs, { ...channelUrls, ...(alertsUrl ? { [ALERTS_QUEUE]: alertsUrl } : {}) }),
     queueAdmin: sqsQueueAdmin(sqs, JSON.parse(process.env[ENV.dlqs] ?? '{}') as Record<string, QueuePair>),
+    // Config is read on the first create/delete: functions that never schedule set none of it.
+    scheduler: eventBridgeScheduler({ config: () => schedulerConfigFromEnv(process.env), clock }),
     secrets: ssmSecretResolver(new SSMClient({})),
     http: fetchHttp(),
     mail: sesMailPort(),
     sms: snsSmsPort(),
-    clock: () => new Date(),
+    clock,
     log: jsonLogger({ fn }),
   };
 }

@@ -1,20 +1,30 @@
 import type { Config, Receiver } from '../config/schema';
 import { parseDuration } from '../config/duration';
-import { buildRouteTree, type RouteNode } from '../routing/route-tree';
+import { compileInhibitRules, type InhibitRule } from '../inhibition/rules';
+import { buildRouteTree, indexRoutesById, type RouteNode } from '../routing/route-tree';
+import { compileTimeIntervals, type CompiledInterval } from '../routing/time-intervals';
 
 /** The config with everything derived once per process: the route tree and lookups. */
 export interface CompiledConfig {
   raw: Config;
   routeTree: RouteNode;
+  /** Every route by its id, to find the route of a stored group. */
+  routesById: ReadonlyMap<string, RouteNode>;
   receivers: ReadonlyMap<string, Receiver>;
+  inhibitRules: readonly InhibitRule[];
+  timeIntervals: ReadonlyMap<string, readonly CompiledInterval[]>;
   defaultAlertTimeoutMs: number;
 }
 
 export function compileConfig(raw: Config): CompiledConfig {
+  const routeTree = buildRouteTree(raw.route);
   return {
     raw,
-    routeTree: buildRouteTree(raw.route),
+    routeTree,
+    routesById: indexRoutesById(routeTree),
     receivers: new Map(raw.receivers.map((r) => [r.name, r])),
+    inhibitRules: compileInhibitRules(raw.inhibit_rules),
+    timeIntervals: compileTimeIntervals(raw.time_intervals),
     defaultAlertTimeoutMs: parseDuration(raw.ingest.default_alert_timeout),
   };
 }

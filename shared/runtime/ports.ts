@@ -4,6 +4,7 @@ import type { HttpPort } from '../channels/http';
 import type { MailPort, SmsPort } from '../channels/ports';
 import type { Logger } from '../log';
 import type { QueueAdmin, QueuePort } from '../queues/port';
+import type { SchedulerPort } from '../schedules/port';
 import type { CompiledConfig } from './compiled-config';
 
 export type Clock = () => Date;
@@ -18,6 +19,8 @@ export interface Ports {
   table: string;
   queues: QueuePort;
   queueAdmin: QueueAdmin;
+  /** One-time schedules (group flushes beyond SQS's 15-minute delay). */
+  scheduler: SchedulerPort;
   secrets: SecretResolver;
   http: HttpPort;
   mail: MailPort;

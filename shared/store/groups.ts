@@ -6,17 +6,41 @@ import { Alert, LabelSet } from '../alerts/model';
 import { ConflictError } from '../errors';
 import { groupKey, isLive } from './keys';
 
-/** An alert as a group holds it: the alert plus when it resolved. */
+/** An alert as a group holds it: the alert plus when alertflow learned it resolved. */
 export const GroupAlert = Alert.extend({ resolvedAt: z.string().optional() });
 export type GroupAlert = z.infer<typeof GroupAlert>;
 
-export interface LastChange {
-  /** The ingest messages (one SQS batch) that made the change. */
-  ids: string[];
-  /** Whether it brought new firing alerts (a page), not only resolves or updates. */
-  paged: boolean;
-  /** Fingerprints it resolved. */
+/** What one channel entry of the receiver was last notified for this group (Alertmanager's nflog entry). */
+export interface NflogEntry {
+  /** Fingerprints notified as firing, and as resolved. */
+  firing: string[];
   resolved: string[];
+  /** When (epoch ms). */
+  at: number;
+}
+
+/** Flap tracking of one alert: its recent firing/resolved edges and when it was last notified while flapping. */
+export interface FlapState {
+  edges: number[];
+  notifiedAt?: number | undefined;
+}
+
+/** Alerts a flush held back for alertflow's own reasons (Alertmanager's mutes are computed, not stored). */
+export interface Hold {
+  reason: 'cooldown' | 'storm';
+  /** When the hold ends (epoch ms): the group is flushed again then. */
+  until: number;
+  fingerprints: string[];
+}
+
+/**
+ * The last write's trigger messages and the notifications its flush made: a redelivered message that
+ * finds itself here re-emits them (same ids, so senders post once) instead of losing them.
+ */
+export interface LastWrite {
+  ids: string[];
+  /** Set when the write recorded a flush that notified. */
+  flush?: { at: number; seq: number; resolved: GroupAlert[]; paged: string[] } | undefined;
 }
 
 /** An alert group: the alerts one route groups together under one group key, for one receiver. */
@@ -27,12 +51,30 @@ export interface GroupState {
   groupKey: string;
   groupLabels: LabelSet;
   alerts: Record<string, GroupAlert>;
+  /**
+   * Resolved alerts that left the group after their flush, kept an hour for the read API (a resolve
+   * is something people look up). Flushes never read them.
+   */
+  recentlyResolved?: Record<string, GroupAlert> | undefined;
   /** Optimistic-lock version; 0 means the group does not exist yet. */
   version: number;
   updatedAt: string;
-  /** The last change, so a redelivery of the message that made it re-emits the same notifications. */
-  lastChange: LastChange;
   expiresAt: number;
+  /** When the first flush is due (epoch ms); unset once the group has flushed. */
+  firstFlushAt?: number | undefined;
+  /** When a flush last notified anyone (epoch ms); group_interval counts from here. */
+  lastSentAt?: number | undefined;
+  /** Flushes that notified, counted: part of notification ids. */
+  flushSeq: number;
+  /** The group's timer chain: its next flush, and the token its messages carry. */
+  timer?: { at: number; token: string } | undefined;
+  /** Per channel entry (`type.index`): what it was last notified. */
+  nflog: Record<string, NflogEntry>;
+  flaps: Record<string, FlapState>;
+  hold?: Hold | undefined;
+  /** The sender's base URL (Alertmanager's externalURL), for links when the config sets none. */
+  externalURL?: string | undefined;
+  lastWrite: LastWrite;
 }
 
 /**

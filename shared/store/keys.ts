@@ -5,9 +5,13 @@
  *
  *   GROUP#<groupId>      STATE              alert group: its alerts, version, last change
  *   NOTIF#<notifId>      DELIVERY           one notification's delivery: status + attempts
+ *   SILENCES             SILENCE#<id>       one silence (all in one partition: one Query lists them)
  */
 export const groupKey = (groupId: string) => ({ pk: `GROUP#${groupId}`, sk: 'STATE' });
 export const deliveryKey = (notificationId: string) => ({ pk: `NOTIF#${notificationId}`, sk: 'DELIVERY' });
+export const SILENCES_PK = 'SILENCES';
+export const SILENCE_SK_PREFIX = 'SILENCE#';
+export const silenceKey = (id: string) => ({ pk: SILENCES_PK, sk: `${SILENCE_SK_PREFIX}${id}` });
 
 export const epochSeconds = (d: Date): number => Math.floor(d.getTime() / 1000);
 

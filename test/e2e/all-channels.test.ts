@@ -13,7 +13,7 @@ beforeAll(async () => {
   rt = await startRuntimeWithConfig(
     `
 auth: { bearer_tokens: [{ env: ALERTFLOW_WEBHOOK_TOKEN }] }
-route: { receiver: everyone, group_by: [alertname] }
+route: { receiver: everyone, group_by: [alertname], group_wait: 0s, group_interval: 1s }
 receivers:
   - name: everyone
     slack_configs: [{ webhook_url: '${endpoint.url}/slack/T/B/x' }]

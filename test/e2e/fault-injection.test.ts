@@ -52,6 +52,8 @@ auth:
 route:
   receiver: flaky
   group_by: [alertname]
+  group_wait: 0s
+  group_interval: 1s
   routes:
     - matchers: ['alertname="Broken"']
       receiver: broken

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LocalRuntime } from '../../shared/local/runtime';
 import { verifySignature } from '../../shared/channels/webhook/sign';
 import { startRuntimeWithConfig } from '../support/runtime';
@@ -35,6 +35,8 @@ auth:
 route:
   receiver: team
   group_by: [alertname, service]
+  group_wait: 0s
+  group_interval: 1s
   routes:
     - matchers: ['severity="critical"']
       receiver: oncall
@@ -104,8 +106,8 @@ describe('local runtime, end to end', () => {
     await rt.queues.idle();
     expect(slack.received).toHaveLength(1);
     await post('/v1/webhooks/alertmanager', amBody('resolved-disk-warning'));
-    await rt.queues.idle();
-    expect(slack.received).toHaveLength(2);
+    // The resolve comes within group_interval (1s) of the first notification: it waits for the group's timer.
+    await vi.waitFor(() => expect(slack.received).toHaveLength(2), { timeout: 5000, interval: 50 });
     expect(JSON.stringify(slack.received[1]!.json())).toMatch(/RESOLVED/i);
     expect(hook.received).toHaveLength(0);
   });
@@ -123,8 +125,7 @@ describe('local runtime, end to end', () => {
     expect(texts).toContain('orders-queue-depth-high');
 
     await post('/local/events', fixture('cloudwatch/eventbridge-alarm-state-change-ok.json'));
-    await rt.queues.idle();
-    expect(slack.received).toHaveLength(3);
+    await vi.waitFor(() => expect(slack.received).toHaveLength(3), { timeout: 5000, interval: 50 });
     expect(JSON.stringify(slack.received[2]!.json())).toMatch(/RESOLVED/i);
   });
 

@@ -22,6 +22,8 @@ auth:
 route:
   receiver: team
   group_by: [alertname, service]
+  group_wait: 0s
+  group_interval: 1s
 receivers:
   - name: team
     slack_configs:

@@ -17,7 +17,7 @@ beforeAll(async () => {
   rt = await startRuntimeWithConfig(
     `
 auth: { bearer_tokens: [{ env: ALERTFLOW_WEBHOOK_TOKEN }] }
-route: { receiver: team, group_by: [alertname] }
+route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 1s }
 receivers:
   - name: team
     slack_configs: [{ webhook_url: '${slack.url}/services/T/B/pace' }]

@@ -11,9 +11,9 @@ import { SENDER_TABLE_ACTIONS, senderFunctionName } from '../../lib/channels';
 import type { AlertflowFunction, FunctionName } from '../../lib/function';
 import { ALARM_EVENT_PATTERN, DEFAULT_THROTTLING } from '../../lib/ingestion';
 import { VISIBILITY_FACTOR } from '../../lib/queue';
-import { ROUTER_TABLE_ACTIONS } from '../../lib/routing';
+import { ROUTER_SCHEDULE_ACTIONS, ROUTER_TABLE_ACTIONS } from '../../lib/routing';
 import { HTTP_ROUTES } from '../../shared/http/routes';
-import { CHANNEL_TYPES, ENV, MAX_RECEIVES } from '../../shared/queues/names';
+import { ALERTS_QUEUE, CHANNEL_TYPES, ENV, MAX_RECEIVES } from '../../shared/queues/names';
 import { synthesize } from './synth';
 import {
   asArray,
@@ -44,6 +44,9 @@ const queues = Object.fromEntries(resources(template, 'AWS::SQS::Queue'));
 const functions = Object.fromEntries(resources(template, 'AWS::Lambda::Function'));
 const mappings = resources(template, 'AWS::Lambda::EventSourceMapping');
 const statements = statementsByRole(template);
+const scheduleGroupName = af.routing.scheduleGroup.scheduleGroupName;
+/** Rendered ARN pattern of the schedules in alertflow's group. */
+const schedulesInGroup = `arn:\${AWS::Partition}:scheduler:\${AWS::Region}:\${AWS::AccountId}:schedule/${scheduleGroupName}/*`;
 
 /** Queues that receive dead letters: from a redrive policy, a Lambda destination, an event target or a subscription. */
 function deadLetterQueueIds(): Set<string> {
@@ -195,9 +198,13 @@ describe('functions', () => {
   it('set the environment variables the runtime reads', () => {
     const env = (name: FunctionName) => (props(functions[fnId(name)]!).Environment as { Variables: Record<string, unknown> }).Variables;
     expect(Object.keys(env('ingest')).sort()).toEqual([ENV.alertsQueueUrl, ENV.table].sort());
-    expect(Object.keys(env('api')).sort()).toEqual([ENV.channelQueueUrls, ENV.dlqs, ENV.table].sort());
-    expect(Object.keys(env('router')).sort()).toEqual([ENV.alertsQueueUrl, ENV.channelQueueUrls, ENV.table].sort());
+    expect(Object.keys(env('api')).sort()).toEqual([ENV.alertsQueueUrl, ENV.channelQueueUrls, ENV.dlqs, ENV.table].sort());
+    expect(Object.keys(env('router')).sort()).toEqual(
+      [ENV.alertsQueueUrl, ENV.channelQueueUrls, ENV.table, ENV.scheduleGroup, ENV.schedulerRoleArn, ENV.queueArns].sort(),
+    );
     expect(refId(env('router')[ENV.alertsQueueUrl])).toBe(logicalId(af.ingestion.alerts.queue));
+    // The api re-queues group flushes when a silence is expired early.
+    expect(refId(env('api')[ENV.alertsQueueUrl])).toBe(logicalId(af.ingestion.alerts.queue));
     // Rendered JSON: {"slack":"${SlackQueue}","webhook":"${WebhookQueue}"}
     const routerUrls = JSON.parse(render(env('router')[ENV.channelQueueUrls])) as Record<string, string>;
     expect(Object.keys(routerUrls).sort()).toEqual([...CHANNEL_TYPES].sort());
@@ -220,18 +227,32 @@ describe('functions', () => {
 describe('IAM', () => {
   const actionsOf = (s: Statement) => asArray(s.Action);
 
-  it('grants no iam:PassRole and no wildcard actions or resources (except SMS publishing, which has no resource)', () => {
+  it('grants no wildcard actions, and wildcard resources only for SMS publishing (which has no resource) and schedules in our group', () => {
     const smsRole = roleId('sms-sender');
+    const wildcards: unknown[] = [];
     for (const [role, list] of statements) {
       for (const s of list) {
-        for (const action of actionsOf(s)) {
-          expect(action).not.toMatch(/^iam:PassRole$/i);
-          expect(action).not.toContain('*');
-        }
-        const wildcard = asArray(s.Resource).some((r) => render(r) === '*');
-        if (wildcard) expect({ role, actions: actionsOf(s) }).toEqual({ role: smsRole, actions: ['sns:Publish'] });
+        for (const action of actionsOf(s)) expect(action).not.toContain('*');
+        const wildcard = asArray(s.Resource).map(render).filter((r) => r.includes('*'));
+        if (wildcard.length > 0) wildcards.push({ role, actions: actionsOf(s), resources: wildcard });
       }
     }
+    expect(wildcards).toEqual([
+      { role: smsRole, actions: ['sns:Publish'], resources: ['*'] },
+      { role: roleId('router'), actions: ROUTER_SCHEDULE_ACTIONS, resources: [schedulesInGroup] },
+    ]);
+  });
+
+  it('grants iam:PassRole only to the router, only on the scheduler role, and only for passing to Scheduler', () => {
+    const passRole = [...statements].flatMap(([role, list]) => list.filter((s) => actionsOf(s).some((a) => /^iam:/i.test(a))).map((s) => ({ role, s })));
+    expect(passRole.map(({ role, s }) => ({ role, actions: actionsOf(s), resources: asArray(s.Resource).map(refId), condition: s.Condition }))).toEqual([
+      {
+        role: roleId('router'),
+        actions: ['iam:PassRole'],
+        resources: [logicalId(af.routing.schedulerRole)],
+        condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      },
+    ]);
   });
 
   it('lets the email sender send only as its configured identities, and only it', () => {
@@ -279,9 +300,10 @@ describe('IAM', () => {
     expect(queueGrants('ingest')).toEqual({ [alerts]: send, [logicalId(af.ingestion.asyncDlq)]: send });
     // The api sends channel tests to the channel queues and redrives their DLQs (SQS move tasks).
     const move = ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage', 'sqs:StartMessageMoveTask'];
-    expect(queueGrants('api')).toEqual(
-      Object.fromEntries(CHANNEL_TYPES.flatMap((t) => [[channel(t), send], [logicalId(channelOf(t).notifications.dlq), move]])),
-    );
+    expect(queueGrants('api')).toEqual({
+      [alerts]: send,
+      ...Object.fromEntries(CHANNEL_TYPES.flatMap((t) => [[channel(t), send], [logicalId(channelOf(t).notifications.dlq), move]])),
+    });
     expect(queueGrants('router')).toEqual({
       [alerts]: [...new Set([...consume, ...send])].sort(),
       ...Object.fromEntries(CHANNEL_TYPES.map((t) => [channel(t), send])),
@@ -320,6 +342,54 @@ describe('IAM', () => {
     expect(ssm('sms-sender')).toEqual([]);
     // `alertflow/webhook/url` (no leading slash) and `/alertflow/webhook/hmac` name parameters the same way.
     expect(ssm('webhook-sender')).toEqual([param('alertflow/webhook/hmac'), param('alertflow/webhook/url')]);
+  });
+});
+
+describe('one-time schedules (group flushes beyond 900 s)', () => {
+  const actionsOf = (s: Statement) => asArray(s.Action);
+  const schedulerRoleId = logicalId(af.routing.schedulerRole);
+
+  it('have their own schedule group, deleted with the stack', () => {
+    const groups = resources(template, 'AWS::Scheduler::ScheduleGroup');
+    expect(groups).toHaveLength(1);
+    const [id, group] = groups[0]!;
+    expect(id).toBe(logicalId(af.routing.scheduleGroup));
+    expect(props(group).Name).toBe(scheduleGroupName);
+    expect(scheduleGroupName).toMatch(/^[0-9A-Za-z_.-]{1,64}$/);
+    expect(group.DeletionPolicy).toBe('Delete');
+  });
+
+  it('let only the router create and delete schedules, and only in that group', () => {
+    const grants = [...statements].flatMap(([role, list]) =>
+      list.filter((s) => actionsOf(s).some((a) => a.startsWith('scheduler:'))).map((s) => ({ role, actions: actionsOf(s).sort(), resources: asArray(s.Resource).map(render) })),
+    );
+    expect(grants).toEqual([{ role: roleId('router'), actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'], resources: [schedulesInGroup] }]);
+  });
+
+  it('are delivered by a role only Scheduler, acting for this account, can assume', () => {
+    const role = props(resources(template, 'AWS::IAM::Role').find(([id]) => id === schedulerRoleId)![1]);
+    expect((role.AssumeRolePolicyDocument as { Statement: unknown[] }).Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      },
+    ]);
+  });
+
+  it('and that role may do nothing but sqs:SendMessage to the alerts queue', () => {
+    const list = statements.get(schedulerRoleId)!;
+    expect(list.map((s) => ({ effect: s.Effect, actions: actionsOf(s), resources: asArray(s.Resource).map(refId) }))).toEqual([
+      { effect: 'Allow', actions: ['sqs:SendMessage'], resources: [logicalId(af.ingestion.alerts.queue)] },
+    ]);
+  });
+
+  it('are configured on the router: group, role ARN and the alerts queue ARN by logical name', () => {
+    const env = (props(functions[fnId('router')]!).Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env[ENV.scheduleGroup]).toBe(scheduleGroupName);
+    expect(env[ENV.schedulerRoleArn]).toEqual({ 'Fn::GetAtt': [schedulerRoleId, 'Arn'] });
+    expect(JSON.parse(render(env[ENV.queueArns]))).toEqual({ [ALERTS_QUEUE]: `\${${logicalId(af.ingestion.alerts.queue)}.Arn}` });
   });
 });
 
@@ -456,6 +526,14 @@ describe('cdk-nag AwsSolutions', () => {
 
   it('acknowledges exactly the expected rules (a new one needs a reviewed reason)', () => {
     const ids = [...new Set(acknowledgments().map((a) => a.id))].sort();
-    expect(ids).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-IAM5[Resource::*]', 'AwsSolutions-L1', 'AwsSolutions-SQS3']);
+    expect(ids).toEqual(
+      [
+        'AwsSolutions-APIG4',
+        'AwsSolutions-IAM5[Resource::*]',
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${scheduleGroupName}/*]`,
+        'AwsSolutions-L1',
+        'AwsSolutions-SQS3',
+      ].sort(),
+    );
   });
 });

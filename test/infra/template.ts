@@ -45,6 +45,7 @@ export interface Statement {
   Effect: string;
   Action: string | string[];
   Resource?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
 }
 
 export const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);

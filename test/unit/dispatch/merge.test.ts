@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../../shared/alerts/model';
 import { mergeAlerts } from '../../../shared/dispatch/merge';
-import { fitToMessage, MAX_NOTIFICATION_BYTES } from '../../../shared/dispatch/dispatch';
+import { fitToMessage, MAX_NOTIFICATION_BYTES } from '../../../shared/dispatch/notifications';
 import { NotificationMessage } from '../../../shared/queues/messages';
 
 const NOW = new Date('2026-11-22T10:00:00.000Z');
@@ -49,10 +49,11 @@ describe('mergeAlerts', () => {
     expect(r.alerts['0000000000000001']!.annotations.summary).toBe('worse');
   });
 
-  it('resolves a firing alert and reports it', () => {
-    const r = mergeAlerts({ '0000000000000001': alert() }, [alert({ status: 'resolved', endsAt: '2026-11-22T09:58:00.000Z' })], NOW, HOUR);
+  it('resolves a firing alert and reports it, recording when the resolve was learned', () => {
+    const r = mergeAlerts({ '0000000000000001': alert() }, [alert({ status: 'resolved', endsAt: '2026-11-22T07:58:00.000Z' })], NOW, HOUR);
     expect(r.changed).toBe(true);
-    expect(r.resolved.map((a) => a.resolvedAt)).toEqual(['2026-11-22T09:58:00.000Z']);
+    expect(r.resolved.map((a) => a.resolvedAt)).toEqual([NOW.toISOString()]);
+    expect(r.resolved.map((a) => a.endsAt)).toEqual(['2026-11-22T07:58:00.000Z']);
     expect(r.alerts['0000000000000001']!.status).toBe('resolved');
   });
 

@@ -1,0 +1,297 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfigYaml } from '../config/loader';
+import { ValidationError } from '../errors';
+import { compileConfig } from '../runtime/compiled-config';
+import type { Silence } from '../silences/model';
+import type { GroupAlert, GroupState } from '../store/groups';
+import { ALERT_STATES, alertViews, filterAlerts, getAlert, listAlerts, type AlertView, type StateContext } from './alerts';
+
+const T0 = Date.parse('2026-11-22T10:00:00.000Z');
+const MIN = 60_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+// The root route flags an alert flapping after more than 2 edges in 10 minutes; one inhibit rule
+// mutes warnings while a critical alert of the same cluster fires.
+const config = compileConfig(
+  parseConfigYaml(`
+route:
+  receiver: team
+  group_by: [alertname]
+  flapping: { transitions: 2, window: 10m }
+receivers:
+  - name: team
+  - name: ops
+inhibit_rules:
+  - source_matchers: ['severity="critical"']
+    target_matchers: ['severity="warning"']
+    equal: [cluster]
+`),
+);
+const ROUTE = config.routeTree.id;
+
+let fpSeq = 0;
+function alert(labels: Record<string, string>, overrides: Partial<GroupAlert> = {}): GroupAlert {
+  return {
+    fingerprint: (++fpSeq).toString(16).padStart(16, '0'),
+    status: 'firing',
+    labels,
+    annotations: {},
+    startsAt: iso(T0 - 30 * MIN + fpSeq * 1000),
+    source: 'generic',
+    ...overrides,
+  };
+}
+
+function group(id: string, alerts: GroupAlert[], overrides: Partial<GroupState> = {}): GroupState {
+  return {
+    groupId: id,
+    routeId: ROUTE,
+    receiver: 'team',
+    groupKey: `{}:{alertname="${id}"}`,
+    groupLabels: { alertname: id },
+    alerts: Object.fromEntries(alerts.map((a) => [a.fingerprint, a])),
+    version: 1,
+    updatedAt: iso(T0),
+    expiresAt: T0 / 1000 + 86_400,
+    flushSeq: 0,
+    nflog: {},
+    flaps: {},
+    lastWrite: { ids: [] },
+    ...overrides,
+  };
+}
+
+function silence(id: string, matcher: { name: string; value: string }, startsAt = T0 - MIN, endsAt = T0 + 60 * MIN): Silence {
+  return {
+    id,
+    matchers: [{ ...matcher, isRegex: false, isEqual: true }],
+    starts_at: iso(startsAt),
+    ends_at: iso(endsAt),
+    created_by: 'alice',
+    comment: 'maintenance',
+    updated_at: iso(startsAt),
+  };
+}
+
+const ctx = (silences: Silence[] = [], now = T0): StateContext => ({ now: new Date(now), silences, config });
+const byId = (views: AlertView[]) => new Map(views.map((v) => [v.id, v]));
+
+describe('alertViews: state', () => {
+  it('is firing for a plain firing alert, with empty silenced_by and inhibited_by', () => {
+    const a = alert({ alertname: 'A' });
+    const [view] = alertViews([group('A', [a])], ctx());
+    expect(view).toEqual({
+      ...a,
+      id: a.fingerprint,
+      status: 'firing',
+      state: 'firing',
+      silenced_by: [],
+      inhibited_by: [],
+      flapping: false,
+      groups: [{ id: 'A', key: '{}:{alertname="A"}', receiver: 'team', routeId: ROUTE }],
+    });
+  });
+
+  it('is resolved for a resolved alert, and for a firing one whose endsAt has passed (status too)', () => {
+    const resolved = alert({ alertname: 'A' }, { status: 'resolved', endsAt: iso(T0 - MIN), resolvedAt: iso(T0 - MIN) });
+    const timedOut = alert({ alertname: 'A' }, { endsAt: iso(T0 - 1) });
+    const autoResolvesLater = alert({ alertname: 'A' }, { endsAt: iso(T0 + MIN) });
+    const views = byId(alertViews([group('A', [resolved, timedOut, autoResolvesLater])], ctx()));
+    expect(views.get(resolved.fingerprint)).toMatchObject({ status: 'resolved', state: 'resolved' });
+    expect(views.get(timedOut.fingerprint)).toMatchObject({ status: 'resolved', state: 'resolved' });
+    expect(views.get(autoResolvesLater.fingerprint)).toMatchObject({ status: 'firing', state: 'firing' });
+  });
+
+  it('is silenced by the active silences that match, listing every one (sorted), not pending or expired ones', () => {
+    const a = alert({ alertname: 'Disk', instance: 'db-1' });
+    const other = alert({ alertname: 'Cpu' });
+    const list = [
+      silence('s-2', { name: 'instance', value: 'db-1' }),
+      silence('s-1', { name: 'alertname', value: 'Disk' }),
+      silence('pending', { name: 'alertname', value: 'Disk' }, T0 + MIN, T0 + 2 * MIN),
+      silence('expired', { name: 'alertname', value: 'Disk' }, T0 - 2 * MIN, T0),
+    ];
+    const views = byId(alertViews([group('Disk', [a]), group('Cpu', [other])], ctx(list)));
+    expect(views.get(a.fingerprint)).toMatchObject({ state: 'silenced', silenced_by: ['s-1', 's-2'], inhibited_by: [] });
+    expect(views.get(other.fingerprint)).toMatchObject({ state: 'firing', silenced_by: [] });
+  });
+
+  it('is inhibited by a firing source in any group, itself counted as a source even when silenced', () => {
+    const source = alert({ alertname: 'NodeDown', severity: 'critical', cluster: 'eu' });
+    const target = alert({ alertname: 'Latency', severity: 'warning', cluster: 'eu' });
+    const otherCluster = alert({ alertname: 'Latency', severity: 'warning', cluster: 'us' });
+    const list = [silence('mute-source', { name: 'alertname', value: 'NodeDown' })];
+    const views = byId(alertViews([group('NodeDown', [source]), group('Latency', [target, otherCluster])], ctx(list)));
+    expect(views.get(target.fingerprint)).toMatchObject({ state: 'inhibited', inhibited_by: [source.fingerprint] });
+    expect(views.get(otherCluster.fingerprint)).toMatchObject({ state: 'firing', inhibited_by: [] });
+    expect(views.get(source.fingerprint)).toMatchObject({ state: 'silenced', silenced_by: ['mute-source'] });
+  });
+
+  it('is not inhibited by a resolved source', () => {
+    const source = alert({ alertname: 'NodeDown', severity: 'critical', cluster: 'eu' }, { status: 'resolved', endsAt: iso(T0 - MIN) });
+    const target = alert({ alertname: 'Latency', severity: 'warning', cluster: 'eu' });
+    const views = byId(alertViews([group('NodeDown', [source]), group('Latency', [target])], ctx()));
+    expect(views.get(target.fingerprint)).toMatchObject({ state: 'firing', inhibited_by: [] });
+  });
+
+  it('is throttled or in cooldown while a live hold of that reason names the alert', () => {
+    const stormy = alert({ alertname: 'A', n: '1' });
+    const cooling = alert({ alertname: 'B', n: '2' });
+    const notHeld = alert({ alertname: 'B', n: '3' });
+    const staleHold = alert({ alertname: 'C', n: '4' });
+    const views = byId(
+      alertViews(
+        [
+          group('A', [stormy], { hold: { reason: 'storm', until: T0 + MIN, fingerprints: [stormy.fingerprint] } }),
+          group('B', [cooling, notHeld], { hold: { reason: 'cooldown', until: T0 + MIN, fingerprints: [cooling.fingerprint] } }),
+          group('C', [staleHold], { hold: { reason: 'storm', until: T0, fingerprints: [staleHold.fingerprint] } }),
+        ],
+        ctx(),
+      ),
+    );
+    expect(views.get(stormy.fingerprint)!.state).toBe('throttled');
+    expect(views.get(cooling.fingerprint)!.state).toBe('cooldown');
+    expect(views.get(notHeld.fingerprint)!.state).toBe('firing');
+    expect(views.get(staleHold.fingerprint)!.state).toBe('firing');
+  });
+
+  it('follows the precedence resolved > inhibited > silenced > throttled > cooldown > firing', () => {
+    const source = alert({ alertname: 'Src', severity: 'critical', cluster: 'eu' });
+    // Every alert below is warning/eu (inhibitable), silenced by alertname, and held in both groups.
+    const make = (name: string, overrides: Partial<GroupAlert> = {}) => alert({ alertname: name, severity: 'warning', cluster: 'eu' }, overrides);
+    const all = make('All', { status: 'resolved', endsAt: iso(T0 - MIN) });
+    const inhibited = make('Inh');
+    const silenced = { ...make('Sil'), labels: { alertname: 'Sil', severity: 'warning', cluster: 'us' } };
+    const throttled = { ...make('Thr'), labels: { alertname: 'Thr', cluster: 'us' } };
+    const cooldown = { ...make('Cool'), labels: { alertname: 'Cool', cluster: 'us' } };
+    const alerts = [all, inhibited, silenced, throttled, cooldown];
+    const fps = alerts.map((a) => a.fingerprint);
+    const list = [silence('s', { name: 'severity', value: 'warning' })];
+    const groups = [
+      group('Src', [source]),
+      group('storm', alerts, { hold: { reason: 'storm', until: T0 + MIN, fingerprints: fps.filter((f) => f !== cooldown.fingerprint) } }),
+      group('cool', alerts, { receiver: 'ops', hold: { reason: 'cooldown', until: T0 + MIN, fingerprints: fps } }),
+    ];
+    const views = byId(alertViews(groups, ctx(list)));
+    expect(alerts.map((a) => views.get(a.fingerprint)!.state)).toEqual(['resolved', 'inhibited', 'silenced', 'throttled', 'cooldown']);
+    // The lower-precedence facts are still reported.
+    expect(views.get(all.fingerprint)).toMatchObject({ silenced_by: ['s'], inhibited_by: [source.fingerprint] });
+    expect(views.get(inhibited.fingerprint)!.silenced_by).toEqual(['s']);
+  });
+
+  it('lists an alert in several groups once, with every group', () => {
+    const a = alert({ alertname: 'A' });
+    const views = alertViews([group('g2', [a], { receiver: 'ops' }), group('g1', [a])], ctx());
+    expect(views).toHaveLength(1);
+    expect(views[0]!.groups.map((g) => [g.id, g.receiver])).toEqual([
+      ['g1', 'team'],
+      ['g2', 'ops'],
+    ]);
+  });
+
+  it('marks an alert flapping when its route says it changed state too often', () => {
+    const a = alert({ alertname: 'A' });
+    const b = alert({ alertname: 'A', n: '2' });
+    const flaps = { [a.fingerprint]: { edges: [T0 - 3 * MIN, T0 - 2 * MIN, T0 - MIN] }, [b.fingerprint]: { edges: [T0 - 2 * MIN, T0 - MIN] } };
+    const views = byId(alertViews([group('A', [a, b], { flaps })], ctx()));
+    expect(views.get(a.fingerprint)!.flapping).toBe(true);
+    expect(views.get(b.fingerprint)!.flapping).toBe(false);
+    // A group whose route is gone from the config cannot say: not flapping.
+    expect(alertViews([group('A', [a], { flaps, routeId: 'gone' })], ctx())[0]!.flapping).toBe(false);
+  });
+
+  it('sorts newest first', () => {
+    const older = alert({ alertname: 'A' }, { startsAt: iso(T0 - 10 * MIN) });
+    const newer = alert({ alertname: 'A', n: '2' }, { startsAt: iso(T0 - MIN) });
+    expect(alertViews([group('A', [older, newer])], ctx()).map((v) => v.id)).toEqual([newer.fingerprint, older.fingerprint]);
+  });
+});
+
+describe('alertViews: recently resolved alerts', () => {
+  const gone = (resolvedAgoMs: number, labels: Record<string, string> = { alertname: 'A' }) =>
+    alert(labels, { status: 'resolved', endsAt: iso(T0 - resolvedAgoMs), resolvedAt: iso(T0 - resolvedAgoMs) });
+
+  it('shows resolved alerts that left their group within the hour, as resolved, with that group', () => {
+    const recent = gone(10 * MIN);
+    const old = gone(61 * MIN);
+    const views = alertViews([group('A', [], { recentlyResolved: { [recent.fingerprint]: recent, [old.fingerprint]: old } })], ctx());
+    expect(views.map((v) => v.id)).toEqual([recent.fingerprint]);
+    expect(views[0]).toMatchObject({ status: 'resolved', state: 'resolved', groups: [{ id: 'A' }] });
+  });
+
+  it('shows the current alert instead when the fingerprint is back in some group', () => {
+    const left = gone(10 * MIN);
+    const back = { ...left, status: 'firing' as const, endsAt: undefined, resolvedAt: undefined };
+    const views = alertViews([group('A', [], { recentlyResolved: { [left.fingerprint]: left } }), group('B', [back])], ctx());
+    expect(views).toHaveLength(1);
+    expect(views[0]).toMatchObject({ state: 'firing', groups: [{ id: 'B' }] });
+  });
+
+  it('merges one alert resolved out of several groups, keeping the latest resolve', () => {
+    const early = gone(20 * MIN);
+    const late = { ...early, resolvedAt: iso(T0 - 5 * MIN), endsAt: iso(T0 - 5 * MIN) };
+    const views = alertViews(
+      // Group A comes first (groups are read in id order) but holds the earlier resolve.
+      [group('B', [], { receiver: 'ops', recentlyResolved: { [late.fingerprint]: late } }), group('A', [], { recentlyResolved: { [early.fingerprint]: early } })],
+      ctx(),
+    );
+    expect(views).toHaveLength(1);
+    expect(views[0]!.resolvedAt).toBe(late.resolvedAt);
+    expect(views[0]!.groups.map((g) => g.id)).toEqual(['A', 'B']);
+  });
+});
+
+describe('filterAlerts', () => {
+  const a = alert({ alertname: 'A' });
+  const s = alert({ alertname: 'S' });
+  const r = alert({ alertname: 'R' }, { status: 'resolved', endsAt: iso(T0 - MIN) });
+  const views = alertViews([group('A', [a]), group('S', [s], { receiver: 'ops' }), group('R', [r])], ctx([silence('x', { name: 'alertname', value: 'S' })]));
+  const ids = (list: AlertView[]) => list.map((v) => v.id).sort();
+
+  it('filters by status, state (one or several) and receiver, together', () => {
+    expect(ids(filterAlerts(views, {}))).toEqual(ids(views));
+    expect(ids(filterAlerts(views, { status: 'firing' }))).toEqual([a.fingerprint, s.fingerprint].sort());
+    expect(ids(filterAlerts(views, { status: 'resolved' }))).toEqual([r.fingerprint]);
+    expect(ids(filterAlerts(views, { state: 'silenced' }))).toEqual([s.fingerprint]);
+    expect(ids(filterAlerts(views, { state: 'firing,resolved' }))).toEqual([a.fingerprint, r.fingerprint].sort());
+    expect(ids(filterAlerts(views, { receiver: 'team' }))).toEqual([a.fingerprint, r.fingerprint].sort());
+    expect(ids(filterAlerts(views, { receiver: 'team', state: 'firing' }))).toEqual([a.fingerprint]);
+    expect(filterAlerts(views, { receiver: 'nobody' })).toEqual([]);
+  });
+
+  it('rejects an unknown status or state with a 400 naming the allowed values', () => {
+    expect(() => filterAlerts(views, { status: 'muted' })).toThrow(ValidationError);
+    expect(() => filterAlerts(views, { status: 'muted' })).toThrow(/status must be "firing" or "resolved"/);
+    for (const state of ['muted', 'firing,muted', '']) {
+      expect(() => filterAlerts(views, { state })).toThrow(ValidationError);
+      expect(() => filterAlerts(views, { state })).toThrow(`state must be one or more of ${ALERT_STATES.join(', ')}`);
+    }
+  });
+});
+
+describe('listAlerts and getAlert', () => {
+  const a = alert({ alertname: 'A' });
+  const deps = (calls: string[]) => ({
+    groups: { list: async () => (calls.push('groups'), [group('A', [a])]) },
+    silences: { list: async () => (calls.push('silences'), [silence('s', { name: 'alertname', value: 'A' })]) },
+    config,
+    clock: () => new Date(T0),
+  });
+
+  it('reads groups and silences once per request', async () => {
+    const calls: string[] = [];
+    expect((await listAlerts(deps(calls), { state: 'silenced' })).map((v) => v.silenced_by)).toEqual([['s']]);
+    expect(calls.sort()).toEqual(['groups', 'silences']);
+  });
+
+  it('rejects a bad query without reading anything', async () => {
+    const calls: string[] = [];
+    await expect(listAlerts(deps(calls), { state: 'nope' })).rejects.toThrow(ValidationError);
+    expect(calls).toEqual([]);
+  });
+
+  it('gets one alert by fingerprint, or 404s', async () => {
+    expect(await getAlert(deps([]), a.fingerprint)).toMatchObject({ id: a.fingerprint, state: 'silenced' });
+    await expect(getAlert(deps([]), 'ffffffffffffffff')).rejects.toMatchObject({ status: 404, code: 'not_found' });
+  });
+});

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import type { GroupAlert, GroupState } from '../store/groups';
+import { groupView, groupViews, listGroups, recentlyResolved } from './groups';
+
+const T0 = Date.parse('2026-11-22T10:00:00.000Z');
+const MIN = 60_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function alert(n: number, overrides: Partial<GroupAlert> = {}): GroupAlert {
+  return {
+    fingerprint: n.toString(16).padStart(16, '0'),
+    status: 'firing',
+    labels: { alertname: 'A', n: String(n) },
+    annotations: {},
+    startsAt: iso(T0 - 30 * MIN),
+    source: 'generic',
+    ...overrides,
+  };
+}
+
+const resolved = (n: number, agoMs: number) => alert(n, { status: 'resolved', endsAt: iso(T0 - agoMs), resolvedAt: iso(T0 - agoMs) });
+
+function group(id: string, alerts: GroupAlert[], overrides: Partial<GroupState> = {}): GroupState {
+  return {
+    groupId: id,
+    routeId: '{}',
+    receiver: 'team',
+    groupKey: `{}:{alertname="${id}"}`,
+    groupLabels: { alertname: id },
+    alerts: Object.fromEntries(alerts.map((a) => [a.fingerprint, a])),
+    version: 3,
+    updatedAt: iso(T0),
+    expiresAt: T0 / 1000 + 86_400,
+    flushSeq: 2,
+    nflog: {},
+    flaps: {},
+    lastWrite: { ids: [] },
+    ...overrides,
+  };
+}
+
+describe('groupView', () => {
+  it('shows a group with its counts, next flush, last notification, notification log and hold', () => {
+    const g = group('A', [alert(1), alert(2), alert(3, { endsAt: iso(T0 - 1) })], {
+      recentlyResolved: { [alert(4).fingerprint]: resolved(4, 5 * MIN), [alert(5).fingerprint]: resolved(5, 2 * 60 * MIN) },
+      lastSentAt: T0 - 4 * MIN,
+      timer: { at: T0 + MIN, token: 't' },
+      nflog: {
+        'webhook.0': { firing: [alert(1).fingerprint], resolved: [], at: T0 - 4 * MIN },
+        'slack.1': { firing: [alert(1).fingerprint, alert(2).fingerprint], resolved: [alert(4).fingerprint], at: T0 - 4 * MIN },
+      },
+      hold: { reason: 'storm', until: T0 + 5 * MIN, fingerprints: [alert(2).fingerprint] },
+    });
+    expect(groupView(g, T0)).toEqual({
+      id: 'A',
+      key: '{}:{alertname="A"}',
+      labels: { alertname: 'A' },
+      receiver: 'team',
+      route_id: '{}',
+      // alert 3 timed out (resolved now); alert 4 left within the hour; alert 5 too long ago.
+      alerts: { firing: 2, resolved: 2 },
+      next_flush_at: iso(T0 + MIN),
+      last_notified_at: iso(T0 - 4 * MIN),
+      notifications: [
+        { channel: 'slack[1]', at: iso(T0 - 4 * MIN), firing: 2, resolved: 1 },
+        { channel: 'webhook[0]', at: iso(T0 - 4 * MIN), firing: 1, resolved: 0 },
+      ],
+      hold: { reason: 'storm', until: iso(T0 + 5 * MIN) },
+    });
+  });
+
+  it('takes the first flush when no timer is ahead, and shows nulls for a group that never notified', () => {
+    const waiting = group('A', [alert(1)], { firstFlushAt: T0 + 30_000, timer: { at: T0 - 1, token: 't' } });
+    expect(groupView(waiting, T0)).toMatchObject({ next_flush_at: iso(T0 + 30_000), last_notified_at: null, notifications: [], hold: null });
+    // An overdue first flush is still shown: it is what the group is waiting for.
+    expect(groupView(group('A', [alert(1)], { firstFlushAt: T0 - 1 }), T0).next_flush_at).toBe(iso(T0 - 1));
+    expect(groupView(group('A', [alert(1)]), T0).next_flush_at).toBeNull();
+  });
+
+  it('shows no first flush for an emptied group, and no hold once it has ended', () => {
+    const emptied = group('A', [], {
+      recentlyResolved: { [alert(1).fingerprint]: resolved(1, MIN) },
+      firstFlushAt: T0 + MIN,
+      hold: { reason: 'cooldown', until: T0, fingerprints: [] },
+    });
+    expect(groupView(emptied, T0)).toMatchObject({ alerts: { firing: 0, resolved: 1 }, next_flush_at: null, hold: null });
+  });
+});
+
+describe('recentlyResolved', () => {
+  it('keeps resolves under an hour old that are not back in the group', () => {
+    const back = alert(2);
+    const g = group('A', [back], {
+      recentlyResolved: { a: resolved(1, 59 * MIN), b: resolved(2, MIN), c: resolved(3, 60 * MIN) },
+    });
+    expect(recentlyResolved(g, T0).map((a) => a.fingerprint)).toEqual([alert(1).fingerprint]);
+  });
+});
+
+describe('groupViews and listGroups', () => {
+  it('leaves out empty groups without recent resolves, and sorts by receiver then key', async () => {
+    const groups = [
+      group('b', [alert(1)]),
+      group('a', [alert(2)], { receiver: 'team' }),
+      group('z', [alert(3)], { receiver: 'ops' }),
+      group('empty', []),
+      group('stale', [], { recentlyResolved: { x: resolved(4, 2 * 60 * MIN) } }),
+      group('recent', [], { recentlyResolved: { x: resolved(5, MIN) } }),
+    ];
+    expect(groupViews(groups, T0).map((g) => `${g.receiver}/${g.id}`)).toEqual(['ops/z', 'team/a', 'team/b', 'team/recent']);
+    const listed = await listGroups({ groups: { list: async () => groups }, clock: () => new Date(T0) });
+    expect(listed).toEqual(groupViews(groups, T0));
+  });
+});

@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { parseWith } from '../alerts/normalize/common';
+import { NotFoundError, ValidationError } from '../errors';
+import { FlushMessage } from '../queues/messages';
+import { ALERTS_QUEUE } from '../queues/names';
+import { batchesOf, type QueuePort } from '../queues/port';
+import { parseMatchers, type Matcher } from '../routing/matchers';
+import type { Clock } from '../runtime/ports';
+import { newSilence, silenceInputSchema, silences, silenceView, type Silence, type SilenceState } from '../silences/model';
+import type { GroupStore } from '../store/groups';
+import type { SilenceStore } from '../store/silences';
+
+/** A silence body is a few matchers and two sentences; anything near this is not a silence. */
+export const SILENCE_MAX_BODY_BYTES = 64 * 1024;
+
+export type SilenceView = ReturnType<typeof silenceView>;
+
+export interface SilenceDeps {
+  silences: SilenceStore;
+  groups: GroupStore;
+  queues: QueuePort;
+  clock: Clock;
+}
+
+const STATES: readonly SilenceState[] = ['active', 'pending', 'expired'];
+
+/** POST /v1/silences: validate, store under a new id, return the stored silence. */
+export async function createSilence(deps: Pick<SilenceDeps, 'silences' | 'clock'>, body: unknown): Promise<SilenceView> {
+  const now = deps.clock();
+  const input = parseWith(silenceInputSchema(() => now), body, 'silence');
+  const silence = newSilence(input, randomUUID(), now);
+  await deps.silences.create(silence);
+  return silenceView(silence, now);
+}
+
+/**
+ * GET /v1/silences, optionally `?state=active|pending|expired` and `?filter=` matchers (e.g.
+ * `{alertname="DiskFull"}`, several comma-separated). As in Alertmanager's API, `filter` selects
+ * silences that contain each given matcher (same name, operator and value), it does not evaluate
+ * them against labels; and the list is sorted active (ending soonest first), then pending
+ * (starting soonest first), then expired (most recently ended first).
+ */
+export async function listSilences(
+  deps: Pick<SilenceDeps, 'silences' | 'clock'>,
+  query: { state?: string; filter?: string } = {},
+): Promise<SilenceView[]> {
+  const state = parseState(query.state);
+  const filter = query.filter === undefined ? [] : parseFilter(query.filter);
+  const now = deps.clock();
+  const views = (await deps.silences.list(now))
+    .filter((s) => filter.every((m) => hasMatcher(s, m)))
+    .map((s) => silenceView(s, now))
+    .filter((v) => state === undefined || v.status.state === state);
+  return views.sort(bySilenceOrder);
+}
+
+/** GET /v1/silences/{id}: any state, until its retention (5 days after it ended) passes. */
+export async function getSilence(deps: Pick<SilenceDeps, 'silences' | 'clock'>, id: string): Promise<SilenceView> {
+  const now = deps.clock();
+  const silence = await deps.silences.get(id, now);
+  if (!silence) throw new NotFoundError(`no silence with id ${JSON.stringify(id)}`);
+  return silenceView(silence, now);
+}
+
+/**
+ * DELETE /v1/silences/{id}: expire the silence now (Alertmanager's semantics, see
+ * SilenceStore.expire; expiring an expired silence succeeds and changes nothing). When the silence
+ * was active, the groups whose firing alerts it matched had their notifications held back; each
+ * gets a flush message so the router re-evaluates it now rather than at its next change.
+ * `reevaluated_groups` counts those flushes.
+ */
+export async function expireSilence(deps: SilenceDeps, id: string): Promise<SilenceView & { reevaluated_groups: number }> {
+  const now = deps.clock();
+  const { before, after, previous } = await deps.silences.expire(id, now);
+  // A silence that an earlier DELETE ended early (its end is its last update) gets its flushes sent
+  // again: that DELETE may have failed after the write and before the send. Flushes are idempotent.
+  const endedEarly = previous === 'expired' && after.updated_at === after.ends_at && after.starts_at < after.ends_at;
+  const reevaluated = previous === 'active' || endedEarly ? await flushHeldGroups(deps, before) : 0;
+  return { ...silenceView(after, now), reevaluated_groups: reevaluated };
+}
+
+/** Send one `silence` flush to each group with a firing alert that `silence` matches. */
+async function flushHeldGroups(deps: SilenceDeps, silence: Silence): Promise<number> {
+  // Matchers never change, so the silence at its start (it was active then) tells which alerts it held.
+  const activeAt = new Date(silence.starts_at);
+  const groups = await deps.groups.list(deps.clock());
+  const held = groups.filter((g) => Object.values(g.alerts).some((a) => a.status === 'firing' && silences(a, [silence], activeAt).length > 0));
+  if (held.length === 0) return 0;
+  // Stamped after the expire's write, so a router loading silences after `at` sees it expired.
+  const sentAt = deps.clock().getTime();
+  const messages = held.map((g, i) => {
+    const body: FlushMessage = { kind: 'flush', id: `silence:${silence.id}:${g.groupId}`, groupId: g.groupId, at: sentAt, reason: 'silence' };
+    return { id: String(i), body: JSON.stringify(FlushMessage.parse(body)) };
+  });
+  for (const batch of batchesOf(messages)) await deps.queues.send(ALERTS_QUEUE, batch);
+  return held.length;
+}
+
+function parseState(state: string | undefined): SilenceState | undefined {
+  if (state === undefined) return undefined;
+  if ((STATES as readonly string[]).includes(state)) return state as SilenceState;
+  throw new ValidationError(`state must be one of ${STATES.join(', ')} (got ${JSON.stringify(state)})`, [{ path: 'state', message: STATES.join(' | ') }]);
+}
+
+function parseFilter(filter: string): Matcher[] {
+  try {
+    const matchers = parseMatchers(filter);
+    if (matchers.length > 0) return matchers;
+  } catch (err) {
+    throw new ValidationError(`invalid filter: ${(err as Error).message}`, [{ path: 'filter', message: (err as Error).message }], { cause: err });
+  }
+  throw new ValidationError('invalid filter: expected matchers such as {alertname="DiskFull"}', [{ path: 'filter', message: 'empty' }]);
+}
+
+// Alertmanager's CheckSilenceMatchesFilterLabels: the silence has a matcher identical to `m`.
+function hasMatcher(s: Silence, m: Matcher): boolean {
+  const isRegex = m.type.endsWith('~');
+  const isEqual = m.type.startsWith('=');
+  return s.matchers.some((sm) => sm.name === m.name && sm.value === m.value && sm.isRegex === isRegex && sm.isEqual === isEqual);
+}
+
+const STATE_ORDER: Record<SilenceState, number> = { active: 0, pending: 1, expired: 2 };
+
+// Alertmanager's SortSilences; ties fall back to the id so the order is stable across requests.
+function bySilenceOrder(a: SilenceView, b: SilenceView): number {
+  const sa = a.status.state;
+  const sb = b.status.state;
+  if (sa !== sb) return STATE_ORDER[sa] - STATE_ORDER[sb];
+  const key = (v: SilenceView) => Date.parse(sa === 'pending' ? v.starts_at : v.ends_at);
+  const diff = sa === 'expired' ? key(b) - key(a) : key(a) - key(b);
+  return diff !== 0 ? diff : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}

@@ -1,0 +1,317 @@
+import { channelEntries } from '../channels/keys';
+import { parseDuration } from '../config/duration';
+import type { Alert } from '../alerts/model';
+import { matchesAll } from '../routing/matchers';
+import type { RouteNode } from '../routing/route-tree';
+import type { CompiledConfig } from '../runtime/compiled-config';
+import { planFlush, statusAt, type FlushPlan } from '../grouping/flush';
+import { recordEdges, isFlapping } from '../grouping/flapping';
+import { repeatDueAt } from '../grouping/nflog';
+import { earliestFlush, MAX_SQS_DELAY_MS, scheduleName, type Timer } from '../grouping/timers';
+import type { GroupAlert, GroupState, Hold } from '../store/groups';
+import { epochSeconds } from '../store/keys';
+import { inhibitPartition, type StormStore } from '../store/noise';
+import { mergeAlerts } from './merge';
+import { cooldownKeys, cooldownOf, cooldownsFor, mutesFor, timeMuted, type NoiseReads } from './noise';
+import { flushNotifications, type Outgoing } from './notifications';
+
+/** A group the batch touches: the alerts routed to it and the messages that asked for it. */
+export interface Touched {
+  id: string;
+  /** Set for groups alerts were routed to; flush-only groups take the route of their stored state. */
+  route?: RouteNode | undefined;
+  key?: string | undefined;
+  labels?: Record<string, string> | undefined;
+  alerts: Alert[];
+  /** Every message (ingest or flush) that touched the group: a redelivery of one replays its effects. */
+  messageIds: Set<string>;
+  /** Timer tokens of flush messages: the group's live chain continues when its token is among them. */
+  tokens: Set<string>;
+  /** A flush asked for from outside the timers (a silence expired early). */
+  reevaluate: boolean;
+  externalURL?: string | undefined;
+}
+
+/** What must happen after the group is stored, in this order of importance. */
+export interface Effects {
+  notifications: Outgoing[];
+  timers: Timer[];
+  /** One-time schedules of a replaced timer, deleted so they do not fire for nothing. */
+  cancelSchedules: string[];
+  inhibitionPuts: Array<{ partition: string; alert: GroupAlert }>;
+  inhibitionDeletes: Array<{ partition: string; fingerprint: string }>;
+  cooldowns: Array<{ key: { pk: string; sk: string }; until: number }>;
+  /** First hold of a storm window: schedule its summary. */
+  stormSummaries: Array<{ receiver: string; window: number; at: number }>;
+}
+
+export interface Evaluation {
+  next: GroupState;
+  write: boolean;
+  changed: boolean;
+  effects: Effects;
+}
+
+export interface EvaluateEnv {
+  config: CompiledConfig;
+  reads: NoiseReads;
+  storms: StormStore;
+  now: Date;
+  newToken: () => string;
+}
+
+/** Firing groups live on while they are re-sent; a quiet group expires after this long. */
+const GROUP_RETENTION_S = 30 * 86_400;
+/** Resolved alerts that no flush removed (e.g. a group without a route any more) are dropped after this; resolved alerts stay this long for the read API. */
+const RESOLVED_RETENTION_MS = 60 * 60_000;
+/** Never schedule a flush closer than this: a timer that wakes a group with nothing due re-arms, not spins. */
+const MIN_TIMER_MS = 1000;
+/** Resolved alerts kept for the read API per group (the newest). */
+const MAX_RECENTLY_RESOLVED = 50;
+
+const noEffects = (): Effects => ({ notifications: [], timers: [], cancelSchedules: [], inhibitionPuts: [], inhibitionDeletes: [], cooldowns: [], stormSummaries: [] });
+
+/**
+ * One group's turn in a batch: merge the routed alerts, flush if the group's timer allows it, and
+ * set the next timer. Returns the state to write (if anything changed) and what to do once it is
+ * stored. An evaluation that changes nothing writes nothing; if its message made the stored last
+ * write, the effects of that write are returned again (a redelivery after a partial failure).
+ */
+export async function evaluateGroup(t: Touched, prev: GroupState | undefined, env: EvaluateEnv): Promise<Evaluation | undefined> {
+  const { config } = env;
+  const now = env.now.getTime();
+  if (!prev && t.alerts.length === 0) return undefined;
+  const route = prev ? config.routesById.get(prev.routeId) : t.route;
+  const receiver = route && config.receivers.get(route.receiver);
+  if (!route || !receiver) return undefined;
+
+  const base = prev ?? newGroup(t, route, now);
+  const merged = mergeAlerts(base.alerts, t.alerts, env.now, RESOLVED_RETENTION_MS);
+  let g: GroupState = { ...base, alerts: merged.alerts };
+  let changed = merged.changed;
+  const effects = noEffects();
+  const hadAlerts = Object.keys(base.alerts).length > 0;
+  const hasAlerts = Object.keys(g.alerts).length > 0;
+
+  if (merged.changed) {
+    if (hasAlerts && !hadAlerts) {
+      // A new (or emptied and refilled) group waits group_wait, as a new aggregation group does.
+      g = { ...g, firstFlushAt: now + route.groupWaitMs, lastSentAt: undefined, hold: undefined };
+    }
+    // Alertmanager flushes at once for an alert already older than group_wait.
+    if (g.firstFlushAt !== undefined && merged.newlyFiring.some((a) => Date.parse(a.startsAt) + route.groupWaitMs < now)) g = { ...g, firstFlushAt: now };
+    if (route.flapping) g = { ...g, flaps: recordEdges(g.flaps, base.alerts, g.alerts, route.flapping, now) };
+    if (t.externalURL && t.externalURL !== g.externalURL) g = { ...g, externalURL: t.externalURL };
+    indexSources(config, merged.newlyFiring, merged.resolved, effects);
+  }
+
+  // --- flush ---
+  const due = hasAlerts && now >= earliestFlush(g, route);
+  const wake: number[] = [];
+  if (due) {
+    const flushed = await flush(g, route, receiver, env, effects, wake);
+    changed ||= flushed.changed;
+    g = flushed.group;
+  } else if (hasAlerts && (merged.changed || liveTimer(prev, t))) {
+    wake.push(earliestFlush(g, route));
+  }
+
+  // --- timer ---
+  let write = changed;
+  const future = wake.filter((at) => at > now);
+  const next = future.length > 0 ? Math.max(Math.min(...future), now + MIN_TIMER_MS) : undefined;
+  if (next !== undefined) {
+    const pending = prev?.timer && prev.timer.at > now ? prev.timer : undefined;
+    const covered = pending !== undefined && pending.at <= next;
+    if (!write && liveTimer(prev, t)) {
+      // The live chain goes on without a write: its token stays, only its time moves.
+      effects.timers.push({ groupId: g.groupId, at: next, token: prev!.timer!.token });
+    } else if (!covered && (write || t.reevaluate)) {
+      write = true;
+      g = { ...g, timer: { at: next, token: env.newToken() } };
+      effects.timers.push({ groupId: g.groupId, ...g.timer! });
+      if (pending && pending.at - now > MAX_SQS_DELAY_MS) effects.cancelSchedules.push(scheduleName(g.groupId, pending.at));
+    }
+  }
+
+  if (!write) {
+    if (prev && prev.lastWrite.ids.some((id) => t.messageIds.has(id))) return { next: prev, write: false, changed: false, effects: replay(prev, route, receiver, config, t) };
+    return { next: g, write: false, changed: false, effects };
+  }
+  const flushedNow = g.flushSeq !== base.flushSeq;
+  g = {
+    ...g,
+    version: base.version + 1,
+    updatedAt: env.now.toISOString(),
+    expiresAt: epochSeconds(env.now) + GROUP_RETENTION_S,
+    lastWrite: { ids: [...t.messageIds].sort(), ...(flushedNow ? { flush: g.lastWrite.flush } : {}) },
+  };
+  if (flushedNow && g.lastWrite.flush) {
+    effects.notifications.push(...flushNotifications(g, route, receiver, g.lastWrite.flush, config.raw.external_url ?? g.externalURL));
+  }
+  return { next: g, write: true, changed, effects };
+}
+
+function newGroup(t: Touched, route: RouteNode, now: number): GroupState {
+  return {
+    groupId: t.id,
+    routeId: route.id,
+    receiver: route.receiver,
+    groupKey: t.key ?? '',
+    groupLabels: t.labels ?? {},
+    alerts: {},
+    version: 0,
+    updatedAt: new Date(now).toISOString(),
+    expiresAt: 0,
+    flushSeq: 0,
+    nflog: {},
+    flaps: {},
+    lastWrite: { ids: [] },
+  };
+}
+
+const liveTimer = (prev: GroupState | undefined, t: Touched): boolean => prev?.timer !== undefined && t.tokens.has(prev.timer.token);
+
+interface Flushed {
+  group: GroupState;
+  changed: boolean;
+}
+
+/**
+ * Flush a due group: time intervals, inhibition and silences, cooldowns, dedup per channel, storm
+ * protection; then drop resolved alerts, as Alertmanager does after every completed flush. Pushes
+ * the times the group must be looked at again onto `wake`.
+ */
+async function flush(g: GroupState, route: RouteNode, receiver: NonNullable<ReturnType<CompiledConfig['receivers']['get']>>, env: EvaluateEnv, effects: Effects, wake: number[]): Promise<Flushed> {
+  const now = env.now.getTime();
+  let group: GroupState = { ...g, firstFlushAt: undefined };
+  let changed = g.firstFlushAt !== undefined;
+  const firing = () => Object.values(group.alerts).filter((a) => statusAt(a, now) === 'firing');
+
+  if (timeMuted(route, env.config, env.now)) {
+    // Alertmanager re-checks a muted group on its next tick.
+    wake.push(now + route.groupIntervalMs);
+    return dropResolved(group, changed, now);
+  }
+
+  const mutes = await mutesFor(group, env.config, env.reads, env.now);
+  if (mutes.inhibited) wake.push(now + route.groupIntervalMs);
+  if (mutes.silenceEndsAt !== undefined) wake.push(mutes.silenceEndsAt);
+  const cooldown = cooldownOf(route, receiver);
+  const plan: FlushPlan = planFlush({
+    group,
+    route,
+    channels: channelEntries(receiver),
+    now,
+    mutes: mutes.mutes,
+    cooldown: await cooldownsFor(cooldown, group, env.reads, env.now),
+  });
+
+  const hold: Hold | undefined = plan.cooldownHeld.length > 0 ? { reason: 'cooldown', until: plan.cooldownUntil!, fingerprints: plan.cooldownHeld } : undefined;
+  const storm = receiver.storm_protection;
+  if (plan.updated.length > 0 && storm) {
+    const windowMs = parseWindow(storm.window);
+    const start = Math.floor(now / windowMs) * windowMs;
+    if (!(await env.storms.reserve(receiver.name, start, windowMs, storm.max_notifications))) {
+      // Over the receiver's limit: hold the whole flush (log, resolved alerts and all) until the window ends.
+      const until = start + windowMs;
+      wake.push(until);
+      const heldBefore = group.hold?.reason === 'storm' && group.hold.until === until;
+      if (!heldBefore) {
+        const first = await env.storms.hold(receiver.name, start, windowMs, firing().length);
+        if (first) effects.stormSummaries.push({ receiver: receiver.name, window: start, at: until });
+      }
+      return { group: heldBefore ? group : { ...group, hold: { reason: 'storm', until, fingerprints: firing().map((a) => a.fingerprint).sort() } }, changed: changed || !heldBefore };
+    }
+  }
+
+  if (plan.updated.length > 0) {
+    const resolved = Object.values(group.alerts).filter((a) => statusAt(a, now) === 'resolved');
+    const flaps = { ...group.flaps };
+    if (route.flapping) {
+      // A flapping alert's notification starts its quiet window.
+      for (const a of Object.values(group.alerts)) {
+        if (isFlapping(flaps[a.fingerprint], route.flapping, now)) flaps[a.fingerprint] = { ...flaps[a.fingerprint]!, notifiedAt: now };
+      }
+    }
+    group = {
+      ...group,
+      nflog: plan.nflog,
+      flaps,
+      flushSeq: group.flushSeq + 1,
+      lastSentAt: now,
+      lastWrite: { ...group.lastWrite, flush: { at: now, seq: group.flushSeq + 1, resolved: resolved.slice(0, 200), paged: plan.paged } },
+    };
+    changed = true;
+    if (cooldown && plan.paged.length > 0) {
+      const pagedAlerts = plan.paged.map((fp) => group.alerts[fp]).filter((a): a is GroupAlert => a !== undefined);
+      for (const key of cooldownKeys(cooldown, group, pagedAlerts)) effects.cooldowns.push({ key, until: now + cooldown.ms });
+    }
+  }
+  if (hold) wake.push(hold.until);
+  if (JSON.stringify(hold) !== JSON.stringify(group.hold)) {
+    group = { ...group, hold };
+    changed = true;
+  }
+
+  // Repeats, auto-resolves and flap windows ending are the group's own future.
+  for (const entry of Object.values(group.nflog)) {
+    const at = repeatDueAt(entry, route.repeatIntervalMs);
+    if (at !== undefined) wake.push(at);
+  }
+  for (const a of firing()) if (a.endsAt) wake.push(Date.parse(a.endsAt));
+  if (route.flapping) {
+    for (const [fp, flap] of Object.entries(group.flaps)) {
+      if (flap.notifiedAt !== undefined && group.alerts[fp]) wake.push(flap.notifiedAt + route.flapping.windowMs);
+    }
+  }
+  return dropResolved(group, changed, now);
+}
+
+/** Resolved alerts leave the group once flushed; the read API still finds them for a while. */
+function dropResolved(group: GroupState, changed: boolean, now: number): Flushed {
+  const alerts: Record<string, GroupAlert> = {};
+  const resolved: GroupAlert[] = [];
+  for (const [fp, a] of Object.entries(group.alerts)) {
+    if (statusAt(a, now) === 'resolved') resolved.push({ ...a, status: 'resolved', resolvedAt: a.resolvedAt ?? a.endsAt ?? new Date(now).toISOString() });
+    else alerts[fp] = a;
+  }
+  if (resolved.length === 0) return { group, changed };
+  const kept = Object.values(group.recentlyResolved ?? {}).filter((a) => !alerts[a.fingerprint] && now - Date.parse(a.resolvedAt ?? a.startsAt) < RESOLVED_RETENTION_MS);
+  const recent = [...kept.filter((a) => !resolved.some((r) => r.fingerprint === a.fingerprint)), ...resolved].slice(-MAX_RECENTLY_RESOLVED);
+  return { group: { ...group, alerts, recentlyResolved: Object.fromEntries(recent.map((a) => [a.fingerprint, a])) }, changed: true };
+}
+
+const windows = new Map<string, number>();
+function parseWindow(text: string): number {
+  let ms = windows.get(text);
+  if (ms === undefined) windows.set(text, (ms = parseDuration(text)));
+  return ms;
+}
+
+/** Index alerts that can inhibit others: firing ones in, resolved ones out. */
+function indexSources(config: CompiledConfig, firing: readonly GroupAlert[], resolved: readonly GroupAlert[], effects: Effects): void {
+  for (const rule of config.inhibitRules) {
+    for (const a of firing) if (matchesAll(rule.source, a.labels)) effects.inhibitionPuts.push({ partition: inhibitPartition(rule, a.labels), alert: a });
+    for (const a of resolved) if (matchesAll(rule.source, a.labels)) effects.inhibitionDeletes.push({ partition: inhibitPartition(rule, a.labels), fingerprint: a.fingerprint });
+  }
+}
+
+/** The effects of the stored last write, rebuilt for a redelivery of a message that made it. */
+function replay(prev: GroupState, route: RouteNode, receiver: NonNullable<ReturnType<CompiledConfig['receivers']['get']>>, config: CompiledConfig, t: Touched): Effects {
+  const effects = noEffects();
+  const flushed = prev.lastWrite.flush;
+  if (flushed) {
+    effects.notifications.push(...flushNotifications(prev, route, receiver, flushed, config.raw.external_url ?? prev.externalURL));
+    const cooldown = cooldownOf(route, receiver);
+    if (cooldown && flushed.paged.length > 0) {
+      const paged = flushed.paged.map((fp) => prev.alerts[fp]).filter((a): a is GroupAlert => a !== undefined);
+      for (const key of cooldownKeys(cooldown, prev, paged)) effects.cooldowns.push({ key, until: flushed.at + cooldown.ms });
+    }
+  }
+  if (prev.timer) effects.timers.push({ groupId: prev.groupId, ...prev.timer });
+  const firing = t.alerts.filter((a) => prev.alerts[a.fingerprint]?.status === 'firing').map((a) => prev.alerts[a.fingerprint]!);
+  const resolved = t.alerts.filter((a) => a.status === 'resolved') as GroupAlert[];
+  indexSources(config, firing, resolved, effects);
+  return effects;
+}

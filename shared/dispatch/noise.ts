@@ -1,0 +1,124 @@
+import type { Receiver } from '../config/schema';
+import { parseDuration } from '../config/duration';
+import type { AlertMute } from '../grouping/flush';
+import { statusAt } from '../grouping/flush';
+import { inhibitor, type InhibitionSource } from '../inhibition/rules';
+import { matchesAll } from '../routing/matchers';
+import type { RouteNode } from '../routing/route-tree';
+import { activeIntervalNames } from '../routing/time-intervals';
+import type { CompiledConfig } from '../runtime/compiled-config';
+import { silences as silencesOf, type Silence } from '../silences/model';
+import type { GroupAlert, GroupState } from '../store/groups';
+import { cooldownKey, inhibitPartition, type CooldownStore, type InhibitionSourceStore } from '../store/noise';
+
+/**
+ * What a flush needs to know from outside its group: silences, inhibiting alerts, time intervals and
+ * cooldowns. Reads are memoized per batch, so many groups flushing together share them.
+ */
+export interface NoiseReads {
+  silences(): Promise<readonly Silence[]>;
+  inhibitionSources(partition: string): Promise<readonly InhibitionSource[]>;
+  cooldowns: CooldownStore;
+}
+
+export function batchReads(deps: { silences: () => Promise<readonly Silence[]>; inhibitions: InhibitionSourceStore; cooldowns: CooldownStore }, now: Date): NoiseReads {
+  let silences: Promise<readonly Silence[]> | undefined;
+  const partitions = new Map<string, Promise<readonly InhibitionSource[]>>();
+  return {
+    silences: () => (silences ??= deps.silences()),
+    inhibitionSources: (partition) => {
+      let p = partitions.get(partition);
+      if (!p) partitions.set(partition, (p = deps.inhibitions.query(partition, now)));
+      return p;
+    },
+    cooldowns: deps.cooldowns,
+  };
+}
+
+/** Whether the route may not notify at `now`: a mute interval is active, or no active interval is. */
+export function timeMuted(route: RouteNode, config: CompiledConfig, now: Date): boolean {
+  if (activeIntervalNames(route.muteTimeIntervals, config.timeIntervals, now).length > 0) return true;
+  return route.activeTimeIntervals.length > 0 && activeIntervalNames(route.activeTimeIntervals, config.timeIntervals, now).length === 0;
+}
+
+export interface Mutes {
+  mutes: Map<string, AlertMute>;
+  /** When the earliest silence muting a firing alert ends (the group is flushed again then). */
+  silenceEndsAt?: number | undefined;
+  /** Some alert is inhibited: the group is re-checked each group_interval until it is not. */
+  inhibited: boolean;
+}
+
+/** Alertmanager's mute stages for the group's alerts: inhibition, then silences. */
+export async function mutesFor(group: GroupState, config: CompiledConfig, reads: NoiseReads, now: Date): Promise<Mutes> {
+  const alerts = Object.values(group.alerts);
+  const result: Mutes = { mutes: new Map(), inhibited: false };
+  const rules = config.inhibitRules;
+  if (rules.length > 0) {
+    const partitions = new Set<string>();
+    for (const a of alerts) for (const rule of rules) if (matchesAll(rule.target, a.labels)) partitions.add(inhibitPartition(rule, a.labels));
+    if (partitions.size > 0) {
+      const sources = (await Promise.all([...partitions].map((p) => reads.inhibitionSources(p)))).flat();
+      const inhibitedBy = inhibitor(sources, rules, now);
+      for (const a of alerts) {
+        const by = inhibitedBy(a);
+        if (by) {
+          result.mutes.set(a.fingerprint, { inhibitedBy: by.sourceFingerprint });
+          result.inhibited = true;
+        }
+      }
+    }
+  }
+  const list = await reads.silences();
+  if (list.length > 0) {
+    const ends = new Map(list.map((s) => [s.id, Date.parse(s.ends_at)]));
+    for (const a of alerts) {
+      const ids = silencesOf(a, list, now);
+      if (ids.length === 0) continue;
+      result.mutes.set(a.fingerprint, { ...result.mutes.get(a.fingerprint), silencedBy: ids });
+      if (statusAt(a, now.getTime()) === 'firing') {
+        const end = Math.min(...ids.map((id) => ends.get(id) ?? Infinity));
+        result.silenceEndsAt = Math.min(result.silenceEndsAt ?? Infinity, end);
+      }
+    }
+  }
+  return result;
+}
+
+export interface CooldownSettings {
+  ms: number;
+  by: 'group' | 'alert';
+}
+
+/** The route's cooldown, else the receiver's; undefined when neither sets one. */
+export function cooldownOf(route: RouteNode, receiver: Receiver): CooldownSettings | undefined {
+  const ms = route.cooldownMs ?? (receiver.cooldown ? parseDuration(receiver.cooldown) : undefined);
+  if (!ms) return undefined;
+  return { ms, by: route.cooldownBy ?? receiver.cooldown_by ?? 'group' };
+}
+
+export function cooldownKeys(settings: CooldownSettings, group: GroupState, alerts: readonly GroupAlert[]) {
+  return settings.by === 'group'
+    ? [cooldownKey(group.receiver, { groupId: group.groupId })]
+    : alerts.map((a) => cooldownKey(group.receiver, { fingerprint: a.fingerprint }));
+}
+
+/** The live cooldowns of a group (`group`) or of its firing alerts (`alerts`, by fingerprint). */
+export async function cooldownsFor(
+  settings: CooldownSettings | undefined,
+  group: GroupState,
+  reads: NoiseReads,
+  now: Date,
+): Promise<{ group?: number | undefined; alerts: Map<string, number> }> {
+  const alerts = new Map<string, number>();
+  if (!settings) return { alerts };
+  const firing = Object.values(group.alerts).filter((a) => statusAt(a, now.getTime()) === 'firing');
+  const keys = cooldownKeys(settings, group, firing);
+  const live = await reads.cooldowns.getMany(keys, now);
+  if (settings.by === 'group') return { group: live.get(keys[0]!.pk), alerts };
+  firing.forEach((a, i) => {
+    const until = live.get(keys[i]!.pk);
+    if (until !== undefined) alerts.set(a.fingerprint, until);
+  });
+  return { alerts };
+}

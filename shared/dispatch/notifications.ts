@@ -1,0 +1,153 @@
+import { createHash } from 'node:crypto';
+import type { Alert } from '../alerts/model';
+import { channelEntries } from '../channels/keys';
+import type { Receiver } from '../config/schema';
+import { channelKey, statusAt } from '../grouping/flush';
+import { isFlapping } from '../grouping/flapping';
+import type { NotificationMessage } from '../queues/messages';
+import { channelQueueName } from '../queues/names';
+import type { OutgoingMessage } from '../queues/port';
+import type { RouteNode } from '../routing/route-tree';
+import type { GroupAlert, GroupState } from '../store/groups';
+
+export interface Outgoing {
+  queue: string;
+  message: OutgoingMessage;
+}
+
+/** Keep a notification within the SQS message limit by dropping the oldest resolved, then firing. */
+const MAX_ALERTS_PER_NOTIFICATION = 200;
+
+/** Marks an alert that is flapping in the alerts a notification carries. */
+export const FLAPPING_ANNOTATION = 'alertflow_flapping';
+
+/**
+ * The notifications of the group's last flush, rebuilt from the notification log: each channel
+ * entry logged at that flush gets the alerts it was logged with, in the status it was told. Built
+ * the same way on first send and on replay after a redelivery, so the ids and contents match.
+ */
+export function flushNotifications(
+  group: GroupState,
+  route: RouteNode,
+  receiver: Receiver,
+  flush: { at: number; seq: number; resolved: readonly GroupAlert[] },
+  externalURL: string | undefined,
+): Outgoing[] {
+  const byFp = new Map<string, GroupAlert>(flush.resolved.map((a) => [a.fingerprint, a]));
+  for (const a of Object.values(group.alerts)) byFp.set(a.fingerprint, a);
+  const changeId = createHash('sha256').update(`${group.groupId}\n${flush.seq}`).digest('hex').slice(0, 32);
+
+  const view = (fp: string, status: 'firing' | 'resolved'): Alert | undefined => {
+    const a = byFp.get(fp);
+    if (!a) return undefined;
+    const { resolvedAt, ...alert } = a;
+    const flapping = route.flapping && isFlapping(group.flaps[fp], route.flapping, flush.at);
+    const annotations = flapping ? { ...alert.annotations, [FLAPPING_ANNOTATION]: 'true' } : alert.annotations;
+    if (status === 'firing') {
+      // A flapping alert told "firing" inside its window may have resolved since: show what was logged.
+      const endsAt = statusAt(a, flush.at) === 'firing' ? alert.endsAt : undefined;
+      return { ...alert, annotations, status, ...(endsAt ? { endsAt } : { endsAt: undefined }) };
+    }
+    return { ...alert, annotations, status, endsAt: alert.endsAt ?? resolvedAt ?? new Date(flush.at).toISOString() };
+  };
+
+  const out: Outgoing[] = [];
+  for (const ch of channelEntries(receiver)) {
+    const entry = group.nflog[channelKey(ch)];
+    if (!entry || entry.at !== flush.at) continue;
+    const firing = entry.firing.map((fp) => view(fp, 'firing')).filter((a): a is Alert => a !== undefined);
+    const resolved = ch.sendResolved ? entry.resolved.map((fp) => view(fp, 'resolved')).filter((a): a is Alert => a !== undefined) : [];
+    if (firing.length === 0 && resolved.length === 0) continue;
+    const all = [...firing, ...resolved];
+    const notification: NotificationMessage = {
+      kind: 'notification',
+      id: `${changeId}.${ch.type}.${ch.index}`,
+      createdAt: new Date(flush.at).toISOString(),
+      receiver: receiver.name,
+      channel: { type: ch.type, index: ch.index },
+      group: {
+        id: group.groupId,
+        key: group.groupKey,
+        labels: group.groupLabels,
+        status: firing.length > 0 ? 'firing' : 'resolved',
+        alerts: all.slice(0, MAX_ALERTS_PER_NOTIFICATION),
+        truncatedAlerts: Math.max(0, all.length - MAX_ALERTS_PER_NOTIFICATION),
+      },
+      ...(externalURL ? { externalURL } : {}),
+    };
+    out.push(outgoing(notification));
+  }
+  return out;
+}
+
+/** The queue message of a notification (SQS batch entry ids allow [A-Za-z0-9_-]{1,80}). */
+export function outgoing(n: NotificationMessage): Outgoing {
+  return { queue: channelQueueName(n.channel.type), message: { id: n.id.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80), body: fitToMessage(n) } };
+}
+
+/** Largest notification body: under SQS's 256 KiB message limit with room for the batch call. */
+export const MAX_NOTIFICATION_BYTES = 200 * 1024;
+
+/**
+ * Serialize a notification within MAX_NOTIFICATION_BYTES, dropping alerts from the end (resolved
+ * ones come last) and counting them as truncated: a group with huge annotations must still notify.
+ */
+export function fitToMessage(n: NotificationMessage): string {
+  let body = JSON.stringify(n);
+  let keep = n.group.alerts.length;
+  while (Buffer.byteLength(body) > MAX_NOTIFICATION_BYTES && keep > 1) {
+    keep = Math.max(1, Math.floor(keep / 2));
+    const dropped = n.group.alerts.length - keep;
+    body = JSON.stringify({ ...n, group: { ...n.group, alerts: n.group.alerts.slice(0, keep), truncatedAlerts: n.group.truncatedAlerts + dropped } });
+  }
+  if (Buffer.byteLength(body) > MAX_NOTIFICATION_BYTES) {
+    // One alert alone is too large (annotations of hundreds of KB): cut its annotation values.
+    const [first] = n.group.alerts;
+    const annotations = Object.fromEntries(Object.entries(first!.annotations).map(([k, v]) => [k, v.length > 4096 ? `${v.slice(0, 4096)}…` : v]));
+    body = JSON.stringify({ ...n, group: { ...n.group, alerts: [{ ...first!, annotations }], truncatedAlerts: n.group.truncatedAlerts + n.group.alerts.length - 1 } });
+  }
+  return body;
+}
+
+/**
+ * The storm summary for one receiver and window: a synthetic firing alert on every channel of the
+ * receiver that says how much was held and links to the list. Its ids are fixed per window, so a
+ * redelivered summary is posted once.
+ */
+export function stormSummaryNotifications(
+  receiver: Receiver,
+  window: { start: number; end: number },
+  counts: { sent: number; heldGroups: number; heldAlerts: number },
+  externalURL: string | undefined,
+  now: Date,
+): Outgoing[] {
+  const list = externalURL ? `${externalURL.replace(/\/$/, '')}/v1/alerts?receiver=${encodeURIComponent(receiver.name)}` : '/v1/alerts?receiver=' + encodeURIComponent(receiver.name);
+  const labels = { alertname: 'AlertflowNotificationStorm', receiver: receiver.name };
+  const summary = `Notification storm: ${counts.heldAlerts} alerts in ${counts.heldGroups} groups were held for ${receiver.name}`;
+  const alert: Alert = {
+    fingerprint: createHash('sha256').update(`storm\n${receiver.name}`).digest('hex').slice(0, 16),
+    status: 'firing',
+    labels,
+    annotations: {
+      summary,
+      description: `${summary} between ${new Date(window.start).toISOString()} and ${new Date(window.end).toISOString()} after ${counts.sent} notifications. Held groups are notified when the storm passes. List: ${list}`,
+      held_alerts: String(counts.heldAlerts),
+      held_groups: String(counts.heldGroups),
+      list,
+    },
+    startsAt: new Date(window.start).toISOString(),
+    source: 'generic',
+  };
+  const id = createHash('sha256').update(`storm\n${receiver.name}\n${window.start}`).digest('hex').slice(0, 32);
+  return channelEntries(receiver).map((ch) =>
+    outgoing({
+      kind: 'notification',
+      id: `${id}.${ch.type}.${ch.index}`,
+      createdAt: now.toISOString(),
+      receiver: receiver.name,
+      channel: { type: ch.type, index: ch.index },
+      group: { id: `storm-${id}`, key: `storm:{receiver=${JSON.stringify(receiver.name)}}`, labels, status: 'firing', alerts: [alert], truncatedAlerts: 0 },
+      ...(externalURL ? { externalURL } : {}),
+    }),
+  );
+}

@@ -1,0 +1,68 @@
+import { FlushMessage } from '../queues/messages';
+import { ALERTS_QUEUE } from '../queues/names';
+import { batchesOf, type OutgoingMessage, type QueuePort } from '../queues/port';
+import type { RouteNode } from '../routing/route-tree';
+import type { SchedulerPort } from '../schedules/port';
+import type { GroupState } from '../store/groups';
+
+/**
+ * Group timers. A flush is a message to the router on the `alerts` queue: delayed with SQS
+ * DelaySeconds when due within 15 minutes, put there by a one-time EventBridge schedule when later.
+ * Timers are set by changes (and by the flushes they cause), never by polling every group.
+ */
+
+/** SQS's largest DelaySeconds. */
+export const MAX_SQS_DELAY_MS = 900_000;
+
+/** When this group may flush next: after group_wait the first time, then once per group_interval. */
+export function earliestFlush(group: GroupState, route: RouteNode): number {
+  if (group.firstFlushAt !== undefined) return group.firstFlushAt;
+  return group.lastSentAt === undefined ? -Infinity : group.lastSentAt + route.groupIntervalMs;
+}
+
+export interface Timer {
+  groupId: string;
+  at: number;
+  token: string;
+}
+
+/** Deterministic per group and time: a retried create conflicts instead of scheduling twice. */
+export const scheduleName = (groupId: string, at: number): string => `flush-${groupId}-${Math.ceil(at / 1000)}`;
+
+export function flushMessage(t: Timer): FlushMessage {
+  return { kind: 'flush', id: `f.${t.groupId}.${t.token}.${t.at}`, groupId: t.groupId, at: t.at, token: t.token, reason: 'timer' };
+}
+
+/** A message for the router at a given time, with the schedule name it gets if it is far out. */
+export interface Wakeup {
+  at: number;
+  message: FlushMessage;
+  name: string;
+}
+
+export const groupWakeup = (t: Timer): Wakeup => ({ at: t.at, message: flushMessage(t), name: scheduleName(t.groupId, t.at) });
+
+/** Put each message on its way: delayed on the queue when due within 15 minutes, else a one-time schedule. */
+export async function scheduleWakeups(wakeups: readonly Wakeup[], deps: { queues: QueuePort; scheduler: SchedulerPort; now: number }): Promise<void> {
+  const delayed: OutgoingMessage[] = [];
+  const far: Wakeup[] = [];
+  for (const w of wakeups) {
+    const wait = w.at - deps.now;
+    if (wait > MAX_SQS_DELAY_MS) far.push(w);
+    // SQS batch entry ids allow [A-Za-z0-9_-]{1,80}; the message id inside the body is the real key.
+    else delayed.push({ id: `m${delayed.length}`, body: JSON.stringify(w.message), delaySeconds: Math.max(0, Math.ceil(wait / 1000)) });
+  }
+  await Promise.all([
+    ...batchesOf(delayed).map((batch) => deps.queues.send(ALERTS_QUEUE, batch)),
+    ...far.map((w) => deps.scheduler.create({ name: w.name, at: new Date(w.at), queue: ALERTS_QUEUE, body: JSON.stringify(w.message) })),
+  ]);
+}
+
+/** Ask for an immediate re-evaluation of groups (e.g. after a silence was expired early). */
+export async function requestFlushes(groupIds: readonly string[], reason: FlushMessage['reason'], deps: { queues: QueuePort; now: number }): Promise<void> {
+  const messages = groupIds.map((groupId) => {
+    const msg: FlushMessage = { kind: 'flush', id: `${reason}.${groupId}.${deps.now}`, groupId, at: deps.now, reason };
+    return { id: groupId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80), body: JSON.stringify(msg) };
+  });
+  for (const batch of batchesOf(messages)) await deps.queues.send(ALERTS_QUEUE, batch);
+}

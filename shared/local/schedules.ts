@@ -1,0 +1,112 @@
+import { errorFields, type Logger } from '../log';
+import { ScheduleError, assertScheduleName } from '../schedules/errors';
+import type { OneTimeSchedule, SchedulerPort } from '../schedules/port';
+import type { LocalQueues } from './queues';
+
+/** Node clamps a setTimeout delay above 2^31-1 ms (~24.8 days) to 1 ms; longer waits re-arm in steps. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface PendingSchedule {
+  name: string;
+  queue: string;
+  at: Date;
+}
+
+interface Entry {
+  schedule: OneTimeSchedule;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * One-time schedules in process, with the semantics the EventBridge adapter gives the core: a
+ * schedule sends `{ id: name, body }` to its queue at `at` (at once if `at` is past) and then is
+ * gone (ActionAfterCompletion DELETE), so its name can be used again; creating a name that is
+ * pending is a no-op; deleting one that is not is too. Timers are unref'd so a pending schedule
+ * never keeps the process alive, and like the queues, schedules live in memory only.
+ */
+export class LocalSchedules implements SchedulerPort {
+  private readonly entries = new Map<string, Entry>();
+  private closed = false;
+  /** Port calls, as Scheduler would see them (benchmarks count these). */
+  readonly calls = { create: 0, delete: 0 };
+  /** What happened to them: `duplicates` are creates of a pending name, `failed` deliveries are logged. */
+  readonly counts = { created: 0, duplicates: 0, deleted: 0, fired: 0, failed: 0 };
+
+  constructor(
+    private readonly queues: Pick<LocalQueues, 'send' | 'has'>,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async create(schedule: OneTimeSchedule): Promise<void> {
+    this.calls.create++;
+    assertScheduleName(schedule.name);
+    if (Number.isNaN(schedule.at.getTime())) {
+      throw new ScheduleError(`schedule ${schedule.name} has an invalid time`, { retryable: false, code: 'invalid_schedule' });
+    }
+    // The AWS adapter fails the same way: it has no ARN for a queue it does not know.
+    if (!this.queues.has(schedule.queue)) {
+      throw new ScheduleError(`no local queue named ${schedule.queue}`, { retryable: false, code: 'scheduler_not_configured' });
+    }
+    if (this.entries.has(schedule.name)) {
+      this.counts.duplicates++;
+      return;
+    }
+    const entry: Entry = { schedule: { ...schedule, at: new Date(schedule.at) } };
+    this.entries.set(schedule.name, entry);
+    this.counts.created++;
+    this.arm(entry);
+  }
+
+  async delete(name: string): Promise<void> {
+    this.calls.delete++;
+    assertScheduleName(name);
+    const entry = this.entries.get(name);
+    if (!entry) return;
+    if (entry.timer) clearTimeout(entry.timer);
+    this.entries.delete(name);
+    this.counts.deleted++;
+  }
+
+  /** The schedules that have not fired yet, soonest first (copies). */
+  pending(): PendingSchedule[] {
+    return [...this.entries.values()]
+      .map(({ schedule: s }) => ({ name: s.name, queue: s.queue, at: new Date(s.at) }))
+      .sort((a, b) => a.at.getTime() - b.at.getTime());
+  }
+
+  /** Stops every timer; what was pending stays listed in `pending()` but never fires. */
+  close(): void {
+    this.closed = true;
+    for (const entry of this.entries.values()) {
+      if (entry.timer) clearTimeout(entry.timer);
+      entry.timer = undefined;
+    }
+  }
+
+  private arm(entry: Entry): void {
+    if (this.closed) return;
+    const wait = Math.max(0, entry.schedule.at.getTime() - this.now());
+    entry.timer = setTimeout(() => {
+      entry.timer = undefined;
+      // A long wait arrives in steps of at most MAX_TIMER_MS (and a timer may fire a tick early).
+      if (this.now() < entry.schedule.at.getTime()) this.arm(entry);
+      else void this.fire(entry);
+    }, Math.min(wait, MAX_TIMER_MS));
+    entry.timer.unref?.();
+  }
+
+  private async fire(entry: Entry): Promise<void> {
+    const { name, queue, body } = entry.schedule;
+    // Gone before the send, as Scheduler deletes after completion: a create of the name may follow.
+    if (this.entries.get(name) !== entry) return;
+    this.entries.delete(name);
+    this.counts.fired++;
+    try {
+      await this.queues.send(queue, [{ id: name, body }]);
+    } catch (err) {
+      this.counts.failed++;
+      this.log.error('one-time schedule could not send its message', { schedule: name, queue, ...errorFields(err) });
+    }
+  }
+}

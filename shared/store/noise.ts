@@ -1,0 +1,177 @@
+import { createHash } from 'node:crypto';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { InhibitionSource, InhibitRule } from '../inhibition/rules';
+import { formatMatchers } from '../routing/matchers';
+import { epochSeconds, isLive } from './keys';
+
+/**
+ * The noise-control items beside the groups: inhibition sources, cooldowns and storm windows.
+ *
+ *   INHIBIT#<rule>#<equal values>  SRC#<fingerprint>   a firing alert that matches a rule's source side
+ *   COOLDOWN#<receiver>#<scope>    COOLDOWN            until when new pages of a group / alert are held
+ *   STORM#<receiver>               W#<window start>    notifications sent and held in one window
+ */
+const isConditionFailure = (err: unknown) => (err as Error).name === 'ConditionalCheckFailedException';
+const hash = (text: string, len = 24) => createHash('sha256').update(text).digest('hex').slice(0, len);
+
+const ruleKeys = new WeakMap<InhibitRule, string>();
+/** A rule's identity is its definition (not its position), so reordering rules keeps their sources. */
+export function inhibitRuleKey(rule: InhibitRule): string {
+  let key = ruleKeys.get(rule);
+  if (!key) {
+    key = hash(`${formatMatchers(rule.source)}\n${formatMatchers(rule.target)}\n${rule.equal.join(',')}`, 16);
+    ruleKeys.set(rule, key);
+  }
+  return key;
+}
+
+/** The partition of a rule's sources that share these `equal` label values (a missing label is ""). */
+export function inhibitPartition(rule: InhibitRule, labels: Readonly<Record<string, string>>): string {
+  return `INHIBIT#${inhibitRuleKey(rule)}#${hash(JSON.stringify(rule.equal.map((n) => labels[n] ?? '')))}`;
+}
+
+/** How long a source entry lives without being refreshed (the same as a quiet group). */
+const SOURCE_RETENTION_S = 30 * 86_400;
+
+/**
+ * The firing alerts that can inhibit others, indexed by rule and `equal` values, so a flush finds
+ * the sources for its targets with one query per rule instead of reading every group.
+ */
+export class InhibitionSourceStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async put(partition: string, alert: InhibitionSource, now: Date): Promise<void> {
+    const endsAt = alert.endsAt ? epochSeconds(new Date(alert.endsAt)) + 3600 : epochSeconds(now) + SOURCE_RETENTION_S;
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: partition, sk: `SRC#${alert.fingerprint}`, fingerprint: alert.fingerprint, labels: alert.labels, endsAt: alert.endsAt, expiresAt: endsAt },
+      }),
+    );
+  }
+
+  async delete(partition: string, fingerprint: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: partition, sk: `SRC#${fingerprint}` } }));
+  }
+
+  /** The sources in one partition that are still firing at `now`. */
+  async query(partition: string, now: Date): Promise<InhibitionSource[]> {
+    const out: InhibitionSource[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': partition },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of res.Items ?? []) {
+        if (!isLive(item as { expiresAt?: number }, now)) continue;
+        out.push({ fingerprint: item.fingerprint as string, labels: item.labels as Record<string, string>, status: 'firing', endsAt: item.endsAt as string | undefined });
+      }
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+}
+
+export const cooldownKey = (receiver: string, scope: { groupId: string } | { fingerprint: string }) => ({
+  pk: `COOLDOWN#${hash(receiver, 16)}#${'groupId' in scope ? `g#${scope.groupId}` : `a#${scope.fingerprint}`}`,
+  sk: 'COOLDOWN',
+});
+
+/** Cooldowns as TTL'd items: they outlive the group (a group that resolves and re-fires is new). */
+export class CooldownStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  /** `until` (epoch ms) of each live cooldown among `keys`, by pk. */
+  async getMany(keys: ReadonlyArray<{ pk: string; sk: string }>, now: Date): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (let i = 0; i < keys.length; i += 100) {
+      let batch: Record<string, unknown>[] | undefined = keys.slice(i, i + 100);
+      for (let attempt = 0; batch && batch.length > 0 && attempt < 6; attempt++) {
+        const res = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: batch } } }));
+        for (const item of res.Responses?.[this.table] ?? []) {
+          if (isLive(item as { expiresAt?: number }, now) && (item.until as number) > now.getTime()) out.set(item.pk as string, item.until as number);
+        }
+        batch = res.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined;
+        if (batch?.length) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+      }
+    }
+    return out;
+  }
+
+  async start(key: { pk: string; sk: string }, until: number): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { ...key, until, expiresAt: Math.ceil(until / 1000) } }));
+  }
+}
+
+export interface StormWindow {
+  sent: number;
+  heldGroups: number;
+  heldAlerts: number;
+}
+
+const stormKey = (receiver: string, windowStart: number) => ({ pk: `STORM#${receiver}`, sk: `W#${windowStart}` });
+
+/**
+ * Storm protection counters: one item per receiver and window. Reservations are conditional atomic
+ * increments, so concurrent routers never send more than the limit between them.
+ */
+export class StormStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  /** Take one of the window's `max` notifications; false when they are all taken. */
+  async reserve(receiver: string, windowStart: number, windowMs: number, max: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: stormKey(receiver, windowStart),
+          UpdateExpression: 'ADD sent :one SET expiresAt = :exp',
+          ConditionExpression: 'attribute_not_exists(sent) OR sent < :max',
+          ExpressionAttributeValues: { ':one': 1, ':max': max, ':exp': this.expiry(windowStart, windowMs) },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Count a group held in the window; true for the first hold of the window (which schedules the summary). */
+  async hold(receiver: string, windowStart: number, windowMs: number, alerts: number): Promise<boolean> {
+    const res = await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: stormKey(receiver, windowStart),
+        UpdateExpression: 'ADD heldGroups :one, heldAlerts :alerts SET expiresAt = :exp',
+        ExpressionAttributeValues: { ':one': 1, ':alerts': alerts, ':exp': this.expiry(windowStart, windowMs) },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return res.Attributes?.heldGroups === 1;
+  }
+
+  async get(receiver: string, windowStart: number): Promise<StormWindow | undefined> {
+    const res = await this.db.send(new GetCommand({ TableName: this.table, Key: stormKey(receiver, windowStart), ConsistentRead: true }));
+    if (!res.Item) return undefined;
+    return { sent: (res.Item.sent as number) ?? 0, heldGroups: (res.Item.heldGroups as number) ?? 0, heldAlerts: (res.Item.heldAlerts as number) ?? 0 };
+  }
+
+  private expiry(windowStart: number, windowMs: number): number {
+    return Math.ceil((windowStart + windowMs) / 1000) + 86_400;
+  }
+}

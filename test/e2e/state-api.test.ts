@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalRuntime } from '../../shared/local/runtime';
+import { startRuntimeWithConfig } from '../support/runtime';
+import { startStandIn, type StandIn } from '../support/stand-in';
+
+/** Alert and group state (/v1/alerts, /v1/groups) through the local runtime over HTTP. */
+const TOKEN = 'e2e-state-token';
+
+let rt: LocalRuntime;
+let hook: StandIn;
+
+type Json = Record<string, unknown>;
+
+async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(rt.url + path, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, body: (await res.json()) as Json };
+}
+
+async function until<T>(get: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await get();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+beforeAll(async () => {
+  hook = await startStandIn();
+  rt = await startRuntimeWithConfig(
+    `
+auth:
+  bearer_tokens: [{ env: ALERTFLOW_WEBHOOK_TOKEN }]
+route:
+  receiver: team
+  group_by: [alertname]
+  group_wait: 0s
+receivers:
+  - name: team
+    webhook_configs:
+      - url: ${hook.url}/hook
+`,
+    { token: TOKEN },
+  );
+});
+
+afterAll(async () => {
+  await rt?.close();
+  await hook?.close();
+});
+
+describe('alert and group state, end to end', () => {
+  it('shows a silenced alert with the silence that mutes it, and lists its group', async () => {
+    expect((await api('POST', '/v1/alerts', { labels: { alertname: 'DiskFull', instance: 'db-1' } })).status).toBe(202);
+    const stored = await until(async () => ((await api('GET', '/v1/alerts')).body.alerts as Json[]).find((a) => (a.labels as Json).alertname === 'DiskFull'));
+    expect(stored).toMatchObject({ status: 'firing', state: 'firing', silenced_by: [], inhibited_by: [], flapping: false });
+
+    const silence = await api('POST', '/v1/silences', {
+      matchers: ['alertname="DiskFull"'],
+      ends_at: new Date(Date.now() + 3_600_000).toISOString(),
+      created_by: 'alice',
+      comment: 'replacing the disk',
+    });
+    expect(silence.status).toBe(201);
+
+    const silenced = await api('GET', '/v1/alerts?state=silenced');
+    expect(silenced.status).toBe(200);
+    expect(silenced.body.alerts).toEqual([expect.objectContaining({ id: stored.id, state: 'silenced', silenced_by: [silence.body.id] })]);
+    const one = await api('GET', `/v1/alerts/${stored.id as string}`);
+    expect(one.body).toMatchObject({ id: stored.id, state: 'silenced', silenced_by: [silence.body.id] });
+    expect(((await api('GET', '/v1/alerts?receiver=team')).body.alerts as Json[]).map((a) => a.id)).toContain(stored.id);
+    expect((await api('GET', '/v1/alerts?receiver=nobody')).body.alerts).toEqual([]);
+
+    const groups = await api('GET', '/v1/groups');
+    expect(groups.status).toBe(200);
+    const [ref] = stored.groups as Array<{ id: string }>;
+    expect(groups.body.groups).toEqual([
+      expect.objectContaining({ id: ref!.id, key: '{}:{alertname="DiskFull"}', labels: { alertname: 'DiskFull' }, receiver: 'team', alerts: { firing: 1, resolved: 0 } }),
+    ]);
+  });
+
+  it('400 for an unknown state, 401 without a token', async () => {
+    const bad = await api('GET', '/v1/alerts?state=muted');
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toMatch(/state must be one or more of firing, resolved, silenced, inhibited, throttled, cooldown/);
+    expect((await api('GET', '/v1/groups', undefined, { authorization: '' })).status).toBe(401);
+  });
+});

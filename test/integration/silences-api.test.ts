@@ -1,0 +1,254 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fingerprint } from '../../shared/alerts/fingerprint';
+import { createSilence, expireSilence, getSilence, listSilences, type SilenceDeps } from '../../shared/api/silences';
+import { NotFoundError, ValidationError } from '../../shared/errors';
+import { startLocalDynamo, type LocalDynamo } from '../../shared/local/dynamo';
+import { FlushMessage } from '../../shared/queues/messages';
+import { ALERTS_QUEUE } from '../../shared/queues/names';
+import type { OutgoingMessage, QueuePort } from '../../shared/queues/port';
+import { GroupStore, type GroupAlert, type GroupState } from '../../shared/store/groups';
+import { SilenceStore } from '../../shared/store/silences';
+
+/** Integration: the silence API functions over the local DynamoDB, with a recording queue. */
+let dynamo: LocalDynamo;
+const TABLE = 'alertflow-silences-api';
+const HOUR = 3_600_000;
+let clockMs = Date.parse('2026-11-22T10:00:00.000Z');
+const iso = (offsetMs: number) => new Date(clockMs + offsetMs).toISOString();
+
+class RecordingQueues implements QueuePort {
+  calls: Array<{ queue: string; messages: OutgoingMessage[] }> = [];
+  async send(queue: string, messages: OutgoingMessage[]) {
+    this.calls.push({ queue, messages });
+  }
+  async changeVisibility() {}
+  flushes(): FlushMessage[] {
+    return this.calls.flatMap((c) => c.messages.map((m) => FlushMessage.parse(JSON.parse(m.body))));
+  }
+}
+
+let queues: RecordingQueues;
+let deps: SilenceDeps;
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo(TABLE);
+});
+afterAll(async () => dynamo?.close());
+beforeEach(() => {
+  // Each test runs in its own hour, so silences from earlier tests have long expired.
+  clockMs += 10 * 24 * HOUR;
+  queues = new RecordingQueues();
+  deps = { silences: new SilenceStore(dynamo.db, TABLE), groups: new GroupStore(dynamo.db, TABLE), queues, clock: () => new Date(clockMs) };
+});
+
+const body = (overrides: Record<string, unknown> = {}) => ({
+  matchers: ['alertname="DiskFull"'],
+  ends_at: iso(HOUR),
+  created_by: 'alice',
+  comment: 'disk swap',
+  ...overrides,
+});
+
+/** The ValidationError a create with `input` fails with. */
+async function rejection(input: unknown): Promise<ValidationError> {
+  const err = await createSilence(deps, input).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ValidationError);
+  return err as ValidationError;
+}
+
+describe('createSilence', () => {
+  it('stores a silence with a random id, normalized matchers and state, starting now by default', async () => {
+    const view = await createSilence(deps, body({ matchers: ['alertname="DiskFull", env=~"prod|staging"'] }));
+    expect(view.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(view).toEqual({
+      id: view.id,
+      matchers: [
+        { name: 'alertname', value: 'DiskFull', isRegex: false, isEqual: true },
+        { name: 'env', value: 'prod|staging', isRegex: true, isEqual: true },
+      ],
+      starts_at: iso(0),
+      ends_at: iso(HOUR),
+      created_by: 'alice',
+      comment: 'disk swap',
+      updated_at: iso(0),
+      status: { state: 'active' },
+    });
+    expect(await getSilence(deps, view.id)).toEqual(view);
+    const second = await createSilence(deps, body());
+    expect(second.id).not.toBe(view.id);
+  });
+
+  it('creates a pending silence for a future start', async () => {
+    const view = await createSilence(deps, body({ starts_at: iso(HOUR), ends_at: iso(2 * HOUR) }));
+    expect(view.status.state).toBe('pending');
+    expect(view.starts_at).toBe(iso(HOUR));
+  });
+
+  it('answers 400 naming the problem for bad bodies', async () => {
+    const missing = await rejection({ matchers: ['a="b"'], ends_at: iso(HOUR), comment: 'x' });
+    expect(missing.status).toBe(400);
+    expect(missing.message).toBe('invalid silence: created_by: created_by is required');
+    expect(missing.details).toEqual([{ path: 'created_by', message: 'created_by is required' }]);
+
+    expect((await rejection(body({ matchers: ['alertname=~"(unclosed"'] }))).message).toMatch(/^invalid silence: matchers\[0\]: invalid matcher/);
+    expect((await rejection(body({ starts_at: iso(2 * HOUR), ends_at: iso(HOUR) }))).message).toMatch(/ends_at: ends_at must be after starts_at/);
+    expect((await rejection(body({ ends_at: iso(-1000), starts_at: iso(-HOUR) }))).message).toMatch(/ends_at: ends_at must be in the future/);
+    expect((await rejection(body({ createdBy: 'alice' }))).details).toContainEqual({ path: 'createdBy', message: "use created_by (alertflow's silence fields are snake_case)" });
+    expect((await rejection(body({ matchers: ['env=""'] }))).message).toMatch(/must not match the empty string/);
+    expect((await rejection([])).message).toBe('invalid silence: (root): expected object, got array');
+    // Nothing was stored by the failed attempts.
+    expect(await listSilences(deps)).toEqual([]);
+  });
+});
+
+describe('listSilences and getSilence', () => {
+  it('lists active (ending soonest first), then pending (starting soonest first), then expired (latest end first)', async () => {
+    const active2h = await createSilence(deps, body({ ends_at: iso(2 * HOUR), comment: 'a2' }));
+    const active1h = await createSilence(deps, body({ ends_at: iso(HOUR), comment: 'a1' }));
+    const pending3h = await createSilence(deps, body({ starts_at: iso(3 * HOUR), ends_at: iso(4 * HOUR), comment: 'p3' }));
+    const pending2h = await createSilence(deps, body({ starts_at: iso(2 * HOUR), ends_at: iso(4 * HOUR), comment: 'p2' }));
+    const expiredEarly = await createSilence(deps, body({ ends_at: iso(HOUR / 2), comment: 'e-early' }));
+    const expiredLate = await createSilence(deps, body({ ends_at: iso(HOUR / 2 + 60_000), comment: 'e-late' }));
+    clockMs += HOUR / 2 + 120_000;
+
+    const all = await listSilences(deps);
+    expect(all.map((s) => s.comment)).toEqual(['a1', 'a2', 'p2', 'p3', 'e-late', 'e-early']);
+    expect(all.map((s) => s.status.state)).toEqual(['active', 'active', 'pending', 'pending', 'expired', 'expired']);
+    expect((await listSilences(deps, { state: 'active' })).map((s) => s.id)).toEqual([active1h.id, active2h.id]);
+    expect((await listSilences(deps, { state: 'pending' })).map((s) => s.id)).toEqual([pending2h.id, pending3h.id]);
+    expect((await listSilences(deps, { state: 'expired' })).map((s) => s.id)).toEqual([expiredLate.id, expiredEarly.id]);
+    // An expired silence stays readable until its retention passes.
+    expect((await getSilence(deps, expiredEarly.id)).status.state).toBe('expired');
+  });
+
+  it('a silence stops applying at ends_at although its item is still stored', async () => {
+    const s = await createSilence(deps, body({ ends_at: iso(HOUR) }));
+    clockMs += HOUR;
+    expect((await getSilence(deps, s.id)).status.state).toBe('expired');
+    expect(await listSilences(deps, { state: 'active' })).toEqual([]);
+  });
+
+  it('filters by matchers as Alertmanager does: the silence must contain each given matcher', async () => {
+    const disk = await createSilence(deps, body({ matchers: ['alertname="DiskFull"', 'env="prod"'] }));
+    const diskRegex = await createSilence(deps, body({ matchers: ['alertname=~"DiskFull"'] }));
+    await createSilence(deps, body({ matchers: ['alertname="CPUHigh"'] }));
+
+    expect((await listSilences(deps, { filter: '{alertname="DiskFull"}' })).map((s) => s.id)).toEqual([disk.id]);
+    expect((await listSilences(deps, { filter: 'alertname=~"DiskFull"' })).map((s) => s.id)).toEqual([diskRegex.id]);
+    // Several matchers (API Gateway joins a repeated ?filter= with commas) must all be present.
+    expect((await listSilences(deps, { filter: 'alertname="DiskFull",env="prod"' })).map((s) => s.id)).toEqual([disk.id]);
+    expect(await listSilences(deps, { filter: 'alertname="DiskFull",env="dev"' })).toEqual([]);
+  });
+
+  it('rejects an unknown state and a malformed filter with 400', async () => {
+    await expect(listSilences(deps, { state: 'silenced' })).rejects.toThrow(/state must be one of active, pending, expired/);
+    await expect(listSilences(deps, { state: 'silenced' })).rejects.toBeInstanceOf(ValidationError);
+    await expect(listSilences(deps, { filter: 'alertname' })).rejects.toThrow(/^invalid filter: bad matcher format/);
+    await expect(listSilences(deps, { filter: '{}' })).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('answers NotFoundError for an unknown id', async () => {
+    await expect(getSilence(deps, 'no-such-silence')).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('expireSilence', () => {
+  let seq = 0;
+  /** Store a group holding the given alerts (by labels) for receiver `team`. */
+  async function group(alerts: Array<{ labels: Record<string, string>; status?: 'firing' | 'resolved' }>): Promise<string> {
+    const groupId = `g-${++seq}-${clockMs}`;
+    const members: Record<string, GroupAlert> = {};
+    for (const a of alerts) {
+      const fp = fingerprint(a.labels);
+      members[fp] = { fingerprint: fp, status: a.status ?? 'firing', labels: a.labels, annotations: {}, startsAt: iso(-HOUR), source: 'generic' };
+    }
+    // Only the fields the silences API reads (and the store's key, version and TTL): the rest of
+    // GroupState is the router's and changes with it.
+    const state: Pick<GroupState, 'groupId' | 'routeId' | 'receiver' | 'groupKey' | 'groupLabels' | 'alerts' | 'version' | 'updatedAt' | 'expiresAt'> = {
+      groupId,
+      routeId: 'root',
+      receiver: 'team',
+      groupKey: `{}:{alertname="${alerts[0]!.labels.alertname}"}`,
+      groupLabels: {},
+      alerts: members,
+      version: 1,
+      updatedAt: iso(-HOUR),
+      expiresAt: Math.floor(clockMs / 1000) + 86_400,
+    };
+    await deps.groups.put(state as GroupState);
+    return groupId;
+  }
+
+  it('ends an active silence now and sends one flush per group whose firing alerts it matched', async () => {
+    const heldA = await group([{ labels: { alertname: 'DiskFull', instance: 'a' } }]);
+    const heldB = await group([{ labels: { alertname: 'CPUHigh' } }, { labels: { alertname: 'DiskFull', instance: 'b' } }]);
+    await group([{ labels: { alertname: 'CPUHigh', instance: 'c' } }]);
+    await group([{ labels: { alertname: 'DiskFull', instance: 'd' }, status: 'resolved' }]);
+    const s = await createSilence(deps, body({ ends_at: iso(2 * HOUR) }));
+    clockMs += 60_000;
+
+    const res = await expireSilence(deps, s.id);
+    expect(res).toEqual({ ...s, ends_at: iso(0), updated_at: iso(0), status: { state: 'expired' }, reevaluated_groups: 2 });
+    expect((await getSilence(deps, s.id)).status.state).toBe('expired');
+
+    expect(queues.calls.map((c) => c.queue)).toEqual([ALERTS_QUEUE]);
+    const flushes = queues.flushes();
+    expect(flushes.map((f) => f.groupId).sort()).toEqual([heldA, heldB].sort());
+    for (const f of flushes) expect(f).toMatchObject({ kind: 'flush', reason: 'silence', at: clockMs });
+    expect(new Set(flushes.map((f) => f.id)).size).toBe(2);
+  });
+
+  it('sends flushes in SQS-sized batches', async () => {
+    for (let i = 0; i < 12; i++) await group([{ labels: { alertname: 'Batch', instance: String(i) } }]);
+    const s = await createSilence(deps, body({ matchers: ['alertname="Batch"'] }));
+
+    expect((await expireSilence(deps, s.id)).reevaluated_groups).toBe(12);
+    expect(queues.calls.map((c) => c.messages.length)).toEqual([10, 2]);
+    for (const c of queues.calls) expect(new Set(c.messages.map((m) => m.id)).size).toBe(c.messages.length);
+  });
+
+  it('expires a pending silence with start = end = now and re-evaluates nothing (it never applied)', async () => {
+    await group([{ labels: { alertname: 'Pending' } }]);
+    const s = await createSilence(deps, body({ matchers: ['alertname="Pending"'], starts_at: iso(HOUR), ends_at: iso(2 * HOUR) }));
+
+    const res = await expireSilence(deps, s.id);
+    expect(res).toMatchObject({ starts_at: iso(0), ends_at: iso(0), status: { state: 'expired' }, reevaluated_groups: 0 });
+    expect(queues.calls).toEqual([]);
+  });
+
+  it('is idempotent for an expired silence; one that ended by itself re-evaluates nothing', async () => {
+    await group([{ labels: { alertname: 'Ended' } }]);
+    const s = await createSilence(deps, body({ matchers: ['alertname="Ended"'], ends_at: iso(HOUR) }));
+    clockMs += 2 * HOUR;
+
+    const res = await expireSilence(deps, s.id);
+    expect(res).toEqual({ ...s, status: { state: 'expired' }, reevaluated_groups: 0 });
+    expect(queues.calls).toEqual([]);
+  });
+
+  it('re-sends the flushes when a silence an earlier DELETE ended is expired again (that DELETE may have failed to send)', async () => {
+    const held = await group([{ labels: { alertname: 'Again' } }]);
+    const s = await createSilence(deps, body({ matchers: ['alertname="Again"'] }));
+    clockMs += 1000;
+    const failing: QueuePort = {
+      send: async () => {
+        throw new Error('SQS unavailable');
+      },
+      changeVisibility: async () => {},
+    };
+    await expect(expireSilence({ ...deps, queues: failing }, s.id)).rejects.toThrow('SQS unavailable');
+    const endedAt = iso(0);
+    clockMs += 1000;
+
+    const retry = await expireSilence(deps, s.id);
+    expect(retry).toMatchObject({ ends_at: endedAt, reevaluated_groups: 1 });
+    expect(queues.flushes().map((f) => f.groupId)).toEqual([held]);
+  });
+
+  it('answers NotFoundError for an unknown id', async () => {
+    await expect(expireSilence(deps, 'no-such-silence')).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
