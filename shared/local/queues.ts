@@ -69,7 +69,7 @@ export class LocalQueues implements QueuePort, QueueAdmin {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private closed = false;
-  private readonly idleWaiters: Array<() => void> = [];
+  private readonly idleWaiters: Array<{ resolve: () => void; timersWithinMs: number }> = [];
   /**
    * Counted calls, as SQS would see them (benchmarks read these): `send` per SendMessageBatch,
    * `receive` per ReceiveMessage that returned messages (the event source mapping's empty polls are
@@ -163,11 +163,13 @@ export class LocalQueues implements QueuePort, QueueAdmin {
 
   /**
    * Resolves when every consumed queue is empty and no batch is running: the pipeline has settled.
-   * Messages backing off for a retry count as not settled; timers (delayed, never received) do not.
+   * Messages backing off for a retry count as not settled; timers (delayed, never received) do not,
+   * unless they come due within `timersWithinMs` (e.g. to wait for the group_wait flushes).
    */
-  idle(): Promise<void> {
-    if (this.isIdle()) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  idle(opts: { timersWithinMs?: number } = {}): Promise<void> {
+    const timersWithinMs = opts.timersWithinMs ?? -1;
+    if (this.isIdle(timersWithinMs)) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push({ resolve, timersWithinMs }));
   }
 
   close(): void {
@@ -185,8 +187,8 @@ export class LocalQueues implements QueuePort, QueueAdmin {
    * Nothing visible, in flight or waiting to be retried. Messages sent with a delay and not yet
    * received are timers (group flushes) that may be minutes away: they do not count.
    */
-  private isIdle(): boolean {
-    const now = this.now();
+  private isIdle(timersWithinMs = -1): boolean {
+    const now = this.now() + Math.max(0, timersWithinMs);
     for (const q of this.queues.values()) {
       if (!q.consumer) continue;
       if (q.inFlightBatches > 0) return false;
@@ -226,7 +228,12 @@ export class LocalQueues implements QueuePort, QueueAdmin {
       for (const m of q.messages.values()) if (m.visibleAt > now) next = Math.min(next, m.visibleAt);
     }
     if (next !== Infinity) this.schedule(next);
-    if (this.isIdle()) this.idleWaiters.splice(0).forEach((resolve) => resolve());
+    for (const w of [...this.idleWaiters]) {
+      if (this.isIdle(w.timersWithinMs)) {
+        this.idleWaiters.splice(this.idleWaiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
   }
 
   private receive(q: Queue, now: number): Stored[] {

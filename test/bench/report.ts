@@ -1,3 +1,4 @@
+import { GROUP_WAIT_MS } from './storm';
 import type { BundleResult } from './bundles';
 import { functionOfQueue, PRICES, type CostEstimate } from './cost';
 import { heading, kb, ms, num, table, usd, type Cell } from './format';
@@ -42,16 +43,18 @@ export function targetsOf(storms: StormResult[], bundles: BundleResult[]): Targe
   if (a) {
     out.push({ target: 'Storm A ingest >= 5,000 alerts/s', figure: `${num(a.storm.alertsPerSecond, 0)} alerts/s`, met: a.storm.alertsPerSecond >= 5000 });
   }
-  // The 2 s first-notification target is Storm A's (as Alertmanager sends); Storm B's latency is
-  // reported in its table, not held to it.
-  for (const s of [a]) {
+  // Issue 4's target: with the default group_wait (30 s) a storm gets one first notification per
+  // group and nothing more until group_interval. Storm B's figures are reported, not held to it.
+  for (const s of [a, b]) {
     if (!s) continue;
     const f = s.storm.firstNotificationAfterLastPostMs;
-    const all = s.storm.groupsNotified === s.storm.groupsExpected;
+    const one = s.storm.groupsNotified === s.storm.groupsExpected && s.storm.notifications === s.storm.groupsExpected;
     out.push({
-      target: `Storm ${s.name}: every group's first notification <= 2 s after the last POST`,
-      figure: `${s.storm.groupsNotified}/${s.storm.groupsExpected} groups, max ${ms(f.max)}`,
-      met: all && f.max !== null && f.max <= 2000,
+      target: `Storm ${s.name} (group_wait ${GROUP_WAIT_MS / 1000} s): one notification per group`,
+      figure:
+        `${s.storm.notifications} notifications for ${s.storm.groupsExpected} groups ` +
+        `(${num((s.storm.notifications / s.storm.alerts) * 1000)} per 1,000 alerts); first ones ${ms(f.p50)} p50 / ${ms(f.max)} max after the last POST`,
+      met: s.name === 'A' ? one : null,
     });
   }
   if (a) out.push(writeTarget('Storm A', a.storm, 0.1));
@@ -163,7 +166,7 @@ function renderStorm(s: StormResult): string {
     ['alerts/s ingested', num(a.alertsPerSecond, 0), num(b.alertsPerSecond, 0), s.name === 'A' ? '>= 5,000' : ''],
     ['POST latency p50 / p95 / max', lat(a), lat(b), ''],
     ['groups notified (first notification seen)', `${a.groupsNotified}/${a.groupsExpected}`, `${b.groupsNotified}/${b.groupsExpected}`, ''],
-    ['first notification after last POST p50 / p95 / max', first(a), first(b), 'A: max <= 2 s'],
+    ['first notification after last POST p50 / p95 / max', first(a), first(b), 'A: one per group'],
     ['  groups notified before the last POST returned', a.firstNotificationAfterLastPostMs.beforeLastPost, b.firstNotificationAfterLastPostMs.beforeLastPost, ''],
     ['pipeline settled (queues idle) after last POST', settled(a), settled(b), ''],
     ['notifications delivered (webhook stand-in)', a.notifications, b.notifications, 're-send: 0'],

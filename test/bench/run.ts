@@ -14,7 +14,7 @@ import { fallbackConfigDefine, measureBundles, type BundleResult, type BundleSet
 import { costPerMillionAlerts } from './cost';
 import { alertmanagerStorm, genericStorm } from './payloads';
 import { renderReport, targetsOf, type BenchReport } from './report';
-import { runStorm, type StormResult } from './storm';
+import { GROUP_WAIT_MS, runStorm, type StormResult } from './storm';
 import { measureChannels, renderChannelOverhead } from './channels';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -159,6 +159,7 @@ function notes(storms: StormResult[]): string[] {
     'DynamoDB units are estimates from item sizes (DynamoDB\'s size rules as dynalite implements them). Reads: from the returned items, ceil(size/4 KB) per strongly consistent item; a key that found no item counts 1 unit. Writes: PutItem from the request Item, ceil(size/1 KB); UpdateItem from its key + update values only (DynamoDB bills the larger of the item before and after, which the request does not show); a write whose condition failed is billed and counted.',
     'Lambda duration = measured local wall time: ingest = client-side HTTP latency of each POST; router/senders = LocalQueues invocation time. With 16 POSTs and 4 batches per queue sharing one event loop, each is inflated by time other work held the loop, so GB-s are an upper-side estimate. Lambda rounds each invocation up to 1 ms (not applied).',
     'Not counted: SQS empty receives of the event source mapping\'s pollers (a fixed cost per queue, not per alert), CloudWatch Logs ingestion, data transfer, the router\'s 1 s maximum batching window in AWS (LocalQueues does not model it: in AWS a first notification can come up to 1 s later).',
+    `Group timers (group_wait ${GROUP_WAIT_MS / 1000} s, group_interval 5m): Storm A's alerts started 5 minutes before they are posted (as Alertmanager forwards them after its own group_wait), so Alertmanager's rule applies and each new group flushes at once; Storm B's alerts start when posted, so each group is notified once, group_wait after it began. "Settled" waits for timers due within group_wait + 5 s, not for later ones (repeats).`,
     'SQS billed requests = SendMessageBatch and ReceiveMessage calls counted per started 64 KB of message bodies, plus DeleteMessageBatch (one per finished batch, as the event source mapping deletes) and ChangeMessageVisibility calls.',
   ];
   for (const s of storms) {

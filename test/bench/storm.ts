@@ -13,6 +13,8 @@ import type { StormPayload } from './payloads';
 
 const TOKEN = 'bench-token';
 const TABLE = 'alertflow';
+/** Alertmanager's default group_wait: the storm's groups are first notified this long after they start. */
+export const GROUP_WAIT_MS = 30_000;
 
 export interface LatencySummary {
   mean: number | null;
@@ -200,6 +202,8 @@ auth:
 route:
   receiver: team
   group_by: [alertname, service]
+  group_wait: ${GROUP_WAIT_MS / 1000}s
+  group_interval: 5m
 receivers:
   - name: team
     # A webhook, not Slack: Slack itself takes one message per second per webhook (alertflow paces to
@@ -330,7 +334,8 @@ async function settle(rt: LocalRuntime, timeoutMs: number): Promise<number | und
   const timeout = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => resolve(undefined), timeoutMs);
   });
-  const idle = rt.queues.idle().then(() => performance.now());
+  // Wait for the group_wait flushes too, not for later timers (group_interval, repeats).
+  const idle = rt.queues.idle({ timersWithinMs: GROUP_WAIT_MS + 5000 }).then(() => performance.now());
   try {
     return await Promise.race([idle, timeout]);
   } finally {
