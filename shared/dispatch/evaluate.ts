@@ -191,7 +191,7 @@ async function flush(g: GroupState, route: RouteNode, receiver: NonNullable<Retu
   if (timeMuted(route, env.config, env.now)) {
     // Alertmanager re-checks a muted group on its next tick.
     wake.push(now + route.groupIntervalMs);
-    return dropResolved(group, changed, now);
+    return dropResolved(group, changed, now, route);
   }
 
   const mutes = await mutesFor(group, env.config, env.reads, env.now);
@@ -265,15 +265,22 @@ async function flush(g: GroupState, route: RouteNode, receiver: NonNullable<Retu
       if (flap.notifiedAt !== undefined && group.alerts[fp]) wake.push(flap.notifiedAt + route.flapping.windowMs);
     }
   }
-  return dropResolved(group, changed, now);
+  return dropResolved(group, changed, now, route);
 }
 
-/** Resolved alerts leave the group once flushed; the read API still finds them for a while. */
-function dropResolved(group: GroupState, changed: boolean, now: number): Flushed {
+/**
+ * Resolved alerts leave the group once flushed; the read API still finds them for a while. A
+ * flapping alert inside its quiet window stays: its resolve has not been told yet.
+ */
+function dropResolved(group: GroupState, changed: boolean, now: number, route: RouteNode): Flushed {
   const alerts: Record<string, GroupAlert> = {};
   const resolved: GroupAlert[] = [];
+  const quiet = (fp: string) => {
+    const flap = group.flaps[fp];
+    return route.flapping !== undefined && flap?.notifiedAt !== undefined && now < flap.notifiedAt + route.flapping.windowMs;
+  };
   for (const [fp, a] of Object.entries(group.alerts)) {
-    if (statusAt(a, now) === 'resolved') resolved.push({ ...a, status: 'resolved', resolvedAt: a.resolvedAt ?? a.endsAt ?? new Date(now).toISOString() });
+    if (statusAt(a, now) === 'resolved' && !quiet(fp)) resolved.push({ ...a, status: 'resolved', resolvedAt: a.resolvedAt ?? a.endsAt ?? new Date(now).toISOString() });
     else alerts[fp] = a;
   }
   if (resolved.length === 0) return { group, changed };
