@@ -1,18 +1,15 @@
 import { statusAt } from '../grouping/flush';
 import type { Clock } from '../runtime/ports';
-import type { GroupAlert, GroupState, Hold } from '../store/groups';
+import { RESOLVED_RETENTION_MS, type GroupAlert, type GroupState, type Hold } from '../store/groups';
+
 
 /**
- * How long a resolved alert that left its group stays visible. The router keeps them this long
- * (RESOLVED_RETENTION_MS in dispatch/evaluate.ts) but only prunes on the group's next write, so the
- * read side applies the age itself.
+ * The group's resolved alerts that left it within the last hour, and are not back in it. The router
+ * prunes them only on the group's next write, so the age is applied here too.
  */
-export const RECENTLY_RESOLVED_MS = 60 * 60_000;
-
-/** The group's resolved alerts that left it within the last hour, and are not back in it. */
 export function recentlyResolved(g: GroupState, now: number): GroupAlert[] {
   return Object.values(g.recentlyResolved ?? {}).filter(
-    (a) => !g.alerts[a.fingerprint] && now - Date.parse(a.resolvedAt ?? a.endsAt ?? a.startsAt) < RECENTLY_RESOLVED_MS,
+    (a) => !g.alerts[a.fingerprint] && now - Date.parse(a.resolvedAt ?? a.endsAt ?? a.startsAt) < RESOLVED_RETENTION_MS,
   );
 }
 

@@ -206,9 +206,12 @@ async function applyEffects(list: Array<{ t: Touched; effects: Effects }>, deps:
     // Which timer failed is unknown: fail every group that set one (replays are idempotent).
     for (const w of wakeups) fail(w.t, 'timer', err);
   }
-  // A replaced far-out schedule would only wake the group for nothing: best effort.
+  // A replaced far-out schedule would only wake the group for nothing: best effort, and only once
+  // the replacement timer is on its way.
   await Promise.all(
-    list.flatMap(({ effects }) => effects.cancelSchedules).map((name) => deps.scheduler.delete(name).catch((err: unknown) => deps.log.debug('schedule delete failed', { name, err }))),
+    list
+      .filter(({ t }) => ![...t.messageIds].some((id) => failed.has(id)))
+      .flatMap(({ effects }) => effects.cancelSchedules).map((name) => deps.scheduler.delete(name).catch((err: unknown) => deps.log.debug('schedule delete failed', { name, err }))),
   );
   return sent;
 }

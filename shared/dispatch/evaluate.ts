@@ -8,7 +8,7 @@ import { planFlush, statusAt, type FlushPlan } from '../grouping/flush';
 import { recordEdges, isFlapping } from '../grouping/flapping';
 import { repeatDueAt } from '../grouping/nflog';
 import { earliestFlush, MAX_SQS_DELAY_MS, scheduleName, type Timer } from '../grouping/timers';
-import type { GroupAlert, GroupState, Hold } from '../store/groups';
+import { RESOLVED_RETENTION_MS, type GroupAlert, type GroupState, type Hold } from '../store/groups';
 import { epochSeconds } from '../store/keys';
 import { inhibitPartition, type StormStore } from '../store/noise';
 import { mergeAlerts } from './merge';
@@ -62,10 +62,10 @@ export interface EvaluateEnv {
 
 /** Firing groups live on while they are re-sent; a quiet group expires after this long. */
 const GROUP_RETENTION_S = 30 * 86_400;
-/** Resolved alerts that no flush removed (e.g. a group without a route any more) are dropped after this; resolved alerts stay this long for the read API. */
-const RESOLVED_RETENTION_MS = 60 * 60_000;
 /** Never schedule a flush closer than this: a timer that wakes a group with nothing due re-arms, not spins. */
 const MIN_TIMER_MS = 1000;
+/** Message ids a group remembers for replays across writes that did not flush. */
+const MAX_REPLAY_IDS = 50;
 /** Resolved alerts kept for the read API per group (the newest). */
 const MAX_RECENTLY_RESOLVED = 50;
 
@@ -86,7 +86,8 @@ export async function evaluateGroup(t: Touched, prev: GroupState | undefined, en
   if (!route || !receiver) return undefined;
 
   const base = prev ?? newGroup(t, route, now);
-  const merged = mergeAlerts(base.alerts, t.alerts, env.now, RESOLVED_RETENTION_MS);
+  // Resolved alerts leave only through a flush (dropResolved), never before they were told.
+  const merged = mergeAlerts(base.alerts, t.alerts, env.now, Infinity);
   let g: GroupState = { ...base, alerts: merged.alerts };
   let changed = merged.changed;
   const effects = noEffects();
@@ -102,7 +103,9 @@ export async function evaluateGroup(t: Touched, prev: GroupState | undefined, en
     if (g.firstFlushAt !== undefined && merged.newlyFiring.some((a) => Date.parse(a.startsAt) + route.groupWaitMs < now)) g = { ...g, firstFlushAt: now };
     if (route.flapping) g = { ...g, flaps: recordEdges(g.flaps, base.alerts, g.alerts, route.flapping, now) };
     if (t.externalURL && t.externalURL !== g.externalURL) g = { ...g, externalURL: t.externalURL };
-    indexSources(config, merged.newlyFiring, merged.resolved, effects);
+    // A source whose ends_at moved is indexed again, or it would stop inhibiting at its first ends_at.
+    const moved = Object.values(g.alerts).filter((a) => a.status === 'firing' && base.alerts[a.fingerprint]?.status === 'firing' && base.alerts[a.fingerprint]!.endsAt !== a.endsAt);
+    indexSources(config, [...merged.newlyFiring, ...moved], merged.resolved, effects);
   }
 
   // --- flush ---
@@ -112,7 +115,7 @@ export async function evaluateGroup(t: Touched, prev: GroupState | undefined, en
     const flushed = await flush(g, route, receiver, env, effects, wake);
     changed ||= flushed.changed;
     g = flushed.group;
-  } else if (hasAlerts && (merged.changed || liveTimer(prev, t))) {
+  } else if (hasAlerts && (merged.changed || liveTimer(prev, t) || t.reevaluate)) {
     wake.push(earliestFlush(g, route));
   }
 
@@ -144,7 +147,11 @@ export async function evaluateGroup(t: Touched, prev: GroupState | undefined, en
     version: base.version + 1,
     updatedAt: env.now.toISOString(),
     expiresAt: epochSeconds(env.now) + GROUP_RETENTION_S,
-    lastWrite: { ids: [...t.messageIds].sort(), ...(flushedNow ? { flush: g.lastWrite.flush } : {}) },
+    // A write that does not flush keeps the last flush and the ids that may still need to replay it:
+    // a message whose effects failed must find them after another router wrote the group meanwhile.
+    lastWrite: flushedNow
+      ? { ids: [...t.messageIds].sort(), flush: g.lastWrite.flush }
+      : { ids: [...new Set([...t.messageIds, ...base.lastWrite.ids])].slice(0, MAX_REPLAY_IDS), ...(base.lastWrite.flush ? { flush: base.lastWrite.flush } : {}) },
   };
   if (flushedNow && g.lastWrite.flush) {
     effects.notifications.push(...flushNotifications(g, route, receiver, g.lastWrite.flush, config.raw.external_url ?? g.externalURL));
@@ -218,8 +225,10 @@ async function flush(g: GroupState, route: RouteNode, receiver: NonNullable<Retu
       wake.push(until);
       const heldBefore = group.hold?.reason === 'storm' && group.hold.until === until;
       if (!heldBefore) {
-        const first = await env.storms.hold(receiver.name, start, windowMs, firing().length);
-        if (first) effects.stormSummaries.push({ receiver: receiver.name, window: start, at: until });
+        await env.storms.hold(receiver.name, start, windowMs, firing().length);
+        // Every new hold asks for the summary (its schedule name and notification ids are fixed per
+        // window, so this is one summary), so a hold whose write is retried cannot lose it.
+        effects.stormSummaries.push({ receiver: receiver.name, window: start, at: until });
       }
       return { group: heldBefore ? group : { ...group, hold: { reason: 'storm', until, fingerprints: firing().map((a) => a.fingerprint).sort() } }, changed: changed || !heldBefore };
     }

@@ -38,7 +38,8 @@ export function recordEdges(
     const edge = prev ? prev.status !== a.status : a.status === 'firing' && flaps[fp] !== undefined;
     if (!edge) continue;
     const flap = out[fp] ?? { edges: [] };
-    out[fp] = { ...flap, edges: [...flap.edges, now] };
+    // Only the newest transitions + 1 edges can decide anything: the list stays small.
+    out[fp] = { ...flap, edges: [...flap.edges, now].slice(-(settings.transitions + 1)) };
   }
   return out;
 }

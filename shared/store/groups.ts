@@ -4,11 +4,14 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
 import { Alert, LabelSet } from '../alerts/model';
 import { ConflictError } from '../errors';
-import { groupKey, isLive } from './keys';
+import { epochSeconds, groupKey, isLive } from './keys';
 
 /** An alert as a group holds it: the alert plus when alertflow learned it resolved. */
 export const GroupAlert = Alert.extend({ resolvedAt: z.string().optional() });
 export type GroupAlert = z.infer<typeof GroupAlert>;
+
+/** How long resolved alerts stay visible after they leave their group (the router and the read API). */
+export const RESOLVED_RETENTION_MS = 60 * 60_000;
 
 /** What one channel entry of the receiver was last notified for this group (Alertmanager's nflog entry). */
 export interface NflogEntry {
@@ -78,9 +81,10 @@ export interface GroupState {
 }
 
 /**
- * Group state over DynamoDB. The alerts of a group are stored as one gzip'd JSON attribute: the
- * whole group changes in one write, and compression keeps a 50-alert group to a few write units
- * (DynamoDB bills writes per KB) and far under the 400 KB item limit.
+ * Group state over DynamoDB. A group is stored as one gzip'd JSON attribute beside its version and
+ * TTL: the whole group changes in one write, and compression keeps a 50-alert group (with its
+ * notification log and recently resolved alerts) to a few write units (DynamoDB bills writes per
+ * KB) and far under the 400 KB item limit.
  */
 export class GroupStore {
   constructor(
@@ -116,8 +120,9 @@ export class GroupStore {
         new PutCommand({
           TableName: this.table,
           Item: encodeGroup(next),
-          ConditionExpression: next.version === 1 ? 'attribute_not_exists(pk)' : 'version = :prev',
-          ExpressionAttributeValues: next.version === 1 ? undefined : { ':prev': next.version - 1 },
+          // A new group may replace an item whose TTL passed but that DynamoDB has not deleted yet.
+          ConditionExpression: next.version === 1 ? 'attribute_not_exists(pk) OR expiresAt <= :now' : 'version = :prev',
+          ExpressionAttributeValues: next.version === 1 ? { ':now': epochSeconds(new Date(next.updatedAt)) } : { ':prev': next.version - 1 },
         }),
       );
     } catch (err) {
@@ -148,13 +153,25 @@ export class GroupStore {
   }
 }
 
+/** Attributes kept plain (keys and what conditions read); everything else is one gzip'd JSON blob. */
 function encodeGroup(g: GroupState): Record<string, unknown> {
-  const { alerts, ...rest } = g;
-  return { ...groupKey(g.groupId), ...rest, alertsZ: gzipSync(JSON.stringify(alerts)) };
+  const { version, expiresAt, ...rest } = g;
+  return { ...groupKey(g.groupId), version, expiresAt, stateZ: gzipSync(JSON.stringify(rest)) };
 }
 
 function decodeGroup(item: Record<string, unknown>): GroupState {
-  const { pk: _pk, sk: _sk, alertsZ, ...rest } = item;
-  const alerts = JSON.parse(gunzipSync(alertsZ as Uint8Array).toString('utf8')) as Record<string, GroupAlert>;
-  return { ...(rest as Omit<GroupState, 'alerts'>), alerts };
+  const stored = item.stateZ ?? item.alertsZ;
+  const json = JSON.parse(gunzipSync(stored as Uint8Array).toString('utf8')) as Record<string, unknown>;
+  // Items written before the notification log existed held only the alerts gzip'd, the rest plain.
+  const { pk: _pk, sk: _sk, alertsZ: _alertsZ, lastChange: _lastChange, ...plain } = item;
+  const state = (item.stateZ ? json : { ...plain, alerts: json }) as Partial<GroupState>;
+  return {
+    ...(state as GroupState),
+    flushSeq: state.flushSeq ?? 0,
+    nflog: state.nflog ?? {},
+    flaps: state.flaps ?? {},
+    lastWrite: state.lastWrite ?? { ids: [] },
+    version: item.version as number,
+    expiresAt: item.expiresAt as number,
+  };
 }

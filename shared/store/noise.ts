@@ -151,18 +151,16 @@ export class StormStore {
     }
   }
 
-  /** Count a group held in the window; true for the first hold of the window (which schedules the summary). */
-  async hold(receiver: string, windowStart: number, windowMs: number, alerts: number): Promise<boolean> {
-    const res = await this.db.send(
+  /** Count a group held in the window (and its firing alerts), for the window's summary. */
+  async hold(receiver: string, windowStart: number, windowMs: number, alerts: number): Promise<void> {
+    await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: stormKey(receiver, windowStart),
         UpdateExpression: 'ADD heldGroups :one, heldAlerts :alerts SET expiresAt = :exp',
         ExpressionAttributeValues: { ':one': 1, ':alerts': alerts, ':exp': this.expiry(windowStart, windowMs) },
-        ReturnValues: 'UPDATED_NEW',
       }),
     );
-    return res.Attributes?.heldGroups === 1;
   }
 
   async get(receiver: string, windowStart: number): Promise<StormWindow | undefined> {

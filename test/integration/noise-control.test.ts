@@ -358,3 +358,74 @@ describe('flapping', () => {
     expect(s.notifications.filter((n) => n.channel.index === 0)).toHaveLength(10);
   });
 });
+
+describe('failures and limits', () => {
+  it('replays a flush whose notifications failed to send, even after another write to the group', async () => {
+    const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 1m }\n${RECEIVERS}`);
+    const t0 = s.now;
+    await s.post([simAlert('a', { startsAt: t0 }), simAlert('c', { startsAt: t0 })]);
+    await s.advance(2 * M);
+    const resolve = s.message([simAlert('a', { status: 'resolved', startsAt: t0, endsAt: s.now })]);
+    s.failChannelSends = 1;
+    const failed = await s.run([resolve]);
+    expect(failed.failed.has(resolve.id)).toBe(true);
+    // Another router changes the group before SQS redelivers the failed message.
+    await s.advance(10 * S);
+    await s.post([{ ...simAlert('c', { startsAt: t0 }), annotations: { summary: 'worse' } }]);
+    await s.run([resolve]);
+    expect(s.summary(t0 + 1)).toContain('team webhook[0] firing c=firing,a=resolved');
+  });
+
+  it('creates a group again whose TTL passed before DynamoDB deleted the item', async () => {
+    const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s }\n${RECEIVERS}`);
+    await s.post([simAlert('a', { startsAt: s.now, endsAt: s.now + M })]);
+    await s.advance(31 * 24 * H);
+    const res = await s.post([simAlert('a', { startsAt: s.now })]);
+    expect(res.failed.size).toBe(0);
+    expect(s.summary(s.now)).toEqual(['team webhook[0] firing a=firing', 'team webhook[1] firing a=firing']);
+  });
+
+  it('keeps a resolve until it is flushed, however long group_interval is', async () => {
+    const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 2h }\n${RECEIVERS}`);
+    const t0 = s.now;
+    await s.post([simAlert('a', { startsAt: t0 })]);
+    await s.advance(10 * M);
+    await s.post([simAlert('a', { status: 'resolved', startsAt: t0, endsAt: s.now })]);
+    await s.advance(2 * H);
+    expect(s.summary(t0 + 1)).toEqual(['team webhook[0] resolved a=resolved']);
+  });
+
+  it('re-evaluates a group at once when a silence is expired early, even between its timers', async () => {
+    const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 5m, repeat_interval: 4h }\n${RECEIVERS}`);
+    s.silences.push({
+      id: 'sil-x',
+      matchers: [{ name: 'instance', value: 'b', isRegex: false, isEqual: true }],
+      starts_at: new Date(s.now).toISOString(),
+      ends_at: new Date(s.now + 8 * H).toISOString(),
+      created_by: 'alice',
+      comment: 'x',
+      updated_at: new Date(s.now).toISOString(),
+    });
+    expect((await s.post([simAlert('a', { startsAt: s.now }), simAlert('b', { startsAt: s.now })])).failed.size).toBe(0);
+    await s.advance(20 * M);
+    s.silences.length = 0;
+    const [g] = await s.groups.list(new Date(s.now));
+    await s.run([{ kind: 'flush', id: 'silence.x', groupId: g!.groupId, at: s.now, reason: 'silence' }]);
+    await s.advance(1 * S);
+    expect(s.summary(s.now - 2 * S)).toEqual(['team webhook[0] firing a=firing,b=firing', 'team webhook[1] firing a=firing,b=firing']);
+  });
+
+  it('stores a mass resolve of 200 alerts with large annotations within the item limit', async () => {
+    const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 1m }\n${RECEIVERS}`);
+    const t0 = s.now;
+    const big = (i: number, status?: 'resolved') => ({
+      ...simAlert(`i${i}`, { startsAt: t0, ...(status ? { status, endsAt: s.now } : {}) }),
+      annotations: { summary: `disk ${i}`, description: `${i} `.repeat(800) + Math.random().toString(36).repeat(40) },
+    });
+    expect((await s.post(Array.from({ length: 200 }, (_, i) => big(i)))).failed.size).toBe(0);
+    await s.advance(2 * M);
+    expect((await s.post(Array.from({ length: 200 }, (_, i) => big(i, 'resolved')))).failed.size).toBe(0);
+    await s.advance(2 * M);
+    expect(s.notifications.filter((n) => n.group.status === 'resolved')).toHaveLength(1);
+  });
+});

@@ -25,6 +25,8 @@ export class RouterSim {
   readonly pending: Array<{ at: number; body: string; via: 'sqs' | 'scheduler'; name?: string }> = [];
   readonly silences: Silence[] = [];
   readonly counts = { puts: 0, dispatches: 0, scheduled: 0, delayed: 0, deletedSchedules: 0 };
+  /** Fail the next N sends to channel queues (a partial failure after the group was written). */
+  failChannelSends = 0;
   readonly deps: DispatchDeps;
   readonly groups: GroupStore;
 
@@ -41,6 +43,10 @@ export class RouterSim {
     });
     const queues: QueuePort = {
       send: async (queue: string, messages: OutgoingMessage[]) => {
+        if (queue !== ALERTS_QUEUE && this.failChannelSends > 0) {
+          this.failChannelSends--;
+          throw new Error('injected: SQS SendMessageBatch failed');
+        }
         for (const m of messages) {
           if (queue === ALERTS_QUEUE) {
             this.counts.delayed++;
@@ -88,8 +94,11 @@ export class RouterSim {
   private seq = 0;
   /** Post alerts (one ingest message). */
   async post(alerts: Alert[], id = `m${++this.seq}`): Promise<DispatchResult> {
-    const msg: IngestMessage = { kind: 'alerts', id, receivedAt: new Date(this.now).toISOString(), source: 'generic', origin: {}, alerts };
-    return this.run([msg]);
+    return this.run([this.message(alerts, id)]);
+  }
+
+  message(alerts: Alert[], id = `m${++this.seq}`): IngestMessage {
+    return { kind: 'alerts', id, receivedAt: new Date(this.now).toISOString(), source: 'generic', origin: {}, alerts };
   }
 
   /** Move the clock forward, running every timer that comes due on the way (one batch per due time). */
