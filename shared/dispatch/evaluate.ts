@@ -41,7 +41,7 @@ export interface Effects {
   inhibitionPuts: Array<{ partition: string; alert: GroupAlert }>;
   inhibitionDeletes: Array<{ partition: string; fingerprint: string }>;
   cooldowns: Array<{ key: { pk: string; sk: string }; until: number }>;
-  /** First hold of a storm window: schedule its summary. */
+  /** A group newly held by a storm window: that window's summary is due at its end. */
   stormSummaries: Array<{ receiver: string; window: number; at: number }>;
 }
 
@@ -86,8 +86,7 @@ export async function evaluateGroup(t: Touched, prev: GroupState | undefined, en
   if (!route || !receiver) return undefined;
 
   const base = prev ?? newGroup(t, route, now);
-  // Resolved alerts leave only through a flush (dropResolved), never before they were told.
-  const merged = mergeAlerts(base.alerts, t.alerts, env.now, Infinity);
+  const merged = mergeAlerts(base.alerts, t.alerts, env.now);
   let g: GroupState = { ...base, alerts: merged.alerts };
   let changed = merged.changed;
   const effects = noEffects();

@@ -15,24 +15,16 @@ export interface GroupChange {
 /**
  * Fold incoming alerts into a group's alerts. An unchanged re-send (same status, labels,
  * annotations, start) is not a change, so it costs no write. A resolve for an alert the group never
- * saw is ignored: there is nothing to resolve. Resolved alerts are dropped after `resolvedRetentionMs`.
+ * saw is ignored: there is nothing to resolve. Resolved alerts stay: only a flush removes them, once
+ * the channels were told.
  */
-export function mergeAlerts(
-  current: Readonly<Record<string, GroupAlert>>,
-  incoming: readonly Alert[],
-  now: Date,
-  resolvedRetentionMs: number,
-): GroupChange {
+export function mergeAlerts(current: Readonly<Record<string, GroupAlert>>, incoming: readonly Alert[], now: Date): GroupChange {
   const alerts: Record<string, GroupAlert> = {};
   let changed = false;
   for (const [fp, a] of Object.entries(current)) {
     // Auto-resolve: a firing alert whose ends_at has passed is resolved from then on.
     if (a.status === 'firing' && a.endsAt && Date.parse(a.endsAt) <= now.getTime()) {
       alerts[fp] = { ...a, status: 'resolved', resolvedAt: now.toISOString() };
-      changed = true;
-      continue;
-    }
-    if (a.status === 'resolved' && a.resolvedAt && now.getTime() - Date.parse(a.resolvedAt) > resolvedRetentionMs) {
       changed = true;
       continue;
     }

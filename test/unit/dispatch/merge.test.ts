@@ -5,7 +5,6 @@ import { fitToMessage, MAX_NOTIFICATION_BYTES } from '../../../shared/dispatch/n
 import { NotificationMessage } from '../../../shared/queues/messages';
 
 const NOW = new Date('2026-11-22T10:00:00.000Z');
-const HOUR = 3_600_000;
 
 const alert = (over: Partial<Alert> = {}): Alert => ({
   fingerprint: '0000000000000001',
@@ -19,38 +18,38 @@ const alert = (over: Partial<Alert> = {}): Alert => ({
 
 describe('mergeAlerts', () => {
   it('adds a new firing alert as a change that pages', () => {
-    const r = mergeAlerts({}, [alert()], NOW, HOUR);
+    const r = mergeAlerts({}, [alert()], NOW);
     expect(r.changed).toBe(true);
     expect(r.newlyFiring.map((a) => a.fingerprint)).toEqual(['0000000000000001']);
     expect(r.resolved).toEqual([]);
   });
 
   it('treats an identical re-send as no change', () => {
-    const r = mergeAlerts({ '0000000000000001': alert() }, [alert()], NOW, HOUR);
+    const r = mergeAlerts({ '0000000000000001': alert() }, [alert()], NOW);
     expect(r.changed).toBe(false);
   });
 
   it('keeps the first start of a continuing alert (a client that omits starts_at is not a change)', () => {
-    const r = mergeAlerts({ '0000000000000001': alert() }, [alert({ startsAt: '2026-11-22T09:59:00.000Z' })], NOW, HOUR);
+    const r = mergeAlerts({ '0000000000000001': alert() }, [alert({ startsAt: '2026-11-22T09:59:00.000Z' })], NOW);
     expect(r.changed).toBe(false);
   });
 
   it('does not write for an ends_at extension while the stored one is far ahead, but does when it is close', () => {
     const far = alert({ endsAt: '2026-11-22T11:00:00.000Z' });
-    expect(mergeAlerts({ [far.fingerprint]: far }, [alert({ endsAt: '2026-11-22T11:05:00.000Z' })], NOW, HOUR).changed).toBe(false);
+    expect(mergeAlerts({ [far.fingerprint]: far }, [alert({ endsAt: '2026-11-22T11:05:00.000Z' })], NOW).changed).toBe(false);
     const close = alert({ endsAt: '2026-11-22T10:05:00.000Z' });
-    expect(mergeAlerts({ [close.fingerprint]: close }, [alert({ endsAt: '2026-11-22T11:05:00.000Z' })], NOW, HOUR).changed).toBe(true);
+    expect(mergeAlerts({ [close.fingerprint]: close }, [alert({ endsAt: '2026-11-22T11:05:00.000Z' })], NOW).changed).toBe(true);
   });
 
   it('an annotation change is a change but not a new page', () => {
-    const r = mergeAlerts({ '0000000000000001': alert() }, [alert({ annotations: { summary: 'worse' } })], NOW, HOUR);
+    const r = mergeAlerts({ '0000000000000001': alert() }, [alert({ annotations: { summary: 'worse' } })], NOW);
     expect(r.changed).toBe(true);
     expect(r.newlyFiring).toEqual([]);
     expect(r.alerts['0000000000000001']!.annotations.summary).toBe('worse');
   });
 
   it('resolves a firing alert and reports it, recording when the resolve was learned', () => {
-    const r = mergeAlerts({ '0000000000000001': alert() }, [alert({ status: 'resolved', endsAt: '2026-11-22T07:58:00.000Z' })], NOW, HOUR);
+    const r = mergeAlerts({ '0000000000000001': alert() }, [alert({ status: 'resolved', endsAt: '2026-11-22T07:58:00.000Z' })], NOW);
     expect(r.changed).toBe(true);
     expect(r.resolved.map((a) => a.resolvedAt)).toEqual([NOW.toISOString()]);
     expect(r.resolved.map((a) => a.endsAt)).toEqual(['2026-11-22T07:58:00.000Z']);
@@ -58,29 +57,29 @@ describe('mergeAlerts', () => {
   });
 
   it('ignores a resolve for an alert it never saw or already resolved', () => {
-    expect(mergeAlerts({}, [alert({ status: 'resolved' })], NOW, HOUR).changed).toBe(false);
+    expect(mergeAlerts({}, [alert({ status: 'resolved' })], NOW).changed).toBe(false);
     const done = { ...alert({ status: 'resolved' }), resolvedAt: '2026-11-22T09:59:00.000Z' };
-    expect(mergeAlerts({ [done.fingerprint]: done }, [alert({ status: 'resolved' })], NOW, HOUR).changed).toBe(false);
+    expect(mergeAlerts({ [done.fingerprint]: done }, [alert({ status: 'resolved' })], NOW).changed).toBe(false);
   });
 
   it('re-fires a resolved alert as a new page', () => {
     const done = { ...alert({ status: 'resolved' }), resolvedAt: '2026-11-22T09:59:00.000Z' };
-    const r = mergeAlerts({ [done.fingerprint]: done }, [alert()], NOW, HOUR);
+    const r = mergeAlerts({ [done.fingerprint]: done }, [alert()], NOW);
     expect(r.newlyFiring).toHaveLength(1);
     expect(r.alerts[done.fingerprint]!.status).toBe('firing');
   });
 
-  it('auto-resolves a firing alert whose ends_at passed, and drops resolved alerts after the retention', () => {
+  it('auto-resolves a firing alert whose ends_at passed, and keeps resolved alerts (only a flush removes them)', () => {
     const expired = alert({ fingerprint: '0000000000000002', endsAt: '2026-11-22T09:30:00.000Z' });
     const old = { ...alert({ fingerprint: '0000000000000003', status: 'resolved' as const }), resolvedAt: '2026-11-22T08:00:00.000Z' };
-    const r = mergeAlerts({ [expired.fingerprint]: expired, [old.fingerprint]: old }, [], NOW, HOUR);
+    const r = mergeAlerts({ [expired.fingerprint]: expired, [old.fingerprint]: old }, [], NOW);
     expect(r.changed).toBe(true);
     expect(r.alerts[expired.fingerprint]!.status).toBe('resolved');
-    expect(r.alerts[old.fingerprint]).toBeUndefined();
+    expect(r.alerts[old.fingerprint]).toEqual(old);
   });
 
   it('takes the last of duplicate alerts in one request', () => {
-    const r = mergeAlerts({}, [alert({ annotations: { summary: 'first' } }), alert({ annotations: { summary: 'second' } })], NOW, HOUR);
+    const r = mergeAlerts({}, [alert({ annotations: { summary: 'first' } }), alert({ annotations: { summary: 'second' } })], NOW);
     expect(r.alerts['0000000000000001']!.annotations.summary).toBe('second');
   });
 });
