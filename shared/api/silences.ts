@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { parseWith } from '../alerts/normalize/common';
 import { NotFoundError, ValidationError } from '../errors';
-import { FlushMessage } from '../queues/messages';
-import { ALERTS_QUEUE } from '../queues/names';
-import { batchesOf, type QueuePort } from '../queues/port';
+import { requestFlushes } from '../grouping/timers';
+import type { QueuePort } from '../queues/port';
 import { parseMatchers, type Matcher } from '../routing/matchers';
 import type { Clock } from '../runtime/ports';
 import { newSilence, silenceInputSchema, silences, silenceView, type Silence, type SilenceState } from '../silences/model';
@@ -87,12 +86,11 @@ async function flushHeldGroups(deps: SilenceDeps, silence: Silence): Promise<num
   const held = groups.filter((g) => Object.values(g.alerts).some((a) => a.status === 'firing' && silences(a, [silence], activeAt).length > 0));
   if (held.length === 0) return 0;
   // Stamped after the expire's write, so a router loading silences after `at` sees it expired.
-  const sentAt = deps.clock().getTime();
-  const messages = held.map((g, i) => {
-    const body: FlushMessage = { kind: 'flush', id: `silence:${silence.id}:${g.groupId}`, groupId: g.groupId, at: sentAt, reason: 'silence' };
-    return { id: String(i), body: JSON.stringify(FlushMessage.parse(body)) };
-  });
-  for (const batch of batchesOf(messages)) await deps.queues.send(ALERTS_QUEUE, batch);
+  await requestFlushes(
+    held.map((g) => g.groupId),
+    { reason: 'silence', key: silence.id, at: deps.clock().getTime() },
+    deps.queues,
+  );
   return held.length;
 }
 

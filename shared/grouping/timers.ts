@@ -58,11 +58,18 @@ export async function scheduleWakeups(wakeups: readonly Wakeup[], deps: { queues
   ]);
 }
 
-/** Ask for an immediate re-evaluation of groups (e.g. after a silence was expired early). */
-export async function requestFlushes(groupIds: readonly string[], reason: FlushMessage['reason'], deps: { queues: QueuePort; now: number }): Promise<void> {
-  const messages = groupIds.map((groupId) => {
-    const msg: FlushMessage = { kind: 'flush', id: `${reason}.${groupId}.${deps.now}`, groupId, at: deps.now, reason };
-    return { id: groupId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80), body: JSON.stringify(msg) };
+/**
+ * Ask for an immediate re-evaluation of groups (e.g. after a silence was expired early). Message ids
+ * are `<reason>:<key>:<group>`, so asking again for the same key sends the same messages.
+ */
+export async function requestFlushes(
+  groupIds: readonly string[],
+  request: { reason: FlushMessage['reason']; key: string; at: number },
+  queues: QueuePort,
+): Promise<void> {
+  const messages = groupIds.map((groupId, i) => {
+    const msg: FlushMessage = { kind: 'flush', id: `${request.reason}:${request.key}:${groupId}`, groupId, at: request.at, reason: request.reason };
+    return { id: String(i), body: JSON.stringify(FlushMessage.parse(msg)) };
   });
-  for (const batch of batchesOf(messages)) await deps.queues.send(ALERTS_QUEUE, batch);
+  for (const batch of batchesOf(messages)) await queues.send(ALERTS_QUEUE, batch);
 }
