@@ -6,7 +6,8 @@ import type { CompiledConfig } from '../runtime/compiled-config';
 import type { Clock } from '../runtime/ports';
 import { silences as silencedBy, type Silence } from '../silences/model';
 import type { GroupAlert, GroupState, Hold } from '../store/groups';
-import { liveHold, recentlyResolved } from './groups';
+import { recentlyResolved } from '../store/groups';
+import { liveHold } from './groups';
 
 /**
  * What is happening to an alert now, most telling first: resolved > inhibited > silenced > throttled

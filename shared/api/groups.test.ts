@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GroupAlert, GroupState } from '../store/groups';
-import { groupView, groupViews, listGroups, recentlyResolved } from './groups';
+import { recentlyResolved } from '../store/groups';
+import { groupView, groupViews, listGroups } from './groups';
 
 const T0 = Date.parse('2026-11-22T10:00:00.000Z');
 const MIN = 60_000;

@@ -1,17 +1,6 @@
 import { statusAt } from '../grouping/flush';
 import type { Clock } from '../runtime/ports';
-import { RESOLVED_RETENTION_MS, type GroupAlert, type GroupState, type Hold } from '../store/groups';
-
-
-/**
- * The group's resolved alerts that left it within the last hour, and are not back in it. The router
- * prunes them only on the group's next write, so the age is applied here too.
- */
-export function recentlyResolved(g: GroupState, now: number): GroupAlert[] {
-  return Object.values(g.recentlyResolved ?? {}).filter(
-    (a) => !g.alerts[a.fingerprint] && now - Date.parse(a.resolvedAt ?? a.endsAt ?? a.startsAt) < RESOLVED_RETENTION_MS,
-  );
-}
+import { recentlyResolved, type GroupState, type Hold } from '../store/groups';
 
 /** The group's hold while it lasts; a hold whose end has passed is stale until the next flush clears it. */
 export function liveHold(g: GroupState, now: number): Hold | undefined {

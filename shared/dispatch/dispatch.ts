@@ -165,7 +165,8 @@ async function applyEffects(list: Array<{ t: Touched; effects: Effects }>, deps:
   });
 
   // A group whose state writes failed is retried whole; its notifications go out on the replay.
-  list = list.filter(({ t }) => ![...t.messageIds].some((id) => failed.has(id)));
+  const succeeded = ({ t }: { t: Touched }) => ![...t.messageIds].some((id) => failed.has(id));
+  list = list.filter(succeeded);
   const byQueue = new Map<string, Array<{ t: Touched; message: OutgoingMessage }>>();
   for (const { t, effects } of list) {
     for (const { queue, message } of effects.notifications) {
@@ -210,7 +211,7 @@ async function applyEffects(list: Array<{ t: Touched; effects: Effects }>, deps:
   // the replacement timer is on its way.
   await Promise.all(
     list
-      .filter(({ t }) => ![...t.messageIds].some((id) => failed.has(id)))
+      .filter(succeeded)
       .flatMap(({ effects }) => effects.cancelSchedules).map((name) => deps.scheduler.delete(name).catch((err: unknown) => deps.log.debug('schedule delete failed', { name, err }))),
   );
   return sent;

@@ -1,5 +1,6 @@
 import { channelEntries } from '../channels/keys';
 import { parseDuration } from '../config/duration';
+import type { Receiver } from '../config/schema';
 import type { Alert } from '../alerts/model';
 import { matchesAll } from '../routing/matchers';
 import type { RouteNode } from '../routing/route-tree';
@@ -8,7 +9,7 @@ import { planFlush, statusAt, type FlushPlan } from '../grouping/flush';
 import { recordEdges, isFlapping } from '../grouping/flapping';
 import { repeatDueAt } from '../grouping/nflog';
 import { earliestFlush, MAX_SQS_DELAY_MS, scheduleName, type Timer } from '../grouping/timers';
-import { RESOLVED_RETENTION_MS, type GroupAlert, type GroupState, type Hold } from '../store/groups';
+import { recentlyResolved, type GroupAlert, type GroupState, type Hold } from '../store/groups';
 import { epochSeconds } from '../store/keys';
 import { inhibitPartition, type StormStore } from '../store/noise';
 import { mergeAlerts } from './merge';
@@ -188,7 +189,7 @@ interface Flushed {
  * protection; then drop resolved alerts, as Alertmanager does after every completed flush. Pushes
  * the times the group must be looked at again onto `wake`.
  */
-async function flush(g: GroupState, route: RouteNode, receiver: NonNullable<ReturnType<CompiledConfig['receivers']['get']>>, env: EvaluateEnv, effects: Effects, wake: number[]): Promise<Flushed> {
+async function flush(g: GroupState, route: RouteNode, receiver: Receiver, env: EvaluateEnv, effects: Effects, wake: number[]): Promise<Flushed> {
   const now = env.now.getTime();
   let group: GroupState = { ...g, firstFlushAt: undefined };
   let changed = g.firstFlushAt !== undefined;
@@ -216,7 +217,7 @@ async function flush(g: GroupState, route: RouteNode, receiver: NonNullable<Retu
   const hold: Hold | undefined = plan.cooldownHeld.length > 0 ? { reason: 'cooldown', until: plan.cooldownUntil!, fingerprints: plan.cooldownHeld } : undefined;
   const storm = receiver.storm_protection;
   if (plan.updated.length > 0 && storm) {
-    const windowMs = parseWindow(storm.window);
+    const windowMs = parseDuration(storm.window);
     const start = Math.floor(now / windowMs) * windowMs;
     if (!(await env.storms.reserve(receiver.name, start, windowMs, storm.max_notifications))) {
       // Over the receiver's limit: hold the whole flush (log, resolved alerts and all) until the window ends.
@@ -292,17 +293,11 @@ function dropResolved(group: GroupState, changed: boolean, now: number, route: R
     else alerts[fp] = a;
   }
   if (resolved.length === 0) return { group, changed };
-  const kept = Object.values(group.recentlyResolved ?? {}).filter((a) => !alerts[a.fingerprint] && now - Date.parse(a.resolvedAt ?? a.startsAt) < RESOLVED_RETENTION_MS);
+  const kept = recentlyResolved({ alerts, recentlyResolved: group.recentlyResolved }, now);
   const recent = [...kept.filter((a) => !resolved.some((r) => r.fingerprint === a.fingerprint)), ...resolved].slice(-MAX_RECENTLY_RESOLVED);
   return { group: { ...group, alerts, recentlyResolved: Object.fromEntries(recent.map((a) => [a.fingerprint, a])) }, changed: true };
 }
 
-const windows = new Map<string, number>();
-function parseWindow(text: string): number {
-  let ms = windows.get(text);
-  if (ms === undefined) windows.set(text, (ms = parseDuration(text)));
-  return ms;
-}
 
 /** Index alerts that can inhibit others: firing ones in, resolved ones out. */
 function indexSources(config: CompiledConfig, firing: readonly GroupAlert[], resolved: readonly GroupAlert[], effects: Effects): void {
@@ -313,7 +308,7 @@ function indexSources(config: CompiledConfig, firing: readonly GroupAlert[], res
 }
 
 /** The effects of the stored last write, rebuilt for a redelivery of a message that made it. */
-function replay(prev: GroupState, route: RouteNode, receiver: NonNullable<ReturnType<CompiledConfig['receivers']['get']>>, config: CompiledConfig, t: Touched): Effects {
+function replay(prev: GroupState, route: RouteNode, receiver: Receiver, config: CompiledConfig, t: Touched): Effects {
   const effects = noEffects();
   const flushed = prev.lastWrite.flush;
   if (flushed) {

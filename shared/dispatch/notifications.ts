@@ -46,7 +46,7 @@ export function flushNotifications(
     if (status === 'firing') {
       // A flapping alert told "firing" inside its window may have resolved since: show what was logged.
       const endsAt = statusAt(a, flush.at) === 'firing' ? alert.endsAt : undefined;
-      return { ...alert, annotations, status, ...(endsAt ? { endsAt } : { endsAt: undefined }) };
+      return { ...alert, annotations, status, endsAt };
     }
     return { ...alert, annotations, status, endsAt: alert.endsAt ?? resolvedAt ?? new Date(flush.at).toISOString() };
   };

@@ -13,6 +13,16 @@ export type GroupAlert = z.infer<typeof GroupAlert>;
 /** How long resolved alerts stay visible after they leave their group (the router and the read API). */
 export const RESOLVED_RETENTION_MS = 60 * 60_000;
 
+/**
+ * The group's resolved alerts that left it within RESOLVED_RETENTION_MS and are not back in it. The
+ * router prunes the stored list only when it writes the group, so readers apply the age too.
+ */
+export function recentlyResolved(g: Pick<GroupState, 'alerts' | 'recentlyResolved'>, now: number): GroupAlert[] {
+  return Object.values(g.recentlyResolved ?? {}).filter(
+    (a) => !g.alerts[a.fingerprint] && now - Date.parse(a.resolvedAt ?? a.endsAt ?? a.startsAt) < RESOLVED_RETENTION_MS,
+  );
+}
+
 /** What one channel entry of the receiver was last notified for this group (Alertmanager's nflog entry). */
 export interface NflogEntry {
   /** Fingerprints notified as firing, and as resolved. */
