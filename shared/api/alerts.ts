@@ -5,8 +5,7 @@ import { inhibitor } from '../inhibition/rules';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import type { Clock } from '../runtime/ports';
 import { silences as silencedBy, type Silence } from '../silences/model';
-import type { GroupAlert, GroupState, Hold } from '../store/groups';
-import { recentlyResolved } from '../store/groups';
+import { recentlyResolved, type GroupAlert, type GroupState, type Hold } from '../store/groups';
 import { liveHold } from './groups';
 
 /**

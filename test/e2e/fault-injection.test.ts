@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../shared/local/runtime';
-import { startRuntimeWithConfig } from '../support/runtime';
+import { apiRequest, startRuntimeWithConfig } from '../support/runtime';
 import { startStandIn, type Received, type StandIn } from '../support/stand-in';
 
 /**
@@ -74,14 +74,7 @@ afterAll(async () => {
   await hook?.close();
 });
 
-async function api(method: string, path: string, body?: unknown) {
-  const res = await fetch(rt.url + path, {
-    method,
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
+const api = (method: string, path: string, body?: unknown) => apiRequest(rt.url, TOKEN, method, path, body);
 
 const dlqDepth = () => rt.queues.stats().find((q) => q.name === 'webhook-notifications-dlq')!.total;
 

@@ -3,7 +3,7 @@ import type { LocalRuntime } from '../../shared/local/runtime';
 import { FlushMessage } from '../../shared/queues/messages';
 import { ALERTS_QUEUE } from '../../shared/queues/names';
 import type { OutgoingMessage } from '../../shared/queues/port';
-import { startRuntimeWithConfig } from '../support/runtime';
+import { apiRequest, startRuntimeWithConfig } from '../support/runtime';
 import { startStandIn, type StandIn } from '../support/stand-in';
 
 /** The silences API (/v1/silences) through the local runtime over HTTP. */
@@ -16,14 +16,7 @@ let hook: StandIn;
 
 type Json = Record<string, unknown> & { status?: { state: string } };
 
-async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(rt.url + path, {
-    method,
-    headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json()) as Json };
-}
+const api = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => apiRequest<Json>(rt.url, TOKEN, method, path, body, headers);
 
 const silenceBody = (overrides: Record<string, unknown> = {}) => ({
   matchers: ['alertname="DiskFull"'],
@@ -32,14 +25,6 @@ const silenceBody = (overrides: Record<string, unknown> = {}) => ({
   comment: 'replacing the disk',
   ...overrides,
 });
-
-async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(async () => {
   hook = await startStandIn();
@@ -108,7 +93,7 @@ describe('silences API, end to end', () => {
     expect((await api('POST', '/v1/alerts', { labels: { alertname: 'HeldBack', service: 'db' } })).status).toBe(202);
     expect((await api('POST', '/v1/alerts', { labels: { alertname: 'Unrelated', service: 'db' } })).status).toBe(202);
     // The router stores the groups as it takes the alerts (notifying is not needed here).
-    await until(async () => ((await api('GET', '/v1/alerts')).body.alerts as unknown[]).length >= 2);
+    await vi.waitFor(async () => expect(((await api('GET', '/v1/alerts')).body.alerts as unknown[]).length).toBeGreaterThanOrEqual(2), { timeout: 10_000, interval: 50 });
     const created = await api('POST', '/v1/silences', silenceBody({ matchers: ['alertname="HeldBack"'] }));
 
     const send = vi.spyOn(rt.queues, 'send');

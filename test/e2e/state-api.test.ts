@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LocalRuntime } from '../../shared/local/runtime';
-import { startRuntimeWithConfig } from '../support/runtime';
+import { apiRequest, startRuntimeWithConfig } from '../support/runtime';
 import { startStandIn, type StandIn } from '../support/stand-in';
 
 /** Alert and group state (/v1/alerts, /v1/groups) through the local runtime over HTTP. */
@@ -11,24 +11,7 @@ let hook: StandIn;
 
 type Json = Record<string, unknown>;
 
-async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(rt.url + path, {
-    method,
-    headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json()) as Json };
-}
-
-async function until<T>(get: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await get();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const api = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => apiRequest<Json>(rt.url, TOKEN, method, path, body, headers);
 
 beforeAll(async () => {
   hook = await startStandIn();
@@ -57,7 +40,14 @@ afterAll(async () => {
 describe('alert and group state, end to end', () => {
   it('shows a silenced alert with the silence that mutes it, and lists its group', async () => {
     expect((await api('POST', '/v1/alerts', { labels: { alertname: 'DiskFull', instance: 'db-1' } })).status).toBe(202);
-    const stored = await until(async () => ((await api('GET', '/v1/alerts')).body.alerts as Json[]).find((a) => (a.labels as Json).alertname === 'DiskFull'));
+    const stored = await vi.waitFor(
+      async () => {
+        const found = ((await api('GET', '/v1/alerts')).body.alerts as Json[]).find((a) => (a.labels as Json).alertname === 'DiskFull');
+        if (!found) throw new Error('the alert is not stored yet');
+        return found;
+      },
+      { timeout: 10_000, interval: 50 },
+    );
     expect(stored).toMatchObject({ status: 'firing', state: 'firing', silenced_by: [], inhibited_by: [], flapping: false });
 
     const silence = await api('POST', '/v1/silences', {

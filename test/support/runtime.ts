@@ -21,3 +21,23 @@ export async function startRuntimeWithConfig(configYaml: string, opts: Omit<Loca
     configPath,
   });
 }
+
+/**
+ * One authenticated request to a runtime's HTTP API: a JSON body (a string is sent as is) and the
+ * JSON answer with its status.
+ */
+export async function apiRequest<T = Record<string, unknown>>(
+  baseUrl: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T }> {
+  const res = await fetch(baseUrl + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}

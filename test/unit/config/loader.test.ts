@@ -3,23 +3,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { configIssues } from '../../support/config';
 import { loadConfigFile, parseConfigYaml } from '../../../shared/config/loader';
 import { parseDuration } from '../../../shared/config/duration';
 import { collectSecretRefs } from '../../../shared/config/secrets';
 import { compileConfig } from '../../../shared/runtime/compiled-config';
-import { ConfigError } from '../../../shared/errors';
 
 const ROOT = join(__dirname, '../../..');
 
-function issuesOf(yaml: string): string[] {
-  try {
-    parseConfigYaml(yaml, 'test.yaml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).issues.map((i) => `${i.path}: ${i.message}`);
-  }
-  throw new Error('expected the config to be invalid');
-}
 
 const MINIMAL = `
 route:
@@ -54,7 +45,7 @@ describe('config loading', () => {
   });
 
   it('names the key path and line of every problem', () => {
-    const issues = issuesOf(`
+    const issues = configIssues(`
 route:
   receiver: a
   group_wait: 30 seconds
@@ -76,15 +67,15 @@ receivers:
   });
 
   it('checks that routes name defined receivers (once the file is well-formed)', () => {
-    expect(issuesOf(MINIMAL.replace('receiver: a', 'receiver: a\n  routes: [{ receiver: nobody }]'))).toEqual([
+    expect(configIssues(MINIMAL.replace('receiver: a', 'receiver: a\n  routes: [{ receiver: nobody }]'))).toEqual([
       expect.stringMatching(/^route\.routes\[0\]\.receiver \(test\.yaml:\d+:\d+\): unknown receiver "nobody" \(defined: a\)/),
     ]);
   });
 
   it('rejects duplicate receivers, matchers on the root and YAML syntax errors', () => {
-    expect(issuesOf(MINIMAL + `  - name: a\n`).join('\n')).toMatch(/receivers\[1\]\.name.*duplicate receiver name "a"/);
-    expect(issuesOf(MINIMAL.replace('receiver: a', "receiver: a\n  matchers: ['a=b']")).join('\n')).toMatch(/root route must not have matchers/);
-    expect(issuesOf('route: [').join('\n')).toMatch(/test\.yaml:1:\d+/);
+    expect(configIssues(MINIMAL + `  - name: a\n`).join('\n')).toMatch(/receivers\[1\]\.name.*duplicate receiver name "a"/);
+    expect(configIssues(MINIMAL.replace('receiver: a', "receiver: a\n  matchers: ['a=b']")).join('\n')).toMatch(/root route must not have matchers/);
+    expect(configIssues('route: [').join('\n')).toMatch(/test\.yaml:1:\d+/);
   });
 
   it('collects secret references with their key paths', () => {

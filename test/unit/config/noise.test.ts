@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { configIssues } from '../../support/config';
 import { parseConfigYaml } from '../../../shared/config/loader';
-import { ConfigError } from '../../../shared/errors';
 import { compileConfig } from '../../../shared/runtime/compiled-config';
 import { matchRoutes } from '../../../shared/routing/route-tree';
 
 /** The noise-control keys of alertflow.yaml: inhibit_rules, time_intervals, cooldowns, storm protection, flapping. */
-function issuesOf(yaml: string): string[] {
-  try {
-    parseConfigYaml(yaml, 'test.yaml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).issues.map((i) => `${i.path}: ${i.message}`);
-  }
-  throw new Error('expected the config to be invalid');
-}
 
 const RECEIVERS = `
 receivers:
@@ -23,13 +14,13 @@ receivers:
 
 describe('noise-control config', () => {
   it('names a route time interval that is not defined', () => {
-    expect(issuesOf(`route: { receiver: a, routes: [{ matchers: ['x="y"'], mute_time_intervals: [nights] }] }\n${RECEIVERS}`)).toEqual([
+    expect(configIssues(`route: { receiver: a, routes: [{ matchers: ['x="y"'], mute_time_intervals: [nights] }] }\n${RECEIVERS}`)).toEqual([
       'route.routes[0].mute_time_intervals[0] (test.yaml:1:77): unknown time interval "nights" (define it under time_intervals)',
     ]);
   });
 
   it('rejects bad inhibit rules, cooldowns, storm limits and flapping settings with their key paths', () => {
-    const issues = issuesOf(`
+    const issues = configIssues(`
 route: { receiver: a, cooldown: soon, cooldown_by: everyone, flapping: { transitions: 0, window: 1h } }
 inhibit_rules:
   - source_matchers: ['severity=~"(bad"']
