@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { ConflictError } from '../errors';
 import type { Logger } from '../log';
 import type { FlushMessage, IngestMessage, RouterMessage } from '../queues/messages';
-import { batchesOf, type OutgoingMessage, type QueuePort } from '../queues/port';
+import { batchesOf, type QueuePort } from '../queues/port';
 import { groupKeyFor, groupLabelsFor, matchRoutes, type RouteNode } from '../routing/route-tree';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import type { SchedulerPort } from '../schedules/port';
@@ -167,27 +167,10 @@ async function applyEffects(list: Array<{ t: Touched; effects: Effects }>, deps:
   // A group whose state writes failed is retried whole; its notifications go out on the replay.
   const succeeded = ({ t }: { t: Touched }) => ![...t.messageIds].some((id) => failed.has(id));
   list = list.filter(succeeded);
-  const byQueue = new Map<string, Array<{ t: Touched; message: OutgoingMessage }>>();
-  for (const { t, effects } of list) {
-    for (const { queue, message } of effects.notifications) {
-      const entries = byQueue.get(queue) ?? [];
-      entries.push({ t, message });
-      byQueue.set(queue, entries);
-    }
-  }
-  let sent = 0;
-  await Promise.all(
-    [...byQueue].map(async ([queue, entries]) => {
-      const owners = new Map(entries.map((e) => [e.message, e.t]));
-      for (const batch of batchesOf(entries.map((e) => e.message))) {
-        try {
-          await deps.queues.send(queue, batch);
-          sent += batch.length;
-        } catch (err) {
-          for (const m of batch) fail(owners.get(m)!, 'notification send', err);
-        }
-      }
-    }),
+  const sent = await sendOutgoing(
+    list.flatMap(({ t, effects }) => effects.notifications.map((n) => ({ ...n, owner: t }))),
+    deps.queues,
+    (t, err) => fail(t, 'notification send', err),
   );
 
   const wakeups: Array<{ t: Touched; wakeup: Wakeup }> = [];
@@ -219,29 +202,52 @@ async function applyEffects(list: Array<{ t: Touched; effects: Effects }>, deps:
 
 /** The end of a storm window: tell each held receiver how much was held. */
 async function stormSummaries(messages: readonly FlushMessage[], deps: DispatchDeps, now: Date, failed: Set<string>): Promise<number> {
-  let sent = 0;
+  const fail = (m: FlushMessage, err: unknown) => {
+    deps.log.warn('storm summary failed; it will be retried', { receiver: m.receiver, err });
+    failed.add(m.id);
+  };
+  const out: Array<Outgoing & { owner: FlushMessage }> = [];
   for (const m of messages) {
     const receiver = m.receiver ? deps.config.receivers.get(m.receiver) : undefined;
-    const storm = receiver?.storm_protection;
-    if (!receiver || !storm || m.window === undefined) continue;
+    if (!receiver?.storm_protection || m.window === undefined) continue;
     try {
       const counts = await deps.storms.get(receiver.name, m.window);
       if (!counts || counts.heldGroups === 0) continue;
-      const out: Outgoing[] = stormSummaryNotifications(receiver, { start: m.window, end: m.at }, counts, deps.config.raw.external_url, now);
-      for (const [queue, list] of groupByQueue(out)) for (const batch of batchesOf(list)) await deps.queues.send(queue, batch);
-      sent += out.length;
+      const summary = stormSummaryNotifications(receiver, { start: m.window, end: m.at }, counts, deps.config.raw.external_url, now);
+      out.push(...summary.map((n) => ({ ...n, owner: m })));
     } catch (err) {
-      deps.log.warn('storm summary failed; it will be retried', { receiver: m.receiver, err });
-      failed.add(m.id);
+      fail(m, err);
     }
   }
-  return sent;
+  return sendOutgoing(out, deps.queues, fail);
 }
 
-function groupByQueue(out: readonly Outgoing[]): Map<string, OutgoingMessage[]> {
-  const byQueue = new Map<string, OutgoingMessage[]>();
-  for (const { queue, message } of out) byQueue.set(queue, [...(byQueue.get(queue) ?? []), message]);
-  return byQueue;
+/**
+ * Send notifications in batch calls per queue; a failed call fails the owners of its messages
+ * (their redelivery sends them again under the same ids). Returns how many were sent.
+ */
+async function sendOutgoing<O>(items: ReadonlyArray<Outgoing & { owner: O }>, queues: QueuePort, onFail: (owner: O, err: unknown) => void): Promise<number> {
+  const byQueue = new Map<string, Array<Outgoing & { owner: O }>>();
+  for (const item of items) {
+    const entries = byQueue.get(item.queue);
+    if (entries) entries.push(item);
+    else byQueue.set(item.queue, [item]);
+  }
+  let sent = 0;
+  await Promise.all(
+    [...byQueue].map(async ([queue, entries]) => {
+      const owners = new Map(entries.map((e) => [e.message, e.owner]));
+      for (const batch of batchesOf(entries.map((e) => e.message))) {
+        try {
+          await queues.send(queue, batch);
+          sent += batch.length;
+        } catch (err) {
+          for (const m of batch) onFail(owners.get(m)!, err);
+        }
+      }
+    }),
+  );
+  return sent;
 }
 
 /** Run `fn` over `items` with at most `limit` in flight. */
