@@ -27,6 +27,11 @@ export const Alert = z.object({
 });
 export type Alert = z.infer<typeof Alert>;
 
+/** An alert's status at `now` (epoch ms): a firing alert whose `endsAt` has passed is resolved. */
+export function statusAt(a: Pick<Alert, 'status' | 'endsAt'>, now: number): AlertStatus {
+  return a.status === 'firing' && !(a.endsAt !== undefined && Date.parse(a.endsAt) <= now) ? 'firing' : 'resolved';
+}
+
 /** Context a source sent alongside its alerts (kept, surfaced, never required). */
 export const AlertOrigin = z.object({
   receiver: z.string().optional(),

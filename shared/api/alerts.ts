@@ -1,6 +1,6 @@
 import { NotFoundError, ValidationError } from '../errors';
 import { isFlapping } from '../grouping/flapping';
-import { statusAt } from '../grouping/flush';
+import { statusAt } from '../alerts/model';
 import { inhibitor } from '../inhibition/rules';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import type { Clock } from '../runtime/ports';

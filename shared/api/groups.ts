@@ -1,4 +1,4 @@
-import { statusAt } from '../grouping/flush';
+import { statusAt } from '../alerts/model';
 import type { Clock } from '../runtime/ports';
 import { recentlyResolved, type GroupState, type Hold } from '../store/groups';
 

@@ -1,11 +1,11 @@
 import { channelEntries } from '../channels/keys';
 import { parseDuration } from '../config/duration';
 import type { Receiver } from '../config/schema';
-import type { Alert } from '../alerts/model';
+import { statusAt, type Alert } from '../alerts/model';
 import { matchesAll } from '../routing/matchers';
 import type { RouteNode } from '../routing/route-tree';
 import type { CompiledConfig } from '../runtime/compiled-config';
-import { planFlush, statusAt, type FlushPlan } from '../grouping/flush';
+import { planFlush, type FlushPlan } from '../grouping/flush';
 import { recordEdges, isFlapping } from '../grouping/flapping';
 import { repeatDueAt } from '../grouping/nflog';
 import { earliestFlush, MAX_SQS_DELAY_MS, scheduleName, type Timer } from '../grouping/timers';

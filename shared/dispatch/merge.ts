@@ -1,4 +1,4 @@
-import type { Alert } from '../alerts/model';
+import { statusAt, type Alert } from '../alerts/model';
 import type { GroupAlert } from '../store/groups';
 
 export interface GroupChange {
@@ -23,7 +23,7 @@ export function mergeAlerts(current: Readonly<Record<string, GroupAlert>>, incom
   let changed = false;
   for (const [fp, a] of Object.entries(current)) {
     // Auto-resolve: a firing alert whose ends_at has passed is resolved from then on.
-    if (a.status === 'firing' && a.endsAt && Date.parse(a.endsAt) <= now.getTime()) {
+    if (a.status === 'firing' && statusAt(a, now.getTime()) === 'resolved') {
       alerts[fp] = { ...a, status: 'resolved', resolvedAt: now.toISOString() };
       changed = true;
       continue;

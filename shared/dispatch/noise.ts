@@ -1,7 +1,7 @@
 import type { Receiver } from '../config/schema';
 import { parseDuration } from '../config/duration';
 import type { AlertMute } from '../grouping/flush';
-import { statusAt } from '../grouping/flush';
+import { statusAt } from '../alerts/model';
 import { inhibitor, type InhibitionSource } from '../inhibition/rules';
 import { matchesAll } from '../routing/matchers';
 import type { RouteNode } from '../routing/route-tree';

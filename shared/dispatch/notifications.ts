@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { Alert } from '../alerts/model';
+import { statusAt, type Alert } from '../alerts/model';
 import { channelEntries } from '../channels/keys';
 import type { Receiver } from '../config/schema';
-import { channelKey, statusAt } from '../grouping/flush';
+import { channelKey } from '../grouping/flush';
 import { isFlapping } from '../grouping/flapping';
 import type { NotificationMessage } from '../queues/messages';
 import { channelQueueName } from '../queues/names';

@@ -1,3 +1,4 @@
+import { statusAt } from '../alerts/model';
 import type { ChannelEntry } from '../channels/keys';
 import type { RouteNode } from '../routing/route-tree';
 import type { GroupAlert, GroupState, NflogEntry } from '../store/groups';
@@ -44,10 +45,6 @@ export interface FlushPlan {
 
 export const channelKey = (ch: Pick<ChannelEntry, 'type' | 'index'>): string => `${ch.type}.${ch.index}`;
 
-/** The status an alert has for notifications at `now` (a passed `endsAt` resolves it). */
-export function statusAt(a: GroupAlert, now: number): 'firing' | 'resolved' {
-  return a.status === 'firing' && !(a.endsAt !== undefined && Date.parse(a.endsAt) <= now) ? 'firing' : 'resolved';
-}
 
 export function planFlush(input: FlushInputs): FlushPlan {
   const { group, route, now } = input;

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { Alert } from '../alerts/model';
+import { statusAt, type Alert } from '../alerts/model';
 import { LabelName, MatcherString, RegexString } from '../config/primitives';
 import {
   labelValue,
@@ -114,7 +114,7 @@ export function inhibitor(
   now: Date = new Date(),
 ): (target: InhibitionTarget) => Inhibition | undefined {
   const t = now.getTime();
-  const firing = firingSources.filter((a) => a.status === 'firing' && !(a.endsAt !== undefined && Date.parse(a.endsAt) <= t));
+  const firing = firingSources.filter((a) => statusAt(a, t) === 'firing');
   const buckets = rules.map((rule) => {
     const byEqual = new Map<string, InhibitionSource[]>();
     for (const a of firing) {
