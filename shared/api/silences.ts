@@ -3,7 +3,7 @@ import { parseWith } from '../alerts/normalize/common';
 import { NotFoundError, ValidationError } from '../errors';
 import { requestFlushes } from '../grouping/timers';
 import type { QueuePort } from '../queues/port';
-import { parseMatchers, type Matcher } from '../routing/matchers';
+import { parseMatchers, type Matcher } from '../labels/matchers';
 import type { Clock } from '../runtime/ports';
 import { newSilence, silenceInputSchema, silences, silenceView, type Silence, type SilenceState } from '../silences/model';
 import type { GroupStore } from '../store/groups';

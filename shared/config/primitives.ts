@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { parseDuration } from './duration';
-import { compileMatcherRegex, parseMatchers } from '../routing/matchers';
+import { compileMatcherRegex, parseMatchers } from '../labels/matchers';
 
 // Building blocks of the config schema, shared by schema.ts and the channel config schemas.
 

@@ -2,7 +2,7 @@ import { channelEntries } from '../channels/keys';
 import { parseDuration } from '../config/duration';
 import type { Receiver } from '../config/schema';
 import { statusAt, type Alert } from '../alerts/model';
-import { matchesAll } from '../routing/matchers';
+import { matchesAll } from '../labels/matchers';
 import type { RouteNode } from '../routing/route-tree';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import { planFlush, type FlushPlan } from '../grouping/flush';

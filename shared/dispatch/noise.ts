@@ -3,7 +3,7 @@ import { parseDuration } from '../config/duration';
 import type { AlertMute } from '../grouping/flush';
 import { statusAt } from '../alerts/model';
 import { inhibitor, type InhibitionSource } from '../inhibition/rules';
-import { matchesAll } from '../routing/matchers';
+import { matchesAll } from '../labels/matchers';
 import type { RouteNode } from '../routing/route-tree';
 import { activeIntervalNames } from '../routing/time-intervals';
 import type { CompiledConfig } from '../runtime/compiled-config';

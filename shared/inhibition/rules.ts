@@ -8,7 +8,7 @@ import {
   matchesAll,
   parseMatchers,
   type Matcher,
-} from '../routing/matchers';
+} from '../labels/matchers';
 
 /**
  * Alertmanager inhibition (`inhibit/inhibit.go`): while a firing alert matches a rule's source side,

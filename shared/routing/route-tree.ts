@@ -6,7 +6,7 @@
 import type { RouteConfig } from '../config/schema';
 import { parseDuration } from '../config/duration';
 import { ConfigError } from '../errors';
-import type { Matcher } from './matchers';
+import type { Matcher } from '../labels/matchers';
 import {
   compareMatchers,
   compareUtf8,
@@ -16,7 +16,7 @@ import {
   matchesAll,
   parseMatchers,
   quoteGoString,
-} from './matchers';
+} from '../labels/matchers';
 
 export interface RouteNode {
   /** Alertmanager's `Route.ID()`: the key path plus each node's position among its siblings. */

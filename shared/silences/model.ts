@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { Alert } from '../alerts/model';
-import { matchesAll, newMatcher, parseMatchers, type Matcher, type MatchType } from '../routing/matchers';
+import { matchesAll, newMatcher, parseMatchers, type Matcher, type MatchType } from '../labels/matchers';
 
 /**
  * Silences, as Alertmanager has them (`silence/silence.go`, API v2): a set of matchers and a time

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { InhibitionSource, InhibitRule } from '../inhibition/rules';
-import { formatMatchers } from '../routing/matchers';
+import { formatMatchers } from '../labels/matchers';
 import { epochSeconds, isLive } from './keys';
 
 /**

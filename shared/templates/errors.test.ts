@@ -124,8 +124,8 @@ describe('checks against the data model', () => {
   });
 
   it('checks literal regexes, printf formats, zones and lengths', () => {
-    expect(compileError('{{ match "(a" .Status }}').message).toBe('template subject:1:10: match: invalid regexp "(a": missing closing )');
-    expect(compileError('{{ reReplaceAll "a**" "" .Status }}').problem).toBe('reReplaceAll: invalid regexp "a**": invalid nested repetition operator');
+    expect(compileError('{{ match "(a" .Status }}').message).toBe('template subject:1:10: match: invalid regexp "(a": missing closing ): `(a`');
+    expect(compileError('{{ reReplaceAll "a**" "" .Status }}').problem).toBe('reReplaceAll: invalid regexp "a**": invalid nested repetition operator: `**`');
     expect(compileError('{{ match "(?=x)" .Status }}').problem).toMatch(/lookahead and lookbehind are not supported/);
     expect(compileError('{{ match "(a)\\\\1" .Status }}').problem).toMatch(/backreferences are not supported/);
     expect(compileError('{{ printf "%5.2f" 1 }}').problem).toBe(

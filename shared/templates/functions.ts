@@ -1,6 +1,6 @@
+import { RegexSyntaxError, compileRegex, type Regex } from '../labels/regex';
 import { Duration, TemplateTime, formatTime, humanizeDuration, inZone, isZone } from './gotime';
 import { STRINGS, T, indexType, indexValue, sameType, type ParamKind, type SType } from './model';
-import { RegexpError, compileRegexp, matchString, replaceAllString, type Regexp } from './regexp';
 import {
   AlertList,
   KV,
@@ -43,30 +43,44 @@ export interface FuncDef {
   readonly call: (ctx: FuncCtx, args: readonly Value[]) => Value;
 }
 
-/** VM thread steps per template step: a regex call on a 1 KB label costs a few dozen steps. */
+/**
+ * Regex engine work (characters scanned × program size, an upper bound on an NFA pass) per
+ * template step: `match` on a 1 KB label with a short pattern costs a few dozen steps.
+ */
 const REGEX_OPS_PER_STEP = 100;
+/** Longest pattern `match` / `reReplaceAll` accept; keeps compiled programs small. */
+export const MAX_PATTERN_LENGTH = 1000;
+/**
+ * Longest text `match` / `reReplaceAll` look at (10 KB). Longer text does not match, and is
+ * returned unchanged by `reReplaceAll`, so the cost of one call stays predictable.
+ */
+export const MAX_INPUT_LENGTH = 10 * 1024;
 
 const text = (v: Value, ctx: FuncCtx): string => toText(v, ctx.limit);
 
-function regexp(pattern: Value, ctx: FuncCtx): Regexp | undefined {
+/** The pattern compiled by the one RE2 engine (shared/labels/regex.ts), or the reason it is refused. */
+function compilePattern(pattern: string): Regex | string {
+  if (pattern.length > MAX_PATTERN_LENGTH) return `pattern longer than ${MAX_PATTERN_LENGTH} characters`;
   try {
-    return compileRegexp(text(pattern, ctx));
+    return compileRegex(pattern);
   } catch (e) {
-    if (e instanceof RegexpError) return undefined;
+    if (e instanceof RegexSyntaxError) return e.message;
     throw e;
   }
+}
+
+function regexp(pattern: Value, ctx: FuncCtx): Regex | undefined {
+  const re = compilePattern(text(pattern, ctx));
+  return typeof re === 'string' ? undefined : re;
 }
 
 function checkRegexp(pattern: Literal, fn: string): string | undefined {
   if (typeof pattern !== 'string') return undefined;
-  try {
-    compileRegexp(pattern);
-    return undefined;
-  } catch (e) {
-    if (e instanceof RegexpError) return `${fn}: invalid regexp ${JSON.stringify(pattern)}: ${e.message}`;
-    throw e;
-  }
+  const re = compilePattern(pattern);
+  return typeof re === 'string' ? `${fn}: invalid regexp ${JSON.stringify(pattern)}: ${re}` : undefined;
 }
+
+const regexCharge = (ctx: FuncCtx) => (work: number) => ctx.charge(work / REGEX_OPS_PER_STEP);
 
 /** Go's `==` on template values; values Go cannot compare are unequal (Go would fail the render). */
 function equal(a: Value, b: Value): boolean {
@@ -375,7 +389,8 @@ const defs: Record<string, FuncDef> = {
     checkLiterals: ([p]) => checkRegexp(p, 'match'),
     call: (ctx, [p, s]) => {
       const re = regexp(p, ctx);
-      return re ? matchString(re, text(s, ctx), (w) => ctx.charge(w / REGEX_OPS_PER_STEP)) : false;
+      const input = text(s, ctx);
+      return re && input.length <= MAX_INPUT_LENGTH ? re.test(input, regexCharge(ctx)) : false;
     },
   },
   reReplaceAll: {
@@ -385,7 +400,7 @@ const defs: Record<string, FuncDef> = {
     call: (ctx, [p, repl, s]) => {
       const input = text(s, ctx);
       const re = regexp(p, ctx);
-      return re ? replaceAllString(re, input, text(repl, ctx), (w) => ctx.charge(w / REGEX_OPS_PER_STEP), ctx.limit) : input;
+      return re && input.length <= MAX_INPUT_LENGTH ? re.replaceAll(input, text(repl, ctx), ctx.limit, regexCharge(ctx)) : input;
     },
   },
   safeHtml: { params: ['string'], result: T.string, call: (ctx, [s]) => new SafeString(text(s, ctx)) },

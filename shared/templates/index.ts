@@ -3,9 +3,8 @@
  * See README ("Templates") for the syntax and functions.
  */
 export { TemplateError } from './errors';
-export { escapeHtml } from './functions';
+export { escapeHtml, MAX_INPUT_LENGTH as MAX_REGEXP_INPUT } from './functions';
 export { templateData } from './data';
-export { MAX_INPUT_LENGTH as MAX_REGEXP_INPUT } from './regexp';
 export {
   compileTemplate,
   DEFAULT_MAX_OUTPUT,

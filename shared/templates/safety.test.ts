@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { templateData } from './data';
 import { TemplateError } from './errors';
-import { escapeHtml } from './functions';
+import { MAX_INPUT_LENGTH, escapeHtml } from './functions';
 import { T } from './model';
-import { MAX_INPUT_LENGTH } from './regexp';
 import { DEFAULT_MAX_OUTPUT, compileTemplate, compileWith, type RenderOptions } from './template';
 import { NOW, alert, notification, sampleData } from './testing';
 import type { TemplateData } from './values';

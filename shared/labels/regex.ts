@@ -1,0 +1,144 @@
+/**
+ * alertflow's one regular-expression engine: Go's RE2 syntax and semantics, in time linear in the
+ * input whatever the pattern. Every regex goes through here: label matchers (routes, `match_re`,
+ * inhibit rules, silences) and the template functions `match` and `reReplaceAll`. Label values and
+ * silences come from outside, so no pattern/input pair may make matching super-linear; a
+ * backtracking JS RegExp made `(a+)+$` over 36 characters stop the router (issue 10).
+ *
+ * The engine is re2js, a port of RE2/J (itself a port of Go's `regexp`): the same parser, so the
+ * same patterns are accepted and rejected, with Go's error texts, and the same semantics (`.`
+ * excludes only `\n`, `$` is end of text without `(?m)`, `\s \d \w \b` are ASCII, Unicode classes
+ * and case folding, leftmost-first matching). docs/adr/0002 records why it won over a hand-written
+ * VM. Leaf module: imports only npm packages.
+ */
+import { RE2JS, RE2JSException } from 're2js';
+
+/** A pattern RE2 rejects; the message is Go's, without its `error parsing regexp: ` prefix. */
+export class RegexSyntaxError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RegexSyntaxError';
+  }
+}
+
+/** Reports engine work to the caller (the template step budget), which may throw to stop. */
+export type Charge = (work: number) => void;
+
+/** A compiled pattern. Immutable; safe to cache and share. */
+export class Regex {
+  readonly source: string;
+  readonly #re: RE2JS;
+  /** RE2's own cost measure: an NFA pass does at most about this much work per character. */
+  readonly #cost: number;
+  readonly #names: Readonly<Record<string, number>>;
+
+  constructor(source: string, re: RE2JS) {
+    this.source = source;
+    this.#re = re;
+    this.#cost = Math.max(1, re.programSize());
+    this.#names = re.namedGroups();
+  }
+
+  /** Go's `MatchString`: whether the pattern matches anywhere in `text` (anchors are the pattern's). */
+  test(text: string, charge?: Charge): boolean {
+    charge?.((text.length + 1) * this.#cost);
+    return this.#re.test(text);
+  }
+
+  /**
+   * Go's `ReplaceAllString`: every leftmost-first match replaced by `repl`, in which `$1`, `${1}`,
+   * `$name`, `${name}` stand for groups and `$$` for `$` (Go's `Expand`, not JavaScript's rules);
+   * an empty match right after a match is not replaced. Stops growing the result at `limit`
+   * characters. Each search is charged the text it consumed times the program size.
+   */
+  replaceAll(text: string, repl: string, limit: number, charge?: Charge): string {
+    const m = this.#re.matcher(text);
+    const groups = this.#re.groupCount();
+    let out = '';
+    let lastEnd = 0;
+    for (let pos = 0; pos <= text.length; ) {
+      const found = m.find(pos);
+      const a = found ? m.start() : text.length;
+      const b = found ? m.end() : text.length;
+      charge?.((b - pos + 1) * this.#cost);
+      if (!found) break;
+      out += text.slice(lastEnd, a);
+      if (b > lastEnd || a === 0) {
+        out += this.#expand(repl, (k) => (k <= groups && m.start(k) >= 0 ? text.slice(m.start(k), m.end(k)) : ''));
+      }
+      if (out.length > limit) return out.slice(0, limit);
+      lastEnd = b;
+      // Advance past this match, and by at least one whole code point (as Go advances a rune).
+      const width = pos < text.length ? (text.codePointAt(pos)! > 0xffff ? 2 : 1) : 1;
+      pos = pos + width > b ? pos + width : b;
+    }
+    return out + text.slice(lastEnd);
+  }
+
+  #expand(repl: string, group: (k: number) => string): string {
+    let out = '';
+    let i = 0;
+    for (;;) {
+      const d = repl.indexOf('$', i);
+      if (d < 0) return out + repl.slice(i);
+      out += repl.slice(i, d);
+      i = d + 1;
+      if (repl[i] === '$') {
+        out += '$';
+        i++;
+        continue;
+      }
+      const brace = repl[i] === '{';
+      let j = brace ? i + 1 : i;
+      const start = j;
+      while (j < repl.length && /[A-Za-z0-9_]/.test(repl[j]!)) j++;
+      const name = repl.slice(start, j);
+      if (name === '' || (brace && repl[j] !== '}')) {
+        out += '$'; // malformed: the `$` is literal text, as in Go
+        continue;
+      }
+      i = brace ? j + 1 : j;
+      // A number names a group by index, anything else by name; an unknown group is empty.
+      const k = /^\d+$/.test(name) ? (name.length > 8 ? -1 : Number(name)) : (this.#names[name] ?? -1);
+      if (k >= 0) out += group(k);
+    }
+  }
+}
+
+/** Go's reason, plus what RE2 lacks when the failure is a JavaScript/PCRE habit. */
+function explain(reason: string): string {
+  if (/^(invalid or unsupported Perl syntax: `\(\?<?[=!]|invalid named capture: `\(\?<[=!])/.test(reason)) {
+    return `${reason} (lookahead and lookbehind are not supported in RE2)`;
+  }
+  if (/^invalid escape sequence: `\\[1-9]`/.test(reason)) return `${reason} (backreferences are not supported in RE2)`;
+  return reason;
+}
+
+// Compiling costs tens of microseconds and silences are compiled each time they are evaluated, so
+// compiled patterns are kept, bounded by count and total pattern length (patterns come from outside).
+const cache = new Map<string, Regex | RegexSyntaxError>();
+const CACHE_MAX_ENTRIES = 1000;
+const CACHE_MAX_CHARS = 1_000_000;
+let cachedChars = 0;
+
+/** Compile an RE2 pattern (cached). Throws RegexSyntaxError with Go's wording when RE2 rejects it. */
+export function compileRegex(pattern: string): Regex {
+  const hit = cache.get(pattern);
+  if (hit instanceof RegexSyntaxError) throw hit;
+  if (hit) return hit;
+  let result: Regex | RegexSyntaxError;
+  try {
+    result = new Regex(pattern, RE2JS.compile(pattern));
+  } catch (err) {
+    if (!(err instanceof RE2JSException)) throw err;
+    result = new RegexSyntaxError(explain(err.message.replace(/^error parsing regexp: /, '')));
+  }
+  if (cache.size >= CACHE_MAX_ENTRIES || cachedChars + pattern.length > CACHE_MAX_CHARS) {
+    cache.clear();
+    cachedChars = 0;
+  }
+  cache.set(pattern, result);
+  cachedChars += pattern.length;
+  if (result instanceof RegexSyntaxError) throw result;
+  return result;
+}
