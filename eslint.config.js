@@ -11,4 +11,11 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // shared/labels is a leaf package (as Alertmanager's pkg/labels): node built-ins and npm only.
+    files: ['shared/labels/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../*', '../../*'], message: 'shared/labels imports nothing else of the project.' }] }],
+    },
+  },
 );

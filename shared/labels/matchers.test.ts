@@ -427,6 +427,15 @@ describe('Go RE2 syntax in regex matchers', () => {
     expect(message).not.toContain('inline flags');
   });
 
+  it('matches in linear time: (a+)+$ against 36 a\'s and a ! answers at once (a backtracking RegExp runs for hours)', () => {
+    // Prepare
+    const [m] = parseMatchers('x=~"(a+)+$"');
+    // Act
+    const got = [m!.matches(`${'a'.repeat(36)}!`), m!.matches('a'.repeat(10_000)), m!.matches(`${'a'.repeat(10_000)}!`)];
+    // Assess
+    expect(got).toEqual([false, true, false]);
+  });
+
   it('keeps the pattern as written in the matcher string form', () => {
     // Prepare
     const [m] = parseMatchers(String.raw`severity=~"(?i)crit\-.*"`);

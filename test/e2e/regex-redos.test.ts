@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRuntimeProcess, type RuntimeProcess } from '../support/runtime-process';
+import { startStandIn, type StandIn } from '../support/stand-in';
+
+/**
+ * Issue 10, point 1: one silence and one alert froze the whole pipeline. A silence `x=~"(a+)+$"`
+ * and an alert whose `x` is 36 `a`s and a `!` made the backtracking JS RegExp run for hours in
+ * the router, so nothing else was routed and health stopped answering. Every regex now runs on
+ * the linear-time RE2 engine. The runtime runs in a child process: were matching to block again,
+ * the requests below would time out and this test fail, instead of blocking along with it.
+ */
+const TOKEN = 'e2e-redos-token';
+const HOSTILE = `${'a'.repeat(36)}!`;
+/** The issue's bound for the next alert's notification (a hang guard, not a performance target). */
+const NOTIFIED_WITHIN_MS = 2_000;
+/** Each request gets this long; a blocked runtime answers none. */
+const REQUEST_TIMEOUT_MS = 5_000;
+
+let rt: RuntimeProcess;
+let hook: StandIn;
+
+async function api(method: string, path: string, body?: unknown, timeoutMs = REQUEST_TIMEOUT_MS): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(rt.url + path, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+const silence = (matchers: unknown[]) => ({
+  matchers,
+  ends_at: new Date(Date.now() + 3_600_000).toISOString(),
+  created_by: 'mallory',
+  comment: 'hostile pattern',
+});
+
+beforeAll(async () => {
+  hook = await startStandIn();
+  rt = await startRuntimeProcess(
+    `
+auth:
+  bearer_tokens: [{ env: ALERTFLOW_WEBHOOK_TOKEN }]
+route:
+  receiver: team
+  group_by: [alertname]
+  group_wait: 0s
+receivers:
+  - name: team
+    webhook_configs:
+      - url: ${hook.url}/hook
+`,
+    TOKEN,
+  );
+});
+
+afterAll(async () => {
+  await rt?.close();
+  await hook?.close();
+});
+
+describe('a hostile regex cannot stop the pipeline', () => {
+  it('routes and notifies the next alert within 2 s after a (a+)+$ silence meets a hostile label, and health keeps answering', async () => {
+    expect((await api('POST', '/v1/silences', silence(['x=~"(a+)+$"']))).status).toBe(201);
+    expect((await api('POST', '/v1/alerts', { labels: { alertname: 'Hostile', x: HOSTILE } })).status).toBe(202);
+
+    const posted = Date.now();
+    expect((await api('POST', '/v1/alerts', { labels: { alertname: 'Ordinary', severity: 'warning' } })).status).toBe(202);
+    const notified = await hook.waitFor(1, NOTIFIED_WITHIN_MS).then(async () => {
+      // Either alert may arrive first; wait for the ordinary one within the same bound.
+      for (;;) {
+        const hit = hook.received.find((r) => r.body.includes('"Ordinary"'));
+        if (hit) return hit;
+        if (Date.now() - posted > NOTIFIED_WITHIN_MS) throw new Error(`the ordinary alert was not notified within ${NOTIFIED_WITHIN_MS} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    });
+    expect(notified.path).toBe('/hook');
+
+    const health = await Promise.all(Array.from({ length: 10 }, () => api('GET', '/v1/health', undefined, 1_000)));
+    expect(health.map((h) => h.status)).toEqual(Array(10).fill(200));
+    // The silence stays manageable: listing and deleting it answer.
+    const listed = await api('GET', '/v1/silences?state=active');
+    const id = (listed.body.silences as Array<{ id: string }>)[0]!.id;
+    expect((await api('DELETE', `/v1/silences/${id}`)).status).toBe(200);
+  });
+
+  it.each([
+    ['a lookahead', ['x=~"(?=a)b"'], /matchers\[0\]: invalid matcher "x=~\\"\(\?=a\)b\\"": invalid regular expression "\(\?=a\)b": invalid or unsupported Perl syntax: `\(\?=` \(lookahead and lookbehind are not supported in RE2\)/],
+    ['a backreference (object form)', [{ name: 'x', value: '(a)\\1', isRegex: true }], /matchers\[0\]\.value: invalid regular expression "\(a\)\\\\1": invalid escape sequence: `\\1` \(backreferences are not supported in RE2\)/],
+    ['a repeat count over 1000', ['x=~"a{1001}"'], /invalid regular expression "a\{1001\}": invalid repeat count: `\{1001\}`/],
+  ])('answers 400 naming the problem for a pattern RE2 rejects: %s', async (_what, matchers, problem) => {
+    const res = await api('POST', '/v1/silences', silence(matchers));
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_request');
+    const details = (res.body.details as Array<{ path: string; message: string }>).map((d) => `${d.path}: ${d.message}`);
+    expect(details.join('\n')).toMatch(problem);
+  });
+});
