@@ -51,7 +51,7 @@ export const MatcherString = z.string().superRefine((text, ctx) => {
 
 export const LabelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'a label name ([a-zA-Z_][a-zA-Z0-9_]*)');
 
-/** A `match_re` value: Go RE2 syntax, checked with the same translation the matchers use. */
+/** A `match_re` value: Go RE2 syntax, checked by the RE2 engine the matchers run on. */
 export const RegexString = z.string().superRefine((text, ctx) => {
   try {
     compileMatcherRegex(text);
