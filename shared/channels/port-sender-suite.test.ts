@@ -135,6 +135,16 @@ describe.each(cases)('$name port sender', (c) => {
     expect(out.target).toBe(c.target);
   });
 
+  it('never keeps the start of a recipient the reason was cut through (one at every offset around the cut)', async () => {
+    for (const p of c.personal) {
+      for (let offset = 300 - p.length - 20; offset <= 302; offset++) {
+        const out = await send(failingPorts(new PortDeliveryError(`${'x'.repeat(offset)}${p} rejected`, false)));
+        const reason = out.kind === 'success' ? '' : out.reason;
+        for (let k = 6; k <= p.length; k++) expect(reason, `offset ${offset}`).not.toContain(p.slice(0, k));
+      }
+    }
+  });
+
   it('renders a huge group (500 alerts, 10 KB annotations) within the channel limits', () => {
     const big = notification({ alerts: hugeAlerts(500, 10 * 1024), truncatedAlerts: 25 });
     c.checkHuge(c.sender.render(big, c.config as never), big);
