@@ -171,6 +171,6 @@ describe('port senders in the local runtime', () => {
     const preview = JSON.parse(emailSender.render(n, email!.config as EmailConfig).body) as EmailMessage;
     expect(mail).toMatchObject({ channel: 'email', recipients: EMAILS, subject: preview.subject, body: preview.text, html: preview.html });
     expect(texts.map((t) => [t.channel, t.recipients])).toEqual(PHONES.map((p) => ['sms', [p]]));
-    expect(texts[0]!.body).toBe('[CRITICAL] HighErrorRate: Error rate 7.5% above 5% http://vm:9093/');
+    expect(texts[0]!.body).toBe('[CRITICAL] HighErrorRate: Error rate 7.5% above 5% https://runbooks.example.com/high-error-rate');
   });
 });
