@@ -95,4 +95,22 @@ describe('all channels from config', () => {
     expect(pd.client_url).toBe('http://vm:9093/');
     expect(pd.links?.map((l) => l.href)).toContain(runbook);
   });
+
+  it('test-receiver resolves the PagerDuty incident its test trigger opened, and says both were sent', async () => {
+    const before = endpoint.received.length;
+    const res = await fetch(`${rt.url}/v1/channels/everyone/test`, { method: 'POST', headers: { authorization: 'Bearer all' } });
+    expect(res.status).toBe(200);
+    const { results } = (await res.json()) as { results: Array<{ channel: string; status: string; resolve?: { status: string; notificationId: string } }> };
+    const pd = results.find((r) => r.channel === 'pagerduty[0]')!;
+    expect(pd).toMatchObject({ status: 'delivered', resolve: { status: 'delivered', notificationId: expect.stringMatching(/\.resolve$/) } });
+    // Only PagerDuty opens something that stays open.
+    for (const r of results.filter((x) => x.channel !== 'pagerduty[0]')) expect(r).not.toHaveProperty('resolve');
+
+    const events = endpoint.received
+      .slice(before)
+      .filter((r) => r.path === '/pd/v2/enqueue')
+      .map((r) => r.json() as { event_action: string; dedup_key: string });
+    expect(events.map((e) => e.event_action)).toEqual(['trigger', 'resolve']);
+    expect(events[1]!.dedup_key).toBe(events[0]!.dedup_key);
+  });
 });
