@@ -19,8 +19,9 @@ import { fitSms, toGsmLookalikes } from './segments';
  * `[RESOLVED]`; then the alert name (the shared alertname, else the group label values), the count
  * when more than one fires, the summary cut at a word to fit, and one link (see smsLink): the ack
  * link when given (firing only), else the runbook, else where the alert came from; a link longer
- * than SMS_LINK_MAX is passed over (a cut URL is a broken link). Labels are never listed. Curly quotes, dashes and the like become their GSM look-alikes so that they do not
- * switch the message to UCS-2 (70 characters a part instead of 160).
+ * than SMS_LINK_MAX is passed over (a cut URL is a broken link). Labels are never listed. Curly
+ * quotes, dashes and the like become their GSM look-alikes so that they do not switch the message
+ * to UCS-2 (70 characters a part instead of 160).
  *
  * A `message` template replaces the default; its output is cut to fit the same way. If it fails
  * or renders empty, the default is sent (an SMS must not be lost to a template).
