@@ -8,16 +8,27 @@ const ROOT = join(import.meta.dirname, '../..');
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
 
-afterEach(() => {
-  for (const child of children.splice(0)) child.kill('SIGKILL');
+afterEach(async () => {
+  await Promise.all(
+    children.splice(0).map((child) => {
+      if (child.exitCode !== null || child.signalCode !== null) return undefined;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      return exited;
+    }),
+  );
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-/** `npm start` as a user runs it (bin/local.ts); resolves with stdout once the banner is complete. */
+/**
+ * `npm start` as a user runs it (bin/local.ts); resolves with stdout once the banner is complete.
+ * Node itself runs it (with tsx as a loader, not the tsx CLI, which would fork a child that
+ * outlives a killed parent), so killing `child` stops the runtime.
+ */
 function start(env: NodeJS.ProcessEnv): Promise<string> {
   const dataDir = mkdtempSync(join(tmpdir(), 'alertflow-banner-'));
   dirs.push(dataDir);
-  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'bin/local.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bin/local.ts')], {
     cwd: ROOT,
     env: { ...process.env, ALERTFLOW_WEBHOOK_TOKEN: '', ALERTFLOW_CONFIG: '', ...env, PORT: '0', ALERTFLOW_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
