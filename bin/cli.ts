@@ -29,6 +29,8 @@ interface TestResult {
   target?: string;
   attempts: number;
   last?: { status?: number; reason?: string; latencyMs: number };
+  /** PagerDuty: the resolve sent after the test trigger, closing its incident. */
+  resolve?: Omit<TestResult, 'channel' | 'resolve'>;
 }
 
 async function main(): Promise<number> {
@@ -40,8 +42,9 @@ async function main(): Promise<number> {
       for (const r of results) {
         const detail = [r.target, r.last?.status && `HTTP ${r.last.status}`, r.last?.reason, r.last && `${r.last.latencyMs} ms`, `${r.attempts} attempt(s)`].filter(Boolean).join(', ');
         console.log(`${r.status === 'delivered' ? 'ok  ' : 'FAIL'} ${r.channel.padEnd(14)} ${r.status.padEnd(13)} ${detail}`);
+        if (r.resolve) console.log(`${r.resolve.status === 'delivered' ? 'ok  ' : 'FAIL'} ${'  resolve'.padEnd(14)} ${r.resolve.status.padEnd(13)} closes the test incident`);
       }
-      return results.every((r) => r.status === 'delivered') ? 0 : 1;
+      return results.every((r) => r.status === 'delivered' && (!r.resolve || r.resolve.status === 'delivered')) ? 0 : 1;
     }
     case 'redrive': {
       const { moved, approximate } = (await call('POST', `/v1/redrive${arg ? `?channel=${encodeURIComponent(arg)}` : ''}`)) as {

@@ -3,22 +3,12 @@
  * PORT, ALERTFLOW_CONFIG, ALERTFLOW_DATA_DIR and ALERTFLOW_WEBHOOK_TOKEN configure it.
  */
 import { ConfigError } from '../shared/errors';
-import { DEFAULT_TOKEN, startLocalRuntime } from '../shared/local/runtime';
+import { startupBanner } from '../shared/local/banner';
+import { startLocalRuntime } from '../shared/local/runtime';
 
 try {
   const rt = await startLocalRuntime();
-  const defaulted = !process.env.ALERTFLOW_WEBHOOK_TOKEN;
-  process.stdout.write(
-    [
-      '',
-      `alertflow local runtime listening on ${rt.url}`,
-      `  config:        ${rt.configPath}`,
-      `  webhook token: ${rt.token}${defaulted ? ` (default; set ALERTFLOW_WEBHOOK_TOKEN to change it)` : ''}`,
-      `  try:           curl -H 'Authorization: Bearer ${defaulted ? DEFAULT_TOKEN : '<token>'}' -H 'content-type: application/json' \\`,
-      `                   -d '{"labels":{"alertname":"Test","severity":"warning"},"summary":"hello"}' ${rt.url}/v1/alerts`,
-      '',
-    ].join('\n') + '\n',
-  );
+  process.stdout.write(startupBanner(rt, process.env));
   const stop = async () => {
     await rt.close();
     process.exit(0);

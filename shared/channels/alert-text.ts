@@ -2,6 +2,7 @@
  * What the renderers read out of an alert or a group for a human reader, before any channel's
  * markup: names, counts, summaries, times, links. Pure functions of the notification.
  */
+import { arnPartition, cloudWatchConsoleUrl } from '../alerts/cloudwatch-console';
 import type { Alert } from '../alerts/model';
 import type { NotificationMessage } from '../queues/messages';
 import { commonValue, plural, singleLine, sortedValues, titleOf } from './text';
@@ -41,22 +42,54 @@ export function formatTime(iso: string | undefined): string | undefined {
   return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
-export type AlertLinkLabel = 'Runbook' | 'Dashboard' | 'Source';
+export type AlertLinkLabel = 'Runbook' | 'Dashboard' | 'Panel' | 'CloudWatch' | 'Source' | 'Silence';
 
 /**
- * An alert's runbook, dashboard and source (generator) links, in that order, as written: each
- * channel checks the URL its own way (e.g. httpUrl) before it becomes a link.
+ * Where an alert leads, in this order, each URL once, as written (each channel checks the URL its
+ * own way, e.g. httpUrl, before it becomes a link): its runbook (`runbook_url`, `runbook`), its
+ * dashboard (`dashboard_url`, `dashboard`; Grafana's dashboardURL is stored so), Grafana's panel,
+ * the CloudWatch alarm's console page (`console_url`, or built from the alarm's region and name),
+ * the source (`generatorURL`: Prometheus' graph, Grafana's rule), and, while it fires, Grafana's
+ * silence URL. Only the alert's own sources: alertflow has no page a reader could open (yet).
  */
 export function alertLinks(a: Alert): Array<{ label: AlertLinkLabel; url: string }> {
   const out: Array<{ label: AlertLinkLabel; url: string }> = [];
+  const seen = new Set<string>();
   for (const [label, url] of [
     ['Runbook', a.annotations.runbook_url ?? a.annotations.runbook],
     ['Dashboard', a.annotations.dashboard_url ?? a.annotations.dashboard],
+    ['Panel', a.annotations.panel_url],
+    ['CloudWatch', cloudWatchUrlOf(a)],
     ['Source', a.generatorURL],
+    ['Silence', a.status === 'firing' ? a.annotations.silence_url : undefined],
   ] as const) {
-    if (url) out.push({ label, url });
+    const trimmed = url?.trim();
+    if (trimmed && !seen.has(trimmed)) {
+      seen.add(trimmed);
+      out.push({ label, url: trimmed });
+    }
   }
   return out;
+}
+
+/** A CloudWatch alarm's console page: as the normalizer stored it, else built from its labels. */
+function cloudWatchUrlOf(a: Alert): string | undefined {
+  if (a.annotations.console_url) return a.annotations.console_url;
+  const { region, alertname } = a.labels;
+  if (a.source !== 'cloudwatch' || !region || !alertname) return undefined;
+  return cloudWatchConsoleUrl(arnPartition(a.annotations.alarm_arn) ?? 'aws', region, alertname);
+}
+
+/**
+ * The group's link to the system that sent its alerts: the Alertmanager's (or Grafana's)
+ * `externalURL`, whose UI lists them. Undefined for sources that send none (CloudWatch, generic).
+ */
+export function sourceLink(n: NotificationMessage): { name: string; label: string; url: string } | undefined {
+  const url = n.sourceURL?.trim();
+  if (!url) return undefined;
+  const source = commonValue(n.group.alerts, (a) => a.source);
+  const name = source === 'grafana' ? 'Grafana' : source === 'alertmanager' ? 'Alertmanager' : 'the alert source';
+  return { name, label: `Open in ${name}`, url };
 }
 
 /**

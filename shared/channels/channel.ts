@@ -100,9 +100,10 @@ export async function postAndClassify(ctx: SendContext, type: ChannelType, resol
     secrets = [...d.secrets, ...urlSecretParts(d.url)];
     target = describeTarget(type, parseTargetUrl(d.url));
     const res = await ctx.http.post(d.url, { headers: d.request.headers, body: d.request.body, timeoutMs: d.timeoutMs });
-    return { ...redactOutcome(classifyResponse(res, ctx.now().getTime()), secrets), target };
+    // Classify redacts the secrets before it cuts the reason; redactOutcome is a second pass.
+    return { ...redactOutcome(classifyResponse(res, ctx.now().getTime(), secrets), secrets), target };
   } catch (err) {
-    return { ...redactOutcome(classifyError(err), secrets), target };
+    return { ...redactOutcome(classifyError(err, secrets), secrets), target };
   }
 }
 

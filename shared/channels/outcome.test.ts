@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, ConflictError, SecretError, ValidationError } from '../errors';
 import { HttpNetworkError, HttpRequestError, HttpTimeoutError } from './http';
+import { PortDeliveryError } from './ports';
 import { backoffMs, bodyReason, classifyError, classifyResponse, parseRetryAfter, redact } from './outcome';
 
 const NOW = Date.parse('2026-11-22T06:16:00.000Z');
@@ -136,5 +137,72 @@ describe('redact', () => {
     expect(redact('a https://x.test/p/SECRET123 b SECRET123 c', ['SECRET123', 'https://x.test/p/SECRET123', 'a'])).toBe(
       'a [redacted] b [redacted] c',
     );
+  });
+});
+
+/**
+ * The prefixes of `secret` (6 characters or more) that `text` contains. A reason cut through a
+ * secret before redaction keeps such a prefix; the whole-secret redaction then no longer finds it.
+ */
+function leakedPrefixes(text: string, secret: string): string[] {
+  const out: string[] = [];
+  for (let k = 6; k <= secret.length; k++) if (text.includes(secret.slice(0, k))) out.push(secret.slice(0, k));
+  return out;
+}
+
+describe('redaction happens before the cut', () => {
+  const SLACK_SECRET = 'SlackTokenAbcdef123456XYZ';
+  const API_KEY = 'R0UT1NGKEYsecret0123456789abcdef';
+
+  it('a response body with a secret at every offset around the 120-character cut', () => {
+    for (const secret of [SLACK_SECRET, API_KEY]) {
+      for (let offset = 120 - secret.length - 2; offset <= 122; offset++) {
+        const body = `${'x'.repeat(offset)}${secret} trailing words`;
+        const out = classifyResponse(res(500, body), NOW, [secret]);
+        const reason = out.kind === 'success' ? '' : out.reason;
+        expect(leakedPrefixes(reason, secret), `offset ${offset}: ${reason}`).toEqual([]);
+        expect(bodyReason(body, [secret]).length).toBeLessThanOrEqual(120);
+      }
+    }
+  });
+
+  it('also in a JSON error field, and after whitespace runs shrink what comes before it', () => {
+    for (let offset = 0; offset <= 600; offset += 7) {
+      const json = JSON.stringify({ error: `${' '.repeat(offset)}bad token ${API_KEY}` });
+      expect(leakedPrefixes(bodyReason(json, [API_KEY]), API_KEY), `offset ${offset}`).toEqual([]);
+      const spaced = `${'a  '.repeat(offset)}${API_KEY}`;
+      expect(leakedPrefixes(bodyReason(spaced, [API_KEY]), API_KEY), `offset ${offset}`).toEqual([]);
+    }
+  });
+
+  it('a secret JSON-escaped in the raw body is redacted after parsing', () => {
+    // A base64 key holds slashes, which a JSON encoder may write as `\/`.
+    const secret = 'k3y/Base64+Secret/0123456789=';
+    const body = `{"error":"bad signature key ${secret.replace(/\//g, '\\/')}"}`;
+    expect(body).not.toContain(secret);
+    expect(bodyReason(body, [secret])).toBe('bad signature key [redacted]');
+  });
+
+  it('an error message with a secret at every offset around the 300-character cut', () => {
+    for (const secret of [SLACK_SECRET, API_KEY]) {
+      for (let offset = 300 - secret.length - 2; offset <= 302; offset++) {
+        const message = `${'m'.repeat(offset)}${secret} tail`;
+        for (const err of [new SecretError(message), new ConfigError(message, []), new PortDeliveryError(message, false)]) {
+          const out = classifyError(err, [secret]);
+          const reason = out.kind === 'success' ? '' : out.reason;
+          expect(leakedPrefixes(reason, secret), `${err.name} offset ${offset}`).toEqual([]);
+          expect(reason.length).toBeLessThanOrEqual(300);
+        }
+      }
+    }
+  });
+
+  it('URLs are elided before the cut too, wherever they start', () => {
+    const url = 'https://hooks.example.com/p/UrlSecretPart0123456789';
+    for (let offset = 60; offset <= 125; offset++) {
+      const reason = bodyReason(`${'x'.repeat(offset)} ${url} tail`);
+      expect(leakedPrefixes(reason, 'UrlSecretPart0123456789')).toEqual([]);
+      expect(reason).not.toContain('hooks.example.com');
+    }
   });
 });

@@ -8,6 +8,8 @@ import { HttpNetworkError, HttpRequestError, HttpTimeoutError, type HttpResponse
  * records the failure and deletes it — retrying a 404 or a missing secret only delays the DLQ alarm.
  *
  * `reason` is for logs and the delivery record: short, and never a secret, a URL or a raw body.
+ * Every reason is redacted whole and only then cut (see `safeReason`): a cut through a secret
+ * would leave its first characters, which the redaction of the whole secret no longer finds.
  */
 export type DeliveryOutcome =
   | { kind: 'success'; status: number }
@@ -16,6 +18,8 @@ export type DeliveryOutcome =
 
 /** Longest `reason` taken from a response body. */
 const MAX_BODY_REASON = 120;
+/** Longest `reason` taken from an error message. */
+const MAX_REASON = 300;
 /** A Retry-After beyond this is treated as this (SQS cannot hide a message longer than 12 h). */
 const MAX_RETRY_AFTER_MS = 12 * 3_600_000;
 
@@ -24,11 +28,11 @@ const MAX_RETRY_AFTER_MS = 12 * 3_600_000;
  * 429 and 408, which every channel here documents as transient. Redirects are not followed by the
  * HttpPort, so a 3xx is a configuration problem.
  */
-export function classifyResponse(res: HttpResponse, now: number = Date.now()): DeliveryOutcome {
+export function classifyResponse(res: HttpResponse, now: number = Date.now(), secrets: readonly string[] = []): DeliveryOutcome {
   const { status } = res;
   if (status >= 200 && status < 300) return { kind: 'success', status };
 
-  const detail = bodyReason(res.body);
+  const detail = bodyReason(res.body, secrets);
   const reason = `HTTP ${status}${detail ? `: ${detail}` : ''}`;
   if (status === 429 || status === 408 || (status >= 500 && status < 600)) {
     const retryAfterMs = parseRetryAfter(header(res.headers, 'retry-after'), now);
@@ -40,21 +44,23 @@ export function classifyResponse(res: HttpResponse, now: number = Date.now()): D
   return { kind: 'permanent', status, reason };
 }
 
-/** Classify a thrown error. Unknown errors retry: the DLQ keeps what a bug would otherwise drop. */
-export function classifyError(err: unknown): DeliveryOutcome {
-  if (err instanceof HttpTimeoutError || err instanceof HttpNetworkError) return { kind: 'retryable', reason: err.message };
-  if (err instanceof HttpRequestError) return { kind: 'permanent', reason: err.message };
+/**
+ * Classify a thrown error. Unknown errors retry: the DLQ keeps what a bug would otherwise drop.
+ * `secrets` (the channel's resolved secret values) are redacted from the message before it is cut.
+ */
+export function classifyError(err: unknown, secrets: readonly string[] = []): DeliveryOutcome {
+  const reason = (e: Error) => safeReason(e.message, secrets);
+  if (err instanceof HttpTimeoutError || err instanceof HttpNetworkError) return { kind: 'retryable', reason: reason(err) };
+  if (err instanceof HttpRequestError) return { kind: 'permanent', reason: reason(err) };
   if (err instanceof SecretError) {
     // A missing parameter or env var will not appear by retrying; an SSM throttle or outage will pass.
-    return isTransientAwsError(err.cause)
-      ? { kind: 'retryable', reason: short(err.message) }
-      : { kind: 'permanent', reason: short(err.message) };
+    return { kind: isTransientAwsError(err.cause) ? 'retryable' : 'permanent', reason: reason(err) };
   }
-  if (err instanceof ConflictError) return { kind: 'retryable', reason: short(err.message) };
+  if (err instanceof ConflictError) return { kind: 'retryable', reason: reason(err) };
   // Email/SMS adapters classify provider errors themselves and keep addresses out of the message.
-  if (err instanceof PortDeliveryError) return { kind: err.retryable ? 'retryable' : 'permanent', reason: short(err.message) };
+  if (err instanceof PortDeliveryError) return { kind: err.retryable ? 'retryable' : 'permanent', reason: reason(err) };
   // Our own typed errors have secret-free messages by contract (shared/errors.ts).
-  if (err instanceof AlertflowError) return { kind: 'permanent', reason: short(err.message) };
+  if (err instanceof AlertflowError) return { kind: 'permanent', reason: reason(err) };
   // Anything else (a TypeError from a library, say) may quote a URL in its message: name only.
   const name = err instanceof Error ? err.name : typeof err;
   return { kind: 'retryable', reason: `unexpected ${name}` };
@@ -87,11 +93,12 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
 
 /**
  * A short reason from an error response body: a JSON `error`/`message` field, or the first line of
- * text. HTML pages are skipped, URLs are elided (a server may echo the request URL, and ours embed
- * credentials), control characters removed, and the result cut to a few words.
+ * text. HTML pages are skipped, `secrets` and URLs are redacted (a server may echo the request URL,
+ * and ours embed credentials), control characters removed, and the result cut to a few words.
  */
-export function bodyReason(body: string): string {
-  const text = body.trim();
+export function bodyReason(body: string, secrets: readonly string[] = []): string {
+  // Redact the raw body first: the values appear there verbatim, and "[redacted]" keeps JSON valid.
+  const text = redact(body, secrets).trim();
   if (text === '' || text.startsWith('<')) return '';
   let picked: string | undefined;
   if (text.startsWith('{')) {
@@ -102,13 +109,21 @@ export function bodyReason(body: string): string {
     }
   }
   picked ??= text.split(/\r?\n/, 1)[0] ?? '';
-  return short(
-    stripControl(picked.slice(0, 4 * MAX_BODY_REASON))
-      .replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, '<url>')
-      .replace(/\s+/g, ' ')
-      .trim(),
-    MAX_BODY_REASON,
-  );
+  // The picked field again (JSON escapes such as `\/` hide a value from the raw pass), then cut.
+  return safeReason(picked, secrets, MAX_BODY_REASON);
+}
+
+/** A URL of any scheme, up to the next whitespace; starts only at a scheme's first letter (linear time). */
+const URL_PATTERN = /(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*:\/\/\S+/gi;
+
+/**
+ * `text` as a reason: every known secret and every URL redacted in the whole text, control
+ * characters and runs of whitespace turned into one space, and only then cut to `max`. Redacting
+ * after the cut would miss a secret the cut went through, and leave its first characters behind.
+ */
+export function safeReason(text: string, secrets: readonly string[], max = MAX_REASON): string {
+  const redacted = stripControl(redact(text, secrets)).replace(URL_PATTERN, '<url>').replace(/\s+/g, ' ').trim();
+  return short(redacted, max);
 }
 
 function stripControl(text: string): string {
@@ -158,7 +173,7 @@ function header(headers: Record<string, string>, name: string): string | undefin
   return found === undefined ? undefined : headers[found];
 }
 
-function short(text: string, max = 300): string {
+function short(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 

@@ -27,9 +27,11 @@ export type PortFailure = Exclude<DeliveryOutcome, { kind: 'success' }>;
  * implementations and errors that quote their input.
  */
 export function portFailure(err: unknown, personal: readonly string[]): PortFailure {
-  const outcome = classifyError(err);
+  const personalValues = personalVariants(personal);
+  // Redacted before the reason is cut (inside classifyError), so a cut cannot leave part of a number.
+  const outcome = classifyError(err, personalValues);
   if (outcome.kind === 'success') return { kind: 'retryable', reason: 'unexpected success outcome from an error' };
-  return { ...outcome, reason: redact(outcome.reason, personalVariants(personal)) };
+  return { ...outcome, reason: redact(outcome.reason, personalValues) };
 }
 
 /** Each address or number as written, and phone numbers without their `+` (how logs often print them). */

@@ -135,6 +135,16 @@ describe.each(cases)('$name port sender', (c) => {
     expect(out.target).toBe(c.target);
   });
 
+  it('never keeps the start of a recipient the reason was cut through (one at every offset around the cut)', async () => {
+    for (const p of c.personal) {
+      for (let offset = 300 - p.length - 20; offset <= 302; offset++) {
+        const out = await send(failingPorts(new PortDeliveryError(`${'x'.repeat(offset)}${p} rejected`, false)));
+        const reason = out.kind === 'success' ? '' : out.reason;
+        for (let k = 6; k <= p.length; k++) expect(reason, `offset ${offset}`).not.toContain(p.slice(0, k));
+      }
+    }
+  });
+
   it('renders a huge group (500 alerts, 10 KB annotations) within the channel limits', () => {
     const big = notification({ alerts: hugeAlerts(500, 10 * 1024), truncatedAlerts: 25 });
     c.checkHuge(c.sender.render(big, c.config as never), big);
@@ -161,6 +171,6 @@ describe('port senders in the local runtime', () => {
     const preview = JSON.parse(emailSender.render(n, email!.config as EmailConfig).body) as EmailMessage;
     expect(mail).toMatchObject({ channel: 'email', recipients: EMAILS, subject: preview.subject, body: preview.text, html: preview.html });
     expect(texts.map((t) => [t.channel, t.recipients])).toEqual(PHONES.map((p) => ['sms', [p]]));
-    expect(texts[0]!.body).toBe('[CRITICAL] HighErrorRate: Error rate 7.5% above 5% http://vm:9093/');
+    expect(texts[0]!.body).toBe('[CRITICAL] HighErrorRate: Error rate 7.5% above 5% https://runbooks.example.com/high-error-rate');
   });
 });

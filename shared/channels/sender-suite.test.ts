@@ -27,6 +27,8 @@ interface ChannelCase {
   secrets: Record<string, string>;
   /** Values that must never appear in an outcome, a target or an error. */
   secretValues: string[];
+  /** The credentials alone: not even their first characters may appear. */
+  credentials: string[];
   target: string;
   url: string;
   checkHuge(rendered: RenderedRequest, n: NotificationMessage): void;
@@ -47,6 +49,7 @@ const channels: ChannelCase[] = [
     config: SlackConfig.parse({ webhook_url: { env: 'SLACK_URL' } }),
     secrets: { SLACK_URL },
     secretValues: [SLACK_URL, 'SlackTokenAbcdef123456', '/services/T0000SECRET/B0000SECRET/SlackTokenAbcdef123456'],
+    credentials: ['SlackTokenAbcdef123456'],
     target: 'slack:hooks.slack.com',
     url: SLACK_URL,
     checkHuge(rendered) {
@@ -74,6 +77,7 @@ const channels: ChannelCase[] = [
     }),
     secrets: { HOOK_URL, HOOK_KEY: HMAC_KEY },
     secretValues: [HOOK_URL, 'QueryTokenXyz987654', HMAC_KEY, HEADER_SECRET],
+    credentials: ['QueryTokenXyz987654', HMAC_KEY, HEADER_SECRET.replace(/^Bearer /, '')],
     target: 'webhook:example.com',
     url: HOOK_URL,
     checkHuge(rendered, n) {
@@ -89,6 +93,7 @@ const channels: ChannelCase[] = [
     config: PagerDutyConfig.parse({ routing_key: { env: 'PD_KEY' } }),
     secrets: { PD_KEY: PD_ROUTING_KEY },
     secretValues: [PD_ROUTING_KEY],
+    credentials: [PD_ROUTING_KEY],
     target: 'pagerduty:events.pagerduty.com',
     url: 'https://events.pagerduty.com/v2/enqueue',
     checkHuge(rendered) {
@@ -108,6 +113,7 @@ const channels: ChannelCase[] = [
     config: TeamsConfig.parse({ webhook_url: { env: 'TEAMS_URL' } }),
     secrets: { TEAMS_URL },
     secretValues: [TEAMS_URL, TEAMS_SIG],
+    credentials: [TEAMS_SIG],
     target: 'teams:prod-00.westeurope.logic.azure.com',
     url: TEAMS_URL,
     checkHuge(rendered) {
@@ -216,6 +222,23 @@ describe.each(channels)('$name sender', (c) => {
       for (const secret of c.secretValues) expect(text).not.toContain(secret);
       expect(out.target).toBe(c.target);
     });
+  });
+
+  it('never keeps the start of a credential the reason was cut through (one at every offset around the cut)', async () => {
+    const prefixes = (text: string, secret: string) => [...Array(secret.length - 5).keys()].map((i) => secret.slice(0, i + 6)).filter((p) => text.includes(p));
+    for (const secret of c.credentials) {
+      // A body reason is cut at 120 characters, an error message at 300.
+      for (const [cut, make] of [
+        [120, (body: string) => () => ({ status: 500, body })],
+        [300, (message: string) => () => new HttpNetworkError(message)],
+      ] as const) {
+        for (let offset = cut - secret.length - 20; offset <= cut + 2; offset++) {
+          const out = await send(make(`${'x'.repeat(offset)}${secret} and more words after it`)).result;
+          const reason = out.kind === 'success' ? '' : out.reason;
+          expect(prefixes(reason, secret), `offset ${offset}: ${reason}`).toEqual([]);
+        }
+      }
+    }
   });
 
   it('renders a huge group (500 alerts, 10 KB annotations) within the channel limits', () => {

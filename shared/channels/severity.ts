@@ -74,3 +74,19 @@ export function worstSeverity<U>(alerts: readonly Alert[], unknown: U): Severity
   if (sawUnknown && typeof unknown === 'string' && isSeverity(unknown) && SEVERITY_RANK[unknown] > SEVERITY_RANK[worst]) return unknown;
   return worst;
 }
+
+/**
+ * What a message or an alert is, for its colour and icon: resolved, else its severity (the worst
+ * firing one, for a group), else `unknown`. Each channel maps these six onto its own presentation.
+ */
+export type SeverityState = Severity | 'resolved' | 'unknown';
+
+export const SEVERITY_STATES = [...SEVERITIES, 'resolved', 'unknown'] as const satisfies readonly SeverityState[];
+
+export function alertState(a: Alert): SeverityState {
+  return a.status === 'resolved' ? 'resolved' : (alertSeverity(a) ?? 'unknown');
+}
+
+export function groupState(n: NotificationMessage): SeverityState {
+  return n.group.status === 'resolved' ? 'resolved' : (groupSeverity(n) ?? 'unknown');
+}

@@ -38,7 +38,9 @@ export function notification(overrides: { alerts?: Alert[]; truncatedAlerts?: nu
       alerts,
       truncatedAlerts: overrides.truncatedAlerts ?? 0,
     },
+    // No external_url configured: both are the URL of the Alertmanager that sent the alert.
     externalURL: 'http://vm:9093',
+    sourceURL: 'http://vm:9093',
   };
 }
 

@@ -3,7 +3,7 @@ import { fingerprint } from '../alerts/fingerprint';
 import type { Alert } from '../alerts/model';
 import { channelEntries } from '../channels/keys';
 import { NotFoundError } from '../errors';
-import type { NotificationMessage } from '../queues/messages';
+import type { ChannelType, NotificationMessage } from '../queues/messages';
 import { channelQueueName } from '../queues/names';
 import type { QueuePort } from '../queues/port';
 import type { CompiledConfig } from '../runtime/compiled-config';
@@ -19,22 +19,34 @@ export interface TestReceiverDeps {
   pollMs?: number;
 }
 
+export type TestDeliveryStatus = 'delivered' | 'failed' | 'retrying' | 'dead_lettered' | 'pending';
+
 export interface ChannelTestResult {
   channel: string;
   notificationId: string;
   /** `pending`: no attempt recorded yet within the wait. */
-  status: 'delivered' | 'failed' | 'retrying' | 'dead_lettered' | 'pending';
+  status: TestDeliveryStatus;
   target?: string;
   attempts: number;
   last?: Pick<DeliveryAttempt, 'outcome' | 'status' | 'reason' | 'latencyMs'>;
+  /**
+   * PagerDuty only: the resolve that closes the incident the test trigger opened (same dedup key),
+   * sent once the trigger is delivered. Absent when the trigger failed for good (no incident).
+   */
+  resolve?: Omit<ChannelTestResult, 'channel' | 'resolve'>;
 }
 
 /** Labels that mark a test notification, so routing rules and people can tell it apart. */
 export const TEST_LABELS = { alertname: 'AlertflowTestNotification', severity: 'info', alertflow_test: 'true' } as const;
 
+/** Channels whose test trigger opens something that stays open until resolved (a PagerDuty incident). */
+const RESOLVE_AFTER_TEST: ReadonlySet<ChannelType> = new Set(['pagerduty']);
+
 /**
  * Send a clearly marked test notification to every channel of a receiver through the real path
  * (the channel queues, the sender functions, delivery records) and report what each channel did.
+ * A PagerDuty test trigger is followed by its resolve once it is delivered (not before: a resolve
+ * that overtook its trigger would be dropped by PagerDuty, and the incident would stay open).
  */
 export async function testReceiver(name: string, deps: TestReceiverDeps): Promise<ChannelTestResult[]> {
   const receiver = deps.config.receivers.get(name);
@@ -63,28 +75,61 @@ export async function testReceiver(name: string, deps: TestReceiverDeps): Promis
       group: { id: `test-${run}`, key: `{}:{alertname="${TEST_LABELS.alertname}"}`, labels: { alertname: TEST_LABELS.alertname }, status: 'firing', alerts: [alert], truncatedAlerts: 0 },
       ...(deps.config.raw.external_url ? { externalURL: deps.config.raw.external_url } : {}),
     };
-    return { channel: `${entry.type}[${entry.index}]`, n };
+    return { channel: `${entry.type}[${entry.index}]`, n, resolve: undefined as NotificationMessage | undefined };
   });
-  await Promise.all(sent.map(({ n }) => deps.queues.send(channelQueueName(n.channel.type), [{ id: 'test', body: JSON.stringify(n) }])));
+  await Promise.all(sent.map(({ n }) => enqueue(deps, n)));
+
+  /** The resolve of a trigger: same group key (so the same PagerDuty dedup key), the alert resolved. */
+  const resolveOf = (n: NotificationMessage): NotificationMessage => {
+    const endsAt = deps.clock().toISOString();
+    return {
+      ...n,
+      id: `${n.id}.resolve`,
+      createdAt: endsAt,
+      group: { ...n.group, status: 'resolved', alerts: [{ ...alert, status: 'resolved', endsAt }] },
+    };
+  };
 
   const results = new Map<string, ChannelTestResult>();
   const deadline = Date.now() + (deps.waitMs ?? 15_000);
   for (;;) {
-    for (const { channel, n } of sent) {
-      const rec = await deps.deliveries.get(n.id);
-      const last = rec?.attempts.at(-1);
-      results.set(n.id, {
-        channel,
-        notificationId: n.id,
-        status: rec?.status ?? 'pending',
-        ...(rec?.target ? { target: rec.target } : {}),
-        attempts: rec?.attempts.length ?? 0,
-        ...(last ? { last: { outcome: last.outcome, status: last.status, reason: last.reason, latencyMs: last.latencyMs } } : {}),
-      });
+    const pastDeadline = Date.now() >= deadline;
+    for (const s of sent) {
+      const result: ChannelTestResult = { channel: s.channel, ...(await progress(deps, s.n.id)) };
+      // Resolve once the trigger is delivered; at the deadline, also one still in flight (it may yet land).
+      const wantsResolve = RESOLVE_AFTER_TEST.has(s.n.channel.type) && (result.status === 'delivered' || (pastDeadline && !isFinal(result.status)));
+      if (wantsResolve && !s.resolve) {
+        s.resolve = resolveOf(s.n);
+        await enqueue(deps, s.resolve);
+      }
+      if (s.resolve) result.resolve = await progress(deps, s.resolve.id);
+      results.set(s.n.id, result);
     }
-    const settled = [...results.values()].every((r) => r.status !== 'pending' && r.status !== 'retrying');
-    if (settled || Date.now() >= deadline) break;
+    // A delivered PagerDuty trigger has its resolve queued above, so it is not settled until that is.
+    const settled = [...results.values()].every((r) => isFinal(r.status) && (!r.resolve || isFinal(r.resolve.status)));
+    if (settled || pastDeadline) break;
     await new Promise((r) => setTimeout(r, deps.pollMs ?? 250));
   }
   return sent.map(({ n }) => results.get(n.id)!);
+}
+
+function isFinal(status: TestDeliveryStatus): boolean {
+  return status !== 'pending' && status !== 'retrying';
+}
+
+function enqueue(deps: TestReceiverDeps, n: NotificationMessage): Promise<void> {
+  return deps.queues.send(channelQueueName(n.channel.type), [{ id: 'test', body: JSON.stringify(n) }]);
+}
+
+/** What the delivery record of `notificationId` says so far. */
+async function progress(deps: TestReceiverDeps, notificationId: string): Promise<Omit<ChannelTestResult, 'channel' | 'resolve'>> {
+  const rec = await deps.deliveries.get(notificationId);
+  const last = rec?.attempts.at(-1);
+  return {
+    notificationId,
+    status: rec?.status ?? 'pending',
+    ...(rec?.target ? { target: rec.target } : {}),
+    attempts: rec?.attempts.length ?? 0,
+    ...(last ? { last: { outcome: last.outcome, status: last.status, reason: last.reason, latencyMs: last.latencyMs } } : {}),
+  };
 }

@@ -74,6 +74,7 @@ export function flushNotifications(
         truncatedAlerts: Math.max(0, all.length - MAX_ALERTS_PER_NOTIFICATION),
       },
       ...(externalURL ? { externalURL } : {}),
+      ...(group.externalURL ? { sourceURL: group.externalURL } : {}),
     };
     out.push(outgoing(notification));
   }

@@ -39,7 +39,13 @@ export const NotificationMessage = z.object({
     /** Alerts left out to keep the message within the queue's size limit. */
     truncatedAlerts: z.number().int().nonnegative(),
   }),
+  /** alertflow's `external_url` when configured, else the sender's (template data's ExternalURL). */
   externalURL: z.string().optional(),
+  /**
+   * The base URL of the Alertmanager (or Grafana) that sent the group's alerts, as it sent it
+   * (`externalURL`): the page notifications link to for the group.
+   */
+  sourceURL: z.string().optional(),
   /** The send slot (epoch ms) reserved for this notification when a rate limit deferred it. */
   slot: z.number().int().optional(),
 });

@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../shared/local/runtime';
 import { startRuntimeWithConfig } from '../support/runtime';
 import { startStandIn, type StandIn } from '../support/stand-in';
 
 /** Every channel type from config, in the local runtime: HTTP ones to stand-ins, email and SMS to the outbox. */
+const EXTERNAL_URL = 'https://alertflow.example.com';
 let rt: LocalRuntime;
 let endpoint: StandIn;
 
@@ -12,6 +15,8 @@ beforeAll(async () => {
   endpoint.respond = (req) => (req.path === '/pd/v2/enqueue' ? { status: 202, body: '{"status":"success"}' } : { status: 200, body: 'ok' });
   rt = await startRuntimeWithConfig(
     `
+# alertflow serves no page here (it has no UI): no notification may link to it.
+external_url: ${EXTERNAL_URL}
 auth: { bearer_tokens: [{ env: ALERTFLOW_WEBHOOK_TOKEN }] }
 route: { receiver: everyone, group_by: [alertname], group_wait: 0s, group_interval: 1s }
 receivers:
@@ -54,5 +59,58 @@ describe('all channels from config', () => {
     expect(email.html).toContain('payments &lt;b&gt;down&lt;/b&gt;');
     expect(sms).toMatchObject({ recipients: ['+15551234567'] });
     expect(String(sms.body)).toContain('PaymentsDown');
+  });
+
+  it("links an Alertmanager alert to its own sources, never to alertflow's external_url", async () => {
+    const fixture = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/alertmanager/firing-error-rate-critical.json'), 'utf8')) as { body: unknown };
+    const before = endpoint.received.length;
+    const outboxBefore = ((await (await fetch(`${rt.url}/local/outbox`)).json()) as { messages: unknown[] }).messages.length;
+    const res = await fetch(`${rt.url}/v1/webhooks/alertmanager`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer all', 'content-type': 'application/json' },
+      body: JSON.stringify(fixture.body),
+    });
+    expect(res.status).toBe(202);
+    await endpoint.waitFor(before + 4);
+    await rt.queues.idle();
+
+    const byPath = Object.fromEntries(endpoint.received.slice(before).map((r) => [r.path.split('/')[1], r.body]));
+    const outbox = ((await (await fetch(`${rt.url}/local/outbox`)).json()) as { messages: Array<Record<string, unknown>> }).messages.slice(outboxBefore);
+    const email = outbox.find((m) => m.channel === 'email')!;
+    const sms = outbox.find((m) => m.channel === 'sms')!;
+    const runbook = 'https://runbooks.example.com/high-error-rate';
+    const shown = { slack: byPath.slack!, teams: byPath.teams!, emailHtml: String(email.html), emailText: String(email.body), sms: String(sms.body) };
+    for (const [channel, text] of Object.entries(shown)) {
+      expect(text, channel).not.toContain(EXTERNAL_URL);
+      expect(text, channel).toContain(runbook);
+    }
+    // The source (Prometheus' graph) and the sending Alertmanager, where there is room for them.
+    for (const text of [shown.slack, shown.teams, shown.emailText]) {
+      expect(text).toContain('http://vm:9090/graph?g0.expr=vector%287.5%29+%3E+5');
+      expect(text).toContain('http://vm:9093/');
+    }
+    // SMS: one link, the runbook first.
+    expect(shown.sms).toMatch(new RegExp(`${runbook}$`));
+    const pd = JSON.parse(byPath.pd!) as { client_url?: string; links?: Array<{ href: string }> };
+    expect(pd.client_url).toBe('http://vm:9093/');
+    expect(pd.links?.map((l) => l.href)).toContain(runbook);
+  });
+
+  it('test-receiver resolves the PagerDuty incident its test trigger opened, and says both were sent', async () => {
+    const before = endpoint.received.length;
+    const res = await fetch(`${rt.url}/v1/channels/everyone/test`, { method: 'POST', headers: { authorization: 'Bearer all' } });
+    expect(res.status).toBe(200);
+    const { results } = (await res.json()) as { results: Array<{ channel: string; status: string; resolve?: { status: string; notificationId: string } }> };
+    const pd = results.find((r) => r.channel === 'pagerduty[0]')!;
+    expect(pd).toMatchObject({ status: 'delivered', resolve: { status: 'delivered', notificationId: expect.stringMatching(/\.resolve$/) } });
+    // Only PagerDuty opens something that stays open.
+    for (const r of results.filter((x) => x.channel !== 'pagerduty[0]')) expect(r).not.toHaveProperty('resolve');
+
+    const events = endpoint.received
+      .slice(before)
+      .filter((r) => r.path === '/pd/v2/enqueue')
+      .map((r) => r.json() as { event_action: string; dedup_key: string });
+    expect(events.map((e) => e.event_action)).toEqual(['trigger', 'resolve']);
+    expect(events[1]!.dedup_key).toBe(events[0]!.dedup_key);
   });
 });

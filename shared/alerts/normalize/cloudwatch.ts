@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { Alert } from '../model';
+import { cloudWatchConsoleUrl } from '../cloudwatch-console';
 import { fingerprint } from '../fingerprint';
 import { invalid, isObject, issue, parseTimestamp, parseWith, Timestamp } from './common';
 import type { Normalized } from './types';
@@ -255,7 +256,7 @@ function toNormalized(f: AlarmFacts, opts: CloudWatchOptions): Normalized {
   const annotations: Record<string, string> = {
     summary: f.description || f.name,
     alarm_arn: f.arn,
-    console_url: consoleUrl(f.partition, f.region, f.name),
+    console_url: cloudWatchConsoleUrl(f.partition, f.region, f.name),
   };
   if (f.reason) annotations.description = f.reason;
   if (f.alarmRule) annotations.alarm_rule = f.alarmRule;
@@ -291,15 +292,4 @@ function dimensionLabels(dimensions: [string, string][], taken: Record<string, s
 function parseAlarmArn(arn: string): { partition: string; region: string; account: string } | undefined {
   const m = /^arn:([a-z0-9-]+):cloudwatch:([a-z0-9-]+):(\d{12}):alarm:.+$/.exec(arn);
   return m ? { partition: m[1]!, region: m[2]!, account: m[3]! } : undefined;
-}
-
-const CONSOLE_HOST: Record<string, (region: string) => string> = {
-  aws: (region) => `${region}.console.aws.amazon.com`,
-  'aws-cn': (region) => `${region}.console.amazonaws.cn`,
-  'aws-us-gov': () => 'console.amazonaws-us-gov.com',
-};
-
-function consoleUrl(partition: string, region: string, name: string): string {
-  const host = (CONSOLE_HOST[partition] ?? CONSOLE_HOST.aws!)(region);
-  return `https://${host}/cloudwatch/home?region=${region}#alarmsV2:alarm/${encodeURIComponent(name)}`;
 }

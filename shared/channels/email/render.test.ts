@@ -69,7 +69,33 @@ describe('email HTML card', () => {
     expect(html).toContain('<a href="https://runbooks.example.com/high-error-rate" style="color:#1565C0;">Runbook</a>');
     expect(html).toContain('<a href="http://vm:9090/graph?g0.expr=vector%287.5%29+%3E+5&amp;g0.tab=1" style="color:#1565C0;">Source</a>');
     expect(html).toContain('<a href="http://vm:9093/" style=');
-    expect(html).toContain('Open in alertflow');
+    expect(html).toContain('Open in Alertmanager');
+  });
+
+  it("never links to alertflow's external_url, where no page answers; Grafana and CloudWatch links are shown", () => {
+    const grafana = {
+      ...FIXTURE_ALERT,
+      source: 'grafana' as const,
+      annotations: { summary: 'CPU', panel_url: 'https://grafana.example.com/d/a?viewPanel=1', silence_url: 'https://grafana.example.com/alerting/silence/new' },
+    };
+    const cloudwatch = {
+      ...FIXTURE_ALERT,
+      fingerprint: '00000000000000cc',
+      source: 'cloudwatch' as const,
+      labels: { alertname: 'api-5xx', region: 'us-east-1', source: 'cloudwatch' },
+      annotations: { summary: 'API 5xx', alarm_arn: 'arn:aws-cn:cloudwatch:us-east-1:123456789012:alarm:api-5xx' },
+      generatorURL: undefined,
+    };
+    const n = { ...notification({ alerts: [grafana, cloudwatch] }), externalURL: 'https://alertflow.example.com' };
+    delete n.sourceURL;
+    const { html, text } = buildEmail(n, config());
+    for (const part of [html, text]) {
+      expect(part).not.toContain('alertflow.example.com');
+      expect(part).not.toContain('Open in alertflow');
+      expect(part).toContain('https://grafana.example.com/d/a?viewPanel=1');
+      expect(part).toContain('https://grafana.example.com/alerting/silence/new');
+      expect(part).toContain('https://us-east-1.console.amazonaws.cn/cloudwatch/home?region=us-east-1#alarmsV2:alarm/api-5xx');
+    }
   });
 
   it('colours firing by severity and resolved green', () => {
@@ -129,7 +155,7 @@ describe('email text part', () => {
     expect(text).toContain('Summary: Error rate 7.5% above 5%');
     expect(text).toContain('Labels: env=prod, service=payment-gateway, severity=critical');
     expect(text).toContain('Runbook: https://runbooks.example.com/high-error-rate');
-    expect(text).toContain('Open in alertflow: http://vm:9093/');
+    expect(text).toContain('Open in Alertmanager: http://vm:9093/');
   });
 
   it('is not HTML-escaped', () => {

@@ -3,7 +3,7 @@ import type { NotificationMessage } from '../../queues/messages';
 import type { RenderedRequest } from '../channel';
 import type { EmailMessage } from '../ports';
 import { escapeHtml } from '../../templates';
-import { alertLinks, alertSummary, counts, formatTime, groupTitle, omittedAlertsLines } from '../alert-text';
+import { alertLinks, alertSummary, counts, formatTime, groupTitle, omittedAlertsLines, sourceLink } from '../alert-text';
 import type { PortRenderOptions } from '../port-channel';
 import { alertSeverity, groupSeverity, type Severity } from '../severity';
 import { renderTemplate } from '../templating';
@@ -19,8 +19,9 @@ import type { EmailConfig } from './config';
  *
  * HTML: a table layout with inline styles (what mail clients render reliably): a coloured bar and
  * status line, the title, counts, an Acknowledge button when an ack URL is given and the group
- * fires, "Open in alertflow" when the external URL is known, then one block per alert (severity,
- * status, time, summary, description, labels table, runbook/dashboard/source links), the first
+ * fires, "Open in Alertmanager" (or Grafana) when the sender's URL is known, then one block per
+ * alert (severity, status, time, summary, description, labels table, links to the alert's own
+ * sources: runbook, dashboard, panel, CloudWatch console, source, silence), the first
  * EMAIL_LIMITS.alertsShown alerts within a size budget, then "and N more". Everything that came
  * from an alert is HTML-escaped; links are http(s) only. The default card stays under Gmail's
  * ~102 KB clipping point for any group.
@@ -134,6 +135,13 @@ function linksOf(a: Alert): Array<[label: string, url: string]> {
   return out;
 }
 
+/** The link to the sender's UI (Alertmanager, Grafana), http(s) only. */
+function sourceOf(n: NotificationMessage): { label: string; url: string } | undefined {
+  const link = sourceLink(n);
+  const url = link && httpUrl(link.url);
+  return link && url ? { label: link.label, url } : undefined;
+}
+
 /** The description, unless it is what alertSummary already shows (it falls back to it). */
 function descriptionOf(a: Alert): string | undefined {
   const d = a.annotations.description?.trim();
@@ -180,10 +188,11 @@ function defaultHtml(n: NotificationMessage, subject: string, opts: PortRenderOp
       `<td style="background:${color};border-radius:4px;"><a href="${escapeHtml(ack)}" style="display:inline-block;padding:10px 18px;${FONT}font-size:14px;font-weight:600;color:#ffffff;text-decoration:none;">Acknowledge</a></td>`,
     );
   }
-  const external = httpUrl(n.externalURL);
-  if (external) {
+  // The group's own source (Alertmanager's UI); alertflow has no page to link to yet.
+  const source = sourceOf(n);
+  if (source) {
     buttons.push(
-      `<td style="padding:10px ${buttons.length ? '16px' : '0'};"><a href="${escapeHtml(external)}" style="${FONT}font-size:14px;color:#1565C0;">Open in alertflow</a></td>`,
+      `<td style="padding:10px ${buttons.length ? '16px' : '0'};"><a href="${escapeHtml(source.url)}" style="${FONT}font-size:14px;color:#1565C0;">${escapeHtml(source.label)}</a></td>`,
     );
   }
 
@@ -281,8 +290,8 @@ function defaultText(n: NotificationMessage, opts: PortRenderOptions, notes: rea
   const lines: string[] = [truncate(groupTitle(n), 300), '', `${headline(n)}${severity ? `. Severity: ${severity}.` : '.'}`];
   const ack = n.group.status === 'firing' ? httpUrl(opts.ackUrl) : undefined;
   if (ack) lines.push(`Acknowledge: ${ack}`);
-  const external = httpUrl(n.externalURL);
-  if (external) lines.push(`Open in alertflow: ${external}`);
+  const source = sourceOf(n);
+  if (source) lines.push(`${source.label}: ${source.url}`);
   for (const a of shown) lines.push('', textAlert(a, perAlert));
   const more = moreLines(n, shown.length);
   if (more.length) lines.push('', ...more);

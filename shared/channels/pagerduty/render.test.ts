@@ -61,7 +61,8 @@ describe('PagerDuty event for the fixture alert', () => {
         timestamp: '2026-11-22T06:15:10.568Z',
         class: 'HighErrorRate',
       },
-      client: 'alertflow',
+      // "View in Alertmanager": the sender's UI.
+      client: 'Alertmanager',
       client_url: 'http://vm:9093/',
     });
     expect(event.payload).not.toHaveProperty('component');
@@ -242,10 +243,21 @@ describe('PagerDuty limits', () => {
   it('without an external URL, source is "alertflow" and there is no client_url', () => {
     const n = notification();
     delete n.externalURL;
+    delete n.sourceURL;
     const event = buildPagerDutyEvent(n, config);
     expect(event.payload!.source).toBe('alertflow');
+    expect(event.client).toBe('alertflow');
     expect(event).not.toHaveProperty('client_url');
     validEvent(event);
+  });
+
+  it("never links to alertflow's external_url (no page answers there): it only names the source", () => {
+    const n = { ...notification(), externalURL: 'https://alertflow.example.com' };
+    delete n.sourceURL;
+    const event = buildPagerDutyEvent(n, config);
+    expect(event.payload!.source).toBe('alertflow.example.com');
+    expect(event).not.toHaveProperty('client_url');
+    expect(JSON.stringify(event.links)).not.toContain('alertflow.example.com');
   });
 
   it('without group labels and with differing summaries, the summary names the common alertname only', () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Alert } from '../../alerts/model';
 import type { NotificationMessage } from '../../queues/messages';
-import { alertLinks } from '../alert-text';
+import { alertLinks, sourceLink } from '../alert-text';
 import type { RenderedRequest } from '../channel';
 import { isSeverity, SEVERITIES, worstSeverity, type Severity } from '../severity';
 import { TemplateFields } from '../templating';
@@ -24,8 +24,8 @@ import type { PagerDutyConfig } from './config';
  *       "custom_details": { "firing": 1, "resolved": 0, "group_labels": {…}, "alerts": [ … ] }
  *     },
  *     "links": [ { "href": "https://runbooks…", "text": "Runbook: HighErrorRate" } ],
- *     "client": "alertflow",
- *     "client_url": "<external_url>"
+ *     "client": "Alertmanager",          // "View in Alertmanager": the sender's UI when known,
+ *     "client_url": "http://vm:9093/"    // else "alertflow" without a URL (alertflow has no UI yet)
  *   }
  *
  * The dedup key is Alertmanager's (`notify.Key.Hash()`: hex SHA-256 of the aggregation group key),
@@ -163,8 +163,10 @@ export function buildPagerDutyEvent(n: NotificationMessage, config: TemplateKeys
   const event: PagerDutyEvent = { event_action: 'trigger', dedup_key, payload };
   const links = linksOf(n.group.alerts);
   if (links.length > 0) event.links = links;
-  event.client = 'alertflow';
-  const clientUrl = httpUrl(n.externalURL, PAGERDUTY_LIMITS.url);
+  // PagerDuty shows "View in <client>" linking client_url: the sender's UI, never a page that does not exist.
+  const sender = sourceLink(n);
+  const clientUrl = sender && httpUrl(sender.url, PAGERDUTY_LIMITS.url);
+  event.client = sender && clientUrl ? sender.name : 'alertflow';
   if (clientUrl) event.client_url = clientUrl;
 
   payload.custom_details = fitDetails(event, n, t.errors);
@@ -250,7 +252,7 @@ function alertDetail(a: Alert, cap: number): PagerDutyAlertDetail {
   return d;
 }
 
-/** Runbook, dashboard and source links of the alerts, each distinct URL once, at most `links`. */
+/** The alerts' own links (runbook, dashboard, panel, console, source, silence), each distinct URL once, at most `links`. */
 function linksOf(alerts: readonly Alert[]): Array<{ href: string; text: string }> {
   const out: Array<{ href: string; text: string }> = [];
   const seen = new Set<string>();

@@ -9,6 +9,7 @@ import {
   mrkdwnLink,
   renderSlack,
   SEVERITY_COLORS,
+  SEVERITY_EMOJI,
   SLACK_LIMITS,
   type SlackBlock,
 } from './render';
@@ -27,7 +28,7 @@ describe('Slack rendering of the fixture alert', () => {
   it('has an Alertmanager-style fallback text and a header', () => {
     expect(payload.text).toBe('[FIRING:1] HighErrorRate payment-gateway');
     expect(payload.blocks).toEqual([
-      { type: 'header', text: { type: 'plain_text', text: ':rotating_light: [FIRING:1] HighErrorRate payment-gateway', emoji: true } },
+      { type: 'header', text: { type: 'plain_text', text: ':red_circle: [FIRING:1] HighErrorRate payment-gateway', emoji: true } },
     ]);
     expect(attachment.fallback).toBe(payload.text);
   });
@@ -49,14 +50,22 @@ describe('Slack rendering of the fixture alert', () => {
     );
   });
 
-  it('ends with a context naming the receiver and linking to alertflow', () => {
+  it('ends with a context naming the receiver and linking to the Alertmanager that sent the alert', () => {
     expect(attachment.blocks.at(-1)).toEqual({
       type: 'context',
       elements: [
         { type: 'mrkdwn', text: 'Receiver: *hook*' },
-        { type: 'mrkdwn', text: '<http://vm:9093/|Open in alertflow>' },
+        { type: 'mrkdwn', text: '<http://vm:9093/|Open in Alertmanager>' },
       ],
     });
+  });
+
+  it("never links to alertflow's external_url, where no page answers", () => {
+    const n = { ...notification(), externalURL: 'https://alertflow.example.com' };
+    delete n.sourceURL;
+    const body = JSON.stringify(buildSlackPayload(n, config));
+    expect(body).not.toContain('alertflow.example.com');
+    expect(body).not.toContain('Open in alertflow');
   });
 
   it('passes channel, username and icon_emoji through only when set', () => {
@@ -105,7 +114,7 @@ describe('Slack mrkdwn escaping', () => {
     n.group.labels = { alertname: 'A&B' };
     const p = buildSlackPayload(n, config);
     expect(p.text).toBe('[FIRING:1] A&amp;B');
-    expect(p.blocks[0]).toMatchObject({ type: 'header', text: { text: ':rotating_light: [FIRING:1] A&B' } });
+    expect(p.blocks[0]).toMatchObject({ type: 'header', text: { text: ':white_circle: [FIRING:1] A&B' } });
   });
 
   it('escapeMrkdwn, fitEscaped and mrkdwnLink', () => {
@@ -144,7 +153,7 @@ describe('Slack status and colour', () => {
     const p = buildSlackPayload(notification({ alerts: [withSeverity('critical', 'resolved')] }), config);
     expect(p.attachments[0]!.color).toBe(SEVERITY_COLORS.resolved);
     expect(p.text).toBe('[RESOLVED] HighErrorRate payment-gateway');
-    expect(p.blocks[0]).toMatchObject({ text: { text: ':white_check_mark: [RESOLVED] HighErrorRate payment-gateway' } });
+    expect(p.blocks[0]).toMatchObject({ text: { text: ':large_green_circle: [RESOLVED] HighErrorRate payment-gateway' } });
     expect(sectionTexts(p.attachments[0]!.blocks)[0]).toMatch(/^:large_green_circle: \*X\* · critical · resolved at <!date\^1795328400\^/);
   });
 
@@ -197,5 +206,85 @@ describe('Slack limits', () => {
   it('says "1 more alert" in the singular', () => {
     const p = buildSlackPayload(notification({ truncatedAlerts: 1 }), config);
     expect(JSON.stringify(p)).toContain('_1 more alert left out');
+  });
+});
+
+describe('Slack severity icons and colours', () => {
+  const withSeverity = (severity: string | undefined, status: 'firing' | 'resolved' = 'firing'): Alert => {
+    const labels: Record<string, string> = { ...FIXTURE_ALERT.labels };
+    if (severity === undefined) delete labels.severity;
+    else labels.severity = severity;
+    return { ...FIXTURE_ALERT, labels, status, ...(status === 'resolved' ? { endsAt: '2026-11-22T06:20:00Z' } : {}) };
+  };
+
+  it.each([
+    ['critical', ':red_circle:', SEVERITY_COLORS.critical],
+    ['page', ':red_circle:', SEVERITY_COLORS.critical],
+    ['error', ':large_orange_circle:', SEVERITY_COLORS.error],
+    ['warning', ':large_yellow_circle:', SEVERITY_COLORS.warning],
+    ['warn', ':large_yellow_circle:', SEVERITY_COLORS.warning],
+    ['info', ':large_blue_circle:', SEVERITY_COLORS.info],
+    ['whatever', ':white_circle:', SEVERITY_COLORS.unknown],
+    [undefined, ':white_circle:', SEVERITY_COLORS.unknown],
+  ] as const)('a firing %s alert: %s, %s', (severity, emoji, color) => {
+    const p = buildSlackPayload(notification({ alerts: [withSeverity(severity)] }), config);
+    expect(p.blocks[0]).toMatchObject({ text: { text: `${emoji} [FIRING:1] HighErrorRate payment-gateway` } });
+    expect(sectionTexts(p.attachments[0]!.blocks)[0]!.startsWith(`${emoji} *HighErrorRate*`)).toBe(true);
+    expect(p.attachments[0]!.color).toBe(color);
+  });
+
+  it('every state has its own icon and colour', () => {
+    const states = ['critical', 'error', 'warning', 'info', 'resolved', 'unknown'] as const;
+    expect(new Set(states.map((s) => SEVERITY_EMOJI[s])).size).toBe(states.length);
+    expect(new Set(states.map((s) => SEVERITY_COLORS[s])).size).toBe(states.length);
+  });
+
+  it('a group shows its worst firing severity; each alert its own', () => {
+    const p = buildSlackPayload(notification({ alerts: [withSeverity('warning'), { ...withSeverity('info'), fingerprint: '00000000000000aa' }] }), config);
+    expect(p.blocks[0]).toMatchObject({ text: { text: expect.stringMatching(/^:large_yellow_circle: /) } });
+    const [first, second] = sectionTexts(p.attachments[0]!.blocks);
+    expect(first).toMatch(/^:large_yellow_circle: /);
+    expect(second).toMatch(/^:large_blue_circle: /);
+  });
+});
+
+describe('Slack links lead to the alert\'s own sources', () => {
+  it('Grafana panel, dashboard and silence URLs, and the Grafana instance for the group', () => {
+    const grafana: Alert = {
+      ...FIXTURE_ALERT,
+      source: 'grafana',
+      annotations: {
+        summary: 'CPU high',
+        dashboard_url: 'https://grafana.example.com/d/abc',
+        panel_url: 'https://grafana.example.com/d/abc?viewPanel=2',
+        silence_url: 'https://grafana.example.com/alerting/silence/new?matcher=alertname%3DCPU',
+      },
+      generatorURL: 'https://grafana.example.com/alerting/grafana/rule1/view',
+    };
+    const n = { ...notification({ alerts: [grafana] }), sourceURL: 'https://grafana.example.com/' };
+    const p = buildSlackPayload(n, config);
+    const section = sectionTexts(p.attachments[0]!.blocks)[0]!;
+    expect(section.split('\n').at(-1)).toBe(
+      '<https://grafana.example.com/d/abc|:bar_chart: Dashboard> · <https://grafana.example.com/d/abc?viewPanel=2|:chart_with_upwards_trend: Panel> · ' +
+        '<https://grafana.example.com/alerting/grafana/rule1/view|:mag: Source> · <https://grafana.example.com/alerting/silence/new?matcher=alertname%3DCPU|:no_bell: Silence>',
+    );
+    expect(JSON.stringify(p.attachments[0]!.blocks.at(-1))).toContain('<https://grafana.example.com/|Open in Grafana>');
+  });
+
+  it('a CloudWatch alarm links to its console page, built from region and name when not stored', () => {
+    const alarm: Alert = {
+      fingerprint: '00000000000000cc',
+      status: 'firing',
+      labels: { alertname: 'api-5xx', source: 'cloudwatch', region: 'eu-west-1', account: '123456789012', alarm_type: 'metric' },
+      annotations: { summary: 'API 5xx' },
+      startsAt: '2026-11-22T06:15:10.568Z',
+      source: 'cloudwatch',
+    };
+    const n = notification({ alerts: [alarm] });
+    delete n.sourceURL;
+    const p = buildSlackPayload(n, config);
+    expect(sectionTexts(p.attachments[0]!.blocks)[0]).toContain(
+      '<https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#alarmsV2:alarm/api-5xx|:cloud: CloudWatch>',
+    );
   });
 });

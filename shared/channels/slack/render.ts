@@ -1,9 +1,9 @@
 import type { Alert } from '../../alerts/model';
 import type { SlackConfig } from '../../config/schema';
 import type { NotificationMessage } from '../../queues/messages';
-import { alertLinks, omittedAlertsLines, type AlertLinkLabel } from '../alert-text';
+import { alertLinks, omittedAlertsLines, sourceLink, type AlertLinkLabel } from '../alert-text';
 import type { RenderedRequest } from '../channel';
-import { groupSeverity } from '../severity';
+import { alertState, groupState, type SeverityState } from '../severity';
 import { singleLine, titleOf, truncate, truncateEscaped } from '../text';
 import { TemplateFields } from '../templating';
 
@@ -39,16 +39,34 @@ const FALLBACK_MAX = 300;
 /** A link longer than this is left out rather than cut (a cut URL is a broken link). */
 const MAX_URL = 1000;
 
-export const SEVERITY_COLORS = {
+/** The attachment bar: red, orange, yellow, blue by severity; green once resolved; grey when unknown. */
+export const SEVERITY_COLORS: Record<SeverityState, string> = {
   critical: '#D0021B',
   error: '#F5A623',
   warning: '#F8E71C',
   info: '#4A90E2',
   resolved: '#2EB67D',
   unknown: '#9B9B9B',
-} as const;
+};
 
-const LINK_EMOJI: Record<AlertLinkLabel, string> = { Runbook: ':book:', Dashboard: ':bar_chart:', Source: ':mag:' };
+/** The icon before the header and each alert: the same colours as the bar, so the severity reads at a glance. */
+export const SEVERITY_EMOJI: Record<SeverityState, string> = {
+  critical: ':red_circle:',
+  error: ':large_orange_circle:',
+  warning: ':large_yellow_circle:',
+  info: ':large_blue_circle:',
+  resolved: ':large_green_circle:',
+  unknown: ':white_circle:',
+};
+
+const LINK_EMOJI: Record<AlertLinkLabel, string> = {
+  Runbook: ':book:',
+  Dashboard: ':bar_chart:',
+  Panel: ':chart_with_upwards_trend:',
+  CloudWatch: ':cloud:',
+  Source: ':mag:',
+  Silence: ':no_bell:',
+};
 
 export interface SlackText {
   type: 'mrkdwn' | 'plain_text';
@@ -102,11 +120,13 @@ export function buildSlackPayload(
   }
 
   const footer: SlackText[] = [{ type: 'mrkdwn', text: truncate(`Receiver: *${escapeMrkdwn(n.receiver)}*`, 300) }];
-  const external = n.externalURL ? mrkdwnLink(n.externalURL, 'Open in alertflow') : undefined;
-  if (external) footer.push({ type: 'mrkdwn', text: external });
+  // The group's own source (Alertmanager's UI); alertflow has no page to link to yet.
+  const source = sourceLink(n);
+  const sourceText = source && mrkdwnLink(source.url, source.label);
+  if (sourceText) footer.push({ type: 'mrkdwn', text: sourceText });
   details.push({ type: 'context', elements: footer });
 
-  const emoji = group.status === 'firing' ? ':rotating_light:' : ':white_check_mark:';
+  const emoji = SEVERITY_EMOJI[groupState(n)];
   const payload: SlackPayload = {
     text: truncate(escapeMrkdwn(title), FALLBACK_MAX),
     blocks: [{ type: 'header', text: { type: 'plain_text', text: truncate(`${emoji} ${title}`, SLACK_LIMITS.headerText), emoji: true } }],
@@ -120,8 +140,7 @@ export function buildSlackPayload(
 
 /** Resolved: green. Firing: the worst known severity among firing alerts; grey if none is known. */
 export function colorOf(n: NotificationMessage): string {
-  if (n.group.status === 'resolved') return SEVERITY_COLORS.resolved;
-  return SEVERITY_COLORS[groupSeverity(n) ?? 'unknown'];
+  return SEVERITY_COLORS[groupState(n)];
 }
 
 /**
@@ -182,7 +201,7 @@ function titleLine(a: Alert): string {
   const name = fitEscaped(a.labels.alertname ?? 'alert', 200);
   const severity = a.labels.severity ? ` · ${fitEscaped(a.labels.severity, 40)}` : '';
   const when = firing ? slackDate(a.startsAt, 'since') : slackDate(a.endsAt, 'at');
-  return `${firing ? ':red_circle:' : ':large_green_circle:'} *${name}*${severity} · ${firing ? 'firing' : 'resolved'}${when}`;
+  return `${SEVERITY_EMOJI[alertState(a)]} *${name}*${severity} · ${firing ? 'firing' : 'resolved'}${when}`;
 }
 
 /** `<!date^…>` renders in each reader's time zone; the ISO text is the fallback. */

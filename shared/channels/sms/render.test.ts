@@ -19,7 +19,7 @@ const alert = (i: number, over: Partial<Alert> = {}): Alert => ({
 
 describe('default SMS body', () => {
   it('is severity, alert name, summary and the link', () => {
-    expect(buildSmsBody(notification(), config())).toBe('[CRITICAL] HighErrorRate: Error rate 7.5% above 5% http://vm:9093/');
+    expect(buildSmsBody(notification(), config())).toBe('[CRITICAL] HighErrorRate: Error rate 7.5% above 5% https://runbooks.example.com/high-error-rate');
   });
 
   it('prefers the ack link when one is given, and counts firing alerts', () => {
@@ -29,13 +29,31 @@ describe('default SMS body', () => {
 
   it('says RESOLVED, and offers no ack link for a resolved group', () => {
     const n = notification({ alerts: [{ ...FIXTURE_ALERT, status: 'resolved', endsAt: '2026-11-22T06:20:00.000Z' }] });
-    expect(buildSmsBody(n, config(), { ackUrl: ACK })).toBe('[RESOLVED] HighErrorRate: Error rate 7.5% above 5% http://vm:9093/');
+    expect(buildSmsBody(n, config(), { ackUrl: ACK })).toBe('[RESOLVED] HighErrorRate: Error rate 7.5% above 5% https://runbooks.example.com/high-error-rate');
   });
 
   it('says FIRING when no severity is known, and leaves out a link that is not http(s) or too long', () => {
-    const n = notification({ alerts: [alert(1, { labels: { alertname: 'DiskFull' } })] });
-    n.externalURL = `https://alertflow.example.com/${'x'.repeat(200)}`;
+    const long = `https://runbooks.example.com/${'x'.repeat(200)}`;
+    const n = notification({ alerts: [alert(1, { labels: { alertname: 'DiskFull' }, annotations: { summary: 'Error rate 7.5% above 5%', runbook_url: long }, generatorURL: 'javascript:alert(1)' })] });
+    n.sourceURL = `https://alertmanager.example.com/${'x'.repeat(200)}`;
     expect(buildSmsBody(n, config(), { ackUrl: 'javascript:alert(1)' })).toBe('[FIRING] DiskFull: Error rate 7.5% above 5%');
+  });
+
+  it('links the runbook first, else the source, else the CloudWatch console, else the sending Alertmanager; never alertflow', () => {
+    const body = (a: Alert, sourceURL?: string) => {
+      const n = { ...notification({ alerts: [a] }), externalURL: 'https://alertflow.example.com' };
+      if (sourceURL) n.sourceURL = sourceURL;
+      else delete n.sourceURL;
+      return buildSmsBody(n, config());
+    };
+    const summary = { summary: 'Error rate 7.5% above 5%' };
+    expect(body(FIXTURE_ALERT)).toMatch(/ https:\/\/runbooks\.example\.com\/high-error-rate$/);
+    expect(body({ ...FIXTURE_ALERT, annotations: summary, generatorURL: 'http://prom:9090/graph?g0.expr=up' })).toMatch(/ http:\/\/prom:9090\/graph\?g0\.expr=up$/);
+    const alarm: Alert = { ...FIXTURE_ALERT, source: 'cloudwatch', labels: { alertname: 'db-cpu', region: 'eu-west-1' }, annotations: summary, generatorURL: undefined };
+    expect(body(alarm)).toMatch(/ https:\/\/eu-west-1\.console\.aws\.amazon\.com\/cloudwatch\/home\?region=eu-west-1#alarmsV2:alarm\/db-cpu$/);
+    expect(body({ ...FIXTURE_ALERT, annotations: summary, generatorURL: undefined }, 'http://vm:9093')).toMatch(/ http:\/\/vm:9093\/$/);
+    const none = body({ ...FIXTURE_ALERT, annotations: summary, generatorURL: undefined });
+    expect(none).toBe('[CRITICAL] HighErrorRate: Error rate 7.5% above 5%');
   });
 
   it('never lists labels', () => {
@@ -54,7 +72,7 @@ describe('default SMS body', () => {
   it('keeps to GSM-7 through typographic punctuation', () => {
     const n = notification({ alerts: [alert(1, { annotations: { summary: '“Disk” at 95% – clean up…' } })] });
     const body = buildSmsBody(n, config());
-    expect(body).toBe('[CRITICAL] HighErrorRate: "Disk" at 95% - clean up... http://vm:9093/');
+    expect(body).toBe('[CRITICAL] HighErrorRate: "Disk" at 95% - clean up... http://vm:9090/graph?g0.expr=vector%287.5%29+%3E+5&g0.tab=1');
     expect(smsSize(body).encoding).toBe('GSM-7');
   });
 
@@ -63,7 +81,7 @@ describe('default SMS body', () => {
     const body = buildSmsBody(notification({ alerts: [alert(1, { annotations: { summary } })] }), config());
     expect(smsSize(body)).toMatchObject({ encoding: 'UCS-2', parts: 2 });
     expect(body.length).toBeLessThanOrEqual(134);
-    expect(body).toMatch(/^\[CRITICAL\] HighErrorRate: Ошибка базы .*(Ошибка|базы)… http:\/\/vm:9093\/$/);
+    expect(body).toMatch(/^\[CRITICAL\] HighErrorRate: Ошибка базы .*(Ошибка|базы)… http:\/\/vm:9090\/graph\?g0\.expr=vector%287\.5%29\+%3E\+5&g0\.tab=1$/);
   });
 
   it('counts an emoji as two UCS-2 units', () => {
@@ -101,12 +119,12 @@ describe('SMS message template', () => {
   });
 
   it('falls back to the default when it cannot be used at send time (a config that skipped validation)', () => {
-    expect(buildSmsBody(notification(), { message: '{{ end }}' })).toBe('[CRITICAL] HighErrorRate: Error rate 7.5% above 5% http://vm:9093/');
+    expect(buildSmsBody(notification(), { message: '{{ end }}' })).toBe('[CRITICAL] HighErrorRate: Error rate 7.5% above 5% https://runbooks.example.com/high-error-rate');
   });
 
   it('falls back to the default when it renders empty', () => {
     expect(buildSmsBody(notification(), config({ message: '{{ .CommonLabels.nothing }}' }))).toBe(
-      '[CRITICAL] HighErrorRate: Error rate 7.5% above 5% http://vm:9093/',
+      '[CRITICAL] HighErrorRate: Error rate 7.5% above 5% https://runbooks.example.com/high-error-rate',
     );
   });
 });
@@ -115,8 +133,8 @@ describe('SMS render and config', () => {
   it('renders one SmsMessage per number, as JSON', () => {
     const rendered = renderSms(notification(), config({ to: ['+15551234567', '+447700900123'] }));
     expect(JSON.parse(rendered.body)).toEqual([
-      { phoneNumber: '+15551234567', body: '[CRITICAL] HighErrorRate: Error rate 7.5% above 5% http://vm:9093/' },
-      { phoneNumber: '+447700900123', body: '[CRITICAL] HighErrorRate: Error rate 7.5% above 5% http://vm:9093/' },
+      { phoneNumber: '+15551234567', body: '[CRITICAL] HighErrorRate: Error rate 7.5% above 5% https://runbooks.example.com/high-error-rate' },
+      { phoneNumber: '+447700900123', body: '[CRITICAL] HighErrorRate: Error rate 7.5% above 5% https://runbooks.example.com/high-error-rate' },
     ]);
   });
 

@@ -1,7 +1,7 @@
 import type { NotificationMessage } from '../../queues/messages';
 import type { RenderedRequest } from '../channel';
 import type { SmsMessage } from '../ports';
-import { alertSummary, counts, groupName } from '../alert-text';
+import { alertLinks, alertSummary, counts, groupName, sourceLink, type AlertLinkLabel } from '../alert-text';
 import type { PortRenderOptions } from '../port-channel';
 import { groupSeverity } from '../severity';
 import { renderTemplate } from '../templating';
@@ -13,14 +13,15 @@ import { fitSms, toGsmLookalikes } from './segments';
  * SMS body: a page, not a report. At most SMS_MAX_PARTS parts (see ./segments.ts), e.g.
  *
  *   [CRITICAL] HighErrorRate (3 firing): Error rate 7.5% above 5% Ack: https://…/ack/…
- *   [RESOLVED] HighErrorRate: Error rate 7.5% above 5% http://alertflow.example.com
+ *   [RESOLVED] HighErrorRate: Error rate 7.5% above 5% https://runbooks.example.com/high-error-rate
  *
  * The tag is the worst severity of the firing alerts (`[FIRING]` when none is known), or
  * `[RESOLVED]`; then the alert name (the shared alertname, else the group label values), the count
- * when more than one fires, the summary cut at a word to fit, and one link: the ack link when given
- * (firing only), else alertflow's external URL, left out if longer than SMS_LINK_MAX. Labels are
- * never listed. Curly quotes, dashes and the like become their GSM look-alikes so that they do not
- * switch the message to UCS-2 (70 characters a part instead of 160).
+ * when more than one fires, the summary cut at a word to fit, and one link (see smsLink): the ack
+ * link when given (firing only), else the runbook, else where the alert came from; a link longer
+ * than SMS_LINK_MAX is passed over (a cut URL is a broken link). Labels are never listed. Curly
+ * quotes, dashes and the like become their GSM look-alikes so that they do not switch the message
+ * to UCS-2 (70 characters a part instead of 160).
  *
  * A `message` template replaces the default; its output is cut to fit the same way. If it fails
  * or renders empty, the default is sent (an SMS must not be lost to a template).
@@ -59,8 +60,8 @@ export function defaultSmsBody(n: NotificationMessage, opts: PortRenderOptions =
   const head = `[${tag}] ${name}${firingGroup && firing > 1 ? ` (${firing} firing)` : ''}`;
 
   const ack = firingGroup ? httpUrl(opts.ackUrl, SMS_LINK_MAX) : undefined;
-  const external = httpUrl(n.externalURL, SMS_LINK_MAX);
-  const suffix = ack ? ` Ack: ${ack}` : external ? ` ${external}` : '';
+  const link = ack ? undefined : smsLink(n);
+  const suffix = ack ? ` Ack: ${ack}` : link ? ` ${link}` : '';
 
   const summary = clean(summaryOf(n) ?? '');
   return (
@@ -70,6 +71,26 @@ export function defaultSmsBody(n: NotificationMessage, opts: PortRenderOptions =
     fitSms('', head, '', SMS_MAX_PARTS) ??
     `[${tag}]`
   );
+}
+
+/** Where a page leads, best first: what to do, then what the alert came from. */
+const SMS_LINK_ORDER: readonly AlertLinkLabel[] = ['Runbook', 'Source', 'CloudWatch', 'Panel', 'Dashboard'];
+
+/**
+ * The one link of a default SMS: the runbook of an alert in the group's state, else the alert's
+ * source (Prometheus' graph, the CloudWatch console, Grafana's panel or dashboard), else the
+ * sending Alertmanager's UI; the first that is http(s) and at most SMS_LINK_MAX long.
+ */
+function smsLink(n: NotificationMessage): string | undefined {
+  const pool = n.group.alerts.filter((a) => a.status === n.group.status);
+  const links = (pool.length ? pool : n.group.alerts).slice(0, 20).flatMap(alertLinks);
+  for (const label of SMS_LINK_ORDER) {
+    for (const link of links) {
+      const url = link.label === label ? httpUrl(link.url, SMS_LINK_MAX) : undefined;
+      if (url) return url;
+    }
+  }
+  return httpUrl(sourceLink(n)?.url, SMS_LINK_MAX);
 }
 
 /** The summary of the alerts in the group's own state: shared if they agree, else the first one's. */

@@ -3,7 +3,7 @@ import * as z from 'zod';
 import type { Alert } from '../../alerts/model';
 import { FIXTURE_ALERT, hugeAlerts, notification } from '../testing';
 import { TeamsConfig } from './config';
-import { buildTeamsMessage, escapeTeamsMarkdown, fitBytes, renderTeams, TEAMS_LIMITS, type CardElement, type TeamsMessage } from './render';
+import { buildTeamsMessage, escapeTeamsMarkdown, fitBytes, renderTeams, STATE_ICONS, TEAMS_LIMITS, type CardElement, type TeamsMessage } from './render';
 
 const config = TeamsConfig.parse({ webhook_url: { env: 'TEAMS_URL' } });
 
@@ -87,7 +87,7 @@ describe('Teams card for the fixture alert', () => {
   it('opens with a heading coloured by the worst severity, and a counts line', () => {
     expect(card.body[0]).toEqual({
       type: 'TextBlock',
-      text: '[FIRING:1] HighErrorRate payment-gateway',
+      text: '🔴 [FIRING:1] HighErrorRate payment-gateway',
       wrap: true,
       size: 'Large',
       weight: 'Bolder',
@@ -104,7 +104,7 @@ describe('Teams card for the fixture alert', () => {
       items: [
         {
           type: 'TextBlock',
-          text: 'HighErrorRate · CRITICAL · firing since {{DATE(2026-11-22T06:15:10Z, SHORT)}} {{TIME(2026-11-22T06:15:10Z)}}',
+          text: '🔴 HighErrorRate · CRITICAL · firing since {{DATE(2026-11-22T06:15:10Z, SHORT)}} {{TIME(2026-11-22T06:15:10Z)}}',
           wrap: true,
           weight: 'Bolder',
           color: 'attention',
@@ -129,8 +129,16 @@ describe('Teams card for the fixture alert', () => {
     expect(card.body).toHaveLength(3);
   });
 
-  it('links to alertflow from the card actions', () => {
-    expect(card.actions).toEqual([{ type: 'Action.OpenUrl', title: 'Open in alertflow', url: 'http://vm:9093/' }]);
+  it('links to the Alertmanager that sent the alert from the card actions', () => {
+    expect(card.actions).toEqual([{ type: 'Action.OpenUrl', title: 'Open in Alertmanager', url: 'http://vm:9093/' }]);
+  });
+
+  it("never links to alertflow's external_url, where no page answers", () => {
+    const n = { ...notification(), externalURL: 'https://alertflow.example.com' };
+    delete n.sourceURL;
+    const m = buildTeamsMessage(n, config);
+    expect(cardOf(m).actions).toBeUndefined();
+    expect(JSON.stringify(m)).not.toContain('alertflow.example.com');
   });
 
   it('renderTeams returns that message as JSON', () => {
@@ -147,24 +155,35 @@ describe('Teams colours', () => {
     return { ...FIXTURE_ALERT, fingerprint: i.toString(16).padStart(16, '0'), labels };
   };
   it.each([
-    [['critical'], 'attention'],
-    [['error'], 'attention'],
-    [['warning', 'info'], 'warning'],
-    [['info'], 'accent'],
-    [[undefined], 'default'],
-    [['bogus', 'info'], 'accent'],
-  ] as const)('firing severities %j colour the heading %s', (severities, color) => {
+    [['critical'], 'attention', '🔴', ['🔴']],
+    [['page'], 'attention', '🔴', ['🔴']],
+    [['error'], 'attention', '🟠', ['🟠']],
+    [['warning', 'info'], 'warning', '🟡', ['🟡', '🔵']],
+    [['info'], 'accent', '🔵', ['🔵']],
+    [[undefined], 'default', '⚪', ['⚪']],
+    [['bogus', 'info'], 'accent', '🔵', ['⚪', '🔵']],
+  ] as const)('firing severities %j colour the heading %s, icon %s; each alert its own', (severities, color, icon, alertIcons) => {
     const card = cardOf(buildTeamsMessage(notification({ alerts: severities.map((s, i) => withSeverity(s, i)) }), config));
-    expect(card.body[0]).toMatchObject({ color });
+    expect(card.body[0]).toMatchObject({ color, text: `${icon} [FIRING:${severities.length}] HighErrorRate payment-gateway` });
+    const containers = card.body.filter((e) => e.type === 'Container');
+    const iconOf = (c: CardElement) => {
+      const first = c.type === 'Container' ? c.items[0] : undefined;
+      return first?.type === 'TextBlock' ? Array.from(first.text)[0] : undefined;
+    };
+    expect(containers.map(iconOf)).toEqual(alertIcons);
+  });
+
+  it('every state has its own icon', () => {
+    expect(new Set(Object.values(STATE_ICONS)).size).toBe(6);
   });
 
   it('a resolved group is good (green) and says when each alert resolved', () => {
     const card = cardOf(valid(buildTeamsMessage(notification({ alerts: [resolved(FIXTURE_ALERT)] }), config)));
-    expect(card.body[0]).toMatchObject({ text: '[RESOLVED] HighErrorRate payment-gateway', color: 'good' });
+    expect(card.body[0]).toMatchObject({ text: '🟢 [RESOLVED] HighErrorRate payment-gateway', color: 'good' });
     expect(card.body[1]).toMatchObject({ text: '0 firing, 1 resolved · Receiver: hook' });
     const container = card.body[2]!;
     expect(container.type === 'Container' && container.items[0]).toMatchObject({
-      text: 'HighErrorRate · CRITICAL · resolved at {{DATE(2026-11-22T06:20:00Z, SHORT)}} {{TIME(2026-11-22T06:20:00Z)}}',
+      text: '🟢 HighErrorRate · CRITICAL · resolved at {{DATE(2026-11-22T06:20:00Z, SHORT)}} {{TIME(2026-11-22T06:20:00Z)}}',
       color: 'good',
     });
   });

@@ -1,8 +1,8 @@
 import type { Alert } from '../../alerts/model';
 import type { NotificationMessage } from '../../queues/messages';
-import { alertLinks, omittedAlertsLines } from '../alert-text';
+import { alertLinks, omittedAlertsLines, sourceLink } from '../alert-text';
 import type { RenderedRequest } from '../channel';
-import { alertSeverity, groupSeverity, type Severity } from '../severity';
+import { alertState, groupState, type SeverityState } from '../severity';
 import { TemplateFields } from '../templating';
 import { bytes, httpUrl, oneLine, titleOf, truncate } from '../text';
 import type { TeamsConfig } from './config';
@@ -12,11 +12,13 @@ import type { TeamsConfig } from './config';
  * chat or channel"): one Adaptive Card attachment. Connector MessageCards are retired and Workflows
  * do not render them.
  *
- * Layout: a heading coloured by state (good when resolved, else by the worst firing severity:
- * attention for critical/error, warning, accent for info, default when unknown), a subtle line with
- * counts and receiver, then one container per alert (name · SEVERITY · since when, summary,
- * description, a FactSet of labels, Runbook/Dashboard/Source buttons), "…and N more", and an
- * "Open in alertflow" action. A `text` template replaces the per-alert containers.
+ * Layout: a heading with an icon and a colour by state (good when resolved, else by the worst
+ * firing severity: attention for critical/error, warning, accent for info, default when unknown;
+ * Adaptive Cards have one red, so the icon tells critical 🔴 from error 🟠), a subtle line with
+ * counts and receiver, then one container per alert (icon, name · SEVERITY · since when, summary,
+ * description, a FactSet of labels, buttons to the alert's own sources: runbook, dashboard, panel,
+ * CloudWatch console, source, silence), "…and N more", and an action to the sending Alertmanager
+ * or Grafana when known. A `text` template replaces the per-alert containers.
  *
  * Limits: Teams refuses messages over about 28 KB, so the JSON is kept under MESSAGE_BYTES (room
  * for what the Workflow wraps around it); alerts are added while they fit, at most MAX_ALERTS.
@@ -78,7 +80,24 @@ export interface TeamsMessage {
   attachments: Array<{ contentType: 'application/vnd.microsoft.card.adaptive'; contentUrl: null; content: AdaptiveCard }>;
 }
 
-const SEVERITY_COLORS: Record<Severity, TeamsColor> = { critical: 'attention', error: 'attention', warning: 'warning', info: 'accent' };
+const STATE_COLORS: Record<SeverityState, TeamsColor> = {
+  critical: 'attention',
+  error: 'attention',
+  warning: 'warning',
+  info: 'accent',
+  resolved: 'good',
+  unknown: 'default',
+};
+
+/** One distinct icon per state (Teams renders emoji in TextBlocks), the same colours as Slack's. */
+export const STATE_ICONS: Record<SeverityState, string> = {
+  critical: '🔴',
+  error: '🟠',
+  warning: '🟡',
+  info: '🔵',
+  resolved: '🟢',
+  unknown: '⚪',
+};
 
 type TemplateKeys = Pick<TeamsConfig, 'title' | 'text'>;
 
@@ -98,8 +117,9 @@ export function buildTeamsMessage(n: NotificationMessage, config: TemplateKeys):
   const heading = escapeTeamsMarkdown(truncate(title, TEAMS_LIMITS.title))
     // Our own `[FIRING:2]` cannot form a link (no reference definitions in the block): keep it unescaped.
     .replace(/^\\\[(FIRING:\d+|RESOLVED)\\\]/, '[$1]');
+  const state = groupState(n);
   const head: CardElement[] = [
-    { type: 'TextBlock', text: heading, wrap: true, size: 'Large', weight: 'Bolder', color: headingColor(n) },
+    { type: 'TextBlock', text: `${STATE_ICONS[state]} ${heading}`, wrap: true, size: 'Large', weight: 'Bolder', color: STATE_COLORS[state] },
     {
       type: 'TextBlock',
       text: escapeTeamsMarkdown(`${firing} firing, ${group.alerts.length - firing} resolved · Receiver: ${truncate(n.receiver, 200)}`),
@@ -111,8 +131,10 @@ export function buildTeamsMessage(n: NotificationMessage, config: TemplateKeys):
   ];
 
   const card: AdaptiveCard = { $schema: ADAPTIVE_CARD_SCHEMA, type: 'AdaptiveCard', version: ADAPTIVE_CARD_VERSION, msteams: { width: 'Full' }, body: head };
-  const external = httpUrl(n.externalURL, TEAMS_LIMITS.url);
-  if (external) card.actions = [{ type: 'Action.OpenUrl', title: 'Open in alertflow', url: external }];
+  // The group's own source (Alertmanager's UI); alertflow has no page to link to yet.
+  const source = sourceLink(n);
+  const sourceUrl = source && httpUrl(source.url, TEAMS_LIMITS.url);
+  if (source && sourceUrl) card.actions = [{ type: 'Action.OpenUrl', title: source.label, url: sourceUrl }];
   const message: TeamsMessage = {
     type: 'message',
     attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }],
@@ -152,17 +174,8 @@ function alertContainers(message: TeamsMessage, alerts: readonly Alert[], tail: 
 }
 
 function alertContainer(a: Alert): CardElement {
-  const firing = a.status === 'firing';
-  const severity = alertSeverity(a);
-  const items: CardElement[] = [
-    {
-      type: 'TextBlock',
-      text: alertHeading(a),
-      wrap: true,
-      weight: 'Bolder',
-      color: firing ? (severity ? SEVERITY_COLORS[severity] : 'default') : 'good',
-    },
-  ];
+  const state = alertState(a);
+  const items: CardElement[] = [{ type: 'TextBlock', text: `${STATE_ICONS[state]} ${alertHeading(a)}`, wrap: true, weight: 'Bolder', color: STATE_COLORS[state] }];
   const summary = (a.annotations.summary ?? a.annotations.message)?.trim();
   if (summary) items.push({ type: 'TextBlock', text: paragraphs(escapeTeamsMarkdown(truncate(summary, TEAMS_LIMITS.summary))), wrap: true, spacing: 'Small' });
   const description = a.annotations.description?.trim();
@@ -205,12 +218,6 @@ function cardTime(iso: string | undefined): string {
   if (Number.isNaN(ms)) return '';
   const utc = new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
   return `{{DATE(${utc}, SHORT)}} {{TIME(${utc})}}`;
-}
-
-function headingColor(n: NotificationMessage): TeamsColor {
-  if (n.group.status === 'resolved') return 'good';
-  const worst = groupSeverity(n);
-  return worst ? SEVERITY_COLORS[worst] : 'default';
 }
 
 function subtle(text: string, color?: TeamsColor): CardElement {

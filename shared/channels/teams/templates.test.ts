@@ -11,7 +11,7 @@ const bodyOf = (config: TeamsConfig, n = notification()): CardElement[] => build
 describe('Teams templates', () => {
   it('a title template replaces the heading, escaped and on one line', () => {
     const config = TeamsConfig.parse({ ...base, title: '{{ .Status | toUpper }}: *{{ .CommonLabels.service }}*\n' });
-    expect(bodyOf(config)[0]).toMatchObject({ type: 'TextBlock', text: 'FIRING: \\*payment-gateway\\*', color: 'attention' });
+    expect(bodyOf(config)[0]).toMatchObject({ type: 'TextBlock', text: '🔴 FIRING: \\*payment-gateway\\*', color: 'attention' });
   });
 
   it("a text template replaces the alert sections; its own Markdown stays, the values it interpolates are escaped", () => {
@@ -41,7 +41,7 @@ describe('Teams templates', () => {
   it('blank output falls back to the default title and the alert sections', () => {
     const config = TeamsConfig.parse({ ...base, title: '{{ .CommonLabels.nope }}', text: '  {{ .CommonLabels.nope }}\n' });
     const body = bodyOf(config);
-    expect(body[0]).toMatchObject({ text: '[FIRING:1] HighErrorRate payment-gateway' });
+    expect(body[0]).toMatchObject({ text: '🔴 [FIRING:1] HighErrorRate payment-gateway' });
     expect(body[2]).toMatchObject({ type: 'Container' });
   });
 });

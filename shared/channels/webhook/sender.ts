@@ -19,8 +19,10 @@ export const webhookSender: ChannelSender<WebhookConfig> = {
       const key = config.hmac_secret === undefined ? undefined : await ctx.secrets.resolve(config.hmac_secret);
       const request = renderWebhook(n, config);
       if (key !== undefined) Object.assign(request.headers, signatureHeaders(key, request.body, ctx.now()));
-      // Configured header values are often credentials (Authorization: Bearer …): scrub them too.
-      const secrets = [url, ...(key === undefined ? [] : [key]), ...Object.values(config.headers)];
+      // Configured header values are often credentials (Authorization: Bearer …): scrub them too,
+      // and their long words alone (the token without its scheme, as a server may echo it).
+      const headerValues = Object.values(config.headers).flatMap((v) => [v, ...v.split(/\s+/).filter((word) => word.length >= 8)]);
+      const secrets = [url, ...(key === undefined ? [] : [key]), ...headerValues];
       return { url, request, timeoutMs, secrets };
     });
   },
