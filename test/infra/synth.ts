@@ -32,6 +32,7 @@ receivers:
       - url: https://plain.example.com/hook
     email_configs:
       - { from: alerts@example.com, to: [oncall@example.com] }
+      - { from: 'Alertflow Pager <pager@alerts.example.net>', to: [oncall@example.com] }
     sms_configs:
       - { to: ['+15551234567'] }
     pagerduty_configs:
