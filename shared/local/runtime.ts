@@ -6,6 +6,7 @@ import { createHandler as createRouter } from '../../functions/router/handler';
 import { createHandler as createApi } from '../../functions/api/handler';
 import { loadConfigFile, resolveConfigPath } from '../config/loader';
 import { envSecretResolver } from '../config/secrets';
+import { configWarnings } from '../config/validate';
 import { fetchHttp, type HttpPort } from '../channels/http';
 import { ValidationError } from '../errors';
 import { errorResponse, json, type HttpResult } from '../http/responses';
@@ -62,6 +63,7 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
   const token = opts.token ?? (env.ALERTFLOW_WEBHOOK_TOKEN || DEFAULT_TOKEN);
   const dataDir = opts.dataDir === null ? undefined : resolve(opts.dataDir ?? (env.ALERTFLOW_DATA_DIR || '.alertflow'));
   const log = opts.log ?? jsonLogger({ runtime: 'local' });
+  for (const warning of configWarnings(config.raw)) log.warn(warning, { config: configPath });
 
   const dynamo = await startLocalDynamo(TABLE, dataDir && join(dataDir, 'db'));
   const outbox = new Outbox(dataDir && join(dataDir, 'outbox.jsonl'));
