@@ -14,6 +14,8 @@ type Json = Record<string, unknown>;
 
 let rt: LocalRuntime;
 let hook: StandIn;
+/** The runtime's info lines (the API logs each change with its actor). */
+const infos: Json[] = [];
 
 const as = (token: string) => (method: string, path: string, body?: unknown) => apiRequest<Json>(rt.url, token, method, path, body);
 const admin = as(ADMIN);
@@ -46,7 +48,7 @@ auth:
     - { name: alertmanager, secret: { env: INGEST_TOKEN }, scopes: [ingest] }
     - { name: oncall, secret: { env: ALERTFLOW_WEBHOOK_TOKEN }, scopes: [ingest, read, manage] }
 ${routeConfig(hook.url)}`,
-    { token: ADMIN, env: { INGEST_TOKEN: INGEST_ONLY } },
+    { token: ADMIN, env: { INGEST_TOKEN: INGEST_ONLY }, log: { ...silentLogger, info: (msg, fields) => infos.push({ msg, ...fields }) } },
   );
 });
 
@@ -108,6 +110,10 @@ describe('scoped credentials, end to end', () => {
     expect(expired.status).toBe(200);
     expect(expired.body).toMatchObject({ created_by: 'alice', actor: 'oncall', expired_by: 'oncall', status: { state: 'expired' } });
     expect((await admin('GET', `/v1/silences/${id}`)).body).toMatchObject({ actor: 'oncall', expired_by: 'oncall' });
+    const changes = infos.filter((l) => l.msg === 'api change requested').map((l) => [l.route, l.actor]);
+    expect(changes).toEqual(expect.arrayContaining([['POST /v1/silences', 'oncall'], ['DELETE /v1/silences/{id}', 'oncall']]));
+    // A refused request changes nothing and is not logged as a change.
+    expect(changes.filter(([, actor]) => actor !== 'oncall')).toEqual([]);
   });
 });
 
