@@ -16,7 +16,7 @@ import { redrive } from '../../shared/delivery/redrive';
 
 /**
  * API adapter: health (public); alert and group state, silences, channel tests and DLQ redrive
- * (a bearer token with the route's scope, see HTTP_ROUTES). Each change is logged with its actor.
+ * (a bearer token with the route's scope, see HTTP_ROUTES). Each change request is logged with its actor.
  */
 export function createHandler(ports: Ports) {
   const groups = new GroupStore(ports.db, ports.table);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ConfigError } from '../../shared/errors';
 import type { Logger } from '../../shared/log';
 import { DEFAULT_TOKEN, startLocalRuntime, type LocalRuntime } from '../../shared/local/runtime';
 import { silentLogger } from '../../shared/log';
@@ -131,6 +132,19 @@ describe('the local runtime and its tokens', () => {
     } finally {
       await legacy.close();
     }
+  });
+
+  it("refuses to start when a token's secret is not set, naming its key path and the variable", async () => {
+    const config = `auth:\n  tokens:\n    - { name: admin, secret: { env: ALERTFLOW_WEBHOOK_TOKEN }, scopes: [read] }\n    - { name: alertmanager, secret: { env: ALERTMANAGER_TOKEN }, scopes: [ingest] }\n${routeConfig('http://127.0.0.1:9')}`;
+    const err = await startRuntimeWithConfig(config, { token: ADMIN }).then(
+      async (started) => {
+        await started.close();
+        throw new Error('expected the runtime not to start');
+      },
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).issues).toEqual([{ path: 'auth.tokens[1].secret', message: expect.stringContaining('export ALERTMANAGER_TOKEN') }]);
   });
 
   it('runs the shipped example out of the box: the default token has every scope', async () => {
