@@ -7,12 +7,14 @@ import { App, Errors, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AlertflowStack } from '../lib/alertflow-stack';
 import { loadConfigFile, resolveConfigPath } from '../shared/config/loader';
+import { configWarnings } from '../shared/config/validate';
 import { ConfigError } from '../shared/errors';
 
 function main(): void {
   // Synthesized explicitly (not at exit) so validation failures are caught below.
   const app = new App({ autoSynth: false });
   const config = loadConfigFile(resolveConfigPath(process.env.ALERTFLOW_CONFIG));
+  for (const warning of configWarnings(config)) console.warn(`warning: ${warning}`);
   const stackName = (app.node.tryGetContext('stackName') as string | undefined) ?? 'Alertflow';
   new AlertflowStack(app, stackName, { config });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

@@ -7,6 +7,7 @@ import type { Config } from '../shared/config/schema';
 import type { ChannelType } from '../shared/queues/messages';
 import { ENV, MAX_RECEIVES } from '../shared/queues/names';
 import { usedChannelTypes } from '../shared/channels/keys';
+import { fromAddress } from '../shared/channels/email/config';
 import { AlertflowFunction, type FunctionName, type SharedFunctionOptions, functionSettings } from './function';
 import { QueueWithDlq } from './queue';
 
@@ -56,14 +57,19 @@ export class Channel extends Construct {
     if (type === 'sms') this.grantPublishSms();
   }
 
-  /** SES v2 SendEmail, from the configured sender identities only (address and its domain). */
+  /**
+   * SES v2 SendEmail, from the configured sender identities only. SES authorizes a send against the
+   * address identity or its domain identity, whichever is verified, so both are granted; `from` may
+   * be `Name <address>`, whose display name is no part of either identity.
+   */
   private grantSendEmail(config: Config): void {
     const stack = Stack.of(this);
     const identities = new Set<string>();
     for (const r of config.receivers) {
       for (const c of r.email_configs) {
-        identities.add(c.from);
-        identities.add(c.from.split('@')[1]!);
+        const address = fromAddress(c.from);
+        identities.add(address);
+        identities.add(address.slice(address.lastIndexOf('@') + 1));
       }
     }
     this.function.fn.addToRolePolicy(

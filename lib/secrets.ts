@@ -20,7 +20,9 @@ export interface DeployedSecret {
 
 /** Which functions read the secret at a key path; a path nobody claims fails synth (no silent gaps). */
 const READERS: ReadonlyArray<{ pattern: RegExp; readers: readonly FunctionName[] }> = [
-  { pattern: /^auth\.bearer_tokens\[\d+\]$/, readers: ['ingest', 'api'] },
+  // Tokens are read by the functions that authenticate, whatever their scopes: a token without the
+  // route's scope must still be recognized to get a 403 naming the scope rather than a 401.
+  { pattern: /^auth\.(tokens\[\d+\]\.secret|bearer_tokens\[\d+\])$/, readers: ['ingest', 'api'] },
   // A channel entry's secrets are read by that channel type's sender only.
   ...CHANNEL_TYPES.map((type) => ({ pattern: new RegExp(`^receivers\\[\\d+\\]\\.${CONFIG_KEYS[type]}\\[\\d+\\]\\.\\w+$`), readers: [`${type}-sender` as const] })),
 ];

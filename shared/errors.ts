@@ -36,6 +36,16 @@ export class AuthenticationError extends AlertflowError {
   }
 }
 
+/**
+ * The caller is authenticated but may not do this (e.g. its token lacks a scope). `details` says
+ * what was missing, e.g. `{ missing_scope: 'manage', token: 'alertmanager', scopes: ['ingest'] }`.
+ */
+export class ForbiddenError extends AlertflowError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('forbidden', 403, message, details === undefined ? undefined : { details });
+  }
+}
+
 export class NotFoundError extends AlertflowError {
   constructor(message: string) {
     super('not_found', 404, message);

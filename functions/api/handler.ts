@@ -5,7 +5,7 @@ import { createSilence, expireSilence, getSilence, listSilences, SILENCE_MAX_BOD
 import { NotFoundError } from '../../shared/errors';
 import { jsonBody } from '../../shared/http/request';
 import { errorResponse, json, type HttpResult } from '../../shared/http/responses';
-import { authenticate } from '../../shared/ingest/auth';
+import { authorizeRoute } from '../../shared/ingest/auth';
 import { lazyHandler } from '../../shared/runtime/aws';
 import type { Ports } from '../../shared/runtime/ports';
 import { GroupStore } from '../../shared/store/groups';
@@ -14,7 +14,10 @@ import { SilenceStore } from '../../shared/store/silences';
 import { testReceiver } from '../../shared/delivery/test-receiver';
 import { redrive } from '../../shared/delivery/redrive';
 
-/** API adapter: health (public); alert and group state, silences, channel tests and DLQ redrive (bearer token). */
+/**
+ * API adapter: health (public); alert and group state, silences, channel tests and DLQ redrive
+ * (a bearer token with the route's scope, see HTTP_ROUTES). Each change request is logged with its actor.
+ */
 export function createHandler(ports: Ports) {
   const groups = new GroupStore(ports.db, ports.table);
   const deliveries = new DeliveryStore(ports.db, ports.table);
@@ -24,7 +27,8 @@ export function createHandler(ports: Ports) {
   return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
     try {
       if (event.routeKey === 'GET /v1/health') return json(200, { status: 'ok', time: ports.clock().toISOString() });
-      await authenticate(event, ports.config.raw.auth.bearer_tokens, ports.secrets);
+      const actor = (await authorizeRoute(event, ports.config.raw.auth, ports.secrets)).name;
+      if (event.requestContext.http.method !== 'GET') ports.log.info('api change requested', { route: event.routeKey, actor, requestId: event.requestContext.requestId });
       switch (event.routeKey) {
         case 'GET /v1/alerts':
           return json(200, { alerts: await listAlerts(stateDeps, event.queryStringParameters ?? {}) });
@@ -33,13 +37,13 @@ export function createHandler(ports: Ports) {
         case 'GET /v1/groups':
           return json(200, { groups: await listGroups(stateDeps) });
         case 'POST /v1/silences':
-          return json(201, await createSilence(silenceDeps, jsonBody(event, SILENCE_MAX_BODY_BYTES)));
+          return json(201, await createSilence(silenceDeps, jsonBody(event, SILENCE_MAX_BODY_BYTES), actor));
         case 'GET /v1/silences':
           return json(200, { silences: await listSilences(silenceDeps, event.queryStringParameters ?? {}) });
         case 'GET /v1/silences/{id}':
           return json(200, await getSilence(silenceDeps, event.pathParameters?.id ?? ''));
         case 'DELETE /v1/silences/{id}':
-          return json(200, await expireSilence(silenceDeps, event.pathParameters?.id ?? ''));
+          return json(200, await expireSilence(silenceDeps, event.pathParameters?.id ?? '', actor));
         case 'POST /v1/channels/{receiver}/test': {
           const results = await testReceiver(event.pathParameters?.receiver ?? '', { ...ports, deliveries });
           return json(200, { receiver: event.pathParameters?.receiver, results });

@@ -7,15 +7,28 @@ export type AlertSource = z.infer<typeof AlertSource>;
 export const AlertStatus = z.enum(['firing', 'resolved']);
 export type AlertStatus = z.infer<typeof AlertStatus>;
 
-export const LabelSet = z.record(z.string(), z.string());
+/**
+ * Label (and annotation) names to values. A name `__proto__` is refused with an issue naming it,
+ * not dropped: it is Object.prototype's accessor, so zod's record, DynamoDB's unmarshalling and any
+ * `obj[name] = value` on the way would each lose it without a word.
+ */
+export const LabelSet = z.preprocess((value, ctx) => {
+  if (typeof value === 'object' && value !== null && Object.hasOwn(value, '__proto__')) {
+    ctx.addIssue({ code: 'custom', path: ['__proto__'], message: 'the name "__proto__" is not supported (JavaScript reserves it); rename it' });
+  }
+  return value;
+}, z.record(z.string(), z.string()));
 export type LabelSet = z.infer<typeof LabelSet>;
 
 /**
  * The one alert model every source is normalized to. Times are ISO-8601 strings in UTC.
- * `fingerprint` identifies the label set (for Alertmanager alerts it is Alertmanager's own value).
+ * `fingerprint` identifies the label set: always computed from the labels (Alertmanager's algorithm),
+ * never taken from the sender, so a sender cannot make two label sets share one alert.
  */
 export const Alert = z.object({
   fingerprint: z.string().regex(/^[0-9a-f]{16}$/),
+  /** The fingerprint the sender claimed (Alertmanager, Grafana), kept for reference only. */
+  sourceFingerprint: z.string().regex(/^[0-9a-f]{16}$/).optional(),
   status: AlertStatus,
   labels: LabelSet,
   annotations: LabelSet,

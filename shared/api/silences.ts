@@ -23,11 +23,14 @@ export interface SilenceDeps {
 
 const STATES: readonly SilenceState[] = ['active', 'pending', 'expired'];
 
-/** POST /v1/silences: validate, store under a new id, return the stored silence. */
-export async function createSilence(deps: Pick<SilenceDeps, 'silences' | 'clock'>, body: unknown): Promise<SilenceView> {
+/**
+ * POST /v1/silences: validate, store under a new id, return the stored silence. `actor` is the
+ * authenticated token's name, recorded as the silence's `actor`.
+ */
+export async function createSilence(deps: Pick<SilenceDeps, 'silences' | 'clock'>, body: unknown, actor: string): Promise<SilenceView> {
   const now = deps.clock();
   const input = parseWith(silenceInputSchema(() => now), body, 'silence');
-  const silence = newSilence(input, randomUUID(), now);
+  const silence = newSilence(input, randomUUID(), now, actor);
   await deps.silences.create(silence);
   return silenceView(silence, now);
 }
@@ -66,11 +69,11 @@ export async function getSilence(deps: Pick<SilenceDeps, 'silences' | 'clock'>, 
  * SilenceStore.expire; expiring an expired silence succeeds and changes nothing). When the silence
  * was active, the groups whose firing alerts it matched had their notifications held back; each
  * gets a flush message so the router re-evaluates it now rather than at its next change.
- * `reevaluated_groups` counts those flushes.
+ * `reevaluated_groups` counts those flushes. `actor` (the token's name) is recorded as `expired_by`.
  */
-export async function expireSilence(deps: SilenceDeps, id: string): Promise<SilenceView & { reevaluated_groups: number }> {
+export async function expireSilence(deps: SilenceDeps, id: string, actor: string): Promise<SilenceView & { reevaluated_groups: number }> {
   const now = deps.clock();
-  const { before, after, previous } = await deps.silences.expire(id, now);
+  const { before, after, previous } = await deps.silences.expire(id, now, actor);
   // A silence that an earlier DELETE ended early (its end is its last update) gets its flushes sent
   // again: that DELETE may have failed after the write and before the send. Flushes are idempotent.
   const endedEarly = previous === 'expired' && after.updated_at === after.ends_at && after.starts_at < after.ends_at;

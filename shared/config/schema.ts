@@ -8,6 +8,7 @@ import { PagerDutyConfig } from '../channels/pagerduty/config';
 import { TeamsConfig } from '../channels/teams/config';
 import { InhibitRuleConfig } from '../inhibition/rules';
 import { TimeIntervalConfigs } from '../routing/time-intervals';
+import { SCOPES } from '../http/routes';
 
 /**
  * The schema of alertflow.yaml. Keys are snake_case; `route`, `receivers[].webhook_configs` and the
@@ -103,18 +104,61 @@ export const Receiver = z
   .strict();
 export type Receiver = z.infer<typeof Receiver>;
 
-export const AuthConfig = z
+/** A credential's name: who made a change (silences record it), so printable and short. */
+const TokenName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/, 'a token name: up to 64 letters, digits, "_", ".", "@" or "-", starting with a letter or digit');
+
+/** One bearer credential: its name (the actor it records), its secret by reference, and what it may do. */
+export const AuthToken = z
   .object({
-    /** Accepted bearer tokens for the webhook and API routes. Any one of them authenticates. */
-    bearer_tokens: z.array(SecretRef).min(1),
+    name: TokenName,
+    secret: SecretRef,
+    scopes: z
+      .array(z.enum(SCOPES, { error: `a scope: ${SCOPES.join(', ')}` }))
+      .min(1, `at least one scope (${SCOPES.join(', ')})`)
+      .refine((scopes) => new Set(scopes).size === scopes.length, 'a scope is listed twice'),
   })
   .strict();
+export type AuthToken = z.infer<typeof AuthToken>;
+
+export const AuthConfig = z
+  .object({
+    /** Named bearer tokens for the webhook and API routes, each with its scopes (see the README's scopes table). */
+    tokens: z.array(AuthToken).default([]),
+    /**
+     * Deprecated: unnamed bearer tokens, each with every scope (named `bearer_tokens[<i>]` as the
+     * actor). Still accepted, with a warning at load (configWarnings); use `tokens`.
+     */
+    bearer_tokens: z.array(SecretRef).min(1).optional(),
+  })
+  .strict()
+  .superRefine((auth, ctx) => {
+    if (auth.tokens.length === 0 && auth.bearer_tokens === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['tokens'], message: 'at least one token is required: [{ name, secret, scopes }]' });
+    }
+    const seen = new Map<string, number>();
+    auth.tokens.forEach((t, i) => {
+      const first = seen.get(t.name);
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['tokens', i, 'name'], message: `duplicate token name ${JSON.stringify(t.name)} (also auth.tokens[${first}].name)` });
+      } else {
+        seen.set(t.name, i);
+      }
+    });
+  });
+export type AuthConfig = z.infer<typeof AuthConfig>;
+
+/** Without an `auth` section: one token with every scope, from SSM (deployed) or ALERTFLOW_WEBHOOK_TOKEN (local). */
+export const DEFAULT_AUTH: z.input<typeof AuthConfig> = {
+  tokens: [{ name: 'default', secret: { ssm: '/alertflow/webhook-token', env: 'ALERTFLOW_WEBHOOK_TOKEN' }, scopes: [...SCOPES] }],
+};
 
 export const Config = z
   .object({
     /** Base URL people reach alertflow at; used for links in notifications. */
     external_url: z.url().optional(),
-    auth: AuthConfig.default({ bearer_tokens: [{ ssm: '/alertflow/webhook-token', env: 'ALERTFLOW_WEBHOOK_TOKEN' }] }),
+    auth: AuthConfig.prefault(DEFAULT_AUTH),
     ingest: z
       .object({
         /** Largest request body accepted; larger bodies get 413. */

@@ -44,7 +44,8 @@ const CHANNEL_SECRET_KEYS: { [T in ChannelType]: readonly string[] } = {
 /** Every secret reference in a config, with its key path (for synth checks and IAM grants). */
 export function collectSecretRefs(config: Config): Array<{ path: string; ref: SecretRef }> {
   const out: Array<{ path: string; ref: SecretRef }> = [];
-  config.auth.bearer_tokens.forEach((ref, i) => out.push({ path: `auth.bearer_tokens[${i}]`, ref }));
+  config.auth.tokens.forEach((t, i) => out.push({ path: `auth.tokens[${i}].secret`, ref: t.secret }));
+  config.auth.bearer_tokens?.forEach((ref, i) => out.push({ path: `auth.bearer_tokens[${i}]`, ref }));
   config.receivers.forEach((r, ri) => {
     for (const type of CHANNEL_TYPES) {
       const key = CONFIG_KEYS[type];

@@ -1,31 +1,48 @@
 /**
- * The HTTP API's routes and the function that serves each. The CDK api construct and the local
- * runtime's server both read this table, so the two cannot drift.
+ * The HTTP API's routes, the function that serves each and the scope a credential needs for it.
+ * The CDK api construct, the local runtime's server and both handlers' authorization read this
+ * table, so they cannot drift.
  */
 export type HttpFunction = 'ingest' | 'api';
+
+/**
+ * What a credential may do: `ingest` post alerts, `read` see alerts, groups and silences, `manage`
+ * change state (silences, DLQ redrive, channel tests; later acknowledgements and checks).
+ */
+export const SCOPES = ['ingest', 'read', 'manage'] as const;
+export type Scope = (typeof SCOPES)[number];
 
 export interface HttpRoute {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** API Gateway route path; `{name}` is a path parameter. */
   path: string;
   fn: HttpFunction;
+  /** The scope a credential needs; `public` routes take none. */
+  scope: Scope | 'public';
 }
 
 export const HTTP_ROUTES: readonly HttpRoute[] = [
-  { method: 'POST', path: '/v1/webhooks/alertmanager', fn: 'ingest' },
-  { method: 'POST', path: '/v1/webhooks/grafana', fn: 'ingest' },
-  { method: 'POST', path: '/v1/alerts', fn: 'ingest' },
-  { method: 'GET', path: '/v1/alerts', fn: 'api' },
-  { method: 'GET', path: '/v1/alerts/{id}', fn: 'api' },
-  { method: 'GET', path: '/v1/groups', fn: 'api' },
-  { method: 'GET', path: '/v1/health', fn: 'api' },
-  { method: 'POST', path: '/v1/channels/{receiver}/test', fn: 'api' },
-  { method: 'POST', path: '/v1/redrive', fn: 'api' },
-  { method: 'POST', path: '/v1/silences', fn: 'api' },
-  { method: 'GET', path: '/v1/silences', fn: 'api' },
-  { method: 'GET', path: '/v1/silences/{id}', fn: 'api' },
-  { method: 'DELETE', path: '/v1/silences/{id}', fn: 'api' },
+  { method: 'POST', path: '/v1/webhooks/alertmanager', fn: 'ingest', scope: 'ingest' },
+  { method: 'POST', path: '/v1/webhooks/grafana', fn: 'ingest', scope: 'ingest' },
+  { method: 'POST', path: '/v1/alerts', fn: 'ingest', scope: 'ingest' },
+  { method: 'GET', path: '/v1/alerts', fn: 'api', scope: 'read' },
+  { method: 'GET', path: '/v1/alerts/{id}', fn: 'api', scope: 'read' },
+  { method: 'GET', path: '/v1/groups', fn: 'api', scope: 'read' },
+  { method: 'GET', path: '/v1/health', fn: 'api', scope: 'public' },
+  { method: 'POST', path: '/v1/channels/{receiver}/test', fn: 'api', scope: 'manage' },
+  { method: 'POST', path: '/v1/redrive', fn: 'api', scope: 'manage' },
+  { method: 'POST', path: '/v1/silences', fn: 'api', scope: 'manage' },
+  { method: 'GET', path: '/v1/silences', fn: 'api', scope: 'read' },
+  { method: 'GET', path: '/v1/silences/{id}', fn: 'api', scope: 'read' },
+  { method: 'DELETE', path: '/v1/silences/{id}', fn: 'api', scope: 'manage' },
 ];
+
+const SCOPE_BY_ROUTE_KEY = new Map(HTTP_ROUTES.map((r) => [`${r.method} ${r.path}`, r.scope]));
+
+/** The scope a route key (`POST /v1/silences`, as API Gateway sets `routeKey`) needs; undefined for no such route. */
+export function routeScope(routeKey: string): Scope | 'public' | undefined {
+  return SCOPE_BY_ROUTE_KEY.get(routeKey);
+}
 
 /** Match a request path against a route path; returns the path parameters or undefined. */
 export function matchRoutePath(pattern: string, path: string): Record<string, string> | undefined {

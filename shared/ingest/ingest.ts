@@ -14,7 +14,7 @@ import type { IngestMessage } from '../queues/messages';
 import { ALERTS_QUEUE } from '../queues/names';
 import { batchesOf, type OutgoingMessage, type QueuePort } from '../queues/port';
 import type { CompiledConfig } from '../runtime/compiled-config';
-import { authenticate } from './auth';
+import { authorizeRoute } from './auth';
 
 export interface IngestDeps {
   config: CompiledConfig;
@@ -44,7 +44,7 @@ export async function ingestHttp(event: APIGatewayProxyEventV2, deps: IngestDeps
   const source = SOURCE_BY_PATH[event.rawPath];
   if (!source) throw new NotFoundError(`no ingest route for ${event.rawPath}`);
   // Authenticate before reading the body: an unauthenticated caller learns nothing about validation.
-  await authenticate(event, deps.config.raw.auth.bearer_tokens, deps.secrets);
+  await authorizeRoute(event, deps.config.raw.auth, deps.secrets);
   const body = jsonBody(event, deps.config.raw.ingest.max_body_bytes);
   const normalized = normalizeHttp(source, body, deps);
   const result = await enqueue(source, normalized, deps);

@@ -5,9 +5,11 @@ import { createHandler as createIngest } from '../../functions/ingest/handler';
 import { createHandler as createRouter } from '../../functions/router/handler';
 import { createHandler as createApi } from '../../functions/api/handler';
 import { loadConfigFile, resolveConfigPath } from '../config/loader';
-import { envSecretResolver } from '../config/secrets';
+import { collectSecretRefs, envSecretResolver, type SecretResolver } from '../config/secrets';
+import type { Config } from '../config/schema';
+import { configWarnings } from '../config/validate';
 import { fetchHttp, type HttpPort } from '../channels/http';
-import { ValidationError } from '../errors';
+import { ConfigError, ValidationError, type Issue } from '../errors';
 import { errorResponse, json, type HttpResult } from '../http/responses';
 import { jsonLogger, type Logger } from '../log';
 import { ALERTS_QUEUE, CHANNEL_TYPES, CONSUMER_TIMEOUT_S, channelQueueName, dlqName, MAX_RECEIVES } from '../queues/names';
@@ -62,6 +64,9 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
   const token = opts.token ?? (env.ALERTFLOW_WEBHOOK_TOKEN || DEFAULT_TOKEN);
   const dataDir = opts.dataDir === null ? undefined : resolve(opts.dataDir ?? (env.ALERTFLOW_DATA_DIR || '.alertflow'));
   const log = opts.log ?? jsonLogger({ runtime: 'local' });
+  for (const warning of configWarnings(config.raw)) log.warn(warning, { config: configPath });
+  const secrets = envSecretResolver({ ...env, ALERTFLOW_WEBHOOK_TOKEN: token });
+  await checkTokenSecrets(config.raw, secrets, configPath);
 
   const dynamo = await startLocalDynamo(TABLE, dataDir && join(dataDir, 'db'));
   const outbox = new Outbox(dataDir && join(dataDir, 'outbox.jsonl'));
@@ -74,7 +79,7 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
     queues,
     queueAdmin: queues,
     scheduler: schedules,
-    secrets: envSecretResolver({ ...env, ALERTFLOW_WEBHOOK_TOKEN: token }),
+    secrets,
     http: opts.http ?? fetchHttp(),
     mail: outbox.mailPort(),
     sms: outbox.smsPort(),
@@ -142,6 +147,20 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
       await dynamo.close();
     },
   };
+}
+
+/**
+ * Every token's secret must resolve: one that cannot would make every authenticated request fail
+ * (500), so the runtime refuses to start instead, naming the key path and the variable to export.
+ */
+async function checkTokenSecrets(config: Config, secrets: SecretResolver, configPath: string): Promise<void> {
+  const issues: Issue[] = [];
+  for (const { path, ref } of collectSecretRefs(config).filter((s) => s.path.startsWith('auth.'))) {
+    await secrets.resolve(ref).catch((err: unknown) => issues.push({ path, message: (err as Error).message }));
+  }
+  if (issues.length > 0) {
+    throw new ConfigError(`${configPath}: token secrets are not available:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`, issues);
+  }
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

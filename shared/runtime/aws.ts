@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { bundledConfig } from '../config/bundled';
+import { configWarnings } from '../config/validate';
 import { ssmSecretResolver } from '../config/ssm';
 import { fetchHttp } from '../channels/http';
 import { sesMailPort } from '../channels/email/ses';
@@ -28,8 +29,11 @@ export function awsPorts(fn: string): Ports {
   const alertsUrl = process.env[ENV.alertsQueueUrl];
   const sqs = new SQSClient({});
   const clock = () => new Date();
+  const config = bundledConfig();
+  const log = jsonLogger({ fn });
+  for (const warning of configWarnings(config)) log.warn(warning);
   return {
-    config: compileConfig(bundledConfig()),
+    config: compileConfig(config),
     db: DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
     table: requireEnv(ENV.table),
     queues: sqsQueuePort(sqs, { ...channelUrls, ...(alertsUrl ? { [ALERTS_QUEUE]: alertsUrl } : {}) }),
@@ -41,7 +45,7 @@ export function awsPorts(fn: string): Ports {
     mail: sesMailPort(),
     sms: snsSmsPort(),
     clock,
-    log: jsonLogger({ fn }),
+    log,
   };
 }
 

@@ -231,10 +231,18 @@ describe('silences(alert, list, now)', () => {
 describe('newSilence and the stored shape', () => {
   it('moves a past start to now (Alertmanager does so for new silences) and keeps a future one', () => {
     const input = Input.parse({ ...valid, starts_at: at(-HOUR) });
-    const s = newSilence(input, 'id-1', NOW);
-    expect(s).toEqual({ id: 'id-1', ...input, starts_at: NOW.toISOString(), updated_at: NOW.toISOString() });
+    const s = newSilence(input, 'id-1', NOW, 'oncall-token');
+    expect(s).toEqual({ id: 'id-1', ...input, starts_at: NOW.toISOString(), updated_at: NOW.toISOString(), actor: 'oncall-token' });
     expect(Silence.parse(s)).toEqual(s);
     const future = Input.parse({ ...valid, starts_at: at(HOUR / 2) });
-    expect(newSilence(future, 'id-2', NOW).starts_at).toBe(at(HOUR / 2));
+    expect(newSilence(future, 'id-2', NOW, 'oncall-token').starts_at).toBe(at(HOUR / 2));
+  });
+
+  it("records the token's name as actor beside the stated created_by, which the body cannot set", () => {
+    const s = newSilence(Input.parse({ ...valid, created_by: 'alice' }), 'id-3', NOW, 'oncall-token');
+    expect(s).toMatchObject({ created_by: 'alice', actor: 'oncall-token' });
+    expect(Silence.parse(s)).toEqual(s);
+    expect(Input.safeParse({ ...valid, actor: 'someone-else' }).error!.issues[0]!.code).toBe('unrecognized_keys');
+    expect(Input.safeParse({ ...valid, expired_by: 'someone-else' }).error!.issues[0]!.code).toBe('unrecognized_keys');
   });
 });

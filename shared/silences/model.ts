@@ -17,6 +17,11 @@ import { matchesAll, newMatcher, parseMatchers, type Matcher, type MatchType } f
  *     "comment": "disk replacement"          // required
  *   }
  *
+ * `created_by` is the author as the caller states it (free text, as in Alertmanager, where amtool
+ * fills in the OS user). Who really made a change is never taken from the body: the stored silence
+ * also records `actor`, the name of the token that created it, and `expired_by`, the name of the
+ * token that expired it early (see docs/adr/0004-scoped-credentials.md).
+ *
  * Each `matchers` entry is either a matcher string in the config's grammar (`severity="critical"`,
  * `env!~"dev|test"`; one string may hold several, comma-separated) or an Alertmanager v2 object
  * (`isRegex` defaults to false, `isEqual` to true). Strings are stored as objects. All matchers
@@ -147,18 +152,24 @@ export const Silence = z.object({
   created_by: z.string(),
   comment: z.string(),
   updated_at: z.iso.datetime({ offset: true }),
+  /** The name of the token that created it (absent on silences stored before tokens had names). */
+  actor: z.string().optional(),
+  /** The name of the token that expired it early (DELETE); absent while it runs or when it ran out. */
+  expired_by: z.string().optional(),
 });
 export type Silence = z.infer<typeof Silence>;
 
 export type SilenceState = 'pending' | 'active' | 'expired';
 
 /**
- * A new silence from validated input. A start in the past becomes `now`, as Alertmanager does for
- * new silences, so a silence never claims to have muted notifications sent before it existed.
+ * A new silence from validated input, made by the token named `actor` (recorded beside the stated
+ * `created_by`, whatever that says). A start in the past becomes
+ * `now`, as Alertmanager does for new silences, so a silence never claims to have muted
+ * notifications sent before it existed.
  */
-export function newSilence(input: SilenceInput, id: string, now: Date): Silence {
+export function newSilence(input: SilenceInput, id: string, now: Date, actor: string): Silence {
   const startsAt = Date.parse(input.starts_at) < now.getTime() ? now.toISOString() : input.starts_at;
-  return { id, ...input, starts_at: startsAt, updated_at: now.toISOString() };
+  return { id, ...input, starts_at: startsAt, updated_at: now.toISOString(), actor };
 }
 
 /**

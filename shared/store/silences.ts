@@ -82,9 +82,10 @@ export class SilenceStore {
    * Expire a silence now, as Alertmanager's `Silences.Expire` does: an active one ends now; a pending
    * one gets start = end = now (it never applied); an expired one is left as it is (idempotent).
    * The write is conditional on `updated_at`, so an edit racing this one is re-read, not overwritten.
+   * `actor` (the token's name) is recorded as `expired_by` when this call ends the silence.
    * Throws NotFoundError when there is no such silence.
    */
-  async expire(id: string, now: Date): Promise<ExpireResult> {
+  async expire(id: string, now: Date, actor: string): Promise<ExpireResult> {
     for (let attempt = 1; ; attempt++) {
       const before = await this.get(id, now);
       if (!before) throw new NotFoundError(`no silence with id ${JSON.stringify(id)}`);
@@ -92,18 +93,19 @@ export class SilenceStore {
       if (previous === 'expired') return { before, after: before, previous };
 
       const at = now.toISOString();
-      const after: Silence = { ...before, starts_at: previous === 'pending' ? at : before.starts_at, ends_at: at, updated_at: at };
+      const after: Silence = { ...before, starts_at: previous === 'pending' ? at : before.starts_at, ends_at: at, updated_at: at, expired_by: actor };
       try {
         await this.db.send(
           new UpdateCommand({
             TableName: this.table,
             Key: silenceKey(id),
-            UpdateExpression: 'SET starts_at = :starts, ends_at = :ends, updated_at = :updated, expiresAt = :exp',
+            UpdateExpression: 'SET starts_at = :starts, ends_at = :ends, updated_at = :updated, expired_by = :by, expiresAt = :exp',
             ConditionExpression: 'updated_at = :prev',
             ExpressionAttributeValues: {
               ':starts': after.starts_at,
               ':ends': after.ends_at,
               ':updated': after.updated_at,
+              ':by': actor,
               ':exp': expiresAt(after),
               ':prev': before.updated_at,
             },

@@ -14,6 +14,9 @@ import { TEST_CONFIG_YAML, synthesize, testConfig } from './synth';
 
 const UNDEPLOYABLE = `
 auth:
+  tokens:
+    - { name: ci, secret: inline-ci-token, scopes: [ingest] }
+    - { name: ops, secret: { ssm: /alertflow/ops }, scopes: [read, manage] }
   bearer_tokens:
     - plain-token-value
     - { ssm: /alertflow/ok }
@@ -39,8 +42,8 @@ function thrown(fn: () => unknown): unknown {
 describe('deployed secrets', () => {
   it('maps each secret to the functions that read it', () => {
     expect(deployedSecrets(testConfig(TEST_CONFIG_YAML))).toEqual([
-      { path: 'auth.bearer_tokens[0]', parameterName: '/alertflow/webhook-token', readers: ['ingest', 'api'] },
-      { path: 'auth.bearer_tokens[1]', parameterName: '/alertflow/second-token', readers: ['ingest', 'api'] },
+      { path: 'auth.tokens[0].secret', parameterName: '/alertflow/webhook-token', readers: ['ingest', 'api'] },
+      { path: 'auth.bearer_tokens[0]', parameterName: '/alertflow/second-token', readers: ['ingest', 'api'] },
       { path: 'receivers[0].slack_configs[0].webhook_url', parameterName: '/alertflow/slack/team', readers: ['slack-sender'] },
       { path: 'receivers[0].slack_configs[1].webhook_url', parameterName: '/alertflow/slack/team', readers: ['slack-sender'] },
       { path: 'receivers[1].webhook_configs[0].url', parameterName: 'alertflow/webhook/url', readers: ['webhook-sender'] },
@@ -55,6 +58,7 @@ describe('deployed secrets', () => {
     expect(err).toBeInstanceOf(ConfigError);
     const { message, issues } = err as ConfigError;
     expect(issues.map((i) => i.path)).toEqual([
+      'auth.tokens[0].secret',
       'auth.bearer_tokens[0]',
       'receivers[0].slack_configs[0].webhook_url',
       'receivers[0].webhook_configs[0].hmac_secret',
@@ -63,6 +67,7 @@ describe('deployed secrets', () => {
     expect(message).toMatch(/inline secret/);
     expect(message).toMatch(/only env: SLACK_URL/);
     expect(message).not.toContain('plain-token-value');
+    expect(message).not.toContain('inline-ci-token');
     expect(message).not.toContain('inline-hmac-key');
   });
 
@@ -70,7 +75,7 @@ describe('deployed secrets', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const err = thrown(() => new AlertflowStack(app, 'Alertflow', { config: testConfig(UNDEPLOYABLE) }));
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as Error).message).toContain('auth.bearer_tokens[0]');
+    expect((err as Error).message).toContain('auth.tokens[0].secret');
     const stack = app.node.findChild('Alertflow');
     expect(stack.node.findAll().filter((c) => c.node.path.includes('/Alertflow/Alertflow/'))).toEqual([]);
   });

@@ -255,12 +255,18 @@ describe('IAM', () => {
     ]);
   });
 
-  it('lets the email sender send only as its configured identities, and only it', () => {
+  it('lets the email sender send only as its configured identities (address and domain, bare or "Name <address>"), and only it', () => {
     const identity = (id: string) => `arn:\${AWS::Partition}:ses:\${AWS::Region}:\${AWS::AccountId}:identity/${id}`;
     const ses = [...statements].flatMap(([role, list]) => list.filter((s) => actionsOf(s).some((a) => a.startsWith('ses:'))).map((s) => ({ role, s })));
     expect(ses.map((x) => x.role)).toEqual([roleId('email-sender')]);
     expect(actionsOf(ses[0]!.s)).toEqual(['ses:SendEmail']);
-    expect(asArray(ses[0]!.s.Resource).map(render).sort()).toEqual([identity('alerts@example.com'), identity('example.com')]);
+    // `alerts@example.com` (bare) and `Alertflow Pager <pager@alerts.example.net>` (display-name form).
+    expect(asArray(ses[0]!.s.Resource).map(render).sort()).toEqual([
+      identity('alerts.example.net'),
+      identity('alerts@example.com'),
+      identity('example.com'),
+      identity('pager@alerts.example.net'),
+    ]);
   });
 
   it('attaches no managed policies (no AWSLambdaBasicExecutionRole)', () => {

@@ -9,11 +9,12 @@ import { PROJECT_ROOT } from '../../lib/function';
 import { parseConfigYaml } from '../../shared/config/loader';
 import type { Config } from '../../shared/config/schema';
 
-/** A deployable config using every channel type and every secret kind. */
+/** A deployable config using every channel type and every secret kind (tokens in both forms). */
 export const TEST_CONFIG_YAML = `
 auth:
+  tokens:
+    - { name: alertmanager, secret: { ssm: /alertflow/webhook-token, env: ALERTFLOW_WEBHOOK_TOKEN }, scopes: [ingest] }
   bearer_tokens:
-    - { ssm: /alertflow/webhook-token, env: ALERTFLOW_WEBHOOK_TOKEN }
     - { ssm: /alertflow/second-token }
 route:
   receiver: team
@@ -32,6 +33,7 @@ receivers:
       - url: https://plain.example.com/hook
     email_configs:
       - { from: alerts@example.com, to: [oncall@example.com] }
+      - { from: 'Alertflow Pager <pager@alerts.example.net>', to: [oncall@example.com] }
     sms_configs:
       - { to: ['+15551234567'] }
     pagerduty_configs:

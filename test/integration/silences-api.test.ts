@@ -41,6 +41,9 @@ beforeEach(() => {
   deps = { silences: new SilenceStore(dynamo.db, TABLE), groups: new GroupStore(dynamo.db, TABLE), queues, clock: () => new Date(clockMs) };
 });
 
+/** The name of the token making the calls (the handler passes the authenticated one). */
+const ACTOR = 'oncall-token';
+
 const body = (overrides: Record<string, unknown> = {}) => ({
   matchers: ['alertname="DiskFull"'],
   ends_at: iso(HOUR),
@@ -51,7 +54,7 @@ const body = (overrides: Record<string, unknown> = {}) => ({
 
 /** The ValidationError a create with `input` fails with. */
 async function rejection(input: unknown): Promise<ValidationError> {
-  const err = await createSilence(deps, input).then(
+  const err = await createSilence(deps, input, ACTOR).then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -61,7 +64,7 @@ async function rejection(input: unknown): Promise<ValidationError> {
 
 describe('createSilence', () => {
   it('stores a silence with a random id, normalized matchers and state, starting now by default', async () => {
-    const view = await createSilence(deps, body({ matchers: ['alertname="DiskFull", env=~"prod|staging"'] }));
+    const view = await createSilence(deps, body({ matchers: ['alertname="DiskFull", env=~"prod|staging"'] }), ACTOR);
     expect(view.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(view).toEqual({
       id: view.id,
@@ -74,15 +77,16 @@ describe('createSilence', () => {
       created_by: 'alice',
       comment: 'disk swap',
       updated_at: iso(0),
+      actor: ACTOR,
       status: { state: 'active' },
     });
     expect(await getSilence(deps, view.id)).toEqual(view);
-    const second = await createSilence(deps, body());
+    const second = await createSilence(deps, body(), ACTOR);
     expect(second.id).not.toBe(view.id);
   });
 
   it('creates a pending silence for a future start', async () => {
-    const view = await createSilence(deps, body({ starts_at: iso(HOUR), ends_at: iso(2 * HOUR) }));
+    const view = await createSilence(deps, body({ starts_at: iso(HOUR), ends_at: iso(2 * HOUR) }), ACTOR);
     expect(view.status.state).toBe('pending');
     expect(view.starts_at).toBe(iso(HOUR));
   });
@@ -106,12 +110,12 @@ describe('createSilence', () => {
 
 describe('listSilences and getSilence', () => {
   it('lists active (ending soonest first), then pending (starting soonest first), then expired (latest end first)', async () => {
-    const active2h = await createSilence(deps, body({ ends_at: iso(2 * HOUR), comment: 'a2' }));
-    const active1h = await createSilence(deps, body({ ends_at: iso(HOUR), comment: 'a1' }));
-    const pending3h = await createSilence(deps, body({ starts_at: iso(3 * HOUR), ends_at: iso(4 * HOUR), comment: 'p3' }));
-    const pending2h = await createSilence(deps, body({ starts_at: iso(2 * HOUR), ends_at: iso(4 * HOUR), comment: 'p2' }));
-    const expiredEarly = await createSilence(deps, body({ ends_at: iso(HOUR / 2), comment: 'e-early' }));
-    const expiredLate = await createSilence(deps, body({ ends_at: iso(HOUR / 2 + 60_000), comment: 'e-late' }));
+    const active2h = await createSilence(deps, body({ ends_at: iso(2 * HOUR), comment: 'a2' }), ACTOR);
+    const active1h = await createSilence(deps, body({ ends_at: iso(HOUR), comment: 'a1' }), ACTOR);
+    const pending3h = await createSilence(deps, body({ starts_at: iso(3 * HOUR), ends_at: iso(4 * HOUR), comment: 'p3' }), ACTOR);
+    const pending2h = await createSilence(deps, body({ starts_at: iso(2 * HOUR), ends_at: iso(4 * HOUR), comment: 'p2' }), ACTOR);
+    const expiredEarly = await createSilence(deps, body({ ends_at: iso(HOUR / 2), comment: 'e-early' }), ACTOR);
+    const expiredLate = await createSilence(deps, body({ ends_at: iso(HOUR / 2 + 60_000), comment: 'e-late' }), ACTOR);
     clockMs += HOUR / 2 + 120_000;
 
     const all = await listSilences(deps);
@@ -125,16 +129,16 @@ describe('listSilences and getSilence', () => {
   });
 
   it('a silence stops applying at ends_at although its item is still stored', async () => {
-    const s = await createSilence(deps, body({ ends_at: iso(HOUR) }));
+    const s = await createSilence(deps, body({ ends_at: iso(HOUR) }), ACTOR);
     clockMs += HOUR;
     expect((await getSilence(deps, s.id)).status.state).toBe('expired');
     expect(await listSilences(deps, { state: 'active' })).toEqual([]);
   });
 
   it('filters by matchers as Alertmanager does: the silence must contain each given matcher', async () => {
-    const disk = await createSilence(deps, body({ matchers: ['alertname="DiskFull"', 'env="prod"'] }));
-    const diskRegex = await createSilence(deps, body({ matchers: ['alertname=~"DiskFull"'] }));
-    await createSilence(deps, body({ matchers: ['alertname="CPUHigh"'] }));
+    const disk = await createSilence(deps, body({ matchers: ['alertname="DiskFull"', 'env="prod"'] }), ACTOR);
+    const diskRegex = await createSilence(deps, body({ matchers: ['alertname=~"DiskFull"'] }), ACTOR);
+    await createSilence(deps, body({ matchers: ['alertname="CPUHigh"'] }), ACTOR);
 
     expect((await listSilences(deps, { filter: '{alertname="DiskFull"}' })).map((s) => s.id)).toEqual([disk.id]);
     expect((await listSilences(deps, { filter: 'alertname=~"DiskFull"' })).map((s) => s.id)).toEqual([diskRegex.id]);
@@ -187,11 +191,11 @@ describe('expireSilence', () => {
     const heldB = await group([{ labels: { alertname: 'CPUHigh' } }, { labels: { alertname: 'DiskFull', instance: 'b' } }]);
     await group([{ labels: { alertname: 'CPUHigh', instance: 'c' } }]);
     await group([{ labels: { alertname: 'DiskFull', instance: 'd' }, status: 'resolved' }]);
-    const s = await createSilence(deps, body({ ends_at: iso(2 * HOUR) }));
+    const s = await createSilence(deps, body({ ends_at: iso(2 * HOUR) }), ACTOR);
     clockMs += 60_000;
 
-    const res = await expireSilence(deps, s.id);
-    expect(res).toEqual({ ...s, ends_at: iso(0), updated_at: iso(0), status: { state: 'expired' }, reevaluated_groups: 2 });
+    const res = await expireSilence(deps, s.id, ACTOR);
+    expect(res).toEqual({ ...s, ends_at: iso(0), updated_at: iso(0), expired_by: ACTOR, status: { state: 'expired' }, reevaluated_groups: 2 });
     expect((await getSilence(deps, s.id)).status.state).toBe('expired');
 
     expect(queues.calls.map((c) => c.queue)).toEqual([ALERTS_QUEUE]);
@@ -203,35 +207,35 @@ describe('expireSilence', () => {
 
   it('sends flushes in SQS-sized batches', async () => {
     for (let i = 0; i < 12; i++) await group([{ labels: { alertname: 'Batch', instance: String(i) } }]);
-    const s = await createSilence(deps, body({ matchers: ['alertname="Batch"'] }));
+    const s = await createSilence(deps, body({ matchers: ['alertname="Batch"'] }), ACTOR);
 
-    expect((await expireSilence(deps, s.id)).reevaluated_groups).toBe(12);
+    expect((await expireSilence(deps, s.id, ACTOR)).reevaluated_groups).toBe(12);
     expect(queues.calls.map((c) => c.messages.length)).toEqual([10, 2]);
     for (const c of queues.calls) expect(new Set(c.messages.map((m) => m.id)).size).toBe(c.messages.length);
   });
 
   it('expires a pending silence with start = end = now and re-evaluates nothing (it never applied)', async () => {
     await group([{ labels: { alertname: 'Pending' } }]);
-    const s = await createSilence(deps, body({ matchers: ['alertname="Pending"'], starts_at: iso(HOUR), ends_at: iso(2 * HOUR) }));
+    const s = await createSilence(deps, body({ matchers: ['alertname="Pending"'], starts_at: iso(HOUR), ends_at: iso(2 * HOUR) }), ACTOR);
 
-    const res = await expireSilence(deps, s.id);
+    const res = await expireSilence(deps, s.id, ACTOR);
     expect(res).toMatchObject({ starts_at: iso(0), ends_at: iso(0), status: { state: 'expired' }, reevaluated_groups: 0 });
     expect(queues.calls).toEqual([]);
   });
 
   it('is idempotent for an expired silence; one that ended by itself re-evaluates nothing', async () => {
     await group([{ labels: { alertname: 'Ended' } }]);
-    const s = await createSilence(deps, body({ matchers: ['alertname="Ended"'], ends_at: iso(HOUR) }));
+    const s = await createSilence(deps, body({ matchers: ['alertname="Ended"'], ends_at: iso(HOUR) }), ACTOR);
     clockMs += 2 * HOUR;
 
-    const res = await expireSilence(deps, s.id);
+    const res = await expireSilence(deps, s.id, ACTOR);
     expect(res).toEqual({ ...s, status: { state: 'expired' }, reevaluated_groups: 0 });
     expect(queues.calls).toEqual([]);
   });
 
   it('re-sends the flushes when a silence an earlier DELETE ended is expired again (that DELETE may have failed to send)', async () => {
     const held = await group([{ labels: { alertname: 'Again' } }]);
-    const s = await createSilence(deps, body({ matchers: ['alertname="Again"'] }));
+    const s = await createSilence(deps, body({ matchers: ['alertname="Again"'] }), ACTOR);
     clockMs += 1000;
     const failing: QueuePort = {
       send: async () => {
@@ -239,16 +243,16 @@ describe('expireSilence', () => {
       },
       changeVisibility: async () => {},
     };
-    await expect(expireSilence({ ...deps, queues: failing }, s.id)).rejects.toThrow('SQS unavailable');
+    await expect(expireSilence({ ...deps, queues: failing }, s.id, ACTOR)).rejects.toThrow('SQS unavailable');
     const endedAt = iso(0);
     clockMs += 1000;
 
-    const retry = await expireSilence(deps, s.id);
+    const retry = await expireSilence(deps, s.id, ACTOR);
     expect(retry).toMatchObject({ ends_at: endedAt, reevaluated_groups: 1 });
     expect(queues.flushes().map((f) => f.groupId)).toEqual([held]);
   });
 
   it('answers NotFoundError for an unknown id', async () => {
-    await expect(expireSilence(deps, 'no-such-silence')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(expireSilence(deps, 'no-such-silence', ACTOR)).rejects.toBeInstanceOf(NotFoundError);
   });
 });

@@ -71,7 +71,7 @@ describe('SilenceStore against DynamoDB', () => {
     expect(await rawItem(s.id)).toBeDefined();
     expect(await store().get(s.id, afterRetention)).toBeUndefined();
     expect((await store().list(afterRetention)).map((x) => x.id)).not.toContain(s.id);
-    await expect(store().expire(s.id, afterRetention)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(store().expire(s.id, afterRetention, 'oncall-token')).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('skips items that do not parse as a silence instead of failing the list', async () => {
@@ -113,10 +113,10 @@ describe('SilenceStore.expire', () => {
     const s = silence({ starts_at: iso(-HOUR), ends_at: iso(HOUR) });
     await store().create(s);
 
-    const res = await store().expire(s.id, NOW);
+    const res = await store().expire(s.id, NOW, 'oncall-token');
     expect(res.previous).toBe('active');
     expect(res.before).toEqual(s);
-    expect(res.after).toEqual({ ...s, ends_at: NOW.toISOString(), updated_at: NOW.toISOString() });
+    expect(res.after).toEqual({ ...s, ends_at: NOW.toISOString(), updated_at: NOW.toISOString(), expired_by: 'oncall-token' });
     expect(await store().get(s.id, NOW)).toEqual(res.after);
     // The TTL follows the new end.
     expect((await rawItem(s.id))!.expiresAt).toBe(Math.floor(NOW.getTime() / 1000) + SILENCE_RETENTION_S);
@@ -126,22 +126,22 @@ describe('SilenceStore.expire', () => {
     const s = silence({ starts_at: iso(HOUR), ends_at: iso(2 * HOUR) });
     await store().create(s);
 
-    const res = await store().expire(s.id, NOW);
+    const res = await store().expire(s.id, NOW, 'oncall-token');
     expect(res.previous).toBe('pending');
-    expect(res.after).toMatchObject({ starts_at: NOW.toISOString(), ends_at: NOW.toISOString(), updated_at: NOW.toISOString() });
+    expect(res.after).toMatchObject({ starts_at: NOW.toISOString(), ends_at: NOW.toISOString(), updated_at: NOW.toISOString(), expired_by: 'oncall-token' });
   });
 
   it('leaves an expired silence as it is (idempotent, as Alertmanager does)', async () => {
     const s = silence({ starts_at: iso(-3 * HOUR), ends_at: iso(-HOUR) });
     await store().create(s);
 
-    const res = await store().expire(s.id, NOW);
+    const res = await store().expire(s.id, NOW, 'oncall-token');
     expect(res).toEqual({ previous: 'expired', before: s, after: s });
     expect(await store().get(s.id, NOW)).toEqual(s);
   });
 
   it('throws NotFoundError for an unknown id', async () => {
-    await expect(store().expire('no-such-silence', NOW)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(store().expire('no-such-silence', NOW, 'oncall-token')).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('re-reads when another writer changed the silence between its read and its write', async () => {
@@ -159,7 +159,7 @@ describe('SilenceStore.expire', () => {
       );
     });
 
-    const res = await new SilenceStore(racing.client, TABLE).expire(s.id, NOW);
+    const res = await new SilenceStore(racing.client, TABLE).expire(s.id, NOW, 'oncall-token');
     expect(racing.updates).toBe(1);
     // The second read sees the other writer's expire: nothing is overwritten.
     expect(res.previous).toBe('expired');
@@ -182,7 +182,7 @@ describe('SilenceStore.expire', () => {
       );
     });
 
-    await expect(new SilenceStore(racing.client, TABLE).expire(s.id, NOW)).rejects.toBeInstanceOf(ConflictError);
+    await expect(new SilenceStore(racing.client, TABLE).expire(s.id, NOW, 'oncall-token')).rejects.toBeInstanceOf(ConflictError);
     expect(racing.updates).toBe(3);
     expect((await store().get(s.id, NOW))!.ends_at).toBe(s.ends_at);
   });

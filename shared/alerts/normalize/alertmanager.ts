@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { Alert, AlertOrigin, AlertSource } from '../model';
+import { LabelSet, type Alert, type AlertOrigin, type AlertSource } from '../model';
 import { fingerprint, isFingerprint } from '../fingerprint';
 import { invalid, isObject, issue, optionalIsoUtc, parseWith, Timestamp, toIsoUtc } from './common';
 import type { Normalized } from './types';
@@ -10,7 +10,7 @@ import type { Normalized } from './types';
  * that adds fields keeps working; the fields alertflow relies on are checked.
  */
 
-const KV = z.record(z.string(), z.string());
+const KV = LabelSet;
 // Go encodes a nil map as null; treat it as empty.
 const OptionalKV = KV.nullish().transform((kv) => kv ?? {});
 
@@ -57,18 +57,19 @@ export function normalizeAlertmanager(body: unknown, opts: WebhookOptions = {}):
   checkAlertCount(body, opts.maxAlerts, WHAT);
   const hook = parseWith(AlertmanagerWebhook, body, WHAT);
   return {
-    alerts: hook.alerts.map((a) => toAlert(a, 'alertmanager', a.fingerprint && isFingerprint(a.fingerprint) ? a.fingerprint : undefined)),
+    alerts: hook.alerts.map((a) => toAlert(a, 'alertmanager')),
     origin: originOf(hook),
   };
 }
 
 /**
- * The common mapping of one template.Data alert. `keptFingerprint` is the sender's value when it is
- * trustworthy; otherwise the fingerprint is computed from the labels.
+ * The common mapping of one template.Data alert. The fingerprint is computed from the labels: a
+ * sender's claimed value (any webhook caller can send one) would let two label sets overwrite each
+ * other's alert. A well-formed claimed value is kept as `sourceFingerprint`, for reference only.
  */
-export function toAlert(a: AlertmanagerAlert, source: AlertSource, keptFingerprint: string | undefined): Alert {
+export function toAlert(a: AlertmanagerAlert, source: AlertSource): Alert {
   const alert: Alert = {
-    fingerprint: keptFingerprint ?? fingerprint(a.labels),
+    fingerprint: fingerprint(a.labels),
     status: a.status,
     labels: a.labels,
     annotations: a.annotations,
@@ -79,6 +80,7 @@ export function toAlert(a: AlertmanagerAlert, source: AlertSource, keptFingerpri
   if (endsAt !== undefined) alert.endsAt = endsAt;
   // Alertmanager sends "" for alerts without a generator (e.g. posted through its API).
   if (a.generatorURL) alert.generatorURL = a.generatorURL;
+  if (a.fingerprint && isFingerprint(a.fingerprint)) alert.sourceFingerprint = a.fingerprint;
   return alert;
 }
 

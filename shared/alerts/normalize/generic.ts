@@ -47,7 +47,7 @@
 import * as z from 'zod';
 import type { Issue } from '../../errors';
 import { parseDuration } from '../../config/duration';
-import type { Alert } from '../model';
+import { LabelSet, type Alert } from '../model';
 import { fingerprint } from '../fingerprint';
 import { errorMap, invalid, isObject, issue, parseTimestamp, Timestamp, zodIssues } from './common';
 import type { Normalized } from './types';
@@ -59,10 +59,10 @@ export const GenericSeverity = z.enum(['critical', 'error', 'warning', 'info']);
 
 export const GenericAlert = z
   .object({
-    labels: z.record(z.string(), z.string()).optional(),
+    labels: LabelSet.optional(),
     name: z.string().min(1).optional(),
     severity: GenericSeverity.optional(),
-    annotations: z.record(z.string(), z.string()).optional(),
+    annotations: LabelSet.optional(),
     summary: z.string().optional(),
     description: z.string().optional(),
     status: z.enum(['firing', 'resolved']).optional(),

@@ -10,6 +10,7 @@ import type { Normalized } from './types';
  * The fingerprint is computed from the labels with Prometheus' algorithm, not taken from Grafana:
  * Grafana's value covers labels it does not send (`__alert_rule_uid__` and other private ones), so
  * it cannot be reproduced from the body and would not match the same labels from another source.
+ * Grafana's value is kept as `sourceFingerprint`, for reference.
  */
 
 export const GrafanaAlert = AlertmanagerAlert.extend({
@@ -48,7 +49,7 @@ export function normalizeGrafana(body: unknown, opts: WebhookOptions = {}): Norm
       if (a.silenceURL) extra.silence_url = a.silenceURL;
       const values = summarizeValues(a.values);
       if (values) extra.values = values;
-      return toAlert({ ...a, annotations: { ...extra, ...a.annotations } }, 'grafana', undefined);
+      return toAlert({ ...a, annotations: { ...extra, ...a.annotations } }, 'grafana');
     }),
     origin: originOf(hook),
   };

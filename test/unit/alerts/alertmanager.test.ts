@@ -3,6 +3,7 @@ import { ValidationError } from '../../../shared/errors';
 import { Alert, AlertOrigin } from '../../../shared/alerts/model';
 import { fingerprint } from '../../../shared/alerts/fingerprint';
 import { normalizeAlertmanager } from '../../../shared/alerts/normalize/alertmanager';
+import { IngestMessage } from '../../../shared/queues/messages';
 import { ALERTMANAGER_FIXTURES, alertmanagerBody, thrown } from './fixtures';
 
 function validationError(body: unknown, opts?: { maxAlerts?: number }): ValidationError {
@@ -37,6 +38,7 @@ describe('normalizeAlertmanager', () => {
         annotations: { runbook_url: 'https://runbooks.example.com/high-error-rate', summary: 'Error rate 7.5% above 5%' },
         startsAt: '2026-11-22T06:15:10.568Z',
         generatorURL: 'http://vm:9090/graph?g0.expr=vector%287.5%29+%3E+5&g0.tab=1',
+        sourceFingerprint: '25464961f2df65e8',
         source: 'alertmanager',
       },
     ]);
@@ -63,18 +65,47 @@ describe('normalizeAlertmanager', () => {
     expect(normalizeAlertmanager(body).alerts[0]!.startsAt).toBe('2026-11-22T06:15:10.500Z');
   });
 
-  it("keeps Alertmanager's own fingerprint as the alert's identity", () => {
+  it("computes the fingerprint from the labels and keeps the sender's only as sourceFingerprint", () => {
     const body = alertmanagerBody('firing-error-rate-critical');
-    body.alerts[0]!.fingerprint = '0123456789abcdef';
-    expect(normalizeAlertmanager(body).alerts[0]!.fingerprint).toBe('0123456789abcdef');
+    body.alerts[0]!.fingerprint = '0000000000000000';
+    const [alert] = normalizeAlertmanager(body).alerts;
+    expect(alert!.fingerprint).toBe('25464961f2df65e8');
+    expect(alert!.sourceFingerprint).toBe('0000000000000000');
+    expect(Alert.parse(alert)).toEqual(alert);
+    // The ingest -> router queue contract keeps the reference.
+    const message = { kind: 'alerts', id: 'm1', receivedAt: '2026-11-22T06:15:11.000Z', source: 'alertmanager', alerts: [alert] };
+    expect(IngestMessage.parse(message).alerts[0]!.sourceFingerprint).toBe('0000000000000000');
   });
 
-  it('computes the fingerprint when Alertmanager did not send a valid one', () => {
+  it('gives two label sets that claim the same fingerprint two identities', () => {
+    const body = alertmanagerBody('firing-error-rate-critical');
+    const first = { ...(body.alerts[0] as { labels: Record<string, string> }), fingerprint: '0000000000000000' };
+    const second = { ...first, labels: { ...first.labels, service: 'ledger' } };
+    body.alerts = [first, second];
+    const alerts = normalizeAlertmanager(body).alerts;
+    expect(alerts.map((a) => a.fingerprint)).toEqual([fingerprint(first.labels), fingerprint(second.labels)]);
+    expect(alerts[0]!.fingerprint).not.toBe(alerts[1]!.fingerprint);
+    expect(alerts.map((a) => a.sourceFingerprint)).toEqual(['0000000000000000', '0000000000000000']);
+  });
+
+  it('computes the fingerprint when Alertmanager did not send a valid one, keeping no reference', () => {
     const body = alertmanagerBody('firing-error-rate-critical');
     delete body.alerts[0]!.fingerprint;
     expect(normalizeAlertmanager(body).alerts[0]!.fingerprint).toBe('25464961f2df65e8');
     body.alerts[0]!.fingerprint = 'not-a-fingerprint';
-    expect(normalizeAlertmanager(body).alerts[0]!.fingerprint).toBe('25464961f2df65e8');
+    const [alert] = normalizeAlertmanager(body).alerts;
+    expect(alert!.fingerprint).toBe('25464961f2df65e8');
+    expect(alert).not.toHaveProperty('sourceFingerprint');
+  });
+
+  it.each(['labels', 'annotations'] as const)('rejects a %s name "__proto__" with a 400 naming it, never drops it', (key) => {
+    // JSON.parse makes "__proto__" an own key, as a request body arrives.
+    const body = JSON.parse(JSON.stringify(alertmanagerBody('firing-error-rate-critical')).replace(`"${key}":{`, `"${key}":{"__proto__":"x",`));
+    expect(Object.keys(body.alerts[0][key])).toContain('__proto__');
+    const err = validationError(body);
+    expect(err.status).toBe(400);
+    expect(err.details).toEqual([{ path: `alerts[0].${key}.__proto__`, message: expect.stringContaining('"__proto__" is not supported') }]);
+    expect(err.message).toContain(`alerts[0].${key}.__proto__`);
   });
 
   it('keeps truncatedAlerts', () => {

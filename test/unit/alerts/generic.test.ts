@@ -124,6 +124,13 @@ describe('normalizeGeneric', () => {
       ]);
     });
 
+    it('a label or annotation named "__proto__" (JSON makes it an own key; it is not dropped)', () => {
+      expect(issues(JSON.parse('{"name":"A","labels":{"__proto__":"x"},"annotations":{"__proto__":"y"}}'))).toEqual([
+        { path: 'labels.__proto__', message: expect.stringContaining('"__proto__" is not supported') },
+        { path: 'annotations.__proto__', message: expect.stringContaining('"__proto__" is not supported') },
+      ]);
+    });
+
     it('non-string label values', () => {
       expect(issues({ name: 'A', labels: { count: 3 } })).toEqual([{ path: 'labels.count', message: 'expected string, got number' }]);
     });

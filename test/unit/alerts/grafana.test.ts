@@ -35,6 +35,7 @@ describe('normalizeGrafana', () => {
       },
       startsAt: '2026-11-20T17:00:00.000Z',
       generatorURL: 'https://grafana.example.com/alerting/grafana/b1c2d3/view?orgId=1',
+      sourceFingerprint: 'a3f9c1e27b6d4058',
       source: 'grafana',
     });
     expect(origin).toEqual({
@@ -45,10 +46,18 @@ describe('normalizeGrafana', () => {
     });
   });
 
-  it("computes the fingerprint from labels instead of using Grafana's", () => {
+  it("computes the fingerprint from labels instead of using Grafana's, which it keeps as sourceFingerprint", () => {
     const [alert] = normalizeGrafana(body()).alerts;
     expect(alert!.fingerprint).not.toBe('a3f9c1e27b6d4058');
     expect(alert!.fingerprint).toBe(fingerprint(alert!.labels));
+    expect(alert!.sourceFingerprint).toBe('a3f9c1e27b6d4058');
+  });
+
+  it('rejects a label named "__proto__" with its path instead of dropping it', () => {
+    const b = JSON.parse(JSON.stringify(body()).replace('"labels":{', '"labels":{"__proto__":"x",')) as Body;
+    const err = thrown(() => normalizeGrafana(b)) as ValidationError;
+    expect(err).toBeInstanceOf(ValidationError);
+    expect(err.details).toEqual([{ path: 'alerts[0].labels.__proto__', message: expect.stringContaining('"__proto__" is not supported') }]);
   });
 
   it('does not overwrite link or values annotations the rule already sets', () => {

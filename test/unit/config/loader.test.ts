@@ -8,6 +8,8 @@ import { loadConfigFile, parseConfigYaml } from '../../../shared/config/loader';
 import { parseDuration } from '../../../shared/config/duration';
 import { collectSecretRefs } from '../../../shared/config/secrets';
 import { compileConfig } from '../../../shared/runtime/compiled-config';
+import { configWarnings } from '../../../shared/config/validate';
+import { authTokens } from '../../../shared/ingest/auth';
 
 const ROOT = join(__dirname, '../../..');
 
@@ -28,6 +30,20 @@ describe('config loading', () => {
     expect(config.defaultAlertTimeoutMs).toBe(86_400_000);
   });
 
+  it('shows scoped tokens in the shipped example: the local token has every scope, the commented one parses', () => {
+    const config = loadConfigFile(join(ROOT, 'alertflow.example.yaml'));
+    expect(config.auth).toEqual({
+      tokens: [{ name: 'admin', secret: { ssm: '/alertflow/webhook-token', env: 'ALERTFLOW_WEBHOOK_TOKEN' }, scopes: ['ingest', 'read', 'manage'] }],
+    });
+    expect(configWarnings(config)).toEqual([]);
+    const text = readFileSync(join(ROOT, 'alertflow.example.yaml'), 'utf8');
+    const uncommented = text.replace(/^ {4}# (- name: alertmanager| {2}secret:| {2}scopes:)/gm, '    $1');
+    expect(parseConfigYaml(uncommented).auth.tokens.map((t) => [t.name, t.scopes])).toEqual([
+      ['admin', ['ingest', 'read', 'manage']],
+      ['alertmanager', ['ingest']],
+    ]);
+  });
+
   it('accepts the commented-out channel examples of the shipped example once uncommented', () => {
     const text = readFileSync(join(ROOT, 'alertflow.example.yaml'), 'utf8');
     const at = text.indexOf('  # - name: oncall-pager');
@@ -40,7 +56,10 @@ describe('config loading', () => {
   it('fills defaults', () => {
     const config = parseConfigYaml(MINIMAL);
     expect(config.ingest.max_body_bytes).toBe(1024 * 1024);
-    expect(config.auth.bearer_tokens).toEqual([{ ssm: '/alertflow/webhook-token', env: 'ALERTFLOW_WEBHOOK_TOKEN' }]);
+    expect(config.auth).toEqual({
+      tokens: [{ name: 'default', secret: { ssm: '/alertflow/webhook-token', env: 'ALERTFLOW_WEBHOOK_TOKEN' }, scopes: ['ingest', 'read', 'manage'] }],
+    });
+    expect(configWarnings(config)).toEqual([]);
     expect(config.receivers[0]!.webhook_configs[0]!.format).toBe('alertflow');
   });
 
@@ -94,12 +113,81 @@ receivers:
     ]);
   });
 
+  it('collects token secrets under auth.tokens[i].secret, beside deprecated bearer_tokens', () => {
+    const config = parseConfigYaml(`
+auth:
+  tokens:
+    - { name: alertmanager, secret: { ssm: /t/am, env: AM }, scopes: [ingest] }
+    - { name: ops, secret: { ssm: /t/ops }, scopes: [read, manage] }
+  bearer_tokens: [{ ssm: /t/old }]
+route: { receiver: a }
+receivers: [{ name: a }]
+`);
+    expect(collectSecretRefs(config)).toEqual([
+      { path: 'auth.tokens[0].secret', ref: { ssm: '/t/am', env: 'AM' } },
+      { path: 'auth.tokens[1].secret', ref: { ssm: '/t/ops' } },
+      { path: 'auth.bearer_tokens[0]', ref: { ssm: '/t/old' } },
+    ]);
+  });
+
   it('parses Prometheus durations and rejects others', () => {
     expect(parseDuration('1h30m')).toBe(5_400_000);
     expect(parseDuration('250ms')).toBe(250);
     expect(parseDuration('0')).toBe(0);
     expect(() => parseDuration('30m1h')).toThrow(/out of order/);
     expect(() => parseDuration('5 minutes')).toThrow(/not a duration/);
+  });
+});
+
+describe('auth', () => {
+  const withAuth = (auth: string) => `auth:\n${auth}\n${MINIMAL}`;
+
+  it('accepts named tokens with scopes', () => {
+    const config = parseConfigYaml(withAuth('  tokens:\n    - { name: alertmanager, secret: { env: AM }, scopes: [ingest] }\n    - { name: ops@example.com, secret: { env: OPS }, scopes: [read, manage] }'));
+    expect(authTokens(config.auth)).toEqual([
+      { name: 'alertmanager', secret: { env: 'AM' }, scopes: ['ingest'] },
+      { name: 'ops@example.com', secret: { env: 'OPS' }, scopes: ['read', 'manage'] },
+    ]);
+    expect(configWarnings(config)).toEqual([]);
+  });
+
+  it('still accepts bearer_tokens, each with every scope, and warns once naming auth.tokens', () => {
+    const config = parseConfigYaml(withAuth('  bearer_tokens: [{ env: OLD }, { env: OLDER }]'));
+    expect(authTokens(config.auth)).toEqual([
+      { name: 'bearer_tokens[0]', secret: { env: 'OLD' }, scopes: ['ingest', 'read', 'manage'] },
+      { name: 'bearer_tokens[1]', secret: { env: 'OLDER' }, scopes: ['ingest', 'read', 'manage'] },
+    ]);
+    const warnings = configWarnings(config);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^auth\.bearer_tokens is deprecated .*use auth\.tokens: \[\{ name, secret, scopes/);
+    expect(warnings[0]).not.toContain('\n');
+  });
+
+  it('names the key path of every problem', () => {
+    expect(
+      configIssues(
+        withAuth(`  tokens:
+    - { name: ops, secret: { env: A }, scopes: [read] }
+    - { name: ops, secret: { env: B }, scopes: [admin] }
+    - { name: 'has space', secret: { env: C }, scopes: [] }
+    - { name: ci, scopes: [ingest, ingest] }`),
+      ),
+    ).toEqual([
+      expect.stringMatching(/^auth\.tokens\[1\]\.scopes\[0\] \(test\.yaml:4:\d+\): a scope: ingest, read, manage$/),
+      expect.stringMatching(/^auth\.tokens\[2\]\.name \(test\.yaml:5:\d+\): a token name/),
+      expect.stringMatching(/^auth\.tokens\[2\]\.scopes \(test\.yaml:5:\d+\): at least one scope \(ingest, read, manage\)$/),
+      expect.stringMatching(/^auth\.tokens\[3\]\.secret \(test\.yaml:6:\d+\): required$/),
+      expect.stringMatching(/^auth\.tokens\[3\]\.scopes \(test\.yaml:6:\d+\): a scope is listed twice$/),
+    ]);
+    expect(configIssues(withAuth('  tokens:\n    - { name: ops, secret: { env: A }, scopes: [read] }\n    - { name: ops, secret: { env: B }, scopes: [manage] }'))).toEqual([
+      expect.stringMatching(/^auth\.tokens\[1\]\.name \(test\.yaml:4:\d+\): duplicate token name "ops" \(also auth\.tokens\[0\]\.name\)$/),
+    ]);
+    expect(configIssues(withAuth('  tokens: []'))).toEqual([
+      expect.stringMatching(/^auth\.tokens \(test\.yaml:2:\d+\): at least one token is required/),
+    ]);
+    expect(configIssues(withAuth('  tokens: [{ name: a, secret: { env: A }, scopes: [read] }]\n  bearer_token: [x]'))).toEqual([
+      expect.stringMatching(/^auth \(test\.yaml:\d+:\d+\): unknown key "bearer_token"$/),
+    ]);
   });
 });
 
