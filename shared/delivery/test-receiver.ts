@@ -76,7 +76,8 @@ export async function testReceiver(name: string, deps: TestReceiverDeps): Promis
       results.set(n.id, {
         channel,
         notificationId: n.id,
-        status: rec?.status ?? 'pending',
+        // A claimed notification has no verdict yet.
+        status: rec && rec.status !== 'in_progress' ? rec.status : 'pending',
         ...(rec?.target ? { target: rec.target } : {}),
         attempts: rec?.attempts.length ?? 0,
         ...(last ? { last: { outcome: last.outcome, status: last.status, reason: last.reason, latencyMs: last.latencyMs } } : {}),

@@ -177,6 +177,9 @@ async function applyEffects(list: Array<{ t: Touched; effects: Effects }>, deps:
   for (const { t, effects } of list) {
     for (const timer of effects.timers) wakeups.push({ t, wakeup: groupWakeup(timer) });
     for (const s of effects.stormSummaries) {
+      // Every hold in a window asks for its one summary: queue it once per batch (senders claim each
+      // notification id, so copies from other batches still post once).
+      if (wakeups.some((w) => w.wakeup.message.id === `storm.${s.receiver}.${s.window}`)) continue;
       const message: FlushMessage = { kind: 'flush', id: `storm.${s.receiver}.${s.window}`, groupId: 'storm', at: s.at, reason: 'storm-summary', receiver: s.receiver, window: s.window };
       wakeups.push({ t, wakeup: { at: s.at, message, name: `storm-${createHash('sha256').update(s.receiver).digest('hex').slice(0, 16)}-${s.window}` } });
     }
