@@ -69,9 +69,10 @@ export function sendingStatus(groupId: string, key: string, s: SendingEntry, out
 }
 
 /**
- * Fold delivery outcomes into the group: a delivered notification becomes the channel's log entry
- * (at its delivery time, as Alertmanager logs after the send); a failed one is marked and leaves the
- * log as it was; the rest stay in flight. Idempotent: folding the same outcomes again changes nothing.
+ * Fold delivery outcomes into the group: a delivered notification becomes the channel's log entry;
+ * a failed one is marked and leaves the log as it was; the rest stay in flight. The entry keeps its
+ * flush's time (the repeat timer set at that flush stays right; Alertmanager stamps its log after a
+ * synchronous send, which here is the flush plus the queue's latency). Idempotent.
  */
 export function settle<G extends Pick<GroupState, 'groupId' | 'nflog' | 'sending'>>(g: G, outcomes: ReadonlyMap<string, RecordedDelivery>): { group: G; changed: boolean } {
   const nflog = { ...g.nflog };
@@ -80,7 +81,7 @@ export function settle<G extends Pick<GroupState, 'groupId' | 'nflog' | 'sending
   for (const [key, s] of Object.entries(g.sending ?? {})) {
     const { status, at } = sendingStatus(g.groupId, key, s, outcomes);
     if (status === 'delivered') {
-      nflog[key] = { firing: s.firing, resolved: s.resolved, at: at! };
+      nflog[key] = { firing: s.firing, resolved: s.resolved, at: s.at };
       changed = true;
     } else if (status === 'failed' && s.failedAt === undefined) {
       sending[key] = { ...s, failedAt: at! };

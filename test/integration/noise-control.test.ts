@@ -454,23 +454,26 @@ receivers:
     expect(s.notifications[1]!.sentAt - t0).toBe(5 * M);
   });
 
-  it('counts repeat_interval from the delivery, and does not send again what is in flight', async () => {
+  it('does not send again what is in flight, and counts repeat_interval from the send that was delivered', async () => {
     const s = await sim(route);
-    await s.post([simAlert('a', { startsAt: s.now })]);
+    const t0 = s.now;
+    await s.post([simAlert('a', { startsAt: t0 })]);
     // In flight (no outcome yet): a re-evaluation has nothing to send.
     const [g] = await s.groups.list(new Date(s.now));
-    await s.advance(10 * M);
+    await s.advance(2 * M);
     await s.run([{ kind: 'flush', id: 'look', groupId: g!.groupId, at: s.now, reason: 'silence' }]);
     expect(s.notifications).toHaveLength(1);
-    // Delivered 10 minutes after it was queued (retries): the repeat is due 4h after that.
+    // It fails; the send at the next group_interval is delivered: the repeat is due 4h after that one.
+    await s.deliver(400);
+    await s.advance(3 * M);
     await s.deliver(200);
-    const deliveredAt = s.now;
-    await s.advance(4 * H - 5 * M);
-    expect(s.notifications).toHaveLength(1);
-    await s.advance(6 * M);
+    expect(s.notifications[1]!.sentAt - t0).toBe(5 * M);
+    await s.advance(4 * H - S);
     expect(s.notifications).toHaveLength(2);
-    expect(s.notifications[1]!.sentAt - deliveredAt).toBeGreaterThanOrEqual(4 * H);
-    expect(s.notifications[1]!.sentAt - deliveredAt).toBeLessThan(4 * H + 5 * S);
+    await s.advance(2 * S);
+    expect(s.notifications).toHaveLength(3);
+    expect(s.notifications[2]!.sentAt - s.notifications[1]!.sentAt).toBeGreaterThanOrEqual(4 * H);
+    expect(s.notifications[2]!.sentAt - s.notifications[1]!.sentAt).toBeLessThan(4 * H + 2 * S);
   });
 
   it('tells a resolve again whose notification failed, though its alert had left the group', async () => {
