@@ -9,7 +9,7 @@ import { planFlush, type FlushPlan } from '../grouping/flush';
 import { recordEdges, isFlapping } from '../grouping/flapping';
 import { channelKey } from '../grouping/flush';
 import { dedupLog, repeatDueAt, settle, unsettledIds, wouldNotify } from '../grouping/nflog';
-import { earliestFlush, MAX_SQS_DELAY_MS, scheduleName, type Timer } from '../grouping/timers';
+import { earliestFlush, MAX_SQS_DELAY_MS, nextFlushAt, nextTick, scheduleName, type Timer } from '../grouping/timers';
 import type { RecordedDelivery } from '../store/deliveries';
 import { recentlyResolved, type GroupAlert, type GroupState, type Hold } from '../store/groups';
 import { epochSeconds } from '../store/keys';
@@ -128,8 +128,9 @@ export async function evaluateGroup(t: Touched, prev: GroupState | undefined, en
   // --- flush ---
   const due = hasAlerts && now >= earliestFlush(g, route);
   const wake: number[] = [];
+  const recheck: Recheck = {};
   if (due) {
-    const flushed = await flush(g, route, receiver, env, effects, wake);
+    const flushed = await flush(g, route, receiver, env, effects, wake, recheck);
     changed ||= flushed.changed;
     g = flushed.group;
   } else if (hasAlerts && (merged.changed || liveTimer(prev, t) || t.reevaluate)) {
@@ -140,18 +141,24 @@ export async function evaluateGroup(t: Touched, prev: GroupState | undefined, en
   let write = changed;
   const future = wake.filter((at) => at > now);
   const next = future.length > 0 ? Math.max(Math.min(...future), now + MIN_TIMER_MS) : undefined;
+  const live = liveTimer(prev, t);
   if (next !== undefined) {
     const pending = prev?.timer && prev.timer.at > now ? prev.timer : undefined;
     const covered = pending !== undefined && pending.at <= next;
-    if (!write && liveTimer(prev, t)) {
-      // The live chain goes on without a write: its token stays, only its time moves.
+    if (!write && live && nextFlushAt(prev!.timer, now) === next) {
+      // The live chain goes on without a write: the stored timer already says when (its next tick).
       effects.timers.push({ groupId: g.groupId, at: next, token: prev!.timer!.token });
-    } else if (!covered && (write || t.reevaluate)) {
+    } else if (live || (!covered && (write || t.reevaluate))) {
+      // The stored timer is what the read API shows: it is written whenever the chain goes elsewhere.
       write = true;
-      g = { ...g, timer: { at: next, token: env.newToken() } };
-      effects.timers.push({ groupId: g.groupId, ...g.timer! });
+      g = { ...g, timer: { at: next, token: env.newToken(), ...(next === recheck.at ? { every: route.groupIntervalMs } : {}) } };
+      effects.timers.push({ groupId: g.groupId, at: next, token: g.timer!.token });
       if (pending && pending.at - now > MAX_SQS_DELAY_MS) effects.cancelSchedules.push(scheduleName(g.groupId, pending.at));
     }
+  } else if (live && prev!.timer!.every !== undefined) {
+    // The chain ends: its stored ticks would promise flushes that will not come.
+    write = true;
+    g = { ...g, timer: undefined };
   }
 
   if (!write) {
@@ -194,6 +201,11 @@ function newGroup(t: Touched, route: RouteNode, now: number): GroupState {
   };
 }
 
+/** The group_interval re-check a muted or inhibited flush asked for: on the chain's grid of ticks. */
+interface Recheck {
+  at?: number;
+}
+
 const liveTimer = (prev: GroupState | undefined, t: Touched): boolean => prev?.timer !== undefined && t.tokens.has(prev.timer.token);
 
 interface Flushed {
@@ -206,20 +218,22 @@ interface Flushed {
  * protection; then drop resolved alerts, as Alertmanager does after every completed flush. Pushes
  * the times the group must be looked at again onto `wake`.
  */
-async function flush(g: GroupState, route: RouteNode, receiver: Receiver, env: EvaluateEnv, effects: Effects, wake: number[]): Promise<Flushed> {
+async function flush(g: GroupState, route: RouteNode, receiver: Receiver, env: EvaluateEnv, effects: Effects, wake: number[], recheck: Recheck): Promise<Flushed> {
   const now = env.now.getTime();
+  // Re-checks keep to the chain's ticks, so a reader can tell the next one from the stored timer.
+  const tick = () => (recheck.at = nextTick(g.timer?.at ?? now, route.groupIntervalMs, now));
   let group: GroupState = { ...g, firstFlushAt: undefined };
   let changed = g.firstFlushAt !== undefined;
   const firing = () => Object.values(group.alerts).filter((a) => statusAt(a, now) === 'firing');
 
   if (timeMuted(route, env.config, env.now)) {
     // Alertmanager re-checks a muted group on its next tick.
-    wake.push(now + route.groupIntervalMs);
+    wake.push(tick());
     return dropResolved(group, changed, now, route);
   }
 
   const mutes = await mutesFor(group, env.config, env.reads, env.now);
-  if (mutes.inhibited) wake.push(now + route.groupIntervalMs);
+  if (mutes.inhibited) wake.push(tick());
   if (mutes.silenceEndsAt !== undefined) wake.push(mutes.silenceEndsAt);
   const cooldown = cooldownOf(route, receiver);
   const channels = channelEntries(receiver);

@@ -91,8 +91,12 @@ export interface GroupState {
   lastSentAt?: number | undefined;
   /** Flushes that notified, counted: part of notification ids. */
   flushSeq: number;
-  /** The group's timer chain: its next flush, and the token its messages carry. */
-  timer?: { at: number; token: string } | undefined;
+  /**
+   * The group's timer chain: its next flush, and the token its messages carry. `every` is set while
+   * the group re-checks each group_interval (muted or inhibited): its flushes then follow at `at` plus
+   * multiples of `every`, without a write each time (see `nextFlushAt`).
+   */
+  timer?: { at: number; token: string; every?: number | undefined } | undefined;
   /** Per channel entry (`type.index`): what it was last told, by a delivered notification. */
   nflog: Record<string, NflogEntry>;
   /** Per channel entry: the last notification sent and not yet folded into `nflog` (in flight, or failed). */
