@@ -35,10 +35,11 @@ export async function claimDelivery(store: DeliveryStore, n: NotificationMessage
 }
 
 /**
- * Record an attempt's outcome (which releases the claim). A group notification that failed for good
- * (a permanent failure, or the last retry) wakes its group: the router learns the send never
- * happened and tries again at the group's next flush, as Alertmanager does (its log records only
- * successful sends). Returns false when the notification had already been delivered.
+ * Record an attempt's outcome (which releases the claim). A group notification that failed
+ * permanently wakes its group: the router learns the send never happened and tries again at the
+ * group's next flush, as Alertmanager does (its log records only successful sends). A dead letter
+ * (retries exhausted) does not: it waits in the DLQ for a redrive, which would post it besides a
+ * new send. Returns false when the notification had already been delivered.
  */
 export async function completeDelivery(
   deps: { deliveries: DeliveryStore; queues?: QueuePort | undefined },
@@ -48,7 +49,7 @@ export async function completeDelivery(
   now: Date,
 ): Promise<boolean> {
   const recorded = await deps.deliveries.recordAttempt(rec, attempt, now);
-  if (recorded && (rec.status === 'failed' || rec.status === 'dead_lettered') && n.group.flushSeq !== undefined && deps.queues) {
+  if (recorded && rec.status === 'failed' && n.group.flushSeq !== undefined && deps.queues) {
     // The id is fixed per notification: a redelivered wake is one flush, and flushes are idempotent.
     const wake: FlushMessage = { kind: 'flush', id: `delivery:${n.id}`, groupId: n.group.id, at: now.getTime(), reason: 'delivery' };
     await deps.queues.send(ALERTS_QUEUE, [{ id: 'wake', body: JSON.stringify(wake) }]);

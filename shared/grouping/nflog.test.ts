@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dedupLog, needsUpdate, notificationId, settle, unsettledIds } from './nflog';
+import { dedupLog, needsUpdate, notificationId, sendingStatus, settle, unsettledIds } from './nflog';
 
 /** Alertmanager's DedupStage.needsUpdate, case by case (notify/notify_test.go covers the same table). */
 describe('needsUpdate', () => {
@@ -62,5 +62,16 @@ describe('the log from delivery outcomes', () => {
   it('keeps a notification in flight while its record says nothing final', () => {
     for (const status of ['in_progress', 'retrying'] as const) expect(settle(g, new Map([[id, { status, at: 1100 }]])).changed).toBe(false);
     expect(settle(g, new Map()).changed).toBe(false);
+  });
+});
+
+describe('a dead-lettered notification', () => {
+  it('shows as failed but stays in flight for dedup: a redrive may still deliver it', () => {
+    const g = { groupId: 'g', nflog: {}, sending: { 'webhook.0': { firing: ['a'], resolved: [], at: 1000, seq: 1 } } };
+    const id = notificationId('g', 1, 'webhook.0');
+    const outcomes = new Map([[id, { status: 'dead_lettered' as const, at: 2000 }]]);
+    expect(sendingStatus('g', 'webhook.0', g.sending['webhook.0'], outcomes)).toEqual({ status: 'failed', final: false, at: 2000 });
+    expect(settle(g, outcomes).changed).toBe(false);
+    expect(dedupLog(g)['webhook.0']).toMatchObject({ firing: ['a'] });
   });
 });

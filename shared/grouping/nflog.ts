@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DeliveryStatus, RecordedDelivery } from '../store/deliveries';
+import type { RecordedDelivery } from '../store/deliveries';
 import type { GroupState, NflogEntry, SendingEntry } from '../store/groups';
 
 /**
@@ -54,18 +54,20 @@ export function unsettledIds(g: Pick<GroupState, 'groupId' | 'sending'>): string
   return Object.entries(g.sending ?? {}).flatMap(([key, s]) => (s.failedAt === undefined ? [notificationId(g.groupId, s.seq, key)] : []));
 }
 
-/** Statuses after which a notification will not be delivered (a redrive of a dead letter may still, later). */
-const FAILED: readonly DeliveryStatus[] = ['failed', 'dead_lettered'];
-
 export type SendingStatus = 'delivered' | 'failed' | 'pending';
 
-/** What became of a sent notification, from its delivery record. */
-export function sendingStatus(groupId: string, key: string, s: SendingEntry, outcomes: ReadonlyMap<string, RecordedDelivery>): { status: SendingStatus; at?: number } {
-  if (s.failedAt !== undefined) return { status: 'failed', at: s.failedAt };
+/**
+ * What became of a sent notification, from its delivery record. `final` is false for a dead letter:
+ * it failed, but it waits in the DLQ for a redrive that may still deliver it, so the router does not
+ * send it again on its own (its repeat still comes).
+ */
+export function sendingStatus(groupId: string, key: string, s: SendingEntry, outcomes: ReadonlyMap<string, RecordedDelivery>): { status: SendingStatus; final: boolean; at?: number } {
+  if (s.failedAt !== undefined) return { status: 'failed', final: true, at: s.failedAt };
   const o = outcomes.get(notificationId(groupId, s.seq, key));
-  if (o?.status === 'delivered') return { status: 'delivered', at: o.at };
-  if (o && FAILED.includes(o.status)) return { status: 'failed', at: o.at };
-  return { status: 'pending' };
+  if (o?.status === 'delivered') return { status: 'delivered', final: true, at: o.at };
+  if (o?.status === 'failed') return { status: 'failed', final: true, at: o.at };
+  if (o?.status === 'dead_lettered') return { status: 'failed', final: false, at: o.at };
+  return { status: 'pending', final: false };
 }
 
 /**
@@ -79,11 +81,11 @@ export function settle<G extends Pick<GroupState, 'groupId' | 'nflog' | 'sending
   const sending: Record<string, SendingEntry> = {};
   let changed = false;
   for (const [key, s] of Object.entries(g.sending ?? {})) {
-    const { status, at } = sendingStatus(g.groupId, key, s, outcomes);
+    const { status, final, at } = sendingStatus(g.groupId, key, s, outcomes);
     if (status === 'delivered') {
       nflog[key] = { firing: s.firing, resolved: s.resolved, at: s.at };
       changed = true;
-    } else if (status === 'failed' && s.failedAt === undefined) {
+    } else if (status === 'failed' && final && s.failedAt === undefined) {
       sending[key] = { ...s, failedAt: at! };
       changed = true;
     } else {
