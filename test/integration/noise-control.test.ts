@@ -494,3 +494,17 @@ receivers:
     expect(g!.alerts).toEqual({});
   });
 });
+
+describe('cooldowns and failed pages', () => {
+  it('does not let the cooldown a failed page started hold its re-send', async () => {
+    const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 1m, cooldown: 30m }
+receivers:
+  - name: team
+    webhook_configs: [{ url: 'http://127.0.0.1:9/hook' }]
+`);
+    await s.post([simAlert('a', { startsAt: s.now })]);
+    await s.deliver(400);
+    await s.advance(M + S);
+    expect(s.summary()).toEqual(['team webhook[0] firing a=firing', 'team webhook[0] firing a=firing']);
+  });
+});
