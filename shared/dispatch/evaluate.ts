@@ -220,8 +220,10 @@ interface Flushed {
  */
 async function flush(g: GroupState, route: RouteNode, receiver: Receiver, env: EvaluateEnv, effects: Effects, wake: number[], recheck: Recheck): Promise<Flushed> {
   const now = env.now.getTime();
-  // Re-checks keep to the chain's ticks, so a reader can tell the next one from the stored timer.
-  const tick = () => (recheck.at = nextTick(g.timer?.at ?? now, route.groupIntervalMs, now));
+  // Re-checks keep to the ticks of a chain already re-checking, so a reader can tell the next one
+  // from the stored timer; a group that starts re-checking starts its ticks now.
+  const anchor = g.timer?.every === route.groupIntervalMs ? g.timer.at : now;
+  const tick = () => (recheck.at = nextTick(anchor, route.groupIntervalMs, now));
   let group: GroupState = { ...g, firstFlushAt: undefined };
   let changed = g.firstFlushAt !== undefined;
   const firing = () => Object.values(group.alerts).filter((a) => statusAt(a, now) === 'firing');
