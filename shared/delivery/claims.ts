@@ -24,11 +24,22 @@ export type Claim =
   /** Another receive holds a live claim: look again once it lapses (by then it is settled, or free). */
   | { kind: 'busy'; retryInMs: number };
 
-export async function claimDelivery(store: DeliveryStore, n: NotificationMessage, channel: string, now: Date): Promise<Claim> {
-  const res = await store.claim({ notificationId: n.id, channel, receiver: n.receiver, target: n.channel.type }, { now, untilMs: now.getTime() + CLAIM_LEASE_MS, final: FINAL_STATUSES });
+export interface ClaimDeps {
+  deliveries: DeliveryStore;
+  /** The router's queue, for waking a group whose notification failed for good. */
+  queues?: QueuePort | undefined;
+}
+
+export async function claimDelivery(deps: ClaimDeps, n: NotificationMessage, channel: string, now: Date): Promise<Claim> {
+  const res = await deps.deliveries.claim({ notificationId: n.id, channel, receiver: n.receiver, target: n.channel.type }, { now, untilMs: now.getTime() + CLAIM_LEASE_MS, final: FINAL_STATUSES });
   if (res.claimed) return { kind: 'claimed', token: res.token };
   const current = res.current;
-  if (current && FINAL_STATUSES.includes(current.status)) return { kind: 'settled', status: current.status };
+  if (current && FINAL_STATUSES.includes(current.status)) {
+    // A receive after a permanent failure may be the retry of one whose wake did not go out: wake
+    // again (the same message id, and flushes are idempotent).
+    if (current.status === 'failed') await wakeGroup(deps, n, now);
+    return { kind: 'settled', status: current.status };
+  }
   // Held by a live claim (or changed between the write and the read): wait out what is left of it.
   const left = current?.status === 'in_progress' && current.claimExpiresAt !== undefined ? current.claimExpiresAt - now.getTime() : 1000;
   return { kind: 'busy', retryInMs: Math.max(1000, Math.min(CLAIM_LEASE_MS, left)) };
@@ -42,17 +53,21 @@ export async function claimDelivery(store: DeliveryStore, n: NotificationMessage
  * new send. Returns false when the notification had already been delivered.
  */
 export async function completeDelivery(
-  deps: { deliveries: DeliveryStore; queues?: QueuePort | undefined },
+  deps: ClaimDeps,
   n: NotificationMessage,
   rec: Omit<DeliveryRecord, 'attempts' | 'updatedAt' | 'claimExpiresAt'>,
   attempt: DeliveryAttempt,
   now: Date,
 ): Promise<boolean> {
   const recorded = await deps.deliveries.recordAttempt(rec, attempt, now);
-  if (recorded && rec.status === 'failed' && n.group.flushSeq !== undefined && deps.queues) {
-    // The id is fixed per notification: a redelivered wake is one flush, and flushes are idempotent.
-    const wake: FlushMessage = { kind: 'flush', id: `delivery:${n.id}`, groupId: n.group.id, at: now.getTime(), reason: 'delivery' };
-    await deps.queues.send(ALERTS_QUEUE, [{ id: 'wake', body: JSON.stringify(wake) }]);
-  }
+  if (recorded && rec.status === 'failed') await wakeGroup(deps, n, now);
   return recorded;
+}
+
+/** Ask the router to look at a group notification's group now (storm summaries and tests have none). */
+async function wakeGroup(deps: ClaimDeps, n: NotificationMessage, now: Date): Promise<void> {
+  if (n.group.flushSeq === undefined || !deps.queues) return;
+  // The id is fixed per notification: a repeated wake is one flush, and flushes are idempotent.
+  const wake: FlushMessage = { kind: 'flush', id: `delivery:${n.id}`, groupId: n.group.id, at: now.getTime(), reason: 'delivery' };
+  await deps.queues.send(ALERTS_QUEUE, [{ id: 'wake', body: JSON.stringify(wake) }]);
 }

@@ -47,7 +47,7 @@ const MAX_INLINE_WAIT_MS = 5_000;
  */
 export async function deliver(n: NotificationMessage, attempt: number, maxAttempts: number, deps: DeliverDeps): Promise<DeliverResult> {
   const channel = `${n.channel.type}[${n.channel.index}]`;
-  const claim = await claimDelivery(deps.deliveries, n, channel, deps.clock());
+  const claim = await claimDelivery(deps, n, channel, deps.clock());
   if (claim.kind === 'settled') {
     deps.log.info(`notification already ${claim.status}; not sending again`, { notificationId: n.id });
     return { kind: 'duplicate' };

@@ -87,6 +87,29 @@ describe('claiming a delivery before sending it', () => {
     expect(posts).toHaveLength(1);
   });
 
+  it('wakes the group of a notification that failed for good, again on a redelivery if the first wake was lost', async () => {
+    const t = await table();
+    const s = new RouterSim(dynamo, t, `route: { receiver: team, group_by: [alertname], group_wait: 0s }\n${WEBHOOK}`);
+    await s.post([simAlert('a', { startsAt: s.now })]);
+    const [n] = s.notifications as NotificationMessage[];
+    const { deps, posts } = senderDeps(s, t, { status: 400 });
+    const wakes: string[] = [];
+    let lose = 1;
+    deps.queues = {
+      send: async (_queue, messages) => {
+        if (lose-- > 0) throw new Error('injected: SQS send failed');
+        wakes.push(...messages.map((m) => (JSON.parse(m.body) as { id: string; groupId: string; reason: string }).reason));
+      },
+      changeVisibility: async () => {},
+    };
+    await expect(deliver(n!, 1, 8, deps)).rejects.toThrow(/injected/);
+    expect(wakes).toEqual([]);
+    // SQS redelivers the message: it is not posted again, and the wake goes out.
+    expect(await deliver(n!, 2, 8, deps)).toEqual({ kind: 'duplicate' });
+    expect(posts).toHaveLength(1);
+    expect(wakes).toEqual(['delivery']);
+  });
+
   it('posts the storm summary of 3 held groups once, though each hold asked for it', async () => {
     const t = await table();
     const s = new RouterSim(
