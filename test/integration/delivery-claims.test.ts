@@ -5,6 +5,7 @@ import { startLocalDynamo, type LocalDynamo } from '../../shared/local/dynamo';
 import { silentLogger } from '../../shared/log';
 import type { NotificationMessage } from '../../shared/queues/messages';
 import { DeliveryStore } from '../../shared/store/deliveries';
+import type { RateLimiter } from '../../shared/store/rate-limits';
 import { RouterSim, simAlert } from '../support/router-sim';
 
 /**
@@ -108,6 +109,22 @@ describe('claiming a delivery before sending it', () => {
     expect(await deliver(n!, 2, 8, deps)).toEqual({ kind: 'duplicate' });
     expect(posts).toHaveLength(1);
     expect(wakes).toEqual(['delivery']);
+  });
+
+  it('gives the claim back when a rate-limited send is deferred, so the deferred copy sends at its slot', async () => {
+    const t = await table();
+    const s = new RouterSim(dynamo, t, `route: { receiver: team, group_by: [alertname], group_wait: 0s }
+receivers:
+  - name: team
+    slack_configs: [{ webhook_url: 'http://127.0.0.1:9/services/T/B/x' }]
+`);
+    await s.post([simAlert('a', { startsAt: s.now })]);
+    const [n] = s.notifications as NotificationMessage[];
+    const { deps, posts } = senderDeps(s, t);
+    deps.rateLimiter = { reserve: async () => Date.now() + 60_000 } as unknown as RateLimiter;
+    expect((await deliver(n!, 1, 8, deps)).kind).toBe('defer');
+    expect(await deliver({ ...n!, slot: Date.now() }, 1, 8, deps)).toEqual({ kind: 'delivered' });
+    expect(posts).toHaveLength(1);
   });
 
   it('posts the storm summary of 3 held groups once, though each hold asked for it', async () => {
