@@ -23,7 +23,7 @@ export function createHandler(ports: Ports) {
   const deliveries = new DeliveryStore(ports.db, ports.table);
   const silences = new SilenceStore(ports.db, ports.table);
   const silenceDeps = { silences, groups, queues: ports.queues, clock: ports.clock };
-  const stateDeps = { groups, silences, config: ports.config, clock: ports.clock };
+  const stateDeps = { groups, silences, deliveries, config: ports.config, clock: ports.clock };
   return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
     try {
       if (event.routeKey === 'GET /v1/health') return json(200, { status: 'ok', time: ports.clock().toISOString() });

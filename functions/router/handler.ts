@@ -4,6 +4,7 @@ import { RouterMessage } from '../../shared/queues/messages';
 import { lazyHandler } from '../../shared/runtime/aws';
 import type { Ports } from '../../shared/runtime/ports';
 import { cachedSilences } from '../../shared/silences/cache';
+import { DeliveryStore } from '../../shared/store/deliveries';
 import { GroupStore } from '../../shared/store/groups';
 import { CooldownStore, InhibitionSourceStore, StormStore } from '../../shared/store/noise';
 import { SilenceStore } from '../../shared/store/silences';
@@ -24,6 +25,7 @@ export function createHandler(ports: Ports) {
     inhibitions: new InhibitionSourceStore(ports.db, ports.table),
     cooldowns: new CooldownStore(ports.db, ports.table),
     storms: new StormStore(ports.db, ports.table),
+    deliveries: new DeliveryStore(ports.db, ports.table),
     queues: ports.queues,
     scheduler: ports.scheduler,
     clock: ports.clock,

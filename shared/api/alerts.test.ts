@@ -4,6 +4,7 @@ import { ValidationError } from '../errors';
 import { compileConfig } from '../runtime/compiled-config';
 import type { Silence } from '../silences/model';
 import type { GroupAlert, GroupState } from '../store/groups';
+import { notificationId } from '../grouping/nflog';
 import { ALERT_STATES, alertViews, filterAlerts, getAlert, listAlerts, type AlertView, type StateContext } from './alerts';
 
 const T0 = Date.parse('2026-11-22T10:00:00.000Z');
@@ -269,11 +270,36 @@ describe('filterAlerts', () => {
   });
 });
 
+describe('a notification that failed for good', () => {
+  it('shows the alerts it carried as failed until a later send is delivered; muted and resolved states still win', () => {
+    const a = alert({ alertname: 'F' });
+    const b = alert({ alertname: 'F', n: '2' });
+    const c = alert({ alertname: 'F', n: '3' });
+    const sending = { 'webhook.0': { firing: [a.fingerprint, c.fingerprint], resolved: [], at: T0 - MIN, seq: 1 } };
+    const g = group('F', [a, b, c], { sending, flushSeq: 1 });
+    const id = notificationId('F', 1, 'webhook.0');
+    const ctx = (status: 'failed' | 'retrying' | 'delivered'): StateContext => ({
+      now: new Date(T0),
+      silences: [silence('s', { name: 'n', value: '3' })],
+      config,
+      outcomes: new Map([[id, { status, at: T0 }]]),
+    });
+    const states = (status: 'failed' | 'retrying' | 'delivered') => Object.fromEntries(alertViews([g], ctx(status)).map((v) => [v.labels.n ?? '1', v.state]));
+    expect(states('failed')).toEqual({ '1': 'failed', '2': 'firing', '3': 'silenced' });
+    expect(states('retrying')).toEqual({ '1': 'firing', '2': 'firing', '3': 'silenced' });
+    expect(states('delivered')).toEqual({ '1': 'firing', '2': 'firing', '3': 'silenced' });
+    // Once the router folded the failure in, the group itself says so.
+    const folded = group('F', [a], { sending: { 'webhook.0': { ...sending['webhook.0'], failedAt: T0 } }, flushSeq: 1 });
+    expect(alertViews([folded], { now: new Date(T0), silences: [], config }).map((v) => v.state)).toEqual(['failed']);
+  });
+});
+
 describe('listAlerts and getAlert', () => {
   const a = alert({ alertname: 'A' });
   const deps = (calls: string[]) => ({
     groups: { list: async () => (calls.push('groups'), [group('A', [a])]) },
     silences: { list: async () => (calls.push('silences'), [silence('s', { name: 'alertname', value: 'A' })]) },
+    deliveries: { outcomes: async () => (calls.push('deliveries'), new Map()) },
     config,
     clock: () => new Date(T0),
   });
@@ -281,6 +307,7 @@ describe('listAlerts and getAlert', () => {
   it('reads groups and silences once per request', async () => {
     const calls: string[] = [];
     expect((await listAlerts(deps(calls), { state: 'silenced' })).map((v) => v.silenced_by)).toEqual([['s']]);
+    // No notification is unsettled: no delivery record is read.
     expect(calls.sort()).toEqual(['groups', 'silences']);
   });
 

@@ -1,18 +1,22 @@
 import { NotFoundError, ValidationError } from '../errors';
 import { isFlapping } from '../grouping/flapping';
+import { sendingStatus } from '../grouping/nflog';
 import { statusAt } from '../alerts/model';
 import { inhibitor } from '../inhibition/rules';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import type { Clock } from '../runtime/ports';
 import { silences as silencedBy, type Silence } from '../silences/model';
+import type { RecordedDelivery } from '../store/deliveries';
 import { recentlyResolved, type GroupAlert, type GroupState, type Hold } from '../store/groups';
-import { liveHold } from './groups';
+import { liveHold, outcomesOf, type DeliveryReads } from './groups';
 
 /**
  * What is happening to an alert now, most telling first: resolved > inhibited > silenced > throttled
- * (held by a receiver's storm limit) > cooldown > firing (notified, or due to be at the next flush).
+ * (held by a receiver's storm limit) > cooldown > failed (the last notification that carried it
+ * failed for good on some channel; the group's next flush tries again) > firing (notified, in
+ * flight, or due to be at the next flush).
  */
-export const ALERT_STATES = ['firing', 'resolved', 'silenced', 'inhibited', 'throttled', 'cooldown'] as const;
+export const ALERT_STATES = ['firing', 'resolved', 'silenced', 'inhibited', 'throttled', 'cooldown', 'failed'] as const;
 export type AlertState = (typeof ALERT_STATES)[number];
 
 export interface AlertGroupRef {
@@ -45,11 +49,14 @@ export interface StateContext {
   now: Date;
   silences: readonly Silence[];
   config: Pick<CompiledConfig, 'inhibitRules' | 'routesById'>;
+  /** Delivery records of the groups' unsettled notifications (see `outcomesOf`). */
+  outcomes?: ReadonlyMap<string, RecordedDelivery> | undefined;
 }
 
 export interface AlertStateDeps {
   groups: { list(now: Date): Promise<GroupState[]> };
   silences: { list(now: Date): Promise<Silence[]> };
+  deliveries: DeliveryReads;
   config: StateContext['config'];
   clock: Clock;
 }
@@ -93,7 +100,8 @@ export function alertViews(groups: readonly GroupState[], ctx: StateContext): Al
       const hold = liveHold(g, now);
       return hold?.fingerprints.includes(alert.fingerprint) ? [hold.reason] : [];
     });
-    const state = stateOf(status, inhibition !== undefined, silenced.length > 0, held);
+    const failed = gs.some((g) => failedFor(g, alert.fingerprint, ctx.outcomes ?? new Map()));
+    const state = stateOf(status, inhibition !== undefined, silenced.length > 0, held, failed);
     return {
       ...alert,
       id: alert.fingerprint,
@@ -108,13 +116,19 @@ export function alertViews(groups: readonly GroupState[], ctx: StateContext): Al
   return views.sort((a, b) => (a.startsAt !== b.startsAt ? (a.startsAt < b.startsAt ? 1 : -1) : a.id < b.id ? -1 : 1));
 }
 
-function stateOf(status: 'firing' | 'resolved', inhibited: boolean, silenced: boolean, held: readonly Hold['reason'][]): AlertState {
+function stateOf(status: 'firing' | 'resolved', inhibited: boolean, silenced: boolean, held: readonly Hold['reason'][], failed: boolean): AlertState {
   if (status === 'resolved') return 'resolved';
   if (inhibited) return 'inhibited';
   if (silenced) return 'silenced';
   if (held.includes('storm')) return 'throttled';
   if (held.includes('cooldown')) return 'cooldown';
+  if (failed) return 'failed';
   return 'firing';
+}
+
+/** Whether the group's last notification carrying the alert as firing failed for good on some channel. */
+function failedFor(g: GroupState, fingerprint: string, outcomes: ReadonlyMap<string, RecordedDelivery>): boolean {
+  return Object.entries(g.sending ?? {}).some(([key, s]) => s.firing.includes(fingerprint) && sendingStatus(g.groupId, key, s, outcomes).status === 'failed');
 }
 
 // A resolved alert may have left several groups at different times; the latest resolve wins.
@@ -162,7 +176,7 @@ function parseStates(text: string): Set<AlertState> {
 async function load(deps: AlertStateDeps): Promise<AlertView[]> {
   const now = deps.clock();
   const [groups, silences] = await Promise.all([deps.groups.list(now), deps.silences.list(now)]);
-  return alertViews(groups, { now, silences, config: deps.config });
+  return alertViews(groups, { now, silences, config: deps.config, outcomes: await outcomesOf(groups, deps.deliveries) });
 }
 
 /** GET /v1/alerts[?status=][&state=][&receiver=]. */

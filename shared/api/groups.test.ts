@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GroupAlert, GroupState } from '../store/groups';
 import { recentlyResolved } from '../store/groups';
+import { notificationId } from '../grouping/nflog';
 import { groupView, groupViews, listGroups } from './groups';
 
 const T0 = Date.parse('2026-11-22T10:00:00.000Z');
@@ -58,13 +59,13 @@ describe('groupView', () => {
       labels: { alertname: 'A' },
       receiver: 'team',
       route_id: '{}',
-      // alert 3 timed out (resolved now); alert 4 left within the hour; alert 5 too long ago.
-      alerts: { firing: 2, resolved: 2 },
+      // alert 3 timed out (resolved now, its resolve still to be flushed); 4 and 5 left at their flushes.
+      alerts: { firing: 2, resolved: 1 },
       next_flush_at: iso(T0 + MIN),
       last_notified_at: iso(T0 - 4 * MIN),
       notifications: [
-        { channel: 'slack[1]', at: iso(T0 - 4 * MIN), firing: 2, resolved: 1 },
-        { channel: 'webhook[0]', at: iso(T0 - 4 * MIN), firing: 1, resolved: 0 },
+        { channel: 'slack[1]', status: 'delivered', at: iso(T0 - 4 * MIN), firing: 2, resolved: 1 },
+        { channel: 'webhook[0]', status: 'delivered', at: iso(T0 - 4 * MIN), firing: 1, resolved: 0 },
       ],
       hold: { reason: 'storm', until: iso(T0 + 5 * MIN) },
     });
@@ -84,7 +85,55 @@ describe('groupView', () => {
       firstFlushAt: T0 + MIN,
       hold: { reason: 'cooldown', until: T0, fingerprints: [] },
     });
-    expect(groupView(emptied, T0)).toMatchObject({ alerts: { firing: 0, resolved: 1 }, next_flush_at: null, hold: null });
+    expect(groupView(emptied, T0)).toMatchObject({ alerts: { firing: 0, resolved: 0 }, next_flush_at: null, hold: null });
+  });
+});
+
+describe('groupView: what the router will do', () => {
+  it('shows the next tick of a group that re-checks each group_interval (muted), not null', () => {
+    const muted = group('A', [alert(1)], { timer: { at: T0 - 2 * MIN, token: 't', every: 5 * MIN } });
+    expect(groupView(muted, T0).next_flush_at).toBe(iso(T0 + 3 * MIN));
+    expect(groupView(muted, T0 + 3 * MIN).next_flush_at).toBe(iso(T0 + 8 * MIN));
+    // A timer chain that ended shows nothing.
+    expect(groupView(group('A', [alert(1)], { timer: { at: T0 - 2 * MIN, token: 't' } }), T0).next_flush_at).toBeNull();
+  });
+
+  it("shows each channel's last send with its outcome, and last_notified_at from what was delivered", () => {
+    const fp = alert(1).fingerprint;
+    const g = group('A', [alert(1)], {
+      flushSeq: 3,
+      lastSentAt: T0 - MIN,
+      nflog: { 'webhook.0': { firing: [fp], resolved: [], at: T0 - 60 * MIN }, 'webhook.1': { firing: [fp], resolved: [], at: T0 - 60 * MIN } },
+      sending: {
+        'webhook.0': { firing: [fp], resolved: [], at: T0 - MIN, seq: 3 },
+        'webhook.1': { firing: [fp], resolved: [], at: T0 - MIN, seq: 3 },
+        'webhook.2': { firing: [fp], resolved: [], at: T0 - 2 * MIN, seq: 2, failedAt: T0 - MIN },
+      },
+    });
+    const outcomes = new Map([
+      [notificationId('A', 3, 'webhook.0'), { status: 'failed' as const, at: T0 }],
+      [notificationId('A', 3, 'webhook.1'), { status: 'retrying' as const, at: T0 }],
+    ]);
+    const view = groupView(g, T0, outcomes);
+    expect(view.notifications.map((n) => `${n.channel} ${n.status} ${n.at}`)).toEqual([
+      `webhook[0] failed ${iso(T0 - MIN)}`,
+      `webhook[1] pending ${iso(T0 - MIN)}`,
+      `webhook[2] failed ${iso(T0 - 2 * MIN)}`,
+    ]);
+    // Nothing of the last flush was delivered: the channels were last told an hour ago.
+    expect(view.last_notified_at).toBe(iso(T0 - 60 * MIN));
+    const delivered = groupView(g, T0, new Map([[notificationId('A', 3, 'webhook.1'), { status: 'delivered' as const, at: T0 }]]));
+    expect(delivered.notifications[1]).toMatchObject({ channel: 'webhook[1]', status: 'delivered' });
+    expect(delivered.last_notified_at).toBe(iso(T0 - MIN));
+  });
+
+  it('keeps last_notified_at beside the notifications it lists when an emptied group fills again (cooldown)', () => {
+    const fp = alert(1).fingerprint;
+    // The group emptied and re-filled: its flush pacing restarted, its log did not.
+    const refilled = group('A', [alert(1)], { lastSentAt: undefined, firstFlushAt: T0 + MIN, nflog: { 'webhook.0': { firing: [], resolved: [fp], at: T0 - 10 * MIN } } });
+    const view = groupView(refilled, T0);
+    expect(view.notifications).toHaveLength(1);
+    expect(view.last_notified_at).toBe(view.notifications[0]!.at);
   });
 });
 
@@ -109,7 +158,7 @@ describe('groupViews and listGroups', () => {
       group('recent', [], { recentlyResolved: { x: resolved(5, MIN) } }),
     ];
     expect(groupViews(groups, T0).map((g) => `${g.receiver}/${g.id}`)).toEqual(['ops/z', 'team/a', 'team/b', 'team/recent']);
-    const listed = await listGroups({ groups: { list: async () => groups }, clock: () => new Date(T0) });
+    const listed = await listGroups({ groups: { list: async () => groups }, deliveries: { outcomes: async () => new Map() }, clock: () => new Date(T0) });
     expect(listed).toEqual(groupViews(groups, T0));
   });
 });

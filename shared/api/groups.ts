@@ -1,5 +1,8 @@
 import { statusAt } from '../alerts/model';
+import { sendingStatus, unsettledIds, type SendingStatus } from '../grouping/nflog';
+import { nextFlushAt } from '../grouping/timers';
 import type { Clock } from '../runtime/ports';
+import type { RecordedDelivery } from '../store/deliveries';
 import { recentlyResolved, type GroupState, type Hold } from '../store/groups';
 
 /** The group's hold while it lasts; a hold whose end has passed is stale until the next flush clears it. */
@@ -7,13 +10,23 @@ export function liveHold(g: GroupState, now: number): Hold | undefined {
   return g.hold && g.hold.until > now ? g.hold : undefined;
 }
 
-/** One notification log entry: what a channel entry of the receiver was last told about the group. */
+/**
+ * A channel entry's last notification: `delivered` (what the channel was last told), `pending` (sent,
+ * no verdict yet: retries may still be running) or `failed` (for good: the group's next flush tries
+ * again). `at` is the time of the flush that sent it.
+ */
 export interface NotificationView {
   /** `slack[0]`: the channel type and the entry's position in the receiver's `<type>_configs`. */
   channel: string;
+  status: SendingStatus;
   at: string;
   firing: number;
   resolved: number;
+}
+
+/** The delivery records the views read: those of notifications whose outcome the router has not folded in. */
+export interface DeliveryReads {
+  outcomes(ids: readonly string[]): Promise<ReadonlyMap<string, RecordedDelivery>>;
 }
 
 /** A group as `GET /v1/groups` shows it. */
@@ -23,11 +36,14 @@ export interface GroupView {
   labels: Record<string, string>;
   receiver: string;
   route_id: string;
-  /** Alerts in the group by status now; `resolved` includes those that left it in the last hour. */
+  /**
+   * Alerts in the group by status now. `resolved` counts those whose resolve is still to be flushed;
+   * resolved alerts leave the group at that flush (GET /v1/alerts still lists them for an hour).
+   */
   alerts: { firing: number; resolved: number };
-  /** When the group flushes next: its armed timer, or a first flush still due; null when none is set. */
+  /** When the router flushes the group next (its timer chain, or a first flush still due); null when nothing is due. */
   next_flush_at: string | null;
-  /** When a flush last notified any channel. */
+  /** When the last delivered notification was sent (the latest that a channel was told). */
   last_notified_at: string | null;
   notifications: NotificationView[];
   /** New notifications held back (a storm throttle or a cooldown) until `until`. */
@@ -42,42 +58,65 @@ function channelName(key: string): string {
   return dot < 0 ? key : `${key.slice(0, dot)}[${key.slice(dot + 1)}]`;
 }
 
-export function groupView(g: GroupState, now: number): GroupView {
+export function groupView(g: GroupState, now: number, outcomes: ReadonlyMap<string, RecordedDelivery> = new Map()): GroupView {
   const current = Object.values(g.alerts);
   const firing = current.filter((a) => statusAt(a, now) === 'firing').length;
   const hold = liveHold(g, now);
-  let nextFlush: number | undefined;
-  if (g.timer && g.timer.at > now) nextFlush = g.timer.at;
-  else if (current.length > 0 && g.firstFlushAt !== undefined) nextFlush = g.firstFlushAt;
+  let nextFlush = nextFlushAt(g.timer, now);
+  if (current.length > 0 && g.firstFlushAt !== undefined && (nextFlush === undefined || g.firstFlushAt < nextFlush)) nextFlush = g.firstFlushAt;
+  const notifications = notificationViews(g, outcomes);
+  // What each channel was last told: its delivered notification, else (pending or failed) its log.
+  const told = notifications.flatMap((n, i) => {
+    if (n.status === 'delivered') return [Date.parse(n.at)];
+    const logged = g.nflog[notificationKeys(g)[i]!];
+    return logged ? [logged.at] : [];
+  });
   return {
     id: g.groupId,
     key: g.groupKey,
     labels: g.groupLabels,
     receiver: g.receiver,
     route_id: g.routeId,
-    alerts: { firing, resolved: current.length - firing + recentlyResolved(g, now).length },
+    alerts: { firing, resolved: current.length - firing },
     next_flush_at: iso(nextFlush),
-    last_notified_at: iso(g.lastSentAt),
-    notifications: Object.entries(g.nflog)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([key, e]) => ({ channel: channelName(key), at: new Date(e.at).toISOString(), firing: e.firing.length, resolved: e.resolved.length })),
+    last_notified_at: iso(told.length > 0 ? Math.max(...told) : undefined),
+    notifications,
     hold: hold ? { reason: hold.reason, until: new Date(hold.until).toISOString() } : null,
   };
+}
+
+const notificationKeys = (g: GroupState): string[] => [...new Set([...Object.keys(g.nflog), ...Object.keys(g.sending ?? {})])].sort();
+
+/** Per channel entry, its last notification: the one sent and not yet folded into the log, else the log's. */
+function notificationViews(g: GroupState, outcomes: ReadonlyMap<string, RecordedDelivery>): NotificationView[] {
+  return notificationKeys(g).map((key) => {
+    const sent = g.sending?.[key];
+    const entry = sent ?? g.nflog[key]!;
+    const status = sent ? sendingStatus(g.groupId, key, sent, outcomes).status : 'delivered';
+    return { channel: channelName(key), status, at: new Date(entry.at).toISOString(), firing: entry.firing.length, resolved: entry.resolved.length };
+  });
+}
+
+/** The delivery records of the groups' unsettled notifications (one batch read for them all). */
+export async function outcomesOf(groups: readonly GroupState[], deliveries: DeliveryReads): Promise<ReadonlyMap<string, RecordedDelivery>> {
+  const ids = groups.flatMap((g) => unsettledIds(g));
+  return ids.length > 0 ? deliveries.outcomes(ids) : new Map();
 }
 
 /**
  * Groups with something to show, by receiver then group key. Groups without alerts or recent
  * resolves are left out: the router keeps emptied groups for a while, but there is nothing in them.
  */
-export function groupViews(groups: readonly GroupState[], now: number): GroupView[] {
+export function groupViews(groups: readonly GroupState[], now: number, outcomes: ReadonlyMap<string, RecordedDelivery> = new Map()): GroupView[] {
   return groups
     .filter((g) => Object.keys(g.alerts).length > 0 || recentlyResolved(g, now).length > 0)
-    .map((g) => groupView(g, now))
+    .map((g) => groupView(g, now, outcomes))
     .sort((a, b) => (a.receiver !== b.receiver ? (a.receiver < b.receiver ? -1 : 1) : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 /** GET /v1/groups. */
-export async function listGroups(deps: { groups: { list(now: Date): Promise<GroupState[]> }; clock: Clock }): Promise<GroupView[]> {
+export async function listGroups(deps: { groups: { list(now: Date): Promise<GroupState[]> }; deliveries: DeliveryReads; clock: Clock }): Promise<GroupView[]> {
   const now = deps.clock();
-  return groupViews(await deps.groups.list(now), now.getTime());
+  const groups = await deps.groups.list(now);
+  return groupViews(groups, now.getTime(), await outcomesOf(groups, deps.deliveries));
 }

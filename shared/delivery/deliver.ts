@@ -7,7 +7,9 @@ import type { RateLimiter } from '../store/rate-limits';
 import type { Logger } from '../log';
 import type { NotificationMessage } from '../queues/messages';
 import type { CompiledConfig } from '../runtime/compiled-config';
+import type { QueuePort } from '../queues/port';
 import type { DeliveryStore } from '../store/deliveries';
+import { claimDelivery, completeDelivery } from './claims';
 
 export interface DeliverDeps {
   config: CompiledConfig;
@@ -22,6 +24,8 @@ export interface DeliverDeps {
   retryBaseMs?: number;
   /** Send slots for rate-limited targets; without it, senders do not pace themselves. */
   rateLimiter?: RateLimiter;
+  /** Where a group notification that failed for good wakes its group (the router's queue). */
+  queues?: QueuePort;
 }
 
 export type DeliverResult =
@@ -37,17 +41,22 @@ const MAX_DELAY_S = 900;
 const MAX_INLINE_WAIT_MS = 5_000;
 
 /**
- * Deliver one notification to one channel: skip it if an earlier receive already delivered it,
- * send, record the attempt, and say whether to retry. `attempt` is the queue's receive count.
+ * Deliver one notification to one channel: claim it (skip it if an earlier receive settled it, wait
+ * if another holds it), send, record the attempt, and say whether to retry. `attempt` is the queue's
+ * receive count.
  */
 export async function deliver(n: NotificationMessage, attempt: number, maxAttempts: number, deps: DeliverDeps): Promise<DeliverResult> {
-  const prior = await deps.deliveries.get(n.id);
-  if (prior?.status === 'delivered') {
-    deps.log.info('notification already delivered; not sending again', { notificationId: n.id });
+  const channel = `${n.channel.type}[${n.channel.index}]`;
+  const claim = await claimDelivery(deps, n, channel, deps.clock());
+  if (claim.kind === 'settled') {
+    deps.log.info(`notification already ${claim.status}; not sending again`, { notificationId: n.id });
     return { kind: 'duplicate' };
   }
+  if (claim.kind === 'busy') {
+    deps.log.info('notification is being sent by another receive; looking again when its claim lapses', { notificationId: n.id });
+    return { kind: 'retry', delaySeconds: Math.ceil(claim.retryInMs / 1000) };
+  }
 
-  const channel = `${n.channel.type}[${n.channel.index}]`;
   const ctx = { http: deps.http, mail: deps.mail, sms: deps.sms, secrets: deps.secrets, now: deps.clock };
   let started = Date.now();
   let outcome: DeliveryOutcome;
@@ -64,6 +73,7 @@ export async function deliver(n: NotificationMessage, attempt: number, maxAttemp
       const wait = slot - Date.now();
       if (wait > MAX_INLINE_WAIT_MS) {
         deps.log.info('rate limited; deferring to its send slot', { notificationId: n.id, channel, waitMs: wait });
+        await deps.deliveries.release(n.id, claim.token, deps.clock());
         return { kind: 'defer', delaySeconds: Math.min(MAX_DELAY_S, Math.ceil(wait / 1000)), slot };
       }
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -79,7 +89,9 @@ export async function deliver(n: NotificationMessage, attempt: number, maxAttemp
 
   const lastAttempt = attempt >= maxAttempts;
   const status = outcome.kind === 'success' ? 'delivered' : outcome.kind === 'permanent' ? 'failed' : lastAttempt ? 'dead_lettered' : 'retrying';
-  await deps.deliveries.recordAttempt(
+  await completeDelivery(
+    deps,
+    n,
     { notificationId: n.id, channel, receiver: n.receiver, target, status },
     {
       attempt,

@@ -25,6 +25,7 @@ export function createSenderHandler(type: ChannelType, ports: Ports) {
     log: ports.log,
     retryBaseMs: ports.retryBaseMs,
     rateLimiter: new RateLimiter(ports.db, ports.table),
+    queues: ports.queues,
   };
   return (event: SQSEvent): Promise<SQSBatchResponse> =>
     processSqsBatch(event, ports.log, async (record) => {

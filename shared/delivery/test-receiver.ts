@@ -127,7 +127,8 @@ async function progress(deps: TestReceiverDeps, notificationId: string): Promise
   const last = rec?.attempts.at(-1);
   return {
     notificationId,
-    status: rec?.status ?? 'pending',
+    // A claimed notification has no verdict yet.
+    status: rec && rec.status !== 'in_progress' ? rec.status : 'pending',
     ...(rec?.target ? { target: rec.target } : {}),
     attempts: rec?.attempts.length ?? 0,
     ...(last ? { last: { outcome: last.outcome, status: last.status, reason: last.reason, latencyMs: last.latencyMs } } : {}),

@@ -10,7 +10,7 @@ import type { Silence } from '../silences/model';
 import { groupWakeup, scheduleWakeups, type Wakeup } from '../grouping/timers';
 import type { GroupStore } from '../store/groups';
 import type { CooldownStore, InhibitionSourceStore, StormStore } from '../store/noise';
-import { evaluateGroup, type Effects, type Touched } from './evaluate';
+import { evaluateGroup, type Effects, type EvaluateEnv, type Touched } from './evaluate';
 import { batchReads } from './noise';
 import { stormSummaryNotifications, type Outgoing } from './notifications';
 
@@ -26,6 +26,8 @@ export interface DispatchDeps {
   inhibitions: InhibitionSourceStore;
   cooldowns: CooldownStore;
   storms: StormStore;
+  /** The delivery records of the notifications groups sent: a notification is logged once delivered. */
+  deliveries: EvaluateEnv['deliveries'];
   /** The silences not yet expired (the caller may cache them briefly). */
   silences: () => Promise<readonly Silence[]>;
   queues: QueuePort;
@@ -57,6 +59,7 @@ export async function dispatch(messages: readonly RouterMessage[], deps: Dispatc
     config: deps.config,
     reads: batchReads(deps, now),
     storms: deps.storms,
+    deliveries: deps.deliveries,
     now,
     newToken: () => randomUUID().slice(0, 8),
   };
@@ -131,7 +134,8 @@ function addFlushes(touched: Map<string, Touched>, flushes: readonly FlushMessag
     }
     t.messageIds.add(f.id);
     if (f.token) t.tokens.add(f.token);
-    if (f.reason === 'silence') t.reevaluate = true;
+    // An expired silence or a send that failed for good: look at the group now, between its timers.
+    if (f.reason === 'silence' || f.reason === 'delivery') t.reevaluate = true;
   }
 }
 
@@ -177,6 +181,9 @@ async function applyEffects(list: Array<{ t: Touched; effects: Effects }>, deps:
   for (const { t, effects } of list) {
     for (const timer of effects.timers) wakeups.push({ t, wakeup: groupWakeup(timer) });
     for (const s of effects.stormSummaries) {
+      // Every hold in a window asks for its one summary: queue it once per batch (senders claim each
+      // notification id, so copies from other batches still post once).
+      if (wakeups.some((w) => w.wakeup.message.id === `storm.${s.receiver}.${s.window}`)) continue;
       const message: FlushMessage = { kind: 'flush', id: `storm.${s.receiver}.${s.window}`, groupId: 'storm', at: s.at, reason: 'storm-summary', receiver: s.receiver, window: s.window };
       wakeups.push({ t, wakeup: { at: s.at, message, name: `storm-${createHash('sha256').update(s.receiver).digest('hex').slice(0, 16)}-${s.window}` } });
     }

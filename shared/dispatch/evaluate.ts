@@ -7,8 +7,10 @@ import type { RouteNode } from '../routing/route-tree';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import { planFlush, type FlushPlan } from '../grouping/flush';
 import { recordEdges, isFlapping } from '../grouping/flapping';
-import { repeatDueAt } from '../grouping/nflog';
-import { earliestFlush, MAX_SQS_DELAY_MS, scheduleName, type Timer } from '../grouping/timers';
+import { channelKey } from '../grouping/flush';
+import { dedupLog, repeatDueAt, settle, unsettledIds, wouldNotify } from '../grouping/nflog';
+import { earliestFlush, MAX_SQS_DELAY_MS, nextFlushAt, nextTick, scheduleName, type Timer } from '../grouping/timers';
+import type { RecordedDelivery } from '../store/deliveries';
 import { recentlyResolved, type GroupAlert, type GroupState, type Hold } from '../store/groups';
 import { epochSeconds } from '../store/keys';
 import { inhibitPartition, type StormStore } from '../store/noise';
@@ -57,6 +59,8 @@ export interface EvaluateEnv {
   config: CompiledConfig;
   reads: NoiseReads;
   storms: StormStore;
+  /** What became of the notifications the group sent (their delivery records). */
+  deliveries: { outcomes(ids: readonly string[]): Promise<ReadonlyMap<string, RecordedDelivery>> };
   now: Date;
   newToken: () => string;
 }
@@ -92,7 +96,7 @@ export async function evaluateGroup(t: Touched, prev: GroupState | undefined, en
   let changed = merged.changed;
   const effects = noEffects();
   const hadAlerts = Object.keys(base.alerts).length > 0;
-  const hasAlerts = Object.keys(g.alerts).length > 0;
+  let hasAlerts = Object.keys(g.alerts).length > 0;
 
   if (merged.changed) {
     if (hasAlerts && !hadAlerts) {
@@ -108,11 +112,25 @@ export async function evaluateGroup(t: Touched, prev: GroupState | undefined, en
     indexSources(config, [...merged.newlyFiring, ...moved], merged.resolved, effects);
   }
 
+  // --- delivery outcomes ---
+  // Read only when they can change what happens now: a flush is due, or a failed send woke the group.
+  const unsettled = unsettledIds(g);
+  if (unsettled.length > 0 && (t.reevaluate || now >= earliestFlush(g, route))) {
+    g = settle(g, await env.deliveries.outcomes(unsettled)).group;
+    const restored = restoreUntoldResolves(g);
+    if (restored !== g) {
+      g = restored;
+      changed = true;
+      hasAlerts = true;
+    }
+  }
+
   // --- flush ---
   const due = hasAlerts && now >= earliestFlush(g, route);
   const wake: number[] = [];
+  const recheck: Recheck = {};
   if (due) {
-    const flushed = await flush(g, route, receiver, env, effects, wake);
+    const flushed = await flush(g, route, receiver, env, effects, wake, recheck);
     changed ||= flushed.changed;
     g = flushed.group;
   } else if (hasAlerts && (merged.changed || liveTimer(prev, t) || t.reevaluate)) {
@@ -123,18 +141,24 @@ export async function evaluateGroup(t: Touched, prev: GroupState | undefined, en
   let write = changed;
   const future = wake.filter((at) => at > now);
   const next = future.length > 0 ? Math.max(Math.min(...future), now + MIN_TIMER_MS) : undefined;
+  const live = liveTimer(prev, t);
   if (next !== undefined) {
     const pending = prev?.timer && prev.timer.at > now ? prev.timer : undefined;
     const covered = pending !== undefined && pending.at <= next;
-    if (!write && liveTimer(prev, t)) {
-      // The live chain goes on without a write: its token stays, only its time moves.
+    if (!write && live && nextFlushAt(prev!.timer, now) === next) {
+      // The live chain goes on without a write: the stored timer already says when (its next tick).
       effects.timers.push({ groupId: g.groupId, at: next, token: prev!.timer!.token });
-    } else if (!covered && (write || t.reevaluate)) {
+    } else if (live || (!covered && (write || t.reevaluate))) {
+      // The stored timer is what the read API shows: it is written whenever the chain goes elsewhere.
       write = true;
-      g = { ...g, timer: { at: next, token: env.newToken() } };
-      effects.timers.push({ groupId: g.groupId, ...g.timer! });
+      g = { ...g, timer: { at: next, token: env.newToken(), ...(next === recheck.at ? { every: route.groupIntervalMs } : {}) } };
+      effects.timers.push({ groupId: g.groupId, at: next, token: g.timer!.token });
       if (pending && pending.at - now > MAX_SQS_DELAY_MS) effects.cancelSchedules.push(scheduleName(g.groupId, pending.at));
     }
+  } else if (live && prev!.timer!.every !== undefined) {
+    // The chain ends: its stored ticks would promise flushes that will not come.
+    write = true;
+    g = { ...g, timer: undefined };
   }
 
   if (!write) {
@@ -177,6 +201,11 @@ function newGroup(t: Touched, route: RouteNode, now: number): GroupState {
   };
 }
 
+/** The group_interval re-check a muted or inhibited flush asked for: on the chain's grid of ticks. */
+interface Recheck {
+  at?: number;
+}
+
 const liveTimer = (prev: GroupState | undefined, t: Touched): boolean => prev?.timer !== undefined && t.tokens.has(prev.timer.token);
 
 interface Flushed {
@@ -189,29 +218,36 @@ interface Flushed {
  * protection; then drop resolved alerts, as Alertmanager does after every completed flush. Pushes
  * the times the group must be looked at again onto `wake`.
  */
-async function flush(g: GroupState, route: RouteNode, receiver: Receiver, env: EvaluateEnv, effects: Effects, wake: number[]): Promise<Flushed> {
+async function flush(g: GroupState, route: RouteNode, receiver: Receiver, env: EvaluateEnv, effects: Effects, wake: number[], recheck: Recheck): Promise<Flushed> {
   const now = env.now.getTime();
+  // Re-checks keep to the ticks of a chain already re-checking, so a reader can tell the next one
+  // from the stored timer; a group that starts re-checking starts its ticks now.
+  const anchor = g.timer?.every === route.groupIntervalMs ? g.timer.at : now;
+  const tick = () => (recheck.at = nextTick(anchor, route.groupIntervalMs, now));
   let group: GroupState = { ...g, firstFlushAt: undefined };
   let changed = g.firstFlushAt !== undefined;
   const firing = () => Object.values(group.alerts).filter((a) => statusAt(a, now) === 'firing');
 
   if (timeMuted(route, env.config, env.now)) {
     // Alertmanager re-checks a muted group on its next tick.
-    wake.push(now + route.groupIntervalMs);
+    wake.push(tick());
     return dropResolved(group, changed, now, route);
   }
 
   const mutes = await mutesFor(group, env.config, env.reads, env.now);
-  if (mutes.inhibited) wake.push(now + route.groupIntervalMs);
+  if (mutes.inhibited) wake.push(tick());
   if (mutes.silenceEndsAt !== undefined) wake.push(mutes.silenceEndsAt);
   const cooldown = cooldownOf(route, receiver);
+  const channels = channelEntries(receiver);
   const plan: FlushPlan = planFlush({
-    group,
+    // Dedup against what was delivered or is in flight; a notification that failed counts as unsent.
+    group: { ...group, nflog: dedupLog(group) },
     route,
-    channels: channelEntries(receiver),
+    channels,
     now,
     mutes: mutes.mutes,
     cooldown: await cooldownsFor(cooldown, group, env.reads, env.now),
+    repaging: new Set(Object.values(group.sending ?? {}).flatMap((s) => (s.failedAt !== undefined ? s.firing : []))),
   });
 
   const hold: Hold | undefined = plan.cooldownHeld.length > 0 ? { reason: 'cooldown', until: plan.cooldownUntil!, fingerprints: plan.cooldownHeld } : undefined;
@@ -243,11 +279,27 @@ async function flush(g: GroupState, route: RouteNode, receiver: Receiver, env: E
         if (isFlapping(flaps[a.fingerprint], route.flapping, now)) flaps[a.fingerprint] = { ...flaps[a.fingerprint]!, notifiedAt: now };
       }
     }
+    // What is sent is logged once delivered (`sending` until then); an entry with nothing to show
+    // the channel is logged at once, as Alertmanager logs it without a send.
+    const seq = group.flushSeq + 1;
+    const nflog = { ...group.nflog };
+    const sending = { ...group.sending };
+    for (const key of plan.updated) {
+      const entry = plan.nflog[key]!;
+      const ch = channels.find((c) => channelKey(c) === key);
+      if (ch && wouldNotify(entry, ch.sendResolved)) {
+        sending[key] = { ...entry, seq };
+      } else {
+        nflog[key] = entry;
+        delete sending[key];
+      }
+    }
     group = {
       ...group,
-      nflog: plan.nflog,
+      nflog,
+      sending: Object.keys(sending).length > 0 ? sending : undefined,
       flaps,
-      flushSeq: group.flushSeq + 1,
+      flushSeq: seq,
       lastSentAt: now,
       lastWrite: { ...group.lastWrite, flush: { at: now, seq: group.flushSeq + 1, resolved: resolved.slice(0, 200), paged: plan.paged } },
     };
@@ -264,7 +316,7 @@ async function flush(g: GroupState, route: RouteNode, receiver: Receiver, env: E
   }
 
   // Repeats, auto-resolves and flap windows ending are the group's own future.
-  for (const entry of Object.values(group.nflog)) {
+  for (const entry of Object.values(dedupLog(group))) {
     const at = repeatDueAt(entry, route.repeatIntervalMs);
     if (at !== undefined) wake.push(at);
   }
@@ -298,6 +350,23 @@ function dropResolved(group: GroupState, changed: boolean, now: number, route: R
   return { group: { ...group, alerts, recentlyResolved: Object.fromEntries(recent.map((a) => [a.fingerprint, a])) }, changed: true };
 }
 
+
+/**
+ * A resolve whose notification failed for good must still be told, but its alerts left the group at
+ * that flush: those the channel's log still has firing come back from the recently resolved ones
+ * (as Alertmanager keeps resolved alerts in the group until a notification of them succeeds).
+ */
+function restoreUntoldResolves(g: GroupState): GroupState {
+  const back: Record<string, GroupAlert> = {};
+  for (const [key, s] of Object.entries(g.sending ?? {})) {
+    if (s.failedAt === undefined) continue;
+    for (const fp of g.nflog[key]?.firing ?? []) {
+      const a = g.recentlyResolved?.[fp];
+      if (a && !g.alerts[fp]) back[fp] = a;
+    }
+  }
+  return Object.keys(back).length > 0 ? { ...g, alerts: { ...g.alerts, ...back } } : g;
+}
 
 /** Index alerts that can inhibit others: firing ones in, resolved ones out. */
 function indexSources(config: CompiledConfig, firing: readonly GroupAlert[], resolved: readonly GroupAlert[], effects: Effects): void {

@@ -4,6 +4,7 @@ import { channelEntries } from '../channels/keys';
 import type { Receiver } from '../config/schema';
 import { channelKey } from '../grouping/flush';
 import { isFlapping } from '../grouping/flapping';
+import { notificationId } from '../grouping/nflog';
 import type { NotificationMessage } from '../queues/messages';
 import { channelQueueName } from '../queues/names';
 import type { OutgoingMessage } from '../queues/port';
@@ -22,9 +23,9 @@ const MAX_ALERTS_PER_NOTIFICATION = 200;
 export const FLAPPING_ANNOTATION = 'alertflow_flapping';
 
 /**
- * The notifications of the group's last flush, rebuilt from the notification log: each channel
- * entry logged at that flush gets the alerts it was logged with, in the status it was told. Built
- * the same way on first send and on replay after a redelivery, so the ids and contents match.
+ * The notifications of the group's last flush, rebuilt from what it sent (`sending`): each channel
+ * entry sent at that flush gets the alerts it was sent, in the status it was told. Built the same
+ * way on first send and on replay after a redelivery, so the ids and contents match.
  */
 export function flushNotifications(
   group: GroupState,
@@ -35,7 +36,6 @@ export function flushNotifications(
 ): Outgoing[] {
   const byFp = new Map<string, GroupAlert>(flush.resolved.map((a) => [a.fingerprint, a]));
   for (const a of Object.values(group.alerts)) byFp.set(a.fingerprint, a);
-  const changeId = createHash('sha256').update(`${group.groupId}\n${flush.seq}`).digest('hex').slice(0, 32);
 
   const view = (fp: string, status: 'firing' | 'resolved'): Alert | undefined => {
     const a = byFp.get(fp);
@@ -53,15 +53,16 @@ export function flushNotifications(
 
   const out: Outgoing[] = [];
   for (const ch of channelEntries(receiver)) {
-    const entry = group.nflog[channelKey(ch)];
-    if (!entry || entry.at !== flush.at) continue;
+    const key = channelKey(ch);
+    const entry = group.sending?.[key];
+    if (!entry || entry.seq !== flush.seq) continue;
     const firing = entry.firing.map((fp) => view(fp, 'firing')).filter((a): a is Alert => a !== undefined);
     const resolved = ch.sendResolved ? entry.resolved.map((fp) => view(fp, 'resolved')).filter((a): a is Alert => a !== undefined) : [];
     if (firing.length === 0 && resolved.length === 0) continue;
     const all = [...firing, ...resolved];
     const notification: NotificationMessage = {
       kind: 'notification',
-      id: `${changeId}.${ch.type}.${ch.index}`,
+      id: notificationId(group.groupId, flush.seq, key),
       createdAt: new Date(flush.at).toISOString(),
       receiver: receiver.name,
       channel: { type: ch.type, index: ch.index },
@@ -72,6 +73,7 @@ export function flushNotifications(
         status: firing.length > 0 ? 'firing' : 'resolved',
         alerts: all.slice(0, MAX_ALERTS_PER_NOTIFICATION),
         truncatedAlerts: Math.max(0, all.length - MAX_ALERTS_PER_NOTIFICATION),
+        flushSeq: flush.seq,
       },
       ...(externalURL ? { externalURL } : {}),
       ...(group.externalURL ? { sourceURL: group.externalURL } : {}),

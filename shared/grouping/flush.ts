@@ -29,6 +29,8 @@ export interface FlushInputs {
    * alert the channel has not been told about; resolves and repeats are never held.
    */
   cooldown: { group?: number | undefined; alerts: ReadonlyMap<string, number> };
+  /** Firing alerts whose page failed for good: sending them again is not a new page, so no cooldown holds it. */
+  repaging?: ReadonlySet<string> | undefined;
 }
 
 export interface FlushPlan {
@@ -69,7 +71,7 @@ export function planFlush(input: FlushInputs): FlushPlan {
       }
       const isNew = !entry?.firing.includes(a.fingerprint);
       const until = Math.max(input.cooldown.group ?? 0, input.cooldown.alerts.get(a.fingerprint) ?? 0);
-      if (isNew && until > now) {
+      if (isNew && until > now && !input.repaging?.has(a.fingerprint)) {
         held.add(a.fingerprint);
         plan.cooldownUntil = Math.min(plan.cooldownUntil ?? Infinity, until);
         continue;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { needsUpdate } from './nflog';
+import { dedupLog, needsUpdate, notificationId, sendingStatus, settle, unsettledIds } from './nflog';
 
 /** Alertmanager's DedupStage.needsUpdate, case by case (notify/notify_test.go covers the same table). */
 describe('needsUpdate', () => {
@@ -34,5 +34,44 @@ describe('needsUpdate', () => {
   it('repeats strictly after repeat_interval', () => {
     expect(needsUpdate(entry(['a'], [], now - repeat), set('a'), set(), true, repeat, now)).toBe(false);
     expect(needsUpdate(entry(['a'], [], now - repeat - 1), set('a'), set(), true, repeat, now)).toBe(true);
+  });
+});
+
+describe('the log from delivery outcomes', () => {
+  const sent = { firing: ['a'], resolved: [], at: 1000, seq: 2 };
+  const g = { groupId: 'g', nflog: { 'slack.0': { firing: ['x'], resolved: [], at: 500 } }, sending: { 'slack.0': sent } };
+  const id = notificationId('g', 2, 'slack.0');
+
+  it('counts a notification in flight as told, and one that failed as never sent', () => {
+    expect(dedupLog(g)['slack.0']).toEqual({ firing: ['a'], resolved: [], at: 1000 });
+    expect(unsettledIds(g)).toEqual([id]);
+    const failed = settle(g, new Map([[id, { status: 'failed' as const, at: 1200 }]]));
+    expect(failed.changed).toBe(true);
+    expect(dedupLog(failed.group)['slack.0']).toEqual({ firing: ['x'], resolved: [], at: 500 });
+    expect(unsettledIds(failed.group)).toEqual([]);
+    // Folding the same outcome again changes nothing.
+    expect(settle(failed.group, new Map([[id, { status: 'failed' as const, at: 1200 }]])).changed).toBe(false);
+  });
+
+  it('logs a delivered notification at the time of its flush', () => {
+    const done = settle(g, new Map([[id, { status: 'delivered' as const, at: 1300 }]]));
+    expect(done.group.nflog['slack.0']).toEqual({ firing: ['a'], resolved: [], at: 1000 });
+    expect(done.group.sending).toBeUndefined();
+  });
+
+  it('keeps a notification in flight while its record says nothing final', () => {
+    for (const status of ['in_progress', 'retrying'] as const) expect(settle(g, new Map([[id, { status, at: 1100 }]])).changed).toBe(false);
+    expect(settle(g, new Map()).changed).toBe(false);
+  });
+});
+
+describe('a dead-lettered notification', () => {
+  it('shows as failed but stays in flight for dedup: a redrive may still deliver it', () => {
+    const g = { groupId: 'g', nflog: {}, sending: { 'webhook.0': { firing: ['a'], resolved: [], at: 1000, seq: 1 } } };
+    const id = notificationId('g', 1, 'webhook.0');
+    const outcomes = new Map([[id, { status: 'dead_lettered' as const, at: 2000 }]]);
+    expect(sendingStatus('g', 'webhook.0', g.sending['webhook.0'], outcomes)).toEqual({ status: 'failed', final: false, at: 2000 });
+    expect(settle(g, outcomes).changed).toBe(false);
+    expect(dedupLog(g)['webhook.0']).toMatchObject({ firing: ['a'] });
   });
 });

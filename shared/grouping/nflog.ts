@@ -1,4 +1,6 @@
-import type { NflogEntry } from '../store/groups';
+import { createHash } from 'node:crypto';
+import type { RecordedDelivery } from '../store/deliveries';
+import type { GroupState, NflogEntry, SendingEntry } from '../store/groups';
 
 /**
  * Alertmanager's dedup stage (`notify.DedupStage.needsUpdate`): whether a channel must be notified
@@ -25,6 +27,73 @@ export function needsUpdate(
 /** Whether a repeat (rather than news) is what `needsUpdate` would answer at `at`: the next repeat time. */
 export function repeatDueAt(entry: NflogEntry | undefined, repeatMs: number): number | undefined {
   return entry && entry.firing.length > 0 ? entry.at + repeatMs + 1 : undefined;
+}
+
+/** Whether a logged entry has anything to show the channel (else it is only logged, as Alertmanager does). */
+export const wouldNotify = (entry: NflogEntry, sendResolved: boolean): boolean => entry.firing.length > 0 || (sendResolved && entry.resolved.length > 0);
+
+/** The id of a group notification: its flush and channel entry (`type.index`), so a replay repeats it. */
+export function notificationId(groupId: string, seq: number, channel: string): string {
+  return `${createHash('sha256').update(`${groupId}\n${seq}`).digest('hex').slice(0, 32)}.${channel}`;
+}
+
+/**
+ * Alertmanager's log records a notification only once it was sent; alertflow's router hands the
+ * send to a queue, so the log has two parts: `nflog` (delivered) and `sending` (sent, outcome not
+ * folded in yet). Dedup counts a notification in flight as told (the next flush does not send it
+ * again) and one that failed for good as never sent (the next flush tries again).
+ */
+export function dedupLog(g: Pick<GroupState, 'nflog' | 'sending'>): Record<string, NflogEntry> {
+  const log: Record<string, NflogEntry> = { ...g.nflog };
+  for (const [key, s] of Object.entries(g.sending ?? {})) if (s.failedAt === undefined) log[key] = { firing: s.firing, resolved: s.resolved, at: s.at };
+  return log;
+}
+
+/** Ids of the group's notifications whose outcome is not folded in yet. */
+export function unsettledIds(g: Pick<GroupState, 'groupId' | 'sending'>): string[] {
+  return Object.entries(g.sending ?? {}).flatMap(([key, s]) => (s.failedAt === undefined ? [notificationId(g.groupId, s.seq, key)] : []));
+}
+
+export type SendingStatus = 'delivered' | 'failed' | 'pending';
+
+/**
+ * What became of a sent notification, from its delivery record. `final` is false for a dead letter:
+ * it failed, but it waits in the DLQ for a redrive that may still deliver it, so the router does not
+ * send it again on its own (its repeat still comes).
+ */
+export function sendingStatus(groupId: string, key: string, s: SendingEntry, outcomes: ReadonlyMap<string, RecordedDelivery>): { status: SendingStatus; final: boolean; at?: number } {
+  if (s.failedAt !== undefined) return { status: 'failed', final: true, at: s.failedAt };
+  const o = outcomes.get(notificationId(groupId, s.seq, key));
+  if (o?.status === 'delivered') return { status: 'delivered', final: true, at: o.at };
+  if (o?.status === 'failed') return { status: 'failed', final: true, at: o.at };
+  if (o?.status === 'dead_lettered') return { status: 'failed', final: false, at: o.at };
+  return { status: 'pending', final: false };
+}
+
+/**
+ * Fold delivery outcomes into the group: a delivered notification becomes the channel's log entry;
+ * a failed one is marked and leaves the log as it was; the rest stay in flight. The entry keeps its
+ * flush's time (the repeat timer set at that flush stays right; Alertmanager stamps its log after a
+ * synchronous send, which here is the flush plus the queue's latency). Idempotent.
+ */
+export function settle<G extends Pick<GroupState, 'groupId' | 'nflog' | 'sending'>>(g: G, outcomes: ReadonlyMap<string, RecordedDelivery>): { group: G; changed: boolean } {
+  const nflog = { ...g.nflog };
+  const sending: Record<string, SendingEntry> = {};
+  let changed = false;
+  for (const [key, s] of Object.entries(g.sending ?? {})) {
+    const { status, final, at } = sendingStatus(g.groupId, key, s, outcomes);
+    if (status === 'delivered') {
+      nflog[key] = { firing: s.firing, resolved: s.resolved, at: s.at };
+      changed = true;
+    } else if (status === 'failed' && final && s.failedAt === undefined) {
+      sending[key] = { ...s, failedAt: at! };
+      changed = true;
+    } else {
+      sending[key] = s;
+    }
+  }
+  if (!changed) return { group: g, changed };
+  return { group: { ...g, nflog, sending: Object.keys(sending).length > 0 ? sending : undefined }, changed };
 }
 
 function isSubset(subset: ReadonlySet<string>, of: readonly string[]): boolean {

@@ -20,6 +20,21 @@ export function earliestFlush(group: GroupState, route: RouteNode): number {
   return group.lastSentAt === undefined ? -Infinity : group.lastSentAt + route.groupIntervalMs;
 }
 
+/** The first tick after `now` of a chain that started at `anchor` and ticks every `every` ms. */
+export function nextTick(anchor: number, every: number, now: number): number {
+  return anchor + (Math.floor((now - anchor) / every) + 1) * every;
+}
+
+/**
+ * When the group's timer chain flushes next, from its stored timer: its time if ahead; while the
+ * group re-checks each group_interval, the chain's next tick (it moves without a write); else none.
+ */
+export function nextFlushAt(timer: GroupState['timer'], now: number): number | undefined {
+  if (!timer) return undefined;
+  if (timer.at > now) return timer.at;
+  return timer.every !== undefined ? nextTick(timer.at, timer.every, now) : undefined;
+}
+
 export interface Timer {
   groupId: string;
   at: number;

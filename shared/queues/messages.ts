@@ -38,6 +38,11 @@ export const NotificationMessage = z.object({
     alerts: z.array(Alert),
     /** Alerts left out to keep the message within the queue's size limit. */
     truncatedAlerts: z.number().int().nonnegative(),
+    /**
+     * The group flush that made it (group notifications only, not storm summaries or tests): its
+     * outcome is what the group's notification log records, and a permanent failure wakes the group.
+     */
+    flushSeq: z.number().int().nonnegative().optional(),
   }),
   /** alertflow's `external_url` when configured, else the sender's (template data's ExternalURL). */
   externalURL: z.string().optional(),
@@ -65,8 +70,11 @@ export const FlushMessage = z.object({
   at: z.number().int(),
   /** The group's timer chain this message belongs to; a message of a replaced chain schedules nothing. */
   token: z.string().optional(),
-  /** Why: a group timer, a silence that was expired early, or a storm window's summary. */
-  reason: z.enum(['timer', 'silence', 'storm-summary']).default('timer'),
+  /**
+   * Why: a group timer, a silence that was expired early, a storm window's summary, or one of the
+   * group's notifications that failed for good (the group re-evaluates and tries again when due).
+   */
+  reason: z.enum(['timer', 'silence', 'storm-summary', 'delivery']).default('timer'),
   /** For `storm-summary`: the receiver and its window start (epoch ms). */
   receiver: z.string().optional(),
   window: z.number().int().optional(),

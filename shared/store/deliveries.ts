@@ -1,8 +1,12 @@
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { BatchGetCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { deliveryKey, epochSeconds } from './keys';
 
-/** `dead_lettered` messages may be redriven; only `delivered` stops a later receive from sending. */
-export type DeliveryStatus = 'delivered' | 'retrying' | 'failed' | 'dead_lettered';
+/**
+ * `in_progress`: a sender holds the claim until `claimExpiresAt`. `dead_lettered` messages may be
+ * redriven; `delivered` and `failed` are verdicts a later receive does not send again.
+ */
+export type DeliveryStatus = 'in_progress' | 'delivered' | 'retrying' | 'failed' | 'dead_lettered';
 
 /** One attempt to deliver a notification. `target` never holds a secret. */
 export interface DeliveryAttempt {
@@ -21,14 +25,30 @@ export interface DeliveryRecord {
   target: string;
   status: DeliveryStatus;
   attempts: DeliveryAttempt[];
+  /** When the status last changed (ISO): the claim, or the last attempt's outcome. */
+  updatedAt?: string;
+  /** While `in_progress`: when the claim lapses (epoch ms) and another receive may take it. */
+  claimExpiresAt?: number;
 }
+
+/** What the router and the read API need of a delivery: its status and since when. */
+export interface RecordedDelivery {
+  status: DeliveryStatus;
+  /** Epoch ms of `updatedAt`. */
+  at: number;
+}
+
+export type ClaimResult = { claimed: true; token: string } | { claimed: false; current: DeliveryRecord | undefined };
 
 /** Delivery records live 30 days: long enough to debug a page, short enough to cost nothing. */
 const RETENTION_S = 30 * 86_400;
 
+const isConditionFailure = (err: unknown) => (err as Error).name === 'ConditionalCheckFailedException';
+
 /**
- * One item per notification: the idempotency marker (status `delivered`) and the attempt log in
- * one place, so each attempt costs one write and the "already sent?" check one read.
+ * One item per notification: the claim, the verdict and the attempt log in one place, so a claim
+ * costs one conditional write and each attempt one write. Persistence only: which statuses are
+ * final and how long a claim lasts are decided in `shared/delivery/claims.ts`.
  */
 export class DeliveryStore {
   constructor(
@@ -41,30 +61,126 @@ export class DeliveryStore {
     return res.Item as DeliveryRecord | undefined;
   }
 
+  /** Status and time of each notification that has a record, by id (only the small attributes are read). */
+  async outcomes(ids: readonly string[]): Promise<Map<string, RecordedDelivery>> {
+    const out = new Map<string, RecordedDelivery>();
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += 100) {
+      let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map((id) => deliveryKey(id));
+      for (let attempt = 0; keys && keys.length > 0 && attempt < 6; attempt++) {
+        const res = await this.db.send(
+          new BatchGetCommand({
+            RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'notificationId, #status, updatedAt', ExpressionAttributeNames: { '#status': 'status' } } },
+          }),
+        );
+        for (const item of res.Responses?.[this.table] ?? []) {
+          out.set(item.notificationId as string, { status: item.status as DeliveryStatus, at: Date.parse((item.updatedAt as string | undefined) ?? '') || 0 });
+        }
+        keys = res.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined;
+        if (keys?.length) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * One conditional write: mark the notification `in_progress` until `untilMs`, unless its status is
+   * one of `final` or another live claim holds it. On refusal, returns the record that refused it.
+   */
+  async claim(rec: Pick<DeliveryRecord, 'notificationId' | 'channel' | 'receiver' | 'target'>, opts: { now: Date; untilMs: number; final: readonly DeliveryStatus[] }): Promise<ClaimResult> {
+    const token = randomUUID();
+    const finals = Object.fromEntries(opts.final.map((s, i) => [`:final${i}`, s]));
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: deliveryKey(rec.notificationId),
+          UpdateExpression:
+            'SET #status = :inProgress, claimExpiresAt = :until, claimToken = :token, updatedAt = :at, notificationId = :id, channel = :channel, receiver = :receiver, ' +
+            'target = if_not_exists(target, :target), attempts = if_not_exists(attempts, :empty), expiresAt = :exp',
+          ConditionExpression:
+            `attribute_not_exists(pk) OR (NOT (#status IN (${Object.keys(finals).join(', ') || ':none'})) ` +
+            'AND (#status <> :inProgress OR claimExpiresAt <= :nowMs))',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ...finals,
+            ...(opts.final.length === 0 ? { ':none': '' } : {}),
+            ':inProgress': 'in_progress',
+            ':until': opts.untilMs,
+            ':token': token,
+            ':nowMs': opts.now.getTime(),
+            ':at': opts.now.toISOString(),
+            ':id': rec.notificationId,
+            ':channel': rec.channel,
+            ':receiver': rec.receiver,
+            ':target': rec.target,
+            ':empty': [],
+            ':exp': epochSeconds(opts.now) + RETENTION_S,
+          },
+        }),
+      );
+      return { claimed: true, token };
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      return { claimed: false, current: await this.get(rec.notificationId) };
+    }
+  }
+
+  /** Give a claim back without an attempt (the send was deferred): the next receive may take it at once. */
+  async release(notificationId: string, token: string, now: Date): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: deliveryKey(notificationId),
+          UpdateExpression: 'SET claimExpiresAt = :nowMs REMOVE claimToken',
+          ConditionExpression: 'claimToken = :token',
+          ExpressionAttributeValues: { ':nowMs': now.getTime(), ':token': token },
+        }),
+      );
+    } catch (err) {
+      // Someone else holds it now (ours lapsed): nothing of ours to give back.
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  /**
+   * Append an attempt, set the status and drop the claim. A record already `delivered` is never
+   * changed (a sender whose claim lapsed must not turn a delivery back into a retry); returns false then.
+   */
   async recordAttempt(
-    rec: Omit<DeliveryRecord, 'attempts' | 'status'> & { status: DeliveryStatus },
+    rec: Omit<DeliveryRecord, 'attempts' | 'status' | 'updatedAt' | 'claimExpiresAt'> & { status: DeliveryStatus },
     attempt: DeliveryAttempt,
     now: Date,
-  ): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: deliveryKey(rec.notificationId),
-        UpdateExpression:
-          'SET #status = :status, notificationId = :id, channel = :channel, receiver = :receiver, target = :target, ' +
-          'attempts = list_append(if_not_exists(attempts, :empty), :attempt), expiresAt = :exp',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':status': rec.status,
-          ':id': rec.notificationId,
-          ':channel': rec.channel,
-          ':receiver': rec.receiver,
-          ':target': rec.target,
-          ':empty': [],
-          ':attempt': [attempt],
-          ':exp': epochSeconds(now) + RETENTION_S,
-        },
-      }),
-    );
+  ): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: deliveryKey(rec.notificationId),
+          UpdateExpression:
+            'SET #status = :status, updatedAt = :at, notificationId = :id, channel = :channel, receiver = :receiver, target = :target, ' +
+            'attempts = list_append(if_not_exists(attempts, :empty), :attempt), expiresAt = :exp REMOVE claimExpiresAt, claimToken',
+          ConditionExpression: 'attribute_not_exists(pk) OR #status <> :delivered',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':status': rec.status,
+            ':delivered': 'delivered',
+            ':at': attempt.at,
+            ':id': rec.notificationId,
+            ':channel': rec.channel,
+            ':receiver': rec.receiver,
+            ':target': rec.target,
+            ':empty': [],
+            ':attempt': [attempt],
+            ':exp': epochSeconds(now) + RETENTION_S,
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
   }
 }

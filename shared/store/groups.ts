@@ -32,6 +32,15 @@ export interface NflogEntry {
   at: number;
 }
 
+/**
+ * A notification a flush sent to one channel entry, not yet known delivered: what it told, its flush
+ * (`seq`, part of its id), and, once known, when it failed for good. It joins `nflog` when delivered.
+ */
+export interface SendingEntry extends NflogEntry {
+  seq: number;
+  failedAt?: number | undefined;
+}
+
 /** Flap tracking of one alert: its recent firing/resolved edges and when it was last notified while flapping. */
 export interface FlapState {
   edges: number[];
@@ -75,14 +84,23 @@ export interface GroupState {
   expiresAt: number;
   /** When the first flush is due (epoch ms); unset once the group has flushed. */
   firstFlushAt?: number | undefined;
-  /** When a flush last notified anyone (epoch ms); group_interval counts from here. */
+  /**
+   * When a flush last sent notifications (epoch ms); group_interval counts from here, as
+   * Alertmanager's ticks do whatever the sends' outcome. Not a delivery: see `nflog`.
+   */
   lastSentAt?: number | undefined;
   /** Flushes that notified, counted: part of notification ids. */
   flushSeq: number;
-  /** The group's timer chain: its next flush, and the token its messages carry. */
-  timer?: { at: number; token: string } | undefined;
-  /** Per channel entry (`type.index`): what it was last notified. */
+  /**
+   * The group's timer chain: its next flush, and the token its messages carry. `every` is set while
+   * the group re-checks each group_interval (muted or inhibited): its flushes then follow at `at` plus
+   * multiples of `every`, without a write each time (see `nextFlushAt`).
+   */
+  timer?: { at: number; token: string; every?: number | undefined } | undefined;
+  /** Per channel entry (`type.index`): what it was last told, by a delivered notification. */
   nflog: Record<string, NflogEntry>;
+  /** Per channel entry: the last notification sent and not yet folded into `nflog` (in flight, or failed). */
+  sending?: Record<string, SendingEntry> | undefined;
   flaps: Record<string, FlapState>;
   hold?: Hold | undefined;
   /** The sender's base URL (Alertmanager's externalURL), for links when the config sets none. */

@@ -15,6 +15,8 @@ const api = (method: string, path: string, body?: unknown, headers?: Record<stri
 
 beforeAll(async () => {
   hook = await startStandIn();
+  // The `rejecting` receiver's endpoint refuses every notification (a permanent failure).
+  hook.respond = (req) => (req.path === '/reject' ? { status: 400, body: 'invalid_payload' } : { status: 200, body: 'ok' });
   rt = await startRuntimeWithConfig(
     `
 auth:
@@ -23,10 +25,17 @@ route:
   receiver: team
   group_by: [alertname]
   group_wait: 0s
+  group_interval: 1h
+  routes:
+    - matchers: ['alertname="Rejected"']
+      receiver: rejecting
 receivers:
   - name: team
     webhook_configs:
       - url: ${hook.url}/hook
+  - name: rejecting
+    webhook_configs:
+      - url: ${hook.url}/reject
 `,
     { token: TOKEN },
   );
@@ -72,6 +81,23 @@ describe('alert and group state, end to end', () => {
     expect(groups.body.groups).toEqual([
       expect.objectContaining({ id: ref!.id, key: '{}:{alertname="DiskFull"}', labels: { alertname: 'DiskFull' }, receiver: 'team', alerts: { firing: 1, resolved: 0 } }),
     ]);
+  });
+
+  it('shows a notification that failed for good as failed, in the group and in the alert state', async () => {
+    expect((await api('POST', '/v1/alerts', { labels: { alertname: 'Rejected' } })).status).toBe(202);
+    const group = await vi.waitFor(
+      async () => {
+        const found = ((await api('GET', '/v1/groups')).body.groups as Json[]).find((g) => (g.labels as Json).alertname === 'Rejected');
+        if ((found?.notifications as Json[] | undefined)?.[0]?.status !== 'failed') throw new Error('the failure is not recorded yet');
+        return found!;
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    expect(group).toMatchObject({ receiver: 'rejecting', last_notified_at: null, notifications: [{ channel: 'webhook[0]', status: 'failed', firing: 1, resolved: 0 }] });
+    // The group tries again at its next group_interval flush.
+    expect(Date.parse(group.next_flush_at as string)).toBeGreaterThan(Date.now());
+    const alerts = (await api('GET', '/v1/alerts?state=failed')).body.alerts as Json[];
+    expect(alerts.map((a) => (a.labels as Json).alertname)).toEqual(['Rejected']);
   });
 
   it('400 for an unknown state, 401 without a token', async () => {

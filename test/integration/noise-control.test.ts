@@ -429,3 +429,82 @@ describe('failures and limits', () => {
     expect(s.notifications.filter((n) => n.group.status === 'resolved')).toHaveLength(1);
   });
 });
+
+describe('the notification log records deliveries, not sends', () => {
+  const ONE = `
+receivers:
+  - name: team
+    webhook_configs: [{ url: 'http://127.0.0.1:9/hook' }]
+`;
+  const route = `route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 5m, repeat_interval: 4h }\n${ONE}`;
+
+  it('does not log a notification that failed for good, and sends it again at the next group_interval flush', async () => {
+    const s = await sim(route);
+    const t0 = s.now;
+    await s.post([simAlert('a', { startsAt: t0 })]);
+    await s.deliver(400);
+    const [failed] = await s.groups.list(new Date(s.now));
+    expect(failed!.nflog).toEqual({});
+    // The failure woke the group; it waits for its group_interval, then tries again.
+    await s.advance(5 * M - S);
+    expect(s.notifications).toHaveLength(1);
+    await s.advance(S);
+    expect(s.summary()).toEqual(['team webhook[0] firing a=firing', 'team webhook[0] firing a=firing']);
+    expect(s.notifications[1]!.id).not.toBe(s.notifications[0]!.id);
+    expect(s.notifications[1]!.sentAt - t0).toBe(5 * M);
+  });
+
+  it('does not send again what is in flight, and counts repeat_interval from the send that was delivered', async () => {
+    const s = await sim(route);
+    const t0 = s.now;
+    await s.post([simAlert('a', { startsAt: t0 })]);
+    // In flight (no outcome yet): a re-evaluation has nothing to send.
+    const [g] = await s.groups.list(new Date(s.now));
+    await s.advance(2 * M);
+    await s.run([{ kind: 'flush', id: 'look', groupId: g!.groupId, at: s.now, reason: 'silence' }]);
+    expect(s.notifications).toHaveLength(1);
+    // It fails; the send at the next group_interval is delivered: the repeat is due 4h after that one.
+    await s.deliver(400);
+    await s.advance(3 * M);
+    await s.deliver(200);
+    expect(s.notifications[1]!.sentAt - t0).toBe(5 * M);
+    await s.advance(4 * H - S);
+    expect(s.notifications).toHaveLength(2);
+    await s.advance(2 * S);
+    expect(s.notifications).toHaveLength(3);
+    expect(s.notifications[2]!.sentAt - s.notifications[1]!.sentAt).toBeGreaterThanOrEqual(4 * H);
+    expect(s.notifications[2]!.sentAt - s.notifications[1]!.sentAt).toBeLessThan(4 * H + 2 * S);
+  });
+
+  it('tells a resolve again whose notification failed, though its alert had left the group', async () => {
+    const s = await sim(route);
+    const t0 = s.now;
+    await s.post([simAlert('a', { startsAt: t0 })]);
+    await s.deliver(200);
+    await s.advance(5 * M);
+    await s.post([simAlert('a', { status: 'resolved', startsAt: t0, endsAt: s.now })]);
+    expect(s.summary(t0 + 1)).toEqual(['team webhook[0] resolved a=resolved']);
+    await s.deliver(400);
+    await s.advance(5 * M + S);
+    expect(s.summary(t0 + 1)).toEqual(['team webhook[0] resolved a=resolved', 'team webhook[0] resolved a=resolved']);
+    await s.deliver(200);
+    await s.advance(4 * H);
+    expect(s.notifications).toHaveLength(3);
+    const [g] = await s.groups.list(new Date(s.now));
+    expect(g!.alerts).toEqual({});
+  });
+});
+
+describe('cooldowns and failed pages', () => {
+  it('does not let the cooldown a failed page started hold its re-send', async () => {
+    const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 1m, cooldown: 30m }
+receivers:
+  - name: team
+    webhook_configs: [{ url: 'http://127.0.0.1:9/hook' }]
+`);
+    await s.post([simAlert('a', { startsAt: s.now })]);
+    await s.deliver(400);
+    await s.advance(M + S);
+    expect(s.summary()).toEqual(['team webhook[0] firing a=firing', 'team webhook[0] firing a=firing']);
+  });
+});

@@ -6,7 +6,9 @@ import { createSilence } from '../../shared/api/silences';
 import { parseConfigYaml } from '../../shared/config/loader';
 import { startLocalDynamo, type LocalDynamo } from '../../shared/local/dynamo';
 import { compileConfig } from '../../shared/runtime/compiled-config';
+import { DeliveryStore } from '../../shared/store/deliveries';
 import { GroupStore, type GroupAlert, type GroupState } from '../../shared/store/groups';
+import { RouterSim, simAlert } from '../support/router-sim';
 import { SilenceStore } from '../../shared/store/silences';
 
 /** Integration: the alert and group state views over groups and silences stored in the local DynamoDB. */
@@ -67,7 +69,7 @@ beforeAll(async () => {
   dynamo = await startLocalDynamo(TABLE);
   const groups = new GroupStore(dynamo.db, TABLE);
   const silences = new SilenceStore(dynamo.db, TABLE);
-  deps = { groups, silences, config, clock: () => new Date(NOW) };
+  deps = { groups, silences, deliveries: new DeliveryStore(dynamo.db, TABLE), config, clock: () => new Date(NOW) };
   await groups.put(group('NodeDown', 'team', [source], { lastSentAt: NOW - 5 * MIN, nflog: { 'slack.0': { firing: [source.fingerprint], resolved: [], at: NOW - 5 * MIN } } }));
   await groups.put(group('Latency', 'team', [target]));
   await groups.put(group('DiskFull', 'team', [disk], { firstFlushAt: NOW + 30_000, recentlyResolved: { [gone.fingerprint]: gone } }));
@@ -118,10 +120,120 @@ describe('listGroups over stored state', () => {
     expect(groups.map((g) => `${g.receiver}/${g.id}`)).toEqual(['ops/Storm', 'team/DiskFull', 'team/Latency', 'team/NodeDown']);
     const byId = new Map(groups.map((g) => [g.id, g]));
     expect(byId.get('Storm')).toMatchObject({ next_flush_at: iso(NOW + 2 * MIN), hold: { reason: 'storm', until: iso(NOW + 2 * MIN) } });
-    expect(byId.get('DiskFull')).toMatchObject({ alerts: { firing: 1, resolved: 1 }, next_flush_at: iso(NOW + 30_000), last_notified_at: null, hold: null });
+    // The resolved DiskFull/db-2 left the group at its flush: /v1/alerts lists it, the group does not count it.
+    expect(byId.get('DiskFull')).toMatchObject({ alerts: { firing: 1, resolved: 0 }, next_flush_at: iso(NOW + 30_000), last_notified_at: null, hold: null });
     expect(byId.get('NodeDown')).toMatchObject({
       last_notified_at: iso(NOW - 5 * MIN),
-      notifications: [{ channel: 'slack[0]', at: iso(NOW - 5 * MIN), firing: 1, resolved: 0 }],
+      notifications: [{ channel: 'slack[0]', status: 'delivered', at: iso(NOW - 5 * MIN), firing: 1, resolved: 0 }],
     });
+  });
+});
+
+/**
+ * The group view against the router itself: every field is what the router will do. The sim keeps
+ * the router's pending flush messages; the one carrying the group's live timer token is its next flush.
+ */
+describe('listGroups shows what the router will do', () => {
+  let tables = 0;
+  const H = 60 * MIN;
+  async function sim(yaml: string): Promise<RouterSim> {
+    const table = `state-sim-${++tables}`;
+    await dynamo.createTable(table);
+    return new RouterSim(dynamo, table, yaml);
+  }
+  const view = async (s: RouterSim, alertname: string) => {
+    const views = await listGroups({ groups: s.groups, deliveries: s.deliveries, clock: () => new Date(s.now) });
+    return views.find((v) => v.labels.alertname === alertname)!;
+  };
+  /** When the router flushes the group next: its live chain's pending message. */
+  const nextFlush = async (s: RouterSim, alertname: string) => {
+    const g = (await s.groups.list(new Date(s.now))).find((x) => x.groupLabels.alertname === alertname)!;
+    const ats = s.pending.map((p) => JSON.parse(p.body) as { groupId: string; token?: string; at: number }).filter((m) => m.groupId === g.groupId && m.token === g.timer?.token);
+    return ats.length > 0 ? iso(Math.min(...ats.map((m) => m.at))) : null;
+  };
+  const RECEIVER = `
+receivers:
+  - name: team
+    webhook_configs: [{ url: 'http://127.0.0.1:9/hook' }]
+`;
+
+  it('next_flush_at of a group muted by a time interval, and of an inhibited one', async () => {
+    // 2026-11-22 is a Sunday: the db route is muted all day.
+    const s = await sim(`
+route:
+  receiver: team
+  group_by: [alertname]
+  group_wait: 0s
+  group_interval: 5m
+  routes:
+    - matchers: ['team="db"']
+      mute_time_intervals: [weekend]
+time_intervals:
+  - name: weekend
+    time_intervals: [{ weekdays: [saturday, sunday] }]
+inhibit_rules:
+  - source_matchers: ['severity="critical"']
+    target_matchers: ['severity="warning"']
+    equal: [cluster]
+${RECEIVER}`);
+    await s.post([simAlert('db1', { startsAt: s.now, labels: { alertname: 'Db', team: 'db' } })]);
+    await s.post([simAlert('src', { startsAt: s.now, labels: { alertname: 'Down', severity: 'critical', cluster: 'c1' } })]);
+    await s.post([simAlert('w1', { startsAt: s.now, labels: { alertname: 'Slow', severity: 'warning', cluster: 'c1' } })]);
+    await s.advance(2 * H + 7 * MIN);
+    for (const name of ['Db', 'Slow']) {
+      const next = await nextFlush(s, name);
+      expect(next).not.toBeNull();
+      expect((await view(s, name)).next_flush_at).toBe(next);
+    }
+  });
+
+  it('next_flush_at of a flapping group in its quiet window', async () => {
+    // Edges come faster than group_interval: some flushes find nothing to tell inside the quiet window.
+    const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 5m, flapping: { transitions: 3, window: 1h } }\n${RECEIVER}`);
+    const t0 = s.now;
+    for (let i = 0; i < 8; i++) {
+      await s.post([simAlert('f', i % 2 === 0 ? { startsAt: s.now } : { status: 'resolved', startsAt: t0, endsAt: s.now })]);
+      await s.advance(2 * MIN);
+    }
+    for (let i = 0; i < 30; i++) {
+      await s.advance(MIN);
+      const next = await nextFlush(s, 'DiskFull');
+      expect(next).not.toBeNull();
+      expect((await view(s, 'DiskFull')).next_flush_at).toBe(next);
+    }
+  });
+
+  it('last_notified_at beside the notifications of a group that re-fired inside its cooldown', async () => {
+    const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 1m, cooldown: 30m }\n${RECEIVER}`);
+    const t0 = s.now;
+    await s.post([simAlert('a', { startsAt: t0 })]);
+    await s.deliver();
+    await s.advance(2 * MIN);
+    await s.post([simAlert('a', { status: 'resolved', startsAt: t0, endsAt: s.now })]);
+    await s.advance(2 * MIN);
+    await s.deliver();
+    await s.post([simAlert('a', { startsAt: s.now })]);
+    await s.advance(5 * MIN);
+    const v = await view(s, 'DiskFull');
+    expect(v.hold).toMatchObject({ reason: 'cooldown' });
+    expect(v.notifications).toHaveLength(1);
+    expect(v.last_notified_at).toBe(v.notifications[0]!.at);
+    expect(v.notifications[0]).toMatchObject({ channel: 'webhook[0]', status: 'delivered' });
+  });
+
+  it('does not count a resolved alert once its resolve was flushed, and shows a failed send as failed', async () => {
+    const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 1m }\n${RECEIVER}`);
+    const t0 = s.now;
+    await s.post([simAlert('a', { startsAt: t0 }), simAlert('b', { startsAt: t0 })]);
+    await s.deliver();
+    await s.advance(2 * MIN);
+    await s.post([simAlert('a', { status: 'resolved', startsAt: t0, endsAt: s.now })]);
+    await s.deliver(400);
+    const v = await view(s, 'DiskFull');
+    expect(v.alerts).toEqual({ firing: 1, resolved: 0 });
+    expect(v.notifications).toEqual([expect.objectContaining({ channel: 'webhook[0]', status: 'failed', firing: 1, resolved: 1 })]);
+    expect(v.last_notified_at).toBe(iso(t0));
+    const alerts = await listAlerts({ groups: s.groups, silences: { list: async () => [] }, deliveries: s.deliveries, config: s.deps.config, clock: () => new Date(s.now) });
+    expect(alerts.find((a) => a.labels.instance === 'b')).toMatchObject({ state: 'failed' });
   });
 });

@@ -1,15 +1,18 @@
 import type { Alert } from '../../shared/alerts/model';
 import { fingerprint } from '../../shared/alerts/fingerprint';
 import { parseConfigYaml } from '../../shared/config/loader';
+import { envSecretResolver } from '../../shared/config/secrets';
+import { deliver } from '../../shared/delivery/deliver';
 import { dispatch, type DispatchDeps, type DispatchResult } from '../../shared/dispatch/dispatch';
 import type { LocalDynamo } from '../../shared/local/dynamo';
 import { silentLogger } from '../../shared/log';
 import { NotificationMessage, RouterMessage, type IngestMessage } from '../../shared/queues/messages';
-import { ALERTS_QUEUE } from '../../shared/queues/names';
+import { ALERTS_QUEUE, MAX_RECEIVES } from '../../shared/queues/names';
 import type { OutgoingMessage, QueuePort } from '../../shared/queues/port';
 import { compileConfig } from '../../shared/runtime/compiled-config';
 import type { OneTimeSchedule, SchedulerPort } from '../../shared/schedules/port';
 import type { Silence } from '../../shared/silences/model';
+import { DeliveryStore } from '../../shared/store/deliveries';
 import { GroupStore, type GroupState } from '../../shared/store/groups';
 import { CooldownStore, InhibitionSourceStore, StormStore } from '../../shared/store/noise';
 
@@ -29,12 +32,16 @@ export class RouterSim {
   failChannelSends = 0;
   readonly deps: DispatchDeps;
   readonly groups: GroupStore;
+  readonly deliveries: DeliveryStore;
+  /** Notifications handed to `deliver` so far, by id, with the HTTP status their endpoint answered. */
+  readonly delivered = new Map<string, number>();
 
   constructor(dynamo: LocalDynamo, table: string, configYaml: string, start = Date.parse('2026-11-22T10:00:00.000Z')) {
     this.now = start;
     const config = compileConfig(parseConfigYaml(configYaml));
     const groups = new GroupStore(dynamo.db, table);
     this.groups = groups;
+    this.deliveries = new DeliveryStore(dynamo.db, table);
     const counting = Object.assign(Object.create(groups) as GroupStore, {
       put: (g: GroupState) => {
         this.counts.puts++;
@@ -78,6 +85,7 @@ export class RouterSim {
       inhibitions: new InhibitionSourceStore(dynamo.db, table),
       cooldowns: new CooldownStore(dynamo.db, table),
       storms: new StormStore(dynamo.db, table),
+      deliveries: this.deliveries,
       silences: async () => this.silences.filter((s) => Date.parse(s.ends_at) > this.now),
       queues,
       scheduler,
@@ -115,6 +123,28 @@ export class RouterSim {
       if (res.failed.size > 0) throw new Error(`dispatch failed for ${[...res.failed].join(', ')}`);
     }
     this.now = end;
+  }
+
+  /**
+   * Run the sender on every notification not yet delivered, its endpoint answering `status` (a
+   * 4xx is a permanent failure): the delivery records the router reads, and the wakes a failure sends.
+   */
+  async deliver(status = 200): Promise<void> {
+    const fresh = this.notifications.filter((n) => !this.delivered.has(n.id));
+    for (const n of fresh) {
+      this.delivered.set(n.id, status);
+      await deliver(n, 1, MAX_RECEIVES.channel, {
+        config: this.deps.config,
+        deliveries: this.deliveries,
+        http: { post: async () => ({ status, headers: {}, body: status < 300 ? 'ok' : 'no' }) },
+        mail: { send: async () => ({ messageId: 'm' }) },
+        sms: { send: async () => ({ messageId: 's' }) },
+        secrets: envSecretResolver({}),
+        clock: () => new Date(this.now),
+        log: silentLogger,
+        queues: this.deps.queues,
+      });
+    }
   }
 
   /** Notifications sent since `since` (epoch ms), as `receiver channel status [labels=status...]` lines. */

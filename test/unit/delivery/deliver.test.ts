@@ -31,9 +31,21 @@ function memoryDeliveries(): DeliveryStore & { records: Map<string, DeliveryReco
   return {
     records,
     get: async (id: string) => records.get(id),
+    claim: async (rec: Pick<DeliveryRecord, 'notificationId' | 'channel' | 'receiver' | 'target'>, opts: { now: Date; untilMs: number; final: readonly string[] }) => {
+      const prev = records.get(rec.notificationId);
+      if (prev && (opts.final.includes(prev.status) || (prev.status === 'in_progress' && prev.claimExpiresAt! > opts.now.getTime()))) return { claimed: false, current: prev };
+      records.set(rec.notificationId, { ...rec, ...prev, status: 'in_progress', claimExpiresAt: opts.untilMs, attempts: prev?.attempts ?? [] });
+      return { claimed: true, token: 't' };
+    },
+    release: async (id: string, _token: string, now: Date) => {
+      const prev = records.get(id);
+      if (prev) records.set(id, { ...prev, claimExpiresAt: now.getTime() });
+    },
     recordAttempt: async (rec: Omit<DeliveryRecord, 'attempts'>, attempt: DeliveryAttempt) => {
       const prev = records.get(rec.notificationId);
+      if (prev?.status === 'delivered') return false;
       records.set(rec.notificationId, { ...rec, attempts: [...(prev?.attempts ?? []), attempt] });
+      return true;
     },
   } as unknown as DeliveryStore & { records: Map<string, DeliveryRecord> };
 }
