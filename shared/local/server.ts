@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { HTTP_ROUTES, matchRoutePath, type HttpFunction } from '../http/routes';
+import { HTTP_ROUTES, isRoutePath, matchRoutePath, type HttpFunction } from '../http/routes';
 import { AlertflowError } from '../errors';
 import { errorResponse, json, type HttpResult } from '../http/responses';
 import type { Logger } from '../log';
@@ -30,12 +30,13 @@ export function createLocalServer(handlers: Record<HttpFunction, HttpHandler>, l
     if (localRoute) return send(res, await localRoute({ method, path: url.pathname, body: body.toString('utf8'), query: url.searchParams }));
 
     for (const route of HTTP_ROUTES) {
+      // A malformed parameter throws a ValidationError here: a 400 before any handler runs.
       const params = route.method === method ? matchRoutePath(route.path, url.pathname) : undefined;
       if (!params) continue;
       const event = toEvent(req, url, body, `${route.method} ${route.path}`, params);
       return send(res, await handlers[route.fn](event));
     }
-    const known = HTTP_ROUTES.some((r) => matchRoutePath(r.path, url.pathname));
+    const known = HTTP_ROUTES.some((r) => isRoutePath(r.path, url.pathname));
     // API Gateway answers unmatched routes itself, without invoking a function.
     send(res, json(known ? 405 : 404, { message: known ? 'Method Not Allowed' : 'Not Found' }));
   }
