@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { HTTP_ROUTES, isRoutePath, matchRoutePath, type HttpFunction } from '../http/routes';
-import { AlertflowError } from '../errors';
+import { AlertflowError, ServiceUnavailableError } from '../errors';
 import { errorResponse, json, type HttpResult } from '../http/responses';
 import type { Logger } from '../log';
 
@@ -13,14 +13,52 @@ export type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<HttpResult>
 /** Extra routes only the local runtime has (/local/...), given the parsed body. */
 export type LocalRoute = (req: { method: string; path: string; body: string; query: URLSearchParams }) => Promise<HttpResult>;
 
+export interface LocalServer {
+  server: Server;
+  /**
+   * Stop taking requests: from now on every request is answered 503 (the listener stays open, so a
+   * client is told rather than refused); resolves when the requests already being handled are done.
+   */
+  drain(): Promise<void>;
+  /** Close the listener and every connection. */
+  close(): Promise<void>;
+}
+
 /**
  * Presents the HTTP API routes as API Gateway (payload format 2.0) would: the request becomes an
  * APIGatewayProxyEventV2 and goes to the same handler the Lambda runs.
  */
-export function createLocalServer(handlers: Record<HttpFunction, HttpHandler>, local: Record<string, LocalRoute>, log: Logger): Server {
-  return createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => send(res, errorResponse(err, log)));
+export function createLocalServer(handlers: Record<HttpFunction, HttpHandler>, local: Record<string, LocalRoute>, log: Logger): LocalServer {
+  let draining = false;
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  const server = createServer((req, res) => {
+    if (draining) {
+      req.resume();
+      // `connection: close` so a keep-alive client does not queue more requests on this socket.
+      const refused: HttpResult = errorResponse(new ServiceUnavailableError('shutting_down', 'alertflow is shutting down; retry when it is back'), log);
+      return send(res, { ...refused, headers: { ...refused.headers, connection: 'close' } });
+    }
+    inFlight++;
+    handle(req, res)
+      .catch((err: unknown) => send(res, errorResponse(err, log)))
+      .finally(() => {
+        if (--inFlight === 0) drained?.();
+      });
   });
+  return {
+    server,
+    drain() {
+      draining = true;
+      server.closeIdleConnections();
+      return inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
+    },
+    close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      return closed;
+    },
+  };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
