@@ -1,6 +1,8 @@
 import { Agent, request } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { createHandler as createApi } from '../../functions/api/handler';
 import { HTTP_ROUTES } from '../../shared/http/routes';
 import type { LocalRuntime } from '../../shared/local/runtime';
 import { startRuntimeWithConfig } from '../support/runtime';
@@ -276,6 +278,37 @@ describe('hostile input, the cases found by hand', () => {
     const res = await raw('POST', '/local/events', text);
     expect(res.status).toBe(400);
     expect(JSON.parse(res.body).message).toMatch(/unsupported event: expected an EventBridge|Records\[0\]: not an SNS record/);
+  });
+});
+
+describe('hostile path parameters as API Gateway presents them to the deployed api function', () => {
+  // HTTP APIs pass path parameters percent-decoded; one that cannot be decoded is assumed to arrive
+  // as sent. Either way the function answers a 4xx naming the parameter.
+  const event = (routeKey: string, pathParameters: Record<string, string>): APIGatewayProxyEventV2 =>
+    ({
+      version: '2.0',
+      routeKey,
+      rawPath: '/',
+      rawQueryString: '',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      pathParameters,
+      isBase64Encoded: false,
+      requestContext: { requestId: 'r1', routeKey, http: { method: routeKey.split(' ')[0]!, path: '/' } },
+    }) as unknown as APIGatewayProxyEventV2;
+
+  it.each([
+    ['GET /v1/silences/{id}', 'id'],
+    ['DELETE /v1/silences/{id}', 'id'],
+    ['GET /v1/alerts/{id}', 'id'],
+    ['POST /v1/channels/{receiver}/test', 'receiver'],
+  ])('%s: an over-long %s is a 400, one left undecoded (%%E0%%A4%%A) a 404 naming it', async (routeKey, name) => {
+    const api = createApi(rt.ports);
+    const long = await api(event(routeKey, { [name]: 'x'.repeat(2000) }));
+    expect(long.statusCode).toBe(400);
+    expect(JSON.parse(long.body).message).toBe(`path parameter ${name} is 2000 bytes long; at most 256`);
+    const raw = await api(event(routeKey, { [name]: '%E0%A4%A' }));
+    expect(raw.statusCode).toBe(404);
+    expect(JSON.parse(raw.body).message).toContain('"%E0%A4%A"');
   });
 });
 
