@@ -7,9 +7,9 @@ import { freePort } from '../support/alertmanager';
 import { startStandIn, type StandIn } from '../support/stand-in';
 
 /**
- * `npm start` stopped with SIGTERM in the middle of an alert storm, as an operator (or a container
- * runtime) stops it: the process drains and exits 0, requests that arrive while it drains get a 503
- * (never a 500), and nothing touches the database after it closed.
+ * `npm start` stopped in the middle of an alert storm, as a process manager stops it (SIGTERM to npm)
+ * and as Ctrl-C does (SIGINT to the whole process group): it drains and exits 0, requests that
+ * arrive while it drains get a 503 (never a 500), and nothing touches the database after it closed.
  */
 const ROOT = join(import.meta.dirname, '../..');
 const TOKEN = 'shutdown-token';
@@ -30,7 +30,10 @@ afterAll(async () => {
 type Outcome = { phase: 'before' | 'during'; status?: number; body?: string; error?: string };
 
 describe('stopping npm start', () => {
-  it.each(['SIGTERM', 'SIGINT'] as const)('on %s mid-storm: drains, answers 503 meanwhile, never 500, exits 0', async (signal) => {
+  it.each([
+    ['SIGTERM', 'npm'],
+    ['SIGINT', 'the process group'],
+  ] as const)('on %s to %s mid-storm: drains, answers 503 meanwhile, never 500, exits 0', async (signal, target) => {
     const dir = mkdtempSync(join(tmpdir(), 'alertflow-shutdown-'));
     const configPath = join(dir, 'alertflow.yaml');
     writeFileSync(
@@ -51,9 +54,9 @@ receivers:
     );
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    // What `npm start` runs, with the project's Node 22; its own process group, so the finally
-    // below can stop it whatever happens.
-    const child = spawn(join(ROOT, 'node_modules/.bin/node'), ['--import', 'tsx', join(ROOT, 'bin/local.ts')], {
+    // In its own process group, as a terminal would start it (and so the finally below can stop it
+    // whatever happens).
+    const child = spawn('npm', ['start', '--silent'], {
       cwd: ROOT,
       detached: true,
       env: { ...process.env, PORT: String(port), ALERTFLOW_CONFIG: configPath, ALERTFLOW_DATA_DIR: join(dir, 'data'), ALERTFLOW_WEBHOOK_TOKEN: TOKEN, ALERTFLOW_LOG_LEVEL: 'info' },
@@ -101,7 +104,7 @@ receivers:
       // Signal once deliveries are under way.
       await hook.waitFor(deliveredBefore + 5, 30_000);
       phase = 'during';
-      child.kill(signal);
+      process.kill(target === 'npm' ? child.pid! : -child.pid!, signal);
       // A hang guard, generous: draining takes well under a second here.
       const stopped = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 40_000))]);
       if (stopped === 'hung') {
