@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { HTTP_ROUTES, isRoutePath, matchRoutePath, type HttpFunction } from '../http/routes';
-import { AlertflowError, ServiceUnavailableError } from '../errors';
+import { AlertflowError, ServiceUnavailableError, ValidationError } from '../errors';
 import { errorResponse, json, type HttpResult } from '../http/responses';
 import type { Logger } from '../log';
 
@@ -61,7 +61,7 @@ export function createLocalServer(handlers: Record<HttpFunction, HttpHandler>, l
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req.url);
     const method = req.method ?? 'GET';
     const body = await readBody(req);
     const localRoute = local[`${method} ${url.pathname}`];
@@ -77,6 +77,15 @@ export function createLocalServer(handlers: Record<HttpFunction, HttpHandler>, l
     const known = HTTP_ROUTES.some((r) => isRoutePath(r.path, url.pathname));
     // API Gateway answers unmatched routes itself, without invoking a function.
     send(res, json(known ? 405 : 404, { message: known ? 'Method Not Allowed' : 'Not Found' }));
+  }
+}
+
+/** The request target as a URL; one that does not parse (`http://[`, `//`, a port over 65535) is a 400. */
+function requestUrl(target = '/'): URL {
+  try {
+    return new URL(target, 'http://localhost');
+  } catch {
+    throw new ValidationError('malformed request target: expected a path such as /v1/alerts');
   }
 }
 

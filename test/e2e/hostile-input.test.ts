@@ -156,10 +156,16 @@ const body = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: MAX_BODY + 1, max: MAX_BODY * 3 }).map((n) => Buffer.from(JSON.stringify({ labels: { alertname: 'x' }, summary: 'y'.repeat(n) }))) },
 );
 
+/** Request targets that are not origin-form paths (absolute-form, authority-like, asterisk). */
+const oddTarget = fc.oneof(
+  fc.constantFrom('http://[', 'http://x:99999/v1/health', '//', '//x/v1/alerts', '///v1/health', '*', 'http://h/v1/alerts/%ZZ', 'http://user:pw@h/v1/silences', 'https://h:0/', 'http://h/%E0%A4%A', '/%', '/v1/%2e%2e/v1/health'),
+  fc.constantFrom(...ROUTES).map((r) => `http://alertflow.example${r.path.replace(/\{[^}]+\}/g, '%ZZ')}`),
+);
+
 const fuzzRequest: fc.Arbitrary<FuzzRequest> = fc
   .tuple(fc.constantFrom(...ROUTES), fc.boolean(), methods, auth, contentType, body, fc.boolean())
   .chain(([route, rightMethod, method, authorization, type, payload, withType]) =>
-    routePath(route).map((path) => ({
+    fc.oneof({ weight: 30, arbitrary: routePath(route) }, { weight: 1, arbitrary: oddTarget }).map((path) => ({
       method: rightMethod ? route.method : method,
       path,
       headers: {
@@ -272,6 +278,12 @@ describe('hostile input, the cases found by hand', () => {
     }
     // An id at the limit is looked up as usual.
     expect((await raw('GET', `/v1/silences/${'x'.repeat(256)}`)).status).toBe(404);
+  });
+
+  it.each(['http://[', 'http://x:99999/v1/health', '//'])('a request target %s that is not a URL path is a 400', async (target) => {
+    const res = await raw('GET', target);
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body)).toMatchObject({ error: 'invalid_request', message: expect.stringMatching(/^malformed request target/) });
   });
 
   it.each(['null', '[]', '42', '"x"', '[null]', '{"Records":[null]}', '{"Records":[42]}'])('POST /local/events with %s is a 400 naming the expected event', async (text) => {
