@@ -137,7 +137,12 @@ receivers:
       expect(refused.length).toBeGreaterThan(0);
       for (const o of refused) expect(JSON.parse(o.body!)).toEqual({ error: 'shutting_down', message: expect.stringMatching(/shutting down/) });
     } finally {
-      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+      // npm may be gone while what it started is not: clear the whole group.
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
     }
   }, 90_000);
 });
