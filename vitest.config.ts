@@ -1,12 +1,23 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/** Tests that run a real Prometheus Alertmanager (see test/support/alertmanager-setup.ts). */
+const ALERTMANAGER_TESTS = ['test/e2e/real-alertmanager.test.ts', 'test/e2e/alertmanager-differential.test.ts'];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'shared/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
     // Focused or skipped tests must never land.
     allowOnly: false,
+    // Two projects so the Alertmanager check runs only when a run includes those tests: vitest runs
+    // a project's globalSetup only when the project has files to test.
+    projects: [
+      {
+        extends: true,
+        test: { name: 'alertflow', include: ['test/**/*.test.ts', 'shared/**/*.test.ts'], exclude: [...configDefaults.exclude, ...ALERTMANAGER_TESTS] },
+      },
+      { extends: true, test: { name: 'alertmanager', include: ALERTMANAGER_TESTS, globalSetup: ['test/support/alertmanager-setup.ts'] } },
+    ],
   },
 });

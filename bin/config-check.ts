@@ -1,10 +1,25 @@
 /** `npm run config:check [file]`: validate a config file and print every problem with its key path. */
+import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../shared/errors';
 import { loadConfigFile, resolveConfigPath } from '../shared/config/loader';
 import { compileConfig } from '../shared/runtime/compiled-config';
 import { configWarnings } from '../shared/config/validate';
 
-const file = resolveConfigPath(process.argv[2] ?? process.env.ALERTFLOW_CONFIG);
+const program = new Command('config:check')
+  .usage('[file]   (npm run config:check -- [file])')
+  .description('Validate an alertflow config file and print every problem with its key path; exit 1 if there is any.')
+  .argument('[file]', 'the config file (default: $ALERTFLOW_CONFIG, else alertflow.yaml, else the shipped example)')
+  .showHelpAfterError()
+  .exitOverride();
+
+try {
+  program.parse(process.argv);
+} catch (err) {
+  if (!(err instanceof CommanderError)) throw err;
+  process.exit(err.exitCode === 0 ? 0 : 2);
+}
+
+const file = resolveConfigPath(program.args[0] ?? process.env.ALERTFLOW_CONFIG);
 try {
   const config = compileConfig(loadConfigFile(file));
   for (const warning of configWarnings(config.raw)) process.stderr.write(`${file}: warning: ${warning}\n`);

@@ -64,6 +64,13 @@ export class UnsupportedMediaTypeError extends AlertflowError {
   }
 }
 
+/** The service is refusing work on purpose (the local runtime while it shuts down); try again later. */
+export class ServiceUnavailableError extends AlertflowError {
+  constructor(code: string, message: string) {
+    super(code, 503, message);
+  }
+}
+
 /** The configuration file is invalid; `details` lists every problem with its key path. */
 export class ConfigError extends AlertflowError {
   readonly issues: Issue[];

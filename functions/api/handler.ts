@@ -3,7 +3,7 @@ import { getAlert, listAlerts } from '../../shared/api/alerts';
 import { listGroups } from '../../shared/api/groups';
 import { createSilence, expireSilence, getSilence, listSilences, SILENCE_MAX_BODY_BYTES } from '../../shared/api/silences';
 import { NotFoundError } from '../../shared/errors';
-import { jsonBody } from '../../shared/http/request';
+import { jsonBody, pathParameter } from '../../shared/http/request';
 import { errorResponse, json, type HttpResult } from '../../shared/http/responses';
 import { authorizeRoute } from '../../shared/ingest/auth';
 import { lazyHandler } from '../../shared/runtime/aws';
@@ -33,7 +33,7 @@ export function createHandler(ports: Ports) {
         case 'GET /v1/alerts':
           return json(200, { alerts: await listAlerts(stateDeps, event.queryStringParameters ?? {}) });
         case 'GET /v1/alerts/{id}':
-          return json(200, await getAlert(stateDeps, event.pathParameters?.id ?? ''));
+          return json(200, await getAlert(stateDeps, pathParameter(event, 'id')));
         case 'GET /v1/groups':
           return json(200, { groups: await listGroups(stateDeps) });
         case 'POST /v1/silences':
@@ -41,12 +41,13 @@ export function createHandler(ports: Ports) {
         case 'GET /v1/silences':
           return json(200, { silences: await listSilences(silenceDeps, event.queryStringParameters ?? {}) });
         case 'GET /v1/silences/{id}':
-          return json(200, await getSilence(silenceDeps, event.pathParameters?.id ?? ''));
+          return json(200, await getSilence(silenceDeps, pathParameter(event, 'id')));
         case 'DELETE /v1/silences/{id}':
-          return json(200, await expireSilence(silenceDeps, event.pathParameters?.id ?? '', actor));
+          return json(200, await expireSilence(silenceDeps, pathParameter(event, 'id'), actor));
         case 'POST /v1/channels/{receiver}/test': {
-          const results = await testReceiver(event.pathParameters?.receiver ?? '', { ...ports, deliveries });
-          return json(200, { receiver: event.pathParameters?.receiver, results });
+          const receiver = pathParameter(event, 'receiver');
+          const results = await testReceiver(receiver, { ...ports, deliveries });
+          return json(200, { receiver, results });
         }
         case 'POST /v1/redrive':
           return json(200, await redrive(event.queryStringParameters?.channel, ports));

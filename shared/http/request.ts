@@ -23,3 +23,23 @@ export function jsonBody(event: APIGatewayProxyEventV2, maxBytes: number): unkno
     throw new ValidationError(`malformed JSON: ${(err as Error).message}`);
   }
 }
+
+/**
+ * Longest path parameter accepted, in UTF-8 bytes. Ids are UUIDs (silences) and 16-hex-digit
+ * fingerprints (alerts), receiver names are short; a longer one names nothing, and DynamoDB refuses
+ * a key over 1,024 bytes with an error that is not the caller's to read.
+ */
+export const MAX_PATH_PARAMETER_BYTES = 256;
+
+/** A path parameter (`{id}`, `{receiver}`), checked before it reaches a store or a lookup. */
+export function pathParameter(event: APIGatewayProxyEventV2, name: string): string {
+  const value = event.pathParameters?.[name];
+  if (value === undefined || value === '') throw new ValidationError(`path parameter ${name} is missing`, [{ path: name, message: 'required' }]);
+  const bytes = Buffer.byteLength(value);
+  if (bytes > MAX_PATH_PARAMETER_BYTES) {
+    throw new ValidationError(`path parameter ${name} is ${bytes} bytes long; at most ${MAX_PATH_PARAMETER_BYTES}`, [
+      { path: name, message: `at most ${MAX_PATH_PARAMETER_BYTES} bytes` },
+    ]);
+  }
+  return value;
+}

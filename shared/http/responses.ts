@@ -1,5 +1,5 @@
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
-import { AlertflowError } from '../errors';
+import { AlertflowError, ServiceUnavailableError } from '../errors';
 import type { Logger } from '../log';
 
 export type HttpResult = { statusCode: number; headers: Record<string, string>; body: string };
@@ -9,10 +9,14 @@ export function json(statusCode: number, body: unknown): HttpResult {
 }
 
 /**
- * The one place errors become HTTP responses. Our own errors carry a safe message and details;
- * anything else is a 500 with no internals (it is logged with the request id instead).
+ * The one place errors become HTTP responses. Our own errors carry a safe message and details (a
+ * 4xx, or a deliberate 503 refusal); anything else is a 500 with no internals (it is logged with
+ * the request id instead).
  */
 export function errorResponse(err: unknown, log: Logger, requestId?: string): HttpResult & APIGatewayProxyResultV2 {
+  if (err instanceof ServiceUnavailableError) {
+    return { ...json(err.status, { error: err.code, message: err.message }), headers: { 'content-type': 'application/json', 'retry-after': '10' } };
+  }
   if (err instanceof AlertflowError && err.status < 500) {
     return json(err.status, { error: err.code, message: err.message, ...(err.details === undefined ? {} : { details: err.details }) });
   }

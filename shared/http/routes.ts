@@ -1,3 +1,5 @@
+import { ValidationError } from '../errors';
+
 /**
  * The HTTP API's routes, the function that serves each and the scope a credential needs for it.
  * The CDK api construct, the local runtime's server and both handlers' authorization read this
@@ -44,8 +46,30 @@ export function routeScope(routeKey: string): Scope | 'public' | undefined {
   return SCOPE_BY_ROUTE_KEY.get(routeKey);
 }
 
-/** Match a request path against a route path; returns the path parameters or undefined. */
+/**
+ * Match a request path against a route path; returns the path parameters (percent-decoded, as API
+ * Gateway passes them) or undefined. A parameter that is not valid percent-encoded UTF-8 (`%ZZ`, a
+ * truncated `%E0%A4%A`, a lone `%`) is the caller's error: a ValidationError naming it.
+ */
 export function matchRoutePath(pattern: string, path: string): Record<string, string> | undefined {
+  const params = matchRouteSegments(pattern, path);
+  if (!params) return undefined;
+  for (const [name, raw] of Object.entries(params)) {
+    try {
+      params[name] = decodeURIComponent(raw);
+    } catch {
+      throw new ValidationError(`path parameter ${name} is not valid percent-encoded UTF-8`, [{ path: name, message: 'malformed percent-encoding' }]);
+    }
+  }
+  return params;
+}
+
+/** Whether a request path has a route's shape, for any method (no decoding: it cannot fail). */
+export function isRoutePath(pattern: string, path: string): boolean {
+  return matchRouteSegments(pattern, path) !== undefined;
+}
+
+function matchRouteSegments(pattern: string, path: string): Record<string, string> | undefined {
   const want = pattern.split('/');
   const got = path.split('/');
   if (want.length !== got.length) return undefined;
@@ -55,7 +79,7 @@ export function matchRoutePath(pattern: string, path: string): Record<string, st
     const g = got[i]!;
     if (w.startsWith('{') && w.endsWith('}')) {
       if (g === '') return undefined;
-      params[w.slice(1, -1)] = decodeURIComponent(g);
+      params[w.slice(1, -1)] = g;
     } else if (w !== g) {
       return undefined;
     }

@@ -5,6 +5,7 @@ import { normalizeAlertmanager } from '../alerts/normalize/alertmanager';
 import { normalizeGrafana } from '../alerts/normalize/grafana';
 import { normalizeGeneric } from '../alerts/normalize/generic';
 import { normalizeCloudWatchEvent, normalizeCloudWatchSns } from '../alerts/normalize/cloudwatch';
+import { isObject } from '../alerts/normalize/common';
 import type { Normalized } from '../alerts/normalize/types';
 import type { SecretResolver } from '../config/secrets';
 import { NotFoundError, ValidationError } from '../errors';
@@ -78,10 +79,11 @@ function normalizeHttp(source: HttpSource, body: unknown, deps: IngestDeps): Nor
  */
 export async function ingestAwsEvent(event: unknown, deps: IngestDeps): Promise<Accepted> {
   const insufficientData = deps.config.raw.cloudwatch.insufficient_data;
-  const e = event as { Records?: Array<{ EventSource?: string }>; 'detail-type'?: string };
+  if (!isObject(event)) throw new ValidationError(`unsupported event: ${UNSUPPORTED_EVENT} (got ${describe(event)})`);
+  const e = event as { Records?: unknown[]; 'detail-type'?: string };
   if (Array.isArray(e.Records)) {
     const parts = e.Records.map((record, i) => {
-      if (record.EventSource !== 'aws:sns') throw new ValidationError(`Records[${i}]: not an SNS record`);
+      if (!isObject(record) || record.EventSource !== 'aws:sns') throw new ValidationError(`Records[${i}]: not an SNS record`);
       return normalizeCloudWatchSns(record, { insufficientData });
     });
     return enqueue('cloudwatch', { alerts: parts.flatMap((p) => p.alerts), origin: {} }, deps);
@@ -89,8 +91,12 @@ export async function ingestAwsEvent(event: unknown, deps: IngestDeps): Promise<
   if (typeof e['detail-type'] === 'string') {
     return enqueue('cloudwatch', normalizeCloudWatchEvent(event, { insufficientData }), deps);
   }
-  throw new ValidationError('unsupported event: expected an EventBridge "CloudWatch Alarm State Change" event or an SNS event');
+  throw new ValidationError(`unsupported event: ${UNSUPPORTED_EVENT}`);
 }
+
+const UNSUPPORTED_EVENT = 'expected an EventBridge "CloudWatch Alarm State Change" event or an SNS event';
+
+const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v);
 
 /** Largest body we put on the alerts queue (under SQS's 256 KiB with room for attributes). */
 const MAX_MESSAGE_BYTES = 200 * 1024;

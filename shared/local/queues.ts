@@ -177,6 +177,24 @@ export class LocalQueues implements QueuePort, QueueAdmin {
     if (this.timer) clearTimeout(this.timer);
   }
 
+  /**
+   * Stop consuming, as when an event source mapping is disabled: no new batch starts, and this
+   * resolves once the batches already handed to consumers have finished (deleted, or left to become
+   * visible again, as usual). What is still queued stays queued (in memory: gone when the process ends).
+   */
+  async stop(): Promise<void> {
+    this.close();
+    await Promise.allSettled([...this.running]);
+  }
+
+  /** Batches being handled now (for stop()). */
+  private readonly running = new Set<Promise<void>>();
+
+  private track(invocation: Promise<void>): void {
+    this.running.add(invocation);
+    void invocation.finally(() => this.running.delete(invocation));
+  }
+
   private queue(name: string): Queue {
     const q = this.queues.get(name);
     if (!q) throw new Error(`no local queue named ${name}`);
@@ -223,7 +241,7 @@ export class LocalQueues implements QueuePort, QueueAdmin {
         const batch = this.receive(q, now);
         if (batch.length === 0) break;
         q.inFlightBatches++;
-        void this.invoke(q, batch);
+        this.track(this.invoke(q, batch));
       }
       for (const m of q.messages.values()) if (m.visibleAt > now) next = Math.min(next, m.visibleAt);
     }

@@ -40,6 +40,11 @@ export interface LocalOptions {
   http?: HttpPort;
   /** Delivery retry base delay (default 2 s); tests shorten it. */
   retryBaseMs?: number;
+  /**
+   * How long close() waits for in-flight requests and queue work before closing the database
+   * anyway (default 15 s).
+   */
+  drainTimeoutMs?: number;
 }
 
 export interface LocalRuntime {
@@ -52,6 +57,11 @@ export interface LocalRuntime {
   dynamo: LocalDynamo;
   outbox: Outbox;
   ports: Ports;
+  /**
+   * Shut down in order: answer new requests 503 and let the ones being handled finish; stop the
+   * timers; stop the queue consumers and let the batches they hold finish (up to drainTimeoutMs);
+   * close the listener; close the database last, when nothing uses it any more.
+   */
   close(): Promise<void>;
 }
 
@@ -101,7 +111,7 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
 
   const ingest = createIngest(portsFor('ingest'));
   const api = createApi(portsFor('api'));
-  const server = createLocalServer(
+  const http = createLocalServer(
     {
       ingest: async (event) => (await ingest(event)) as HttpResult,
       api,
@@ -127,8 +137,10 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
     log,
   );
   const host = opts.host ?? '127.0.0.1';
-  await listen(server, opts.port ?? Number(env.PORT || 3000), host);
-  const port = (server.address() as AddressInfo).port;
+  await listen(http.server, opts.port ?? Number(env.PORT || 3000), host);
+  const port = (http.server.address() as AddressInfo).port;
+  const drainTimeoutMs = opts.drainTimeoutMs ?? 15_000;
+  let closing: Promise<void> | undefined;
 
   return {
     url: `http://${host}:${port}`,
@@ -139,12 +151,19 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
     dynamo,
     outbox,
     ports: base,
-    async close() {
-      schedules.close();
-      queues.close();
-      await new Promise<void>((r) => server.close(() => r()));
-      server.closeAllConnections?.();
-      await dynamo.close();
+    close() {
+      closing ??= (async () => {
+        log.info('shutting down');
+        const deadline = Date.now() + drainTimeoutMs;
+        const httpDrained = await within(http.drain(), drainTimeoutMs);
+        schedules.close();
+        const queuesDrained = await within(queues.stop(), deadline - Date.now());
+        if (!httpDrained || !queuesDrained) log.warn('work still running after the drain timeout; closing anyway', { drainTimeoutMs, httpDrained, queuesDrained });
+        await http.close();
+        await dynamo.close();
+        log.info('stopped');
+      })();
+      return closing;
     },
   };
 }
@@ -160,6 +179,17 @@ async function checkTokenSecrets(config: Config, secrets: SecretResolver, config
   }
   if (issues.length > 0) {
     throw new ConfigError(`${configPath}: token secrets are not available:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`, issues);
+  }
+}
+
+/** Whether `work` settled within `ms`. */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms))));
+  try {
+    return await Promise.race([work.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

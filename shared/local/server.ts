@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { HTTP_ROUTES, matchRoutePath, type HttpFunction } from '../http/routes';
-import { AlertflowError } from '../errors';
+import { HTTP_ROUTES, isRoutePath, matchRoutePath, type HttpFunction } from '../http/routes';
+import { AlertflowError, ServiceUnavailableError, ValidationError } from '../errors';
 import { errorResponse, json, type HttpResult } from '../http/responses';
 import type { Logger } from '../log';
 
@@ -13,31 +13,79 @@ export type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<HttpResult>
 /** Extra routes only the local runtime has (/local/...), given the parsed body. */
 export type LocalRoute = (req: { method: string; path: string; body: string; query: URLSearchParams }) => Promise<HttpResult>;
 
+export interface LocalServer {
+  server: Server;
+  /**
+   * Stop taking requests: from now on every request is answered 503 (the listener stays open, so a
+   * client is told rather than refused); resolves when the requests already being handled are done.
+   */
+  drain(): Promise<void>;
+  /** Close the listener and every connection. */
+  close(): Promise<void>;
+}
+
 /**
  * Presents the HTTP API routes as API Gateway (payload format 2.0) would: the request becomes an
  * APIGatewayProxyEventV2 and goes to the same handler the Lambda runs.
  */
-export function createLocalServer(handlers: Record<HttpFunction, HttpHandler>, local: Record<string, LocalRoute>, log: Logger): Server {
-  return createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => send(res, errorResponse(err, log)));
+export function createLocalServer(handlers: Record<HttpFunction, HttpHandler>, local: Record<string, LocalRoute>, log: Logger): LocalServer {
+  let draining = false;
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  const server = createServer((req, res) => {
+    if (draining) {
+      req.resume();
+      // `connection: close` so a keep-alive client does not queue more requests on this socket.
+      const refused: HttpResult = errorResponse(new ServiceUnavailableError('shutting_down', 'alertflow is shutting down; retry when it is back'), log);
+      return send(res, { ...refused, headers: { ...refused.headers, connection: 'close' } });
+    }
+    inFlight++;
+    handle(req, res)
+      .catch((err: unknown) => send(res, errorResponse(err, log)))
+      .finally(() => {
+        if (--inFlight === 0) drained?.();
+      });
   });
+  return {
+    server,
+    drain() {
+      draining = true;
+      server.closeIdleConnections();
+      return inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
+    },
+    close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      return closed;
+    },
+  };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req.url);
     const method = req.method ?? 'GET';
     const body = await readBody(req);
     const localRoute = local[`${method} ${url.pathname}`];
     if (localRoute) return send(res, await localRoute({ method, path: url.pathname, body: body.toString('utf8'), query: url.searchParams }));
 
     for (const route of HTTP_ROUTES) {
+      // A malformed parameter throws a ValidationError here: a 400 before any handler runs.
       const params = route.method === method ? matchRoutePath(route.path, url.pathname) : undefined;
       if (!params) continue;
       const event = toEvent(req, url, body, `${route.method} ${route.path}`, params);
       return send(res, await handlers[route.fn](event));
     }
-    const known = HTTP_ROUTES.some((r) => matchRoutePath(r.path, url.pathname));
+    const known = HTTP_ROUTES.some((r) => isRoutePath(r.path, url.pathname));
     // API Gateway answers unmatched routes itself, without invoking a function.
     send(res, json(known ? 405 : 404, { message: known ? 'Method Not Allowed' : 'Not Found' }));
+  }
+}
+
+/** The request target as a URL; one that does not parse (`http://[`, `//`, a port over 65535) is a 400. */
+function requestUrl(target = '/'): URL {
+  try {
+    return new URL(target, 'http://localhost');
+  } catch {
+    throw new ValidationError('malformed request target: expected a path such as /v1/alerts');
   }
 }
 

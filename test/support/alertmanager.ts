@@ -1,11 +1,29 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** The Debian package's binary; .ci/run installs it. */
-export const ALERTMANAGER_BIN = process.env.ALERTMANAGER_BIN ?? '/usr/bin/prometheus-alertmanager';
+export const ALERTMANAGER_BIN = process.env.ALERTMANAGER_BIN || '/usr/bin/prometheus-alertmanager';
+
+/**
+ * Why `bin` cannot run the Alertmanager tests, as one line saying what to install, or undefined when
+ * it can (it is executable and answers --version).
+ */
+export function alertmanagerMissing(bin: string): string | undefined {
+  const fix = 'apt-get install prometheus-alertmanager, or set ALERTMANAGER_BIN=/path/to/alertmanager';
+  try {
+    accessSync(bin, constants.X_OK);
+  } catch {
+    return `The Alertmanager tests need Prometheus Alertmanager, not found at ${bin}: ${fix}`;
+  }
+  const version = spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  if (version.error || version.status !== 0) {
+    return `The Alertmanager tests need Prometheus Alertmanager; ${bin} --version failed (${version.error?.message ?? `exit ${version.status}`}): ${fix}`;
+  }
+  return undefined;
+}
 
 export interface RunningAlertmanager {
   url: string;
@@ -37,11 +55,15 @@ export async function startAlertmanager(configYaml: string): Promise<RunningAler
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
+  // A spawn failure (e.g. ENOENT) arrives as an 'error' event; unhandled, it would crash the worker.
+  let spawnError: Error | undefined;
+  child.once('error', (err) => (spawnError = err));
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 15_000;
   for (;;) {
+    if (spawnError) throw new Error(`cannot start ${ALERTMANAGER_BIN}: ${spawnError.message}`, { cause: spawnError });
     if (child.exitCode !== null) throw new Error(`alertmanager exited with ${child.exitCode}:\n${output}`);
     try {
       if ((await fetch(`${url}/-/ready`)).ok) break;

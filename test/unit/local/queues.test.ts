@@ -82,3 +82,30 @@ describe('LocalQueues (SQS semantics)', () => {
     expect(queues.peek('dlq').sort()).toEqual(['x', 'y']);
   });
 });
+
+describe('LocalQueues.stop (shutdown)', () => {
+  it('starts no new batch, and resolves once the batches in flight have finished and been applied', async () => {
+    queues = new LocalQueues(silentLogger);
+    queues.create({ name: 'q', visibilityTimeoutS: 30, batchSize: 1, concurrency: 1 });
+    const started: string[] = [];
+    let finish!: () => void;
+    const inFlight = new Promise<void>((resolve) => (finish = resolve));
+    queues.consume('q', async (e) => {
+      started.push(e.Records[0]!.body);
+      await inFlight;
+    });
+    await queues.send('q', [msg('first'), msg('second')]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(started).toEqual(['first']);
+
+    let stopped = false;
+    const stopping = queues.stop().then(() => (stopped = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(stopped).toBe(false);
+    finish();
+    await stopping;
+    // The finished batch was deleted; the other message was never handed out and stays queued.
+    expect(started).toEqual(['first']);
+    expect(queues.peek('q')).toEqual(['second']);
+  });
+});
