@@ -31,6 +31,21 @@ interface Stored {
   receiveCount: number;
   receiptHandle?: string;
   firstReceiveAt?: number;
+  /** When the current receipt handle was handed out (SQS's 12 h visibility limit counts from it). */
+  receivedAt?: number;
+}
+
+/** SQS's longest visibility timeout, counted from the receive. */
+export const MAX_VISIBILITY_S = 43_200;
+
+/** A request SQS would reject; `name` is SQS's error code, as the AWS SDK reports it. */
+export class LocalQueueError extends Error {
+  constructor(
+    readonly name: 'InvalidParameterValue' | 'MessageNotInflight' | 'ReceiptHandleIsInvalid',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 interface Queue {
@@ -115,17 +130,29 @@ export class LocalQueues implements QueuePort, QueueAdmin {
     this.wake();
   }
 
+  /**
+   * ChangeMessageVisibility as SQS does it: the message must be in flight under this (its latest)
+   * receipt handle; it becomes visible `seconds` (0 to 43200, whole) from now; and the visibility
+   * may not end more than 12 h after the receive. Anything else is rejected, not clamped.
+   */
   async changeVisibility(name: string, receiptHandle: string, seconds: number): Promise<void> {
     this.calls.changeVisibility++;
     const q = this.queue(name);
-    for (const m of q.messages.values()) {
-      if (m.receiptHandle === receiptHandle) {
-        m.visibleAt = this.now() + seconds * 1000;
-        this.wake();
-        return;
-      }
+    if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_VISIBILITY_S) {
+      throw new LocalQueueError('InvalidParameterValue', `VisibilityTimeout must be a whole number of seconds from 0 to ${MAX_VISIBILITY_S}, not ${seconds}`);
     }
-    throw new Error(`receipt handle not found on ${name} (message deleted or re-received)`);
+    const now = this.now();
+    for (const m of q.messages.values()) {
+      if (m.receiptHandle !== receiptHandle) continue;
+      if (m.visibleAt <= now) throw new LocalQueueError('MessageNotInflight', `message on ${name} is not in flight (its visibility timeout expired)`);
+      if (now + seconds * 1000 > m.receivedAt! + MAX_VISIBILITY_S * 1000) {
+        throw new LocalQueueError('InvalidParameterValue', `visibility would end more than 12 h after the message was received on ${name}`);
+      }
+      m.visibleAt = now + seconds * 1000;
+      this.wake();
+      return;
+    }
+    throw new LocalQueueError('ReceiptHandleIsInvalid', `receipt handle not found on ${name} (message deleted or re-received)`);
   }
 
   stats(): QueueStats[] {
@@ -251,6 +278,7 @@ export class LocalQueues implements QueuePort, QueueAdmin {
       m.receiveCount++;
       m.firstReceiveAt ??= now;
       m.receiptHandle = randomUUID();
+      m.receivedAt = now;
       m.visibleAt = now + q.opts.visibilityTimeoutS * 1000;
       batch.push(m);
     }
