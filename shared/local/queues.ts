@@ -41,7 +41,7 @@ export const MAX_VISIBILITY_S = 43_200;
 /** A request SQS would reject; `name` is SQS's error code, as the AWS SDK reports it. */
 export class LocalQueueError extends Error {
   constructor(
-    readonly name: 'InvalidParameterValue' | 'MessageNotInflight' | 'ReceiptHandleIsInvalid',
+    override readonly name: 'InvalidParameterValue' | 'MessageNotInflight' | 'ReceiptHandleIsInvalid',
     message: string,
   ) {
     super(message);

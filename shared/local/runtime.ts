@@ -36,8 +36,10 @@ export interface LocalOptions {
   log?: Logger;
   /** Replace the HTTP client the channels use (tests count or fail requests with it). */
   http?: HttpPort;
-  /** Delivery retry base delay (default 2 s); tests shorten it. */
+  /** Delivery retry base delay (default 1 s); tests shorten it. */
   retryBaseMs?: number;
+  /** Jitter source of the delivery back-off (default Math.random); tests pin it. */
+  retryJitter?: () => number;
 }
 
 export interface LocalRuntime {
@@ -81,6 +83,7 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
     clock: () => new Date(),
     log,
     ...(opts.retryBaseMs === undefined ? {} : { retryBaseMs: opts.retryBaseMs }),
+    ...(opts.retryJitter === undefined ? {} : { retryJitter: opts.retryJitter }),
   };
   const portsFor = (fn: string): Ports => ({ ...base, log: childLogger(log, fn) });
 
