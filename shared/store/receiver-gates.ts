@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { backoffMs } from '../channels/outcome';
+import { backoffSeconds } from '../channels/outcome';
 import { epochSeconds } from './keys';
 
 const key = (gate: string) => ({ pk: `GATE#${gate}`, sk: 'GATE' });
@@ -135,7 +135,8 @@ export class ReceiverGates {
         }),
       );
       const failures = (res.Attributes?.failures as number | undefined) ?? 1;
-      const until = now + backoffMs(failures, health.retryAfterMs, this.random, this.opts.retryBaseMs);
+      // In whole seconds, as the messages' own back-off: the gate never reopens sooner than they return.
+      const until = now + 1000 * backoffSeconds(failures, health.retryAfterMs, this.random, this.opts.retryBaseMs);
       // Concurrent failures may each set it: any of their back-offs will do.
       await this.db.send(
         new UpdateCommand({
