@@ -14,6 +14,12 @@ import { QueueWithDlq } from './queue';
 export const SENDER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
 export const SENDER_BATCH_SIZE = 10;
+/**
+ * Sender invocations per channel type at once. A receiver that hangs holds at most its gate's slots
+ * (DEFAULT_GATE_SLOTS, 2) of them, so this leaves room for the others with several receivers hung at
+ * once, and keeps a slow receiver from taking the account's Lambda concurrency.
+ */
+export const SENDER_MAX_CONCURRENCY = 20;
 
 export const senderFunctionName = (type: ChannelType): FunctionName => `${type}-sender`;
 
@@ -48,7 +54,7 @@ export class Channel extends Construct {
     });
     const sender = this.function.fn;
     // Grants receive/delete/ChangeMessageVisibility on this queue only.
-    sender.addEventSource(new SqsEventSource(queue, { batchSize: SENDER_BATCH_SIZE, reportBatchItemFailures: true }));
+    sender.addEventSource(new SqsEventSource(queue, { batchSize: SENDER_BATCH_SIZE, maxConcurrency: SENDER_MAX_CONCURRENCY, reportBatchItemFailures: true }));
     // A rate-limited notification is re-sent to its own queue with a delay (its reserved send slot).
     queue.grantSendMessages(sender);
     props.table.grant(sender, ...SENDER_TABLE_ACTIONS);
