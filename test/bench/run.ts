@@ -3,6 +3,8 @@
  * functions as the CDK does and time their module init. Prints a plain-text report and writes it as
  * JSON to `.alertflow/bench/report.json`. It measures and prints; it asserts nothing about wall
  * times. Loopback traffic only; it stops by itself (a watchdog ends it if anything hangs).
+ * Its last section is the fault run (retries and receiver isolation); `npm run bench -- --faults`
+ * runs that section alone.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release } from 'node:os';
@@ -16,14 +18,16 @@ import { alertmanagerStorm, genericStorm } from './payloads';
 import { renderReport, targetsOf, type BenchReport } from './report';
 import { GROUP_WAIT_MS, runStorm, type StormResult } from './storm';
 import { measureChannels, renderChannelOverhead } from './channels';
+import { renderFaults, runFaults } from './faults';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const OUT_DIR = join(ROOT, '.alertflow', 'bench');
 const CONCURRENCY = 16;
 const SETTLE_TIMEOUT_MS = 40_000;
 const IMPORT_RUNS = 5;
-/** The whole run must end; if something hangs, report that and exit. */
-const WATCHDOG_MS = 175_000;
+/** The whole run must end; if something hangs, report that and exit (the fault run takes ~50 s). */
+const WATCHDOG_MS = 235_000;
+const FAULTS_ONLY = process.argv.includes('--faults');
 const DEFAULT_MEMORY_MB = 256;
 const CONFIG_DEFINE_KEY = '__ALERTFLOW_CONFIG__';
 
@@ -98,6 +102,15 @@ async function cdkSettings(): Promise<CdkSettings> {
 }
 
 async function main(): Promise<void> {
+  if (FAULTS_ONLY) {
+    const faults = await runFaults(progress);
+    const text = renderFaults(faults);
+    process.stdout.write(text);
+    mkdirSync(OUT_DIR, { recursive: true });
+    writeFileSync(join(OUT_DIR, 'faults.json'), JSON.stringify({ generatedAt: new Date().toISOString(), faults, text }, null, 2) + '\n');
+    progress(`fault run written to ${join(OUT_DIR, 'faults.json')}`);
+    return;
+  }
   const cdk = await cdkSettings();
   const memoryOf = (fn: string) => cdk.memoryMb[fn] ?? DEFAULT_MEMORY_MB;
 
@@ -119,6 +132,9 @@ async function main(): Promise<void> {
 
   progress('timing channel render + send');
   const channels = await measureChannels();
+
+  progress('fault run: a failing and a slow receiver');
+  const faults = await runFaults(progress);
 
   const costs = storms.flatMap((s) => [
     { storm: s.name, phase: 'storm' as const, partial: s.storm.settledAfterLastPostMs === null, estimate: costPerMillionAlerts(s.storm, memoryOf) },
@@ -146,10 +162,10 @@ async function main(): Promise<void> {
     targets: targetsOf(storms, bundles),
     notes: notes(storms),
   };
-  const text = renderReport(report) + renderChannelOverhead(channels);
+  const text = renderReport(report) + renderChannelOverhead(channels) + renderFaults(faults);
   process.stdout.write(text);
   mkdirSync(OUT_DIR, { recursive: true });
-  writeFileSync(join(OUT_DIR, 'report.json'), JSON.stringify({ ...report, channels, text }, null, 2) + '\n');
+  writeFileSync(join(OUT_DIR, 'report.json'), JSON.stringify({ ...report, channels, faults, text }, null, 2) + '\n');
   progress(`report written to ${join(OUT_DIR, 'report.json')}`);
 }
 
