@@ -11,6 +11,14 @@ import { deliver, type DeliverResult } from './deliver';
 
 /** SQS's longest visibility timeout, counted from the receive. */
 const MAX_VISIBILITY_S = 43_200;
+/**
+ * Pauses before asking a busy gate again. A healthy receiver frees its slots within milliseconds, so
+ * a burst to it waits here briefly rather than a whole back-off. Slots held longer than
+ * SLOW_HOLD_MS mean a slow receiver: its records are backed off through the queue at once, so this
+ * invocation does not sit on them.
+ */
+const BUSY_RETRY_MS = [50, 150, 300];
+const SLOW_HOLD_MS = 1_000;
 
 /**
  * The body shared by every channel's sender Lambda: parse, pass the receiver's gate, deliver, and on
@@ -65,7 +73,15 @@ export function createSenderHandler(type: ChannelType, ports: Ports) {
     const admit = (gate: string, records: SQSRecord[]) => {
       let a = admissions.get(gate);
       if (!a) {
-        a = gates.acquire(gate, Date.now()).then((decision) => new Admission(decision, records));
+        a = (async () => {
+          let decision = await gates.acquire(gate, Date.now());
+          for (const pause of BUSY_RETRY_MS) {
+            if (decision.kind !== 'busy' || decision.heldForMs >= SLOW_HOLD_MS) break;
+            await new Promise((r) => setTimeout(r, pause));
+            decision = await gates.acquire(gate, Date.now());
+          }
+          return new Admission(decision, records);
+        })();
         admissions.set(gate, a);
       }
       return a;

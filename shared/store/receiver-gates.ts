@@ -10,8 +10,11 @@ const isConditionFailure = (err: unknown) => (err as Error).name === 'Conditiona
 export type GateDecision =
   /** Send. `probe`: the receiver is failing, so send one notification to test it, not the batch. */
   | { kind: 'granted'; lease: GateLease; probe: boolean }
-  /** Every slot is held by other invocations (a slow receiver): wait without sending. */
-  | { kind: 'busy' }
+  /**
+   * Every slot is held by other invocations: wait without sending. `heldForMs`: how long the most
+   * recently taken slot has been held (short: a burst to a healthy receiver; long: a slow receiver).
+   */
+  | { kind: 'busy'; heldForMs: number }
   /** The receiver failed recently (or asked, with Retry-After): nothing is sent before `untilMs`. */
   | { kind: 'backing_off'; untilMs: number };
 
@@ -91,10 +94,13 @@ export class ReceiverGates {
       const item = (res.Item ?? {}) as GateItem;
       if ((item.openUntil ?? 0) > now) return { kind: 'backing_off', untilMs: item.openUntil! };
       const free = Array.from({ length: this.slots }, (_, i) => i).filter((i) => (item[`s${i}`]?.exp ?? 0) <= now);
-      if (free.length === 0) return { kind: 'busy' };
+      if (free.length === 0) {
+        const newest = Math.max(...Array.from({ length: this.slots }, (_, i) => item[`s${i}`]!.exp - this.leaseMs));
+        return { kind: 'busy', heldForMs: Math.max(0, now - newest) };
+      }
       slot = free[Math.floor(this.random() * free.length) % free.length]!;
     }
-    return { kind: 'busy' };
+    return { kind: 'busy', heldForMs: 0 };
   }
 
   /**
