@@ -9,8 +9,9 @@ import { RateLimiter } from '../store/rate-limits';
 import { ReceiverGates, type GateDecision, type GateHealth } from '../store/receiver-gates';
 import { deliver, type DeliverResult } from './deliver';
 
-/** SQS's longest visibility timeout, counted from the receive. */
+/** SQS's longest visibility timeout, counted from the receive; its longest DelaySeconds. */
 const MAX_VISIBILITY_S = 43_200;
+const MAX_DELAY_S = 900;
 /**
  * Pauses before asking a busy gate again. A healthy receiver frees its slots within milliseconds, so
  * a burst to it waits here briefly rather than a whole back-off. Slots held longer than
@@ -26,8 +27,9 @@ const SLOW_HOLD_MS = 1_000;
  * failed. A rate-limited notification is re-queued with a delay to its reserved send slot instead.
  *
  * Records are grouped by receiver entry and each group passes that receiver's gate once: a receiver
- * that hangs holds at most a few invocations (the others are backed off unsent, so this invocation
- * ends at once), and one that fails is left alone for its back-off, then probed with one message.
+ * that hangs holds at most a few invocations (the rest of its notifications are re-queued unsent, so
+ * this invocation ends at once), and one that fails is left alone for its back-off, then probed with
+ * one message.
  */
 export function createSenderHandler(type: ChannelType, ports: Ports) {
   const queue = channelQueueName(type);
@@ -94,7 +96,16 @@ export function createSenderHandler(type: ChannelType, ports: Ports) {
       const attempt = receiveCount(record);
       if (!admission.sends(record)) {
         const { decision } = admission;
-        const reason = decision.kind === 'busy' ? 'receiver busy (its slots are taken by slower sends)' : 'receiver backing off after a failure';
+        if (decision.kind === 'busy') {
+          // A slow receiver: wait without using up a receive (a fresh message), longer each time.
+          const waits = (n.waits ?? 0) + 1;
+          const delaySeconds = Math.min(MAX_DELAY_S, backoffSeconds(waits, undefined, ports.retryJitter, ports.retryBaseMs));
+          ports.log.info('receiver busy (its send slots are held by slower sends); re-queued unsent', { notificationId: n.id, receiver: n.receiver, gate, waits, delaySeconds });
+          await ports.queues.send(queue, [{ id: 'waiting', body: JSON.stringify({ ...n, waits }), delaySeconds }]);
+          return 'ok';
+        }
+        // A failing receiver: this receive counts, as a failed attempt would, so the DLQ still comes.
+        const reason = decision.kind === 'backing_off' ? 'receiver backing off after a failure' : 'receiver failing; probed with one notification at a time';
         ports.log.info('not sending now; backing off', { notificationId: n.id, receiver: n.receiver, gate, attempt, reason });
         if (attempt >= MAX_RECEIVES.channel) await recordNotSent(deliveries, n, attempt, reason, ports.clock());
         const own = backoffSeconds(attempt, undefined, ports.retryJitter, ports.retryBaseMs);
