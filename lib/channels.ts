@@ -5,7 +5,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import type { Config } from '../shared/config/schema';
 import type { ChannelType } from '../shared/queues/messages';
-import { ENV, MAX_RECEIVES } from '../shared/queues/names';
+import { ENV, MAX_RECEIVES, SENDER_MAX_CONCURRENCY } from '../shared/queues/names';
 import { usedChannelTypes } from '../shared/channels/keys';
 import { AlertflowFunction, type FunctionName, type SharedFunctionOptions, functionSettings } from './function';
 import { QueueWithDlq } from './queue';
@@ -14,12 +14,7 @@ import { QueueWithDlq } from './queue';
 export const SENDER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
 export const SENDER_BATCH_SIZE = 10;
-/**
- * Sender invocations per channel type at once. A receiver that hangs holds at most its gate's slots
- * (DEFAULT_GATE_SLOTS, 2) of them, so this leaves room for the others with several receivers hung at
- * once, and keeps a slow receiver from taking the account's Lambda concurrency.
- */
-export const SENDER_MAX_CONCURRENCY = 20;
+export { SENDER_MAX_CONCURRENCY };
 
 export const senderFunctionName = (type: ChannelType): FunctionName => `${type}-sender`;
 

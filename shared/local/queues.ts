@@ -19,6 +19,14 @@ export interface LocalQueueOptions {
   batchSize?: number;
   /** Batches in flight at once (Lambda's concurrency, scaled down). */
   concurrency?: number;
+  /**
+   * A batch running longer than `slowBatchMs` stops counting against `concurrency`, up to this many
+   * batches in flight: as Lambda runs more invocations while some hang, one slow record does not
+   * hold the queue's other work. Default: `concurrency` (no scale-out).
+   */
+  maxConcurrency?: number;
+  /** @default 1000 */
+  slowBatchMs?: number;
 }
 
 type Consumer = (event: SQSEvent) => Promise<SQSBatchResponse | void>;
@@ -53,6 +61,8 @@ interface Queue {
   messages: Map<string, Stored>;
   consumer?: Consumer;
   inFlightBatches: number;
+  /** Start times of the batches in flight. */
+  running: Set<{ startedAt: number }>;
 }
 
 export interface QueueStats {
@@ -103,9 +113,10 @@ export class LocalQueues implements QueuePort, QueueAdmin {
 
   create(opts: LocalQueueOptions): void {
     this.queues.set(opts.name, {
-      opts: { maxReceiveCount: Infinity, batchSize: 10, concurrency: 4, ...opts },
+      opts: { maxReceiveCount: Infinity, batchSize: 10, concurrency: 4, slowBatchMs: 1_000, ...opts, maxConcurrency: Math.max(opts.maxConcurrency ?? 0, opts.concurrency ?? 4) },
       messages: new Map(),
       inFlightBatches: 0,
+      running: new Set(),
     });
   }
 
@@ -246,11 +257,18 @@ export class LocalQueues implements QueuePort, QueueAdmin {
     let next = Infinity;
     for (const q of this.queues.values()) {
       if (!q.consumer) continue;
-      while (q.inFlightBatches < q.opts.concurrency) {
+      // Batches running past slowBatchMs do not count: the queue scales out around them.
+      const active = () => [...q.running].filter((b) => now - b.startedAt < q.opts.slowBatchMs);
+      while (active().length < q.opts.concurrency && q.inFlightBatches < q.opts.maxConcurrency) {
         const batch = this.receive(q, now);
         if (batch.length === 0) break;
         q.inFlightBatches++;
-        void this.invoke(q, batch);
+        void this.invoke(q, batch, now);
+      }
+      // Full of young batches: look again when the oldest of them turns slow.
+      const young = active();
+      if (young.length >= q.opts.concurrency && q.inFlightBatches < q.opts.maxConcurrency) {
+        next = Math.min(next, Math.min(...young.map((b) => b.startedAt)) + q.opts.slowBatchMs);
       }
       for (const m of q.messages.values()) if (m.visibleAt > now) next = Math.min(next, m.visibleAt);
     }
@@ -295,7 +313,9 @@ export class LocalQueues implements QueuePort, QueueAdmin {
     this.payload[`${kind}Chunks`] += Math.max(1, Math.ceil(bytes / SQS_BILLING_CHUNK_BYTES));
   }
 
-  private async invoke(q: Queue, batch: Stored[]): Promise<void> {
+  private async invoke(q: Queue, batch: Stored[], now: number): Promise<void> {
+    const run = { startedAt: now };
+    q.running.add(run);
     const handles = new Map(batch.map((m) => [m.messageId, m.receiptHandle]));
     let failed = new Set<string>(batch.map((m) => m.messageId));
     const event = this.event(q, batch);
@@ -320,6 +340,7 @@ export class LocalQueues implements QueuePort, QueueAdmin {
     // One DeleteMessageBatch for the batch's successes, as the event source mapping sends.
     if (deleted > 0) this.calls.delete++;
     q.inFlightBatches--;
+    q.running.delete(run);
     this.wake();
   }
 

@@ -10,7 +10,7 @@ import { fetchHttp, type HttpPort } from '../channels/http';
 import { ValidationError } from '../errors';
 import { errorResponse, json, type HttpResult } from '../http/responses';
 import { jsonLogger, type Logger } from '../log';
-import { ALERTS_QUEUE, CHANNEL_TYPES, CONSUMER_TIMEOUT_S, channelQueueName, dlqName, MAX_RECEIVES } from '../queues/names';
+import { ALERTS_QUEUE, CHANNEL_TYPES, CONSUMER_TIMEOUT_S, channelQueueName, dlqName, MAX_RECEIVES, SENDER_MAX_CONCURRENCY } from '../queues/names';
 import { compileConfig } from '../runtime/compiled-config';
 import { createSenderHandler } from '../delivery/sender-handler';
 import type { Ports } from '../runtime/ports';
@@ -93,7 +93,14 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
   for (const type of CHANNEL_TYPES) {
     const name = channelQueueName(type);
     queues.create({ name: dlqName(name), visibilityTimeoutS: 30 });
-    queues.create({ name, visibilityTimeoutS: 6 * CONSUMER_TIMEOUT_S.sender, maxReceiveCount: MAX_RECEIVES.channel, dlq: dlqName(name) });
+    queues.create({
+      name,
+      visibilityTimeoutS: 6 * CONSUMER_TIMEOUT_S.sender,
+      maxReceiveCount: MAX_RECEIVES.channel,
+      dlq: dlqName(name),
+      // Scale out around batches held by a slow receiver, as Lambda does, up to the deployed cap.
+      maxConcurrency: SENDER_MAX_CONCURRENCY,
+    });
     queues.consume(name, createSenderHandler(type, portsFor(`${type}-sender`)));
   }
 

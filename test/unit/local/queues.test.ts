@@ -82,6 +82,44 @@ describe('LocalQueues (SQS semantics)', () => {
     expect(queues.peek('dlq').sort()).toEqual(['x', 'y']);
   });
 
+  it('does not let a batch that hangs on one record hold the queue: it scales out around it', async () => {
+    queues = new LocalQueues(silentLogger);
+    queues.create({ name: 'q', visibilityTimeoutS: 30, batchSize: 1, concurrency: 1, maxConcurrency: 3, slowBatchMs: 50 });
+    let release!: () => void;
+    const hung = new Promise<void>((r) => (release = r));
+    const done: string[] = [];
+    queues.consume('q', async (e) => {
+      for (const r of e.Records) {
+        // The hang guard: a stuck record gives up by itself after 10 s.
+        if (r.body === 'hangs') await Promise.race([hung, new Promise((r2) => setTimeout(r2, 10_000))]);
+        done.push(r.body);
+      }
+    });
+    await queues.send('q', [msg('hangs')]);
+    await new Promise((r) => setTimeout(r, 10));
+    await queues.send('q', [msg('a'), msg('b')]);
+    await vi.waitFor(() => expect(done).toEqual(['a', 'b']), { timeout: 5_000 });
+    release();
+    await queues.idle();
+    expect(done).toEqual(['a', 'b', 'hangs']);
+  });
+
+  it('never runs more than maxConcurrency batches, hung or not', async () => {
+    queues = new LocalQueues(silentLogger);
+    queues.create({ name: 'q', visibilityTimeoutS: 30, batchSize: 1, concurrency: 1, maxConcurrency: 2, slowBatchMs: 20 });
+    let running = 0;
+    let peak = 0;
+    queues.consume('q', async () => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, 100));
+      running--;
+    });
+    await queues.send('q', Array.from({ length: 5 }, (_, i) => msg(`m${i}`)));
+    await queues.idle();
+    expect(peak).toBe(2);
+  });
+
   describe('ChangeMessageVisibility, exactly as SQS', () => {
     /** A queue on a fake clock whose consumer fails every record and keeps its receipt handles. */
     function failingQueue() {
