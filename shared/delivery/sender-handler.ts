@@ -15,8 +15,8 @@ const MAX_DELAY_S = 900;
 /**
  * Pauses before asking a busy gate again. A healthy receiver frees its slots within milliseconds, so
  * a burst to it waits here briefly rather than a whole back-off. Slots held longer than
- * SLOW_HOLD_MS mean a slow receiver: its records are backed off through the queue at once, so this
- * invocation does not sit on them.
+ * SLOW_HOLD_MS mean a slow receiver: its records are re-queued unsent at once, so this invocation
+ * does not sit on them.
  */
 const BUSY_RETRY_MS = [50, 150, 300];
 const SLOW_HOLD_MS = 1_000;
