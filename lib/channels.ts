@@ -5,7 +5,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import type { Config } from '../shared/config/schema';
 import type { ChannelType } from '../shared/queues/messages';
-import { ENV, MAX_RECEIVES } from '../shared/queues/names';
+import { ENV, MAX_RECEIVES, SENDER_MAX_CONCURRENCY } from '../shared/queues/names';
 import { usedChannelTypes } from '../shared/channels/keys';
 import { fromAddress } from '../shared/channels/email/config';
 import { AlertflowFunction, type FunctionName, type SharedFunctionOptions, functionSettings } from './function';
@@ -15,6 +15,7 @@ import { QueueWithDlq } from './queue';
 export const SENDER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
 export const SENDER_BATCH_SIZE = 10;
+export { SENDER_MAX_CONCURRENCY };
 
 export const senderFunctionName = (type: ChannelType): FunctionName => `${type}-sender`;
 
@@ -49,7 +50,7 @@ export class Channel extends Construct {
     });
     const sender = this.function.fn;
     // Grants receive/delete/ChangeMessageVisibility on this queue only.
-    sender.addEventSource(new SqsEventSource(queue, { batchSize: SENDER_BATCH_SIZE, reportBatchItemFailures: true }));
+    sender.addEventSource(new SqsEventSource(queue, { batchSize: SENDER_BATCH_SIZE, maxConcurrency: SENDER_MAX_CONCURRENCY, reportBatchItemFailures: true }));
     // A rate-limited notification is re-sent to its own queue with a delay (its reserved send slot).
     queue.grantSendMessages(sender);
     props.table.grant(sender, ...SENDER_TABLE_ACTIONS);

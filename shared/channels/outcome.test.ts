@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { ConfigError, ConflictError, SecretError, ValidationError } from '../errors';
 import { HttpNetworkError, HttpRequestError, HttpTimeoutError } from './http';
 import { PortDeliveryError } from './ports';
-import { backoffMs, bodyReason, classifyError, classifyResponse, parseRetryAfter, redact } from './outcome';
+import { backoffMs, backoffSeconds, bodyReason, classifyError, classifyResponse, parseRetryAfter, redact } from './outcome';
 
 const NOW = Date.parse('2026-11-22T06:16:00.000Z');
 const res = (status: number, body = '', headers: Record<string, string> = {}) => ({ status, body, headers });
@@ -102,33 +103,48 @@ describe('classifyError', () => {
 });
 
 describe('backoffMs', () => {
-  it('grows exponentially from 2 s with full jitter', () => {
-    const top = () => 0.999999;
-    expect(backoffMs(1, undefined, top)).toBe(1999);
-    expect(backoffMs(2, undefined, top)).toBe(3999);
-    expect(backoffMs(5, undefined, top)).toBe(31_999);
-    expect(backoffMs(3, undefined, () => 0.5)).toBe(4000);
-    expect(backoffMs(3, undefined, () => 0)).toBe(0);
+  const top = () => 0.999999;
+  const bottom = () => 0;
+  it('never retries at once: the floor is the base (1 s), even when the jitter draws 0', () => {
+    for (const attempt of [1, 2, 5, 12, 5000]) expect(backoffMs(attempt, undefined, bottom)).toBe(1_000);
+    expect(backoffSeconds(1, undefined, bottom)).toBe(1);
+    // A tiny base (tests shorten it) still never yields a 0 s visibility timeout.
+    expect(backoffSeconds(1, undefined, bottom, 1)).toBe(1);
   });
-  it('caps at 15 minutes, even for absurd attempts', () => {
-    expect(backoffMs(10, undefined, () => 0.999999)).toBe(899_999);
-    expect(backoffMs(5000, undefined, () => 0.999999)).toBe(899_999);
+  it('doubles its ceiling per retry from 1 s', () => {
+    expect([1, 2, 3, 4, 5].map((n) => backoffMs(n, undefined, top))).toEqual([1_999, 3_999, 7_999, 15_999, 31_999]);
+    expect(backoffMs(3, undefined, () => 0.5)).toBe(4_500);
   });
-  it('never goes below Retry-After, which wins over the cap', () => {
-    expect(backoffMs(1, 30_000, () => 0)).toBe(30_000);
-    expect(backoffMs(12, 20 * 60_000, () => 0.999999)).toBe(20 * 60_000);
-    expect(backoffMs(12, 1000, () => 0.5)).toBe(450_000);
+  it('caps at 5 minutes, even for absurd attempts', () => {
+    expect(backoffMs(9, undefined, top)).toBe(299_999);
+    expect(backoffMs(5000, undefined, top)).toBe(299_999);
+    expect(backoffMs(Number.MAX_SAFE_INTEGER, undefined, top)).toBe(299_999);
+  });
+  it('stays within [1 s, min(5 min, 2^n s)) for any jitter (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (n, r) => {
+        const v = backoffMs(n, undefined, () => r);
+        expect(v).toBeGreaterThanOrEqual(1_000);
+        expect(v).toBeLessThan(Math.min(300_000, 1_000 * 2 ** n));
+      }),
+      { seed: 4 },
+    );
+  });
+  it('spreads a burst (full jitter, not a fixed step)', () => {
+    const draws = new Set(Array.from({ length: 200 }, () => Math.floor(backoffMs(6) / 1000)));
+    expect(draws.size).toBeGreaterThan(20);
+  });
+  it('never goes below Retry-After, which wins over the cap up to SQS\'s 12 h', () => {
+    expect(backoffMs(1, 30_000, bottom)).toBe(30_000);
+    expect(backoffMs(12, 20 * 60_000, top)).toBe(20 * 60_000);
+    expect(backoffMs(12, 1_000, () => 0.5)).toBe(150_500);
+    expect(backoffMs(1, 48 * 3_600_000, top)).toBe(12 * 3_600_000);
+    expect(backoffSeconds(1, 3_600_000, bottom)).toBe(3_600);
+    expect(backoffSeconds(1, 48 * 3_600_000, bottom)).toBe(43_200);
   });
   it('treats a bad attempt number as the first', () => {
-    expect(backoffMs(0, undefined, () => 0.999999)).toBe(1999);
-    expect(backoffMs(Number.NaN, undefined, () => 0.999999)).toBe(1999);
-  });
-  it('uses Math.random by default and stays in range', () => {
-    for (let i = 0; i < 100; i++) {
-      const v = backoffMs(4);
-      expect(v).toBeGreaterThanOrEqual(0);
-      expect(v).toBeLessThan(16_000);
-    }
+    expect(backoffMs(0, undefined, top)).toBe(1_999);
+    expect(backoffMs(Number.NaN, undefined, top)).toBe(1_999);
   });
 });
 

@@ -66,17 +66,38 @@ export function classifyError(err: unknown, secrets: readonly string[] = []): De
   return { kind: 'retryable', reason: `unexpected ${name}` };
 }
 
+/** Retry schedule: retry n waits uniformly between BASE and min(CAP, BASE * 2^n). */
+export const RETRY_BASE_MS = 1_000;
+export const RETRY_CAP_MS = 5 * 60_000;
+/** SQS's longest visibility timeout: no retry, not even a Retry-After, can wait longer. */
+export const MAX_RETRY_DELAY_MS = MAX_RETRY_AFTER_MS;
+
 /**
- * Delay before retry `attempt` (1 = the first retry): exponential from 2 s, capped at 15 min, with
- * full jitter (uniform in [0, cap)) so that a burst of failures does not come back as a burst; never
- * less than the server's Retry-After, which wins over the cap.
+ * Delay before retry `attempt` (1 = the first retry): full jitter over [base, min(cap, base * 2^n)),
+ * so that a burst of failures does not come back as a burst, with the base as the floor so that no
+ * retry is immediate (SQS counts visibility in whole seconds: a 0 s back-off is a hot loop). A
+ * server's Retry-After wins over the cap, up to SQS's 12 h limit.
  */
-export function backoffMs(attempt: number, retryAfterMs?: number, random: () => number = Math.random, BASE_MS = 2_000): number {
-  const CAP_MS = 15 * 60_000;
-  const n = Number.isFinite(attempt) && attempt >= 1 ? Math.floor(attempt) : 1;
-  const ceiling = Math.min(CAP_MS, BASE_MS * 2 ** (n - 1));
-  const jittered = Math.floor(random() * ceiling);
-  return Math.max(jittered, Math.ceil(retryAfterMs ?? 0));
+export function backoffMs(
+  attempt: number,
+  retryAfterMs?: number,
+  random: () => number = Math.random,
+  baseMs = RETRY_BASE_MS,
+  capMs = RETRY_CAP_MS,
+): number {
+  const n = Number.isFinite(attempt) && attempt >= 1 ? Math.min(Math.floor(attempt), 52) : 1;
+  const base = baseMs > 0 ? baseMs : RETRY_BASE_MS;
+  const ceiling = Math.max(base, Math.min(capMs, base * 2 ** n));
+  const r = Math.min(Math.max(random(), 0), 1);
+  const jittered = Math.min(ceiling, base + Math.floor(r * (ceiling - base)));
+  const floor = Math.min(MAX_RETRY_DELAY_MS, Math.ceil(Math.max(0, retryAfterMs ?? 0)));
+  return Math.max(jittered, floor);
+}
+
+/** `backoffMs` as an SQS visibility timeout: whole seconds, at least 1, at most 12 h. */
+export function backoffSeconds(attempt: number, retryAfterMs?: number, random?: () => number, baseMs?: number): number {
+  const ms = backoffMs(attempt, retryAfterMs, random, baseMs);
+  return Math.min(MAX_RETRY_DELAY_MS / 1000, Math.max(1, Math.ceil(ms / 1000)));
 }
 
 /** Retry-After is delay-seconds or an HTTP-date (RFC 9110 §10.2.3). Invalid values are ignored. */

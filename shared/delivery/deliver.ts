@@ -1,7 +1,7 @@
 import type { SecretResolver } from '../config/secrets';
 import type { HttpPort } from '../channels/http';
 import type { MailPort, SmsPort } from '../channels/ports';
-import { backoffMs, classifyError, type DeliveryOutcome } from '../channels/outcome';
+import { backoffSeconds, classifyError, type DeliveryOutcome } from '../channels/outcome';
 import { ChannelConfigNotFoundError, channelConfig, senderFor } from '../channels/registry';
 import type { RateLimiter } from '../store/rate-limits';
 import type { Logger } from '../log';
@@ -20,8 +20,10 @@ export interface DeliverDeps {
   secrets: SecretResolver;
   clock: () => Date;
   log: Logger;
-  /** First retry delay before jitter and doubling (default 2 s); tests shorten it. */
+  /** Floor and first step of the retry back-off (default 1 s; SQS rounds it up to whole seconds). */
   retryBaseMs?: number;
+  /** Jitter source in [0, 1) for the back-off (default Math.random); tests pin it. */
+  retryJitter?: () => number;
   /** Send slots for rate-limited targets; without it, senders do not pace themselves. */
   rateLimiter?: RateLimiter;
   /** Where a group notification that failed for good wakes its group (the router's queue). */
@@ -30,12 +32,15 @@ export interface DeliverDeps {
 
 export type DeliverResult =
   | { kind: 'delivered' | 'duplicate' | 'failed' }
-  /** Try again after `delaySeconds` (the caller backs the message off through queue visibility). */
-  | { kind: 'retry'; delaySeconds: number }
+  /**
+   * Try again after `delaySeconds` (the caller backs the message off through queue visibility);
+   * `retryAfterMs` is the receiver's own Retry-After, if it sent one.
+   */
+  | { kind: 'retry'; delaySeconds: number; retryAfterMs?: number }
   /** Rate limited: send it again at its reserved `slot` (the caller re-enqueues it with a delay). */
   | { kind: 'defer'; delaySeconds: number; slot: number };
 
-/** SQS caps a visibility extension at 12 hours; our backoff caps far below, at 15 minutes. */
+/** SQS caps DelaySeconds at 15 minutes (a deferral is a re-send with a delay). */
 const MAX_DELAY_S = 900;
 /** A rate-limit wait up to this long is slept through; a longer one is deferred through the queue. */
 const MAX_INLINE_WAIT_MS = 5_000;
@@ -112,13 +117,14 @@ export async function deliver(n: NotificationMessage, attempt: number, maxAttemp
       deps.log.error('notification failed permanently; not retrying', { ...fields, reason: outcome.reason });
       return { kind: 'failed' };
     case 'retryable': {
-      const delaySeconds = Math.min(MAX_DELAY_S, Math.ceil(backoffMs(attempt, outcome.retryAfterMs, Math.random, deps.retryBaseMs) / 1000));
+      // Per message: its own receive count sets the step; a Retry-After wins over the cap (up to 12 h).
+      const delaySeconds = backoffSeconds(attempt, outcome.retryAfterMs, deps.retryJitter, deps.retryBaseMs);
       deps.log.warn(lastAttempt ? 'notification failed; retries exhausted, dead-lettering' : 'notification failed; will retry', {
         ...fields,
         reason: outcome.reason,
         delaySeconds,
       });
-      return { kind: 'retry', delaySeconds };
+      return outcome.retryAfterMs === undefined ? { kind: 'retry', delaySeconds } : { kind: 'retry', delaySeconds, retryAfterMs: outcome.retryAfterMs };
     }
   }
 }

@@ -1,22 +1,42 @@
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { backoffSeconds } from '../channels/outcome';
 import { NotificationMessage, type ChannelType } from '../queues/messages';
-import { channelQueueName, MAX_RECEIVES } from '../queues/names';
+import { channelQueueName, CONSUMER_TIMEOUT_S, MAX_RECEIVES } from '../queues/names';
 import type { Ports } from '../runtime/ports';
 import { processSqsBatch, receiveCount } from '../runtime/sqs-batch';
 import { DeliveryStore } from '../store/deliveries';
 import { RateLimiter } from '../store/rate-limits';
-import { deliver } from './deliver';
+import { ReceiverGates, type GateDecision, type GateHealth } from '../store/receiver-gates';
+import { deliver, type DeliverResult } from './deliver';
+
+/** SQS's longest visibility timeout, counted from the receive; its longest DelaySeconds. */
+const MAX_VISIBILITY_S = 43_200;
+const MAX_DELAY_S = 900;
+/**
+ * Pauses before asking a busy gate again. A healthy receiver frees its slots within milliseconds, so
+ * a burst to it waits here briefly rather than a whole back-off. Slots held longer than
+ * SLOW_HOLD_MS mean a slow receiver: its records are re-queued unsent at once, so this invocation
+ * does not sit on them.
+ */
+const BUSY_RETRY_MS = [50, 150, 300];
+const SLOW_HOLD_MS = 1_000;
 
 /**
- * The body shared by every channel's sender Lambda: parse, deliver, and on a retryable failure back
- * the message off through its visibility timeout before reporting it failed. A rate-limited
- * notification is re-queued with a delay to its reserved send slot instead.
+ * The body shared by every channel's sender Lambda: parse, pass the receiver's gate, deliver, and on
+ * a retryable failure back the message off through its visibility timeout before reporting it
+ * failed. A rate-limited notification is re-queued with a delay to its reserved send slot instead.
+ *
+ * Records are grouped by receiver entry and each group passes that receiver's gate once: a receiver
+ * that hangs holds at most a few invocations (the rest of its notifications are re-queued unsent, so
+ * this invocation ends at once), and one that fails is left alone for its back-off, then probed with
+ * one message.
  */
 export function createSenderHandler(type: ChannelType, ports: Ports) {
   const queue = channelQueueName(type);
+  const deliveries = new DeliveryStore(ports.db, ports.table);
   const deps = {
     config: ports.config,
-    deliveries: new DeliveryStore(ports.db, ports.table),
+    deliveries,
     http: ports.http,
     mail: ports.mail,
     sms: ports.sms,
@@ -24,21 +44,169 @@ export function createSenderHandler(type: ChannelType, ports: Ports) {
     clock: ports.clock,
     log: ports.log,
     retryBaseMs: ports.retryBaseMs,
+    retryJitter: ports.retryJitter,
     rateLimiter: new RateLimiter(ports.db, ports.table),
     queues: ports.queues,
   };
-  return (event: SQSEvent): Promise<SQSBatchResponse> =>
-    processSqsBatch(event, ports.log, async (record) => {
-      const n = NotificationMessage.parse(JSON.parse(record.body));
-      if (n.channel.type !== type) throw new Error(`a ${n.channel.type} notification reached the ${type} queue`);
-      const result = await deliver(n, receiveCount(record), MAX_RECEIVES.channel, deps);
+  const gates = new ReceiverGates(ports.db, ports.table, {
+    leaseMs: CONSUMER_TIMEOUT_S.sender * 1000,
+    ...(ports.retryBaseMs === undefined ? {} : { retryBaseMs: ports.retryBaseMs }),
+    ...(ports.retryJitter === undefined ? {} : { random: ports.retryJitter }),
+  });
+
+  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    const started = Date.now();
+    /** Back a record off through its visibility, within SQS's 12 h from the receive. */
+    const backOff = async (record: SQSRecord, seconds: number): Promise<'retry'> => {
+      const left = MAX_VISIBILITY_S - Math.ceil((Date.now() - started) / 1000) - 1;
+      await ports.queues.changeVisibility(queue, record.receiptHandle, Math.max(1, Math.min(left, seconds)));
+      return 'retry';
+    };
+
+    const parsed = new Map<string, NotificationMessage>();
+    const groups = new Map<string, SQSRecord[]>();
+    for (const record of event.Records) {
+      const n = parseRecord(record, type);
+      if (!n) continue;
+      parsed.set(record.messageId, n);
+      const gate = gateOf(n);
+      groups.set(gate, [...(groups.get(gate) ?? []), record]);
+    }
+    const admissions = new Map<string, Promise<Admission>>();
+    const admit = (gate: string, records: SQSRecord[]) => {
+      let a = admissions.get(gate);
+      if (!a) {
+        a = (async () => {
+          let decision = await gates.acquire(gate, Date.now());
+          for (const pause of BUSY_RETRY_MS) {
+            if (decision.kind !== 'busy' || decision.heldForMs >= SLOW_HOLD_MS) break;
+            await new Promise((r) => setTimeout(r, pause));
+            decision = await gates.acquire(gate, Date.now());
+          }
+          return new Admission(decision, records);
+        })();
+        admissions.set(gate, a);
+      }
+      return a;
+    };
+
+    return processSqsBatch(event, ports.log, async (record) => {
+      const n = parsed.get(record.messageId) ?? parseRecord(record, type, true)!;
+      const gate = gateOf(n);
+      const admission = await admit(gate, groups.get(gate)!);
+      const attempt = receiveCount(record);
+      if (!admission.sends(record)) {
+        const { decision } = admission;
+        if (decision.kind === 'busy') {
+          // A slow receiver: wait without using up a receive (a fresh message), longer each time.
+          const waits = (n.waits ?? 0) + 1;
+          const delaySeconds = Math.min(MAX_DELAY_S, backoffSeconds(waits, undefined, ports.retryJitter, ports.retryBaseMs));
+          ports.log.info('receiver busy (its send slots are held by slower sends); re-queued unsent', { notificationId: n.id, receiver: n.receiver, gate, waits, delaySeconds });
+          await ports.queues.send(queue, [{ id: 'waiting', body: JSON.stringify({ ...n, waits }), delaySeconds }]);
+          return 'ok';
+        }
+        // A failing receiver: this receive counts, as a failed attempt would, so the DLQ still comes.
+        const reason = decision.kind === 'backing_off' ? 'receiver backing off after a failure' : 'receiver failing; probed with one notification at a time';
+        ports.log.info('not sending now; backing off', { notificationId: n.id, receiver: n.receiver, gate, attempt, reason });
+        if (attempt >= MAX_RECEIVES.channel) await recordNotSent(deliveries, n, attempt, reason, ports.clock());
+        const own = backoffSeconds(attempt, undefined, ports.retryJitter, ports.retryBaseMs);
+        const until = decision.kind === 'backing_off' ? Math.ceil((decision.untilMs - Date.now()) / 1000) : 0;
+        return backOff(record, Math.max(own, until));
+      }
+      const release = async (health: GateHealth) => {
+        try {
+          return await gates.release(admission.lease!, health, Date.now());
+        } catch (err) {
+          // The lease expires by itself; a lost release only delays the next send to this receiver.
+          ports.log.warn('could not release the receiver gate', { gate, err });
+          return undefined;
+        }
+      };
+      let result: DeliverResult;
+      try {
+        result = await deliver(n, attempt, MAX_RECEIVES.channel, deps);
+      } catch (err) {
+        await admission.done(record, undefined, release);
+        throw err;
+      }
+      const reopensAt = await admission.done(record, result, release);
       if (result.kind === 'defer') {
         // A fresh message keeps the receive count (the retry budget) for real failures.
         await ports.queues.send(queue, [{ id: 'deferred', body: JSON.stringify({ ...n, slot: result.slot }), delaySeconds: result.delaySeconds }]);
         return 'ok';
       }
       if (result.kind !== 'retry') return 'ok';
-      await ports.queues.changeVisibility(queue, record.receiptHandle, result.delaySeconds);
-      return 'retry';
+      // Not back before the receiver's gate reopens: a receive spent waiting at it would be wasted.
+      return backOff(record, Math.max(result.delaySeconds, reopensAt === undefined ? 0 : Math.ceil((reopensAt - Date.now()) / 1000)));
     });
+  };
+}
+
+/** One receiver entry's gate: its receiver and channel entry (two entries never share a budget). */
+export const gateOf = (n: NotificationMessage): string => `${n.receiver}/${n.channel.type}[${n.channel.index}]`;
+
+function parseRecord(record: SQSRecord, type: ChannelType, rethrow = false): NotificationMessage | undefined {
+  try {
+    const n = NotificationMessage.parse(JSON.parse(record.body));
+    if (n.channel.type !== type) throw new Error(`a ${n.channel.type} notification reached the ${type} queue`);
+    return n;
+  } catch (err) {
+    if (rethrow) throw err;
+    return undefined;
+  }
+}
+
+/**
+ * A group's pass through its gate: which of its records send (all, one probe, or none) and, once
+ * every sending record is done, how the receiver did, for the release.
+ */
+class Admission {
+  readonly lease;
+  private readonly sending: Set<string>;
+  private readonly results: DeliverResult[] = [];
+
+  constructor(
+    readonly decision: GateDecision,
+    records: SQSRecord[],
+  ) {
+    this.lease = decision.kind === 'granted' ? decision.lease : undefined;
+    const admitted = decision.kind !== 'granted' ? [] : decision.probe ? records.slice(0, 1) : records;
+    this.sending = new Set(admitted.map((r) => r.messageId));
+  }
+
+  sends(record: SQSRecord): boolean {
+    return this.sending.has(record.messageId);
+  }
+
+  private released?: Promise<number | undefined>;
+  private resolveReleased?: (reopensAt: number | undefined) => void;
+
+  /** Resolves, for every sending record, once the last one is done and the gate is released. */
+  done(record: SQSRecord, result: DeliverResult | undefined, release: (health: GateHealth) => Promise<number | undefined>): Promise<number | undefined> {
+    this.released ??= new Promise((resolve) => (this.resolveReleased = resolve));
+    if (result) this.results.push(result);
+    this.sending.delete(record.messageId);
+    if (this.sending.size === 0) void release(healthOf(this.results)).then(this.resolveReleased);
+    return this.released;
+  }
+}
+
+/** A success anywhere says the receiver is up; otherwise a retryable failure says it is down. */
+function healthOf(results: DeliverResult[]): GateHealth {
+  if (results.some((r) => r.kind === 'delivered')) return { kind: 'up' };
+  const retries = results.filter((r): r is Extract<DeliverResult, { kind: 'retry' }> => r.kind === 'retry');
+  if (retries.length === 0) return { kind: 'unknown' };
+  const retryAfterMs = Math.max(...retries.map((r) => r.retryAfterMs ?? 0));
+  return retryAfterMs > 0 ? { kind: 'down', retryAfterMs } : { kind: 'down' };
+}
+
+/** The last receive was spent waiting at the gate: say so, since SQS dead-letters it next. */
+async function recordNotSent(deliveries: DeliveryStore, n: NotificationMessage, attempt: number, reason: string, now: Date): Promise<void> {
+  const prior = await deliveries.get(n.id);
+  if (prior?.status === 'delivered') return;
+  await deliveries.recordAttempt(
+    { notificationId: n.id, channel: `${n.channel.type}[${n.channel.index}]`, receiver: n.receiver, target: prior?.target ?? n.channel.type, status: 'dead_lettered' },
+    { attempt, at: now.toISOString(), outcome: 'retryable', reason: `not sent: ${reason}`, latencyMs: 0 },
+    now,
+  );
 }

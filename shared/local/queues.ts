@@ -19,6 +19,14 @@ export interface LocalQueueOptions {
   batchSize?: number;
   /** Batches in flight at once (Lambda's concurrency, scaled down). */
   concurrency?: number;
+  /**
+   * A batch running longer than `slowBatchMs` stops counting against `concurrency`, up to this many
+   * batches in flight: as Lambda runs more invocations while some hang, one slow record does not
+   * hold the queue's other work. Default: `concurrency` (no scale-out).
+   */
+  maxConcurrency?: number;
+  /** @default 1000 */
+  slowBatchMs?: number;
 }
 
 type Consumer = (event: SQSEvent) => Promise<SQSBatchResponse | void>;
@@ -31,6 +39,21 @@ interface Stored {
   receiveCount: number;
   receiptHandle?: string;
   firstReceiveAt?: number;
+  /** When the current receipt handle was handed out (SQS's 12 h visibility limit counts from it). */
+  receivedAt?: number;
+}
+
+/** SQS's longest visibility timeout, counted from the receive. */
+export const MAX_VISIBILITY_S = 43_200;
+
+/** A request SQS would reject; `name` is SQS's error code, as the AWS SDK reports it. */
+export class LocalQueueError extends Error {
+  constructor(
+    override readonly name: 'InvalidParameterValue' | 'MessageNotInflight' | 'ReceiptHandleIsInvalid',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 interface Queue {
@@ -38,6 +61,8 @@ interface Queue {
   messages: Map<string, Stored>;
   consumer?: Consumer;
   inFlightBatches: number;
+  /** Start times of the batches in flight. */
+  running: Set<{ startedAt: number }>;
 }
 
 export interface QueueStats {
@@ -88,9 +113,10 @@ export class LocalQueues implements QueuePort, QueueAdmin {
 
   create(opts: LocalQueueOptions): void {
     this.queues.set(opts.name, {
-      opts: { maxReceiveCount: Infinity, batchSize: 10, concurrency: 4, ...opts },
+      opts: { maxReceiveCount: Infinity, batchSize: 10, concurrency: 4, slowBatchMs: 1_000, ...opts, maxConcurrency: Math.max(opts.maxConcurrency ?? 0, opts.concurrency ?? 4) },
       messages: new Map(),
       inFlightBatches: 0,
+      running: new Set(),
     });
   }
 
@@ -115,17 +141,29 @@ export class LocalQueues implements QueuePort, QueueAdmin {
     this.wake();
   }
 
+  /**
+   * ChangeMessageVisibility as SQS does it: the message must be in flight under this (its latest)
+   * receipt handle; it becomes visible `seconds` (0 to 43200, whole) from now; and the visibility
+   * may not end more than 12 h after the receive. Anything else is rejected, not clamped.
+   */
   async changeVisibility(name: string, receiptHandle: string, seconds: number): Promise<void> {
     this.calls.changeVisibility++;
     const q = this.queue(name);
-    for (const m of q.messages.values()) {
-      if (m.receiptHandle === receiptHandle) {
-        m.visibleAt = this.now() + seconds * 1000;
-        this.wake();
-        return;
-      }
+    if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_VISIBILITY_S) {
+      throw new LocalQueueError('InvalidParameterValue', `VisibilityTimeout must be a whole number of seconds from 0 to ${MAX_VISIBILITY_S}, not ${seconds}`);
     }
-    throw new Error(`receipt handle not found on ${name} (message deleted or re-received)`);
+    const now = this.now();
+    for (const m of q.messages.values()) {
+      if (m.receiptHandle !== receiptHandle) continue;
+      if (m.visibleAt <= now) throw new LocalQueueError('MessageNotInflight', `message on ${name} is not in flight (its visibility timeout expired)`);
+      if (now + seconds * 1000 > m.receivedAt! + MAX_VISIBILITY_S * 1000) {
+        throw new LocalQueueError('InvalidParameterValue', `visibility would end more than 12 h after the message was received on ${name}`);
+      }
+      m.visibleAt = now + seconds * 1000;
+      this.wake();
+      return;
+    }
+    throw new LocalQueueError('ReceiptHandleIsInvalid', `receipt handle not found on ${name} (message deleted or re-received)`);
   }
 
   stats(): QueueStats[] {
@@ -237,11 +275,18 @@ export class LocalQueues implements QueuePort, QueueAdmin {
     let next = Infinity;
     for (const q of this.queues.values()) {
       if (!q.consumer) continue;
-      while (q.inFlightBatches < q.opts.concurrency) {
+      // Batches running past slowBatchMs do not count: the queue scales out around them.
+      const active = () => [...q.running].filter((b) => now - b.startedAt < q.opts.slowBatchMs);
+      while (active().length < q.opts.concurrency && q.inFlightBatches < q.opts.maxConcurrency) {
         const batch = this.receive(q, now);
         if (batch.length === 0) break;
         q.inFlightBatches++;
-        this.track(this.invoke(q, batch));
+        this.track(this.invoke(q, batch, now));
+      }
+      // Full of young batches: look again when the oldest of them turns slow.
+      const young = active();
+      if (young.length >= q.opts.concurrency && q.inFlightBatches < q.opts.maxConcurrency) {
+        next = Math.min(next, Math.min(...young.map((b) => b.startedAt)) + q.opts.slowBatchMs);
       }
       for (const m of q.messages.values()) if (m.visibleAt > now) next = Math.min(next, m.visibleAt);
     }
@@ -269,6 +314,7 @@ export class LocalQueues implements QueuePort, QueueAdmin {
       m.receiveCount++;
       m.firstReceiveAt ??= now;
       m.receiptHandle = randomUUID();
+      m.receivedAt = now;
       m.visibleAt = now + q.opts.visibilityTimeoutS * 1000;
       batch.push(m);
     }
@@ -285,7 +331,9 @@ export class LocalQueues implements QueuePort, QueueAdmin {
     this.payload[`${kind}Chunks`] += Math.max(1, Math.ceil(bytes / SQS_BILLING_CHUNK_BYTES));
   }
 
-  private async invoke(q: Queue, batch: Stored[]): Promise<void> {
+  private async invoke(q: Queue, batch: Stored[], now: number): Promise<void> {
+    const run = { startedAt: now };
+    q.running.add(run);
     const handles = new Map(batch.map((m) => [m.messageId, m.receiptHandle]));
     let failed = new Set<string>(batch.map((m) => m.messageId));
     const event = this.event(q, batch);
@@ -310,6 +358,7 @@ export class LocalQueues implements QueuePort, QueueAdmin {
     // One DeleteMessageBatch for the batch's successes, as the event source mapping sends.
     if (deleted > 0) this.calls.delete++;
     q.inFlightBatches--;
+    q.running.delete(run);
     this.wake();
   }
 

@@ -12,7 +12,7 @@ import { fetchHttp, type HttpPort } from '../channels/http';
 import { ConfigError, ValidationError, type Issue } from '../errors';
 import { errorResponse, json, type HttpResult } from '../http/responses';
 import { jsonLogger, type Logger } from '../log';
-import { ALERTS_QUEUE, CHANNEL_TYPES, CONSUMER_TIMEOUT_S, channelQueueName, dlqName, MAX_RECEIVES } from '../queues/names';
+import { ALERTS_QUEUE, CHANNEL_TYPES, CONSUMER_TIMEOUT_S, channelQueueName, dlqName, MAX_RECEIVES, SENDER_MAX_CONCURRENCY } from '../queues/names';
 import { compileConfig } from '../runtime/compiled-config';
 import { createSenderHandler } from '../delivery/sender-handler';
 import type { Ports } from '../runtime/ports';
@@ -38,13 +38,15 @@ export interface LocalOptions {
   log?: Logger;
   /** Replace the HTTP client the channels use (tests count or fail requests with it). */
   http?: HttpPort;
-  /** Delivery retry base delay (default 2 s); tests shorten it. */
+  /** Delivery retry base delay (default 1 s); tests shorten it. */
   retryBaseMs?: number;
   /**
    * How long close() waits for in-flight requests and queue work before closing the database
    * anyway (default 15 s).
    */
   drainTimeoutMs?: number;
+  /** Jitter source of the delivery back-off (default Math.random); tests pin it. */
+  retryJitter?: () => number;
 }
 
 export interface LocalRuntime {
@@ -96,6 +98,7 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
     clock: () => new Date(),
     log,
     ...(opts.retryBaseMs === undefined ? {} : { retryBaseMs: opts.retryBaseMs }),
+    ...(opts.retryJitter === undefined ? {} : { retryJitter: opts.retryJitter }),
   };
   const portsFor = (fn: string): Ports => ({ ...base, log: childLogger(log, fn) });
 
@@ -105,7 +108,14 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
   for (const type of CHANNEL_TYPES) {
     const name = channelQueueName(type);
     queues.create({ name: dlqName(name), visibilityTimeoutS: 30 });
-    queues.create({ name, visibilityTimeoutS: 6 * CONSUMER_TIMEOUT_S.sender, maxReceiveCount: MAX_RECEIVES.channel, dlq: dlqName(name) });
+    queues.create({
+      name,
+      visibilityTimeoutS: 6 * CONSUMER_TIMEOUT_S.sender,
+      maxReceiveCount: MAX_RECEIVES.channel,
+      dlq: dlqName(name),
+      // Scale out around batches held by a slow receiver, as Lambda does, up to the deployed cap.
+      maxConcurrency: SENDER_MAX_CONCURRENCY,
+    });
     queues.consume(name, createSenderHandler(type, portsFor(`${type}-sender`)));
   }
 

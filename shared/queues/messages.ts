@@ -53,6 +53,11 @@ export const NotificationMessage = z.object({
   sourceURL: z.string().optional(),
   /** The send slot (epoch ms) reserved for this notification when a rate limit deferred it. */
   slot: z.number().int().optional(),
+  /**
+   * Times it was re-queued unsent because its receiver's send slots were all held (a slow receiver):
+   * waiting is not failing, so it grows the wait instead of using up receives.
+   */
+  waits: z.number().int().nonnegative().optional(),
 });
 export type NotificationMessage = z.infer<typeof NotificationMessage>;
 

@@ -12,6 +12,14 @@ export const dlqName = (queue: string): string => `${queue}-dlq`;
  */
 export const CONSUMER_TIMEOUT_S = { router: 30, sender: 60 } as const;
 
+/**
+ * Sender invocations per channel type at once (the event source mapping's maxConcurrency; the local
+ * runtime scales out to it around slow batches). A receiver that hangs holds at most its gate's
+ * slots (2) of them, so this leaves room for the others with several receivers hung at once, and
+ * keeps a slow receiver from taking the account's Lambda concurrency.
+ */
+export const SENDER_MAX_CONCURRENCY = 20;
+
 /** Retry budgets: how many receives before SQS moves a message to its DLQ. */
 export const MAX_RECEIVES = { alerts: 5, channel: 8 } as const;
 

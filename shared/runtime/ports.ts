@@ -27,6 +27,8 @@ export interface Ports {
   sms: SmsPort;
   clock: Clock;
   log: Logger;
-  /** Delivery retry base delay; unset means the default (2 s). */
+  /** Delivery retry base delay; unset means the default (1 s). */
   retryBaseMs?: number;
+  /** Jitter source in [0, 1) of the delivery back-off; unset means Math.random (tests pin it). */
+  retryJitter?: () => number;
 }

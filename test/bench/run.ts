@@ -3,6 +3,8 @@
  * functions as the CDK does and time their module init. Prints a plain-text report and writes it as
  * JSON to `.alertflow/bench/report.json`. It measures and prints; it asserts nothing about wall
  * times. Loopback traffic only; it stops by itself (a watchdog ends it if anything hangs).
+ * Its last section is the fault run (retries and receiver isolation); `npm run bench -- --faults`
+ * runs that section alone.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release } from 'node:os';
@@ -16,14 +18,16 @@ import { alertmanagerStorm, genericStorm } from './payloads';
 import { renderReport, targetsOf, type BenchReport } from './report';
 import { GROUP_WAIT_MS, runStorm, type StormResult } from './storm';
 import { measureChannels, renderChannelOverhead } from './channels';
+import { renderFaults, runFaults } from './faults';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const OUT_DIR = join(ROOT, '.alertflow', 'bench');
 const CONCURRENCY = 16;
 const SETTLE_TIMEOUT_MS = 40_000;
 const IMPORT_RUNS = 5;
-/** The whole run must end; if something hangs, report that and exit. */
-const WATCHDOG_MS = 175_000;
+/** The whole run must end; if something hangs, report that and exit (the fault run takes ~50 s). */
+const WATCHDOG_MS = 235_000;
+const FAULTS_ONLY = process.argv.includes('--faults');
 const DEFAULT_MEMORY_MB = 256;
 const CONFIG_DEFINE_KEY = '__ALERTFLOW_CONFIG__';
 
@@ -98,6 +102,15 @@ async function cdkSettings(): Promise<CdkSettings> {
 }
 
 async function main(): Promise<void> {
+  if (FAULTS_ONLY) {
+    const faults = await runFaults(progress);
+    const text = renderFaults(faults);
+    process.stdout.write(text);
+    mkdirSync(OUT_DIR, { recursive: true });
+    writeFileSync(join(OUT_DIR, 'faults.json'), JSON.stringify({ generatedAt: new Date().toISOString(), faults, text }, null, 2) + '\n');
+    progress(`fault run written to ${join(OUT_DIR, 'faults.json')}`);
+    return;
+  }
   const cdk = await cdkSettings();
   const memoryOf = (fn: string) => cdk.memoryMb[fn] ?? DEFAULT_MEMORY_MB;
 
@@ -119,6 +132,9 @@ async function main(): Promise<void> {
 
   progress('timing channel render + send');
   const channels = await measureChannels();
+
+  progress('fault run: a failing and a slow receiver');
+  const faults = await runFaults(progress);
 
   const costs = storms.flatMap((s) => [
     { storm: s.name, phase: 'storm' as const, partial: s.storm.settledAfterLastPostMs === null, estimate: costPerMillionAlerts(s.storm, memoryOf) },
@@ -146,20 +162,21 @@ async function main(): Promise<void> {
     targets: targetsOf(storms, bundles),
     notes: notes(storms),
   };
-  const text = renderReport(report) + renderChannelOverhead(channels);
+  const text = renderReport(report) + renderChannelOverhead(channels) + renderFaults(faults);
   process.stdout.write(text);
   mkdirSync(OUT_DIR, { recursive: true });
-  writeFileSync(join(OUT_DIR, 'report.json'), JSON.stringify({ ...report, channels, text }, null, 2) + '\n');
+  writeFileSync(join(OUT_DIR, 'report.json'), JSON.stringify({ ...report, channels, faults, text }, null, 2) + '\n');
   progress(`report written to ${join(OUT_DIR, 'report.json')}`);
 }
 
 function notes(storms: StormResult[]): string[] {
   const out = [
-    'Everything runs in this one process on one event loop: the load generator, the HTTP server and ingest, the router and senders (LocalQueues: batches of 10, 4 batches in flight per queue), dynalite and the webhook stand-in. Throughput and latency figures are for that setup, not for Lambda.',
+    'Everything runs in this one process on one event loop: the load generator, the HTTP server and ingest, the router and senders (LocalQueues: batches of 10, 4 batches in flight per queue; a sender queue takes more, up to 20, around batches running over 1 s), dynalite and the webhook stand-in. Throughput and latency figures are for that setup, not for Lambda.',
     'DynamoDB units are estimates from item sizes (DynamoDB\'s size rules as dynalite implements them). Reads: from the returned items, ceil(size/4 KB) per strongly consistent item; a key that found no item counts 1 unit. Writes: PutItem from the request Item, ceil(size/1 KB); UpdateItem from its key + update values only (DynamoDB bills the larger of the item before and after, which the request does not show); a write whose condition failed is billed and counted.',
     'Lambda duration = measured local wall time: ingest = client-side HTTP latency of each POST; router/senders = LocalQueues invocation time. With 16 POSTs and 4 batches per queue sharing one event loop, each is inflated by time other work held the loop, so GB-s are an upper-side estimate. Lambda rounds each invocation up to 1 ms (not applied).',
     'Not counted: SQS empty receives of the event source mapping\'s pollers (a fixed cost per queue, not per alert), CloudWatch Logs ingestion, data transfer, the router\'s 1 s maximum batching window in AWS (LocalQueues does not model it: in AWS a first notification can come up to 1 s later).',
     `Group timers (group_wait ${GROUP_WAIT_MS / 1000} s, group_interval 5m): Storm A's alerts started 5 minutes before they are posted (as Alertmanager forwards them after its own group_wait), so Alertmanager's rule applies and each new group flushes at once; Storm B's alerts start when posted, so each group is notified once, group_wait after it began. "Settled" waits for timers due within group_wait + 5 s, not for later ones (repeats).`,
+    'Each sender batch passes its receiver\'s gate (ADR 0003): one conditional write to take a slot and one to free it, per receiver in the batch, counted in the DynamoDB figures above.',
     'SQS billed requests = SendMessageBatch and ReceiveMessage calls counted per started 64 KB of message bodies, plus DeleteMessageBatch (one per finished batch, as the event source mapping deletes) and ChangeMessageVisibility calls.',
   ];
   for (const s of storms) {

@@ -65,7 +65,7 @@ receivers:
     webhook_configs:
       - { url: '${hook.url}/broken', timeout: 1s }
 `,
-    { token: TOKEN, retryBaseMs: 50 },
+    { token: TOKEN, retryBaseMs: 20 },
   );
 });
 

@@ -7,13 +7,14 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { API_TABLE_ACTIONS } from '../../lib/api';
-import { SENDER_TABLE_ACTIONS, senderFunctionName } from '../../lib/channels';
+import { SENDER_BATCH_SIZE, SENDER_MAX_CONCURRENCY, SENDER_TABLE_ACTIONS, senderFunctionName } from '../../lib/channels';
 import type { AlertflowFunction, FunctionName } from '../../lib/function';
 import { ALARM_EVENT_PATTERN, DEFAULT_THROTTLING } from '../../lib/ingestion';
 import { VISIBILITY_FACTOR } from '../../lib/queue';
 import { ROUTER_SCHEDULE_ACTIONS, ROUTER_TABLE_ACTIONS } from '../../lib/routing';
 import { HTTP_ROUTES } from '../../shared/http/routes';
 import { ALERTS_QUEUE, CHANNEL_TYPES, ENV, MAX_RECEIVES } from '../../shared/queues/names';
+import { DEFAULT_GATE_SLOTS } from '../../shared/store/receiver-gates';
 import { synthesize } from './synth';
 import {
   asArray,
@@ -151,6 +152,15 @@ describe('event source mappings', () => {
     });
     const router = mappings.find(([, m]) => refId(props(m).FunctionName) === fnId('router'))!;
     expect(props(router[1]).MaximumBatchingWindowInSeconds).toBeLessThanOrEqual(5);
+  });
+
+  it('bounds each sender\'s concurrency well above what one hung receiver may hold (its gate\'s slots)', () => {
+    const senders = mappings.filter(([, m]) => refId(props(m).FunctionName) !== fnId('router'));
+    expect(senders.length).toBeGreaterThan(0);
+    for (const [id, m] of senders) {
+      expect(props(m), id).toMatchObject({ BatchSize: SENDER_BATCH_SIZE, ScalingConfig: { MaximumConcurrency: SENDER_MAX_CONCURRENCY } });
+    }
+    expect(SENDER_MAX_CONCURRENCY).toBeGreaterThan(4 * DEFAULT_GATE_SLOTS);
   });
 });
 

@@ -107,6 +107,17 @@ describe('deliver: the idempotency every channel relies on', () => {
     expect(store.records.get(n.id)!.status).toBe('dead_lettered');
   });
 
+  it('backs a failure off per message on the schedule: never 0 s, doubling, and a Retry-After beyond the cap wins', async () => {
+    const failing = (headers: Record<string, string>) => deps({ http: { post: async () => ({ status: 503, headers, body: '' }) } });
+    const n = notification('webhook');
+    const floor = failing({}).d;
+    expect(await deliver(n, 1, 8, { ...floor, retryJitter: () => 0 })).toEqual({ kind: 'retry', delaySeconds: 1 });
+    expect(await deliver(n, 5, 8, { ...floor, retryJitter: () => 0.999999 })).toEqual({ kind: 'retry', delaySeconds: 32 });
+    expect(await deliver(n, 20, 30, { ...floor, retryJitter: () => 0.999999 })).toEqual({ kind: 'retry', delaySeconds: 300 });
+    const { d } = failing({ 'retry-after': '3600' });
+    expect(await deliver(n, 1, 8, { ...d, retryJitter: () => 0 })).toEqual({ kind: 'retry', delaySeconds: 3_600, retryAfterMs: 3_600_000 });
+  });
+
   it('defers a rate-limited notification to its reserved slot, and sends at once when the slot is now', async () => {
     const later = Date.now() + 60_000;
     const limiter = { reserve: async () => later } as unknown as RateLimiter;

@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SQSEvent } from 'aws-lambda';
-import { LocalQueues } from '../../../shared/local/queues';
+import { LocalQueues, MAX_VISIBILITY_S } from '../../../shared/local/queues';
 import { silentLogger } from '../../../shared/log';
 
 let queues: LocalQueues;
@@ -80,6 +80,104 @@ describe('LocalQueues (SQS semantics)', () => {
     await queues.idle();
     expect(calls).toBe(2);
     expect(queues.peek('dlq').sort()).toEqual(['x', 'y']);
+  });
+
+  it('does not let a batch that hangs on one record hold the queue: it scales out around it', async () => {
+    queues = new LocalQueues(silentLogger);
+    queues.create({ name: 'q', visibilityTimeoutS: 30, batchSize: 1, concurrency: 1, maxConcurrency: 3, slowBatchMs: 50 });
+    let release!: () => void;
+    const hung = new Promise<void>((r) => (release = r));
+    const done: string[] = [];
+    queues.consume('q', async (e) => {
+      for (const r of e.Records) {
+        // The hang guard: a stuck record gives up by itself after 10 s.
+        if (r.body === 'hangs') await Promise.race([hung, new Promise((r2) => setTimeout(r2, 10_000))]);
+        done.push(r.body);
+      }
+    });
+    await queues.send('q', [msg('hangs')]);
+    await new Promise((r) => setTimeout(r, 10));
+    await queues.send('q', [msg('a'), msg('b')]);
+    await vi.waitFor(() => expect(done).toEqual(['a', 'b']), { timeout: 5_000 });
+    release();
+    await queues.idle();
+    expect(done).toEqual(['a', 'b', 'hangs']);
+  });
+
+  it('never runs more than maxConcurrency batches, hung or not', async () => {
+    queues = new LocalQueues(silentLogger);
+    queues.create({ name: 'q', visibilityTimeoutS: 30, batchSize: 1, concurrency: 1, maxConcurrency: 2, slowBatchMs: 20 });
+    let running = 0;
+    let peak = 0;
+    queues.consume('q', async () => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, 100));
+      running--;
+    });
+    await queues.send('q', Array.from({ length: 5 }, (_, i) => msg(`m${i}`)));
+    await queues.idle();
+    expect(peak).toBe(2);
+  });
+
+  describe('ChangeMessageVisibility, exactly as SQS', () => {
+    /** A queue on a fake clock whose consumer fails every record and keeps its receipt handles. */
+    function failingQueue() {
+      const clock = { t: 1_000_000 };
+      queues = new LocalQueues(silentLogger, () => clock.t);
+      queues.create({ name: 'q', visibilityTimeoutS: 30 });
+      const receipts: string[] = [];
+      queues.consume('q', async (e) => {
+        receipts.push(...e.Records.map((r) => r.receiptHandle));
+        return { batchItemFailures: e.Records.map((r) => ({ itemIdentifier: r.messageId })) };
+      });
+      /** Let the clock run to `t` and the queue look again (a send wakes it, as time would). */
+      const at = async (t: number) => {
+        clock.t = t;
+        await queues.send('q', [msg('tick', 3_600)]);
+        await new Promise((r) => setTimeout(r, 20));
+      };
+      return { clock, receipts, at };
+    }
+    const received = (receipts: string[]) => receipts.length;
+
+    it('hides the message for exactly the new timeout, counted from the call', async () => {
+      const { clock, receipts, at } = failingQueue();
+      await queues.send('q', [msg('m')]);
+      await vi.waitFor(() => expect(received(receipts)).toBe(1));
+      const t0 = clock.t;
+      await at(t0 + 5_000);
+      await queues.changeVisibility('q', receipts[0]!, 120);
+      await at(t0 + 5_000 + 119_999);
+      expect(received(receipts)).toBe(1);
+      await at(t0 + 5_000 + 120_000);
+      expect(received(receipts)).toBe(2);
+    });
+
+    it('rejects what SQS rejects instead of clamping it', async () => {
+      const { clock, receipts, at } = failingQueue();
+      await queues.send('q', [msg('m')]);
+      await vi.waitFor(() => expect(received(receipts)).toBe(1));
+      const handle = receipts[0]!;
+      for (const bad of [-1, 1.5, MAX_VISIBILITY_S + 1, Number.NaN]) {
+        await expect(queues.changeVisibility('q', handle, bad)).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+      }
+      // 12 h at most from the receive, across extensions.
+      const t0 = clock.t;
+      await queues.changeVisibility('q', handle, 11 * 3_600 + 60);
+      clock.t = t0 + 11 * 3_600_000;
+      await queues.changeVisibility('q', handle, 3_600);
+      await expect(queues.changeVisibility('q', handle, 3_601)).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+      await expect(queues.changeVisibility('q', 'not-a-handle', 10)).rejects.toMatchObject({ name: 'ReceiptHandleIsInvalid' });
+      // Once the timeout has run out the message is no longer in flight.
+      clock.t = t0 + 12 * 3_600_000;
+      await expect(queues.changeVisibility('q', handle, 10)).rejects.toMatchObject({ name: 'MessageNotInflight' });
+      // Received again: the old handle is stale, the new one works, and its timeout is the queue's again.
+      await at(clock.t + 1);
+      expect(received(receipts)).toBe(2);
+      await expect(queues.changeVisibility('q', handle, 10)).rejects.toMatchObject({ name: 'ReceiptHandleIsInvalid' });
+      await queues.changeVisibility('q', receipts[1]!, MAX_VISIBILITY_S);
+    });
   });
 });
 

@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { backoffSeconds } from '../channels/outcome';
+import { epochSeconds } from './keys';
+
+const key = (gate: string) => ({ pk: `GATE#${gate}`, sk: 'GATE' });
+const isConditionFailure = (err: unknown) => (err as Error).name === 'ConditionalCheckFailedException';
+
+/** What a gate said to one sender invocation about one receiver entry. */
+export type GateDecision =
+  /** Send. `probe`: the receiver is failing, so send one notification to test it, not the batch. */
+  | { kind: 'granted'; lease: GateLease; probe: boolean }
+  /**
+   * Every slot is held by other invocations: wait without sending. `heldForMs`: how long the most
+   * recently taken slot has been held (short: a burst to a healthy receiver; long: a slow receiver).
+   */
+  | { kind: 'busy'; heldForMs: number }
+  /** The receiver failed recently (or asked, with Retry-After): nothing is sent before `untilMs`. */
+  | { kind: 'backing_off'; untilMs: number };
+
+export interface GateLease {
+  gate: string;
+  slot: number;
+  id: string;
+}
+
+/** How the receiver answered the sends made under a lease. */
+export type GateHealth = { kind: 'up' } | { kind: 'down'; retryAfterMs?: number } | { kind: 'unknown' };
+
+export interface ReceiverGateOptions {
+  /** Sender invocations that may send to one receiver entry at once (@default 2). */
+  slots?: number;
+  /** A lease not released by then (a crashed or timed-out invocation) is free again (@default 60 s). */
+  leaseMs?: number;
+  /** Back-off base of the receiver's own schedule (as the per-message one). */
+  retryBaseMs?: number;
+  random?: () => number;
+}
+
+export const DEFAULT_GATE_SLOTS = 2;
+
+interface GateItem {
+  failures?: number;
+  openUntil?: number;
+  [slot: `s${number}`]: { id: string; exp: number } | undefined;
+}
+
+/**
+ * One gate per receiver entry (receiver + channel entry), shared by every sender invocation through
+ * one DynamoDB item. It bounds the invocations sending to that receiver at once (a receiver that
+ * hangs holds at most `slots` invocations, so the others keep delivering) and remembers that the
+ * receiver is failing: after a retryable failure nothing is sent to it until its own back-off (1 s
+ * doubling to 5 min, full jitter; a Retry-After wins) has passed, and then one probe at a time until
+ * a send succeeds. A healthy receiver costs two writes per invocation (take and free a slot).
+ */
+export class ReceiverGates {
+  private readonly slots: number;
+  private readonly leaseMs: number;
+  private readonly random: () => number;
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly opts: ReceiverGateOptions = {},
+  ) {
+    this.slots = Math.max(1, opts.slots ?? DEFAULT_GATE_SLOTS);
+    this.leaseMs = opts.leaseMs ?? 60_000;
+    this.random = opts.random ?? Math.random;
+  }
+
+  async acquire(gate: string, now: number): Promise<GateDecision> {
+    let slot = Math.floor(this.random() * this.slots) % this.slots;
+    const id = randomUUID();
+    for (let attempt = 0; attempt <= this.slots; attempt++) {
+      try {
+        const res = await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: key(gate),
+            UpdateExpression: 'SET #slot = :lease, expiresAt = :ttl',
+            ConditionExpression: '(attribute_not_exists(#slot) OR #slot.exp <= :now) AND (attribute_not_exists(openUntil) OR openUntil <= :now)',
+            ExpressionAttributeNames: { '#slot': `s${slot}` },
+            ExpressionAttributeValues: { ':lease': { id, exp: now + this.leaseMs }, ':now': now, ':ttl': epochSeconds(new Date(now)) + 86_400 },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        const item = res.Attributes as GateItem;
+        return { kind: 'granted', lease: { gate, slot, id }, probe: (item.failures ?? 0) > 0 };
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+      }
+      // Taken or closed: look at the item to tell which, and try a free slot if there is one.
+      const res = await this.db.send(new GetCommand({ TableName: this.table, Key: key(gate), ConsistentRead: true }));
+      const item = (res.Item ?? {}) as GateItem;
+      if ((item.openUntil ?? 0) > now) return { kind: 'backing_off', untilMs: item.openUntil! };
+      const free = Array.from({ length: this.slots }, (_, i) => i).filter((i) => (item[`s${i}`]?.exp ?? 0) <= now);
+      if (free.length === 0) {
+        const newest = Math.max(...Array.from({ length: this.slots }, (_, i) => item[`s${i}`]!.exp - this.leaseMs));
+        return { kind: 'busy', heldForMs: Math.max(0, now - newest) };
+      }
+      slot = free[Math.floor(this.random() * free.length) % free.length]!;
+    }
+    return { kind: 'busy', heldForMs: 0 };
+  }
+
+  /**
+   * Free the slot (if it is still ours: an expired lease may have been taken over) and record how the
+   * receiver did. Returns when the gate reopens after a failure (epoch ms), so the failed messages
+   * come back no earlier.
+   */
+  async release(lease: GateLease, health: GateHealth, now: number): Promise<number | undefined> {
+    const names = { '#slot': `s${lease.slot}` };
+    const ours = { ConditionExpression: '#slot.id = :id', ExpressionAttributeValues: { ':id': lease.id } };
+    try {
+      if (health.kind === 'up') {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: key(lease.gate),
+            UpdateExpression: 'REMOVE #slot, openUntil SET failures = :zero',
+            ExpressionAttributeNames: names,
+            ...ours,
+            ExpressionAttributeValues: { ...ours.ExpressionAttributeValues, ':zero': 0 },
+          }),
+        );
+        return undefined;
+      }
+      if (health.kind === 'unknown') {
+        await this.db.send(new UpdateCommand({ TableName: this.table, Key: key(lease.gate), UpdateExpression: 'REMOVE #slot', ExpressionAttributeNames: names, ...ours }));
+        return undefined;
+      }
+      const res = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key(lease.gate),
+          UpdateExpression: 'REMOVE #slot SET failures = if_not_exists(failures, :zero) + :one',
+          ExpressionAttributeNames: names,
+          ...ours,
+          ExpressionAttributeValues: { ...ours.ExpressionAttributeValues, ':zero': 0, ':one': 1 },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      const failures = (res.Attributes?.failures as number | undefined) ?? 1;
+      // In whole seconds, as the messages' own back-off: the gate never reopens sooner than they return.
+      const until = now + 1000 * backoffSeconds(failures, health.retryAfterMs, this.random, this.opts.retryBaseMs);
+      // Concurrent failures may each set it: any of their back-offs will do.
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key(lease.gate),
+          UpdateExpression: 'SET openUntil = :until',
+          ExpressionAttributeValues: { ':until': until },
+        }),
+      );
+      return until;
+    } catch (err) {
+      // Our lease expired and was taken over: the slot is someone else's now; leave it.
+      if (!isConditionFailure(err)) throw err;
+      return undefined;
+    }
+  }
+}
