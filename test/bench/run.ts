@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: load the local runtime with two alert storms, count what they cost, bundle the
  * functions as the CDK does and time their module init. Prints a plain-text report and writes it as
- * JSON to `.alertflow/bench/report.json`. It measures and prints; it asserts nothing about wall
+ * JSON to `.alertflow/bench/report.json`. `--vs-alertmanager` runs the side-by-side comparison with
+ * Alertmanager instead (vs-alertmanager.ts). It measures and prints; it asserts nothing about wall
  * times. Loopback traffic only; it stops by itself (a watchdog ends it if anything hangs).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,17 @@ import { alertmanagerStorm, genericStorm } from './payloads';
 import { renderReport, targetsOf, type BenchReport } from './report';
 import { GROUP_WAIT_MS, runStorm, type StormResult } from './storm';
 import { measureChannels, renderChannelOverhead } from './channels';
+
+if (process.argv.includes('--vs-alertmanager')) {
+  // The side-by-side run with Alertmanager is its own bench (own children, timeouts and watchdog).
+  try {
+    await (await import('./vs-alertmanager')).main(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`vs-alertmanager failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  }
+  process.exit();
+}
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const OUT_DIR = join(ROOT, '.alertflow', 'bench');
