@@ -123,6 +123,8 @@ export interface SystemRun {
   /** Bytes the system wrote to stdout/stderr during the run (alertflow: its JSON log). */
   logBytes: number;
   timedOut: boolean;
+  /** CLOCK_MONOTONIC µs from the first POST to the last group's first notification (or the timeout). */
+  stormWindowUs?: [number, number];
   error?: string;
 }
 
@@ -211,6 +213,8 @@ interface ProfileNode {
   children?: number[];
 }
 interface CpuProfile {
+  /** µs on V8's clock (CLOCK_MONOTONIC on Linux); sample i is at startTime + timeDeltas[0..i]. */
+  startTime: number;
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
@@ -226,6 +230,22 @@ export interface ProfileSummary {
   totalMs: number;
   byFunction: ProfileEntry[];
   byModule: ProfileEntry[];
+  byCategory: ProfileEntry[];
+}
+
+/** Coarse buckets for the modules, to say where the time went in a sentence. */
+export function categoryOf(mod: string): string {
+  if (/^@(smithy|aws-sdk|aws-crypto)\//.test(mod) || mod === 'fast-xml-parser') return 'AWS SDK client (DynamoDB calls: serialize, sign, parse)';
+  if (/^(dynalite|classic-level|abstract-level|level|levelup|leveldown|memdown|encoding-down|deferred-leveldown|level-|lazy|async|once|big\.js)/.test(mod)) return 'dynalite + LevelDB (the local DynamoDB)';
+  if (mod === 'node:zlib') return 'gzip (group state)';
+  if (mod.startsWith('node:internal/crypto')) return 'crypto (SDK request signing, fingerprints)';
+  if (/^node:(_http|http|net|stream|internal\/(http|stream|streams|net))/.test(mod) || mod === 'undici' || mod.startsWith('node:internal/deps/undici')) return 'Node HTTP / streams';
+  if (mod === 'zod') return 'zod (validation)';
+  if (mod === 'tsx' || mod === 'esbuild' || mod.startsWith('node:internal/modules')) return 'module loading / TypeScript transpile (tsx)';
+  if (mod === '(garbage collector)') return 'garbage collector';
+  if (mod === '(idle)' || mod === '(program)') return 'idle / program';
+  if (/^(shared|functions|bin|lib)\//.test(mod)) return 'alertflow code';
+  return 'other (V8 natives, node internals, other packages)';
 }
 
 /** Where a frame's code lives: an npm package, a project file, a node internal, or a V8 pseudo-frame. */
@@ -240,12 +260,19 @@ export function moduleOf(url: string, functionName: string): string {
 }
 
 /** Self time per function and per module from a V8 .cpuprofile (the format `node --cpu-prof` writes). */
-export function summarizeProfile(profile: CpuProfile, top = 15): ProfileSummary {
+export function summarizeProfile(profile: CpuProfile, top = 15, windowUs?: [number, number]): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  let at = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (windowUs && (at < windowUs[0] || at > windowUs[1])) return;
+    selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
+  });
   const fns = new Map<string, number>();
   const mods = new Map<string, number>();
+  const cats = new Map<string, number>();
   let total = 0;
   for (const [id, us] of selfUs) {
     const f = byId.get(id)?.callFrame;
@@ -255,19 +282,21 @@ export function summarizeProfile(profile: CpuProfile, top = 15): ProfileSummary 
     const fn = `${f.functionName || '(anonymous)'} ${mod}${f.url ? `:${f.lineNumber + 1}` : ''}`;
     fns.set(fn, (fns.get(fn) ?? 0) + us);
     mods.set(mod, (mods.get(mod) ?? 0) + us);
+    cats.set(categoryOf(mod), (cats.get(categoryOf(mod)) ?? 0) + us);
   }
   const rank = (m: Map<string, number>) =>
     [...m.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([name, us]) => ({ name, selfMs: us / 1000, share: total ? us / total : 0 }));
-  return { totalMs: total / 1000, byFunction: rank(fns), byModule: rank(mods) };
+  return { totalMs: total / 1000, byFunction: rank(fns), byModule: rank(mods), byCategory: rank(cats) };
 }
 
 export function renderProfile(s: ProfileSummary, title: string): string {
   const rows = (entries: ProfileEntry[]) => entries.map((e) => [e.name, `${num(e.selfMs, 0)} ms`, `${(e.share * 100).toFixed(1)}%`]);
   return [
     `${title}: ${num(s.totalMs, 0)} ms of samples`,
+    table(['Category (self time)', 'Self', 'Share'], rows(s.byCategory), '  ', ['l', 'r', 'r']),
     table(['Module (self time)', 'Self', 'Share'], rows(s.byModule), '  ', ['l', 'r', 'r']),
     table(['Function (self time)', 'Self', 'Share'], rows(s.byFunction), '  ', ['l', 'r', 'r']),
   ].join('\n');
