@@ -12,7 +12,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +48,8 @@ const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 20_000;
 /** How long a storm may take: generous, since the point is to measure, not to give up early. */
 const stormTimeoutMs = (alerts: number) => 60_000 + alerts * 3;
+
+const spawnErrors = new WeakMap<ChildProcess, Error>();
 
 /** Children and temp dirs to clean up however the bench ends. */
 const children = new Set<ChildProcess>();
@@ -100,6 +102,11 @@ function spawnTracked(cmd: string, args: string[], env: NodeJS.ProcessEnv): { ch
     bytes += d.length;
     tail = (tail + d.toString('utf8')).slice(-8000);
   };
+  // A spawn that fails (no such binary) emits 'error', not 'exit': note it for waitReady.
+  child.once('error', (err) => {
+    spawnErrors.set(child, err);
+    children.delete(child);
+  });
   child.stdout?.on('data', take);
   child.stderr?.on('data', take);
   return { child, output: () => tail, outputBytes: () => bytes };
@@ -108,6 +115,8 @@ function spawnTracked(cmd: string, args: string[], env: NodeJS.ProcessEnv): { ch
 async function waitReady(url: string, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = performance.now() + START_TIMEOUT_MS;
   for (;;) {
+    const spawnError = spawnErrors.get(child);
+    if (spawnError) throw new Error(`could not start: ${spawnError.message}`);
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output()}`);
     try {
       if ((await fetch(url, { signal: AbortSignal.timeout(2000) })).ok) return;
@@ -121,7 +130,7 @@ async function waitReady(url: string, child: ChildProcess, output: () => string)
 
 /** SIGTERM (alertflow writes its CPU profile on a clean exit), SIGKILL if it does not exit in time. */
 async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  if (child.exitCode !== null || child.signalCode !== null || spawnErrors.has(child)) return;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
@@ -359,6 +368,9 @@ export async function main(argv: string[]): Promise<void> {
   }, watchdogMs);
   watchdog.unref();
 
+  if (!existsSync(ALERTMANAGER_BIN)) {
+    throw new Error(`no Alertmanager at ${ALERTMANAGER_BIN}: apt-get install prometheus-alertmanager, or set ALERTMANAGER_BIN`);
+  }
   const version = alertmanagerVersion();
   const profileDir = values['cpu-prof'] ? join(OUT_DIR, 'profiles', new Date().toISOString().replace(/[:.]/g, '-')) : undefined;
   const results: SideBySide[] = [];
@@ -427,5 +439,7 @@ export async function main(argv: string[]): Promise<void> {
   process.stdout.write(text);
   mkdirSync(OUT_DIR, { recursive: true });
   writeFileSync(join(OUT_DIR, 'vs-alertmanager.json'), JSON.stringify({ generatedAt: new Date().toISOString(), alertmanagerVersion: version, concurrency, results, text }, null, 2) + '\n');
+  // A system that failed to run makes the bench fail (its table still shows what was measured).
+  if (results.some((r) => r.alertmanager.error || r.alertflow.error)) process.exitCode = 1;
   clearTimeout(watchdog);
 }
