@@ -1,6 +1,6 @@
 import { GROUP_WAIT_MS } from './storm';
 import type { BundleResult } from './bundles';
-import { functionOfQueue, PRICES, type CostEstimate } from './cost';
+import { ACCESS_LOG_SAMPLE, functionOfQueue, IDLE_ASSUMPTIONS, LOG_ASSUMPTIONS, PRICE_LIST, PRICES, type CostEstimate } from './cost';
 import { heading, kb, ms, num, table, usd, type Cell } from './format';
 import type { PhaseResult, StormResult } from './storm';
 
@@ -26,6 +26,8 @@ export interface BenchReport {
   sdkSocketWarnings: { count: number; maxQueued: number };
   storms: StormResult[];
   costs: Array<{ storm: string; phase: 'storm' | 're-send'; partial: boolean; estimate: CostEstimate }>;
+  /** The stack with no alerts, a month; `polledQueues` are the queues with a Lambda event source mapping. */
+  idle: { polledQueues: string[]; configSource: string; estimate: CostEstimate };
   bundles: BundleResult[];
   bundleError?: string;
   targets: Target[];
@@ -36,7 +38,10 @@ const perAlert = (n: number, p: PhaseResult) => n / p.alerts;
 const fmtPer = (n: number) => num(n, n === 0 ? 0 : n < 0.01 ? 4 : 3);
 const yes = (met: boolean | null) => (met === null ? 'n/a' : met ? 'met' : 'NOT met');
 
-export function targetsOf(storms: StormResult[], bundles: BundleResult[]): Target[] {
+/** Conditional writes that failed their condition (a concurrent router won), per 1,000 alerts. */
+export const conflictsPer1000 = (p: PhaseResult) => (p.dynamo.totals.conditionalFailures / p.alerts) * 1000;
+
+export function targetsOf(storms: StormResult[], bundles: BundleResult[], costs: BenchReport['costs'] = []): Target[] {
   const out: Target[] = [];
   const a = storms.find((s) => s.name === 'A');
   const b = storms.find((s) => s.name === 'B');
@@ -58,7 +63,21 @@ export function targetsOf(storms: StormResult[], bundles: BundleResult[]): Targe
     });
   }
   if (a) out.push(writeTarget('Storm A', a.storm, 0.1));
-  if (b) out.push(writeTarget('Storm B', b.storm, 1));
+  if (b) out.push(writeTarget('Storm B', b.storm, 0.5));
+  if (b) {
+    out.push({
+      target: 'Storm B: conditional-write conflicts per 1,000 alerts (reported; bounded on AWS by the router\'s maxConcurrency)',
+      figure:
+        `${num(conflictsPer1000(b.storm), 1)} failed conditions per 1,000 alerts (${num(b.storm.dynamo.totals.conditionalFailures)} in ${num(b.storm.alerts)}); ` +
+        `router conflict rounds / groups re-read: ${b.storm.log.conflictRounds} / ${b.storm.log.conflictGroups}`,
+      met: null,
+    });
+  }
+  for (const [name, max] of [['A', 0.1], ['B', 0.5]] as const) {
+    const c = costs.find((x) => x.storm === name && x.phase === 'storm');
+    if (!c) continue;
+    out.push({ target: `Storm ${name}: <= $${max.toFixed(2)} per 1M alerts`, figure: `${usd(c.estimate.totalUsd)}${c.partial ? ' (partial: did not settle)' : ''}`, met: c.estimate.totalUsd <= max });
+  }
   for (const s of [a, b]) {
     if (!s) continue;
     const t = s.resend.dynamo.totals;
@@ -94,10 +113,16 @@ export function renderReport(r: BenchReport): string {
 
   for (const s of r.storms) out.push(renderStorm(s));
 
-  out.push(heading('Cost per million alerts (us-east-1 list prices, no free tier)'));
+  out.push(heading(`Cost per million alerts (${PRICE_LIST.region} list prices as of ${PRICE_LIST.date}, no free tier)`));
   out.push(
     `  HTTP API $${PRICES.httpApiPerMillionRequests}/M requests; Lambda $${PRICES.lambdaPerMillionRequests}/M requests + $${PRICES.lambdaPerGbSecondArm64}/GB-s (arm64); ` +
-      `SQS $${PRICES.sqsPerMillionRequests}/M requests (each started 64 KB of payload is one); DynamoDB on demand $${PRICES.dynamoPerMillionWriteUnits}/M write units, $${PRICES.dynamoPerMillionReadUnits}/M read units.`,
+      `SQS $${PRICES.sqsPerMillionRequests}/M requests (each started 64 KB of payload is one); DynamoDB on demand $${PRICES.dynamoPerMillionWriteUnits}/M write units, $${PRICES.dynamoPerMillionReadUnits}/M read units; ` +
+      `CloudWatch Logs $${PRICES.cloudwatchLogsPerGbIngested}/GB ingested; EventBridge Scheduler $${PRICES.schedulerPerMillionInvocations}/M invocations (test/bench/cost.ts names each price's page; not fetched).`,
+  );
+  out.push(
+    `  Logs: the handlers' JSON lines at level info as the storm's logger rendered them, + ${LOG_ASSUMPTIONS.eventOverheadBytes} B per event; ` +
+      `+ ${LOG_ASSUMPTIONS.lambdaPlatformBytesPerInvocation} B of platform.start/platform.report per invocation (JSON log format, estimated); ` +
+      `+ one ${ACCESS_LOG_SAMPLE.length} B HTTP API access-log record per request (the stack's format, typical values).`,
   );
   out.push(`  Memory: ${Object.entries(r.settings.memoryMb).map(([f, m]) => `${f} ${m} MB`).join(', ')} (${r.settings.memorySource}).`);
   const items = [...new Set(r.costs.flatMap((c) => c.estimate.lines.map((l) => l.item)))];
@@ -112,6 +137,20 @@ export function renderReport(r: BenchReport): string {
   rows.push(['TOTAL per million alerts', ...r.costs.map((c) => usd(c.estimate.totalUsd))]);
   out.push(table(['Item (per 1M alerts)', ...cols], rows));
   if (r.costs.some((c) => c.partial)) out.push('  * did not settle in time: priced from the work done until the bench stopped waiting, scaled as if for all its alerts.');
+  const perAlertLog = r.costs.map((c) => {
+    const s = r.storms.find((x) => x.name === c.storm);
+    const p = s && (c.phase === 'storm' ? s.storm : s.resend);
+    return p ? `${c.storm} ${c.phase} ${num(p.log.bytes / p.alerts, 1)} B (${num(p.log.lines)} lines)` : '';
+  });
+  out.push(`  Handler log bytes per alert: ${perAlertLog.filter(Boolean).join('; ')}.`);
+
+  out.push(heading(`Idle cost per month (no alerts; ${PRICE_LIST.region}, prices as of ${PRICE_LIST.date})`));
+  out.push(
+    `  Queues with a Lambda event source mapping (${r.idle.configSource}): ${r.idle.polledQueues.join(', ')}. Assumed: ${IDLE_ASSUMPTIONS.pollersPerMapping} pollers per mapping, ` +
+      `each a 20 s long poll (${IDLE_ASSUMPTIONS.receivesPerPollerPerMinute} empty receives a minute), ${IDLE_ASSUMPTIONS.daysPerMonth}-day month. Everything else is billed per use ` +
+      `(DynamoDB on demand: storage only, cents for a small table; its $0.25/GB-month is not modeled).`,
+  );
+  out.push(table(['Item (per month)', 'Quantity', 'Cost'], [...r.idle.estimate.lines.map((l) => [l.item, `${num(l.quantity, 0)} ${l.unit}`, usd(l.usd)]), ['TOTAL idle per month', '', usd(r.idle.estimate.totalUsd)]]));
 
   out.push(heading('Bundles (esbuild as the CDK bundles them) and module init time'));
   out.push(`  Options: ${r.settings.bundleSettingsSource}; external ${r.settings.externals.join(', ')}.`);

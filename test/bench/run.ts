@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: load the local runtime with two alert storms, count what they cost, bundle the
  * functions as the CDK does and time their module init. Prints a plain-text report and writes it as
- * JSON to `.alertflow/bench/report.json`. It measures and prints; it asserts nothing about wall
+ * JSON to `.alertflow/bench/report.json`. `--vs-alertmanager` runs the side-by-side comparison with
+ * Alertmanager instead (vs-alertmanager.ts). It measures and prints; it asserts nothing about wall
  * times. Loopback traffic only; it stops by itself (a watchdog ends it if anything hangs).
  * Its last section is the fault run (retries and receiver isolation); `npm run bench -- --faults`
  * runs that section alone.
@@ -13,12 +14,26 @@ import { fileURLToPath } from 'node:url';
 import { loadConfigFile, EXAMPLE_CONFIG } from '../../shared/config/loader';
 import type { Config } from '../../shared/config/schema';
 import { fallbackConfigDefine, measureBundles, type BundleResult, type BundleSettings } from './bundles';
-import { costPerMillionAlerts } from './cost';
+import { costPerMillionAlerts, idlePerMonth } from './cost';
+import { ROUTER_BATCH_SIZE, ROUTER_MAX_CONCURRENCY } from '../../lib/routing';
+import { usedChannelTypes } from '../../shared/channels/keys';
+import { ALERTS_QUEUE, channelQueueName } from '../../shared/queues/names';
 import { alertmanagerStorm, genericStorm } from './payloads';
 import { renderReport, targetsOf, type BenchReport } from './report';
 import { GROUP_WAIT_MS, runStorm, type StormResult } from './storm';
 import { measureChannels, renderChannelOverhead } from './channels';
 import { renderFaults, runFaults } from './faults';
+
+if (process.argv.includes('--vs-alertmanager')) {
+  // The side-by-side run with Alertmanager is its own bench (own children, timeouts and watchdog).
+  try {
+    await (await import('./vs-alertmanager')).main(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`vs-alertmanager failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  }
+  process.exit();
+}
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const OUT_DIR = join(ROOT, '.alertflow', 'bench');
@@ -123,8 +138,9 @@ async function main(): Promise<void> {
   progress('bundling and timing module init');
   let bundles: BundleResult[] = [];
   let bundleError: string | undefined;
+  const exampleConfig = loadConfigFile(join(ROOT, EXAMPLE_CONFIG));
   try {
-    const config = loadConfigFile(join(ROOT, EXAMPLE_CONFIG));
+    const config = exampleConfig;
     bundles = await measureBundles(ROOT, OUT_DIR, { ...cdk.bundle, define: { [cdk.defineKey]: cdk.configDefine(config) } }, IMPORT_RUNS);
   } catch (err) {
     bundleError = (err as Error).message;
@@ -140,6 +156,8 @@ async function main(): Promise<void> {
     { storm: s.name, phase: 'storm' as const, partial: s.storm.settledAfterLastPostMs === null, estimate: costPerMillionAlerts(s.storm, memoryOf) },
     { storm: s.name, phase: 're-send' as const, partial: s.resend.settledAfterLastPostMs === null, estimate: costPerMillionAlerts(s.resend, memoryOf) },
   ]);
+  // The deployed stack has an alerts queue and one queue per channel type the config uses (lib/channels.ts).
+  const polledQueues = [ALERTS_QUEUE, ...usedChannelTypes(exampleConfig.receivers).map(channelQueueName)];
   const cpu = cpus();
   const report: BenchReport = {
     generatedAt: new Date().toISOString(),
@@ -157,9 +175,10 @@ async function main(): Promise<void> {
     sdkSocketWarnings,
     storms,
     costs,
+    idle: { polledQueues, configSource: EXAMPLE_CONFIG, estimate: idlePerMonth(polledQueues) },
     bundles,
     ...(bundleError ? { bundleError } : {}),
-    targets: targetsOf(storms, bundles),
+    targets: targetsOf(storms, bundles, costs),
     notes: notes(storms),
   };
   const text = renderReport(report) + renderChannelOverhead(channels) + renderFaults(faults);
@@ -174,7 +193,9 @@ function notes(storms: StormResult[]): string[] {
     'Everything runs in this one process on one event loop: the load generator, the HTTP server and ingest, the router and senders (LocalQueues: batches of 10, 4 batches in flight per queue; a sender queue takes more, up to 20, around batches running over 1 s), dynalite and the webhook stand-in. Throughput and latency figures are for that setup, not for Lambda.',
     'DynamoDB units are estimates from item sizes (DynamoDB\'s size rules as dynalite implements them). Reads: from the returned items, ceil(size/4 KB) per strongly consistent item; a key that found no item counts 1 unit. Writes: PutItem from the request Item, ceil(size/1 KB); UpdateItem from its key + update values only (DynamoDB bills the larger of the item before and after, which the request does not show); a write whose condition failed is billed and counted.',
     'Lambda duration = measured local wall time: ingest = client-side HTTP latency of each POST; router/senders = LocalQueues invocation time. With 16 POSTs and 4 batches per queue sharing one event loop, each is inflated by time other work held the loop, so GB-s are an upper-side estimate. Lambda rounds each invocation up to 1 ms (not applied).',
-    'Not counted: SQS empty receives of the event source mapping\'s pollers (a fixed cost per queue, not per alert), CloudWatch Logs ingestion, data transfer, the router\'s 1 s maximum batching window in AWS (LocalQueues does not model it: in AWS a first notification can come up to 1 s later).',
+    'Counted since issue 11: CloudWatch Logs ingestion (the handlers\' lines at level info as rendered during the storm, Lambda platform records and HTTP API access logs, estimated per invocation and request), EventBridge Scheduler invocations (one per one-time schedule created and not deleted), and the idle pollers\' empty receives (per month, not per alert: see "Idle cost"). Lambda GB-s use the measured local durations (an upper-side estimate, see above) at the configured memory; Lambda bills each invocation rounded up to 1 ms (not applied). Not counted: data transfer, CloudWatch Logs storage ($0.03/GB-month, one month of retention), DynamoDB storage and backups (point-in-time recovery), KMS.',
+    'Not modeled: the router\'s 1 s maximum batching window in AWS (LocalQueues does not model it: in AWS a first notification can come up to 1 s later, and batches are fuller).',
+    `What bounds the conditional-write conflicts on AWS: two routers conflict only when both write the same group at once. The router's event source mapping runs at most ${ROUTER_MAX_CONCURRENCY} invocations at once (maxConcurrency, lib/routing.ts ROUTER_MAX_CONCURRENCY) of at most ${ROUTER_BATCH_SIZE} messages, gathered for up to 1 s (maxBatchingWindow), so at most ${ROUTER_MAX_CONCURRENCY - 1} other routers can win a race against one router's round, and each lost race costs one failed (billed) conditional write and a re-read of that group. Here LocalQueues runs 4 batches of 10 at once on the alerts queue, a comparable bound. Storm B spreads every request over 100 of the 200 groups, the worst case for it; a lower maxConcurrency trades conflicts for routing throughput.`,
     `Group timers (group_wait ${GROUP_WAIT_MS / 1000} s, group_interval 5m): Storm A's alerts started 5 minutes before they are posted (as Alertmanager forwards them after its own group_wait), so Alertmanager's rule applies and each new group flushes at once; Storm B's alerts start when posted, so each group is notified once, group_wait after it began. "Settled" waits for timers due within group_wait + 5 s, not for later ones (repeats).`,
     'Each sender batch passes its receiver\'s gate (ADR 0003): one conditional write to take a slot and one to free it, per receiver in the batch, counted in the DynamoDB figures above.',
     'SQS billed requests = SendMessageBatch and ReceiveMessage calls counted per started 64 KB of message bodies, plus DeleteMessageBatch (one per finished batch, as the event source mapping deletes) and ChangeMessageVisibility calls.',

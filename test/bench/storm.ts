@@ -5,7 +5,7 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { startLocalRuntime, type LocalRuntime } from '../../shared/local/runtime';
 import type { ConsumerStats, QueueStats } from '../../shared/local/queues';
-import type { Logger } from '../../shared/log';
+import { jsonLogger, type Logger } from '../../shared/log';
 import { startStandIn, type StandIn } from '../support/stand-in';
 import { diffCounts, installDynamoCounter, totals, type DynamoCounter, type DynamoCounts, type DynamoTotals } from './dynamo-counter';
 import { mean, median, percentile } from './format';
@@ -44,6 +44,9 @@ export interface LogCounts {
   /** Router rounds that found group write conflicts, and the groups it had to re-read. */
   conflictRounds: number;
   conflictGroups: number;
+  /** What the handlers would have written to CloudWatch Logs: JSON lines at the production level (info). */
+  lines: number;
+  bytes: number;
 }
 
 export interface PhaseResult {
@@ -67,6 +70,8 @@ export interface PhaseResult {
   sqs: SqsCounts;
   consumers: ConsumerStats[];
   log: LogCounts;
+  /** One-time schedules (EventBridge Scheduler in AWS) created and deleted during the phase. */
+  schedules: { created: number; deleted: number };
   /** Consumed queues that still held messages when the bench stopped waiting (only if not settled). */
   unsettled: QueueStats[];
 }
@@ -240,6 +245,7 @@ async function runPhase(env: Env, payload: StormPayload, opts: StormOptions): Pr
   const payloadBefore = { ...rt.queues.payload };
   const consumersBefore = rt.queues.consumers();
   const logBefore = log.snapshot();
+  const schedulesBefore = { ...rt.schedules.counts };
   const arrivalsBefore = arrivals.length;
 
   const posted = await postAll(`${rt.url}${payload.path}`, payload.bodies, opts.concurrency);
@@ -294,6 +300,7 @@ async function runPhase(env: Env, payload: StormPayload, opts: StormOptions): Pr
     sqs,
     consumers: diffConsumers(rt.queues.consumers(), consumersBefore),
     log: log.diff(logBefore),
+    schedules: { created: rt.schedules.counts.created - schedulesBefore.created, deleted: rt.schedules.counts.deleted - schedulesBefore.deleted },
     unsettled: settledAt === undefined ? rt.queues.stats().filter((q) => !q.name.endsWith('-dlq') && q.total > 0) : [],
   };
 }
@@ -361,9 +368,17 @@ interface CountingLogger {
   diff(before: LogCounts): LogCounts;
 }
 
-/** Keeps the run quiet but counts warnings, errors and the router's write-conflict rounds. */
+/**
+ * Keeps the run quiet but counts warnings, errors and the router's write-conflict rounds, and the
+ * lines and bytes the JSON logger would write at the level the Lambdas log at (info by default).
+ */
 function countingLogger(): CountingLogger {
-  const c: LogCounts = { warn: 0, error: 0, messages: {}, conflictRounds: 0, conflictGroups: 0 };
+  const c: LogCounts = { warn: 0, error: 0, messages: {}, conflictRounds: 0, conflictGroups: 0, lines: 0, bytes: 0 };
+  // In AWS the base fields are { fn }; the local runtime adds `fn` to every line's fields instead.
+  const json = jsonLogger({}, 'info', (line) => {
+    c.lines++;
+    c.bytes += Buffer.byteLength(line) + 1;
+  });
   const note = (level: 'warn' | 'error', msg: string) => {
     c[level]++;
     const key = `${level}: ${msg}`;
@@ -371,14 +386,21 @@ function countingLogger(): CountingLogger {
   };
   const logger: Logger = {
     debug: (msg, fields) => {
+      json.debug(msg, fields);
       if (msg === 'group write conflicts, re-reading') {
         c.conflictRounds++;
         c.conflictGroups += Number(fields?.count ?? 0);
       }
     },
-    info: () => {},
-    warn: (msg) => note('warn', msg),
-    error: (msg) => note('error', msg),
+    info: (msg, fields) => json.info(msg, fields),
+    warn: (msg, fields) => {
+      json.warn(msg, fields);
+      note('warn', msg);
+    },
+    error: (msg, fields) => {
+      json.error(msg, fields);
+      note('error', msg);
+    },
   };
   return {
     logger,
@@ -386,7 +408,15 @@ function countingLogger(): CountingLogger {
     diff: (b) => {
       const messages: Record<string, number> = {};
       for (const [k, v] of Object.entries(c.messages)) if (v - (b.messages[k] ?? 0) > 0) messages[k] = v - (b.messages[k] ?? 0);
-      return { warn: c.warn - b.warn, error: c.error - b.error, messages, conflictRounds: c.conflictRounds - b.conflictRounds, conflictGroups: c.conflictGroups - b.conflictGroups };
+      return {
+        warn: c.warn - b.warn,
+        error: c.error - b.error,
+        messages,
+        conflictRounds: c.conflictRounds - b.conflictRounds,
+        conflictGroups: c.conflictGroups - b.conflictGroups,
+        lines: c.lines - b.lines,
+        bytes: c.bytes - b.bytes,
+      };
     },
   };
 }
