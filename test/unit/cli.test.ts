@@ -83,7 +83,7 @@ describe('npm run config:check', () => {
 });
 
 describe('npm start', () => {
-  /** bin/local.ts as `npm start` runs it; were it to start the runtime, the timeout ends it (code null). */
+  /** bin/local.ts as `npm start` runs it; were it to start the runtime instead, the timeout stops it. */
   function start(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const dir = mkdtempSync(join(tmpdir(), 'alertflow-start-help-'));
     return new Promise((resolve) => {
