@@ -2,9 +2,38 @@
  * `npm start`: the whole of alertflow on this machine (see README "Local runtime").
  * PORT, ALERTFLOW_CONFIG, ALERTFLOW_DATA_DIR and ALERTFLOW_WEBHOOK_TOKEN configure it.
  */
+import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../shared/errors';
 import { startupBanner } from '../shared/local/banner';
 import { startLocalRuntime } from '../shared/local/runtime';
+
+// It takes no arguments, but `npm start -- --help` must answer rather than start (and a stray
+// argument is a usage error, not silently ignored).
+const program = new Command('npm start')
+  .usage('  (configured by environment variables)')
+  .description('Run the whole of alertflow on this machine: the API on 127.0.0.1, local DynamoDB, queues and schedules.')
+  .addHelpText(
+    'after',
+    [
+      '',
+      'Environment:',
+      '  PORT                     listen port (default 3000)',
+      '  ALERTFLOW_CONFIG         config file (default alertflow.yaml, else alertflow.example.yaml)',
+      '  ALERTFLOW_DATA_DIR       dynalite data and the outbox (default .alertflow)',
+      '  ALERTFLOW_WEBHOOK_TOKEN  the value of tokens whose secret is `env: ALERTFLOW_WEBHOOK_TOKEN`\n                           (default alertflow-local-token, printed at start)',
+      '  ALERTFLOW_LOG_LEVEL      debug, info, warn or error (default info)',
+      '',
+      'Stop it with Ctrl-C or SIGTERM: it drains and exits 0.',
+    ].join('\n'),
+  )
+  .showHelpAfterError()
+  .exitOverride();
+try {
+  program.parse(process.argv);
+} catch (err) {
+  if (!(err instanceof CommanderError)) throw err;
+  process.exit(err.exitCode === 0 ? 0 : 2);
+}
 
 try {
   const rt = await startLocalRuntime();

@@ -51,6 +51,20 @@ export const MatcherString = z.string().superRefine((text, ctx) => {
 
 export const LabelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'a label name ([a-zA-Z_][a-zA-Z0-9_]*)');
 
+/**
+ * `match` / `match_re` (routes, inhibit rules): label names to values. A key `__proto__` is an issue
+ * naming it: a record would drop it without a word (it is Object.prototype's accessor), leaving a
+ * route or rule side that matches every alert. No alert can carry that label (ingest refuses it).
+ */
+export function labelMap<V extends z.ZodType<string>>(value: V) {
+  return z.preprocess((input, ctx) => {
+    if (typeof input === 'object' && input !== null && Object.hasOwn(input, '__proto__')) {
+      ctx.addIssue({ code: 'custom', path: ['__proto__'], message: 'the label name "__proto__" is not supported (alertflow refuses it on alerts); remove it' });
+    }
+    return input;
+  }, z.record(LabelName, value));
+}
+
 /** A `match_re` value: Go RE2 syntax, checked by the RE2 engine the matchers run on. */
 export const RegexString = z.string().superRefine((text, ctx) => {
   try {

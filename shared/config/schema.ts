@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { Duration, LabelName, MatcherString, RegexString, SecretRef } from './primitives';
+import { Duration, LabelName, labelMap, MatcherString, RegexString, SecretRef } from './primitives';
 import { SlackConfig } from '../channels/slack/config';
 import { WebhookConfig } from '../channels/webhook/config';
 import { EmailConfig } from '../channels/email/config';
@@ -70,8 +70,8 @@ export const Route: z.ZodType<RouteConfig> = z.lazy(() =>
         .optional(),
       continue: z.boolean().optional(),
       matchers: z.array(MatcherString).optional(),
-      match: z.record(LabelName, z.string()).optional(),
-      match_re: z.record(LabelName, RegexString).optional(),
+      match: labelMap(z.string()).optional(),
+      match_re: labelMap(RegexString).optional(),
       group_wait: Duration.optional(),
       group_interval: Duration.optional(),
       repeat_interval: Duration.optional(),

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { statusAt, type Alert } from '../alerts/model';
-import { LabelName, MatcherString, RegexString } from '../config/primitives';
+import { LabelName, labelMap, MatcherString, RegexString } from '../config/primitives';
 import {
   labelValue,
   matcherFromMatch,
@@ -37,10 +37,10 @@ export const InhibitRuleConfig = z
     source_matchers: z.array(MatcherString).optional(),
     target_matchers: z.array(MatcherString).optional(),
     /** Older forms, still accepted by Alertmanager; combined with the matchers above (AND). */
-    source_match: z.record(LabelName, z.string()).optional(),
-    source_match_re: z.record(LabelName, RegexString).optional(),
-    target_match: z.record(LabelName, z.string()).optional(),
-    target_match_re: z.record(LabelName, RegexString).optional(),
+    source_match: labelMap(z.string()).optional(),
+    source_match_re: labelMap(RegexString).optional(),
+    target_match: labelMap(z.string()).optional(),
+    target_match_re: labelMap(RegexString).optional(),
     /** Labels whose values must be the same on source and target. */
     equal: z.array(LabelName).optional(),
   })

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { InhibitionSource, InhibitRule } from '../inhibition/rules';
-import { formatMatchers } from '../labels/matchers';
+import { formatMatchers, labelValue } from '../labels/matchers';
 import { epochSeconds, isLive } from './keys';
 
 /**
@@ -25,9 +25,12 @@ export function inhibitRuleKey(rule: InhibitRule): string {
   return key;
 }
 
-/** The partition of a rule's sources that share these `equal` label values (a missing label is ""). */
+/**
+ * The partition of a rule's sources that share these `equal` label values (a missing label is "",
+ * also one named like an Object.prototype member, e.g. `constructor`).
+ */
 export function inhibitPartition(rule: InhibitRule, labels: Readonly<Record<string, string>>): string {
-  return `INHIBIT#${inhibitRuleKey(rule)}#${hash(JSON.stringify(rule.equal.map((n) => labels[n] ?? '')))}`;
+  return `INHIBIT#${inhibitRuleKey(rule)}#${hash(JSON.stringify(rule.equal.map((n) => labelValue(labels, n))))}`;
 }
 
 /** How long a source entry lives without being refreshed (the same as a quiet group). */

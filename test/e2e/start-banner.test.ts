@@ -30,7 +30,9 @@ function start(env: NodeJS.ProcessEnv): Promise<string> {
   dirs.push(dataDir);
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bin/local.ts')], {
     cwd: ROOT,
-    env: { ...process.env, ALERTFLOW_WEBHOOK_TOKEN: '', ALERTFLOW_CONFIG: '', ...env, PORT: '0', ALERTFLOW_DATA_DIR: dataDir },
+    // The shipped example, not whatever alertflow.yaml the developer keeps in the checkout (the README
+    // has them create one; its tokens may name other variables).
+    env: { ...process.env, ALERTFLOW_WEBHOOK_TOKEN: '', ALERTFLOW_CONFIG: join(ROOT, 'alertflow.example.yaml'), ...env, PORT: '0', ALERTFLOW_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -77,5 +79,37 @@ describe('npm run config:check', () => {
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/too many arguments/);
     expect(res.stderr).toMatch(/Usage: config:check/);
+  });
+});
+
+describe('npm start', () => {
+  /** bin/local.ts as `npm start` runs it; were it to start the runtime instead, the timeout stops it. */
+  function start(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const dir = mkdtempSync(join(tmpdir(), 'alertflow-start-help-'));
+    return new Promise((resolve) => {
+      const env = { ...process.env, PORT: '0', ALERTFLOW_DATA_DIR: dir };
+      execFile(process.execPath, ['--import', 'tsx', join(ROOT, 'bin/local.ts'), ...args], { cwd: ROOT, env, timeout: 20_000 }, (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number | null }).code ?? null) : 0, stdout, stderr });
+      });
+    });
+  }
+
+  it('answers --help with its usage and the variables that configure it, exit 0, without starting', async () => {
+    for (const args of [['--help'], ['-h']]) {
+      const res = await start(args);
+      expect(res, args.join(' ')).toMatchObject({ code: 0, stderr: '' });
+      expect(res.stdout).toMatch(/^Usage: npm start/);
+      for (const variable of ['PORT', 'ALERTFLOW_CONFIG', 'ALERTFLOW_DATA_DIR', 'ALERTFLOW_WEBHOOK_TOKEN', 'ALERTFLOW_LOG_LEVEL']) expect(res.stdout).toContain(variable);
+      expect(res.stdout).not.toMatch(/listening on/);
+    }
+  });
+
+  it('exits 2 with the usage on an argument or option it does not take, without starting', async () => {
+    for (const args of [['bogus'], ['--port', '3001']]) {
+      const res = await start(args);
+      expect(res.code, args.join(' ')).toBe(2);
+      expect(res.stderr).toMatch(/Usage: npm start/);
+      expect(res.stdout).not.toMatch(/listening on/);
+    }
   });
 });

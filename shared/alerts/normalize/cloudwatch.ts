@@ -37,7 +37,14 @@ export interface CloudWatchOptions {
 const StateValue = z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']);
 type StateValue = z.infer<typeof StateValue>;
 
-const DimensionMap = z.record(z.string(), z.string());
+/**
+ * Dimension names to values, read as a Map: a dimension may be named `__proto__` (CloudWatch allows
+ * it), which a record would drop without a word (it is Object.prototype's accessor).
+ */
+const DimensionMap = z.preprocess(
+  (value) => (typeof value === 'object' && value !== null && !Array.isArray(value) ? new Map(Object.entries(value)) : value),
+  z.map(z.string(), z.string(), { error: (iss) => (iss.code === 'invalid_type' ? 'expected an object of dimension names to values' : undefined) }),
+);
 
 export const CloudWatchAlarmEvent = z.object({
   'detail-type': z.literal('CloudWatch Alarm State Change', {
@@ -164,7 +171,7 @@ export function normalizeCloudWatchEvent(event: unknown, opts: CloudWatchOptions
       metric: only && {
         namespace: only.namespace ?? undefined,
         name: only.name ?? undefined,
-        dimensions: Object.entries(only.dimensions ?? {}),
+        dimensions: [...(only.dimensions ?? [])],
       },
     },
     opts,

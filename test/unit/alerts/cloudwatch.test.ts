@@ -123,6 +123,16 @@ describe('normalizeCloudWatchEvent', () => {
     expect(alert!.labels).toMatchObject({ dimension_k8s_namespace: 'b', dimension_k8s_namespace_2: 'a', dimension_Stage: 'prod' });
   });
 
+  it('keeps a dimension named __proto__ (valid in CloudWatch) as dimension___proto__, not dropped; a bad value names it', () => {
+    // As the event arrives: JSON.parse makes "__proto__" an own key, which a zod record would drop.
+    const text = JSON.stringify(alarmEvent()).replace('"dimensions":{', '"dimensions":{"__proto__":"x","constructor":"y",');
+    const [alert] = normalizeCloudWatchEvent(JSON.parse(text), ignore).alerts;
+    expect(alert!.labels).toMatchObject({ dimension___proto__: 'x', dimension_constructor: 'y', dimension_ApiName: 'checkout-api', dimension_Stage: 'prod' });
+    expect(alert!.fingerprint).not.toBe(normalizeCloudWatchEvent(alarmEvent(), ignore).alerts[0]!.fingerprint);
+    const bad = JSON.parse(JSON.stringify(alarmEvent()).replace('"dimensions":{', '"dimensions":{"Shard":7,'));
+    expect(issues(() => normalizeCloudWatchEvent(bad, ignore)).map((i) => i.path)).toEqual(['detail.configuration.metrics[0].metricStat.metric.dimensions.Shard']);
+  });
+
   it('omits metric labels for a metric-math alarm over several metrics', () => {
     const e = alarmEvent();
     const m = e.detail.configuration.metrics[0];

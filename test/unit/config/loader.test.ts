@@ -97,6 +97,28 @@ receivers:
     expect(configIssues('route: [').join('\n')).toMatch(/test\.yaml:1:\d+/);
   });
 
+  it('names a match or match_re key __proto__ instead of dropping it (the route or rule side would match every alert)', () => {
+    const issues = configIssues(`
+route:
+  receiver: a
+  routes:
+    - match: { __proto__: x }
+      receiver: a
+    - match_re: { __proto__: 'x.*' }
+      receiver: a
+inhibit_rules:
+  - source_match: { __proto__: x }
+    target_match: { alertname: y }
+receivers:
+  - name: a
+`);
+    expect(issues).toEqual([
+      expect.stringMatching(/^route\.routes\[0\]\.match\.__proto__ \(test\.yaml:5:\d+\): .*"__proto__"/),
+      expect.stringMatching(/^route\.routes\[1\]\.match_re\.__proto__ \(test\.yaml:7:\d+\): .*"__proto__"/),
+      expect.stringMatching(/^inhibit_rules\[0\]\.source_match\.__proto__ \(test\.yaml:10:\d+\): .*"__proto__"/),
+    ]);
+  });
+
   it('collects secret references with their key paths', () => {
     const config = parseConfigYaml(`
 auth: { bearer_tokens: [{ ssm: /t }] }
