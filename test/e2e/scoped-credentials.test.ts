@@ -100,6 +100,21 @@ describe('scoped credentials, end to end', () => {
     expect((await fetch(`${rt.url}/v1/health`)).status).toBe(200);
   });
 
+  it('/local/* takes a token like /v1/*: events need ingest, the outbox and the queues need read', async () => {
+    // An SNS alarm event, as a web page could send it with a no-cors POST (text/plain, no token).
+    const event = JSON.stringify({ Records: [{ EventSource: 'aws:sns', Sns: { Message: '{}' } }] });
+    const anonymous = await fetch(`${rt.url}/local/events`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: event });
+    expect(anonymous.status).toBe(401);
+    for (const path of ['/local/outbox', '/local/queues']) {
+      expect([path, (await fetch(rt.url + path)).status]).toEqual([path, 401]);
+      const refused = await ingestOnly('GET', path);
+      expect([path, refused.status, (refused.body.details as Json | undefined)?.missing_scope]).toEqual([path, 403, 'read']);
+      expect([path, (await admin('GET', path)).status]).toEqual([path, 200]);
+    }
+    // With ingest, the event reaches the ingest function (this one is not a valid alarm: a 400 saying so).
+    expect((await ingestOnly('POST', '/local/events', event)).status).toBe(400);
+  });
+
   it("records the token's name as the silence's actor, and who expired it", async () => {
     const created = await admin('POST', '/v1/silences', silenceBody('alice'));
     expect(created.status).toBe(201);
