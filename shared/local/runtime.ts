@@ -54,6 +54,8 @@ export interface LocalOptions {
 export interface LocalRuntime {
   url: string;
   token: string;
+  /** The configured tokens whose secret is `token` (they read ALERTFLOW_WEBHOOK_TOKEN); may be none. */
+  tokenNames: string[];
   configPath: string;
   queues: LocalQueues;
   /** One-time schedules (group flushes beyond SQS's 15-minute delay), fired into `queues`. */
@@ -171,6 +173,9 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
   return {
     url: `http://${host}:${port}`,
     token,
+    tokenNames: authTokens(config.raw.auth)
+      .filter((t) => typeof t.secret !== 'string' && t.secret.env === 'ALERTFLOW_WEBHOOK_TOKEN')
+      .map((t) => t.name),
     configPath,
     queues,
     schedules,

@@ -94,6 +94,19 @@ describe('scoped credentials, end to end', () => {
     expect((await admin('GET', '/v1/silences')).body.silences).toEqual([]);
   });
 
+  it('knows which configured tokens take the runtime token (the start banner prints it only for them)', async () => {
+    expect(rt.tokenNames).toEqual(['oncall']);
+    const other = await startRuntimeWithConfig(`auth:\n  tokens:\n    - { name: am, secret: { env: INGEST_TOKEN }, scopes: [ingest] }\n${routeConfig('http://127.0.0.1:9')}`, {
+      token: ADMIN,
+      env: { INGEST_TOKEN: INGEST_ONLY },
+    });
+    try {
+      expect(other.tokenNames).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('401 without a token or with an unknown one; health stays public', async () => {
     expect((await as('not-a-token')('GET', '/v1/alerts')).status).toBe(401);
     expect((await apiRequest(rt.url, '', 'POST', '/v1/alerts', { name: 'X' }, { authorization: '' })).status).toBe(401);
@@ -143,6 +156,7 @@ describe('the local runtime and its tokens', () => {
       const created = await apiRequest<Json>(legacy.url, ADMIN, 'POST', '/v1/silences', silenceBody('alice'));
       expect(created.status).toBe(201);
       expect(created.body.actor).toBe('bearer_tokens[0]');
+      expect(legacy.tokenNames).toEqual(['bearer_tokens[0]']);
       expect((await apiRequest(legacy.url, ADMIN, 'GET', '/v1/alerts')).status).toBe(200);
     } finally {
       await legacy.close();
