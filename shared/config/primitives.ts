@@ -14,6 +14,27 @@ export const Duration = z.string().superRefine((text, ctx) => {
 });
 
 /**
+ * Longest per-request `timeout` a channel entry may set. A sender claims a notification for its
+ * function's timeout (60 s, CLAIM_LEASE_MS) before it posts, and may first wait up to 5 s for a rate
+ * limit slot: a request still running when the claim lapses could be posted again by a second
+ * receive, and on Lambda the invocation would be killed mid-send with nothing recorded.
+ */
+export const MAX_REQUEST_TIMEOUT_MS = 50_000;
+
+/** A channel's per-request timeout: a duration of at most MAX_REQUEST_TIMEOUT_MS ("0" means the default). */
+export const RequestTimeout = Duration.superRefine((text, ctx) => {
+  let ms: number;
+  try {
+    ms = parseDuration(text);
+  } catch {
+    return; // Duration reported it.
+  }
+  if (ms > MAX_REQUEST_TIMEOUT_MS) {
+    ctx.addIssue({ code: 'custom', message: `at most ${MAX_REQUEST_TIMEOUT_MS / 1000}s: a send must finish within the sender's claim on the notification (60s)` });
+  }
+});
+
+/**
  * A secret, by reference: `{ ssm: "/alertflow/slack/oncall" }` names an SSM SecureString parameter
  * (read by the deployed Lambdas), `{ env: "SLACK_URL" }` an environment variable (read by the local
  * runtime); give both to use one file in both places. A plain string is an inline secret: accepted

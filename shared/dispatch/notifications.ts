@@ -106,11 +106,31 @@ export function fitToMessage(n: NotificationMessage): string {
   if (Buffer.byteLength(body) > MAX_NOTIFICATION_BYTES) {
     // One alert alone is too large (annotations of hundreds of KB): cut its annotation values.
     const [first] = n.group.alerts;
-    const annotations = Object.fromEntries(Object.entries(first!.annotations).map(([k, v]) => [k, v.length > 4096 ? `${v.slice(0, 4096)}…` : v]));
-    body = JSON.stringify({ ...n, group: { ...n.group, alerts: [{ ...first!, annotations }], truncatedAlerts: n.group.truncatedAlerts + n.group.alerts.length - 1 } });
+    const annotations = Object.fromEntries(Object.entries(first!.annotations).map(([k, v]) => [k, cut(v, 4096)]));
+    const single = { ...n, group: { ...n.group, alerts: [{ ...first!, annotations }], truncatedAlerts: n.group.truncatedAlerts + n.group.alerts.length - 1 } };
+    body = JSON.stringify(single);
+    // Still too large: label values (a group_by label of 100 KB is in the key, the group's labels and
+    // the alert), or many annotations. Cut every value shorter until it fits: SQS refuses a message
+    // over 256 KiB, and a refused notification would fail its flush until the alerts dead-letter.
+    for (let max = 4096; Buffer.byteLength(body) > MAX_NOTIFICATION_BYTES && max >= 16; max = Math.floor(max / 2)) {
+      const alert = single.group.alerts[0]!;
+      body = JSON.stringify({
+        ...single,
+        group: {
+          ...single.group,
+          key: cut(single.group.key, max),
+          labels: cutValues(single.group.labels, max),
+          alerts: [{ ...alert, labels: cutValues(alert.labels, max), annotations: cutValues(alert.annotations, max), ...(alert.generatorURL === undefined ? {} : { generatorURL: cut(alert.generatorURL, max) }) }],
+        },
+      });
+    }
   }
   return body;
 }
+
+const cut = (v: string, max: number): string => (v.length > max ? `${v.slice(0, max)}…` : v);
+const cutValues = (values: Record<string, string>, max: number): Record<string, string> =>
+  Object.fromEntries(Object.entries(values).map(([k, v]) => [k, cut(v, max)]));
 
 /**
  * The storm summary for one receiver and window: a synthetic firing alert on every channel of the

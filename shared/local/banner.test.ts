@@ -25,4 +25,13 @@ describe('startupBanner', () => {
     expect(out).not.toContain('passed-in-token-123456');
     expect(out).toContain('(not printed)');
   });
+
+  it('prints no token when no configured token reads ALERTFLOW_WEBHOOK_TOKEN (the default would get a 401)', () => {
+    const out = startupBanner({ ...rt, token: DEFAULT_TOKEN, tokenNames: [] }, {});
+    expect(out).not.toContain(DEFAULT_TOKEN);
+    expect(out).toContain("no token in the config's auth reads ALERTFLOW_WEBHOOK_TOKEN");
+    expect(out).toContain('"Authorization: Bearer $TOKEN"');
+    // A config that does read it keeps today's banner.
+    expect(startupBanner({ ...rt, token: DEFAULT_TOKEN, tokenNames: ['admin'] }, {})).toContain(`'Authorization: Bearer ${DEFAULT_TOKEN}'`);
+  });
 });

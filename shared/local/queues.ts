@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { errorFields, type Logger } from '../log';
-import type { OutgoingMessage, QueueAdmin, QueuePort } from '../queues/port';
+import { SQS_MAX_BYTES, type OutgoingMessage, type QueueAdmin, type QueuePort } from '../queues/port';
 import { dlqName } from '../queues/names';
 
 /**
@@ -131,6 +131,10 @@ export class LocalQueues implements QueuePort, QueueAdmin {
 
   async send(name: string, messages: OutgoingMessage[]): Promise<void> {
     const q = this.queue(name);
+    // SQS refuses a message over 256 KiB (the whole call fails): so does this stand-in, or an
+    // oversized message would work here and fail deployed.
+    const tooLong = messages.find((m) => Buffer.byteLength(m.body) > SQS_MAX_BYTES);
+    if (tooLong) throw new LocalQueueError('InvalidParameterValue', `a message to ${name} is ${Buffer.byteLength(tooLong.body)} bytes; SQS takes at most ${SQS_MAX_BYTES}`);
     this.calls.send++;
     this.countPayload('send', messages);
     const now = this.now();

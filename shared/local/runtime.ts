@@ -21,7 +21,9 @@ import { LocalQueues } from './queues';
 import { LocalSchedules } from './schedules';
 import { Outbox } from './outbox';
 import { DEFAULT_TOKEN } from './defaults';
-import { createLocalServer } from './server';
+import { createLocalServer, type LocalRoute } from './server';
+import { authenticate, authorize, authTokens } from '../ingest/auth';
+import type { Scope } from '../http/routes';
 
 export { DEFAULT_TOKEN };
 const TABLE = 'alertflow';
@@ -52,6 +54,8 @@ export interface LocalOptions {
 export interface LocalRuntime {
   url: string;
   token: string;
+  /** The configured tokens whose secret is `token` (they read ALERTFLOW_WEBHOOK_TOKEN); may be none. */
+  tokenNames: string[];
   configPath: string;
   queues: LocalQueues;
   /** One-time schedules (group flushes beyond SQS's 15-minute delay), fired into `queues`. */
@@ -121,6 +125,20 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
 
   const ingest = createIngest(portsFor('ingest'));
   const api = createApi(portsFor('api'));
+  // /local/* stands in for what is not HTTP on AWS (SNS and EventBridge deliveries, which IAM guards;
+  // the outbox and the queues, which only the account can read), so it takes a token like /v1/*:
+  // without one, any local process or a web page's no-cors POST could inject alerts.
+  const guarded =
+    (scope: Scope, route: LocalRoute): LocalRoute =>
+    async (req) => {
+      try {
+        const principal = await authenticate({ headers: req.headers } as Parameters<typeof authenticate>[0], authTokens(config.raw.auth), secrets);
+        authorize(principal, scope, `${req.method} ${req.path}`);
+      } catch (err) {
+        return errorResponse(err, log);
+      }
+      return route(req);
+    };
   const http = createLocalServer(
     {
       ingest: async (event) => (await ingest(event)) as HttpResult,
@@ -128,7 +146,7 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
     },
     {
       // Any AWS event the stack receives from outside HTTP (EventBridge alarm event, SNS record set).
-      'POST /local/events': async ({ body }) => {
+      'POST /local/events': guarded('ingest', async ({ body }) => {
         let event: unknown;
         try {
           event = JSON.parse(body);
@@ -140,9 +158,9 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
         } catch (err) {
           return errorResponse(err, log);
         }
-      },
-      'GET /local/outbox': async () => json(200, { messages: outbox.entries }),
-      'GET /local/queues': async () => json(200, { queues: queues.stats() }),
+      }),
+      'GET /local/outbox': guarded('read', async () => json(200, { messages: outbox.entries })),
+      'GET /local/queues': guarded('read', async () => json(200, { queues: queues.stats() })),
     },
     log,
   );
@@ -155,6 +173,9 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
   return {
     url: `http://${host}:${port}`,
     token,
+    tokenNames: authTokens(config.raw.auth)
+      .filter((t) => typeof t.secret !== 'string' && t.secret.env === 'ALERTFLOW_WEBHOOK_TOKEN')
+      .map((t) => t.name),
     configPath,
     queues,
     schedules,

@@ -10,8 +10,8 @@ import type { Logger } from '../log';
 const GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
 
 export type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<HttpResult>;
-/** Extra routes only the local runtime has (/local/...), given the parsed body. */
-export type LocalRoute = (req: { method: string; path: string; body: string; query: URLSearchParams }) => Promise<HttpResult>;
+/** Extra routes only the local runtime has (/local/...), given the parsed body and the (lower-cased) headers. */
+export type LocalRoute = (req: { method: string; path: string; body: string; query: URLSearchParams; headers: Record<string, string> }) => Promise<HttpResult>;
 
 export interface LocalServer {
   server: Server;
@@ -65,7 +65,7 @@ export function createLocalServer(handlers: Record<HttpFunction, HttpHandler>, l
     const method = req.method ?? 'GET';
     const body = await readBody(req);
     const localRoute = local[`${method} ${url.pathname}`];
-    if (localRoute) return send(res, await localRoute({ method, path: url.pathname, body: body.toString('utf8'), query: url.searchParams }));
+    if (localRoute) return send(res, await localRoute({ method, path: url.pathname, body: body.toString('utf8'), query: url.searchParams, headers: headersOf(req) }));
 
     for (const route of HTTP_ROUTES) {
       // A malformed parameter throws a ValidationError here: a 400 before any handler runs.
@@ -89,9 +89,14 @@ function requestUrl(target = '/'): URL {
   }
 }
 
-function toEvent(req: IncomingMessage, url: URL, body: Buffer, routeKey: string, pathParameters: Record<string, string>): APIGatewayProxyEventV2 {
+function headersOf(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+  return headers;
+}
+
+function toEvent(req: IncomingMessage, url: URL, body: Buffer, routeKey: string, pathParameters: Record<string, string>): APIGatewayProxyEventV2 {
+  const headers = headersOf(req);
   // Payload format 2.0 joins a repeated query parameter's values with commas (`?filter=a&filter=b`).
   const query: Record<string, string> = {};
   for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;

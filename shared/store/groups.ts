@@ -1,5 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { BatchGetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { BatchGetCommand, DeleteCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
 import { Alert, LabelSet } from '../alerts/model';
@@ -129,7 +130,7 @@ export class GroupStore {
         const res = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }));
         for (const item of res.Responses?.[this.table] ?? []) {
           if (isLive(item as { expiresAt?: number }, now)) {
-            const state = decodeGroup(item);
+            const state = decodeGroup(await this.withParts(item));
             out.set(state.groupId, state);
           }
         }
@@ -143,11 +144,16 @@ export class GroupStore {
 
   /** Write `next` if the stored version is still `next.version - 1` (or absent for version 1). */
   async put(next: GroupState): Promise<void> {
+    const { item, parts } = encodeGroup(next);
+    // A state too large for one item goes in parts first, under a key of their own write (two
+    // writers of one version cannot mix parts): the group item that names them is written
+    // (conditionally) only once they are all there.
+    await Promise.all(parts.map((part) => this.db.send(new PutCommand({ TableName: this.table, Item: part }))));
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: encodeGroup(next),
+          Item: item,
           // A new group may replace an item whose TTL passed but that DynamoDB has not deleted yet.
           ConditionExpression: next.version === 1 ? 'attribute_not_exists(pk) OR expiresAt <= :now' : 'version = :prev',
           ExpressionAttributeValues: next.version === 1 ? { ':now': epochSeconds(new Date(next.updatedAt)) } : { ':prev': next.version - 1 },
@@ -158,6 +164,38 @@ export class GroupStore {
         throw new ConflictError(`group ${next.groupId} changed concurrently`, { cause: err });
       }
       throw err;
+    }
+    if (parts.length > 0) await this.dropStaleParts(next.groupId, next.version, item.stateParts as StateParts);
+  }
+
+  /**
+   * Delete the parts no group item names any more: older versions' and those of a write of this
+   * version that lost the race. Never a newer version's (a writer may be putting them now). Best
+   * effort: what is left expires with its TTL. A reader still on an older version finds a part
+   * missing and fails with a conflict, which the router retries.
+   */
+  private async dropStaleParts(groupId: string, version: number, current: StateParts): Promise<void> {
+    try {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const res = await this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: { ':pk': groupKey(groupId).pk, ':prefix': PART_PREFIX },
+            ProjectionExpression: 'pk, sk',
+            ExclusiveStartKey: start,
+          }),
+        );
+        const stale = (res.Items ?? []).filter((p) => {
+          const [v, write] = String(p.sk).slice(PART_PREFIX.length).split('#');
+          return Number(v) < version || (Number(v) === version && write !== current.write.split('#')[1]);
+        });
+        await Promise.all(stale.map((p) => this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: p.pk, sk: p.sk } }))));
+        start = res.LastEvaluatedKey;
+      } while (start);
+    } catch {
+      // Left for the TTL.
     }
   }
 
@@ -174,24 +212,69 @@ export class GroupStore {
           ExclusiveStartKey: start,
         }),
       );
-      for (const item of res.Items ?? []) if (isLive(item as { expiresAt?: number }, now)) out.push(decodeGroup(item));
+      for (const item of res.Items ?? []) if (isLive(item as { expiresAt?: number }, now)) out.push(decodeGroup(await this.withParts(item)));
       start = res.LastEvaluatedKey;
     } while (start && out.length < limit);
     return out.slice(0, limit);
   }
+
+  /** The group item with `stateZ` put together from its parts, when it was stored in parts. */
+  private async withParts(item: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const stored = item.stateParts as StateParts | undefined;
+    if (!stored) return item;
+    const groupId = String(item.pk).slice('GROUP#'.length);
+    const keys = Array.from({ length: stored.count }, (_, i) => groupPartKey(groupId, stored.write, i));
+    const found = new Map<string, Uint8Array>();
+    for (let i = 0; i < keys.length; i += 100) {
+      let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + 100);
+      for (let attempt = 0; pending && pending.length > 0; attempt++) {
+        const res = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }));
+        for (const part of res.Responses?.[this.table] ?? []) found.set(part.sk as string, part.part as Uint8Array);
+        pending = res.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined;
+        if (pending?.length && attempt >= 5) throw new ConflictError('DynamoDB kept returning unprocessed keys');
+        if (pending?.length) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+      }
+    }
+    const chunks = keys.map((k) => found.get(k.sk));
+    if (chunks.some((c) => c === undefined)) throw new ConflictError(`group ${groupId} version ${String(item.version)} is missing a part`);
+    return { ...item, stateZ: Buffer.concat(chunks as Uint8Array[]) };
+  }
 }
 
+/**
+ * Largest gzip'd state kept in the group item itself, and the size of each part beyond it: under
+ * DynamoDB's 400 KB item limit with room for the keys. A group of thousands of alerts (a storm
+ * grouped by alertname) outgrows one item; refusing its write would lose every alert that joins it.
+ */
+export const MAX_INLINE_STATE_BYTES = 350_000;
+
+/** Where a group item's state is, when it is in parts: the write that put them (`<version>#<id>`) and how many. */
+interface StateParts {
+  write: string;
+  count: number;
+}
+const PART_PREFIX = 'STATE#p#';
+const groupPartKey = (groupId: string, write: string, index: number) => ({ pk: groupKey(groupId).pk, sk: `${PART_PREFIX}${write}#${index}` });
+
 /** Attributes kept plain (keys and what conditions read); everything else is one gzip'd JSON blob. */
-function encodeGroup(g: GroupState): Record<string, unknown> {
+function encodeGroup(g: GroupState): { item: Record<string, unknown>; parts: Record<string, unknown>[] } {
   const { version, expiresAt, ...rest } = g;
-  return { ...groupKey(g.groupId), version, expiresAt, stateZ: gzipSync(JSON.stringify(rest)) };
+  const stateZ = gzipSync(JSON.stringify(rest));
+  if (stateZ.length <= MAX_INLINE_STATE_BYTES) return { item: { ...groupKey(g.groupId), version, expiresAt, stateZ }, parts: [] };
+  const write = `${version}#${randomUUID()}`;
+  const parts: Record<string, unknown>[] = [];
+  for (let at = 0, i = 0; at < stateZ.length; at += MAX_INLINE_STATE_BYTES, i++) {
+    parts.push({ ...groupPartKey(g.groupId, write, i), expiresAt, part: stateZ.subarray(at, at + MAX_INLINE_STATE_BYTES) });
+  }
+  const stateParts: StateParts = { write, count: parts.length };
+  return { item: { ...groupKey(g.groupId), version, expiresAt, stateParts }, parts };
 }
 
 function decodeGroup(item: Record<string, unknown>): GroupState {
   const stored = item.stateZ ?? item.alertsZ;
   const json = JSON.parse(gunzipSync(stored as Uint8Array).toString('utf8')) as Record<string, unknown>;
   // Items written before the notification log existed held only the alerts gzip'd, the rest plain.
-  const { pk: _pk, sk: _sk, alertsZ: _alertsZ, lastChange: _lastChange, ...plain } = item;
+  const { pk: _pk, sk: _sk, alertsZ: _alertsZ, lastChange: _lastChange, stateParts: _stateParts, ...plain } = item;
   const state = (item.stateZ ? json : { ...plain, alerts: json }) as Partial<GroupState>;
   return {
     ...(state as GroupState),

@@ -4,6 +4,7 @@
  * `expiresAt` themselves (see `isLive`).
  *
  *   GROUP#<groupId>      STATE              alert group: its alerts, version, last change
+ *   GROUP#<groupId>      STATE#p#<v>#<w>#<i>  part i of write w (of version v) of a group too large for one item
  *   NOTIF#<notifId>      DELIVERY           one notification's delivery: status + attempts
  *   SILENCES             SILENCE#<id>       one silence (all in one partition: one Query lists them)
  */

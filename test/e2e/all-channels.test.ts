@@ -52,7 +52,7 @@ describe('all channels from config', () => {
     expect(byPath.pd).toMatchObject({ routing_key: 'pd-routing-key-0123456789', event_action: 'trigger', payload: { severity: 'critical' } });
     expect(JSON.stringify(byPath.teams)).toContain('application/vnd.microsoft.card.adaptive');
 
-    const outbox = (await (await fetch(`${rt.url}/local/outbox`)).json()) as { messages: Array<Record<string, unknown>> };
+    const outbox = (await (await fetch(`${rt.url}/local/outbox`, { headers: { authorization: 'Bearer all' } })).json()) as { messages: Array<Record<string, unknown>> };
     const email = outbox.messages.find((m) => m.channel === 'email')!;
     const sms = outbox.messages.find((m) => m.channel === 'sms')!;
     expect(email).toMatchObject({ recipients: ['oncall@example.com'], subject: '[FIRING] PaymentsDown' });
@@ -64,7 +64,7 @@ describe('all channels from config', () => {
   it("links an Alertmanager alert to its own sources, never to alertflow's external_url", async () => {
     const fixture = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/alertmanager/firing-error-rate-critical.json'), 'utf8')) as { body: unknown };
     const before = endpoint.received.length;
-    const outboxBefore = ((await (await fetch(`${rt.url}/local/outbox`)).json()) as { messages: unknown[] }).messages.length;
+    const outboxBefore = ((await (await fetch(`${rt.url}/local/outbox`, { headers: { authorization: 'Bearer all' } })).json()) as { messages: unknown[] }).messages.length;
     const res = await fetch(`${rt.url}/v1/webhooks/alertmanager`, {
       method: 'POST',
       headers: { authorization: 'Bearer all', 'content-type': 'application/json' },
@@ -75,7 +75,7 @@ describe('all channels from config', () => {
     await rt.queues.idle();
 
     const byPath = Object.fromEntries(endpoint.received.slice(before).map((r) => [r.path.split('/')[1], r.body]));
-    const outbox = ((await (await fetch(`${rt.url}/local/outbox`)).json()) as { messages: Array<Record<string, unknown>> }).messages.slice(outboxBefore);
+    const outbox = ((await (await fetch(`${rt.url}/local/outbox`, { headers: { authorization: 'Bearer all' } })).json()) as { messages: Array<Record<string, unknown>> }).messages.slice(outboxBefore);
     const email = outbox.find((m) => m.channel === 'email')!;
     const sms = outbox.find((m) => m.channel === 'sms')!;
     const runbook = 'https://runbooks.example.com/high-error-rate';

@@ -56,7 +56,7 @@ receivers:
   - name: limited
     webhook_configs: [{ url: '${hook.url}/limited' }]
   - name: slow
-    webhook_configs: [{ url: '${hanging.url}/slow', timeout: 60s }]
+    webhook_configs: [{ url: '${hanging.url}/slow', timeout: 50s }]
 `,
     { token: TOKEN, retryBaseMs: 20, retryJitter: () => 0 },
   );

@@ -94,10 +94,38 @@ describe('scoped credentials, end to end', () => {
     expect((await admin('GET', '/v1/silences')).body.silences).toEqual([]);
   });
 
+  it('knows which configured tokens take the runtime token (the start banner prints it only for them)', async () => {
+    expect(rt.tokenNames).toEqual(['oncall']);
+    const other = await startRuntimeWithConfig(`auth:\n  tokens:\n    - { name: am, secret: { env: INGEST_TOKEN }, scopes: [ingest] }\n${routeConfig('http://127.0.0.1:9')}`, {
+      token: ADMIN,
+      env: { INGEST_TOKEN: INGEST_ONLY },
+    });
+    try {
+      expect(other.tokenNames).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('401 without a token or with an unknown one; health stays public', async () => {
     expect((await as('not-a-token')('GET', '/v1/alerts')).status).toBe(401);
     expect((await apiRequest(rt.url, '', 'POST', '/v1/alerts', { name: 'X' }, { authorization: '' })).status).toBe(401);
     expect((await fetch(`${rt.url}/v1/health`)).status).toBe(200);
+  });
+
+  it('/local/* takes a token like /v1/*: events need ingest, the outbox and the queues need read', async () => {
+    // An SNS alarm event, as a web page could send it with a no-cors POST (text/plain, no token).
+    const event = JSON.stringify({ Records: [{ EventSource: 'aws:sns', Sns: { Message: '{}' } }] });
+    const anonymous = await fetch(`${rt.url}/local/events`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: event });
+    expect(anonymous.status).toBe(401);
+    for (const path of ['/local/outbox', '/local/queues']) {
+      expect([path, (await fetch(rt.url + path)).status]).toEqual([path, 401]);
+      const refused = await ingestOnly('GET', path);
+      expect([path, refused.status, (refused.body.details as Json | undefined)?.missing_scope]).toEqual([path, 403, 'read']);
+      expect([path, (await admin('GET', path)).status]).toEqual([path, 200]);
+    }
+    // With ingest, the event reaches the ingest function (this one is not a valid alarm: a 400 saying so).
+    expect((await ingestOnly('POST', '/local/events', event)).status).toBe(400);
   });
 
   it("records the token's name as the silence's actor, and who expired it", async () => {
@@ -128,6 +156,7 @@ describe('the local runtime and its tokens', () => {
       const created = await apiRequest<Json>(legacy.url, ADMIN, 'POST', '/v1/silences', silenceBody('alice'));
       expect(created.status).toBe(201);
       expect(created.body.actor).toBe('bearer_tokens[0]');
+      expect(legacy.tokenNames).toEqual(['bearer_tokens[0]']);
       expect((await apiRequest(legacy.url, ADMIN, 'GET', '/v1/alerts')).status).toBe(200);
     } finally {
       await legacy.close();

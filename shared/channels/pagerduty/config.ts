@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ChannelCommon, Duration, SecretRef } from '../../config/primitives';
+import { ChannelCommon, RequestTimeout, SecretRef } from '../../config/primitives';
 import { checkTemplates, TemplateSource } from '../templating';
 
 /** The optional template keys of a PagerDuty entry (Alertmanager template syntax over `.Alerts` etc.). */
@@ -13,7 +13,7 @@ export const PagerDutyConfig = z
     routing_key: SecretRef,
     /** Overridable for tests and EU accounts (https://events.eu.pagerduty.com/v2/enqueue). */
     events_url: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).default('https://events.pagerduty.com/v2/enqueue'),
-    timeout: Duration.default('10s'),
+    timeout: RequestTimeout.default('10s'),
     /** `payload.summary`, cut to 1024 characters. Default: `[FIRING:2] <group label values>: <common summary>`. */
     summary: TemplateSource.optional(),
     /** `payload.source`. Default: the host of `external_url`, else "alertflow". */

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ChannelCommon, Duration, SecretRef } from '../../config/primitives';
+import { ChannelCommon, RequestTimeout, SecretRef } from '../../config/primitives';
 import { checkTemplates, TemplateSource } from '../templating';
 
 /** The optional template keys of a Teams entry. */
@@ -11,7 +11,7 @@ export const TeamsConfig = z
     ...ChannelCommon,
     /** The Workflows webhook URL (it embeds a signature, so it is a secret). */
     webhook_url: SecretRef,
-    timeout: Duration.default('10s'),
+    timeout: RequestTimeout.default('10s'),
     /** The card's heading. Default: `[FIRING:2] <group label values>`. */
     title: TemplateSource.optional(),
     /** Markdown shown instead of the per-alert sections (alert-provided values are escaped). */

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ChannelCommon, Duration, SecretRef } from '../../config/primitives';
+import { ChannelCommon, RequestTimeout, SecretRef } from '../../config/primitives';
 
 /** `webhook_configs[]`: a signed JSON POST. */
 export const WebhookConfig = z
@@ -13,7 +13,7 @@ export const WebhookConfig = z
     hmac_secret: SecretRef.optional(),
     headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'an HTTP header name'), z.string()).default({}),
     /** Per-request timeout. */
-    timeout: Duration.default('10s'),
+    timeout: RequestTimeout.default('10s'),
     /** With format alertmanager: cap on alerts per message (0 = no cap), as Alertmanager's max_alerts. */
     max_alerts: z.number().int().nonnegative().default(0),
   })

@@ -10,6 +10,8 @@ import { collectSecretRefs } from '../../../shared/config/secrets';
 import { compileConfig } from '../../../shared/runtime/compiled-config';
 import { configWarnings } from '../../../shared/config/validate';
 import { authTokens } from '../../../shared/ingest/auth';
+import { MAX_REQUEST_TIMEOUT_MS } from '../../../shared/config/primitives';
+import { CLAIM_LEASE_MS } from '../../../shared/delivery/claims';
 
 const ROOT = join(__dirname, '../../..');
 
@@ -117,6 +119,15 @@ receivers:
       expect.stringMatching(/^route\.routes\[1\]\.match_re\.__proto__ \(test\.yaml:7:\d+\): .*"__proto__"/),
       expect.stringMatching(/^inhibit_rules\[0\]\.source_match\.__proto__ \(test\.yaml:10:\d+\): .*"__proto__"/),
     ]);
+  });
+
+  it("refuses a channel request timeout that would outlive the sender's claim on the notification", () => {
+    const withTimeout = (t: string) => MINIMAL.replace("url: 'http://127.0.0.1:1/x' }", `url: 'http://127.0.0.1:1/x', timeout: ${t} }`);
+    expect(configIssues(withTimeout('2m'))).toEqual([expect.stringMatching(/^receivers\[0\]\.webhook_configs\[0\]\.timeout \(test\.yaml:\d+:\d+\): at most 50s/)]);
+    expect(configIssues(withTimeout('1h')).join('\n')).toMatch(/at most 50s/);
+    expect(parseConfigYaml(withTimeout('50s'), 'test.yaml').receivers[0]!.webhook_configs[0]!.timeout).toBe('50s');
+    // The bound leaves room for the longest inline rate-limit wait (5 s) inside the claim's lease.
+    expect(MAX_REQUEST_TIMEOUT_MS + 5_000).toBeLessThan(CLAIM_LEASE_MS);
   });
 
   it('collects secret references with their key paths', () => {

@@ -107,6 +107,26 @@ describe('fitToMessage', () => {
     expect(Buffer.byteLength(single)).toBeLessThanOrEqual(MAX_NOTIFICATION_BYTES);
   });
 
+  it('keeps a notification under the SQS limit when a label value is huge (a group_by label is in the key, the labels and the alert)', () => {
+    const big = 'v'.repeat(100_000);
+    const n: NotificationMessage = {
+      kind: 'notification',
+      id: 'n',
+      createdAt: NOW.toISOString(),
+      receiver: 'r',
+      channel: { type: 'webhook', index: 0 },
+      group: { id: 'g', key: `{}:{x="${big}"}`, labels: { x: big }, status: 'firing', alerts: [alert({ labels: { alertname: 'Big', x: big } })], truncatedAlerts: 0 },
+    };
+    const body = fitToMessage(n);
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(MAX_NOTIFICATION_BYTES);
+    const parsed = NotificationMessage.parse(JSON.parse(body));
+    expect(parsed.group.alerts[0]!.labels.alertname).toBe('Big');
+    expect(parsed.group.alerts[0]!.labels.x).toBe(`${'v'.repeat(4096)}…`);
+    expect(parsed.group.key.startsWith('{}:{x="vvv')).toBe(true);
+    // Cut the same way each time, so a firing and its resolve carry the same key (PagerDuty's dedup key).
+    expect(fitToMessage(n)).toBe(body);
+  });
+
   it('leaves a small notification as it is', () => {
     const n: NotificationMessage = {
       kind: 'notification',

@@ -24,6 +24,15 @@ describe('LocalQueues (SQS semantics)', () => {
     expect(queues.stats()[0]!.total).toBe(0);
   });
 
+  it('refuses a message over 256 KiB as SQS does, and queues none of the call', async () => {
+    queues = new LocalQueues(silentLogger);
+    queues.create({ name: 'q', visibilityTimeoutS: 30 });
+    await expect(queues.send('q', [msg('small'), msg('x'.repeat(256 * 1024 + 1))])).rejects.toMatchObject({ name: expect.any(String), message: expect.stringContaining('at most 262144') });
+    expect(queues.stats()[0]!.total).toBe(0);
+    await queues.send('q', [msg('x'.repeat(256 * 1024))]);
+    expect(queues.stats()[0]!.total).toBe(1);
+  });
+
   it('redelivers only the reported failures, then moves them to the DLQ after maxReceiveCount', async () => {
     queues = new LocalQueues(silentLogger);
     queues.create({ name: 'dlq', visibilityTimeoutS: 30 });
