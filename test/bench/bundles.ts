@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
@@ -139,3 +139,43 @@ function topInputs(inputs: Record<string, { bytesInOutput: number }>): Array<{ n
 export function fallbackConfigDefine(config: Config): string {
   return JSON.stringify(JSON.stringify(config));
 }
+
+/**
+ * The bundling options lib/function.ts uses, read the way test/bench/run.ts reads them (externals and
+ * banner from the construct's source, the config define from its export).
+ */
+export async function bundleSettingsFromLib(root: string, config: Config): Promise<BundleSettings> {
+  const source = readFileSync(join(root, 'lib', 'function.ts'), 'utf8');
+  const externalsText = /externalModules:\s*(\[[^\]]*\])/.exec(source)?.[1];
+  const bannerText = /const ESM_REQUIRE_SHIM\s*=\s*("(?:[^"\\]|\\.)*");/.exec(source)?.[1];
+  if (!externalsText || !bannerText) throw new Error('lib/function.ts: externalModules or ESM_REQUIRE_SHIM not found');
+  const lib = await import('../../lib/function');
+  return {
+    external: JSON.parse(externalsText.replace(/'/g, '"')) as string[],
+    banner: JSON.parse(bannerText) as string,
+    define: { [lib.CONFIG_DEFINE]: lib.configDefine(config) },
+  };
+}
+
+/**
+ * `npx tsx test/bench/bundles.ts [runs]`: the bench's bundles section alone (same bundling, same
+ * timing), printed as a table of minified/gzip KB and init medians.
+ */
+async function main(): Promise<void> {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const runs = Number(process.argv[2] ?? 5);
+  const { loadConfigFile, EXAMPLE_CONFIG } = await import('../../shared/config/loader');
+  const settings = await bundleSettingsFromLib(root, loadConfigFile(join(root, EXAMPLE_CONFIG)));
+  const results = await measureBundles(root, join(root, '.alertflow', 'bench'), settings, runs);
+  const kb = (n: number) => (n / 1024).toFixed(1);
+  process.stdout.write(`external: ${settings.external.join(', ') || '(none)'}; ${runs} cold imports per bundle; ${results[0]?.node}\n`);
+  process.stdout.write('function            minified KB  gzip KB  init median ms  SDK-only ms  runs (ms)\n');
+  for (const r of results) {
+    process.stdout.write(
+      `${r.fn.padEnd(18)}  ${kb(r.bytes).padStart(11)}  ${kb(r.gzipBytes).padStart(7)}  ${(r.initMedianMs?.toFixed(1) ?? '-').padStart(14)}  ${(r.sdkOnlyMedianMs?.toFixed(1) ?? '-').padStart(11)}  ${r.initRunsMs.map((x) => x.toFixed(0)).join(' ')}\n`,
+    );
+  }
+  process.stdout.write(`top inputs: ${results.map((r) => `${r.fn}: ${r.topInputs.map((t) => `${t.name} ${kb(t.bytes)}`).join(', ')}`).join('; ')}\n`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
