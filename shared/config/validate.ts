@@ -32,17 +32,5 @@ export function parseConfig(raw: unknown, source = 'config', locate: (path: read
   return result.data;
 }
 
-
-/**
- * What a valid config still should change: deprecated keys, one line each naming the replacement.
- * Callers log them once at load (local runtime, each Lambda, config:check, cdk synth).
- */
-export function configWarnings(config: Config): string[] {
-  const warnings: string[] = [];
-  if (config.auth.bearer_tokens !== undefined) {
-    warnings.push(
-      'auth.bearer_tokens is deprecated (each is accepted with every scope): use auth.tokens: [{ name, secret, scopes: [ingest, read, manage] }]',
-    );
-  }
-  return warnings;
-}
+// Kept in warnings.ts so a deployed function logs them without loading the config schema.
+export { configWarnings } from './warnings';

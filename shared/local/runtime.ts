@@ -15,6 +15,7 @@ import { jsonLogger, type Logger } from '../log';
 import { ALERTS_QUEUE, CHANNEL_TYPES, CONSUMER_TIMEOUT_S, channelQueueName, dlqName, MAX_RECEIVES } from '../queues/names';
 import { compileConfig } from '../runtime/compiled-config';
 import { createSenderHandler } from '../delivery/sender-handler';
+import { senderFor } from '../channels/registry';
 import type { Ports } from '../runtime/ports';
 import { startLocalDynamo, type LocalDynamo } from './dynamo';
 import { LocalQueues } from './queues';
@@ -96,7 +97,7 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
     const name = channelQueueName(type);
     queues.create({ name: dlqName(name), visibilityTimeoutS: 30 });
     queues.create({ name, visibilityTimeoutS: 6 * CONSUMER_TIMEOUT_S.sender, maxReceiveCount: MAX_RECEIVES.channel, dlq: dlqName(name) });
-    queues.consume(name, createSenderHandler(type, portsFor(`${type}-sender`)));
+    queues.consume(name, createSenderHandler(senderFor(type), portsFor(`${type}-sender`)));
   }
 
   const ingest = createIngest(portsFor('ingest'));
