@@ -1,7 +1,8 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { dispatch, type DispatchDeps } from '../../shared/dispatch/dispatch';
 import { RouterMessage } from '../../shared/queues/messages';
-import { awsQueues, awsScheduler, awsTable, lazyHandler } from '../../shared/runtime/aws';
+import { awsQueues, awsScheduler, lazyHandler } from '../../shared/runtime/aws';
+import { awsTable } from '../../shared/runtime/aws-table';
 import type { Ports } from '../../shared/runtime/ports';
 import { cachedSilences } from '../../shared/silences/cache';
 import { DeliveryStore } from '../../shared/store/deliveries';

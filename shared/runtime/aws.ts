@@ -1,5 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { bundledConfig } from '../config/bundled';
@@ -17,10 +15,12 @@ import { compileConfig } from './compiled-config';
 import type { Ports } from './ports';
 
 // One factory per port (or pair of ports sharing a client). Each function's handler module names the
-// ones it uses, so its bundle holds only those SDK clients and commands (esbuild drops the rest:
-// the SDK packages are side-effect free) and its container constructs only those clients.
+// ones it uses, so its bundle holds only those SDK clients and commands (esbuild drops the rest: the
+// client packages are side-effect free) and its container constructs only those clients. The table
+// is in aws-table.ts: @aws-sdk/lib-dynamodb is not marked side-effect free, so importing it here
+// would put DynamoDB into every bundle.
 
-function requireEnv(name: string): string {
+export function requireEnv(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`environment variable ${name} is not set`);
   return value;
@@ -34,14 +34,6 @@ export function awsBasePorts(fn: string): BasePorts {
   const log = jsonLogger({ fn });
   for (const warning of configWarnings(config)) log.warn(warning);
   return { config: compileConfig(config), clock: () => new Date(), log };
-}
-
-/** The table, through the document client. */
-export function awsTable(): Pick<Ports, 'db' | 'table'> {
-  return {
-    db: DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
-    table: requireEnv(ENV.table),
-  };
 }
 
 /** The queues this function may send to (its environment lists them), and the DLQ redrive. */

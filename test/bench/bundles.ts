@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import type { Config } from '../../shared/config/schema';
 import { median } from './format';
 
@@ -65,24 +65,7 @@ export async function measureBundles(root: string, outDir: string, settings: Bun
   for (const fn of fns) {
     const dir = join(outDir, 'bundles', fn);
     const file = join(dir, 'index.mjs');
-    const result = await build({
-      absWorkingDir: root,
-      entryPoints: [join(root, 'functions', fn, 'handler.ts')],
-      bundle: true,
-      outfile: file,
-      target: 'node22',
-      platform: 'node',
-      format: 'esm',
-      minify: true,
-      keepNames: true,
-      mainFields: ['module', 'main'],
-      tsconfig: join(root, 'tsconfig.json'),
-      external: settings.external,
-      define: settings.define,
-      banner: { js: settings.banner },
-      metafile: true,
-      logLevel: 'warning',
-    });
+    const result = await bundleFunction(root, fn, settings, file);
     const code = readFileSync(file);
     const output = Object.values(result.metafile.outputs)[0]!;
     const externals = [...new Set(output.imports.filter((i) => i.external && !i.path.startsWith('node:')).map((i) => i.path))].sort();
@@ -114,6 +97,33 @@ export async function measureBundles(root: string, outDir: string, settings: Bun
     });
   }
   return out;
+}
+
+/**
+ * Bundle `functions/<fn>/handler.ts` with the options above; written to `outfile` when given, else
+ * kept in memory (the metafile still lists every input and import).
+ */
+export async function bundleFunction(root: string, fn: string, settings: BundleSettings, outfile?: string): Promise<{ metafile: Metafile }> {
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: [join(root, 'functions', fn, 'handler.ts')],
+    bundle: true,
+    outfile: outfile ?? join(root, '.alertflow', 'bench', 'bundles', fn, 'index.mjs'),
+    write: outfile !== undefined,
+    target: 'node22',
+    platform: 'node',
+    format: 'esm',
+    minify: true,
+    keepNames: true,
+    mainFields: ['module', 'main'],
+    tsconfig: join(root, 'tsconfig.json'),
+    external: settings.external,
+    define: settings.define,
+    banner: { js: settings.banner },
+    metafile: true,
+    logLevel: 'warning',
+  });
+  return { metafile: result.metafile };
 }
 
 /** `node` from PATH (under `npm run`, the project's Node 22 in node_modules/.bin). */

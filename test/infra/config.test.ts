@@ -107,6 +107,14 @@ describe('config injection', () => {
     expect(JSON.parse(JSON.parse(configDefine(config)) as string)).toEqual(config);
   });
 
+  it('validates what it bundles, so the functions need not parse it again at cold start', () => {
+    const config = testConfig();
+    expect(() => configDefine({ ...config, recievers: [] } as unknown as Config)).toThrow(ConfigError);
+    // The parser's output is bundled (its defaults filled in), not the object as given.
+    const { ingest: _ingest, ...withoutDefaults } = config;
+    expect(JSON.parse(JSON.parse(configDefine(withoutDefaults as Config)) as string)).toEqual(JSON.parse(JSON.stringify(config)));
+  });
+
   it('refuses a config too large to pass to esbuild on the command line', () => {
     const config = testConfig();
     const huge = { ...config, receivers: [...config.receivers, ...Array.from({ length: 3000 }, (_, i) => ({ ...config.receivers[0]!, name: `r${i}` }))] };
