@@ -36,6 +36,11 @@ export interface BundleResult {
   /** Median of `runs` cold imports, each in a fresh `node`, timed inside the child. */
   initMedianMs: number | null;
   initRunsMs: number[];
+  /**
+   * CPU time (user + system) of the same imports, median: unlike wall time it hardly grows when
+   * other processes compete for the cores, so runs on a busy machine stay comparable.
+   */
+  initCpuMedianMs: number | null;
   /** The same for a module importing only this bundle's externals (the AWS SDK share of init). */
   sdkOnlyMedianMs: number | null;
   node: string;
@@ -53,10 +58,12 @@ export async function measureBundles(root: string, outDir: string, settings: Bun
     timer,
     [
       '// Written by test/bench: times one cold import of the module given as argv[2].',
+      'const cpu0 = process.cpuUsage();',
       'const t0 = performance.now();',
       'await import(process.argv[2]);',
       'const ms = performance.now() - t0;',
-      'process.stdout.write(JSON.stringify({ ms, node: process.version }));',
+      'const cpu = process.cpuUsage(cpu0);',
+      'process.stdout.write(JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, node: process.version }));',
       '',
     ].join('\n'),
   );
@@ -75,11 +82,13 @@ export async function measureBundles(root: string, outDir: string, settings: Bun
     writeFileSync(sdkOnly, externals.map((e) => `import ${JSON.stringify(e)};`).join('\n') + '\n');
 
     const initRunsMs: number[] = [];
+    const initCpuMs: number[] = [];
     const sdkRunsMs: number[] = [];
     let node = '';
     for (let i = 0; i < runs; i++) {
       const a = await timeImport(timer, file);
       initRunsMs.push(a.ms);
+      initCpuMs.push(a.cpuMs);
       node = a.node;
       if (externals.length) sdkRunsMs.push((await timeImport(timer, sdkOnly)).ms);
     }
@@ -92,6 +101,7 @@ export async function measureBundles(root: string, outDir: string, settings: Bun
       topInputs: topInputs(output.inputs),
       initMedianMs: median(initRunsMs),
       initRunsMs,
+      initCpuMedianMs: median(initCpuMs),
       sdkOnlyMedianMs: median(sdkRunsMs),
       node,
     });
@@ -127,9 +137,9 @@ export async function bundleFunction(root: string, fn: string, settings: BundleS
 }
 
 /** `node` from PATH (under `npm run`, the project's Node 22 in node_modules/.bin). */
-async function timeImport(timer: string, file: string): Promise<{ ms: number; node: string }> {
+async function timeImport(timer: string, file: string): Promise<{ ms: number; cpuMs: number; node: string }> {
   const { stdout } = await run('node', [timer, pathToFileURL(file).href], { timeout: 30_000 });
-  return JSON.parse(stdout) as { ms: number; node: string };
+  return JSON.parse(stdout) as { ms: number; cpuMs: number; node: string };
 }
 
 function topInputs(inputs: Record<string, { bytesInOutput: number }>): Array<{ name: string; bytes: number }> {
@@ -179,10 +189,10 @@ async function main(): Promise<void> {
   const results = await measureBundles(root, join(root, '.alertflow', 'bench'), settings, runs);
   const kb = (n: number) => (n / 1024).toFixed(1);
   process.stdout.write(`external: ${settings.external.join(', ') || '(none)'}; ${runs} cold imports per bundle; ${results[0]?.node}\n`);
-  process.stdout.write('function            minified KB  gzip KB  init median ms  SDK-only ms  runs (ms)\n');
+  process.stdout.write('function            minified KB  gzip KB  init median ms  init CPU ms  SDK-only ms  runs (ms)\n');
   for (const r of results) {
     process.stdout.write(
-      `${r.fn.padEnd(18)}  ${kb(r.bytes).padStart(11)}  ${kb(r.gzipBytes).padStart(7)}  ${(r.initMedianMs?.toFixed(1) ?? '-').padStart(14)}  ${(r.sdkOnlyMedianMs?.toFixed(1) ?? '-').padStart(11)}  ${r.initRunsMs.map((x) => x.toFixed(0)).join(' ')}\n`,
+      `${r.fn.padEnd(18)}  ${kb(r.bytes).padStart(11)}  ${kb(r.gzipBytes).padStart(7)}  ${(r.initMedianMs?.toFixed(1) ?? '-').padStart(14)}  ${(r.initCpuMedianMs?.toFixed(1) ?? '-').padStart(11)}  ${(r.sdkOnlyMedianMs?.toFixed(1) ?? '-').padStart(11)}  ${r.initRunsMs.map((x) => x.toFixed(0)).join(' ')}\n`,
     );
   }
   process.stdout.write(`top inputs: ${results.map((r) => `${r.fn}: ${r.topInputs.map((t) => `${t.name} ${kb(t.bytes)}`).join(', ')}`).join('; ')}\n`);
