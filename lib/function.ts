@@ -9,6 +9,7 @@ import type { Config } from '../shared/config/schema';
 import type { ChannelType } from '../shared/queues/messages';
 import { CHANNEL_TYPES, CONSUMER_TIMEOUT_S } from '../shared/queues/names';
 import { ConfigError } from '../shared/errors';
+import { parseConfig } from '../shared/config/validate';
 
 /** The Lambda entries under `functions/<name>/handler.ts`. */
 export type FunctionName = 'ingest' | 'router' | `${ChannelType}-sender` | 'api';
@@ -104,9 +105,10 @@ export interface AlertflowFunctionProps {
 
 /**
  * One Lambda function for `functions/<name>/handler.ts`: Node.js 22 on arm64, a minified ESM bundle
- * built with the local esbuild (never Docker), the AWS SDK left to the runtime, its own log group
- * with a retention, and its own role whose only built-in permission is writing to that log group
- * (no AWSLambdaBasicExecutionRole, which would allow every log group in the account).
+ * built with the local esbuild (never Docker) with the AWS SDK bundled (only the clients and
+ * commands the function uses: docs/adr/0008-cold-start.md), its own log group with a retention,
+ * and its own role whose only built-in permission is writing to that log group (no
+ * AWSLambdaBasicExecutionRole, which would allow every log group in the account).
  */
 export class AlertflowFunction extends Construct {
   readonly fn: NodejsFunction;
@@ -154,8 +156,10 @@ export class AlertflowFunction extends Construct {
         // Error classes set `name` from the constructor; keep it readable after minification.
         keepNames: true,
         sourceMap: props.sourceMaps ?? false,
-        // The runtime provides AWS SDK v3 (and its @smithy dependencies).
-        externalModules: ['@aws-sdk/*', '@smithy/*'],
+        // The AWS SDK is bundled, not taken from the runtime: tree-shaken to the clients and commands
+        // this function uses, it loads in about half the time of the runtime's whole-client CommonJS
+        // packages (docs/adr/0008-cold-start.md), and the version is the one the tests ran against.
+        externalModules: [],
         tsconfig: `${root}/tsconfig.json`,
         banner: ESM_REQUIRE_SHIM,
         define: { [CONFIG_DEFINE]: configDefine(props.config) },
@@ -171,9 +175,13 @@ export class AlertflowFunction extends Construct {
   }
 }
 
-/** The `define` value: a JS string literal holding the config JSON (esbuild parses it as JS). */
+/**
+ * The `define` value: a JS string literal holding the config JSON (esbuild parses it as JS). The
+ * config is validated here, and the parser's output is what gets bundled, so the functions can
+ * trust it at cold start without parsing it again (shared/config/bundled.ts).
+ */
 export function configDefine(config: Config): string {
-  const value = JSON.stringify(JSON.stringify(config));
+  const value = JSON.stringify(JSON.stringify(parseConfig(config, 'the config to deploy')));
   const bytes = Buffer.byteLength(value);
   if (bytes > MAX_DEFINE_BYTES) {
     const message = `the validated config is ${bytes} bytes as JSON; the bundled limit is ${MAX_DEFINE_BYTES} bytes`;

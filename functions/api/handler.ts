@@ -6,7 +6,8 @@ import { NotFoundError } from '../../shared/errors';
 import { jsonBody, pathParameter } from '../../shared/http/request';
 import { errorResponse, json, type HttpResult } from '../../shared/http/responses';
 import { authorizeRoute } from '../../shared/ingest/auth';
-import { lazyHandler } from '../../shared/runtime/aws';
+import { awsQueues, awsSecrets, lazyHandler } from '../../shared/runtime/aws';
+import { awsTable } from '../../shared/runtime/aws-table';
 import type { Ports } from '../../shared/runtime/ports';
 import { GroupStore } from '../../shared/store/groups';
 import { DeliveryStore } from '../../shared/store/deliveries';
@@ -18,7 +19,7 @@ import { redrive } from '../../shared/delivery/redrive';
  * API adapter: health (public); alert and group state, silences, channel tests and DLQ redrive
  * (a bearer token with the route's scope, see HTTP_ROUTES). Each change request is logged with its actor.
  */
-export function createHandler(ports: Ports) {
+export function createHandler(ports: Pick<Ports, 'config' | 'db' | 'table' | 'queues' | 'queueAdmin' | 'secrets' | 'clock' | 'log'>) {
   const groups = new GroupStore(ports.db, ports.table);
   const deliveries = new DeliveryStore(ports.db, ports.table);
   const silences = new SilenceStore(ports.db, ports.table);
@@ -60,4 +61,4 @@ export function createHandler(ports: Ports) {
   };
 }
 
-export const handler = lazyHandler('api', createHandler);
+export const handler = lazyHandler('api', (base) => ({ ...base, ...awsTable(), ...awsQueues(), ...awsSecrets() }), createHandler);

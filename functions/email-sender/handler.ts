@@ -1,8 +1,9 @@
-import { createSenderHandler } from '../../shared/delivery/sender-handler';
-import { lazyHandler } from '../../shared/runtime/aws';
-import type { Ports } from '../../shared/runtime/ports';
+import { emailSender } from '../../shared/channels/email/sender';
+import { createSenderHandler, type SenderPorts } from '../../shared/delivery/sender-handler';
+import { awsHttp, awsMail, awsQueues, awsSecrets, lazyHandler } from '../../shared/runtime/aws';
+import { awsTable } from '../../shared/runtime/aws-table';
 
-/** email sender adapter: the shared sender body, bound to the email channel and its queue. */
-export const createHandler = (ports: Ports) => createSenderHandler('email', ports);
+/** email sender adapter: the shared sender body, bound to the email channel (only its renderer is bundled) and its queue. */
+export const createHandler = (ports: SenderPorts) => createSenderHandler(emailSender, ports);
 
-export const handler = lazyHandler('email-sender', createHandler);
+export const handler = lazyHandler('email-sender', (base) => ({ ...base, ...awsTable(), ...awsQueues(), ...awsSecrets(), ...awsHttp(), ...awsMail() }), createHandler);

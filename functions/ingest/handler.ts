@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { ingestAwsEvent, ingestHttp } from '../../shared/ingest/ingest';
 import { errorResponse, type HttpResult } from '../../shared/http/responses';
-import { lazyHandler } from '../../shared/runtime/aws';
+import { awsQueues, awsSecrets, lazyHandler } from '../../shared/runtime/aws';
 import type { Ports } from '../../shared/runtime/ports';
 
 /**
@@ -9,7 +9,7 @@ import type { Ports } from '../../shared/runtime/ports';
  * events (EventBridge rule, SNS topic) are invoked asynchronously and throw on failure so Lambda's
  * retries and DLQ keep them.
  */
-export function createHandler(ports: Ports) {
+export function createHandler(ports: Pick<Ports, 'config' | 'queues' | 'secrets' | 'clock' | 'log'>) {
   const deps = { config: ports.config, queues: ports.queues, secrets: ports.secrets, clock: ports.clock };
   return async (event: unknown): Promise<HttpResult | { accepted: number }> => {
     if (isHttpEvent(event)) {
@@ -29,4 +29,5 @@ function isHttpEvent(event: unknown): event is APIGatewayProxyEventV2 {
   return typeof event === 'object' && event !== null && 'requestContext' in event && 'rawPath' in event;
 }
 
-export const handler = lazyHandler('ingest', createHandler);
+// Ingest only enqueues: no table client in its bundle or container.
+export const handler = lazyHandler('ingest', (base) => ({ ...base, ...awsQueues(), ...awsSecrets() }), createHandler);

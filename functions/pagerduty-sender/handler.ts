@@ -1,8 +1,9 @@
-import { createSenderHandler } from '../../shared/delivery/sender-handler';
-import { lazyHandler } from '../../shared/runtime/aws';
-import type { Ports } from '../../shared/runtime/ports';
+import { pagerdutySender } from '../../shared/channels/pagerduty/sender';
+import { createSenderHandler, type SenderPorts } from '../../shared/delivery/sender-handler';
+import { awsHttp, awsQueues, awsSecrets, lazyHandler } from '../../shared/runtime/aws';
+import { awsTable } from '../../shared/runtime/aws-table';
 
-/** pagerduty sender adapter: the shared sender body, bound to the pagerduty channel and its queue. */
-export const createHandler = (ports: Ports) => createSenderHandler('pagerduty', ports);
+/** pagerduty sender adapter: the shared sender body, bound to the pagerduty channel (only its renderer is bundled) and its queue. */
+export const createHandler = (ports: SenderPorts) => createSenderHandler(pagerdutySender, ports);
 
-export const handler = lazyHandler('pagerduty-sender', createHandler);
+export const handler = lazyHandler('pagerduty-sender', (base) => ({ ...base, ...awsTable(), ...awsQueues(), ...awsSecrets(), ...awsHttp() }), createHandler);

@@ -1,7 +1,8 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { dispatch, type DispatchDeps } from '../../shared/dispatch/dispatch';
 import { RouterMessage } from '../../shared/queues/messages';
-import { lazyHandler } from '../../shared/runtime/aws';
+import { awsQueues, awsScheduler, lazyHandler } from '../../shared/runtime/aws';
+import { awsTable } from '../../shared/runtime/aws-table';
 import type { Ports } from '../../shared/runtime/ports';
 import { cachedSilences } from '../../shared/silences/cache';
 import { DeliveryStore } from '../../shared/store/deliveries';
@@ -17,7 +18,7 @@ const SILENCE_CACHE_MS = 1000;
  * and at most one write per group per batch); failures are reported per record, so only the
  * affected messages are retried.
  */
-export function createHandler(ports: Ports) {
+export function createHandler(ports: Pick<Ports, 'config' | 'db' | 'table' | 'queues' | 'scheduler' | 'clock' | 'log'>) {
   const loadSilences = cachedSilences(new SilenceStore(ports.db, ports.table), SILENCE_CACHE_MS, ports.clock);
   const base: Omit<DispatchDeps, 'silences'> = {
     config: ports.config,
@@ -61,4 +62,4 @@ export function createHandler(ports: Ports) {
   };
 }
 
-export const handler = lazyHandler('router', createHandler);
+export const handler = lazyHandler('router', (base) => ({ ...base, ...awsTable(), ...awsQueues(), ...awsScheduler(base) }), createHandler);

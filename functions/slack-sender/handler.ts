@@ -1,8 +1,9 @@
-import { createSenderHandler } from '../../shared/delivery/sender-handler';
-import { lazyHandler } from '../../shared/runtime/aws';
-import type { Ports } from '../../shared/runtime/ports';
+import { slackSender } from '../../shared/channels/slack/sender';
+import { createSenderHandler, type SenderPorts } from '../../shared/delivery/sender-handler';
+import { awsHttp, awsQueues, awsSecrets, lazyHandler } from '../../shared/runtime/aws';
+import { awsTable } from '../../shared/runtime/aws-table';
 
-/** Slack sender adapter: the shared sender body, bound to the slack channel and its queue. */
-export const createHandler = (ports: Ports) => createSenderHandler('slack', ports);
+/** Slack sender adapter: the shared sender body, bound to the slack channel (only its renderer is bundled) and its queue. */
+export const createHandler = (ports: SenderPorts) => createSenderHandler(slackSender, ports);
 
-export const handler = lazyHandler('slack-sender', createHandler);
+export const handler = lazyHandler('slack-sender', (base) => ({ ...base, ...awsTable(), ...awsQueues(), ...awsSecrets(), ...awsHttp() }), createHandler);

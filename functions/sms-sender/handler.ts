@@ -1,8 +1,9 @@
-import { createSenderHandler } from '../../shared/delivery/sender-handler';
-import { lazyHandler } from '../../shared/runtime/aws';
-import type { Ports } from '../../shared/runtime/ports';
+import { smsSender } from '../../shared/channels/sms/sender';
+import { createSenderHandler, type SenderPorts } from '../../shared/delivery/sender-handler';
+import { awsHttp, awsQueues, awsSecrets, awsSms, lazyHandler } from '../../shared/runtime/aws';
+import { awsTable } from '../../shared/runtime/aws-table';
 
-/** sms sender adapter: the shared sender body, bound to the sms channel and its queue. */
-export const createHandler = (ports: Ports) => createSenderHandler('sms', ports);
+/** sms sender adapter: the shared sender body, bound to the sms channel (only its renderer is bundled) and its queue. */
+export const createHandler = (ports: SenderPorts) => createSenderHandler(smsSender, ports);
 
-export const handler = lazyHandler('sms-sender', createHandler);
+export const handler = lazyHandler('sms-sender', (base) => ({ ...base, ...awsTable(), ...awsQueues(), ...awsSecrets(), ...awsHttp(), ...awsSms() }), createHandler);

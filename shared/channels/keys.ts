@@ -1,10 +1,12 @@
-import type { Receiver } from '../config/schema';
+import type { EmailConfig, PagerDutyConfig, Receiver, SlackConfig, SmsConfig, TeamsConfig, WebhookConfig } from '../config/schema';
+import { AlertflowError } from '../errors';
 import type { ChannelType } from '../queues/messages';
 import { CHANNEL_TYPES } from '../queues/names';
 
 /**
- * Where each channel type's entries live on a receiver. Kept apart from the senders (registry.ts) so
- * the router and the CDK app can enumerate channels without bundling every renderer.
+ * Where each channel type's entries live on a receiver, and the lookup of one entry. Kept apart from
+ * the senders (registry.ts) so the router, the CDK app and each sender function can find channel
+ * config without bundling every renderer.
  */
 export const CONFIG_KEYS = {
   slack: 'slack_configs',
@@ -31,4 +33,36 @@ export function channelEntries(receiver: Receiver): ChannelEntry[] {
 /** The channel types a config uses: only these get a queue and a sender when deployed. */
 export function usedChannelTypes(receivers: readonly Receiver[]): ChannelType[] {
   return CHANNEL_TYPES.filter((type) => receivers.some((r) => (r[CONFIG_KEYS[type]] as unknown[]).length > 0));
+}
+
+/** The config entry type of each channel type. */
+export interface ChannelConfigs {
+  slack: SlackConfig;
+  webhook: WebhookConfig;
+  email: EmailConfig;
+  sms: SmsConfig;
+  pagerduty: PagerDutyConfig;
+  teams: TeamsConfig;
+}
+
+/**
+ * A notification names its channel entry by receiver, type and index; the config it was routed
+ * with may have changed since (a deploy between routing and sending). Not retryable.
+ */
+export class ChannelConfigNotFoundError extends AlertflowError {
+  constructor(message: string) {
+    super('channel_config_not_found', 500, message);
+  }
+}
+
+export function channelConfig<T extends ChannelType>(receiver: Receiver, type: T, index: number): ChannelConfigs[T] {
+  const key = CONFIG_KEYS[type];
+  const entries = receiver[key] as ChannelConfigs[T][];
+  const entry = entries[index];
+  if (entry === undefined) {
+    throw new ChannelConfigNotFoundError(
+      `receiver ${JSON.stringify(receiver.name)} has no ${key}[${index}] (it has ${entries.length} ${key} entr${entries.length === 1 ? 'y' : 'ies'})`,
+    );
+  }
+  return entry;
 }

@@ -1,23 +1,10 @@
-import type * as z from 'zod';
 import { Config } from './schema';
+import { describeIssue, formatPath } from './issues';
 import { ConfigError, type Issue } from '../errors';
 
-// Kept apart from loader.ts so deployed bundles validate config without pulling in the YAML parser.
-
-/** `route.routes[0].matchers[1]` from a zod path. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out === '' ? String(part) : `.${String(part)}`;
-  }
-  return out || '(root)';
-}
-
-export function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
-  return issue.message;
-}
+// Kept apart from loader.ts: validating a config object (synth, tests) needs no YAML parser. Deployed
+// functions import none of this (shared/config/bundled.ts); request validation takes paths from issues.ts.
+export { describeIssue, formatPath } from './issues';
 
 /**
  * Validate an already-parsed config object (from YAML, or the JSON bundled into a Lambda). `locate`
@@ -32,17 +19,5 @@ export function parseConfig(raw: unknown, source = 'config', locate: (path: read
   return result.data;
 }
 
-
-/**
- * What a valid config still should change: deprecated keys, one line each naming the replacement.
- * Callers log them once at load (local runtime, each Lambda, config:check, cdk synth).
- */
-export function configWarnings(config: Config): string[] {
-  const warnings: string[] = [];
-  if (config.auth.bearer_tokens !== undefined) {
-    warnings.push(
-      'auth.bearer_tokens is deprecated (each is accepted with every scope): use auth.tokens: [{ name, secret, scopes: [ingest, read, manage] }]',
-    );
-  }
-  return warnings;
-}
+// Kept in warnings.ts so a deployed function logs them without loading the config schema.
+export { configWarnings } from './warnings';

@@ -2,7 +2,8 @@ import type { SecretResolver } from '../config/secrets';
 import type { HttpPort } from '../channels/http';
 import type { MailPort, SmsPort } from '../channels/ports';
 import { backoffSeconds, classifyError, type DeliveryOutcome } from '../channels/outcome';
-import { ChannelConfigNotFoundError, channelConfig, senderFor } from '../channels/registry';
+import { ChannelConfigNotFoundError, channelConfig } from '../channels/keys';
+import type { SenderLookup } from '../channels/registry';
 import type { RateLimiter } from '../store/rate-limits';
 import type { Logger } from '../log';
 import type { NotificationMessage } from '../queues/messages';
@@ -14,6 +15,11 @@ import { claimDelivery, completeDelivery } from './claims';
 export interface DeliverDeps {
   config: CompiledConfig;
   deliveries: DeliveryStore;
+  /**
+   * The sender of a channel type: `senderFor` (registry.ts) where every channel is served; a sender
+   * function passes its own channel's only, so its bundle holds one renderer.
+   */
+  senderFor: SenderLookup;
   http: HttpPort;
   mail: MailPort;
   sms: SmsPort;
@@ -70,7 +76,7 @@ export async function deliver(n: NotificationMessage, attempt: number, maxAttemp
     const receiver = deps.config.receivers.get(n.receiver);
     if (!receiver) throw new ChannelConfigNotFoundError(`receiver ${JSON.stringify(n.receiver)} is not in the config`);
     const config = channelConfig(receiver, n.channel.type, n.channel.index) as never;
-    const sender = senderFor(n.channel.type);
+    const sender = deps.senderFor(n.channel.type);
     // Targets with a rate limit (a Slack webhook) get a send slot shared by every concurrent sender.
     const limit = deps.rateLimiter && sender.rateLimit ? await sender.rateLimit(ctx, config) : undefined;
     if (limit) {

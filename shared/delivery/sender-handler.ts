@@ -1,5 +1,7 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { ChannelSender } from '../channels/channel';
 import { backoffSeconds } from '../channels/outcome';
+import type { ChannelConfigs, SenderLookup } from '../channels/registry';
 import { NotificationMessage, type ChannelType } from '../queues/messages';
 import { channelQueueName, CONSUMER_TIMEOUT_S, MAX_RECEIVES } from '../queues/names';
 import type { Ports } from '../runtime/ports';
@@ -21,8 +23,13 @@ const MAX_DELAY_S = 900;
 const BUSY_RETRY_MS = [50, 150, 300];
 const SLOW_HOLD_MS = 1_000;
 
+/** What a sender needs; only the email sender has a mail port, only the sms sender an SMS port. */
+export type SenderPorts = Pick<Ports, 'config' | 'db' | 'table' | 'queues' | 'secrets' | 'http' | 'clock' | 'log' | 'retryBaseMs' | 'retryJitter'> &
+  Partial<Pick<Ports, 'mail' | 'sms'>>;
+
 /**
- * The body shared by every channel's sender Lambda: parse, pass the receiver's gate, deliver, and on
+ * The body shared by every channel's sender Lambda, bound to that channel's sender (and so to its
+ * queue): parse, pass the receiver's gate, deliver, and on
  * a retryable failure back the message off through its visibility timeout before reporting it
  * failed. A rate-limited notification is re-queued with a delay to its reserved send slot instead.
  *
@@ -31,15 +38,19 @@ const SLOW_HOLD_MS = 1_000;
  * this invocation ends at once), and one that fails is left alone for its back-off, then probed with
  * one message.
  */
-export function createSenderHandler(type: ChannelType, ports: Ports) {
+export function createSenderHandler<T extends ChannelType>(sender: ChannelSender<ChannelConfigs[T]>, ports: SenderPorts) {
+  const type: ChannelType = sender.type;
   const queue = channelQueueName(type);
   const deliveries = new DeliveryStore(ports.db, ports.table);
+  const missing = (port: string) => ({ send: () => Promise.reject(new Error(`the ${type} sender has no ${port} port`)) });
   const deps = {
     config: ports.config,
     deliveries,
+    // Only this channel's notifications reach this handler (checked per record below).
+    senderFor: (() => sender) as SenderLookup,
     http: ports.http,
-    mail: ports.mail,
-    sms: ports.sms,
+    mail: ports.mail ?? missing('mail'),
+    sms: ports.sms ?? missing('sms'),
     secrets: ports.secrets,
     clock: ports.clock,
     log: ports.log,

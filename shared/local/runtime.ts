@@ -15,6 +15,7 @@ import { jsonLogger, type Logger } from '../log';
 import { ALERTS_QUEUE, CHANNEL_TYPES, CONSUMER_TIMEOUT_S, channelQueueName, dlqName, MAX_RECEIVES, SENDER_MAX_CONCURRENCY } from '../queues/names';
 import { compileConfig } from '../runtime/compiled-config';
 import { createSenderHandler } from '../delivery/sender-handler';
+import { senderFor } from '../channels/registry';
 import type { Ports } from '../runtime/ports';
 import { startLocalDynamo, type LocalDynamo } from './dynamo';
 import { LocalQueues } from './queues';
@@ -120,7 +121,7 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
       // Scale out around batches held by a slow receiver, as Lambda does, up to the deployed cap.
       maxConcurrency: SENDER_MAX_CONCURRENCY,
     });
-    queues.consume(name, createSenderHandler(type, portsFor(`${type}-sender`)));
+    queues.consume(name, createSenderHandler(senderFor(type), portsFor(`${type}-sender`)));
   }
 
   const ingest = createIngest(portsFor('ingest'));

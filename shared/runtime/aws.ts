@@ -1,9 +1,7 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { bundledConfig } from '../config/bundled';
-import { configWarnings } from '../config/validate';
+import { configWarnings } from '../config/warnings';
 import { ssmSecretResolver } from '../config/ssm';
 import { fetchHttp } from '../channels/http';
 import { sesMailPort } from '../channels/email/ses';
@@ -16,41 +14,73 @@ import { eventBridgeScheduler, schedulerConfigFromEnv } from '../schedules/event
 import { compileConfig } from './compiled-config';
 import type { Ports } from './ports';
 
-function requireEnv(name: string): string {
+// One factory per port (or pair of ports sharing a client). Each function's handler module names the
+// ones it uses, so its bundle holds only those SDK clients and commands (esbuild drops the rest: the
+// client packages are side-effect free) and its container constructs only those clients. The table
+// is in aws-table.ts: @aws-sdk/lib-dynamodb is not marked side-effect free, so importing it here
+// would put DynamoDB into every bundle.
+
+export function requireEnv(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`environment variable ${name} is not set`);
   return value;
 }
 
-/** Ports for a deployed Lambda, built once per container from its environment. */
-export function awsPorts(fn: string): Ports {
+/** The ports every function has: the bundled config, a clock and a logger. */
+export type BasePorts = Pick<Ports, 'config' | 'clock' | 'log'>;
+
+export function awsBasePorts(fn: string): BasePorts {
+  const config = bundledConfig();
+  const log = jsonLogger({ fn });
+  for (const warning of configWarnings(config)) log.warn(warning);
+  return { config: compileConfig(config), clock: () => new Date(), log };
+}
+
+/** The queues this function may send to (its environment lists them), and the DLQ redrive. */
+export function awsQueues(): Pick<Ports, 'queues' | 'queueAdmin'> {
   const byType = JSON.parse(process.env[ENV.channelQueueUrls] ?? '{}') as Record<ChannelType, string>;
   const channelUrls = Object.fromEntries(Object.entries(byType).map(([type, url]) => [channelQueueName(type as ChannelType), url]));
   const alertsUrl = process.env[ENV.alertsQueueUrl];
   const sqs = new SQSClient({});
-  const clock = () => new Date();
-  const config = bundledConfig();
-  const log = jsonLogger({ fn });
-  for (const warning of configWarnings(config)) log.warn(warning);
   return {
-    config: compileConfig(config),
-    db: DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
-    table: requireEnv(ENV.table),
     queues: sqsQueuePort(sqs, { ...channelUrls, ...(alertsUrl ? { [ALERTS_QUEUE]: alertsUrl } : {}) }),
     queueAdmin: sqsQueueAdmin(sqs, JSON.parse(process.env[ENV.dlqs] ?? '{}') as Record<string, QueuePair>),
-    // Config is read on the first create/delete: functions that never schedule set none of it.
-    scheduler: eventBridgeScheduler({ config: () => schedulerConfigFromEnv(process.env), clock }),
-    secrets: ssmSecretResolver(new SSMClient({})),
-    http: fetchHttp(),
-    mail: sesMailPort(),
-    sms: snsSmsPort(),
-    clock,
-    log,
   };
 }
 
-/** A Lambda handler whose ports are built on first use (so importing the module has no side effects). */
-export function lazyHandler<E, R>(fn: string, create: (ports: Ports) => (event: E) => Promise<R>): (event: E) => Promise<R> {
+/** Secrets from SSM SecureString parameters. */
+export function awsSecrets(): Pick<Ports, 'secrets'> {
+  return { secrets: ssmSecretResolver(new SSMClient({})) };
+}
+
+/** One-time schedules; the config is read on the first create/delete and the SDK imported then. */
+export function awsScheduler(base: BasePorts): Pick<Ports, 'scheduler'> {
+  return { scheduler: eventBridgeScheduler({ config: () => schedulerConfigFromEnv(process.env), clock: base.clock }) };
+}
+
+export function awsHttp(): Pick<Ports, 'http'> {
+  return { http: fetchHttp() };
+}
+
+/** SES, for the email sender only. */
+export function awsMail(): Pick<Ports, 'mail'> {
+  return { mail: sesMailPort() };
+}
+
+/** SNS SMS, for the sms sender only. */
+export function awsSms(): Pick<Ports, 'sms'> {
+  return { sms: snsSmsPort() };
+}
+
+/**
+ * A Lambda handler whose ports are built on first use (so importing the module has no side
+ * effects): the base ports, plus what `ports` adds from the factories above.
+ */
+export function lazyHandler<P extends BasePorts, E, R>(
+  fn: string,
+  ports: (base: BasePorts) => P,
+  create: (ports: P) => (event: E) => Promise<R>,
+): (event: E) => Promise<R> {
   let handler: ((event: E) => Promise<R>) | undefined;
-  return (event) => (handler ??= create(awsPorts(fn)))(event);
+  return (event) => (handler ??= create(ports(awsBasePorts(fn))))(event);
 }

@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { AlertflowStack } from '../../lib/alertflow-stack';
 import { CONFIG_DEFINE, PROJECT_ROOT, configDefine } from '../../lib/function';
 import { deployedSecrets } from '../../lib/secrets';
+import { EXAMPLE_CONFIG, loadConfigFile } from '../../shared/config/loader';
 import type { Config } from '../../shared/config/schema';
+import { parseConfig } from '../../shared/config/validate';
 import { ConfigError } from '../../shared/errors';
 import { TEST_CONFIG_YAML, synthesize, testConfig } from './synth';
 
@@ -105,6 +107,22 @@ describe('config injection', () => {
   it('survives quotes, backslashes and non-ASCII in config values', () => {
     const config = { ...testConfig(), external_url: 'https://example.com/a"b\\c/ü?x=`${y}`' } as Config;
     expect(JSON.parse(JSON.parse(configDefine(config)) as string)).toEqual(config);
+  });
+
+  it('validates what it bundles, so the functions need not parse it again at cold start', () => {
+    const config = testConfig();
+    expect(() => configDefine({ ...config, recievers: [] } as unknown as Config)).toThrow(ConfigError);
+    // The parser's output is bundled (its defaults filled in), not the object as given.
+    const { ingest: _ingest, ...withoutDefaults } = config;
+    expect(JSON.parse(JSON.parse(configDefine(withoutDefaults as Config)) as string)).toEqual(JSON.parse(JSON.stringify(config)));
+  });
+
+  it.each([
+    ['the test config', () => testConfig()],
+    ['the shipped example', () => loadConfigFile(join(PROJECT_ROOT, EXAMPLE_CONFIG))],
+  ])('bundles %s exactly as parsing it again at cold start would give it', (_name, load) => {
+    const bundled = JSON.parse(JSON.parse(configDefine(load())) as string) as unknown;
+    expect(parseConfig(bundled)).toEqual(bundled);
   });
 
   it('refuses a config too large to pass to esbuild on the command line', () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envSecretResolver } from '../../shared/config/secrets';
+import { senderFor } from '../../shared/channels/registry';
 import { deliver, type DeliverDeps } from '../../shared/delivery/deliver';
 import { startLocalDynamo, type LocalDynamo } from '../../shared/local/dynamo';
 import { silentLogger } from '../../shared/log';
@@ -33,6 +34,7 @@ function senderDeps(sim: RouterSim, tableName: string, answer: { status: number 
   const deps: DeliverDeps = {
     config: sim.deps.config,
     deliveries: new DeliveryStore(dynamo.db, tableName),
+    senderFor,
     http: {
       post: async (_url, req) => {
         posts.push(String(req.headers['Idempotency-Key']));

@@ -3,6 +3,7 @@ import type { Alert } from '../../shared/alerts/model';
 import { fingerprint } from '../../shared/alerts/fingerprint';
 import { parseConfigYaml } from '../../shared/config/loader';
 import { envSecretResolver } from '../../shared/config/secrets';
+import { senderFor } from '../../shared/channels/registry';
 import { deliver } from '../../shared/delivery/deliver';
 import type { HttpPort } from '../../shared/channels/http';
 import { recordingPorts } from '../../shared/channels/testing';
@@ -100,7 +101,7 @@ describe('delivery against DynamoDB', () => {
     let posts = 0;
     const http: HttpPort = { post: async () => ({ status: posts++ === 0 ? 503 : 200, headers: {}, body: '' }) };
     const deliveries = new DeliveryStore(dynamo.db, TABLE);
-    const d = { config, deliveries, http, ...recordingPorts(), secrets: envSecretResolver({}), clock: () => NOW, log: silentLogger };
+    const d = { config, deliveries, senderFor, http, ...recordingPorts(), secrets: envSecretResolver({}), clock: () => NOW, log: silentLogger };
 
     expect((await deliver(n, 1, 8, d)).kind).toBe('retry');
     expect(await deliver(n, 2, 8, d)).toEqual({ kind: 'delivered' });

@@ -2,6 +2,7 @@ import type { Alert } from '../../shared/alerts/model';
 import { fingerprint } from '../../shared/alerts/fingerprint';
 import { parseConfigYaml } from '../../shared/config/loader';
 import { envSecretResolver } from '../../shared/config/secrets';
+import { senderFor } from '../../shared/channels/registry';
 import { deliver } from '../../shared/delivery/deliver';
 import { dispatch, type DispatchDeps, type DispatchResult } from '../../shared/dispatch/dispatch';
 import type { LocalDynamo } from '../../shared/local/dynamo';
@@ -136,6 +137,7 @@ export class RouterSim {
       await deliver(n, 1, MAX_RECEIVES.channel, {
         config: this.deps.config,
         deliveries: this.deliveries,
+        senderFor,
         http: { post: async () => ({ status, headers: {}, body: status < 300 ? 'ok' : 'no' }) },
         mail: { send: async () => ({ messageId: 'm' }) },
         sms: { send: async () => ({ messageId: 's' }) },

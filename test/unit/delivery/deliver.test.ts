@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fingerprint } from '../../../shared/alerts/fingerprint';
 import { parseConfigYaml } from '../../../shared/config/loader';
 import { envSecretResolver } from '../../../shared/config/secrets';
+import { senderFor } from '../../../shared/channels/registry';
 import { deliver, type DeliverDeps } from '../../../shared/delivery/deliver';
 import { silentLogger } from '../../../shared/log';
 import type { ChannelType, NotificationMessage } from '../../../shared/queues/messages';
@@ -74,6 +75,7 @@ function deps(overrides: Partial<DeliverDeps> = {}) {
   const d: DeliverDeps = {
     config,
     deliveries: memoryDeliveries(),
+    senderFor,
     http: { post: async () => (calls.http++, { status: 200, headers: {}, body: 'ok' }) },
     mail: { send: async () => (calls.mail++, { messageId: 'm' }) },
     sms: { send: async () => (calls.sms++, { messageId: 's' }) },

@@ -1,0 +1,15 @@
+import type { Config } from './schema';
+
+/**
+ * What a valid config still should change: deprecated keys, one line each naming the replacement.
+ * Callers log them once at load (local runtime, each Lambda, config:check, cdk synth).
+ */
+export function configWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (config.auth.bearer_tokens !== undefined) {
+    warnings.push(
+      'auth.bearer_tokens is deprecated (each is accepted with every scope): use auth.tokens: [{ name, secret, scopes: [ingest, read, manage] }]',
+    );
+  }
+  return warnings;
+}

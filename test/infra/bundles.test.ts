@@ -1,0 +1,127 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import type { Metafile } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../lib/function';
+import { CHANNEL_TYPES } from '../../shared/queues/names';
+import { bundleFunction, bundleSettingsFromLib } from '../bench/bundles';
+import { testConfig } from './synth';
+
+// What each function's bundle holds, as lib/function.ts bundles it (the bench's bundling code): the
+// cold-start work (docs/adr/0008-cold-start.md) is loading what is in it, so nothing may be in it
+// that the function does not use.
+
+const FUNCTIONS = readdirSync(join(PROJECT_ROOT, 'functions')).sort();
+
+/** The SDK clients each function uses; none may be in its bundle without being used. */
+const SDK: Record<string, string[]> = {
+  ingest: ['client-sqs', 'client-ssm'],
+  router: ['client-dynamodb', 'client-scheduler', 'client-sqs', 'lib-dynamodb'],
+  api: ['client-dynamodb', 'client-sqs', 'client-ssm', 'lib-dynamodb'],
+  ...Object.fromEntries(
+    CHANNEL_TYPES.map((t) => [
+      `${t}-sender`,
+      ['client-dynamodb', 'client-sqs', 'client-ssm', 'lib-dynamodb', ...(t === 'email' ? ['client-sesv2'] : []), ...(t === 'sms' ? ['client-sns'] : [])].sort(),
+    ]),
+  ),
+};
+
+interface Contents {
+  /** Files with code in the bundle (tree-shaken-away modules excluded). */
+  files: string[];
+  /** Imports left to the runtime, other than Node's built-ins. */
+  externals: string[];
+}
+
+const bundles = new Map<string, Contents>();
+const outDir = mkdtempSync(join(tmpdir(), 'alertflow-bundles-'));
+
+function contents(metafile: Metafile): Contents {
+  const output = Object.values(metafile.outputs)[0]!;
+  return {
+    files: Object.entries(output.inputs)
+      .filter(([, input]) => input.bytesInOutput > 0)
+      .map(([path]) => path),
+    externals: output.imports.filter((i) => i.external && !i.path.startsWith('node:')).map((i) => i.path),
+  };
+}
+
+/** `@aws-sdk/<name>` packages the function loads: bundled, or left external. */
+function sdkPackages(c: Contents): string[] {
+  const names = [...c.files, ...c.externals].map((p) => /@aws-sdk\/((?:client|lib)-[^/]+)/.exec(p)?.[1]).filter((n): n is string => !!n);
+  return [...new Set(names)].sort();
+}
+
+beforeAll(async () => {
+  const settings = await bundleSettingsFromLib(PROJECT_ROOT, testConfig());
+  for (const fn of FUNCTIONS) bundles.set(fn, contents((await bundleFunction(PROJECT_ROOT, fn, settings, join(outDir, fn, 'index.mjs'))).metafile));
+}, 120_000);
+
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+describe('function bundles', () => {
+  it('cover every function', () => {
+    expect(FUNCTIONS).toEqual(Object.keys(SDK).sort());
+  });
+
+  it.each(FUNCTIONS)('%s bundles the AWS SDK it uses instead of loading whole clients from the runtime', (fn) => {
+    expect(bundles.get(fn)!.externals).toEqual([]);
+  });
+
+  it.each(FUNCTIONS)('%s holds only the SDK clients it uses', (fn) => {
+    expect(sdkPackages(bundles.get(fn)!)).toEqual(SDK[fn]);
+  });
+
+  it.each(CHANNEL_TYPES)('the %s sender holds its own channel only', (type) => {
+    const channelDirs = new Set(bundles.get(`${type}-sender`)!.files.flatMap((f) => /^shared\/channels\/([^/]+)\//.exec(f)?.[1] ?? []));
+    expect([...channelDirs]).toEqual([type]);
+  });
+
+  it.each(FUNCTIONS)('%s does not validate the bundled config again (no config schema in the bundle)', (fn) => {
+    const files = bundles.get(fn)!.files;
+    expect(files).not.toContain('shared/config/schema.ts');
+    expect(files).not.toContain('shared/config/validate.ts');
+  });
+});
+
+/**
+ * Imports a bundle in a fresh `node` and invokes its handler once, which builds the function's ports
+ * with the bundled SDK. The event cannot reach AWS: the records do not parse (or the request is
+ * unauthenticated), and every endpoint points at a closed loopback port anyway.
+ */
+async function invokeBundle(fn: string): Promise<unknown> {
+  const http = { rawPath: '/v1/health', routeKey: 'GET /v1/health', headers: {}, requestContext: { requestId: 'r', http: { method: 'GET' } } };
+  const event =
+    fn === 'api'
+      ? http
+      : fn === 'ingest'
+        ? { ...http, rawPath: '/v1/alerts', routeKey: 'POST /v1/alerts', body: '[]', requestContext: { requestId: 'r', http: { method: 'POST' } } }
+        : { Records: [{ messageId: 'm1', body: 'not json', receiptHandle: 'h', attributes: { ApproximateReceiveCount: '1' } }] };
+  const script = `const m = await import(${JSON.stringify(pathToFileURL(join(outDir, fn, 'index.mjs')).href)}); process.stdout.write('\\nRESULT ' + JSON.stringify(await m.handler(${JSON.stringify(event)})));`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+    timeout: 30_000,
+    env: {
+      PATH: process.env.PATH,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+      ALERTFLOW_TABLE: 'table',
+    },
+  });
+  // The function logs JSON lines to stdout too; the answer is the marked line.
+  return JSON.parse(stdout.split('\n').find((l) => l.startsWith('RESULT '))!.slice('RESULT '.length));
+}
+
+describe('function bundles run', () => {
+  it.each(FUNCTIONS)('%s builds its ports and answers', async (fn) => {
+    const result = await invokeBundle(fn);
+    if (fn === 'api') expect(result).toMatchObject({ statusCode: 200 });
+    else if (fn === 'ingest') expect(result).toMatchObject({ statusCode: 401 });
+    else expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
+  });
+});
