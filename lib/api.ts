@@ -9,11 +9,10 @@ import type { Channel } from './channels';
 import { AlertflowFunction, type SharedFunctionOptions, functionSettings } from './function';
 
 /**
- * Table actions of the api function: reads only, until ack/resolve/silences land. Scan because the
- * store lists group state with a filtered scan (`shared/store/groups.ts` list) until it has an index.
+ * Reads for alert and group state (by key, or a key range of the `list` index: never a Scan);
+ * PutItem/UpdateItem for creating and expiring silences.
  */
-/** Reads for alert and group state; PutItem/UpdateItem for creating and expiring silences. */
-export const API_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+export const API_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
 export interface ApiProps extends SharedFunctionOptions {
   readonly config: Config;

@@ -11,6 +11,7 @@ import type { Ports } from '../../shared/runtime/ports';
 import { GroupStore } from '../../shared/store/groups';
 import { DeliveryStore } from '../../shared/store/deliveries';
 import { SilenceStore } from '../../shared/store/silences';
+import { InhibitionSourceStore } from '../../shared/store/noise';
 import { testReceiver } from '../../shared/delivery/test-receiver';
 import { redrive } from '../../shared/delivery/redrive';
 
@@ -23,7 +24,8 @@ export function createHandler(ports: Ports) {
   const deliveries = new DeliveryStore(ports.db, ports.table);
   const silences = new SilenceStore(ports.db, ports.table);
   const silenceDeps = { silences, groups, queues: ports.queues, clock: ports.clock };
-  const stateDeps = { groups, silences, deliveries, config: ports.config, clock: ports.clock };
+  const inhibitions = new InhibitionSourceStore(ports.db, ports.table);
+  const stateDeps = { groups, silences, inhibitions, deliveries, config: ports.config, clock: ports.clock };
   return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
     try {
       if (event.routeKey === 'GET /v1/health') return json(200, { status: 'ok', time: ports.clock().toISOString() });
@@ -31,15 +33,15 @@ export function createHandler(ports: Ports) {
       if (event.requestContext.http.method !== 'GET') ports.log.info('api change requested', { route: event.routeKey, actor, requestId: event.requestContext.requestId });
       switch (event.routeKey) {
         case 'GET /v1/alerts':
-          return json(200, { alerts: await listAlerts(stateDeps, event.queryStringParameters ?? {}) });
+          return json(200, await listAlerts(stateDeps, event.queryStringParameters ?? {}));
         case 'GET /v1/alerts/{id}':
           return json(200, await getAlert(stateDeps, event.pathParameters?.id ?? ''));
         case 'GET /v1/groups':
-          return json(200, { groups: await listGroups(stateDeps) });
+          return json(200, await listGroups(stateDeps, event.queryStringParameters ?? {}));
         case 'POST /v1/silences':
           return json(201, await createSilence(silenceDeps, jsonBody(event, SILENCE_MAX_BODY_BYTES), actor));
         case 'GET /v1/silences':
-          return json(200, { silences: await listSilences(silenceDeps, event.queryStringParameters ?? {}) });
+          return json(200, await listSilences(silenceDeps, event.queryStringParameters ?? {}));
         case 'GET /v1/silences/{id}':
           return json(200, await getSilence(silenceDeps, event.pathParameters?.id ?? ''));
         case 'DELETE /v1/silences/{id}':

@@ -2,7 +2,8 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { ConflictError, NotFoundError } from '../errors';
 import { Silence, silenceState, type SilenceState } from '../silences/model';
-import { epochSeconds, isLive, SILENCE_SK_PREFIX, SILENCES_PK, silenceKey } from './keys';
+import { epochSeconds, isLive, type ListKey, SILENCE_SK_PREFIX, silenceEndBound, silenceListKeys, SILENCES_PK, silenceKey } from './keys';
+import { queryIndex, type IndexRange } from './list-index';
 
 /**
  * How long a silence stays stored (and listable as expired) after it ends: Alertmanager's default
@@ -54,7 +55,41 @@ export class SilenceStore {
     return decode(res.Item, now);
   }
 
-  /** Every stored silence still within retention, in any state. */
+  /**
+   * The silences ending after `bound` (`current`: active and pending at `bound`, ending soonest
+   * first), or ended at or before it (`ended`: most recently ended first), one page of the listing
+   * index at a time. `read` counts index entries, live or not, so callers can bound their work.
+   */
+  async page(
+    segment: SilenceSegment,
+    bound: Date,
+    after: ListKey | undefined,
+    limit: number,
+    now: Date,
+  ): Promise<{ silences: Silence[]; read: number; last?: ListKey | undefined }> {
+    const { items, last } = await queryIndex(this.db, this.table, silenceRange(segment, bound), after, limit);
+    // The index does not copy `expiresAt` (see keys.ts); a silence's is its end plus retention.
+    const silences = items.flatMap((item) => decode({ ...item, expiresAt: expiresAt(item as Silence) }, now) ?? []);
+    return { silences, read: items.length, last };
+  }
+
+  /** Every silence that has not ended at `now` (active or pending): the ones that can mute. */
+  async current(now: Date): Promise<Silence[]> {
+    const out: Silence[] = [];
+    let after: ListKey | undefined;
+    do {
+      const res = await this.page('current', now, after, 1000, now);
+      out.push(...res.silences);
+      after = res.last;
+    } while (after);
+    return out;
+  }
+
+  /**
+   * Every stored silence still within retention, in any state, from the base table with a strongly
+   * consistent Query (one partition: a key range, not a Scan). The router's silence cache reads
+   * this, so a silence applies as soon as its POST answered and an early expiry at once.
+   */
   async list(now: Date): Promise<Silence[]> {
     const out: Silence[] = [];
     let start: Record<string, unknown> | undefined;
@@ -99,7 +134,8 @@ export class SilenceStore {
           new UpdateCommand({
             TableName: this.table,
             Key: silenceKey(id),
-            UpdateExpression: 'SET starts_at = :starts, ends_at = :ends, updated_at = :updated, expired_by = :by, expiresAt = :exp',
+            // The listing key follows the new end, so the silence moves to the expired range.
+            UpdateExpression: 'SET starts_at = :starts, ends_at = :ends, updated_at = :updated, expired_by = :by, expiresAt = :exp, lsk = :lsk',
             ConditionExpression: 'updated_at = :prev',
             ExpressionAttributeValues: {
               ':starts': after.starts_at,
@@ -107,6 +143,7 @@ export class SilenceStore {
               ':updated': after.updated_at,
               ':by': actor,
               ':exp': expiresAt(after),
+              ':lsk': silenceListKeys(after).lsk,
               ':prev': before.updated_at,
             },
           }),
@@ -120,10 +157,18 @@ export class SilenceStore {
   }
 }
 
-const expiresAt = (s: Silence): number => epochSeconds(new Date(s.ends_at)) + SILENCE_RETENTION_S;
+export type SilenceSegment = 'current' | 'ended';
+
+/** The index range of a segment: `current` ending soonest first, `ended` most recently ended first. */
+export function silenceRange(segment: SilenceSegment, bound: Date): IndexRange {
+  const cut = silenceEndBound(bound);
+  return segment === 'current' ? { lpk: SILENCES_PK, cut: { side: 'above', bound: cut } } : { lpk: SILENCES_PK, cut: { side: 'below', bound: cut }, forward: false };
+}
+
+const expiresAt = (s: Pick<Silence, 'ends_at'>): number => epochSeconds(new Date(s.ends_at)) + SILENCE_RETENTION_S;
 
 function encode(s: Silence): Record<string, unknown> {
-  return { ...silenceKey(s.id), ...s, expiresAt: expiresAt(s) };
+  return { ...silenceKey(s.id), ...silenceListKeys(s), ...s, expiresAt: expiresAt(s) };
 }
 
 // Items past their TTL, or that no longer parse (written by another version), are skipped: one bad
