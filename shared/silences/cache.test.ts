@@ -89,4 +89,19 @@ describe('cachedSilences', () => {
     expect((await load()).map((s) => s.id)).toEqual(['a']);
     expect(store.calls).toBe(2);
   });
+
+  it('reloads from the index (current) on its ttl, and consistently (list) when a flush asks for freshness', async () => {
+    let now = T0;
+    const reads: string[] = [];
+    const store = {
+      list: async () => (reads.push('list'), [silence('a', 10 * MIN)]),
+      current: async () => (reads.push('current'), [silence('a', 10 * MIN)]),
+    };
+    const load = cachedSilences(store, 1_000, () => new Date(now));
+    await load();
+    now += 1_000;
+    await load();
+    await load({ freshAfter: now });
+    expect(reads).toEqual(['current', 'current', 'list']);
+  });
 });

@@ -13,21 +13,33 @@ export interface SilenceLoadOptions {
 export type SilenceLoader = (opts?: SilenceLoadOptions) => Promise<Silence[]>;
 
 /**
+ * The reads the cache uses: `current` (the silences not ended yet, from the listing index: cheap,
+ * but eventually consistent) for its periodic reloads when the store has it, and `list` (every
+ * stored silence, strongly consistent) for a reload forced by `freshAfter`, which must see the
+ * expiry that caused it.
+ */
+export interface SilenceSource {
+  list(now: Date): Promise<Silence[]>;
+  current?(now: Date): Promise<Silence[]>;
+}
+
+/**
  * A per-container cache of the silence list for the router: one Query per `ttlMs` instead of one
  * per batch. A silence created meanwhile applies at most `ttlMs` late (Alertmanager's own gossip
  * has the same kind of lag between peers). Concurrent callers share one read; a failed read is not
  * cached, so the next call retries. Silences that have ended are dropped on every call, so one
  * that ends inside the window stops applying at its `ends_at`, not at the next reload.
  */
-export function cachedSilences(store: { list(now: Date): Promise<Silence[]> }, ttlMs: number, clock: () => Date): SilenceLoader {
+export function cachedSilences(store: SilenceSource, ttlMs: number, clock: () => Date): SilenceLoader {
   let cached: { loadedAt: number; list: Promise<Silence[]> } | undefined;
 
   return async (opts = {}) => {
     const now = clock();
     const t = now.getTime();
     let entry = cached;
-    if (!entry || t - entry.loadedAt >= ttlMs || (opts.freshAfter !== undefined && entry.loadedAt <= opts.freshAfter)) {
-      const loading = { loadedAt: t, list: store.list(now) };
+    const forced = opts.freshAfter !== undefined && (!entry || entry.loadedAt <= opts.freshAfter);
+    if (!entry || t - entry.loadedAt >= ttlMs || forced) {
+      const loading = { loadedAt: t, list: forced || !store.current ? store.list(now) : store.current(now) };
       loading.list.catch(() => {
         if (cached === loading) cached = undefined;
       });
