@@ -9,7 +9,7 @@ import { matchesAll, type Matcher } from '../labels/matchers';
 import { groupKeyFor, matchRoutes } from '../routing/route-tree';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import type { Clock } from '../runtime/ports';
-import { silences as silencedBy, type Silence } from '../silences/model';
+import { silencesIndex, type Silence } from '../silences/model';
 import type { RecordedDelivery } from '../store/deliveries';
 import { groupIndexKey, recentlyResolved, type GroupAlert, type GroupState, type Hold } from '../store/groups';
 import { GROUPS_LIST_PK, groupListKeys } from '../store/keys';
@@ -71,7 +71,7 @@ export interface AlertStateDeps {
   /** The silences not ended at `now` (SilenceStore.current): only those can mute. */
   silences: { current(now: Date): Promise<Silence[]> };
   /** The inhibition index the router keeps (InhibitionSourceStore). */
-  inhibitions: { query(partition: string, now: Date): Promise<InhibitionSource[]> };
+  inhibitions: { query(partition: string, now: Date, limit?: number): Promise<InhibitionSource[]> };
   deliveries: DeliveryReads;
   config: StateContext['config'] & Pick<CompiledConfig, 'routeTree'>;
   clock: Clock;
@@ -105,9 +105,10 @@ export function alertViews(groups: readonly GroupState[], ctx: StateContext): Al
   // Every firing alert of every group may inhibit, whatever its own state (as in Alertmanager).
   const firing = [...current.values()].map((e) => e.alert);
   const inhibitedBy = inhibitor(ctx.sources ? [...ctx.sources, ...firing] : firing, ctx.config.inhibitRules, ctx.now);
+  const silencedBy = silencesIndex(ctx.silences, ctx.now);
   const views = [...current.values(), ...gone.values()].map(({ alert, groups: gs }): AlertView => {
     const status = statusAt(alert, now);
-    const silenced = silencedBy(alert, ctx.silences, ctx.now);
+    const silenced = silencedBy(alert);
     const inhibition = inhibitedBy(alert);
     const held = gs.flatMap((g) => {
       const hold = liveHold(g, now);
@@ -249,11 +250,19 @@ async function pageViews(
   return byHome;
 }
 
+/**
+ * Sources read per inhibition index partition. Every source in a partition matches the rule's
+ * source side with the same `equal` values, so any one inhibits the partition's targets; the view
+ * names one. Only a target that also matches the source side needs a source that does not match
+ * the target side (Alertmanager's two-sided exclusion), which the first SOURCES_READ may not hold.
+ */
+export const SOURCES_READ = 50;
+
 /** Per request: the inhibition index partitions read so far (the router reads them the same way). */
 function sourceReader(deps: AlertStateDeps, now: Date) {
   const read = new Map<string, Promise<InhibitionSource[]>>();
   return async (partitions: Set<string>) => {
-    for (const p of partitions) if (!read.has(p)) read.set(p, deps.inhibitions.query(p, now));
+    for (const p of partitions) if (!read.has(p)) read.set(p, deps.inhibitions.query(p, now, SOURCES_READ));
     return (await Promise.all([...partitions].map((p) => read.get(p)!))).flat();
   };
 }

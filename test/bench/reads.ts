@@ -28,7 +28,8 @@ const GROUPS = 2_000;
 const PER_GROUP = 50;
 /** Silences: most stored ones have ended (they are kept 5 days), some run now, a few start later. */
 const SILENCES = { expired: 9_000, active: 900, pending: 100 };
-const REQUESTS = 200;
+/** Timed requests per line (READS_REQUESTS overrides, for a quick look). */
+const REQUESTS = Number(process.env.READS_REQUESTS ?? 200);
 const WARMUP = 10;
 const TOKEN = 'bench-reads-token';
 const CONFIG = `
