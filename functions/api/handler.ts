@@ -14,6 +14,14 @@ import { SilenceStore } from '../../shared/store/silences';
 import { InhibitionSourceStore } from '../../shared/store/noise';
 import { testReceiver } from '../../shared/delivery/test-receiver';
 import { redrive } from '../../shared/delivery/redrive';
+import { cachedSilences } from '../../shared/silences/cache';
+
+/**
+ * How long the api reuses the list of silences not ended yet for alert views: as long as the
+ * router reuses its own (functions/router/handler.ts), so `silenced` says what the router does. A
+ * silence created or expired through this container is seen at once.
+ */
+const SILENCE_CACHE_MS = 1000;
 
 /**
  * API adapter: health (public); alert and group state, silences, channel tests and DLQ redrive
@@ -25,7 +33,16 @@ export function createHandler(ports: Ports) {
   const silences = new SilenceStore(ports.db, ports.table);
   const silenceDeps = { silences, groups, queues: ports.queues, clock: ports.clock };
   const inhibitions = new InhibitionSourceStore(ports.db, ports.table);
-  const stateDeps = { groups, silences, inhibitions, deliveries, config: ports.config, clock: ports.clock };
+  const currentSilences = cachedSilences({ list: (now) => silences.current(now) }, SILENCE_CACHE_MS, ports.clock);
+  let silencesChangedAt: number | undefined;
+  const stateDeps = {
+    groups,
+    silences: { current: () => currentSilences(silencesChangedAt === undefined ? {} : { freshAfter: silencesChangedAt }) },
+    inhibitions,
+    deliveries,
+    config: ports.config,
+    clock: ports.clock,
+  };
   return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
     try {
       if (event.routeKey === 'GET /v1/health') return json(200, { status: 'ok', time: ports.clock().toISOString() });
@@ -38,14 +55,20 @@ export function createHandler(ports: Ports) {
           return json(200, await getAlert(stateDeps, event.pathParameters?.id ?? ''));
         case 'GET /v1/groups':
           return json(200, await listGroups(stateDeps, event.queryStringParameters ?? {}));
-        case 'POST /v1/silences':
-          return json(201, await createSilence(silenceDeps, jsonBody(event, SILENCE_MAX_BODY_BYTES), actor));
+        case 'POST /v1/silences': {
+          const created = await createSilence(silenceDeps, jsonBody(event, SILENCE_MAX_BODY_BYTES), actor);
+          silencesChangedAt = ports.clock().getTime();
+          return json(201, created);
+        }
         case 'GET /v1/silences':
           return json(200, await listSilences(silenceDeps, event.queryStringParameters ?? {}));
         case 'GET /v1/silences/{id}':
           return json(200, await getSilence(silenceDeps, event.pathParameters?.id ?? ''));
-        case 'DELETE /v1/silences/{id}':
-          return json(200, await expireSilence(silenceDeps, event.pathParameters?.id ?? '', actor));
+        case 'DELETE /v1/silences/{id}': {
+          const expired = await expireSilence(silenceDeps, event.pathParameters?.id ?? '', actor);
+          silencesChangedAt = ports.clock().getTime();
+          return json(200, expired);
+        }
         case 'POST /v1/channels/{receiver}/test': {
           const results = await testReceiver(event.pathParameters?.receiver ?? '', { ...ports, deliveries });
           return json(200, { receiver: event.pathParameters?.receiver, results });

@@ -6,7 +6,7 @@ import * as z from 'zod';
 import { groupIdOf } from '../dispatch/dispatch';
 import { inhibitor, type InhibitionSource } from '../inhibition/rules';
 import { matchesAll, type Matcher } from '../labels/matchers';
-import { groupKeyFor, matchRoutes } from '../routing/route-tree';
+import { groupKeyFor, matchRoutes, type RouteNode } from '../routing/route-tree';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import type { Clock } from '../runtime/ports';
 import { silencesIndex, type Silence } from '../silences/model';
@@ -216,7 +216,19 @@ const listOrder = (g: AlertGroupRef) => groupListKeys({ receiver: g.receiver, gr
  * other groups beside a page shows it with every group, wherever it is listed.
  */
 function groupIdsFor(labels: Record<string, string>, config: AlertStateDeps['config']): string[] {
+  if (!mayRouteToSeveral(config.routeTree)) return [];
   return matchRoutes(config.routeTree, labels).map((route) => groupIdOf(route, groupKeyFor(route, labels)));
+}
+
+const severalRoutes = new WeakMap<RouteNode, boolean>();
+/** Only a route with `continue` lets an alert match more than one route (and so be in several groups). */
+function mayRouteToSeveral(root: RouteNode): boolean {
+  let several = severalRoutes.get(root);
+  if (several === undefined) {
+    const anyContinue = (n: RouteNode): boolean => n.routes.some((c) => c.continue || anyContinue(c));
+    severalRoutes.set(root, (several = anyContinue(root)));
+  }
+  return several;
 }
 
 /** The views of the alerts whose first group (in listing order) is among `page`, by that group. */
@@ -284,11 +296,16 @@ export async function listAlerts(deps: AlertStateDeps, query: AlertQuery = {}): 
   let after = cursor?.k;
   // A page that ended inside a group starts by reading that group again, after the last alert listed.
   let resume: { groupId: string; pos: Position } | undefined = cursor?.a ? { groupId: cursor.k.pk.slice('GROUP#'.length), pos: cursor.a } : undefined;
-  for (let size = 5; ; size = Math.min(size * 2, 100)) {
+  let groupsSeen = 0;
+  for (;;) {
+    // Read about as many groups as the rest of the page needs at the rate seen so far (a few first).
+    const perGroup = groupsSeen > 0 ? out.length / groupsSeen : 0;
+    const size = perGroup > 0 ? Math.ceil((limit - out.length) / perGroup) + 1 : Math.min(2 ** Math.min(groupsSeen, 6) * 2, 100);
     const page = resume
       ? { groups: [...(await deps.groups.getMany([resume.groupId], now)).values()], read: 1, last: after }
-      : await deps.groups.page(after, Math.min(size, READ_BUDGET - read), now);
+      : await deps.groups.page(after, Math.max(1, Math.min(size, 100, READ_BUDGET - read)), now);
     read += page.read;
+    groupsSeen += page.groups.length;
     const views = await pageViews(page.groups, deps, base);
     for (const g of page.groups) {
       for (const v of views.get(g.groupId) ?? []) {
