@@ -90,7 +90,7 @@ describe('cachedSilences', () => {
     expect(store.calls).toBe(2);
   });
 
-  it('reloads from the index (current) on its ttl, and consistently (list) when a flush asks for freshness', async () => {
+  it('loads consistently (list) first and when a flush asks for freshness, from the index (current) on its ttl', async () => {
     let now = T0;
     const reads: string[] = [];
     const store = {
@@ -101,7 +101,9 @@ describe('cachedSilences', () => {
     await load();
     now += 1_000;
     await load();
+    now += 1_000;
+    await load();
     await load({ freshAfter: now });
-    expect(reads).toEqual(['current', 'current', 'list']);
+    expect(reads).toEqual(['list', 'current', 'current', 'list']);
   });
 });

@@ -15,8 +15,8 @@ export type SilenceLoader = (opts?: SilenceLoadOptions) => Promise<Silence[]>;
 /**
  * The reads the cache uses: `current` (the silences not ended yet, from the listing index: cheap,
  * but eventually consistent) for its periodic reloads when the store has it, and `list` (every
- * stored silence, strongly consistent) for a reload forced by `freshAfter`, which must see the
- * expiry that caused it.
+ * stored silence, strongly consistent) for the first load and for a reload forced by `freshAfter`,
+ * which must see the expiry that caused it.
  */
 export interface SilenceSource {
   list(now: Date): Promise<Silence[]>;
@@ -37,9 +37,10 @@ export function cachedSilences(store: SilenceSource, ttlMs: number, clock: () =>
     const now = clock();
     const t = now.getTime();
     let entry = cached;
-    const forced = opts.freshAfter !== undefined && (!entry || entry.loadedAt <= opts.freshAfter);
+    const forced = opts.freshAfter !== undefined && entry !== undefined && entry.loadedAt <= opts.freshAfter;
     if (!entry || t - entry.loadedAt >= ttlMs || forced) {
-      const loading = { loadedAt: t, list: forced || !store.current ? store.list(now) : store.current(now) };
+      // A container's first load reads `list` too: it also gives older silences their list keys.
+      const loading = { loadedAt: t, list: forced || !entry || !store.current ? store.list(now) : store.current(now) };
       loading.list.catch(() => {
         if (cached === loading) cached = undefined;
       });

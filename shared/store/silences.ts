@@ -92,6 +92,7 @@ export class SilenceStore {
    */
   async list(now: Date): Promise<Silence[]> {
     const out: Silence[] = [];
+    const unlisted: Silence[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const res = await this.db.send(
@@ -107,10 +108,36 @@ export class SilenceStore {
       for (const item of res.Items ?? []) {
         const silence = decode(item, now);
         if (silence) out.push(silence);
+        if (silence && item.lsk === undefined) unlisted.push(silence);
       }
       start = res.LastEvaluatedKey;
     } while (start);
+    await this.addListKeys(unlisted);
     return out;
+  }
+
+  /**
+   * Give silences stored before the listing index existed their list keys, so `current` and the
+   * listings see them (the router's first load in each container reads `list`, which calls this).
+   * Best effort: conditional on the key still missing and the end unchanged (an expiry racing this
+   * writes the key itself); a failure leaves the silence for the next load.
+   */
+  private async addListKeys(silences: readonly Silence[]): Promise<void> {
+    await Promise.all(
+      silences.map((s) =>
+        this.db
+          .send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: silenceKey(s.id),
+              UpdateExpression: 'SET lpk = :lpk, lsk = :lsk',
+              ConditionExpression: 'attribute_not_exists(lsk) AND ends_at = :ends',
+              ExpressionAttributeValues: { ...prefixed(silenceListKeys(s)), ':ends': s.ends_at },
+            }),
+          )
+          .catch(() => undefined),
+      ),
+    );
   }
 
   /**
@@ -156,6 +183,8 @@ export class SilenceStore {
     }
   }
 }
+
+const prefixed = (keys: { lpk: string; lsk: string }) => ({ ':lpk': keys.lpk, ':lsk': keys.lsk });
 
 export type SilenceSegment = 'current' | 'ended';
 
