@@ -7,6 +7,7 @@ import { ENV, channelQueueName } from '../shared/queues/names';
 import type { ChannelType } from '../shared/queues/messages';
 import type { Channel } from './channels';
 import { AlertflowFunction, type SharedFunctionOptions, functionSettings } from './function';
+import { grantTable } from './state';
 
 /**
  * Reads for alert and group state (by key, or a key range of the `list` index: never a Scan);
@@ -46,7 +47,7 @@ export class Api extends Construct {
       },
     });
     const fn = this.function.fn;
-    props.table.grant(fn, ...API_TABLE_ACTIONS);
+    grantTable(props.table, fn, API_TABLE_ACTIONS, { listIndex: true });
     for (const c of channels) {
       // Test notifications go through the real queue; a redrive is SQS's own DLQ move task, which
       // needs to read and delete on the DLQ and send to the queue.

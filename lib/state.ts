@@ -1,5 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table, type ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { LIST_INDEX, LIST_INDEX_PROJECTED, LIST_PK, LIST_SK } from '../shared/store/keys';
 
@@ -43,4 +44,13 @@ export class State extends Construct {
       nonKeyAttributes: [...LIST_INDEX_PROJECTED],
     });
   }
+}
+
+/**
+ * Grant table actions without `Table.grant`, which adds `<table>/index/*` once the table has an
+ * index (a wildcard resource). With `listIndex`, also `dynamodb:Query` on the listing index, by name.
+ */
+export function grantTable(table: ITable, grantee: IGrantable, actions: readonly string[], opts: { listIndex?: boolean } = {}): void {
+  Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns: [table.tableArn] });
+  if (opts.listIndex) Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [`${table.tableArn}/index/${LIST_INDEX}`] });
 }

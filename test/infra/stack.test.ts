@@ -309,6 +309,16 @@ describe('IAM', () => {
     expect(tableActions('api')).toEqual([...API_TABLE_ACTIONS].sort());
     // The read API lists by key range on the listing index: no function may Scan the table.
     expect([...statements.values()].flat().flatMap(actionsOf)).not.toContain('dynamodb:Scan');
+    // Only the api and the router read the listing index, named, with Query only.
+    const indexGrants = [...statements].flatMap(([role, list]) =>
+      list.filter((s) => asArray(s.Resource).some((r) => render(r).includes('/index/'))).map((s) => ({ role, actions: actionsOf(s), resources: asArray(s.Resource).map(render) })),
+    );
+    expect(indexGrants.map((g) => g.role).sort()).toEqual([roleId('api'), roleId('router')].sort());
+    for (const g of indexGrants) {
+      expect(g.actions).toEqual(['dynamodb:Query']);
+      expect(g.resources).toHaveLength(1);
+      expect(g.resources[0]).toMatch(/\/index\/list$/);
+    }
     expect(tableActions('router')).toEqual([...ROUTER_TABLE_ACTIONS].sort());
     for (const t of CHANNEL_TYPES) expect(tableActions(senderFunctionName(t))).toEqual([...SENDER_TABLE_ACTIONS].sort());
   });
