@@ -33,7 +33,8 @@ export function createHandler(ports: Ports) {
   const silences = new SilenceStore(ports.db, ports.table);
   const silenceDeps = { silences, groups, queues: ports.queues, clock: ports.clock };
   const inhibitions = new InhibitionSourceStore(ports.db, ports.table);
-  const currentSilences = cachedSilences({ list: (now) => silences.current(now) }, SILENCE_CACHE_MS, ports.clock);
+  // Reloaded in the background after half its life, so reads do not wait for it.
+  const currentSilences = cachedSilences({ list: (now) => silences.current(now) }, SILENCE_CACHE_MS, ports.clock, SILENCE_CACHE_MS / 2);
   let silencesChangedAt: number | undefined;
   const stateDeps = {
     groups,

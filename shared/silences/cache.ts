@@ -29,9 +29,14 @@ export interface SilenceSource {
  * has the same kind of lag between peers). Concurrent callers share one read; a failed read is not
  * cached, so the next call retries. Silences that have ended are dropped on every call, so one
  * that ends inside the window stops applying at its `ends_at`, not at the next reload.
+ *
+ * With `refreshAheadMs` (< ttlMs), a call finding the list at least that old starts a reload in the
+ * background and answers from the cached list, so steady traffic never waits for a reload; the list
+ * served is still never older than `ttlMs`.
  */
-export function cachedSilences(store: SilenceSource, ttlMs: number, clock: () => Date): SilenceLoader {
+export function cachedSilences(store: SilenceSource, ttlMs: number, clock: () => Date, refreshAheadMs?: number): SilenceLoader {
   let cached: { loadedAt: number; list: Promise<Silence[]> } | undefined;
+  let refreshing = false;
 
   return async (opts = {}) => {
     const now = clock();
@@ -45,6 +50,19 @@ export function cachedSilences(store: SilenceSource, ttlMs: number, clock: () =>
         if (cached === loading) cached = undefined;
       });
       cached = entry = loading;
+    } else if (refreshAheadMs !== undefined && t - entry.loadedAt >= refreshAheadMs && !refreshing) {
+      refreshing = true;
+      const loading = { loadedAt: t, list: store.current ? store.current(now) : store.list(now) };
+      loading.list.then(
+        () => {
+          refreshing = false;
+          // Unless a newer read (a forced one) replaced the list meanwhile.
+          if (!cached || cached.loadedAt <= loading.loadedAt) cached = loading;
+        },
+        () => {
+          refreshing = false;
+        },
+      );
     }
     const list = await entry.list;
     const nowMs = clock().getTime();
