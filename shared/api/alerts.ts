@@ -266,9 +266,9 @@ async function pageViews(
  * Sources read per inhibition index partition. Every source in a partition matches the rule's
  * source side with the same `equal` values, so any one inhibits the partition's targets; the view
  * names one. Only a target that also matches the source side needs a source that does not match
- * the target side (Alertmanager's two-sided exclusion), which the first SOURCES_READ may not hold.
+ * the target side (Alertmanager's two-sided exclusion), which the first SOURCES_READ may not hold; Alertmanager configs rarely have such rules.
  */
-export const SOURCES_READ = 50;
+export const SOURCES_READ = 5;
 
 /** Per request: the inhibition index partitions read so far (the router reads them the same way). */
 function sourceReader(deps: AlertStateDeps, now: Date) {
