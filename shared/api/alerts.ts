@@ -163,17 +163,20 @@ function flapping(g: GroupState, fingerprint: string, ctx: StateContext, now: nu
 
 /** Apply `GET /v1/alerts` filters; a bad `status` or `state` is a 400 naming the allowed values. */
 export function filterAlerts(views: readonly AlertView[], query: AlertQuery): AlertView[] {
+  return views.filter(alertFilter(query));
+}
+
+/** The `status`, `state` and `receiver` filters as one predicate; throws ValidationError for bad values. */
+function alertFilter(query: AlertQuery): (v: AlertView) => boolean {
   const { status, receiver } = query;
   if (status !== undefined && status !== 'firing' && status !== 'resolved') {
     throw new ValidationError(`status must be "firing" or "resolved" (got ${JSON.stringify(status)})`, [{ path: 'status', message: 'firing or resolved' }]);
   }
   const states = query.state === undefined ? undefined : parseStates(query.state);
-  return views.filter(
-    (v) =>
-      (status === undefined || v.status === status) &&
-      (states === undefined || states.has(v.state)) &&
-      (receiver === undefined || v.groups.some((g) => g.receiver === receiver)),
-  );
+  return (v) =>
+    (status === undefined || v.status === status) &&
+    (states === undefined || states.has(v.state)) &&
+    (receiver === undefined || v.groups.some((g) => g.receiver === receiver));
 }
 
 function parseStates(text: string): Set<AlertState> {
@@ -189,8 +192,9 @@ function parseStates(text: string): Set<AlertState> {
 
 /** Validates the whole query before anything is read, so a bad one costs no read. */
 function parseQuery(query: AlertQuery) {
-  filterAlerts([], query);
+  const keep = alertFilter(query);
   return {
+    keep: (v: AlertView, matchers: readonly Matcher[]) => matchesAll(matchers, v.labels) && keep(v),
     limit: parseLimit(query.limit),
     matchers: parseFilter(query.filter),
     cursor: decodeCursor(query.cursor, AlertCursor, (c) => inRange(c.k, { lpk: GROUPS_LIST_PK })),
@@ -266,7 +270,7 @@ async function pageViews(
  * Sources read per inhibition index partition. Every source in a partition matches the rule's
  * source side with the same `equal` values, so any one inhibits the partition's targets; the view
  * names one. Only a target that also matches the source side needs a source that does not match
- * the target side (Alertmanager's two-sided exclusion), which the first SOURCES_READ may not hold; Alertmanager configs rarely have such rules.
+ * the target side (Alertmanager's two-sided exclusion), which the first SOURCES_READ may not hold.
  */
 export const SOURCES_READ = 5;
 
@@ -279,15 +283,13 @@ function sourceReader(deps: AlertStateDeps, now: Date) {
   };
 }
 
-const matchesQuery = (v: AlertView, query: AlertQuery, matchers: readonly Matcher[]) => matchesAll(matchers, v.labels) && filterAlerts([v], query).length === 1;
-
 /**
  * GET /v1/alerts[?filter=][&status=][&state=][&receiver=][&limit=][&cursor=]: alerts group by group
  * in the listing index's order (receiver, then group key), newest first within a group. A page
  * reads at most READ_BUDGET groups and evaluates at most ALERT_BUDGET alerts; `next_cursor` goes on.
  */
 export async function listAlerts(deps: AlertStateDeps, query: AlertQuery = {}): Promise<{ alerts: AlertView[]; next_cursor: string | null }> {
-  const { limit, matchers, cursor } = parseQuery(query);
+  const { keep, limit, matchers, cursor } = parseQuery(query);
   const now = deps.clock();
   const base = { now, silences: await deps.silences.current(now), sources: sourceReader(deps, now) };
   const out: AlertView[] = [];
@@ -311,7 +313,7 @@ export async function listAlerts(deps: AlertStateDeps, query: AlertQuery = {}): 
       for (const v of views.get(g.groupId) ?? []) {
         if (resume && !isAfter(v, resume.pos)) continue;
         examined++;
-        if (matchesQuery(v, query, matchers)) out.push(v);
+        if (keep(v, matchers)) out.push(v);
         if (out.length === limit || examined >= ALERT_BUDGET) {
           return { alerts: out, next_cursor: encodeCursor({ k: groupIndexKey(g), a: [v.startsAt, v.id] }) };
         }
