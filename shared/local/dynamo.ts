@@ -58,24 +58,43 @@ async function ensureTable(client: DynamoDBClient, table: string): Promise<void>
     // keys. Every step is idempotent, so a crash midway is finished by the next start.
     await createTable(client, backup, false);
     await copyItems(client, table, backup, false);
-    await client.send(new DeleteTableCommand({ TableName: table }));
+    await dropTable(client, table);
   }
   await createTable(client, table, true);
   if (await describe(client, backup)) await copyItems(client, backup, table, true);
 }
 
-async function describe(client: DynamoDBClient, table: string): Promise<{ hasIndex: boolean } | undefined> {
+async function describe(client: DynamoDBClient, table: string): Promise<{ hasIndex: boolean; status: string | undefined } | undefined> {
   try {
     const res = await client.send(new DescribeTableCommand({ TableName: table }));
-    return { hasIndex: (res.Table?.GlobalSecondaryIndexes ?? []).some((i) => i.IndexName === LIST_INDEX) };
+    return { hasIndex: (res.Table?.GlobalSecondaryIndexes ?? []).some((i) => i.IndexName === LIST_INDEX), status: res.Table?.TableStatus };
   } catch (err) {
     if (!(err instanceof ResourceNotFoundException) && (err as Error).name !== 'ResourceNotFoundException') throw err;
     return undefined;
   }
 }
 
+/**
+ * Dynalite creates and deletes tables on a timer (0 ms here) after answering; wait for it, so the
+ * next step sees the table ACTIVE, or gone. (A crash inside that timer's tick would leave the
+ * table CREATING or DELETING on disk; the window is one event-loop turn.)
+ */
+async function settled(client: DynamoDBClient, table: string, want: 'ACTIVE' | 'gone'): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const d = await describe(client, table);
+    if (want === 'gone' ? d === undefined : d?.status === 'ACTIVE') return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`local table ${table} did not become ${want}`);
+}
+
+async function dropTable(client: DynamoDBClient, table: string): Promise<void> {
+  await client.send(new DeleteTableCommand({ TableName: table }));
+  await settled(client, table, 'gone');
+}
+
 async function createTable(client: DynamoDBClient, table: string, withIndex: boolean): Promise<void> {
-  if (await describe(client, table)) return;
+  if (await describe(client, table)) return settled(client, table, 'ACTIVE');
   await client.send(
     new CreateTableCommand({
       TableName: table,
@@ -110,6 +129,7 @@ async function createTable(client: DynamoDBClient, table: string, withIndex: boo
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );
+  await settled(client, table, 'ACTIVE');
 }
 
 /** Copy every item (a Scan: start-up migration only, never a request path); then drop `from` if asked. */
@@ -122,5 +142,5 @@ async function copyItems(client: DynamoDBClient, from: string, to: string, dropS
     if (items.length > 0) await db.send(new BatchWriteCommand({ RequestItems: { [to]: items.map((item) => ({ PutRequest: { Item: withListKeys(item) } })) } }));
     start = page.LastEvaluatedKey;
   } while (start);
-  if (dropSource) await client.send(new DeleteTableCommand({ TableName: from }));
+  if (dropSource) await dropTable(client, from);
 }
