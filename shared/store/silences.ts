@@ -162,7 +162,7 @@ export class SilenceStore {
             TableName: this.table,
             Key: silenceKey(id),
             // The listing key follows the new end, so the silence moves to the expired range.
-            UpdateExpression: 'SET starts_at = :starts, ends_at = :ends, updated_at = :updated, expired_by = :by, expiresAt = :exp, lsk = :lsk',
+            UpdateExpression: 'SET starts_at = :starts, ends_at = :ends, updated_at = :updated, expired_by = :by, expiresAt = :exp, lpk = :lpk, lsk = :lsk',
             ConditionExpression: 'updated_at = :prev',
             ExpressionAttributeValues: {
               ':starts': after.starts_at,
@@ -170,7 +170,7 @@ export class SilenceStore {
               ':updated': after.updated_at,
               ':by': actor,
               ':exp': expiresAt(after),
-              ':lsk': silenceListKeys(after).lsk,
+              ...prefixed(silenceListKeys(after)),
               ':prev': before.updated_at,
             },
           }),
