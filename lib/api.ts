@@ -7,13 +7,13 @@ import { ENV, channelQueueName } from '../shared/queues/names';
 import type { ChannelType } from '../shared/queues/messages';
 import type { Channel } from './channels';
 import { AlertflowFunction, type SharedFunctionOptions, functionSettings } from './function';
+import { grantTable } from './state';
 
 /**
- * Table actions of the api function: reads only, until ack/resolve/silences land. Scan because the
- * store lists group state with a filtered scan (`shared/store/groups.ts` list) until it has an index.
+ * Reads for alert and group state (by key, or a key range of the `list` index: never a Scan);
+ * PutItem/UpdateItem for creating and expiring silences.
  */
-/** Reads for alert and group state; PutItem/UpdateItem for creating and expiring silences. */
-export const API_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+export const API_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
 export interface ApiProps extends SharedFunctionOptions {
   readonly config: Config;
@@ -47,7 +47,7 @@ export class Api extends Construct {
       },
     });
     const fn = this.function.fn;
-    props.table.grant(fn, ...API_TABLE_ACTIONS);
+    grantTable(props.table, fn, API_TABLE_ACTIONS, { listIndex: true });
     for (const c of channels) {
       // Test notifications go through the real queue; a redrive is SQS's own DLQ move task, which
       // needs to read and delete on the DLQ and send to the queue.

@@ -10,6 +10,7 @@ import { usedChannelTypes } from '../shared/channels/keys';
 import { fromAddress } from '../shared/channels/email/config';
 import { AlertflowFunction, type FunctionName, type SharedFunctionOptions, functionSettings } from './function';
 import { QueueWithDlq } from './queue';
+import { grantTable } from './state';
 
 /** Table actions of a sender: read the notification, record the delivery (conditional writes). */
 export const SENDER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
@@ -53,7 +54,7 @@ export class Channel extends Construct {
     sender.addEventSource(new SqsEventSource(queue, { batchSize: SENDER_BATCH_SIZE, maxConcurrency: SENDER_MAX_CONCURRENCY, reportBatchItemFailures: true }));
     // A rate-limited notification is re-sent to its own queue with a delay (its reserved send slot).
     queue.grantSendMessages(sender);
-    props.table.grant(sender, ...SENDER_TABLE_ACTIONS);
+    grantTable(props.table, sender, SENDER_TABLE_ACTIONS);
     if (type === 'email') this.grantSendEmail(props.config);
     if (type === 'sms') this.grantPublishSms();
   }

@@ -9,6 +9,7 @@ import type { Config } from '../shared/config/schema';
 import type { ChannelType } from '../shared/queues/messages';
 import { ALERTS_QUEUE, ENV } from '../shared/queues/names';
 import { AlertflowFunction, type SharedFunctionOptions, functionSettings } from './function';
+import { grantTable } from './state';
 
 /** Table actions of the router: read and upsert state, query groups and the notification log. */
 export const ROUTER_TABLE_ACTIONS = [
@@ -98,7 +99,8 @@ export class Routing extends Construct {
         reportBatchItemFailures: true,
       }),
     );
-    props.table.grant(router, ...ROUTER_TABLE_ACTIONS);
+    // The listing index: the router reloads the silences not ended yet from it.
+    grantTable(props.table, router, ROUTER_TABLE_ACTIONS, { listIndex: true });
     // Group flushes are delayed messages (DelaySeconds <= 900) back to the alerts queue.
     props.alertsQueue.grantSendMessages(router);
     for (const queue of Object.values(props.channelQueues)) queue.grantSendMessages(router);

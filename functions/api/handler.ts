@@ -12,8 +12,17 @@ import type { Ports } from '../../shared/runtime/ports';
 import { GroupStore } from '../../shared/store/groups';
 import { DeliveryStore } from '../../shared/store/deliveries';
 import { SilenceStore } from '../../shared/store/silences';
+import { InhibitionSourceStore } from '../../shared/store/noise';
 import { testReceiver } from '../../shared/delivery/test-receiver';
 import { redrive } from '../../shared/delivery/redrive';
+import { cachedSilences } from '../../shared/silences/cache';
+
+/**
+ * How long the api reuses the list of silences not ended yet for alert views: as long as the
+ * router reuses its own (functions/router/handler.ts), so `silenced` says what the router does. A
+ * silence created or expired through this container is seen at once.
+ */
+const SILENCE_CACHE_MS = 1000;
 
 /**
  * API adapter: health (public); alert and group state, silences, channel tests and DLQ redrive
@@ -24,7 +33,18 @@ export function createHandler(ports: Pick<Ports, 'config' | 'db' | 'table' | 'qu
   const deliveries = new DeliveryStore(ports.db, ports.table);
   const silences = new SilenceStore(ports.db, ports.table);
   const silenceDeps = { silences, groups, queues: ports.queues, clock: ports.clock };
-  const stateDeps = { groups, silences, deliveries, config: ports.config, clock: ports.clock };
+  const inhibitions = new InhibitionSourceStore(ports.db, ports.table);
+  // Reloaded in the background after half its life, so reads do not wait for it.
+  const currentSilences = cachedSilences({ list: (now) => silences.current(now) }, SILENCE_CACHE_MS, ports.clock, SILENCE_CACHE_MS / 2);
+  let silencesChangedAt: number | undefined;
+  const stateDeps = {
+    groups,
+    silences: { current: () => currentSilences(silencesChangedAt === undefined ? {} : { freshAfter: silencesChangedAt }) },
+    inhibitions,
+    deliveries,
+    config: ports.config,
+    clock: ports.clock,
+  };
   return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
     try {
       if (event.routeKey === 'GET /v1/health') return json(200, { status: 'ok', time: ports.clock().toISOString() });
@@ -32,19 +52,25 @@ export function createHandler(ports: Pick<Ports, 'config' | 'db' | 'table' | 'qu
       if (event.requestContext.http.method !== 'GET') ports.log.info('api change requested', { route: event.routeKey, actor, requestId: event.requestContext.requestId });
       switch (event.routeKey) {
         case 'GET /v1/alerts':
-          return json(200, { alerts: await listAlerts(stateDeps, event.queryStringParameters ?? {}) });
+          return json(200, await listAlerts(stateDeps, event.queryStringParameters ?? {}));
         case 'GET /v1/alerts/{id}':
           return json(200, await getAlert(stateDeps, pathParameter(event, 'id')));
         case 'GET /v1/groups':
-          return json(200, { groups: await listGroups(stateDeps) });
-        case 'POST /v1/silences':
-          return json(201, await createSilence(silenceDeps, jsonBody(event, SILENCE_MAX_BODY_BYTES), actor));
+          return json(200, await listGroups(stateDeps, event.queryStringParameters ?? {}));
+        case 'POST /v1/silences': {
+          const created = await createSilence(silenceDeps, jsonBody(event, SILENCE_MAX_BODY_BYTES), actor);
+          silencesChangedAt = ports.clock().getTime();
+          return json(201, created);
+        }
         case 'GET /v1/silences':
-          return json(200, { silences: await listSilences(silenceDeps, event.queryStringParameters ?? {}) });
+          return json(200, await listSilences(silenceDeps, event.queryStringParameters ?? {}));
         case 'GET /v1/silences/{id}':
           return json(200, await getSilence(silenceDeps, pathParameter(event, 'id')));
-        case 'DELETE /v1/silences/{id}':
-          return json(200, await expireSilence(silenceDeps, pathParameter(event, 'id'), actor));
+        case 'DELETE /v1/silences/{id}': {
+          const expired = await expireSilence(silenceDeps, pathParameter(event, 'id'), actor);
+          silencesChangedAt = ports.clock().getTime();
+          return json(200, expired);
+        }
         case 'POST /v1/channels/{receiver}/test': {
           const receiver = pathParameter(event, 'receiver');
           const results = await testReceiver(receiver, { ...ports, deliveries });

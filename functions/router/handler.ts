@@ -10,7 +10,10 @@ import { GroupStore } from '../../shared/store/groups';
 import { CooldownStore, InhibitionSourceStore, StormStore } from '../../shared/store/noise';
 import { SilenceStore } from '../../shared/store/silences';
 
-/** How long a router container reuses the silence list (a new silence applies at most this late). */
+/**
+ * How long a router container reuses the silence list (a new silence applies at most this late).
+ * Periodic reloads read only the silences not ended yet, from the listing index.
+ */
 const SILENCE_CACHE_MS = 1000;
 
 /**

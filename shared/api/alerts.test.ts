@@ -6,6 +6,11 @@ import type { Silence } from '../silences/model';
 import type { GroupAlert, GroupState } from '../store/groups';
 import { notificationId } from '../grouping/nflog';
 import { ALERT_STATES, alertViews, filterAlerts, getAlert, listAlerts, type AlertView, type StateContext } from './alerts';
+import { groupIdOf } from '../dispatch/dispatch';
+import type { InhibitionSource } from '../inhibition/rules';
+import { groupKeyFor, matchRoutes } from '../routing/route-tree';
+import { ALERT_BUDGET, encodeCursor } from './paging';
+import { pagedGroups } from './testing';
 
 const T0 = Date.parse('2026-11-22T10:00:00.000Z');
 const MIN = 60_000;
@@ -296,29 +301,148 @@ describe('a notification that failed for good', () => {
 
 describe('listAlerts and getAlert', () => {
   const a = alert({ alertname: 'A' });
-  const deps = (calls: string[]) => ({
-    groups: { list: async () => (calls.push('groups'), [group('A', [a])]) },
-    silences: { list: async () => (calls.push('silences'), [silence('s', { name: 'alertname', value: 'A' })]) },
+  const deps = (calls: string[], groups = [group('A', [a])]) => ({
+    groups: pagedGroups(groups, calls),
+    silences: { current: async () => (calls.push('silences'), [silence('s', { name: 'alertname', value: 'A' })]) },
+    inhibitions: { query: async () => (calls.push('inhibitions'), []) },
     deliveries: { outcomes: async () => (calls.push('deliveries'), new Map()) },
     config,
     clock: () => new Date(T0),
   });
 
-  it('reads groups and silences once per request', async () => {
+  it('reads a page of groups and the current silences once per request', async () => {
     const calls: string[] = [];
-    expect((await listAlerts(deps(calls), { state: 'silenced' })).map((v) => v.silenced_by)).toEqual([['s']]);
-    // No notification is unsettled: no delivery record is read.
+    const res = await listAlerts(deps(calls), { state: 'silenced' });
+    expect(res.alerts.map((v) => v.silenced_by)).toEqual([['s']]);
+    expect(res.next_cursor).toBeNull();
+    // No notification is unsettled: no delivery record is read; no inhibit rule targets the alert.
     expect(calls.sort()).toEqual(['groups', 'silences']);
   });
 
-  it('rejects a bad query without reading anything', async () => {
+  it('rejects a bad query (state, limit, filter, cursor) with a 400 naming it, without reading anything', async () => {
     const calls: string[] = [];
-    await expect(listAlerts(deps(calls), { state: 'nope' })).rejects.toThrow(ValidationError);
+    const bad = async (query: Record<string, string>, message: RegExp) => {
+      const err = await listAlerts(deps(calls), query).then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(ValidationError);
+      expect((err as ValidationError).status).toBe(400);
+      expect((err as Error).message).toMatch(message);
+    };
+    await bad({ state: 'nope' }, /^state must be/);
+    await bad({ limit: '0' }, /^limit must be a whole number from 1 to 1000/);
+    await bad({ limit: '1001' }, /^limit must be/);
+    await bad({ limit: '10abc' }, /^limit must be/);
+    await bad({ filter: 'alertname=~"(unclosed"' }, /^invalid filter "alertname=~\\"\(unclosed\\"": invalid regular expression/);
+    await bad({ filter: 'alertname' }, /^invalid filter/);
+    await bad({ cursor: 'not a cursor!' }, /^invalid cursor/);
+    await bad({ cursor: Buffer.from('{"k":1}').toString('base64url') }, /^invalid cursor/);
+    // A well-formed key of another listing (a silence) would make DynamoDB reject the Query.
+    await bad({ cursor: encodeCursor({ k: { pk: 'SILENCES', sk: 'SILENCE#x', lpk: 'SILENCES', lsk: 'x' } }) }, /^invalid cursor/);
     expect(calls).toEqual([]);
   });
 
   it('gets one alert by fingerprint, or 404s', async () => {
     expect(await getAlert(deps([]), a.fingerprint)).toMatchObject({ id: a.fingerprint, state: 'silenced' });
     await expect(getAlert(deps([]), 'ffffffffffffffff')).rejects.toMatchObject({ status: 404, code: 'not_found' });
+  });
+});
+
+describe('listAlerts: filters and pages', () => {
+  const deps = (groups: GroupState[], sources: InhibitionSource[] = [], cfg = config) => ({
+    groups: pagedGroups(groups),
+    silences: { current: async () => [] },
+    inhibitions: { query: async () => sources },
+    deliveries: { outcomes: async () => new Map() },
+    config: cfg,
+    clock: () => new Date(T0),
+  });
+
+  /** Every page of the listing, following next_cursor. */
+  async function walk(d: ReturnType<typeof deps>, query: Record<string, string>) {
+    const pages: AlertView[][] = [];
+    let cursor: string | undefined;
+    do {
+      const res = await listAlerts(d, { ...query, ...(cursor ? { cursor } : {}) });
+      pages.push(res.alerts);
+      cursor = res.next_cursor ?? undefined;
+    } while (cursor && pages.length < 100);
+    return pages;
+  }
+
+  it('keeps only alerts matching every filter matcher (Alertmanager matchers: =, !=, =~, !~)', async () => {
+    const groups = [
+      group('A', [alert({ alertname: 'A', env: 'prod' }), alert({ alertname: 'A', env: 'dev' })]),
+      group('B', [alert({ alertname: 'B', env: 'prod' })]),
+    ];
+    const labels = async (filter: string) => (await listAlerts(deps(groups), { filter })).alerts.map((v) => `${v.labels.alertname}/${v.labels.env}`).sort();
+    expect(await labels('alertname="A"')).toEqual(['A/dev', 'A/prod']);
+    // A repeated `filter` arrives comma-joined: both must match.
+    expect(await labels('alertname="A",env="prod"')).toEqual(['A/prod']);
+    expect(await labels('{env=~"pr.*"}')).toEqual(['A/prod', 'B/prod']);
+    expect(await labels('env!="prod"')).toEqual(['A/dev']);
+    expect(await labels('alertname!~"A|B"')).toEqual([]);
+  });
+
+  it('pages through every alert once, group by group (newest first inside one), whatever the limit', async () => {
+    const groups = ['A', 'B', 'C', 'D'].map((name, i) => group(name, Array.from({ length: i + 2 }, () => alert({ alertname: name }))));
+    const all = (await listAlerts(deps(groups), { limit: '1000' })).alerts;
+    expect(all).toHaveLength(2 + 3 + 4 + 5);
+    expect(all.map((v) => v.labels.alertname).join('')).toBe('AABBBCCCCDDDDD');
+    for (const limit of ['1', '2', '3', '7']) {
+      const pages = await walk(deps(groups), { limit });
+      expect(pages.slice(0, -1).every((p) => p.length === Number(limit))).toBe(true);
+      expect(pages.flat().map((v) => v.id)).toEqual(all.map((v) => v.id));
+    }
+    // Filters and pages together: the `status` of the old API still applies.
+    const firingA = await walk(deps(groups), { limit: '1', filter: 'alertname=~"B|D"', status: 'firing' });
+    expect(firingA.flat().map((v) => v.labels.alertname).join('')).toBe('BBBDDDDD');
+  });
+
+  it('bounds the work of one request: a filter matching nothing returns an empty page with a cursor to go on', async () => {
+    // 60 groups of 100 alerts: more than one request may look at (ALERT_BUDGET).
+    const groups = Array.from({ length: 60 }, (_, i) => group(`G${String(i).padStart(2, '0')}`, Array.from({ length: 100 }, () => alert({ alertname: `G${i}` }))));
+    const d = deps(groups);
+    const first = await listAlerts(d, { filter: 'alertname="nothing"' });
+    expect(first.alerts).toEqual([]);
+    expect(first.next_cursor).not.toBeNull();
+    expect(d.groups.reads).toBeLessThanOrEqual(ALERT_BUDGET / 100 + 100);
+    const pages = await walk(deps(groups), { filter: 'alertname="G59"' });
+    expect(pages.flat()).toHaveLength(100);
+    expect(pages.length).toBeGreaterThan(1);
+  });
+
+  it('lists an alert routed to several groups once, with every group', async () => {
+    const cfg = compileConfig(
+      parseConfigYaml(`
+route:
+  receiver: team
+  group_by: [alertname]
+  routes:
+    - { receiver: team, matchers: ['env="prod"'], continue: true }
+    - { receiver: ops, matchers: ['env="prod"'], group_by: [env] }
+receivers:
+  - name: team
+  - name: ops
+`),
+    );
+    const shared = alert({ alertname: 'Disk', env: 'prod' });
+    const [teamRoute, opsRoute] = matchRoutes(cfg.routeTree, shared.labels);
+    const groupFor = (route: typeof teamRoute, alerts: GroupAlert[]) => {
+      const key = groupKeyFor(route!, shared.labels);
+      return group(groupIdOf(route!, key), alerts, { routeId: route!.id, receiver: route!.receiver, groupKey: key });
+    };
+    const only = alert({ alertname: 'Other', env: 'prod' }, { startsAt: iso(T0 - 2 * 60 * MIN) });
+    const groups = [groupFor(teamRoute, [shared]), groupFor(opsRoute, [shared, only])];
+    for (const limit of ['1', '100']) {
+      const listed = (await walk(deps(groups, [], cfg), { limit })).flat();
+      expect(listed.map((v) => v.id).sort()).toEqual([shared.fingerprint, only.fingerprint].sort());
+      expect(listed.find((v) => v.id === shared.fingerprint)!.groups.map((g) => g.receiver).sort()).toEqual(['ops', 'team']);
+    }
+  });
+
+  it('reads inhibiting alerts of other pages from the inhibition index', async () => {
+    const target = alert({ alertname: 'Latency', severity: 'warning', cluster: 'eu' });
+    const source: InhibitionSource = { fingerprint: 'f00d', labels: { alertname: 'NodeDown', severity: 'critical', cluster: 'eu' }, status: 'firing' };
+    const [view] = (await listAlerts(deps([group('Latency', [target])], [source]), {})).alerts;
+    expect(view).toMatchObject({ id: target.fingerprint, state: 'inhibited', inhibited_by: ['f00d'] });
   });
 });

@@ -2,13 +2,21 @@ import { NotFoundError, ValidationError } from '../errors';
 import { isFlapping } from '../grouping/flapping';
 import { sendingStatus } from '../grouping/nflog';
 import { statusAt } from '../alerts/model';
-import { inhibitor } from '../inhibition/rules';
+import * as z from 'zod';
+import { groupIdOf } from '../dispatch/dispatch';
+import { inhibitor, type InhibitionSource } from '../inhibition/rules';
+import { matchesAll, type Matcher } from '../labels/matchers';
+import { groupKeyFor, matchRoutes, type RouteNode } from '../routing/route-tree';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import type { Clock } from '../runtime/ports';
-import { silences as silencedBy, type Silence } from '../silences/model';
+import { silencesIndex, type Silence } from '../silences/model';
 import type { RecordedDelivery } from '../store/deliveries';
-import { recentlyResolved, type GroupAlert, type GroupState, type Hold } from '../store/groups';
-import { liveHold, outcomesOf, type DeliveryReads } from './groups';
+import { groupIndexKey, recentlyResolved, type GroupAlert, type GroupState, type Hold } from '../store/groups';
+import { GROUPS_LIST_PK, groupListKeys } from '../store/keys';
+import { inRange } from '../store/list-index';
+import { inhibitPartition } from '../store/noise';
+import { liveHold, outcomesOf, type DeliveryReads, type GroupPages } from './groups';
+import { ALERT_BUDGET, decodeCursor, encodeCursor, ListKeySchema, parseFilter, parseLimit, READ_BUDGET, type PageQuery } from './paging';
 
 /**
  * What is happening to an alert now, most telling first: resolved > inhibited > silenced > throttled
@@ -51,17 +59,25 @@ export interface StateContext {
   config: Pick<CompiledConfig, 'inhibitRules' | 'routesById'>;
   /** Delivery records of the groups' unsettled notifications (see `outcomesOf`). */
   outcomes?: ReadonlyMap<string, RecordedDelivery> | undefined;
+  /**
+   * Firing alerts that may inhibit, from the inhibition index, besides the given groups' own
+   * firing alerts (a page of groups does not hold every source).
+   */
+  sources?: readonly InhibitionSource[] | undefined;
 }
 
 export interface AlertStateDeps {
-  groups: { list(now: Date): Promise<GroupState[]> };
-  silences: { list(now: Date): Promise<Silence[]> };
+  groups: GroupPages & { getMany(ids: readonly string[], now: Date): Promise<Map<string, GroupState>> };
+  /** The silences not ended at `now` (SilenceStore.current): only those can mute. */
+  silences: { current(now: Date): Promise<Silence[]> };
+  /** The inhibition index the router keeps (InhibitionSourceStore). */
+  inhibitions: { query(partition: string, now: Date, limit?: number): Promise<InhibitionSource[]> };
   deliveries: DeliveryReads;
-  config: StateContext['config'];
+  config: StateContext['config'] & Pick<CompiledConfig, 'routeTree'>;
   clock: Clock;
 }
 
-export interface AlertQuery {
+export interface AlertQuery extends PageQuery {
   status?: string | undefined;
   /** One state, or several comma-separated (a repeated `?state=` arrives joined that way). */
   state?: string | undefined;
@@ -87,14 +103,12 @@ export function alertViews(groups: readonly GroupState[], ctx: StateContext): Al
   for (const g of ordered) for (const a of recentlyResolved(g, now)) if (!current.has(a.fingerprint)) addTo(gone, a, g, true);
 
   // Every firing alert of every group may inhibit, whatever its own state (as in Alertmanager).
-  const inhibitedBy = inhibitor(
-    [...current.values()].map((e) => e.alert),
-    ctx.config.inhibitRules,
-    ctx.now,
-  );
+  const firing = [...current.values()].map((e) => e.alert);
+  const inhibitedBy = inhibitor(ctx.sources ? [...ctx.sources, ...firing] : firing, ctx.config.inhibitRules, ctx.now);
+  const silencedBy = silencesIndex(ctx.silences, ctx.now);
   const views = [...current.values(), ...gone.values()].map(({ alert, groups: gs }): AlertView => {
     const status = statusAt(alert, now);
-    const silenced = silencedBy(alert, ctx.silences, ctx.now);
+    const silenced = silencedBy(alert);
     const inhibition = inhibitedBy(alert);
     const held = gs.flatMap((g) => {
       const hold = liveHold(g, now);
@@ -149,17 +163,20 @@ function flapping(g: GroupState, fingerprint: string, ctx: StateContext, now: nu
 
 /** Apply `GET /v1/alerts` filters; a bad `status` or `state` is a 400 naming the allowed values. */
 export function filterAlerts(views: readonly AlertView[], query: AlertQuery): AlertView[] {
+  return views.filter(alertFilter(query));
+}
+
+/** The `status`, `state` and `receiver` filters as one predicate; throws ValidationError for bad values. */
+function alertFilter(query: AlertQuery): (v: AlertView) => boolean {
   const { status, receiver } = query;
   if (status !== undefined && status !== 'firing' && status !== 'resolved') {
     throw new ValidationError(`status must be "firing" or "resolved" (got ${JSON.stringify(status)})`, [{ path: 'status', message: 'firing or resolved' }]);
   }
   const states = query.state === undefined ? undefined : parseStates(query.state);
-  return views.filter(
-    (v) =>
-      (status === undefined || v.status === status) &&
-      (states === undefined || states.has(v.state)) &&
-      (receiver === undefined || v.groups.some((g) => g.receiver === receiver)),
-  );
+  return (v) =>
+    (status === undefined || v.status === status) &&
+    (states === undefined || states.has(v.state)) &&
+    (receiver === undefined || v.groups.some((g) => g.receiver === receiver));
 }
 
 function parseStates(text: string): Set<AlertState> {
@@ -173,22 +190,158 @@ function parseStates(text: string): Set<AlertState> {
   return new Set(wanted as AlertState[]);
 }
 
-async function load(deps: AlertStateDeps): Promise<AlertView[]> {
+/** Validates the whole query before anything is read, so a bad one costs no read. */
+function parseQuery(query: AlertQuery) {
+  const keep = alertFilter(query);
+  return {
+    keep: (v: AlertView, matchers: readonly Matcher[]) => matchesAll(matchers, v.labels) && keep(v),
+    limit: parseLimit(query.limit),
+    matchers: parseFilter(query.filter),
+    cursor: decodeCursor(query.cursor, AlertCursor, (c) => inRange(c.k, { lpk: GROUPS_LIST_PK })),
+  };
+}
+
+/**
+ * Where a page of alerts ended: the listing index key of a group and, when the page ended inside
+ * it, the last alert listed there (its startsAt and id; alerts of a group list newest first).
+ */
+const AlertCursor = z.object({ k: ListKeySchema, a: z.tuple([z.string().max(64), z.string().max(256)]).optional() }).strict();
+type Position = [startsAt: string, id: string];
+
+/** Whether `v` comes after `pos` in a group's order (startsAt descending, then id). */
+const isAfter = (v: AlertView, pos: Position | undefined) => !pos || v.startsAt < pos[0] || (v.startsAt === pos[0] && v.id > pos[1]);
+
+/** The order of groups in the listing index. */
+const listOrder = (g: AlertGroupRef) => groupListKeys({ receiver: g.receiver, groupKey: g.key, groupId: g.id }).lsk;
+
+/**
+ * The ids of every group the current config routes these labels to. An alert in several groups
+ * (routes with `continue`) is listed once, at the first of them in listing order; reading its
+ * other groups beside a page shows it with every group, wherever it is listed.
+ */
+function groupIdsFor(labels: Record<string, string>, config: AlertStateDeps['config']): string[] {
+  if (!mayRouteToSeveral(config.routeTree)) return [];
+  return matchRoutes(config.routeTree, labels).map((route) => groupIdOf(route, groupKeyFor(route, labels)));
+}
+
+const severalRoutes = new WeakMap<RouteNode, boolean>();
+/** Only a route with `continue` lets an alert match more than one route (and so be in several groups). */
+function mayRouteToSeveral(root: RouteNode): boolean {
+  let several = severalRoutes.get(root);
+  if (several === undefined) {
+    const anyContinue = (n: RouteNode): boolean => n.routes.some((c) => c.continue || anyContinue(c));
+    severalRoutes.set(root, (several = anyContinue(root)));
+  }
+  return several;
+}
+
+/** The views of the alerts whose first group (in listing order) is among `page`, by that group. */
+async function pageViews(
+  page: readonly GroupState[],
+  deps: AlertStateDeps,
+  base: { now: Date; silences: readonly Silence[]; sources: (partitions: Set<string>) => Promise<InhibitionSource[]> },
+): Promise<Map<string, AlertView[]>> {
+  const now = base.now.getTime();
+  const inPage = new Set(page.map((g) => g.groupId));
+  const others = new Set<string>();
+  const partitions = new Set<string>();
+  for (const g of page) {
+    for (const a of [...Object.values(g.alerts), ...recentlyResolved(g, now)]) {
+      const ids = groupIdsFor(a.labels, deps.config);
+      if (ids.length > 1) for (const id of ids) if (!inPage.has(id)) others.add(id);
+      for (const rule of deps.config.inhibitRules) if (matchesAll(rule.target, a.labels)) partitions.add(inhibitPartition(rule, a.labels));
+    }
+  }
+  const siblings = others.size > 0 ? [...(await deps.groups.getMany([...others], base.now)).values()] : [];
+  const groups = [...page, ...siblings];
+  const [sources, outcomes] = await Promise.all([base.sources(partitions), outcomesOf(groups, deps.deliveries)]);
+  const byHome = new Map<string, AlertView[]>();
+  for (const v of alertViews(groups, { now: base.now, silences: base.silences, config: deps.config, outcomes, sources })) {
+    const home = v.groups.reduce((first, g) => (listOrder(g) < listOrder(first) ? g : first));
+    if (!inPage.has(home.id)) continue;
+    const list = byHome.get(home.id);
+    if (list) list.push(v);
+    else byHome.set(home.id, [v]);
+  }
+  return byHome;
+}
+
+/**
+ * Sources read per inhibition index partition. Every source in a partition matches the rule's
+ * source side with the same `equal` values, so any one inhibits the partition's targets; the view
+ * names one. Only a target that also matches the source side needs a source that does not match
+ * the target side (Alertmanager's two-sided exclusion), which the first SOURCES_READ may not hold.
+ */
+export const SOURCES_READ = 5;
+
+/** Per request: the inhibition index partitions read so far (the router reads them the same way). */
+function sourceReader(deps: AlertStateDeps, now: Date) {
+  const read = new Map<string, Promise<InhibitionSource[]>>();
+  return async (partitions: Set<string>) => {
+    for (const p of partitions) if (!read.has(p)) read.set(p, deps.inhibitions.query(p, now, SOURCES_READ));
+    return (await Promise.all([...partitions].map((p) => read.get(p)!))).flat();
+  };
+}
+
+/**
+ * GET /v1/alerts[?filter=][&status=][&state=][&receiver=][&limit=][&cursor=]: alerts group by group
+ * in the listing index's order (receiver, then group key), newest first within a group. A page
+ * reads at most READ_BUDGET groups and evaluates at most ALERT_BUDGET alerts; `next_cursor` goes on.
+ */
+export async function listAlerts(deps: AlertStateDeps, query: AlertQuery = {}): Promise<{ alerts: AlertView[]; next_cursor: string | null }> {
+  const { keep, limit, matchers, cursor } = parseQuery(query);
   const now = deps.clock();
-  const [groups, silences] = await Promise.all([deps.groups.list(now), deps.silences.list(now)]);
-  return alertViews(groups, { now, silences, config: deps.config, outcomes: await outcomesOf(groups, deps.deliveries) });
+  const base = { now, silences: await deps.silences.current(now), sources: sourceReader(deps, now) };
+  const out: AlertView[] = [];
+  let examined = 0;
+  let read = 0;
+  let after = cursor?.k;
+  // A page that ended inside a group starts by reading that group again, after the last alert listed.
+  let resume: { groupId: string; pos: Position } | undefined = cursor?.a ? { groupId: cursor.k.pk.slice('GROUP#'.length), pos: cursor.a } : undefined;
+  let groupsSeen = 0;
+  for (;;) {
+    // Read about as many groups as the rest of the page needs at the rate seen so far (a few first).
+    const perGroup = groupsSeen > 0 ? out.length / groupsSeen : 0;
+    const size = perGroup > 0 ? Math.ceil((limit - out.length) / perGroup) + 1 : Math.min(2 ** Math.min(groupsSeen, 6) * 2, 100);
+    const page = resume
+      ? { groups: [...(await deps.groups.getMany([resume.groupId], now)).values()], read: 1, last: after }
+      : await deps.groups.page(after, Math.max(1, Math.min(size, 100, READ_BUDGET - read)), now);
+    read += page.read;
+    groupsSeen += page.groups.length;
+    const views = await pageViews(page.groups, deps, base);
+    for (const g of page.groups) {
+      for (const v of views.get(g.groupId) ?? []) {
+        if (resume && !isAfter(v, resume.pos)) continue;
+        examined++;
+        if (keep(v, matchers)) out.push(v);
+        if (out.length === limit || examined >= ALERT_BUDGET) {
+          return { alerts: out, next_cursor: encodeCursor({ k: groupIndexKey(g), a: [v.startsAt, v.id] }) };
+        }
+      }
+    }
+    resume = undefined;
+    after = page.last;
+    if (!after) return { alerts: out, next_cursor: null };
+    if (read >= READ_BUDGET) return { alerts: out, next_cursor: encodeCursor({ k: after }) };
+  }
 }
 
-/** GET /v1/alerts[?status=][&state=][&receiver=]. */
-export async function listAlerts(deps: AlertStateDeps, query: AlertQuery = {}): Promise<AlertView[]> {
-  // Validate before reading, so a bad query costs no scan.
-  filterAlerts([], query);
-  return filterAlerts(await load(deps), query);
-}
-
-/** GET /v1/alerts/{id}: id is the fingerprint. */
+/**
+ * GET /v1/alerts/{id}: id is the fingerprint. There is no index by fingerprint (it would cost a
+ * write per alert change), so this reads the groups page by page until one holds the alert.
+ */
 export async function getAlert(deps: AlertStateDeps, id: string): Promise<AlertView> {
-  const view = (await load(deps)).find((v) => v.id === id);
-  if (!view) throw new NotFoundError(`no alert with id ${JSON.stringify(id)}`);
-  return view;
+  const now = deps.clock();
+  const base = { now, silences: await deps.silences.current(now), sources: sourceReader(deps, now) };
+  let after;
+  do {
+    const page = await deps.groups.page(after, 100, now);
+    const holding = page.groups.filter((g) => g.alerts[id] !== undefined || g.recentlyResolved?.[id] !== undefined);
+    if (holding.length > 0) {
+      const view = [...(await pageViews(holding, deps, base)).values()].flat().find((v) => v.id === id);
+      if (view) return view;
+    }
+    after = page.last;
+  } while (after);
+  throw new NotFoundError(`no alert with id ${JSON.stringify(id)}`);
 }

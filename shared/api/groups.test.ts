@@ -3,6 +3,8 @@ import type { GroupAlert, GroupState } from '../store/groups';
 import { recentlyResolved } from '../store/groups';
 import { notificationId } from '../grouping/nflog';
 import { groupView, groupViews, listGroups } from './groups';
+import { encodeCursor, READ_BUDGET } from './paging';
+import { pagedGroups } from './testing';
 
 const T0 = Date.parse('2026-11-22T10:00:00.000Z');
 const MIN = 60_000;
@@ -158,7 +160,41 @@ describe('groupViews and listGroups', () => {
       group('recent', [], { recentlyResolved: { x: resolved(5, MIN) } }),
     ];
     expect(groupViews(groups, T0).map((g) => `${g.receiver}/${g.id}`)).toEqual(['ops/z', 'team/a', 'team/b', 'team/recent']);
-    const listed = await listGroups({ groups: { list: async () => groups }, deliveries: { outcomes: async () => new Map() }, clock: () => new Date(T0) });
-    expect(listed).toEqual(groupViews(groups, T0));
+    const listed = await listGroups({ groups: pagedGroups(groups), deliveries: { outcomes: async () => new Map() }, clock: () => new Date(T0) });
+    expect(listed).toEqual({ groups: groupViews(groups, T0), next_cursor: null });
+  });
+
+  it('filters by the alerts in the group, pages with limit and cursor, and bounds each request', async () => {
+    const deps = (groups: GroupState[]) => ({ groups: pagedGroups(groups), deliveries: { outcomes: async () => new Map() }, clock: () => new Date(T0) });
+    const groups = Array.from({ length: 30 }, (_, i) => group(`g${String(i).padStart(2, '0')}`, [alert(i, { labels: { alertname: 'A', n: String(i) } })]));
+    const ids = async (query: Record<string, string>) => {
+      const out: string[] = [];
+      let cursor: string | undefined;
+      let requests = 0;
+      do {
+        const res = await listGroups(deps(groups), { ...query, ...(cursor ? { cursor } : {}) });
+        out.push(...res.groups.map((g) => g.id));
+        cursor = res.next_cursor ?? undefined;
+        requests++;
+      } while (cursor);
+      return { out, requests };
+    };
+    const all = groups.map((g) => g.groupId);
+    expect(await ids({})).toEqual({ out: all, requests: 1 });
+    expect(await ids({ limit: '7' })).toEqual({ out: all, requests: 5 });
+    expect((await ids({ filter: 'n=~"1.|2"' })).out).toEqual(['g02', ...all.slice(10, 20)].sort());
+    expect((await ids({ filter: 'n="29"', limit: '1' })).out).toEqual(['g29']);
+    await expect(listGroups(deps(groups), { filter: 'n=~"("' })).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/^invalid filter/) });
+    await expect(listGroups(deps(groups), { cursor: encodeCursor({ k: { pk: 'x', sk: 'y', lpk: 'SILENCES', lsk: 'z' } }) })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/^invalid cursor/),
+    });
+    // READ_BUDGET bounds what one request reads, however few groups match.
+    const many = Array.from({ length: READ_BUDGET + 50 }, (_, i) => group(`m${String(i).padStart(5, '0')}`, [alert(i)]));
+    const d = deps(many);
+    const first = await listGroups(d, { filter: 'n="none"' });
+    expect(first).toMatchObject({ groups: [], next_cursor: expect.any(String) });
+    expect(d.groups.reads).toBeLessThanOrEqual(READ_BUDGET);
+    expect((await listGroups(deps(many), { filter: 'n="none"', cursor: first.next_cursor! })).next_cursor).toBeNull();
   });
 });

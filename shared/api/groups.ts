@@ -3,7 +3,12 @@ import { sendingStatus, unsettledIds, type SendingStatus } from '../grouping/nfl
 import { nextFlushAt } from '../grouping/timers';
 import type { Clock } from '../runtime/ports';
 import type { RecordedDelivery } from '../store/deliveries';
-import { recentlyResolved, type GroupState, type Hold } from '../store/groups';
+import { matchesAll, type Matcher } from '../labels/matchers';
+import { groupIndexKey, recentlyResolved, type GroupState, type Hold } from '../store/groups';
+import { GROUPS_LIST_PK, type ListKey } from '../store/keys';
+import { inRange } from '../store/list-index';
+import { decodeCursor, encodeCursor, ListKeySchema, parseFilter, parseLimit, READ_BUDGET, type PageQuery } from './paging';
+import * as z from 'zod';
 
 /** The group's hold while it lasts; a hold whose end has passed is stale until the next flush clears it. */
 export function liveHold(g: GroupState, now: number): Hold | undefined {
@@ -103,20 +108,60 @@ export async function outcomesOf(groups: readonly GroupState[], deliveries: Deli
   return ids.length > 0 ? deliveries.outcomes(ids) : new Map();
 }
 
+/** Groups without alerts or recent resolves have nothing to show: the router keeps emptied groups a while. */
+export const hasSomethingToShow = (g: GroupState, now: number): boolean => Object.keys(g.alerts).length > 0 || recentlyResolved(g, now).length > 0;
+
 /**
- * Groups with something to show, by receiver then group key. Groups without alerts or recent
- * resolves are left out: the router keeps emptied groups for a while, but there is nothing in them.
+ * Groups with something to show, by receiver then group key (the listing index's order).
  */
 export function groupViews(groups: readonly GroupState[], now: number, outcomes: ReadonlyMap<string, RecordedDelivery> = new Map()): GroupView[] {
   return groups
-    .filter((g) => Object.keys(g.alerts).length > 0 || recentlyResolved(g, now).length > 0)
+    .filter((g) => hasSomethingToShow(g, now))
     .map((g) => groupView(g, now, outcomes))
     .sort((a, b) => (a.receiver !== b.receiver ? (a.receiver < b.receiver ? -1 : 1) : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
-/** GET /v1/groups. */
-export async function listGroups(deps: { groups: { list(now: Date): Promise<GroupState[]> }; deliveries: DeliveryReads; clock: Clock }): Promise<GroupView[]> {
+/** Groups in listing order, a page of the listing index at a time (GroupStore implements it). */
+export interface GroupPages {
+  page(after: ListKey | undefined, limit: number, now: Date): Promise<{ groups: GroupState[]; read: number; last?: ListKey | undefined }>;
+}
+
+/** Whether some alert of the group (current, or resolved within the hour) matches every matcher. */
+function groupMatches(g: GroupState, matchers: readonly Matcher[], now: number): boolean {
+  if (matchers.length === 0) return true;
+  return [...Object.values(g.alerts), ...recentlyResolved(g, now)].some((a) => matchesAll(matchers, a.labels));
+}
+
+const GroupCursor = z.object({ k: ListKeySchema }).strict();
+
+/**
+ * GET /v1/groups[?filter=][&limit=][&cursor=]: groups by receiver then group key, from the listing
+ * index. `filter` keeps groups with an alert matching every matcher (as Alertmanager's
+ * /api/v2/alerts/groups does). A page reads at most READ_BUDGET index entries.
+ */
+export async function listGroups(
+  deps: { groups: GroupPages; deliveries: DeliveryReads; clock: Clock },
+  query: PageQuery = {},
+): Promise<{ groups: GroupView[]; next_cursor: string | null }> {
+  const limit = parseLimit(query.limit);
+  const matchers = parseFilter(query.filter);
+  const cursor = decodeCursor(query.cursor, GroupCursor, (c) => inRange(c.k, { lpk: GROUPS_LIST_PK }));
   const now = deps.clock();
-  const groups = await deps.groups.list(now);
-  return groupViews(groups, now.getTime(), await outcomesOf(groups, deps.deliveries));
+  const out: GroupView[] = [];
+  let after = cursor?.k;
+  for (let read = 0; ; ) {
+    const size = Math.min(READ_BUDGET - read, matchers.length > 0 ? 100 : limit - out.length + 5);
+    const page = await deps.groups.page(after, size, now);
+    read += page.read;
+    const shown = page.groups.filter((g) => hasSomethingToShow(g, now.getTime()) && groupMatches(g, matchers, now.getTime()));
+    const outcomes = await outcomesOf(shown.slice(0, limit - out.length), deps.deliveries);
+    for (const g of shown) {
+      out.push(groupView(g, now.getTime(), outcomes));
+      // Full: the next page starts after this group, whatever else this page read.
+      if (out.length === limit) return { groups: out, next_cursor: encodeCursor({ k: groupIndexKey(g) }) };
+    }
+    after = page.last;
+    if (!after) return { groups: out, next_cursor: null };
+    if (read >= READ_BUDGET) return { groups: out, next_cursor: encodeCursor({ k: after }) };
+  }
 }

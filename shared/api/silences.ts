@@ -3,11 +3,15 @@ import { parseWith } from '../alerts/normalize/common';
 import { NotFoundError, ValidationError } from '../errors';
 import { requestFlushes } from '../grouping/timers';
 import type { QueuePort } from '../queues/port';
-import { parseMatchers, type Matcher } from '../labels/matchers';
+import type { Matcher } from '../labels/matchers';
 import type { Clock } from '../runtime/ports';
-import { newSilence, silenceInputSchema, silences, silenceView, type Silence, type SilenceState } from '../silences/model';
-import type { GroupStore } from '../store/groups';
-import type { SilenceStore } from '../store/silences';
+import { newSilence, silenceInputSchema, silences, silenceState, silenceView, type Silence, type SilenceState } from '../silences/model';
+import * as z from 'zod';
+import type { GroupState, GroupStore } from '../store/groups';
+import { silenceKey, silenceListKeys, type ListKey } from '../store/keys';
+import { inRange } from '../store/list-index';
+import { silenceRange, type SilenceStore } from '../store/silences';
+import { decodeCursor, encodeCursor, ListKeySchema, parseFilter, parseLimit, READ_BUDGET, type PageQuery } from './paging';
 
 /** A silence body is a few matchers and two sentences; anything near this is not a silence. */
 export const SILENCE_MAX_BODY_BYTES = 64 * 1024;
@@ -35,26 +39,62 @@ export async function createSilence(deps: Pick<SilenceDeps, 'silences' | 'clock'
   return silenceView(silence, now);
 }
 
+/** The listing's segments, in order, and the index range each is read from. */
+const SEGMENTS = ['active', 'pending', 'expired'] as const;
+type Segment = (typeof SEGMENTS)[number];
+const rangeOf = (segment: Segment, bound: Date) => silenceRange(segment === 'expired' ? 'ended' : 'current', bound);
+
 /**
- * GET /v1/silences, optionally `?state=active|pending|expired` and `?filter=` matchers (e.g.
- * `{alertname="DiskFull"}`, several comma-separated). As in Alertmanager's API, `filter` selects
- * silences that contain each given matcher (same name, operator and value), it does not evaluate
- * them against labels; and the list is sorted active (ending soonest first), then pending
- * (starting soonest first), then expired (most recently ended first).
+ * Where a page of silences ended: the segment, the instant the listing started (the segments are
+ * cut at it, so pages agree on which silence is in which), and the index key to go on after.
+ */
+const SilenceCursor = z.object({ s: z.enum(SEGMENTS), b: z.iso.datetime(), k: ListKeySchema.optional() }).strict();
+
+/**
+ * GET /v1/silences[?state=active|pending|expired][&filter=][&limit=][&cursor=], from the listing
+ * index. As in Alertmanager's API, `filter` selects silences that contain each given matcher (same
+ * name, operator and value), it does not evaluate them against labels. Order: active (ending
+ * soonest first), pending (ending soonest first: Alertmanager orders these by start, which the
+ * index cannot without reading them all), then expired (most recently ended first). A page reads at
+ * most READ_BUDGET index entries.
  */
 export async function listSilences(
   deps: Pick<SilenceDeps, 'silences' | 'clock'>,
-  query: { state?: string; filter?: string } = {},
-): Promise<SilenceView[]> {
+  query: { state?: string | undefined } & PageQuery = {},
+): Promise<{ silences: SilenceView[]; next_cursor: string | null }> {
   const state = parseState(query.state);
-  const filter = query.filter === undefined ? [] : parseFilter(query.filter);
+  const filter = parseFilter(query.filter);
+  const limit = parseLimit(query.limit);
+  const cursor = decodeCursor(query.cursor, SilenceCursor, (c) => c.k === undefined || inRange(c.k, rangeOf(c.s, new Date(c.b))));
+  if (cursor && state !== undefined && cursor.s !== state) throw new ValidationError('invalid cursor: it belongs to another state', [{ path: 'cursor', message: 'another listing' }]);
   const now = deps.clock();
-  const views = (await deps.silences.list(now))
-    .filter((s) => filter.every((m) => hasMatcher(s, m)))
-    .map((s) => silenceView(s, now))
-    .filter((v) => state === undefined || v.status.state === state);
-  return views.sort(bySilenceOrder);
+  const bound = cursor ? new Date(cursor.b) : now;
+  const segments = state ? [state] : SEGMENTS.slice(SEGMENTS.indexOf(cursor?.s ?? 'active'));
+  const out: SilenceView[] = [];
+  let read = 0;
+  let after = cursor?.k;
+  for (const segment of segments) {
+    do {
+      const page = await deps.silences.page(segment === 'expired' ? 'ended' : 'current', bound, after, Math.min(READ_BUDGET - read, filter.length > 0 ? 200 : limit - out.length + 10), now);
+      read += page.read;
+      after = page.last;
+      for (const s of page.silences) {
+        // The segments are cut at `bound`; the state shown is the state now.
+        if (silenceState(s, bound) !== segment || !filter.every((m) => hasMatcher(s, m))) continue;
+        out.push(silenceView(s, now));
+        if (out.length === limit) return { silences: out, next_cursor: encodeCursor({ s: segment, b: bound.toISOString(), k: listKeyOf(s) }) };
+      }
+      if (read >= READ_BUDGET && (after || segment !== segments.at(-1))) {
+        const next = after ? { s: segment, k: after } : { s: segments[segments.indexOf(segment) + 1]! };
+        return { silences: out, next_cursor: encodeCursor({ ...next, b: bound.toISOString() }) };
+      }
+    } while (after);
+  }
+  return { silences: out, next_cursor: null };
 }
+
+/** The silence's key in the listing index. */
+const listKeyOf = (s: Silence): ListKey => ({ ...silenceKey(s.id), ...silenceListKeys(s) });
 
 /** GET /v1/silences/{id}: any state, until its retention (5 days after it ended) passes. */
 export async function getSilence(deps: Pick<SilenceDeps, 'silences' | 'clock'>, id: string): Promise<SilenceView> {
@@ -85,8 +125,11 @@ export async function expireSilence(deps: SilenceDeps, id: string, actor: string
 async function flushHeldGroups(deps: SilenceDeps, silence: Silence): Promise<number> {
   // Matchers never change, so the silence at its start (it was active then) tells which alerts it held.
   const activeAt = new Date(silence.starts_at);
-  const groups = await deps.groups.list(deps.clock());
-  const held = groups.filter((g) => Object.values(g.alerts).some((a) => a.status === 'firing' && silences(a, [silence], activeAt).length > 0));
+  // Every group is looked at (from the listing index, a page at a time): a silence can match any.
+  const held: GroupState[] = [];
+  for await (const groups of deps.groups.all(deps.clock())) {
+    held.push(...groups.filter((g) => Object.values(g.alerts).some((a) => a.status === 'firing' && silences(a, [silence], activeAt).length > 0)));
+  }
   if (held.length === 0) return 0;
   // Stamped after the expire's write, so a router loading silences after `at` sees it expired.
   await requestFlushes(
@@ -103,31 +146,9 @@ function parseState(state: string | undefined): SilenceState | undefined {
   throw new ValidationError(`state must be one of ${STATES.join(', ')} (got ${JSON.stringify(state)})`, [{ path: 'state', message: STATES.join(' | ') }]);
 }
 
-function parseFilter(filter: string): Matcher[] {
-  try {
-    const matchers = parseMatchers(filter);
-    if (matchers.length > 0) return matchers;
-  } catch (err) {
-    throw new ValidationError(`invalid filter: ${(err as Error).message}`, [{ path: 'filter', message: (err as Error).message }], { cause: err });
-  }
-  throw new ValidationError('invalid filter: expected matchers such as {alertname="DiskFull"}', [{ path: 'filter', message: 'empty' }]);
-}
-
 // Alertmanager's CheckSilenceMatchesFilterLabels: the silence has a matcher identical to `m`.
 function hasMatcher(s: Silence, m: Matcher): boolean {
   const isRegex = m.type.endsWith('~');
   const isEqual = m.type.startsWith('=');
   return s.matchers.some((sm) => sm.name === m.name && sm.value === m.value && sm.isRegex === isRegex && sm.isEqual === isEqual);
-}
-
-const STATE_ORDER: Record<SilenceState, number> = { active: 0, pending: 1, expired: 2 };
-
-// Alertmanager's SortSilences; ties fall back to the id so the order is stable across requests.
-function bySilenceOrder(a: SilenceView, b: SilenceView): number {
-  const sa = a.status.state;
-  const sb = b.status.state;
-  if (sa !== sb) return STATE_ORDER[sa] - STATE_ORDER[sb];
-  const key = (v: SilenceView) => Date.parse(sa === 'pending' ? v.starts_at : v.ends_at);
-  const diff = sa === 'expired' ? key(b) - key(a) : key(a) - key(b);
-  return diff !== 0 ? diff : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }

@@ -89,4 +89,46 @@ describe('cachedSilences', () => {
     expect((await load()).map((s) => s.id)).toEqual(['a']);
     expect(store.calls).toBe(2);
   });
+
+  it('loads consistently (list) first and when a flush asks for freshness, from the index (current) on its ttl', async () => {
+    let now = T0;
+    const reads: string[] = [];
+    const store = {
+      list: async () => (reads.push('list'), [silence('a', 10 * MIN)]),
+      current: async () => (reads.push('current'), [silence('a', 10 * MIN)]),
+    };
+    const load = cachedSilences(store, 1_000, () => new Date(now));
+    await load();
+    now += 1_000;
+    await load();
+    now += 1_000;
+    await load();
+    await load({ freshAfter: now });
+    expect(reads).toEqual(['list', 'current', 'current', 'list']);
+  });
+
+  it('with refreshAheadMs, reloads in the background and answers from the cached list meanwhile', async () => {
+    let now = T0;
+    let list = [silence('a', 10 * MIN)];
+    const store = fakeStore(() => list);
+    const load = cachedSilences(store, 1_000, () => new Date(now), 500);
+    expect((await load()).map((s) => s.id)).toEqual(['a']);
+    list = [silence('a', 10 * MIN), silence('b', 10 * MIN)];
+    now += 499;
+    expect((await load()).map((s) => s.id)).toEqual(['a']);
+    expect(store.calls).toBe(1);
+    now += 1;
+    // Starts the reload, answers from the cache.
+    expect((await load()).map((s) => s.id)).toEqual(['a']);
+    expect(store.calls).toBe(2);
+    await new Promise((r) => setTimeout(r, 0));
+    now += 100;
+    expect((await load()).map((s) => s.id)).toEqual(['a', 'b']);
+    expect(store.calls).toBe(2);
+    // Past the ttl of the list served, a call waits for a fresh read (it never serves older).
+    list = [silence('c', 10 * MIN)];
+    now += 1_000;
+    expect((await load()).map((s) => s.id)).toEqual(['c']);
+    expect(store.calls).toBe(3);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { Silence, SilenceInput, newSilence, silenceInputSchema, silenceState, silenceView, silences, type SilenceMatcher } from './model';
+import { Silence, SilenceInput, newSilence, silenceInputSchema, silenceState, silenceView, silences, silencesIndex, type SilenceMatcher } from './model';
 
 const NOW = new Date('2025-06-01T12:00:00Z');
 const at = (offsetMs: number) => new Date(NOW.getTime() + offsetMs).toISOString();
@@ -173,7 +173,12 @@ describe('silenceState at the boundaries', () => {
 
 describe('silences(alert, list, now)', () => {
   const labels = { alertname: 'DiskFull', instance: 'db-1', severity: 'warning' };
-  const ids = (list: Silence[], l: Record<string, string> = labels, now = NOW) => silences({ labels: l }, list, now);
+  // Every case also checks that the index the read API uses for many alerts gives the same answer.
+  const ids = (list: Silence[], l: Record<string, string> = labels, now = NOW) => {
+    const direct = silences({ labels: l }, list, now);
+    expect(silencesIndex(list, now)({ labels: l })).toEqual(direct);
+    return direct;
+  };
 
   it('returns the sorted ids of active silences whose matchers all match', () => {
     const list = [

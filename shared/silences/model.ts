@@ -207,6 +207,34 @@ export function silences(alert: Pick<Alert, 'labels'>, list: readonly Silence[],
   return ids.sort();
 }
 
+/**
+ * `silences(alert, list, now)` for many alerts against one list: the active silences are indexed
+ * by one of their equality matchers with a non-empty value (only alerts with that label value can
+ * match them), so each alert is checked against the few that can match, not the whole list. Same
+ * result as `silences`.
+ */
+export function silencesIndex(list: readonly Silence[], now: Date): (alert: Pick<Alert, 'labels'>) => string[] {
+  const byLabel = new Map<string, Silence[]>();
+  const rest: Silence[] = [];
+  for (const s of list) {
+    if (silenceState(s, now) !== 'active') continue;
+    const eq = s.matchers.find((m) => !m.isRegex && m.isEqual && m.value !== '');
+    if (!eq) {
+      rest.push(s);
+      continue;
+    }
+    const key = `${eq.name}\u0000${eq.value}`;
+    const bucket = byLabel.get(key);
+    if (bucket) bucket.push(s);
+    else byLabel.set(key, [s]);
+  }
+  return (alert) => {
+    const candidates = [...rest];
+    for (const [name, value] of Object.entries(alert.labels)) candidates.push(...(byLabel.get(`${name}\u0000${value}`) ?? []));
+    return candidates.length === 0 ? [] : silences(alert, candidates, now);
+  };
+}
+
 /** The label matcher a v2 matcher object stands for. Throws MatcherParseError on a bad regex. */
 export function toMatcher(m: Pick<SilenceMatcher, 'name' | 'value' | 'isRegex' | 'isEqual'>): Matcher {
   const type: MatchType = m.isRegex ? (m.isEqual ? '=~' : '!~') : m.isEqual ? '=' : '!=';

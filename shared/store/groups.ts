@@ -1,11 +1,12 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { randomUUID } from 'node:crypto';
-import { BatchGetCommand, DeleteCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
 import { Alert, LabelSet } from '../alerts/model';
 import { ConflictError } from '../errors';
-import { epochSeconds, groupKey, isLive } from './keys';
+import { epochSeconds, groupKey, groupListKeys, GROUPS_LIST_PK, isLive, type ListKey } from './keys';
+import { queryIndex } from './list-index';
 
 /** An alert as a group holds it: the alert plus when alertflow learned it resolved. */
 export const GroupAlert = Alert.extend({ resolvedAt: z.string().optional() });
@@ -199,23 +200,36 @@ export class GroupStore {
     }
   }
 
-  /** All live groups (a scan: for the read API and the local runtime, not the hot path). */
-  async list(now: Date, limit = 1000): Promise<GroupState[]> {
-    const out: GroupState[] = [];
-    let start: Record<string, unknown> | undefined;
+  /**
+   * One page of groups in listing order (receiver, then group key): up to `limit` entries of the
+   * listing index after `after`, then one batch read of those groups. `read` counts the entries,
+   * live or not, so a caller can bound its work; `last` is where the next page starts.
+   */
+  async page(after: ListKey | undefined, limit: number, now: Date): Promise<{ groups: GroupState[]; read: number; last?: ListKey | undefined }> {
+    const { items, last } = await queryIndex(this.db, this.table, { lpk: GROUPS_LIST_PK }, after, limit);
+    const ids = items.map((item) => (item.pk as string).slice('GROUP#'.length));
+    const found = await this.getMany(ids, now);
+    return { groups: ids.flatMap((id) => found.get(id) ?? []), read: items.length, last };
+  }
+
+  /**
+   * Every live group, page by page from the listing index (a key range, not a Scan). Reads all
+   * groups: for the rare request that must look at each (expiring a silence early).
+   */
+  async *all(now: Date, pageSize = 100): AsyncGenerator<GroupState[]> {
+    let after: ListKey | undefined;
     do {
-      const res = await this.db.send(
-        new ScanCommand({
-          TableName: this.table,
-          FilterExpression: 'sk = :sk',
-          ExpressionAttributeValues: { ':sk': 'STATE' },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of res.Items ?? []) if (isLive(item as { expiresAt?: number }, now)) out.push(decodeGroup(await this.withParts(item)));
-      start = res.LastEvaluatedKey;
-    } while (start && out.length < limit);
-    return out.slice(0, limit);
+      const { groups, last } = await this.page(after, pageSize, now);
+      if (groups.length > 0) yield groups;
+      after = last;
+    } while (after);
+  }
+
+  /** Every live group, in listing order (see `all`). */
+  async list(now: Date): Promise<GroupState[]> {
+    const out: GroupState[] = [];
+    for await (const groups of this.all(now)) out.push(...groups);
+    return out;
   }
 
   /** The group item with `stateZ` put together from its parts, when it was stored in parts. */
@@ -256,25 +270,30 @@ interface StateParts {
 const PART_PREFIX = 'STATE#p#';
 const groupPartKey = (groupId: string, write: string, index: number) => ({ pk: groupKey(groupId).pk, sk: `${PART_PREFIX}${write}#${index}` });
 
+/** A group's key in the listing index (what a cursor holds to resume at this group). */
+export const groupIndexKey = (g: Pick<GroupState, 'groupId' | 'receiver' | 'groupKey'>): ListKey => ({ ...groupKey(g.groupId), ...groupListKeys(g) });
+
 /** Attributes kept plain (keys and what conditions read); everything else is one gzip'd JSON blob. */
 function encodeGroup(g: GroupState): { item: Record<string, unknown>; parts: Record<string, unknown>[] } {
   const { version, expiresAt, ...rest } = g;
   const stateZ = gzipSync(JSON.stringify(rest));
-  if (stateZ.length <= MAX_INLINE_STATE_BYTES) return { item: { ...groupKey(g.groupId), version, expiresAt, stateZ }, parts: [] };
+  // The listing keys never change for a group, so rewriting it writes nothing to the index.
+  const keys = { ...groupKey(g.groupId), ...groupListKeys(g) };
+  if (stateZ.length <= MAX_INLINE_STATE_BYTES) return { item: { ...keys, version, expiresAt, stateZ }, parts: [] };
   const write = `${version}#${randomUUID()}`;
   const parts: Record<string, unknown>[] = [];
   for (let at = 0, i = 0; at < stateZ.length; at += MAX_INLINE_STATE_BYTES, i++) {
     parts.push({ ...groupPartKey(g.groupId, write, i), expiresAt, part: stateZ.subarray(at, at + MAX_INLINE_STATE_BYTES) });
   }
   const stateParts: StateParts = { write, count: parts.length };
-  return { item: { ...groupKey(g.groupId), version, expiresAt, stateParts }, parts };
+  return { item: { ...keys, version, expiresAt, stateParts }, parts };
 }
 
-function decodeGroup(item: Record<string, unknown>): GroupState {
+export function decodeGroup(item: Record<string, unknown>): GroupState {
   const stored = item.stateZ ?? item.alertsZ;
   const json = JSON.parse(gunzipSync(stored as Uint8Array).toString('utf8')) as Record<string, unknown>;
   // Items written before the notification log existed held only the alerts gzip'd, the rest plain.
-  const { pk: _pk, sk: _sk, alertsZ: _alertsZ, lastChange: _lastChange, stateParts: _stateParts, ...plain } = item;
+  const { pk: _pk, sk: _sk, lpk: _lpk, lsk: _lsk, alertsZ: _alertsZ, lastChange: _lastChange, stateParts: _stateParts, ...plain } = item;
   const state = (item.stateZ ? json : { ...plain, alerts: json }) as Partial<GroupState>;
   return {
     ...(state as GroupState),

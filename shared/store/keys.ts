@@ -7,12 +7,62 @@
  *   GROUP#<groupId>      STATE#p#<v>#<w>#<i>  part i of write w (of version v) of a group too large for one item
  *   NOTIF#<notifId>      DELIVERY           one notification's delivery: status + attempts
  *   SILENCES             SILENCE#<id>       one silence (all in one partition: one Query lists them)
+ *
+ * Items the read API lists also carry the keys of the table's one global secondary index, `list`
+ * (see docs/adr/0007-read-indexes.md). Its keys never change while an item lives (a silence's only
+ * when it is expired), so writes to a listed item cost no index write after the first:
+ *
+ *   lpk                  lsk
+ *   GROUPS               <receiver> \x01 <group key, cut to 700 bytes> \x01 <groupId>
+ *   SILENCES             <ends_at ISO> # <id>
  */
 export const groupKey = (groupId: string) => ({ pk: `GROUP#${groupId}`, sk: 'STATE' });
 export const deliveryKey = (notificationId: string) => ({ pk: `NOTIF#${notificationId}`, sk: 'DELIVERY' });
 export const SILENCES_PK = 'SILENCES';
 export const SILENCE_SK_PREFIX = 'SILENCE#';
 export const silenceKey = (id: string) => ({ pk: SILENCES_PK, sk: `${SILENCE_SK_PREFIX}${id}` });
+
+/** The listing index: name, key attributes, and what it projects (see `LIST_INDEX_PROJECTED`). */
+export const LIST_INDEX = 'list';
+export const LIST_PK = 'lpk';
+export const LIST_SK = 'lsk';
+export const GROUPS_LIST_PK = 'GROUPS';
+
+/**
+ * Attributes the index copies besides its keys: a silence's fields, so listing silences is one
+ * Query. Group items have none of them (nor is their TTL attribute copied), so a group's entry is
+ * its keys only and rewriting a group never writes the index.
+ */
+export const LIST_INDEX_PROJECTED = ['id', 'matchers', 'starts_at', 'ends_at', 'created_by', 'comment', 'updated_at', 'actor', 'expired_by'] as const;
+
+/** The key of an item in the listing index: its own key plus the index's. Cursors carry one. */
+export interface ListKey {
+  pk: string;
+  sk: string;
+  lpk: string;
+  lsk: string;
+}
+
+const cutBytes = (text: string, max: number): string => {
+  const bytes = Buffer.from(text, 'utf8');
+  // Cutting may split a multi-byte character; the replacement character keeps the order close enough.
+  return bytes.length <= max ? text : bytes.subarray(0, max).toString('utf8');
+};
+
+/** A group's listing keys: groups list by receiver, then group key (the order GET /v1/groups had). */
+export const groupListKeys = (g: { receiver: string; groupKey: string; groupId: string }) => ({
+  lpk: GROUPS_LIST_PK,
+  lsk: `${cutBytes(g.receiver, 200)}\x01${cutBytes(g.groupKey, 700)}\x01${g.groupId}`,
+});
+
+/** A silence's listing keys: by end time, so one key range is "not ended yet" and the rest "expired". */
+export const silenceListKeys = (s: { id: string; ends_at: string }) => ({ lpk: SILENCES_PK, lsk: `${s.ends_at}#${s.id}` });
+
+/**
+ * The `lsk` bound between silences ended at or before `at` (below) and those ending after it
+ * (above): `$` sorts right after `#`, and every `ends_at` has the same ISO width.
+ */
+export const silenceEndBound = (at: Date): string => `${at.toISOString()}$`;
 
 export const epochSeconds = (d: Date): number => Math.floor(d.getTime() / 1000);
 

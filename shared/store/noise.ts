@@ -60,8 +60,8 @@ export class InhibitionSourceStore {
     await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: partition, sk: `SRC#${fingerprint}` } }));
   }
 
-  /** The sources in one partition that are still firing at `now`. */
-  async query(partition: string, now: Date): Promise<InhibitionSource[]> {
+  /** The sources in one partition that are still firing at `now`; with `limit`, the first that many. */
+  async query(partition: string, now: Date, limit?: number): Promise<InhibitionSource[]> {
     const out: InhibitionSource[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -71,6 +71,7 @@ export class InhibitionSourceStore {
           KeyConditionExpression: 'pk = :pk',
           ExpressionAttributeValues: { ':pk': partition },
           ExclusiveStartKey: start,
+          ...(limit === undefined ? {} : { Limit: limit }),
         }),
       );
       for (const item of res.Items ?? []) {
@@ -78,8 +79,8 @@ export class InhibitionSourceStore {
         out.push({ fingerprint: item.fingerprint as string, labels: item.labels as Record<string, string>, status: 'firing', endsAt: item.endsAt as string | undefined });
       }
       start = res.LastEvaluatedKey;
-    } while (start);
-    return out;
+    } while (start && (limit === undefined || out.length < limit));
+    return limit === undefined ? out : out.slice(0, limit);
   }
 }
 

@@ -2,7 +2,8 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { ConflictError, NotFoundError } from '../errors';
 import { Silence, silenceState, type SilenceState } from '../silences/model';
-import { epochSeconds, isLive, SILENCE_SK_PREFIX, SILENCES_PK, silenceKey } from './keys';
+import { epochSeconds, isLive, type ListKey, SILENCE_SK_PREFIX, silenceEndBound, silenceListKeys, SILENCES_PK, silenceKey } from './keys';
+import { queryIndex, type IndexRange } from './list-index';
 
 /**
  * How long a silence stays stored (and listable as expired) after it ends: Alertmanager's default
@@ -54,9 +55,44 @@ export class SilenceStore {
     return decode(res.Item, now);
   }
 
-  /** Every stored silence still within retention, in any state. */
+  /**
+   * The silences ending after `bound` (`current`: active and pending at `bound`, ending soonest
+   * first), or ended at or before it (`ended`: most recently ended first), one page of the listing
+   * index at a time. `read` counts index entries, live or not, so callers can bound their work.
+   */
+  async page(
+    segment: SilenceSegment,
+    bound: Date,
+    after: ListKey | undefined,
+    limit: number,
+    now: Date,
+  ): Promise<{ silences: Silence[]; read: number; last?: ListKey | undefined }> {
+    const { items, last } = await queryIndex(this.db, this.table, silenceRange(segment, bound), after, limit);
+    // The index does not copy `expiresAt` (see keys.ts); a silence's is its end plus retention.
+    const silences = items.flatMap((item) => decode({ ...item, expiresAt: expiresAt(item as Silence) }, now) ?? []);
+    return { silences, read: items.length, last };
+  }
+
+  /** Every silence that has not ended at `now` (active or pending): the ones that can mute. */
+  async current(now: Date): Promise<Silence[]> {
+    const out: Silence[] = [];
+    let after: ListKey | undefined;
+    do {
+      const res = await this.page('current', now, after, 1000, now);
+      out.push(...res.silences);
+      after = res.last;
+    } while (after);
+    return out;
+  }
+
+  /**
+   * Every stored silence still within retention, in any state, from the base table with a strongly
+   * consistent Query (one partition: a key range, not a Scan). The router's silence cache reads
+   * this, so a silence applies as soon as its POST answered and an early expiry at once.
+   */
   async list(now: Date): Promise<Silence[]> {
     const out: Silence[] = [];
+    const unlisted: Silence[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const res = await this.db.send(
@@ -72,10 +108,36 @@ export class SilenceStore {
       for (const item of res.Items ?? []) {
         const silence = decode(item, now);
         if (silence) out.push(silence);
+        if (silence && item.lsk === undefined) unlisted.push(silence);
       }
       start = res.LastEvaluatedKey;
     } while (start);
+    await this.addListKeys(unlisted);
     return out;
+  }
+
+  /**
+   * Give silences stored before the listing index existed their list keys, so `current` and the
+   * listings see them (the router's first load in each container reads `list`, which calls this).
+   * Best effort: conditional on the key still missing and the end unchanged (an expiry racing this
+   * writes the key itself); a failure leaves the silence for the next load.
+   */
+  private async addListKeys(silences: readonly Silence[]): Promise<void> {
+    await Promise.all(
+      silences.map((s) =>
+        this.db
+          .send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: silenceKey(s.id),
+              UpdateExpression: 'SET lpk = :lpk, lsk = :lsk',
+              ConditionExpression: 'attribute_not_exists(lsk) AND ends_at = :ends',
+              ExpressionAttributeValues: { ...prefixed(silenceListKeys(s)), ':ends': s.ends_at },
+            }),
+          )
+          .catch(() => undefined),
+      ),
+    );
   }
 
   /**
@@ -99,7 +161,8 @@ export class SilenceStore {
           new UpdateCommand({
             TableName: this.table,
             Key: silenceKey(id),
-            UpdateExpression: 'SET starts_at = :starts, ends_at = :ends, updated_at = :updated, expired_by = :by, expiresAt = :exp',
+            // The listing key follows the new end, so the silence moves to the expired range.
+            UpdateExpression: 'SET starts_at = :starts, ends_at = :ends, updated_at = :updated, expired_by = :by, expiresAt = :exp, lpk = :lpk, lsk = :lsk',
             ConditionExpression: 'updated_at = :prev',
             ExpressionAttributeValues: {
               ':starts': after.starts_at,
@@ -107,6 +170,7 @@ export class SilenceStore {
               ':updated': after.updated_at,
               ':by': actor,
               ':exp': expiresAt(after),
+              ...prefixed(silenceListKeys(after)),
               ':prev': before.updated_at,
             },
           }),
@@ -120,10 +184,20 @@ export class SilenceStore {
   }
 }
 
-const expiresAt = (s: Silence): number => epochSeconds(new Date(s.ends_at)) + SILENCE_RETENTION_S;
+const prefixed = (keys: { lpk: string; lsk: string }) => ({ ':lpk': keys.lpk, ':lsk': keys.lsk });
+
+export type SilenceSegment = 'current' | 'ended';
+
+/** The index range of a segment: `current` ending soonest first, `ended` most recently ended first. */
+export function silenceRange(segment: SilenceSegment, bound: Date): IndexRange {
+  const cut = silenceEndBound(bound);
+  return segment === 'current' ? { lpk: SILENCES_PK, cut: { side: 'above', bound: cut } } : { lpk: SILENCES_PK, cut: { side: 'below', bound: cut }, forward: false };
+}
+
+const expiresAt = (s: Pick<Silence, 'ends_at'>): number => epochSeconds(new Date(s.ends_at)) + SILENCE_RETENTION_S;
 
 function encode(s: Silence): Record<string, unknown> {
-  return { ...silenceKey(s.id), ...s, expiresAt: expiresAt(s) };
+  return { ...silenceKey(s.id), ...silenceListKeys(s), ...s, expiresAt: expiresAt(s) };
 }
 
 // Items past their TTL, or that no longer parse (written by another version), are skipped: one bad

@@ -177,13 +177,37 @@ describe('state table', () => {
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
       ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
     });
     expect(table.DeletionPolicy).toBe('Retain');
     expect(table.UpdateReplacePolicy).toBe('Retain');
+  });
+
+  it('has one listing index, keyed lpk/lsk, projecting keys and silence fields only (no group blob, no TTL)', () => {
+    const [, table] = resources(template, 'AWS::DynamoDB::Table')[0]!;
+    const p = props(table) as { AttributeDefinitions: unknown[]; GlobalSecondaryIndexes: Array<Record<string, unknown>> };
+    expect(p.AttributeDefinitions).toEqual(
+      expect.arrayContaining([
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+        { AttributeName: 'lpk', AttributeType: 'S' },
+        { AttributeName: 'lsk', AttributeType: 'S' },
+      ]),
+    );
+    expect(p.GlobalSecondaryIndexes).toHaveLength(1);
+    const index = p.GlobalSecondaryIndexes[0]!;
+    expect(index).toMatchObject({
+      IndexName: 'list',
+      KeySchema: [
+        { AttributeName: 'lpk', KeyType: 'HASH' },
+        { AttributeName: 'lsk', KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'INCLUDE' },
+    });
+    // Projecting the group blob or the TTL would turn every group write into an index write too.
+    const projected = (index.Projection as { NonKeyAttributes: string[] }).NonKeyAttributes;
+    expect(projected).not.toContain('stateZ');
+    expect(projected).not.toContain('expiresAt');
+    expect(projected).not.toContain('version');
   });
 });
 
@@ -293,6 +317,18 @@ describe('IAM', () => {
         .sort();
     expect(tableActions('ingest')).toEqual([]);
     expect(tableActions('api')).toEqual([...API_TABLE_ACTIONS].sort());
+    // The read API lists by key range on the listing index: no function may Scan the table.
+    expect([...statements.values()].flat().flatMap(actionsOf)).not.toContain('dynamodb:Scan');
+    // Only the api and the router read the listing index, named, with Query only.
+    const indexGrants = [...statements].flatMap(([role, list]) =>
+      list.filter((s) => asArray(s.Resource).some((r) => render(r).includes('/index/'))).map((s) => ({ role, actions: actionsOf(s), resources: asArray(s.Resource).map(render) })),
+    );
+    expect(indexGrants.map((g) => g.role).sort()).toEqual([roleId('api'), roleId('router')].sort());
+    for (const g of indexGrants) {
+      expect(g.actions).toEqual(['dynamodb:Query']);
+      expect(g.resources).toHaveLength(1);
+      expect(g.resources[0]).toMatch(/\/index\/list$/);
+    }
     expect(tableActions('router')).toEqual([...ROUTER_TABLE_ACTIONS].sort());
     for (const t of CHANNEL_TYPES) expect(tableActions(senderFunctionName(t))).toEqual([...SENDER_TABLE_ACTIONS].sort());
   });

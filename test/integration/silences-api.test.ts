@@ -104,26 +104,26 @@ describe('createSilence', () => {
     expect((await rejection(body({ matchers: ['env=""'] }))).message).toMatch(/must not match the empty string/);
     expect((await rejection([])).message).toBe('invalid silence: (root): expected object, got array');
     // Nothing was stored by the failed attempts.
-    expect(await listSilences(deps)).toEqual([]);
+    expect(await listSilences(deps)).toEqual({ silences: [], next_cursor: null });
   });
 });
 
 describe('listSilences and getSilence', () => {
-  it('lists active (ending soonest first), then pending (starting soonest first), then expired (latest end first)', async () => {
+  it('lists active (ending soonest first), then pending (ending soonest first), then expired (latest end first)', async () => {
     const active2h = await createSilence(deps, body({ ends_at: iso(2 * HOUR), comment: 'a2' }), ACTOR);
     const active1h = await createSilence(deps, body({ ends_at: iso(HOUR), comment: 'a1' }), ACTOR);
-    const pending3h = await createSilence(deps, body({ starts_at: iso(3 * HOUR), ends_at: iso(4 * HOUR), comment: 'p3' }), ACTOR);
+    const pending3h = await createSilence(deps, body({ starts_at: iso(3 * HOUR), ends_at: iso(5 * HOUR), comment: 'p3' }), ACTOR);
     const pending2h = await createSilence(deps, body({ starts_at: iso(2 * HOUR), ends_at: iso(4 * HOUR), comment: 'p2' }), ACTOR);
     const expiredEarly = await createSilence(deps, body({ ends_at: iso(HOUR / 2), comment: 'e-early' }), ACTOR);
     const expiredLate = await createSilence(deps, body({ ends_at: iso(HOUR / 2 + 60_000), comment: 'e-late' }), ACTOR);
     clockMs += HOUR / 2 + 120_000;
 
-    const all = await listSilences(deps);
+    const { silences: all } = await listSilences(deps);
     expect(all.map((s) => s.comment)).toEqual(['a1', 'a2', 'p2', 'p3', 'e-late', 'e-early']);
     expect(all.map((s) => s.status.state)).toEqual(['active', 'active', 'pending', 'pending', 'expired', 'expired']);
-    expect((await listSilences(deps, { state: 'active' })).map((s) => s.id)).toEqual([active1h.id, active2h.id]);
-    expect((await listSilences(deps, { state: 'pending' })).map((s) => s.id)).toEqual([pending2h.id, pending3h.id]);
-    expect((await listSilences(deps, { state: 'expired' })).map((s) => s.id)).toEqual([expiredLate.id, expiredEarly.id]);
+    expect((await listSilences(deps, { state: 'active' })).silences.map((s) => s.id)).toEqual([active1h.id, active2h.id]);
+    expect((await listSilences(deps, { state: 'pending' })).silences.map((s) => s.id)).toEqual([pending2h.id, pending3h.id]);
+    expect((await listSilences(deps, { state: 'expired' })).silences.map((s) => s.id)).toEqual([expiredLate.id, expiredEarly.id]);
     // An expired silence stays readable until its retention passes.
     expect((await getSilence(deps, expiredEarly.id)).status.state).toBe('expired');
   });
@@ -132,7 +132,7 @@ describe('listSilences and getSilence', () => {
     const s = await createSilence(deps, body({ ends_at: iso(HOUR) }), ACTOR);
     clockMs += HOUR;
     expect((await getSilence(deps, s.id)).status.state).toBe('expired');
-    expect(await listSilences(deps, { state: 'active' })).toEqual([]);
+    expect((await listSilences(deps, { state: 'active' })).silences).toEqual([]);
   });
 
   it('filters by matchers as Alertmanager does: the silence must contain each given matcher', async () => {
@@ -140,22 +140,65 @@ describe('listSilences and getSilence', () => {
     const diskRegex = await createSilence(deps, body({ matchers: ['alertname=~"DiskFull"'] }), ACTOR);
     await createSilence(deps, body({ matchers: ['alertname="CPUHigh"'] }), ACTOR);
 
-    expect((await listSilences(deps, { filter: '{alertname="DiskFull"}' })).map((s) => s.id)).toEqual([disk.id]);
-    expect((await listSilences(deps, { filter: 'alertname=~"DiskFull"' })).map((s) => s.id)).toEqual([diskRegex.id]);
+    expect((await listSilences(deps, { filter: '{alertname="DiskFull"}' })).silences.map((s) => s.id)).toEqual([disk.id]);
+    expect((await listSilences(deps, { filter: 'alertname=~"DiskFull"' })).silences.map((s) => s.id)).toEqual([diskRegex.id]);
     // Several matchers (API Gateway joins a repeated ?filter= with commas) must all be present.
-    expect((await listSilences(deps, { filter: 'alertname="DiskFull",env="prod"' })).map((s) => s.id)).toEqual([disk.id]);
-    expect(await listSilences(deps, { filter: 'alertname="DiskFull",env="dev"' })).toEqual([]);
+    expect((await listSilences(deps, { filter: 'alertname="DiskFull",env="prod"' })).silences.map((s) => s.id)).toEqual([disk.id]);
+    expect((await listSilences(deps, { filter: 'alertname="DiskFull",env="dev"' })).silences).toEqual([]);
   });
 
   it('rejects an unknown state and a malformed filter with 400', async () => {
     await expect(listSilences(deps, { state: 'silenced' })).rejects.toThrow(/state must be one of active, pending, expired/);
     await expect(listSilences(deps, { state: 'silenced' })).rejects.toBeInstanceOf(ValidationError);
-    await expect(listSilences(deps, { filter: 'alertname' })).rejects.toThrow(/^invalid filter: bad matcher format/);
+    await expect(listSilences(deps, { filter: 'alertname' })).rejects.toThrow(/^invalid filter "alertname": bad matcher format/);
     await expect(listSilences(deps, { filter: '{}' })).rejects.toBeInstanceOf(ValidationError);
   });
 
   it('answers NotFoundError for an unknown id', async () => {
     await expect(getSilence(deps, 'no-such-silence')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('pages with limit and cursor through every segment, each silence once, in the unpaged order', async () => {
+    for (let i = 0; i < 5; i++) await createSilence(deps, body({ ends_at: iso((i + 1) * HOUR), comment: `a${i}` }), ACTOR);
+    for (let i = 0; i < 3; i++) await createSilence(deps, body({ starts_at: iso(HOUR), ends_at: iso((i + 2) * HOUR), comment: `p${i}` }), ACTOR);
+    for (let i = 0; i < 4; i++) await createSilence(deps, body({ ends_at: iso(60_000 * (i + 1)), comment: `e${i}` }), ACTOR);
+    clockMs += 10 * 60_000;
+    const { silences: all, next_cursor } = await listSilences(deps);
+    expect(next_cursor).toBeNull();
+    expect(all.map((s) => s.comment)).toEqual(['a0', 'a1', 'a2', 'a3', 'a4', 'p0', 'p1', 'p2', 'e3', 'e2', 'e1', 'e0']);
+    for (const query of [{ limit: '1' }, { limit: '5' }, { limit: '2', state: 'pending' }]) {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await listSilences(deps, { ...query, ...(cursor ? { cursor } : {}) });
+        expect(page.silences.length).toBeLessThanOrEqual(Number(query.limit));
+        seen.push(...page.silences.map((s) => s.comment));
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor);
+      expect(seen).toEqual(all.map((s) => s.comment).filter((c) => !query.state || c.startsWith('p')));
+    }
+  });
+
+  it('answers 400, never a 5xx, for a tampered cursor or a bad limit', async () => {
+    await createSilence(deps, body(), ACTOR);
+    await createSilence(deps, body(), ACTOR);
+    const { next_cursor } = await listSilences(deps, { limit: '1' });
+    const json = JSON.parse(Buffer.from(next_cursor!, 'base64url').toString('utf8')) as { s: string; b: string; k: Record<string, string> };
+    const forged = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    for (const cursor of [
+      `${next_cursor}x!`,
+      forged({ ...json, s: 'sometimes' }),
+      forged({ ...json, b: 'yesterday' }),
+      // A key outside the segment's range: DynamoDB would reject the Query with a ValidationException.
+      forged({ ...json, k: { ...json.k, lsk: '0000' } }),
+      forged({ ...json, k: { ...json.k, lpk: 'GROUPS' } }),
+      forged({ ...json, extra: 1 }),
+      forged('a string'),
+    ]) {
+      await expect(listSilences(deps, { cursor }), cursor).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/^invalid cursor/) });
+    }
+    await expect(listSilences(deps, { cursor: next_cursor!, state: 'expired' })).rejects.toMatchObject({ status: 400 });
+    await expect(listSilences(deps, { limit: '-1' })).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/^limit must be/) });
   });
 });
 

@@ -10,6 +10,7 @@ import { DeliveryStore } from '../../shared/store/deliveries';
 import { GroupStore, type GroupAlert, type GroupState } from '../../shared/store/groups';
 import { RouterSim, simAlert } from '../support/router-sim';
 import { SilenceStore } from '../../shared/store/silences';
+import { InhibitionSourceStore, inhibitPartition } from '../../shared/store/noise';
 
 /** Integration: the alert and group state views over groups and silences stored in the local DynamoDB. */
 let dynamo: LocalDynamo;
@@ -69,7 +70,10 @@ beforeAll(async () => {
   dynamo = await startLocalDynamo(TABLE);
   const groups = new GroupStore(dynamo.db, TABLE);
   const silences = new SilenceStore(dynamo.db, TABLE);
-  deps = { groups, silences, deliveries: new DeliveryStore(dynamo.db, TABLE), config, clock: () => new Date(NOW) };
+  const inhibitions = new InhibitionSourceStore(dynamo.db, TABLE);
+  deps = { groups, silences, inhibitions, deliveries: new DeliveryStore(dynamo.db, TABLE), config, clock: () => new Date(NOW) };
+  // The router indexes a firing source of an inhibit rule when it stores its group.
+  await inhibitions.put(inhibitPartition(config.inhibitRules[0]!, source.labels), source, new Date(NOW));
   await groups.put(group('NodeDown', 'team', [source], { lastSentAt: NOW - 5 * MIN, nflog: { 'slack.0': { firing: [source.fingerprint], resolved: [], at: NOW - 5 * MIN } } }));
   await groups.put(group('Latency', 'team', [target]));
   await groups.put(group('DiskFull', 'team', [disk], { firstFlushAt: NOW + 30_000, recentlyResolved: { [gone.fingerprint]: gone } }));
@@ -84,7 +88,7 @@ afterAll(async () => dynamo?.close());
 
 describe('listAlerts and getAlert over stored state', () => {
   it('shows each alert with its state, why, and its group', async () => {
-    const alerts = await listAlerts(deps);
+    const { alerts } = await listAlerts(deps);
     const state = Object.fromEntries(alerts.map((a) => [a.labels.alertname + (a.labels.instance ? `/${a.labels.instance}` : ''), a.state]));
     expect(state).toEqual({
       NodeDown: 'firing',
@@ -107,16 +111,16 @@ describe('listAlerts and getAlert over stored state', () => {
   });
 
   it('filters by state and receiver', async () => {
-    expect((await listAlerts(deps, { receiver: 'ops' })).map((a) => a.id)).toEqual([stormy.fingerprint]);
-    expect((await listAlerts(deps, { state: 'silenced,inhibited' })).map((a) => a.id).sort()).toEqual([disk.fingerprint, target.fingerprint].sort());
-    expect((await listAlerts(deps, { status: 'resolved' })).map((a) => a.id)).toEqual([gone.fingerprint]);
+    expect((await listAlerts(deps, { receiver: 'ops' })).alerts.map((a) => a.id)).toEqual([stormy.fingerprint]);
+    expect((await listAlerts(deps, { state: 'silenced,inhibited' })).alerts.map((a) => a.id).sort()).toEqual([disk.fingerprint, target.fingerprint].sort());
+    expect((await listAlerts(deps, { status: 'resolved' })).alerts.map((a) => a.id)).toEqual([gone.fingerprint]);
     await expect(listAlerts(deps, { state: 'muted' })).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/state must be one or more of/) });
   });
 });
 
 describe('listGroups over stored state', () => {
   it('lists groups with their counts, timers, notification log and hold, leaving out empty ones', async () => {
-    const groups = await listGroups(deps);
+    const { groups } = await listGroups(deps);
     expect(groups.map((g) => `${g.receiver}/${g.id}`)).toEqual(['ops/Storm', 'team/DiskFull', 'team/Latency', 'team/NodeDown']);
     const byId = new Map(groups.map((g) => [g.id, g]));
     expect(byId.get('Storm')).toMatchObject({ next_flush_at: iso(NOW + 2 * MIN), hold: { reason: 'storm', until: iso(NOW + 2 * MIN) } });
@@ -142,7 +146,7 @@ describe('listGroups shows what the router will do', () => {
     return new RouterSim(dynamo, table, yaml);
   }
   const view = async (s: RouterSim, alertname: string) => {
-    const views = await listGroups({ groups: s.groups, deliveries: s.deliveries, clock: () => new Date(s.now) });
+    const { groups: views } = await listGroups({ groups: s.groups, deliveries: s.deliveries, clock: () => new Date(s.now) });
     return views.find((v) => v.labels.alertname === alertname)!;
   };
   /** When the router flushes the group next: its live chain's pending message. */
@@ -233,7 +237,14 @@ ${RECEIVER}`);
     expect(v.alerts).toEqual({ firing: 1, resolved: 0 });
     expect(v.notifications).toEqual([expect.objectContaining({ channel: 'webhook[0]', status: 'failed', firing: 1, resolved: 1 })]);
     expect(v.last_notified_at).toBe(iso(t0));
-    const alerts = await listAlerts({ groups: s.groups, silences: { list: async () => [] }, deliveries: s.deliveries, config: s.deps.config, clock: () => new Date(s.now) });
+    const { alerts } = await listAlerts({
+      groups: s.groups,
+      silences: { current: async () => [] },
+      inhibitions: { query: async () => [] },
+      deliveries: s.deliveries,
+      config: s.deps.config,
+      clock: () => new Date(s.now),
+    });
     expect(alerts.find((a) => a.labels.instance === 'b')).toMatchObject({ state: 'failed' });
   });
 });

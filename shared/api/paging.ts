@@ -1,0 +1,85 @@
+import * as z from 'zod';
+import { ValidationError } from '../errors';
+import { parseMatchers, type Matcher } from '../labels/matchers';
+import type { ListKey } from '../store/keys';
+
+/**
+ * Paging of the list endpoints (GET /v1/alerts, /v1/groups, /v1/silences): `limit` items per page
+ * (default DEFAULT_LIMIT, at most MAX_LIMIT), and an opaque `cursor`, the `next_cursor` of the
+ * previous page: base64url JSON around the listing index's LastEvaluatedKey. Filters apply after
+ * the key-range read, so a page reads at most READ_BUDGET index entries (and, for alerts, looks
+ * at most ALERT_BUDGET alerts): it may hold fewer than `limit` items, even none, with a
+ * `next_cursor` to go on. `next_cursor` is null when the listing is complete.
+ */
+export const DEFAULT_LIMIT = 100;
+export const MAX_LIMIT = 1000;
+/** Index entries (groups or silences) one request reads at most. */
+export const READ_BUDGET = 1000;
+/** Alerts one GET /v1/alerts request evaluates at most (views, silences, inhibition). */
+export const ALERT_BUDGET = 5000;
+
+export interface PageQuery {
+  filter?: string | undefined;
+  limit?: string | undefined;
+  cursor?: string | undefined;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export function parseLimit(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_LIMIT;
+  const n = /^\d{1,7}$/.test(text) ? Number(text) : NaN;
+  if (!(n >= 1 && n <= MAX_LIMIT)) {
+    throw new ValidationError(`limit must be a whole number from 1 to ${MAX_LIMIT} (got ${JSON.stringify(text)})`, [{ path: 'limit', message: `1..${MAX_LIMIT}` }]);
+  }
+  return n;
+}
+
+/**
+ * `filter` matchers, Alertmanager-style: `filter=alertname="X"`, repeatable (a repeated parameter
+ * arrives comma-joined, which the matcher grammar reads as a list). Braces are optional.
+ */
+export function parseFilter(text: string | undefined): Matcher[] {
+  if (text === undefined) return [];
+  let matchers: Matcher[];
+  try {
+    matchers = parseMatchers(text);
+  } catch (err) {
+    const message = (err as Error).message;
+    throw new ValidationError(`invalid filter ${JSON.stringify(text)}: ${message}`, [{ path: 'filter', message }], { cause: err });
+  }
+  if (matchers.length === 0) throw new ValidationError('invalid filter: expected matchers such as alertname="DiskFull"', [{ path: 'filter', message: 'empty' }]);
+  return matchers;
+}
+
+const KeyPart = z.string().min(1).max(2048);
+export const ListKeySchema = z.object({ pk: KeyPart, sk: KeyPart, lpk: KeyPart, lsk: KeyPart }).strict();
+
+export function encodeCursor(value: unknown): string {
+  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+}
+
+/**
+ * A cursor back to what `encodeCursor` made, checked against `schema` and `check` (e.g. that its
+ * key lies in the range being listed): anything else, tampered or from another listing, is a
+ * 400, never a Query that DynamoDB rejects.
+ */
+export function decodeCursor<T>(text: string | undefined, schema: z.ZodType<T>, check: (value: T) => boolean = () => true): T | undefined {
+  if (text === undefined) return undefined;
+  const bad = () => new ValidationError('invalid cursor: pass the next_cursor of the previous page unchanged', [{ path: 'cursor', message: 'not a cursor of this listing' }]);
+  if (text.length > 8192 || !/^[A-Za-z0-9_-]+$/.test(text)) throw bad();
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success || !check(parsed.data)) throw bad();
+  return parsed.data;
+}
+
+export type { ListKey };
