@@ -56,7 +56,8 @@ function dataDir(): string {
 }
 
 /** A consumer that records what it got and answers each record with `verdict(record)`. */
-function recorder(queues: LocalQueues, verdict: (r: SQSRecord) => Promise<'ok' | 'fail' | 'hang'> | 'ok' | 'fail' | 'hang' = () => 'ok') {
+type Verdict = 'ok' | 'fail' | 'hang';
+function recorder(queues: LocalQueues, verdict: (r: SQSRecord) => Promise<Verdict> | Verdict = () => 'ok') {
   const got: SQSRecord[] = [];
   queues.consume('q', async (e: SQSEvent) => {
     const failures = [];
@@ -125,7 +126,7 @@ describe('LocalQueues on a data dir', () => {
     const dir = dataDir();
     const t0 = clock.t;
     const first = run(dir);
-    recorder(first.queues, async (r) => {
+    recorder(first.queues, async (r): Promise<Verdict> => {
       if (r.body === 'backing off') await first.queues.changeVisibility('q', r.receiptHandle, 120);
       return 'fail';
     });
@@ -151,7 +152,7 @@ describe('LocalQueues on a data dir', () => {
   it('forgets what was deleted and keeps what was dead-lettered', async () => {
     const dir = dataDir();
     const first = run(dir);
-    recorder(first.queues, async (r) => {
+    recorder(first.queues, async (r): Promise<Verdict> => {
       if (r.body !== 'bad') return 'ok';
       await first.queues.changeVisibility('q', r.receiptHandle, 0);
       return 'fail';
