@@ -174,6 +174,12 @@ describe('LocalQueues on a data dir', () => {
     expect([third.queues.peek('q'), third.queues.peek('dlq')]).toEqual([['bad'], []]);
   });
 
+  it('writes a WAL with synchronous=NORMAL: a commit survives the process, without an fsync per call', () => {
+    const { database } = run(dataDir());
+    expect(database.db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+    expect(database.db.prepare('PRAGMA synchronous').get()).toEqual({ synchronous: 1 });
+  });
+
   it('lets only one process use a data dir', () => {
     const dir = dataDir();
     run(dir);
