@@ -13,7 +13,8 @@ import { startStandIn, type StandIn } from '../support/stand-in';
  * The runtime runs in a child process on one data dir (ALERTFLOW_DATA_DIR), restarted after each
  * kill. The storm: 80 groups of 15 alerts, each POST carrying two whole groups, as Alertmanager
  * sends them; a POST that got no 2xx (the process died under it) is sent again after the restart, as
- * Alertmanager retries. Kills, at seeded-random offsets: during ingest (POSTs still arriving),
+ * Alertmanager retries. group_wait is 1s, so each group's first notification waits on a delayed
+ * flush message, which has to survive the kills too. Kills, at seeded-random offsets: during ingest (POSTs still arriving),
  * during routing (the last POSTs answered, the router working through them), during failing
  * deliveries. The receiver answers 500 until the last restart, then 200.
  *
@@ -195,7 +196,7 @@ auth:
 route:
   receiver: hook
   group_by: [alertname, service]
-  group_wait: 0s
+  group_wait: 1s
   group_interval: 5m
   repeat_interval: 4h
 receivers:
