@@ -3,12 +3,18 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { errorFields, type Logger } from '../log';
 import { SQS_MAX_BYTES, type OutgoingMessage, type QueueAdmin, type QueuePort } from '../queues/port';
 import { dlqName } from '../queues/names';
+import { QueueStore, type StoredMessage } from './queue-store';
 
 /**
  * In-process queues with the SQS semantics the pipeline relies on: DelaySeconds, a visibility timeout
  * per receive, ChangeMessageVisibility, per-record batch failures, maxReceiveCount then the DLQ. A
  * consumer is invoked like an SQS event source mapping invokes a Lambda (batches of up to 10).
- * Messages live in memory: a restart of the local runtime drops what was still queued.
+ *
+ * Messages are served from memory and written through to a QueueStore (SQLite) before each call
+ * returns: a send, a receive (its receipt, visibility and receive count), a visibility change, a
+ * batch's deletes, a move to the DLQ. A queue created on a store that holds messages resumes them,
+ * so a crash of the process loses nothing a send accepted (see QueueStore.releaseHeld for what a
+ * restart does with messages a consumer held).
  */
 export interface LocalQueueOptions {
   name: string;
@@ -31,17 +37,7 @@ export interface LocalQueueOptions {
 
 type Consumer = (event: SQSEvent) => Promise<SQSBatchResponse | void>;
 
-interface Stored {
-  messageId: string;
-  body: string;
-  sentAt: number;
-  visibleAt: number;
-  receiveCount: number;
-  receiptHandle?: string;
-  firstReceiveAt?: number;
-  /** When the current receipt handle was handed out (SQS's 12 h visibility limit counts from it). */
-  receivedAt?: number;
-}
+type Stored = StoredMessage;
 
 /** SQS's longest visibility timeout, counted from the receive. */
 export const MAX_VISIBILITY_S = 43_200;
@@ -109,12 +105,18 @@ export class LocalQueues implements QueuePort, QueueAdmin {
   constructor(
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
-  ) {}
+    /** Where the messages are kept durable (default: a fresh in-memory database). */
+    readonly store: QueueStore = QueueStore.inMemory(),
+  ) {
+    const released = store.releaseHeld(this.now());
+    if (released > 0) log.info('messages held by consumers when the runtime last stopped are visible again', { messages: released });
+  }
 
+  /** Create a queue; messages the store holds for it (from an earlier run) are its messages again. */
   create(opts: LocalQueueOptions): void {
     this.queues.set(opts.name, {
       opts: { maxReceiveCount: Infinity, batchSize: 10, concurrency: 4, slowBatchMs: 1_000, ...opts, maxConcurrency: Math.max(opts.maxConcurrency ?? 0, opts.concurrency ?? 4) },
-      messages: new Map(),
+      messages: new Map(this.store.load(opts.name).map((m) => [m.messageId, m])),
       inFlightBatches: 0,
       running: new Set(),
     });
@@ -130,6 +132,11 @@ export class LocalQueues implements QueuePort, QueueAdmin {
   }
 
   async send(name: string, messages: OutgoingMessage[]): Promise<void> {
+    this.enqueue(name, messages);
+  }
+
+  /** `send`, synchronously: committed when it returns, and joins a transaction the caller holds. */
+  enqueue(name: string, messages: OutgoingMessage[]): void {
     const q = this.queue(name);
     // SQS refuses a message over 256 KiB (the whole call fails): so does this stand-in, or an
     // oversized message would work here and fail deployed.
@@ -137,12 +144,15 @@ export class LocalQueues implements QueuePort, QueueAdmin {
     if (tooLong) throw new LocalQueueError('InvalidParameterValue', `a message to ${name} is ${Buffer.byteLength(tooLong.body)} bytes; SQS takes at most ${SQS_MAX_BYTES}`);
     this.calls.send++;
     this.countPayload('send', messages);
-    const now = this.now();
-    for (const m of messages) {
-      const messageId = randomUUID();
-      q.messages.set(messageId, { messageId, body: m.body, sentAt: now, visibleAt: now + (m.delaySeconds ?? 0) * 1000, receiveCount: 0 });
-    }
+    const stored = this.prepare(messages);
+    this.store.insert(name, stored);
+    for (const m of stored) q.messages.set(m.messageId, m);
     this.wake();
+  }
+
+  private prepare(messages: readonly OutgoingMessage[]): Stored[] {
+    const now = this.now();
+    return messages.map((m) => ({ messageId: randomUUID(), body: m.body, sentAt: now, visibleAt: now + (m.delaySeconds ?? 0) * 1000, receiveCount: 0 }));
   }
 
   /**
@@ -163,6 +173,7 @@ export class LocalQueues implements QueuePort, QueueAdmin {
       if (now + seconds * 1000 > m.receivedAt! + MAX_VISIBILITY_S * 1000) {
         throw new LocalQueueError('InvalidParameterValue', `visibility would end more than 12 h after the message was received on ${name}`);
       }
+      this.store.visibility(m.messageId, now + seconds * 1000);
       m.visibleAt = now + seconds * 1000;
       this.wake();
       return;
@@ -192,15 +203,29 @@ export class LocalQueues implements QueuePort, QueueAdmin {
     return { moved: await this.moveAll(dlqName(queue), queue), approximate: false };
   }
 
-  /** Move every message of `from` to `to` (a DLQ redrive); returns how many moved. */
+  /**
+   * Move every message of `from` to `to` (a DLQ redrive), in one transaction: a crash leaves each
+   * message on one queue or the other, never both or neither. Returns how many moved.
+   */
   async moveAll(from: string, to: string): Promise<number> {
     const src = this.queue(from);
-    const bodies = [...src.messages.values()].map((m) => m.body);
+    const dest = this.queue(to);
+    const moving = [...src.messages.values()];
+    // Sent as SendMessageBatch calls of 10, as a redrive would.
+    const batches: Stored[][] = [];
+    for (let i = 0; i < moving.length; i += 10) batches.push(this.prepare(moving.slice(i, i + 10).map((m, j) => ({ id: String(i + j), body: m.body }))));
+    this.store.transaction(() => {
+      this.store.remove(moving.map((m) => m.messageId));
+      for (const batch of batches) this.store.insert(to, batch);
+    });
     src.messages.clear();
-    for (let i = 0; i < bodies.length; i += 10) {
-      await this.send(to, bodies.slice(i, i + 10).map((body, j) => ({ id: String(i + j), body })));
+    for (const batch of batches) {
+      this.calls.send++;
+      this.countPayload('send', batch);
+      for (const m of batch) dest.messages.set(m.messageId, m);
     }
-    return bodies.length;
+    if (batches.length > 0) this.wake();
+    return moving.length;
   }
 
   /**
@@ -222,7 +247,7 @@ export class LocalQueues implements QueuePort, QueueAdmin {
   /**
    * Stop consuming, as when an event source mapping is disabled: no new batch starts, and this
    * resolves once the batches already handed to consumers have finished (deleted, or left to become
-   * visible again, as usual). What is still queued stays queued (in memory: gone when the process ends).
+   * visible again, as usual). What is still queued stays queued, in the store: the next start resumes it.
    */
   async stop(): Promise<void> {
     this.close();
@@ -303,15 +328,23 @@ export class LocalQueues implements QueuePort, QueueAdmin {
     }
   }
 
+  /** One ReceiveMessage of up to batchSize messages, committed in one transaction before it returns. */
   private receive(q: Queue, now: number): Stored[] {
+    return this.store.transaction(() => this.receiveBatch(q, now));
+  }
+
+  private receiveBatch(q: Queue, now: number): Stored[] {
     const batch: Stored[] = [];
     for (const m of q.messages.values()) {
       if (batch.length >= q.opts.batchSize) break;
       if (m.visibleAt > now) continue;
       if (m.receiveCount >= q.opts.maxReceiveCount && q.opts.dlq) {
         // As SQS does: a message received maxReceiveCount times moves to the DLQ on the next receive.
+        const dlq = this.queue(q.opts.dlq);
+        this.store.movedToDlq(m.messageId, q.opts.dlq, now);
         q.messages.delete(m.messageId);
-        this.queue(q.opts.dlq).messages.set(m.messageId, { ...m, visibleAt: now, receiveCount: 0, receiptHandle: undefined });
+        const { receiptHandle: _, ...kept } = m;
+        dlq.messages.set(m.messageId, { ...kept, visibleAt: now, receiveCount: 0 });
         this.log.warn('message moved to DLQ', { queue: q.opts.name, dlq: q.opts.dlq, messageId: m.messageId });
         continue;
       }
@@ -320,6 +353,7 @@ export class LocalQueues implements QueuePort, QueueAdmin {
       m.receiptHandle = randomUUID();
       m.receivedAt = now;
       m.visibleAt = now + q.opts.visibilityTimeoutS * 1000;
+      this.store.received(m);
       batch.push(m);
     }
     if (batch.length > 0) {
@@ -350,17 +384,23 @@ export class LocalQueues implements QueuePort, QueueAdmin {
       this.log.error('consumer threw; the whole batch will be retried', { queue: q.opts.name, ...errorFields(err) });
     }
     this.countInvocation(q.opts.name, batch.length, performance.now() - started);
-    let deleted = 0;
+    const deleted: string[] = [];
+    const kept: string[] = [];
     for (const m of batch) {
       const current = q.messages.get(m.messageId);
-      // Delete only if the receipt is still ours (not re-received after the visibility timeout).
-      if (!failed.has(m.messageId) && current && current.receiptHandle === handles.get(m.messageId)) {
-        q.messages.delete(m.messageId);
-        deleted++;
-      }
+      // Settle only if the receipt is still ours (not re-received after the visibility timeout).
+      if (!current || current.receiptHandle !== handles.get(m.messageId)) continue;
+      (failed.has(m.messageId) ? kept : deleted).push(m.messageId);
     }
-    // One DeleteMessageBatch for the batch's successes, as the event source mapping sends.
-    if (deleted > 0) this.calls.delete++;
+    try {
+      this.store.settle(deleted, kept);
+      for (const id of deleted) q.messages.delete(id);
+      // One DeleteMessageBatch for the batch's successes, as the event source mapping sends.
+      if (deleted.length > 0) this.calls.delete++;
+    } catch (err) {
+      // As a failed DeleteMessageBatch: the messages come back after their visibility timeout.
+      this.log.error('could not settle a batch; its messages will be received again', { queue: q.opts.name, ...errorFields(err) });
+    }
     q.inFlightBatches--;
     q.running.delete(run);
     this.wake();

@@ -20,6 +20,8 @@ import type { Ports } from '../runtime/ports';
 import { startLocalDynamo, type LocalDynamo } from './dynamo';
 import { LocalQueues } from './queues';
 import { LocalSchedules } from './schedules';
+import { QueueStore } from './queue-store';
+import { openLocalDatabase, type LocalDatabase } from './sqlite';
 import { Outbox } from './outbox';
 import { DEFAULT_TOKEN } from './defaults';
 import { createLocalServer, type LocalRoute } from './server';
@@ -34,7 +36,10 @@ export interface LocalOptions {
   host?: string;
   /** Config file; default alertflow.yaml, else the shipped example. */
   configPath?: string;
-  /** Where dynalite keeps its data and the outbox lives; `null` keeps everything in memory. */
+  /**
+   * Where dynalite keeps its data, the queues and schedules their database (alertflow.sqlite), and
+   * the outbox lives; `null` keeps everything in memory.
+   */
   dataDir?: string | null;
   token?: string;
   env?: NodeJS.ProcessEnv;
@@ -62,6 +67,8 @@ export interface LocalRuntime {
   /** One-time schedules (group flushes beyond SQS's 15-minute delay), fired into `queues`. */
   schedules: LocalSchedules;
   dynamo: LocalDynamo;
+  /** The SQLite database the queues and schedules are kept in. */
+  database: LocalDatabase;
   outbox: Outbox;
   ports: Ports;
   /**
@@ -85,10 +92,19 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
   const secrets = envSecretResolver({ ...env, ALERTFLOW_WEBHOOK_TOKEN: token });
   await checkTokenSecrets(config.raw, secrets, configPath);
 
-  const dynamo = await startLocalDynamo(TABLE, dataDir && join(dataDir, 'db'));
+  // First: its lock says clearly when another runtime already uses this data dir.
+  const database = openLocalDatabase(dataDir);
+  let dynamo: LocalDynamo;
+  try {
+    dynamo = await startLocalDynamo(TABLE, dataDir && join(dataDir, 'db'));
+  } catch (err) {
+    database.close();
+    throw err;
+  }
   const outbox = new Outbox(dataDir && join(dataDir, 'outbox.jsonl'));
-  const queues = new LocalQueues(log);
-  const schedules = new LocalSchedules(queues, log);
+  const store = new QueueStore(database);
+  const queues = new LocalQueues(log, Date.now, store);
+  const schedules = new LocalSchedules(queues, log, Date.now, store);
   const base: Ports = {
     config,
     db: dynamo.db,
@@ -123,6 +139,10 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
     });
     queues.consume(name, createSenderHandler(senderFor(type), portsFor(`${type}-sender`)));
   }
+  // Group flushes an earlier run scheduled; overdue ones fire now.
+  const resumed = schedules.resume();
+  const queued = queues.stats().reduce((n, s) => n + s.total, 0);
+  if (resumed > 0 || queued > 0) log.info('resumed queued messages and schedules from the data dir', { messages: queued, schedules: resumed });
 
   const ingest = createIngest(portsFor('ingest'));
   const api = createApi(portsFor('api'));
@@ -181,6 +201,7 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
     queues,
     schedules,
     dynamo,
+    database,
     outbox,
     ports: base,
     close() {
@@ -193,6 +214,7 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
         if (!httpDrained || !queuesDrained) log.warn('work still running after the drain timeout; closing anyway', { drainTimeoutMs, httpDrained, queuesDrained });
         await http.close();
         await dynamo.close();
+        database.close();
         log.info('stopped');
       })();
       return closing;

@@ -15,7 +15,7 @@ function recordingQueues(known = ['alerts']) {
   return {
     sent,
     has: (name: string) => known.includes(name),
-    send: vi.fn(async (queue: string, messages: OutgoingMessage[]) => {
+    enqueue: vi.fn((queue: string, messages: OutgoingMessage[]) => {
       sent.push({ queue, messages, at: Date.now() });
     }),
   };
@@ -141,7 +141,9 @@ describe('LocalSchedules', () => {
 
   it('logs and counts a send that fails', async () => {
     const q = recordingQueues();
-    q.send.mockRejectedValueOnce(new Error('queue gone'));
+    q.enqueue.mockImplementationOnce(() => {
+      throw new Error('queue gone');
+    });
     const errors: unknown[] = [];
     const log: Logger = { ...silentLogger, error: (msg, fields) => errors.push({ msg, ...fields }) };
     schedules = new LocalSchedules(q, log);

@@ -1,6 +1,7 @@
 import { errorFields, type Logger } from '../log';
 import { ScheduleError, assertScheduleName } from '../schedules/errors';
 import type { OneTimeSchedule, SchedulerPort } from '../schedules/port';
+import { QueueStore } from './queue-store';
 import type { LocalQueues } from './queues';
 
 /** Node clamps a setTimeout delay above 2^31-1 ms (~24.8 days) to 1 ms; longer waits re-arm in steps. */
@@ -22,7 +23,12 @@ interface Entry {
  * schedule sends `{ id: name, body }` to its queue at `at` (at once if `at` is past) and then is
  * gone (ActionAfterCompletion DELETE), so its name can be used again; creating a name that is
  * pending is a no-op; deleting one that is not is too. Timers are unref'd so a pending schedule
- * never keeps the process alive, and like the queues, schedules live in memory only.
+ * never keeps the process alive.
+ *
+ * Like the queues, schedules are written through to the store before a call returns, and `resume()`
+ * arms those an earlier run left (one overdue fires at once). A schedule fires in one transaction
+ * with the store: it is deleted and its message enqueued together, so a crash neither loses the
+ * message nor sends it twice.
  */
 export class LocalSchedules implements SchedulerPort {
   private readonly entries = new Map<string, Entry>();
@@ -33,10 +39,28 @@ export class LocalSchedules implements SchedulerPort {
   readonly counts = { created: 0, duplicates: 0, deleted: 0, fired: 0, failed: 0 };
 
   constructor(
-    private readonly queues: Pick<LocalQueues, 'send' | 'has'>,
+    private readonly queues: Pick<LocalQueues, 'enqueue' | 'has'>,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
+    /** Share the queues' store, so that a firing schedule and its message commit together. */
+    private readonly store: QueueStore = QueueStore.inMemory(),
   ) {}
+
+  /**
+   * Arm the schedules the store holds from an earlier run (after the queues they target exist).
+   * Returns how many.
+   */
+  resume(): number {
+    let resumed = 0;
+    for (const s of this.store.loadSchedules()) {
+      if (this.entries.has(s.name)) continue;
+      const entry: Entry = { schedule: { name: s.name, queue: s.queue, body: s.body, at: new Date(s.at) } };
+      this.entries.set(s.name, entry);
+      this.arm(entry);
+      resumed++;
+    }
+    return resumed;
+  }
 
   async create(schedule: OneTimeSchedule): Promise<void> {
     this.calls.create++;
@@ -53,6 +77,7 @@ export class LocalSchedules implements SchedulerPort {
       return;
     }
     const entry: Entry = { schedule: { ...schedule, at: new Date(schedule.at) } };
+    this.store.putSchedule({ name: schedule.name, queue: schedule.queue, at: schedule.at.getTime(), body: schedule.body });
     this.entries.set(schedule.name, entry);
     this.counts.created++;
     this.arm(entry);
@@ -63,6 +88,7 @@ export class LocalSchedules implements SchedulerPort {
     assertScheduleName(name);
     const entry = this.entries.get(name);
     if (!entry) return;
+    this.store.deleteSchedule(name);
     if (entry.timer) clearTimeout(entry.timer);
     this.entries.delete(name);
     this.counts.deleted++;
@@ -91,22 +117,31 @@ export class LocalSchedules implements SchedulerPort {
       entry.timer = undefined;
       // A long wait arrives in steps of at most MAX_TIMER_MS (and a timer may fire a tick early).
       if (this.now() < entry.schedule.at.getTime()) this.arm(entry);
-      else void this.fire(entry);
+      else this.fire(entry);
     }, Math.min(wait, MAX_TIMER_MS));
     entry.timer.unref?.();
   }
 
-  private async fire(entry: Entry): Promise<void> {
+  private fire(entry: Entry): void {
     const { name, queue, body } = entry.schedule;
     // Gone before the send, as Scheduler deletes after completion: a create of the name may follow.
     if (this.entries.get(name) !== entry) return;
     this.entries.delete(name);
     this.counts.fired++;
     try {
-      await this.queues.send(queue, [{ id: name, body }]);
+      this.store.transaction(() => {
+        this.store.deleteSchedule(name);
+        this.queues.enqueue(queue, [{ id: name, body }]);
+      });
     } catch (err) {
       this.counts.failed++;
       this.log.error('one-time schedule could not send its message', { schedule: name, queue, ...errorFields(err) });
+      // Gone all the same, as in memory (Scheduler too drops a schedule whose target failed for good).
+      try {
+        this.store.deleteSchedule(name);
+      } catch {
+        // the store itself is failing; the error above says so
+      }
     }
   }
 }

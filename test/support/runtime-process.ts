@@ -8,6 +8,13 @@ export interface RuntimeProcess {
   close(): Promise<void>;
 }
 
+export interface RuntimeProcessOptions {
+  /** ALERTFLOW_DATA_DIR of the child (default: everything in memory). */
+  dataDir?: string;
+  /** The delivery back-off's jitter as a constant in [0, 1) (default Math.random). */
+  retryJitter?: number;
+}
+
 const CHILD = fileURLToPath(new URL('./runtime-child.ts', import.meta.url));
 
 /**
@@ -15,9 +22,9 @@ const CHILD = fileURLToPath(new URL('./runtime-child.ts', import.meta.url));
  * block the runtime's event loop: in the test's own process that would block the test too, which
  * could then only hang; against a child, the test's request timeouts fire and it fails.
  */
-export async function startRuntimeProcess(configYaml: string, token: string, startTimeoutMs = 30_000): Promise<RuntimeProcess> {
+export async function startRuntimeProcess(configYaml: string, token: string, startTimeoutMs = 30_000, options: RuntimeProcessOptions = {}): Promise<RuntimeProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
-    env: { ...process.env, ALERTFLOW_TEST_CONFIG: configYaml, ALERTFLOW_TEST_TOKEN: token },
+    env: { ...process.env, ALERTFLOW_TEST_CONFIG: configYaml, ALERTFLOW_TEST_TOKEN: token, ALERTFLOW_TEST_OPTIONS: JSON.stringify(options) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = once(child, 'exit');
