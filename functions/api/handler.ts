@@ -22,7 +22,7 @@ export function createHandler(ports: Ports) {
   const groups = new GroupStore(ports.db, ports.table);
   const deliveries = new DeliveryStore(ports.db, ports.table);
   const silences = new SilenceStore(ports.db, ports.table);
-  const silenceDeps = { silences, groups, queues: ports.queues, clock: ports.clock };
+  const silenceDeps = { silences, groups, queues: ports.queues, clock: ports.clock, limits: ports.config.raw.silences };
   const stateDeps = { groups, silences, deliveries, config: ports.config, clock: ports.clock };
   return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
     try {
