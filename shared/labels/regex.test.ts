@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RegexSyntaxError, compileRegex } from './regex';
+import { Budget, RegexSyntaxError, compileRegex } from './regex';
 
 const match = (p: string, s: string): boolean => compileRegex(p).test(s);
 const replace = (p: string, repl: string, s: string): string => compileRegex(p).replaceAll(s, repl, 1e6);
@@ -197,6 +197,8 @@ describe('agrees with JavaScript RegExp where the syntaxes coincide', () => {
       const first = m ? `${s.slice(0, m.index)}<${m[0]}>` : s;
       expect(ours.startsWith(first) || !m, `${p} on ${JSON.stringify(s)}: ${ours} vs ${first}`).toBe(true);
       expect(re.test(s), `${p} on ${JSON.stringify(s)}`).toBe(m !== null);
+      // The budgeted search runs other RE2 engines (not the DFA) and must agree.
+      expect(re.testWithin(s, new Budget(1e9)), `testWithin ${p} on ${JSON.stringify(s)}`).toBe(m !== null);
       compared++;
     }
     expect(compared).toBeGreaterThan(2500);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../shared/alerts/fingerprint';
 import { createSilence, expireSilence, getSilence, listSilences, type SilenceDeps } from '../../shared/api/silences';
-import { NotFoundError, ValidationError } from '../../shared/errors';
+import { LimitExceededError, NotFoundError, ValidationError } from '../../shared/errors';
 import { startLocalDynamo, type LocalDynamo } from '../../shared/local/dynamo';
 import { FlushMessage } from '../../shared/queues/messages';
 import { ALERTS_QUEUE } from '../../shared/queues/names';
@@ -105,6 +105,61 @@ describe('createSilence', () => {
     expect((await rejection([])).message).toBe('invalid silence: (root): expected object, got array');
     // Nothing was stored by the failed attempts.
     expect(await listSilences(deps)).toEqual([]);
+  });
+});
+
+describe('createSilence limits (issue 10: a silence regex times a label value stalled the router)', () => {
+  it('answers 400 naming the matcher and the cap for a regex whose program is over 5,000 RE2 instructions', async () => {
+    // Arrange: 240 characters, 40,004 instructions: 13 s per match against a 20 KB label before the cap.
+    const pattern = '(?:a?){1000}'.repeat(20);
+    // Act
+    const err = await rejection(body({ matchers: ['alertname="X"', `x=~"${pattern}"`] }));
+    // Assess
+    expect(err.status).toBe(400);
+    expect(err.details).toEqual([
+      {
+        path: 'matchers[1]',
+        message: `the regex of x=~"${pattern.slice(0, 60)}…" compiles to 40004 RE2 instructions, over the limit of 5000 for a silence regex (matching costs the value's length times that)`,
+      },
+    ]);
+    expect(await listSilences(deps)).toEqual([]);
+  });
+
+  it('answers 400 naming silences.max_silence_bytes for a silence larger than the limit', async () => {
+    // Arrange
+    const limited = { ...deps, limits: { max_silences: 100, max_silence_bytes: 1024 } };
+    // Act
+    const err = await createSilence(limited, body({ comment: 'x'.repeat(1100) }), ACTOR).then(
+      () => undefined,
+      (e: unknown) => e as ValidationError,
+    );
+    // Assess
+    expect(err).toBeInstanceOf(ValidationError);
+    expect(err!.status).toBe(400);
+    expect(err!.message).toMatch(/^invalid silence: the silence is \d+ bytes as stored, over the limit of 1024 \(silences\.max_silence_bytes\)$/);
+    expect(await createSilence(limited, body({ comment: 'short' }), ACTOR)).toMatchObject({ comment: 'short' });
+  });
+
+  it('answers 409 naming silences.max_silences once that many are active or pending; expired ones do not count', async () => {
+    // Arrange
+    const limited = { ...deps, limits: { max_silences: 2, max_silence_bytes: 16 * 1024 } };
+    const first = await createSilence(limited, body({ comment: 'active' }), ACTOR);
+    await createSilence(limited, body({ comment: 'pending', starts_at: iso(HOUR), ends_at: iso(2 * HOUR) }), ACTOR);
+    // Act
+    const err = await createSilence(limited, body({ comment: 'third' }), ACTOR).then(
+      () => undefined,
+      (e: unknown) => e as LimitExceededError,
+    );
+    // Assess
+    expect(err).toBeInstanceOf(LimitExceededError);
+    expect(err!.status).toBe(409);
+    expect(err!.code).toBe('limit_exceeded');
+    expect(err!.message).toBe('2 silences are active or pending, the limit (silences.max_silences) is 2: expire one before adding another');
+    expect(err!.details).toEqual({ limit: 'silences.max_silences', max: 2, live: 2 });
+    expect(await listSilences(deps)).toHaveLength(2);
+    // Expiring one makes room.
+    await expireSilence({ ...limited, queues }, first.id, ACTOR);
+    expect(await createSilence(limited, body({ comment: 'third' }), ACTOR)).toMatchObject({ comment: 'third' });
   });
 });
 
