@@ -84,10 +84,10 @@ export class Regex {
   /**
    * `test`, run only when `cost(text)` fits in `budget` (which is charged it); undefined, with
    * nothing run or charged, when it does not. For patterns from outside: this runs RE2's one-pass,
-   * bit-state and NFA engines, whose work stays within about 20 ns per unit of `cost` (measured up
-   * to 20 ns, docs/adr/0002), and not the lazy DFA that `test` prefers: building DFA states for a
-   * pathological pattern costs about ten times as much per unit (measured up to 200 ns) and keeps
-   * up to 8 MB of states per pattern. Same answer as `test`.
+   * bit-state and NFA engines (measured at up to about 35 ns per unit of `cost`, docs/adr/0002),
+   * not the lazy DFA that `test` prefers: building DFA states for a pathological pattern costs
+   * several times as much per unit (up to about 200 ns) and keeps up to 8 MB of states per
+   * pattern. Same answer as `test`.
    */
   testWithin(text: string, budget: Budget): boolean | undefined {
     if (!budget.take(this.cost(text))) return undefined;

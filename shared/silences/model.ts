@@ -38,8 +38,8 @@ export const SILENCE_MAX_REGEX_PROGRAM = 5_000;
 
 /**
  * The RE2 work (in `Matcher.cost` units) that evaluating every silence against one alert may
- * take. Measured at up to about 20 ns a unit on the slowest patterns (docs/adr/0002), so about
- * 20 ms per alert at worst, whatever the silences and the label values. A regex matcher that
+ * take. Measured at up to about 35 ns a unit on the slowest patterns, about 30 ms per alert at
+ * worst (docs/adr/0002), whatever the silences and the label values. A regex matcher that
  * does not fit in what is left is not run and its silence does not match (fail open, see
  * `silences`).
  */
