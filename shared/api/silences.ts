@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { parseWith } from '../alerts/normalize/common';
+import { invalid, parseWith } from '../alerts/normalize/common';
 import { SilenceLimits } from '../config/schema';
 import { LimitExceededError, NotFoundError, ValidationError } from '../errors';
 import { requestFlushes } from '../grouping/timers';
 import type { QueuePort } from '../queues/port';
 import { parseMatchers, type Matcher } from '../labels/matchers';
 import type { Clock } from '../runtime/ports';
-import { newSilence, silenceInputSchema, silences, silenceState, silenceView, type Silence, type SilenceState } from '../silences/model';
+import { newSilence, regexBoundProblem, silenceInputSchema, silences, silenceState, silenceView, type Silence, type SilenceState } from '../silences/model';
 import type { GroupStore } from '../store/groups';
 import type { SilenceStore } from '../store/silences';
 
@@ -36,6 +36,8 @@ const STATES: readonly SilenceState[] = ['active', 'pending', 'expired'];
 export async function createSilence(deps: Pick<SilenceDeps, 'silences' | 'clock' | 'limits'>, body: unknown, actor: string): Promise<SilenceView> {
   const limits = deps.limits ?? DEFAULT_SILENCE_LIMITS;
   const now = deps.clock();
+  const tooLarge = regexBoundProblem(body);
+  if (tooLarge) throw invalid('silence', [{ path: 'matchers', message: tooLarge }]);
   const input = parseWith(silenceInputSchema(() => now), body, 'silence');
   const silence = newSilence(input, randomUUID(), now, actor);
   // Alertmanager's --silences.max-silence-size-bytes and --silences.max-silences, on by default

@@ -7,9 +7,14 @@
  * Go RE2 syntax and semantics, in linear time whatever the pattern or the label value. A label
  * the alert lacks compares as "". Leaf package: imports nothing else of the project.
  */
-import { Budget, compileRegex, RegexSyntaxError, type Regex } from './regex';
+import { Budget, compileRegex, programSizeBound, RegexSyntaxError, type Regex } from './regex';
 
 export { Budget };
+
+/** An upper bound on the program `compileMatcherRegex(re)` makes, without compiling (see programSizeBound). */
+export function matcherProgramBound(re: string): number {
+  return programSizeBound(`^(?:${re})$`);
+}
 
 export type MatchType = '=' | '!=' | '=~' | '!~';
 

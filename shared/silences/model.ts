@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { Alert } from '../alerts/model';
-import { Budget, labelValue, newMatcher, parseMatchers, type Matcher, type MatchType } from '../labels/matchers';
+import { Budget, labelValue, matcherProgramBound, newMatcher, parseMatchers, type Matcher, type MatchType } from '../labels/matchers';
 
 /**
  * Silences, as Alertmanager has them (`silence/silence.go`, API v2): a set of matchers and a time
@@ -44,6 +44,36 @@ export const SILENCE_MAX_REGEX_PROGRAM = 5_000;
  * `silences`).
  */
 export const SILENCE_MATCH_BUDGET = 1_000_000;
+
+/**
+ * Compiling takes about 1 µs per RE2 instruction, and a few KB of pattern can compile to a
+ * million (`.{1000}` repeated): a new silence whose regexes may together compile to more than
+ * this, by their text alone (`matcherProgramBound`, an over-estimate), is refused before anything
+ * is compiled, so checking SILENCE_MAX_REGEX_PROGRAM costs at most about 0.3 s per request.
+ */
+export const SILENCE_MAX_REGEX_BOUND = 250_000;
+
+/**
+ * Why a POST body is refused before its matchers are compiled, or undefined: its regexes may
+ * compile to more than SILENCE_MAX_REGEX_BOUND instructions in all. A matcher string counts
+ * whole (name and value), an object when `isRegex`. Anything malformed is left to the schema.
+ */
+export function regexBoundProblem(body: unknown): string | undefined {
+  const entries = (body as { matchers?: unknown } | null)?.matchers;
+  if (!Array.isArray(entries)) return undefined;
+  let bound = 0;
+  for (const e of entries as unknown[]) {
+    if (typeof e === 'string') bound += matcherProgramBound(e);
+    else if (typeof e === 'object' && e !== null && (e as { isRegex?: unknown }).isRegex === true && typeof (e as { value?: unknown }).value === 'string') {
+      bound += matcherProgramBound((e as { value: string }).value);
+    }
+  }
+  if (bound <= SILENCE_MAX_REGEX_BOUND) return undefined;
+  return (
+    `the regexes may compile to about ${bound} RE2 instructions by their repeat counts and length, ` +
+    `far over the limit of ${SILENCE_MAX_REGEX_PROGRAM} for a silence regex; they were not compiled`
+  );
+}
 
 /** Why a matcher's regex is refused in a new silence (too large a program), or undefined. */
 function regexLimitProblem(m: Matcher): string | undefined {

@@ -125,6 +125,22 @@ describe('createSilence limits (issue 10: a silence regex times a label value st
     expect(await listSilences(deps)).toEqual([]);
   });
 
+  it('refuses, without compiling them, regexes whose text alone allows far more than the cap (7 KB compiling to a million instructions)', async () => {
+    // Arrange: `.{1000}` a thousand times compiles to 1,000,004 instructions, about 1.2 s of compiling.
+    const pattern = '.{1000}'.repeat(1000);
+    // Act
+    const err = await rejection(body({ matchers: ['alertname="X"', { name: 'x', value: pattern, isRegex: true }] }));
+    // Assess
+    expect(err.status).toBe(400);
+    expect(err.details).toEqual([
+      {
+        path: 'matchers',
+        message: expect.stringMatching(/^the regexes may compile to about \d+ RE2 instructions by their repeat counts and length, far over the limit of 5000 for a silence regex; they were not compiled$/),
+      },
+    ]);
+    expect(await listSilences(deps)).toEqual([]);
+  });
+
   it('answers 400 naming silences.max_silence_bytes for a silence larger than the limit', async () => {
     // Arrange
     const limited = { ...deps, limits: { max_silences: 100, max_silence_bytes: 1024 } };
