@@ -222,6 +222,10 @@ describe('listSilences and getSilence', () => {
     await expect(listSilences(deps, { state: 'silenced' })).rejects.toThrow(/state must be one of active, pending, expired/);
     await expect(listSilences(deps, { state: 'silenced' })).rejects.toBeInstanceOf(ValidationError);
     await expect(listSilences(deps, { filter: 'alertname' })).rejects.toThrow(/^invalid filter: bad matcher format/);
+    // A filter regex is compared, not run, but parsing compiles it: 7 KB of `.{1000}` is a million instructions.
+    await expect(listSilences(deps, { filter: `x=~"${'.{1000}'.repeat(1000)}"` })).rejects.toThrow(
+      /^invalid filter: its regexes may compile to more than 250000 RE2 instructions; they were not compiled$/,
+    );
     await expect(listSilences(deps, { filter: '{}' })).rejects.toBeInstanceOf(ValidationError);
   });
 
