@@ -87,6 +87,13 @@ export class SecretError extends AlertflowError {
   }
 }
 
+/** A configured limit on stored state is reached (e.g. silences.max_silences); `details` names it. */
+export class LimitExceededError extends AlertflowError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('limit_exceeded', 409, message, details === undefined ? undefined : { details });
+  }
+}
+
 /** A conditional write lost a race; the caller re-reads and retries. */
 export class ConflictError extends AlertflowError {
   constructor(message: string, options?: { cause?: unknown }) {

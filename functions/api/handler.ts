@@ -32,7 +32,7 @@ export function createHandler(ports: Pick<Ports, 'config' | 'db' | 'table' | 'qu
   const groups = new GroupStore(ports.db, ports.table);
   const deliveries = new DeliveryStore(ports.db, ports.table);
   const silences = new SilenceStore(ports.db, ports.table);
-  const silenceDeps = { silences, groups, queues: ports.queues, clock: ports.clock };
+  const silenceDeps = { silences, groups, queues: ports.queues, clock: ports.clock, limits: ports.config.raw.silences };
   const inhibitions = new InhibitionSourceStore(ports.db, ports.table);
   // Reloaded in the background after half its life, so reads do not wait for it.
   const currentSilences = cachedSilences({ list: (now) => silences.current(now) }, SILENCE_CACHE_MS, ports.clock, SILENCE_CACHE_MS / 2);

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { ValidationError } from '../errors';
-import { parseMatchers, type Matcher } from '../labels/matchers';
+import { matcherProgramBound, parseMatchers, type Matcher } from '../labels/matchers';
+import { SILENCE_MAX_REGEX_BOUND } from '../silences/model';
 import type { ListKey } from '../store/keys';
 
 /**
@@ -44,6 +45,12 @@ export function parseLimit(text: string | undefined): number {
  */
 export function parseFilter(text: string | undefined): Matcher[] {
   if (text === undefined) return [];
+  // Parsing compiles the regexes (about 1 µs per instruction): a filter whose regexes may compile
+  // to more than silences allow is refused by its text, before compiling.
+  if (matcherProgramBound(text) > SILENCE_MAX_REGEX_BOUND) {
+    const message = `its regexes may compile to more than ${SILENCE_MAX_REGEX_BOUND} RE2 instructions; they were not compiled`;
+    throw new ValidationError(`invalid filter: ${message}`, [{ path: 'filter', message }]);
+  }
   let matchers: Matcher[];
   try {
     matchers = parseMatchers(text);

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { parseWith } from '../alerts/normalize/common';
-import { NotFoundError, ValidationError } from '../errors';
+import { invalid, parseWith } from '../alerts/normalize/common';
+import { SilenceLimits } from '../config/schema';
+import { LimitExceededError, NotFoundError, ValidationError } from '../errors';
 import { requestFlushes } from '../grouping/timers';
 import type { QueuePort } from '../queues/port';
 import type { Matcher } from '../labels/matchers';
 import type { Clock } from '../runtime/ports';
-import { newSilence, silenceInputSchema, silences, silenceState, silenceView, type Silence, type SilenceState } from '../silences/model';
+import { newSilence, regexBoundProblem, silenceInputSchema, silences, silenceState, silenceView, type Silence, type SilenceState } from '../silences/model';
 import * as z from 'zod';
 import type { GroupState, GroupStore } from '../store/groups';
 import { silenceKey, silenceListKeys, type ListKey } from '../store/keys';
@@ -18,11 +19,16 @@ export const SILENCE_MAX_BODY_BYTES = 64 * 1024;
 
 export type SilenceView = ReturnType<typeof silenceView>;
 
+/** The config schema's defaults, for callers without a config. */
+export const DEFAULT_SILENCE_LIMITS: SilenceLimits = SilenceLimits.parse({});
+
 export interface SilenceDeps {
   silences: SilenceStore;
   groups: GroupStore;
   queues: QueuePort;
   clock: Clock;
+  /** Defaults to DEFAULT_SILENCE_LIMITS. */
+  limits?: SilenceLimits | undefined;
 }
 
 const STATES: readonly SilenceState[] = ['active', 'pending', 'expired'];
@@ -31,10 +37,29 @@ const STATES: readonly SilenceState[] = ['active', 'pending', 'expired'];
  * POST /v1/silences: validate, store under a new id, return the stored silence. `actor` is the
  * authenticated token's name, recorded as the silence's `actor`.
  */
-export async function createSilence(deps: Pick<SilenceDeps, 'silences' | 'clock'>, body: unknown, actor: string): Promise<SilenceView> {
+export async function createSilence(deps: Pick<SilenceDeps, 'silences' | 'clock' | 'limits'>, body: unknown, actor: string): Promise<SilenceView> {
+  const limits = deps.limits ?? DEFAULT_SILENCE_LIMITS;
   const now = deps.clock();
+  const tooLarge = regexBoundProblem(body);
+  if (tooLarge) throw invalid('silence', [{ path: 'matchers', message: tooLarge }]);
   const input = parseWith(silenceInputSchema(() => now), body, 'silence');
   const silence = newSilence(input, randomUUID(), now, actor);
+  // Alertmanager's --silences.max-silence-size-bytes and --silences.max-silences, on by default
+  // here: every live silence is read each second and evaluated against every alert.
+  const bytes = Buffer.byteLength(JSON.stringify(silence), 'utf8');
+  if (bytes > limits.max_silence_bytes) {
+    const message = `the silence is ${bytes} bytes as stored, over the limit of ${limits.max_silence_bytes} (silences.max_silence_bytes)`;
+    throw new ValidationError(`invalid silence: ${message}`, [{ path: '(root)', message }]);
+  }
+  // Checked, then written: two concurrent creates may both pass and overshoot by one each. The
+  // per-alert match budget, not this count, is what bounds the router's work.
+  const live = (await deps.silences.list(now)).filter((s) => silenceState(s, now) !== 'expired').length;
+  if (live >= limits.max_silences) {
+    throw new LimitExceededError(
+      `${live} silences are active or pending, the limit (silences.max_silences) is ${limits.max_silences}: expire one before adding another`,
+      { limit: 'silences.max_silences', max: limits.max_silences, live },
+    );
+  }
   await deps.silences.create(silence);
   return silenceView(silence, now);
 }

@@ -154,6 +154,17 @@ export const DEFAULT_AUTH: z.input<typeof AuthConfig> = {
   tokens: [{ name: 'default', secret: { ssm: '/alertflow/webhook-token', env: 'ALERTFLOW_WEBHOOK_TOKEN' }, scopes: [...SCOPES] }],
 };
 
+/** Limits on silences (Alertmanager's --silences.* flags, which are off by default there). */
+export const SilenceLimits = z
+  .object({
+    /** Most silences active or pending at once; a POST beyond it gets 409 (expire one first). */
+    max_silences: z.number().int().positive().default(1000),
+    /** Largest silence as stored (its JSON, in UTF-8 bytes); a larger POST gets 400. */
+    max_silence_bytes: z.number().int().positive().max(64 * 1024).default(16 * 1024),
+  })
+  .strict();
+export type SilenceLimits = z.infer<typeof SilenceLimits>;
+
 export const Config = z
   .object({
     /** Base URL people reach alertflow at; used for links in notifications. */
@@ -177,6 +188,7 @@ export const Config = z
       })
       .strict()
       .default({ insufficient_data: 'ignore' }),
+    silences: SilenceLimits.prefault({}),
     route: Route,
     receivers: z.array(Receiver).min(1),
     inhibit_rules: z.array(InhibitRuleConfig).default([]),

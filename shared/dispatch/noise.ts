@@ -4,6 +4,7 @@ import type { AlertMute } from '../grouping/flush';
 import { statusAt } from '../alerts/model';
 import { inhibitor, type InhibitionSource } from '../inhibition/rules';
 import { matchesAll } from '../labels/matchers';
+import type { Logger } from '../log';
 import type { RouteNode } from '../routing/route-tree';
 import { activeIntervalNames } from '../routing/time-intervals';
 import type { CompiledConfig } from '../runtime/compiled-config';
@@ -19,9 +20,14 @@ export interface NoiseReads {
   silences(): Promise<readonly Silence[]>;
   inhibitionSources(partition: string): Promise<readonly InhibitionSource[]>;
   cooldowns: CooldownStore;
+  /** Where a silence left unevaluated (over the per-alert match budget) is reported. */
+  log?: Logger | undefined;
 }
 
-export function batchReads(deps: { silences: () => Promise<readonly Silence[]>; inhibitions: InhibitionSourceStore; cooldowns: CooldownStore }, now: Date): NoiseReads {
+export function batchReads(
+  deps: { silences: () => Promise<readonly Silence[]>; inhibitions: InhibitionSourceStore; cooldowns: CooldownStore; log?: Logger | undefined },
+  now: Date,
+): NoiseReads {
   let silences: Promise<readonly Silence[]> | undefined;
   const partitions = new Map<string, Promise<readonly InhibitionSource[]>>();
   return {
@@ -32,6 +38,7 @@ export function batchReads(deps: { silences: () => Promise<readonly Silence[]>; 
       return p;
     },
     cooldowns: deps.cooldowns,
+    log: deps.log,
   };
 }
 
@@ -73,7 +80,13 @@ export async function mutesFor(group: GroupState, config: CompiledConfig, reads:
   if (list.length > 0) {
     const ends = new Map(list.map((s) => [s.id, Date.parse(s.ends_at)]));
     for (const a of alerts) {
-      const ids = silencesOf(a, list, now);
+      // Fail open (see `silences`): the alert is notified; say which silence and label, never the value.
+      const ids = silencesOf(a, list, now, (skipped) =>
+        reads.log?.warn('silence not evaluated: its regex would exceed the per-alert match budget, so it does not silence this alert', {
+          ...skipped,
+          fingerprint: a.fingerprint,
+        }),
+      );
       if (ids.length === 0) continue;
       result.mutes.set(a.fingerprint, { ...result.mutes.get(a.fingerprint), silencedBy: ids });
       if (statusAt(a, now.getTime()) === 'firing') {

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import {
+  Budget,
   MatcherParseError,
   compareMatchers,
   compareUtf8,
@@ -444,5 +445,61 @@ describe('Go RE2 syntax in regex matchers', () => {
     // Assess
     expect(text).toBe(String.raw`severity=~"(?i)crit\\-.*"`);
     expect(m!.matches('CRIT-1')).toBe(true);
+  });
+});
+
+describe('Matcher.matchesWithin (a work budget, for patterns from outside)', () => {
+  const cases: Array<[MatchType, string, string]> = [
+    ['=', 'db-1', 'db-1'],
+    ['!=', 'db-1', 'db-2'],
+    ['=~', 'db-.*', 'db-1'],
+    ['=~', 'db-.*', 'xdb-1'],
+    ['!~', 'db-.*', 'db-1'],
+    ['!~', 'db-.*', 'web-1'],
+    ['=~', '(?i)CRIT|page', 'crit'],
+    ['=~', 'a|ab', 'ab'],
+    ['=~', '', ''],
+    ['!~', '.+', ''],
+  ];
+  it.each(cases)('%s %j on %j gives the same answer as matches, and charges (length + 1) × program size', (type, pattern, value) => {
+    // Arrange
+    const m = newMatcher(type, 'x', pattern);
+    const budget = new Budget(1_000_000);
+    // Act
+    const result = m.matchesWithin(value, budget);
+    // Assess
+    expect(result).toBe(m.matches(value));
+    const regex = type.endsWith('~');
+    expect(m.cost(value)).toBe(regex ? (value.length + 1) * m.programSize : 0);
+    expect(budget.left).toBe(1_000_000 - m.cost(value));
+    expect(m.programSize > 0).toBe(regex);
+  });
+
+  it('does not run a regex whose cost exceeds what is left, and charges nothing for it', () => {
+    // Arrange: 2,004 instructions against 20,000 characters is about 40 M units.
+    const m = newMatcher('=~', 'x', '(?:a?){1000}.*');
+    const value = 'a'.repeat(20_000);
+    const budget = new Budget(1_000_000);
+    // Act
+    const result = m.matchesWithin(value, budget);
+    // Assess
+    expect(m.cost(value)).toBe(20_001 * m.programSize);
+    expect(m.cost(value)).toBeGreaterThan(budget.limit);
+    expect(result).toBeUndefined();
+    expect(budget.left).toBe(1_000_000);
+    // A value that fits is run and charged.
+    expect(m.matchesWithin('aaa', budget)).toBe(true);
+    expect(budget.left).toBe(1_000_000 - 4 * m.programSize);
+  });
+
+  it('shares one budget across matchers until it runs out', () => {
+    // Arrange
+    const m = newMatcher('=~', 'x', 'a+');
+    const budget = new Budget(3 * m.cost('aaaa'));
+    // Act
+    const results = Array.from({ length: 4 }, () => m.matchesWithin('aaaa', budget));
+    // Assess
+    expect(results).toEqual([true, true, true, undefined]);
+    expect(budget.left).toBe(0);
   });
 });

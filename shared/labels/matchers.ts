@@ -7,7 +7,14 @@
  * Go RE2 syntax and semantics, in linear time whatever the pattern or the label value. A label
  * the alert lacks compares as "". Leaf package: imports nothing else of the project.
  */
-import { compileRegex, RegexSyntaxError, type Regex } from './regex';
+import { Budget, compileRegex, programSizeBound, RegexSyntaxError, type Regex } from './regex';
+
+export { Budget };
+
+/** An upper bound on the program `compileMatcherRegex(re)` makes, without compiling (see programSizeBound). */
+export function matcherProgramBound(re: string): number {
+  return programSizeBound(`^(?:${re})$`);
+}
 
 export type MatchType = '=' | '!=' | '=~' | '!~';
 
@@ -17,6 +24,16 @@ export interface Matcher {
   value: string;
   /** Whether a label value satisfies the matcher; pass "" for a label the alert does not have. */
   matches(value: string): boolean;
+  /** The compiled regex's size in RE2 instructions; 0 for `=` and `!=`. */
+  readonly programSize: number;
+  /** What `matchesWithin` charges for `value`: (length + 1) × program size; 0 for `=` and `!=`. */
+  cost(value: string): number;
+  /**
+   * `matches`, when its cost fits in `budget` (which is charged it); undefined, with nothing run
+   * or charged, when it does not. For patterns from outside (silences): the work is bounded by
+   * the budget whatever the pattern and the value.
+   */
+  matchesWithin(value: string, budget: Budget): boolean | undefined;
   /** Alertmanager's form, e.g. `severity=~"critical|page"`. */
   toString(): string;
 }
@@ -55,6 +72,20 @@ class LabelMatcher implements Matcher {
       case '!~':
         return !this.#re!.test(value);
     }
+  }
+
+  get programSize(): number {
+    return this.#re?.programSize ?? 0;
+  }
+
+  cost(value: string): number {
+    return this.#re ? this.#re.cost(value) : 0;
+  }
+
+  matchesWithin(value: string, budget: Budget): boolean | undefined {
+    if (!this.#re) return this.matches(value);
+    const found = this.#re.testWithin(value, budget);
+    return found === undefined ? undefined : found === (this.type === '=~');
   }
 
   toString(): string {

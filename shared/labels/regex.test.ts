@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RegexSyntaxError, compileRegex } from './regex';
+import { Budget, RegexSyntaxError, compileRegex, programSizeBound } from './regex';
 
 const match = (p: string, s: string): boolean => compileRegex(p).test(s);
 const replace = (p: string, repl: string, s: string): string => compileRegex(p).replaceAll(s, repl, 1e6);
@@ -197,8 +197,57 @@ describe('agrees with JavaScript RegExp where the syntaxes coincide', () => {
       const first = m ? `${s.slice(0, m.index)}<${m[0]}>` : s;
       expect(ours.startsWith(first) || !m, `${p} on ${JSON.stringify(s)}: ${ours} vs ${first}`).toBe(true);
       expect(re.test(s), `${p} on ${JSON.stringify(s)}`).toBe(m !== null);
+      // The budgeted search runs other RE2 engines (not the DFA) and must agree.
+      expect(re.testWithin(s, new Budget(1e9)), `testWithin ${p} on ${JSON.stringify(s)}`).toBe(m !== null);
       compared++;
     }
     expect(compared).toBeGreaterThan(2500);
+  });
+});
+
+describe('programSizeBound (an upper bound on the program, from the text alone)', () => {
+  const atoms = ['a', 'é', '.', '[ab]', '[^a]', '[]a]', '[^]a]', '[[:alpha:]x]', '[\\]]', '\\d', '\\pL', '\\p{Greek}', '\\x{41}', '\\Qa{9}.\\E', '\\b', '^', '$', 'a{', '(?i)k', '(?:)'];
+  const quants = ['', '', '*', '+', '?', '*?', '{3}', '{2,}', '{1,5}', '{0,20}', '{40}', '{100,200}?'];
+  function pattern(r: () => number, depth = 0): string {
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+    let out = '';
+    const n = 1 + Math.floor(r() * 4);
+    for (let i = 0; i < n; i++) {
+      if (depth < 3 && r() < 0.3) out += `(${r() < 0.5 ? '?:' : ''}${pattern(r, depth + 1)})${pick(quants)}`;
+      else out += pick(atoms) + pick(quants);
+    }
+    if (r() < 0.3) out += `|${pattern(r, depth + 1)}`;
+    return out;
+  }
+
+  it('is at least the compiled program size on 3000 random patterns', () => {
+    // Arrange
+    const r = rng(20261206);
+    let compared = 0;
+    for (let i = 0; i < 3000; i++) {
+      const p = pattern(r);
+      let size: number;
+      try {
+        size = compileRegex(p).programSize;
+      } catch {
+        continue; // e.g. nested repeats over 1000
+      }
+      // Act / Assess
+      expect(programSizeBound(p), p).toBeGreaterThanOrEqual(size);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(2000);
+  });
+
+  it.each([
+    ['.{1000} fifty times', '.{1000}'.repeat(50), 50_002],
+    ['(?:a?){1000} twenty times', '(?:a?){1000}'.repeat(20), 40_002],
+    ['a 200-host alternation', Array.from({ length: 200 }, (_, i) => `web-${String(i).padStart(3, '0')}.prod.example.com`).join('|'), 3_827],
+    ['a quoted repeat', '\\Qa{1000}\\E', 9],
+  ])('bounds %s', (_name, p, size) => {
+    expect(compileRegex(p).programSize).toBe(size);
+    expect(programSizeBound(p)).toBeGreaterThanOrEqual(size);
+    // Not wildly over for ordinary shapes.
+    expect(programSizeBound(p)).toBeLessThan(6 * size);
   });
 });

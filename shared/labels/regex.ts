@@ -24,6 +24,32 @@ export class RegexSyntaxError extends Error {
 /** Reports engine work to the caller (the template step budget), which may throw to stop. */
 export type Charge = (work: number) => void;
 
+/**
+ * A fixed allowance of engine work, in the units `Regex.cost` counts, shared by several matches.
+ * The cost of a match is known before it runs, so a match that would not fit is not started:
+ * what the caller does then (a silence treats it as not matching) is the caller's policy.
+ */
+export class Budget {
+  readonly limit: number;
+  #left: number;
+
+  constructor(limit: number) {
+    this.limit = limit;
+    this.#left = limit;
+  }
+
+  get left(): number {
+    return this.#left;
+  }
+
+  /** Takes `cost` and returns true when it fits in what is left; otherwise takes nothing. */
+  take(cost: number): boolean {
+    if (cost > this.#left) return false;
+    this.#left -= cost;
+    return true;
+  }
+}
+
 /** A compiled pattern. Immutable; safe to cache and share. */
 export class Regex {
   readonly source: string;
@@ -39,10 +65,34 @@ export class Regex {
     this.#names = re.namedGroups();
   }
 
+  /** RE2's program size (instructions): the work of one NFA step over one character. */
+  get programSize(): number {
+    return this.#cost;
+  }
+
+  /** An upper bound on one search of `text`: (length + 1) × program size, in NFA steps. */
+  cost(text: string): number {
+    return (text.length + 1) * this.#cost;
+  }
+
   /** Go's `MatchString`: whether the pattern matches anywhere in `text` (anchors are the pattern's). */
   test(text: string, charge?: Charge): boolean {
-    charge?.((text.length + 1) * this.#cost);
+    charge?.(this.cost(text));
     return this.#re.test(text);
+  }
+
+  /**
+   * `test`, run only when `cost(text)` fits in `budget` (which is charged it); undefined, with
+   * nothing run or charged, when it does not. For patterns from outside: this runs RE2's one-pass,
+   * bit-state and NFA engines (measured at up to about 35 ns per unit of `cost`, docs/adr/0002),
+   * not the lazy DFA that `test` prefers: building DFA states for a pathological pattern costs
+   * several times as much per unit (up to about 200 ns) and keeps up to 8 MB of states per
+   * pattern. Same answer as `test`.
+   */
+  testWithin(text: string, budget: Budget): boolean | undefined {
+    if (!budget.take(this.cost(text))) return undefined;
+    // A Matcher's find() asks for the match position, which routes it past the DFA.
+    return this.#re.matcher(text).find();
   }
 
   /**
@@ -103,6 +153,93 @@ export class Regex {
       if (k >= 0) out += group(k);
     }
   }
+}
+
+/**
+ * An upper bound on the RE2 program size of `pattern`, from its text alone, without compiling:
+ * compiling takes about 1 µs per instruction, and a 7 KB pattern (`.{1000}` a thousand times)
+ * compiles to a million instructions, so a caller refusing large programs from outside checks
+ * this first. Every atom counts one, every group, repeat and alternative adds two, and `x{n,m}`
+ * counts x max(n, m) + 1 times. It over-counts (alternatives of single characters compile to one
+ * class, `(?:a|b|c){1000}` about 2,000 against 5,000 here), and is meant for a generous threshold.
+ */
+export function programSizeBound(pattern: string): number {
+  // One frame per open group: the size of its finished alternatives, of the current one, and
+  // of the last atom (what a repeat applies to).
+  const stack: Array<{ done: number; branch: number; last: number }> = [{ done: 0, branch: 0, last: 0 }];
+  let top = stack[0]!;
+  const atom = (size: number) => {
+    top.branch += size;
+    top.last = size;
+  };
+  const repeat = (times: number) => {
+    top.branch += (top.last + 2) * times - top.last;
+    top.last = (top.last + 2) * times;
+  };
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\') {
+      const e = pattern[i + 1];
+      if (e === 'Q') {
+        const end = pattern.indexOf('\\E', i + 2);
+        const text = end < 0 ? pattern.slice(i + 2) : pattern.slice(i + 2, end);
+        for (let k = 0; k < text.length; k++) atom(1);
+        i = end < 0 ? pattern.length : end + 1;
+        continue;
+      }
+      // \p{Greek}, \x{10FFFF}: the braces are not a repeat.
+      if ((e === 'p' || e === 'P' || e === 'x') && pattern[i + 2] === '{') {
+        const end = pattern.indexOf('}', i + 3);
+        i = end < 0 ? pattern.length : end;
+      } else {
+        i++;
+      }
+      atom(1);
+    } else if (c === '[') {
+      // A class is one instruction; find its end: a leading `]` (after an optional `^`) is
+      // literal, `[:alpha:]` nests, and escapes skip a character.
+      let j = i + 1;
+      if (pattern[j] === '^') j++;
+      if (pattern[j] === ']') j++;
+      for (; j < pattern.length && pattern[j] !== ']'; j++) {
+        if (pattern[j] === '\\') j++;
+        else if (pattern[j] === '[' && pattern[j + 1] === ':') {
+          const end = pattern.indexOf(':]', j + 2);
+          if (end > 0) j = end + 1;
+        }
+      }
+      i = j;
+      atom(1);
+    } else if (c === '(') {
+      top = { done: 0, branch: 0, last: 0 };
+      stack.push(top);
+    } else if (c === ')' && stack.length > 1) {
+      const group = stack.pop()!;
+      top = stack[stack.length - 1]!;
+      atom(group.done + group.branch + 2);
+    } else if (c === '|') {
+      top.done += top.branch + 2;
+      top.branch = 0;
+      top.last = 0;
+    } else if (c === '*' || c === '+' || c === '?') {
+      repeat(1);
+    } else if (c === '{') {
+      const m = /^\{(\d+)(?:(,)(\d*))?\}/.exec(pattern.slice(i, i + 16));
+      if (!m) {
+        atom(1);
+        continue;
+      }
+      const min = Number(m[1]);
+      const max = m[2] === undefined ? min : m[3] === '' ? min + 1 : Number(m[3]);
+      repeat(Math.max(min, max, 1) + 1);
+      i += m[0].length - 1;
+    } else {
+      atom(1);
+    }
+  }
+  let total = 0;
+  for (const frame of stack) total += frame.done + frame.branch + 2;
+  return total;
 }
 
 /** Go's reason, plus what RE2 lacks when the failure is a JavaScript/PCRE habit. */

@@ -1,5 +1,20 @@
-import { describe, it, expect } from 'vitest';
-import { Silence, SilenceInput, newSilence, silenceInputSchema, silenceState, silenceView, silences, silencesIndex, type SilenceMatcher } from './model';
+import { afterEach, describe, it, expect, vi } from 'vitest';
+import { Budget } from '../labels/matchers';
+import {
+  SILENCE_MATCH_BUDGET,
+  SILENCE_MAX_REGEX_PROGRAM,
+  Silence,
+  SilenceInput,
+  newSilence,
+  silenceInputSchema,
+  silenceState,
+  silenceView,
+  silences,
+  silencesIndex,
+  toMatcher,
+  type SilenceMatcher,
+  type SkippedMatcher,
+} from './model';
 
 const NOW = new Date('2025-06-01T12:00:00Z');
 const at = (offsetMs: number) => new Date(NOW.getTime() + offsetMs).toISOString();
@@ -249,5 +264,107 @@ describe('newSilence and the stored shape', () => {
     expect(Silence.parse(s)).toEqual(s);
     expect(Input.safeParse({ ...valid, actor: 'someone-else' }).error!.issues[0]!.code).toBe('unrecognized_keys');
     expect(Input.safeParse({ ...valid, expired_by: 'someone-else' }).error!.issues[0]!.code).toBe('unrecognized_keys');
+  });
+});
+
+describe('silences: the per-alert match budget fails open', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  /** Runs `silences`, counting the RE2 work it was granted and the matchers it skipped. */
+  function evaluate(list: Silence[], labels: Record<string, string>) {
+    let granted = 0;
+    const take = Budget.prototype.take;
+    vi.spyOn(Budget.prototype, 'take').mockImplementation(function (this: Budget, cost: number) {
+      const ok = take.call(this, cost);
+      if (ok) granted += cost;
+      return ok;
+    });
+    const skipped: SkippedMatcher[] = [];
+    const ids = silences({ labels }, list, NOW, (s) => skipped.push(s));
+    return { ids, granted, skipped };
+  }
+
+  // The largest realistic hostile shape under the cap: 4,008 instructions, and it matches any run of a's.
+  const HOSTILE = '(?:a?){1000}(?:a?){1000}.+';
+  const LONG = 'a'.repeat(20_000);
+
+  it('a pathological silence against a 20 KB label is not run: the alert is not silenced, and the skip is reported without the value', () => {
+    // Arrange
+    const program = toMatcher({ name: 'x', value: HOSTILE, isRegex: true, isEqual: true }).programSize;
+    expect(program).toBeLessThanOrEqual(SILENCE_MAX_REGEX_PROGRAM);
+    const list = [silence([`x=~"${HOSTILE}"`], {}, 'hostile')];
+    // Act
+    const { ids, granted, skipped } = evaluate(list, { alertname: 'A', x: LONG });
+    // Assess: it would match (the regex accepts any a's), but its ~80 M units do not fit in the budget.
+    expect(toMatcher({ name: 'x', value: HOSTILE, isRegex: true, isEqual: true }).matches('aaaa')).toBe(true);
+    expect(ids).toEqual([]);
+    expect(granted).toBe(0);
+    expect(skipped).toEqual([{ silenceId: 'hostile', label: 'x', valueLength: 20_000, cost: 20_001 * program, left: SILENCE_MATCH_BUDGET }]);
+    expect(JSON.stringify(skipped)).not.toContain('aaaa');
+  });
+
+  it('bounds the work for one alert whatever the number of silences, and cheap silences still apply', () => {
+    // Arrange: 30 hostile silences that each fit alone (about 400 K units on 200 characters), and two ordinary ones.
+    const value = 'a'.repeat(200);
+    const hostile = Array.from({ length: 30 }, (_, i) => silence([`x=~"(?:a?){1000}.+"`], {}, `hostile-${String(i).padStart(2, '0')}`));
+    const ordinary = [silence(['alertname="DiskFull"', 'instance=~"db-.*"'], {}, 'ordinary'), silence(['x=~"a+"'], {}, 'plain-regex')];
+    // Act: the ordinary ones are listed last, and still run first (cheapest first).
+    const { ids, granted, skipped } = evaluate([...hostile, ...ordinary], { alertname: 'DiskFull', instance: 'db-1', x: value });
+    // Assess
+    expect(granted).toBeLessThanOrEqual(SILENCE_MATCH_BUDGET);
+    expect(ids).toContain('ordinary');
+    expect(ids).toContain('plain-regex');
+    const evaluated = ids.filter((id) => id.startsWith('hostile-'));
+    expect(evaluated.length).toBeGreaterThan(0);
+    expect(evaluated.length + skipped.length).toBe(30);
+    expect(new Set(skipped.map((s) => s.silenceId)).size).toBe(skipped.length); // once per (silence, alert)
+  });
+
+  it('a negative regex over budget does not silence either', () => {
+    // Arrange: `!~` would match this value (it is not "b"), so without the budget the alert would be silenced.
+    const list = [silence(['alertname="A"', `x!~"(?:a?){1000}(?:a?){1000}b"`], {}, 'neg')];
+    // Act
+    const { ids, skipped } = evaluate(list, { alertname: 'A', x: LONG });
+    // Assess
+    expect(ids).toEqual([]);
+    expect(skipped.map((s) => s.silenceId)).toEqual(['neg']);
+  });
+
+  it('equality matchers run first and free: a silence whose equality fails costs nothing', () => {
+    // Arrange
+    const list = [silence(['alertname="Other"', `x=~"${HOSTILE}"`], {}, 'elsewhere')];
+    // Act
+    const { ids, granted, skipped } = evaluate(list, { alertname: 'A', x: LONG });
+    // Assess
+    expect(ids).toEqual([]);
+    expect(granted).toBe(0);
+    expect(skipped).toEqual([]);
+  });
+});
+
+describe('SilenceInput: the regex size limit', () => {
+  it.each([
+    ['a matcher string', [`x=~"${'(?:a?){1000}'.repeat(3)}"`], ''],
+    ['an object', [{ name: 'x', value: '(?:a?){1000}'.repeat(3), isRegex: true }], '.value'],
+  ])('refuses a regex over %s compiling to more than the limit, naming the matcher and the limit', (_what, matchers, suffix) => {
+    // Act
+    const found = issues({ ...valid, matchers });
+    // Assess
+    expect(found).toHaveLength(1);
+    const [path, message] = found[0]!;
+    expect(path).toBe(`matchers.0${suffix}`);
+    expect(message).toContain(`x=~"(?:a?){1000}(?:a?){1000}(?:a?){1000}"`);
+    expect(message).toContain('6004 RE2 instructions');
+    expect(message).toContain(`limit of ${SILENCE_MAX_REGEX_PROGRAM}`);
+  });
+
+  it('admits a 200-host alternation', () => {
+    // Arrange
+    const hosts = Array.from({ length: 200 }, (_, i) => `web-${String(i).padStart(3, '0')}.prod.example.com`).join('|');
+    // Act
+    const parsed = Input.safeParse({ ...valid, matchers: [`instance=~"${hosts}"`] });
+    // Assess
+    expect(parsed.success).toBe(true);
+    expect(toMatcher({ name: 'instance', value: hosts, isRegex: true, isEqual: true }).programSize).toBeGreaterThan(3_000);
   });
 });

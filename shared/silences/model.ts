@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { Alert } from '../alerts/model';
-import { matchesAll, newMatcher, parseMatchers, type Matcher, type MatchType } from '../labels/matchers';
+import { Budget, labelValue, matcherProgramBound, newMatcher, parseMatchers, type Matcher, type MatchType } from '../labels/matchers';
 
 /**
  * Silences, as Alertmanager has them (`silence/silence.go`, API v2): a set of matchers and a time
@@ -28,6 +28,63 @@ import { matchesAll, newMatcher, parseMatchers, type Matcher, type MatchType } f
  * must match (AND); regexes are anchored and use RE2 syntax, as everywhere in alertflow.
  */
 
+/**
+ * The largest RE2 program (in instructions) a silence regex may compile to. Matching costs up to
+ * (value length + 1) × program size, so this keeps every admitted silence cheap enough to be
+ * evaluated within SILENCE_MATCH_BUDGET against ordinary label values. A 200-host alternation is
+ * about 3,800 instructions; `(?:a?){1000}` is 2,004, three of it 6,004.
+ */
+export const SILENCE_MAX_REGEX_PROGRAM = 5_000;
+
+/**
+ * The RE2 work (in `Matcher.cost` units) that evaluating every silence against one alert may
+ * take. Measured at up to about 35 ns a unit on the slowest patterns, about 30 ms per alert at
+ * worst (docs/adr/0002), whatever the silences and the label values. A regex matcher that
+ * does not fit in what is left is not run and its silence does not match (fail open, see
+ * `silences`).
+ */
+export const SILENCE_MATCH_BUDGET = 1_000_000;
+
+/**
+ * Compiling takes about 1 µs per RE2 instruction, and a few KB of pattern can compile to a
+ * million (`.{1000}` repeated): a new silence whose regexes may together compile to more than
+ * this, by their text alone (`matcherProgramBound`, an over-estimate), is refused before anything
+ * is compiled, so checking SILENCE_MAX_REGEX_PROGRAM costs at most about 0.3 s per request.
+ */
+export const SILENCE_MAX_REGEX_BOUND = 250_000;
+
+/**
+ * Why a POST body is refused before its matchers are compiled, or undefined: its regexes may
+ * compile to more than SILENCE_MAX_REGEX_BOUND instructions in all. A matcher string counts
+ * whole (name and value), an object when `isRegex`. Anything malformed is left to the schema.
+ */
+export function regexBoundProblem(body: unknown): string | undefined {
+  const entries = (body as { matchers?: unknown } | null)?.matchers;
+  if (!Array.isArray(entries)) return undefined;
+  let bound = 0;
+  for (const e of entries as unknown[]) {
+    if (typeof e === 'string') bound += matcherProgramBound(e);
+    else if (typeof e === 'object' && e !== null && (e as { isRegex?: unknown }).isRegex === true && typeof (e as { value?: unknown }).value === 'string') {
+      bound += matcherProgramBound((e as { value: string }).value);
+    }
+  }
+  if (bound <= SILENCE_MAX_REGEX_BOUND) return undefined;
+  return (
+    `the regexes may compile to about ${bound} RE2 instructions by their repeat counts and length, ` +
+    `far over the limit of ${SILENCE_MAX_REGEX_PROGRAM} for a silence regex; they were not compiled`
+  );
+}
+
+/** Why a matcher's regex is refused in a new silence (too large a program), or undefined. */
+function regexLimitProblem(m: Matcher): string | undefined {
+  if (m.programSize <= SILENCE_MAX_REGEX_PROGRAM) return undefined;
+  const shown = m.value.length > 60 ? `${m.value.slice(0, 60)}…` : m.value;
+  return (
+    `the regex of ${m.name}${m.type}${JSON.stringify(shown)} compiles to ${m.programSize} RE2 instructions, ` +
+    `over the limit of ${SILENCE_MAX_REGEX_PROGRAM} for a silence regex (matching costs the value's length times that)`
+  );
+}
+
 /** A matcher as Alertmanager's API v2 has it. */
 export const SilenceMatcher = z
   .object({
@@ -40,11 +97,15 @@ export const SilenceMatcher = z
   })
   .strict()
   .superRefine((m, ctx) => {
+    let matcher: Matcher;
     try {
-      toMatcher(m);
+      matcher = toMatcher(m);
     } catch (err) {
       ctx.addIssue({ code: 'custom', path: ['value'], message: (err as Error).message });
+      return;
     }
+    const tooLarge = regexLimitProblem(matcher);
+    if (tooLarge) ctx.addIssue({ code: 'custom', path: ['value'], message: tooLarge });
   });
 export type SilenceMatcher = z.infer<typeof SilenceMatcher>;
 
@@ -55,6 +116,9 @@ const MatcherEntry = z.custom<string | z.input<typeof SilenceMatcher>>(() => tru
   if (typeof entry === 'string') {
     try {
       const parsed = parseMatchers(entry);
+      const tooLarge = parsed.map(regexLimitProblem).filter((p) => p !== undefined);
+      for (const message of tooLarge) ctx.addIssue({ code: 'custom', message });
+      if (tooLarge.length > 0) return z.NEVER;
       if (parsed.length > 0) return parsed.map(fromMatcher);
       ctx.addIssue({ code: 'custom', message: `empty matcher ${JSON.stringify(entry)}; expected e.g. severity="critical"` });
     } catch (err) {
@@ -191,18 +255,66 @@ export function silenceView(s: Silence, now: Date): Silence & { status: { state:
   return { ...s, status: { state: silenceState(s, now) } };
 }
 
+/** A regex matcher of a silence that was not run because its cost did not fit in the alert's budget. */
+export interface SkippedMatcher {
+  silenceId: string;
+  /** The label's name; its value is never reported (labels may carry anything). */
+  label: string;
+  valueLength: number;
+  /** The matcher's cost for this value, and what was left of the budget. */
+  cost: number;
+  left: number;
+}
+
 /**
  * Ids (sorted, as Alertmanager lists them) of the silences active at `now` whose matchers all match
  * the alert's labels. A label the alert lacks compares as "", so `a=""` and `a!="x"` match an alert
  * without `a`. A stored silence whose matchers no longer compile silences nothing: muting fails
  * open rather than failing the whole batch.
+ *
+ * Silences and label values both come from outside, and a regex costs up to (value length + 1) ×
+ * program size, so all silences together get SILENCE_MATCH_BUDGET per alert. Equality matchers
+ * cost nothing and run first; silences are then tried cheapest first, so an expensive one cannot
+ * use up the budget of the others. A regex matcher that does not fit in what is left is not run
+ * and its silence does not match: the alert is notified (FAIL OPEN), because an unwanted
+ * notification can be dealt with and a silenced alert that should not have been is lost.
+ * `onSkip` hears of each such silence once. The result depends only on the alert and the list,
+ * so the router and the API views agree.
  */
-export function silences(alert: Pick<Alert, 'labels'>, list: readonly Silence[], now: Date): string[] {
-  const ids: string[] = [];
+export function silences(
+  alert: Pick<Alert, 'labels'>,
+  list: readonly Silence[],
+  now: Date,
+  onSkip?: (skipped: SkippedMatcher) => void,
+): string[] {
+  const candidates: Array<{ id: string; regexes: Array<{ m: Matcher; value: string; cost: number }>; cost: number }> = [];
   for (const s of list) {
     if (silenceState(s, now) !== 'active') continue;
-    const matchers = compiled(s.matchers);
-    if (matchers && matchers.length > 0 && matchesAll(matchers, alert.labels)) ids.push(s.id);
+    const c = compiled(s);
+    if (!c || !c.plain.every((m) => m.matches(labelValue(alert.labels, m.name)))) continue;
+    const regexes = c.regex.map((m) => {
+      const value = labelValue(alert.labels, m.name);
+      return { m, value, cost: m.cost(value) };
+    });
+    regexes.sort((a, b) => a.cost - b.cost);
+    candidates.push({ id: s.id, regexes, cost: regexes.reduce((sum, r) => sum + r.cost, 0) });
+  }
+  candidates.sort((a, b) => a.cost - b.cost || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+
+  const budget = new Budget(SILENCE_MATCH_BUDGET);
+  const ids: string[] = [];
+  for (const cand of candidates) {
+    let matched = true;
+    for (const { m, value, cost } of cand.regexes) {
+      const left = budget.left;
+      const result = m.matchesWithin(value, budget);
+      if (result === undefined) onSkip?.({ silenceId: cand.id, label: m.name, valueLength: value.length, cost, left });
+      if (result !== true) {
+        matched = false;
+        break;
+      }
+    }
+    if (matched) ids.push(cand.id);
   }
   return ids.sort();
 }
@@ -250,18 +362,37 @@ function matchesEmpty(m: SilenceMatcher): boolean {
   return m.isEqual && toMatcher(m).matches('');
 }
 
-// Keyed by the matchers array, so a list read once and checked against many alerts compiles once.
-const cache = new WeakMap<readonly SilenceMatcher[], Matcher[] | null>();
+interface Compiled {
+  /** `=` and `!=`: free to run. */
+  plain: Matcher[];
+  /** `=~` and `!~`: charged to the budget. */
+  regex: Matcher[];
+}
 
-function compiled(matchers: readonly SilenceMatcher[]): Matcher[] | null {
-  let c = cache.get(matchers);
-  if (c === undefined) {
+// Compiling a large regex takes milliseconds, and the router reloads the list every second (new
+// objects each time), so compiled matchers are kept by silence id (a silence's matchers never
+// change; the source is compared all the same) and, within one load, by the matchers array.
+const byArray = new WeakMap<readonly SilenceMatcher[], Compiled | null>();
+const byId = new Map<string, { source: string; compiled: Compiled | null }>();
+const BY_ID_MAX = 10_000;
+
+function compiled(s: Pick<Silence, 'id' | 'matchers'>): Compiled | null {
+  let c = byArray.get(s.matchers);
+  if (c !== undefined) return c;
+  const source = JSON.stringify(s.matchers);
+  const hit = byId.get(s.id);
+  if (hit?.source === source) {
+    c = hit.compiled;
+  } else {
     try {
-      c = matchers.map(toMatcher);
+      const all = s.matchers.map(toMatcher);
+      c = all.length > 0 ? { plain: all.filter((m) => !m.type.endsWith('~')), regex: all.filter((m) => m.type.endsWith('~')) } : null;
     } catch {
       c = null;
     }
-    cache.set(matchers, c);
+    if (byId.size >= BY_ID_MAX) byId.delete(byId.keys().next().value!);
+    byId.set(s.id, { source, compiled: c });
   }
+  byArray.set(s.matchers, c);
   return c;
 }

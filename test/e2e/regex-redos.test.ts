@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileMatcherRegex } from '../../shared/labels/matchers';
+import { SILENCE_MAX_REGEX_PROGRAM } from '../../shared/silences/model';
 import { startRuntimeProcess, type RuntimeProcess } from '../support/runtime-process';
 import { startStandIn, type StandIn } from '../support/stand-in';
 
@@ -16,6 +18,9 @@ const NOTIFIED_WITHIN_MS = 2_000;
 /** Each request gets this long; a blocked runtime answers none. */
 const REQUEST_TIMEOUT_MS = 5_000;
 
+/** Low enough for the count limit to be reached below. */
+const MAX_SILENCES = 9;
+
 let rt: RuntimeProcess;
 let hook: StandIn;
 
@@ -27,6 +32,33 @@ async function api(method: string, path: string, body?: unknown, timeoutMs = REQ
     signal: AbortSignal.timeout(timeoutMs),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** Wait until the stand-in has received a notification whose body mentions `alertname` (a hang guard). */
+async function notified(alertname: string, since: number): Promise<void> {
+  for (;;) {
+    if (hook.received.some((r) => r.body.includes(`"${alertname}"`))) return;
+    if (Date.now() - since > NOTIFIED_WITHIN_MS) throw new Error(`${alertname} was not notified within ${NOTIFIED_WITHIN_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * The largest pattern of the pathological shape that the silence regex cap admits, varied by
+ * `shift` so each silence has its own: up to SILENCE_MAX_REGEX_PROGRAM instructions, and it
+ * matches any run of `a`s. Against 20,000 `a`s it costs about 100 M units, 0.4–1 s per match
+ * without the per-alert budget.
+ */
+function largestAdmitted(shift: number): string {
+  const pattern = (n: number) => `(?:a?){1000}(?:a?){1000}(?:a?){${n}}.*`;
+  let lo = 1;
+  let hi = 1000;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (compileMatcherRegex(pattern(mid)).programSize <= SILENCE_MAX_REGEX_PROGRAM) lo = mid;
+    else hi = mid - 1;
+  }
+  return pattern(lo - shift);
 }
 
 const silence = (matchers: unknown[]) => ({
@@ -42,6 +74,7 @@ beforeAll(async () => {
     `
 auth:
   bearer_tokens: [{ env: ALERTFLOW_WEBHOOK_TOKEN }]
+silences: { max_silences: ${MAX_SILENCES} }
 route:
   receiver: team
   group_by: [alertname]
@@ -84,6 +117,45 @@ describe('a hostile regex cannot stop the pipeline', () => {
     const listed = await api('GET', '/v1/silences?state=active');
     const id = (listed.body.silences as Array<{ id: string }>)[0]!.id;
     expect((await api('DELETE', `/v1/silences/${id}`)).status).toBe(200);
+  });
+
+  it('a silence regex over the cap is refused; silences at the cap and a hostile 20 KB label fail open, and the next alert is notified within 2 s', async () => {
+    // The review's case: 240 characters, 40,004 instructions, 13 s per match against 20 KB.
+    const refused = await api('POST', '/v1/silences', silence(['alertname="Hostile20k"', `payload=~"${'(?:a?){1000}'.repeat(20)}"`]));
+    expect(refused.status).toBe(400);
+    expect((refused.body.details as Array<{ path: string; message: string }>)[0]).toEqual({
+      path: 'matchers[1]',
+      message: expect.stringContaining(`compiles to 40004 RE2 instructions, over the limit of ${SILENCE_MAX_REGEX_PROGRAM} for a silence regex`),
+    });
+
+    // Eight silences at the cap, all for the hostile alert, each 0.4–1 s per match against its
+    // label. The label is not `x`: the router may hold the test above's `x` silence for up to a
+    // second after its DELETE.
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const res = await api('POST', '/v1/silences', silence(['alertname="Hostile20k"', `payload=~"${largestAdmitted(i)}"`]));
+      expect(res.status).toBe(201);
+      ids.push(res.body.id as string);
+    }
+    expect(compileMatcherRegex(largestAdmitted(0)).programSize).toBeGreaterThan(SILENCE_MAX_REGEX_PROGRAM - 10);
+
+    // The router reuses its silence list for up to a second: let it see these.
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    const posted = Date.now();
+    expect((await api('POST', '/v1/alerts', { labels: { alertname: 'Hostile20k', payload: 'a'.repeat(20_000) } })).status).toBe(202);
+    expect((await api('POST', '/v1/alerts', { labels: { alertname: 'Ordinary20k', severity: 'warning' } })).status).toBe(202);
+    await notified('Ordinary20k', posted);
+    // Fail open: the silences' regexes were not run, so the hostile alert is notified, not silenced.
+    await notified('Hostile20k', posted);
+    const health = await Promise.all(Array.from({ length: 10 }, () => api('GET', '/v1/health', undefined, 1_000)));
+    expect(health.map((h) => h.status)).toEqual(Array(10).fill(200));
+
+    // The count limit (silences.max_silences: 9): the ninth is accepted, the tenth is a 409 naming it.
+    expect((await api('POST', '/v1/silences', silence(['alertname="Ninth"']))).status).toBe(201);
+    const tenth = await api('POST', '/v1/silences', silence(['alertname="Tenth"']));
+    expect(tenth.status).toBe(409);
+    expect(tenth.body).toMatchObject({ error: 'limit_exceeded', message: expect.stringContaining('silences.max_silences') });
+    for (const id of ids) expect((await api('DELETE', `/v1/silences/${id}`)).status).toBe(200);
   });
 
   it.each([

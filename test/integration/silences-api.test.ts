@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../shared/alerts/fingerprint';
 import { createSilence, expireSilence, getSilence, listSilences, type SilenceDeps } from '../../shared/api/silences';
-import { NotFoundError, ValidationError } from '../../shared/errors';
+import { LimitExceededError, NotFoundError, ValidationError } from '../../shared/errors';
 import { startLocalDynamo, type LocalDynamo } from '../../shared/local/dynamo';
 import { FlushMessage } from '../../shared/queues/messages';
 import { ALERTS_QUEUE } from '../../shared/queues/names';
@@ -108,6 +108,77 @@ describe('createSilence', () => {
   });
 });
 
+describe('createSilence limits (issue 10: a silence regex times a label value stalled the router)', () => {
+  it('answers 400 naming the matcher and the cap for a regex whose program is over 5,000 RE2 instructions', async () => {
+    // Arrange: 240 characters, 40,004 instructions: 13 s per match against a 20 KB label before the cap.
+    const pattern = '(?:a?){1000}'.repeat(20);
+    // Act
+    const err = await rejection(body({ matchers: ['alertname="X"', `x=~"${pattern}"`] }));
+    // Assess
+    expect(err.status).toBe(400);
+    expect(err.details).toEqual([
+      {
+        path: 'matchers[1]',
+        message: `the regex of x=~"${pattern.slice(0, 60)}…" compiles to 40004 RE2 instructions, over the limit of 5000 for a silence regex (matching costs the value's length times that)`,
+      },
+    ]);
+    expect(await listSilences(deps)).toEqual({ silences: [], next_cursor: null });
+  });
+
+  it('refuses, without compiling them, regexes whose text alone allows far more than the cap (7 KB compiling to a million instructions)', async () => {
+    // Arrange: `.{1000}` a thousand times compiles to 1,000,004 instructions, about 1.2 s of compiling.
+    const pattern = '.{1000}'.repeat(1000);
+    // Act
+    const err = await rejection(body({ matchers: ['alertname="X"', { name: 'x', value: pattern, isRegex: true }] }));
+    // Assess
+    expect(err.status).toBe(400);
+    expect(err.details).toEqual([
+      {
+        path: 'matchers',
+        message: expect.stringMatching(/^the regexes may compile to about \d+ RE2 instructions by their repeat counts and length, far over the limit of 5000 for a silence regex; they were not compiled$/),
+      },
+    ]);
+    expect(await listSilences(deps)).toEqual({ silences: [], next_cursor: null });
+  });
+
+  it('answers 400 naming silences.max_silence_bytes for a silence larger than the limit', async () => {
+    // Arrange
+    const limited = { ...deps, limits: { max_silences: 100, max_silence_bytes: 1024 } };
+    // Act
+    const err = await createSilence(limited, body({ comment: 'x'.repeat(1100) }), ACTOR).then(
+      () => undefined,
+      (e: unknown) => e as ValidationError,
+    );
+    // Assess
+    expect(err).toBeInstanceOf(ValidationError);
+    expect(err!.status).toBe(400);
+    expect(err!.message).toMatch(/^invalid silence: the silence is \d+ bytes as stored, over the limit of 1024 \(silences\.max_silence_bytes\)$/);
+    expect(await createSilence(limited, body({ comment: 'short' }), ACTOR)).toMatchObject({ comment: 'short' });
+  });
+
+  it('answers 409 naming silences.max_silences once that many are active or pending; expired ones do not count', async () => {
+    // Arrange
+    const limited = { ...deps, limits: { max_silences: 2, max_silence_bytes: 16 * 1024 } };
+    const first = await createSilence(limited, body({ comment: 'active' }), ACTOR);
+    await createSilence(limited, body({ comment: 'pending', starts_at: iso(HOUR), ends_at: iso(2 * HOUR) }), ACTOR);
+    // Act
+    const err = await createSilence(limited, body({ comment: 'third' }), ACTOR).then(
+      () => undefined,
+      (e: unknown) => e as LimitExceededError,
+    );
+    // Assess
+    expect(err).toBeInstanceOf(LimitExceededError);
+    expect(err!.status).toBe(409);
+    expect(err!.code).toBe('limit_exceeded');
+    expect(err!.message).toBe('2 silences are active or pending, the limit (silences.max_silences) is 2: expire one before adding another');
+    expect(err!.details).toEqual({ limit: 'silences.max_silences', max: 2, live: 2 });
+    expect((await listSilences(deps)).silences).toHaveLength(2);
+    // Expiring one makes room.
+    await expireSilence({ ...limited, queues }, first.id, ACTOR);
+    expect(await createSilence(limited, body({ comment: 'third' }), ACTOR)).toMatchObject({ comment: 'third' });
+  });
+});
+
 describe('listSilences and getSilence', () => {
   it('lists active (ending soonest first), then pending (ending soonest first), then expired (latest end first)', async () => {
     const active2h = await createSilence(deps, body({ ends_at: iso(2 * HOUR), comment: 'a2' }), ACTOR);
@@ -151,6 +222,10 @@ describe('listSilences and getSilence', () => {
     await expect(listSilences(deps, { state: 'silenced' })).rejects.toThrow(/state must be one of active, pending, expired/);
     await expect(listSilences(deps, { state: 'silenced' })).rejects.toBeInstanceOf(ValidationError);
     await expect(listSilences(deps, { filter: 'alertname' })).rejects.toThrow(/^invalid filter "alertname": bad matcher format/);
+    // A filter regex is compared, not run, but parsing compiles it: 7 KB of `.{1000}` is a million instructions.
+    await expect(listSilences(deps, { filter: `x=~"${'.{1000}'.repeat(1000)}"` })).rejects.toThrow(
+      /^invalid filter: its regexes may compile to more than 250000 RE2 instructions; they were not compiled$/,
+    );
     await expect(listSilences(deps, { filter: '{}' })).rejects.toBeInstanceOf(ValidationError);
   });
 

@@ -65,6 +65,16 @@ describe('config loading', () => {
     expect(config.receivers[0]!.webhook_configs[0]!.format).toBe('alertflow');
   });
 
+  it('silences: limits default to 1000 active or pending and 16 KiB each, can be set, and are checked', () => {
+    expect(parseConfigYaml(MINIMAL).silences).toEqual({ max_silences: 1000, max_silence_bytes: 16384 });
+    expect(parseConfigYaml(`${MINIMAL}silences: { max_silences: 50 }\n`).silences).toEqual({ max_silences: 50, max_silence_bytes: 16384 });
+    expect(configIssues(`${MINIMAL}silences: { max_silences: 0, max_silence_bytes: 100000, max_regex: 1 }\n`)).toEqual([
+      'silences.max_silences (test.yaml:7:27): Too small: expected number to be >0',
+      'silences.max_silence_bytes (test.yaml:7:49): Too big: expected number to be <=65536',
+      'silences (test.yaml:7:11): unknown key "max_regex"',
+    ]);
+  });
+
   it('names the key path and line of every problem', () => {
     const issues = configIssues(`
 route:
