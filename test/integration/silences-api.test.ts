@@ -8,6 +8,7 @@ import { ALERTS_QUEUE } from '../../shared/queues/names';
 import type { OutgoingMessage, QueuePort } from '../../shared/queues/port';
 import { GroupStore, type GroupAlert, type GroupState } from '../../shared/store/groups';
 import { SilenceStore } from '../../shared/store/silences';
+import { SilenceLimits } from '../../shared/config/schema';
 
 /** Integration: the silence API functions over the local DynamoDB, with a recording queue. */
 let dynamo: LocalDynamo;
@@ -38,7 +39,7 @@ beforeEach(() => {
   // Each test runs in its own hour, so silences from earlier tests have long expired.
   clockMs += 10 * 24 * HOUR;
   queues = new RecordingQueues();
-  deps = { silences: new SilenceStore(dynamo.db, TABLE), groups: new GroupStore(dynamo.db, TABLE), queues, clock: () => new Date(clockMs) };
+  deps = { silences: new SilenceStore(dynamo.db, TABLE), groups: new GroupStore(dynamo.db, TABLE), queues, clock: () => new Date(clockMs), limits: SilenceLimits.parse({}) };
 });
 
 /** The name of the token making the calls (the handler passes the authenticated one). */

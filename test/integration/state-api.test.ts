@@ -81,7 +81,7 @@ beforeAll(async () => {
     group('Storm', 'ops', [stormy], { timer: { at: NOW + 2 * MIN, token: 't' }, hold: { reason: 'storm', until: NOW + 2 * MIN, fingerprints: [stormy.fingerprint] } }),
   );
   await groups.put(group('Empty', 'ops', []));
-  silenceId = (await createSilence({ silences, clock: () => new Date(NOW) }, { matchers: ['alertname="DiskFull"'], ends_at: iso(NOW + 60 * MIN), created_by: 'alice', comment: 'disk swap' }, 'alice-token'))
+  silenceId = (await createSilence({ silences, clock: () => new Date(NOW), limits: config.raw.silences }, { matchers: ['alertname="DiskFull"'], ends_at: iso(NOW + 60 * MIN), created_by: 'alice', comment: 'disk swap' }, 'alice-token'))
     .id;
 });
 afterAll(async () => dynamo?.close());
