@@ -235,7 +235,10 @@ async function flush(g: GroupState, route: RouteNode, receiver: Receiver, env: E
   }
 
   const mutes = await mutesFor(group, env.config, env.reads, env.now);
-  if (mutes.inhibited) wake.push(tick());
+  // Silenced groups tick too, not only at the silence's end: a silence expired early reaches a router
+  // through its cache (up to a second late), and a group created meanwhile is not among those the
+  // expiry re-flushed. Alertmanager re-evaluates silences at every tick.
+  if (mutes.inhibited || mutes.silenceEndsAt !== undefined) wake.push(tick());
   if (mutes.silenceEndsAt !== undefined) wake.push(mutes.silenceEndsAt);
   const cooldown = cooldownOf(route, receiver);
   const channels = channelEntries(receiver);

@@ -50,7 +50,7 @@ export function timeMuted(route: RouteNode, config: CompiledConfig, now: Date): 
 
 export interface Mutes {
   mutes: Map<string, AlertMute>;
-  /** When the earliest silence muting a firing alert ends (the group is flushed again then). */
+  /** When the earliest silence muting a firing alert ends (the group is flushed again then, if not on an earlier tick). */
   silenceEndsAt?: number | undefined;
   /** Some alert is inhibited: the group is re-checked each group_interval until it is not. */
   inhibited: boolean;

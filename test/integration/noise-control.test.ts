@@ -156,6 +156,35 @@ describe('silences', () => {
     await s.advance(2 * M);
     expect(s.summary(s.now - 2 * M)).toEqual(['team webhook[0] firing a=firing,b=firing', 'team webhook[1] firing a=firing,b=firing']);
   });
+  it('re-checks a silenced group each group_interval: a silence expired early is seen by a group created from a stale list', async () => {
+    const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 1m }\n${RECEIVERS}`);
+    const silence = {
+      id: 'sil-stale',
+      matchers: [{ name: 'instance', value: 'b', isRegex: false, isEqual: true }],
+      starts_at: new Date(s.now).toISOString(),
+      ends_at: new Date(s.now + 1 * H).toISOString(),
+      created_by: 'alice',
+      comment: 'maintenance',
+      updated_at: new Date(s.now).toISOString(),
+    };
+    s.silences.push(silence);
+    // A group held by the silence is re-checked on its ticks without writing anything.
+    await s.post([simAlert('b', { startsAt: s.now, labels: { alertname: 'Held' } })]);
+    const puts = s.counts.puts;
+    await s.advance(5 * M);
+    expect(s.counts.puts).toBe(puts);
+    expect(s.notifications).toHaveLength(0);
+
+    // The silence is expired early (its DELETE re-flushed the groups that existed then), but the
+    // router's cached list still has it active when an alert opens a new group.
+    await s.post([simAlert('b', { startsAt: s.now, labels: { alertname: 'New' } })]);
+    expect(s.notifications).toHaveLength(0);
+    s.silences.length = 0;
+    const expiredAt = s.now;
+    await s.advance(1 * M);
+    const fresh = s.notifications.filter((n) => n.sentAt >= expiredAt && n.group.alerts.some((a) => a.labels.alertname === 'New'));
+    expect(fresh.map((n) => `${n.channel.index} ${n.group.status}`).sort()).toEqual(['0 firing', '1 firing']);
+  });
 });
 
 describe('inhibition', () => {

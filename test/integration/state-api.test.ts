@@ -161,7 +161,7 @@ receivers:
     webhook_configs: [{ url: 'http://127.0.0.1:9/hook' }]
 `;
 
-  it('next_flush_at of a group muted by a time interval, and of an inhibited one', async () => {
+  it('next_flush_at of a group muted by a time interval, of an inhibited one and of a silenced one', async () => {
     // 2026-11-22 is a Sunday: the db route is muted all day.
     const s = await sim(`
 route:
@@ -183,12 +183,25 @@ ${RECEIVER}`);
     await s.post([simAlert('db1', { startsAt: s.now, labels: { alertname: 'Db', team: 'db' } })]);
     await s.post([simAlert('src', { startsAt: s.now, labels: { alertname: 'Down', severity: 'critical', cluster: 'c1' } })]);
     await s.post([simAlert('w1', { startsAt: s.now, labels: { alertname: 'Slow', severity: 'warning', cluster: 'c1' } })]);
+    const silenceEnd = s.now + 3 * H;
+    s.silences.push({
+      id: 'sil-q',
+      matchers: [{ name: 'alertname', value: 'Quiet', isRegex: false, isEqual: true }],
+      starts_at: iso(s.now),
+      ends_at: iso(silenceEnd),
+      created_by: 'alice',
+      comment: 'x',
+      updated_at: iso(s.now),
+    });
+    await s.post([simAlert('q1', { startsAt: s.now, labels: { alertname: 'Quiet' } })]);
     await s.advance(2 * H + 7 * MIN);
-    for (const name of ['Db', 'Slow']) {
+    for (const name of ['Db', 'Slow', 'Quiet']) {
       const next = await nextFlush(s, name);
       expect(next).not.toBeNull();
       expect((await view(s, name)).next_flush_at).toBe(next);
     }
+    // A silenced group is re-checked on its ticks, not only at the silence's end.
+    expect(Date.parse((await view(s, 'Quiet')).next_flush_at!)).toBeLessThan(silenceEnd);
   });
 
   it('next_flush_at of a flapping group in its quiet window', async () => {
