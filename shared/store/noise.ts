@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { InhibitionSource, InhibitRule } from '../inhibition/rules';
 import { formatMatchers, labelValue } from '../labels/matchers';
+import { batchGetItems } from './batch-get';
 import { epochSeconds, isLive } from './keys';
 
 /**
@@ -99,16 +100,8 @@ export class CooldownStore {
   /** `until` (epoch ms) of each live cooldown among `keys`, by pk. */
   async getMany(keys: ReadonlyArray<{ pk: string; sk: string }>, now: Date): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    for (let i = 0; i < keys.length; i += 100) {
-      let batch: Record<string, unknown>[] | undefined = keys.slice(i, i + 100);
-      for (let attempt = 0; batch && batch.length > 0 && attempt < 6; attempt++) {
-        const res = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: batch } } }));
-        for (const item of res.Responses?.[this.table] ?? []) {
-          if (isLive(item as { expiresAt?: number }, now) && (item.until as number) > now.getTime()) out.set(item.pk as string, item.until as number);
-        }
-        batch = res.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined;
-        if (batch?.length) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
-      }
+    for await (const item of batchGetItems(this.db, this.table, keys, {}, { strict: false })) {
+      if (isLive(item as { expiresAt?: number }, now) && (item.until as number) > now.getTime()) out.set(item.pk as string, item.until as number);
     }
     return out;
   }
