@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileMatcherRegex } from '../../shared/labels/matchers';
 import { SILENCE_MAX_REGEX_PROGRAM } from '../../shared/silences/model';
+import { teamRouteConfig } from '../support/runtime';
 import { startRuntimeProcess, type RuntimeProcess } from '../support/runtime-process';
 import { startStandIn, type StandIn } from '../support/stand-in';
 
@@ -75,15 +76,7 @@ beforeAll(async () => {
 auth:
   bearer_tokens: [{ env: ALERTFLOW_WEBHOOK_TOKEN }]
 silences: { max_silences: ${MAX_SILENCES} }
-route:
-  receiver: team
-  group_by: [alertname]
-  group_wait: 0s
-receivers:
-  - name: team
-    webhook_configs:
-      - url: ${hook.url}/hook
-`,
+${teamRouteConfig(hook.url)}`,
     TOKEN,
   );
 });

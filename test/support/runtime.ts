@@ -23,6 +23,22 @@ export async function startRuntimeWithConfig(configYaml: string, opts: Omit<Loca
 }
 
 /**
+ * The route most end-to-end tests run under: every alert to `team`, grouped by alertname and
+ * flushed at once, a webhook posting to the stand-in at `${hookUrl}/hook`. Add `auth` (and any
+ * other top-level key) before it.
+ */
+export const teamRouteConfig = (hookUrl: string): string => `
+route:
+  receiver: team
+  group_by: [alertname]
+  group_wait: 0s
+receivers:
+  - name: team
+    webhook_configs:
+      - url: ${hookUrl}/hook
+`;
+
+/**
  * One authenticated request to a runtime's HTTP API: a JSON body (a string is sent as is) and the
  * JSON answer with its status.
  */
