@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchGetItems } from './batch-get';
+import { isConditionFailure } from './conditions';
 import { deliveryKey, epochSeconds } from './keys';
 
 /**
@@ -44,7 +45,6 @@ export type ClaimResult = { claimed: true; token: string } | { claimed: false; c
 /** Delivery records live 30 days: long enough to debug a page, short enough to cost nothing. */
 const RETENTION_S = 30 * 86_400;
 
-const isConditionFailure = (err: unknown) => (err as Error).name === 'ConditionalCheckFailedException';
 
 /**
  * One item per notification: the claim, the verdict and the attempt log in one place, so a claim

@@ -3,6 +3,7 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, typ
 import type { InhibitionSource, InhibitRule } from '../inhibition/rules';
 import { formatMatchers, labelValue } from '../labels/matchers';
 import { batchGetItems } from './batch-get';
+import { isConditionFailure } from './conditions';
 import { epochSeconds, isLive } from './keys';
 
 /**
@@ -12,7 +13,6 @@ import { epochSeconds, isLive } from './keys';
  *   COOLDOWN#<receiver>#<scope>    COOLDOWN            until when new pages of a group / alert are held
  *   STORM#<receiver>               W#<window start>    notifications sent and held in one window
  */
-const isConditionFailure = (err: unknown) => (err as Error).name === 'ConditionalCheckFailedException';
 const hash = (text: string, len = 24) => createHash('sha256').update(text).digest('hex').slice(0, len);
 
 const ruleKeys = new WeakMap<InhibitRule, string>();
