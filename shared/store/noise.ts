@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { InhibitionSource, InhibitRule } from '../inhibition/rules';
-import { formatMatchers, labelValue } from '../labels/matchers';
+import { formatMatchers, labelValuesKey } from '../labels/matchers';
 import { batchGetItems } from './batch-get';
 import { isConditionFailure } from './conditions';
 import { epochSeconds, isLive } from './keys';
@@ -31,7 +31,7 @@ export function inhibitRuleKey(rule: InhibitRule): string {
  * also one named like an Object.prototype member, e.g. `constructor`).
  */
 export function inhibitPartition(rule: InhibitRule, labels: Readonly<Record<string, string>>): string {
-  return `INHIBIT#${inhibitRuleKey(rule)}#${hash(JSON.stringify(rule.equal.map((n) => labelValue(labels, n))))}`;
+  return `INHIBIT#${inhibitRuleKey(rule)}#${hash(labelValuesKey(labels, rule.equal))}`;
 }
 
 /** How long a source entry lives without being refreshed (the same as a quiet group). */
