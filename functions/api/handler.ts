@@ -15,14 +15,7 @@ import { SilenceStore } from '../../shared/store/silences';
 import { InhibitionSourceStore } from '../../shared/store/noise';
 import { testReceiver } from '../../shared/delivery/test-receiver';
 import { redrive } from '../../shared/delivery/redrive';
-import { cachedSilences } from '../../shared/silences/cache';
-
-/**
- * How long the api reuses the list of silences not ended yet for alert views: as long as the
- * router reuses its own (functions/router/handler.ts), so `silenced` says what the router does. A
- * silence created or expired through this container is seen at once.
- */
-const SILENCE_CACHE_MS = 1000;
+import { cachedSilences, SILENCE_CACHE_MS } from '../../shared/silences/cache';
 
 /**
  * API adapter: health (public); alert and group state, silences, channel tests and DLQ redrive
@@ -34,7 +27,9 @@ export function createHandler(ports: Pick<Ports, 'config' | 'db' | 'table' | 'qu
   const silences = new SilenceStore(ports.db, ports.table);
   const silenceDeps = { silences, groups, queues: ports.queues, clock: ports.clock, limits: ports.config.raw.silences };
   const inhibitions = new InhibitionSourceStore(ports.db, ports.table);
-  // Reloaded in the background after half its life, so reads do not wait for it.
+  // The list of silences not ended yet for alert views, reused as long as the router reuses its own;
+  // a silence created or expired through this container is seen at once. Reloaded in the background
+  // after half its life, so reads do not wait for it.
   const currentSilences = cachedSilences({ list: (now) => silences.current(now) }, SILENCE_CACHE_MS, ports.clock, SILENCE_CACHE_MS / 2);
   let silencesChangedAt: number | undefined;
   const stateDeps = {

@@ -4,17 +4,11 @@ import { RouterMessage } from '../../shared/queues/messages';
 import { awsQueues, awsScheduler, lazyHandler } from '../../shared/runtime/aws';
 import { awsTable } from '../../shared/runtime/aws-table';
 import type { Ports } from '../../shared/runtime/ports';
-import { cachedSilences } from '../../shared/silences/cache';
+import { cachedSilences, SILENCE_CACHE_MS } from '../../shared/silences/cache';
 import { DeliveryStore } from '../../shared/store/deliveries';
 import { GroupStore } from '../../shared/store/groups';
 import { CooldownStore, InhibitionSourceStore, StormStore } from '../../shared/store/noise';
 import { SilenceStore } from '../../shared/store/silences';
-
-/**
- * How long a router container reuses the silence list (a new silence applies at most this late).
- * Periodic reloads read only the silences not ended yet, from the listing index.
- */
-const SILENCE_CACHE_MS = 1000;
 
 /**
  * Router adapter. The records of a batch (alerts and group timers) are dispatched together (one read
@@ -22,6 +16,7 @@ const SILENCE_CACHE_MS = 1000;
  * affected messages are retried.
  */
 export function createHandler(ports: Pick<Ports, 'config' | 'db' | 'table' | 'queues' | 'scheduler' | 'clock' | 'log'>) {
+  // Periodic reloads read only the silences not ended yet, from the listing index.
   const loadSilences = cachedSilences(new SilenceStore(ports.db, ports.table), SILENCE_CACHE_MS, ports.clock);
   const base: Omit<DispatchDeps, 'silences'> = {
     config: ports.config,

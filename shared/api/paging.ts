@@ -2,7 +2,6 @@ import * as z from 'zod';
 import { ValidationError } from '../errors';
 import { matcherProgramBound, parseMatchers, type Matcher } from '../labels/matchers';
 import { SILENCE_MAX_REGEX_BOUND } from '../silences/model';
-import type { ListKey } from '../store/keys';
 
 /**
  * Paging of the list endpoints (GET /v1/alerts, /v1/groups, /v1/silences): `limit` items per page
@@ -23,11 +22,6 @@ export interface PageQuery {
   filter?: string | undefined;
   limit?: string | undefined;
   cursor?: string | undefined;
-}
-
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
 }
 
 export function parseLimit(text: string | undefined): number {
@@ -88,5 +82,3 @@ export function decodeCursor<T>(text: string | undefined, schema: z.ZodType<T>, 
   if (!parsed.success || !check(parsed.data)) throw bad();
   return parsed.data;
 }
-
-export type { ListKey };

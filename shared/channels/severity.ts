@@ -81,8 +81,6 @@ export function worstSeverity<U>(alerts: readonly Alert[], unknown: U): Severity
  */
 export type SeverityState = Severity | 'resolved' | 'unknown';
 
-export const SEVERITY_STATES = [...SEVERITIES, 'resolved', 'unknown'] as const satisfies readonly SeverityState[];
-
 export function alertState(a: Alert): SeverityState {
   return a.status === 'resolved' ? 'resolved' : (alertSeverity(a) ?? 'unknown');
 }

@@ -8,7 +8,7 @@ import type { RateLimiter } from '../store/rate-limits';
 import type { Logger } from '../log';
 import type { NotificationMessage } from '../queues/messages';
 import type { CompiledConfig } from '../runtime/compiled-config';
-import type { QueuePort } from '../queues/port';
+import { SQS_MAX_DELAY_S, type QueuePort } from '../queues/port';
 import type { DeliveryStore } from '../store/deliveries';
 import { claimDelivery, completeDelivery } from './claims';
 
@@ -46,8 +46,6 @@ export type DeliverResult =
   /** Rate limited: send it again at its reserved `slot` (the caller re-enqueues it with a delay). */
   | { kind: 'defer'; delaySeconds: number; slot: number };
 
-/** SQS caps DelaySeconds at 15 minutes (a deferral is a re-send with a delay). */
-const MAX_DELAY_S = 900;
 /** A rate-limit wait up to this long is slept through; a longer one is deferred through the queue. */
 const MAX_INLINE_WAIT_MS = 5_000;
 
@@ -85,7 +83,7 @@ export async function deliver(n: NotificationMessage, attempt: number, maxAttemp
       if (wait > MAX_INLINE_WAIT_MS) {
         deps.log.info('rate limited; deferring to its send slot', { notificationId: n.id, channel, waitMs: wait });
         await deps.deliveries.release(n.id, claim.token, deps.clock());
-        return { kind: 'defer', delaySeconds: Math.min(MAX_DELAY_S, Math.ceil(wait / 1000)), slot };
+        return { kind: 'defer', delaySeconds: Math.min(SQS_MAX_DELAY_S, Math.ceil(wait / 1000)), slot };
       }
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       started = Date.now();

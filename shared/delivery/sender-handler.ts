@@ -4,6 +4,7 @@ import { backoffSeconds } from '../channels/outcome';
 import type { ChannelConfigs, SenderLookup } from '../channels/registry';
 import { NotificationMessage, type ChannelType } from '../queues/messages';
 import { channelQueueName, CONSUMER_TIMEOUT_S, MAX_RECEIVES } from '../queues/names';
+import { SQS_MAX_DELAY_S, SQS_MAX_VISIBILITY_S } from '../queues/port';
 import type { Ports } from '../runtime/ports';
 import { processSqsBatch, receiveCount } from '../runtime/sqs-batch';
 import { DeliveryStore } from '../store/deliveries';
@@ -11,9 +12,6 @@ import { RateLimiter } from '../store/rate-limits';
 import { ReceiverGates, type GateDecision, type GateHealth } from '../store/receiver-gates';
 import { deliver, type DeliverResult } from './deliver';
 
-/** SQS's longest visibility timeout, counted from the receive; its longest DelaySeconds. */
-const MAX_VISIBILITY_S = 43_200;
-const MAX_DELAY_S = 900;
 /**
  * Pauses before asking a busy gate again. A healthy receiver frees its slots within milliseconds, so
  * a burst to it waits here briefly rather than a whole back-off. Slots held longer than
@@ -69,7 +67,7 @@ export function createSenderHandler<T extends ChannelType>(sender: ChannelSender
     const started = Date.now();
     /** Back a record off through its visibility, within SQS's 12 h from the receive. */
     const backOff = async (record: SQSRecord, seconds: number): Promise<'retry'> => {
-      const left = MAX_VISIBILITY_S - Math.ceil((Date.now() - started) / 1000) - 1;
+      const left = SQS_MAX_VISIBILITY_S - Math.ceil((Date.now() - started) / 1000) - 1;
       await ports.queues.changeVisibility(queue, record.receiptHandle, Math.max(1, Math.min(left, seconds)));
       return 'retry';
     };
@@ -111,7 +109,7 @@ export function createSenderHandler<T extends ChannelType>(sender: ChannelSender
         if (decision.kind === 'busy') {
           // A slow receiver: wait without using up a receive (a fresh message), longer each time.
           const waits = (n.waits ?? 0) + 1;
-          const delaySeconds = Math.min(MAX_DELAY_S, backoffSeconds(waits, undefined, ports.retryJitter, ports.retryBaseMs));
+          const delaySeconds = Math.min(SQS_MAX_DELAY_S, backoffSeconds(waits, undefined, ports.retryJitter, ports.retryBaseMs));
           ports.log.info('receiver busy (its send slots are held by slower sends); re-queued unsent', { notificationId: n.id, receiver: n.receiver, gate, waits, delaySeconds });
           await ports.queues.send(queue, [{ id: 'waiting', body: JSON.stringify({ ...n, waits }), delaySeconds }]);
           return 'ok';

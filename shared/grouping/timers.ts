@@ -1,6 +1,6 @@
 import { FlushMessage } from '../queues/messages';
 import { ALERTS_QUEUE } from '../queues/names';
-import { batchesOf, type OutgoingMessage, type QueuePort } from '../queues/port';
+import { batchesOf, SQS_MAX_DELAY_S, type OutgoingMessage, type QueuePort } from '../queues/port';
 import type { RouteNode } from '../routing/route-tree';
 import type { SchedulerPort } from '../schedules/port';
 import type { GroupState } from '../store/groups';
@@ -11,8 +11,8 @@ import type { GroupState } from '../store/groups';
  * Timers are set by changes (and by the flushes they cause), never by polling every group.
  */
 
-/** SQS's largest DelaySeconds. */
-export const MAX_SQS_DELAY_MS = 900_000;
+/** SQS's largest DelaySeconds, in ms. */
+export const MAX_SQS_DELAY_MS = SQS_MAX_DELAY_S * 1000;
 
 /** When this group may flush next: after group_wait the first time, then once per group_interval. */
 export function earliestFlush(group: GroupState, route: RouteNode): number {

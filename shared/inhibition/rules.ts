@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { statusAt, type Alert } from '../alerts/model';
 import { LabelName, labelMap, MatcherString, RegexString } from '../config/primitives';
 import {
-  labelValue,
+  labelValuesKey,
   matcherFromMatch,
   matcherFromMatchRe,
   matchesAll,
@@ -144,5 +144,5 @@ export function inhibitor(
 
 // Missing labels read as "", as Alertmanager's `a.Labels[n] != lset[n]` does.
 function equalKey(rule: InhibitRule, labels: Readonly<Record<string, string>>): string {
-  return JSON.stringify(rule.equal.map((n) => labelValue(labels, n)));
+  return labelValuesKey(labels, rule.equal);
 }

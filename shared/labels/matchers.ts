@@ -127,6 +127,11 @@ export function labelValue(labels: Readonly<Record<string, string>>, name: strin
   return Object.hasOwn(labels, name) ? (labels[name] ?? '') : '';
 }
 
+/** The values of `names` as one string key (a missing label is ""): inhibition's `equal` comparison. */
+export function labelValuesKey(labels: Readonly<Record<string, string>>, names: readonly string[]): string {
+  return JSON.stringify(names.map((n) => labelValue(labels, n)));
+}
+
 /** Alertmanager's matcher order: by name, then value (bytewise), then type. */
 export function compareMatchers(a: Matcher, b: Matcher): number {
   return compareUtf8(a.name, b.name) || compareUtf8(a.value, b.value) || TYPE_ORDER[a.type] - TYPE_ORDER[b.type];

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { errorFields, type Logger } from '../log';
-import { SQS_MAX_BYTES, type OutgoingMessage, type QueueAdmin, type QueuePort } from '../queues/port';
+import { SQS_MAX_BYTES, SQS_MAX_VISIBILITY_S, type OutgoingMessage, type QueueAdmin, type QueuePort } from '../queues/port';
 import { dlqName } from '../queues/names';
 import { QueueStore, type StoredMessage } from './queue-store';
 
@@ -38,9 +38,6 @@ export interface LocalQueueOptions {
 type Consumer = (event: SQSEvent) => Promise<SQSBatchResponse | void>;
 
 type Stored = StoredMessage;
-
-/** SQS's longest visibility timeout, counted from the receive. */
-export const MAX_VISIBILITY_S = 43_200;
 
 /** A request SQS would reject; `name` is SQS's error code, as the AWS SDK reports it. */
 export class LocalQueueError extends Error {
@@ -163,14 +160,14 @@ export class LocalQueues implements QueuePort, QueueAdmin {
   async changeVisibility(name: string, receiptHandle: string, seconds: number): Promise<void> {
     this.calls.changeVisibility++;
     const q = this.queue(name);
-    if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_VISIBILITY_S) {
-      throw new LocalQueueError('InvalidParameterValue', `VisibilityTimeout must be a whole number of seconds from 0 to ${MAX_VISIBILITY_S}, not ${seconds}`);
+    if (!Number.isInteger(seconds) || seconds < 0 || seconds > SQS_MAX_VISIBILITY_S) {
+      throw new LocalQueueError('InvalidParameterValue', `VisibilityTimeout must be a whole number of seconds from 0 to ${SQS_MAX_VISIBILITY_S}, not ${seconds}`);
     }
     const now = this.now();
     for (const m of q.messages.values()) {
       if (m.receiptHandle !== receiptHandle) continue;
       if (m.visibleAt <= now) throw new LocalQueueError('MessageNotInflight', `message on ${name} is not in flight (its visibility timeout expired)`);
-      if (now + seconds * 1000 > m.receivedAt! + MAX_VISIBILITY_S * 1000) {
+      if (now + seconds * 1000 > m.receivedAt! + SQS_MAX_VISIBILITY_S * 1000) {
         throw new LocalQueueError('InvalidParameterValue', `visibility would end more than 12 h after the message was received on ${name}`);
       }
       this.store.visibility(m.messageId, now + seconds * 1000);

@@ -28,6 +28,9 @@ export interface QueueAdmin {
 /** SQS limits: 10 entries per batch call and (conservatively) 256 KiB per message and per call. */
 export const SQS_MAX_BATCH = 10;
 export const SQS_MAX_BYTES = 256 * 1024;
+/** SQS's longest DelaySeconds (15 minutes), and its longest visibility timeout, counted from the receive. */
+export const SQS_MAX_DELAY_S = 900;
+export const SQS_MAX_VISIBILITY_S = 43_200;
 
 /** Split messages into batch calls that respect the entry and total-size limits. */
 export function batchesOf(messages: OutgoingMessage[]): OutgoingMessage[][] {

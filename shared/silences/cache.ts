@@ -1,5 +1,11 @@
 import type { Silence } from './model';
 
+/**
+ * How long a container reuses the silence list (a new silence applies at most this late): the
+ * router's, and the api's for alert views, so that `silenced` there says what the router does.
+ */
+export const SILENCE_CACHE_MS = 1000;
+
 export interface SilenceLoadOptions {
   /**
    * Reload unless the cached list was read strictly after this instant (epoch ms). A flush sent

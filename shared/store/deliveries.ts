@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { BatchGetCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchGetItems } from './batch-get';
+import { isConditionFailure } from './conditions';
 import { deliveryKey, epochSeconds } from './keys';
 
 /**
@@ -43,7 +45,6 @@ export type ClaimResult = { claimed: true; token: string } | { claimed: false; c
 /** Delivery records live 30 days: long enough to debug a page, short enough to cost nothing. */
 const RETENTION_S = 30 * 86_400;
 
-const isConditionFailure = (err: unknown) => (err as Error).name === 'ConditionalCheckFailedException';
 
 /**
  * One item per notification: the claim, the verdict and the attempt log in one place, so a claim
@@ -65,20 +66,10 @@ export class DeliveryStore {
   async outcomes(ids: readonly string[]): Promise<Map<string, RecordedDelivery>> {
     const out = new Map<string, RecordedDelivery>();
     const unique = [...new Set(ids)];
-    for (let i = 0; i < unique.length; i += 100) {
-      let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map((id) => deliveryKey(id));
-      for (let attempt = 0; keys && keys.length > 0 && attempt < 6; attempt++) {
-        const res = await this.db.send(
-          new BatchGetCommand({
-            RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'notificationId, #status, updatedAt', ExpressionAttributeNames: { '#status': 'status' } } },
-          }),
-        );
-        for (const item of res.Responses?.[this.table] ?? []) {
-          out.set(item.notificationId as string, { status: item.status as DeliveryStatus, at: Date.parse((item.updatedAt as string | undefined) ?? '') || 0 });
-        }
-        keys = res.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined;
-        if (keys?.length) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
-      }
+    const keys = unique.map((id) => deliveryKey(id));
+    const request = { ConsistentRead: true, ProjectionExpression: 'notificationId, #status, updatedAt', ExpressionAttributeNames: { '#status': 'status' } };
+    for await (const item of batchGetItems(this.db, this.table, keys, request, { strict: false })) {
+      out.set(item.notificationId as string, { status: item.status as DeliveryStatus, at: Date.parse((item.updatedAt as string | undefined) ?? '') || 0 });
     }
     return out;
   }

@@ -1,11 +1,12 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { randomUUID } from 'node:crypto';
-import { BatchGetCommand, DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
 import { Alert, LabelSet } from '../alerts/model';
 import { ConflictError } from '../errors';
 import { epochSeconds, groupKey, groupListKeys, GROUPS_LIST_PK, isLive, type ListKey } from './keys';
+import { batchGetItems } from './batch-get';
 import { queryIndex } from './list-index';
 
 /** An alert as a group holds it: the alert plus when alertflow learned it resolved. */
@@ -124,20 +125,10 @@ export class GroupStore {
 
   async getMany(ids: readonly string[], now: Date): Promise<Map<string, GroupState>> {
     const out = new Map<string, GroupState>();
-    for (let i = 0; i < ids.length; i += 100) {
-      let keys: Record<string, unknown>[] | undefined = ids.slice(i, i + 100).map((id) => groupKey(id));
-      // BatchGet may return unprocessed keys under throttling; retry them with a short backoff.
-      for (let attempt = 0; keys && keys.length > 0; attempt++) {
-        const res = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }));
-        for (const item of res.Responses?.[this.table] ?? []) {
-          if (isLive(item as { expiresAt?: number }, now)) {
-            const state = decodeGroup(await this.withParts(item));
-            out.set(state.groupId, state);
-          }
-        }
-        keys = res.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined;
-        if (keys?.length && attempt >= 5) throw new ConflictError('DynamoDB kept returning unprocessed keys');
-        if (keys?.length) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+    for await (const item of batchGetItems(this.db, this.table, ids.map((id) => groupKey(id)), { ConsistentRead: true }, { strict: true })) {
+      if (isLive(item as { expiresAt?: number }, now)) {
+        const state = decodeGroup(await this.withParts(item));
+        out.set(state.groupId, state);
       }
     }
     return out;
@@ -239,16 +230,7 @@ export class GroupStore {
     const groupId = String(item.pk).slice('GROUP#'.length);
     const keys = Array.from({ length: stored.count }, (_, i) => groupPartKey(groupId, stored.write, i));
     const found = new Map<string, Uint8Array>();
-    for (let i = 0; i < keys.length; i += 100) {
-      let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + 100);
-      for (let attempt = 0; pending && pending.length > 0; attempt++) {
-        const res = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }));
-        for (const part of res.Responses?.[this.table] ?? []) found.set(part.sk as string, part.part as Uint8Array);
-        pending = res.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined;
-        if (pending?.length && attempt >= 5) throw new ConflictError('DynamoDB kept returning unprocessed keys');
-        if (pending?.length) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
-      }
-    }
+    for await (const part of batchGetItems(this.db, this.table, keys, { ConsistentRead: true }, { strict: true })) found.set(part.sk as string, part.part as Uint8Array);
     const chunks = keys.map((k) => found.get(k.sk));
     if (chunks.some((c) => c === undefined)) throw new ConflictError(`group ${groupId} version ${String(item.version)} is missing a part`);
     return { ...item, stateZ: Buffer.concat(chunks as Uint8Array[]) };

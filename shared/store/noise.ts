@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { InhibitionSource, InhibitRule } from '../inhibition/rules';
-import { formatMatchers, labelValue } from '../labels/matchers';
+import { formatMatchers, labelValuesKey } from '../labels/matchers';
+import { batchGetItems } from './batch-get';
+import { isConditionFailure } from './conditions';
 import { epochSeconds, isLive } from './keys';
 
 /**
@@ -11,7 +13,6 @@ import { epochSeconds, isLive } from './keys';
  *   COOLDOWN#<receiver>#<scope>    COOLDOWN            until when new pages of a group / alert are held
  *   STORM#<receiver>               W#<window start>    notifications sent and held in one window
  */
-const isConditionFailure = (err: unknown) => (err as Error).name === 'ConditionalCheckFailedException';
 const hash = (text: string, len = 24) => createHash('sha256').update(text).digest('hex').slice(0, len);
 
 const ruleKeys = new WeakMap<InhibitRule, string>();
@@ -30,7 +31,7 @@ export function inhibitRuleKey(rule: InhibitRule): string {
  * also one named like an Object.prototype member, e.g. `constructor`).
  */
 export function inhibitPartition(rule: InhibitRule, labels: Readonly<Record<string, string>>): string {
-  return `INHIBIT#${inhibitRuleKey(rule)}#${hash(JSON.stringify(rule.equal.map((n) => labelValue(labels, n))))}`;
+  return `INHIBIT#${inhibitRuleKey(rule)}#${hash(labelValuesKey(labels, rule.equal))}`;
 }
 
 /** How long a source entry lives without being refreshed (the same as a quiet group). */
@@ -99,16 +100,8 @@ export class CooldownStore {
   /** `until` (epoch ms) of each live cooldown among `keys`, by pk. */
   async getMany(keys: ReadonlyArray<{ pk: string; sk: string }>, now: Date): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    for (let i = 0; i < keys.length; i += 100) {
-      let batch: Record<string, unknown>[] | undefined = keys.slice(i, i + 100);
-      for (let attempt = 0; batch && batch.length > 0 && attempt < 6; attempt++) {
-        const res = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: batch } } }));
-        for (const item of res.Responses?.[this.table] ?? []) {
-          if (isLive(item as { expiresAt?: number }, now) && (item.until as number) > now.getTime()) out.set(item.pk as string, item.until as number);
-        }
-        batch = res.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined;
-        if (batch?.length) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
-      }
+    for await (const item of batchGetItems(this.db, this.table, keys, {}, { strict: false })) {
+      if (isLive(item as { expiresAt?: number }, now) && (item.until as number) > now.getTime()) out.set(item.pk as string, item.until as number);
     }
     return out;
   }

@@ -1,8 +1,8 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from './conditions';
 import { epochSeconds } from './keys';
 
 const key = (target: string) => ({ pk: `RATE#${target}`, sk: 'SLOT' });
-const isConditionFailure = (err: unknown) => (err as Error).name === 'ConditionalCheckFailedException';
 
 /**
  * Send slots per target (e.g. one Slack webhook), shared by every concurrent sender: a slot is

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { backoffSeconds } from '../channels/outcome';
+import { isConditionFailure } from './conditions';
 import { epochSeconds } from './keys';
 
 const key = (gate: string) => ({ pk: `GATE#${gate}`, sk: 'GATE' });
-const isConditionFailure = (err: unknown) => (err as Error).name === 'ConditionalCheckFailedException';
 
 /** What a gate said to one sender invocation about one receiver entry. */
 export type GateDecision =

@@ -5,23 +5,13 @@ import { T } from './model';
 import { compileTemplate, compileWith, type Template } from './template';
 import { NOW, sampleData } from './testing';
 import type { TemplateData } from './values';
+import { mulberry32 } from '../../test/support/prng';
 
 /**
  * Property tests over generated templates, seeded so a failure reproduces: compile either
  * succeeds or throws TemplateError with a location; render never throws, never reports an
  * internal error, and stays within its output cap.
  */
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const data = sampleData();
 const MAX_OUTPUT = 4096;
@@ -135,7 +125,7 @@ function mutate(r: () => number, src: string): string {
 
 describe('fuzz', () => {
   it('random fragment soup: compile throws only TemplateError; render never throws', () => {
-    const r = rng(1);
+    const r = mulberry32(1);
     for (let i = 0; i < 3000; i++) {
       const src = soup(r);
       for (const typed of [true, false]) {
@@ -146,7 +136,7 @@ describe('fuzz', () => {
   });
 
   it('grammar-shaped templates and their mutations', () => {
-    const r = rng(2);
+    const r = mulberry32(2);
     let compiled = 0;
     for (let i = 0; i < 1500; i++) {
       const src = body(r);
@@ -165,7 +155,7 @@ describe('fuzz', () => {
   });
 
   it('random bytes, including lone surrogates and control characters', () => {
-    const r = rng(3);
+    const r = mulberry32(3);
     for (let i = 0; i < 1000; i++) {
       const src = Array.from({ length: Math.floor(r() * 40) }, () =>
         r() < 0.3 ? pick(r, ['{{', '}}', ' ', '"', '.']) : String.fromCharCode(Math.floor(r() * 0xffff)),

@@ -23,6 +23,7 @@ import type { Silence } from '../../shared/silences/model';
 import { GroupStore, type GroupAlert, type GroupState } from '../../shared/store/groups';
 import { InhibitionSourceStore, inhibitPartition } from '../../shared/store/noise';
 import { SilenceStore } from '../../shared/store/silences';
+import { percentile } from './format';
 
 const GROUPS = 2_000;
 const PER_GROUP = 50;
@@ -57,8 +58,6 @@ async function pool<T>(items: readonly T[], n: number, fn: (item: T) => Promise<
     while (next < items.length) await fn(items[next++]!);
   }));
 }
-
-const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'alertflow-reads-'));
@@ -155,7 +154,7 @@ async function main(): Promise<void> {
         items = (parsed.alerts ?? parsed.groups ?? parsed.silences)!.length;
       }
       times.sort((a, b) => a - b);
-      const cols = [50, 90, 99].map((p) => percentile(times, p).toFixed(1).padStart(7));
+      const cols = [50, 90, 99].map((p) => percentile(times, p)!.toFixed(1).padStart(7));
       rows.push(`${label.padEnd(56)} ${cols.join(' ')} ${times.at(-1)!.toFixed(1).padStart(7)} ${String(items).padStart(6)} ${(bytes / 1024).toFixed(0).padStart(7)}`);
     }
 

@@ -20,6 +20,7 @@ import { buildRouteTree, matchRoutes } from '../../shared/routing/route-tree';
 import type { RouteConfig } from '../../shared/config/schema';
 import { compileMatcherRegex } from '../../shared/labels/matchers';
 import { median, num, table } from './format';
+import { mulberry32 } from '../support/prng';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -48,18 +49,6 @@ const ENGINES: Engine[] = [
 
 // ---------------------------------------------------------------------------------------------
 // (a) match time per alert
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TEAMS = ['payments', 'search', 'checkout', 'identity', 'storage', 'network', 'ml', 'data', 'web', 'mobile'];
 const SERVICES = ['api', 'gateway', 'worker', 'db', 'cache', 'queue', 'frontend'];
@@ -93,7 +82,7 @@ function routeTree(): RouteConfig {
 }
 
 function alerts(n: number): Record<string, string>[] {
-  const r = rng(7);
+  const r = mulberry32(7);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   return Array.from({ length: n }, (_, i) => ({
     alertname: pick(ALERTNAMES),

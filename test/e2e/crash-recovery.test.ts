@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertflowWebhookBody } from '../../shared/channels/webhook/render';
 import { startRuntimeProcess, type RuntimeProcess } from '../support/runtime-process';
 import { startStandIn, type StandIn } from '../support/stand-in';
+import { mulberry32 } from '../support/prng';
 
 /**
  * SIGKILL of the local runtime in the middle of an alert storm, several times, with a receiver that
@@ -66,18 +67,6 @@ afterAll(async () => {
   await hook?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-/** mulberry32: the kill offsets are reproducible from the seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 const groupName = (g: number) => `Crash${String(g).padStart(3, '0')}`;
@@ -207,7 +196,7 @@ receivers:
 
 describe('a crash of npm start (SIGKILL) mid-storm', () => {
   it('loses no group answered 2xx and delivers no notification twice', async () => {
-    const random = prng(SEED);
+    const random = mulberry32(SEED); // the kill offsets are reproducible from the seed
     const offset = () => 300 + Math.floor(random() * 1_300);
     const log: string[] = [`seed ${SEED}`];
     const began = Date.now();

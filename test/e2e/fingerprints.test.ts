@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fingerprint } from '../../shared/alerts/fingerprint';
 import type { LocalRuntime } from '../../shared/local/runtime';
-import { apiRequest, startRuntimeWithConfig } from '../support/runtime';
+import { apiRequest, startRuntimeWithConfig, teamRouteConfig } from '../support/runtime';
 import { startStandIn, type StandIn } from '../support/stand-in';
 
 /** Sender-supplied fingerprints and hostile label names, through the local runtime over HTTP. */
@@ -26,15 +26,7 @@ beforeAll(async () => {
     `
 auth:
   bearer_tokens: [{ env: ALERTFLOW_WEBHOOK_TOKEN }]
-route:
-  receiver: team
-  group_by: [alertname]
-  group_wait: 0s
-receivers:
-  - name: team
-    webhook_configs:
-      - url: ${hook.url}/hook
-`,
+${teamRouteConfig(hook.url)}`,
     { token: TOKEN },
   );
 });

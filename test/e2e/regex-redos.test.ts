@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileMatcherRegex } from '../../shared/labels/matchers';
 import { SILENCE_MAX_REGEX_PROGRAM } from '../../shared/silences/model';
+import { apiRequest, teamRouteConfig } from '../support/runtime';
 import { startRuntimeProcess, type RuntimeProcess } from '../support/runtime-process';
 import { startStandIn, type StandIn } from '../support/stand-in';
 
@@ -24,15 +25,7 @@ const MAX_SILENCES = 9;
 let rt: RuntimeProcess;
 let hook: StandIn;
 
-async function api(method: string, path: string, body?: unknown, timeoutMs = REQUEST_TIMEOUT_MS): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(rt.url + path, {
-    method,
-    headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
+const api = (method: string, path: string, body?: unknown, timeoutMs = REQUEST_TIMEOUT_MS) => apiRequest(rt.url, TOKEN, method, path, body, {}, AbortSignal.timeout(timeoutMs));
 
 /** Wait until the stand-in has received a notification whose body mentions `alertname` (a hang guard). */
 async function notified(alertname: string, since: number): Promise<void> {
@@ -75,15 +68,7 @@ beforeAll(async () => {
 auth:
   bearer_tokens: [{ env: ALERTFLOW_WEBHOOK_TOKEN }]
 silences: { max_silences: ${MAX_SILENCES} }
-route:
-  receiver: team
-  group_by: [alertname]
-  group_wait: 0s
-receivers:
-  - name: team
-    webhook_configs:
-      - url: ${hook.url}/hook
-`,
+${teamRouteConfig(hook.url)}`,
     TOKEN,
   );
 });

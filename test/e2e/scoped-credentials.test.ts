@@ -4,7 +4,7 @@ import { ConfigError } from '../../shared/errors';
 import type { Logger } from '../../shared/log';
 import { DEFAULT_TOKEN, startLocalRuntime, type LocalRuntime } from '../../shared/local/runtime';
 import { silentLogger } from '../../shared/log';
-import { apiRequest, startRuntimeWithConfig } from '../support/runtime';
+import { apiRequest, startRuntimeWithConfig, teamRouteConfig } from '../support/runtime';
 import { startStandIn, type StandIn } from '../support/stand-in';
 
 /** Scoped credentials through the local runtime over HTTP: what each token may do, and who did it. */
@@ -29,17 +29,6 @@ const silenceBody = (createdBy: string) => ({
   comment: 'scoped credentials e2e',
 });
 
-const routeConfig = (hookUrl: string) => `
-route:
-  receiver: team
-  group_by: [alertname]
-  group_wait: 0s
-receivers:
-  - name: team
-    webhook_configs:
-      - url: ${hookUrl}/hook
-`;
-
 beforeAll(async () => {
   hook = await startStandIn();
   rt = await startRuntimeWithConfig(
@@ -48,7 +37,7 @@ auth:
   tokens:
     - { name: alertmanager, secret: { env: INGEST_TOKEN }, scopes: [ingest] }
     - { name: oncall, secret: { env: ALERTFLOW_WEBHOOK_TOKEN }, scopes: [ingest, read, manage] }
-${routeConfig(hook.url)}`,
+${teamRouteConfig(hook.url)}`,
     { token: ADMIN, env: { INGEST_TOKEN: INGEST_ONLY }, log: { ...silentLogger, info: (msg, fields) => infos.push({ msg, ...fields }) } },
   );
 });
@@ -96,7 +85,7 @@ describe('scoped credentials, end to end', () => {
 
   it('knows which configured tokens take the runtime token (the start banner prints it only for them)', async () => {
     expect(rt.tokenNames).toEqual(['oncall']);
-    const other = await startRuntimeWithConfig(`auth:\n  tokens:\n    - { name: am, secret: { env: INGEST_TOKEN }, scopes: [ingest] }\n${routeConfig('http://127.0.0.1:9')}`, {
+    const other = await startRuntimeWithConfig(`auth:\n  tokens:\n    - { name: am, secret: { env: INGEST_TOKEN }, scopes: [ingest] }\n${teamRouteConfig('http://127.0.0.1:9')}`, {
       token: ADMIN,
       env: { INGEST_TOKEN: INGEST_ONLY },
     });
@@ -150,7 +139,7 @@ describe('the local runtime and its tokens', () => {
   it('logs one deprecation line naming auth.tokens for bearer_tokens, which keep every scope', async () => {
     const warnings: string[] = [];
     const log: Logger = { ...silentLogger, warn: (msg) => warnings.push(msg) };
-    const legacy = await startRuntimeWithConfig(`auth:\n  bearer_tokens: [{ env: ALERTFLOW_WEBHOOK_TOKEN }]\n${routeConfig('http://127.0.0.1:9')}`, { token: ADMIN, log });
+    const legacy = await startRuntimeWithConfig(`auth:\n  bearer_tokens: [{ env: ALERTFLOW_WEBHOOK_TOKEN }]\n${teamRouteConfig('http://127.0.0.1:9')}`, { token: ADMIN, log });
     try {
       expect(warnings).toEqual([expect.stringMatching(/^auth\.bearer_tokens is deprecated .*use auth\.tokens/)]);
       const created = await apiRequest<Json>(legacy.url, ADMIN, 'POST', '/v1/silences', silenceBody('alice'));
@@ -164,7 +153,7 @@ describe('the local runtime and its tokens', () => {
   });
 
   it("refuses to start when a token's secret is not set, naming its key path and the variable", async () => {
-    const config = `auth:\n  tokens:\n    - { name: admin, secret: { env: ALERTFLOW_WEBHOOK_TOKEN }, scopes: [read] }\n    - { name: alertmanager, secret: { env: ALERTMANAGER_TOKEN }, scopes: [ingest] }\n${routeConfig('http://127.0.0.1:9')}`;
+    const config = `auth:\n  tokens:\n    - { name: admin, secret: { env: ALERTFLOW_WEBHOOK_TOKEN }, scopes: [read] }\n    - { name: alertmanager, secret: { env: ALERTMANAGER_TOKEN }, scopes: [ingest] }\n${teamRouteConfig('http://127.0.0.1:9')}`;
     const err = await startRuntimeWithConfig(config, { token: ADMIN }).then(
       async (started) => {
         await started.close();

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalDynamo, type LocalDynamo } from '../../shared/local/dynamo';
 import { GroupStore, MAX_INLINE_STATE_BYTES, type GroupAlert, type GroupState } from '../../shared/store/groups';
 import { startStandIn, type StandIn } from '../support/stand-in';
-import { apiRequest, startRuntimeWithConfig } from '../support/runtime';
+import { apiRequest, startRuntimeWithConfig, teamRouteConfig } from '../support/runtime';
 import type { LocalRuntime } from '../../shared/local/runtime';
 
 /**
@@ -95,15 +95,7 @@ describe('through the local runtime', () => {
       `
 auth:
   bearer_tokens: [{ env: ALERTFLOW_WEBHOOK_TOKEN }]
-route:
-  receiver: team
-  group_by: [alertname]
-  group_wait: 0s
-receivers:
-  - name: team
-    webhook_configs:
-      - url: ${hook.url}/hook
-`,
+${teamRouteConfig(hook.url)}`,
       { token: TOKEN },
     );
   });

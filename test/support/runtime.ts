@@ -23,8 +23,24 @@ export async function startRuntimeWithConfig(configYaml: string, opts: Omit<Loca
 }
 
 /**
+ * The route most end-to-end tests run under: every alert to `team`, grouped by alertname and
+ * flushed at once, a webhook posting to the stand-in at `${hookUrl}/hook`. Add `auth` (and any
+ * other top-level key) before it.
+ */
+export const teamRouteConfig = (hookUrl: string): string => `
+route:
+  receiver: team
+  group_by: [alertname]
+  group_wait: 0s
+receivers:
+  - name: team
+    webhook_configs:
+      - url: ${hookUrl}/hook
+`;
+
+/**
  * One authenticated request to a runtime's HTTP API: a JSON body (a string is sent as is) and the
- * JSON answer with its status.
+ * JSON answer with its status. `signal` bounds it (e.g. AbortSignal.timeout against a blocked runtime).
  */
 export async function apiRequest<T = Record<string, unknown>>(
   baseUrl: string,
@@ -33,11 +49,13 @@ export async function apiRequest<T = Record<string, unknown>>(
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
+  signal?: AbortSignal,
 ): Promise<{ status: number; body: T }> {
   const res = await fetch(baseUrl + path, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    ...(signal ? { signal } : {}),
   });
   return { status: res.status, body: (await res.json()) as T };
 }

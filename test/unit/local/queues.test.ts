@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SQSEvent } from 'aws-lambda';
-import { LocalQueues, MAX_VISIBILITY_S } from '../../../shared/local/queues';
+import { LocalQueues } from '../../../shared/local/queues';
+import { SQS_MAX_VISIBILITY_S } from '../../../shared/queues/port';
 import { silentLogger } from '../../../shared/log';
 
 let queues: LocalQueues;
@@ -168,7 +169,7 @@ describe('LocalQueues (SQS semantics)', () => {
       await queues.send('q', [msg('m')]);
       await vi.waitFor(() => expect(received(receipts)).toBe(1));
       const handle = receipts[0]!;
-      for (const bad of [-1, 1.5, MAX_VISIBILITY_S + 1, Number.NaN]) {
+      for (const bad of [-1, 1.5, SQS_MAX_VISIBILITY_S + 1, Number.NaN]) {
         await expect(queues.changeVisibility('q', handle, bad)).rejects.toMatchObject({ name: 'InvalidParameterValue' });
       }
       // 12 h at most from the receive, across extensions.
@@ -185,7 +186,7 @@ describe('LocalQueues (SQS semantics)', () => {
       await at(clock.t + 1);
       expect(received(receipts)).toBe(2);
       await expect(queues.changeVisibility('q', handle, 10)).rejects.toMatchObject({ name: 'ReceiptHandleIsInvalid' });
-      await queues.changeVisibility('q', receipts[1]!, MAX_VISIBILITY_S);
+      await queues.changeVisibility('q', receipts[1]!, SQS_MAX_VISIBILITY_S);
     });
   });
 });
