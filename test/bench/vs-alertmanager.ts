@@ -153,24 +153,14 @@ receivers:
 `;
 }
 
+/** The same route and receiver as Alertmanager's (derived, so the two cannot drift), plus a token. */
 export function alertflowYaml(hookUrl: string): string {
   return `auth:
   tokens:
     - name: bench
       secret: { env: ALERTFLOW_WEBHOOK_TOKEN }
       scopes: [ingest, read]
-route:
-  receiver: hook
-  group_by: [alertname, service]
-  group_wait: 0s
-  group_interval: 5m
-  repeat_interval: 4h
-receivers:
-  - name: hook
-    webhook_configs:
-      - url: ${hookUrl}
-        send_resolved: true
-`;
+${alertmanagerYaml(hookUrl)}`;
 }
 
 async function startAlertmanagerProcess(dir: string, hookUrl: string): Promise<Running> {
