@@ -9,10 +9,6 @@ import { authorizeRoute } from '../../shared/ingest/auth';
 import { awsQueues, awsSecrets, lazyHandler } from '../../shared/runtime/aws';
 import { awsTable } from '../../shared/runtime/aws-table';
 import type { Ports } from '../../shared/runtime/ports';
-import { GroupStore } from '../../shared/store/groups';
-import { DeliveryStore } from '../../shared/store/deliveries';
-import { SilenceStore } from '../../shared/store/silences';
-import { InhibitionSourceStore } from '../../shared/store/noise';
 import { testReceiver } from '../../shared/delivery/test-receiver';
 import { redrive } from '../../shared/delivery/redrive';
 import { cachedSilences, SILENCE_CACHE_MS } from '../../shared/silences/cache';
@@ -21,12 +17,9 @@ import { cachedSilences, SILENCE_CACHE_MS } from '../../shared/silences/cache';
  * API adapter: health (public); alert and group state, silences, channel tests and DLQ redrive
  * (a bearer token with the route's scope, see HTTP_ROUTES). Each change request is logged with its actor.
  */
-export function createHandler(ports: Pick<Ports, 'config' | 'db' | 'table' | 'queues' | 'queueAdmin' | 'secrets' | 'clock' | 'log'>) {
-  const groups = new GroupStore(ports.db, ports.table);
-  const deliveries = new DeliveryStore(ports.db, ports.table);
-  const silences = new SilenceStore(ports.db, ports.table);
+export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' | 'queueAdmin' | 'secrets' | 'clock' | 'log'>) {
+  const { groups, deliveries, silences, inhibitions } = ports.stores;
   const silenceDeps = { silences, groups, queues: ports.queues, clock: ports.clock, limits: ports.config.raw.silences };
-  const inhibitions = new InhibitionSourceStore(ports.db, ports.table);
   // The list of silences not ended yet for alert views, reused as long as the router reuses its own;
   // a silence created or expired through this container is seen at once. Reloaded in the background
   // after half its life, so reads do not wait for it.

@@ -5,26 +5,22 @@ import { awsQueues, awsScheduler, lazyHandler } from '../../shared/runtime/aws';
 import { awsTable } from '../../shared/runtime/aws-table';
 import type { Ports } from '../../shared/runtime/ports';
 import { cachedSilences, SILENCE_CACHE_MS } from '../../shared/silences/cache';
-import { DeliveryStore } from '../../shared/store/deliveries';
-import { GroupStore } from '../../shared/store/groups';
-import { CooldownStore, InhibitionSourceStore, StormStore } from '../../shared/store/noise';
-import { SilenceStore } from '../../shared/store/silences';
 
 /**
  * Router adapter. The records of a batch (alerts and group timers) are dispatched together (one read
  * and at most one write per group per batch); failures are reported per record, so only the
  * affected messages are retried.
  */
-export function createHandler(ports: Pick<Ports, 'config' | 'db' | 'table' | 'queues' | 'scheduler' | 'clock' | 'log'>) {
+export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' | 'scheduler' | 'clock' | 'log'>) {
   // Periodic reloads read only the silences not ended yet, from the listing index.
-  const loadSilences = cachedSilences(new SilenceStore(ports.db, ports.table), SILENCE_CACHE_MS, ports.clock);
+  const loadSilences = cachedSilences(ports.stores.silences, SILENCE_CACHE_MS, ports.clock);
   const base: Omit<DispatchDeps, 'silences'> = {
     config: ports.config,
-    groups: new GroupStore(ports.db, ports.table),
-    inhibitions: new InhibitionSourceStore(ports.db, ports.table),
-    cooldowns: new CooldownStore(ports.db, ports.table),
-    storms: new StormStore(ports.db, ports.table),
-    deliveries: new DeliveryStore(ports.db, ports.table),
+    groups: ports.stores.groups,
+    inhibitions: ports.stores.inhibitions,
+    cooldowns: ports.stores.cooldowns,
+    storms: ports.stores.storms,
+    deliveries: ports.stores.deliveries,
     queues: ports.queues,
     scheduler: ports.scheduler,
     clock: ports.clock,

@@ -8,11 +8,12 @@ import type { Matcher } from '../labels/matchers';
 import type { Clock } from '../runtime/ports';
 import { newSilence, regexBoundProblem, silenceInputSchema, silences, silenceState, silenceView, type Silence, type SilenceState } from '../silences/model';
 import * as z from 'zod';
-import type { GroupState, GroupStore } from '../store/groups';
+import type { GroupState } from '../store/groups';
 import { silenceKey, silenceListKeys, type ListKey } from '../store/keys';
 import { inRange } from '../store/list-index';
-import { silenceRange, type SilenceStore } from '../store/silences';
+import { silenceRange } from '../store/silences';
 import { decodeCursor, encodeCursor, ListKeySchema, parseFilter, parseLimit, READ_BUDGET, type PageQuery } from './paging';
+import type { GroupStore, SilenceStore } from '../store/port';
 
 /** A silence body is a few matchers and two sentences; anything near this is not a silence. */
 export const SILENCE_MAX_BODY_BYTES = 64 * 1024;

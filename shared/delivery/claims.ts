@@ -1,7 +1,8 @@
 import { CONSUMER_TIMEOUT_S, ALERTS_QUEUE } from '../queues/names';
 import type { FlushMessage, NotificationMessage } from '../queues/messages';
 import type { QueuePort } from '../queues/port';
-import type { DeliveryAttempt, DeliveryRecord, DeliveryStatus, DeliveryStore } from '../store/deliveries';
+import type { DeliveryAttempt, DeliveryRecord, DeliveryStatus } from '../store/deliveries';
+import type { DeliveryStore } from '../store/port';
 
 /**
  * Claim before send, record from the outcome (as Powertools' idempotency layer claims an

@@ -4,13 +4,12 @@ import type { MailPort, SmsPort } from '../channels/ports';
 import { backoffSeconds, classifyError, type DeliveryOutcome } from '../channels/outcome';
 import { ChannelConfigNotFoundError, channelConfig } from '../channels/keys';
 import type { SenderLookup } from '../channels/registry';
-import type { RateLimiter } from '../store/rate-limits';
 import type { Logger } from '../log';
 import type { NotificationMessage } from '../queues/messages';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import { SQS_MAX_DELAY_S, type QueuePort } from '../queues/port';
-import type { DeliveryStore } from '../store/deliveries';
 import { claimDelivery, completeDelivery } from './claims';
+import type { DeliveryStore, RateLimiter } from '../store/port';
 
 export interface DeliverDeps {
   config: CompiledConfig;

@@ -7,9 +7,8 @@ import { channelQueueName, CONSUMER_TIMEOUT_S, MAX_RECEIVES } from '../queues/na
 import { SQS_MAX_DELAY_S, SQS_MAX_VISIBILITY_S } from '../queues/port';
 import type { Ports } from '../runtime/ports';
 import { processSqsBatch, receiveCount } from '../runtime/sqs-batch';
-import { DeliveryStore } from '../store/deliveries';
-import { RateLimiter } from '../store/rate-limits';
-import { ReceiverGates, type GateDecision, type GateHealth } from '../store/receiver-gates';
+import type { DeliveryStore } from '../store/port';
+import type { GateDecision, GateHealth } from '../store/receiver-gates';
 import { deliver, type DeliverResult } from './deliver';
 
 /**
@@ -22,7 +21,7 @@ const BUSY_RETRY_MS = [50, 150, 300];
 const SLOW_HOLD_MS = 1_000;
 
 /** What a sender needs; only the email sender has a mail port, only the sms sender an SMS port. */
-export type SenderPorts = Pick<Ports, 'config' | 'db' | 'table' | 'queues' | 'secrets' | 'http' | 'clock' | 'log' | 'retryBaseMs' | 'retryJitter'> &
+export type SenderPorts = Pick<Ports, 'config' | 'stores' | 'queues' | 'secrets' | 'http' | 'clock' | 'log' | 'retryBaseMs' | 'retryJitter'> &
   Partial<Pick<Ports, 'mail' | 'sms'>>;
 
 /**
@@ -39,7 +38,7 @@ export type SenderPorts = Pick<Ports, 'config' | 'db' | 'table' | 'queues' | 'se
 export function createSenderHandler<T extends ChannelType>(sender: ChannelSender<ChannelConfigs[T]>, ports: SenderPorts) {
   const type: ChannelType = sender.type;
   const queue = channelQueueName(type);
-  const deliveries = new DeliveryStore(ports.db, ports.table);
+  const deliveries = ports.stores.deliveries;
   const missing = (port: string) => ({ send: () => Promise.reject(new Error(`the ${type} sender has no ${port} port`)) });
   const deps = {
     config: ports.config,
@@ -54,10 +53,10 @@ export function createSenderHandler<T extends ChannelType>(sender: ChannelSender
     log: ports.log,
     retryBaseMs: ports.retryBaseMs,
     retryJitter: ports.retryJitter,
-    rateLimiter: new RateLimiter(ports.db, ports.table),
+    rateLimiter: ports.stores.rateLimiter,
     queues: ports.queues,
   };
-  const gates = new ReceiverGates(ports.db, ports.table, {
+  const gates = ports.stores.receiverGates({
     leaseMs: CONSUMER_TIMEOUT_S.sender * 1000,
     ...(ports.retryBaseMs === undefined ? {} : { retryBaseMs: ports.retryBaseMs }),
     ...(ports.retryJitter === undefined ? {} : { random: ports.retryJitter }),

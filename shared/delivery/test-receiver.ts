@@ -7,7 +7,8 @@ import type { ChannelType, NotificationMessage } from '../queues/messages';
 import { channelQueueName } from '../queues/names';
 import type { QueuePort } from '../queues/port';
 import type { CompiledConfig } from '../runtime/compiled-config';
-import type { DeliveryAttempt, DeliveryStore } from '../store/deliveries';
+import type { DeliveryAttempt } from '../store/deliveries';
+import type { DeliveryStore } from '../store/port';
 
 export interface TestReceiverDeps {
   config: CompiledConfig;

@@ -8,11 +8,12 @@ import type { CompiledConfig } from '../runtime/compiled-config';
 import type { SchedulerPort } from '../schedules/port';
 import type { Silence } from '../silences/model';
 import { groupWakeup, scheduleWakeups, type Wakeup } from '../grouping/timers';
-import type { GroupStore } from '../store/groups';
-import type { CooldownStore, InhibitionSourceStore, StormStore } from '../store/noise';
+
+
 import { evaluateGroup, type Effects, type EvaluateEnv, type Touched } from './evaluate';
 import { batchReads } from './noise';
 import { stormSummaryNotifications, type Outgoing } from './notifications';
+import type { CooldownStore, GroupStore, InhibitionSourceStore, StormStore } from '../store/port';
 
 /**
  * The router's core. Each SQS batch carries ingest messages (alerts to fold into their groups) and

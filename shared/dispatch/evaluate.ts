@@ -13,10 +13,11 @@ import { earliestFlush, MAX_SQS_DELAY_MS, nextFlushAt, nextTick, scheduleName, t
 import type { RecordedDelivery } from '../store/deliveries';
 import { recentlyResolved, type GroupAlert, type GroupState, type Hold } from '../store/groups';
 import { epochSeconds } from '../store/keys';
-import { inhibitPartition, type StormStore } from '../store/noise';
+import { inhibitPartition } from '../store/noise';
 import { mergeAlerts } from './merge';
 import { cooldownKeys, cooldownOf, cooldownsFor, mutesFor, timeMuted, type NoiseReads } from './noise';
 import { flushNotifications, type Outgoing } from './notifications';
+import type { StormStore } from '../store/port';
 
 /** A group the batch touches: the alerts routed to it and the messages that asked for it. */
 export interface Touched {

@@ -10,7 +10,8 @@ import { activeIntervalNames } from '../routing/time-intervals';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import { silences as silencesOf, type Silence } from '../silences/model';
 import type { GroupAlert, GroupState } from '../store/groups';
-import { cooldownKey, inhibitPartition, type CooldownStore, type InhibitionSourceStore } from '../store/noise';
+import { cooldownKey, inhibitPartition } from '../store/noise';
+import type { CooldownStore, InhibitionSourceStore } from '../store/port';
 
 /**
  * What a flush needs to know from outside its group: silences, inhibiting alerts, time intervals and

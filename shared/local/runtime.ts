@@ -22,6 +22,10 @@ import { LocalQueues } from './queues';
 import { LocalSchedules } from './schedules';
 import { QueueStore } from './queue-store';
 import { openLocalDatabase, type LocalDatabase } from './sqlite';
+import { importDynaliteState } from './import-dynalite';
+import { dynamoStores } from '../store/dynamo';
+import type { Stores } from '../store/port';
+import { sqliteStores } from '../store/sqlite';
 import { Outbox } from './outbox';
 import { DEFAULT_TOKEN } from './defaults';
 import { createLocalServer, type LocalRoute } from './server';
@@ -55,7 +59,15 @@ export interface LocalOptions {
   drainTimeoutMs?: number;
   /** Jitter source of the delivery back-off (default Math.random); tests pin it. */
   retryJitter?: () => number;
+  /**
+   * Where the state lives: `sqlite` (the default; in alertflow.sqlite beside the queues) or
+   * `dynalite` (the DynamoDB adapter against an embedded dynalite: what runs on AWS, which the
+   * benchmarks that count DynamoDB calls use). Default: ALERTFLOW_STORE, else `sqlite`.
+   */
+  store?: LocalStore;
 }
+
+export type LocalStore = 'sqlite' | 'dynalite';
 
 export interface LocalRuntime {
   url: string;
@@ -66,8 +78,10 @@ export interface LocalRuntime {
   queues: LocalQueues;
   /** One-time schedules (group flushes beyond SQS's 15-minute delay), fired into `queues`. */
   schedules: LocalSchedules;
-  dynamo: LocalDynamo;
-  /** The SQLite database the queues and schedules are kept in. */
+  /** The embedded dynalite, when the store is `dynalite`. */
+  dynamo: LocalDynamo | undefined;
+  store: LocalStore;
+  /** The SQLite database the queues and schedules (and with the `sqlite` store, the state) are kept in. */
   database: LocalDatabase;
   outbox: Outbox;
   ports: Ports;
@@ -94,21 +108,34 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
 
   // First: its lock says clearly when another runtime already uses this data dir.
   const database = openLocalDatabase(dataDir);
-  let dynamo: LocalDynamo;
+  const store = localStore(opts.store ?? env.ALERTFLOW_STORE);
+  let dynamo: LocalDynamo | undefined;
+  let stores: Stores;
+  let sweeper: NodeJS.Timeout | undefined;
   try {
-    dynamo = await startLocalDynamo(TABLE, dataDir && join(dataDir, 'db'));
+    if (store === 'dynalite') {
+      dynamo = await startLocalDynamo(TABLE, dataDir && join(dataDir, 'db'));
+      stores = dynamoStores(dynamo.db, TABLE);
+    } else {
+      const sqlite = sqliteStores(database.db);
+      if (dataDir) await importDynaliteState(dataDir, TABLE, sqlite, log);
+      // TTL, as DynamoDB's: expired rows are already invisible to reads; this reclaims their space.
+      const sweep = () => log.debug('swept expired state', { rows: sqlite.sweep(new Date()) });
+      sweep();
+      sweeper = setInterval(sweep, 3_600_000).unref();
+      stores = sqlite;
+    }
   } catch (err) {
     database.close();
     throw err;
   }
   const outbox = new Outbox(dataDir && join(dataDir, 'outbox.jsonl'));
-  const store = new QueueStore(database);
-  const queues = new LocalQueues(log, Date.now, store);
-  const schedules = new LocalSchedules(queues, log, Date.now, store);
+  const queueStore = new QueueStore(database);
+  const queues = new LocalQueues(log, Date.now, queueStore);
+  const schedules = new LocalSchedules(queues, log, Date.now, queueStore);
   const base: Ports = {
     config,
-    db: dynamo.db,
-    table: TABLE,
+    stores,
     queues,
     queueAdmin: queues,
     scheduler: schedules,
@@ -201,6 +228,7 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
     queues,
     schedules,
     dynamo,
+    store,
     database,
     outbox,
     ports: base,
@@ -210,16 +238,23 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
         const deadline = Date.now() + drainTimeoutMs;
         const httpDrained = await within(http.drain(), drainTimeoutMs);
         schedules.close();
+        clearInterval(sweeper);
         const queuesDrained = await within(queues.stop(), deadline - Date.now());
         if (!httpDrained || !queuesDrained) log.warn('work still running after the drain timeout; closing anyway', { drainTimeoutMs, httpDrained, queuesDrained });
         await http.close();
-        await dynamo.close();
+        await dynamo?.close();
         database.close();
         log.info('stopped');
       })();
       return closing;
     },
   };
+}
+
+function localStore(value: string | undefined): LocalStore {
+  if (value === undefined || value === '' || value === 'sqlite') return 'sqlite';
+  if (value === 'dynalite') return 'dynalite';
+  throw new ConfigError(`ALERTFLOW_STORE must be sqlite or dynalite (got ${JSON.stringify(value)})`, [{ path: 'ALERTFLOW_STORE', message: 'sqlite or dynalite' }]);
 }
 
 /**

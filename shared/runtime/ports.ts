@@ -1,10 +1,10 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SecretResolver } from '../config/secrets';
 import type { HttpPort } from '../channels/http';
 import type { MailPort, SmsPort } from '../channels/ports';
 import type { Logger } from '../log';
 import type { QueueAdmin, QueuePort } from '../queues/port';
 import type { SchedulerPort } from '../schedules/port';
+import type { Stores } from '../store/port';
 import type { CompiledConfig } from './compiled-config';
 
 export type Clock = () => Date;
@@ -15,8 +15,8 @@ export type Clock = () => Date;
  */
 export interface Ports {
   config: CompiledConfig;
-  db: DynamoDBDocumentClient;
-  table: string;
+  /** The state: DynamoDB on AWS, SQLite (or DynamoDB on dynalite) locally. */
+  stores: Stores;
   queues: QueuePort;
   queueAdmin: QueueAdmin;
   /** One-time schedules (group flushes beyond SQS's 15-minute delay). */

@@ -3,6 +3,7 @@ import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk
 import { batchGetItems } from './batch-get';
 import { isConditionFailure } from './conditions';
 import { deliveryKey, epochSeconds } from './keys';
+import type { DeliveryStore as DeliveryStorePort } from './port';
 
 /**
  * `in_progress`: a sender holds the claim until `claimExpiresAt`. `dead_lettered` messages may be
@@ -51,7 +52,7 @@ const RETENTION_S = 30 * 86_400;
  * costs one conditional write and each attempt one write. Persistence only: which statuses are
  * final and how long a claim lasts are decided in `shared/delivery/claims.ts`.
  */
-export class DeliveryStore {
+export class DynamoDeliveryStore implements DeliveryStorePort {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,

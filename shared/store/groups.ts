@@ -8,6 +8,7 @@ import { ConflictError } from '../errors';
 import { epochSeconds, groupKey, groupListKeys, GROUPS_LIST_PK, isLive, type ListKey } from './keys';
 import { batchGetItems } from './batch-get';
 import { queryIndex } from './list-index';
+import { allPages, type GroupStore as GroupStorePort } from './port';
 
 /** An alert as a group holds it: the alert plus when alertflow learned it resolved. */
 export const GroupAlert = Alert.extend({ resolvedAt: z.string().optional() });
@@ -117,7 +118,7 @@ export interface GroupState {
  * notification log and recently resolved alerts) to a few write units (DynamoDB bills writes per
  * KB) and far under the 400 KB item limit.
  */
-export class GroupStore {
+export class DynamoGroupStore implements GroupStorePort {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -207,13 +208,8 @@ export class GroupStore {
    * Every live group, page by page from the listing index (a key range, not a Scan). Reads all
    * groups: for the rare request that must look at each (expiring a silence early).
    */
-  async *all(now: Date, pageSize = 100): AsyncGenerator<GroupState[]> {
-    let after: ListKey | undefined;
-    do {
-      const { groups, last } = await this.page(after, pageSize, now);
-      if (groups.length > 0) yield groups;
-      after = last;
-    } while (after);
+  all(now: Date, pageSize = 100): AsyncGenerator<GroupState[]> {
+    return allPages(this, now, pageSize);
   }
 
   /** Every live group, in listing order (see `all`). */

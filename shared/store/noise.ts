@@ -5,6 +5,7 @@ import { formatMatchers, labelValuesKey } from '../labels/matchers';
 import { batchGetItems } from './batch-get';
 import { isConditionFailure } from './conditions';
 import { epochSeconds, isLive } from './keys';
+import type { InhibitionSourceStore as InhibitionSourceStorePort, CooldownStore as CooldownStorePort, StormStore as StormStorePort } from './port';
 
 /**
  * The noise-control items beside the groups: inhibition sources, cooldowns and storm windows.
@@ -41,7 +42,7 @@ const SOURCE_RETENTION_S = 30 * 86_400;
  * The firing alerts that can inhibit others, indexed by rule and `equal` values, so a flush finds
  * the sources for its targets with one query per rule instead of reading every group.
  */
-export class InhibitionSourceStore {
+export class DynamoInhibitionSourceStore implements InhibitionSourceStorePort {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -91,7 +92,7 @@ export const cooldownKey = (receiver: string, scope: { groupId: string } | { fin
 });
 
 /** Cooldowns as TTL'd items: they outlive the group (a group that resolves and re-fires is new). */
-export class CooldownStore {
+export class DynamoCooldownStore implements CooldownStorePort {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -123,7 +124,7 @@ const stormKey = (receiver: string, windowStart: number) => ({ pk: `STORM#${rece
  * Storm protection counters: one item per receiver and window. Reservations are conditional atomic
  * increments, so concurrent routers never send more than the limit between them.
  */
-export class StormStore {
+export class DynamoStormStore implements StormStorePort {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,

@@ -1,6 +1,7 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from './conditions';
 import { epochSeconds } from './keys';
+import type { RateLimiter as RateLimiterPort } from './port';
 
 const key = (target: string) => ({ pk: `RATE#${target}`, sk: 'SLOT' });
 
@@ -9,7 +10,7 @@ const key = (target: string) => ({ pk: `RATE#${target}`, sk: 'SLOT' });
  * reserved with conditional writes on one item holding the next free time, so N senders get N slots
  * `intervalMs` apart. Idle, a reservation is one write; under contention, two.
  */
-export class RateLimiter {
+export class DynamoRateLimiter implements RateLimiterPort {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,

@@ -3,6 +3,7 @@ import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk
 import { backoffSeconds } from '../channels/outcome';
 import { isConditionFailure } from './conditions';
 import { epochSeconds } from './keys';
+import type { ReceiverGates as ReceiverGatesPort } from './port';
 
 const key = (gate: string) => ({ pk: `GATE#${gate}`, sk: 'GATE' });
 
@@ -53,7 +54,7 @@ interface GateItem {
  * doubling to 5 min, full jitter; a Retry-After wins) has passed, and then one probe at a time until
  * a send succeeds. A healthy receiver costs two writes per invocation (take and free a slot).
  */
-export class ReceiverGates {
+export class DynamoReceiverGates implements ReceiverGatesPort {
   private readonly slots: number;
   private readonly leaseMs: number;
   private readonly random: () => number;

@@ -4,6 +4,7 @@ import { ConflictError, NotFoundError } from '../errors';
 import { Silence, silenceState, type SilenceState } from '../silences/model';
 import { epochSeconds, isLive, type ListKey, SILENCE_SK_PREFIX, silenceEndBound, silenceListKeys, SILENCES_PK, silenceKey } from './keys';
 import { queryIndex, type IndexRange } from './list-index';
+import type { SilenceStore as SilenceStorePort } from './port';
 
 /**
  * How long a silence stays stored (and listable as expired) after it ends: Alertmanager's default
@@ -27,7 +28,7 @@ export interface ExpireResult {
  * is one Query. A silence is only ever created or expired, never edited in place, so items stay
  * small and a partition holds far more silences than anyone keeps.
  */
-export class SilenceStore {
+export class DynamoSilenceStore implements SilenceStorePort {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -69,7 +70,7 @@ export class SilenceStore {
   ): Promise<{ silences: Silence[]; read: number; last?: ListKey | undefined }> {
     const { items, last } = await queryIndex(this.db, this.table, silenceRange(segment, bound), after, limit);
     // The index does not copy `expiresAt` (see keys.ts); a silence's is its end plus retention.
-    const silences = items.flatMap((item) => decode({ ...item, expiresAt: expiresAt(item as Silence) }, now) ?? []);
+    const silences = items.flatMap((item) => decode({ ...item, expiresAt: silenceExpiresAt(item as Silence) }, now) ?? []);
     return { silences, read: items.length, last };
   }
 
@@ -151,11 +152,8 @@ export class SilenceStore {
     for (let attempt = 1; ; attempt++) {
       const before = await this.get(id, now);
       if (!before) throw new NotFoundError(`no silence with id ${JSON.stringify(id)}`);
-      const previous = silenceState(before, now);
-      if (previous === 'expired') return { before, after: before, previous };
-
-      const at = now.toISOString();
-      const after: Silence = { ...before, starts_at: previous === 'pending' ? at : before.starts_at, ends_at: at, updated_at: at, expired_by: actor };
+      const { after, previous } = expiredNow(before, now, actor);
+      if (previous === 'expired') return { before, after, previous };
       try {
         await this.db.send(
           new UpdateCommand({
@@ -169,7 +167,7 @@ export class SilenceStore {
               ':ends': after.ends_at,
               ':updated': after.updated_at,
               ':by': actor,
-              ':exp': expiresAt(after),
+              ':exp': silenceExpiresAt(after),
               ...prefixed(silenceListKeys(after)),
               ':prev': before.updated_at,
             },
@@ -184,6 +182,21 @@ export class SilenceStore {
   }
 }
 
+/**
+ * A silence as expiring it now leaves it (Alertmanager's `Silences.Expire`): an active one ends now;
+ * a pending one gets start = end = now (it never applied); an expired one is returned unchanged.
+ * `actor` is recorded as `expired_by`. Each adapter writes it conditionally on `updated_at`.
+ */
+export function expiredNow(before: Silence, now: Date, actor: string): { after: Silence; previous: SilenceState } {
+  const previous = silenceState(before, now);
+  if (previous === 'expired') return { after: before, previous };
+  const at = now.toISOString();
+  return { after: { ...before, starts_at: previous === 'pending' ? at : before.starts_at, ends_at: at, updated_at: at, expired_by: actor }, previous };
+}
+
+/** When a silence's stored item lapses: its end plus the retention. */
+export const silenceExpiresAt = (s: Pick<Silence, 'ends_at'>): number => epochSeconds(new Date(s.ends_at)) + SILENCE_RETENTION_S;
+
 const prefixed = (keys: { lpk: string; lsk: string }) => ({ ':lpk': keys.lpk, ':lsk': keys.lsk });
 
 export type SilenceSegment = 'current' | 'ended';
@@ -194,10 +207,9 @@ export function silenceRange(segment: SilenceSegment, bound: Date): IndexRange {
   return segment === 'current' ? { lpk: SILENCES_PK, cut: { side: 'above', bound: cut } } : { lpk: SILENCES_PK, cut: { side: 'below', bound: cut }, forward: false };
 }
 
-const expiresAt = (s: Pick<Silence, 'ends_at'>): number => epochSeconds(new Date(s.ends_at)) + SILENCE_RETENTION_S;
 
 function encode(s: Silence): Record<string, unknown> {
-  return { ...silenceKey(s.id), ...silenceListKeys(s), ...s, expiresAt: expiresAt(s) };
+  return { ...silenceKey(s.id), ...silenceListKeys(s), ...s, expiresAt: silenceExpiresAt(s) };
 }
 
 // Items past their TTL, or that no longer parse (written by another version), are skipped: one bad

@@ -20,9 +20,8 @@ import { groupKeyFor, groupLabelsFor, matchRoutes } from '../../shared/routing/r
 import { compileConfig } from '../../shared/runtime/compiled-config';
 import { loadConfigFile } from '../../shared/config/loader';
 import type { Silence } from '../../shared/silences/model';
-import { GroupStore, type GroupAlert, type GroupState } from '../../shared/store/groups';
-import { InhibitionSourceStore, inhibitPartition } from '../../shared/store/noise';
-import { SilenceStore } from '../../shared/store/silences';
+import type { GroupAlert, GroupState } from '../../shared/store/groups';
+import { inhibitPartition } from '../../shared/store/noise';
 import { percentile } from './format';
 
 const GROUPS = 2_000;
@@ -67,9 +66,7 @@ async function main(): Promise<void> {
   const rt = await startLocalRuntime({ port: 0, configPath, dataDir: null, token: TOKEN, env: {}, log: silentLogger });
   try {
     const now = Date.now();
-    const groups = new GroupStore(rt.dynamo.db, rt.ports.table);
-    const silences = new SilenceStore(rt.dynamo.db, rt.ports.table);
-    const inhibitions = new InhibitionSourceStore(rt.dynamo.db, rt.ports.table);
+    const { groups, silences, inhibitions } = rt.ports.stores;
 
     progress(`seeding ${GROUPS * PER_GROUP} alerts in ${GROUPS} groups`);
     const states: GroupState[] = [];

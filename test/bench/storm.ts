@@ -122,7 +122,9 @@ async function startEnv(): Promise<Env> {
   writeFileSync(configPath, benchConfig(hook));
   const log = countingLogger();
   try {
-    const rt = await startLocalRuntime({ port: 0, configPath, dataDir: null, token: TOKEN, env: {}, log: log.logger });
+    // The DynamoDB adapter (on dynalite): the storms count the calls AWS would bill.
+    const rt = await startLocalRuntime({ port: 0, configPath, dataDir: null, token: TOKEN, env: {}, log: log.logger, store: 'dynalite' });
+    if (!rt.dynamo) throw new Error('the storms need the dynalite store');
     const counter = installDynamoCounter(rt.dynamo.client);
     return { rt, hook, counter, log, arrivals, dir };
   } catch (err) {
@@ -232,6 +234,7 @@ function notifiedGroup(body: string): string | undefined {
 /** A DocumentClient read and a plain client call must both show up in the counter. */
 async function verifyCounter(rt: LocalRuntime, counter: DynamoCounter): Promise<boolean> {
   const before = counter.snapshot();
+  if (!rt.dynamo) return false;
   await rt.dynamo.db.send(new GetCommand({ TableName: TABLE, Key: { pk: 'BENCH#probe', sk: 'PROBE' }, ConsistentRead: true }));
   await rt.dynamo.client.send(new DescribeTableCommand({ TableName: TABLE }));
   const d = diffCounts(counter.snapshot(), before);

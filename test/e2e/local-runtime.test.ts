@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalRuntime } from '../../shared/local/runtime';
 import type { DeliveryRecord } from '../../shared/store/deliveries';
 import { verifySignature } from '../../shared/channels/webhook/sign';
@@ -66,10 +65,10 @@ afterAll(async () => {
   await hook?.close();
 });
 
-/** Every delivery record in the table (a test-only Scan; the API never scans). */
+/** Every delivery record, read from the runtime's SQLite store (test-only; the API never lists them all). */
 async function deliveryRecords(): Promise<DeliveryRecord[]> {
-  const res = await rt.ports.db.send(new ScanCommand({ TableName: rt.ports.table, FilterExpression: 'sk = :sk', ExpressionAttributeValues: { ':sk': 'DELIVERY' } }));
-  return (res.Items ?? []) as DeliveryRecord[];
+  const rows = rt.database.db.prepare('SELECT record FROM state_deliveries').all() as Array<{ record: string }>;
+  return rows.map((r) => JSON.parse(r.record) as DeliveryRecord);
 }
 
 beforeEach(() => {

@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LocalRuntime } from '../../shared/local/runtime';
 import { MAX_RECEIVES } from '../../shared/queues/names';
@@ -83,8 +82,9 @@ describe('retries and receiver isolation', () => {
     const attempts = new Map<string, number>();
     for (const r of hook.received.filter((r) => r.path === '/down')) attempts.set(keyOf(r), (attempts.get(keyOf(r)) ?? 0) + 1);
     const total = [...attempts.values()].reduce((a, b) => a + b, 0);
-    const gate = await rt.dynamo.db.send(new GetCommand({ TableName: 'alertflow', Key: { pk: 'GATE#down/webhook[0]', sk: 'GATE' } }));
-    const failures = (gate.Item?.failures as number | undefined) ?? 0;
+    // The gate's failure count, as the SQLite store keeps it (the runtime's default store).
+    const gate = rt.database.db.prepare('SELECT gate_state FROM state_receiver_gates WHERE gate = ?').get('down/webhook[0]') as { gate_state: string } | undefined;
+    const failures = gate ? ((JSON.parse(gate.gate_state) as { failures?: number }).failures ?? 0) : 0;
     console.log('always-500 receiver:', JSON.stringify({ notifications: N, attempts: total, perNotification: total / N, gateFailures: failures }));
 
     // Every notification ran its whole receive budget into the DLQ, yet the receiver saw at most the

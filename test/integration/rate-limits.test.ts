@@ -1,16 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalDynamo, type LocalDynamo } from '../../shared/local/dynamo';
-import { RateLimiter } from '../../shared/store/rate-limits';
+import { STORE_ADAPTERS, storeFactory, type StoreFactory } from '../support/store-adapters';
 
-let dynamo: LocalDynamo;
-beforeAll(async () => {
-  dynamo = await startLocalDynamo('alertflow-rate');
-});
-afterAll(async () => dynamo?.close());
+describe.each(STORE_ADAPTERS)('RateLimiter (%s store)', (adapter) => {
+  let stores: StoreFactory;
+  beforeAll(async () => {
+    stores = await storeFactory(adapter);
+  });
+  afterAll(async () => stores?.close());
 
-describe('RateLimiter against DynamoDB', () => {
   it('gives concurrent senders distinct slots one interval apart, and an idle target a slot now', async () => {
-    const limiter = new RateLimiter(dynamo.db, 'alertflow-rate');
+    const limiter = (await stores.fresh()).rateLimiter;
     const now = 1_800_000_000_000;
     const slots = await Promise.all(Array.from({ length: 8 }, () => limiter.reserve('slack:abc', 1000, now)));
     expect(slots.sort()).toEqual(Array.from({ length: 8 }, (_, i) => now + i * 1000));

@@ -7,8 +7,8 @@ import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBC
 import { DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLocalDynamo } from '../../shared/local/dynamo';
-import { GroupStore, type GroupState } from '../../shared/store/groups';
-import { SilenceStore } from '../../shared/store/silences';
+import { DynamoGroupStore, type GroupState } from '../../shared/store/groups';
+import { DynamoSilenceStore } from '../../shared/store/silences';
 
 /**
  * Integration: a data directory written before the listing index existed (a table without it, items
@@ -40,8 +40,8 @@ async function oldDataDir(path: string): Promise<void> {
   // Written by today's stores, then stripped of the list keys an older version did not write.
   const captured: Record<string, unknown>[] = [];
   const capture = { send: async (cmd: PutCommand) => void captured.push(cmd.input.Item!) } as unknown as DynamoDBDocumentClient;
-  await new GroupStore(capture, TABLE).put(group);
-  await new SilenceStore(capture, TABLE).create(silence);
+  await new DynamoGroupStore(capture, TABLE).put(group);
+  await new DynamoSilenceStore(capture, TABLE).create(silence);
   for (const { lpk: _lpk, lsk: _lsk, ...item } of captured) await db.send(new PutCommand({ TableName: TABLE, Item: item }));
   client.destroy();
   await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -82,14 +82,14 @@ describe('a data directory from before the listing index', () => {
       expect(table.Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName)).toEqual(['list']);
       // The copy made on the way is gone.
       expect((await dynamo.client.send(new ListTablesCommand({}))).TableNames).toEqual([TABLE]);
-      expect((await new GroupStore(dynamo.db, TABLE).page(undefined, 10, NOW)).groups.map((g) => g.groupId)).toEqual(['g1']);
-      expect((await new SilenceStore(dynamo.db, TABLE).current(NOW)).map((s) => s.id)).toEqual(['s1']);
+      expect((await new DynamoGroupStore(dynamo.db, TABLE).page(undefined, 10, NOW)).groups.map((g) => g.groupId)).toEqual(['g1']);
+      expect((await new DynamoSilenceStore(dynamo.db, TABLE).current(NOW)).map((s) => s.id)).toEqual(['s1']);
     } finally {
       await dynamo.close();
     }
     // A second start finds nothing to do.
     const again = await startLocalDynamo(TABLE, dir);
-    expect((await new SilenceStore(again.db, TABLE).current(NOW)).map((s) => s.id)).toEqual(['s1']);
+    expect((await new DynamoSilenceStore(again.db, TABLE).current(NOW)).map((s) => s.id)).toEqual(['s1']);
     await again.close();
   });
 
@@ -116,8 +116,8 @@ describe('a data directory from before the listing index', () => {
     const dynamo = await startLocalDynamo(TABLE, dir);
     try {
       expect((await dynamo.client.send(new ListTablesCommand({}))).TableNames).toEqual([TABLE]);
-      expect((await new GroupStore(dynamo.db, TABLE).page(undefined, 10, NOW)).groups.map((g) => g.groupId)).toEqual(['g1']);
-      expect((await new SilenceStore(dynamo.db, TABLE).current(NOW)).map((s) => s.id)).toEqual(['s1']);
+      expect((await new DynamoGroupStore(dynamo.db, TABLE).page(undefined, 10, NOW)).groups.map((g) => g.groupId)).toEqual(['g1']);
+      expect((await new DynamoSilenceStore(dynamo.db, TABLE).current(NOW)).map((s) => s.id)).toEqual(['s1']);
     } finally {
       await dynamo.close();
     }

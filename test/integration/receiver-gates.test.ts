@@ -1,13 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalDynamo, type LocalDynamo } from '../../shared/local/dynamo';
-import { ReceiverGates, type GateDecision } from '../../shared/store/receiver-gates';
-
-const TABLE = 'alertflow-gates';
-let dynamo: LocalDynamo;
-beforeAll(async () => {
-  dynamo = await startLocalDynamo(TABLE);
-});
-afterAll(async () => dynamo?.close());
+import type { GateDecision } from '../../shared/store/receiver-gates';
+import { STORE_ADAPTERS, storeFactory, type StoreFactory } from '../support/store-adapters';
 
 const NOW = 1_800_000_000_000;
 const granted = (d: GateDecision) => {
@@ -15,9 +8,15 @@ const granted = (d: GateDecision) => {
   return d;
 };
 
-describe('ReceiverGates against DynamoDB', () => {
+describe.each(STORE_ADAPTERS)('ReceiverGates (%s store)', (adapter) => {
+  let stores: StoreFactory;
+  beforeAll(async () => {
+    stores = await storeFactory(adapter);
+  });
+  afterAll(async () => stores?.close());
+
   it('lets at most `slots` invocations send to one receiver at once; others are independent', async () => {
-    const gates = new ReceiverGates(dynamo.db, TABLE, { slots: 2, leaseMs: 60_000 });
+    const gates = (await stores.fresh()).receiverGates({ slots: 2, leaseMs: 60_000 });
     const decisions = await Promise.all(Array.from({ length: 6 }, () => gates.acquire('slow/webhook[0]', NOW)));
     expect(decisions.filter((d) => d.kind === 'granted')).toHaveLength(2);
     expect(decisions.filter((d) => d.kind === 'busy')).toHaveLength(4);
@@ -34,7 +33,7 @@ describe('ReceiverGates against DynamoDB', () => {
   });
 
   it('backs a failing receiver off on its own schedule, then probes it with one send until one succeeds', async () => {
-    const gates = new ReceiverGates(dynamo.db, TABLE, { slots: 2, random: () => 0 });
+    const gates = (await stores.fresh()).receiverGates({ slots: 2, random: () => 0 });
     const gate = 'down/webhook[0]';
     const first = granted(await gates.acquire(gate, NOW));
     expect(first.probe).toBe(false);
@@ -53,7 +52,7 @@ describe('ReceiverGates against DynamoDB', () => {
   });
 
   it('doubles the back-off with each failed probe, up to the cap', async () => {
-    const gates = new ReceiverGates(dynamo.db, TABLE, { slots: 1, random: () => 0.999999 });
+    const gates = (await stores.fresh()).receiverGates({ slots: 1, random: () => 0.999999 });
     const gate = 'doubling/webhook[0]';
     let t = NOW;
     const waits: number[] = [];

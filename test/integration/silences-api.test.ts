@@ -6,8 +6,8 @@ import { startLocalDynamo, type LocalDynamo } from '../../shared/local/dynamo';
 import { FlushMessage } from '../../shared/queues/messages';
 import { ALERTS_QUEUE } from '../../shared/queues/names';
 import type { OutgoingMessage, QueuePort } from '../../shared/queues/port';
-import { GroupStore, type GroupAlert, type GroupState } from '../../shared/store/groups';
-import { SilenceStore } from '../../shared/store/silences';
+import { DynamoGroupStore, type GroupAlert, type GroupState } from '../../shared/store/groups';
+import { DynamoSilenceStore } from '../../shared/store/silences';
 import { SilenceLimits } from '../../shared/config/schema';
 
 /** Integration: the silence API functions over the local DynamoDB, with a recording queue. */
@@ -39,7 +39,7 @@ beforeEach(() => {
   // Each test runs in its own hour, so silences from earlier tests have long expired.
   clockMs += 10 * 24 * HOUR;
   queues = new RecordingQueues();
-  deps = { silences: new SilenceStore(dynamo.db, TABLE), groups: new GroupStore(dynamo.db, TABLE), queues, clock: () => new Date(clockMs), limits: SilenceLimits.parse({}) };
+  deps = { silences: new DynamoSilenceStore(dynamo.db, TABLE), groups: new DynamoGroupStore(dynamo.db, TABLE), queues, clock: () => new Date(clockMs), limits: SilenceLimits.parse({}) };
 });
 
 /** The name of the token making the calls (the handler passes the authenticated one). */

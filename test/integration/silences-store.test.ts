@@ -4,9 +4,13 @@ import { startLocalDynamo, type LocalDynamo } from '../../shared/local/dynamo';
 import { ConflictError, NotFoundError } from '../../shared/errors';
 import type { Silence } from '../../shared/silences/model';
 import { silenceKey } from '../../shared/store/keys';
-import { SILENCE_RETENTION_S, SilenceStore } from '../../shared/store/silences';
+import { SILENCE_RETENTION_S, DynamoSilenceStore } from '../../shared/store/silences';
 
-/** Integration: SilenceStore against the local DynamoDB (dynalite). */
+/**
+ * Integration: the DynamoDB silence store's own mechanics against dynalite (raw items, TTL attribute,
+ * Query pages, racing writers, the listing-index backfill). What both adapters must do is in
+ * store-contract.test.ts.
+ */
 let dynamo: LocalDynamo;
 const TABLE = 'alertflow-silences';
 const NOW = new Date('2026-11-22T10:00:00.000Z');
@@ -27,7 +31,7 @@ function silence(window: { starts_at: string; ends_at: string }, overrides: Part
   };
 }
 
-const store = () => new SilenceStore(dynamo.db, TABLE);
+const store = () => new DynamoSilenceStore(dynamo.db, TABLE);
 
 async function rawItem(id: string): Promise<Record<string, unknown> | undefined> {
   return (await dynamo.db.send(new GetCommand({ TableName: TABLE, Key: silenceKey(id) }))).Item;
@@ -102,7 +106,7 @@ describe('SilenceStore against DynamoDB', () => {
       },
     } as unknown as DynamoDBDocumentClient;
 
-    const ids = (await new SilenceStore(counting, TABLE).list(NOW)).map((x) => x.id);
+    const ids = (await new DynamoSilenceStore(counting, TABLE).list(NOW)).map((x) => x.id);
     for (const id of created) expect(ids).toContain(id);
     expect(queries).toBeGreaterThan(1);
   });
@@ -159,7 +163,7 @@ describe('SilenceStore.expire', () => {
       );
     });
 
-    const res = await new SilenceStore(racing.client, TABLE).expire(s.id, NOW, 'oncall-token');
+    const res = await new DynamoSilenceStore(racing.client, TABLE).expire(s.id, NOW, 'oncall-token');
     expect(racing.updates).toBe(1);
     // The second read sees the other writer's expire: nothing is overwritten.
     expect(res.previous).toBe('expired');
@@ -182,7 +186,7 @@ describe('SilenceStore.expire', () => {
       );
     });
 
-    await expect(new SilenceStore(racing.client, TABLE).expire(s.id, NOW, 'oncall-token')).rejects.toBeInstanceOf(ConflictError);
+    await expect(new DynamoSilenceStore(racing.client, TABLE).expire(s.id, NOW, 'oncall-token')).rejects.toBeInstanceOf(ConflictError);
     expect(racing.updates).toBe(3);
     expect((await store().get(s.id, NOW))!.ends_at).toBe(s.ends_at);
   });
@@ -207,7 +211,7 @@ describe('the listing index', () => {
   it('lists current silences by end; one stored before the index existed joins it at the next list()', async () => {
     const table = 'alertflow-silences-index';
     await dynamo.createTable(table);
-    const s = new SilenceStore(dynamo.db, table);
+    const s = new DynamoSilenceStore(dynamo.db, table);
     const later = silence({ starts_at: iso(-HOUR), ends_at: iso(2 * HOUR) });
     const sooner = silence({ starts_at: iso(-HOUR), ends_at: iso(HOUR) });
     const ended = silence({ starts_at: iso(-2 * HOUR), ends_at: iso(-HOUR) });

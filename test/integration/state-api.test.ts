@@ -6,11 +6,12 @@ import { createSilence } from '../../shared/api/silences';
 import { parseConfigYaml } from '../../shared/config/loader';
 import { startLocalDynamo, type LocalDynamo } from '../../shared/local/dynamo';
 import { compileConfig } from '../../shared/runtime/compiled-config';
-import { DeliveryStore } from '../../shared/store/deliveries';
-import { GroupStore, type GroupAlert, type GroupState } from '../../shared/store/groups';
+import { DynamoDeliveryStore } from '../../shared/store/deliveries';
+import { DynamoGroupStore, type GroupAlert, type GroupState } from '../../shared/store/groups';
 import { RouterSim, simAlert } from '../support/router-sim';
-import { SilenceStore } from '../../shared/store/silences';
-import { InhibitionSourceStore, inhibitPartition } from '../../shared/store/noise';
+import { dynamoStores } from '../../shared/store/dynamo';
+import { DynamoSilenceStore } from '../../shared/store/silences';
+import { DynamoInhibitionSourceStore, inhibitPartition } from '../../shared/store/noise';
 
 /** Integration: the alert and group state views over groups and silences stored in the local DynamoDB. */
 let dynamo: LocalDynamo;
@@ -68,10 +69,10 @@ let silenceId: string;
 
 beforeAll(async () => {
   dynamo = await startLocalDynamo(TABLE);
-  const groups = new GroupStore(dynamo.db, TABLE);
-  const silences = new SilenceStore(dynamo.db, TABLE);
-  const inhibitions = new InhibitionSourceStore(dynamo.db, TABLE);
-  deps = { groups, silences, inhibitions, deliveries: new DeliveryStore(dynamo.db, TABLE), config, clock: () => new Date(NOW) };
+  const groups = new DynamoGroupStore(dynamo.db, TABLE);
+  const silences = new DynamoSilenceStore(dynamo.db, TABLE);
+  const inhibitions = new DynamoInhibitionSourceStore(dynamo.db, TABLE);
+  deps = { groups, silences, inhibitions, deliveries: new DynamoDeliveryStore(dynamo.db, TABLE), config, clock: () => new Date(NOW) };
   // The router indexes a firing source of an inhibit rule when it stores its group.
   await inhibitions.put(inhibitPartition(config.inhibitRules[0]!, source.labels), source, new Date(NOW));
   await groups.put(group('NodeDown', 'team', [source], { lastSentAt: NOW - 5 * MIN, nflog: { 'slack.0': { firing: [source.fingerprint], resolved: [], at: NOW - 5 * MIN } } }));
@@ -143,7 +144,7 @@ describe('listGroups shows what the router will do', () => {
   async function sim(yaml: string): Promise<RouterSim> {
     const table = `state-sim-${++tables}`;
     await dynamo.createTable(table);
-    return new RouterSim(dynamo, table, yaml);
+    return new RouterSim(dynamoStores(dynamo.db, table), yaml);
   }
   const view = async (s: RouterSim, alertname: string) => {
     const { groups: views } = await listGroups({ groups: s.groups, deliveries: s.deliveries, clock: () => new Date(s.now) });

@@ -5,7 +5,6 @@ import { envSecretResolver } from '../../shared/config/secrets';
 import { senderFor } from '../../shared/channels/registry';
 import { deliver } from '../../shared/delivery/deliver';
 import { dispatch, type DispatchDeps, type DispatchResult } from '../../shared/dispatch/dispatch';
-import type { LocalDynamo } from '../../shared/local/dynamo';
 import { silentLogger } from '../../shared/log';
 import { NotificationMessage, RouterMessage, type IngestMessage } from '../../shared/queues/messages';
 import { ALERTS_QUEUE, MAX_RECEIVES } from '../../shared/queues/names';
@@ -13,12 +12,11 @@ import type { OutgoingMessage, QueuePort } from '../../shared/queues/port';
 import { compileConfig } from '../../shared/runtime/compiled-config';
 import type { OneTimeSchedule, SchedulerPort } from '../../shared/schedules/port';
 import type { Silence } from '../../shared/silences/model';
-import { DeliveryStore } from '../../shared/store/deliveries';
-import { GroupStore, type GroupState } from '../../shared/store/groups';
-import { CooldownStore, InhibitionSourceStore, StormStore } from '../../shared/store/noise';
+import type { GroupState } from '../../shared/store/groups';
+import type { DeliveryStore, GroupStore, Stores } from '../../shared/store/port';
 
 /**
- * The router core against dynalite with a virtual clock: timers (delayed messages and one-time
+ * The router core against a store adapter (test/support/store-adapters.ts) with a virtual clock: timers (delayed messages and one-time
  * schedules) are kept, and `advance` runs the ones that come due, in time order, as SQS and
  * Scheduler would. Tests read `notifications` and the counters.
  */
@@ -37,18 +35,22 @@ export class RouterSim {
   /** Notifications handed to `deliver` so far, by id, with the HTTP status their endpoint answered. */
   readonly delivered = new Map<string, number>();
 
-  constructor(dynamo: LocalDynamo, table: string, configYaml: string, start = Date.parse('2026-11-22T10:00:00.000Z')) {
+  constructor(readonly stores: Stores, configYaml: string, start = Date.parse('2026-11-22T10:00:00.000Z')) {
     this.now = start;
     const config = compileConfig(parseConfigYaml(configYaml));
-    const groups = new GroupStore(dynamo.db, table);
+    const groups = stores.groups;
     this.groups = groups;
-    this.deliveries = new DeliveryStore(dynamo.db, table);
-    const counting = Object.assign(Object.create(groups) as GroupStore, {
+    this.deliveries = stores.deliveries;
+    const counting: GroupStore = {
+      getMany: (ids, now) => groups.getMany(ids, now),
+      page: (after, limit, now) => groups.page(after, limit, now),
+      all: (now, pageSize) => groups.all(now, pageSize),
+      list: (now) => groups.list(now),
       put: (g: GroupState) => {
         this.counts.puts++;
         return groups.put(g);
       },
-    });
+    };
     const queues: QueuePort = {
       send: async (queue: string, messages: OutgoingMessage[]) => {
         if (queue !== ALERTS_QUEUE && this.failChannelSends > 0) {
@@ -83,9 +85,9 @@ export class RouterSim {
     this.deps = {
       config,
       groups: counting,
-      inhibitions: new InhibitionSourceStore(dynamo.db, table),
-      cooldowns: new CooldownStore(dynamo.db, table),
-      storms: new StormStore(dynamo.db, table),
+      inhibitions: stores.inhibitions,
+      cooldowns: stores.cooldowns,
+      storms: stores.storms,
       deliveries: this.deliveries,
       silences: async () => this.silences.filter((s) => Date.parse(s.ends_at) > this.now),
       queues,

@@ -9,10 +9,11 @@ import { envSecretResolver } from '../../../shared/config/secrets';
 import { silentLogger } from '../../../shared/log';
 import { compileConfig } from '../../../shared/runtime/compiled-config';
 import type { Ports } from '../../../shared/runtime/ports';
+import { dynamoStores } from '../../../shared/store/dynamo';
 import { cachedSilences } from '../../../shared/silences/cache';
 import type { Silence } from '../../../shared/silences/model';
-import { GroupStore, type GroupState } from '../../../shared/store/groups';
-import { SilenceStore } from '../../../shared/store/silences';
+import { DynamoGroupStore, type GroupState } from '../../../shared/store/groups';
+import { DynamoSilenceStore } from '../../../shared/store/silences';
 
 /**
  * Unit: no read path sends a Scan. The DynamoDB client is mocked (no network): a Scan fails the
@@ -64,8 +65,8 @@ const mock = mockClient(db);
 async function storedItems(): Promise<{ group: Record<string, unknown>; silence: Record<string, unknown> }> {
   mock.reset();
   mock.on(PutCommand).resolves({});
-  await new GroupStore(db, TABLE).put(group);
-  await new SilenceStore(db, TABLE).create(silence);
+  await new DynamoGroupStore(db, TABLE).put(group);
+  await new DynamoSilenceStore(db, TABLE).create(silence);
   const [g, s] = mock.commandCalls(PutCommand).map((c) => c.args[0].input.Item as Record<string, unknown>);
   return { group: g!, silence: s! };
 }
@@ -105,8 +106,7 @@ function event(routeKey: string, query?: Record<string, string>, id?: string): A
 describe('read paths send no Scan', () => {
   const ports = {
     config,
-    db,
-    table: TABLE,
+    stores: dynamoStores(db, TABLE),
     queues: { send: async () => {}, changeVisibility: async () => {} },
     secrets: envSecretResolver({}),
     clock: () => new Date(T0),
@@ -131,7 +131,7 @@ describe('read paths send no Scan', () => {
 
   it('the router loads silences with Queries only (periodic, and fresh after an early expiry)', async () => {
     let now = T0;
-    const load = cachedSilences(new SilenceStore(db, TABLE), 1000, () => new Date(now));
+    const load = cachedSilences(new DynamoSilenceStore(db, TABLE), 1000, () => new Date(now));
     expect((await load()).map((s) => s.id)).toEqual(['s1']);
     now += 1000;
     expect((await load()).map((s) => s.id)).toEqual(['s1']);

@@ -8,8 +8,8 @@ import { silentLogger } from '../../../shared/log';
 import type { ChannelType, NotificationMessage } from '../../../shared/queues/messages';
 import { CHANNEL_TYPES } from '../../../shared/queues/names';
 import { compileConfig } from '../../../shared/runtime/compiled-config';
-import type { DeliveryAttempt, DeliveryRecord, DeliveryStore } from '../../../shared/store/deliveries';
-import type { RateLimiter } from '../../../shared/store/rate-limits';
+import type { DeliveryAttempt, DeliveryRecord } from '../../../shared/store/deliveries';
+import type { DeliveryStore, RateLimiter } from '../../../shared/store/port';
 
 const NOW = new Date('2026-11-22T10:00:00.000Z');
 const config = compileConfig(

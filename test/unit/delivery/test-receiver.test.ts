@@ -4,7 +4,8 @@ import { dedupKeyOf } from '../../../shared/channels/pagerduty/render';
 import { testReceiver } from '../../../shared/delivery/test-receiver';
 import type { NotificationMessage } from '../../../shared/queues/messages';
 import { compileConfig } from '../../../shared/runtime/compiled-config';
-import type { DeliveryRecord, DeliveryStatus, DeliveryStore } from '../../../shared/store/deliveries';
+import type { DeliveryRecord, DeliveryStatus } from '../../../shared/store/deliveries';
+import type { DeliveryStore } from '../../../shared/store/port';
 
 const config = compileConfig(
   parseConfigYaml(`

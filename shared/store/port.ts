@@ -1,0 +1,117 @@
+import type { InhibitionSource } from '../inhibition/rules';
+import type { Silence } from '../silences/model';
+import type { ClaimResult, DeliveryAttempt, DeliveryRecord, DeliveryStatus, RecordedDelivery } from './deliveries';
+import type { GroupState } from './groups';
+import type { ListKey } from './keys';
+import type { StormWindow } from './noise';
+import type { GateDecision, GateHealth, GateLease, ReceiverGateOptions } from './receiver-gates';
+import type { ExpireResult, SilenceSegment } from './silences';
+
+/**
+ * The state the domain keeps, as ports: what the router, the senders and the API need of persistence,
+ * not how an engine stores it. Two adapters implement every one of them: DynamoDB (`dynamoStores`,
+ * on AWS) and SQLite (`sqliteStores`, the local runtime's embedded default), and one contract suite
+ * (test/integration/store-contract.test.ts) runs against both. See docs/adr/0010-embedded-store.md.
+ *
+ * Conditional writes are part of the contract: a write whose precondition no longer holds (another
+ * writer got there first) fails with ConflictError, or returns what the method documents, on both.
+ */
+export interface Stores {
+  groups: GroupStore;
+  silences: SilenceStore;
+  deliveries: DeliveryStore;
+  inhibitions: InhibitionSourceStore;
+  cooldowns: CooldownStore;
+  storms: StormStore;
+  rateLimiter: RateLimiter;
+  /** The receiver gates, with the sender's lease and back-off settings. */
+  receiverGates(opts?: ReceiverGateOptions): ReceiverGates;
+}
+
+export interface GroupPage {
+  groups: GroupState[];
+  /** Listing entries read, live or not, so a caller can bound its work. */
+  read: number;
+  /** Where the next page starts; unset at the end. */
+  last?: ListKey | undefined;
+}
+
+/** Alert groups, with optimistic locking on `version`. */
+export interface GroupStore {
+  /** The live groups among `ids` (strongly consistent). */
+  getMany(ids: readonly string[], now: Date): Promise<Map<string, GroupState>>;
+  /** Write `next` if the stored version is still `next.version - 1` (or absent or expired for version 1); else ConflictError. */
+  put(next: GroupState): Promise<void>;
+  /** One page of groups in listing order (receiver, then group key), after `after`. */
+  page(after: ListKey | undefined, limit: number, now: Date): Promise<GroupPage>;
+  /** Every live group, page by page in listing order. */
+  all(now: Date, pageSize?: number): AsyncGenerator<GroupState[]>;
+  /** Every live group in listing order. */
+  list(now: Date): Promise<GroupState[]>;
+}
+
+/** Silences: created, read, listed and expired; never edited in place. */
+export interface SilenceStore {
+  /** Store a new silence; a second create with the same id is a ConflictError. */
+  create(silence: Silence): Promise<void>;
+  get(id: string, now: Date): Promise<Silence | undefined>;
+  /** `current`: ending after `bound`, soonest first; `ended`: ended at or before it, latest first. */
+  page(segment: SilenceSegment, bound: Date, after: ListKey | undefined, limit: number, now: Date): Promise<{ silences: Silence[]; read: number; last?: ListKey | undefined }>;
+  /** Every silence not ended at `now`. */
+  current(now: Date): Promise<Silence[]>;
+  /** Every silence within retention, in any state (strongly consistent). */
+  list(now: Date): Promise<Silence[]>;
+  /** Expire now, as Alertmanager's Silences.Expire; NotFoundError when there is none. */
+  expire(id: string, now: Date, actor: string): Promise<ExpireResult>;
+}
+
+/** One record per notification: its claim, verdict and attempts. */
+export interface DeliveryStore {
+  get(notificationId: string): Promise<DeliveryRecord | undefined>;
+  outcomes(ids: readonly string[]): Promise<Map<string, RecordedDelivery>>;
+  claim(rec: Pick<DeliveryRecord, 'notificationId' | 'channel' | 'receiver' | 'target'>, opts: { now: Date; untilMs: number; final: readonly DeliveryStatus[] }): Promise<ClaimResult>;
+  release(notificationId: string, token: string, now: Date): Promise<void>;
+  /** False when the record is already `delivered` (it is then left unchanged). */
+  recordAttempt(rec: Omit<DeliveryRecord, 'attempts' | 'status' | 'updatedAt' | 'claimExpiresAt'> & { status: DeliveryStatus }, attempt: DeliveryAttempt, now: Date): Promise<boolean>;
+}
+
+/** Firing alerts that can inhibit others, by rule partition. */
+export interface InhibitionSourceStore {
+  put(partition: string, alert: InhibitionSource, now: Date): Promise<void>;
+  delete(partition: string, fingerprint: string): Promise<void>;
+  query(partition: string, now: Date, limit?: number): Promise<InhibitionSource[]>;
+}
+
+export interface CooldownStore {
+  /** `until` (epoch ms) of each live cooldown among `keys`, by pk. */
+  getMany(keys: ReadonlyArray<{ pk: string; sk: string }>, now: Date): Promise<Map<string, number>>;
+  start(key: { pk: string; sk: string }, until: number): Promise<void>;
+}
+
+export interface StormStore {
+  /** Take one of the window's `max` notifications atomically; false when they are all taken. */
+  reserve(receiver: string, windowStart: number, windowMs: number, max: number): Promise<boolean>;
+  hold(receiver: string, windowStart: number, windowMs: number, alerts: number): Promise<void>;
+  get(receiver: string, windowStart: number): Promise<StormWindow | undefined>;
+}
+
+export interface RateLimiter {
+  /** Reserve the next send slot for `target`; its time (epoch ms), `now` when the target is idle. */
+  reserve(target: string, intervalMs: number, now: number): Promise<number>;
+}
+
+export interface ReceiverGates {
+  acquire(gate: string, now: number): Promise<GateDecision>;
+  /** Free the slot and record how the receiver did; when the gate reopens after a failure (epoch ms). */
+  release(lease: GateLease, health: GateHealth, now: number): Promise<number | undefined>;
+}
+
+/** Every live group, page by page from `page` (for adapters: `all` in terms of `page`). */
+export async function* allPages(store: Pick<GroupStore, 'page'>, now: Date, pageSize: number): AsyncGenerator<GroupState[]> {
+  let after: ListKey | undefined;
+  do {
+    const { groups, last } = await store.page(after, pageSize, now);
+    if (groups.length > 0) yield groups;
+    after = last;
+  } while (after);
+}

@@ -1,0 +1,538 @@
+import { randomUUID } from 'node:crypto';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { backoffSeconds } from '../channels/outcome';
+import { ConflictError, NotFoundError } from '../errors';
+import type { InhibitionSource } from '../inhibition/rules';
+import { Silence } from '../silences/model';
+import type { ClaimResult, DeliveryAttempt, DeliveryRecord, DeliveryStatus, RecordedDelivery } from './deliveries';
+import type { GroupState } from './groups';
+import { epochSeconds, groupKey, groupListKeys, GROUPS_LIST_PK, type ListKey, silenceEndBound, silenceKey, silenceListKeys, SILENCES_PK } from './keys';
+import type { StormWindow } from './noise';
+import {
+  allPages,
+  type CooldownStore,
+  type DeliveryStore,
+  type GroupPage,
+  type GroupStore,
+  type InhibitionSourceStore,
+  type RateLimiter,
+  type ReceiverGates,
+  type SilenceStore,
+  type Stores,
+  type StormStore,
+} from './port';
+import { DEFAULT_GATE_SLOTS, type GateDecision, type GateHealth, type GateLease, type ReceiverGateOptions } from './receiver-gates';
+import { expiredNow, silenceExpiresAt, type ExpireResult, type SilenceSegment } from './silences';
+
+/**
+ * The stores over an embedded SQLite database (node:sqlite): the local runtime's default, in the
+ * same database file as its durable queues (see docs/adr/0010-embedded-store.md).
+ *
+ * node:sqlite is synchronous and one process owns the file (shared/local/sqlite.ts takes an
+ * exclusive lock), so each method's read-check-write runs without an await in between: it is atomic
+ * without a transaction, as a DynamoDB conditional write is. The conditions are the DynamoDB
+ * adapter's, checked in code, and the contract suite holds both to the same outcomes.
+ *
+ * Rows keep an `expires_at` (epoch seconds) like the table's TTL attribute: readers skip expired
+ * rows, and `sweep` deletes them (the runtime calls it at start and hourly).
+ */
+export interface SqliteStores extends Stores {
+  /** Delete rows whose `expires_at` has passed; returns how many. */
+  sweep(now: Date): number;
+}
+
+export function sqliteStores(db: DatabaseSync): SqliteStores {
+  db.exec(SCHEMA);
+  const stores = {
+    groups: new SqliteGroupStore(db),
+    silences: new SqliteSilenceStore(db),
+    deliveries: new SqliteDeliveryStore(db),
+    inhibitions: new SqliteInhibitionSourceStore(db),
+    cooldowns: new SqliteCooldownStore(db),
+    storms: new SqliteStormStore(db),
+    rateLimiter: new SqliteRateLimiter(db),
+  };
+  const sweeps = EXPIRING_TABLES.map((table) => db.prepare(`DELETE FROM ${table} WHERE expires_at <= ?`));
+  return {
+    ...stores,
+    receiverGates: (opts) => new SqliteReceiverGates(db, opts),
+    sweep(now) {
+      const s = epochSeconds(now);
+      return sweeps.reduce((n, stmt) => n + Number(stmt.run(s).changes), 0);
+    },
+  };
+}
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS state_groups (
+    id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    list_key TEXT NOT NULL,
+    state TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS state_groups_listing ON state_groups (list_key);
+  CREATE TABLE IF NOT EXISTS state_silences (
+    id TEXT PRIMARY KEY,
+    list_key TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    silence TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS state_silences_listing ON state_silences (list_key);
+  CREATE TABLE IF NOT EXISTS state_deliveries (
+    id TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL,
+    record TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS state_inhibition_sources (
+    partition TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    ends_at TEXT,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (partition, fingerprint)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS state_cooldowns (
+    key TEXT PRIMARY KEY,
+    until INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS state_storm_windows (
+    receiver TEXT NOT NULL,
+    window_start INTEGER NOT NULL,
+    sent INTEGER NOT NULL DEFAULT 0,
+    held_groups INTEGER NOT NULL DEFAULT 0,
+    held_alerts INTEGER NOT NULL DEFAULT 0,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (receiver, window_start)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS state_rate_slots (
+    target TEXT PRIMARY KEY,
+    next_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS state_receiver_gates (
+    gate TEXT PRIMARY KEY,
+    gate_state TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) STRICT;
+`;
+const EXPIRING_TABLES = [
+  'state_groups',
+  'state_silences',
+  'state_deliveries',
+  'state_inhibition_sources',
+  'state_cooldowns',
+  'state_storm_windows',
+  'state_rate_slots',
+  'state_receiver_gates',
+] as const;
+
+type Row = Record<string, unknown>;
+const nowS = (now: Date) => epochSeconds(now);
+
+/** A group as a row: the version and TTL as columns (the write conditions), the rest as plain JSON. */
+class SqliteGroupStore implements GroupStore {
+  private readonly get: StatementSync;
+  private readonly insert: StatementSync;
+  private readonly update: StatementSync;
+  private readonly pageStmt: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    this.get = db.prepare('SELECT version, expires_at, state FROM state_groups WHERE id = ?');
+    // A new group may replace one whose TTL passed (as on DynamoDB, where TTL deletion lags).
+    this.insert = db.prepare(
+      'INSERT INTO state_groups (id, version, expires_at, list_key, state) VALUES (?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (id) DO UPDATE SET version = excluded.version, expires_at = excluded.expires_at, list_key = excluded.list_key, state = excluded.state ' +
+        'WHERE state_groups.expires_at <= ?',
+    );
+    this.update = db.prepare('UPDATE state_groups SET version = ?, expires_at = ?, state = ? WHERE id = ? AND version = ?');
+    this.pageStmt = db.prepare('SELECT id, list_key, version, expires_at, state FROM state_groups WHERE list_key > ? ORDER BY list_key LIMIT ?');
+  }
+
+  async getMany(ids: readonly string[], now: Date): Promise<Map<string, GroupState>> {
+    const out = new Map<string, GroupState>();
+    const at = nowS(now);
+    for (const id of new Set(ids)) {
+      const row = this.get.get(id) as Row | undefined;
+      if (row && (row.expires_at as number) > at) out.set(id, decodeGroupRow(row));
+    }
+    return out;
+  }
+
+  async put(next: GroupState): Promise<void> {
+    const { version, expiresAt, ...rest } = next;
+    const state = JSON.stringify(rest);
+    const changed =
+      version === 1
+        ? this.insert.run(next.groupId, version, expiresAt, groupListKeys(next).lsk, state, epochSeconds(new Date(next.updatedAt))).changes
+        : this.update.run(version, expiresAt, state, next.groupId, version - 1).changes;
+    if (Number(changed) === 0) throw new ConflictError(`group ${next.groupId} changed concurrently`);
+  }
+
+  async page(after: ListKey | undefined, limit: number, now: Date): Promise<GroupPage> {
+    const rows = this.pageStmt.all(after?.lsk ?? '', limit + 1) as Row[];
+    const more = rows.length > limit;
+    const read = rows.slice(0, limit);
+    const at = nowS(now);
+    const groups = read.filter((r) => (r.expires_at as number) > at).map(decodeGroupRow);
+    const lastRow = read.at(-1);
+    return { groups, read: read.length, last: more && lastRow ? groupCursor(lastRow) : undefined };
+  }
+
+  all(now: Date, pageSize = 100): AsyncGenerator<GroupState[]> {
+    return allPages(this, now, pageSize);
+  }
+
+  async list(now: Date): Promise<GroupState[]> {
+    const out: GroupState[] = [];
+    for await (const groups of this.all(now, 1000)) out.push(...groups);
+    return out;
+  }
+}
+
+function decodeGroupRow(row: Row): GroupState {
+  return { ...(JSON.parse(row.state as string) as Omit<GroupState, 'version' | 'expiresAt'>), version: row.version as number, expiresAt: row.expires_at as number };
+}
+
+/** The same cursor key the DynamoDB adapter's listing index gives, so a cursor means one thing. */
+const groupCursor = (row: Row): ListKey => ({ ...groupKey(row.id as string), lpk: GROUPS_LIST_PK, lsk: row.list_key as string });
+
+/** Silences as rows keyed by id, listed by end time (the listing key the DynamoDB index uses). */
+class SqliteSilenceStore implements SilenceStore {
+  private readonly insert: StatementSync;
+  private readonly getStmt: StatementSync;
+  private readonly above: StatementSync;
+  private readonly below: StatementSync;
+  private readonly all: StatementSync;
+  private readonly expireStmt: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    this.insert = db.prepare('INSERT INTO state_silences (id, list_key, updated_at, expires_at, silence) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING');
+    this.getStmt = db.prepare('SELECT expires_at, silence FROM state_silences WHERE id = ?');
+    this.above = db.prepare('SELECT list_key, expires_at, silence FROM state_silences WHERE list_key > ? ORDER BY list_key LIMIT ?');
+    this.below = db.prepare('SELECT list_key, expires_at, silence FROM state_silences WHERE list_key < ? ORDER BY list_key DESC LIMIT ?');
+    this.all = db.prepare('SELECT expires_at, silence FROM state_silences ORDER BY id');
+    this.expireStmt = db.prepare('UPDATE state_silences SET list_key = ?, updated_at = ?, expires_at = ?, silence = ? WHERE id = ? AND updated_at = ?');
+  }
+
+  async create(silence: Silence): Promise<void> {
+    const res = this.insert.run(silence.id, silenceListKeys(silence).lsk, silence.updated_at, silenceExpiresAt(silence), JSON.stringify(silence));
+    if (Number(res.changes) === 0) throw new ConflictError(`silence ${silence.id} already exists`);
+  }
+
+  async get(id: string, now: Date): Promise<Silence | undefined> {
+    return decodeSilenceRow(this.getStmt.get(id) as Row | undefined, now);
+  }
+
+  async page(segment: SilenceSegment, bound: Date, after: ListKey | undefined, limit: number, now: Date) {
+    const cut = silenceEndBound(bound);
+    // `current`: ending after the bound, soonest first; `ended`: at or before it, latest first.
+    const rows =
+      segment === 'current'
+        ? (this.above.all(after && after.lsk > cut ? after.lsk : cut, limit + 1) as Row[])
+        : (this.below.all(after && after.lsk < cut ? after.lsk : cut, limit + 1) as Row[]);
+    const read = rows.slice(0, limit);
+    const silences = read.flatMap((r) => decodeSilenceRow(r, now) ?? []);
+    const lastRow = read.at(-1);
+    const last = rows.length > limit && lastRow ? silenceCursor(lastRow.list_key as string) : undefined;
+    return { silences, read: read.length, last };
+  }
+
+  async current(now: Date): Promise<Silence[]> {
+    const out: Silence[] = [];
+    let after: ListKey | undefined;
+    do {
+      const res = await this.page('current', now, after, 1000, now);
+      out.push(...res.silences);
+      after = res.last;
+    } while (after);
+    return out;
+  }
+
+  async list(now: Date): Promise<Silence[]> {
+    return (this.all.all() as Row[]).flatMap((r) => decodeSilenceRow(r, now) ?? []);
+  }
+
+  async expire(id: string, now: Date, actor: string): Promise<ExpireResult> {
+    const before = await this.get(id, now);
+    if (!before) throw new NotFoundError(`no silence with id ${JSON.stringify(id)}`);
+    const { after, previous } = expiredNow(before, now, actor);
+    if (previous === 'expired') return { before, after, previous };
+    const res = this.expireStmt.run(silenceListKeys(after).lsk, after.updated_at, silenceExpiresAt(after), JSON.stringify(after), id, before.updated_at);
+    if (Number(res.changes) === 0) throw new ConflictError(`silence ${id} kept changing while being expired`);
+    return { before, after, previous };
+  }
+}
+
+const silenceCursor = (lsk: string): ListKey => ({ ...silenceKey(lsk.slice(lsk.indexOf('#') + 1)), lpk: SILENCES_PK, lsk });
+
+// As the DynamoDB adapter: a row past its retention or that no longer parses silences nothing.
+function decodeSilenceRow(row: Row | undefined, now: Date): Silence | undefined {
+  if (!row || (row.expires_at as number) <= nowS(now)) return undefined;
+  const parsed = Silence.safeParse(JSON.parse(row.silence as string));
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** Delivery records live 30 days, as on DynamoDB. */
+const DELIVERY_RETENTION_S = 30 * 86_400;
+
+type StoredDelivery = DeliveryRecord & { claimToken?: string | undefined };
+
+class SqliteDeliveryStore implements DeliveryStore {
+  private readonly read: StatementSync;
+  private readonly write: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    this.read = db.prepare('SELECT record FROM state_deliveries WHERE id = ?');
+    this.write = db.prepare('INSERT INTO state_deliveries (id, expires_at, record) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at, record = excluded.record');
+  }
+
+  private load(id: string): StoredDelivery | undefined {
+    const row = this.read.get(id) as Row | undefined;
+    return row ? (JSON.parse(row.record as string) as StoredDelivery) : undefined;
+  }
+
+  private save(rec: StoredDelivery, now: Date): void {
+    this.write.run(rec.notificationId, nowS(now) + DELIVERY_RETENTION_S, JSON.stringify(rec));
+  }
+
+  async get(notificationId: string): Promise<DeliveryRecord | undefined> {
+    const rec = this.load(notificationId);
+    if (!rec) return undefined;
+    const { claimToken: _token, ...record } = rec;
+    return record;
+  }
+
+  async outcomes(ids: readonly string[]): Promise<Map<string, RecordedDelivery>> {
+    const out = new Map<string, RecordedDelivery>();
+    for (const id of new Set(ids)) {
+      const rec = this.load(id);
+      if (rec) out.set(id, { status: rec.status, at: Date.parse(rec.updatedAt ?? '') || 0 });
+    }
+    return out;
+  }
+
+  async claim(rec: Pick<DeliveryRecord, 'notificationId' | 'channel' | 'receiver' | 'target'>, opts: { now: Date; untilMs: number; final: readonly DeliveryStatus[] }): Promise<ClaimResult> {
+    const current = this.load(rec.notificationId);
+    if (current && (opts.final.includes(current.status) || (current.status === 'in_progress' && (current.claimExpiresAt ?? 0) > opts.now.getTime()))) {
+      const { claimToken: _token, ...record } = current;
+      return { claimed: false, current: record };
+    }
+    const token = randomUUID();
+    this.save(
+      {
+        ...current,
+        ...rec,
+        target: current?.target ?? rec.target,
+        attempts: current?.attempts ?? [],
+        status: 'in_progress',
+        claimExpiresAt: opts.untilMs,
+        claimToken: token,
+        updatedAt: opts.now.toISOString(),
+      },
+      opts.now,
+    );
+    return { claimed: true, token };
+  }
+
+  async release(notificationId: string, token: string, now: Date): Promise<void> {
+    const current = this.load(notificationId);
+    // Someone else holds it now (ours lapsed): nothing of ours to give back.
+    if (!current || current.claimToken !== token) return;
+    const { claimToken: _token, ...rest } = current;
+    this.save({ ...rest, claimExpiresAt: now.getTime() }, now);
+  }
+
+  async recordAttempt(
+    rec: Omit<DeliveryRecord, 'attempts' | 'status' | 'updatedAt' | 'claimExpiresAt'> & { status: DeliveryStatus },
+    attempt: DeliveryAttempt,
+    now: Date,
+  ): Promise<boolean> {
+    const current = this.load(rec.notificationId);
+    if (current?.status === 'delivered') return false;
+    const { claimExpiresAt: _until, claimToken: _token, ...kept } = current ?? ({} as Partial<StoredDelivery>);
+    this.save({ ...kept, ...rec, attempts: [...(current?.attempts ?? []), attempt], updatedAt: attempt.at }, now);
+    return true;
+  }
+}
+
+const SOURCE_RETENTION_S = 30 * 86_400;
+
+class SqliteInhibitionSourceStore implements InhibitionSourceStore {
+  private readonly upsert: StatementSync;
+  private readonly remove: StatementSync;
+  private readonly select: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    this.upsert = db.prepare(
+      'INSERT INTO state_inhibition_sources (partition, fingerprint, labels, ends_at, expires_at) VALUES (?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (partition, fingerprint) DO UPDATE SET labels = excluded.labels, ends_at = excluded.ends_at, expires_at = excluded.expires_at',
+    );
+    this.remove = db.prepare('DELETE FROM state_inhibition_sources WHERE partition = ? AND fingerprint = ?');
+    this.select = db.prepare('SELECT fingerprint, labels, ends_at FROM state_inhibition_sources WHERE partition = ? AND expires_at > ? ORDER BY fingerprint LIMIT ?');
+  }
+
+  async put(partition: string, alert: InhibitionSource, now: Date): Promise<void> {
+    const expires = alert.endsAt ? epochSeconds(new Date(alert.endsAt)) + 3600 : nowS(now) + SOURCE_RETENTION_S;
+    this.upsert.run(partition, alert.fingerprint, JSON.stringify(alert.labels), alert.endsAt ?? null, expires);
+  }
+
+  async delete(partition: string, fingerprint: string): Promise<void> {
+    this.remove.run(partition, fingerprint);
+  }
+
+  async query(partition: string, now: Date, limit?: number): Promise<InhibitionSource[]> {
+    return (this.select.all(partition, nowS(now), limit ?? -1) as Row[]).map((r) => ({
+      fingerprint: r.fingerprint as string,
+      labels: JSON.parse(r.labels as string) as Record<string, string>,
+      status: 'firing' as const,
+      endsAt: (r.ends_at as string | null) ?? undefined,
+    }));
+  }
+}
+
+class SqliteCooldownStore implements CooldownStore {
+  private readonly select: StatementSync;
+  private readonly upsert: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    this.select = db.prepare('SELECT until, expires_at FROM state_cooldowns WHERE key = ?');
+    this.upsert = db.prepare('INSERT INTO state_cooldowns (key, until, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET until = excluded.until, expires_at = excluded.expires_at');
+  }
+
+  async getMany(keys: ReadonlyArray<{ pk: string; sk: string }>, now: Date): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const key of keys) {
+      const row = this.select.get(key.pk) as Row | undefined;
+      if (row && (row.expires_at as number) > nowS(now) && (row.until as number) > now.getTime()) out.set(key.pk, row.until as number);
+    }
+    return out;
+  }
+
+  async start(key: { pk: string; sk: string }, until: number): Promise<void> {
+    this.upsert.run(key.pk, until, Math.ceil(until / 1000));
+  }
+}
+
+class SqliteStormStore implements StormStore {
+  private readonly reserveStmt: StatementSync;
+  private readonly holdStmt: StatementSync;
+  private readonly select: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    // One statement each, so the count and its bound are checked and changed at once.
+    this.reserveStmt = db.prepare(
+      'INSERT INTO state_storm_windows (receiver, window_start, sent, expires_at) VALUES (?, ?, 1, ?) ' +
+        'ON CONFLICT (receiver, window_start) DO UPDATE SET sent = sent + 1, expires_at = excluded.expires_at WHERE sent < ?',
+    );
+    this.holdStmt = db.prepare(
+      'INSERT INTO state_storm_windows (receiver, window_start, held_groups, held_alerts, expires_at) VALUES (?, ?, 1, ?, ?) ' +
+        'ON CONFLICT (receiver, window_start) DO UPDATE SET held_groups = held_groups + 1, held_alerts = held_alerts + excluded.held_alerts, expires_at = excluded.expires_at',
+    );
+    this.select = db.prepare('SELECT sent, held_groups, held_alerts FROM state_storm_windows WHERE receiver = ? AND window_start = ?');
+  }
+
+  async reserve(receiver: string, windowStart: number, windowMs: number, max: number): Promise<boolean> {
+    if (max <= 0) return false;
+    return Number(this.reserveStmt.run(receiver, windowStart, stormExpiry(windowStart, windowMs), max).changes) > 0;
+  }
+
+  async hold(receiver: string, windowStart: number, windowMs: number, alerts: number): Promise<void> {
+    this.holdStmt.run(receiver, windowStart, alerts, stormExpiry(windowStart, windowMs));
+  }
+
+  async get(receiver: string, windowStart: number): Promise<StormWindow | undefined> {
+    const row = this.select.get(receiver, windowStart) as Row | undefined;
+    return row ? { sent: row.sent as number, heldGroups: row.held_groups as number, heldAlerts: row.held_alerts as number } : undefined;
+  }
+}
+
+const stormExpiry = (windowStart: number, windowMs: number) => Math.ceil((windowStart + windowMs) / 1000) + 86_400;
+
+class SqliteRateLimiter implements RateLimiter {
+  private readonly select: StatementSync;
+  private readonly upsert: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    this.select = db.prepare('SELECT next_at FROM state_rate_slots WHERE target = ?');
+    this.upsert = db.prepare('INSERT INTO state_rate_slots (target, next_at, expires_at) VALUES (?, ?, ?) ON CONFLICT (target) DO UPDATE SET next_at = excluded.next_at, expires_at = excluded.expires_at');
+  }
+
+  async reserve(target: string, intervalMs: number, now: number): Promise<number> {
+    const next = (this.select.get(target) as Row | undefined)?.next_at as number | undefined;
+    // Idle: the slot is now. Busy: queue up behind the last reserved slot.
+    const slot = next === undefined || next <= now ? now : next;
+    this.upsert.run(target, slot + intervalMs, epochSeconds(new Date(now)) + 86_400);
+    return slot;
+  }
+}
+
+interface GateState {
+  failures?: number;
+  openUntil?: number;
+  slots: Record<string, { id: string; exp: number }>;
+}
+
+/** The receiver gates of receiver-gates.ts (same slots, leases and back-off), one row per gate. */
+class SqliteReceiverGates implements ReceiverGates {
+  private readonly slots: number;
+  private readonly leaseMs: number;
+  private readonly random: () => number;
+  private readonly select: StatementSync;
+  private readonly upsert: StatementSync;
+
+  constructor(
+    db: DatabaseSync,
+    private readonly opts: ReceiverGateOptions = {},
+  ) {
+    this.slots = Math.max(1, opts.slots ?? DEFAULT_GATE_SLOTS);
+    this.leaseMs = opts.leaseMs ?? 60_000;
+    this.random = opts.random ?? Math.random;
+    this.select = db.prepare('SELECT gate_state FROM state_receiver_gates WHERE gate = ?');
+    this.upsert = db.prepare('INSERT INTO state_receiver_gates (gate, gate_state, expires_at) VALUES (?, ?, ?) ON CONFLICT (gate) DO UPDATE SET gate_state = excluded.gate_state, expires_at = excluded.expires_at');
+  }
+
+  private load(gate: string): GateState {
+    const row = this.select.get(gate) as Row | undefined;
+    return row ? (JSON.parse(row.gate_state as string) as GateState) : { slots: {} };
+  }
+
+  private save(gate: string, state: GateState, now: number): void {
+    this.upsert.run(gate, JSON.stringify(state), epochSeconds(new Date(now)) + 86_400);
+  }
+
+  async acquire(gate: string, now: number): Promise<GateDecision> {
+    const state = this.load(gate);
+    if ((state.openUntil ?? 0) > now) return { kind: 'backing_off', untilMs: state.openUntil! };
+    const free = Array.from({ length: this.slots }, (_, i) => i).filter((i) => (state.slots[i]?.exp ?? 0) <= now);
+    if (free.length === 0) {
+      const newest = Math.max(...Object.values(state.slots).map((s) => s.exp - this.leaseMs));
+      return { kind: 'busy', heldForMs: Math.max(0, now - newest) };
+    }
+    const slot = free[Math.floor(this.random() * free.length) % free.length]!;
+    const id = randomUUID();
+    state.slots[slot] = { id, exp: now + this.leaseMs };
+    this.save(gate, state, now);
+    return { kind: 'granted', lease: { gate, slot, id }, probe: (state.failures ?? 0) > 0 };
+  }
+
+  async release(lease: GateLease, health: GateHealth, now: number): Promise<number | undefined> {
+    const state = this.load(lease.gate);
+    // Our lease expired and was taken over: the slot is someone else's now; leave it.
+    if (state.slots[lease.slot]?.id !== lease.id) return undefined;
+    delete state.slots[lease.slot];
+    let until: number | undefined;
+    if (health.kind === 'up') {
+      state.failures = 0;
+      delete state.openUntil;
+    } else if (health.kind === 'down') {
+      state.failures = (state.failures ?? 0) + 1;
+      until = now + 1000 * backoffSeconds(state.failures, health.retryAfterMs, this.random, this.opts.retryBaseMs);
+      state.openUntil = until;
+    }
+    this.save(lease.gate, state, now);
+    return until;
+  }
+}

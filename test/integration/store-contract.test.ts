@@ -1,0 +1,243 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConflictError, NotFoundError } from '../../shared/errors';
+import type { Silence } from '../../shared/silences/model';
+import type { GroupAlert, GroupState } from '../../shared/store/groups';
+import type { ListKey } from '../../shared/store/keys';
+import type { Stores } from '../../shared/store/port';
+import { SILENCE_RETENTION_S } from '../../shared/store/silences';
+import { STORE_ADAPTERS, storeFactory, type StoreFactory } from '../support/store-adapters';
+
+/**
+ * The store contract: what the domain relies on of every store, run against each adapter (DynamoDB
+ * over dynalite, and SQLite). The routing, noise-control, claim, gate and rate-limit suites run
+ * against both as well (see test/support/store-adapters.ts); this one pins the stores' own
+ * semantics: conditional writes, TTL as readers see it, listing order and cursors.
+ */
+const NOW = new Date('2026-12-06T10:00:00.000Z');
+const H = 3_600_000;
+const at = (ms: number) => new Date(NOW.getTime() + ms);
+const iso = (ms: number) => at(ms).toISOString();
+const epoch = (d: Date) => Math.floor(d.getTime() / 1000);
+
+function group(id: string, version: number, over: Partial<GroupState> = {}): GroupState {
+  const a: GroupAlert = { fingerprint: `fp-${id}`, status: 'firing', labels: { alertname: 'DiskFull', id }, annotations: {}, startsAt: NOW.toISOString(), source: 'generic' };
+  return {
+    groupId: id,
+    routeId: '{}',
+    receiver: over.receiver ?? 'team',
+    groupKey: `{}:{id="${id}"}`,
+    groupLabels: { id },
+    alerts: { [a.fingerprint]: a },
+    version,
+    updatedAt: NOW.toISOString(),
+    expiresAt: epoch(NOW) + 86_400,
+    flushSeq: 0,
+    nflog: {},
+    flaps: {},
+    lastWrite: { ids: [`m-${version}`] },
+    ...over,
+  };
+}
+
+let seq = 0;
+function silence(startMs: number, endMs: number, over: Partial<Silence> = {}): Silence {
+  return {
+    id: `s-${String(++seq).padStart(3, '0')}`,
+    matchers: [{ name: 'alertname', value: 'DiskFull', isRegex: false, isEqual: true }],
+    starts_at: iso(startMs),
+    ends_at: iso(endMs),
+    created_by: 'alice',
+    comment: 'disk swap',
+    updated_at: iso(-2 * H),
+    actor: 'ops',
+    ...over,
+  };
+}
+
+describe.each(STORE_ADAPTERS)('store contract (%s store)', (adapter) => {
+  let factory: StoreFactory;
+  let s: Stores;
+  beforeAll(async () => {
+    factory = await storeFactory(adapter);
+  });
+  afterAll(async () => factory?.close());
+  const fresh = async () => (s = await factory.fresh());
+
+  describe('groups', () => {
+    it('creates at version 1 and writes each next version only over the one before (else ConflictError)', async () => {
+      await fresh();
+      await s.groups.put(group('g1', 1));
+      await expect(s.groups.put(group('g1', 1))).rejects.toBeInstanceOf(ConflictError);
+      await s.groups.put(group('g1', 2, { flushSeq: 3, nflog: { 'webhook[0]': { firing: ['fp-g1'], resolved: [], at: 5 } } }));
+      await expect(s.groups.put(group('g1', 2))).rejects.toBeInstanceOf(ConflictError);
+      await expect(s.groups.put(group('g1', 4))).rejects.toBeInstanceOf(ConflictError);
+      const read = (await s.groups.getMany(['g1', 'missing'], NOW)).get('g1');
+      expect(read).toEqual(group('g1', 2, { flushSeq: 3, nflog: { 'webhook[0]': { firing: ['fp-g1'], resolved: [], at: 5 } } }));
+      expect((await s.groups.getMany(['missing'], NOW)).size).toBe(0);
+    });
+
+    it('lets exactly one of two concurrent writers of a version win', async () => {
+      await fresh();
+      await s.groups.put(group('g1', 1));
+      const results = await Promise.allSettled([s.groups.put(group('g1', 2, { flushSeq: 1 })), s.groups.put(group('g1', 2, { flushSeq: 2 }))]);
+      expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+      const winner = results[0]!.status === 'fulfilled' ? 1 : 2;
+      expect((await s.groups.getMany(['g1'], NOW)).get('g1')!.flushSeq).toBe(winner);
+    });
+
+    it('hides a group past its TTL from reads, and lets a new version 1 replace it', async () => {
+      await fresh();
+      await s.groups.put(group('g1', 1, { expiresAt: epoch(NOW) + 60 }));
+      expect((await s.groups.getMany(['g1'], at(61_000))).size).toBe(0);
+      expect((await s.groups.list(at(61_000))).length).toBe(0);
+      // Not expired yet: a new group of the same id conflicts.
+      await expect(s.groups.put(group('g1', 1, { updatedAt: NOW.toISOString() }))).rejects.toBeInstanceOf(ConflictError);
+      await s.groups.put(group('g1', 1, { updatedAt: iso(61_000), flushSeq: 9 }));
+      expect((await s.groups.getMany(['g1'], at(61_000))).get('g1')!.flushSeq).toBe(9);
+    });
+
+    it('lists by receiver then group key, a page at a time, resuming at a cursor', async () => {
+      await fresh();
+      const ids = ['c', 'a', 'e', 'b', 'd'];
+      for (const id of ids) await s.groups.put(group(id, 1, { receiver: id === 'e' ? 'aaa-first' : 'team' }));
+      const seen: string[] = [];
+      let after: ListKey | undefined;
+      let pages = 0;
+      do {
+        const page = await s.groups.page(after, 2, NOW);
+        expect(page.read).toBeLessThanOrEqual(2);
+        seen.push(...page.groups.map((g) => g.groupId));
+        after = page.last;
+        pages++;
+      } while (after && pages < 10);
+      expect(seen).toEqual(['e', 'a', 'b', 'c', 'd']);
+      expect((await s.groups.list(NOW)).map((g) => g.groupId)).toEqual(['e', 'a', 'b', 'c', 'd']);
+    });
+  });
+
+  describe('silences', () => {
+    it('creates once, reads back, lists, and treats a past-retention silence as gone', async () => {
+      await fresh();
+      const x = silence(-H, H);
+      await s.silences.create(x);
+      await expect(s.silences.create({ ...x, comment: 'other' })).rejects.toBeInstanceOf(ConflictError);
+      expect(await s.silences.get(x.id, NOW)).toEqual(x);
+      expect(await s.silences.get('nope', NOW)).toBeUndefined();
+      expect((await s.silences.list(NOW)).map((y) => y.id)).toEqual([x.id]);
+      const gone = at(H + SILENCE_RETENTION_S * 1000 + 1000);
+      expect(await s.silences.get(x.id, gone)).toBeUndefined();
+      expect(await s.silences.list(gone)).toEqual([]);
+    });
+
+    it('lists current silences ending soonest first and ended ones latest first, across pages', async () => {
+      await fresh();
+      const later = silence(-H, 3 * H);
+      const sooner = silence(-H, H);
+      const pending = silence(H, 2 * H);
+      const endedLong = silence(-3 * H, -2 * H);
+      const endedJust = silence(-3 * H, -H);
+      for (const x of [later, sooner, pending, endedLong, endedJust]) await s.silences.create(x);
+      expect((await s.silences.current(NOW)).map((x) => x.id)).toEqual([sooner.id, pending.id, later.id]);
+      const first = await s.silences.page('current', NOW, undefined, 2, NOW);
+      expect(first.silences.map((x) => x.id)).toEqual([sooner.id, pending.id]);
+      const second = await s.silences.page('current', NOW, first.last, 2, NOW);
+      expect(second.silences.map((x) => x.id)).toEqual([later.id]);
+      expect((await s.silences.page('ended', NOW, undefined, 10, NOW)).silences.map((x) => x.id)).toEqual([endedJust.id, endedLong.id]);
+    });
+
+    it('expires as Alertmanager does: active ends now, pending starts and ends now, expired unchanged, unknown 404', async () => {
+      await fresh();
+      const active = silence(-H, H);
+      const pending = silence(H, 2 * H);
+      const ended = silence(-2 * H, -H);
+      for (const x of [active, pending, ended]) await s.silences.create(x);
+      const a = await s.silences.expire(active.id, NOW, 'oncall');
+      expect(a.after).toEqual({ ...active, ends_at: NOW.toISOString(), updated_at: NOW.toISOString(), expired_by: 'oncall' });
+      expect(a.previous).toBe('active');
+      expect(await s.silences.get(active.id, NOW)).toEqual(a.after);
+      const p = await s.silences.expire(pending.id, NOW, 'oncall');
+      expect([p.after.starts_at, p.after.ends_at]).toEqual([NOW.toISOString(), NOW.toISOString()]);
+      const e = await s.silences.expire(ended.id, NOW, 'oncall');
+      expect(e).toEqual({ before: ended, after: ended, previous: 'expired' });
+      await expect(s.silences.expire('nope', NOW, 'oncall')).rejects.toBeInstanceOf(NotFoundError);
+      // Expiring moves it out of the current listing.
+      expect((await s.silences.current(NOW)).map((x) => x.id)).toEqual([]);
+    });
+  });
+
+  describe('deliveries', () => {
+    const rec = { notificationId: 'n1', channel: 'webhook[0]', receiver: 'team', target: 'webhook:hooks.example' };
+    const attempt = (n: number, outcome: 'success' | 'retryable' | 'permanent') => ({ attempt: n, at: iso(n * 1000), outcome, latencyMs: 5 });
+
+    it('claims once while a claim lives, takes over a lapsed one, and refuses a final status', async () => {
+      await fresh();
+      const first = await s.deliveries.claim(rec, { now: NOW, untilMs: NOW.getTime() + 60_000, final: ['delivered', 'failed'] });
+      expect(first.claimed).toBe(true);
+      const second = await s.deliveries.claim(rec, { now: at(1000), untilMs: NOW.getTime() + 61_000, final: ['delivered', 'failed'] });
+      expect(second).toMatchObject({ claimed: false, current: { status: 'in_progress' } });
+      const takeover = await s.deliveries.claim(rec, { now: at(60_000), untilMs: NOW.getTime() + 120_000, final: ['delivered', 'failed'] });
+      expect(takeover.claimed).toBe(true);
+      expect(await s.deliveries.recordAttempt({ ...rec, status: 'delivered' }, attempt(1, 'success'), at(61_000))).toBe(true);
+      const final = await s.deliveries.claim(rec, { now: at(200_000), untilMs: NOW.getTime() + 300_000, final: ['delivered', 'failed'] });
+      expect(final).toMatchObject({ claimed: false, current: { status: 'delivered' } });
+    });
+
+    it('appends attempts, never turns delivered back, and reports outcomes by id', async () => {
+      await fresh();
+      expect(await s.deliveries.recordAttempt({ ...rec, status: 'retrying' }, attempt(1, 'retryable'), NOW)).toBe(true);
+      expect(await s.deliveries.recordAttempt({ ...rec, status: 'delivered' }, attempt(2, 'success'), NOW)).toBe(true);
+      expect(await s.deliveries.recordAttempt({ ...rec, status: 'retrying' }, attempt(3, 'retryable'), NOW)).toBe(false);
+      const got = await s.deliveries.get('n1');
+      expect(got).toMatchObject({ ...rec, status: 'delivered', updatedAt: iso(2000) });
+      expect(got!.attempts.map((a) => a.attempt)).toEqual([1, 2]);
+      expect(got!.claimExpiresAt).toBeUndefined();
+      const outcomes = await s.deliveries.outcomes(['n1', 'n1', 'unknown']);
+      expect([...outcomes.entries()]).toEqual([['n1', { status: 'delivered', at: Date.parse(iso(2000)) }]]);
+    });
+
+    it('gives a claim back only to its holder', async () => {
+      await fresh();
+      const c = await s.deliveries.claim(rec, { now: NOW, untilMs: NOW.getTime() + 60_000, final: [] });
+      if (!c.claimed) throw new Error('expected a claim');
+      await s.deliveries.release('n1', 'not-the-token', NOW);
+      expect((await s.deliveries.claim(rec, { now: at(1), untilMs: NOW.getTime() + 60_000, final: [] })).claimed).toBe(false);
+      await s.deliveries.release('n1', c.token, at(2));
+      expect((await s.deliveries.claim(rec, { now: at(3), untilMs: NOW.getTime() + 60_000, final: [] })).claimed).toBe(true);
+    });
+  });
+
+  describe('noise control state', () => {
+    it('keeps inhibition sources per partition, live ones only, in fingerprint order, up to a limit', async () => {
+      await fresh();
+      const src = (fp: string, endsAt?: string) => ({ fingerprint: fp, labels: { alertname: 'NodeDown', fp }, status: 'firing' as const, endsAt });
+      await s.inhibitions.put('P', src('b'), NOW);
+      await s.inhibitions.put('P', src('a'), NOW);
+      await s.inhibitions.put('P', src('c', iso(-2 * H)), NOW);
+      await s.inhibitions.put('Q', src('z'), NOW);
+      expect((await s.inhibitions.query('P', NOW)).map((x) => x.fingerprint)).toEqual(['a', 'b']);
+      expect(await s.inhibitions.query('P', NOW, 1)).toEqual([{ fingerprint: 'a', labels: { alertname: 'NodeDown', fp: 'a' }, status: 'firing', endsAt: undefined }]);
+      await s.inhibitions.delete('P', 'a');
+      expect((await s.inhibitions.query('P', NOW)).map((x) => x.fingerprint)).toEqual(['b']);
+    });
+
+    it('reads live cooldowns only', async () => {
+      await fresh();
+      const k = (n: string) => ({ pk: `COOLDOWN#${n}`, sk: 'COOLDOWN' });
+      await s.cooldowns.start(k('a'), NOW.getTime() + 60_000);
+      await s.cooldowns.start(k('b'), NOW.getTime() - 1);
+      expect([...(await s.cooldowns.getMany([k('a'), k('b'), k('c')], NOW)).entries()]).toEqual([['COOLDOWN#a', NOW.getTime() + 60_000]]);
+      expect((await s.cooldowns.getMany([k('a')], at(60_000))).size).toBe(0);
+    });
+
+    it('never hands out more than a storm window holds, even to concurrent reservations', async () => {
+      await fresh();
+      const w = NOW.getTime();
+      const got = await Promise.all(Array.from({ length: 8 }, () => s.storms.reserve('team', w, 600_000, 3)));
+      expect(got.filter(Boolean)).toHaveLength(3);
+      await s.storms.hold('team', w, 600_000, 4);
+      await s.storms.hold('team', w, 600_000, 2);
+      expect(await s.storms.get('team', w)).toEqual({ sent: 3, heldGroups: 2, heldAlerts: 6 });
+      expect(await s.storms.get('team', w + 600_000)).toBeUndefined();
+    });
+  });
+});
