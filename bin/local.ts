@@ -2,6 +2,7 @@
  * `npm start`: the whole of alertflow on this machine (see README "Local runtime").
  * PORT, ALERTFLOW_CONFIG, ALERTFLOW_DATA_DIR and ALERTFLOW_WEBHOOK_TOKEN configure it.
  */
+import { availableParallelism } from 'node:os';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../shared/errors';
 import { startupBanner } from '../shared/local/banner';
@@ -22,6 +23,8 @@ const program = new Command('npm start')
       '  ALERTFLOW_DATA_DIR       dynalite data and the outbox (default .alertflow)',
       '  ALERTFLOW_WEBHOOK_TOKEN  the value of tokens whose secret is `env: ALERTFLOW_WEBHOOK_TOKEN`\n                           (default alertflow-local-token, printed at start)',
       '  ALERTFLOW_LOG_LEVEL      debug, info, warn or error (default info)',
+      '  ALERTFLOW_STORE          sqlite (default) or dynalite (the DynamoDB code path, on an embedded dynalite)',
+      '  ALERTFLOW_INGEST_WORKERS threads that ingest requests (default: cores - 1, 1 to 4; 0 = main thread)',
       '',
       'Stop it with Ctrl-C or SIGTERM: it drains and exits 0.',
     ].join('\n'),
@@ -36,7 +39,9 @@ try {
 }
 
 try {
-  const rt = await startLocalRuntime();
+  // Ingest on worker threads, one per core the main thread leaves (at least one, at most four).
+  const workers = Number(process.env.ALERTFLOW_INGEST_WORKERS ?? Math.min(4, Math.max(1, availableParallelism() - 1)));
+  const rt = await startLocalRuntime({ ingestWorkers: Number.isInteger(workers) && workers >= 0 ? workers : 1 });
   process.stdout.write(startupBanner(rt, process.env));
   // Drain and exit 0 (see LocalRuntime.close, bounded by its drain timeout). Ctrl-C under npm start
   // delivers SIGINT twice (from the terminal, and forwarded by npm): repeats are ignored.

@@ -15,6 +15,7 @@ import { groupIndexKey, recentlyResolved, type GroupAlert, type GroupState, type
 import { GROUPS_LIST_PK, groupListKeys } from '../store/keys';
 import { inRange } from '../store/list-index';
 import { inhibitPartition } from '../store/noise';
+import type { GroupStore } from '../store/port';
 import { liveHold, outcomesOf, type DeliveryReads, type GroupPages } from './groups';
 import { ALERT_BUDGET, decodeCursor, encodeCursor, ListKeySchema, parseFilter, parseLimit, READ_BUDGET, type PageQuery } from './paging';
 
@@ -67,7 +68,7 @@ export interface StateContext {
 }
 
 export interface AlertStateDeps {
-  groups: GroupPages & { getMany(ids: readonly string[], now: Date): Promise<Map<string, GroupState>> };
+  groups: GroupPages & Pick<GroupStore, 'getMany' | 'holding'>;
   /** The silences not ended at `now` (SilenceStore.current): only those can mute. */
   silences: { current(now: Date): Promise<Silence[]> };
   /** The inhibition index the router keeps (InhibitionSourceStore). */
@@ -333,15 +334,10 @@ export async function listAlerts(deps: AlertStateDeps, query: AlertQuery = {}): 
 export async function getAlert(deps: AlertStateDeps, id: string): Promise<AlertView> {
   const now = deps.clock();
   const base = { now, silences: await deps.silences.current(now), sources: sourceReader(deps, now) };
-  let after;
-  do {
-    const page = await deps.groups.page(after, 100, now);
-    const holding = page.groups.filter((g) => g.alerts[id] !== undefined || g.recentlyResolved?.[id] !== undefined);
-    if (holding.length > 0) {
-      const view = [...(await pageViews(holding, deps, base)).values()].flat().find((v) => v.id === id);
-      if (view) return view;
-    }
-    after = page.last;
-  } while (after);
+  const holding = await deps.groups.holding(id, now);
+  if (holding.length > 0) {
+    const view = [...(await pageViews(holding, deps, base)).values()].flat().find((v) => v.id === id);
+    if (view) return view;
+  }
   throw new NotFoundError(`no alert with id ${JSON.stringify(id)}`);
 }

@@ -1,15 +1,16 @@
 import { groupIndexKey, type GroupState } from '../store/groups';
 import type { ListKey } from '../store/keys';
 import type { GroupPages } from './groups';
+import { holdingByWalk, type GroupStore } from '../store/port';
 
 /**
- * Test double of the group store's reads (GroupStore.page/getMany): the groups in listing-index
+ * Test double of the group store's reads (GroupStore.page/getMany/holding): the groups in listing-index
  * order, paged as the index pages them. `reads` counts the groups each call returned.
  */
-export function pagedGroups(groups: readonly GroupState[], calls: string[] = []): GroupPages & {
-  getMany(ids: readonly string[], now: Date): Promise<Map<string, GroupState>>;
-  reads: number;
-} {
+export function pagedGroups(groups: readonly GroupState[], calls: string[] = []): GroupPages &
+  Pick<GroupStore, 'getMany' | 'holding'> & {
+    reads: number;
+  } {
   const sorted = [...groups].sort((a, b) => (groupIndexKey(a).lsk < groupIndexKey(b).lsk ? -1 : 1));
   const store = {
     reads: 0,
@@ -27,6 +28,7 @@ export function pagedGroups(groups: readonly GroupState[], calls: string[] = [])
       store.reads += found.length;
       return new Map(found.map((g) => [g.groupId, g]));
     },
+    holding: (fingerprint: string, now: Date) => holdingByWalk(store, fingerprint, now),
   };
   return store;
 }

@@ -13,11 +13,12 @@ import { deliver, type DeliverResult } from './deliver';
 
 /**
  * Pauses before asking a busy gate again. A healthy receiver frees its slots within milliseconds, so
- * a burst to it waits here briefly rather than a whole back-off. Slots held longer than
- * SLOW_HOLD_MS mean a slow receiver: its records are re-queued unsent at once, so this invocation
- * does not sit on them.
+ * a burst to it waits here (doubling, about 1.3 s in all) rather than a whole back-off: a burst of
+ * hundreds of notifications to one webhook then goes out in rounds of `slots` batches, not in rounds
+ * seconds apart. Slots held longer than SLOW_HOLD_MS mean a slow receiver: its records are re-queued
+ * unsent at once, so this invocation does not sit on them.
  */
-const BUSY_RETRY_MS = [50, 150, 300];
+const BUSY_RETRY_MS = [20, 40, 80, 160, 320, 640];
 const SLOW_HOLD_MS = 1_000;
 
 /** What a sender needs; only the email sender has a mail port, only the sms sender an SMS port. */

@@ -128,16 +128,16 @@ export class QueueStore {
 
   /** A receive: the message's new receipt and visibility, and held by the consumer it goes to. */
   received(m: StoredMessage): void {
-    this.markReceived.run(m.receiveCount, m.receiptHandle ?? null, m.firstReceiveAt ?? null, m.receivedAt ?? null, m.visibleAt, m.messageId);
+    this.transaction(() => this.markReceived.run(m.receiveCount, m.receiptHandle ?? null, m.firstReceiveAt ?? null, m.receivedAt ?? null, m.visibleAt, m.messageId));
   }
 
   /** ChangeMessageVisibility: the consumer said when the message comes back, so it no longer holds it. */
   visibility(messageId: string, visibleAt: number): void {
-    this.setVisible.run(visibleAt, messageId);
+    this.transaction(() => this.setVisible.run(visibleAt, messageId));
   }
 
   movedToDlq(messageId: string, dlq: string, visibleAt: number): void {
-    this.toDlq.run(dlq, visibleAt, messageId);
+    this.transaction(() => this.toDlq.run(dlq, visibleAt, messageId));
   }
 
   /** A batch's verdicts in one transaction: the successes deleted, the failures no longer held. */
@@ -164,7 +164,7 @@ export class QueueStore {
    * time still reaches its DLQ. Messages backing off keep the visibility their consumer chose.
    */
   releaseHeld(now: number): number {
-    return Number(this.releaseHeldStmt.run(now).changes);
+    return this.transaction(() => Number(this.releaseHeldStmt.run(now).changes));
   }
 
   loadSchedules(): StoredSchedule[] {
@@ -172,10 +172,10 @@ export class QueueStore {
   }
 
   putSchedule(s: StoredSchedule): void {
-    this.insertSchedule.run(s.name, s.queue, s.at, s.body);
+    this.transaction(() => this.insertSchedule.run(s.name, s.queue, s.at, s.body));
   }
 
   deleteSchedule(name: string): void {
-    this.deleteScheduleStmt.run(name);
+    this.transaction(() => this.deleteScheduleStmt.run(name));
   }
 }

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Server } from 'node:http';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createHandler as createIngest } from '../../functions/ingest/handler';
 import { createHandler as createRouter } from '../../functions/router/handler';
 import { createHandler as createApi } from '../../functions/api/handler';
@@ -23,6 +24,7 @@ import { LocalSchedules } from './schedules';
 import { QueueStore } from './queue-store';
 import { openLocalDatabase, type LocalDatabase } from './sqlite';
 import { importDynaliteState } from './import-dynalite';
+import { IngestPool } from './ingest-pool';
 import { dynamoStores } from '../store/dynamo';
 import type { Stores } from '../store/port';
 import { sqliteStores } from '../store/sqlite';
@@ -65,6 +67,13 @@ export interface LocalOptions {
    * benchmarks that count DynamoDB calls use). Default: ALERTFLOW_STORE, else `sqlite`.
    */
   store?: LocalStore;
+  /**
+   * Worker threads that ingest HTTP requests (validate, normalize, fingerprint), so a storm's
+   * request bodies do not starve the router and the senders on the main thread. 0 (the default
+   * here) ingests on the main thread; `npm start` uses one per spare core (see bin/local.ts). Workers
+   * load the TypeScript sources, so they need the tsx loader `npm start` runs under.
+   */
+  ingestWorkers?: number;
 }
 
 export type LocalStore = 'sqlite' | 'dynalite';
@@ -117,7 +126,7 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
       dynamo = await startLocalDynamo(TABLE, dataDir && join(dataDir, 'db'));
       stores = dynamoStores(dynamo.db, TABLE);
     } else {
-      const sqlite = sqliteStores(database.db);
+      const sqlite = sqliteStores(database);
       if (dataDir) await importDynaliteState(dataDir, TABLE, sqlite, log);
       // TTL, as DynamoDB's: expired rows are already invisible to reads; this reclaims their space.
       const sweep = () => log.debug('swept expired state', { rows: sqlite.sweep(new Date()) });
@@ -151,7 +160,16 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
   const portsFor = (fn: string): Ports => ({ ...base, log: childLogger(log, fn) });
 
   queues.create({ name: dlqName(ALERTS_QUEUE), visibilityTimeoutS: 30 });
-  queues.create({ name: ALERTS_QUEUE, visibilityTimeoutS: 6 * CONSUMER_TIMEOUT_S.router, maxReceiveCount: MAX_RECEIVES.alerts, dlq: dlqName(ALERTS_QUEUE) });
+  queues.create({
+    name: ALERTS_QUEUE,
+    visibilityTimeoutS: 6 * CONSUMER_TIMEOUT_S.router,
+    maxReceiveCount: MAX_RECEIVES.alerts,
+    dlq: dlqName(ALERTS_QUEUE),
+    // On SQLite every store call runs synchronously on this one thread: concurrent router batches
+    // would gain nothing but write conflicts on the groups they share (each a re-read and a redo).
+    // One router at a time is a single writer. DynamoDB calls wait on I/O, so that store keeps four.
+    ...(store === 'sqlite' ? { concurrency: 1 } : {}),
+  });
   queues.consume(ALERTS_QUEUE, createRouter(portsFor('router')));
   for (const type of CHANNEL_TYPES) {
     const name = channelQueueName(type);
@@ -172,6 +190,10 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
   if (resumed > 0 || queued > 0) log.info('resumed queued messages and schedules from the data dir', { messages: queued, schedules: resumed });
 
   const ingest = createIngest(portsFor('ingest'));
+  const httpIngest = async (event: APIGatewayProxyEventV2) => (await ingest(event)) as HttpResult;
+  const pool = opts.ingestWorkers
+    ? await IngestPool.start({ workers: opts.ingestWorkers, config: config.raw, env: { ...env, ALERTFLOW_WEBHOOK_TOKEN: token }, queues, log, fallback: httpIngest })
+    : undefined;
   const api = createApi(portsFor('api'));
   // /local/* stands in for what is not HTTP on AWS (SNS and EventBridge deliveries, which IAM guards;
   // the outbox and the queues, which only the account can read), so it takes a token like /v1/*:
@@ -189,7 +211,7 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
     };
   const http = createLocalServer(
     {
-      ingest: async (event) => (await ingest(event)) as HttpResult,
+      ingest: pool ? (event) => pool.handle(event) : httpIngest,
       api,
     },
     {
@@ -237,6 +259,7 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
         log.info('shutting down');
         const deadline = Date.now() + drainTimeoutMs;
         const httpDrained = await within(http.drain(), drainTimeoutMs);
+        await pool?.close();
         schedules.close();
         clearInterval(sweeper);
         const queuesDrained = await within(queues.stop(), deadline - Date.now());

@@ -19,9 +19,20 @@ export interface LocalDatabase {
   readonly file: string | undefined;
   /**
    * Run `fn` (synchronous: no await inside) in one transaction, committed before this returns. Called
-   * inside another transaction, it joins it: the outer one commits or rolls back both.
+   * inside another transaction, it joins it: the outer one commits or rolls back both. Writes waiting
+   * for a group commit (`batched`) are committed first.
    */
   transaction<T>(fn: () => T): T;
+  /**
+   * Group commit: run `fn` (synchronous) at once, in the transaction that every `batched` write of this
+   * turn of the event loop shares, and resolve once that transaction has committed (on the next turn,
+   * or earlier when a `transaction` call needs the database). One commit then serves a router batch's
+   * hundreds of group writes instead of one commit each. `fn` runs under a savepoint: if it throws,
+   * only its own writes are undone and its error is thrown at once (not as a rejection). If the
+   * commit itself fails, every write of the batch is lost together and each waiter is rejected: none
+   * of them has answered anyone yet, so their callers fail and are retried as any failed write.
+   */
+  batched<T>(fn: () => T): Promise<T>;
   close(): void;
 }
 
@@ -59,10 +70,26 @@ export function openLocalDatabase(dataDir: string | undefined): LocalDatabase {
       throw new ConfigError(`${file} is in use by another process: is another alertflow runtime running with this data dir?`, [{ path: 'ALERTFLOW_DATA_DIR', message: 'in use by another process' }], { cause: err });
     }
   }
-  return {
+  let group: { waiters: Array<{ resolve: () => void; reject: (err: unknown) => void }>; timer: NodeJS.Immediate } | undefined;
+  const commitGroup = () => {
+    if (!group) return;
+    const { waiters, timer } = group;
+    group = undefined;
+    clearImmediate(timer);
+    try {
+      db.exec('COMMIT');
+    } catch (err) {
+      if (db.isTransaction) db.exec('ROLLBACK');
+      for (const w of waiters) w.reject(err);
+      return;
+    }
+    for (const w of waiters) w.resolve();
+  };
+  const local: LocalDatabase = {
     db,
     file,
     transaction<T>(fn: () => T): T {
+      commitGroup();
       if (db.isTransaction) return fn();
       db.exec('BEGIN');
       try {
@@ -74,10 +101,30 @@ export function openLocalDatabase(dataDir: string | undefined): LocalDatabase {
         throw err;
       }
     },
+    batched<T>(fn: () => T): Promise<T> {
+      if (!group) {
+        db.exec('BEGIN');
+        group = { waiters: [], timer: setImmediate(commitGroup) };
+      }
+      db.exec('SAVEPOINT write');
+      let result: T;
+      try {
+        result = fn();
+        db.exec('RELEASE write');
+      } catch (err) {
+        db.exec('ROLLBACK TO write');
+        db.exec('RELEASE write');
+        throw err;
+      }
+      const current = group;
+      return new Promise<T>((resolve, reject) => current.waiters.push({ resolve: () => resolve(result), reject }));
+    },
     close() {
+      commitGroup();
       if (db.isOpen) db.close();
     },
   };
+  return local;
 }
 
 let sqlite: typeof import('node:sqlite') | undefined;

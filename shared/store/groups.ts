@@ -8,7 +8,7 @@ import { ConflictError } from '../errors';
 import { epochSeconds, groupKey, groupListKeys, GROUPS_LIST_PK, isLive, type ListKey } from './keys';
 import { batchGetItems } from './batch-get';
 import { queryIndex } from './list-index';
-import { allPages, type GroupStore as GroupStorePort } from './port';
+import { allPages, holdingByWalk, type GroupStore as GroupStorePort } from './port';
 
 /** An alert as a group holds it: the alert plus when alertflow learned it resolved. */
 export const GroupAlert = Alert.extend({ resolvedAt: z.string().optional() });
@@ -210,6 +210,14 @@ export class DynamoGroupStore implements GroupStorePort {
    */
   all(now: Date, pageSize = 100): AsyncGenerator<GroupState[]> {
     return allPages(this, now, pageSize);
+  }
+
+  /**
+   * The groups holding the alert: every group is read (this table has no index from alerts to
+   * groups; one would cost a write per alert joining a group, on the router's hot path).
+   */
+  holding(fingerprint: string, now: Date): Promise<GroupState[]> {
+    return holdingByWalk(this, fingerprint, now);
   }
 
   /** Every live group, in listing order (see `all`). */

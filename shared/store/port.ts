@@ -48,6 +48,8 @@ export interface GroupStore {
   all(now: Date, pageSize?: number): AsyncGenerator<GroupState[]>;
   /** Every live group in listing order. */
   list(now: Date): Promise<GroupState[]>;
+  /** The live groups that hold the alert `fingerprint`, firing or recently resolved (GET /v1/alerts/{id}). */
+  holding(fingerprint: string, now: Date): Promise<GroupState[]>;
 }
 
 /** Silences: created, read, listed and expired; never edited in place. */
@@ -104,6 +106,16 @@ export interface ReceiverGates {
   acquire(gate: string, now: number): Promise<GateDecision>;
   /** Free the slot and record how the receiver did; when the gate reopens after a failure (epoch ms). */
   release(lease: GateLease, health: GateHealth, now: number): Promise<number | undefined>;
+}
+
+/**
+ * The groups holding `fingerprint`, by walking every group page by page (an adapter without an index
+ * from alerts to groups: reads every group, bounded by how many there are).
+ */
+export async function holdingByWalk(store: Pick<GroupStore, 'page'>, fingerprint: string, now: Date): Promise<GroupState[]> {
+  const out: GroupState[] = [];
+  for await (const groups of allPages(store, now, 100)) out.push(...groups.filter((g) => g.alerts[fingerprint] !== undefined || g.recentlyResolved?.[fingerprint] !== undefined));
+  return out;
 }
 
 /** Every live group, page by page from `page` (for adapters: `all` in terms of `page`). */

@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError } from '../errors';
 import type { InhibitionSource } from '../inhibition/rules';
 import { Silence } from '../silences/model';
 import type { ClaimResult, DeliveryAttempt, DeliveryRecord, DeliveryStatus, RecordedDelivery } from './deliveries';
-import type { GroupState } from './groups';
+import type { GroupAlert, GroupState } from './groups';
 import { epochSeconds, groupKey, groupListKeys, GROUPS_LIST_PK, type ListKey, silenceEndBound, silenceKey, silenceListKeys, SILENCES_PK } from './keys';
 import type { StormWindow } from './noise';
 import {
@@ -41,24 +41,41 @@ export interface SqliteStores extends Stores {
   sweep(now: Date): number;
 }
 
-export function sqliteStores(db: DatabaseSync): SqliteStores {
+/**
+ * The database and its group commit (shared/local/sqlite.ts's LocalDatabase is one): `batched` runs a
+ * synchronous write at once (throwing its error at once) and resolves when the commit it shares with
+ * the writes of the same event-loop turn is durable. Every write below goes through it, so a method
+ * resolves only once its write survives a crash.
+ */
+export interface SqliteDatabase {
+  readonly db: DatabaseSync;
+  batched<T>(fn: () => T): Promise<T>;
+}
+
+type Write = <T>(fn: () => T) => Promise<T>;
+
+export function sqliteStores(database: SqliteDatabase): SqliteStores {
+  const { db } = database;
+  const write: Write = (fn) => database.batched(fn);
   db.exec(SCHEMA);
   const stores = {
-    groups: new SqliteGroupStore(db),
-    silences: new SqliteSilenceStore(db),
-    deliveries: new SqliteDeliveryStore(db),
-    inhibitions: new SqliteInhibitionSourceStore(db),
-    cooldowns: new SqliteCooldownStore(db),
-    storms: new SqliteStormStore(db),
-    rateLimiter: new SqliteRateLimiter(db),
+    groups: new SqliteGroupStore(db, write),
+    silences: new SqliteSilenceStore(db, write),
+    deliveries: new SqliteDeliveryStore(db, write),
+    inhibitions: new SqliteInhibitionSourceStore(db, write),
+    cooldowns: new SqliteCooldownStore(db, write),
+    storms: new SqliteStormStore(db, write),
+    rateLimiter: new SqliteRateLimiter(db, write),
   };
   const sweeps = EXPIRING_TABLES.map((table) => db.prepare(`DELETE FROM ${table} WHERE expires_at <= ?`));
+  const orphanAlerts = db.prepare('DELETE FROM state_group_alerts WHERE group_id NOT IN (SELECT id FROM state_groups)');
   return {
     ...stores,
-    receiverGates: (opts) => new SqliteReceiverGates(db, opts),
+    receiverGates: (opts) => new SqliteReceiverGates(db, write, opts),
     sweep(now) {
       const s = epochSeconds(now);
-      return sweeps.reduce((n, stmt) => n + Number(stmt.run(s).changes), 0);
+      // Expired groups leave the cache too (it may hold them; their alerts' rows go with them).
+      return sweeps.reduce((n, stmt) => n + Number(stmt.run(s).changes), 0) + Number(orphanAlerts.run().changes);
     },
   };
 }
@@ -72,6 +89,17 @@ const SCHEMA = `
     state TEXT NOT NULL
   ) STRICT;
   CREATE INDEX IF NOT EXISTS state_groups_listing ON state_groups (list_key);
+  CREATE TABLE IF NOT EXISTS state_group_alerts (
+    group_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    alert TEXT NOT NULL,
+    PRIMARY KEY (group_id, fingerprint)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS state_alert_groups (
+    fingerprint TEXT NOT NULL,
+    group_id TEXT NOT NULL,
+    PRIMARY KEY (fingerprint, group_id)
+  ) STRICT, WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS state_silences (
     id TEXT PRIMARY KEY,
     list_key TEXT NOT NULL,
@@ -132,15 +160,36 @@ const EXPIRING_TABLES = [
 type Row = Record<string, unknown>;
 const nowS = (now: Date) => epochSeconds(now);
 
-/** A group as a row: the version and TTL as columns (the write conditions), the rest as plain JSON. */
+/**
+ * A group as a row (version and TTL as columns: the write conditions; the rest as JSON) plus one row
+ * per alert, so a write rewrites only the alerts that changed: the router keeps unchanged alerts as
+ * the same objects (mergeAlerts), which is how they are told apart here.
+ *
+ * Decoded groups are kept in memory by id (the most recently used CACHED_GROUPS), deep-frozen: the
+ * router and the API treat state as immutable (each change builds a new object), and a frozen
+ * object makes any code that does not fail loudly in tests instead of corrupting the cache. This
+ * one process owns the database, so a cached version is the stored one.
+ */
 class SqliteGroupStore implements GroupStore {
   private readonly get: StatementSync;
+  private readonly getAlerts: StatementSync;
   private readonly insert: StatementSync;
   private readonly update: StatementSync;
+  private readonly upsertAlert: StatementSync;
+  private readonly deleteAlert: StatementSync;
+  private readonly deleteAlerts: StatementSync;
   private readonly pageStmt: StatementSync;
+  private readonly holdingStmt: StatementSync;
+  private readonly link: StatementSync;
+  private readonly unlink: StatementSync;
+  private readonly cache = new Map<string, GroupState>();
 
-  constructor(db: DatabaseSync) {
+  constructor(
+    db: DatabaseSync,
+    private readonly write: Write,
+  ) {
     this.get = db.prepare('SELECT version, expires_at, state FROM state_groups WHERE id = ?');
+    this.getAlerts = db.prepare('SELECT alert FROM state_group_alerts WHERE group_id = ?');
     // A new group may replace one whose TTL passed (as on DynamoDB, where TTL deletion lags).
     this.insert = db.prepare(
       'INSERT INTO state_groups (id, version, expires_at, list_key, state) VALUES (?, ?, ?, ?, ?) ' +
@@ -148,27 +197,62 @@ class SqliteGroupStore implements GroupStore {
         'WHERE state_groups.expires_at <= ?',
     );
     this.update = db.prepare('UPDATE state_groups SET version = ?, expires_at = ?, state = ? WHERE id = ? AND version = ?');
-    this.pageStmt = db.prepare('SELECT id, list_key, version, expires_at, state FROM state_groups WHERE list_key > ? ORDER BY list_key LIMIT ?');
+    this.upsertAlert = db.prepare('INSERT INTO state_group_alerts (group_id, fingerprint, alert) VALUES (?, ?, ?) ON CONFLICT (group_id, fingerprint) DO UPDATE SET alert = excluded.alert');
+    this.deleteAlert = db.prepare('DELETE FROM state_group_alerts WHERE group_id = ? AND fingerprint = ?');
+    this.deleteAlerts = db.prepare('DELETE FROM state_group_alerts WHERE group_id = ?');
+    this.pageStmt = db.prepare('SELECT id, list_key, expires_at FROM state_groups WHERE list_key > ? ORDER BY list_key LIMIT ?');
+    this.holdingStmt = db.prepare('SELECT group_id FROM state_alert_groups WHERE fingerprint = ?');
+    this.link = db.prepare('INSERT INTO state_alert_groups (fingerprint, group_id) VALUES (?, ?) ON CONFLICT DO NOTHING');
+    this.unlink = db.prepare('DELETE FROM state_alert_groups WHERE fingerprint = ? AND group_id = ?');
+  }
+
+  /** Through the index from fingerprints to groups (alerts and recently resolved ones, kept by `put`). */
+  async holding(fingerprint: string, now: Date): Promise<GroupState[]> {
+    const ids = (this.holdingStmt.all(fingerprint) as Row[]).map((r) => r.group_id as string);
+    const found = await this.getMany(ids, now);
+    return [...found.values()].filter((g) => g.alerts[fingerprint] !== undefined || g.recentlyResolved?.[fingerprint] !== undefined);
   }
 
   async getMany(ids: readonly string[], now: Date): Promise<Map<string, GroupState>> {
     const out = new Map<string, GroupState>();
     const at = nowS(now);
     for (const id of new Set(ids)) {
-      const row = this.get.get(id) as Row | undefined;
-      if (row && (row.expires_at as number) > at) out.set(id, decodeGroupRow(row));
+      const g = this.read(id);
+      if (g && g.expiresAt > at) out.set(id, g);
     }
     return out;
   }
 
   async put(next: GroupState): Promise<void> {
-    const { version, expiresAt, ...rest } = next;
+    const { version, expiresAt, alerts, ...rest } = next;
     const state = JSON.stringify(rest);
-    const changed =
-      version === 1
-        ? this.insert.run(next.groupId, version, expiresAt, groupListKeys(next).lsk, state, epochSeconds(new Date(next.updatedAt))).changes
-        : this.update.run(version, expiresAt, state, next.groupId, version - 1).changes;
-    if (Number(changed) === 0) throw new ConflictError(`group ${next.groupId} changed concurrently`);
+    const before = this.read(next.groupId);
+    const committed = this.write(() => {
+      const changed =
+        version === 1
+          ? this.insert.run(next.groupId, version, expiresAt, groupListKeys(next).lsk, state, epochSeconds(new Date(next.updatedAt))).changes
+          : this.update.run(version, expiresAt, state, next.groupId, version - 1).changes;
+      if (Number(changed) === 0) throw new ConflictError(`group ${next.groupId} changed concurrently`);
+      // What `before` holds is what is stored (a replaced expired group's alerts go with it).
+      const stored = before && version !== 1 ? before.alerts : {};
+      if (version === 1) this.deleteAlerts.run(next.groupId);
+      for (const [fp, a] of Object.entries(alerts)) if (stored[fp] !== a) this.upsertAlert.run(next.groupId, fp, JSON.stringify(a));
+      for (const fp of Object.keys(stored)) if (!(fp in alerts)) this.deleteAlert.run(next.groupId, fp);
+      // The index GET /v1/alerts/{id} reads: every fingerprint the group holds, resolved ones too.
+      const linked = before ? heldFingerprints(before) : new Set<string>();
+      const holds = heldFingerprints(next);
+      for (const fp of holds) if (!linked.has(fp)) this.link.run(fp, next.groupId);
+      for (const fp of linked) if (!holds.has(fp)) this.unlink.run(fp, next.groupId);
+    });
+    // Cached at once, as the database's own reads see the write before its commit. If the commit
+    // fails, the write is gone: so is the cached group, and the next read loads what was committed.
+    this.remember(deepFreeze(next));
+    try {
+      await committed;
+    } catch (err) {
+      this.cache.delete(next.groupId);
+      throw err;
+    }
   }
 
   async page(after: ListKey | undefined, limit: number, now: Date): Promise<GroupPage> {
@@ -176,7 +260,7 @@ class SqliteGroupStore implements GroupStore {
     const more = rows.length > limit;
     const read = rows.slice(0, limit);
     const at = nowS(now);
-    const groups = read.filter((r) => (r.expires_at as number) > at).map(decodeGroupRow);
+    const groups = read.filter((r) => (r.expires_at as number) > at).flatMap((r) => this.read(r.id as string) ?? []);
     const lastRow = read.at(-1);
     return { groups, read: read.length, last: more && lastRow ? groupCursor(lastRow) : undefined };
   }
@@ -190,10 +274,46 @@ class SqliteGroupStore implements GroupStore {
     for await (const groups of this.all(now, 1000)) out.push(...groups);
     return out;
   }
+
+  /** The stored group (live or not), from the cache or the database. */
+  private read(id: string): GroupState | undefined {
+    const cached = this.cache.get(id);
+    if (cached) {
+      // Most recently used last, so the oldest is first to go.
+      this.cache.delete(id);
+      this.cache.set(id, cached);
+      return cached;
+    }
+    const row = this.get.get(id) as Row | undefined;
+    if (!row) return undefined;
+    const alerts: Record<string, GroupAlert> = {};
+    for (const r of this.getAlerts.all(id) as Row[]) {
+      const a = JSON.parse(r.alert as string) as GroupAlert;
+      alerts[a.fingerprint] = a;
+    }
+    const g = deepFreeze({ ...(JSON.parse(row.state as string) as Omit<GroupState, 'version' | 'expiresAt' | 'alerts'>), alerts, version: row.version as number, expiresAt: row.expires_at as number });
+    this.remember(g);
+    return g;
+  }
+
+  private remember(g: GroupState): void {
+    this.cache.delete(g.groupId);
+    this.cache.set(g.groupId, g);
+    if (this.cache.size > CACHED_GROUPS) this.cache.delete(this.cache.keys().next().value!);
+  }
 }
 
-function decodeGroupRow(row: Row): GroupState {
-  return { ...(JSON.parse(row.state as string) as Omit<GroupState, 'version' | 'expiresAt'>), version: row.version as number, expiresAt: row.expires_at as number };
+const heldFingerprints = (g: Pick<GroupState, 'alerts' | 'recentlyResolved'>): Set<string> => new Set([...Object.keys(g.alerts), ...Object.keys(g.recentlyResolved ?? {})]);
+
+/** Groups kept decoded in memory: a storm's working set (a 50-alert group is some 30 KB). */
+const CACHED_GROUPS = 10_000;
+
+/** Freeze `value` and everything it holds (what is frozen already is not walked again). */
+function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const v of Object.values(value)) deepFreeze(v);
+  return value;
 }
 
 /** The same cursor key the DynamoDB adapter's listing index gives, so a cursor means one thing. */
@@ -208,7 +328,10 @@ class SqliteSilenceStore implements SilenceStore {
   private readonly all: StatementSync;
   private readonly expireStmt: StatementSync;
 
-  constructor(db: DatabaseSync) {
+  constructor(
+    db: DatabaseSync,
+    private readonly write: Write,
+  ) {
     this.insert = db.prepare('INSERT INTO state_silences (id, list_key, updated_at, expires_at, silence) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING');
     this.getStmt = db.prepare('SELECT expires_at, silence FROM state_silences WHERE id = ?');
     this.above = db.prepare('SELECT list_key, expires_at, silence FROM state_silences WHERE list_key > ? ORDER BY list_key LIMIT ?');
@@ -218,8 +341,10 @@ class SqliteSilenceStore implements SilenceStore {
   }
 
   async create(silence: Silence): Promise<void> {
-    const res = this.insert.run(silence.id, silenceListKeys(silence).lsk, silence.updated_at, silenceExpiresAt(silence), JSON.stringify(silence));
-    if (Number(res.changes) === 0) throw new ConflictError(`silence ${silence.id} already exists`);
+    await this.write(() => {
+      const res = this.insert.run(silence.id, silenceListKeys(silence).lsk, silence.updated_at, silenceExpiresAt(silence), JSON.stringify(silence));
+      if (Number(res.changes) === 0) throw new ConflictError(`silence ${silence.id} already exists`);
+    });
   }
 
   async get(id: string, now: Date): Promise<Silence | undefined> {
@@ -260,8 +385,10 @@ class SqliteSilenceStore implements SilenceStore {
     if (!before) throw new NotFoundError(`no silence with id ${JSON.stringify(id)}`);
     const { after, previous } = expiredNow(before, now, actor);
     if (previous === 'expired') return { before, after, previous };
-    const res = this.expireStmt.run(silenceListKeys(after).lsk, after.updated_at, silenceExpiresAt(after), JSON.stringify(after), id, before.updated_at);
-    if (Number(res.changes) === 0) throw new ConflictError(`silence ${id} kept changing while being expired`);
+    await this.write(() => {
+      const res = this.expireStmt.run(silenceListKeys(after).lsk, after.updated_at, silenceExpiresAt(after), JSON.stringify(after), id, before.updated_at);
+      if (Number(res.changes) === 0) throw new ConflictError(`silence ${id} kept changing while being expired`);
+    });
     return { before, after, previous };
   }
 }
@@ -282,11 +409,14 @@ type StoredDelivery = DeliveryRecord & { claimToken?: string | undefined };
 
 class SqliteDeliveryStore implements DeliveryStore {
   private readonly read: StatementSync;
-  private readonly write: StatementSync;
+  private readonly upsert: StatementSync;
 
-  constructor(db: DatabaseSync) {
+  constructor(
+    db: DatabaseSync,
+    private readonly write: Write,
+  ) {
     this.read = db.prepare('SELECT record FROM state_deliveries WHERE id = ?');
-    this.write = db.prepare('INSERT INTO state_deliveries (id, expires_at, record) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at, record = excluded.record');
+    this.upsert = db.prepare('INSERT INTO state_deliveries (id, expires_at, record) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at, record = excluded.record');
   }
 
   private load(id: string): StoredDelivery | undefined {
@@ -295,7 +425,7 @@ class SqliteDeliveryStore implements DeliveryStore {
   }
 
   private save(rec: StoredDelivery, now: Date): void {
-    this.write.run(rec.notificationId, nowS(now) + DELIVERY_RETENTION_S, JSON.stringify(rec));
+    this.upsert.run(rec.notificationId, nowS(now) + DELIVERY_RETENTION_S, JSON.stringify(rec));
   }
 
   async get(notificationId: string): Promise<DeliveryRecord | undefined> {
@@ -315,34 +445,38 @@ class SqliteDeliveryStore implements DeliveryStore {
   }
 
   async claim(rec: Pick<DeliveryRecord, 'notificationId' | 'channel' | 'receiver' | 'target'>, opts: { now: Date; untilMs: number; final: readonly DeliveryStatus[] }): Promise<ClaimResult> {
-    const current = this.load(rec.notificationId);
-    if (current && (opts.final.includes(current.status) || (current.status === 'in_progress' && (current.claimExpiresAt ?? 0) > opts.now.getTime()))) {
-      const { claimToken: _token, ...record } = current;
-      return { claimed: false, current: record };
-    }
-    const token = randomUUID();
-    this.save(
-      {
-        ...current,
-        ...rec,
-        target: current?.target ?? rec.target,
-        attempts: current?.attempts ?? [],
-        status: 'in_progress',
-        claimExpiresAt: opts.untilMs,
-        claimToken: token,
-        updatedAt: opts.now.toISOString(),
-      },
-      opts.now,
-    );
-    return { claimed: true, token };
+    return this.write((): ClaimResult => {
+      const current = this.load(rec.notificationId);
+      if (current && (opts.final.includes(current.status) || (current.status === 'in_progress' && (current.claimExpiresAt ?? 0) > opts.now.getTime()))) {
+        const { claimToken: _token, ...record } = current;
+        return { claimed: false, current: record };
+      }
+      const token = randomUUID();
+      this.save(
+        {
+          ...current,
+          ...rec,
+          target: current?.target ?? rec.target,
+          attempts: current?.attempts ?? [],
+          status: 'in_progress',
+          claimExpiresAt: opts.untilMs,
+          claimToken: token,
+          updatedAt: opts.now.toISOString(),
+        },
+        opts.now,
+      );
+      return { claimed: true, token };
+    });
   }
 
   async release(notificationId: string, token: string, now: Date): Promise<void> {
-    const current = this.load(notificationId);
-    // Someone else holds it now (ours lapsed): nothing of ours to give back.
-    if (!current || current.claimToken !== token) return;
-    const { claimToken: _token, ...rest } = current;
-    this.save({ ...rest, claimExpiresAt: now.getTime() }, now);
+    await this.write(() => {
+      const current = this.load(notificationId);
+      // Someone else holds it now (ours lapsed): nothing of ours to give back.
+      if (!current || current.claimToken !== token) return;
+      const { claimToken: _token, ...rest } = current;
+      this.save({ ...rest, claimExpiresAt: now.getTime() }, now);
+    });
   }
 
   async recordAttempt(
@@ -350,11 +484,13 @@ class SqliteDeliveryStore implements DeliveryStore {
     attempt: DeliveryAttempt,
     now: Date,
   ): Promise<boolean> {
-    const current = this.load(rec.notificationId);
-    if (current?.status === 'delivered') return false;
-    const { claimExpiresAt: _until, claimToken: _token, ...kept } = current ?? ({} as Partial<StoredDelivery>);
-    this.save({ ...kept, ...rec, attempts: [...(current?.attempts ?? []), attempt], updatedAt: attempt.at }, now);
-    return true;
+    return this.write(() => {
+      const current = this.load(rec.notificationId);
+      if (current?.status === 'delivered') return false;
+      const { claimExpiresAt: _until, claimToken: _token, ...kept } = current ?? ({} as Partial<StoredDelivery>);
+      this.save({ ...kept, ...rec, attempts: [...(current?.attempts ?? []), attempt], updatedAt: attempt.at }, now);
+      return true;
+    });
   }
 }
 
@@ -365,7 +501,10 @@ class SqliteInhibitionSourceStore implements InhibitionSourceStore {
   private readonly remove: StatementSync;
   private readonly select: StatementSync;
 
-  constructor(db: DatabaseSync) {
+  constructor(
+    db: DatabaseSync,
+    private readonly write: Write,
+  ) {
     this.upsert = db.prepare(
       'INSERT INTO state_inhibition_sources (partition, fingerprint, labels, ends_at, expires_at) VALUES (?, ?, ?, ?, ?) ' +
         'ON CONFLICT (partition, fingerprint) DO UPDATE SET labels = excluded.labels, ends_at = excluded.ends_at, expires_at = excluded.expires_at',
@@ -376,11 +515,11 @@ class SqliteInhibitionSourceStore implements InhibitionSourceStore {
 
   async put(partition: string, alert: InhibitionSource, now: Date): Promise<void> {
     const expires = alert.endsAt ? epochSeconds(new Date(alert.endsAt)) + 3600 : nowS(now) + SOURCE_RETENTION_S;
-    this.upsert.run(partition, alert.fingerprint, JSON.stringify(alert.labels), alert.endsAt ?? null, expires);
+    await this.write(() => this.upsert.run(partition, alert.fingerprint, JSON.stringify(alert.labels), alert.endsAt ?? null, expires));
   }
 
   async delete(partition: string, fingerprint: string): Promise<void> {
-    this.remove.run(partition, fingerprint);
+    await this.write(() => this.remove.run(partition, fingerprint));
   }
 
   async query(partition: string, now: Date, limit?: number): Promise<InhibitionSource[]> {
@@ -397,7 +536,10 @@ class SqliteCooldownStore implements CooldownStore {
   private readonly select: StatementSync;
   private readonly upsert: StatementSync;
 
-  constructor(db: DatabaseSync) {
+  constructor(
+    db: DatabaseSync,
+    private readonly write: Write,
+  ) {
     this.select = db.prepare('SELECT until, expires_at FROM state_cooldowns WHERE key = ?');
     this.upsert = db.prepare('INSERT INTO state_cooldowns (key, until, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET until = excluded.until, expires_at = excluded.expires_at');
   }
@@ -412,7 +554,7 @@ class SqliteCooldownStore implements CooldownStore {
   }
 
   async start(key: { pk: string; sk: string }, until: number): Promise<void> {
-    this.upsert.run(key.pk, until, Math.ceil(until / 1000));
+    await this.write(() => this.upsert.run(key.pk, until, Math.ceil(until / 1000)));
   }
 }
 
@@ -421,7 +563,10 @@ class SqliteStormStore implements StormStore {
   private readonly holdStmt: StatementSync;
   private readonly select: StatementSync;
 
-  constructor(db: DatabaseSync) {
+  constructor(
+    db: DatabaseSync,
+    private readonly write: Write,
+  ) {
     // One statement each, so the count and its bound are checked and changed at once.
     this.reserveStmt = db.prepare(
       'INSERT INTO state_storm_windows (receiver, window_start, sent, expires_at) VALUES (?, ?, 1, ?) ' +
@@ -436,11 +581,11 @@ class SqliteStormStore implements StormStore {
 
   async reserve(receiver: string, windowStart: number, windowMs: number, max: number): Promise<boolean> {
     if (max <= 0) return false;
-    return Number(this.reserveStmt.run(receiver, windowStart, stormExpiry(windowStart, windowMs), max).changes) > 0;
+    return this.write(() => Number(this.reserveStmt.run(receiver, windowStart, stormExpiry(windowStart, windowMs), max).changes) > 0);
   }
 
   async hold(receiver: string, windowStart: number, windowMs: number, alerts: number): Promise<void> {
-    this.holdStmt.run(receiver, windowStart, alerts, stormExpiry(windowStart, windowMs));
+    await this.write(() => this.holdStmt.run(receiver, windowStart, alerts, stormExpiry(windowStart, windowMs)));
   }
 
   async get(receiver: string, windowStart: number): Promise<StormWindow | undefined> {
@@ -455,17 +600,22 @@ class SqliteRateLimiter implements RateLimiter {
   private readonly select: StatementSync;
   private readonly upsert: StatementSync;
 
-  constructor(db: DatabaseSync) {
+  constructor(
+    db: DatabaseSync,
+    private readonly write: Write,
+  ) {
     this.select = db.prepare('SELECT next_at FROM state_rate_slots WHERE target = ?');
     this.upsert = db.prepare('INSERT INTO state_rate_slots (target, next_at, expires_at) VALUES (?, ?, ?) ON CONFLICT (target) DO UPDATE SET next_at = excluded.next_at, expires_at = excluded.expires_at');
   }
 
   async reserve(target: string, intervalMs: number, now: number): Promise<number> {
-    const next = (this.select.get(target) as Row | undefined)?.next_at as number | undefined;
-    // Idle: the slot is now. Busy: queue up behind the last reserved slot.
-    const slot = next === undefined || next <= now ? now : next;
-    this.upsert.run(target, slot + intervalMs, epochSeconds(new Date(now)) + 86_400);
-    return slot;
+    return this.write(() => {
+      const next = (this.select.get(target) as Row | undefined)?.next_at as number | undefined;
+      // Idle: the slot is now. Busy: queue up behind the last reserved slot.
+      const slot = next === undefined || next <= now ? now : next;
+      this.upsert.run(target, slot + intervalMs, epochSeconds(new Date(now)) + 86_400);
+      return slot;
+    });
   }
 }
 
@@ -485,6 +635,7 @@ class SqliteReceiverGates implements ReceiverGates {
 
   constructor(
     db: DatabaseSync,
+    private readonly write: Write,
     private readonly opts: ReceiverGateOptions = {},
   ) {
     this.slots = Math.max(1, opts.slots ?? DEFAULT_GATE_SLOTS);
@@ -503,36 +654,40 @@ class SqliteReceiverGates implements ReceiverGates {
     this.upsert.run(gate, JSON.stringify(state), epochSeconds(new Date(now)) + 86_400);
   }
 
-  async acquire(gate: string, now: number): Promise<GateDecision> {
-    const state = this.load(gate);
-    if ((state.openUntil ?? 0) > now) return { kind: 'backing_off', untilMs: state.openUntil! };
-    const free = Array.from({ length: this.slots }, (_, i) => i).filter((i) => (state.slots[i]?.exp ?? 0) <= now);
-    if (free.length === 0) {
-      const newest = Math.max(...Object.values(state.slots).map((s) => s.exp - this.leaseMs));
-      return { kind: 'busy', heldForMs: Math.max(0, now - newest) };
-    }
-    const slot = free[Math.floor(this.random() * free.length) % free.length]!;
-    const id = randomUUID();
-    state.slots[slot] = { id, exp: now + this.leaseMs };
-    this.save(gate, state, now);
-    return { kind: 'granted', lease: { gate, slot, id }, probe: (state.failures ?? 0) > 0 };
+  acquire(gate: string, now: number): Promise<GateDecision> {
+    return this.write((): GateDecision => {
+      const state = this.load(gate);
+      if ((state.openUntil ?? 0) > now) return { kind: 'backing_off', untilMs: state.openUntil! };
+      const free = Array.from({ length: this.slots }, (_, i) => i).filter((i) => (state.slots[i]?.exp ?? 0) <= now);
+      if (free.length === 0) {
+        const newest = Math.max(...Object.values(state.slots).map((s) => s.exp - this.leaseMs));
+        return { kind: 'busy', heldForMs: Math.max(0, now - newest) };
+      }
+      const slot = free[Math.floor(this.random() * free.length) % free.length]!;
+      const id = randomUUID();
+      state.slots[slot] = { id, exp: now + this.leaseMs };
+      this.save(gate, state, now);
+      return { kind: 'granted', lease: { gate, slot, id }, probe: (state.failures ?? 0) > 0 };
+    });
   }
 
-  async release(lease: GateLease, health: GateHealth, now: number): Promise<number | undefined> {
-    const state = this.load(lease.gate);
-    // Our lease expired and was taken over: the slot is someone else's now; leave it.
-    if (state.slots[lease.slot]?.id !== lease.id) return undefined;
-    delete state.slots[lease.slot];
-    let until: number | undefined;
-    if (health.kind === 'up') {
-      state.failures = 0;
-      delete state.openUntil;
-    } else if (health.kind === 'down') {
-      state.failures = (state.failures ?? 0) + 1;
-      until = now + 1000 * backoffSeconds(state.failures, health.retryAfterMs, this.random, this.opts.retryBaseMs);
-      state.openUntil = until;
-    }
-    this.save(lease.gate, state, now);
-    return until;
+  release(lease: GateLease, health: GateHealth, now: number): Promise<number | undefined> {
+    return this.write(() => {
+      const state = this.load(lease.gate);
+      // Our lease expired and was taken over: the slot is someone else's now; leave it.
+      if (state.slots[lease.slot]?.id !== lease.id) return undefined;
+      delete state.slots[lease.slot];
+      let until: number | undefined;
+      if (health.kind === 'up') {
+        state.failures = 0;
+        delete state.openUntil;
+      } else if (health.kind === 'down') {
+        state.failures = (state.failures ?? 0) + 1;
+        until = now + 1000 * backoffSeconds(state.failures, health.retryAfterMs, this.random, this.opts.retryBaseMs);
+        state.openUntil = until;
+      }
+      this.save(lease.gate, state, now);
+      return until;
+    });
   }
 }

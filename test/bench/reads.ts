@@ -1,7 +1,7 @@
 /**
  * Read API benchmark: `npx tsx test/bench/reads.ts` (also `npm run bench:reads`). Starts the local
- * runtime (in-memory dynalite), stores 100,000 alerts in 2,000 groups of 50 and 10,000 silences,
- * then times GET /v1/alerts?limit=100, the same with a filter, /v1/groups and /v1/silences over its
+ * runtime (its default SQLite store, in memory), stores 100,000 alerts in 2,000 groups of 50 and 10,000 silences,
+ * then times GET /v1/alerts?limit=100, the same with a filter, one alert by id, /v1/groups and /v1/silences over its
  * HTTP API, one request at a time, and prints p50/p99 per request and the response sizes.
  *
  * The state is seeded straight into the store (GroupStore.put, SilenceStore.create,
@@ -129,6 +129,7 @@ async function main(): Promise<void> {
     const requests: Array<[label: string, path: string]> = [
       ['GET /v1/alerts?limit=100', '/v1/alerts?limit=100'],
       ['GET /v1/alerts?limit=100&filter=severity="critical"', `/v1/alerts?limit=100&filter=${encodeURIComponent('severity="critical"')}`],
+      ['GET /v1/alerts/{id}', `/v1/alerts/${sources[sources.length >> 1]!.fingerprint}`],
       ['GET /v1/groups', '/v1/groups'],
       ['GET /v1/silences', '/v1/silences'],
       ['GET /v1/silences?state=expired', '/v1/silences?state=expired'],
@@ -173,7 +174,7 @@ async function main(): Promise<void> {
     const walkMs = performance.now() - t0;
 
     const rss = process.memoryUsage().rss / 1024 / 1024;
-    console.log(`alertflow read API, local runtime (in-memory dynalite), node ${process.version}`);
+    console.log(`alertflow read API, local runtime (SQLite store, in memory), node ${process.version}`);
     console.log(`stored: ${GROUPS * PER_GROUP} alerts in ${GROUPS} groups, ${total} silences (${SILENCES.active} active, ${SILENCES.pending} pending, ${SILENCES.expired} expired), ${sources.length} inhibition sources`);
     console.log(`seeded through the store classes in ${((performance.now() - started) / 1000).toFixed(0)} s; ${REQUESTS} sequential requests each after ${WARMUP} warm-up\n`);
     console.log(`${'request'.padEnd(56)} ${['p50 ms', 'p90 ms', 'p99 ms', 'max ms'].map((h) => h.padStart(7)).join(' ')} ${'items'.padStart(6)} ${'KB'.padStart(7)}`);

@@ -54,7 +54,7 @@ const adapters: Record<string, () => Promise<GroupStore>> = {
     await dynamo.createTable('large-group-1');
     return new DynamoGroupStore(dynamo.db, 'large-group-1');
   },
-  sqlite: async () => sqliteStores(openLocalDatabase(undefined).db).groups,
+  sqlite: async () => sqliteStores(openLocalDatabase(undefined)).groups,
 };
 
 describe.each(['dynamodb', 'sqlite'])('a group over the item size limit (%s store)', (adapter) => {

@@ -36,6 +36,8 @@ async function oldDataDir(path: string): Promise<void> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const client = new DynamoDBClient({ endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
   await client.send(new CreateTableCommand({ ...oldSchema, TableName: TABLE }));
+  // Dynalite activates a table on a timer after answering: under load a Put can come first.
+  while ((await client.send(new DescribeTableCommand({ TableName: TABLE }))).Table?.TableStatus !== 'ACTIVE') await new Promise((r) => setTimeout(r, 5));
   const db = DynamoDBDocumentClient.from(client);
   // Written by today's stores, then stripped of the list keys an older version did not write.
   const captured: Record<string, unknown>[] = [];

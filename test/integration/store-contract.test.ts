@@ -96,6 +96,19 @@ describe.each(STORE_ADAPTERS)('store contract (%s store)', (adapter) => {
       expect((await s.groups.getMany(['g1'], at(61_000))).get('g1')!.flushSeq).toBe(9);
     });
 
+    it('finds the groups holding an alert, firing or recently resolved, and no longer once it left', async () => {
+      await fresh();
+      const fp = 'fp-shared';
+      const shared: GroupAlert = { fingerprint: fp, status: 'firing', labels: { alertname: 'Shared' }, annotations: {}, startsAt: NOW.toISOString(), source: 'generic' };
+      await s.groups.put(group('a', 1, { alerts: { [fp]: shared } }));
+      await s.groups.put(group('b', 1, { recentlyResolved: { [fp]: { ...shared, status: 'resolved', resolvedAt: NOW.toISOString() } } }));
+      await s.groups.put(group('c', 1));
+      expect((await s.groups.holding(fp, NOW)).map((g) => g.groupId).sort()).toEqual(['a', 'b']);
+      await s.groups.put(group('a', 2));
+      expect((await s.groups.holding(fp, NOW)).map((g) => g.groupId)).toEqual(['b']);
+      expect(await s.groups.holding('unknown', NOW)).toEqual([]);
+    });
+
     it('lists by receiver then group key, a page at a time, resuming at a cursor', async () => {
       await fresh();
       const ids = ['c', 'a', 'e', 'b', 'd'];

@@ -46,6 +46,7 @@ export class RouterSim {
       page: (after, limit, now) => groups.page(after, limit, now),
       all: (now, pageSize) => groups.all(now, pageSize),
       list: (now) => groups.list(now),
+      holding: (fp, now) => groups.holding(fp, now),
       put: (g: GroupState) => {
         this.counts.puts++;
         return groups.put(g);

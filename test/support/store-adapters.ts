@@ -39,7 +39,7 @@ export async function storeFactory(adapter: StoreAdapter): Promise<StoreFactory>
     async fresh() {
       const database = openLocalDatabase(undefined);
       open.push(database);
-      return sqliteStores(database.db);
+      return sqliteStores(database);
     },
     close: async () => {
       for (const database of open) database.close();

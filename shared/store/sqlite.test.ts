@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { openLocalDatabase } from '../local/sqlite';
+import type { GroupAlert, GroupState } from './groups';
+import { sqliteStores } from './sqlite';
+
+/**
+ * What the SQLite adapter adds to the store contract (test/integration/store-contract.test.ts):
+ * groups written alert by alert read back whole by a store with a cold cache (a restart), and the
+ * cached state is frozen, so code that mutates state it read fails at once.
+ */
+const NOW = new Date('2026-12-06T10:00:00.000Z');
+const alert = (fp: string, summary = 'x'): GroupAlert => ({ fingerprint: fp, status: 'firing', labels: { alertname: 'A', fp }, annotations: { summary }, startsAt: NOW.toISOString(), source: 'generic' });
+
+function group(version: number, alerts: GroupAlert[], over: Partial<GroupState> = {}): GroupState {
+  return {
+    groupId: 'g',
+    routeId: '{}',
+    receiver: 'team',
+    groupKey: '{}:{alertname="A"}',
+    groupLabels: { alertname: 'A' },
+    alerts: Object.fromEntries(alerts.map((a) => [a.fingerprint, a])),
+    version,
+    updatedAt: NOW.toISOString(),
+    expiresAt: Math.floor(NOW.getTime() / 1000) + 3600,
+    flushSeq: version,
+    nflog: {},
+    flaps: {},
+    lastWrite: { ids: [] },
+    ...over,
+  };
+}
+
+describe('SQLite group store', () => {
+  it('reads back, after a restart, exactly what was written change by change', async () => {
+    const database = openLocalDatabase(undefined);
+    const stores = sqliteStores(database);
+    const [a, b, c] = [alert('a'), alert('b'), alert('c')];
+    await stores.groups.put(group(1, [a, b]));
+    const v1 = (await stores.groups.getMany(['g'], NOW)).get('g')!;
+    // An unchanged alert kept as the same object, one changed, one removed, one added.
+    await stores.groups.put(group(2, [v1.alerts.a!, { ...b, annotations: { summary: 'changed' } }, c]));
+    await stores.groups.put(group(3, [alert('b', 'changed'), c]));
+    const cold = sqliteStores(database);
+    expect((await cold.groups.getMany(['g'], NOW)).get('g')).toEqual(group(3, [alert('b', 'changed'), c]));
+    // A group replacing an expired one of the same id keeps none of its alerts.
+    const later = new Date(NOW.getTime() + 7200_000);
+    await cold.groups.put(group(1, [alert('z')], { updatedAt: later.toISOString(), expiresAt: Math.floor(later.getTime() / 1000) + 3600 }));
+    expect(Object.keys((await sqliteStores(database).groups.getMany(['g'], later)).get('g')!.alerts)).toEqual(['z']);
+    database.close();
+  });
+
+  it('hands out frozen state', async () => {
+    const stores = sqliteStores(openLocalDatabase(undefined));
+    await stores.groups.put(group(1, [alert('a')]));
+    const g = (await stores.groups.getMany(['g'], NOW)).get('g')!;
+    expect(() => {
+      (g.alerts as Record<string, GroupAlert>).b = alert('b');
+    }).toThrow(TypeError);
+    expect(() => {
+      (g.alerts.a!.labels as Record<string, string>).x = 'y';
+    }).toThrow(TypeError);
+  });
+});
