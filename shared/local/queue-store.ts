@@ -34,8 +34,9 @@ interface MessageRow {
 
 /**
  * Where LocalQueues and LocalSchedules keep their state: two tables in the local runtime's SQLite
- * database. Each call is one statement, or one transaction for a batch; it has committed when the
- * call returns, so a message the queues accepted survives a crash of the process that accepted it.
+ * database. Each call writes in the database's current transaction (its group commit, see
+ * LocalDatabase); LocalQueues.send waits for that commit before it resolves, so a message the queues
+ * accepted survives a crash of the process that accepted it.
  * LocalQueues keeps the same messages in memory and reads only from there: this store is written
  * through, and read once, when a queue is created at start.
  *
@@ -102,8 +103,14 @@ export class QueueStore {
     return new QueueStore(openLocalDatabase(undefined));
   }
 
+  /** Run `fn` in the database's current transaction (see LocalDatabase: committed with this turn's group). */
   transaction<T>(fn: () => T): T {
-    return this.database.transaction(fn);
+    return this.database.write(fn);
+  }
+
+  /** Resolves once every write so far is committed. */
+  flushed(): Promise<void> {
+    return this.database.flushed();
   }
 
   /** The messages of `queue`, in arrival order. */

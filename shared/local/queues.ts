@@ -10,11 +10,12 @@ import { QueueStore, type StoredMessage } from './queue-store';
  * per receive, ChangeMessageVisibility, per-record batch failures, maxReceiveCount then the DLQ. A
  * consumer is invoked like an SQS event source mapping invokes a Lambda (batches of up to 10).
  *
- * Messages are served from memory and written through to a QueueStore (SQLite) before each call
- * returns: a send, a receive (its receipt, visibility and receive count), a visibility change, a
- * batch's deletes, a move to the DLQ. A queue created on a store that holds messages resumes them,
- * so a crash of the process loses nothing a send accepted (see QueueStore.releaseHeld for what a
- * restart does with messages a consumer held).
+ * Messages are served from memory and written through to a QueueStore (SQLite): a send, a receive
+ * (its receipt, visibility and receive count), a visibility change, a batch's deletes, a move to the
+ * DLQ. Writes share the turn's group commit (LocalDatabase); `send` resolves only after it, so a crash
+ * of the process loses nothing a send accepted. What a crash can lose is the last turn's receives,
+ * deletes and visibility changes: messages come back, as at-least-once delivery allows (see
+ * QueueStore.releaseHeld for what a restart does with messages a consumer held).
  */
 export interface LocalQueueOptions {
   name: string;
@@ -128,11 +129,13 @@ export class LocalQueues implements QueuePort, QueueAdmin {
     this.wake();
   }
 
+  /** Resolves once the messages are committed: a caller may then acknowledge them (answer 2xx). */
   async send(name: string, messages: OutgoingMessage[]): Promise<void> {
     this.enqueue(name, messages);
+    await this.store.flushed();
   }
 
-  /** `send`, synchronously: committed when it returns, and joins a transaction the caller holds. */
+  /** `send`, synchronously, in the current transaction (committed with this turn's group commit). */
   enqueue(name: string, messages: OutgoingMessage[]): void {
     const q = this.queue(name);
     // SQS refuses a message over 256 KiB (the whole call fails): so does this stand-in, or an
@@ -222,6 +225,7 @@ export class LocalQueues implements QueuePort, QueueAdmin {
       for (const m of batch) dest.messages.set(m.messageId, m);
     }
     if (batches.length > 0) this.wake();
+    await this.store.flushed();
     return moving.length;
   }
 
@@ -325,7 +329,10 @@ export class LocalQueues implements QueuePort, QueueAdmin {
     }
   }
 
-  /** One ReceiveMessage of up to batchSize messages, committed in one transaction before it returns. */
+  /**
+   * One ReceiveMessage of up to batchSize messages, written in the current transaction. A crash before
+   * its commit loses the receive: the messages are received again, as after any lost receive.
+   */
   private receive(q: Queue, now: number): Stored[] {
     return this.store.transaction(() => this.receiveBatch(q, now));
   }

@@ -26,7 +26,8 @@ const schedule = (name: string, atMs: number, body = `body-${name}`) => ({ name,
 
 let schedules: LocalSchedules | undefined;
 beforeEach(() => {
-  vi.useFakeTimers({ now: T0 });
+  // setImmediate stays real: the database's group commit runs on it (LocalDatabase).
+  vi.useFakeTimers({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
 });
 afterEach(() => {
   schedules?.close();

@@ -81,6 +81,8 @@ export class LocalSchedules implements SchedulerPort {
     this.entries.set(schedule.name, entry);
     this.counts.created++;
     this.arm(entry);
+    // As CreateSchedule answers: the schedule is kept once this resolves.
+    await this.store.flushed();
   }
 
   async delete(name: string): Promise<void> {
