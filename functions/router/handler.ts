@@ -8,6 +8,7 @@ import { cachedSilences, SILENCE_CACHE_MS } from '../../shared/silences/cache';
 import { DeliveryStore } from '../../shared/store/deliveries';
 import { GroupStore } from '../../shared/store/groups';
 import { CooldownStore, InhibitionSourceStore, StormStore } from '../../shared/store/noise';
+import { PayloadStore } from '../../shared/store/payloads';
 import { SilenceStore } from '../../shared/store/silences';
 
 /**
@@ -25,6 +26,7 @@ export function createHandler(ports: Pick<Ports, 'config' | 'db' | 'table' | 'qu
     cooldowns: new CooldownStore(ports.db, ports.table),
     storms: new StormStore(ports.db, ports.table),
     deliveries: new DeliveryStore(ports.db, ports.table),
+    payloads: new PayloadStore(ports.db, ports.table),
     queues: ports.queues,
     scheduler: ports.scheduler,
     clock: ports.clock,

@@ -8,9 +8,11 @@ import { SQS_MAX_DELAY_S, SQS_MAX_VISIBILITY_S } from '../queues/port';
 import type { Ports } from '../runtime/ports';
 import { processSqsBatch, receiveCount } from '../runtime/sqs-batch';
 import { DeliveryStore } from '../store/deliveries';
+import { PayloadStore } from '../store/payloads';
 import { RateLimiter } from '../store/rate-limits';
 import { ReceiverGates, type GateDecision, type GateHealth } from '../store/receiver-gates';
 import { deliver, type DeliverResult } from './deliver';
+import { loadNotification } from './payload';
 
 /**
  * Pauses before asking a busy gate again. A healthy receiver frees its slots within milliseconds, so
@@ -40,6 +42,7 @@ export function createSenderHandler<T extends ChannelType>(sender: ChannelSender
   const type: ChannelType = sender.type;
   const queue = channelQueueName(type);
   const deliveries = new DeliveryStore(ports.db, ports.table);
+  const payloads = new PayloadStore(ports.db, ports.table);
   const missing = (port: string) => ({ send: () => Promise.reject(new Error(`the ${type} sender has no ${port} port`)) });
   const deps = {
     config: ports.config,
@@ -133,7 +136,8 @@ export function createSenderHandler<T extends ChannelType>(sender: ChannelSender
       };
       let result: DeliverResult;
       try {
-        result = await deliver(n, attempt, MAX_RECEIVES.channel, deps);
+        // Loaded only to send: a message re-queued unsent (busy, deferred) keeps its reference.
+        result = await deliver(await loadNotification(n, payloads, ports.log), attempt, MAX_RECEIVES.channel, deps);
       } catch (err) {
         await admission.done(record, undefined, release);
         throw err;

@@ -14,6 +14,7 @@ import { compileConfig } from '../../shared/runtime/compiled-config';
 import type { OneTimeSchedule, SchedulerPort } from '../../shared/schedules/port';
 import type { Silence } from '../../shared/silences/model';
 import { DeliveryStore } from '../../shared/store/deliveries';
+import { PayloadStore } from '../../shared/store/payloads';
 import { GroupStore, type GroupState } from '../../shared/store/groups';
 import { CooldownStore, InhibitionSourceStore, StormStore } from '../../shared/store/noise';
 
@@ -87,6 +88,7 @@ export class RouterSim {
       cooldowns: new CooldownStore(dynamo.db, table),
       storms: new StormStore(dynamo.db, table),
       deliveries: this.deliveries,
+      payloads: new PayloadStore(dynamo.db, table),
       silences: async () => this.silences.filter((s) => Date.parse(s.ends_at) > this.now),
       queues,
       scheduler,
