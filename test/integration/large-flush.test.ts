@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConflictError } from '../../shared/errors';
+import { startLocalDynamo, type LocalDynamo } from '../../shared/local/dynamo';
+import type { GroupStore } from '../../shared/store/groups';
+import { RouterSim, simAlert } from '../support/router-sim';
+
+/**
+ * The router's side of large groups, against dynalite: every alert a flush resolves is told (the
+ * flush kept only the first 200 to rebuild its notifications from), and a group read that races a
+ * rewrite of the group's parts is read again rather than failing the whole batch.
+ */
+let dynamo: LocalDynamo;
+let tables = 0;
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo('large-flush-0');
+});
+afterAll(async () => dynamo?.close());
+
+async function sim(): Promise<RouterSim> {
+  const name = `large-flush-${++tables}`;
+  await dynamo.createTable(name);
+  return new RouterSim(
+    dynamo,
+    name,
+    `
+route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 1m }
+receivers:
+  - name: team
+    webhook_configs: [{ url: 'http://127.0.0.1:9/hook', send_resolved: true }]
+`,
+  );
+}
+
+describe('a flush that resolves many alerts', () => {
+  it('tells every one of them', async () => {
+    const s = await sim();
+    const t0 = s.now;
+    const instances = Array.from({ length: 500 }, (_, i) => `host-${i}`);
+    await s.post(instances.map((i) => simAlert(i, { startsAt: t0 })));
+    expect(s.notifications.at(-1)!.group.alerts).toHaveLength(500);
+    await s.deliver();
+
+    await s.post(instances.map((i) => simAlert(i, { status: 'resolved', startsAt: t0, endsAt: s.now })));
+    await s.advance(60_000);
+    const resolved = s.notifications.at(-1)!;
+    expect(resolved.group.status).toBe('resolved');
+    expect(resolved.group.alerts.filter((a) => a.status === 'resolved')).toHaveLength(500);
+    expect(resolved.group.truncatedAlerts).toBe(0);
+  });
+});
+
+describe('a group read that finds a part missing (a writer replaced them meanwhile)', () => {
+  it('is read again; the batch does not fail', async () => {
+    const s = await sim();
+    await s.post([simAlert('a', { startsAt: s.now })]);
+    const groups = s.deps.groups;
+    let raced = 0;
+    const racing = Object.assign(Object.create(groups) as GroupStore, {
+      getMany: (ids: readonly string[], now: Date) => {
+        if (raced++ === 0) return Promise.reject(new ConflictError('group g version 2 is missing a part'));
+        return groups.getMany(ids, now);
+      },
+    });
+    Object.assign(s.deps, { groups: racing });
+    const result = await s.post([simAlert('b', { startsAt: s.now })]);
+    expect(raced).toBe(2);
+    expect(result.failed.size).toBe(0);
+    expect(result.changedGroups).toBe(1);
+  });
+});
