@@ -14,9 +14,9 @@ import { compileConfig } from '../../shared/runtime/compiled-config';
 import type { OneTimeSchedule, SchedulerPort } from '../../shared/schedules/port';
 import type { Silence } from '../../shared/silences/model';
 import { DeliveryStore } from '../../shared/store/deliveries';
-import { PayloadStore } from '../../shared/store/payloads';
 import { GroupStore, type GroupState } from '../../shared/store/groups';
 import { CooldownStore, InhibitionSourceStore, StormStore } from '../../shared/store/noise';
+import { PayloadStore } from '../../shared/store/payloads';
 
 /**
  * The router core against dynalite with a virtual clock: timers (delayed messages and one-time
