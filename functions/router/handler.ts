@@ -21,6 +21,7 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
     cooldowns: ports.stores.cooldowns,
     storms: ports.stores.storms,
     deliveries: ports.stores.deliveries,
+    payloads: ports.stores.payloads,
     queues: ports.queues,
     scheduler: ports.scheduler,
     clock: ports.clock,

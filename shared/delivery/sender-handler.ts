@@ -10,6 +10,7 @@ import { processSqsBatch, receiveCount } from '../runtime/sqs-batch';
 import type { DeliveryStore } from '../store/port';
 import type { GateDecision, GateHealth } from '../store/receiver-gates';
 import { deliver, type DeliverResult } from './deliver';
+import { loadNotification } from './payload';
 
 /**
  * Pauses before asking a busy gate again. A healthy receiver frees its slots within milliseconds, so
@@ -40,6 +41,7 @@ export function createSenderHandler<T extends ChannelType>(sender: ChannelSender
   const type: ChannelType = sender.type;
   const queue = channelQueueName(type);
   const deliveries = ports.stores.deliveries;
+  const payloads = ports.stores.payloads;
   const missing = (port: string) => ({ send: () => Promise.reject(new Error(`the ${type} sender has no ${port} port`)) });
   const deps = {
     config: ports.config,
@@ -133,7 +135,8 @@ export function createSenderHandler<T extends ChannelType>(sender: ChannelSender
       };
       let result: DeliverResult;
       try {
-        result = await deliver(n, attempt, MAX_RECEIVES.channel, deps);
+        // Loaded only to send: a message re-queued unsent (busy, deferred) keeps its reference.
+        result = await deliver(await loadNotification(n, payloads, ports.log), attempt, MAX_RECEIVES.channel, deps);
       } catch (err) {
         await admission.done(record, undefined, release);
         throw err;

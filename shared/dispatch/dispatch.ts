@@ -8,12 +8,11 @@ import type { CompiledConfig } from '../runtime/compiled-config';
 import type { SchedulerPort } from '../schedules/port';
 import type { Silence } from '../silences/model';
 import { groupWakeup, scheduleWakeups, type Wakeup } from '../grouping/timers';
-
-
 import { evaluateGroup, type Effects, type EvaluateEnv, type Touched } from './evaluate';
 import { batchReads } from './noise';
-import { stormSummaryNotifications, type Outgoing } from './notifications';
-import type { CooldownStore, GroupStore, InhibitionSourceStore, StormStore } from '../store/port';
+import { stormSummaryNotifications, withPayload, type Outgoing } from './notifications';
+import type { GroupState } from '../store/groups';
+import type { CooldownStore, GroupStore, InhibitionSourceStore, PayloadStore, StormStore } from '../store/port';
 
 /**
  * The router's core. Each SQS batch carries ingest messages (alerts to fold into their groups) and
@@ -29,6 +28,8 @@ export interface DispatchDeps {
   storms: StormStore;
   /** The delivery records of the notifications groups sent: a notification is logged once delivered. */
   deliveries: EvaluateEnv['deliveries'];
+  /** Where a notification too large for its queue message is stored for its sender. */
+  payloads: PayloadStore;
   /** The silences not yet expired (the caller may cache them briefly). */
   silences: () => Promise<readonly Silence[]>;
   queues: QueuePort;
@@ -64,7 +65,7 @@ export async function dispatch(messages: readonly RouterMessage[], deps: Dispatc
     now,
     newToken: () => randomUUID().slice(0, 8),
   };
-  let stored = await deps.groups.getMany([...touched.keys()], now);
+  let stored = await readGroups(deps.groups, [...touched.keys()], now);
   const effects: Array<{ t: Touched; effects: Effects }> = [];
   const failed = new Set<string>();
   let changedGroups = 0;
@@ -91,7 +92,8 @@ export async function dispatch(messages: readonly RouterMessage[], deps: Dispatc
       deps.log.debug('group write conflicts, re-reading', { count: conflicts.length, round });
       // Jittered pause so routers that collided do not collide again in lockstep.
       await sleep(Math.random() * 25 * 2 ** Math.min(round, 4));
-      stored = await deps.groups.getMany(
+      stored = await readGroups(
+        deps.groups,
         conflicts.map((c) => c.id),
         now,
       );
@@ -102,6 +104,23 @@ export async function dispatch(messages: readonly RouterMessage[], deps: Dispatc
   const notifications = await applyEffects(effects, deps, now, failed);
   const summaries = await stormSummaries(flushes.filter((f) => f.reason === 'storm-summary'), deps, now, failed);
   return { groups: touched.size, changedGroups, notifications: notifications + summaries, failed };
+}
+
+/**
+ * Read the groups, again after a pause when one was stored in parts and a writer replaced them
+ * while it was read (a ConflictError): the next read finds the newer version whole. Without this a
+ * large group written by concurrent batches failed whole batches, which backed off and could
+ * dead-letter alerts.
+ */
+async function readGroups(groups: GroupStore, ids: readonly string[], now: Date): Promise<Map<string, GroupState>> {
+  for (let round = 0; ; round++) {
+    try {
+      return await groups.getMany(ids, now);
+    } catch (err) {
+      if (!(err instanceof ConflictError) || round + 1 >= MAX_CONFLICT_ROUNDS) throw err;
+      await sleep(Math.random() * 25 * 2 ** Math.min(round, 4));
+    }
+  }
 }
 
 /** Route every alert of every message and collect the groups they land in (an alert may land in several). */
@@ -172,11 +191,13 @@ async function applyEffects(list: Array<{ t: Touched; effects: Effects }>, deps:
   // A group whose state writes failed is retried whole; its notifications go out on the replay.
   const succeeded = ({ t }: { t: Touched }) => ![...t.messageIds].some((id) => failed.has(id));
   list = list.filter(succeeded);
-  const sent = await sendOutgoing(
+  const notifications = await storePayloads(
     list.flatMap(({ t, effects }) => effects.notifications.map((n) => ({ ...n, owner: t }))),
-    deps.queues,
-    (t, err) => fail(t, 'notification send', err),
+    deps.payloads,
+    now,
+    (t, err) => fail(t, 'notification payload write', err),
   );
+  const sent = await sendOutgoing(notifications, deps.queues, (t, err) => fail(t, 'notification send', err));
 
   const wakeups: Array<{ t: Touched; wakeup: Wakeup }> = [];
   for (const { t, effects } of list) {
@@ -228,6 +249,29 @@ async function stormSummaries(messages: readonly FlushMessage[], deps: DispatchD
     }
   }
   return sendOutgoing(out, deps.queues, fail);
+}
+
+/**
+ * Store the whole group of each notification too large for its queue message and send a reference
+ * in its place. A failed write fails the owner and leaves its notification unsent: the redelivery
+ * rebuilds and stores it again (same content, same keys).
+ */
+async function storePayloads<O>(items: Array<Outgoing & { owner: O }>, payloads: PayloadStore, now: Date, onFail: (owner: O, err: unknown) => void): Promise<Array<Outgoing & { owner: O }>> {
+  const out: Array<Outgoing & { owner: O }> = [];
+  await forEachLimited(items, WRITE_CONCURRENCY, async (item) => {
+    const { whole } = item;
+    if (!whole) {
+      out.push(item);
+      return;
+    }
+    try {
+      const ref = await payloads.put(whole.id, whole.group, now);
+      out.push({ ...withPayload({ ...item, whole }, ref), owner: item.owner });
+    } catch (err) {
+      onFail(item.owner, err);
+    }
+  });
+  return out;
 }
 
 /**

@@ -305,7 +305,9 @@ async function flush(g: GroupState, route: RouteNode, receiver: Receiver, env: E
       flaps,
       flushSeq: seq,
       lastSentAt: now,
-      lastWrite: { ...group.lastWrite, flush: { at: now, seq: group.flushSeq + 1, resolved: resolved.slice(0, 200), paged: plan.paged } },
+      // Every resolved alert: they leave the group after this flush, and its notifications (and their
+      // replay) are rebuilt from here. A cap dropped the rest of a large resolve from every channel.
+      lastWrite: { ...group.lastWrite, flush: { at: now, seq: group.flushSeq + 1, resolved, paged: plan.paged } },
     };
     changed = true;
     if (cooldown && plan.paged.length > 0) {

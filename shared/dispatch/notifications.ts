@@ -5,7 +5,7 @@ import type { Receiver } from '../config/schema';
 import { channelKey } from '../grouping/flush';
 import { isFlapping } from '../grouping/flapping';
 import { notificationId } from '../grouping/nflog';
-import type { NotificationMessage } from '../queues/messages';
+import type { NotificationMessage, PayloadRef } from '../queues/messages';
 import { channelQueueName } from '../queues/names';
 import type { OutgoingMessage } from '../queues/port';
 import type { RouteNode } from '../routing/route-tree';
@@ -14,10 +14,12 @@ import type { GroupAlert, GroupState } from '../store/groups';
 export interface Outgoing {
   queue: string;
   message: OutgoingMessage;
+  /**
+   * The whole notification, when it is over MAX_NOTIFICATION_BYTES: `message` then carries only the
+   * alerts that fit, and the router stores the whole group and sends a reference instead (`withPayload`).
+   */
+  whole?: NotificationMessage;
 }
-
-/** Keep a notification within the SQS message limit by dropping the oldest resolved, then firing. */
-const MAX_ALERTS_PER_NOTIFICATION = 200;
 
 /** Marks an alert that is flapping in the alerts a notification carries. */
 export const FLAPPING_ANNOTATION = 'alertflow_flapping';
@@ -71,8 +73,9 @@ export function flushNotifications(
         key: group.groupKey,
         labels: group.groupLabels,
         status: firing.length > 0 ? 'firing' : 'resolved',
-        alerts: all.slice(0, MAX_ALERTS_PER_NOTIFICATION),
-        truncatedAlerts: Math.max(0, all.length - MAX_ALERTS_PER_NOTIFICATION),
+        // Every alert, as Alertmanager sends them: a large group's go through the payload store.
+        alerts: all,
+        truncatedAlerts: 0,
         flushSeq: flush.seq,
       },
       ...(externalURL ? { externalURL } : {}),
@@ -83,9 +86,24 @@ export function flushNotifications(
   return out;
 }
 
-/** The queue message of a notification (SQS batch entry ids allow [A-Za-z0-9_-]{1,80}). */
+/**
+ * The queue message of a notification (SQS batch entry ids allow [A-Za-z0-9_-]{1,80}). One too
+ * large for a message is marked `whole`: the common, small one costs no write beyond the message.
+ */
 export function outgoing(n: NotificationMessage): Outgoing {
-  return { queue: channelQueueName(n.channel.type), message: { id: n.id.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80), body: fitToMessage(n) } };
+  const queue = channelQueueName(n.channel.type);
+  const id = n.id.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80);
+  const body = JSON.stringify(n);
+  if (Buffer.byteLength(body) <= MAX_NOTIFICATION_BYTES) return { queue, message: { id, body } };
+  return { queue, message: { id, body: fitToMessage(n, body) }, whole: n };
+}
+
+/**
+ * A large notification's message once its whole group is stored under `ref`: the reference, plus
+ * the alerts that fit inline (what the sender falls back to should the payload be gone).
+ */
+export function withPayload(o: Outgoing & { whole: NotificationMessage }, ref: PayloadRef): Outgoing {
+  return { queue: o.queue, message: { ...o.message, body: fitToMessage({ ...o.whole, payload: ref }) } };
 }
 
 /** Largest notification body: under SQS's 256 KiB message limit with room for the batch call. */
@@ -95,9 +113,12 @@ export const MAX_NOTIFICATION_BYTES = 200 * 1024;
  * Serialize a notification within MAX_NOTIFICATION_BYTES, dropping alerts from the end (resolved
  * ones come last) and counting them as truncated: a group with huge annotations must still notify.
  */
-export function fitToMessage(n: NotificationMessage): string {
-  let body = JSON.stringify(n);
+export function fitToMessage(n: NotificationMessage, serialized = JSON.stringify(n)): string {
+  let body = serialized;
   let keep = n.group.alerts.length;
+  // Start near the count that fits (10,000 alerts of 1 KB need no thirty halvings of 12 MB), then halve.
+  const size = Buffer.byteLength(body);
+  if (size > MAX_NOTIFICATION_BYTES) keep = Math.max(1, Math.min(keep, Math.floor((keep * MAX_NOTIFICATION_BYTES) / size) * 2));
   while (Buffer.byteLength(body) > MAX_NOTIFICATION_BYTES && keep > 1) {
     keep = Math.max(1, Math.floor(keep / 2));
     const dropped = n.group.alerts.length - keep;

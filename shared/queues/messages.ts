@@ -21,6 +21,38 @@ export type IngestMessage = z.infer<typeof IngestMessage>;
 export const ChannelType = z.enum(['slack', 'webhook', 'email', 'sms', 'pagerduty', 'teams']);
 export type ChannelType = z.infer<typeof ChannelType>;
 
+/**
+ * Where the whole `group` of a notification too large for one queue message is stored (see
+ * shared/store/payloads.ts): the digest and size of its gzip'd JSON and how many parts hold it.
+ */
+export const PayloadRef = z.object({
+  digest: z.string().regex(/^[0-9a-f]{64}$/),
+  parts: z.number().int().positive(),
+  bytes: z.number().int().nonnegative(),
+});
+export type PayloadRef = z.infer<typeof PayloadRef>;
+
+/** The group a notification tells about, and the alerts it tells. */
+export const NotificationGroup = z.object({
+  id: z.string(),
+  key: z.string(),
+  labels: LabelSet,
+  status: AlertStatus,
+  /** Firing alerts first, then the ones resolved by this change. */
+  alerts: z.array(Alert),
+  /**
+   * Alerts left out to keep the message within the queue's size limit. With `payload`, these are
+   * the alerts the stored payload has and the message does not carry inline.
+   */
+  truncatedAlerts: z.number().int().nonnegative(),
+  /**
+   * The group flush that made it (group notifications only, not storm summaries or tests): its
+   * outcome is what the group's notification log records, and a permanent failure wakes the group.
+   */
+  flushSeq: z.number().int().nonnegative().optional(),
+});
+export type NotificationGroup = z.infer<typeof NotificationGroup>;
+
 /** router -> sender: one notification for one channel entry of one receiver. */
 export const NotificationMessage = z.object({
   kind: z.literal('notification'),
@@ -29,21 +61,7 @@ export const NotificationMessage = z.object({
   createdAt: z.iso.datetime(),
   receiver: z.string(),
   channel: z.object({ type: ChannelType, index: z.number().int().nonnegative() }),
-  group: z.object({
-    id: z.string(),
-    key: z.string(),
-    labels: LabelSet,
-    status: AlertStatus,
-    /** Firing alerts first, then the ones resolved by this change. */
-    alerts: z.array(Alert),
-    /** Alerts left out to keep the message within the queue's size limit. */
-    truncatedAlerts: z.number().int().nonnegative(),
-    /**
-     * The group flush that made it (group notifications only, not storm summaries or tests): its
-     * outcome is what the group's notification log records, and a permanent failure wakes the group.
-     */
-    flushSeq: z.number().int().nonnegative().optional(),
-  }),
+  group: NotificationGroup,
   /** alertflow's `external_url` when configured, else the sender's (template data's ExternalURL). */
   externalURL: z.string().optional(),
   /**
@@ -51,6 +69,12 @@ export const NotificationMessage = z.object({
    * (`externalURL`): the page notifications link to for the group.
    */
   sourceURL: z.string().optional(),
+  /**
+   * Set when the whole notification does not fit in a queue message: the sender loads its whole
+   * `group` (every alert) from the payload store. The message's own `group` holds as many alerts as
+   * fit, the fallback should the payload be gone.
+   */
+  payload: PayloadRef.optional(),
   /** The send slot (epoch ms) reserved for this notification when a rate limit deferred it. */
   slot: z.number().int().optional(),
   /**

@@ -3,6 +3,7 @@ import { DynamoDeliveryStore } from './deliveries';
 import { DynamoGroupStore } from './groups';
 import { DynamoCooldownStore, DynamoInhibitionSourceStore, DynamoStormStore } from './noise';
 import type { Stores } from './port';
+import { DynamoPayloadStore } from './payloads';
 import { DynamoRateLimiter } from './rate-limits';
 import { DynamoReceiverGates } from './receiver-gates';
 import { DynamoSilenceStore } from './silences';
@@ -17,6 +18,7 @@ export function dynamoStores(db: DynamoDBDocumentClient, table: string): Stores 
     cooldowns: new DynamoCooldownStore(db, table),
     storms: new DynamoStormStore(db, table),
     rateLimiter: new DynamoRateLimiter(db, table),
+    payloads: new DynamoPayloadStore(db, table),
     receiverGates: (opts) => new DynamoReceiverGates(db, table, opts),
   };
 }

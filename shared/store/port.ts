@@ -1,4 +1,5 @@
 import type { InhibitionSource } from '../inhibition/rules';
+import type { PayloadRef } from '../queues/messages';
 import type { Silence } from '../silences/model';
 import type { ClaimResult, DeliveryAttempt, DeliveryRecord, DeliveryStatus, RecordedDelivery } from './deliveries';
 import type { GroupState } from './groups';
@@ -24,6 +25,8 @@ export interface Stores {
   cooldowns: CooldownStore;
   storms: StormStore;
   rateLimiter: RateLimiter;
+  /** Notification payloads too large for a queue message (the message carries a reference). */
+  payloads: PayloadStore;
   /** The receiver gates, with the sender's lease and back-off settings. */
   receiverGates(opts?: ReceiverGateOptions): ReceiverGates;
 }
@@ -95,6 +98,14 @@ export interface StormStore {
   reserve(receiver: string, windowStart: number, windowMs: number, max: number): Promise<boolean>;
   hold(receiver: string, windowStart: number, windowMs: number, alerts: number): Promise<void>;
   get(receiver: string, windowStart: number): Promise<StormWindow | undefined>;
+}
+
+/** Payloads stored by notification id; a write is idempotent (the content's digest is part of its key). */
+export interface PayloadStore {
+  /** Store `value` (any JSON) for `notificationId`; what the queue message carries to find it. */
+  put(notificationId: string, value: unknown, now: Date): Promise<PayloadRef>;
+  /** The value under `ref`, or undefined when it is gone (its retention passed) or does not match `ref`. */
+  get(notificationId: string, ref: PayloadRef): Promise<unknown>;
 }
 
 export interface RateLimiter {

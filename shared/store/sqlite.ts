@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { backoffSeconds } from '../channels/outcome';
 import { ConflictError, NotFoundError } from '../errors';
@@ -6,6 +6,8 @@ import type { InhibitionSource } from '../inhibition/rules';
 import { Silence } from '../silences/model';
 import type { ClaimResult, DeliveryAttempt, DeliveryRecord, DeliveryStatus, RecordedDelivery } from './deliveries';
 import type { GroupAlert, GroupState } from './groups';
+import { PAYLOAD_RETENTION_S } from './payloads';
+import type { PayloadRef } from '../queues/messages';
 import { epochSeconds, groupKey, groupListKeys, GROUPS_LIST_PK, type ListKey, silenceEndBound, silenceKey, silenceListKeys, SILENCES_PK } from './keys';
 import type { StormWindow } from './noise';
 import {
@@ -15,6 +17,7 @@ import {
   type GroupPage,
   type GroupStore,
   type InhibitionSourceStore,
+  type PayloadStore,
   type RateLimiter,
   type ReceiverGates,
   type SilenceStore,
@@ -66,6 +69,7 @@ export function sqliteStores(database: SqliteDatabase): SqliteStores {
     cooldowns: new SqliteCooldownStore(db, write),
     storms: new SqliteStormStore(db, write),
     rateLimiter: new SqliteRateLimiter(db, write),
+    payloads: new SqlitePayloadStore(db, write),
   };
   const sweeps = EXPIRING_TABLES.map((table) => db.prepare(`DELETE FROM ${table} WHERE expires_at <= ?`));
   const orphanAlerts = db.prepare('DELETE FROM state_group_alerts WHERE group_id NOT IN (SELECT id FROM state_groups)');
@@ -140,6 +144,13 @@ const SCHEMA = `
     next_at INTEGER NOT NULL,
     expires_at INTEGER NOT NULL
   ) STRICT;
+  CREATE TABLE IF NOT EXISTS state_payloads (
+    notification_id TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (notification_id, digest)
+  ) STRICT, WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS state_receiver_gates (
     gate TEXT PRIMARY KEY,
     gate_state TEXT NOT NULL,
@@ -155,6 +166,7 @@ const EXPIRING_TABLES = [
   'state_storm_windows',
   'state_rate_slots',
   'state_receiver_gates',
+  'state_payloads',
 ] as const;
 
 type Row = Record<string, unknown>;
@@ -616,6 +628,35 @@ class SqliteRateLimiter implements RateLimiter {
       this.upsert.run(target, slot + intervalMs, epochSeconds(new Date(now)) + 86_400);
       return slot;
     });
+  }
+}
+
+/**
+ * Payloads as one row each (SQLite has no item size limit): the JSON itself, keyed by notification
+ * and the digest of that JSON, so a rebuilt payload with other content is another row, as on DynamoDB.
+ */
+class SqlitePayloadStore implements PayloadStore {
+  private readonly upsert: StatementSync;
+  private readonly select: StatementSync;
+
+  constructor(
+    db: DatabaseSync,
+    private readonly write: Write,
+  ) {
+    this.upsert = db.prepare('INSERT INTO state_payloads (notification_id, digest, payload, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET expires_at = excluded.expires_at');
+    this.select = db.prepare('SELECT payload FROM state_payloads WHERE notification_id = ? AND digest = ? AND expires_at > ?');
+  }
+
+  async put(notificationId: string, value: unknown, now: Date): Promise<PayloadRef> {
+    const json = JSON.stringify(value);
+    const digest = createHash('sha256').update(json).digest('hex');
+    await this.write(() => this.upsert.run(notificationId, digest, json, nowS(now) + PAYLOAD_RETENTION_S));
+    return { digest, parts: 1, bytes: Buffer.byteLength(json) };
+  }
+
+  async get(notificationId: string, ref: PayloadRef): Promise<unknown> {
+    const row = this.select.get(notificationId, ref.digest, nowS(new Date())) as Row | undefined;
+    return row ? (JSON.parse(row.payload as string) as unknown) : undefined;
   }
 }
 

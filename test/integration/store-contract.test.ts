@@ -219,6 +219,21 @@ describe.each(STORE_ADAPTERS)('store contract (%s store)', (adapter) => {
     });
   });
 
+  describe('payloads', () => {
+    it('round-trips a payload by reference, idempotently, and answers undefined for one it does not hold', async () => {
+      await fresh();
+      const value = { alerts: Array.from({ length: 3 }, (_, i) => ({ i, text: 'x'.repeat(100) })) };
+      const ref = await s.payloads.put('n1', value, NOW);
+      expect(await s.payloads.put('n1', value, NOW)).toEqual(ref);
+      expect(await s.payloads.get('n1', ref)).toEqual(value);
+      const other = await s.payloads.put('n1', { changed: true }, NOW);
+      expect(other.digest).not.toBe(ref.digest);
+      expect(await s.payloads.get('n1', ref)).toEqual(value);
+      expect(await s.payloads.get('n2', ref)).toBeUndefined();
+      expect(await s.payloads.get('n1', { ...ref, digest: '0'.repeat(64) })).toBeUndefined();
+    });
+  });
+
   describe('noise control state', () => {
     it('keeps inhibition sources per partition, live ones only, in fingerprint order, up to a limit', async () => {
       await fresh();

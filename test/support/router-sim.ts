@@ -90,6 +90,7 @@ export class RouterSim {
       cooldowns: stores.cooldowns,
       storms: stores.storms,
       deliveries: this.deliveries,
+      payloads: stores.payloads,
       silences: async () => this.silences.filter((s) => Date.parse(s.ends_at) > this.now),
       queues,
       scheduler,

@@ -32,6 +32,12 @@ describe('default SMS body', () => {
     expect(buildSmsBody(n, config(), { ackUrl: ACK })).toBe('[RESOLVED] HighErrorRate: Error rate 7.5% above 5% https://runbooks.example.com/high-error-rate');
   });
 
+  it('counts the resolved alerts of a resolve, as it counts firing ones: one summary stands for them all', () => {
+    const resolved = (i: number) => alert(i, { status: 'resolved', endsAt: '2026-11-22T06:20:00.000Z' });
+    const n = notification({ alerts: Array.from({ length: 10_000 }, (_, i) => resolved(i)) });
+    expect(buildSmsBody(n, config())).toBe('[RESOLVED] HighErrorRate (10000 resolved): Error rate 7.5% above 5% https://runbooks.example.com/high-error-rate');
+  });
+
   it('says FIRING when no severity is known, and leaves out a link that is not http(s) or too long', () => {
     const long = `https://runbooks.example.com/${'x'.repeat(200)}`;
     const n = notification({ alerts: [alert(1, { labels: { alertname: 'DiskFull' }, annotations: { summary: 'Error rate 7.5% above 5%', runbook_url: long }, generatorURL: 'javascript:alert(1)' })] });

@@ -17,11 +17,11 @@ import { fitSms, toGsmLookalikes } from './segments';
  *
  * The tag is the worst severity of the firing alerts (`[FIRING]` when none is known), or
  * `[RESOLVED]`; then the alert name (the shared alertname, else the group label values), the count
- * when more than one fires, the summary cut at a word to fit, and one link (see smsLink): the ack
- * link when given (firing only), else the runbook, else where the alert came from; a link longer
- * than SMS_LINK_MAX is passed over (a cut URL is a broken link). Labels are never listed. Curly
- * quotes, dashes and the like become their GSM look-alikes so that they do not switch the message
- * to UCS-2 (70 characters a part instead of 160).
+ * when more than one fires (in a resolve: is resolved), the summary cut at a word to fit, and one
+ * link (see smsLink): the ack link when given (firing only), else the runbook, else where the alert
+ * came from; a link longer than SMS_LINK_MAX is passed over (a cut URL is a broken link). Labels
+ * are never listed. Curly quotes, dashes and the like become their GSM look-alikes so that they do
+ * not switch the message to UCS-2 (70 characters a part instead of 160).
  *
  * A `message` template replaces the default; its output is cut to fit the same way. If it fails
  * or renders empty, the default is sent (an SMS must not be lost to a template).
@@ -55,9 +55,11 @@ export function defaultSmsBody(n: NotificationMessage, opts: PortRenderOptions =
   const firingGroup = n.group.status === 'firing';
   const severity = groupSeverity(n);
   const tag = firingGroup ? (severity ? severity.toUpperCase() : 'FIRING') : 'RESOLVED';
-  const { firing } = counts(n);
+  const { firing, resolved } = counts(n);
   const name = clip(clean(groupName(n)), NAME_MAX);
-  const head = `[${tag}] ${name}${firingGroup && firing > 1 ? ` (${firing} firing)` : ''}`;
+  // One summary stands for the group: the count says how many alerts it stands for.
+  const count = firingGroup ? (firing > 1 ? ` (${firing} firing)` : '') : resolved > 1 ? ` (${resolved} resolved)` : '';
+  const head = `[${tag}] ${name}${count}`;
 
   const ack = firingGroup ? httpUrl(opts.ackUrl, SMS_LINK_MAX) : undefined;
   const link = ack ? undefined : smsLink(n);
