@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { ConflictError } from '../errors';
 import type { Logger } from '../log';
 import type { FlushMessage, IngestMessage, RouterMessage } from '../queues/messages';
+import { packBody } from '../queues/body';
 import { batchesOf, type QueuePort } from '../queues/port';
 import { groupKeyFor, groupLabelsFor, matchRoutes, type RouteNode } from '../routing/route-tree';
 import type { CompiledConfig } from '../runtime/compiled-config';
@@ -259,8 +260,9 @@ async function sendOutgoing<O>(items: ReadonlyArray<Outgoing & { owner: O }>, qu
   let sent = 0;
   await Promise.all(
     [...byQueue].map(async ([queue, entries]) => {
-      const owners = new Map(entries.map((e) => [e.message, e.owner]));
-      for (const batch of batchesOf(entries.map((e) => e.message))) {
+      const packed = entries.map((e) => ({ message: { ...e.message, body: packBody(e.message.body) }, owner: e.owner }));
+      const owners = new Map(packed.map((e) => [e.message, e.owner]));
+      for (const batch of batchesOf(packed.map((e) => e.message))) {
         try {
           await queues.send(queue, batch);
           sent += batch.length;
