@@ -282,14 +282,21 @@ function encodeGroup(g: GroupState): { item: Record<string, unknown>; parts: Rec
 
 /**
  * Alerts are keyed by fingerprint, so the stored state leaves each alert's own copy out (16 random
- * hex digits per alert, about 7% of a compressed storm group) and decoding puts it back.
+ * hex digits per alert, about 7% of a compressed storm group), and a sender's fingerprint equal to
+ * it (Alertmanager's, as a rule) is stored as `=` (never a fingerprint); decoding puts both back.
  */
-function withoutFingerprints(alerts: Record<string, GroupAlert>): Record<string, Omit<GroupAlert, 'fingerprint'>> {
-  return Object.fromEntries(Object.entries(alerts).map(([fp, { fingerprint: _fp, ...a }]) => [fp, a]));
+const SAME_FINGERPRINT = '=';
+
+function withoutFingerprints(alerts: Record<string, GroupAlert>): Record<string, Omit<GroupAlert, 'fingerprint' | 'sourceFingerprint'> & { sourceFingerprint?: string }> {
+  return Object.fromEntries(
+    Object.entries(alerts).map(([fp, { fingerprint: _fp, ...a }]) => [fp, a.sourceFingerprint === fp ? { ...a, sourceFingerprint: SAME_FINGERPRINT } : a]),
+  );
 }
 
 function withFingerprints(alerts: Record<string, Partial<GroupAlert>>): Record<string, GroupAlert> {
-  return Object.fromEntries(Object.entries(alerts).map(([fp, a]) => [fp, { ...a, fingerprint: fp } as GroupAlert]));
+  return Object.fromEntries(
+    Object.entries(alerts).map(([fp, a]) => [fp, { ...a, fingerprint: fp, ...(a.sourceFingerprint === SAME_FINGERPRINT ? { sourceFingerprint: fp } : {}) } as GroupAlert]),
+  );
 }
 
 export function decodeGroup(item: Record<string, unknown>): GroupState {

@@ -105,6 +105,21 @@ describe('group write cost', () => {
     expect(bytes).toBeLessThanOrEqual(2048);
   });
 
+  it('keeps a flushed Alertmanager group (50 alerts with their own fingerprints and generator URLs) within 2 write units, and reads every alert back whole', async () => {
+    const s = await sim();
+    // As Alertmanager forwards them: started before group_wait, so the group flushes at once.
+    const alerts = Array.from({ length: 50 }, (_, i) => {
+      const a = stormAlert('svc-d', i);
+      return { ...a, startsAt: new Date(START - 300_000 + i * 1000).toISOString(), endsAt: undefined, source: 'alertmanager' as const, sourceFingerprint: a.fingerprint, generatorURL: 'http://prometheus:9090/graph?g0.expr=HighLatency%7Bservice%3D%22svc-d%22%7D&g0.tab=1' };
+    });
+    alerts[7] = { ...alerts[7]!, sourceFingerprint: '0123456789abcdef' };
+    await s.post(alerts, `${crypto.randomUUID()}:0`);
+    expect(s.notifications).toHaveLength(1);
+    expect(await storedItemBytes(s)).toBeLessThanOrEqual(2048);
+    const [g] = await s.groups.list(new Date(s.now));
+    expect(Object.values(g!.alerts).sort((a, b) => a.fingerprint.localeCompare(b.fingerprint))).toEqual([...alerts].sort((a, b) => a.fingerprint.localeCompare(b.fingerprint)));
+  });
+
   it('two routers over the same 64 groups conflict on a minority of them, not on every one', async () => {
     const s = await sim();
     let conflicts = 0;
