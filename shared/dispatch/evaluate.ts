@@ -74,13 +74,14 @@ const MIN_TIMER_MS = 1000;
 const MAX_REPLAY_IDS = 50;
 
 /**
- * How a group remembers a message id for replays: 36 bits of its SHA-256, 6 characters. Message ids
+ * How a group remembers a message id for replays: 24 bits of its SHA-256, 4 characters. Message ids
  * are random (a UUID per request), so 50 of them in full were a third of a storm group's compressed
- * item, and DynamoDB bills writes per KB. A collision only replays the last write's effects, which
- * are idempotent (same notification ids, same timer); a miss cannot happen.
+ * item, and DynamoDB bills writes per KB. A new message matches one of 50 stored keys about once in
+ * 300,000, and then only replays the last write's effects, which are idempotent (same notification
+ * ids, same timer); a message that made the write always matches.
  */
 export function replayKey(messageId: string): string {
-  return createHash('sha256').update(messageId).digest('base64url').slice(0, 6);
+  return createHash('sha256').update(messageId).digest('base64url').slice(0, 4);
 }
 
 /** Whether the stored last write was made by one of these messages (stored keys, or full ids from before replayKey). */
