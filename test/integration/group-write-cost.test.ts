@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { gzipSync } from 'node:zlib';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../../shared/errors';
 import { startLocalDynamo, type LocalDynamo } from '../../shared/local/dynamo';
 import { groupKey } from '../../shared/store/keys';
@@ -118,6 +119,23 @@ describe('group write cost', () => {
     expect(await storedItemBytes(s)).toBeLessThanOrEqual(2048);
     const [g] = await s.groups.list(new Date(s.now));
     expect(Object.values(g!.alerts).sort((a, b) => a.fingerprint.localeCompare(b.fingerprint))).toEqual([...alerts].sort((a, b) => a.fingerprint.localeCompare(b.fingerprint)));
+  });
+
+  it('reads a group stored as gzip (stateZ, before brotli) and rewrites it as brotli', async () => {
+    const s = await sim();
+    await s.post([stormAlert('svc-e', 1), stormAlert('svc-e', 2)], 'm-gzip');
+    const [g] = await s.groups.list(new Date(s.now));
+    const table = tableOf.get(s)!;
+    const res = await dynamo.db.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': groupKey(g!.groupId).pk } }));
+    const { stateBr: _br, ...item } = res.Items![0]!;
+    const { version: _v, expiresAt: _e, ...state } = g!;
+    await dynamo.db.send(new PutCommand({ TableName: table, Item: { ...item, stateZ: gzipSync(JSON.stringify(state)) } }));
+    const [legacy] = await s.groups.list(new Date(s.now));
+    expect(legacy).toEqual(g);
+    await s.post([stormAlert('svc-e', 3)], 'm-after');
+    const after = await dynamo.db.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': groupKey(g!.groupId).pk } }));
+    expect(after.Items![0]!.stateBr).toBeDefined();
+    expect(Object.keys((await s.groups.list(new Date(s.now)))[0]!.alerts)).toHaveLength(3);
   });
 
   it('two routers over the same 64 groups conflict on a minority of them, not on every one', async () => {
