@@ -1,5 +1,6 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { dispatch, type DispatchDeps } from '../../shared/dispatch/dispatch';
+import { unpackBody } from '../../shared/queues/body';
 import { RouterMessage } from '../../shared/queues/messages';
 import { awsQueues, awsScheduler, lazyHandler } from '../../shared/runtime/aws';
 import { awsTable } from '../../shared/runtime/aws-table';
@@ -32,7 +33,7 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
     const parsed: Array<{ recordId: string; message: RouterMessage }> = [];
     for (const record of event.Records) {
       try {
-        parsed.push({ recordId: record.messageId, message: RouterMessage.parse(JSON.parse(record.body)) });
+        parsed.push({ recordId: record.messageId, message: RouterMessage.parse(JSON.parse(unpackBody(record.body))) });
       } catch (err) {
         // Retried, then dead-lettered: a message that never parses ends in the DLQ, not dropped.
         ports.log.error('unreadable router message', { messageId: record.messageId, err });

@@ -2,6 +2,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { ChannelSender } from '../channels/channel';
 import { backoffSeconds } from '../channels/outcome';
 import type { ChannelConfigs, SenderLookup } from '../channels/registry';
+import { packBody, unpackBody } from '../queues/body';
 import { NotificationMessage, type ChannelType } from '../queues/messages';
 import { channelQueueName, CONSUMER_TIMEOUT_S, MAX_RECEIVES } from '../queues/names';
 import { SQS_MAX_DELAY_S, SQS_MAX_VISIBILITY_S } from '../queues/port';
@@ -113,7 +114,7 @@ export function createSenderHandler<T extends ChannelType>(sender: ChannelSender
           const waits = (n.waits ?? 0) + 1;
           const delaySeconds = Math.min(SQS_MAX_DELAY_S, backoffSeconds(waits, undefined, ports.retryJitter, ports.retryBaseMs));
           ports.log.info('receiver busy (its send slots are held by slower sends); re-queued unsent', { notificationId: n.id, receiver: n.receiver, gate, waits, delaySeconds });
-          await ports.queues.send(queue, [{ id: 'waiting', body: JSON.stringify({ ...n, waits }), delaySeconds }]);
+          await ports.queues.send(queue, [{ id: 'waiting', body: packBody(JSON.stringify({ ...n, waits })), delaySeconds }]);
           return 'ok';
         }
         // A failing receiver: this receive counts, as a failed attempt would, so the DLQ still comes.
@@ -144,7 +145,7 @@ export function createSenderHandler<T extends ChannelType>(sender: ChannelSender
       const reopensAt = await admission.done(record, result, release);
       if (result.kind === 'defer') {
         // A fresh message keeps the receive count (the retry budget) for real failures.
-        await ports.queues.send(queue, [{ id: 'deferred', body: JSON.stringify({ ...n, slot: result.slot }), delaySeconds: result.delaySeconds }]);
+        await ports.queues.send(queue, [{ id: 'deferred', body: packBody(JSON.stringify({ ...n, slot: result.slot })), delaySeconds: result.delaySeconds }]);
         return 'ok';
       }
       if (result.kind !== 'retry') return 'ok';
@@ -159,7 +160,7 @@ export const gateOf = (n: NotificationMessage): string => `${n.receiver}/${n.cha
 
 function parseRecord(record: SQSRecord, type: ChannelType, rethrow = false): NotificationMessage | undefined {
   try {
-    const n = NotificationMessage.parse(JSON.parse(record.body));
+    const n = NotificationMessage.parse(JSON.parse(unpackBody(record.body)));
     if (n.channel.type !== type) throw new Error(`a ${n.channel.type} notification reached the ${type} queue`);
     return n;
   } catch (err) {

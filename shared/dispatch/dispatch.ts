@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { ConflictError } from '../errors';
 import type { Logger } from '../log';
 import type { FlushMessage, IngestMessage, RouterMessage } from '../queues/messages';
+import { packBody } from '../queues/body';
 import { batchesOf, type QueuePort } from '../queues/port';
 import { groupKeyFor, groupLabelsFor, matchRoutes, type RouteNode } from '../routing/route-tree';
 import type { CompiledConfig } from '../runtime/compiled-config';
@@ -49,6 +50,8 @@ export interface DispatchResult {
 const MAX_CONFLICT_ROUNDS = 8;
 /** Group writes in flight at once: enough to overlap latency, few enough not to queue in the SDK. */
 const WRITE_CONCURRENCY = 16;
+/** Groups read in one BatchGet right before they are evaluated and written (WRITE_CONCURRENCY / READ_CHUNK reads in flight). */
+const READ_CHUNK = 8;
 
 export async function dispatch(messages: readonly RouterMessage[], deps: DispatchDeps): Promise<DispatchResult> {
   const now = deps.clock();
@@ -65,16 +68,21 @@ export async function dispatch(messages: readonly RouterMessage[], deps: Dispatc
     now,
     newToken: () => randomUUID().slice(0, 8),
   };
-  let stored = await readGroups(deps.groups, [...touched.keys()], now);
   const effects: Array<{ t: Touched; effects: Effects }> = [];
   const failed = new Set<string>();
   let changedGroups = 0;
-  let pending = [...touched.values()];
+  const order = new Map([...touched.values()].map((t, i) => [t, i]));
+  // Each group is read just before it is written, a few at a time, in an order of this batch's own:
+  // a conditional write conflicts only if another router wrote the group between the two, and
+  // every conflict is a billed write (item-sized) and a re-read. Reading the whole batch up front
+  // left that window open for the whole batch, so concurrent routers over the same groups (a storm
+  // spread over many groups) conflicted on nearly every write.
+  let pending = shuffled([...touched.values()]);
   for (let round = 0; pending.length > 0; round++) {
     const conflicts: Touched[] = [];
-    await forEachLimited(pending, WRITE_CONCURRENCY, async (t) => {
+    const evaluate = async (t: Touched, stored: GroupState | undefined) => {
       try {
-        const ev = await evaluateGroup(t, stored.get(t.id), env);
+        const ev = await evaluateGroup(t, stored, env);
         if (!ev) return;
         if (ev.write) await deps.groups.put(ev.next);
         if (ev.changed) changedGroups++;
@@ -87,19 +95,28 @@ export async function dispatch(messages: readonly RouterMessage[], deps: Dispatc
           t.messageIds.forEach((id) => failed.add(id));
         }
       }
+    };
+    await forEachLimited(chunksOf(pending, READ_CHUNK), WRITE_CONCURRENCY / READ_CHUNK, async (chunk) => {
+      let stored: Map<string, GroupState>;
+      try {
+        // A read racing a rewrite of a large group's parts is read again (readGroups).
+        stored = await readGroups(deps.groups, chunk.map((t) => t.id), now);
+      } catch (err) {
+        deps.log.warn('group read failed; its messages will be retried', { groups: chunk.length, err });
+        for (const t of chunk) t.messageIds.forEach((id) => failed.add(id));
+        return;
+      }
+      await Promise.all(chunk.map((t) => evaluate(t, stored.get(t.id))));
     });
     if (conflicts.length > 0) {
       deps.log.debug('group write conflicts, re-reading', { count: conflicts.length, round });
       // Jittered pause so routers that collided do not collide again in lockstep.
       await sleep(Math.random() * 25 * 2 ** Math.min(round, 4));
-      stored = await readGroups(
-        deps.groups,
-        conflicts.map((c) => c.id),
-        now,
-      );
     }
     pending = conflicts;
   }
+  // Effects in the order the batch touched the groups, whatever order they were written in.
+  effects.sort((a, b) => order.get(a.t)! - order.get(b.t)!);
 
   const notifications = await applyEffects(effects, deps, now, failed);
   const summaries = await stormSummaries(flushes.filter((f) => f.reason === 'storm-summary'), deps, now, failed);
@@ -288,8 +305,9 @@ async function sendOutgoing<O>(items: ReadonlyArray<Outgoing & { owner: O }>, qu
   let sent = 0;
   await Promise.all(
     [...byQueue].map(async ([queue, entries]) => {
-      const owners = new Map(entries.map((e) => [e.message, e.owner]));
-      for (const batch of batchesOf(entries.map((e) => e.message))) {
+      const packed = entries.map((e) => ({ message: { ...e.message, body: packBody(e.message.body) }, owner: e.owner }));
+      const owners = new Map(packed.map((e) => [e.message, e.owner]));
+      for (const batch of batchesOf(packed.map((e) => e.message))) {
         try {
           await queues.send(queue, batch);
           sent += batch.length;
@@ -300,6 +318,21 @@ async function sendOutgoing<O>(items: ReadonlyArray<Outgoing & { owner: O }>, qu
     }),
   );
   return sent;
+}
+
+function chunksOf<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** A random order (Fisher-Yates): concurrent routers over the same groups then rarely hold one at the same moment. */
+function shuffled<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
 }
 
 /** Run `fn` over `items` with at most `limit` in flight. */

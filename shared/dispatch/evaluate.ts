@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { channelEntries } from '../channels/keys';
 import { parseDuration } from '../config/duration';
 import type { Receiver } from '../config/schema';
@@ -72,6 +73,23 @@ const GROUP_RETENTION_S = 30 * 86_400;
 const MIN_TIMER_MS = 1000;
 /** Message ids a group remembers for replays across writes that did not flush. */
 const MAX_REPLAY_IDS = 50;
+
+/**
+ * How a group remembers a message id for replays: 24 bits of its SHA-256, 4 characters. Message ids
+ * are random (a UUID per request), so 50 of them in full were a third of a storm group's compressed
+ * item, and DynamoDB bills writes per KB. A new message matches one of 50 stored keys about once in
+ * 300,000, and then only replays the last write's effects, which are idempotent (same notification
+ * ids, same timer); a message that made the write always matches.
+ */
+export function replayKey(messageId: string): string {
+  return createHash('sha256').update(messageId).digest('base64url').slice(0, 4);
+}
+
+/** Whether the stored last write was made by one of these messages (stored keys, or full ids from before replayKey). */
+function madeLastWrite(prev: GroupState, messageIds: ReadonlySet<string>): boolean {
+  const stored = new Set(prev.lastWrite.ids);
+  return [...messageIds].some((id) => stored.has(replayKey(id)) || stored.has(id));
+}
 /** Resolved alerts kept for the read API per group (the newest). */
 const MAX_RECENTLY_RESOLVED = 50;
 
@@ -163,10 +181,11 @@ export async function evaluateGroup(t: Touched, prev: GroupState | undefined, en
   }
 
   if (!write) {
-    if (prev && prev.lastWrite.ids.some((id) => t.messageIds.has(id))) return { next: prev, write: false, changed: false, effects: replay(prev, route, receiver, config, t) };
+    if (prev && madeLastWrite(prev, t.messageIds)) return { next: prev, write: false, changed: false, effects: replay(prev, route, receiver, config, t) };
     return { next: g, write: false, changed: false, effects };
   }
   const flushedNow = g.flushSeq !== base.flushSeq;
+  const keys = [...t.messageIds].map(replayKey);
   g = {
     ...g,
     version: base.version + 1,
@@ -175,8 +194,8 @@ export async function evaluateGroup(t: Touched, prev: GroupState | undefined, en
     // A write that does not flush keeps the last flush and the ids that may still need to replay it:
     // a message whose effects failed must find them after another router wrote the group meanwhile.
     lastWrite: flushedNow
-      ? { ids: [...t.messageIds].sort(), flush: g.lastWrite.flush }
-      : { ids: [...new Set([...t.messageIds, ...base.lastWrite.ids])].slice(0, MAX_REPLAY_IDS), ...(base.lastWrite.flush ? { flush: base.lastWrite.flush } : {}) },
+      ? { ids: keys.sort(), flush: g.lastWrite.flush }
+      : { ids: [...new Set([...keys, ...base.lastWrite.ids])].slice(0, MAX_REPLAY_IDS), ...(base.lastWrite.flush ? { flush: base.lastWrite.flush } : {}) },
   };
   if (flushedNow && g.lastWrite.flush) {
     effects.notifications.push(...flushNotifications(g, route, receiver, g.lastWrite.flush, config.raw.external_url ?? g.externalURL));

@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LIST_INDEX_PROJECTED, LIST_PK, LIST_SK } from '../../shared/store/keys';
 
 /**
  * Counts DynamoDB calls on the wire, per operation, with items and estimated capacity units.
@@ -15,7 +16,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
  * - Reads: from the response items: ceil(size / 4 KB) per item read strongly consistently (half that
  *   eventually consistent); a key that returned no item counts 1 unit (the minimum a get is billed);
  *   Query/Scan: ceil(total size / 4 KB).
- * - Writes: from the request: PutItem/BatchWrite puts: ceil(Item size / 1 KB). UpdateItem: the key
+ * - Writes: from the request: PutItem/BatchWrite puts: ceil(Item size / 1 KB), plus the listing
+ *   index's write when the put creates an item with listing keys (see indexWriteUnits). UpdateItem: the key
  *   plus the update's values (ExpressionAttributeValues) — an estimate, since DynamoDB bills the
  *   larger of the item before and after the update, which the request does not show. DeleteItem and
  *   batch deletes: the key (DynamoDB bills the deleted item's size). A write whose condition failed
@@ -198,10 +200,12 @@ function count(counts: DynamoCounts, op: string, req: Record<string, unknown>, s
       break;
     }
     case 'PutItem': {
-      const size = itemSize((req.Item ?? {}) as Item);
+      const item = (req.Item ?? {}) as Item;
+      const size = itemSize(item);
       c.itemsWritten++;
       c.itemBytes += size;
       c.writeUnits += writeUnitsOf(size);
+      c.writeUnits += indexWriteUnits(item, req.ConditionExpression, conditionFailed);
       break;
     }
     case 'UpdateItem': {
@@ -240,6 +244,19 @@ function count(counts: DynamoCounts, op: string, req: Record<string, unknown>, s
       // Control-plane and other calls: counted, not costed.
       break;
   }
+}
+
+/**
+ * The listing index (a GSI, lib/state.ts) bills its own write when an item with listing keys is
+ * created: ceil(entry size / 1 KB), the entry being the table and index keys plus the projected
+ * attributes. A rewrite that keeps the keys and projected attributes (a group's) writes nothing to it.
+ * Creations are the puts conditioned on the item not existing; a put that fails its condition
+ * writes nothing to the index. (Changing a silence's end moves its entry: not in the storms.)
+ */
+function indexWriteUnits(item: Item, condition: unknown, conditionFailed: boolean): number {
+  if (conditionFailed || !(LIST_PK in item) || typeof condition !== 'string' || !condition.includes('attribute_not_exists')) return 0;
+  const projected = new Set<string>(['pk', 'sk', LIST_PK, LIST_SK, ...LIST_INDEX_PROJECTED]);
+  return writeUnitsOf(itemSize(Object.fromEntries(Object.entries(item).filter(([k]) => projected.has(k)))));
 }
 
 /** DynamoDB's item size: per attribute, its name's UTF-8 bytes plus its value's size. */

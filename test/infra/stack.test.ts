@@ -206,6 +206,7 @@ describe('state table', () => {
     // Projecting the group blob or the TTL would turn every group write into an index write too.
     const projected = (index.Projection as { NonKeyAttributes: string[] }).NonKeyAttributes;
     expect(projected).not.toContain('stateZ');
+    expect(projected).not.toContain('stateBr');
     expect(projected).not.toContain('expiresAt');
     expect(projected).not.toContain('version');
   });

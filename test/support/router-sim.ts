@@ -6,6 +6,7 @@ import { senderFor } from '../../shared/channels/registry';
 import { deliver } from '../../shared/delivery/deliver';
 import { dispatch, type DispatchDeps, type DispatchResult } from '../../shared/dispatch/dispatch';
 import { silentLogger } from '../../shared/log';
+import { unpackBody } from '../../shared/queues/body';
 import { NotificationMessage, RouterMessage, type IngestMessage } from '../../shared/queues/messages';
 import { ALERTS_QUEUE, MAX_RECEIVES } from '../../shared/queues/names';
 import type { OutgoingMessage, QueuePort } from '../../shared/queues/port';
@@ -63,7 +64,7 @@ export class RouterSim {
             this.counts.delayed++;
             this.pending.push({ at: this.now + (m.delaySeconds ?? 0) * 1000, body: m.body, via: 'sqs' });
           } else {
-            this.notifications.push({ ...NotificationMessage.parse(JSON.parse(m.body)), sentAt: this.now });
+            this.notifications.push({ ...NotificationMessage.parse(JSON.parse(unpackBody(m.body))), sentAt: this.now });
           }
         }
       },
