@@ -2,10 +2,10 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { ChannelSender } from '../channels/channel';
 import { backoffSeconds } from '../channels/outcome';
 import type { ChannelConfigs, SenderLookup } from '../channels/registry';
-import { packBody, unpackBody } from '../queues/body';
+import { unpackBody } from '../queues/body';
 import { NotificationMessage, type ChannelType } from '../queues/messages';
 import { channelQueueName, CONSUMER_TIMEOUT_S, MAX_RECEIVES } from '../queues/names';
-import { SQS_MAX_DELAY_S, SQS_MAX_VISIBILITY_S } from '../queues/port';
+import { encodeBody, SQS_MAX_DELAY_S, SQS_MAX_VISIBILITY_S } from '../queues/port';
 import type { Ports } from '../runtime/ports';
 import { processSqsBatch, receiveCount } from '../runtime/sqs-batch';
 import type { DeliveryStore } from '../store/port';
@@ -114,7 +114,7 @@ export function createSenderHandler<T extends ChannelType>(sender: ChannelSender
           const waits = (n.waits ?? 0) + 1;
           const delaySeconds = Math.min(SQS_MAX_DELAY_S, backoffSeconds(waits, undefined, ports.retryJitter, ports.retryBaseMs));
           ports.log.info('receiver busy (its send slots are held by slower sends); re-queued unsent', { notificationId: n.id, receiver: n.receiver, gate, waits, delaySeconds });
-          await ports.queues.send(queue, [{ id: 'waiting', body: packBody(JSON.stringify({ ...n, waits })), delaySeconds }]);
+          await ports.queues.send(queue, [{ id: 'waiting', body: encodeBody(ports.queues, JSON.stringify({ ...n, waits })), delaySeconds }]);
           return 'ok';
         }
         // A failing receiver: this receive counts, as a failed attempt would, so the DLQ still comes.
@@ -145,7 +145,7 @@ export function createSenderHandler<T extends ChannelType>(sender: ChannelSender
       const reopensAt = await admission.done(record, result, release);
       if (result.kind === 'defer') {
         // A fresh message keeps the receive count (the retry budget) for real failures.
-        await ports.queues.send(queue, [{ id: 'deferred', body: packBody(JSON.stringify({ ...n, slot: result.slot })), delaySeconds: result.delaySeconds }]);
+        await ports.queues.send(queue, [{ id: 'deferred', body: encodeBody(ports.queues, JSON.stringify({ ...n, slot: result.slot })), delaySeconds: result.delaySeconds }]);
         return 'ok';
       }
       if (result.kind !== 'retry') return 'ok';

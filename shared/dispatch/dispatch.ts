@@ -2,8 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { ConflictError } from '../errors';
 import type { Logger } from '../log';
 import type { FlushMessage, IngestMessage, RouterMessage } from '../queues/messages';
-import { packBody } from '../queues/body';
-import { batchesOf, type QueuePort } from '../queues/port';
+import { batchesOf, encodeBody, type QueuePort } from '../queues/port';
 import { groupKeyFor, groupLabelsFor, matchRoutes, type RouteNode } from '../routing/route-tree';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import type { SchedulerPort } from '../schedules/port';
@@ -305,7 +304,7 @@ async function sendOutgoing<O>(items: ReadonlyArray<Outgoing & { owner: O }>, qu
   let sent = 0;
   await Promise.all(
     [...byQueue].map(async ([queue, entries]) => {
-      const packed = entries.map((e) => ({ message: { ...e.message, body: packBody(e.message.body) }, owner: e.owner }));
+      const packed = entries.map((e) => ({ message: { ...e.message, body: encodeBody(queues, e.message.body) }, owner: e.owner }));
       const owners = new Map(packed.map((e) => [e.message, e.owner]));
       for (const batch of batchesOf(packed.map((e) => e.message))) {
         try {

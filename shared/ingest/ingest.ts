@@ -11,10 +11,9 @@ import type { SecretResolver } from '../config/secrets';
 import { NotFoundError, ValidationError } from '../errors';
 import { jsonBody } from '../http/request';
 import { json, type HttpResult } from '../http/responses';
-import { packBody } from '../queues/body';
 import type { IngestMessage } from '../queues/messages';
 import { ALERTS_QUEUE } from '../queues/names';
-import { batchesOf, type OutgoingMessage, type QueuePort } from '../queues/port';
+import { batchesOf, encodeBody, type OutgoingMessage, type QueuePort } from '../queues/port';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import { authorizeRoute } from './auth';
 
@@ -110,7 +109,7 @@ async function enqueue(source: AlertSource, normalized: Normalized, deps: Ingest
   const bodies = splitToFit(normalized.alerts, (alerts, part) =>
     JSON.stringify({ kind: 'alerts', id: `${requestId}:${part}`, receivedAt, source, origin: normalized.origin, alerts } satisfies IngestMessage),
   );
-  const messages: OutgoingMessage[] = bodies.map((body, i) => ({ id: `m${i}`, body: packBody(body) }));
+  const messages: OutgoingMessage[] = bodies.map((body, i) => ({ id: `m${i}`, body: encodeBody(deps.queues, body) }));
   for (const batch of batchesOf(messages)) await deps.queues.send(ALERTS_QUEUE, batch);
   return { accepted: normalized.alerts.length, truncatedAlerts, messages: messages.length };
 }

@@ -16,6 +16,8 @@ export type FromWorker =
 
 export interface IngestPoolOptions {
   workers: number;
+  /** Pack large bodies as `queues` does (LocalQueues' packBodies). */
+  pack: boolean;
   config: Config;
   /** The environment the secrets resolve from (as the main thread's resolver sees it). */
   env: Record<string, string | undefined>;
@@ -87,7 +89,7 @@ export class IngestPool {
 
   private spawn(): Promise<void> {
     // `--import tsx` in execArgv (npm start) lets the worker load TypeScript as the main thread does.
-    const worker = new Worker(new URL('./ingest-worker.ts', import.meta.url), { workerData: { config: this.opts.config, env: this.opts.env } });
+    const worker = new Worker(new URL('./ingest-worker.ts', import.meta.url), { workerData: { config: this.opts.config, env: this.opts.env, pack: this.opts.pack } });
     const slot: Slot = { worker, pending: new Map() };
     return new Promise<void>((ready, failed) => {
       let started = false;

@@ -9,6 +9,7 @@ import { createHandler } from '../../functions/ingest/handler';
 import type { Config } from '../config/schema';
 import { envSecretResolver } from '../config/secrets';
 import type { Logger, LogLevel } from '../log';
+import { packBody } from '../queues/body';
 import type { OutgoingMessage, QueuePort } from '../queues/port';
 import { compileConfig } from '../runtime/compiled-config';
 import type { FromWorker, ToWorker } from './ingest-pool';
@@ -16,10 +17,11 @@ import type { FromWorker, ToWorker } from './ingest-pool';
 interface WorkerInput {
   config: Config;
   env: Record<string, string | undefined>;
+  pack: boolean;
 }
 
 const port = parentPort!;
-const { config, env } = workerData as WorkerInput;
+const { config, env, pack } = workerData as WorkerInput;
 const post = (m: FromWorker) => port.postMessage(m);
 
 let nextSend = 0;
@@ -32,6 +34,7 @@ const queues: QueuePort = {
       post({ kind: 'send', id, queue, messages });
     }),
   changeVisibility: () => Promise.reject(new Error('ingest does not receive messages')),
+  ...(pack ? { encode: packBody } : {}),
 };
 const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
   try {

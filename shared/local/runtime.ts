@@ -74,6 +74,8 @@ export interface LocalOptions {
    * load the TypeScript sources, so they need the tsx loader `npm start` runs under.
    */
   ingestWorkers?: number;
+  /** Pack large queue bodies as the SQS adapter does (benchmarks that count SQS's billed chunks). */
+  packQueueBodies?: boolean;
 }
 
 export type LocalStore = 'sqlite' | 'dynalite';
@@ -140,7 +142,7 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
   }
   const outbox = new Outbox(dataDir && join(dataDir, 'outbox.jsonl'));
   const queueStore = new QueueStore(database);
-  const queues = new LocalQueues(log, Date.now, queueStore);
+  const queues = new LocalQueues(log, Date.now, queueStore, { packBodies: opts.packQueueBodies ?? false });
   const schedules = new LocalSchedules(queues, log, Date.now, queueStore);
   const base: Ports = {
     config,
@@ -192,7 +194,7 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
   const ingest = createIngest(portsFor('ingest'));
   const httpIngest = async (event: APIGatewayProxyEventV2) => (await ingest(event)) as HttpResult;
   const pool = opts.ingestWorkers
-    ? await IngestPool.start({ workers: opts.ingestWorkers, config: config.raw, env: { ...env, ALERTFLOW_WEBHOOK_TOKEN: token }, queues, log, fallback: httpIngest })
+    ? await IngestPool.start({ workers: opts.ingestWorkers, pack: opts.packQueueBodies ?? false, config: config.raw, env: { ...env, ALERTFLOW_WEBHOOK_TOKEN: token }, queues, log, fallback: httpIngest })
     : undefined;
   const api = createApi(portsFor('api'));
   // /local/* stands in for what is not HTTP on AWS (SNS and EventBridge deliveries, which IAM guards;

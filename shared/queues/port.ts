@@ -14,7 +14,16 @@ export interface QueuePort {
   send(queue: string, messages: OutgoingMessage[]): Promise<void>;
   /** Back off a message being processed: it becomes visible again after `seconds`. */
   changeVisibility(queue: string, receiptHandle: string, seconds: number): Promise<void>;
+  /**
+   * The body to send for a JSON message on this transport: SQS packs large bodies (it bills per
+   * started 64 KB; see body.ts), an in-process queue need not. Unset: the JSON as it is. Consumers
+   * read either (unpackBody).
+   */
+  encode?(json: string): string;
 }
+
+/** The body `queues` sends for `json` (see QueuePort.encode). */
+export const encodeBody = (queues: Pick<QueuePort, 'encode'>, json: string): string => queues.encode?.(json) ?? json;
 
 /** Operator actions on queues (the redrive of a DLQ). */
 export interface QueueAdmin {

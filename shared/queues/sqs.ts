@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { AlertflowError } from '../errors';
 import type { QueueAdmin, QueuePort } from './port';
+import { packBody } from './body';
 
 /** The QueuePort over SQS. `urls` maps logical queue names (names.ts) to queue URLs. */
 export function sqsQueuePort(client: SQSClient, urls: Readonly<Record<string, string>>): QueuePort {
@@ -16,6 +17,7 @@ export function sqsQueuePort(client: SQSClient, urls: Readonly<Record<string, st
     return url;
   };
   return {
+    encode: packBody,
     async send(queue, messages) {
       if (messages.length === 0) return;
       const res = await client.send(

@@ -5,7 +5,8 @@ import { startStandIn, type StandIn } from '../support/stand-in';
 
 /**
  * Issue 11 point 7: large queue bodies travel packed (shared/queues/body.ts), so the 64 KB chunks
- * SQS bills shrink, and the router and the sender still read them.
+ * SQS bills shrink, and the router and the sender still read them. The local queues pack as the SQS
+ * adapter does here (packQueueBodies); by default they do not (one process: packing is only CPU).
  */
 const TOKEN = 'packed-token';
 let hook: StandIn;
@@ -13,7 +14,7 @@ let rt: LocalRuntime;
 
 beforeAll(async () => {
   hook = await startStandIn();
-  rt = await startRuntimeWithConfig(`auth:\n  bearer_tokens: [{ env: ALERTFLOW_WEBHOOK_TOKEN }]\n${teamRouteConfig(hook.url)}`, { token: TOKEN });
+  rt = await startRuntimeWithConfig(`auth:\n  bearer_tokens: [{ env: ALERTFLOW_WEBHOOK_TOKEN }]\n${teamRouteConfig(hook.url)}`, { token: TOKEN, packQueueBodies: true });
 });
 afterAll(async () => {
   await rt?.close();
