@@ -232,7 +232,9 @@ async function runSystem(system: SystemRun['system'], workDir: string, opts: Run
   let t0Us = 0;
   let allNotified: () => void = () => {};
   const allNotifiedP = new Promise<void>((r) => (allNotified = r));
-  const hook: StandIn = await startStandIn();
+  // A receiver that keeps idle connections open 5 s (Node's default), as web servers do: both
+  // systems' HTTP clients reuse them rather than connect per notification.
+  const hook: StandIn = await startStandIn({ keepAliveMs: 5_000 });
   hook.respond = (req) => {
     const at = performance.now();
     result.notifications++;

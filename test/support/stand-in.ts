@@ -19,7 +19,11 @@ export interface StandIn {
   close(): Promise<void>;
 }
 
-export async function startStandIn(): Promise<StandIn> {
+/**
+ * `keepAliveMs`: how long an idle connection stays open. Tests default to 1 ms (a client never reuses
+ * a connection the server is closing); a benchmark's receiver keeps them as servers usually do.
+ */
+export async function startStandIn(opts: { keepAliveMs?: number } = {}): Promise<StandIn> {
   const received: Received[] = [];
   const waiters: Array<{ count: number; resolve: () => void }> = [];
   const standIn: StandIn = {
@@ -63,7 +67,7 @@ export async function startStandIn(): Promise<StandIn> {
       }
     });
   });
-  server.keepAliveTimeout = 1;
+  server.keepAliveTimeout = opts.keepAliveMs ?? 1;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   standIn.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return standIn;
