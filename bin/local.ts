@@ -12,7 +12,7 @@ import { startLocalRuntime } from '../shared/local/runtime';
 // argument is a usage error, not silently ignored).
 const program = new Command('npm start')
   .usage('  (configured by environment variables)')
-  .description('Run the whole of alertflow on this machine: the API on 127.0.0.1, local DynamoDB, queues and schedules.')
+  .description('Run the whole of alertflow on this machine: the API on 127.0.0.1, its state, queues and schedules in one SQLite file.')
   .addHelpText(
     'after',
     [
@@ -20,7 +20,7 @@ const program = new Command('npm start')
       'Environment:',
       '  PORT                     listen port (default 3000)',
       '  ALERTFLOW_CONFIG         config file (default alertflow.yaml, else alertflow.example.yaml)',
-      '  ALERTFLOW_DATA_DIR       dynalite data and the outbox (default .alertflow)',
+      '  ALERTFLOW_DATA_DIR       state, queues, schedules (alertflow.sqlite) and the outbox (default .alertflow)',
       '  ALERTFLOW_WEBHOOK_TOKEN  the value of tokens whose secret is `env: ALERTFLOW_WEBHOOK_TOKEN`\n                           (default alertflow-local-token, printed at start)',
       '  ALERTFLOW_LOG_LEVEL      debug, info, warn or error (default info)',
       '  ALERTFLOW_STORE          sqlite (default) or dynalite (the DynamoDB code path, on an embedded dynalite)',

@@ -253,8 +253,19 @@ describe('a crash of npm start (SIGKILL) mid-storm', () => {
       count = deliveries.length;
       await sleep(1_500);
     }
-    const res = await fetch(`${rt.url}/local/queues`, { headers: { authorization: `Bearer ${TOKEN}` } });
-    const { queues } = (await res.json()) as { queues: Array<{ name: string; total: number }> };
+    // Copies of notifications already delivered may still wait out a back-off (a crash loses the
+    // last moment's deletes, so some messages come back): each is claimed as a duplicate and
+    // dropped when it returns. Give them up to 20 s to drain.
+    const notificationQueues = async () => {
+      const res = await fetch(`${rt.url}/local/queues`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      return ((await res.json()) as { queues: Array<{ name: string; total: number }> }).queues.filter((q) => q.name !== 'alerts');
+    };
+    const drainBy = Date.now() + 20_000;
+    let queues = await notificationQueues();
+    while (queues.some((q) => q.total > 0) && Date.now() < drainBy) {
+      await sleep(500);
+      queues = await notificationQueues();
+    }
 
     const ok = deliveries.filter((d) => d.status === 200);
     const perKey = new Map<string, number>();
@@ -279,6 +290,6 @@ describe('a crash of npm start (SIGKILL) mid-storm', () => {
     expect([...perKey].filter(([, n]) => n > 1), 'notifications answered 2xx more than once').toEqual([]);
     expect([...perGroup].filter(([, keys]) => keys.size > 1), 'groups notified more than once').toEqual([]);
     // The alerts queue keeps the groups' next flushes (delayed messages); nothing else may be left.
-    expect(queues.filter((q) => q.name !== 'alerts' && q.total > 0), 'notifications left queued or dead-lettered').toEqual([]);
+    expect(queues.filter((q) => q.total > 0), 'notifications left queued or dead-lettered').toEqual([]);
   }, 60_000);
 });
