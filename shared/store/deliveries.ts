@@ -3,45 +3,10 @@ import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk
 import { batchGetItems } from './batch-get';
 import { isConditionFailure } from './conditions';
 import { deliveryKey, epochSeconds } from './keys';
+import type { ClaimResult, DeliveryAttempt, DeliveryRecord, DeliveryStatus, RecordedDelivery } from './model';
 import type { DeliveryStore as DeliveryStorePort } from './port';
 
-/**
- * `in_progress`: a sender holds the claim until `claimExpiresAt`. `dead_lettered` messages may be
- * redriven; `delivered` and `failed` are verdicts a later receive does not send again.
- */
-export type DeliveryStatus = 'in_progress' | 'delivered' | 'retrying' | 'failed' | 'dead_lettered';
-
-/** One attempt to deliver a notification. `target` never holds a secret. */
-export interface DeliveryAttempt {
-  attempt: number;
-  at: string;
-  outcome: 'success' | 'retryable' | 'permanent';
-  status?: number;
-  reason?: string;
-  latencyMs: number;
-}
-
-export interface DeliveryRecord {
-  notificationId: string;
-  channel: string;
-  receiver: string;
-  target: string;
-  status: DeliveryStatus;
-  attempts: DeliveryAttempt[];
-  /** When the status last changed (ISO): the claim, or the last attempt's outcome. */
-  updatedAt?: string;
-  /** While `in_progress`: when the claim lapses (epoch ms) and another receive may take it. */
-  claimExpiresAt?: number;
-}
-
-/** What the router and the read API need of a delivery: its status and since when. */
-export interface RecordedDelivery {
-  status: DeliveryStatus;
-  /** Epoch ms of `updatedAt`. */
-  at: number;
-}
-
-export type ClaimResult = { claimed: true; token: string } | { claimed: false; current: DeliveryRecord | undefined };
+export type { ClaimResult, DeliveryAttempt, DeliveryRecord, DeliveryStatus, RecordedDelivery } from './model';
 
 /** Delivery records live 30 days: long enough to debug a page, short enough to cost nothing. */
 const RETENTION_S = 30 * 86_400;

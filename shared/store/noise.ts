@@ -5,6 +5,7 @@ import { formatMatchers, labelValuesKey } from '../labels/matchers';
 import { batchGetItems } from './batch-get';
 import { isConditionFailure } from './conditions';
 import { epochSeconds, isLive } from './keys';
+import type { StormWindow } from './model';
 import type { InhibitionSourceStore as InhibitionSourceStorePort, CooldownStore as CooldownStorePort, StormStore as StormStorePort } from './port';
 
 /**
@@ -112,11 +113,7 @@ export class DynamoCooldownStore implements CooldownStorePort {
   }
 }
 
-export interface StormWindow {
-  sent: number;
-  heldGroups: number;
-  heldAlerts: number;
-}
+export type { StormWindow } from './model';
 
 const stormKey = (receiver: string, windowStart: number) => ({ pk: `STORM#${receiver}`, sk: `W#${windowStart}` });
 

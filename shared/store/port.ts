@@ -1,12 +1,22 @@
 import type { InhibitionSource } from '../inhibition/rules';
 import type { PayloadRef } from '../queues/messages';
 import type { Silence } from '../silences/model';
-import type { ClaimResult, DeliveryAttempt, DeliveryRecord, DeliveryStatus, RecordedDelivery } from './deliveries';
-import type { GroupState } from './groups';
 import type { ListKey } from './keys';
-import type { StormWindow } from './noise';
-import type { GateDecision, GateHealth, GateLease, ReceiverGateOptions } from './receiver-gates';
-import type { ExpireResult, SilenceSegment } from './silences';
+import type {
+  ClaimResult,
+  DeliveryAttempt,
+  DeliveryRecord,
+  DeliveryStatus,
+  ExpireResult,
+  GateDecision,
+  GateHealth,
+  GateLease,
+  GroupState,
+  ReceiverGateOptions,
+  RecordedDelivery,
+  SilenceSegment,
+  StormWindow,
+} from './model';
 
 /**
  * The state the domain keeps, as ports: what the router, the senders and the API need of persistence,

@@ -3,42 +3,13 @@ import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk
 import { backoffSeconds } from '../channels/outcome';
 import { isConditionFailure } from './conditions';
 import { epochSeconds } from './keys';
+import { DEFAULT_GATE_SLOTS, type GateDecision, type GateHealth, type GateLease, type ReceiverGateOptions } from './model';
 import type { ReceiverGates as ReceiverGatesPort } from './port';
 
 const key = (gate: string) => ({ pk: `GATE#${gate}`, sk: 'GATE' });
 
-/** What a gate said to one sender invocation about one receiver entry. */
-export type GateDecision =
-  /** Send. `probe`: the receiver is failing, so send one notification to test it, not the batch. */
-  | { kind: 'granted'; lease: GateLease; probe: boolean }
-  /**
-   * Every slot is held by other invocations: wait without sending. `heldForMs`: how long the most
-   * recently taken slot has been held (short: a burst to a healthy receiver; long: a slow receiver).
-   */
-  | { kind: 'busy'; heldForMs: number }
-  /** The receiver failed recently (or asked, with Retry-After): nothing is sent before `untilMs`. */
-  | { kind: 'backing_off'; untilMs: number };
-
-export interface GateLease {
-  gate: string;
-  slot: number;
-  id: string;
-}
-
-/** How the receiver answered the sends made under a lease. */
-export type GateHealth = { kind: 'up' } | { kind: 'down'; retryAfterMs?: number } | { kind: 'unknown' };
-
-export interface ReceiverGateOptions {
-  /** Sender invocations that may send to one receiver entry at once (@default 2). */
-  slots?: number;
-  /** A lease not released by then (a crashed or timed-out invocation) is free again (@default 60 s). */
-  leaseMs?: number;
-  /** Back-off base of the receiver's own schedule (as the per-message one). */
-  retryBaseMs?: number;
-  random?: () => number;
-}
-
-export const DEFAULT_GATE_SLOTS = 2;
+export { DEFAULT_GATE_SLOTS } from './model';
+export type { GateDecision, GateHealth, GateLease, ReceiverGateOptions } from './model';
 
 interface GateItem {
   failures?: number;

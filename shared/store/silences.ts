@@ -4,6 +4,7 @@ import { ConflictError, NotFoundError } from '../errors';
 import { Silence, silenceState, type SilenceState } from '../silences/model';
 import { epochSeconds, isLive, type ListKey, SILENCE_SK_PREFIX, silenceEndBound, silenceListKeys, SILENCES_PK, silenceKey } from './keys';
 import { queryIndex, type IndexRange } from './list-index';
+import type { ExpireResult, SilenceSegment } from './model';
 import type { SilenceStore as SilenceStorePort } from './port';
 
 /**
@@ -15,13 +16,7 @@ export const SILENCE_RETENTION_S = 5 * 86_400;
 /** Conditional-update attempts before an expire racing other edits gives up with a 409. */
 const EXPIRE_ATTEMPTS = 3;
 
-/** What an expire did: the silence before and after (the same object when it was already expired). */
-export interface ExpireResult {
-  before: Silence;
-  after: Silence;
-  /** The state the silence was in when it was expired. */
-  previous: SilenceState;
-}
+export type { ExpireResult, SilenceSegment } from './model';
 
 /**
  * Silences over DynamoDB, one item each in a single partition (see keys.ts), so listing them all
@@ -198,8 +193,6 @@ export function expiredNow(before: Silence, now: Date, actor: string): { after: 
 export const silenceExpiresAt = (s: Pick<Silence, 'ends_at'>): number => epochSeconds(new Date(s.ends_at)) + SILENCE_RETENTION_S;
 
 const prefixed = (keys: { lpk: string; lsk: string }) => ({ ':lpk': keys.lpk, ':lsk': keys.lsk });
-
-export type SilenceSegment = 'current' | 'ended';
 
 /** The index range of a segment: `current` ending soonest first, `ended` most recently ended first. */
 export function silenceRange(segment: SilenceSegment, bound: Date): IndexRange {

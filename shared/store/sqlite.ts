@@ -4,12 +4,9 @@ import { backoffSeconds } from '../channels/outcome';
 import { ConflictError, NotFoundError } from '../errors';
 import type { InhibitionSource } from '../inhibition/rules';
 import { Silence } from '../silences/model';
-import type { ClaimResult, DeliveryAttempt, DeliveryRecord, DeliveryStatus, RecordedDelivery } from './deliveries';
-import type { GroupAlert, GroupState } from './groups';
 import { PAYLOAD_RETENTION_S } from './payloads';
 import type { PayloadRef } from '../queues/messages';
 import { epochSeconds, groupKey, groupListKeys, GROUPS_LIST_PK, type ListKey, silenceEndBound, silenceKey, silenceListKeys, SILENCES_PK } from './keys';
-import type { StormWindow } from './noise';
 import {
   allPages,
   type CooldownStore,
@@ -24,8 +21,24 @@ import {
   type Stores,
   type StormStore,
 } from './port';
-import { DEFAULT_GATE_SLOTS, type GateDecision, type GateHealth, type GateLease, type ReceiverGateOptions } from './receiver-gates';
-import { expiredNow, silenceExpiresAt, type ExpireResult, type SilenceSegment } from './silences';
+import {
+  DEFAULT_GATE_SLOTS,
+  type ClaimResult,
+  type DeliveryAttempt,
+  type DeliveryRecord,
+  type DeliveryStatus,
+  type ExpireResult,
+  type GateDecision,
+  type GateHealth,
+  type GateLease,
+  type GroupAlert,
+  type GroupState,
+  type ReceiverGateOptions,
+  type RecordedDelivery,
+  type SilenceSegment,
+  type StormWindow,
+} from './model';
+import { expiredNow, silenceExpiresAt } from './silences';
 
 /**
  * The stores over an embedded SQLite database (node:sqlite): the local runtime's default, in the
