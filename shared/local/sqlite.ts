@@ -36,7 +36,7 @@ export interface LocalDatabase {
    * turn is lost together and this rejects: none of them had been acknowledged.
    */
   flushed(): Promise<void>;
-  /** `write`, then wait for its commit. */
+  /** `write` (its error thrown at once), then a promise of its commit. */
   batched<T>(fn: () => T): Promise<T>;
   /** Commit what is pending and close. */
   close(): void;
@@ -132,10 +132,11 @@ export function openLocalDatabase(dataDir: string | undefined): LocalDatabase {
       if (!current) return Promise.resolve();
       return new Promise<void>((resolve, reject) => current.waiters.push({ resolve, reject }));
     },
-    async batched<T>(fn: () => T): Promise<T> {
+    // Not async: `fn`'s own error must be thrown here, before any caller acts on a write (the group
+    // store caches what it wrote as soon as `batched` returns).
+    batched<T>(fn: () => T): Promise<T> {
       const result = local.write(fn);
-      await local.flushed();
-      return result;
+      return local.flushed().then(() => result);
     },
     close() {
       commitGroup();

@@ -49,6 +49,18 @@ describe('SQLite group store', () => {
     database.close();
   });
 
+  it('keeps serving the stored group after a write that lost its condition', async () => {
+    const stores = sqliteStores(openLocalDatabase(undefined));
+    await stores.groups.put(group(1, [alert('a')]));
+    const stale = group(1, [alert('b')]);
+    const attempt = stores.groups.put(stale);
+    // Read in the same turn as the refused write: the cache must not hold what was refused.
+    const seen = await stores.groups.getMany(['g'], NOW);
+    await expect(attempt).rejects.toThrow(/changed concurrently/);
+    expect(Object.keys(seen.get('g')!.alerts)).toEqual(['a']);
+    expect(Object.isFrozen(stale)).toBe(false);
+  });
+
   it('hands out frozen state', async () => {
     const stores = sqliteStores(openLocalDatabase(undefined));
     await stores.groups.put(group(1, [alert('a')]));
