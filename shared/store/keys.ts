@@ -7,6 +7,10 @@
  *   GROUP#<groupId>      STATE#p#<v>#<w>#<i>  part i of write w (of version v) of a group too large for one item
  *   NOTIF#<notifId>      DELIVERY           one notification's delivery: status + attempts
  *   SILENCES             SILENCE#<id>       one silence (all in one partition: one Query lists them)
+ *   PAYLOAD#<notifId>    <digest>#<i>       part i of a notification too large for its queue message (payloads.ts)
+ *
+ * Noise control (noise.ts), receiver gates (receiver-gates.ts) and send slots (rate-limits.ts) keep
+ * items of their own beside these (INHIBIT#, COOLDOWN#, STORM#, GATE#, RATE#).
  *
  * Items the read API lists also carry the keys of the table's one global secondary index, `list`
  * (see docs/adr/0007-read-indexes.md). Its keys never change while an item lives (a silence's only
