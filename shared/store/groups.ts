@@ -7,7 +7,7 @@ import { epochSeconds, groupKey, groupListKeys, GROUPS_LIST_PK, isLive, type Lis
 import { batchGetItems } from './batch-get';
 import { queryIndex } from './list-index';
 import { GroupAlert, type GroupState } from './model';
-import { allPages, holdingByWalk, type GroupStore as GroupStorePort } from './port';
+import { allPages, holdingByWalk, listPages, type GroupStore as GroupStorePort } from './port';
 
 export { GroupAlert, RESOLVED_RETENTION_MS, recentlyResolved } from './model';
 export type { FlapState, GroupState, Hold, LastWrite, NflogEntry, SendingEntry } from './model';
@@ -122,10 +122,8 @@ export class DynamoGroupStore implements GroupStorePort {
   }
 
   /** Every live group, in listing order (see `all`). */
-  async list(now: Date): Promise<GroupState[]> {
-    const out: GroupState[] = [];
-    for await (const groups of this.all(now)) out.push(...groups);
-    return out;
+  list(now: Date): Promise<GroupState[]> {
+    return listPages(this, now, 100);
   }
 
   /** The group item with `stateZ` put together from its parts, when it was stored in parts. */

@@ -134,8 +134,29 @@ export interface ReceiverGates {
  * from alerts to groups: reads every group, bounded by how many there are).
  */
 export async function holdingByWalk(store: Pick<GroupStore, 'page'>, fingerprint: string, now: Date): Promise<GroupState[]> {
+  return (await listPages(store, now, 100)).filter((g) => holdsAlert(g, fingerprint));
+}
+
+/** Whether the group holds the alert, firing or recently resolved (what `GroupStore.holding` finds). */
+export const holdsAlert = (g: Pick<GroupState, 'alerts' | 'recentlyResolved'>, fingerprint: string): boolean =>
+  g.alerts[fingerprint] !== undefined || g.recentlyResolved?.[fingerprint] !== undefined;
+
+/** Every live group in listing order, read `pageSize` at a time (for adapters: `list` in terms of `page`). */
+export async function listPages(store: Pick<GroupStore, 'page'>, now: Date, pageSize: number): Promise<GroupState[]> {
   const out: GroupState[] = [];
-  for await (const groups of allPages(store, now, 100)) out.push(...groups.filter((g) => g.alerts[fingerprint] !== undefined || g.recentlyResolved?.[fingerprint] !== undefined));
+  for await (const groups of allPages(store, now, pageSize)) out.push(...groups);
+  return out;
+}
+
+/** Every silence not ended at `now`, page by page (for adapters: `current` in terms of `page`). */
+export async function currentByPages(store: Pick<SilenceStore, 'page'>, now: Date): Promise<Silence[]> {
+  const out: Silence[] = [];
+  let after: ListKey | undefined;
+  do {
+    const res = await store.page('current', now, after, 1000, now);
+    out.push(...res.silences);
+    after = res.last;
+  } while (after);
   return out;
 }
 

@@ -5,7 +5,7 @@ import { Silence, silenceState, type SilenceState } from '../silences/model';
 import { epochSeconds, isLive, type ListKey, SILENCE_SK_PREFIX, silenceEndBound, silenceListKeys, SILENCES_PK, silenceKey } from './keys';
 import { queryIndex, type IndexRange } from './list-index';
 import type { ExpireResult, SilenceSegment } from './model';
-import type { SilenceStore as SilenceStorePort } from './port';
+import { currentByPages, type SilenceStore as SilenceStorePort } from './port';
 
 /**
  * How long a silence stays stored (and listable as expired) after it ends: Alertmanager's default
@@ -70,15 +70,8 @@ export class DynamoSilenceStore implements SilenceStorePort {
   }
 
   /** Every silence that has not ended at `now` (active or pending): the ones that can mute. */
-  async current(now: Date): Promise<Silence[]> {
-    const out: Silence[] = [];
-    let after: ListKey | undefined;
-    do {
-      const res = await this.page('current', now, after, 1000, now);
-      out.push(...res.silences);
-      after = res.last;
-    } while (after);
-    return out;
+  current(now: Date): Promise<Silence[]> {
+    return currentByPages(this, now);
   }
 
   /**

@@ -9,6 +9,9 @@ import type { PayloadRef } from '../queues/messages';
 import { epochSeconds, groupKey, groupListKeys, GROUPS_LIST_PK, type ListKey, silenceEndBound, silenceKey, silenceListKeys, SILENCES_PK } from './keys';
 import {
   allPages,
+  currentByPages,
+  holdsAlert,
+  listPages,
   type CooldownStore,
   type DeliveryStore,
   type GroupPage,
@@ -235,7 +238,7 @@ class SqliteGroupStore implements GroupStore {
   async holding(fingerprint: string, now: Date): Promise<GroupState[]> {
     const ids = (this.holdingStmt.all(fingerprint) as Row[]).map((r) => r.group_id as string);
     const found = await this.getMany(ids, now);
-    return [...found.values()].filter((g) => g.alerts[fingerprint] !== undefined || g.recentlyResolved?.[fingerprint] !== undefined);
+    return [...found.values()].filter((g) => holdsAlert(g, fingerprint));
   }
 
   async getMany(ids: readonly string[], now: Date): Promise<Map<string, GroupState>> {
@@ -294,10 +297,8 @@ class SqliteGroupStore implements GroupStore {
     return allPages(this, now, pageSize);
   }
 
-  async list(now: Date): Promise<GroupState[]> {
-    const out: GroupState[] = [];
-    for await (const groups of this.all(now, 1000)) out.push(...groups);
-    return out;
+  list(now: Date): Promise<GroupState[]> {
+    return listPages(this, now, 1000);
   }
 
   /** The stored group (live or not), from the cache or the database. */
@@ -390,15 +391,8 @@ class SqliteSilenceStore implements SilenceStore {
     return { silences, read: read.length, last };
   }
 
-  async current(now: Date): Promise<Silence[]> {
-    const out: Silence[] = [];
-    let after: ListKey | undefined;
-    do {
-      const res = await this.page('current', now, after, 1000, now);
-      out.push(...res.silences);
-      after = res.last;
-    } while (after);
-    return out;
+  current(now: Date): Promise<Silence[]> {
+    return currentByPages(this, now);
   }
 
   async list(now: Date): Promise<Silence[]> {
