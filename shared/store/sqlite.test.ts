@@ -61,6 +61,18 @@ describe('SQLite group store', () => {
     expect(Object.isFrozen(stale)).toBe(false);
   });
 
+  it('sweeps an expired group with its alert rows and its fingerprint index entries', async () => {
+    const database = openLocalDatabase(undefined);
+    const stores = sqliteStores(database);
+    await stores.groups.put(group(1, [alert('a'), alert('b')]));
+    const count = (table: string) => (database.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    expect([count('state_groups'), count('state_group_alerts'), count('state_alert_groups')]).toEqual([1, 2, 2]);
+    expect(stores.sweep(NOW)).toBe(0);
+    expect(stores.sweep(new Date(NOW.getTime() + 3_600_000))).toBe(5);
+    expect([count('state_groups'), count('state_group_alerts'), count('state_alert_groups')]).toEqual([0, 0, 0]);
+    expect(await stores.groups.holding('a', new Date(NOW.getTime() + 3_600_000))).toEqual([]);
+  });
+
   it('hands out frozen state', async () => {
     const stores = sqliteStores(openLocalDatabase(undefined));
     await stores.groups.put(group(1, [alert('a')]));

@@ -88,14 +88,18 @@ export function sqliteStores(database: SqliteDatabase): SqliteStores {
     payloads: new SqlitePayloadStore(db, write),
   };
   const sweeps = EXPIRING_TABLES.map((table) => db.prepare(`DELETE FROM ${table} WHERE expires_at <= ?`));
-  const orphanAlerts = db.prepare('DELETE FROM state_group_alerts WHERE group_id NOT IN (SELECT id FROM state_groups)');
+  // A swept group's alert rows and its entries in the fingerprint index go with it.
+  const orphans = [
+    db.prepare('DELETE FROM state_group_alerts WHERE group_id NOT IN (SELECT id FROM state_groups)'),
+    db.prepare('DELETE FROM state_alert_groups WHERE group_id NOT IN (SELECT id FROM state_groups)'),
+  ];
   return {
     ...stores,
     receiverGates: (opts) => new SqliteReceiverGates(db, write, opts),
     sweep(now) {
       const s = epochSeconds(now);
-      // Expired groups leave the cache too (it may hold them; their alerts' rows go with them).
-      return sweeps.reduce((n, stmt) => n + Number(stmt.run(s).changes), 0) + Number(orphanAlerts.run().changes);
+      // A swept group may stay in the group cache: reads skip it as expired, as they skip its row.
+      return [...sweeps.map((stmt) => stmt.run(s)), ...orphans.map((stmt) => stmt.run())].reduce((n, r) => n + Number(r.changes), 0);
     },
   };
 }
