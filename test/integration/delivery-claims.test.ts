@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { envSecretResolver } from '../../shared/config/secrets';
 import { senderFor } from '../../shared/channels/registry';
 import { deliver, type DeliverDeps } from '../../shared/delivery/deliver';
@@ -6,7 +6,7 @@ import { silentLogger } from '../../shared/log';
 import type { NotificationMessage } from '../../shared/queues/messages';
 import type { RateLimiter } from '../../shared/store/port';
 import { RouterSim, simAlert } from '../support/router-sim';
-import { STORE_ADAPTERS, storeFactory, type StoreFactory } from '../support/store-adapters';
+import { freshStores, STORE_ADAPTERS } from '../support/store-adapters';
 
 /**
  * Claim before send, against each store adapter: receives of one notification that run at the same time
@@ -46,15 +46,11 @@ receivers:
 `;
 
 describe.each(STORE_ADAPTERS)('delivery claims (%s store)', (adapter) => {
-  let stores: StoreFactory;
-  beforeAll(async () => {
-    stores = await storeFactory(adapter);
-  });
-  afterAll(async () => stores?.close());
+  const fresh = freshStores(adapter);
 
   describe('claiming a delivery before sending it', () => {
     it('posts a notification once when two receives of it run at the same time', async () => {
-      const s = new RouterSim(await stores.fresh(), `route: { receiver: team, group_by: [alertname], group_wait: 0s }\n${WEBHOOK}`);
+      const s = new RouterSim(await fresh(), `route: { receiver: team, group_by: [alertname], group_wait: 0s }\n${WEBHOOK}`);
       await s.post([simAlert('a', { startsAt: s.now })]);
       const [n] = s.notifications as NotificationMessage[];
       const { deps, posts } = senderDeps(s);
@@ -68,7 +64,7 @@ describe.each(STORE_ADAPTERS)('delivery claims (%s store)', (adapter) => {
     });
 
     it('takes over a claim whose sender died once the claim lapses', async () => {
-      const s = new RouterSim(await stores.fresh(), `route: { receiver: team, group_by: [alertname], group_wait: 0s }\n${WEBHOOK}`);
+      const s = new RouterSim(await fresh(), `route: { receiver: team, group_by: [alertname], group_wait: 0s }\n${WEBHOOK}`);
       await s.post([simAlert('a', { startsAt: s.now })]);
       const [n] = s.notifications as NotificationMessage[];
       const { deps, posts } = senderDeps(s);
@@ -82,7 +78,7 @@ describe.each(STORE_ADAPTERS)('delivery claims (%s store)', (adapter) => {
     });
 
     it('wakes the group of a notification that failed for good, again on a redelivery if the first wake was lost', async () => {
-      const s = new RouterSim(await stores.fresh(), `route: { receiver: team, group_by: [alertname], group_wait: 0s }\n${WEBHOOK}`);
+      const s = new RouterSim(await fresh(), `route: { receiver: team, group_by: [alertname], group_wait: 0s }\n${WEBHOOK}`);
       await s.post([simAlert('a', { startsAt: s.now })]);
       const [n] = s.notifications as NotificationMessage[];
       const { deps, posts } = senderDeps(s, { status: 400 });
@@ -104,7 +100,7 @@ describe.each(STORE_ADAPTERS)('delivery claims (%s store)', (adapter) => {
     });
 
     it('gives the claim back when a rate-limited send is deferred, so the deferred copy sends at its slot', async () => {
-      const s = new RouterSim(await stores.fresh(), `route: { receiver: team, group_by: [alertname], group_wait: 0s }
+      const s = new RouterSim(await fresh(), `route: { receiver: team, group_by: [alertname], group_wait: 0s }
 receivers:
   - name: team
     slack_configs: [{ webhook_url: 'http://127.0.0.1:9/services/T/B/x' }]
@@ -120,7 +116,7 @@ receivers:
 
     it('posts the storm summary of 3 held groups once, though each hold asked for it', async () => {
       const s = new RouterSim(
-        await stores.fresh(),
+        await fresh(),
         `
 route: { receiver: team, group_by: [instance], group_wait: 0s, group_interval: 1m }
 receivers:

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConflictError } from '../../shared/errors';
 import type { GroupStore } from '../../shared/store/port';
 import { RouterSim, simAlert } from '../support/router-sim';
-import { STORE_ADAPTERS, storeFactory, type StoreFactory } from '../support/store-adapters';
+import { freshStores, STORE_ADAPTERS } from '../support/store-adapters';
 
 /**
  * The router's side of large groups, against each store adapter: every alert a flush resolves is told (the
@@ -17,12 +17,8 @@ receivers:
 `;
 
 describe.each(STORE_ADAPTERS)('large flushes (%s store)', (adapter) => {
-  let stores: StoreFactory;
-  beforeAll(async () => {
-    stores = await storeFactory(adapter);
-  });
-  afterAll(async () => stores?.close());
-  const sim = async (): Promise<RouterSim> => new RouterSim(await stores.fresh(), CONFIG);
+  const fresh = freshStores(adapter);
+  const sim = async (): Promise<RouterSim> => new RouterSim(await fresh(), CONFIG);
 
   describe('a flush that resolves many alerts', () => {
     it('tells every one of them', async () => {

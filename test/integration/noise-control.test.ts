@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RouterSim, simAlert } from '../support/router-sim';
-import { STORE_ADAPTERS, storeFactory, type StoreFactory } from '../support/store-adapters';
+import { freshStores, STORE_ADAPTERS } from '../support/store-adapters';
 
 /**
  * Noise control through the router core against each store adapter, on a virtual clock: group timers and the
@@ -12,12 +12,8 @@ const M = 60 * S;
 const H = 60 * M;
 
 describe.each(STORE_ADAPTERS)('noise control (%s store)', (adapter) => {
-  let stores: StoreFactory;
-  beforeAll(async () => {
-    stores = await storeFactory(adapter);
-  });
-  afterAll(async () => stores?.close());
-  const sim = async (yaml: string): Promise<RouterSim> => new RouterSim(await stores.fresh(), yaml);
+  const fresh = freshStores(adapter);
+  const sim = async (yaml: string): Promise<RouterSim> => new RouterSim(await fresh(), yaml);
 
   const RECEIVERS = `
 receivers:

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../shared/alerts/model';
 import { fingerprint } from '../../shared/alerts/fingerprint';
 import { parseConfigYaml } from '../../shared/config/loader';
@@ -12,7 +12,7 @@ import type { IngestMessage } from '../../shared/queues/messages';
 import { compileConfig } from '../../shared/runtime/compiled-config';
 import { ConflictError } from '../../shared/errors';
 import { RouterSim } from '../support/router-sim';
-import { STORE_ADAPTERS, storeFactory, type StoreFactory } from '../support/store-adapters';
+import { freshStores, STORE_ADAPTERS } from '../support/store-adapters';
 
 /** Integration: the router and sender cores against each store adapter. */
 const NOW = new Date('2026-11-22T10:00:00.000Z');
@@ -38,12 +38,8 @@ function alert(instance: string, status: 'firing' | 'resolved' = 'firing'): Aler
 const message = (id: string, alerts: Alert[]): IngestMessage => ({ kind: 'alerts', id, receivedAt: NOW.toISOString(), source: 'generic', origin: {}, alerts });
 
 describe.each(STORE_ADAPTERS)('router and sender cores (%s store)', (adapter) => {
-  let stores: StoreFactory;
-  beforeAll(async () => {
-    stores = await storeFactory(adapter);
-  });
-  afterAll(async () => stores?.close());
-  const sim = async (): Promise<RouterSim> => new RouterSim(await stores.fresh(), CONFIG, NOW.getTime());
+  const fresh = freshStores(adapter);
+  const sim = async (): Promise<RouterSim> => new RouterSim(await fresh(), CONFIG, NOW.getTime());
 
   describe('dispatch', () => {
     it('stores the group, notifies once per channel after group_wait, and re-emits the same notification ids on redelivery without writing', async () => {

@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STORE_ADAPTERS, storeFactory, type StoreFactory } from '../support/store-adapters';
+import { describe, expect, it } from 'vitest';
+import { freshStores, STORE_ADAPTERS } from '../support/store-adapters';
 
 describe.each(STORE_ADAPTERS)('RateLimiter (%s store)', (adapter) => {
-  let stores: StoreFactory;
-  beforeAll(async () => {
-    stores = await storeFactory(adapter);
-  });
-  afterAll(async () => stores?.close());
+  const fresh = freshStores(adapter);
 
   it('gives concurrent senders distinct slots one interval apart, and an idle target a slot now', async () => {
-    const limiter = (await stores.fresh()).rateLimiter;
+    const limiter = (await fresh()).rateLimiter;
     const now = 1_800_000_000_000;
     const slots = await Promise.all(Array.from({ length: 8 }, () => limiter.reserve('slack:abc', 1000, now)));
     expect(slots.sort()).toEqual(Array.from({ length: 8 }, (_, i) => now + i * 1000));

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { GateDecision } from '../../shared/store/receiver-gates';
-import { STORE_ADAPTERS, storeFactory, type StoreFactory } from '../support/store-adapters';
+import { freshStores, STORE_ADAPTERS } from '../support/store-adapters';
 
 const NOW = 1_800_000_000_000;
 const granted = (d: GateDecision) => {
@@ -9,14 +9,10 @@ const granted = (d: GateDecision) => {
 };
 
 describe.each(STORE_ADAPTERS)('ReceiverGates (%s store)', (adapter) => {
-  let stores: StoreFactory;
-  beforeAll(async () => {
-    stores = await storeFactory(adapter);
-  });
-  afterAll(async () => stores?.close());
+  const fresh = freshStores(adapter);
 
   it('lets at most `slots` invocations send to one receiver at once; others are independent', async () => {
-    const gates = (await stores.fresh()).receiverGates({ slots: 2, leaseMs: 60_000 });
+    const gates = (await fresh()).receiverGates({ slots: 2, leaseMs: 60_000 });
     const decisions = await Promise.all(Array.from({ length: 6 }, () => gates.acquire('slow/webhook[0]', NOW)));
     expect(decisions.filter((d) => d.kind === 'granted')).toHaveLength(2);
     expect(decisions.filter((d) => d.kind === 'busy')).toHaveLength(4);
@@ -33,7 +29,7 @@ describe.each(STORE_ADAPTERS)('ReceiverGates (%s store)', (adapter) => {
   });
 
   it('backs a failing receiver off on its own schedule, then probes it with one send until one succeeds', async () => {
-    const gates = (await stores.fresh()).receiverGates({ slots: 2, random: () => 0 });
+    const gates = (await fresh()).receiverGates({ slots: 2, random: () => 0 });
     const gate = 'down/webhook[0]';
     const first = granted(await gates.acquire(gate, NOW));
     expect(first.probe).toBe(false);
@@ -52,7 +48,7 @@ describe.each(STORE_ADAPTERS)('ReceiverGates (%s store)', (adapter) => {
   });
 
   it('doubles the back-off with each failed probe, up to the cap', async () => {
-    const gates = (await stores.fresh()).receiverGates({ slots: 1, random: () => 0.999999 });
+    const gates = (await fresh()).receiverGates({ slots: 1, random: () => 0.999999 });
     const gate = 'doubling/webhook[0]';
     let t = NOW;
     const waits: number[] = [];

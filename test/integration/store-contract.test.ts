@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../shared/errors';
 import type { Silence } from '../../shared/silences/model';
 import type { GroupAlert, GroupState } from '../../shared/store/groups';
 import type { ListKey } from '../../shared/store/keys';
 import type { Stores } from '../../shared/store/port';
 import { SILENCE_RETENTION_S } from '../../shared/store/silences';
-import { STORE_ADAPTERS, storeFactory, type StoreFactory } from '../support/store-adapters';
+import { freshStores, STORE_ADAPTERS } from '../support/store-adapters';
 
 /**
  * The store contract: what the domain relies on of every store, run against each adapter (DynamoDB
@@ -55,13 +55,9 @@ function silence(startMs: number, endMs: number, over: Partial<Silence> = {}): S
 }
 
 describe.each(STORE_ADAPTERS)('store contract (%s store)', (adapter) => {
-  let factory: StoreFactory;
+  const stores = freshStores(adapter);
   let s: Stores;
-  beforeAll(async () => {
-    factory = await storeFactory(adapter);
-  });
-  afterAll(async () => factory?.close());
-  const fresh = async () => (s = await factory.fresh());
+  const fresh = async () => (s = await stores());
 
   describe('groups', () => {
     it('creates at version 1 and writes each next version only over the one before (else ConflictError)', async () => {

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { startLocalDynamo, type LocalDynamo } from '../../shared/local/dynamo';
 import { openLocalDatabase, type LocalDatabase } from '../../shared/local/sqlite';
 import { dynamoStores } from '../../shared/store/dynamo';
@@ -45,4 +46,17 @@ export async function storeFactory(adapter: StoreAdapter): Promise<StoreFactory>
       for (const database of open) database.close();
     },
   };
+}
+
+/**
+ * For a `describe` of one adapter: starts its factory before the tests and closes it after, and
+ * returns what gives each test fresh stores.
+ */
+export function freshStores(adapter: StoreAdapter): () => Promise<Stores> {
+  let factory: StoreFactory | undefined;
+  beforeAll(async () => {
+    factory = await storeFactory(adapter);
+  });
+  afterAll(async () => factory?.close());
+  return () => factory!.fresh();
 }
