@@ -3,13 +3,10 @@ import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk
 import { batchGetItems } from './batch-get';
 import { isConditionFailure } from './conditions';
 import { deliveryKey, epochSeconds } from './keys';
-import type { ClaimResult, DeliveryAttempt, DeliveryRecord, DeliveryStatus, RecordedDelivery } from './model';
+import { DELIVERY_RETENTION_S, type ClaimResult, type DeliveryAttempt, type DeliveryRecord, type DeliveryStatus, type RecordedDelivery } from './model';
 import type { DeliveryStore as DeliveryStorePort } from './port';
 
 export type { ClaimResult, DeliveryAttempt, DeliveryRecord, DeliveryStatus, RecordedDelivery } from './model';
-
-/** Delivery records live 30 days: long enough to debug a page, short enough to cost nothing. */
-const RETENTION_S = 30 * 86_400;
 
 
 /**
@@ -72,7 +69,7 @@ export class DynamoDeliveryStore implements DeliveryStorePort {
             ':receiver': rec.receiver,
             ':target': rec.target,
             ':empty': [],
-            ':exp': epochSeconds(opts.now) + RETENTION_S,
+            ':exp': epochSeconds(opts.now) + DELIVERY_RETENTION_S,
           },
         }),
       );
@@ -130,7 +127,7 @@ export class DynamoDeliveryStore implements DeliveryStorePort {
             ':target': rec.target,
             ':empty': [],
             ':attempt': [attempt],
-            ':exp': epochSeconds(now) + RETENTION_S,
+            ':exp': epochSeconds(now) + DELIVERY_RETENTION_S,
           },
         }),
       );

@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { Alert, LabelSet } from '../alerts/model';
+import type { InhibitionSource } from '../inhibition/rules';
 import type { Silence, SilenceState } from '../silences/model';
+import { epochSeconds } from './keys';
 
 /**
  * The state the stores keep, as the domain sees it: what the store port (port.ts) reads and writes,
@@ -197,3 +199,23 @@ export interface ExpireResult {
 
 /** The two listing segments of silences: not ended yet, and ended. */
 export type SilenceSegment = 'current' | 'ended';
+
+/*
+ * How long each kind of item lives (its TTL, epoch seconds): the same whichever adapter keeps it.
+ */
+
+/** Delivery records live 30 days: long enough to debug a page, short enough to cost nothing. */
+export const DELIVERY_RETENTION_S = 30 * 86_400;
+
+/**
+ * An inhibition source lives an hour past its end, or, without one, as long as a quiet group (30
+ * days) unless it is refreshed.
+ */
+export const inhibitionSourceExpiresAt = (alert: Pick<InhibitionSource, 'endsAt'>, now: Date): number =>
+  alert.endsAt ? epochSeconds(new Date(alert.endsAt)) + 3600 : epochSeconds(now) + 30 * 86_400;
+
+/** A storm window's counters live a day past the window. */
+export const stormWindowExpiresAt = (windowStart: number, windowMs: number): number => Math.ceil((windowStart + windowMs) / 1000) + 86_400;
+
+/** Send slots and receiver gates live a day past their last use (epoch ms). */
+export const dayAfterUse = (nowMs: number): number => epochSeconds(new Date(nowMs)) + 86_400;

@@ -4,8 +4,8 @@ import type { InhibitionSource, InhibitRule } from '../inhibition/rules';
 import { formatMatchers, labelValuesKey } from '../labels/matchers';
 import { batchGetItems } from './batch-get';
 import { isConditionFailure } from './conditions';
-import { epochSeconds, isLive } from './keys';
-import type { StormWindow } from './model';
+import { isLive } from './keys';
+import { inhibitionSourceExpiresAt, stormWindowExpiresAt, type StormWindow } from './model';
 import type { InhibitionSourceStore as InhibitionSourceStorePort, CooldownStore as CooldownStorePort, StormStore as StormStorePort } from './port';
 
 /**
@@ -36,9 +36,6 @@ export function inhibitPartition(rule: InhibitRule, labels: Readonly<Record<stri
   return `INHIBIT#${inhibitRuleKey(rule)}#${hash(labelValuesKey(labels, rule.equal))}`;
 }
 
-/** How long a source entry lives without being refreshed (the same as a quiet group). */
-const SOURCE_RETENTION_S = 30 * 86_400;
-
 /**
  * The firing alerts that can inhibit others, indexed by rule and `equal` values, so a flush finds
  * the sources for its targets with one query per rule instead of reading every group.
@@ -50,7 +47,7 @@ export class DynamoInhibitionSourceStore implements InhibitionSourceStorePort {
   ) {}
 
   async put(partition: string, alert: InhibitionSource, now: Date): Promise<void> {
-    const endsAt = alert.endsAt ? epochSeconds(new Date(alert.endsAt)) + 3600 : epochSeconds(now) + SOURCE_RETENTION_S;
+    const endsAt = inhibitionSourceExpiresAt(alert, now);
     await this.db.send(
       new PutCommand({
         TableName: this.table,
@@ -165,6 +162,6 @@ export class DynamoStormStore implements StormStorePort {
   }
 
   private expiry(windowStart: number, windowMs: number): number {
-    return Math.ceil((windowStart + windowMs) / 1000) + 86_400;
+    return stormWindowExpiresAt(windowStart, windowMs);
   }
 }

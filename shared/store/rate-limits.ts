@@ -1,6 +1,6 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from './conditions';
-import { epochSeconds } from './keys';
+import { dayAfterUse } from './model';
 import type { RateLimiter as RateLimiterPort } from './port';
 
 const key = (target: string) => ({ pk: `RATE#${target}`, sk: 'SLOT' });
@@ -27,7 +27,7 @@ export class DynamoRateLimiter implements RateLimiterPort {
             Key: key(target),
             UpdateExpression: 'SET nextAt = :next, expiresAt = :exp',
             ConditionExpression: 'attribute_not_exists(nextAt) OR nextAt <= :now',
-            ExpressionAttributeValues: { ':next': now + intervalMs, ':now': now, ':exp': epochSeconds(new Date(now)) + 86_400 },
+            ExpressionAttributeValues: { ':next': now + intervalMs, ':now': now, ':exp': dayAfterUse(now) },
           }),
         );
         return now;

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { backoffSeconds } from '../channels/outcome';
 import { isConditionFailure } from './conditions';
-import { epochSeconds } from './keys';
-import { DEFAULT_GATE_SLOTS, type GateDecision, type GateHealth, type GateLease, type ReceiverGateOptions } from './model';
+import { dayAfterUse, DEFAULT_GATE_SLOTS, type GateDecision, type GateHealth, type GateLease, type ReceiverGateOptions } from './model';
 import type { ReceiverGates as ReceiverGatesPort } from './port';
 
 const key = (gate: string) => ({ pk: `GATE#${gate}`, sk: 'GATE' });
@@ -52,7 +51,7 @@ export class DynamoReceiverGates implements ReceiverGatesPort {
             UpdateExpression: 'SET #slot = :lease, expiresAt = :ttl',
             ConditionExpression: '(attribute_not_exists(#slot) OR #slot.exp <= :now) AND (attribute_not_exists(openUntil) OR openUntil <= :now)',
             ExpressionAttributeNames: { '#slot': `s${slot}` },
-            ExpressionAttributeValues: { ':lease': { id, exp: now + this.leaseMs }, ':now': now, ':ttl': epochSeconds(new Date(now)) + 86_400 },
+            ExpressionAttributeValues: { ':lease': { id, exp: now + this.leaseMs }, ':now': now, ':ttl': dayAfterUse(now) },
             ReturnValues: 'ALL_NEW',
           }),
         );

@@ -25,7 +25,11 @@ import {
   type StormStore,
 } from './port';
 import {
+  dayAfterUse,
   DEFAULT_GATE_SLOTS,
+  DELIVERY_RETENTION_S,
+  inhibitionSourceExpiresAt,
+  stormWindowExpiresAt,
   type ClaimResult,
   type DeliveryAttempt,
   type DeliveryRecord,
@@ -190,7 +194,6 @@ const EXPIRING_TABLES = [
 ] as const;
 
 type Row = Record<string, unknown>;
-const nowS = (now: Date) => epochSeconds(now);
 
 /**
  * A group as a row (version and TTL as columns: the write conditions; the rest as JSON) plus one row
@@ -247,7 +250,7 @@ class SqliteGroupStore implements GroupStore {
 
   async getMany(ids: readonly string[], now: Date): Promise<Map<string, GroupState>> {
     const out = new Map<string, GroupState>();
-    const at = nowS(now);
+    const at = epochSeconds(now);
     for (const id of new Set(ids)) {
       const g = this.read(id);
       if (g && g.expiresAt > at) out.set(id, g);
@@ -291,7 +294,7 @@ class SqliteGroupStore implements GroupStore {
     const rows = this.pageStmt.all(after?.lsk ?? '', limit + 1) as Row[];
     const more = rows.length > limit;
     const read = rows.slice(0, limit);
-    const at = nowS(now);
+    const at = epochSeconds(now);
     const groups = read.filter((r) => (r.expires_at as number) > at).flatMap((r) => this.read(r.id as string) ?? []);
     const lastRow = read.at(-1);
     return { groups, read: read.length, last: more && lastRow ? groupCursor(lastRow) : undefined };
@@ -420,13 +423,10 @@ const silenceCursor = (lsk: string): ListKey => ({ ...silenceKey(lsk.slice(lsk.i
 
 // As the DynamoDB adapter: a row past its retention or that no longer parses silences nothing.
 function decodeSilenceRow(row: Row | undefined, now: Date): Silence | undefined {
-  if (!row || (row.expires_at as number) <= nowS(now)) return undefined;
+  if (!row || (row.expires_at as number) <= epochSeconds(now)) return undefined;
   const parsed = Silence.safeParse(JSON.parse(row.silence as string));
   return parsed.success ? parsed.data : undefined;
 }
-
-/** Delivery records live 30 days, as on DynamoDB. */
-const DELIVERY_RETENTION_S = 30 * 86_400;
 
 type StoredDelivery = DeliveryRecord & { claimToken?: string | undefined };
 
@@ -448,7 +448,7 @@ class SqliteDeliveryStore implements DeliveryStore {
   }
 
   private save(rec: StoredDelivery, now: Date): void {
-    this.upsert.run(rec.notificationId, nowS(now) + DELIVERY_RETENTION_S, JSON.stringify(rec));
+    this.upsert.run(rec.notificationId, epochSeconds(now) + DELIVERY_RETENTION_S, JSON.stringify(rec));
   }
 
   async get(notificationId: string): Promise<DeliveryRecord | undefined> {
@@ -517,8 +517,6 @@ class SqliteDeliveryStore implements DeliveryStore {
   }
 }
 
-const SOURCE_RETENTION_S = 30 * 86_400;
-
 class SqliteInhibitionSourceStore implements InhibitionSourceStore {
   private readonly upsert: StatementSync;
   private readonly remove: StatementSync;
@@ -537,8 +535,7 @@ class SqliteInhibitionSourceStore implements InhibitionSourceStore {
   }
 
   async put(partition: string, alert: InhibitionSource, now: Date): Promise<void> {
-    const expires = alert.endsAt ? epochSeconds(new Date(alert.endsAt)) + 3600 : nowS(now) + SOURCE_RETENTION_S;
-    await this.write(() => this.upsert.run(partition, alert.fingerprint, JSON.stringify(alert.labels), alert.endsAt ?? null, expires));
+    await this.write(() => this.upsert.run(partition, alert.fingerprint, JSON.stringify(alert.labels), alert.endsAt ?? null, inhibitionSourceExpiresAt(alert, now)));
   }
 
   async delete(partition: string, fingerprint: string): Promise<void> {
@@ -546,7 +543,7 @@ class SqliteInhibitionSourceStore implements InhibitionSourceStore {
   }
 
   async query(partition: string, now: Date, limit?: number): Promise<InhibitionSource[]> {
-    return (this.select.all(partition, nowS(now), limit ?? -1) as Row[]).map((r) => ({
+    return (this.select.all(partition, epochSeconds(now), limit ?? -1) as Row[]).map((r) => ({
       fingerprint: r.fingerprint as string,
       labels: JSON.parse(r.labels as string) as Record<string, string>,
       status: 'firing' as const,
@@ -571,7 +568,7 @@ class SqliteCooldownStore implements CooldownStore {
     const out = new Map<string, number>();
     for (const key of keys) {
       const row = this.select.get(key.pk) as Row | undefined;
-      if (row && (row.expires_at as number) > nowS(now) && (row.until as number) > now.getTime()) out.set(key.pk, row.until as number);
+      if (row && (row.expires_at as number) > epochSeconds(now) && (row.until as number) > now.getTime()) out.set(key.pk, row.until as number);
     }
     return out;
   }
@@ -604,11 +601,11 @@ class SqliteStormStore implements StormStore {
 
   async reserve(receiver: string, windowStart: number, windowMs: number, max: number): Promise<boolean> {
     if (max <= 0) return false;
-    return this.write(() => Number(this.reserveStmt.run(receiver, windowStart, stormExpiry(windowStart, windowMs), max).changes) > 0);
+    return this.write(() => Number(this.reserveStmt.run(receiver, windowStart, stormWindowExpiresAt(windowStart, windowMs), max).changes) > 0);
   }
 
   async hold(receiver: string, windowStart: number, windowMs: number, alerts: number): Promise<void> {
-    await this.write(() => this.holdStmt.run(receiver, windowStart, alerts, stormExpiry(windowStart, windowMs)));
+    await this.write(() => this.holdStmt.run(receiver, windowStart, alerts, stormWindowExpiresAt(windowStart, windowMs)));
   }
 
   async get(receiver: string, windowStart: number): Promise<StormWindow | undefined> {
@@ -616,8 +613,6 @@ class SqliteStormStore implements StormStore {
     return row ? { sent: row.sent as number, heldGroups: row.held_groups as number, heldAlerts: row.held_alerts as number } : undefined;
   }
 }
-
-const stormExpiry = (windowStart: number, windowMs: number) => Math.ceil((windowStart + windowMs) / 1000) + 86_400;
 
 class SqliteRateLimiter implements RateLimiter {
   private readonly select: StatementSync;
@@ -636,7 +631,7 @@ class SqliteRateLimiter implements RateLimiter {
       const next = (this.select.get(target) as Row | undefined)?.next_at as number | undefined;
       // Idle: the slot is now. Busy: queue up behind the last reserved slot.
       const slot = next === undefined || next <= now ? now : next;
-      this.upsert.run(target, slot + intervalMs, epochSeconds(new Date(now)) + 86_400);
+      this.upsert.run(target, slot + intervalMs, dayAfterUse(now));
       return slot;
     });
   }
@@ -661,12 +656,12 @@ class SqlitePayloadStore implements PayloadStore {
   async put(notificationId: string, value: unknown, now: Date): Promise<PayloadRef> {
     const json = JSON.stringify(value);
     const digest = createHash('sha256').update(json).digest('hex');
-    await this.write(() => this.upsert.run(notificationId, digest, json, nowS(now) + PAYLOAD_RETENTION_S));
+    await this.write(() => this.upsert.run(notificationId, digest, json, epochSeconds(now) + PAYLOAD_RETENTION_S));
     return { digest, parts: 1, bytes: Buffer.byteLength(json) };
   }
 
   async get(notificationId: string, ref: PayloadRef): Promise<unknown> {
-    const row = this.select.get(notificationId, ref.digest, nowS(new Date())) as Row | undefined;
+    const row = this.select.get(notificationId, ref.digest, epochSeconds(new Date())) as Row | undefined;
     return row ? (JSON.parse(row.payload as string) as unknown) : undefined;
   }
 }
@@ -703,7 +698,7 @@ class SqliteReceiverGates implements ReceiverGates {
   }
 
   private save(gate: string, state: GateState, now: number): void {
-    this.upsert.run(gate, JSON.stringify(state), epochSeconds(new Date(now)) + 86_400);
+    this.upsert.run(gate, JSON.stringify(state), dayAfterUse(now));
   }
 
   acquire(gate: string, now: number): Promise<GateDecision> {
