@@ -10,6 +10,25 @@ const key = (gate: string) => ({ pk: `GATE#${gate}`, sk: 'GATE' });
 export { DEFAULT_GATE_SLOTS } from './model';
 export type { GateDecision, GateHealth, GateLease, ReceiverGateOptions } from './model';
 
+/**
+ * A gate's choice among its slots (each one's lease expiry, undefined if never taken) at `now`: a free
+ * slot, picked at random, or, when all are held, how long the most recently taken has been held.
+ * Both adapters decide with it.
+ */
+export function pickFreeSlot(expiries: ReadonlyArray<number | undefined>, leaseMs: number, now: number, random: () => number): { slot: number } | { heldForMs: number } {
+  const free = expiries.flatMap((exp, i) => ((exp ?? 0) <= now ? [i] : []));
+  if (free.length === 0) return { heldForMs: Math.max(0, now - Math.max(...expiries.map((exp) => exp! - leaseMs))) };
+  return { slot: free[Math.floor(random() * free.length) % free.length]! };
+}
+
+/**
+ * When a gate reopens after its `failures`-th failure in a row (epoch ms). In whole seconds, as the
+ * messages' own back-off: the gate never reopens sooner than they return. A Retry-After wins.
+ */
+export function gateReopensAt(now: number, failures: number, retryAfterMs: number | undefined, random: () => number, retryBaseMs?: number): number {
+  return now + 1000 * backoffSeconds(failures, retryAfterMs, random, retryBaseMs);
+}
+
 interface GateItem {
   failures?: number;
   openUntil?: number;
@@ -64,12 +83,14 @@ export class DynamoReceiverGates implements ReceiverGatesPort {
       const res = await this.db.send(new GetCommand({ TableName: this.table, Key: key(gate), ConsistentRead: true }));
       const item = (res.Item ?? {}) as GateItem;
       if ((item.openUntil ?? 0) > now) return { kind: 'backing_off', untilMs: item.openUntil! };
-      const free = Array.from({ length: this.slots }, (_, i) => i).filter((i) => (item[`s${i}`]?.exp ?? 0) <= now);
-      if (free.length === 0) {
-        const newest = Math.max(...Array.from({ length: this.slots }, (_, i) => item[`s${i}`]!.exp - this.leaseMs));
-        return { kind: 'busy', heldForMs: Math.max(0, now - newest) };
-      }
-      slot = free[Math.floor(this.random() * free.length) % free.length]!;
+      const pick = pickFreeSlot(
+        Array.from({ length: this.slots }, (_, i) => item[`s${i}`]?.exp),
+        this.leaseMs,
+        now,
+        this.random,
+      );
+      if ('heldForMs' in pick) return { kind: 'busy', heldForMs: pick.heldForMs };
+      slot = pick.slot;
     }
     return { kind: 'busy', heldForMs: 0 };
   }
@@ -112,8 +133,7 @@ export class DynamoReceiverGates implements ReceiverGatesPort {
         }),
       );
       const failures = (res.Attributes?.failures as number | undefined) ?? 1;
-      // In whole seconds, as the messages' own back-off: the gate never reopens sooner than they return.
-      const until = now + 1000 * backoffSeconds(failures, health.retryAfterMs, this.random, this.opts.retryBaseMs);
+      const until = gateReopensAt(now, failures, health.retryAfterMs, this.random, this.opts.retryBaseMs);
       // Concurrent failures may each set it: any of their back-offs will do.
       await this.db.send(
         new UpdateCommand({

@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { backoffSeconds } from '../channels/outcome';
 import { ConflictError, NotFoundError } from '../errors';
 import type { InhibitionSource } from '../inhibition/rules';
 import { Silence } from '../silences/model';
@@ -45,6 +44,7 @@ import {
   type SilenceSegment,
   type StormWindow,
 } from './model';
+import { gateReopensAt, pickFreeSlot } from './receiver-gates';
 import { expiredNow, silenceExpiresAt } from './silences';
 
 /**
@@ -672,7 +672,7 @@ interface GateState {
   slots: Record<string, { id: string; exp: number }>;
 }
 
-/** The receiver gates of receiver-gates.ts (same slots, leases and back-off), one row per gate. */
+/** The receiver gates of receiver-gates.ts (the same slots, leases and back-off, decided by its helpers), one row per gate. */
 class SqliteReceiverGates implements ReceiverGates {
   private readonly slots: number;
   private readonly leaseMs: number;
@@ -705,12 +705,14 @@ class SqliteReceiverGates implements ReceiverGates {
     return this.write((): GateDecision => {
       const state = this.load(gate);
       if ((state.openUntil ?? 0) > now) return { kind: 'backing_off', untilMs: state.openUntil! };
-      const free = Array.from({ length: this.slots }, (_, i) => i).filter((i) => (state.slots[i]?.exp ?? 0) <= now);
-      if (free.length === 0) {
-        const newest = Math.max(...Object.values(state.slots).map((s) => s.exp - this.leaseMs));
-        return { kind: 'busy', heldForMs: Math.max(0, now - newest) };
-      }
-      const slot = free[Math.floor(this.random() * free.length) % free.length]!;
+      const pick = pickFreeSlot(
+        Array.from({ length: this.slots }, (_, i) => state.slots[i]?.exp),
+        this.leaseMs,
+        now,
+        this.random,
+      );
+      if ('heldForMs' in pick) return { kind: 'busy', heldForMs: pick.heldForMs };
+      const { slot } = pick;
       const id = randomUUID();
       state.slots[slot] = { id, exp: now + this.leaseMs };
       this.save(gate, state, now);
@@ -730,7 +732,7 @@ class SqliteReceiverGates implements ReceiverGates {
         delete state.openUntil;
       } else if (health.kind === 'down') {
         state.failures = (state.failures ?? 0) + 1;
-        until = now + 1000 * backoffSeconds(state.failures, health.retryAfterMs, this.random, this.opts.retryBaseMs);
+        until = gateReopensAt(now, state.failures, health.retryAfterMs, this.random, this.opts.retryBaseMs);
         state.openUntil = until;
       }
       this.save(lease.gate, state, now);
