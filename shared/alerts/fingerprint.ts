@@ -2,6 +2,10 @@
  * Prometheus' `LabelSet.Fingerprint()` (prometheus/common model/signature.go): FNV-1a 64 over the
  * label names in byte order, each name and value followed by the separator byte 0xff. Identical
  * labels give Alertmanager's own fingerprint, so alerts from every source dedupe the same way.
+ *
+ * It runs once per alert on the ingest path, so it hashes the UTF-8 bytes of each string as it walks
+ * its UTF-16 code units, without encoding the string into a buffer first (TextEncoder was a third
+ * of ingest's CPU in a storm's profile).
  */
 
 // FNV-1a 64 offset basis 0xcbf29ce484222325, split into 32-bit halves: plain numbers are several
@@ -11,40 +15,89 @@ const OFFSET_LO = 0x84222325;
 // The prime 0x100000001b3 is 2^40 + 0x1b3, so h * prime = h * 0x1b3 + (h << 40) (mod 2^64).
 const PRIME_LOW = 0x1b3;
 const SEPARATOR = 0xff;
+/** What TextEncoder (and Go, for invalid UTF-8) writes for a lone surrogate: U+FFFD. */
+const REPLACEMENT = 0xfffd;
 
-const encoder = new TextEncoder();
+/** The hash so far, in two 32-bit halves (module state: one fingerprint runs at a time). */
+let hi = 0;
+let lo = 0;
+
+function addByte(byte: number): void {
+  lo = (lo ^ byte) >>> 0;
+  const low = lo * PRIME_LOW;
+  hi = (hi * PRIME_LOW + Math.floor(low / 0x1_0000_0000) + lo * 256) >>> 0;
+  lo = low >>> 0;
+}
+
+function addCodePoint(cp: number): void {
+  if (cp < 0x80) {
+    addByte(cp);
+  } else if (cp < 0x800) {
+    addByte(0xc0 | (cp >> 6));
+    addByte(0x80 | (cp & 0x3f));
+  } else if (cp < 0x10000) {
+    addByte(0xe0 | (cp >> 12));
+    addByte(0x80 | ((cp >> 6) & 0x3f));
+    addByte(0x80 | (cp & 0x3f));
+  } else {
+    addByte(0xf0 | (cp >> 18));
+    addByte(0x80 | ((cp >> 12) & 0x3f));
+    addByte(0x80 | ((cp >> 6) & 0x3f));
+    addByte(0x80 | (cp & 0x3f));
+  }
+}
+
+/** The string's UTF-8 bytes, then the separator. */
+function addString(s: string): void {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) {
+      addByte(c);
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      const next = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        addCodePoint(0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00));
+        i++;
+      } else {
+        addCodePoint(REPLACEMENT);
+      }
+    } else {
+      addCodePoint(c);
+    }
+  }
+  addByte(SEPARATOR);
+}
 
 export function fingerprint(labels: Record<string, string>): string {
-  // Go sorts names as byte strings; UTF-16 order differs from UTF-8 order outside the BMP.
-  const names = Object.keys(labels).map((name) => [name, encoder.encode(name)] as const);
-  names.sort((a, b) => compareBytes(a[1], b[1]));
-
-  let hi = OFFSET_HI;
-  let lo = OFFSET_LO;
-  const add = (byte: number) => {
-    lo = (lo ^ byte) >>> 0;
-    const low = lo * PRIME_LOW;
-    hi = (hi * PRIME_LOW + Math.floor(low / 0x1_0000_0000) + lo * 256) >>> 0;
-    lo = low >>> 0;
-  };
-  for (const [name, nameBytes] of names) {
-    for (const b of nameBytes) add(b);
-    add(SEPARATOR);
-    for (const b of encoder.encode(labels[name]!)) add(b);
-    add(SEPARATOR);
+  const names = Object.keys(labels);
+  // Go sorts names as byte strings. JavaScript's default sort compares UTF-16 code units, which is
+  // the same order unless a name holds a character from U+D800 up (surrogates sort below U+E000-U+FFFF
+  // in UTF-16 and above them in UTF-8): only such names need the byte comparison.
+  if (names.some((n) => HIGH_UNITS.test(n))) names.sort(compareUtf8);
+  else names.sort();
+  hi = OFFSET_HI;
+  lo = OFFSET_LO;
+  for (const name of names) {
+    addString(name);
+    addString(labels[name]!);
   }
   return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
+}
+
+const HIGH_UNITS = /[\ud800-\uffff]/;
+const encoder = new TextEncoder();
+
+function compareUtf8(a: string, b: string): number {
+  const x = encoder.encode(a);
+  const y = encoder.encode(b);
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) {
+    if (x[i] !== y[i]) return x[i]! - y[i]!;
+  }
+  return x.length - y.length;
 }
 
 /** True for a fingerprint in the form Alertmanager prints (16 lowercase hex digits). */
 export function isFingerprint(value: string): boolean {
   return /^[0-9a-f]{16}$/.test(value);
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    if (a[i] !== b[i]) return a[i]! - b[i]!;
-  }
-  return a.length - b.length;
 }

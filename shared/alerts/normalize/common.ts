@@ -73,12 +73,20 @@ export function parseTimestamp(text: string): number | undefined {
   const offH = Number(m[10] ?? 0);
   const offM = Number(m[11] ?? 0);
   if (offH > 23 || offM > 59) return undefined;
-  // Date.parse wants exactly three fraction digits and a colon in the offset; sub-millisecond
-  // precision is dropped (the model keeps milliseconds).
-  const fraction = (m[7] ?? '').padEnd(3, '0').slice(0, 3);
-  const offset = m[8] ? 'Z' : `${m[9]}${m[10]}:${m[11]}`;
-  const ms = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${fraction}${offset}`);
-  return Number.isNaN(ms) ? undefined : ms;
+  // Sub-millisecond precision is dropped (the model keeps milliseconds). Computed from the fields
+  // rather than by Date.parse of a rebuilt string: this runs for every timestamp of every alert.
+  const millis = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0').slice(0, 3));
+  const offsetMs = m[8] ? 0 : (m[9] === '-' ? -1 : 1) * (offH * 60 + offM) * 60_000;
+  return utcMs(year, month, day, hour, minute, second, millis) - offsetMs;
+}
+
+/** Date.UTC, also for years 0-99 (which Date.UTC reads as 1900-1999). */
+function utcMs(year: number, month: number, day: number, hour: number, minute: number, second: number, millis: number): number {
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  if (year >= 100) return ms;
+  const d = new Date(ms);
+  d.setUTCFullYear(year, month - 1, day);
+  return d.getTime();
 }
 
 function daysInMonth(year: number, month: number): number {

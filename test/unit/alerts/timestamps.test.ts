@@ -25,4 +25,27 @@ describe('timestamps', () => {
     expect(optionalIsoUtc(null)).toBeUndefined();
     expect(optionalIsoUtc('2026-11-22T06:16:35Z')).toBe('2026-11-22T06:16:35.000Z');
   });
+
+  it('agrees with Date.parse of the same instant, years 0-99 and leap days included', () => {
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+    for (let i = 0; i < 3000; i++) {
+      const year = [0, 1, 4, 99, 100, 1900, 1970, 2000, 2024, 2026, 9999][rand(11)]!;
+      const month = 1 + rand(12);
+      const day = 1 + rand(month === 2 ? 29 : 31);
+      const fraction = ['', '.5', '.123', '.123456789'][rand(4)]!;
+      const offset = ['Z', '+00:00', '-05:30', '+14:00', '+0200'][rand(5)]!;
+      const text = `${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(rand(24))}:${pad(rand(60))}:${pad(rand(60))}${fraction}${offset}`;
+      const iso = offset === '+0200' ? text.replace('+0200', '+02:00') : text;
+      const viaParse = Date.parse(iso.replace(/\.(\d+)/, (_, d: string) => `.${d.padEnd(3, '0').slice(0, 3)}`));
+      // Date.parse rolls an impossible day (Feb 30) over; parseTimestamp rejects it.
+      const ok = new Date(Date.UTC(2000, month - 1, day)).getUTCMonth() === month - 1 && !(month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)));
+      expect(parseTimestamp(text), text).toBe(ok ? viaParse : undefined);
+    }
+    expect(parseTimestamp('0001-01-01T00:00:00Z')).toBe(-62_135_596_800_000);
+  });
 });
