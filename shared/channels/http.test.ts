@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchHttp, HttpNetworkError, HttpRequestError, HttpTimeoutError } from './http';
+import { HttpNetworkError, HttpRequestError, HttpTimeoutError, nodeHttp } from './http';
 
 // A loopback server only: no outside network.
 let server: Server;
 let base: string;
-const received: Array<{ method: string; url: string; headers: IncomingMessage['headers']; body: string }> = [];
+const received: Array<{ method: string; url: string; headers: IncomingMessage['headers']; body: string; socket: unknown }> = [];
 const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {
   '/ok': (_req, res) => {
     res.writeHead(201, { 'X-Reply': 'yes', 'Content-Type': 'text/plain' });
@@ -23,6 +23,14 @@ const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void
     res.writeHead(500);
     res.end('e'.repeat(1024 * 1024));
   },
+  '/reset': (req) => {
+    req.socket.destroy();
+  },
+  '/cut': (req, res) => {
+    res.writeHead(200, { 'content-length': '1000' });
+    res.write('partial');
+    setTimeout(() => req.socket.destroy(), 20);
+  },
 };
 
 beforeAll(async () => {
@@ -30,7 +38,7 @@ beforeAll(async () => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
-      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, socket: req.socket });
       const route = routes[(req.url ?? '').split('?')[0]!.replace(/\/SECRET-[^/]*$/, '')];
       if (route) route(req, res);
       else res.writeHead(404).end();
@@ -45,8 +53,8 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-describe('fetchHttp', () => {
-  const http = fetchHttp({ maxResponseBytes: 4096 });
+describe('nodeHttp', () => {
+  const http = nodeHttp({ maxResponseBytes: 4096 });
 
   it('posts the body and headers and returns status, lower-cased headers and body', async () => {
     const res = await http.post(`${base}/ok`, { headers: { 'Content-Type': 'application/json', 'X-Test': '1' }, body: '{"a":1}', timeoutMs: 2000 });
@@ -107,14 +115,29 @@ describe('fetchHttp', () => {
     expect(JSON.stringify({ m: (err as Error).message, c: String((err as Error).cause) })).not.toContain('SECRET');
   });
 
-  it('maps an injected fetch failing with "fetch failed" to HttpNetworkError', async () => {
-    const failing = fetchHttp({
-      fetch: async () => {
-        throw new TypeError('fetch failed', { cause: Object.assign(new Error('getaddrinfo ENOTFOUND x'), { code: 'ENOTFOUND' }) });
-      },
-    });
-    const err = await failing.post('https://x.invalid/', { headers: {}, body: '', timeoutMs: 1000 }).catch((e: unknown) => e);
+  it('keeps the connection for the next request', async () => {
+    await http.post(`${base}/ok`, { headers: {}, body: '1', timeoutMs: 2000 });
+    await http.post(`${base}/ok`, { headers: {}, body: '2', timeoutMs: 2000 });
+    const [a, b] = received.slice(-2);
+    expect(a!.socket).toBe(b!.socket);
+    expect(b!.headers['content-length']).toBe('1');
+  });
+
+  it('a connection reset before the answer is an HttpNetworkError', async () => {
+    const err = await http.post(`${base}/reset/SECRET-5`, { headers: {}, body: '{}', timeoutMs: 2000 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HttpNetworkError);
-    expect((err as Error).message).toBe('network error: ENOTFOUND');
+    expect((err as Error).message).toBe('network error: ECONNRESET');
+  });
+
+  it('a body cut off by the server is an HttpNetworkError, not a short success', async () => {
+    const err = await http.post(`${base}/cut`, { headers: {}, body: '{}', timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HttpNetworkError);
+  });
+
+  it('https to a server that does not speak TLS is an HttpNetworkError that does not name the URL', async () => {
+    const err = await http.post(`${base.replace('http:', 'https:')}/SECRET-6`, { headers: {}, body: '', timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HttpNetworkError);
+    expect((err as Error).message).toMatch(/^network error: E[A-Z0-9_]+$/);
+    expect((err as Error).message).not.toContain('SECRET');
   });
 });

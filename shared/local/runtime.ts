@@ -9,7 +9,7 @@ import { loadConfigFile, resolveConfigPath } from '../config/loader';
 import { collectSecretRefs, envSecretResolver, type SecretResolver } from '../config/secrets';
 import type { Config } from '../config/schema';
 import { configWarnings } from '../config/validate';
-import { fetchHttp, type HttpPort } from '../channels/http';
+import { nodeHttp, type HttpPort } from '../channels/http';
 import { ConfigError, ValidationError, type Issue } from '../errors';
 import { errorResponse, json, type HttpResult } from '../http/responses';
 import { jsonLogger, type Logger } from '../log';
@@ -151,7 +151,7 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
     queueAdmin: queues,
     scheduler: schedules,
     secrets,
-    http: opts.http ?? fetchHttp(),
+    http: opts.http ?? nodeHttp(),
     mail: outbox.mailPort(),
     sms: outbox.smsPort(),
     clock: () => new Date(),

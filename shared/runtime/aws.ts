@@ -3,7 +3,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { bundledConfig } from '../config/bundled';
 import { configWarnings } from '../config/warnings';
 import { ssmSecretResolver } from '../config/ssm';
-import { fetchHttp } from '../channels/http';
+import { nodeHttp } from '../channels/http';
 import { sesMailPort } from '../channels/email/ses';
 import { snsSmsPort } from '../channels/sms/sns';
 import { jsonLogger } from '../log';
@@ -59,7 +59,7 @@ export function awsScheduler(base: BasePorts): Pick<Ports, 'scheduler'> {
 }
 
 export function awsHttp(): Pick<Ports, 'http'> {
-  return { http: fetchHttp() };
+  return { http: nodeHttp() };
 }
 
 /** SES, for the email sender only. */
