@@ -23,6 +23,15 @@ import { loadNotification } from './payload';
 const BUSY_RETRY_MS = [20, 40, 80, 160, 320, 640];
 const SLOW_HOLD_MS = 1_000;
 
+/**
+ * How many of a group's records one slot sends at once at first. A batch larger than this (the
+ * local runtime's) goes out in windows that double while the receiver answers: every send of the
+ * windows so far delivered or failed for good, none slower than SLOW_HOLD_MS. A retryable failure
+ * or a slow answer stops the group there, so a receiver that fails or hangs sees at most this many
+ * requests per slot at first. The deployed batch (10) is one window.
+ */
+const FIRST_WINDOW = 10;
+
 /** What a sender needs; only the email sender has a mail port, only the sms sender an SMS port. */
 export type SenderPorts = Pick<Ports, 'config' | 'stores' | 'queues' | 'secrets' | 'http' | 'clock' | 'log' | 'retryBaseMs' | 'retryJitter'> &
   Partial<Pick<Ports, 'mail' | 'sms'>>;
@@ -107,8 +116,26 @@ export function createSenderHandler<T extends ChannelType>(sender: ChannelSender
       const gate = gateOf(n);
       const admission = await admit(gate, groups.get(gate)!);
       const attempt = receiveCount(record);
-      if (!admission.sends(record)) {
-        const { decision } = admission;
+      const release = async (health: GateHealth) => {
+        try {
+          return await gates.release(admission.lease!, health, Date.now());
+        } catch (err) {
+          // The lease expires by itself; a lost release only delays the next send to this receiver.
+          ports.log.warn('could not release the receiver gate', { gate, err });
+          return undefined;
+        }
+      };
+      const turn = await admission.turn(record);
+      if (turn !== 'send') {
+        let { decision } = admission;
+        if (turn === 'slow') {
+          // Admitted, but an earlier window of its group answered slowly: as if the gate were busy.
+          void admission.done(record, undefined, release);
+          decision = { kind: 'busy', heldForMs: SLOW_HOLD_MS };
+        } else if (turn === 'failing') {
+          // An earlier window failed: back off until the gate reopens, which its release decides.
+          decision = { kind: 'backing_off', untilMs: (await admission.done(record, undefined, release)) ?? Date.now() };
+        }
         if (decision.kind === 'busy') {
           // A slow receiver: wait without using up a receive (a fresh message), longer each time.
           const waits = (n.waits ?? 0) + 1;
@@ -125,16 +152,8 @@ export function createSenderHandler<T extends ChannelType>(sender: ChannelSender
         const until = decision.kind === 'backing_off' ? Math.ceil((decision.untilMs - Date.now()) / 1000) : 0;
         return backOff(record, Math.max(own, until));
       }
-      const release = async (health: GateHealth) => {
-        try {
-          return await gates.release(admission.lease!, health, Date.now());
-        } catch (err) {
-          // The lease expires by itself; a lost release only delays the next send to this receiver.
-          ports.log.warn('could not release the receiver gate', { gate, err });
-          return undefined;
-        }
-      };
       let result: DeliverResult;
+      const sendStarted = Date.now();
       try {
         // Loaded only to send: a message re-queued unsent (busy, deferred) keeps its reference.
         result = await deliver(await loadNotification(n, payloads, ports.log), attempt, MAX_RECEIVES.channel, deps);
@@ -142,7 +161,7 @@ export function createSenderHandler<T extends ChannelType>(sender: ChannelSender
         await admission.done(record, undefined, release);
         throw err;
       }
-      const reopensAt = await admission.done(record, result, release);
+      const reopensAt = await admission.done(record, result, release, Date.now() - sendStarted);
       if (result.kind === 'defer') {
         // A fresh message keeps the receive count (the retry budget) for real failures.
         await ports.queues.send(queue, [{ id: 'deferred', body: encodeBody(ports.queues, JSON.stringify({ ...n, slot: result.slot })), delaySeconds: result.delaySeconds }]);
@@ -170,13 +189,20 @@ function parseRecord(record: SQSRecord, type: ChannelType, rethrow = false): Not
 }
 
 /**
- * A group's pass through its gate: which of its records send (all, one probe, or none) and, once
- * every sending record is done, how the receiver did, for the release.
+ * A group's pass through its gate: which of its records send (all, one probe, or none), in windows
+ * that double while the receiver keeps up (FIRST_WINDOW), and, once every admitted record is done,
+ * how the receiver did, for the release.
  */
 class Admission {
   readonly lease;
-  private readonly sending: Set<string>;
+  /** Admitted records' window numbers. */
+  private readonly windowOf = new Map<string, number>();
+  /** Per window: records not yet done, and a promise of the window's end. */
+  private readonly windows: Array<{ left: number; ended: Promise<void>; end: () => void }> = [];
   private readonly results: DeliverResult[] = [];
+  private left: number;
+  /** Set once a send failed retryably ('failing') or answered slowly ('slow'): later windows stop. */
+  private stop: 'failing' | 'slow' | undefined;
 
   constructor(
     readonly decision: GateDecision,
@@ -184,22 +210,46 @@ class Admission {
   ) {
     this.lease = decision.kind === 'granted' ? decision.lease : undefined;
     const admitted = decision.kind !== 'granted' ? [] : decision.probe ? records.slice(0, 1) : records;
-    this.sending = new Set(admitted.map((r) => r.messageId));
+    for (let i = 0, size = FIRST_WINDOW; i < admitted.length; i += size, size *= 2) {
+      const w = this.windows.length;
+      const members = admitted.slice(i, i + size);
+      let end!: () => void;
+      const ended = new Promise<void>((resolve) => (end = resolve));
+      this.windows.push({ left: members.length, ended, end });
+      for (const r of members) this.windowOf.set(r.messageId, w);
+    }
+    this.left = admitted.length;
   }
 
-  sends(record: SQSRecord): boolean {
-    return this.sending.has(record.messageId);
+  /**
+   * Whether this record sends: 'held' if the gate did not admit it; otherwise, once the windows
+   * before its own have ended, 'send', or why its group stopped short.
+   */
+  async turn(record: SQSRecord): Promise<'send' | 'held' | 'failing' | 'slow'> {
+    const w = this.windowOf.get(record.messageId);
+    if (w === undefined) return 'held';
+    if (w > 0) await this.windows[w - 1]!.ended;
+    return this.stop ?? 'send';
   }
 
   private released?: Promise<number | undefined>;
   private resolveReleased?: (reopensAt: number | undefined) => void;
 
-  /** Resolves, for every sending record, once the last one is done and the gate is released. */
-  done(record: SQSRecord, result: DeliverResult | undefined, release: (health: GateHealth) => Promise<number | undefined>): Promise<number | undefined> {
+  /**
+   * An admitted record is done (sent, or stopped short without a result). Resolves, for every one,
+   * once the last is done and the gate is released.
+   */
+  done(record: SQSRecord, result: DeliverResult | undefined, release: (health: GateHealth) => Promise<number | undefined>, tookMs = 0): Promise<number | undefined> {
     this.released ??= new Promise((resolve) => (this.resolveReleased = resolve));
+    const w = this.windowOf.get(record.messageId);
+    if (w === undefined) return this.released;
+    this.windowOf.delete(record.messageId);
     if (result) this.results.push(result);
-    this.sending.delete(record.messageId);
-    if (this.sending.size === 0) void release(healthOf(this.results)).then(this.resolveReleased);
+    if (result?.kind === 'retry') this.stop = 'failing';
+    else if (tookMs >= SLOW_HOLD_MS) this.stop ??= 'slow';
+    const window = this.windows[w]!;
+    if (--window.left === 0) window.end();
+    if (--this.left === 0) void release(healthOf(this.results)).then(this.resolveReleased);
     return this.released;
   }
 }

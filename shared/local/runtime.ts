@@ -105,6 +105,14 @@ export interface LocalRuntime {
 }
 
 
+/**
+ * Records per local sender invocation. Larger than the deployed 10: an invocation costs nothing
+ * here, and a slot of a receiver's gate sends its records in windows that grow from 10 while the
+ * receiver keeps up (sender-handler.ts), so a healthy receiver takes a storm's notifications up to
+ * 100 at a time per slot, while one that fails or hangs still sees 10 per slot.
+ */
+const LOCAL_SENDER_BATCH_SIZE = 100;
+
 /** The whole system on one machine: the same handler modules the Lambdas run, local ports. */
 export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalRuntime> {
   const env = opts.env ?? process.env;
@@ -183,6 +191,7 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
       dlq: dlqName(name),
       // Scale out around batches held by a slow receiver, as Lambda does, up to the deployed cap.
       maxConcurrency: SENDER_MAX_CONCURRENCY,
+      batchSize: LOCAL_SENDER_BATCH_SIZE,
     });
     queues.consume(name, createSenderHandler(senderFor(type), portsFor(`${type}-sender`)));
   }
