@@ -16,6 +16,8 @@ export type FromWorker =
 
 export interface IngestPoolOptions {
   workers: number;
+  /** The worker thread's module: it calls runIngestWorker (ingest-worker.ts) with the ingest handler. */
+  entry: URL;
   /** Pack large bodies as `queues` does (LocalQueues' packBodies). */
   pack: boolean;
   config: Config;
@@ -89,7 +91,7 @@ export class IngestPool {
 
   private spawn(): Promise<void> {
     // `--import tsx` in execArgv (npm start) lets the worker load TypeScript as the main thread does.
-    const worker = new Worker(new URL('./ingest-worker.ts', import.meta.url), { workerData: { config: this.opts.config, env: this.opts.env, pack: this.opts.pack } });
+    const worker = new Worker(this.opts.entry, { workerData: { config: this.opts.config, env: this.opts.env, pack: this.opts.pack } });
     const slot: Slot = { worker, pending: new Map() };
     return new Promise<void>((ready, failed) => {
       let started = false;

@@ -2,9 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Server } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { createHandler as createIngest } from '../../functions/ingest/handler';
-import { createHandler as createRouter } from '../../functions/router/handler';
-import { createHandler as createApi } from '../../functions/api/handler';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { loadConfigFile, resolveConfigPath } from '../config/loader';
 import { collectSecretRefs, envSecretResolver, type SecretResolver } from '../config/secrets';
 import type { Config } from '../config/schema';
@@ -30,14 +28,27 @@ import type { Stores } from '../store/port';
 import { sqliteStores } from '../store/sqlite';
 import { Outbox } from './outbox';
 import { DEFAULT_TOKEN } from './defaults';
-import { createLocalServer, type LocalRoute } from './server';
+import { createLocalServer, type HttpHandler, type LocalRoute } from './server';
 import { authenticate, authorize, authTokens } from '../ingest/auth';
 import type { Scope } from '../http/routes';
 
 export { DEFAULT_TOKEN };
 const TABLE = 'alertflow';
 
+/**
+ * The Lambdas' own handlers, which the local runtime runs with its local ports. The entry point
+ * passes them in (bin/local-handlers.ts), so nothing in shared/ imports functions/.
+ */
+export interface LocalHandlers {
+  ingest: (ports: Ports) => (event: unknown) => Promise<HttpResult | { accepted: number }>;
+  router: (ports: Ports) => (event: SQSEvent) => Promise<SQSBatchResponse>;
+  api: (ports: Ports) => HttpHandler;
+  /** The module an ingest worker thread runs (it calls runIngestWorker with the same ingest handler). */
+  ingestWorker: URL;
+}
+
 export interface LocalOptions {
+  handlers: LocalHandlers;
   port?: number;
   host?: string;
   /** Config file; default alertflow.yaml, else the shipped example. */
@@ -114,7 +125,7 @@ export interface LocalRuntime {
 const LOCAL_SENDER_BATCH_SIZE = 100;
 
 /** The whole system on one machine: the same handler modules the Lambdas run, local ports. */
-export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalRuntime> {
+export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntime> {
   const env = opts.env ?? process.env;
   const configPath = resolve(opts.configPath ?? resolveConfigPath(env.ALERTFLOW_CONFIG || undefined));
   const config = compileConfig(loadConfigFile(configPath));
@@ -180,7 +191,7 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
     // One router at a time is a single writer. DynamoDB calls wait on I/O, so that store keeps four.
     ...(store === 'sqlite' ? { concurrency: 1 } : {}),
   });
-  queues.consume(ALERTS_QUEUE, createRouter(portsFor('router')));
+  queues.consume(ALERTS_QUEUE, opts.handlers.router(portsFor('router')));
   for (const type of CHANNEL_TYPES) {
     const name = channelQueueName(type);
     queues.create({ name: dlqName(name), visibilityTimeoutS: 30 });
@@ -200,12 +211,12 @@ export async function startLocalRuntime(opts: LocalOptions = {}): Promise<LocalR
   const queued = queues.stats().reduce((n, s) => n + s.total, 0);
   if (resumed > 0 || queued > 0) log.info('resumed queued messages and schedules from the data dir', { messages: queued, schedules: resumed });
 
-  const ingest = createIngest(portsFor('ingest'));
+  const ingest = opts.handlers.ingest(portsFor('ingest'));
   const httpIngest = async (event: APIGatewayProxyEventV2) => (await ingest(event)) as HttpResult;
   const pool = opts.ingestWorkers
-    ? await IngestPool.start({ workers: opts.ingestWorkers, pack: opts.packQueueBodies ?? false, config: config.raw, env: { ...env, ALERTFLOW_WEBHOOK_TOKEN: token }, queues, log, fallback: httpIngest })
+    ? await IngestPool.start({ workers: opts.ingestWorkers, entry: opts.handlers.ingestWorker, pack: opts.packQueueBodies ?? false, config: config.raw, env: { ...env, ALERTFLOW_WEBHOOK_TOKEN: token }, queues, log, fallback: httpIngest })
     : undefined;
-  const api = createApi(portsFor('api'));
+  const api = opts.handlers.api(portsFor('api'));
   // /local/* stands in for what is not HTTP on AWS (SNS and EventBridge deliveries, which IAM guards;
   // the outbox and the queues, which only the account can read), so it takes a token like /v1/*:
   // without one, any local process or a web page's no-cors POST could inject alerts.

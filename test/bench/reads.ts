@@ -16,6 +16,7 @@ import { fingerprint } from '../../shared/alerts/fingerprint';
 import { groupIdOf } from '../../shared/dispatch/dispatch';
 import { silentLogger } from '../../shared/log';
 import { startLocalRuntime } from '../../shared/local/runtime';
+import { LOCAL_HANDLERS } from '../../bin/local-handlers';
 import { groupKeyFor, groupLabelsFor, matchRoutes } from '../../shared/routing/route-tree';
 import { compileConfig } from '../../shared/runtime/compiled-config';
 import { loadConfigFile } from '../../shared/config/loader';
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
   const configPath = join(dir, 'alertflow.yaml');
   writeFileSync(configPath, CONFIG);
   const config = compileConfig(loadConfigFile(configPath));
-  const rt = await startLocalRuntime({ port: 0, configPath, dataDir: null, token: TOKEN, env: {}, log: silentLogger });
+  const rt = await startLocalRuntime({ handlers: LOCAL_HANDLERS, port: 0, configPath, dataDir: null, token: TOKEN, env: {}, log: silentLogger });
   try {
     const now = Date.now();
     const { groups, silences, inhibitions } = rt.ports.stores;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { startLocalRuntime, type LocalRuntime } from '../../shared/local/runtime';
+import { LOCAL_HANDLERS } from '../../bin/local-handlers';
 import type { ConsumerStats, QueueStats } from '../../shared/local/queues';
 import { jsonLogger, type Logger } from '../../shared/log';
 import { startStandIn, type StandIn } from '../support/stand-in';
@@ -123,7 +124,7 @@ async function startEnv(): Promise<Env> {
   const log = countingLogger();
   try {
     // The DynamoDB adapter (on dynalite): the storms count the calls AWS would bill.
-    const rt = await startLocalRuntime({ port: 0, configPath, dataDir: null, token: TOKEN, env: {}, log: log.logger, store: 'dynalite', packQueueBodies: true });
+    const rt = await startLocalRuntime({ handlers: LOCAL_HANDLERS, port: 0, configPath, dataDir: null, token: TOKEN, env: {}, log: log.logger, store: 'dynalite', packQueueBodies: true });
     if (!rt.dynamo) throw new Error('the storms need the dynalite store');
     const counter = installDynamoCounter(rt.dynamo.client);
     return { rt, hook, counter, log, arrivals, dir };

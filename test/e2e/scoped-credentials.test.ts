@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../shared/errors';
 import type { Logger } from '../../shared/log';
 import { DEFAULT_TOKEN, startLocalRuntime, type LocalRuntime } from '../../shared/local/runtime';
+import { LOCAL_HANDLERS } from '../../bin/local-handlers';
 import { silentLogger } from '../../shared/log';
 import { apiRequest, startRuntimeWithConfig, teamRouteConfig } from '../support/runtime';
 import { startStandIn, type StandIn } from '../support/stand-in';
@@ -166,7 +167,7 @@ describe('the local runtime and its tokens', () => {
   });
 
   it('runs the shipped example out of the box: the default token has every scope', async () => {
-    const example = await startLocalRuntime({ port: 0, dataDir: null, env: {}, log: silentLogger, configPath: join(__dirname, '../../alertflow.example.yaml') });
+    const example = await startLocalRuntime({ handlers: LOCAL_HANDLERS, port: 0, dataDir: null, env: {}, log: silentLogger, configPath: join(__dirname, '../../alertflow.example.yaml') });
     try {
       expect(example.token).toBe(DEFAULT_TOKEN);
       const call = (method: string, path: string, body?: unknown) => apiRequest<Json>(example.url, DEFAULT_TOKEN, method, path, body);

@@ -1,0 +1,15 @@
+/**
+ * What the local runtime runs: the Lambdas' own handlers (shared/local wires them to its local
+ * queues, stores and server, and imports nothing from functions/ itself).
+ */
+import { createHandler as createApi } from '../functions/api/handler';
+import { createHandler as createIngest } from '../functions/ingest/handler';
+import { createHandler as createRouter } from '../functions/router/handler';
+import type { LocalHandlers } from '../shared/local/runtime';
+
+export const LOCAL_HANDLERS: LocalHandlers = {
+  ingest: createIngest,
+  router: createRouter,
+  api: createApi,
+  ingestWorker: new URL('./ingest-worker.ts', import.meta.url),
+};
