@@ -71,7 +71,7 @@ export function createSenderHandler<T extends ChannelType>(sender: ChannelSender
   };
   const gates = ports.stores.receiverGates({
     leaseMs: CONSUMER_TIMEOUT_S.sender * 1000,
-    ...(ports.retryBaseMs === undefined ? {} : { retryBaseMs: ports.retryBaseMs }),
+    reopenAfterMs: receiverBackoffMs(ports.retryJitter, ports.retryBaseMs),
     ...(ports.retryJitter === undefined ? {} : { random: ports.retryJitter }),
   });
 
@@ -172,6 +172,15 @@ export function createSenderHandler<T extends ChannelType>(sender: ChannelSender
       return backOff(record, Math.max(result.delaySeconds, reopensAt === undefined ? 0 : Math.ceil((reopensAt - Date.now()) / 1000)));
     });
   };
+}
+
+/**
+ * A failing receiver's own back-off, kept by its gate: the messages' schedule after its `failures`-th
+ * failure in a row, in whole seconds as theirs, so the gate never reopens sooner than they return.
+ * A Retry-After wins.
+ */
+export function receiverBackoffMs(random?: () => number, baseMs?: number): (failures: number, retryAfterMs: number | undefined) => number {
+  return (failures, retryAfterMs) => 1000 * backoffSeconds(failures, retryAfterMs, random, baseMs);
 }
 
 /** One receiver entry's gate: its receiver and channel entry (two entries never share a budget). */

@@ -178,12 +178,17 @@ export interface GateLease {
 export type GateHealth = { kind: 'up' } | { kind: 'down'; retryAfterMs?: number } | { kind: 'unknown' };
 
 export interface ReceiverGateOptions {
+  /**
+   * How long a receiver is left alone after its `failures`-th failure in a row (ms; a Retry-After
+   * it sent is given). The delivery policy's (shared/delivery/sender-handler.ts): the stores only
+   * keep the time.
+   */
+  reopenAfterMs: (failures: number, retryAfterMs: number | undefined) => number;
   /** Sender invocations that may send to one receiver entry at once (@default 2). */
   slots?: number;
   /** A lease not released by then (a crashed or timed-out invocation) is free again (@default 60 s). */
   leaseMs?: number;
-  /** Back-off base of the receiver's own schedule (as the per-message one). */
-  retryBaseMs?: number;
+  /** Picks among free slots (@default Math.random). */
   random?: () => number;
 }
 

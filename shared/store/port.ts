@@ -38,7 +38,7 @@ export interface Stores {
   /** Notification payloads too large for a queue message (the message carries a reference). */
   payloads: PayloadStore;
   /** The receiver gates, with the sender's lease and back-off settings. */
-  receiverGates(opts?: ReceiverGateOptions): ReceiverGates;
+  receiverGates(opts: ReceiverGateOptions): ReceiverGates;
 }
 
 export interface GroupPage {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { backoffSeconds } from '../channels/outcome';
 import { isConditionFailure } from './conditions';
 import { dayAfterUse, DEFAULT_GATE_SLOTS, type GateDecision, type GateHealth, type GateLease, type ReceiverGateOptions } from './model';
 import type { ReceiverGates as ReceiverGatesPort } from './port';
@@ -19,14 +18,6 @@ export function pickFreeSlot(expiries: ReadonlyArray<number | undefined>, leaseM
   const free = expiries.flatMap((exp, i) => ((exp ?? 0) <= now ? [i] : []));
   if (free.length === 0) return { heldForMs: Math.max(0, now - Math.max(...expiries.map((exp) => exp! - leaseMs))) };
   return { slot: free[Math.floor(random() * free.length) % free.length]! };
-}
-
-/**
- * When a gate reopens after its `failures`-th failure in a row (epoch ms). In whole seconds, as the
- * messages' own back-off: the gate never reopens sooner than they return. A Retry-After wins.
- */
-export function gateReopensAt(now: number, failures: number, retryAfterMs: number | undefined, random: () => number, retryBaseMs?: number): number {
-  return now + 1000 * backoffSeconds(failures, retryAfterMs, random, retryBaseMs);
 }
 
 interface GateItem {
@@ -51,7 +42,7 @@ export class DynamoReceiverGates implements ReceiverGatesPort {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
-    private readonly opts: ReceiverGateOptions = {},
+    private readonly opts: ReceiverGateOptions,
   ) {
     this.slots = Math.max(1, opts.slots ?? DEFAULT_GATE_SLOTS);
     this.leaseMs = opts.leaseMs ?? 60_000;
@@ -133,7 +124,7 @@ export class DynamoReceiverGates implements ReceiverGatesPort {
         }),
       );
       const failures = (res.Attributes?.failures as number | undefined) ?? 1;
-      const until = gateReopensAt(now, failures, health.retryAfterMs, this.random, this.opts.retryBaseMs);
+      const until = now + this.opts.reopenAfterMs(failures, health.retryAfterMs);
       // Concurrent failures may each set it: any of their back-offs will do.
       await this.db.send(
         new UpdateCommand({

@@ -44,7 +44,7 @@ import {
   type SilenceSegment,
   type StormWindow,
 } from './model';
-import { gateReopensAt, pickFreeSlot } from './receiver-gates';
+import { pickFreeSlot } from './receiver-gates';
 import { expiredNow, silenceExpiresAt } from './silences';
 
 /**
@@ -683,7 +683,7 @@ class SqliteReceiverGates implements ReceiverGates {
   constructor(
     db: DatabaseSync,
     private readonly write: Write,
-    private readonly opts: ReceiverGateOptions = {},
+    private readonly opts: ReceiverGateOptions,
   ) {
     this.slots = Math.max(1, opts.slots ?? DEFAULT_GATE_SLOTS);
     this.leaseMs = opts.leaseMs ?? 60_000;
@@ -732,7 +732,7 @@ class SqliteReceiverGates implements ReceiverGates {
         delete state.openUntil;
       } else if (health.kind === 'down') {
         state.failures = (state.failures ?? 0) + 1;
-        until = gateReopensAt(now, state.failures, health.retryAfterMs, this.random, this.opts.retryBaseMs);
+        until = now + this.opts.reopenAfterMs(state.failures, health.retryAfterMs);
         state.openUntil = until;
       }
       this.save(lease.gate, state, now);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { receiverBackoffMs } from '../../shared/delivery/sender-handler';
 import type { GateDecision } from '../../shared/store/receiver-gates';
 import { freshStores, STORE_ADAPTERS } from '../support/store-adapters';
 
@@ -12,7 +13,7 @@ describe.each(STORE_ADAPTERS)('ReceiverGates (%s store)', (adapter) => {
   const fresh = freshStores(adapter);
 
   it('lets at most `slots` invocations send to one receiver at once; others are independent', async () => {
-    const gates = (await fresh()).receiverGates({ slots: 2, leaseMs: 60_000 });
+    const gates = (await fresh()).receiverGates({ slots: 2, leaseMs: 60_000, reopenAfterMs: receiverBackoffMs() });
     const decisions = await Promise.all(Array.from({ length: 6 }, () => gates.acquire('slow/webhook[0]', NOW)));
     expect(decisions.filter((d) => d.kind === 'granted')).toHaveLength(2);
     expect(decisions.filter((d) => d.kind === 'busy')).toHaveLength(4);
@@ -29,7 +30,7 @@ describe.each(STORE_ADAPTERS)('ReceiverGates (%s store)', (adapter) => {
   });
 
   it('backs a failing receiver off on its own schedule, then probes it with one send until one succeeds', async () => {
-    const gates = (await fresh()).receiverGates({ slots: 2, random: () => 0 });
+    const gates = (await fresh()).receiverGates({ slots: 2, random: () => 0, reopenAfterMs: receiverBackoffMs(() => 0) });
     const gate = 'down/webhook[0]';
     const first = granted(await gates.acquire(gate, NOW));
     expect(first.probe).toBe(false);
@@ -48,7 +49,7 @@ describe.each(STORE_ADAPTERS)('ReceiverGates (%s store)', (adapter) => {
   });
 
   it('doubles the back-off with each failed probe, up to the cap', async () => {
-    const gates = (await fresh()).receiverGates({ slots: 1, random: () => 0.999999 });
+    const gates = (await fresh()).receiverGates({ slots: 1, random: () => 0.999999, reopenAfterMs: receiverBackoffMs(() => 0.999999) });
     const gate = 'doubling/webhook[0]';
     let t = NOW;
     const waits: number[] = [];

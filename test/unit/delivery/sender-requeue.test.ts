@@ -4,7 +4,7 @@ import type { Alert } from '../../../shared/alerts/model';
 import { senderFor } from '../../../shared/channels/registry';
 import { parseConfigYaml } from '../../../shared/config/loader';
 import { envSecretResolver } from '../../../shared/config/secrets';
-import { createSenderHandler, gateOf } from '../../../shared/delivery/sender-handler';
+import { createSenderHandler, gateOf, receiverBackoffMs } from '../../../shared/delivery/sender-handler';
 import { outgoing, withPayload } from '../../../shared/dispatch/notifications';
 import { openLocalDatabase } from '../../../shared/local/sqlite';
 import { silentLogger } from '../../../shared/log';
@@ -49,7 +49,7 @@ describe('a referenced notification re-queued while its receiver is busy', () =>
     expect(inline).toBeLessThan(2_000);
 
     // Both of the receiver's send slots are held (by other, healthy invocations) for the whole test.
-    const gates = stores.receiverGates({ leaseMs: CONSUMER_TIMEOUT_S.sender * 1000 });
+    const gates = stores.receiverGates({ leaseMs: CONSUMER_TIMEOUT_S.sender * 1000, reopenAfterMs: receiverBackoffMs() });
     for (let i = 0; i < 2; i++) expect((await gates.acquire(gateOf(n), Date.now())).kind).toBe('granted');
 
     const sent: OutgoingMessage[] = [];
