@@ -42,7 +42,24 @@ export type Alert = z.infer<typeof Alert>;
 
 /** An alert's status at `now` (epoch ms): a firing alert whose `endsAt` has passed is resolved. */
 export function statusAt(a: Pick<Alert, 'status' | 'endsAt'>, now: number): AlertStatus {
-  return a.status === 'firing' && !(a.endsAt !== undefined && Date.parse(a.endsAt) <= now) ? 'firing' : 'resolved';
+  return a.status === 'firing' && !(a.endsAt !== undefined && endsAtMs(a.endsAt) <= now) ? 'firing' : 'resolved';
+}
+
+/**
+ * ends_at values parsed, by text. Every merge into a group asks each of its alerts again (auto-resolve),
+ * so without this a group of n alerts parsed n dates per new alert; its alerts share few values.
+ */
+const parsedEndsAt = new Map<string, number>();
+const MAX_PARSED_ENDS_AT = 10_000;
+
+function endsAtMs(text: string): number {
+  let ms = parsedEndsAt.get(text);
+  if (ms === undefined) {
+    if (parsedEndsAt.size >= MAX_PARSED_ENDS_AT) parsedEndsAt.clear();
+    ms = Date.parse(text);
+    parsedEndsAt.set(text, ms);
+  }
+  return ms;
 }
 
 /** Context a source sent alongside its alerts (kept, surfaced, never required). */

@@ -114,8 +114,8 @@ export async function evaluateGroup(t: Touched, prev: GroupState | undefined, en
   let g: GroupState = { ...base, alerts: merged.alerts };
   let changed = merged.changed;
   const effects = noEffects();
-  const hadAlerts = Object.keys(base.alerts).length > 0;
-  let hasAlerts = Object.keys(g.alerts).length > 0;
+  const { hadAlerts } = merged;
+  let { hasAlerts } = merged;
 
   if (merged.changed) {
     if (hasAlerts && !hadAlerts) {
@@ -127,7 +127,12 @@ export async function evaluateGroup(t: Touched, prev: GroupState | undefined, en
     if (route.flapping) g = { ...g, flaps: recordEdges(g.flaps, base.alerts, g.alerts, route.flapping, now) };
     if (t.externalURL && t.externalURL !== g.externalURL) g = { ...g, externalURL: t.externalURL };
     // A source whose ends_at moved is indexed again, or it would stop inhibiting at its first ends_at.
-    const moved = Object.values(g.alerts).filter((a) => a.status === 'firing' && base.alerts[a.fingerprint]?.status === 'firing' && base.alerts[a.fingerprint]!.endsAt !== a.endsAt);
+    // Only an incoming alert can have moved: the others are the stored objects (or auto-resolved).
+    const moved = [...new Set(t.alerts.map((a) => a.fingerprint))].flatMap((fp) => {
+      const a = g.alerts[fp];
+      const before = base.alerts[fp];
+      return a && a.status === 'firing' && before?.status === 'firing' && before.endsAt !== a.endsAt ? [a] : [];
+    });
     indexSources(config, [...merged.newlyFiring, ...moved], merged.resolved, effects);
   }
 

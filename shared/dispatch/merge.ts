@@ -10,6 +10,9 @@ export interface GroupChange {
   newlyFiring: GroupAlert[];
   /** Alerts that this merge resolved. */
   resolved: GroupAlert[];
+  /** Whether the group held alerts before the merge, and holds any after it. */
+  hadAlerts: boolean;
+  hasAlerts: boolean;
 }
 
 /**
@@ -19,16 +22,19 @@ export interface GroupChange {
  * the channels were told.
  */
 export function mergeAlerts(current: Readonly<Record<string, GroupAlert>>, incoming: readonly Alert[], now: Date): GroupChange {
-  const alerts: Record<string, GroupAlert> = {};
+  // Unchanged alerts stay the same objects (stores tell changed alerts apart by identity).
+  const alerts: Record<string, GroupAlert> = { ...current };
   let changed = false;
-  for (const [fp, a] of Object.entries(current)) {
+  let hadAlerts = false;
+  const at = now.getTime();
+  for (const fp in alerts) {
+    hadAlerts = true;
+    const a = alerts[fp]!;
     // Auto-resolve: a firing alert whose ends_at has passed is resolved from then on.
-    if (a.status === 'firing' && statusAt(a, now.getTime()) === 'resolved') {
+    if (a.status === 'firing' && a.endsAt !== undefined && statusAt(a, at) === 'resolved') {
       alerts[fp] = { ...a, status: 'resolved', resolvedAt: now.toISOString() };
       changed = true;
-      continue;
     }
-    alerts[fp] = a;
   }
 
   const newlyFiring: GroupAlert[] = [];
@@ -54,7 +60,8 @@ export function mergeAlerts(current: Readonly<Record<string, GroupAlert>>, incom
     // An annotation update on a firing alert is a change but not a new page.
     if (!prev || prev.status === 'resolved') newlyFiring.push(next);
   }
-  return { alerts, changed, newlyFiring, resolved };
+  // An incoming alert is only ever added (a resolve of an unknown alert is dropped above).
+  return { alerts, changed, newlyFiring, resolved, hadAlerts, hasAlerts: hadAlerts || newlyFiring.length > 0 };
 }
 
 /** One request may carry the same alert twice; the later one wins. */

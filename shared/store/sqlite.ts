@@ -271,13 +271,17 @@ class SqliteGroupStore implements GroupStore {
       // What `before` holds is what is stored (a replaced expired group's alerts go with it).
       const stored = before && version !== 1 ? before.alerts : {};
       if (version === 1) this.deleteAlerts.run(next.groupId);
-      for (const [fp, a] of Object.entries(alerts)) if (stored[fp] !== a) this.upsertAlert.run(next.groupId, fp, JSON.stringify(a));
-      for (const fp of Object.keys(stored)) if (!(fp in alerts)) this.deleteAlert.run(next.groupId, fp);
+      // Plain loops, no lists or sets: these run over every alert of the group on every write.
+      for (const fp in alerts) if (stored[fp] !== alerts[fp]) this.upsertAlert.run(next.groupId, fp, JSON.stringify(alerts[fp]));
+      for (const fp in stored) if (!(fp in alerts)) this.deleteAlert.run(next.groupId, fp);
       // The index GET /v1/alerts/{id} reads: every fingerprint the group holds, resolved ones too.
-      const linked = before ? heldFingerprints(before) : new Set<string>();
-      const holds = heldFingerprints(next);
-      for (const fp of holds) if (!linked.has(fp)) this.link.run(fp, next.groupId);
-      for (const fp of linked) if (!holds.has(fp)) this.unlink.run(fp, next.groupId);
+      const was = before ?? EMPTY_HOLDER;
+      forEachHeld(next, (fp) => {
+        if (!holdsFingerprint(was, fp)) this.link.run(fp, next.groupId);
+      });
+      forEachHeld(was, (fp) => {
+        if (!holdsFingerprint(next, fp)) this.unlink.run(fp, next.groupId);
+      });
     });
     // Cached at once, as the database's own reads see the write before its commit. If the commit
     // fails, the write is gone: so is the cached group, and the next read loads what was committed.
@@ -336,7 +340,19 @@ class SqliteGroupStore implements GroupStore {
   }
 }
 
-const heldFingerprints = (g: Pick<GroupState, 'alerts' | 'recentlyResolved'>): Set<string> => new Set([...Object.keys(g.alerts), ...Object.keys(g.recentlyResolved ?? {})]);
+/** What a group holds for GET /v1/alerts/{id}: its alerts, and the recently resolved ones. */
+type Holder = Pick<GroupState, 'alerts' | 'recentlyResolved'>;
+const EMPTY_HOLDER: Holder = { alerts: {} };
+
+function holdsFingerprint(g: Holder, fp: string): boolean {
+  return fp in g.alerts || (g.recentlyResolved !== undefined && fp in g.recentlyResolved);
+}
+
+function forEachHeld(g: Holder, fn: (fp: string) => void): void {
+  for (const fp in g.alerts) fn(fp);
+  // A recently resolved alert that fires again is in both: visited once.
+  for (const fp in g.recentlyResolved ?? {}) if (!(fp in g.alerts)) fn(fp);
+}
 
 /** Groups kept decoded in memory: a storm's working set (a 50-alert group is some 30 KB). */
 const CACHED_GROUPS = 10_000;
@@ -345,7 +361,7 @@ const CACHED_GROUPS = 10_000;
 function deepFreeze<T>(value: T): T {
   if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
   Object.freeze(value);
-  for (const v of Object.values(value)) deepFreeze(v);
+  for (const k in value) deepFreeze(value[k]);
   return value;
 }
 
