@@ -73,7 +73,9 @@ export async function testReceiver(name: string, deps: TestReceiverDeps): Promis
       createdAt: now,
       receiver: name,
       channel: { type: entry.type, index: entry.index },
-      group: { id: `test-${run}`, key: `{}:{alertname="${TEST_LABELS.alertname}"}`, labels: { alertname: TEST_LABELS.alertname }, status: 'firing', alerts: [alert], truncatedAlerts: 0 },
+      // The run in the group key: each test is its own PagerDuty incident (dedup key), so a test
+      // whose resolve never landed does not swallow the next one's trigger.
+      group: { id: `test-${run}`, key: `{}:{alertname="${TEST_LABELS.alertname}",run="${run}"}`, labels: { alertname: TEST_LABELS.alertname }, status: 'firing', alerts: [alert], truncatedAlerts: 0 },
       ...(deps.config.raw.external_url ? { externalURL: deps.config.raw.external_url } : {}),
     };
     return { channel: `${entry.type}[${entry.index}]`, n, resolve: undefined as NotificationMessage | undefined };

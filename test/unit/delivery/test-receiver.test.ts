@@ -57,6 +57,10 @@ describe('testReceiver', () => {
     expect(pd.map((n) => n.group.status)).toEqual(['firing', 'resolved']);
     expect(dedupKeyOf(pd[1]!)).toBe(dedupKeyOf(pd[0]!));
     expect(pd[1]!.group.alerts.every((a) => a.status === 'resolved' && a.endsAt)).toBe(true);
+    // Another test is another incident: its trigger is not folded into this one's.
+    const again = fakes(() => 'delivered');
+    await testReceiver('oncall', again.deps);
+    expect(dedupKeyOf(again.queued.find((n) => n.channel.type === 'pagerduty')!)).not.toBe(dedupKeyOf(pd[0]!));
 
     expect(results.find((r) => r.channel === 'pagerduty[0]')).toMatchObject({
       status: 'delivered',
