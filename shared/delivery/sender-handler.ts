@@ -140,7 +140,8 @@ export function createSenderHandler<T extends ChannelType>(sender: ChannelSender
           // A slow receiver: wait without using up a receive (a fresh message), longer each time.
           const waits = (n.waits ?? 0) + 1;
           const delaySeconds = Math.min(SQS_MAX_DELAY_S, backoffSeconds(waits, undefined, ports.retryJitter, ports.retryBaseMs));
-          ports.log.info('receiver busy (its send slots are held by slower sends); re-queued unsent', { notificationId: n.id, receiver: n.receiver, gate, waits, delaySeconds });
+          const why = turn === 'slow' ? 'receiver answering slowly (an earlier window of this batch took over a second)' : 'receiver busy (its send slots are held by slower sends)';
+          ports.log.info(`${why}; re-queued unsent`, { notificationId: n.id, receiver: n.receiver, gate, waits, delaySeconds });
           await ports.queues.send(queue, [{ id: 'waiting', body: encodeBody(ports.queues, JSON.stringify({ ...n, waits })), delaySeconds }]);
           return 'ok';
         }

@@ -1,8 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Server } from 'node:http';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { loadConfigFile, resolveConfigPath } from '../config/loader';
 import { collectSecretRefs, envSecretResolver, type SecretResolver } from '../config/secrets';
 import type { Config } from '../config/schema';

@@ -22,7 +22,7 @@ import type {
  * The state the domain keeps, as ports: what the router, the senders and the API need of persistence,
  * not how an engine stores it. Two adapters implement every one of them: DynamoDB (`dynamoStores`,
  * on AWS) and SQLite (`sqliteStores`, the local runtime's embedded default), and one contract suite
- * (test/integration/store-contract.test.ts) runs against both. See docs/adr/0010-embedded-store.md.
+ * (test/integration/store-contract.test.ts) runs against both. See docs/adr/0012-embedded-store.md.
  *
  * Conditional writes are part of the contract: a write whose precondition no longer holds (another
  * writer got there first) fails with ConflictError, or returns what the method documents, on both.

@@ -49,7 +49,7 @@ import { expiredNow, silenceExpiresAt } from './silences';
 
 /**
  * The stores over an embedded SQLite database (node:sqlite): the local runtime's default, in the
- * same database file as its durable queues (see docs/adr/0010-embedded-store.md).
+ * same database file as its durable queues (see docs/adr/0012-embedded-store.md).
  *
  * node:sqlite is synchronous and one process owns the file (shared/local/sqlite.ts takes an
  * exclusive lock), so each method's read-check-write runs without an await in between: it is atomic
