@@ -108,6 +108,10 @@ export function openLocalDatabase(dataDir: string | undefined): LocalDatabase {
       // Busy or failing: the next quiet spell (or the automatic one) tries again.
     }
   };
+  // Prepared once: every store and queue write runs these, and exec() would parse them each time.
+  const savepoint = db.prepare('SAVEPOINT write');
+  const release = db.prepare('RELEASE write');
+  const rollbackTo = db.prepare('ROLLBACK TO write');
   const local: LocalDatabase = {
     db,
     file,
@@ -116,14 +120,14 @@ export function openLocalDatabase(dataDir: string | undefined): LocalDatabase {
         db.exec('BEGIN');
         group = { waiters: [], timer: setImmediate(commitGroup) };
       }
-      db.exec('SAVEPOINT write');
+      savepoint.run();
       try {
         const result = fn();
-        db.exec('RELEASE write');
+        release.run();
         return result;
       } catch (err) {
-        db.exec('ROLLBACK TO write');
-        db.exec('RELEASE write');
+        rollbackTo.run();
+        release.run();
         throw err;
       }
     },
