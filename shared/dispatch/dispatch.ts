@@ -291,8 +291,8 @@ async function storePayloads<O>(items: Array<Outgoing & { owner: O }>, payloads:
 }
 
 /**
- * Send notifications in batch calls per queue; a failed call fails the owners of its messages
- * (their redelivery sends them again under the same ids). Returns how many were sent.
+ * Send notifications in batch calls per queue, concurrently; a failed call fails the owners of its
+ * messages (their redelivery sends them again under the same ids). Returns how many were sent.
  */
 async function sendOutgoing<O>(items: ReadonlyArray<Outgoing & { owner: O }>, queues: QueuePort, onFail: (owner: O, err: unknown) => void): Promise<number> {
   const byQueue = new Map<string, Array<Outgoing & { owner: O }>>();
@@ -306,14 +306,18 @@ async function sendOutgoing<O>(items: ReadonlyArray<Outgoing & { owner: O }>, qu
     [...byQueue].map(async ([queue, entries]) => {
       const packed = entries.map((e) => ({ message: { ...e.message, body: encodeBody(queues, e.message.body) }, owner: e.owner }));
       const owners = new Map(packed.map((e) => [e.message, e.owner]));
-      for (const batch of batchesOf(packed.map((e) => e.message))) {
-        try {
-          await queues.send(queue, batch);
-          sent += batch.length;
-        } catch (err) {
-          for (const m of batch) onFail(owners.get(m)!, err);
-        }
-      }
+      // The batch calls at once, not one after another: a storm's first flushes are hundreds of
+      // notifications, and each call waits for its commit (a queue's, or SQS's round trip).
+      await Promise.all(
+        batchesOf(packed.map((e) => e.message)).map(async (batch) => {
+          try {
+            await queues.send(queue, batch);
+            sent += batch.length;
+          } catch (err) {
+            for (const m of batch) onFail(owners.get(m)!, err);
+          }
+        }),
+      );
     }),
   );
   return sent;
