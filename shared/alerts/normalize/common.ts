@@ -63,8 +63,25 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 // `+00:00` or the `+0000` form CloudWatch uses (which Date.parse does not accept).
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):?(\d{2}))$/;
 
+/**
+ * Recent parses, by text. The alerts of one request share timestamps (a rule evaluation's start,
+ * Go's zero time as the end of every firing alert), and each is parsed when validated and again
+ * when normalized. Cleared when full, so it stays small whatever the input.
+ */
+const parsed = new Map<string, number | undefined>();
+const PARSED_MAX = 256;
+
 /** Milliseconds since the epoch, or undefined when `text` is not an RFC 3339 timestamp. */
 export function parseTimestamp(text: string): number | undefined {
+  const known = parsed.get(text);
+  if (known !== undefined || parsed.has(text)) return known;
+  const ms = parseUncached(text);
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(text, ms);
+  return ms;
+}
+
+function parseUncached(text: string): number | undefined {
   const m = TIMESTAMP.exec(text);
   if (!m) return undefined;
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];

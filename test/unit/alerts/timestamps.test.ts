@@ -20,6 +20,18 @@ describe('timestamps', () => {
     },
   );
 
+  it('answers a repeated text as the first time, valid or not, across more texts than it remembers', () => {
+    const first = ['2026-11-22T06:15:10.568Z', 'now', '2026-02-29T00:00:00Z', '0001-01-01T00:00:00Z'].map(parseTimestamp);
+    expect(first).toEqual([Date.UTC(2026, 10, 22, 6, 15, 10, 568), undefined, undefined, -62_135_596_800_000]);
+    expect(['2026-11-22T06:15:10.568Z', 'now', '2026-02-29T00:00:00Z', '0001-01-01T00:00:00Z'].map(parseTimestamp)).toEqual(first);
+    // A thousand distinct texts go past what it keeps; each still parses as itself.
+    for (let i = 0; i < 1_000; i++) {
+      const ms = Date.UTC(2026, 0, 1) + i * 1_001;
+      expect(parseTimestamp(new Date(ms).toISOString())).toBe(ms);
+    }
+    expect(['2026-11-22T06:15:10.568Z', 'now', '2026-02-29T00:00:00Z', '0001-01-01T00:00:00Z'].map(parseTimestamp)).toEqual(first);
+  });
+
   it("treats Go's zero time as unset", () => {
     expect(optionalIsoUtc('0001-01-01T00:00:00Z')).toBeUndefined();
     expect(optionalIsoUtc(null)).toBeUndefined();
