@@ -1,17 +1,21 @@
 import { Worker } from 'node:worker_threads';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Config } from '../config/schema';
-import type { HttpResult } from '../http/responses';
+import { errorResponse, type HttpResult } from '../http/responses';
 import type { Logger, LogLevel } from '../log';
 import type { OutgoingMessage, QueuePort } from '../queues/port';
 
-/** Main thread -> worker: a request to ingest, or the outcome of a send the worker asked for. */
-export type ToWorker = { kind: 'request'; id: number; event: APIGatewayProxyEventV2 } | { kind: 'sent'; id: number; error?: string | undefined };
+/** Main thread -> worker: a request to ingest. */
+export type ToWorker = { kind: 'request'; id: number; event: APIGatewayProxyEventV2 };
+/** A send the ingest handler made, performed by the main thread before it answers. */
+export interface DeferredSend {
+  queue: string;
+  messages: OutgoingMessage[];
+}
 /** Worker -> main thread. */
 export type FromWorker =
   | { kind: 'ready' }
-  | { kind: 'send'; id: number; queue: string; messages: OutgoingMessage[] }
-  | { kind: 'response'; id: number; result?: unknown; error?: string | undefined }
+  | { kind: 'response'; id: number; result?: unknown; sends?: DeferredSend[]; error?: string | undefined }
   | { kind: 'log'; level: LogLevel; msg: string; fields?: Record<string, unknown> | undefined };
 
 export interface IngestPoolOptions {
@@ -33,6 +37,7 @@ export interface IngestPoolOptions {
 interface Pending {
   resolve: (r: HttpResult) => void;
   reject: (err: Error) => void;
+  requestId: string;
 }
 
 interface Slot {
@@ -44,9 +49,11 @@ interface Slot {
  * Ingest on worker threads, for the local runtime: validating, normalizing and fingerprinting a
  * storm's request bodies is most of the CPU an alert costs, and on one thread it starves the router
  * and the senders (whose time to the first notification is what users wait for). The workers run the
- * same ingest handler as the Lambda; the main thread keeps the queues, performs each send a worker
- * asks for, and only then lets the worker answer. A worker that dies fails its requests (a 500: the
- * client retries, and a re-sent alert is deduplicated) and is replaced.
+ * same ingest handler as the Lambda. The main thread keeps the queues: a worker hands back the
+ * handler's answer with the sends it made, and the main thread performs them and answers only once
+ * they are committed, or answers as the handler does when a send fails (one crossing each way per
+ * request, instead of a round trip for each send on top). A worker that dies fails its requests (a
+ * 500: the client retries, and a re-sent alert is deduplicated) and is replaced.
  *
  * On AWS each ingest request is its own Lambda invocation: this is the local stand-in for that
  * concurrency, not a behaviour of its own.
@@ -71,7 +78,7 @@ export class IngestPool {
     const slot = this.pick();
     const id = this.nextRequest++;
     return new Promise<HttpResult>((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject });
+      slot.pending.set(id, { resolve, reject, requestId: event.requestContext.requestId });
       slot.worker.postMessage({ kind: 'request', id, event } satisfies ToWorker);
     });
   }
@@ -100,16 +107,16 @@ export class IngestPool {
           started = true;
           this.slots.push(slot);
           ready();
-        } else if (m.kind === 'send') {
-          this.opts.queues.send(m.queue, m.messages).then(
-            () => worker.postMessage({ kind: 'sent', id: m.id } satisfies ToWorker),
-            (err: unknown) => worker.postMessage({ kind: 'sent', id: m.id, error: (err as Error).message } satisfies ToWorker),
-          );
         } else if (m.kind === 'response') {
           const p = slot.pending.get(m.id);
           slot.pending.delete(m.id);
-          if (m.error === undefined) p?.resolve(m.result as HttpResult);
-          else p?.reject(new Error(m.error));
+          if (!p) return;
+          if (m.error !== undefined) return p.reject(new Error(m.error));
+          // In one turn, so they share one commit; the answer waits for it, as the handler waited.
+          Promise.all((m.sends ?? []).map((s) => this.opts.queues.send(s.queue, s.messages))).then(
+            () => p.resolve(m.result as HttpResult),
+            (err: unknown) => p.resolve(errorResponse(err, this.opts.log, p.requestId)),
+          );
         } else {
           this.opts.log[m.level](m.msg, { fn: 'ingest', ...m.fields });
         }

@@ -1,9 +1,10 @@
 /**
  * The body of an ingest worker thread of the local runtime (see ingest-pool.ts): the ingest handler
- * the Lambda runs, with a queue port that hands each send to the main thread, which keeps the queues.
- * Only that thread answers the HTTP request, after the send committed, so a 2xx still means the
- * alerts are kept. The thread's module (bin/ingest-worker.ts) passes the handler in.
+ * the Lambda runs, with a queue port that keeps each request's sends for the main thread, which keeps
+ * the queues. Only that thread answers the HTTP request, after the sends committed, so a 2xx still
+ * means the alerts are kept. The thread's module (bin/ingest-worker.ts) passes the handler in.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Config } from '../config/schema';
@@ -13,7 +14,7 @@ import { packBody } from '../queues/body';
 import type { OutgoingMessage, QueuePort } from '../queues/port';
 import type { Ports } from '../runtime/ports';
 import { compileConfig } from '../runtime/compiled-config';
-import type { FromWorker, ToWorker } from './ingest-pool';
+import type { DeferredSend, FromWorker, ToWorker } from './ingest-pool';
 
 interface WorkerInput {
   config: Config;
@@ -27,15 +28,16 @@ export function runIngestWorker(createHandler: (ports: Pick<Ports, 'config' | 'q
   const { config, env, pack } = workerData as WorkerInput;
   const post = (m: FromWorker) => port.postMessage(m);
 
-  let nextSend = 0;
-  const sends = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+  // The sends of the request being handled (requests interleave at their awaits).
+  const requestSends = new AsyncLocalStorage<DeferredSend[]>();
   const queues: QueuePort = {
-    send: (queue: string, messages: OutgoingMessage[]) =>
-      new Promise<void>((resolve, reject) => {
-        const id = nextSend++;
-        sends.set(id, { resolve, reject });
-        post({ kind: 'send', id, queue, messages });
-      }),
+    send: (queue: string, messages: OutgoingMessage[]) => {
+      const sends = requestSends.getStore();
+      if (!sends) return Promise.reject(new Error('an ingest worker sends only while handling a request'));
+      // Performed, and committed, by the main thread before it answers (see ingest-pool.ts).
+      sends.push({ queue, messages });
+      return Promise.resolve();
+    },
     changeVisibility: () => Promise.reject(new Error('ingest does not receive messages')),
     ...(pack ? { encode: packBody } : {}),
   };
@@ -51,15 +53,9 @@ export function runIngestWorker(createHandler: (ports: Pick<Ports, 'config' | 'q
   const ingest = createHandler({ config: compileConfig(config), queues, secrets: envSecretResolver(env), clock: () => new Date(), log });
 
   port.on('message', (m: ToWorker) => {
-    if (m.kind === 'sent') {
-      const waiter = sends.get(m.id);
-      sends.delete(m.id);
-      if (m.error === undefined) waiter?.resolve();
-      else waiter?.reject(new Error(m.error));
-      return;
-    }
-    ingest(m.event as APIGatewayProxyEventV2).then(
-      (result) => post({ kind: 'response', id: m.id, result }),
+    const sends: DeferredSend[] = [];
+    requestSends.run(sends, () => ingest(m.event as APIGatewayProxyEventV2)).then(
+      (result) => post({ kind: 'response', id: m.id, result, sends }),
       (err: unknown) => post({ kind: 'response', id: m.id, error: (err as Error).message }),
     );
   });

@@ -14,10 +14,11 @@ import { unpackBody } from '../../shared/queues/body';
  * fails until the last restart: nothing answered 2xx is lost, and nothing is delivered twice.
  *
  * The runtime runs in a child process on one data dir (ALERTFLOW_DATA_DIR), restarted after each
- * kill. The storm: 80 groups of 15 alerts, each POST carrying two whole groups, as Alertmanager
- * sends them; a POST that got no 2xx (the process died under it) is sent again after the restart, as
- * Alertmanager retries. group_wait is 1s, so each group's first notification waits on a delayed
- * flush message, which has to survive the kills too. Kills, at seeded-random offsets: during ingest (POSTs still arriving),
+ * kill, with an ingest worker thread as `npm start` has. The storm: 80 groups of 15 alerts, each
+ * POST carrying two whole groups, as Alertmanager sends them; a POST that got no 2xx (the process
+ * died under it) is sent again after the restart, as Alertmanager retries. group_wait is 1s, so
+ * each group's first notification waits on a delayed flush message, which has to survive the kills
+ * too. Kills, at seeded-random offsets: during ingest (POSTs still arriving),
  * during routing (the last POSTs answered, the router working through them), during failing
  * deliveries. The receiver answers 500 until the last restart, then 200.
  *
@@ -215,7 +216,7 @@ describe('a crash of npm start (SIGKILL) mid-storm', () => {
     const began = Date.now();
     const start = async () => {
       const t = Date.now();
-      child = await startRuntimeProcess(config(hook.url), TOKEN, 30_000, { dataDir, retryJitter: 0.25 });
+      child = await startRuntimeProcess(config(hook.url), TOKEN, 30_000, { dataDir, retryJitter: 0.25, ingestWorkers: 1 });
       log.push(`start at ${((t - began) / 1000).toFixed(1)} s took ${Date.now() - t} ms`);
       return child;
     };

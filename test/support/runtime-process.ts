@@ -13,6 +13,8 @@ export interface RuntimeProcessOptions {
   dataDir?: string;
   /** The delivery back-off's jitter as a constant in [0, 1) (default Math.random). */
   retryJitter?: number;
+  /** Threads that ingest requests, as `npm start` runs one per spare core (default: none). */
+  ingestWorkers?: number;
 }
 
 const CHILD = fileURLToPath(new URL('./runtime-child.ts', import.meta.url));
