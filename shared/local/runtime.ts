@@ -118,10 +118,11 @@ export interface LocalRuntime {
 /**
  * Records per local sender invocation. Larger than the deployed 10: an invocation costs nothing
  * here, and a slot of a receiver's gate sends its records in windows that grow from 10 while the
- * receiver keeps up (sender-handler.ts), so a healthy receiver takes a storm's notifications up to
- * 100 at a time per slot, while one that fails or hangs still sees 10 per slot.
+ * receiver keeps up (sender-handler.ts: 10, 20, 40, 80, 160, 190), so a healthy receiver takes a
+ * storm's notifications up to 190 at a time per slot, while one that fails or hangs from the start
+ * still sees 10 per slot (ADR 0013).
  */
-const LOCAL_SENDER_BATCH_SIZE = 100;
+const LOCAL_SENDER_BATCH_SIZE = 500;
 
 /** The whole system on one machine: the same handler modules the Lambdas run, local ports. */
 export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntime> {

@@ -16,7 +16,7 @@ import { sqliteStores } from '../../../shared/store/sqlite';
 
 /**
  * One invocation holding more of a receiver's notifications than the first window (10): the local
- * runtime's batches of 100. Its slot sends them in windows that double while the receiver keeps up,
+ * runtime's larger batches. Its slot sends them in windows that double while the receiver keeps up,
  * and stops at the first window that fails or answers slowly.
  */
 const config = compileConfig(parseConfigYaml(`route: { receiver: team }\nreceivers:\n  - name: team\n    webhook_configs: [{ url: 'http://127.0.0.1:9/hook' }]\n`));
