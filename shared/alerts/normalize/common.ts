@@ -70,9 +70,15 @@ const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1
  */
 const parsed = new Map<string, number | undefined>();
 const PARSED_MAX = 256;
+/**
+ * Longer than any RFC 3339 timestamp ("2026-11-22T06:15:45.123456789+00:00" is 35): such a text is
+ * not kept, so a request cannot park large strings in the memo.
+ */
+const PARSED_TEXT_MAX = 40;
 
 /** Milliseconds since the epoch, or undefined when `text` is not an RFC 3339 timestamp. */
 export function parseTimestamp(text: string): number | undefined {
+  if (text.length > PARSED_TEXT_MAX) return undefined;
   const known = parsed.get(text);
   if (known !== undefined || parsed.has(text)) return known;
   const ms = parseUncached(text);
