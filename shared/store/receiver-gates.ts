@@ -20,6 +20,17 @@ export function pickFreeSlot(expiries: ReadonlyArray<number | undefined>, leaseM
   return { slot: free[Math.floor(random() * free.length) % free.length]! };
 }
 
+/**
+ * While the receiver is failing (`failures` > 0), a slot already held is a probe in flight: the
+ * answer is busy, so a failing receiver is probed by one invocation at a time. Undefined otherwise.
+ * Both adapters decide with it.
+ */
+export function probeInFlight(expiries: ReadonlyArray<number | undefined>, failures: number | undefined, leaseMs: number, now: number): GateDecision | undefined {
+  if ((failures ?? 0) === 0) return undefined;
+  const held = expiries.filter((exp): exp is number => exp !== undefined && exp > now);
+  return held.length === 0 ? undefined : { kind: 'busy', heldForMs: Math.max(0, now - Math.max(...held.map((exp) => exp - leaseMs))) };
+}
+
 interface GateItem {
   failures?: number;
   openUntil?: number;
@@ -31,8 +42,8 @@ interface GateItem {
  * one DynamoDB item. It bounds the invocations sending to that receiver at once (a receiver that
  * hangs holds at most `slots` invocations, so the others keep delivering) and remembers that the
  * receiver is failing: after a retryable failure nothing is sent to it until its own back-off (1 s
- * doubling to 5 min, full jitter; a Retry-After wins) has passed, and then one probe at a time until
- * a send succeeds. A healthy receiver costs two writes per invocation (take and free a slot).
+ * doubling to 5 min, full jitter; a Retry-After wins) has passed, and then one probe at a time (one
+ * slot held, whatever `slots` allows) until a send succeeds. A healthy receiver costs two writes per invocation (take and free a slot).
  */
 export class DynamoReceiverGates implements ReceiverGatesPort {
   private readonly slots: number;
@@ -54,14 +65,20 @@ export class DynamoReceiverGates implements ReceiverGatesPort {
     const id = randomUUID();
     for (let attempt = 0; attempt <= this.slots; attempt++) {
       try {
+        // While failing (failures > 0), every other slot must be free too: one probe at a time.
+        const others = Array.from({ length: this.slots }, (_, i) => i).filter((i) => i !== slot);
+        const othersFree = others.map((i) => `(attribute_not_exists(#o${i}) OR #o${i}.exp <= :now)`).join(' AND ');
         const res = await this.db.send(
           new UpdateCommand({
             TableName: this.table,
             Key: key(gate),
             UpdateExpression: 'SET #slot = :lease, expiresAt = :ttl',
-            ConditionExpression: '(attribute_not_exists(#slot) OR #slot.exp <= :now) AND (attribute_not_exists(openUntil) OR openUntil <= :now)',
-            ExpressionAttributeNames: { '#slot': `s${slot}` },
-            ExpressionAttributeValues: { ':lease': { id, exp: now + this.leaseMs }, ':now': now, ':ttl': dayAfterUse(now) },
+            ConditionExpression:
+              '(attribute_not_exists(#slot) OR #slot.exp <= :now) AND (attribute_not_exists(openUntil) OR openUntil <= :now)' +
+              // (DynamoDB refuses redundant parentheses: one other slot's term is not wrapped again.)
+              (others.length > 0 ? ` AND (attribute_not_exists(failures) OR failures = :zero OR ${others.length > 1 ? `(${othersFree})` : othersFree})` : ''),
+            ExpressionAttributeNames: { '#slot': `s${slot}`, ...Object.fromEntries(others.map((i) => [`#o${i}`, `s${i}`])) },
+            ExpressionAttributeValues: { ':lease': { id, exp: now + this.leaseMs }, ':now': now, ':ttl': dayAfterUse(now), ...(others.length > 0 ? { ':zero': 0 } : {}) },
             ReturnValues: 'ALL_NEW',
           }),
         );
@@ -74,6 +91,8 @@ export class DynamoReceiverGates implements ReceiverGatesPort {
       const res = await this.db.send(new GetCommand({ TableName: this.table, Key: key(gate), ConsistentRead: true }));
       const item = (res.Item ?? {}) as GateItem;
       if ((item.openUntil ?? 0) > now) return { kind: 'backing_off', untilMs: item.openUntil! };
+      const probing = probeInFlight(Array.from({ length: this.slots }, (_, i) => item[`s${i}`]?.exp), item.failures, this.leaseMs, now);
+      if (probing) return probing;
       const pick = pickFreeSlot(
         Array.from({ length: this.slots }, (_, i) => item[`s${i}`]?.exp),
         this.leaseMs,

@@ -48,6 +48,23 @@ describe.each(STORE_ADAPTERS)('ReceiverGates (%s store)', (adapter) => {
     expect(granted(await gates.acquire(gate, NOW + 3_601_001)).probe).toBe(false);
   });
 
+  it('probes a failing receiver with one invocation at a time, however many slots are free', async () => {
+    const gates = (await fresh()).receiverGates({ slots: 2, random: () => 0, reopenAfterMs: receiverBackoffMs(() => 0) });
+    const gate = 'restarted/webhook[0]';
+    const first = granted(await gates.acquire(gate, NOW));
+    await gates.release(first.lease, { kind: 'down' }, NOW);
+    // The gate reopens; two invocations arrive at once (as after a restart): one probes, one waits.
+    const decisions = await Promise.all([gates.acquire(gate, NOW + 1_000), gates.acquire(gate, NOW + 1_000)]);
+    expect(decisions.map((d) => d.kind).sort()).toEqual(['busy', 'granted']);
+    const probe = granted(decisions.find((d) => d.kind === 'granted')!);
+    expect(probe.probe).toBe(true);
+    expect((await gates.acquire(gate, NOW + 1_500)).kind).toBe('busy');
+    // The probe succeeds: the receiver is healthy again, and both slots serve it.
+    await gates.release(probe.lease, { kind: 'up' }, NOW + 2_000);
+    const both = await Promise.all([gates.acquire(gate, NOW + 2_001), gates.acquire(gate, NOW + 2_001)]);
+    expect(both.map((d) => d.kind)).toEqual(['granted', 'granted']);
+  });
+
   it('doubles the back-off with each failed probe, up to the cap', async () => {
     const gates = (await fresh()).receiverGates({ slots: 1, random: () => 0.999999, reopenAfterMs: receiverBackoffMs(() => 0.999999) });
     const gate = 'doubling/webhook[0]';
