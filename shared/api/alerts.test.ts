@@ -11,6 +11,7 @@ import type { InhibitionSource } from '../inhibition/rules';
 import { groupKeyFor, matchRoutes } from '../routing/route-tree';
 import { ALERT_BUDGET, encodeCursor } from './paging';
 import { pagedGroups } from './testing';
+import { groupState } from '../../test/support/group-state';
 
 const T0 = Date.parse('2026-11-22T10:00:00.000Z');
 const MIN = 60_000;
@@ -49,22 +50,7 @@ function alert(labels: Record<string, string>, overrides: Partial<GroupAlert> = 
 }
 
 function group(id: string, alerts: GroupAlert[], overrides: Partial<GroupState> = {}): GroupState {
-  return {
-    groupId: id,
-    routeId: ROUTE,
-    receiver: 'team',
-    groupKey: `{}:{alertname="${id}"}`,
-    groupLabels: { alertname: id },
-    alerts: Object.fromEntries(alerts.map((a) => [a.fingerprint, a])),
-    version: 1,
-    updatedAt: iso(T0),
-    expiresAt: T0 / 1000 + 86_400,
-    flushSeq: 0,
-    nflog: {},
-    flaps: {},
-    lastWrite: { ids: [] },
-    ...overrides,
-  };
+  return groupState(id, alerts, T0, { routeId: ROUTE, ...overrides });
 }
 
 function silence(id: string, matcher: { name: string; value: string }, startsAt = T0 - MIN, endsAt = T0 + 60 * MIN): Silence {

@@ -5,6 +5,7 @@ import { notificationId } from '../grouping/nflog';
 import { groupView, groupViews, listGroups } from './groups';
 import { encodeCursor, READ_BUDGET } from './paging';
 import { pagedGroups } from './testing';
+import { groupState } from '../../test/support/group-state';
 
 const T0 = Date.parse('2026-11-22T10:00:00.000Z');
 const MIN = 60_000;
@@ -25,22 +26,7 @@ function alert(n: number, overrides: Partial<GroupAlert> = {}): GroupAlert {
 const resolved = (n: number, agoMs: number) => alert(n, { status: 'resolved', endsAt: iso(T0 - agoMs), resolvedAt: iso(T0 - agoMs) });
 
 function group(id: string, alerts: GroupAlert[], overrides: Partial<GroupState> = {}): GroupState {
-  return {
-    groupId: id,
-    routeId: '{}',
-    receiver: 'team',
-    groupKey: `{}:{alertname="${id}"}`,
-    groupLabels: { alertname: id },
-    alerts: Object.fromEntries(alerts.map((a) => [a.fingerprint, a])),
-    version: 3,
-    updatedAt: iso(T0),
-    expiresAt: T0 / 1000 + 86_400,
-    flushSeq: 2,
-    nflog: {},
-    flaps: {},
-    lastWrite: { ids: [] },
-    ...overrides,
-  };
+  return groupState(id, alerts, T0, { version: 3, flushSeq: 2, ...overrides });
 }
 
 describe('groupView', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { openLocalDatabase } from '../local/sqlite';
 import type { GroupAlert, GroupState } from './groups';
 import { sqliteStores } from './sqlite';
+import { groupState } from '../../test/support/group-state';
 
 /**
  * What the SQLite adapter adds to the store contract (test/integration/store-contract.test.ts):
@@ -12,22 +13,7 @@ const NOW = new Date('2026-12-06T10:00:00.000Z');
 const alert = (fp: string, summary = 'x'): GroupAlert => ({ fingerprint: fp, status: 'firing', labels: { alertname: 'A', fp }, annotations: { summary }, startsAt: NOW.toISOString(), source: 'generic' });
 
 function group(version: number, alerts: GroupAlert[], over: Partial<GroupState> = {}): GroupState {
-  return {
-    groupId: 'g',
-    routeId: '{}',
-    receiver: 'team',
-    groupKey: '{}:{alertname="A"}',
-    groupLabels: { alertname: 'A' },
-    alerts: Object.fromEntries(alerts.map((a) => [a.fingerprint, a])),
-    version,
-    updatedAt: NOW.toISOString(),
-    expiresAt: Math.floor(NOW.getTime() / 1000) + 3600,
-    flushSeq: version,
-    nflog: {},
-    flaps: {},
-    lastWrite: { ids: [] },
-    ...over,
-  };
+  return groupState('g', alerts, NOW, { groupKey: '{}:{alertname="A"}', groupLabels: { alertname: 'A' }, version, expiresAt: Math.floor(NOW.getTime() / 1000) + 3600, flushSeq: version, ...over });
 }
 
 describe('SQLite group store', () => {

@@ -9,6 +9,7 @@ import { apiRequest, startRuntimeWithConfig, teamRouteConfig } from '../support/
 import type { LocalRuntime } from '../../shared/local/runtime';
 import type { GroupStore } from '../../shared/store/port';
 import { sqliteStores } from '../../shared/store/sqlite';
+import { groupState } from '../support/group-state';
 
 /**
  * A group larger than DynamoDB's 400 KB item limit (a storm of thousands of alerts grouped by
@@ -32,21 +33,7 @@ function alert(i: number): GroupAlert {
 }
 
 function group(version: number, alerts: GroupAlert[]): GroupState {
-  return {
-    groupId: 'g-large',
-    routeId: '{}',
-    receiver: 'team',
-    groupKey: '{}:{alertname="Storm"}',
-    groupLabels: { alertname: 'Storm' },
-    alerts: Object.fromEntries(alerts.map((a) => [a.fingerprint, a])),
-    version,
-    updatedAt: NOW.toISOString(),
-    expiresAt: Math.floor(NOW.getTime() / 1000) + 86_400,
-    flushSeq: 0,
-    nflog: {},
-    flaps: {},
-    lastWrite: { ids: [] },
-  };
+  return groupState('g-large', alerts, NOW, { groupKey: '{}:{alertname="Storm"}', groupLabels: { alertname: 'Storm' }, version });
 }
 
 const adapters: Record<string, () => Promise<GroupStore>> = {

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startLocalDynamo } from '../../shared/local/dynamo';
 import { DynamoGroupStore, type GroupState } from '../../shared/store/groups';
 import { DynamoSilenceStore } from '../../shared/store/silences';
+import { groupState } from '../support/group-state';
 
 /**
  * Integration: a data directory written before the listing index existed (a table without it, items
@@ -49,21 +50,7 @@ async function oldDataDir(path: string): Promise<void> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
-const group: GroupState = {
-  groupId: 'g1',
-  routeId: '{}',
-  receiver: 'team',
-  groupKey: '{}:{alertname="Disk"}',
-  groupLabels: { alertname: 'Disk' },
-  alerts: { f1: { fingerprint: 'f1', status: 'firing', labels: { alertname: 'Disk' }, annotations: {}, startsAt: NOW.toISOString(), source: 'generic' } },
-  version: 1,
-  updatedAt: NOW.toISOString(),
-  expiresAt: NOW.getTime() / 1000 + 86_400,
-  flushSeq: 0,
-  nflog: {},
-  flaps: {},
-  lastWrite: { ids: [] },
-};
+const group: GroupState = groupState('Disk', [{ fingerprint: 'f1', status: 'firing', labels: { alertname: 'Disk' }, annotations: {}, startsAt: NOW.toISOString(), source: 'generic' }], NOW, { groupId: 'g1' });
 const silence = {
   id: 's1',
   matchers: [{ name: 'alertname', value: 'Disk', isRegex: false, isEqual: true }],

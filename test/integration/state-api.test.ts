@@ -12,6 +12,7 @@ import { RouterSim, simAlert } from '../support/router-sim';
 import { dynamoStores } from '../../shared/store/dynamo';
 import { DynamoSilenceStore } from '../../shared/store/silences';
 import { DynamoInhibitionSourceStore, inhibitPartition } from '../../shared/store/noise';
+import { groupState } from '../support/group-state';
 
 /** Integration: the alert and group state views over groups and silences stored in the local DynamoDB. */
 let dynamo: LocalDynamo;
@@ -40,22 +41,7 @@ function alert(labels: Record<string, string>, overrides: Partial<GroupAlert> = 
 }
 
 function group(id: string, receiver: string, alerts: GroupAlert[], overrides: Partial<GroupState> = {}): GroupState {
-  return {
-    groupId: id,
-    routeId: config.routeTree.id,
-    receiver,
-    groupKey: `{}:{alertname="${id}"}`,
-    groupLabels: { alertname: id },
-    alerts: Object.fromEntries(alerts.map((a) => [a.fingerprint, a])),
-    version: 1,
-    updatedAt: iso(NOW),
-    expiresAt: NOW / 1000 + 86_400,
-    flushSeq: 0,
-    nflog: {},
-    flaps: {},
-    lastWrite: { ids: [] },
-    ...overrides,
-  };
+  return groupState(id, alerts, NOW, { routeId: config.routeTree.id, receiver, ...overrides });
 }
 
 const source = alert({ alertname: 'NodeDown', severity: 'critical', cluster: 'eu' });

@@ -6,6 +6,7 @@ import type { ListKey } from '../../shared/store/keys';
 import type { Stores } from '../../shared/store/port';
 import { SILENCE_RETENTION_S } from '../../shared/store/silences';
 import { freshStores, STORE_ADAPTERS } from '../support/store-adapters';
+import { groupState } from '../support/group-state';
 
 /**
  * The store contract: what the domain relies on of every store, run against each adapter (DynamoDB
@@ -21,22 +22,7 @@ const epoch = (d: Date) => Math.floor(d.getTime() / 1000);
 
 function group(id: string, version: number, over: Partial<GroupState> = {}): GroupState {
   const a: GroupAlert = { fingerprint: `fp-${id}`, status: 'firing', labels: { alertname: 'DiskFull', id }, annotations: {}, startsAt: NOW.toISOString(), source: 'generic' };
-  return {
-    groupId: id,
-    routeId: '{}',
-    receiver: over.receiver ?? 'team',
-    groupKey: `{}:{id="${id}"}`,
-    groupLabels: { id },
-    alerts: { [a.fingerprint]: a },
-    version,
-    updatedAt: NOW.toISOString(),
-    expiresAt: epoch(NOW) + 86_400,
-    flushSeq: 0,
-    nflog: {},
-    flaps: {},
-    lastWrite: { ids: [`m-${version}`] },
-    ...over,
-  };
+  return groupState(id, [a], NOW, { groupKey: `{}:{id="${id}"}`, groupLabels: { id }, version, lastWrite: { ids: [`m-${version}`] }, ...over });
 }
 
 let seq = 0;

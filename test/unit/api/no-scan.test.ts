@@ -14,6 +14,7 @@ import { cachedSilences } from '../../../shared/silences/cache';
 import type { Silence } from '../../../shared/silences/model';
 import { DynamoGroupStore, type GroupState } from '../../../shared/store/groups';
 import { DynamoSilenceStore } from '../../../shared/store/silences';
+import { groupState } from '../../support/group-state';
 
 /**
  * Unit: no read path sends a Scan. The DynamoDB client is mocked (no network): a Scan fails the
@@ -31,23 +32,12 @@ auth:
 `),
 );
 
-const group: GroupState = {
-  groupId: 'g1',
-  routeId: config.routeTree.id,
-  receiver: 'team',
-  groupKey: '{}:{alertname="Disk"}',
-  groupLabels: { alertname: 'Disk' },
-  alerts: {
-    f1: { fingerprint: 'f1', status: 'firing', labels: { alertname: 'Disk', severity: 'warning', cluster: 'eu' }, annotations: {}, startsAt: new Date(T0 - 60_000).toISOString(), source: 'generic' },
-  },
-  version: 1,
-  updatedAt: new Date(T0).toISOString(),
-  expiresAt: T0 / 1000 + 86_400,
-  flushSeq: 0,
-  nflog: {},
-  flaps: {},
-  lastWrite: { ids: [] },
-};
+const group: GroupState = groupState(
+  'Disk',
+  [{ fingerprint: 'f1', status: 'firing', labels: { alertname: 'Disk', severity: 'warning', cluster: 'eu' }, annotations: {}, startsAt: new Date(T0 - 60_000).toISOString(), source: 'generic' }],
+  T0,
+  { groupId: 'g1', routeId: config.routeTree.id },
+);
 const silence: Silence = {
   id: 's1',
   matchers: [{ name: 'alertname', value: 'Disk', isRegex: false, isEqual: true }],
