@@ -11,24 +11,24 @@ export type { GateDecision, GateHealth, GateLease, ReceiverGateOptions } from '.
 
 /**
  * A gate's choice among its slots (each one's lease expiry, undefined if never taken) at `now`: a free
- * slot, picked at random, or, when all are held, how long the most recently taken has been held.
- * Both adapters decide with it.
+ * slot, picked at random, or, when none may be taken, how long the most recently taken has been held.
+ * While the receiver is failing (`failures` > 0), a slot already held is a probe in flight, so no
+ * other is taken: a failing receiver is probed by one invocation at a time. Both adapters decide
+ * with it.
  */
-export function pickFreeSlot(expiries: ReadonlyArray<number | undefined>, leaseMs: number, now: number, random: () => number): { slot: number } | { heldForMs: number } {
+export function pickFreeSlot(
+  expiries: ReadonlyArray<number | undefined>,
+  failures: number | undefined,
+  leaseMs: number,
+  now: number,
+  random: () => number,
+): { slot: number } | { heldForMs: number } {
   const free = expiries.flatMap((exp, i) => ((exp ?? 0) <= now ? [i] : []));
-  if (free.length === 0) return { heldForMs: Math.max(0, now - Math.max(...expiries.map((exp) => exp! - leaseMs))) };
+  if (free.length === 0 || ((failures ?? 0) > 0 && free.length < expiries.length)) {
+    const held = expiries.filter((exp): exp is number => exp !== undefined && exp > now);
+    return { heldForMs: Math.max(0, now - Math.max(...held.map((exp) => exp - leaseMs))) };
+  }
   return { slot: free[Math.floor(random() * free.length) % free.length]! };
-}
-
-/**
- * While the receiver is failing (`failures` > 0), a slot already held is a probe in flight: the
- * answer is busy, so a failing receiver is probed by one invocation at a time. Undefined otherwise.
- * Both adapters decide with it.
- */
-export function probeInFlight(expiries: ReadonlyArray<number | undefined>, failures: number | undefined, leaseMs: number, now: number): GateDecision | undefined {
-  if ((failures ?? 0) === 0) return undefined;
-  const held = expiries.filter((exp): exp is number => exp !== undefined && exp > now);
-  return held.length === 0 ? undefined : { kind: 'busy', heldForMs: Math.max(0, now - Math.max(...held.map((exp) => exp - leaseMs))) };
 }
 
 interface GateItem {
@@ -43,7 +43,8 @@ interface GateItem {
  * hangs holds at most `slots` invocations, so the others keep delivering) and remembers that the
  * receiver is failing: after a retryable failure nothing is sent to it until its own back-off (1 s
  * doubling to 5 min, full jitter; a Retry-After wins) has passed, and then one probe at a time (one
- * slot held, whatever `slots` allows) until a send succeeds. A healthy receiver costs two writes per invocation (take and free a slot).
+ * slot held, whatever `slots` allows) until a send succeeds. A healthy receiver costs two writes per
+ * invocation (take and free a slot).
  */
 export class DynamoReceiverGates implements ReceiverGatesPort {
   private readonly slots: number;
@@ -91,10 +92,9 @@ export class DynamoReceiverGates implements ReceiverGatesPort {
       const res = await this.db.send(new GetCommand({ TableName: this.table, Key: key(gate), ConsistentRead: true }));
       const item = (res.Item ?? {}) as GateItem;
       if ((item.openUntil ?? 0) > now) return { kind: 'backing_off', untilMs: item.openUntil! };
-      const probing = probeInFlight(Array.from({ length: this.slots }, (_, i) => item[`s${i}`]?.exp), item.failures, this.leaseMs, now);
-      if (probing) return probing;
       const pick = pickFreeSlot(
         Array.from({ length: this.slots }, (_, i) => item[`s${i}`]?.exp),
+        item.failures,
         this.leaseMs,
         now,
         this.random,

@@ -44,7 +44,7 @@ import {
   type SilenceSegment,
   type StormWindow,
 } from './model';
-import { pickFreeSlot, probeInFlight } from './receiver-gates';
+import { pickFreeSlot } from './receiver-gates';
 import { expiredNow, silenceExpiresAt } from './silences';
 
 /**
@@ -721,11 +721,9 @@ class SqliteReceiverGates implements ReceiverGates {
     return this.write((): GateDecision => {
       const state = this.load(gate);
       if ((state.openUntil ?? 0) > now) return { kind: 'backing_off', untilMs: state.openUntil! };
-      // A failing receiver is probed by one invocation at a time, however many slots are free.
-      const probing = probeInFlight(Array.from({ length: this.slots }, (_, i) => state.slots[i]?.exp), state.failures, this.leaseMs, now);
-      if (probing) return probing;
       const pick = pickFreeSlot(
         Array.from({ length: this.slots }, (_, i) => state.slots[i]?.exp),
+        state.failures,
         this.leaseMs,
         now,
         this.random,
