@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { memoByText } from './memo';
 
 /** Where an alert came in. */
 export const AlertSource = z.enum(['alertmanager', 'grafana', 'generic', 'cloudwatch']);
@@ -49,18 +50,7 @@ export function statusAt(a: Pick<Alert, 'status' | 'endsAt'>, now: number): Aler
  * ends_at values parsed, by text. Every merge into a group asks each of its alerts again (auto-resolve),
  * so without this a group of n alerts parsed n dates per new alert; its alerts share few values.
  */
-const parsedEndsAt = new Map<string, number>();
-const MAX_PARSED_ENDS_AT = 10_000;
-
-function endsAtMs(text: string): number {
-  let ms = parsedEndsAt.get(text);
-  if (ms === undefined) {
-    if (parsedEndsAt.size >= MAX_PARSED_ENDS_AT) parsedEndsAt.clear();
-    ms = Date.parse(text);
-    parsedEndsAt.set(text, ms);
-  }
-  return ms;
-}
+const endsAtMs = memoByText(10_000, (text) => Date.parse(text));
 
 /** Context a source sent alongside its alerts (kept, surfaced, never required). */
 export const AlertOrigin = z.object({

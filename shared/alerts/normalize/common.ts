@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { ValidationError, type Issue } from '../../errors';
 import { formatPath } from '../../config/issues';
+import { memoByText } from '../memo';
 
 /** Helpers shared by the normalizers: parsing with readable issues, and timestamps. */
 
@@ -66,10 +67,9 @@ const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1
 /**
  * Recent parses, by text. The alerts of one request share timestamps (a rule evaluation's start,
  * Go's zero time as the end of every firing alert), and each is parsed when validated and again
- * when normalized. Cleared when full, so it stays small whatever the input.
+ * when normalized.
  */
-const parsed = new Map<string, number | undefined>();
-const PARSED_MAX = 256;
+const parseRemembered = memoByText(256, parseUncached);
 /**
  * Longer than any RFC 3339 timestamp ("2026-11-22T06:15:45.123456789+00:00" is 35): such a text is
  * not kept, so a request cannot park large strings in the memo.
@@ -78,13 +78,7 @@ const PARSED_TEXT_MAX = 40;
 
 /** Milliseconds since the epoch, or undefined when `text` is not an RFC 3339 timestamp. */
 export function parseTimestamp(text: string): number | undefined {
-  if (text.length > PARSED_TEXT_MAX) return undefined;
-  const known = parsed.get(text);
-  if (known !== undefined || parsed.has(text)) return known;
-  const ms = parseUncached(text);
-  if (parsed.size >= PARSED_MAX) parsed.clear();
-  parsed.set(text, ms);
-  return ms;
+  return text.length > PARSED_TEXT_MAX ? undefined : parseRemembered(text);
 }
 
 function parseUncached(text: string): number | undefined {
