@@ -133,7 +133,7 @@ export class DynamoStormStore implements StormStorePort {
           Key: stormKey(receiver, windowStart),
           UpdateExpression: 'ADD sent :one SET expiresAt = :exp',
           ConditionExpression: 'attribute_not_exists(sent) OR sent < :max',
-          ExpressionAttributeValues: { ':one': 1, ':max': max, ':exp': this.expiry(windowStart, windowMs) },
+          ExpressionAttributeValues: { ':one': 1, ':max': max, ':exp': stormWindowExpiresAt(windowStart, windowMs) },
         }),
       );
       return true;
@@ -150,7 +150,7 @@ export class DynamoStormStore implements StormStorePort {
         TableName: this.table,
         Key: stormKey(receiver, windowStart),
         UpdateExpression: 'ADD heldGroups :one, heldAlerts :alerts SET expiresAt = :exp',
-        ExpressionAttributeValues: { ':one': 1, ':alerts': alerts, ':exp': this.expiry(windowStart, windowMs) },
+        ExpressionAttributeValues: { ':one': 1, ':alerts': alerts, ':exp': stormWindowExpiresAt(windowStart, windowMs) },
       }),
     );
   }
@@ -159,9 +159,5 @@ export class DynamoStormStore implements StormStorePort {
     const res = await this.db.send(new GetCommand({ TableName: this.table, Key: stormKey(receiver, windowStart), ConsistentRead: true }));
     if (!res.Item) return undefined;
     return { sent: (res.Item.sent as number) ?? 0, heldGroups: (res.Item.heldGroups as number) ?? 0, heldAlerts: (res.Item.heldAlerts as number) ?? 0 };
-  }
-
-  private expiry(windowStart: number, windowMs: number): number {
-    return stormWindowExpiresAt(windowStart, windowMs);
   }
 }
