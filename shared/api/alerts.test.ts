@@ -3,7 +3,7 @@ import { parseConfigYaml } from '../config/loader';
 import { ValidationError } from '../errors';
 import { compileConfig } from '../runtime/compiled-config';
 import type { Silence } from '../silences/model';
-import type { GroupAlert, GroupState } from '../store/groups';
+import type { GroupAlert, GroupState } from '../grouping/model';
 import { notificationId } from '../grouping/nflog';
 import { ALERT_STATES, alertViews, filterAlerts, getAlert, listAlerts, type AlertView, type StateContext } from './alerts';
 import { groupIdOf } from '../dispatch/dispatch';

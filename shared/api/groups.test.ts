@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { GroupAlert, GroupState } from '../store/groups';
-import { recentlyResolved } from '../store/groups';
+import type { GroupAlert, GroupState } from '../grouping/model';
+import { recentlyResolved } from '../grouping/model';
 import { notificationId } from '../grouping/nflog';
 import { groupView, groupViews, listGroups } from './groups';
 import { encodeCursor, READ_BUDGET } from './paging';

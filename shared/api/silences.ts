@@ -8,7 +8,7 @@ import type { Matcher } from '../labels/matchers';
 import type { Clock } from '../runtime/ports';
 import { newSilence, regexBoundProblem, silenceInputSchema, silences, silenceState, silenceView, type Silence, type SilenceState } from '../silences/model';
 import * as z from 'zod';
-import type { GroupState } from '../store/groups';
+import type { GroupState } from '../grouping/model';
 import { silenceKey, silenceListKeys, type ListKey } from '../store/keys';
 import { inRange } from '../store/list-index';
 import { silenceRange } from '../store/silences';

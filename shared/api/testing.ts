@@ -1,4 +1,5 @@
-import { groupIndexKey, type GroupState } from '../store/groups';
+import { groupIndexKey } from '../store/groups';
+import { type GroupState } from '../grouping/model';
 import type { ListKey } from '../store/keys';
 import type { GroupPages } from './groups';
 import { holdingByWalk, type GroupStore } from '../store/port';

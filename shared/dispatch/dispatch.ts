@@ -11,7 +11,7 @@ import { groupWakeup, scheduleWakeups, type Wakeup } from '../grouping/timers';
 import { evaluateGroup, type Effects, type EvaluateEnv, type Touched } from './evaluate';
 import { batchReads } from './noise';
 import { stormSummaryNotifications, withPayload, type Outgoing } from './notifications';
-import type { GroupState } from '../store/groups';
+import type { GroupState } from '../grouping/model';
 import type { CooldownStore, GroupStore, InhibitionSourceStore, PayloadStore, StormStore } from '../store/port';
 
 /**

@@ -1,24 +1,25 @@
 import { createHash } from 'node:crypto';
 import { channelEntries } from '../channels/keys';
-import { parseDuration } from '../config/duration';
 import type { Receiver } from '../config/schema';
-import { statusAt, type Alert } from '../alerts/model';
+import type { Alert } from '../alerts/model';
 import { matchesAll } from '../labels/matchers';
 import type { RouteNode } from '../routing/route-tree';
 import type { CompiledConfig } from '../runtime/compiled-config';
-import { planFlush, type FlushPlan } from '../grouping/flush';
-import { recordEdges, isFlapping } from '../grouping/flapping';
-import { channelKey } from '../grouping/flush';
-import { dedupLog, repeatDueAt, settle, unsettledIds, wouldNotify } from '../grouping/nflog';
-import { earliestFlush, MAX_SQS_DELAY_MS, nextFlushAt, nextTick, scheduleName, type Timer } from '../grouping/timers';
+import { recordEdges } from '../grouping/flapping';
+import { settle, unsettledIds } from '../grouping/nflog';
+import { earliestFlush, MAX_SQS_DELAY_MS, nextFlushAt, nextTick, scheduleName } from '../grouping/timers';
 import type { RecordedDelivery } from '../store/deliveries';
-import { recentlyResolved, type GroupAlert, type GroupState, type Hold } from '../store/groups';
+import type { GroupAlert, GroupState } from '../grouping/model';
 import { epochSeconds } from '../store/keys';
 import { inhibitPartition } from '../store/noise';
+import { noEffects, type Effects } from './effects';
+import { runFlush } from './flush-stages';
 import { mergeAlerts } from './merge';
-import { cooldownKeys, cooldownOf, cooldownsFor, mutesFor, timeMuted, type NoiseReads } from './noise';
-import { flushNotifications, type Outgoing } from './notifications';
+import { cooldownKeys, cooldownOf, type NoiseReads } from './noise';
+import { flushNotifications } from './notifications';
 import type { StormStore } from '../store/port';
+
+export type { Effects } from './effects';
 
 /** A group the batch touches: the alerts routed to it and the messages that asked for it. */
 export interface Touched {
@@ -35,19 +36,6 @@ export interface Touched {
   /** A flush asked for from outside the timers (a silence expired early). */
   reevaluate: boolean;
   externalURL?: string | undefined;
-}
-
-/** What must happen after the group is stored, in this order of importance. */
-export interface Effects {
-  notifications: Outgoing[];
-  timers: Timer[];
-  /** One-time schedules of a replaced timer, deleted so they do not fire for nothing. */
-  cancelSchedules: string[];
-  inhibitionPuts: Array<{ partition: string; alert: GroupAlert }>;
-  inhibitionDeletes: Array<{ partition: string; fingerprint: string }>;
-  cooldowns: Array<{ key: { pk: string; sk: string }; until: number }>;
-  /** A group newly held by a storm window: that window's summary is due at its end. */
-  stormSummaries: Array<{ receiver: string; window: number; at: number }>;
 }
 
 export interface Evaluation {
@@ -90,11 +78,6 @@ function madeLastWrite(prev: GroupState, messageIds: ReadonlySet<string>): boole
   const stored = new Set(prev.lastWrite.ids);
   return [...messageIds].some((id) => stored.has(replayKey(id)) || stored.has(id));
 }
-/** Resolved alerts kept for the read API per group (the newest). */
-const MAX_RECENTLY_RESOLVED = 50;
-
-const noEffects = (): Effects => ({ notifications: [], timers: [], cancelSchedules: [], inhibitionPuts: [], inhibitionDeletes: [], cooldowns: [], stormSummaries: [] });
-
 /**
  * One group's turn in a batch: merge the routed alerts, flush if the group's timer allows it, and
  * set the next timer. Returns the state to write (if anything changed) and what to do once it is
@@ -154,7 +137,21 @@ export async function evaluateGroup(t: Touched, prev: GroupState | undefined, en
   const wake: number[] = [];
   const recheck: Recheck = {};
   if (due) {
-    const flushed = await flush(g, route, receiver, env, effects, wake, recheck);
+    // Re-checks keep to the ticks of a chain already re-checking, so a reader can tell the next one
+    // from the stored timer; a group that starts re-checking starts its ticks now.
+    const anchor = g.timer?.every === route.groupIntervalMs ? g.timer.at : now;
+    const flushed = await runFlush(g, {
+      route,
+      receiver,
+      channels: channelEntries(receiver),
+      config,
+      reads: env.reads,
+      storms: env.storms,
+      now: env.now,
+      effects,
+      wake: (at) => wake.push(at),
+      tick: () => (recheck.at = nextTick(anchor, route.groupIntervalMs, now)),
+    });
     changed ||= flushed.changed;
     g = flushed.group;
   } else if (hasAlerts && (merged.changed || liveTimer(prev, t) || t.reevaluate)) {
@@ -232,154 +229,6 @@ interface Recheck {
 }
 
 const liveTimer = (prev: GroupState | undefined, t: Touched): boolean => prev?.timer !== undefined && t.tokens.has(prev.timer.token);
-
-interface Flushed {
-  group: GroupState;
-  changed: boolean;
-}
-
-/**
- * Flush a due group: time intervals, inhibition and silences, cooldowns, dedup per channel, storm
- * protection; then drop resolved alerts, as Alertmanager does after every completed flush. Pushes
- * the times the group must be looked at again onto `wake`.
- */
-async function flush(g: GroupState, route: RouteNode, receiver: Receiver, env: EvaluateEnv, effects: Effects, wake: number[], recheck: Recheck): Promise<Flushed> {
-  const now = env.now.getTime();
-  // Re-checks keep to the ticks of a chain already re-checking, so a reader can tell the next one
-  // from the stored timer; a group that starts re-checking starts its ticks now.
-  const anchor = g.timer?.every === route.groupIntervalMs ? g.timer.at : now;
-  const tick = () => (recheck.at = nextTick(anchor, route.groupIntervalMs, now));
-  let group: GroupState = { ...g, firstFlushAt: undefined };
-  let changed = g.firstFlushAt !== undefined;
-  const firing = () => Object.values(group.alerts).filter((a) => statusAt(a, now) === 'firing');
-
-  if (timeMuted(route, env.config, env.now)) {
-    // Alertmanager re-checks a muted group on its next tick.
-    wake.push(tick());
-    return dropResolved(group, changed, now, route);
-  }
-
-  const mutes = await mutesFor(group, env.config, env.reads, env.now);
-  // Silenced groups tick too, not only at the silence's end: a silence expired early reaches a router
-  // through its cache (up to a second late), and a group created meanwhile is not among those the
-  // expiry re-flushed. Alertmanager re-evaluates silences at every tick.
-  if (mutes.inhibited || mutes.silenceEndsAt !== undefined) wake.push(tick());
-  if (mutes.silenceEndsAt !== undefined) wake.push(mutes.silenceEndsAt);
-  const cooldown = cooldownOf(route, receiver);
-  const channels = channelEntries(receiver);
-  const plan: FlushPlan = planFlush({
-    // Dedup against what was delivered or is in flight; a notification that failed counts as unsent.
-    group: { ...group, nflog: dedupLog(group) },
-    route,
-    channels,
-    now,
-    mutes: mutes.mutes,
-    cooldown: await cooldownsFor(cooldown, group, env.reads, env.now),
-    repaging: new Set(Object.values(group.sending ?? {}).flatMap((s) => (s.failedAt !== undefined ? s.firing : []))),
-  });
-
-  const hold: Hold | undefined = plan.cooldownHeld.length > 0 ? { reason: 'cooldown', until: plan.cooldownUntil!, fingerprints: plan.cooldownHeld } : undefined;
-  const storm = receiver.storm_protection;
-  if (plan.updated.length > 0 && storm) {
-    const windowMs = parseDuration(storm.window);
-    const start = Math.floor(now / windowMs) * windowMs;
-    if (!(await env.storms.reserve(receiver.name, start, windowMs, storm.max_notifications))) {
-      // Over the receiver's limit: hold the whole flush (log, resolved alerts and all) until the window ends.
-      const until = start + windowMs;
-      wake.push(until);
-      const heldBefore = group.hold?.reason === 'storm' && group.hold.until === until;
-      if (!heldBefore) {
-        await env.storms.hold(receiver.name, start, windowMs, firing().length);
-        // Every new hold asks for the summary (its schedule name and notification ids are fixed per
-        // window, so this is one summary), so a hold whose write is retried cannot lose it.
-        effects.stormSummaries.push({ receiver: receiver.name, window: start, at: until });
-      }
-      return { group: heldBefore ? group : { ...group, hold: { reason: 'storm', until, fingerprints: firing().map((a) => a.fingerprint).sort() } }, changed: changed || !heldBefore };
-    }
-  }
-
-  if (plan.updated.length > 0) {
-    const resolved = Object.values(group.alerts).filter((a) => statusAt(a, now) === 'resolved');
-    const flaps = { ...group.flaps };
-    if (route.flapping) {
-      // A flapping alert's notification starts its quiet window.
-      for (const a of Object.values(group.alerts)) {
-        if (isFlapping(flaps[a.fingerprint], route.flapping, now)) flaps[a.fingerprint] = { ...flaps[a.fingerprint]!, notifiedAt: now };
-      }
-    }
-    // What is sent is logged once delivered (`sending` until then); an entry with nothing to show
-    // the channel is logged at once, as Alertmanager logs it without a send.
-    const seq = group.flushSeq + 1;
-    const nflog = { ...group.nflog };
-    const sending = { ...group.sending };
-    for (const key of plan.updated) {
-      const entry = plan.nflog[key]!;
-      const ch = channels.find((c) => channelKey(c) === key);
-      if (ch && wouldNotify(entry, ch.sendResolved)) {
-        sending[key] = { ...entry, seq };
-      } else {
-        nflog[key] = entry;
-        delete sending[key];
-      }
-    }
-    group = {
-      ...group,
-      nflog,
-      sending: Object.keys(sending).length > 0 ? sending : undefined,
-      flaps,
-      flushSeq: seq,
-      lastSentAt: now,
-      // Every resolved alert: they leave the group after this flush, and its notifications (and their
-      // replay) are rebuilt from here. A cap dropped the rest of a large resolve from every channel.
-      lastWrite: { ...group.lastWrite, flush: { at: now, seq: group.flushSeq + 1, resolved, paged: plan.paged } },
-    };
-    changed = true;
-    if (cooldown && plan.paged.length > 0) {
-      const pagedAlerts = plan.paged.map((fp) => group.alerts[fp]).filter((a): a is GroupAlert => a !== undefined);
-      for (const key of cooldownKeys(cooldown, group, pagedAlerts)) effects.cooldowns.push({ key, until: now + cooldown.ms });
-    }
-  }
-  if (hold) wake.push(hold.until);
-  if (JSON.stringify(hold) !== JSON.stringify(group.hold)) {
-    group = { ...group, hold };
-    changed = true;
-  }
-
-  // Repeats, auto-resolves and flap windows ending are the group's own future.
-  for (const entry of Object.values(dedupLog(group))) {
-    const at = repeatDueAt(entry, route.repeatIntervalMs);
-    if (at !== undefined) wake.push(at);
-  }
-  for (const a of firing()) if (a.endsAt) wake.push(Date.parse(a.endsAt));
-  if (route.flapping) {
-    for (const [fp, flap] of Object.entries(group.flaps)) {
-      if (flap.notifiedAt !== undefined && group.alerts[fp]) wake.push(flap.notifiedAt + route.flapping.windowMs);
-    }
-  }
-  return dropResolved(group, changed, now, route);
-}
-
-/**
- * Resolved alerts leave the group once flushed; the read API still finds them for a while. A
- * flapping alert inside its quiet window stays: its resolve has not been told yet.
- */
-function dropResolved(group: GroupState, changed: boolean, now: number, route: RouteNode): Flushed {
-  const alerts: Record<string, GroupAlert> = {};
-  const resolved: GroupAlert[] = [];
-  const quiet = (fp: string) => {
-    const flap = group.flaps[fp];
-    return route.flapping !== undefined && flap?.notifiedAt !== undefined && now < flap.notifiedAt + route.flapping.windowMs;
-  };
-  for (const [fp, a] of Object.entries(group.alerts)) {
-    if (statusAt(a, now) === 'resolved' && !quiet(fp)) resolved.push({ ...a, status: 'resolved', resolvedAt: a.resolvedAt ?? a.endsAt ?? new Date(now).toISOString() });
-    else alerts[fp] = a;
-  }
-  if (resolved.length === 0) return { group, changed };
-  const kept = recentlyResolved({ alerts, recentlyResolved: group.recentlyResolved }, now);
-  const recent = [...kept.filter((a) => !resolved.some((r) => r.fingerprint === a.fingerprint)), ...resolved].slice(-MAX_RECENTLY_RESOLVED);
-  return { group: { ...group, alerts, recentlyResolved: Object.fromEntries(recent.map((a) => [a.fingerprint, a])) }, changed: true };
-}
-
 
 /**
  * A resolve whose notification failed for good must still be told, but its alerts left the group at

@@ -1,5 +1,5 @@
 import { statusAt, type Alert } from '../alerts/model';
-import type { GroupAlert } from '../store/groups';
+import type { GroupAlert } from '../grouping/model';
 
 export interface GroupChange {
   /** The group's alerts after the merge. */

@@ -1,6 +1,5 @@
 import type { Receiver } from '../config/schema';
 import { parseDuration } from '../config/duration';
-import type { AlertMute } from '../grouping/flush';
 import { statusAt } from '../alerts/model';
 import { inhibitor, type InhibitionSource } from '../inhibition/rules';
 import { matchesAll } from '../labels/matchers';
@@ -9,7 +8,7 @@ import type { RouteNode } from '../routing/route-tree';
 import { activeIntervalNames } from '../routing/time-intervals';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import { silences as silencesOf, type Silence } from '../silences/model';
-import type { GroupAlert, GroupState } from '../store/groups';
+import type { GroupAlert, GroupState } from '../grouping/model';
 import { cooldownKey, inhibitPartition } from '../store/noise';
 import type { CooldownStore, InhibitionSourceStore } from '../store/port';
 
@@ -49,51 +48,53 @@ export function timeMuted(route: RouteNode, config: CompiledConfig, now: Date): 
   return route.activeTimeIntervals.length > 0 && activeIntervalNames(route.activeTimeIntervals, config.timeIntervals, now).length === 0;
 }
 
-export interface Mutes {
-  mutes: Map<string, AlertMute>;
-  /** When the earliest silence muting a firing alert ends (the group is flushed again then, if not on an earlier tick). */
-  silenceEndsAt?: number | undefined;
-  /** Some alert is inhibited: the group is re-checked each group_interval until it is not. */
-  inhibited: boolean;
+/**
+ * Alertmanager's inhibition mute: the group's alerts an inhibiting source mutes now, each with the
+ * source's fingerprint.
+ */
+export async function inhibitedAlerts(group: GroupState, config: CompiledConfig, reads: NoiseReads, now: Date): Promise<Map<string, string>> {
+  const inhibited = new Map<string, string>();
+  const rules = config.inhibitRules;
+  if (rules.length === 0) return inhibited;
+  const alerts = Object.values(group.alerts);
+  const partitions = new Set<string>();
+  for (const a of alerts) for (const rule of rules) if (matchesAll(rule.target, a.labels)) partitions.add(inhibitPartition(rule, a.labels));
+  if (partitions.size === 0) return inhibited;
+  const sources = (await Promise.all([...partitions].map((p) => reads.inhibitionSources(p)))).flat();
+  const inhibitedBy = inhibitor(sources, rules, now);
+  for (const a of alerts) {
+    const by = inhibitedBy(a);
+    if (by) inhibited.set(a.fingerprint, by.sourceFingerprint);
+  }
+  return inhibited;
 }
 
-/** Alertmanager's mute stages for the group's alerts: inhibition, then silences. */
-export async function mutesFor(group: GroupState, config: CompiledConfig, reads: NoiseReads, now: Date): Promise<Mutes> {
-  const alerts = Object.values(group.alerts);
-  const result: Mutes = { mutes: new Map(), inhibited: false };
-  const rules = config.inhibitRules;
-  if (rules.length > 0) {
-    const partitions = new Set<string>();
-    for (const a of alerts) for (const rule of rules) if (matchesAll(rule.target, a.labels)) partitions.add(inhibitPartition(rule, a.labels));
-    if (partitions.size > 0) {
-      const sources = (await Promise.all([...partitions].map((p) => reads.inhibitionSources(p)))).flat();
-      const inhibitedBy = inhibitor(sources, rules, now);
-      for (const a of alerts) {
-        const by = inhibitedBy(a);
-        if (by) {
-          result.mutes.set(a.fingerprint, { inhibitedBy: by.sourceFingerprint });
-          result.inhibited = true;
-        }
-      }
-    }
-  }
+export interface Silenced {
+  /** The silences muting each silenced alert, by fingerprint. */
+  by: Map<string, string[]>;
+  /** When the earliest silence muting a firing alert ends (the group is flushed again then, if not on an earlier tick). */
+  endsAt?: number | undefined;
+}
+
+/** Alertmanager's silence mute: the group's alerts active silences match now. */
+export async function silencedAlerts(group: GroupState, reads: NoiseReads, now: Date): Promise<Silenced> {
+  const result: Silenced = { by: new Map() };
   const list = await reads.silences();
-  if (list.length > 0) {
-    const ends = new Map(list.map((s) => [s.id, Date.parse(s.ends_at)]));
-    for (const a of alerts) {
-      // Fail open (see `silences`): the alert is notified; say which silence and label, never the value.
-      const ids = silencesOf(a, list, now, (skipped) =>
-        reads.log?.warn('silence not evaluated: its regex would exceed the per-alert match budget, so it does not silence this alert', {
-          ...skipped,
-          fingerprint: a.fingerprint,
-        }),
-      );
-      if (ids.length === 0) continue;
-      result.mutes.set(a.fingerprint, { ...result.mutes.get(a.fingerprint), silencedBy: ids });
-      if (statusAt(a, now.getTime()) === 'firing') {
-        const end = Math.min(...ids.map((id) => ends.get(id) ?? Infinity));
-        result.silenceEndsAt = Math.min(result.silenceEndsAt ?? Infinity, end);
-      }
+  if (list.length === 0) return result;
+  const ends = new Map(list.map((s) => [s.id, Date.parse(s.ends_at)]));
+  for (const a of Object.values(group.alerts)) {
+    // Fail open (see `silences`): the alert is notified; say which silence and label, never the value.
+    const ids = silencesOf(a, list, now, (skipped) =>
+      reads.log?.warn('silence not evaluated: its regex would exceed the per-alert match budget, so it does not silence this alert', {
+        ...skipped,
+        fingerprint: a.fingerprint,
+      }),
+    );
+    if (ids.length === 0) continue;
+    result.by.set(a.fingerprint, ids);
+    if (statusAt(a, now.getTime()) === 'firing') {
+      const end = Math.min(...ids.map((id) => ends.get(id) ?? Infinity));
+      result.endsAt = Math.min(result.endsAt ?? Infinity, end);
     }
   }
   return result;

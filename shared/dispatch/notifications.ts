@@ -9,7 +9,7 @@ import type { NotificationMessage, PayloadRef } from '../queues/messages';
 import { channelQueueName } from '../queues/names';
 import type { OutgoingMessage } from '../queues/port';
 import type { RouteNode } from '../routing/route-tree';
-import type { GroupAlert, GroupState } from '../store/groups';
+import type { GroupAlert, GroupState } from '../grouping/model';
 
 export interface Outgoing {
   queue: string;

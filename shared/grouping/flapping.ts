@@ -1,4 +1,4 @@
-import type { FlapState, GroupAlert } from '../store/groups';
+import type { FlapState, GroupAlert } from './model';
 
 /**
  * Flap detection: an alert that changed between firing and resolved more than `transitions` times

@@ -1,7 +1,7 @@
 import { statusAt } from '../alerts/model';
 import type { ChannelEntry } from '../channels/keys';
 import type { RouteNode } from '../routing/route-tree';
-import type { GroupAlert, GroupState, NflogEntry } from '../store/groups';
+import type { GroupAlert, GroupState, NflogEntry } from './model';
 import { isFlapping } from './flapping';
 import { needsUpdate } from './nflog';
 

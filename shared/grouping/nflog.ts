@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RecordedDelivery } from '../store/deliveries';
-import type { GroupState, NflogEntry, SendingEntry } from '../store/groups';
+import type { GroupState, NflogEntry, SendingEntry } from './model';
 
 /**
  * Alertmanager's dedup stage (`notify.DedupStage.needsUpdate`): whether a channel must be notified

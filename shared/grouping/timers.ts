@@ -3,7 +3,7 @@ import { ALERTS_QUEUE } from '../queues/names';
 import { batchesOf, SQS_MAX_DELAY_S, type OutgoingMessage, type QueuePort } from '../queues/port';
 import type { RouteNode } from '../routing/route-tree';
 import type { SchedulerPort } from '../schedules/port';
-import type { GroupState } from '../store/groups';
+import type { GroupState } from './model';
 
 /**
  * Group timers. A flush is a message to the router on the `alerts` queue: delayed with SQS

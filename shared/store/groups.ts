@@ -6,11 +6,9 @@ import { ConflictError } from '../errors';
 import { epochSeconds, groupKey, groupListKeys, GROUPS_LIST_PK, isLive, type ListKey } from './keys';
 import { batchGetItems } from './batch-get';
 import { queryIndex } from './list-index';
-import { GroupAlert, type GroupState } from './model';
+import { GroupAlert, type GroupState } from '../grouping/model';
 import { allPages, holdingByWalk, listPages, type GroupStore as GroupStorePort } from './port';
 
-export { GroupAlert, RESOLVED_RETENTION_MS, recentlyResolved } from './model';
-export type { FlapState, GroupState, Hold, LastWrite, NflogEntry, SendingEntry } from './model';
 
 /**
  * Group state over DynamoDB. A group is stored as one compressed JSON attribute beside its version

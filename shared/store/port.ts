@@ -11,12 +11,12 @@ import type {
   GateDecision,
   GateHealth,
   GateLease,
-  GroupState,
   ReceiverGateOptions,
   RecordedDelivery,
   SilenceSegment,
   StormWindow,
 } from './model';
+import type { GroupState } from '../grouping/model';
 
 /**
  * The state the domain keeps, as ports: what the router, the senders and the API need of persistence,

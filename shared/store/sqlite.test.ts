@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openLocalDatabase } from '../local/sqlite';
-import type { GroupAlert, GroupState } from './groups';
+import type { GroupAlert, GroupState } from '../grouping/model';
 import { sqliteStores } from './sqlite';
 import { groupState } from '../../test/support/group-state';
 

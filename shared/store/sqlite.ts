@@ -37,13 +37,12 @@ import {
   type GateDecision,
   type GateHealth,
   type GateLease,
-  type GroupAlert,
-  type GroupState,
   type ReceiverGateOptions,
   type RecordedDelivery,
   type SilenceSegment,
   type StormWindow,
 } from './model';
+import type { GroupAlert, GroupState } from '../grouping/model';
 import { pickFreeSlot } from './receiver-gates';
 import { expiredNow, silenceExpiresAt } from './silences';
 

@@ -21,7 +21,7 @@ import { groupKeyFor, groupLabelsFor, matchRoutes } from '../../shared/routing/r
 import { compileConfig } from '../../shared/runtime/compiled-config';
 import { loadConfigFile } from '../../shared/config/loader';
 import type { Silence } from '../../shared/silences/model';
-import type { GroupAlert, GroupState } from '../../shared/store/groups';
+import type { GroupAlert, GroupState } from '../../shared/grouping/model';
 import { inhibitPartition } from '../../shared/store/noise';
 import { percentile } from './format';
 

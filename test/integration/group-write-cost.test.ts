@@ -4,7 +4,7 @@ import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../../shared/errors';
 import { startLocalDynamo, type LocalDynamo } from '../../shared/local/dynamo';
 import { groupKey } from '../../shared/store/keys';
-import type { GroupState } from '../../shared/store/groups';
+import type { GroupState } from '../../shared/grouping/model';
 import { dynamoStores } from '../../shared/store/dynamo';
 import { RouterSim, simAlert } from '../support/router-sim';
 

@@ -7,7 +7,8 @@ import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBC
 import { DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLocalDynamo } from '../../shared/local/dynamo';
-import { DynamoGroupStore, type GroupState } from '../../shared/store/groups';
+import { DynamoGroupStore } from '../../shared/store/groups';
+import { type GroupState } from '../../shared/grouping/model';
 import { DynamoSilenceStore } from '../../shared/store/silences';
 import { groupState } from '../support/group-state';
 

@@ -6,7 +6,8 @@ import { startLocalDynamo, type LocalDynamo } from '../../shared/local/dynamo';
 import { FlushMessage } from '../../shared/queues/messages';
 import { ALERTS_QUEUE } from '../../shared/queues/names';
 import type { OutgoingMessage, QueuePort } from '../../shared/queues/port';
-import { DynamoGroupStore, type GroupAlert, type GroupState } from '../../shared/store/groups';
+import { DynamoGroupStore } from '../../shared/store/groups';
+import { type GroupAlert, type GroupState } from '../../shared/grouping/model';
 import { DynamoSilenceStore } from '../../shared/store/silences';
 import { SilenceLimits } from '../../shared/config/schema';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../shared/errors';
 import type { Silence } from '../../shared/silences/model';
-import type { GroupAlert, GroupState } from '../../shared/store/groups';
+import type { GroupAlert, GroupState } from '../../shared/grouping/model';
 import type { ListKey } from '../../shared/store/keys';
 import type { Stores } from '../../shared/store/port';
 import { SILENCE_RETENTION_S } from '../../shared/store/silences';

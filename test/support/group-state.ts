@@ -1,4 +1,4 @@
-import type { GroupAlert, GroupState } from '../../shared/store/model';
+import type { GroupAlert, GroupState } from '../../shared/grouping/model';
 
 /**
  * A stored alert group for tests: `alerts` keyed by fingerprint, alive for a day from `at`, never

@@ -13,7 +13,7 @@ import type { OutgoingMessage, QueuePort } from '../../shared/queues/port';
 import { compileConfig } from '../../shared/runtime/compiled-config';
 import type { OneTimeSchedule, SchedulerPort } from '../../shared/schedules/port';
 import type { Silence } from '../../shared/silences/model';
-import type { GroupState } from '../../shared/store/groups';
+import type { GroupState } from '../../shared/grouping/model';
 import type { DeliveryStore, GroupStore, Stores } from '../../shared/store/port';
 
 /**

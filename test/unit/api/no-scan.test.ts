@@ -12,7 +12,8 @@ import type { Ports } from '../../../shared/runtime/ports';
 import { dynamoStores } from '../../../shared/store/dynamo';
 import { cachedSilences } from '../../../shared/silences/cache';
 import type { Silence } from '../../../shared/silences/model';
-import { DynamoGroupStore, type GroupState } from '../../../shared/store/groups';
+import { DynamoGroupStore } from '../../../shared/store/groups';
+import { type GroupState } from '../../../shared/grouping/model';
 import { DynamoSilenceStore } from '../../../shared/store/silences';
 import { groupState } from '../../support/group-state';
 
