@@ -4,6 +4,7 @@ import { ConfigError } from '../shared/errors';
 import { loadConfigFile, resolveConfigPath } from '../shared/config/loader';
 import { compileConfig } from '../shared/runtime/compiled-config';
 import { configWarnings } from '../shared/config/validate';
+import { describePolicy } from '../shared/escalation/policy';
 
 const program = new Command('config:check')
   .usage('[file]   (npm run config:check -- [file])')
@@ -24,6 +25,7 @@ try {
   const config = compileConfig(loadConfigFile(file));
   for (const warning of configWarnings(config.raw)) process.stderr.write(`${file}: warning: ${warning}\n`);
   process.stdout.write(`${file}: OK (${config.raw.receivers.length} receivers)\n`);
+  for (const policy of config.escalationPolicies.values()) process.stdout.write(`${describePolicy(policy).join('\n')}\n`);
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   process.stderr.write(`${err.message}\n`);

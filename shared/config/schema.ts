@@ -8,6 +8,7 @@ import { PagerDutyConfig } from '../channels/pagerduty/config';
 import { TeamsConfig } from '../channels/teams/config';
 import { InhibitRuleConfig } from '../inhibition/rules';
 import { TimeIntervalConfigs } from '../routing/time-intervals';
+import { EscalationPolicyConfig } from '../escalation/policy';
 import { SCOPES } from '../http/routes';
 
 /**
@@ -36,6 +37,7 @@ export interface RouteConfig {
   cooldown?: string | undefined;
   cooldown_by?: 'group' | 'alert' | undefined;
   flapping?: FlappingConfig | undefined;
+  escalation_policy?: string | undefined;
   routes?: RouteConfig[] | undefined;
 }
 
@@ -82,6 +84,8 @@ export const Route: z.ZodType<RouteConfig> = z.lazy(() =>
       cooldown_by: CooldownBy.optional(),
       /** alertflow: flap detection for alerts on this route. Inherited. */
       flapping: FlappingConfig.optional(),
+      /** alertflow: the escalation policy (by name) incidents on this route run. Inherited. */
+      escalation_policy: z.string().min(1).optional(),
       routes: z.array(Route).optional(),
     })
     .strict(),
@@ -193,6 +197,8 @@ export const Config = z
     receivers: z.array(Receiver).min(1),
     inhibit_rules: z.array(InhibitRuleConfig).default([]),
     time_intervals: TimeIntervalConfigs.default([]),
+    /** Who is paged in what order until someone acknowledges; routes name them (`escalation_policy`). */
+    escalation_policies: z.array(EscalationPolicyConfig).default([]),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -227,9 +233,34 @@ export const Config = z
           }
         });
       }
+      if (route.escalation_policy !== undefined && !policies.has(route.escalation_policy)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'escalation_policy'],
+          message: `unknown escalation policy ${JSON.stringify(route.escalation_policy)} (${policies.size > 0 ? `defined: ${[...policies.keys()].join(', ')}` : 'define it under escalation_policies'})`,
+        });
+      }
       route.routes?.forEach((child, i) => visit(child, [...path, 'routes', i]));
     };
     const intervals = new Set(config.time_intervals.map((t) => t.name));
+    const policies = new Map<string, number>();
+    config.escalation_policies.forEach((policy, i) => {
+      if (policies.has(policy.name)) {
+        ctx.addIssue({ code: 'custom', path: ['escalation_policies', i, 'name'], message: `duplicate escalation policy name ${JSON.stringify(policy.name)}` });
+      }
+      policies.set(policy.name, i);
+      policy.steps.forEach((step, s) =>
+        step.notify.forEach((receiver, r) => {
+          if (!names.has(receiver)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['escalation_policies', i, 'steps', s, 'notify', r],
+              message: `unknown receiver ${JSON.stringify(receiver)} (defined: ${[...names.keys()].join(', ')})`,
+            });
+          }
+        }),
+      );
+    });
     visit(config.route, ['route']);
   });
 

@@ -11,5 +11,8 @@ export function configWarnings(config: Config): string[] {
       'auth.bearer_tokens is deprecated (each is accepted with every scope): use auth.tokens: [{ name, secret, scopes: [ingest, read, manage] }]',
     );
   }
+  if (config.escalation_policies.length > 0) {
+    warnings.push('escalation_policies are validated, but this version does not run them yet: incidents are notified through their route\'s receiver only');
+  }
   return warnings;
 }

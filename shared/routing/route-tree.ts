@@ -35,6 +35,8 @@ export interface RouteNode {
   cooldownMs?: number | undefined;
   cooldownBy?: 'group' | 'alert' | undefined;
   flapping?: { transitions: number; windowMs: number } | undefined;
+  /** The escalation policy incidents on this route run (by name); inherited. */
+  escalationPolicy?: string | undefined;
   /** Sorted in Alertmanager's order (name, value, type); the key is formed from this order. */
   matchers: Matcher[];
   /** Not inherited from the parent (Alertmanager copies these from the route itself only). */
@@ -58,6 +60,7 @@ interface Inherited {
   cooldownMs?: number | undefined;
   cooldownBy?: 'group' | 'alert' | undefined;
   flapping?: { transitions: number; windowMs: number } | undefined;
+  escalationPolicy?: string | undefined;
 }
 
 interface Position {
@@ -127,6 +130,8 @@ function buildNode(cr: RouteConfig, parent: Inherited, pos: Position | undefined
     opts.flapping = { transitions: cr.flapping.transitions, windowMs: duration(cr.flapping.window, `${path}.flapping.window`) };
   }
 
+  if (cr.escalation_policy !== undefined) opts.escalationPolicy = cr.escalation_policy;
+
   const matchers = routeMatchers(cr, path);
   const matcherText = formatMatchers(matchers);
   const key = pos ? `${pos.parentKey}/${matcherText}` : matcherText;
@@ -145,6 +150,7 @@ function buildNode(cr: RouteConfig, parent: Inherited, pos: Position | undefined
     cooldownMs: opts.cooldownMs,
     cooldownBy: opts.cooldownBy,
     flapping: opts.flapping,
+    escalationPolicy: opts.escalationPolicy,
     matchers,
     muteTimeIntervals: [...(cr.mute_time_intervals ?? [])],
     activeTimeIntervals: [...(cr.active_time_intervals ?? [])],

@@ -3,6 +3,7 @@ import { parseDuration } from '../config/duration';
 import { compileInhibitRules, type InhibitRule } from '../inhibition/rules';
 import { buildRouteTree, indexRoutesById, type RouteNode } from '../routing/route-tree';
 import { compileTimeIntervals, type CompiledInterval } from '../routing/time-intervals';
+import { compileEscalationPolicies, type EscalationPolicy } from '../escalation/policy';
 
 /** The config with everything derived once per process: the route tree and lookups. */
 export interface CompiledConfig {
@@ -14,6 +15,7 @@ export interface CompiledConfig {
   inhibitRules: readonly InhibitRule[];
   timeIntervals: ReadonlyMap<string, readonly CompiledInterval[]>;
   defaultAlertTimeoutMs: number;
+  escalationPolicies: ReadonlyMap<string, EscalationPolicy>;
 }
 
 export function compileConfig(raw: Config): CompiledConfig {
@@ -26,5 +28,6 @@ export function compileConfig(raw: Config): CompiledConfig {
     inhibitRules: compileInhibitRules(raw.inhibit_rules),
     timeIntervals: compileTimeIntervals(raw.time_intervals),
     defaultAlertTimeoutMs: parseDuration(raw.ingest.default_alert_timeout),
+    escalationPolicies: compileEscalationPolicies(raw.escalation_policies),
   };
 }
