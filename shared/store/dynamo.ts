@@ -7,6 +7,7 @@ import { DynamoPayloadStore } from './payloads';
 import { DynamoRateLimiter } from './rate-limits';
 import { DynamoReceiverGates } from './receiver-gates';
 import { DynamoSilenceStore } from './silences';
+import { DynamoIncidentStore } from './incidents';
 
 /** Every store over one DynamoDB table (the key layout is in keys.ts). */
 export function dynamoStores(db: DynamoDBDocumentClient, table: string): Stores {
@@ -19,6 +20,7 @@ export function dynamoStores(db: DynamoDBDocumentClient, table: string): Stores 
     storms: new DynamoStormStore(db, table),
     rateLimiter: new DynamoRateLimiter(db, table),
     payloads: new DynamoPayloadStore(db, table),
+    incidents: new DynamoIncidentStore(db, table),
     receiverGates: (opts) => new DynamoReceiverGates(db, table, opts),
   };
 }

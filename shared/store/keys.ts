@@ -8,6 +8,8 @@
  *   NOTIF#<notifId>      DELIVERY           one notification's delivery: status + attempts
  *   SILENCES             SILENCE#<id>       one silence (all in one partition: one Query lists them)
  *   PAYLOAD#<notifId>    <digest>#<i>       part i of a notification too large for its queue message (payloads.ts)
+ *   INCIDENT#<id>        STATE              an incident: its state, chain position and policy snapshot (incidents.ts)
+ *   INCIDENT#<id>        EVENT#<eventId>    one line of its timeline
  *
  * Noise control (noise.ts), receiver gates (receiver-gates.ts) and send slots (rate-limits.ts) keep
  * items of their own beside these (INHIBIT#, COOLDOWN#, STORM#, GATE#, RATE#).
@@ -19,6 +21,8 @@
  *   lpk                  lsk
  *   GROUPS               <receiver> \x01 <group key, cut to 700 bytes> \x01 <groupId>
  *   SILENCES             <ends_at ISO> # <id>
+ *   INCIDENTS#open       <started ISO> # <id>     triggered and acknowledged incidents (moved on resolve)
+ *   INCIDENTS#resolved   <started ISO> # <id>
  */
 export const groupKey = (groupId: string) => ({ pk: `GROUP#${groupId}`, sk: 'STATE' });
 export const deliveryKey = (notificationId: string) => ({ pk: `NOTIF#${notificationId}`, sk: 'DELIVERY' });
@@ -67,6 +71,16 @@ export const silenceListKeys = (s: { id: string; ends_at: string }) => ({ lpk: S
  * (above): `$` sorts right after `#`, and every `ends_at` has the same ISO width.
  */
 export const silenceEndBound = (at: Date): string => `${at.toISOString()}$`;
+
+export const incidentKey = (id: string) => ({ pk: `INCIDENT#${id}`, sk: 'STATE' });
+export const incidentEventKey = (id: string, eventId: string) => ({ pk: `INCIDENT#${id}`, sk: `EVENT#${eventId}` });
+export const INCIDENT_EVENT_PREFIX = 'EVENT#';
+/** Open incidents (triggered or acknowledged) and resolved ones list apart, newest first. */
+export type IncidentSegment = 'open' | 'resolved';
+export const incidentListKeys = (i: { id: string; startedAt: number; state: string }) => ({
+  lpk: `INCIDENTS#${i.state === 'resolved' ? 'resolved' : 'open'}`,
+  lsk: `${new Date(i.startedAt).toISOString()}#${i.id}`,
+});
 
 export const epochSeconds = (d: Date): number => Math.floor(d.getTime() / 1000);
 

@@ -1,7 +1,8 @@
 import type { InhibitionSource } from '../inhibition/rules';
 import type { PayloadRef } from '../queues/messages';
 import type { Silence } from '../silences/model';
-import type { ListKey } from './keys';
+import type { IncidentSegment, ListKey } from './keys';
+import type { Incident, IncidentEvent } from '../escalation/incident';
 import type {
   ClaimResult,
   DeliveryAttempt,
@@ -37,6 +38,7 @@ export interface Stores {
   rateLimiter: RateLimiter;
   /** Notification payloads too large for a queue message (the message carries a reference). */
   payloads: PayloadStore;
+  incidents: IncidentStore;
   /** The receiver gates, with the sender's lease and back-off settings. */
   receiverGates(opts: ReceiverGateOptions): ReceiverGates;
 }
@@ -89,6 +91,27 @@ export interface DeliveryStore {
   /** False when the record is already `delivered` (it is then left unchanged). */
   recordAttempt(rec: Omit<DeliveryRecord, 'attempts' | 'status' | 'updatedAt' | 'claimExpiresAt'> & { status: DeliveryStatus }, attempt: DeliveryAttempt, now: Date): Promise<boolean>;
 }
+
+/**
+ * Incidents (escalating alert groups) and their timelines. Every change is a conditional write on
+ * the version; the chain's own guard (token, step, loop) is checked on what was read.
+ */
+export interface IncidentStore {
+  /** Store a new incident (its version 1); if the id is taken, the stored one is returned and nothing is written. */
+  create(incident: Incident, now: Date): Promise<Incident>;
+  get(id: string, now: Date): Promise<Incident | undefined>;
+  /** Write `next` if the stored version is still `next.version - 1`; else ConflictError. */
+  put(next: Incident): Promise<void>;
+  /** Add a line to the timeline; the same event id twice is stored once. */
+  record(incidentId: string, event: IncidentEvent, now: Date): Promise<void>;
+  /** The timeline, oldest first. */
+  timeline(incidentId: string, now: Date): Promise<IncidentEvent[]>;
+  /** One page of `open` (triggered, acknowledged) or `resolved` incidents, newest first. */
+  page(segment: IncidentSegment, after: ListKey | undefined, limit: number, now: Date): Promise<{ incidents: Incident[]; read: number; last?: ListKey | undefined }>;
+}
+
+/** How long a resolved incident (and its timeline) stays readable; an open one lives until resolved, a year at most. */
+export const INCIDENT_RETENTION_S = { resolved: 30 * 86_400, open: 365 * 86_400 } as const;
 
 /** Firing alerts that can inhibit others, by rule partition. */
 export interface InhibitionSourceStore {

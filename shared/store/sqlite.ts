@@ -45,6 +45,7 @@ import {
 import type { GroupAlert, GroupState } from '../grouping/model';
 import { pickFreeSlot } from './receiver-gates';
 import { expiredNow, silenceExpiresAt } from './silences';
+import { SqliteIncidentStore } from './sqlite-incidents';
 
 /**
  * The stores over an embedded SQLite database (node:sqlite): the local runtime's default, in the
@@ -89,6 +90,7 @@ export function sqliteStores(database: SqliteDatabase): SqliteStores {
     storms: new SqliteStormStore(db, write),
     rateLimiter: new SqliteRateLimiter(db, write),
     payloads: new SqlitePayloadStore(db, write),
+    incidents: new SqliteIncidentStore(db, write),
   };
   const sweeps = EXPIRING_TABLES.map((table) => db.prepare(`DELETE FROM ${table} WHERE expires_at <= ?`));
   // A swept group's alert rows and its entries in the fingerprint index go with it.
@@ -190,6 +192,8 @@ const EXPIRING_TABLES = [
   'state_rate_slots',
   'state_receiver_gates',
   'state_payloads',
+  'state_incidents',
+  'state_incident_events',
 ] as const;
 
 type Row = Record<string, unknown>;

@@ -6,6 +6,8 @@ import type { ListKey } from '../../shared/store/keys';
 import type { Stores } from '../../shared/store/port';
 import { SILENCE_RETENTION_S } from '../../shared/store/silences';
 import { freshStores, STORE_ADAPTERS } from '../support/store-adapters';
+import { acknowledge, resolveIncident, startIncident, type Incident } from '../../shared/escalation/incident';
+import type { EscalationPolicy } from '../../shared/escalation/policy';
 import { groupState } from '../support/group-state';
 
 /**
@@ -23,6 +25,23 @@ const epoch = (d: Date) => Math.floor(d.getTime() / 1000);
 function group(id: string, version: number, over: Partial<GroupState> = {}): GroupState {
   const a: GroupAlert = { fingerprint: `fp-${id}`, status: 'firing', labels: { alertname: 'DiskFull', id }, annotations: {}, startsAt: NOW.toISOString(), source: 'generic' };
   return groupState(id, [a], NOW, { groupKey: `{}:{id="${id}"}`, groupLabels: { id }, version, lastWrite: { ids: [`m-${version}`] }, ...over });
+}
+
+const POLICY: EscalationPolicy = {
+  name: 'critical',
+  steps: [
+    { notify: ['team'], waitMs: 60_000 },
+    { notify: ['oncall'], waitMs: undefined },
+  ],
+  repeat: 0,
+  ackTimeoutMs: undefined,
+  ackAllowed: true,
+  notifyOn: ['ack', 'resolve'],
+};
+
+/** A new incident started at `startMs` from NOW. */
+function incident(id: string, startMs = 0): Incident {
+  return startIncident({ id, groupId: `g-${id}`, groupKey: `{}:{id="${id}"}`, groupLabels: { id }, routeReceiver: 'team', policy: POLICY, token: 't0' }, NOW.getTime() + startMs).next;
 }
 
 let seq = 0;
@@ -248,6 +267,69 @@ describe.each(STORE_ADAPTERS)('store contract (%s store)', (adapter) => {
       await s.storms.hold('team', w, 600_000, 2);
       expect(await s.storms.get('team', w)).toEqual({ sent: 3, heldGroups: 2, heldAlerts: 6 });
       expect(await s.storms.get('team', w + 600_000)).toBeUndefined();
+    });
+  });
+  describe('incidents', () => {
+    it('creates once (a second create returns the stored incident), reads back, and writes each next version only over the one before', async () => {
+      await fresh();
+      const first = incident('i1');
+      expect(first.version).toBe(1);
+      expect(await s.incidents.create(first, NOW)).toEqual(first);
+      const again = await s.incidents.create({ ...first, token: 'other' }, NOW);
+      expect(again.token).toBe('t0');
+      expect(await s.incidents.get('i1', NOW)).toEqual(first);
+      expect(await s.incidents.get('nope', NOW)).toBeUndefined();
+      const acked = acknowledge(first, 'alice', NOW.getTime() + 1000, 't1').next;
+      await s.incidents.put(acked);
+      expect(await s.incidents.get('i1', NOW)).toEqual(acked);
+      // A writer that read version 1 loses to the one that wrote version 2.
+      await expect(s.incidents.put(resolveIncident(first, 'bob', NOW.getTime() + 2000, 't2').next)).rejects.toBeInstanceOf(ConflictError);
+    });
+
+    it('lets exactly one of two concurrent writers of a version win', async () => {
+      await fresh();
+      const first = await s.incidents.create(incident('i2'), NOW);
+      const results = await Promise.allSettled([
+        s.incidents.put(acknowledge(first, 'alice', NOW.getTime() + 1, 'ta').next),
+        s.incidents.put(resolveIncident(first, 'bob', NOW.getTime() + 1, 'tb').next),
+      ]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
+    });
+
+    it('keeps a timeline in time order, each event once', async () => {
+      await fresh();
+      const t = startIncident({ id: 'i3', groupId: 'g', groupKey: 'k', groupLabels: {}, routeReceiver: 'team', policy: POLICY, token: 't0' }, NOW.getTime());
+      await s.incidents.create(t.next, NOW);
+      const ack = acknowledge(t.next, 'alice', NOW.getTime() + 5000, 't1');
+      await s.incidents.record('i3', ack.event, NOW);
+      await s.incidents.record('i3', t.event, NOW);
+      await s.incidents.record('i3', t.event, NOW);
+      expect(await s.incidents.timeline('i3', NOW)).toEqual([t.event, ack.event]);
+      expect(await s.incidents.timeline('other', NOW)).toEqual([]);
+    });
+
+    it('lists open and resolved incidents apart, newest first, across pages, and moves one on resolve', async () => {
+      await fresh();
+      for (let i = 0; i < 5; i++) await s.incidents.create(incident(`l${i}`, i * 1000), NOW);
+      const resolved = resolveIncident((await s.incidents.get('l2', NOW))!, 'bob', NOW.getTime() + 9000, 'tr').next;
+      await s.incidents.put(resolved);
+      const ids: string[] = [];
+      let after: ListKey | undefined;
+      do {
+        const page = await s.incidents.page('open', after, 2, NOW);
+        ids.push(...page.incidents.map((i) => i.id));
+        after = page.last;
+      } while (after);
+      expect(ids).toEqual(['l4', 'l3', 'l1', 'l0']);
+      expect((await s.incidents.page('resolved', undefined, 10, NOW)).incidents.map((i) => i.id)).toEqual(['l2']);
+    });
+
+    it('hides an incident past its retention', async () => {
+      await fresh();
+      const i = await s.incidents.create(incident('old', -400 * 86_400_000), NOW);
+      expect(await s.incidents.get(i.id, NOW)).toBeUndefined();
+      expect(await s.incidents.get(i.id, at(-399 * 86_400_000))).toBeDefined();
     });
   });
 });
