@@ -1,12 +1,13 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { getAlert, listAlerts } from '../../shared/api/alerts';
 import { listGroups } from '../../shared/api/groups';
+import { actOnIncident, getIncident, listIncidents } from '../../shared/api/incidents';
 import { createSilence, expireSilence, getSilence, listSilences, SILENCE_MAX_BODY_BYTES } from '../../shared/api/silences';
 import { NotFoundError } from '../../shared/errors';
 import { jsonBody, pathParameter } from '../../shared/http/request';
 import { errorResponse, json, type HttpResult } from '../../shared/http/responses';
 import { authorizeRoute } from '../../shared/ingest/auth';
-import { awsQueues, awsSecrets, lazyHandler } from '../../shared/runtime/aws';
+import { awsQueues, awsScheduler, awsSecrets, lazyHandler } from '../../shared/runtime/aws';
 import { awsTable } from '../../shared/runtime/aws-table';
 import type { Ports } from '../../shared/runtime/ports';
 import { testReceiver } from '../../shared/delivery/test-receiver';
@@ -17,7 +18,7 @@ import { cachedSilences, SILENCE_CACHE_MS } from '../../shared/silences/cache';
  * API adapter: health (public); alert and group state, silences, channel tests and DLQ redrive
  * (a bearer token with the route's scope, see HTTP_ROUTES). Each change request is logged with its actor.
  */
-export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' | 'queueAdmin' | 'secrets' | 'clock' | 'log'>) {
+export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' | 'queueAdmin' | 'scheduler' | 'secrets' | 'clock' | 'log'>) {
   const { groups, deliveries, silences, inhibitions } = ports.stores;
   const silenceDeps = { silences, groups, queues: ports.queues, clock: ports.clock, limits: ports.config.raw.silences };
   // The list of silences not ended yet for alert views, reused as long as the router reuses its own;
@@ -32,6 +33,16 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
     deliveries,
     config: ports.config,
     clock: ports.clock,
+  };
+  const incidentDeps = {
+    incidents: ports.stores.incidents,
+    groups,
+    config: ports.config,
+    queues: ports.queues,
+    scheduler: ports.scheduler,
+    clock: ports.clock,
+    log: ports.log,
+    silenceDeps,
   };
   return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
     try {
@@ -64,6 +75,20 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
           const results = await testReceiver(receiver, { ...ports, deliveries });
           return json(200, { receiver, results });
         }
+        case 'GET /v1/incidents':
+          return json(200, await listIncidents(incidentDeps, event.queryStringParameters ?? {}));
+        case 'GET /v1/incidents/{id}':
+          return json(200, await getIncident(incidentDeps, pathParameter(event, 'id')));
+        case 'POST /v1/incidents/{id}/ack':
+        case 'POST /v1/incidents/{id}/unack':
+        case 'POST /v1/incidents/{id}/resolve':
+        case 'POST /v1/incidents/{id}/escalate': {
+          const action = event.routeKey.slice(event.routeKey.lastIndexOf('/') + 1) as 'ack' | 'unack' | 'resolve' | 'escalate';
+          const body = event.body ? jsonBody(event, INCIDENT_ACTION_MAX_BODY_BYTES) : undefined;
+          const result = await actOnIncident(incidentDeps, pathParameter(event, 'id'), action, actor, body);
+          if (result.silence) silencesChangedAt = ports.clock().getTime();
+          return json(200, result);
+        }
         case 'POST /v1/redrive':
           return json(200, await redrive(event.queryStringParameters?.channel, ports));
         default:
@@ -75,4 +100,7 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
   };
 }
 
-export const handler = lazyHandler('api', (base) => ({ ...base, ...awsTable(), ...awsQueues(), ...awsSecrets() }), createHandler);
+/** An action's body is at most a silence's duration and comment. */
+const INCIDENT_ACTION_MAX_BODY_BYTES = 8 * 1024;
+
+export const handler = lazyHandler('api', (base) => ({ ...base, ...awsTable(), ...awsQueues(), ...awsScheduler(base), ...awsSecrets() }), createHandler);

@@ -23,6 +23,7 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
     storms: ports.stores.storms,
     deliveries: ports.stores.deliveries,
     payloads: ports.stores.payloads,
+    incidents: ports.stores.incidents,
     queues: ports.queues,
     scheduler: ports.scheduler,
     clock: ports.clock,

@@ -12,7 +12,9 @@ export function configWarnings(config: Config): string[] {
     );
   }
   if (config.escalation_policies.length > 0) {
-    warnings.push('escalation_policies are validated, but this version does not run them yet: incidents are notified through their route\'s receiver only');
+    warnings.push(
+      'escalation_policies run in the local runtime only in this version (cdk synth refuses them), acknowledgement is through the API only, and notify_on is not acted on yet',
+    );
   }
   return warnings;
 }

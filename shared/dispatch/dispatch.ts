@@ -12,7 +12,8 @@ import { evaluateGroup, type Effects, type EvaluateEnv, type Touched } from './e
 import { batchReads } from './noise';
 import { stormSummaryNotifications, withPayload, type Outgoing } from './notifications';
 import type { GroupState } from '../grouping/model';
-import type { CooldownStore, GroupStore, InhibitionSourceStore, PayloadStore, StormStore } from '../store/port';
+import type { CooldownStore, GroupStore, IncidentStore, InhibitionSourceStore, PayloadStore, StormStore } from '../store/port';
+import { resolveWithGroup, startIncidentFor, type EscalationDeps } from '../escalation/service';
 
 /**
  * The router's core. Each SQS batch carries ingest messages (alerts to fold into their groups) and
@@ -30,6 +31,8 @@ export interface DispatchDeps {
   deliveries: EvaluateEnv['deliveries'];
   /** Where a notification too large for its queue message is stored for its sender. */
   payloads: PayloadStore;
+  /** Incidents of escalating routes: started and resolved by flushes. */
+  incidents: IncidentStore;
   /** The silences not yet expired (the caller may cache them briefly). */
   silences: () => Promise<readonly Silence[]>;
   queues: QueuePort;
@@ -64,10 +67,11 @@ export async function dispatch(messages: readonly RouterMessage[], deps: Dispatc
     reads: batchReads(deps, now),
     storms: deps.storms,
     deliveries: deps.deliveries,
+    incidents: deps.incidents,
     now,
     newToken: () => randomUUID().slice(0, 8),
   };
-  const effects: Array<{ t: Touched; effects: Effects }> = [];
+  const effects: Array<{ t: Touched; effects: Effects; group: GroupState }> = [];
   const failed = new Set<string>();
   let changedGroups = 0;
   const order = new Map([...touched.values()].map((t, i) => [t, i]));
@@ -85,7 +89,7 @@ export async function dispatch(messages: readonly RouterMessage[], deps: Dispatc
         if (!ev) return;
         if (ev.write) await deps.groups.put(ev.next);
         if (ev.changed) changedGroups++;
-        effects.push({ t, effects: ev.effects });
+        effects.push({ t, effects: ev.effects, group: ev.next });
       } catch (err) {
         if (err instanceof ConflictError && round + 1 < MAX_CONFLICT_ROUNDS) {
           conflicts.push(t);
@@ -184,7 +188,7 @@ export function groupIdOf(route: RouteNode, key: string): string {
  * Run the effects of the stored evaluations. A group whose effects fail fails its messages: their
  * redelivery finds the stored write and replays the same effects (same ids, so nothing doubles).
  */
-async function applyEffects(list: Array<{ t: Touched; effects: Effects }>, deps: DispatchDeps, now: Date, failed: Set<string>): Promise<number> {
+async function applyEffects(list: Array<{ t: Touched; effects: Effects; group: GroupState }>, deps: DispatchDeps, now: Date, failed: Set<string>): Promise<number> {
   const ms = now.getTime();
   const fail = (t: Touched, what: string, err: unknown) => {
     deps.log.warn(`${what} failed; the group's messages will be retried`, { groupId: t.id, err });
@@ -214,6 +218,21 @@ async function applyEffects(list: Array<{ t: Touched; effects: Effects }>, deps:
     (t, err) => fail(t, 'notification payload write', err),
   );
   const sent = await sendOutgoing(notifications, deps.queues, (t, err) => fail(t, 'notification send', err));
+
+  // Incidents once the group's own notifications are on their way: a step's pages follow them.
+  const escalation: EscalationDeps = { incidents: deps.incidents, groups: deps.groups, config: deps.config, queues: deps.queues, scheduler: deps.scheduler, clock: deps.clock, log: deps.log };
+  await Promise.all(
+    list.filter(succeeded).flatMap(({ t, effects, group }) =>
+      effects.incidents.map(async (e) => {
+        try {
+          if (e.kind === 'start') await startIncidentFor(e.start, group, escalation);
+          else await resolveWithGroup(e.id, escalation);
+        } catch (err) {
+          fail(t, `incident ${e.kind}`, err);
+        }
+      }),
+    ),
+  );
 
   const wakeups: Array<{ t: Touched; wakeup: Wakeup }> = [];
   for (const { t, effects } of list) {

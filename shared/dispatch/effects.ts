@@ -1,6 +1,7 @@
 import type { Timer } from '../grouping/timers';
 import type { GroupAlert } from '../grouping/model';
 import type { Outgoing } from './notifications';
+import type { IncidentStart } from '../escalation/incident';
 
 /** What must happen after a group is stored, in this order of importance. */
 export interface Effects {
@@ -13,6 +14,8 @@ export interface Effects {
   cooldowns: Array<{ key: { pk: string; sk: string }; until: number }>;
   /** A group newly held by a storm window: that window's summary is due at its end. */
   stormSummaries: Array<{ receiver: string; window: number; at: number }>;
+  /** Incidents to start (the group's first page on an escalating route) or to resolve (its alerts all resolved). */
+  incidents: Array<{ kind: 'start'; start: IncidentStart } | { kind: 'resolve'; id: string }>;
 }
 
-export const noEffects = (): Effects => ({ notifications: [], timers: [], cancelSchedules: [], inhibitionPuts: [], inhibitionDeletes: [], cooldowns: [], stormSummaries: [] });
+export const noEffects = (): Effects => ({ notifications: [], timers: [], cancelSchedules: [], inhibitionPuts: [], inhibitionDeletes: [], cooldowns: [], stormSummaries: [], incidents: [] });

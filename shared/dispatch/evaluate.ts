@@ -17,7 +17,7 @@ import { runFlush } from './flush-stages';
 import { mergeAlerts } from './merge';
 import { cooldownKeys, cooldownOf, type NoiseReads } from './noise';
 import { flushNotifications } from './notifications';
-import type { StormStore } from '../store/port';
+import type { IncidentStore, StormStore } from '../store/port';
 
 export type { Effects } from './effects';
 
@@ -51,6 +51,8 @@ export interface EvaluateEnv {
   storms: StormStore;
   /** What became of the notifications the group sent (their delivery records). */
   deliveries: { outcomes(ids: readonly string[]): Promise<ReadonlyMap<string, RecordedDelivery>> };
+  /** Whether a group's incident is still open (read only when a page could start another). */
+  incidents: Pick<IncidentStore, 'get'>;
   now: Date;
   newToken: () => string;
 }
@@ -147,6 +149,8 @@ export async function evaluateGroup(t: Touched, prev: GroupState | undefined, en
       config,
       reads: env.reads,
       storms: env.storms,
+      incidents: env.incidents,
+      newToken: env.newToken,
       now: env.now,
       effects,
       wake: (at) => wake.push(at),
@@ -183,7 +187,7 @@ export async function evaluateGroup(t: Touched, prev: GroupState | undefined, en
   }
 
   if (!write) {
-    if (prev && madeLastWrite(prev, t.messageIds)) return { next: prev, write: false, changed: false, effects: replay(prev, route, receiver, config, t) };
+    if (prev && madeLastWrite(prev, t.messageIds)) return { next: prev, write: false, changed: false, effects: replay(prev, route, receiver, config, t, env.newToken) };
     return { next: g, write: false, changed: false, effects };
   }
   const flushedNow = g.flushSeq !== base.flushSeq;
@@ -256,7 +260,7 @@ function indexSources(config: CompiledConfig, firing: readonly GroupAlert[], res
 }
 
 /** The effects of the stored last write, rebuilt for a redelivery of a message that made it. */
-function replay(prev: GroupState, route: RouteNode, receiver: Receiver, config: CompiledConfig, t: Touched): Effects {
+function replay(prev: GroupState, route: RouteNode, receiver: Receiver, config: CompiledConfig, t: Touched, newToken: () => string): Effects {
   const effects = noEffects();
   const flushed = prev.lastWrite.flush;
   if (flushed) {
@@ -266,6 +270,13 @@ function replay(prev: GroupState, route: RouteNode, receiver: Receiver, config: 
       const paged = flushed.paged.map((fp) => prev.alerts[fp]).filter((a): a is GroupAlert => a !== undefined);
       for (const key of cooldownKeys(cooldown, prev, paged)) effects.cooldowns.push({ key, until: flushed.at + cooldown.ms });
     }
+  }
+  if (flushed?.incident?.resolved) effects.incidents.push({ kind: 'resolve', id: flushed.incident.resolved });
+  const policy = route.escalationPolicy === undefined ? undefined : config.escalationPolicies.get(route.escalationPolicy);
+  if (flushed?.incident?.started && policy) {
+    // Started by this write: the stored incident is found by its id, and its first step's effects done again.
+    const id = flushed.incident.started;
+    effects.incidents.push({ kind: 'start', start: { id, groupId: prev.groupId, groupKey: prev.groupKey, groupLabels: prev.groupLabels, routeReceiver: route.receiver, policy, token: newToken() } });
   }
   if (prev.timer) effects.timers.push({ groupId: prev.groupId, ...prev.timer });
   const firing = t.alerts.filter((a) => prev.alerts[a.fingerprint]?.status === 'firing').map((a) => prev.alerts[a.fingerprint]!);

@@ -8,7 +8,8 @@ import { recentlyResolved, type GroupAlert, type GroupState, type Hold } from '.
 import { dedupLog, repeatDueAt, wouldNotify } from '../grouping/nflog';
 import type { RouteNode } from '../routing/route-tree';
 import type { CompiledConfig } from '../runtime/compiled-config';
-import type { StormStore } from '../store/port';
+import type { IncidentStore, StormStore } from '../store/port';
+import { incidentId } from '../escalation/incident';
 import type { Effects } from './effects';
 import { cooldownKeys, cooldownOf, cooldownsFor, inhibitedAlerts, silencedAlerts, timeMuted, type NoiseReads } from './noise';
 
@@ -40,6 +41,9 @@ export interface FlushContext {
   config: CompiledConfig;
   reads: NoiseReads;
   storms: StormStore;
+  /** Whether the group's incident is still open, when a new page might start another. */
+  incidents: Pick<IncidentStore, 'get'>;
+  newToken: () => string;
   now: Date;
   effects: Effects;
   /** The group must be looked at again at `at` (epoch ms). */
@@ -213,6 +217,44 @@ export const notifyStage: FlushStage = {
   },
 };
 
+/**
+ * Incidents, on a route with an escalation policy: the group's first page starts one (its chain's
+ * first step pages with this flush), and a flush that leaves no alert firing resolves it. A page
+ * while the incident is open (triggered or acknowledged) is only the group's own notification.
+ */
+export const escalationStage: FlushStage = {
+  name: 'escalation',
+  async run(draft, ctx) {
+    const { group } = draft;
+    const now = ctx.now.getTime();
+    const open = group.incident;
+    if (open && firingAlerts(group, now).length === 0) {
+      ctx.effects.incidents.push({ kind: 'resolve', id: open.id });
+      return next({ ...draft, group: { ...group, incident: undefined, lastWrite: markIncident(draft, { resolved: open.id }) }, changed: true });
+    }
+    const policy = ctx.route.escalationPolicy === undefined ? undefined : ctx.config.escalationPolicies.get(ctx.route.escalationPolicy);
+    if (!policy || !draft.plan || draft.plan.paged.length === 0) return next(draft);
+    if (open && (await ctx.incidents.get(open.id, ctx.now))?.state !== 'resolved') return next(draft);
+    const id = incidentId(group.groupId, group.flushSeq);
+    ctx.effects.incidents.push({
+      kind: 'start',
+      start: { id, groupId: group.groupId, groupKey: group.groupKey, groupLabels: group.groupLabels, routeReceiver: ctx.route.receiver, policy, token: ctx.newToken() },
+    });
+    return next({ ...draft, group: { ...group, incident: { id, startedSeq: group.flushSeq }, lastWrite: markIncident(draft, { started: id }) }, changed: true });
+  },
+};
+
+/**
+ * Note on the flush this one recorded (when it notified) what it did to the incident, so a replay
+ * of the write does it again. A flush that notified nothing has no record to replay.
+ */
+function markIncident(draft: FlushDraft, what: { started?: string; resolved?: string }): GroupState['lastWrite'] {
+  const { group } = draft;
+  const flush = group.lastWrite.flush;
+  if (!flush || !draft.plan || draft.plan.updated.length === 0) return group.lastWrite;
+  return { ...group.lastWrite, flush: { ...flush, incident: { ...flush.incident, ...what } } };
+}
+
 /** New pages a cooldown held: the group remembers them (the read API shows them) and flushes again when it ends. */
 export const cooldownHoldStage: FlushStage = {
   name: 'cooldown-hold',
@@ -261,6 +303,7 @@ export const FLUSH_STAGES: readonly FlushStage[] = [
   dedupStage,
   stormStage,
   notifyStage,
+  escalationStage,
   cooldownHoldStage,
   followUpsStage,
   dropResolvedStage,

@@ -62,7 +62,16 @@ export interface Hold {
 export interface LastWrite {
   ids: string[];
   /** Set when the write recorded a flush that notified. */
-  flush?: { at: number; seq: number; resolved: GroupAlert[]; paged: string[] } | undefined;
+  flush?:
+    | {
+        at: number;
+        seq: number;
+        resolved: GroupAlert[];
+        paged: string[];
+        /** The incident this flush started, or resolved because every alert had (replayed with it). */
+        incident?: { started?: string | undefined; resolved?: string | undefined } | undefined;
+      }
+    | undefined;
 }
 
 /** An alert group: the alerts one route groups together under one group key, for one receiver. */
@@ -103,6 +112,12 @@ export interface GroupState {
   sending?: Record<string, SendingEntry> | undefined;
   flaps: Record<string, FlapState>;
   hold?: Hold | undefined;
+  /**
+   * The group's open incident, on an escalating route: its id and the flush that started it. Cleared
+   * when the group's alerts all resolve; an incident resolved by hand stays here until the next page
+   * finds it resolved and starts another.
+   */
+  incident?: { id: string; startedSeq: number } | undefined;
   /** The sender's base URL (Alertmanager's externalURL), for links when the config sets none. */
   externalURL?: string | undefined;
   lastWrite: LastWrite;

@@ -1,4 +1,4 @@
-import { FlushMessage } from '../queues/messages';
+import { FlushMessage, type EscalationMessage } from '../queues/messages';
 import { ALERTS_QUEUE } from '../queues/names';
 import { batchesOf, SQS_MAX_DELAY_S, type OutgoingMessage, type QueuePort } from '../queues/port';
 import type { RouteNode } from '../routing/route-tree';
@@ -48,28 +48,35 @@ export function flushMessage(t: Timer): FlushMessage {
   return { kind: 'flush', id: `f.${t.groupId}.${t.token}.${t.at}`, groupId: t.groupId, at: t.at, token: t.token, reason: 'timer' };
 }
 
-/** A message for the router at a given time, with the schedule name it gets if it is far out. */
+/** A message for a queue (the router's by default) at a given time, with the schedule name it gets if it is far out. */
 export interface Wakeup {
   at: number;
-  message: FlushMessage;
+  message: FlushMessage | EscalationMessage;
   name: string;
+  queue?: string | undefined;
 }
 
 export const groupWakeup = (t: Timer): Wakeup => ({ at: t.at, message: flushMessage(t), name: scheduleName(t.groupId, t.at) });
 
 /** Put each message on its way: delayed on the queue when due within 15 minutes, else a one-time schedule. */
 export async function scheduleWakeups(wakeups: readonly Wakeup[], deps: { queues: QueuePort; scheduler: SchedulerPort; now: number }): Promise<void> {
-  const delayed: OutgoingMessage[] = [];
+  const delayed = new Map<string, OutgoingMessage[]>();
   const far: Wakeup[] = [];
   for (const w of wakeups) {
     const wait = w.at - deps.now;
-    if (wait > MAX_SQS_DELAY_MS) far.push(w);
+    if (wait > MAX_SQS_DELAY_MS) {
+      far.push(w);
+      continue;
+    }
+    const queue = w.queue ?? ALERTS_QUEUE;
+    const list = delayed.get(queue) ?? [];
+    delayed.set(queue, list);
     // SQS batch entry ids allow [A-Za-z0-9_-]{1,80}; the message id inside the body is the real key.
-    else delayed.push({ id: `m${delayed.length}`, body: JSON.stringify(w.message), delaySeconds: Math.max(0, Math.ceil(wait / 1000)) });
+    list.push({ id: `m${list.length}`, body: JSON.stringify(w.message), delaySeconds: Math.max(0, Math.ceil(wait / 1000)) });
   }
   await Promise.all([
-    ...batchesOf(delayed).map((batch) => deps.queues.send(ALERTS_QUEUE, batch)),
-    ...far.map((w) => deps.scheduler.create({ name: w.name, at: new Date(w.at), queue: ALERTS_QUEUE, body: JSON.stringify(w.message) })),
+    ...[...delayed].flatMap(([queue, list]) => batchesOf(list).map((batch) => deps.queues.send(queue, batch))),
+    ...far.map((w) => deps.scheduler.create({ name: w.name, at: new Date(w.at), queue: w.queue ?? ALERTS_QUEUE, body: JSON.stringify(w.message) })),
   ]);
 }
 

@@ -9,7 +9,7 @@ export type HttpFunction = 'ingest' | 'api';
 
 /**
  * What a credential may do: `ingest` post alerts, `read` see alerts, groups and silences, `manage`
- * change state (silences, DLQ redrive, channel tests; later acknowledgements and checks).
+ * change state (silences, DLQ redrive, channel tests, incident acknowledgements; later checks).
  */
 export const SCOPES = ['ingest', 'read', 'manage'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -37,6 +37,12 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'GET', path: '/v1/silences', fn: 'api', scope: 'read' },
   { method: 'GET', path: '/v1/silences/{id}', fn: 'api', scope: 'read' },
   { method: 'DELETE', path: '/v1/silences/{id}', fn: 'api', scope: 'manage' },
+  { method: 'GET', path: '/v1/incidents', fn: 'api', scope: 'read' },
+  { method: 'GET', path: '/v1/incidents/{id}', fn: 'api', scope: 'read' },
+  { method: 'POST', path: '/v1/incidents/{id}/ack', fn: 'api', scope: 'manage' },
+  { method: 'POST', path: '/v1/incidents/{id}/unack', fn: 'api', scope: 'manage' },
+  { method: 'POST', path: '/v1/incidents/{id}/resolve', fn: 'api', scope: 'manage' },
+  { method: 'POST', path: '/v1/incidents/{id}/escalate', fn: 'api', scope: 'manage' },
 ];
 
 const SCOPE_BY_ROUTE_KEY = new Map(HTTP_ROUTES.map((r) => [`${r.method} ${r.path}`, r.scope]));

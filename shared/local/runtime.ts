@@ -10,7 +10,7 @@ import { nodeHttp, type HttpPort } from '../channels/http';
 import { ConfigError, ValidationError, type Issue } from '../errors';
 import { errorResponse, json, type HttpResult } from '../http/responses';
 import { jsonLogger, type Logger } from '../log';
-import { ALERTS_QUEUE, CHANNEL_TYPES, CONSUMER_TIMEOUT_S, channelQueueName, dlqName, MAX_RECEIVES, SENDER_MAX_CONCURRENCY } from '../queues/names';
+import { ALERTS_QUEUE, ESCALATIONS_QUEUE, CHANNEL_TYPES, CONSUMER_TIMEOUT_S, channelQueueName, dlqName, MAX_RECEIVES, SENDER_MAX_CONCURRENCY } from '../queues/names';
 import { compileConfig } from '../runtime/compiled-config';
 import { createSenderHandler } from '../delivery/sender-handler';
 import { senderFor } from '../channels/registry';
@@ -41,6 +41,8 @@ const TABLE = 'alertflow';
 export interface LocalHandlers {
   ingest: (ports: Ports) => (event: unknown) => Promise<HttpResult | { accepted: number }>;
   router: (ports: Ports) => (event: SQSEvent) => Promise<SQSBatchResponse>;
+  /** Incident timers: escalation steps and lapsed acks. */
+  escalator: (ports: Ports) => (event: SQSEvent) => Promise<SQSBatchResponse>;
   api: (ports: Ports) => HttpHandler;
   /** The module an ingest worker thread runs (it calls runIngestWorker with the same ingest handler). */
   ingestWorker: URL;
@@ -192,6 +194,14 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
     ...(store === 'sqlite' ? { concurrency: 1 } : {}),
   });
   queues.consume(ALERTS_QUEUE, opts.handlers.router(portsFor('router')));
+  queues.create({ name: dlqName(ESCALATIONS_QUEUE), visibilityTimeoutS: 30 });
+  queues.create({
+    name: ESCALATIONS_QUEUE,
+    visibilityTimeoutS: 6 * CONSUMER_TIMEOUT_S.escalator,
+    maxReceiveCount: MAX_RECEIVES.escalations,
+    dlq: dlqName(ESCALATIONS_QUEUE),
+  });
+  queues.consume(ESCALATIONS_QUEUE, opts.handlers.escalator(portsFor('escalator')));
   for (const type of CHANNEL_TYPES) {
     const name = channelQueueName(type);
     queues.create({ name: dlqName(name), visibilityTimeoutS: 30 });

@@ -75,6 +75,20 @@ export const NotificationMessage = z.object({
    * fit, the fallback should the payload be gone.
    */
   payload: PayloadRef.optional(),
+  /**
+   * Set on the pages of an escalation step: the incident, its state, and which step of which run of
+   * the chain this is (1-based, out of `steps` and `runs`), so a channel can say so.
+   */
+  incident: z
+    .object({
+      id: z.string(),
+      state: z.enum(['triggered', 'acknowledged', 'resolved']),
+      step: z.number().int().positive(),
+      steps: z.number().int().positive(),
+      run: z.number().int().positive(),
+      runs: z.number().int().positive(),
+    })
+    .optional(),
   /** The send slot (epoch ms) reserved for this notification when a rate limit deferred it. */
   slot: z.number().int().optional(),
   /**
@@ -109,6 +123,25 @@ export const FlushMessage = z.object({
   window: z.number().int().optional(),
 });
 export type FlushMessage = z.infer<typeof FlushMessage>;
+
+/**
+ * An incident's timer (escalations queue, delayed or through a one-time schedule): run a step of
+ * its chain, or trigger it again when its acknowledgement lapsed. The escalator re-reads the
+ * incident and acts only if it is still under `token` at that step, so a stale, late or duplicated
+ * timer does nothing.
+ */
+export const EscalationMessage = z.object({
+  kind: z.literal('escalation'),
+  id: z.string().min(1),
+  incidentId: z.string().min(1),
+  token: z.string().min(1),
+  /** When it was due (epoch ms). */
+  at: z.number().int(),
+  action: z.enum(['step', 'ack-timeout']),
+  loop: z.number().int().nonnegative().optional(),
+  step: z.number().int().nonnegative().optional(),
+});
+export type EscalationMessage = z.infer<typeof EscalationMessage>;
 
 /** Everything the `alerts` queue carries. */
 export const RouterMessage = z.discriminatedUnion('kind', [IngestMessage, FlushMessage]);

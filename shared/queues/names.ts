@@ -2,6 +2,8 @@ import type { ChannelType } from './messages';
 
 /** Queue names are shared by the CDK stack and the local runtime. */
 export const ALERTS_QUEUE = 'alerts';
+/** Incident timers (escalation steps, ack timeouts): a queue of their own, so a storm's backlog on `alerts` never delays a page. */
+export const ESCALATIONS_QUEUE = 'escalations';
 export const CHANNEL_TYPES: readonly ChannelType[] = ['slack', 'webhook', 'email', 'sms', 'pagerduty', 'teams'];
 export const channelQueueName = (type: ChannelType): string => `${type}-notifications`;
 export const dlqName = (queue: string): string => `${queue}-dlq`;
@@ -10,7 +12,7 @@ export const dlqName = (queue: string): string => `${queue}-dlq`;
  * Default timeouts of the queue consumers (seconds). The CDK functions use them, and the local
  * runtime derives its visibility timeouts from them with the same 6x rule.
  */
-export const CONSUMER_TIMEOUT_S = { router: 30, sender: 60 } as const;
+export const CONSUMER_TIMEOUT_S = { router: 30, sender: 60, escalator: 30 } as const;
 
 /**
  * Sender invocations per channel type at once (the event source mapping's maxConcurrency; the local
@@ -21,7 +23,7 @@ export const CONSUMER_TIMEOUT_S = { router: 30, sender: 60 } as const;
 export const SENDER_MAX_CONCURRENCY = 20;
 
 /** Retry budgets: how many receives before SQS moves a message to its DLQ. */
-export const MAX_RECEIVES = { alerts: 5, channel: 8 } as const;
+export const MAX_RECEIVES = { alerts: 5, channel: 8, escalations: 5 } as const;
 
 /** Environment variables the deployed functions read. */
 export const ENV = {

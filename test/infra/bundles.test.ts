@@ -21,7 +21,9 @@ const FUNCTIONS = readdirSync(join(PROJECT_ROOT, 'functions')).sort();
 const SDK: Record<string, string[]> = {
   ingest: ['client-sqs', 'client-ssm'],
   router: ['client-dynamodb', 'client-scheduler', 'client-sqs', 'lib-dynamodb'],
-  api: ['client-dynamodb', 'client-sqs', 'client-ssm', 'lib-dynamodb'],
+  // The scheduler: an ack deletes the incident's pending step when it is a one-time schedule.
+  api: ['client-dynamodb', 'client-scheduler', 'client-sqs', 'client-ssm', 'lib-dynamodb'],
+  escalator: ['client-dynamodb', 'client-scheduler', 'client-sqs', 'lib-dynamodb'],
   ...Object.fromEntries(
     CHANNEL_TYPES.map((t) => [
       `${t}-sender`,

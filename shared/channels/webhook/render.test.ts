@@ -104,7 +104,13 @@ describe('format: alertflow', () => {
       ],
       truncated_alerts: 0,
       external_url: 'http://vm:9093',
+      incident: null,
     });
+  });
+
+  it("carries an escalation page's incident and step", () => {
+    const incident = { id: 'inc-1', state: 'triggered' as const, step: 2, steps: 3, run: 1, runs: 2 };
+    expect(alertflowBody({ ...notification(), incident }).incident).toEqual(incident);
   });
 
   it('sorts label keys and uses null for absent optional values', () => {

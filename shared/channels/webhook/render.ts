@@ -29,7 +29,9 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './sign';
  *       }
  *     ],
  *     "truncated_alerts": 0,          // alerts of the group left out of this message
- *     "external_url": null            // alertflow's base URL, or null
+ *     "external_url": null,           // alertflow's base URL, or null
+ *     "incident": null                // on an escalation step's page: { "id", "state", "step",
+ *                                     // "steps", "run", "runs" } (1-based), else null
  *   }
  *
  * Fields may be added within version "1"; receivers should ignore unknown fields. A breaking
@@ -55,6 +57,7 @@ export interface AlertflowWebhookBody {
   }>;
   truncated_alerts: number;
   external_url: string | null;
+  incident: { id: string; state: string; step: number; steps: number; run: number; runs: number } | null;
 }
 
 /** prometheus/alertmanager notify/webhook `Message` (template.Data + version, groupKey, truncatedAlerts). */
@@ -117,6 +120,7 @@ export function alertflowBody(n: NotificationMessage): AlertflowWebhookBody {
     })),
     truncated_alerts: n.group.truncatedAlerts,
     external_url: n.externalURL ?? null,
+    incident: n.incident ?? null,
   };
 }
 

@@ -135,9 +135,9 @@ ${RECEIVERS}`;
     ).toEqual(['escalation_policies[1].name: duplicate escalation policy name "p"']);
   });
 
-  it('warns, while escalation does not run yet, that the policies are only validated', () => {
+  it('warns, while escalation is incomplete, what does not run yet', () => {
     const config = parseConfigYaml(policy('    steps: [{ notify: [team-slack] }]\n'), 'test.yaml');
-    expect(configWarnings(config)).toEqual([expect.stringMatching(/^escalation_policies are validated, but this version does not run them yet/)]);
+    expect(configWarnings(config)).toEqual([expect.stringMatching(/^escalation_policies run in the local runtime only in this version \(cdk synth refuses them\)/)]);
   });
 });
 

@@ -1,0 +1,33 @@
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { onTimer } from '../../shared/escalation/service';
+import { unpackBody } from '../../shared/queues/body';
+import { EscalationMessage } from '../../shared/queues/messages';
+import { awsQueues, awsScheduler, lazyHandler } from '../../shared/runtime/aws';
+import { awsTable } from '../../shared/runtime/aws-table';
+import type { Ports } from '../../shared/runtime/ports';
+
+/**
+ * Escalator adapter: each record is one incident timer (a step, or an ack that lapsed). Records
+ * run one by one (an incident's timers are minutes apart); a failure fails only its record, which
+ * SQS redelivers: the escalator then finds the step done and redoes its pages under the same ids.
+ */
+export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' | 'scheduler' | 'clock' | 'log'>) {
+  const deps = { incidents: ports.stores.incidents, groups: ports.stores.groups, config: ports.config, queues: ports.queues, scheduler: ports.scheduler, clock: ports.clock, log: ports.log };
+  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    const failures: string[] = [];
+    for (const record of event.Records) {
+      try {
+        const message = EscalationMessage.parse(JSON.parse(unpackBody(record.body)));
+        const outcome = await onTimer(message, deps);
+        ports.log.info('escalation timer', { incidentId: message.incidentId, action: message.action, loop: message.loop, step: message.step, outcome });
+      } catch (err) {
+        // Retried, then dead-lettered (an unreadable message ends in the DLQ, not dropped).
+        ports.log.error('escalation timer failed; it will be retried', { messageId: record.messageId, err });
+        failures.push(record.messageId);
+      }
+    }
+    return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
+  };
+}
+
+export const handler = lazyHandler('escalator', (base) => ({ ...base, ...awsTable(), ...awsQueues(), ...awsScheduler(base) }), createHandler);

@@ -1,0 +1,158 @@
+import * as z from 'zod';
+import { parseDuration } from '../config/duration';
+import { NotFoundError, ValidationError } from '../errors';
+import { pendingTimer, type Incident, type IncidentEvent, type IncidentState } from '../escalation/incident';
+import { act, type EscalationDeps, type IncidentAction } from '../escalation/service';
+import type { IncidentSegment, ListKey } from '../store/keys';
+import { createSilence, type SilenceDeps, type SilenceView } from './silences';
+import { decodeCursor, encodeCursor, ListKeySchema, parseLimit, READ_BUDGET, type PageQuery } from './paging';
+
+/**
+ * The incident API: GET /v1/incidents[?state=][&limit=][&cursor=], GET /v1/incidents/{id} with its
+ * timeline, and POST /v1/incidents/{id}/ack|unack|resolve|escalate. Fields are snake_case, as the
+ * silences'. An action the incident's state forbids is a 409 naming the state.
+ */
+export type IncidentDeps = EscalationDeps;
+
+const STATES = ['triggered', 'acknowledged', 'resolved'] as const satisfies readonly IncidentState[];
+
+const at = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+export function incidentView(i: Incident) {
+  const timer = pendingTimer(i);
+  const next = i.state === 'triggered' && i.next ? i.next : undefined;
+  return {
+    id: i.id,
+    state: i.state,
+    group_id: i.groupId,
+    group_key: i.groupKey,
+    group_labels: i.groupLabels,
+    policy: i.policy.name,
+    started_at: at(i.startedAt),
+    /** The step that ran last (1-based), of which run of the chain. */
+    step: i.ran ? { run: i.ran.loop + 1, step: i.ran.step + 1, at: at(i.ran.at) } : null,
+    next_step: next ? { run: next.loop + 1, step: next.step + 1, at: at(next.at), notify: i.policy.steps[next.step]!.notify } : null,
+    steps: i.policy.steps.length,
+    runs: i.policy.repeat + 1,
+    paged: i.paged,
+    acknowledged_by: i.acknowledged?.by ?? null,
+    acknowledged_at: at(i.acknowledged?.at) ?? null,
+    ack_expires_at: at(i.ackExpiresAt) ?? null,
+    ack_allowed: i.policy.ackAllowed,
+    resolved_by: i.resolved?.by ?? null,
+    resolved_at: at(i.resolved?.at) ?? null,
+    next_timer_at: at(timer?.at) ?? null,
+    updated_at: at(i.updatedAt),
+  };
+}
+export type IncidentView = ReturnType<typeof incidentView>;
+
+const eventView = (e: IncidentEvent) => ({
+  at: new Date(e.at).toISOString(),
+  kind: e.kind,
+  actor: e.actor,
+  ...(e.step !== undefined ? { run: (e.loop ?? 0) + 1, step: e.step + 1, notify: e.notify ?? [] } : {}),
+});
+
+const Cursor = z.object({ s: z.enum(['open', 'resolved']), k: ListKeySchema.optional() }).strict();
+
+/** GET /v1/incidents: open ones (triggered, acknowledged) newest first, then resolved ones; or one state. */
+export async function listIncidents(deps: Pick<IncidentDeps, 'incidents' | 'clock'>, query: PageQuery & { state?: string | undefined }) {
+  const now = deps.clock();
+  const state = parseState(query.state);
+  const limit = parseLimit(query.limit);
+  const segments: IncidentSegment[] = state === undefined ? ['open', 'resolved'] : [state === 'resolved' ? 'resolved' : 'open'];
+  const cursor = decodeCursor(query.cursor, Cursor, (c) => segments.includes(c.s) && (c.k === undefined || c.k.lpk === `INCIDENTS#${c.s}`));
+  const out: IncidentView[] = [];
+  let read = 0;
+  for (const segment of segments.slice(cursor ? segments.indexOf(cursor.s) : 0)) {
+    let after: ListKey | undefined = cursor?.s === segment ? cursor.k : undefined;
+    do {
+      const page = await deps.incidents.page(segment, after, Math.min(limit - out.length, READ_BUDGET - read), now);
+      read += page.read;
+      after = page.last;
+      for (const i of page.incidents) if (state === undefined || i.state === state) out.push(incidentView(i));
+      if (out.length >= limit || read >= READ_BUDGET) {
+        if (after) return { incidents: out, next_cursor: encodeCursor({ s: segment, k: after }) };
+        const following = segments[segments.indexOf(segment) + 1];
+        return { incidents: out, next_cursor: following ? encodeCursor({ s: following }) : null };
+      }
+    } while (after);
+  }
+  return { incidents: out, next_cursor: null };
+}
+
+function parseState(text: string | undefined): IncidentState | undefined {
+  if (text === undefined) return undefined;
+  if ((STATES as readonly string[]).includes(text)) return text as IncidentState;
+  throw new ValidationError(`state must be one of ${STATES.join(', ')} (got ${JSON.stringify(text)})`, [{ path: 'state', message: STATES.join(' | ') }]);
+}
+
+/** GET /v1/incidents/{id}: the incident and its timeline (triggered, each step, acks, resolve; each with actor and time). */
+export async function getIncident(deps: Pick<IncidentDeps, 'incidents' | 'clock'>, id: string) {
+  const now = deps.clock();
+  const incident = await deps.incidents.get(id, now);
+  if (!incident) throw new NotFoundError(`no incident with id ${JSON.stringify(id)}`);
+  return { ...incidentView(incident), timeline: (await deps.incidents.timeline(id, now)).map(eventView) };
+}
+
+/** What POST /v1/incidents/{id}/resolve may carry: a silence over the group, so the source's still-firing alerts do not open the next incident. */
+const ResolveBody = z
+  .object({
+    silence: z
+      .object({
+        /** How long, e.g. "2h". */
+        duration: z.string().refine((t) => {
+          try {
+            return parseDuration(t) > 0;
+          } catch {
+            return false;
+          }
+        }, 'a duration such as "30m" or "2h"'),
+        comment: z.string().min(1).max(1000).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+/**
+ * POST /v1/incidents/{id}/ack|unack|resolve|escalate by `actor` (the token's name). `resolve` may
+ * silence the group's labels for a while (`{"silence": {"duration": "2h"}}`): a manual resolve does
+ * not resolve the alerts, and the next page of a group whose source still sends them starts a new
+ * incident, as PagerDuty does.
+ */
+export async function actOnIncident(
+  deps: IncidentDeps & { silenceDeps: Pick<SilenceDeps, 'silences' | 'clock' | 'limits'> },
+  id: string,
+  action: IncidentAction,
+  actor: string,
+  body: unknown,
+): Promise<IncidentView & { silence?: SilenceView }> {
+  const input = action === 'resolve' && body !== undefined ? ResolveBody.safeParse(body) : undefined;
+  if (input && !input.success) {
+    throw new ValidationError(`invalid resolve: ${input.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  }
+  const silenceFor = input?.data.silence;
+  if (silenceFor) {
+    const current = await deps.incidents.get(id, deps.clock());
+    if (current && Object.keys(current.groupLabels).length === 0) {
+      throw new ValidationError(`incident ${id}'s group has no labels to silence it by (its route groups by none): resolve without a silence, and create one with POST /v1/silences`);
+    }
+  }
+  const incident = await act(id, action, actor, deps);
+  if (!silenceFor) return incidentView(incident);
+  const now = deps.clock();
+  const silence = await createSilence(
+    deps.silenceDeps,
+    {
+      matchers: Object.entries(incident.groupLabels).map(([name, value]) => ({ name, value, isRegex: false, isEqual: true })),
+      starts_at: now.toISOString(),
+      ends_at: new Date(now.getTime() + parseDuration(silenceFor.duration)).toISOString(),
+      created_by: actor,
+      comment: silenceFor.comment ?? `resolved incident ${incident.id}`,
+    },
+    actor,
+  );
+  return { ...incidentView(incident), silence };
+}

@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import { statusAt, type Alert } from '../alerts/model';
+import { channelEntries } from '../channels/keys';
+import { ConflictError, NotFoundError } from '../errors';
+import type { GroupState } from '../grouping/model';
+import { MAX_SQS_DELAY_MS, scheduleWakeups, type Wakeup } from '../grouping/timers';
+import type { Logger } from '../log';
+import { fitToMessage } from '../dispatch/notifications';
+import type { EscalationMessage, NotificationMessage } from '../queues/messages';
+import { channelQueueName, ESCALATIONS_QUEUE } from '../queues/names';
+import { batchesOf, type QueuePort } from '../queues/port';
+import type { CompiledConfig } from '../runtime/compiled-config';
+import type { SchedulerPort } from '../schedules/port';
+import type { GroupStore, IncidentStore } from '../store/port';
+import {
+  acknowledge,
+  ackLapsed,
+  alreadyRan,
+  escalateNow,
+  replayStep,
+  resolveIncident,
+  startIncident,
+  stepDue,
+  unacknowledge,
+  type EscalationTimer,
+  type Incident,
+  type IncidentEffects,
+  type IncidentStart,
+  type Transition,
+} from './incident';
+
+/**
+ * Runs incidents: applies a transition with a conditional write on the incident's version, writes
+ * its timeline event, then does what it asks for (pages, the next timer, deleting the stale one).
+ * The same for the router (an incident starts or its alerts resolve), the escalator (a timer fired)
+ * and the API (someone acknowledged). Pages and timers have ids fixed by the incident, its token
+ * and the step, so doing them again after a failure sends each page once.
+ */
+export interface EscalationDeps {
+  incidents: IncidentStore;
+  groups: Pick<GroupStore, 'getMany'>;
+  config: CompiledConfig;
+  queues: QueuePort;
+  scheduler: SchedulerPort;
+  clock: () => Date;
+  log: Logger;
+  newToken?: () => string;
+}
+
+export type IncidentAction = 'ack' | 'unack' | 'resolve' | 'escalate';
+
+/** Attempts of an action that keeps losing the race for the incident's version before it gives up (409). */
+const MAX_ATTEMPTS = 5;
+
+const token = (deps: EscalationDeps) => (deps.newToken ?? (() => randomUUID().slice(0, 8)))();
+
+/** Start an incident (the router, at a group's first page); a replay finds the stored one and redoes its first step's effects. */
+export async function startIncidentFor(start: IncidentStart, group: GroupState, deps: EscalationDeps): Promise<Incident> {
+  const now = deps.clock();
+  const t = startIncident(start, now.getTime());
+  const stored = await deps.incidents.create(t.next, now);
+  if (stored.token === t.next.token && stored.version === t.next.version) {
+    await deps.incidents.record(stored.id, t.event, now);
+    await perform(stored, t.effects, deps, group);
+    return stored;
+  }
+  // Created by an earlier try whose effects may not have all happened: they are idempotent.
+  if (stored.ran?.loop === 0 && stored.ran.step === 0 && stored.state === 'triggered') await perform(stored, replayStep(stored), deps, group);
+  return stored;
+}
+
+/** A person (or Slack, an SMS reply, PagerDuty) acts on an incident. */
+export async function act(id: string, action: IncidentAction, actor: string, deps: EscalationDeps): Promise<Incident> {
+  for (let attempt = 1; ; attempt++) {
+    const now = deps.clock();
+    const current = await deps.incidents.get(id, now);
+    if (!current) throw new NotFoundError(`no incident with id ${JSON.stringify(id)}`);
+    const t = transition(current, action, actor, now.getTime(), token(deps));
+    try {
+      return await apply(t, deps);
+    } catch (err) {
+      if (!(err instanceof ConflictError) || attempt >= MAX_ATTEMPTS) throw err;
+    }
+  }
+}
+
+function transition(i: Incident, action: IncidentAction, actor: string, now: number, newToken: string): Transition {
+  switch (action) {
+    case 'ack':
+      return acknowledge(i, actor, now, newToken);
+    case 'unack':
+      return unacknowledge(i, actor, now, newToken);
+    case 'resolve':
+      return resolveIncident(i, actor, now, newToken);
+    case 'escalate':
+      return escalateNow(i, actor, now, newToken);
+  }
+}
+
+/** Every alert of its group resolved: the incident ends, unless it already has. */
+export async function resolveWithGroup(id: string, deps: EscalationDeps): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const now = deps.clock();
+    const current = await deps.incidents.get(id, now);
+    if (!current || current.state === 'resolved') return;
+    const t = resolveIncident(current, 'alertflow (its alerts resolved)', now.getTime(), token(deps));
+    // The route's receiver heard of the resolve from the group's own notification.
+    const tell = t.effects.tell && { ...t.effects.tell, receivers: t.effects.tell.receivers.filter((r) => r !== current.routeReceiver) };
+    try {
+      await apply({ ...t, effects: { ...t.effects, tell } }, deps);
+      return;
+    } catch (err) {
+      if (!(err instanceof ConflictError) || attempt >= MAX_ATTEMPTS) throw err;
+    }
+  }
+}
+
+/**
+ * A timer fired (the escalator). Runs the step, or re-triggers a lapsed ack, only if the incident
+ * is still where the timer says; a step that already ran under the timer's token (a redelivery)
+ * has its effects done again; anything else is stale and does nothing.
+ */
+export async function onTimer(message: EscalationMessage, deps: EscalationDeps): Promise<'ran' | 'replayed' | 'stale'> {
+  const timer: EscalationTimer = {
+    incidentId: message.incidentId,
+    token: message.token,
+    at: message.at,
+    action: message.action,
+    ...(message.loop !== undefined && message.step !== undefined ? { ref: { loop: message.loop, step: message.step } } : {}),
+  };
+  for (let attempt = 1; ; attempt++) {
+    const now = deps.clock();
+    const current = await deps.incidents.get(timer.incidentId, now);
+    if (!current) return 'stale';
+    if (alreadyRan(current, timer)) {
+      await perform(current, replayStep(current), deps);
+      return 'replayed';
+    }
+    const t = timer.action === 'step' ? stepDue(current, timer, now.getTime()) : ackLapsed(current, timer, now.getTime(), token(deps));
+    if (!t) return 'stale';
+    try {
+      await apply(t, deps);
+      return 'ran';
+    } catch (err) {
+      if (!(err instanceof ConflictError) || attempt >= MAX_ATTEMPTS) throw err;
+    }
+  }
+}
+
+/** Write the transition (conditionally), its event, then its effects. */
+async function apply(t: Transition, deps: EscalationDeps): Promise<Incident> {
+  const now = deps.clock();
+  await deps.incidents.put(t.next);
+  await deps.incidents.record(t.next.id, t.event, now);
+  await perform(t.next, t.effects, deps);
+  return t.next;
+}
+
+async function perform(i: Incident, effects: IncidentEffects, deps: EscalationDeps, group?: GroupState): Promise<void> {
+  const now = deps.clock().getTime();
+  if (effects.page && effects.page.receivers.length > 0) {
+    const g = group ?? (await deps.groups.getMany([i.groupId], deps.clock())).get(i.groupId);
+    await sendPages(i, effects.page, g, deps);
+  }
+  if (effects.timer) {
+    await scheduleWakeups([wakeup(effects.timer)], { queues: deps.queues, scheduler: deps.scheduler, now });
+  }
+  // Only a far timer is a schedule; a delayed message cannot be taken back, and its token makes it harmless.
+  if (effects.cancel && effects.cancel.at - now > MAX_SQS_DELAY_MS) {
+    await deps.scheduler.delete(timerName(effects.cancel)).catch((err: unknown) => deps.log.debug('escalation schedule delete failed', { incidentId: i.id, err }));
+  }
+}
+
+/** The timer's deterministic schedule name: `[0-9A-Za-z_.-]{1,64}`. */
+export const timerName = (t: EscalationTimer): string => `esc-${t.incidentId}-${t.token}-${t.ref ? `${t.ref.loop}-${t.ref.step}` : 'ack'}`;
+
+function wakeup(t: EscalationTimer): Wakeup {
+  const message: EscalationMessage = {
+    kind: 'escalation',
+    id: timerName(t),
+    incidentId: t.incidentId,
+    token: t.token,
+    at: t.at,
+    action: t.action,
+    ...(t.ref ? { loop: t.ref.loop, step: t.ref.step } : {}),
+  };
+  return { at: t.at, message, name: timerName(t), queue: ESCALATIONS_QUEUE };
+}
+
+/**
+ * A step's pages: each receiver it names, on every channel entry, with the group's firing alerts
+ * (as many as fit one message). A receiver the config no longer has is skipped with a warning.
+ */
+async function sendPages(i: Incident, page: NonNullable<IncidentEffects['page']>, group: GroupState | undefined, deps: EscalationDeps): Promise<void> {
+  const now = deps.clock();
+  const alerts: Alert[] = group
+    ? Object.values(group.alerts)
+        .filter((a) => statusAt(a, now.getTime()) === 'firing')
+        .map(({ resolvedAt: _, ...a }) => a)
+    : [];
+  const byQueue = new Map<string, Array<{ id: string; body: string }>>();
+  for (const name of page.receivers) {
+    const receiver = deps.config.receivers.get(name);
+    if (!receiver) {
+      deps.log.warn('escalation step names a receiver the config no longer has; skipped', { incidentId: i.id, receiver: name });
+      continue;
+    }
+    for (const ch of channelEntries(receiver)) {
+      const n: NotificationMessage = {
+        kind: 'notification',
+        id: `esc.${i.id}.${page.token}.${page.loop}.${page.step}.${name}.${ch.type}.${ch.index}`,
+        createdAt: now.toISOString(),
+        receiver: name,
+        channel: { type: ch.type, index: ch.index },
+        group: { id: i.groupId, key: i.groupKey, labels: i.groupLabels, status: 'firing', alerts, truncatedAlerts: 0 },
+        incident: { id: i.id, state: i.state, step: page.step + 1, steps: i.policy.steps.length, run: page.loop + 1, runs: i.policy.repeat + 1 },
+        ...(deps.config.raw.external_url ? { externalURL: deps.config.raw.external_url } : group?.externalURL ? { externalURL: group.externalURL } : {}),
+        ...(group?.externalURL ? { sourceURL: group.externalURL } : {}),
+      };
+      const queue = channelQueueName(ch.type);
+      const list = byQueue.get(queue) ?? [];
+      byQueue.set(queue, list);
+      list.push({ id: `m${list.length}`, body: fitToMessage(n) });
+    }
+  }
+  await Promise.all([...byQueue].flatMap(([queue, list]) => batchesOf(list).map((batch) => deps.queues.send(queue, batch))));
+}

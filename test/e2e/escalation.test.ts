@@ -1,0 +1,211 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LocalRuntime } from '../../shared/local/runtime';
+import { apiRequest, startRuntimeWithConfig } from '../support/runtime';
+import { startStandIn, type StandIn } from '../support/stand-in';
+
+/**
+ * Escalation in the local runtime, over HTTP: a critical alert's incident climbs its policy's steps
+ * on timers (1 s waits), and stops when someone acknowledges or resolves it through the API.
+ */
+interface Page {
+  path: string;
+  incident: { id: string; step: number; run: number } | null;
+}
+
+let rt: LocalRuntime | undefined;
+let hook: StandIn | undefined;
+afterEach(async () => {
+  await rt?.close();
+  await hook?.close();
+  rt = undefined;
+  hook = undefined;
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function config(url: string, policy: string): string {
+  return `
+escalation_policies:
+  - name: critical
+${policy}
+route:
+  receiver: team
+  group_by: [alertname]
+  group_wait: 0s
+  group_interval: 1s
+  routes:
+    - matchers: ['severity="critical"']
+      escalation_policy: critical
+receivers:
+  - name: team
+    webhook_configs: [{ url: '${url}/team' }]
+  - name: oncall
+    webhook_configs: [{ url: '${url}/oncall' }]
+  - name: managers
+    webhook_configs: [{ url: '${url}/managers' }]
+`;
+}
+
+const THREE_STEPS = `    steps:
+      - notify: [team]
+        wait: 1s
+      - notify: [oncall]
+        wait: 1s
+      - notify: [managers]`;
+
+async function start(policy: string): Promise<{ rt: LocalRuntime; hook: StandIn; pages: () => Page[] }> {
+  hook = await startStandIn();
+  rt = await startRuntimeWithConfig(config(hook.url, policy));
+  const h = hook;
+  return { rt, hook: h, pages: () => h.received.map((r) => ({ path: r.path, incident: (r.json() as { incident: Page['incident'] }).incident })) };
+}
+
+async function fire(r: LocalRuntime, alertname: string, status: 'firing' | 'resolved' = 'firing', labels: Record<string, string> = {}): Promise<void> {
+  const res = await apiRequest(r.url, r.token, 'POST', '/v1/alerts', { alerts: [{ labels: { alertname, severity: 'critical', ...labels }, status }] });
+  expect(res.status).toBe(202);
+}
+
+async function incidents(r: LocalRuntime, query = ''): Promise<Array<Record<string, unknown>>> {
+  const res = await apiRequest<{ incidents: Array<Record<string, unknown>> }>(r.url, r.token, 'GET', `/v1/incidents${query}`);
+  expect(res.status).toBe(200);
+  return res.body.incidents;
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+describe('escalation (local runtime)', () => {
+  it('climbs three steps on timers, one page per step, and records each in the timeline', async () => {
+    const { rt, pages } = await start(THREE_STEPS);
+    await fire(rt, 'DiskFull');
+    await until('the managers page', () => (pages().some((p) => p.path === '/managers') ? true : undefined), 15_000);
+    // The route's receiver heard of it from the group's notification; step 1 does not page it twice.
+    expect(pages().map((p) => `${p.path} ${p.incident ? `step ${p.incident.step}` : 'group'}`)).toEqual(['/team group', '/oncall step 2', '/managers step 3']);
+    const [incident] = await incidents(rt);
+    expect(incident).toMatchObject({ state: 'triggered', policy: 'critical', step: { run: 1, step: 3 }, next_step: null, paged: ['team', 'oncall', 'managers'] });
+    const detail = await apiRequest<{ timeline: Array<{ kind: string; actor: string; step?: number; notify?: string[] }> }>(rt.url, rt.token, 'GET', `/v1/incidents/${String(incident!.id)}`);
+    expect(detail.body.timeline.map((e) => [e.kind, e.actor, e.step, e.notify])).toEqual([
+      ['triggered', 'alertflow', 1, []],
+      ['step', 'alertflow', 2, ['oncall']],
+      ['step', 'alertflow', 3, ['managers']],
+    ]);
+    // Each page went out once (no duplicates from retries or replays).
+    await sleep(1500);
+    expect(pages()).toHaveLength(3);
+  });
+
+  it('stops at an acknowledgement: no later step runs, and the timeline names who acked', async () => {
+    const { rt, pages } = await start(THREE_STEPS);
+    await fire(rt, 'DiskFull');
+    await until('the oncall page', () => (pages().some((p) => p.path === '/oncall') ? true : undefined));
+    const [incident] = await incidents(rt);
+    const ack = await apiRequest(rt.url, rt.token, 'POST', `/v1/incidents/${String(incident!.id)}/ack`);
+    expect(ack.status).toBe(200);
+    expect(ack.body).toMatchObject({ state: 'acknowledged', acknowledged_by: 'default', next_timer_at: null });
+    await sleep(2500);
+    expect(pages().map((p) => p.path)).toEqual(['/team', '/oncall']);
+    // A re-fire into the group while acknowledged: the group notifies its receiver, the incident stays acknowledged.
+    await fire(rt, 'DiskFull', 'firing', { instance: 'b' });
+    await until('the group update', () => (pages().length === 3 ? true : undefined));
+    await sleep(1500);
+    expect(pages().map((p) => `${p.path} ${p.incident ? 'page' : 'group'}`)).toEqual(['/team group', '/oncall page', '/team group']);
+    expect((await incidents(rt)).map((i) => [i.id, i.state])).toEqual([[incident!.id, 'acknowledged']]);
+    // A second ack is refused, naming the state and who acked.
+    const again = await apiRequest(rt.url, rt.token, 'POST', `/v1/incidents/${String(incident!.id)}/ack`);
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ error: 'incident_state', details: { state: 'acknowledged' } });
+    expect(String(again.body.message)).toContain('acknowledged (by default)');
+    const detail = await apiRequest<{ timeline: Array<{ kind: string; actor: string }> }>(rt.url, rt.token, 'GET', `/v1/incidents/${String(incident!.id)}`);
+    expect(detail.body.timeline.map((e) => `${e.kind} by ${e.actor}`)).toEqual(['triggered by alertflow', 'step by alertflow', 'acknowledged by default']);
+  });
+
+  it('with ack_allowed: false refuses an ack (409) and only a resolve stops the chain', async () => {
+    const { rt, pages } = await start(`${THREE_STEPS}\n    ack_allowed: false`);
+    await fire(rt, 'Breach');
+    const [incident] = await until('the incident', async () => (await incidents(rt))[0] && (await incidents(rt)));
+    const ack = await apiRequest(rt.url, rt.token, 'POST', `/v1/incidents/${String(incident!.id)}/ack`);
+    expect(ack.status).toBe(409);
+    expect(String(ack.body.message)).toContain('ack_allowed: false');
+    await until('the oncall page', () => (pages().some((p) => p.path === '/oncall') ? true : undefined));
+    const resolved = await apiRequest(rt.url, rt.token, 'POST', `/v1/incidents/${String(incident!.id)}/resolve`);
+    expect(resolved.status).toBe(200);
+    expect(resolved.body).toMatchObject({ state: 'resolved', resolved_by: 'default' });
+    await sleep(2000);
+    expect(pages().map((p) => p.path)).toEqual(['/team', '/oncall']);
+    expect((await incidents(rt, '?state=resolved')).map((i) => i.id)).toEqual([incident!.id]);
+    expect(await incidents(rt, '?state=triggered')).toEqual([]);
+  });
+
+  it('triggers again when an ack is older than ack_timeout, re-paging the step it stopped at', async () => {
+    const { rt, pages } = await start(`    steps:
+      - notify: [team]
+        wait: 30s
+      - notify: [oncall]
+    ack_timeout: 1s`);
+    await fire(rt, 'DiskFull');
+    const [incident] = await until('the incident', async () => ((await incidents(rt)).length > 0 ? incidents(rt) : undefined));
+    expect((await apiRequest(rt.url, rt.token, 'POST', `/v1/incidents/${String(incident!.id)}/ack`)).status).toBe(200);
+    // The ack lapses after 1 s: step 1 (team) is paged again, as an escalation page this time.
+    await until('the re-page', () => (pages().filter((p) => p.path === '/team').length >= 2 ? true : undefined));
+    expect(pages().at(-1)).toMatchObject({ path: '/team', incident: { id: incident!.id, step: 1, run: 1 } });
+    const [after] = await incidents(rt);
+    expect(after).toMatchObject({ state: 'triggered', acknowledged_by: null });
+    const detail = await apiRequest<{ timeline: Array<{ kind: string }> }>(rt.url, rt.token, 'GET', `/v1/incidents/${String(incident!.id)}`);
+    expect(detail.body.timeline.map((e) => e.kind)).toEqual(['triggered', 'acknowledged', 'retriggered']);
+  });
+
+  it('resolves with its alerts, and a re-fire after that is a new incident with a new chain', async () => {
+    const { rt, pages } = await start(THREE_STEPS.replace('wait: 1s', 'wait: 30s'));
+    await fire(rt, 'DiskFull');
+    const [first] = await until('the incident', async () => ((await incidents(rt)).length > 0 ? incidents(rt) : undefined));
+    await fire(rt, 'DiskFull', 'resolved');
+    await until('the resolve', async () => ((await incidents(rt, '?state=resolved')).length === 1 ? true : undefined));
+    const [resolved] = await incidents(rt, '?state=resolved');
+    expect(resolved).toMatchObject({ id: first!.id, resolved_by: 'alertflow (its alerts resolved)' });
+    await fire(rt, 'DiskFull');
+    const open = await until('a second incident', async () => {
+      const list = await incidents(rt, '?state=triggered');
+      return list.length === 1 ? list : undefined;
+    });
+    expect(open[0]!.id).not.toBe(first!.id);
+    expect(pages().map((p) => p.path)).toEqual(['/team', '/team', '/team']);
+  });
+
+  it('unack goes back to triggered and re-runs the step the chain was at; escalate runs the next one now', async () => {
+    const { rt, pages } = await start(THREE_STEPS.replace(/wait: 1s/g, 'wait: 30s'));
+    await fire(rt, 'DiskFull');
+    const [incident] = await until('the incident', async () => ((await incidents(rt)).length > 0 ? incidents(rt) : undefined));
+    const id = String(incident!.id);
+    const escalated = await apiRequest(rt.url, rt.token, 'POST', `/v1/incidents/${id}/escalate`);
+    expect(escalated.body).toMatchObject({ state: 'triggered', step: { step: 2 } });
+    await until('the oncall page', () => (pages().some((p) => p.path === '/oncall') ? true : undefined));
+    expect((await apiRequest(rt.url, rt.token, 'POST', `/v1/incidents/${id}/ack`)).status).toBe(200);
+    const unack = await apiRequest(rt.url, rt.token, 'POST', `/v1/incidents/${id}/unack`);
+    expect(unack.body).toMatchObject({ state: 'triggered', step: { step: 2 }, next_step: { step: 3 } });
+    await until('the second oncall page', () => (pages().filter((p) => p.path === '/oncall').length === 2 ? true : undefined));
+    expect((await apiRequest(rt.url, rt.token, 'POST', `/v1/incidents/${id}/unack`)).status).toBe(409);
+    expect((await apiRequest(rt.url, rt.token, 'POST', `/v1/incidents/nope/ack`)).status).toBe(404);
+  });
+
+  it('resolve with a silence mutes the group, so the alerts its source still sends do not open the next incident', async () => {
+    const { rt } = await start(THREE_STEPS.replace(/wait: 1s/g, 'wait: 30s'));
+    await fire(rt, 'DiskFull');
+    const [incident] = await until('the incident', async () => ((await incidents(rt)).length > 0 ? incidents(rt) : undefined));
+    const bad = await apiRequest(rt.url, rt.token, 'POST', `/v1/incidents/${String(incident!.id)}/resolve`, { silence: { duration: 'soon' } });
+    expect(bad.status).toBe(400);
+    expect((await incidents(rt))[0]).toMatchObject({ state: 'triggered' });
+    const res = await apiRequest<{ state: string; silence: { matchers: unknown[]; created_by: string } }>(rt.url, rt.token, 'POST', `/v1/incidents/${String(incident!.id)}/resolve`, {
+      silence: { duration: '2h', comment: 'disk swap tonight' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.state).toBe('resolved');
+    expect(res.body.silence).toMatchObject({ matchers: [{ name: 'alertname', value: 'DiskFull', isRegex: false, isEqual: true }], created_by: 'default' });
+  });
+});
