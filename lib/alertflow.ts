@@ -45,9 +45,9 @@ export class Alertflow extends Construct {
 
   constructor(scope: Construct, id: string, props: AlertflowProps) {
     super(scope, id);
+    undeployedEscalation(props.config);
     // Fail on undeployable secrets before creating anything (the error names every key path).
     deployedSecrets(props.config);
-    undeployedEscalation(props.config);
 
     const { config } = props;
     const fnOptions: SharedFunctionOptions = {

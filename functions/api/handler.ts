@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { getAlert, listAlerts } from '../../shared/api/alerts';
 import { listGroups } from '../../shared/api/groups';
 import { actOnIncident, getIncident, listIncidents } from '../../shared/api/incidents';
+import { showLink, useLink } from '../../shared/api/links';
 import { createSilence, expireSilence, getSilence, listSilences, SILENCE_MAX_BODY_BYTES } from '../../shared/api/silences';
 import { NotFoundError } from '../../shared/errors';
 import { jsonBody, pathParameter } from '../../shared/http/request';
@@ -47,6 +48,11 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
   return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
     try {
       if (event.routeKey === 'GET /v1/health') return json(200, { status: 'ok', time: ports.clock().toISOString() });
+      if (event.routeKey === 'GET /v1/links/{link}') return await showLink({ ...incidentDeps, secrets: ports.secrets }, pathParameter(event, 'link'));
+      if (event.routeKey === 'POST /v1/links/{link}') {
+        ports.log.info('api change requested', { route: event.routeKey, actor: 'signed link', requestId: event.requestContext.requestId });
+        return await useLink({ ...incidentDeps, secrets: ports.secrets }, pathParameter(event, 'link'));
+      }
       const actor = (await authorizeRoute(event, ports.config.raw.auth, ports.secrets)).name;
       if (event.requestContext.http.method !== 'GET') ports.log.info('api change requested', { route: event.routeKey, actor, requestId: event.requestContext.requestId });
       switch (event.routeKey) {

@@ -1,3 +1,5 @@
+import type { NotificationMessage } from '../queues/messages';
+
 /**
  * What the port channels (email, SMS) share beyond text and templates (./alert-text.ts,
  * ./templating.ts): render options, and the classify-and-scrub tail of a send. The HTTP channels'
@@ -12,8 +14,11 @@ import { classifyError, redact, type DeliveryOutcome } from './outcome';
  */
 export interface PortRenderOptions {
   /** A signed one-click acknowledgement URL for this notification. */
-  ackUrl?: string;
+  ackUrl?: string | undefined;
 }
+
+/** The render options of a notification: its incident's signed ack link, when it has one. */
+export const portRenderOptions = (n: NotificationMessage): PortRenderOptions => (n.incident?.links?.ack ? { ackUrl: n.incident.links.ack } : {});
 
 /** SES and SNS answer 200 on success; the outcome type wants a status, so it says that. */
 export const PORT_SUCCESS_STATUS = 200;

@@ -169,6 +169,19 @@ export const SilenceLimits = z
   .strict();
 export type SilenceLimits = z.infer<typeof SilenceLimits>;
 
+/** Default link signing key: SSM deployed, ALERTFLOW_LINK_KEY locally (the local runtime makes one when it is unset). */
+export const DEFAULT_LINK_KEY = { ssm: '/alertflow/link-signing-key', env: 'ALERTFLOW_LINK_KEY' };
+
+/** One-click action links in incident notifications (see shared/escalation/links.ts). */
+export const IncidentLinksConfig = z
+  .object({
+    /** HMAC keys by reference: the first signs, every one verifies (add the new key first to rotate). */
+    signing_keys: z.array(SecretRef).min(1).max(2, 'at most 2: the one that signs and the one being rotated out').default([DEFAULT_LINK_KEY]),
+    /** How long a link works. */
+    ttl: Duration.default('7d'),
+  })
+  .strict();
+
 export const Config = z
   .object({
     /** Base URL people reach alertflow at; used for links in notifications. */
@@ -199,6 +212,7 @@ export const Config = z
     time_intervals: TimeIntervalConfigs.default([]),
     /** Who is paged in what order until someone acknowledges; routes name them (`escalation_policy`). */
     escalation_policies: z.array(EscalationPolicyConfig).default([]),
+    incident_links: IncidentLinksConfig.prefault({}),
   })
   .strict()
   .superRefine((config, ctx) => {

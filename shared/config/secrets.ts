@@ -46,6 +46,8 @@ export function collectSecretRefs(config: Config): Array<{ path: string; ref: Se
   const out: Array<{ path: string; ref: SecretRef }> = [];
   config.auth.tokens.forEach((t, i) => out.push({ path: `auth.tokens[${i}].secret`, ref: t.secret }));
   config.auth.bearer_tokens?.forEach((ref, i) => out.push({ path: `auth.bearer_tokens[${i}]`, ref }));
+  // Links are signed only for incidents: without policies the key is never read.
+  if (config.escalation_policies.length > 0) config.incident_links.signing_keys.forEach((ref, i) => out.push({ path: `incident_links.signing_keys[${i}]`, ref }));
   config.receivers.forEach((r, ri) => {
     for (const type of CHANNEL_TYPES) {
       const key = CONFIG_KEYS[type];

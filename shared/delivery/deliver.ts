@@ -9,6 +9,7 @@ import type { NotificationMessage } from '../queues/messages';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import { SQS_MAX_DELAY_S, type QueuePort } from '../queues/port';
 import { claimDelivery, completeDelivery } from './claims';
+import { withIncidentLinks } from './incident-links';
 import type { DeliveryStore, RateLimiter } from '../store/port';
 
 export interface DeliverDeps {
@@ -33,6 +34,8 @@ export interface DeliverDeps {
   rateLimiter?: RateLimiter;
   /** Where a group notification that failed for good wakes its group (the router's queue). */
   queues?: QueuePort;
+  /** The base URL of incident links when the config sets no external_url (the local runtime's). */
+  publicUrl?: (() => string | undefined) | undefined;
 }
 
 export type DeliverResult =
@@ -87,7 +90,7 @@ export async function deliver(n: NotificationMessage, attempt: number, maxAttemp
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       started = Date.now();
     }
-    const sent = await sender.send(ctx, n, config);
+    const sent = await sender.send(ctx, await withIncidentLinks(n, deps), config);
     target = sent.target;
     outcome = sent;
   } catch (err) {

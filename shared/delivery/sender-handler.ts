@@ -33,7 +33,7 @@ const SLOW_HOLD_MS = 1_000;
 const FIRST_WINDOW = 10;
 
 /** What a sender needs; only the email sender has a mail port, only the sms sender an SMS port. */
-export type SenderPorts = Pick<Ports, 'config' | 'stores' | 'queues' | 'secrets' | 'http' | 'clock' | 'log' | 'retryBaseMs' | 'retryJitter'> &
+export type SenderPorts = Pick<Ports, 'config' | 'stores' | 'queues' | 'secrets' | 'http' | 'clock' | 'log' | 'retryBaseMs' | 'retryJitter' | 'publicUrl'> &
   Partial<Pick<Ports, 'mail' | 'sms'>>;
 
 /**
@@ -68,6 +68,7 @@ export function createSenderHandler<T extends ChannelType>(sender: ChannelSender
     retryJitter: ports.retryJitter,
     rateLimiter: ports.stores.rateLimiter,
     queues: ports.queues,
+    publicUrl: ports.publicUrl,
   };
   const gates = ports.stores.receiverGates({
     leaseMs: CONSUMER_TIMEOUT_S.sender * 1000,

@@ -17,6 +17,7 @@ import { runFlush } from './flush-stages';
 import { mergeAlerts } from './merge';
 import { cooldownKeys, cooldownOf, type NoiseReads } from './noise';
 import { flushNotifications } from './notifications';
+import type { NotificationMessage } from '../queues/messages';
 import type { IncidentStore, StormStore } from '../store/port';
 
 export type { Effects } from './effects';
@@ -204,7 +205,7 @@ export async function evaluateGroup(t: Touched, prev: GroupState | undefined, en
       : { ids: [...new Set([...keys, ...base.lastWrite.ids])].slice(0, MAX_REPLAY_IDS), ...(base.lastWrite.flush ? { flush: base.lastWrite.flush } : {}) },
   };
   if (flushedNow && g.lastWrite.flush) {
-    effects.notifications.push(...flushNotifications(g, route, receiver, g.lastWrite.flush, config.raw.external_url ?? g.externalURL));
+    effects.notifications.push(...flushNotifications(g, route, receiver, g.lastWrite.flush, config.raw.external_url ?? g.externalURL, incidentOf(g, route, config)));
   }
   return { next: g, write: true, changed, effects };
 }
@@ -259,12 +260,19 @@ function indexSources(config: CompiledConfig, firing: readonly GroupAlert[], res
   }
 }
 
+/** What the group's notifications say of its open incident (links are bound to the token it started with). */
+function incidentOf(g: GroupState, route: RouteNode, config: CompiledConfig): NotificationMessage['incident'] {
+  if (!g.incident) return undefined;
+  const policy = route.escalationPolicy === undefined ? undefined : config.escalationPolicies.get(route.escalationPolicy);
+  return { id: g.incident.id, token: g.incident.token, ackAllowed: policy?.ackAllowed ?? true };
+}
+
 /** The effects of the stored last write, rebuilt for a redelivery of a message that made it. */
 function replay(prev: GroupState, route: RouteNode, receiver: Receiver, config: CompiledConfig, t: Touched, newToken: () => string): Effects {
   const effects = noEffects();
   const flushed = prev.lastWrite.flush;
   if (flushed) {
-    effects.notifications.push(...flushNotifications(prev, route, receiver, flushed, config.raw.external_url ?? prev.externalURL));
+    effects.notifications.push(...flushNotifications(prev, route, receiver, flushed, config.raw.external_url ?? prev.externalURL, incidentOf(prev, route, config)));
     const cooldown = cooldownOf(route, receiver);
     if (cooldown && flushed.paged.length > 0) {
       const paged = flushed.paged.map((fp) => prev.alerts[fp]).filter((a): a is GroupAlert => a !== undefined);
@@ -276,7 +284,8 @@ function replay(prev: GroupState, route: RouteNode, receiver: Receiver, config: 
   if (flushed?.incident?.started && policy) {
     // Started by this write: the stored incident is found by its id, and its first step's effects done again.
     const id = flushed.incident.started;
-    effects.incidents.push({ kind: 'start', start: { id, groupId: prev.groupId, groupKey: prev.groupKey, groupLabels: prev.groupLabels, routeReceiver: route.receiver, policy, token: newToken() } });
+    const token = prev.incident?.id === id ? prev.incident.token : newToken();
+    effects.incidents.push({ kind: 'start', start: { id, groupId: prev.groupId, groupKey: prev.groupKey, groupLabels: prev.groupLabels, routeReceiver: route.receiver, policy, token } });
   }
   if (prev.timer) effects.timers.push({ groupId: prev.groupId, ...prev.timer });
   const firing = t.alerts.filter((a) => prev.alerts[a.fingerprint]?.status === 'firing').map((a) => prev.alerts[a.fingerprint]!);

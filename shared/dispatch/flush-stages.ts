@@ -236,11 +236,12 @@ export const escalationStage: FlushStage = {
     if (!policy || !draft.plan || draft.plan.paged.length === 0) return next(draft);
     if (open && (await ctx.incidents.get(open.id, ctx.now))?.state !== 'resolved') return next(draft);
     const id = incidentId(group.groupId, group.flushSeq);
+    const token = ctx.newToken();
     ctx.effects.incidents.push({
       kind: 'start',
-      start: { id, groupId: group.groupId, groupKey: group.groupKey, groupLabels: group.groupLabels, routeReceiver: ctx.route.receiver, policy, token: ctx.newToken() },
+      start: { id, groupId: group.groupId, groupKey: group.groupKey, groupLabels: group.groupLabels, routeReceiver: ctx.route.receiver, policy, token },
     });
-    return next({ ...draft, group: { ...group, incident: { id, startedSeq: group.flushSeq }, lastWrite: markIncident(draft, { started: id }) }, changed: true });
+    return next({ ...draft, group: { ...group, incident: { id, startedSeq: group.flushSeq, token }, lastWrite: markIncident(draft, { started: id }) }, changed: true });
   },
 };
 

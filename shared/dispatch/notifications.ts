@@ -35,6 +35,8 @@ export function flushNotifications(
   receiver: Receiver,
   flush: { at: number; seq: number; resolved: readonly GroupAlert[] },
   externalURL: string | undefined,
+  /** The group's open incident, whose links its notifications carry. */
+  incident?: NotificationMessage['incident'],
 ): Outgoing[] {
   const byFp = new Map<string, GroupAlert>(flush.resolved.map((a) => [a.fingerprint, a]));
   for (const a of Object.values(group.alerts)) byFp.set(a.fingerprint, a);
@@ -80,6 +82,7 @@ export function flushNotifications(
       },
       ...(externalURL ? { externalURL } : {}),
       ...(group.externalURL ? { sourceURL: group.externalURL } : {}),
+      ...(incident && firing.length > 0 ? { incident } : {}),
     };
     out.push(outgoing(notification));
   }

@@ -15,6 +15,7 @@ import type { GroupStore, IncidentStore } from '../store/port';
 import {
   acknowledge,
   ackLapsed,
+  IncidentStateError,
   alreadyRan,
   escalateNow,
   replayStep,
@@ -69,18 +70,30 @@ export async function startIncidentFor(start: IncidentStart, group: GroupState, 
   return stored;
 }
 
-/** A person (or Slack, an SMS reply, PagerDuty) acts on an incident. */
-export async function act(id: string, action: IncidentAction, actor: string, deps: EscalationDeps): Promise<Incident> {
+/**
+ * A person (or Slack, an SMS reply, PagerDuty) acts on an incident. `onlyUnder`: act only if the
+ * incident is still under this escalation token (a signed link is bound to the chain it was sent
+ * for; once anyone acted, it is stale).
+ */
+export async function act(id: string, action: IncidentAction, actor: string, deps: EscalationDeps, onlyUnder?: string): Promise<Incident> {
   for (let attempt = 1; ; attempt++) {
     const now = deps.clock();
     const current = await deps.incidents.get(id, now);
     if (!current) throw new NotFoundError(`no incident with id ${JSON.stringify(id)}`);
+    if (onlyUnder !== undefined && current.token !== onlyUnder) throw new StaleLinkError(current);
     const t = transition(current, action, actor, now.getTime(), token(deps));
     try {
       return await apply(t, deps);
     } catch (err) {
       if (!(err instanceof ConflictError) || attempt >= MAX_ATTEMPTS) throw err;
     }
+  }
+}
+
+/** A link whose chain has moved on: someone acted since it was sent. 409, naming what the incident is now. */
+export class StaleLinkError extends IncidentStateError {
+  constructor(readonly incident: Incident) {
+    super(`incident ${incident.id} changed since this link was sent: it is ${incident.state}${incident.acknowledged ? ` (acknowledged by ${incident.acknowledged.by})` : ''}${incident.resolved ? ` (resolved by ${incident.resolved.by})` : ''}`, incident.state);
   }
 }
 
@@ -213,7 +226,7 @@ async function sendPages(i: Incident, page: NonNullable<IncidentEffects['page']>
         receiver: name,
         channel: { type: ch.type, index: ch.index },
         group: { id: i.groupId, key: i.groupKey, labels: i.groupLabels, status: 'firing', alerts, truncatedAlerts: 0 },
-        incident: { id: i.id, state: i.state, step: page.step + 1, steps: i.policy.steps.length, run: page.loop + 1, runs: i.policy.repeat + 1 },
+        incident: { id: i.id, token: page.token, state: i.state, ackAllowed: i.policy.ackAllowed, step: page.step + 1, steps: i.policy.steps.length, run: page.loop + 1, runs: i.policy.repeat + 1 },
         ...(deps.config.raw.external_url ? { externalURL: deps.config.raw.external_url } : group?.externalURL ? { externalURL: group.externalURL } : {}),
         ...(group?.externalURL ? { sourceURL: group.externalURL } : {}),
       };

@@ -117,7 +117,7 @@ export interface GroupState {
    * when the group's alerts all resolve; an incident resolved by hand stays here until the next page
    * finds it resolved and starts another.
    */
-  incident?: { id: string; startedSeq: number } | undefined;
+  incident?: { id: string; startedSeq: number; token: string } | undefined;
   /** The sender's base URL (Alertmanager's externalURL), for links when the config sets none. */
   externalURL?: string | undefined;
   lastWrite: LastWrite;

@@ -43,6 +43,9 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'POST', path: '/v1/incidents/{id}/unack', fn: 'api', scope: 'manage' },
   { method: 'POST', path: '/v1/incidents/{id}/resolve', fn: 'api', scope: 'manage' },
   { method: 'POST', path: '/v1/incidents/{id}/escalate', fn: 'api', scope: 'manage' },
+  // Signed one-click links: their signature is the credential (see shared/api/links.ts).
+  { method: 'GET', path: '/v1/links/{link}', fn: 'api', scope: 'public' },
+  { method: 'POST', path: '/v1/links/{link}', fn: 'api', scope: 'public' },
 ];
 
 const SCOPE_BY_ROUTE_KEY = new Map(HTTP_ROUTES.map((r) => [`${r.method} ${r.path}`, r.scope]));

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Server } from 'node:http';
@@ -135,7 +137,8 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
   const dataDir = opts.dataDir === null ? undefined : resolve(opts.dataDir ?? (env.ALERTFLOW_DATA_DIR || '.alertflow'));
   const log = opts.log ?? jsonLogger({ runtime: 'local' });
   for (const warning of configWarnings(config.raw)) log.warn(warning, { config: configPath });
-  const secrets = envSecretResolver({ ...env, ALERTFLOW_WEBHOOK_TOKEN: token });
+  // Incident links need a signing key: one of the data dir's own when ALERTFLOW_LINK_KEY is unset.
+  const secrets = envSecretResolver({ ...env, ALERTFLOW_WEBHOOK_TOKEN: token, ALERTFLOW_LINK_KEY: env.ALERTFLOW_LINK_KEY || localLinkKey(dataDir) });
   await checkTokenSecrets(config.raw, secrets, configPath);
 
   // First: its lock says clearly when another runtime already uses this data dir.
@@ -162,6 +165,8 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
     throw err;
   }
   const outbox = new Outbox(dataDir && join(dataDir, 'outbox.jsonl'));
+  // Known once the server listens (a test's port 0 is chosen then).
+  const listening: { url?: string } = {};
   const queueStore = new QueueStore(database);
   const queues = new LocalQueues(log, Date.now, queueStore, { packBodies: opts.packQueueBodies ?? false });
   const schedules = new LocalSchedules(queues, log, Date.now, queueStore);
@@ -177,6 +182,7 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
     sms: outbox.smsPort(),
     clock: () => new Date(),
     log,
+    publicUrl: () => listening.url,
     ...(opts.retryBaseMs === undefined ? {} : { retryBaseMs: opts.retryBaseMs }),
     ...(opts.retryJitter === undefined ? {} : { retryJitter: opts.retryJitter }),
   };
@@ -269,6 +275,7 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
   const host = opts.host ?? '127.0.0.1';
   await listen(http.server, opts.port ?? Number(env.PORT || 3000), host);
   const port = (http.server.address() as AddressInfo).port;
+  listening.url = `http://${host}:${port}`;
   const drainTimeoutMs = opts.drainTimeoutMs ?? 15_000;
   let closing: Promise<void> | undefined;
 
@@ -351,4 +358,21 @@ function childLogger(log: Logger, fn: string): Logger {
     warn: (m, f) => log.warn(m, { fn, ...f }),
     error: (m, f) => log.error(m, { fn, ...f }),
   };
+}
+
+/**
+ * The link signing key of a data dir: made once (32 random bytes, readable by the owner only) and
+ * kept, so links sent before a restart still work after it. In memory (no data dir), one per start.
+ */
+function localLinkKey(dataDir: string | undefined): string {
+  if (!dataDir) return randomBytes(32).toString('base64url');
+  const file = join(dataDir, 'link-key');
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    mkdirSync(dataDir, { recursive: true });
+    const key = randomBytes(32).toString('base64url');
+    writeFileSync(file, key, { mode: 0o600, flag: 'wx' });
+    return key;
+  }
 }

@@ -76,17 +76,22 @@ export const NotificationMessage = z.object({
    */
   payload: PayloadRef.optional(),
   /**
-   * Set on the pages of an escalation step: the incident, its state, and which step of which run of
-   * the chain this is (1-based, out of `steps` and `runs`), so a channel can say so.
+   * Set when the group is an incident: its id, the escalation token links are bound to, its state,
+   * whether an ack is allowed, and on a step's page which step of which run of the chain this is
+   * (1-based, out of `steps` and `runs`). The sender adds the signed action `links`.
    */
   incident: z
     .object({
       id: z.string(),
-      state: z.enum(['triggered', 'acknowledged', 'resolved']),
-      step: z.number().int().positive(),
-      steps: z.number().int().positive(),
-      run: z.number().int().positive(),
-      runs: z.number().int().positive(),
+      token: z.string(),
+      /** On a step's page; a group notification does not know it (the incident may have been acknowledged since). */
+      state: z.enum(['triggered', 'acknowledged', 'resolved']).optional(),
+      ackAllowed: z.boolean().default(true),
+      step: z.number().int().positive().optional(),
+      steps: z.number().int().positive().optional(),
+      run: z.number().int().positive().optional(),
+      runs: z.number().int().positive().optional(),
+      links: z.object({ ack: z.string().optional(), resolve: z.string().optional(), escalate: z.string().optional() }).optional(),
     })
     .optional(),
   /** The send slot (epoch ms) reserved for this notification when a rate limit deferred it. */

@@ -31,4 +31,9 @@ export interface Ports {
   retryBaseMs?: number;
   /** Jitter source in [0, 1) of the delivery back-off; unset means Math.random (tests pin it). */
   retryJitter?: () => number;
+  /**
+   * Where people reach this alertflow when the config sets no `external_url` (the local runtime's
+   * own URL): the base of the links in notifications.
+   */
+  publicUrl?: () => string | undefined;
 }

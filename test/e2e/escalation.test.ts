@@ -9,7 +9,7 @@ import { startStandIn, type StandIn } from '../support/stand-in';
  */
 interface Page {
   path: string;
-  incident: { id: string; step: number; run: number } | null;
+  incident: { id: string; step: number | null; run: number | null; links: { ack: string | null; resolve: string | null; escalate: string | null } } | null;
 }
 
 let rt: LocalRuntime | undefined;
@@ -87,7 +87,7 @@ describe('escalation (local runtime)', () => {
     await fire(rt, 'DiskFull');
     await until('the managers page', () => (pages().some((p) => p.path === '/managers') ? true : undefined), 15_000);
     // The route's receiver heard of it from the group's notification; step 1 does not page it twice.
-    expect(pages().map((p) => `${p.path} ${p.incident ? `step ${p.incident.step}` : 'group'}`)).toEqual(['/team group', '/oncall step 2', '/managers step 3']);
+    expect(pages().map((p) => `${p.path} ${p.incident?.step ? `step ${p.incident.step}` : 'group'}`)).toEqual(['/team group', '/oncall step 2', '/managers step 3']);
     const [incident] = await incidents(rt);
     expect(incident).toMatchObject({ state: 'triggered', policy: 'critical', step: { run: 1, step: 3 }, next_step: null, paged: ['team', 'oncall', 'managers'] });
     const detail = await apiRequest<{ timeline: Array<{ kind: string; actor: string; step?: number; notify?: string[] }> }>(rt.url, rt.token, 'GET', `/v1/incidents/${String(incident!.id)}`);
@@ -115,7 +115,7 @@ describe('escalation (local runtime)', () => {
     await fire(rt, 'DiskFull', 'firing', { instance: 'b' });
     await until('the group update', () => (pages().length === 3 ? true : undefined));
     await sleep(1500);
-    expect(pages().map((p) => `${p.path} ${p.incident ? 'page' : 'group'}`)).toEqual(['/team group', '/oncall page', '/team group']);
+    expect(pages().map((p) => `${p.path} ${p.incident?.step ? 'page' : 'group'}`)).toEqual(['/team group', '/oncall page', '/team group']);
     expect((await incidents(rt)).map((i) => [i.id, i.state])).toEqual([[incident!.id, 'acknowledged']]);
     // A second ack is refused, naming the state and who acked.
     const again = await apiRequest(rt.url, rt.token, 'POST', `/v1/incidents/${String(incident!.id)}/ack`);
@@ -192,6 +192,46 @@ describe('escalation (local runtime)', () => {
     await until('the second oncall page', () => (pages().filter((p) => p.path === '/oncall').length === 2 ? true : undefined));
     expect((await apiRequest(rt.url, rt.token, 'POST', `/v1/incidents/${id}/unack`)).status).toBe(409);
     expect((await apiRequest(rt.url, rt.token, 'POST', `/v1/incidents/nope/ack`)).status).toBe(404);
+  });
+
+  it('acknowledges through a signed link: the GET only shows a page, the POST acks, and the link is then stale', async () => {
+    const { rt, pages } = await start(THREE_STEPS);
+    await fire(rt, 'DiskFull');
+    await until('the oncall page', () => (pages().some((p) => p.path === '/oncall') ? true : undefined));
+    // The route's receiver's notification carries the links too.
+    expect(pages()[0]!.incident?.links.ack).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1\/links\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
+    const link = pages().find((p) => p.path === '/oncall')!.incident!.links.ack!;
+    // A mail scanner fetching the link (twice) acknowledges nothing.
+    for (let i = 0; i < 2; i++) {
+      const shown = await fetch(link);
+      expect(shown.status).toBe(200);
+      expect(shown.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(shown.headers.get('referrer-policy')).toBe('no-referrer');
+      const html = await shown.text();
+      expect(html).toContain('Acknowledge this incident?');
+      expect(html).toContain('<form method="post">');
+      expect(html).toContain('<code>alertname="DiskFull"</code>');
+    }
+    expect((await incidents(rt))[0]).toMatchObject({ state: 'triggered' });
+    const done = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain('Acknowledged by link (oncall)');
+    expect((await incidents(rt))[0]).toMatchObject({ state: 'acknowledged', acknowledged_by: 'link (oncall)' });
+    // Replayed: the chain moved on, so the same link (and the other links of that page) do nothing.
+    const again = await fetch(link, { method: 'POST' });
+    expect(again.status).toBe(409);
+    expect(await again.text()).toContain('changed since this link was sent: it is acknowledged (acknowledged by link (oncall))');
+    const resolve = await fetch(pages()[1]!.incident!.links.resolve!, { method: 'POST' });
+    expect(resolve.status).toBe(409);
+    // Forged: a signature that is not ours.
+    const dot = link.lastIndexOf('.');
+    const forged = `${link.slice(0, dot + 1)}${link[dot + 1] === 'A' ? 'B' : 'A'}${link.slice(dot + 2)}`;
+    const bad = await fetch(forged, { method: 'POST' });
+    expect(bad.status).toBe(403);
+    expect(await bad.text()).toContain('This link is not valid');
+    expect((await fetch(`${rt.url}/v1/links/nothing-here`)).status).toBe(400);
+    await sleep(1500);
+    expect(pages().map((p) => p.path)).toEqual(['/team', '/oncall']);
   });
 
   it('resolve with a silence mutes the group, so the alerts its source still sends do not open the next incident', async () => {

@@ -1,5 +1,5 @@
 import type { ChannelSender } from '../channel';
-import { deliverViaPort } from '../port-channel';
+import { deliverViaPort, portRenderOptions } from '../port-channel';
 import { fromAddress, type EmailConfig } from './config';
 import { buildEmail, renderEmail } from './render';
 
@@ -13,10 +13,10 @@ import { buildEmail, renderEmail } from './render';
  */
 export const emailSender: ChannelSender<EmailConfig> = {
   type: 'email',
-  render: (n, config) => renderEmail(n, config),
+  render: (n, config) => renderEmail(n, config, portRenderOptions(n)),
   send(ctx, n, config) {
     const personal = [...config.to, ...config.cc, config.from, fromAddress(config.from)];
-    return deliverViaPort(emailTarget(config), personal, () => ctx.mail.send(buildEmail(n, config)));
+    return deliverViaPort(emailTarget(config), personal, () => ctx.mail.send(buildEmail(n, config, portRenderOptions(n))));
   },
 };
 

@@ -161,7 +161,14 @@ export function buildPagerDutyEvent(n: NotificationMessage, config: TemplateKeys
   const payload: PagerDutyPayload = { ...head, custom_details: { firing: 0, resolved: 0, receiver: '', group_labels: {}, alerts: [] } };
 
   const event: PagerDutyEvent = { event_action: 'trigger', dedup_key, payload };
-  const links = linksOf(n.group.alerts);
+  const incidentLinks = [
+    ['Acknowledge in alertflow', n.incident?.links?.ack],
+    ['Resolve in alertflow', n.incident?.links?.resolve],
+  ].flatMap(([text, url]) => {
+    const href = httpUrl(url, PAGERDUTY_LIMITS.url);
+    return href ? [{ href, text: text! }] : [];
+  });
+  const links = [...incidentLinks, ...linksOf(n.group.alerts)].slice(0, PAGERDUTY_LIMITS.links);
   if (links.length > 0) event.links = links;
   // PagerDuty shows "View in <client>" linking client_url: the sender's UI, never a page that does not exist.
   const sender = sourceLink(n);

@@ -77,7 +77,18 @@ export type SlackBlock =
   | { type: 'header'; text: SlackText }
   | { type: 'section'; text: SlackText }
   | { type: 'context'; elements: SlackText[] }
-  | { type: 'divider' };
+  | { type: 'divider' }
+  | { type: 'actions'; block_id: string; elements: SlackButton[] };
+
+/** A link button: Slack opens its URL (the incident link's confirmation page). */
+export interface SlackButton {
+  type: 'button';
+  action_id: string;
+  text: SlackText;
+  url: string;
+  value: string;
+  style?: 'primary' | 'danger';
+}
 
 export interface SlackPayload {
   text: string;
@@ -120,6 +131,11 @@ export function buildSlackPayload(
   }
 
   const footer: SlackText[] = [{ type: 'mrkdwn', text: truncate(`Receiver: *${escapeMrkdwn(n.receiver)}*`, 300) }];
+  const inc = n.incident;
+  if (inc?.step !== undefined && inc.steps !== undefined) {
+    const run = inc.runs !== undefined && inc.runs > 1 ? `, run ${inc.run ?? 1} of ${inc.runs}` : '';
+    footer.push({ type: 'mrkdwn', text: `Escalation step ${inc.step} of ${inc.steps}${run}` });
+  }
   // The group's own source (Alertmanager's UI); alertflow has no page to link to yet.
   const source = sourceLink(n);
   const sourceText = source && mrkdwnLink(source.url, source.label);
@@ -129,7 +145,7 @@ export function buildSlackPayload(
   const emoji = SEVERITY_EMOJI[groupState(n)];
   const payload: SlackPayload = {
     text: truncate(escapeMrkdwn(title), FALLBACK_MAX),
-    blocks: [{ type: 'header', text: { type: 'plain_text', text: truncate(`${emoji} ${title}`, SLACK_LIMITS.headerText), emoji: true } }],
+    blocks: [{ type: 'header', text: { type: 'plain_text', text: truncate(`${emoji} ${title}`, SLACK_LIMITS.headerText), emoji: true } }, ...incidentActions(n)],
     attachments: [{ color: colorOf(n), fallback: truncate(title, FALLBACK_MAX), blocks: details }],
   };
   if (config.channel) payload.channel = config.channel;
@@ -244,4 +260,18 @@ export function mrkdwnLink(url: string, label: string): string | undefined {
   const href = parsed.href.replace(/\|/g, '%7C').replace(/</g, '%3C').replace(/>/g, '%3E').replace(/&/g, '&amp;');
   if (href.length > MAX_URL) return undefined;
   return `<${href}|${escapeMrkdwn(label)}>`;
+}
+
+/**
+ * The incident's one-click links as buttons, while its group fires: each opens the link's
+ * confirmation page (a GET acts on nothing; the page's button does). Slack caps a URL at 3000
+ * characters, far above a signed link.
+ */
+function incidentActions(n: NotificationMessage): SlackBlock[] {
+  const links = n.incident?.links;
+  if (!links || n.group.status !== 'firing') return [];
+  const button = (action: string, label: string, url: string | undefined, style?: 'primary'): SlackButton[] =>
+    url ? [{ type: 'button', action_id: `alertflow_${action}`, text: { type: 'plain_text', text: label }, url, value: `${n.incident!.id}:${action}`, ...(style ? { style } : {}) }] : [];
+  const elements = [...button('ack', 'Acknowledge', links.ack, 'primary'), ...button('resolve', 'Resolve', links.resolve), ...button('escalate', 'Escalate now', links.escalate)];
+  return elements.length > 0 ? [{ type: 'actions', block_id: 'alertflow_incident', elements }] : [];
 }

@@ -1,6 +1,6 @@
 import type { ChannelSender } from '../channel';
 import type { DeliveryOutcome } from '../outcome';
-import { PORT_SUCCESS_STATUS, portFailure, type PortFailure } from '../port-channel';
+import { PORT_SUCCESS_STATUS, portFailure, portRenderOptions, type PortFailure } from '../port-channel';
 import type { SmsConfig } from './config';
 import { buildSmsBody, renderSms } from './render';
 
@@ -19,12 +19,12 @@ import { buildSmsBody, renderSms } from './render';
  */
 export const smsSender: ChannelSender<SmsConfig> = {
   type: 'sms',
-  render: (n, config) => renderSms(n, config),
+  render: (n, config) => renderSms(n, config, portRenderOptions(n)),
   async send(ctx, n, config) {
     const target = smsTarget(config.to[0] ?? '');
     let body: string;
     try {
-      body = buildSmsBody(n, config);
+      body = buildSmsBody(n, config, portRenderOptions(n));
     } catch (err) {
       return { ...portFailure(err, config.to), target };
     }

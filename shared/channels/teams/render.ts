@@ -134,7 +134,15 @@ export function buildTeamsMessage(n: NotificationMessage, config: TemplateKeys):
   // The group's own source (Alertmanager's UI); alertflow has no page to link to yet.
   const source = sourceLink(n);
   const sourceUrl = source && httpUrl(source.url, TEAMS_LIMITS.url);
-  if (source && sourceUrl) card.actions = [{ type: 'Action.OpenUrl', title: source.label, url: sourceUrl }];
+  const actions: OpenUrlAction[] = [];
+  // The incident's one-click links, while its group fires: each opens the link's confirmation page.
+  const links = group.status === 'firing' ? n.incident?.links : undefined;
+  for (const [title, url] of [['Acknowledge', links?.ack], ['Resolve', links?.resolve], ['Escalate now', links?.escalate]] as const) {
+    const href = httpUrl(url, TEAMS_LIMITS.url);
+    if (href) actions.push({ type: 'Action.OpenUrl', title, url: href });
+  }
+  if (source && sourceUrl) actions.push({ type: 'Action.OpenUrl', title: source.label, url: sourceUrl });
+  if (actions.length > 0) card.actions = actions;
   const message: TeamsMessage = {
     type: 'message',
     attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }],

@@ -109,8 +109,16 @@ describe('format: alertflow', () => {
   });
 
   it("carries an escalation page's incident and step", () => {
-    const incident = { id: 'inc-1', state: 'triggered' as const, step: 2, steps: 3, run: 1, runs: 2 };
-    expect(alertflowBody({ ...notification(), incident }).incident).toEqual(incident);
+    const incident = { id: 'inc-1', token: 'secret-ish', state: 'triggered' as const, ackAllowed: true, step: 2, steps: 3, run: 1, runs: 2, links: { ack: 'https://a/v1/links/x.y' } };
+    expect(alertflowBody({ ...notification(), incident }).incident).toEqual({
+      id: 'inc-1',
+      state: 'triggered',
+      step: 2,
+      steps: 3,
+      run: 1,
+      runs: 2,
+      links: { ack: 'https://a/v1/links/x.y', resolve: null, escalate: null },
+    });
   });
 
   it('sorts label keys and uses null for absent optional values', () => {

@@ -30,8 +30,11 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './sign';
  *     ],
  *     "truncated_alerts": 0,          // alerts of the group left out of this message
  *     "external_url": null,           // alertflow's base URL, or null
- *     "incident": null                // on an escalation step's page: { "id", "state", "step",
- *                                     // "steps", "run", "runs" } (1-based), else null
+ *     "incident": null                // when the group is an incident: { "id", "state" (on a
+ *                                     // step's page, else null), "step",
+ *                                     // "steps", "run", "runs" (1-based, on a step's page, else
+ *                                     // null), "links": { "ack", "resolve", "escalate" } (signed
+ *                                     // one-click URLs, each or all null) }, else null
  *   }
  *
  * Fields may be added within version "1"; receivers should ignore unknown fields. A breaking
@@ -57,7 +60,15 @@ export interface AlertflowWebhookBody {
   }>;
   truncated_alerts: number;
   external_url: string | null;
-  incident: { id: string; state: string; step: number; steps: number; run: number; runs: number } | null;
+  incident: {
+    id: string;
+    state: string | null;
+    step: number | null;
+    steps: number | null;
+    run: number | null;
+    runs: number | null;
+    links: { ack: string | null; resolve: string | null; escalate: string | null };
+  } | null;
 }
 
 /** prometheus/alertmanager notify/webhook `Message` (template.Data + version, groupKey, truncatedAlerts). */
@@ -120,7 +131,17 @@ export function alertflowBody(n: NotificationMessage): AlertflowWebhookBody {
     })),
     truncated_alerts: n.group.truncatedAlerts,
     external_url: n.externalURL ?? null,
-    incident: n.incident ?? null,
+    incident: n.incident
+      ? {
+          id: n.incident.id,
+          state: n.incident.state ?? null,
+          step: n.incident.step ?? null,
+          steps: n.incident.steps ?? null,
+          run: n.incident.run ?? null,
+          runs: n.incident.runs ?? null,
+          links: { ack: n.incident.links?.ack ?? null, resolve: n.incident.links?.resolve ?? null, escalate: n.incident.links?.escalate ?? null },
+        }
+      : null,
   };
 }
 

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { NotificationMessage } from '../queues/messages';
+import { buildEmail } from './email/render';
+import { buildPagerDutyEvent } from './pagerduty/render';
+import { portRenderOptions } from './port-channel';
+import { buildSlackPayload } from './slack/render';
+import { buildSmsBody } from './sms/render';
+import { buildTeamsMessage } from './teams/render';
+import { notification } from './testing';
+
+/** Every channel shows an incident's signed links while its group fires, and none once it resolved. */
+const LINKS = { ack: 'https://alerts.example.com/v1/links/ack.sig', resolve: 'https://alerts.example.com/v1/links/res.sig', escalate: 'https://alerts.example.com/v1/links/esc.sig' };
+
+function incidentNotification(status: 'firing' | 'resolved' = 'firing', ackAllowed = true): NotificationMessage {
+  const links = ackAllowed ? LINKS : { resolve: LINKS.resolve, escalate: LINKS.escalate };
+  return { ...notification({ status }), incident: { id: 'inc-1', token: 't', state: 'triggered', ackAllowed, step: 2, steps: 3, run: 1, runs: 1, links } };
+}
+
+describe('incident links in notifications', () => {
+  it('Slack: link buttons under the header, and the step in the footer', () => {
+    const payload = buildSlackPayload(incidentNotification(), {});
+    expect(payload.blocks[1]).toEqual({
+      type: 'actions',
+      block_id: 'alertflow_incident',
+      elements: [
+        { type: 'button', action_id: 'alertflow_ack', text: { type: 'plain_text', text: 'Acknowledge' }, url: LINKS.ack, value: 'inc-1:ack', style: 'primary' },
+        { type: 'button', action_id: 'alertflow_resolve', text: { type: 'plain_text', text: 'Resolve' }, url: LINKS.resolve, value: 'inc-1:resolve' },
+        { type: 'button', action_id: 'alertflow_escalate', text: { type: 'plain_text', text: 'Escalate now' }, url: LINKS.escalate, value: 'inc-1:escalate' },
+      ],
+    });
+    expect(JSON.stringify(payload.attachments)).toContain('Escalation step 2 of 3');
+    expect(buildSlackPayload(incidentNotification('resolved'), {}).blocks).toHaveLength(1);
+    expect(buildSlackPayload(notification(), {}).blocks).toHaveLength(1);
+  });
+
+  it('Teams: open-URL actions', () => {
+    const card = buildTeamsMessage(incidentNotification(), {}).attachments[0]!.content;
+    expect(card.actions?.slice(0, 3)).toEqual([
+      { type: 'Action.OpenUrl', title: 'Acknowledge', url: LINKS.ack },
+      { type: 'Action.OpenUrl', title: 'Resolve', url: LINKS.resolve },
+      { type: 'Action.OpenUrl', title: 'Escalate now', url: LINKS.escalate },
+    ]);
+    expect(JSON.stringify(buildTeamsMessage(incidentNotification('resolved'), {}))).not.toContain('/v1/links/');
+  });
+
+  it('PagerDuty: the ack and resolve links first', () => {
+    expect(buildPagerDutyEvent(incidentNotification(), {}).links?.slice(0, 2)).toEqual([
+      { href: LINKS.ack, text: 'Acknowledge in alertflow' },
+      { href: LINKS.resolve, text: 'Resolve in alertflow' },
+    ]);
+  });
+
+  it('email and SMS: the ack link (none under ack_allowed: false, nor once resolved)', () => {
+    const email = buildEmail(incidentNotification(), { from: 'a@example.com', to: ['b@example.com'], cc: [], send_resolved: true }, portRenderOptions(incidentNotification()));
+    expect(email.html).toContain(`href="${LINKS.ack}"`);
+    expect(buildSmsBody(incidentNotification(), {}, portRenderOptions(incidentNotification()))).toContain(`Ack: ${LINKS.ack}`);
+    expect(portRenderOptions(incidentNotification('firing', false))).toEqual({});
+    expect(buildSmsBody(incidentNotification('resolved'), {}, portRenderOptions(incidentNotification('resolved')))).not.toContain('Ack:');
+  });
+});

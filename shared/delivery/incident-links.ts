@@ -1,0 +1,36 @@
+import { parseDuration } from '../config/duration';
+import type { SecretResolver } from '../config/secrets';
+import { linkUrl, signLink, type LinkAction } from '../escalation/links';
+import type { Logger } from '../log';
+import type { NotificationMessage } from '../queues/messages';
+import type { CompiledConfig } from '../runtime/compiled-config';
+
+/**
+ * Sign the one-click action links of an incident's notification, as it is sent: the sender holds
+ * the signing key (the router never does), and a link's expiry counts from the send. Without a base
+ * URL (no `external_url`, and not the local runtime) or a readable key, the notification goes out
+ * without links, with a warning: a page that cannot be acknowledged from a link is still a page.
+ */
+export async function withIncidentLinks(
+  n: NotificationMessage,
+  deps: { config: CompiledConfig; secrets: SecretResolver; clock: () => Date; log: Logger; publicUrl?: (() => string | undefined) | undefined },
+): Promise<NotificationMessage> {
+  const incident = n.incident;
+  if (!incident || incident.links) return n;
+  const base = deps.config.raw.external_url ?? deps.publicUrl?.();
+  if (!base) {
+    deps.log.warn('incident notification sent without action links: set external_url to alertflow\'s public URL', { notificationId: n.id });
+    return n;
+  }
+  const { signing_keys: keys, ttl } = deps.config.raw.incident_links;
+  let key: string;
+  try {
+    key = await deps.secrets.resolve(keys[0]!);
+  } catch (err) {
+    deps.log.warn('incident notification sent without action links: the signing key is not available', { notificationId: n.id, err });
+    return n;
+  }
+  const expires = Math.floor((deps.clock().getTime() + parseDuration(ttl)) / 1000);
+  const link = (a: LinkAction) => linkUrl(base, signLink(key, { a, i: incident.id, t: incident.token, e: expires, r: n.receiver }));
+  return { ...n, incident: { ...incident, links: { ...(incident.ackAllowed ? { ack: link('ack') } : {}), resolve: link('resolve'), escalate: link('escalate') } } };
+}
