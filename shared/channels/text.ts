@@ -90,6 +90,8 @@ export function commonValue(alerts: readonly Alert[], pick: (a: Alert) => string
   return first !== undefined && alerts.every((a) => pick(a) === first) ? first : undefined;
 }
 
+export const INCIDENT_EVENT_TAG = { ack: 'ACKNOWLEDGED', unack: 'UNACKNOWLEDGED', resolve: 'RESOLVED' } as const;
+
 /** `[FIRING:3] HighErrorRate payment-gateway` — Alertmanager's default title (`slack.default.title`). */
 export function titleOf(n: NotificationMessage): string {
   const { group } = n;
@@ -98,5 +100,8 @@ export function titleOf(n: NotificationMessage): string {
   const values = sortedValues(group.labels).filter((v) => v !== '');
   // With `group_by: []` there are no group labels; name the alert instead of leaving it blank.
   const name = values.length > 0 ? values.join(' ') : (commonValue(group.alerts, (a) => a.labels.alertname) ?? n.receiver);
+  // A follow-up of an incident says what happened to it and who did it.
+  const event = n.incident?.event;
+  if (event) return `[${INCIDENT_EVENT_TAG[event.kind]} by ${event.by}] ${name}`;
   return `[${status}] ${name}`;
 }

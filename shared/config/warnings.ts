@@ -13,7 +13,7 @@ export function configWarnings(config: Config): string[] {
   }
   if (config.escalation_policies.length > 0) {
     warnings.push(
-      'escalation_policies run in the local runtime only in this version (cdk synth refuses them), acknowledgement is through the API and signed links only, and notify_on is not acted on yet',
+      'escalation_policies run in the local runtime only in this version (cdk synth refuses them); acknowledgement is through the API and signed links only',
     );
   }
   return warnings;

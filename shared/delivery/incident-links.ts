@@ -16,7 +16,7 @@ export async function withIncidentLinks(
   deps: { config: CompiledConfig; secrets: SecretResolver; clock: () => Date; log: Logger; publicUrl?: (() => string | undefined) | undefined },
 ): Promise<NotificationMessage> {
   const incident = n.incident;
-  if (!incident || incident.links) return n;
+  if (!incident || incident.links || incident.state === 'resolved') return n;
   const base = deps.config.raw.external_url ?? deps.publicUrl?.();
   if (!base) {
     deps.log.warn('incident notification sent without action links: set external_url to alertflow\'s public URL', { notificationId: n.id });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { statusAt, type Alert } from '../alerts/model';
 import { channelEntries } from '../channels/keys';
 import { ConflictError, NotFoundError } from '../errors';
-import type { GroupState } from '../grouping/model';
+import { recentlyResolved, type GroupState } from '../grouping/model';
 import { MAX_SQS_DELAY_MS, scheduleWakeups, type Wakeup } from '../grouping/timers';
 import type { Logger } from '../log';
 import { fitToMessage } from '../dispatch/notifications';
@@ -26,6 +26,7 @@ import {
   type EscalationTimer,
   type Incident,
   type IncidentEffects,
+  type IncidentEvent,
   type IncidentStart,
   type Transition,
 } from './incident';
@@ -165,16 +166,16 @@ async function apply(t: Transition, deps: EscalationDeps): Promise<Incident> {
   const now = deps.clock();
   await deps.incidents.put(t.next);
   await deps.incidents.record(t.next.id, t.event, now);
-  await perform(t.next, t.effects, deps);
+  await perform(t.next, t.effects, deps, undefined, t.event);
   return t.next;
 }
 
-async function perform(i: Incident, effects: IncidentEffects, deps: EscalationDeps, group?: GroupState): Promise<void> {
+async function perform(i: Incident, effects: IncidentEffects, deps: EscalationDeps, group?: GroupState, event?: IncidentEvent): Promise<void> {
   const now = deps.clock().getTime();
-  if (effects.page && effects.page.receivers.length > 0) {
-    const g = group ?? (await deps.groups.getMany([i.groupId], deps.clock())).get(i.groupId);
-    await sendPages(i, effects.page, g, deps);
-  }
+  const needGroup = (effects.page && effects.page.receivers.length > 0) || (effects.tell && effects.tell.receivers.length > 0 && event);
+  const g = needGroup ? (group ?? (await deps.groups.getMany([i.groupId], deps.clock())).get(i.groupId)) : undefined;
+  if (effects.page && effects.page.receivers.length > 0) await sendPages(i, effects.page, g, deps);
+  if (effects.tell && effects.tell.receivers.length > 0 && event) await sendFollowUps(i, effects.tell, event, g, deps);
   if (effects.timer) {
     await scheduleWakeups([wakeup(effects.timer)], { queues: deps.queues, scheduler: deps.scheduler, now });
   }
@@ -204,29 +205,70 @@ function wakeup(t: EscalationTimer): Wakeup {
  * A step's pages: each receiver it names, on every channel entry, with the group's firing alerts
  * (as many as fit one message). A receiver the config no longer has is skipped with a warning.
  */
-async function sendPages(i: Incident, page: NonNullable<IncidentEffects['page']>, group: GroupState | undefined, deps: EscalationDeps): Promise<void> {
+function sendPages(i: Incident, page: NonNullable<IncidentEffects['page']>, group: GroupState | undefined, deps: EscalationDeps): Promise<void> {
+  const incident: NonNullable<NotificationMessage['incident']> = {
+    id: i.id,
+    token: page.token,
+    state: i.state,
+    ackAllowed: i.policy.ackAllowed,
+    step: page.step + 1,
+    steps: i.policy.steps.length,
+    run: page.loop + 1,
+    runs: i.policy.repeat + 1,
+  };
+  return notifyReceivers(i, page.receivers, `esc.${i.id}.${page.token}.${page.loop}.${page.step}`, incident, group, deps);
+}
+
+/** The policy's `notify_on`: tell the receivers already paged what happened and who did it ("acknowledged by … at …"). */
+function sendFollowUps(i: Incident, tell: NonNullable<IncidentEffects['tell']>, event: IncidentEvent, group: GroupState | undefined, deps: EscalationDeps): Promise<void> {
+  const incident: NonNullable<NotificationMessage['incident']> = {
+    id: i.id,
+    token: i.token,
+    state: i.state,
+    ackAllowed: i.policy.ackAllowed,
+    event: { kind: tell.event, by: event.actor, at: new Date(event.at).toISOString() },
+  };
+  return notifyReceivers(i, tell.receivers, `tell.${event.id}`, incident, group, deps);
+}
+
+/**
+ * One notification per channel entry of each receiver, with the group's firing alerts (as many as
+ * fit one message), under ids `<prefix>.<receiver>.<type>.<index>`. A receiver the config no longer
+ * has is skipped with a warning.
+ */
+async function notifyReceivers(
+  i: Incident,
+  receivers: readonly string[],
+  idPrefix: string,
+  incident: NonNullable<NotificationMessage['incident']>,
+  group: GroupState | undefined,
+  deps: EscalationDeps,
+): Promise<void> {
   const now = deps.clock();
-  const alerts: Alert[] = group
-    ? Object.values(group.alerts)
-        .filter((a) => statusAt(a, now.getTime()) === 'firing')
-        .map(({ resolvedAt: _, ...a }) => a)
-    : [];
+  // The firing alerts; once none fire (a resolve), those that just resolved.
+  const firing = group ? Object.values(group.alerts).filter((a) => statusAt(a, now.getTime()) === 'firing') : [];
+  const shown = firing.length > 0 ? firing : group ? recentlyResolved(group, now.getTime()).map((a) => ({ ...a, status: 'resolved' as const })) : [];
+  const alerts: Alert[] = shown.map(({ resolvedAt: _, ...a }) => a);
+  if (alerts.length === 0) {
+    deps.log.warn('incident notification not sent: its group holds no alerts any more', { incidentId: i.id, notification: idPrefix });
+    return;
+  }
   const byQueue = new Map<string, Array<{ id: string; body: string }>>();
-  for (const name of page.receivers) {
+  for (const name of receivers) {
     const receiver = deps.config.receivers.get(name);
     if (!receiver) {
-      deps.log.warn('escalation step names a receiver the config no longer has; skipped', { incidentId: i.id, receiver: name });
+      deps.log.warn('incident receiver is not in the config any more; skipped', { incidentId: i.id, receiver: name });
       continue;
     }
     for (const ch of channelEntries(receiver)) {
       const n: NotificationMessage = {
         kind: 'notification',
-        id: `esc.${i.id}.${page.token}.${page.loop}.${page.step}.${name}.${ch.type}.${ch.index}`,
+        id: `${idPrefix}.${name}.${ch.type}.${ch.index}`,
         createdAt: now.toISOString(),
         receiver: name,
         channel: { type: ch.type, index: ch.index },
-        group: { id: i.groupId, key: i.groupKey, labels: i.groupLabels, status: 'firing', alerts, truncatedAlerts: 0 },
-        incident: { id: i.id, token: page.token, state: i.state, ackAllowed: i.policy.ackAllowed, step: page.step + 1, steps: i.policy.steps.length, run: page.loop + 1, runs: i.policy.repeat + 1 },
+        group: { id: i.groupId, key: i.groupKey, labels: i.groupLabels, status: alerts.length > 0 ? 'firing' : 'resolved', alerts, truncatedAlerts: 0 },
+        incident,
         ...(deps.config.raw.external_url ? { externalURL: deps.config.raw.external_url } : group?.externalURL ? { externalURL: group.externalURL } : {}),
         ...(group?.externalURL ? { sourceURL: group.externalURL } : {}),
       };

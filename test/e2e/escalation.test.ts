@@ -9,8 +9,17 @@ import { startStandIn, type StandIn } from '../support/stand-in';
  */
 interface Page {
   path: string;
-  incident: { id: string; step: number | null; run: number | null; links: { ack: string | null; resolve: string | null; escalate: string | null } } | null;
+  incident: {
+    id: string;
+    step: number | null;
+    run: number | null;
+    links: { ack: string | null; resolve: string | null; escalate: string | null };
+    event?: { kind: string; by: string } | null;
+  } | null;
 }
+
+/** `/oncall step 2`, `/team group` (the group's own notification), `/team ack by default` (a follow-up). */
+const what = (p: Page): string => `${p.path} ${p.incident?.event ? `${p.incident.event.kind} by ${p.incident.event.by}` : p.incident?.step ? `step ${p.incident.step}` : 'group'}`;
 
 let rt: LocalRuntime | undefined;
 let hook: StandIn | undefined;
@@ -57,7 +66,15 @@ async function start(policy: string): Promise<{ rt: LocalRuntime; hook: StandIn;
   hook = await startStandIn();
   rt = await startRuntimeWithConfig(config(hook.url, policy));
   const h = hook;
-  return { rt, hook: h, pages: () => h.received.map((r) => ({ path: r.path, incident: (r.json() as { incident: Page['incident'] }).incident })) };
+  return {
+    rt,
+    hook: h,
+    pages: () =>
+      h.received.map((r) => {
+        const body = r.json() as { incident: (Page['incident'] & { event?: unknown }) | null };
+        return { path: r.path, incident: body.incident };
+      }),
+  };
 }
 
 async function fire(r: LocalRuntime, alertname: string, status: 'firing' | 'resolved' = 'firing', labels: Record<string, string> = {}): Promise<void> {
@@ -110,12 +127,14 @@ describe('escalation (local runtime)', () => {
     expect(ack.status).toBe(200);
     expect(ack.body).toMatchObject({ state: 'acknowledged', acknowledged_by: 'default', next_timer_at: null });
     await sleep(2500);
-    expect(pages().map((p) => p.path)).toEqual(['/team', '/oncall']);
+    // No step 3; those already paged hear who acknowledged (notify_on: [ack, resolve], the default).
+    expect(pages().map(what).sort()).toEqual(['/oncall ack by default', '/oncall step 2', '/team ack by default', '/team group']);
     // A re-fire into the group while acknowledged: the group notifies its receiver, the incident stays acknowledged.
     await fire(rt, 'DiskFull', 'firing', { instance: 'b' });
-    await until('the group update', () => (pages().length === 3 ? true : undefined));
+    await until('the group update', () => (pages().length === 5 ? true : undefined));
     await sleep(1500);
-    expect(pages().map((p) => `${p.path} ${p.incident?.step ? 'page' : 'group'}`)).toEqual(['/team group', '/oncall page', '/team group']);
+    expect(pages().map(what).at(-1)).toBe('/team group');
+    expect(pages()).toHaveLength(5);
     expect((await incidents(rt)).map((i) => [i.id, i.state])).toEqual([[incident!.id, 'acknowledged']]);
     // A second ack is refused, naming the state and who acked.
     const again = await apiRequest(rt.url, rt.token, 'POST', `/v1/incidents/${String(incident!.id)}/ack`);
@@ -138,7 +157,7 @@ describe('escalation (local runtime)', () => {
     expect(resolved.status).toBe(200);
     expect(resolved.body).toMatchObject({ state: 'resolved', resolved_by: 'default' });
     await sleep(2000);
-    expect(pages().map((p) => p.path)).toEqual(['/team', '/oncall']);
+    expect(pages().map(what).sort()).toEqual(['/oncall resolve by default', '/oncall step 2', '/team group', '/team resolve by default']);
     expect((await incidents(rt, '?state=resolved')).map((i) => i.id)).toEqual([incident!.id]);
     expect(await incidents(rt, '?state=triggered')).toEqual([]);
   });
@@ -153,8 +172,9 @@ describe('escalation (local runtime)', () => {
     const [incident] = await until('the incident', async () => ((await incidents(rt)).length > 0 ? incidents(rt) : undefined));
     expect((await apiRequest(rt.url, rt.token, 'POST', `/v1/incidents/${String(incident!.id)}/ack`)).status).toBe(200);
     // The ack lapses after 1 s: step 1 (team) is paged again, as an escalation page this time.
-    await until('the re-page', () => (pages().filter((p) => p.path === '/team').length >= 2 ? true : undefined));
-    expect(pages().at(-1)).toMatchObject({ path: '/team', incident: { id: incident!.id, step: 1, run: 1 } });
+    await until('the re-page', () => (pages().some((p) => what(p) === '/team step 1') ? true : undefined));
+    expect(pages().find((p) => what(p) === '/team step 1')).toMatchObject({ path: '/team', incident: { id: incident!.id, step: 1, run: 1 } });
+    expect(pages().map(what)).toContain('/team ack by default');
     const [after] = await incidents(rt);
     expect(after).toMatchObject({ state: 'triggered', acknowledged_by: null });
     const detail = await apiRequest<{ timeline: Array<{ kind: string }> }>(rt.url, rt.token, 'GET', `/v1/incidents/${String(incident!.id)}`);
@@ -189,7 +209,7 @@ describe('escalation (local runtime)', () => {
     expect((await apiRequest(rt.url, rt.token, 'POST', `/v1/incidents/${id}/ack`)).status).toBe(200);
     const unack = await apiRequest(rt.url, rt.token, 'POST', `/v1/incidents/${id}/unack`);
     expect(unack.body).toMatchObject({ state: 'triggered', step: { step: 2 }, next_step: { step: 3 } });
-    await until('the second oncall page', () => (pages().filter((p) => p.path === '/oncall').length === 2 ? true : undefined));
+    await until('the second oncall page', () => (pages().filter((p) => what(p) === '/oncall step 2').length === 2 ? true : undefined));
     expect((await apiRequest(rt.url, rt.token, 'POST', `/v1/incidents/${id}/unack`)).status).toBe(409);
     expect((await apiRequest(rt.url, rt.token, 'POST', `/v1/incidents/nope/ack`)).status).toBe(404);
   });
@@ -200,7 +220,7 @@ describe('escalation (local runtime)', () => {
     await until('the oncall page', () => (pages().some((p) => p.path === '/oncall') ? true : undefined));
     // The route's receiver's notification carries the links too.
     expect(pages()[0]!.incident?.links.ack).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1\/links\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
-    const link = pages().find((p) => p.path === '/oncall')!.incident!.links.ack!;
+    const link = pages().find((p) => what(p) === '/oncall step 2')!.incident!.links.ack!;
     // A mail scanner fetching the link (twice) acknowledges nothing.
     for (let i = 0; i < 2; i++) {
       const shown = await fetch(link);
@@ -221,7 +241,7 @@ describe('escalation (local runtime)', () => {
     const again = await fetch(link, { method: 'POST' });
     expect(again.status).toBe(409);
     expect(await again.text()).toContain('changed since this link was sent: it is acknowledged (acknowledged by link (oncall))');
-    const resolve = await fetch(pages()[1]!.incident!.links.resolve!, { method: 'POST' });
+    const resolve = await fetch(pages().find((p) => what(p) === '/oncall step 2')!.incident!.links.resolve!, { method: 'POST' });
     expect(resolve.status).toBe(409);
     // Forged: a signature that is not ours.
     const dot = link.lastIndexOf('.');
@@ -231,7 +251,48 @@ describe('escalation (local runtime)', () => {
     expect(await bad.text()).toContain('This link is not valid');
     expect((await fetch(`${rt.url}/v1/links/nothing-here`)).status).toBe(400);
     await sleep(1500);
-    expect(pages().map((p) => p.path)).toEqual(['/team', '/oncall']);
+    expect(pages().map(what).sort()).toEqual(['/oncall ack by link (oncall)', '/oncall step 2', '/team ack by link (oncall)', '/team group']);
+  });
+
+  it('keeps a PagerDuty service in step: trigger on the page, acknowledge and resolve as they happen here, one dedup_key', async () => {
+    hook = await startStandIn();
+    rt = await startRuntimeWithConfig(
+      `
+escalation_policies:
+  - name: critical
+    steps:
+      - notify: [pd]
+        wait: 30s
+      - notify: [team]
+route:
+  receiver: team
+  group_by: [alertname]
+  group_wait: 0s
+  routes:
+    - matchers: ['severity="critical"']
+      escalation_policy: critical
+receivers:
+  - name: team
+    webhook_configs: [{ url: '${hook.url}/team' }]
+  - name: pd
+    pagerduty_configs: [{ routing_key: { env: PD_KEY }, events_url: '${hook.url}/pd' }]
+`,
+      { env: { PD_KEY: 'pd-routing-key' } },
+    );
+    const r = rt;
+    const h = hook;
+    await fire(r, 'DiskFull');
+    const events = () => h.received.filter((x) => x.path === '/pd').map((x) => x.json() as { event_action: string; dedup_key: string; routing_key: string; links?: Array<{ text: string }> });
+    await until('the trigger', () => (events().length === 1 ? true : undefined));
+    const [incident] = await incidents(r);
+    expect((await apiRequest(r.url, r.token, 'POST', `/v1/incidents/${String(incident!.id)}/ack`)).status).toBe(200);
+    await until('the acknowledge', () => (events().length === 2 ? true : undefined));
+    expect((await apiRequest(r.url, r.token, 'POST', `/v1/incidents/${String(incident!.id)}/resolve`)).status).toBe(200);
+    await until('the resolve', () => (events().length === 3 ? true : undefined));
+    expect(events().map((e) => e.event_action)).toEqual(['trigger', 'acknowledge', 'resolve']);
+    expect(new Set(events().map((e) => e.dedup_key)).size).toBe(1);
+    expect(events().every((e) => e.routing_key === 'pd-routing-key')).toBe(true);
+    expect(events()[0]!.links?.[0]?.text).toBe('Acknowledge in alertflow');
   });
 
   it('resolve with a silence mutes the group, so the alerts its source still sends do not open the next incident', async () => {

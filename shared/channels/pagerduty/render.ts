@@ -112,7 +112,15 @@ export function dedupKeyOf(n: NotificationMessage): string {
 }
 
 /** trigger while anything fires, resolve once the whole group has resolved. */
-export function actionOf(n: NotificationMessage): 'trigger' | 'resolve' {
+/**
+ * The event a notification is: trigger or resolve by its group's status; an incident's follow-up
+ * acknowledges or resolves it (an unack triggers it again), under the group's one dedup_key.
+ */
+export function actionOf(n: NotificationMessage): PagerDutyAction {
+  const event = n.incident?.event?.kind;
+  if (event === 'ack') return 'acknowledge';
+  if (event === 'resolve') return 'resolve';
+  if (event === 'unack') return 'trigger';
   return n.group.status === 'firing' ? 'trigger' : 'resolve';
 }
 

@@ -5,7 +5,7 @@ import { alertLinks, alertSummary, counts, groupName, sourceLink, type AlertLink
 import type { PortRenderOptions } from '../port-channel';
 import { groupSeverity } from '../severity';
 import { renderTemplate } from '../templating';
-import { httpUrl } from '../text';
+import { httpUrl, INCIDENT_EVENT_TAG } from '../text';
 import type { SmsConfig } from './config';
 import { fitSms, toGsmLookalikes } from './segments';
 
@@ -54,7 +54,8 @@ export function buildSmsBody(n: NotificationMessage, config: Pick<SmsConfig, 'me
 export function defaultSmsBody(n: NotificationMessage, opts: PortRenderOptions = {}): string {
   const firingGroup = n.group.status === 'firing';
   const severity = groupSeverity(n);
-  const tag = firingGroup ? (severity ? severity.toUpperCase() : 'FIRING') : 'RESOLVED';
+  const event = n.incident?.event;
+  const tag = event ? `${INCIDENT_EVENT_TAG[event.kind]} by ${clip(clean(event.by), NAME_MAX)}` : firingGroup ? (severity ? severity.toUpperCase() : 'FIRING') : 'RESOLVED';
   const { firing, resolved } = counts(n);
   const name = clip(clean(groupName(n)), NAME_MAX);
   // One summary stands for the group: the count says how many alerts it stands for.

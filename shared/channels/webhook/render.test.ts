@@ -118,6 +118,7 @@ describe('format: alertflow', () => {
       run: 1,
       runs: 2,
       links: { ack: 'https://a/v1/links/x.y', resolve: null, escalate: null },
+      event: null,
     });
   });
 

@@ -34,7 +34,9 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './sign';
  *                                     // step's page, else null), "step",
  *                                     // "steps", "run", "runs" (1-based, on a step's page, else
  *                                     // null), "links": { "ack", "resolve", "escalate" } (signed
- *                                     // one-click URLs, each or all null) }, else null
+ *                                     // one-click URLs, each or all null), "event": on a
+ *                                     // follow-up { "kind": "ack" | "unack" | "resolve", "by",
+ *                                     // "at" }, else null }, else null
  *   }
  *
  * Fields may be added within version "1"; receivers should ignore unknown fields. A breaking
@@ -68,6 +70,7 @@ export interface AlertflowWebhookBody {
     run: number | null;
     runs: number | null;
     links: { ack: string | null; resolve: string | null; escalate: string | null };
+    event: { kind: 'ack' | 'unack' | 'resolve'; by: string; at: string } | null;
   } | null;
 }
 
@@ -140,6 +143,7 @@ export function alertflowBody(n: NotificationMessage): AlertflowWebhookBody {
           run: n.incident.run ?? null,
           runs: n.incident.runs ?? null,
           links: { ack: n.incident.links?.ack ?? null, resolve: n.incident.links?.resolve ?? null, escalate: n.incident.links?.escalate ?? null },
+          event: n.incident.event ?? null,
         }
       : null,
   };

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { NotificationMessage } from '../queues/messages';
 import { buildEmail } from './email/render';
-import { buildPagerDutyEvent } from './pagerduty/render';
+import { actionOf, buildPagerDutyEvent } from './pagerduty/render';
 import { portRenderOptions } from './port-channel';
 import { buildSlackPayload } from './slack/render';
 import { buildSmsBody } from './sms/render';
 import { buildTeamsMessage } from './teams/render';
+import { titleOf } from './text';
 import { notification } from './testing';
 
 /** Every channel shows an incident's signed links while its group fires, and none once it resolved. */
@@ -56,5 +57,19 @@ describe('incident links in notifications', () => {
     expect(buildSmsBody(incidentNotification(), {}, portRenderOptions(incidentNotification()))).toContain(`Ack: ${LINKS.ack}`);
     expect(portRenderOptions(incidentNotification('firing', false))).toEqual({});
     expect(buildSmsBody(incidentNotification('resolved'), {}, portRenderOptions(incidentNotification('resolved')))).not.toContain('Ack:');
+  });
+
+  it('a follow-up says what happened and who did it, in every channel; PagerDuty acknowledges or resolves under the same dedup_key', () => {
+    const followUp = (kind: 'ack' | 'unack' | 'resolve'): NotificationMessage => ({
+      ...notification(),
+      incident: { id: 'inc-1', token: 't', state: kind === 'resolve' ? 'resolved' : kind === 'ack' ? 'acknowledged' : 'triggered', ackAllowed: true, event: { kind, by: 'alice', at: '2026-12-07T12:00:00.000Z' } },
+    });
+    expect(titleOf(followUp('ack'))).toMatch(/^\[ACKNOWLEDGED by alice\] /);
+    expect(titleOf(followUp('resolve'))).toMatch(/^\[RESOLVED by alice\] /);
+    expect(buildSlackPayload(followUp('ack'), {}).text).toMatch(/^\[ACKNOWLEDGED by alice\]/);
+    expect(buildSmsBody(followUp('unack'), {})).toMatch(/^\[UNACKNOWLEDGED by alice\] /);
+    expect([actionOf(followUp('ack')), actionOf(followUp('resolve')), actionOf(followUp('unack')), actionOf(notification())]).toEqual(['acknowledge', 'resolve', 'trigger', 'trigger']);
+    const ack = buildPagerDutyEvent(followUp('ack'), {});
+    expect(ack).toEqual({ event_action: 'acknowledge', dedup_key: buildPagerDutyEvent(notification(), {}).dedup_key });
   });
 });
