@@ -3,12 +3,13 @@ import { getAlert, listAlerts } from '../../shared/api/alerts';
 import { listGroups } from '../../shared/api/groups';
 import { actOnIncident, getIncident, listIncidents } from '../../shared/api/incidents';
 import { showLink, useLink } from '../../shared/api/links';
+import { slackInteraction } from '../../shared/api/slack-interactions';
 import { createSilence, expireSilence, getSilence, listSilences, SILENCE_MAX_BODY_BYTES } from '../../shared/api/silences';
-import { NotFoundError } from '../../shared/errors';
+import { NotFoundError, PayloadTooLargeError } from '../../shared/errors';
 import { jsonBody, pathParameter } from '../../shared/http/request';
 import { errorResponse, json, type HttpResult } from '../../shared/http/responses';
 import { authorizeRoute } from '../../shared/ingest/auth';
-import { awsQueues, awsScheduler, awsSecrets, lazyHandler } from '../../shared/runtime/aws';
+import { awsHttp, awsQueues, awsScheduler, awsSecrets, lazyHandler } from '../../shared/runtime/aws';
 import { awsTable } from '../../shared/runtime/aws-table';
 import type { Ports } from '../../shared/runtime/ports';
 import { testReceiver } from '../../shared/delivery/test-receiver';
@@ -19,7 +20,7 @@ import { cachedSilences, SILENCE_CACHE_MS } from '../../shared/silences/cache';
  * API adapter: health (public); alert and group state, silences, channel tests and DLQ redrive
  * (a bearer token with the route's scope, see HTTP_ROUTES). Each change request is logged with its actor.
  */
-export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' | 'queueAdmin' | 'scheduler' | 'secrets' | 'clock' | 'log'>) {
+export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' | 'queueAdmin' | 'scheduler' | 'secrets' | 'http' | 'clock' | 'log'>) {
   const { groups, deliveries, silences, inhibitions } = ports.stores;
   const silenceDeps = { silences, groups, queues: ports.queues, clock: ports.clock, limits: ports.config.raw.silences };
   // The list of silences not ended yet for alert views, reused as long as the router reuses its own;
@@ -52,6 +53,11 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
       if (event.routeKey === 'POST /v1/links/{link}') {
         ports.log.info('api change requested', { route: event.routeKey, actor: 'signed link', requestId: event.requestContext.requestId });
         return await useLink({ ...incidentDeps, secrets: ports.secrets }, pathParameter(event, 'link'));
+      }
+      if (event.routeKey === 'POST /v1/slack/interactions') {
+        const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+        if (Buffer.byteLength(raw) > SLACK_INTERACTION_MAX_BYTES) throw new PayloadTooLargeError(SLACK_INTERACTION_MAX_BYTES);
+        return await slackInteraction({ ...incidentDeps, secrets: ports.secrets, http: ports.http }, event.headers, raw);
       }
       const actor = (await authorizeRoute(event, ports.config.raw.auth, ports.secrets)).name;
       if (event.requestContext.http.method !== 'GET') ports.log.info('api change requested', { route: event.routeKey, actor, requestId: event.requestContext.requestId });
@@ -106,7 +112,10 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
   };
 }
 
+/** A Slack interaction carries the whole message it came from: tens of KB at most. */
+const SLACK_INTERACTION_MAX_BYTES = 256 * 1024;
+
 /** An action's body is at most a silence's duration and comment. */
 const INCIDENT_ACTION_MAX_BODY_BYTES = 8 * 1024;
 
-export const handler = lazyHandler('api', (base) => ({ ...base, ...awsTable(), ...awsQueues(), ...awsScheduler(base), ...awsSecrets() }), createHandler);
+export const handler = lazyHandler('api', (base) => ({ ...base, ...awsTable(), ...awsQueues(), ...awsScheduler(base), ...awsSecrets(), ...awsHttp() }), createHandler);

@@ -24,9 +24,9 @@ describe('incident links in notifications', () => {
       type: 'actions',
       block_id: 'alertflow_incident',
       elements: [
-        { type: 'button', action_id: 'alertflow_ack', text: { type: 'plain_text', text: 'Acknowledge' }, url: LINKS.ack, value: 'inc-1:ack', style: 'primary' },
-        { type: 'button', action_id: 'alertflow_resolve', text: { type: 'plain_text', text: 'Resolve' }, url: LINKS.resolve, value: 'inc-1:resolve' },
-        { type: 'button', action_id: 'alertflow_escalate', text: { type: 'plain_text', text: 'Escalate now' }, url: LINKS.escalate, value: 'inc-1:escalate' },
+        { type: 'button', action_id: 'alertflow_ack', text: { type: 'plain_text', text: 'Acknowledge' }, url: LINKS.ack, value: 'ack.sig', style: 'primary' },
+        { type: 'button', action_id: 'alertflow_resolve', text: { type: 'plain_text', text: 'Resolve' }, url: LINKS.resolve, value: 'res.sig' },
+        { type: 'button', action_id: 'alertflow_escalate', text: { type: 'plain_text', text: 'Escalate now' }, url: LINKS.escalate, value: 'esc.sig' },
       ],
     });
     expect(JSON.stringify(payload.attachments)).toContain('Escalation step 2 of 3');

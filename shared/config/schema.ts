@@ -182,6 +182,16 @@ export const IncidentLinksConfig = z
   })
   .strict();
 
+/** A Slack app's interactivity (its buttons, clicked in Slack, come to POST /v1/slack/interactions). */
+export const SlackAppConfig = z
+  .object({
+    /** The app's signing secret (Basic Information in the app's settings), by reference. */
+    signing_secret: SecretRef,
+    /** Hosts a `response_url` may point at (the message update goes there). */
+    response_hosts: z.array(z.string().min(1)).min(1).default(['hooks.slack.com']),
+  })
+  .strict();
+
 export const Config = z
   .object({
     /** Base URL people reach alertflow at; used for links in notifications. */
@@ -213,6 +223,7 @@ export const Config = z
     /** Who is paged in what order until someone acknowledges; routes name them (`escalation_policy`). */
     escalation_policies: z.array(EscalationPolicyConfig).default([]),
     incident_links: IncidentLinksConfig.prefault({}),
+    slack_app: SlackAppConfig.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -48,6 +48,7 @@ export function collectSecretRefs(config: Config): Array<{ path: string; ref: Se
   config.auth.bearer_tokens?.forEach((ref, i) => out.push({ path: `auth.bearer_tokens[${i}]`, ref }));
   // Links are signed only for incidents: without policies the key is never read.
   if (config.escalation_policies.length > 0) config.incident_links.signing_keys.forEach((ref, i) => out.push({ path: `incident_links.signing_keys[${i}]`, ref }));
+  if (config.slack_app) out.push({ path: 'slack_app.signing_secret', ref: config.slack_app.signing_secret });
   config.receivers.forEach((r, ri) => {
     for (const type of CHANNEL_TYPES) {
       const key = CONFIG_KEYS[type];

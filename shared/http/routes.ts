@@ -46,6 +46,8 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   // Signed one-click links: their signature is the credential (see shared/api/links.ts).
   { method: 'GET', path: '/v1/links/{link}', fn: 'api', scope: 'public' },
   { method: 'POST', path: '/v1/links/{link}', fn: 'api', scope: 'public' },
+  // Slack signs its requests (see shared/api/slack-interactions.ts).
+  { method: 'POST', path: '/v1/slack/interactions', fn: 'api', scope: 'public' },
 ];
 
 const SCOPE_BY_ROUTE_KEY = new Map(HTTP_ROUTES.map((r) => [`${r.method} ${r.path}`, r.scope]));

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../shared/local/runtime';
 import { apiRequest, startRuntimeWithConfig } from '../support/runtime';
@@ -293,6 +294,61 @@ receivers:
     expect(new Set(events().map((e) => e.dedup_key)).size).toBe(1);
     expect(events().every((e) => e.routing_key === 'pd-routing-key')).toBe(true);
     expect(events()[0]!.links?.[0]?.text).toBe('Acknowledge in alertflow');
+  });
+
+  it('acknowledges from a Slack button, signed as Slack signs, and updates the message in place', async () => {
+    hook = await startStandIn();
+    rt = await startRuntimeWithConfig(
+      `
+slack_app:
+  signing_secret: { env: SLACK_SIGNING_SECRET }
+  response_hosts: [127.0.0.1]
+escalation_policies:
+  - name: critical
+    steps:
+      - notify: [chat]
+route:
+  receiver: team
+  group_by: [alertname]
+  group_wait: 0s
+  routes:
+    - matchers: ['severity="critical"']
+      escalation_policy: critical
+receivers:
+  - name: team
+    webhook_configs: [{ url: '${hook.url}/team' }]
+  - name: chat
+    slack_configs: [{ webhook_url: '${hook.url}/slack' }]
+`,
+      { env: { SLACK_SIGNING_SECRET: 'slack-secret' } },
+    );
+    const r = rt;
+    const h = hook;
+    await fire(r, 'DiskFull');
+    const message = (await until('the Slack page', () => h.received.find((x) => x.path === '/slack'))).json() as { text: string; blocks: Array<{ type: string; block_id?: string; elements?: Array<{ action_id: string; value: string }> }> };
+    const ack = message.blocks.find((b) => b.block_id === 'alertflow_incident')!.elements!.find((e) => e.action_id === 'alertflow_ack')!;
+    const interaction = (ts: number, secret = 'slack-secret') => {
+      const payload = { type: 'block_actions', user: { id: 'U024BE7LH', username: 'alice' }, response_url: `${h.url}/response`, actions: [{ action_id: ack.action_id, value: ack.value }], message };
+      const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+      const signature = `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`;
+      return fetch(`${r.url}/v1/slack/interactions`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': signature }, body });
+    };
+    const now = Math.floor(Date.now() / 1000);
+    // Not Slack's signature, or a request from more than 5 minutes ago: refused, nothing done.
+    expect((await interaction(now, 'other-secret')).status).toBe(401);
+    expect((await interaction(now - 301)).status).toBe(401);
+    expect((await incidents(r))[0]).toMatchObject({ state: 'triggered' });
+    const res = await interaction(now);
+    expect(res.status).toBe(200);
+    expect((await incidents(r))[0]).toMatchObject({ state: 'acknowledged', acknowledged_by: 'slack:alice (U024BE7LH)' });
+    const update = (await until('the message update', () => h.received.find((x) => x.path === '/response'))).json() as { replace_original: boolean; blocks: Array<{ type: string; elements?: Array<{ text?: string }> }> };
+    expect(update.replace_original).toBe(true);
+    expect(update.blocks.some((b) => b.type === 'actions')).toBe(false);
+    expect(update.blocks.find((b) => b.type === 'context')?.elements?.[0]?.text).toMatch(/^Acknowledged by <@U024BE7LH> at /);
+    // The same click again (Slack retries): nothing more happens, and the message says why.
+    expect((await interaction(Math.floor(Date.now() / 1000))).status).toBe(200);
+    await until('the second update', () => (h.received.filter((x) => x.path === '/response').length === 2 ? true : undefined));
+    expect(JSON.stringify(h.received.filter((x) => x.path === '/response')[1]!.json())).toContain('Not done: incident');
   });
 
   it('resolve with a silence mutes the group, so the alerts its source still sends do not open the next incident', async () => {

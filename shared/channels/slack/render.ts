@@ -264,14 +264,16 @@ export function mrkdwnLink(url: string, label: string): string | undefined {
 
 /**
  * The incident's one-click links as buttons, while its group fires: each opens the link's
- * confirmation page (a GET acts on nothing; the page's button does). Slack caps a URL at 3000
- * characters, far above a signed link.
+ * confirmation page (a GET acts on nothing; the page's button does). With the Slack app's
+ * interactivity set up, the click also comes to POST /v1/slack/interactions, which acts at once:
+ * the button's value is the signed link itself, so it is bound to its chain as the link is. Slack
+ * caps a URL at 3000 characters and a value at 2000, far above a signed link.
  */
 function incidentActions(n: NotificationMessage): SlackBlock[] {
   const links = n.incident?.links;
   if (!links || n.group.status !== 'firing') return [];
   const button = (action: string, label: string, url: string | undefined, style?: 'primary'): SlackButton[] =>
-    url ? [{ type: 'button', action_id: `alertflow_${action}`, text: { type: 'plain_text', text: label }, url, value: `${n.incident!.id}:${action}`, ...(style ? { style } : {}) }] : [];
+    url ? [{ type: 'button', action_id: `alertflow_${action}`, text: { type: 'plain_text', text: label }, url, value: url.slice(url.lastIndexOf('/') + 1), ...(style ? { style } : {}) }] : [];
   const elements = [...button('ack', 'Acknowledge', links.ack, 'primary'), ...button('resolve', 'Resolve', links.resolve), ...button('escalate', 'Escalate now', links.escalate)];
   return elements.length > 0 ? [{ type: 'actions', block_id: 'alertflow_incident', elements }] : [];
 }
