@@ -4,6 +4,7 @@ import { listGroups } from '../../shared/api/groups';
 import { actOnIncident, getIncident, listIncidents } from '../../shared/api/incidents';
 import { showLink, useLink } from '../../shared/api/links';
 import { slackInteraction } from '../../shared/api/slack-interactions';
+import { pagerDutyWebhook } from '../../shared/api/pagerduty-webhooks';
 import { createSilence, expireSilence, getSilence, listSilences, SILENCE_MAX_BODY_BYTES } from '../../shared/api/silences';
 import { NotFoundError, PayloadTooLargeError } from '../../shared/errors';
 import { jsonBody, pathParameter } from '../../shared/http/request';
@@ -54,10 +55,14 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
         ports.log.info('api change requested', { route: event.routeKey, actor: 'signed link', requestId: event.requestContext.requestId });
         return await useLink({ ...incidentDeps, secrets: ports.secrets }, pathParameter(event, 'link'));
       }
-      if (event.routeKey === 'POST /v1/slack/interactions') {
+      if (event.routeKey === 'POST /v1/slack/interactions' || event.routeKey === 'POST /v1/pagerduty/webhooks') {
+        // Both are signed over the raw body, which is all the credential they carry.
         const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
-        if (Buffer.byteLength(raw) > SLACK_INTERACTION_MAX_BYTES) throw new PayloadTooLargeError(SLACK_INTERACTION_MAX_BYTES);
-        return await slackInteraction({ ...incidentDeps, secrets: ports.secrets, http: ports.http }, event.headers, raw);
+        if (Buffer.byteLength(raw) > SIGNED_CALLBACK_MAX_BYTES) throw new PayloadTooLargeError(SIGNED_CALLBACK_MAX_BYTES);
+        ports.log.info('api change requested', { route: event.routeKey, actor: 'signed callback', requestId: event.requestContext.requestId });
+        return event.routeKey === 'POST /v1/slack/interactions'
+          ? await slackInteraction({ ...incidentDeps, secrets: ports.secrets, http: ports.http }, event.headers, raw)
+          : await pagerDutyWebhook({ ...incidentDeps, secrets: ports.secrets }, event.headers, raw);
       }
       const actor = (await authorizeRoute(event, ports.config.raw.auth, ports.secrets)).name;
       if (event.requestContext.http.method !== 'GET') ports.log.info('api change requested', { route: event.routeKey, actor, requestId: event.requestContext.requestId });
@@ -112,8 +117,8 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
   };
 }
 
-/** A Slack interaction carries the whole message it came from: tens of KB at most. */
-const SLACK_INTERACTION_MAX_BYTES = 256 * 1024;
+/** A Slack interaction carries the whole message it came from, a PagerDuty webhook its incident: tens of KB at most. */
+const SIGNED_CALLBACK_MAX_BYTES = 256 * 1024;
 
 /** An action's body is at most a silence's duration and comment. */
 const INCIDENT_ACTION_MAX_BODY_BYTES = 8 * 1024;

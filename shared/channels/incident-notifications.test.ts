@@ -70,6 +70,8 @@ describe('incident links in notifications', () => {
     expect(buildSmsBody(followUp('unack'), {})).toMatch(/^\[UNACKNOWLEDGED by alice\] /);
     expect([actionOf(followUp('ack')), actionOf(followUp('resolve')), actionOf(followUp('unack')), actionOf(notification())]).toEqual(['acknowledge', 'resolve', 'trigger', 'trigger']);
     const ack = buildPagerDutyEvent(followUp('ack'), {});
-    expect(ack).toEqual({ event_action: 'acknowledge', dedup_key: buildPagerDutyEvent(notification(), {}).dedup_key });
+    // The incident's own key, not the group's, so PagerDuty's incident follows alertflow's (and its webhooks name it back).
+    expect(ack).toEqual({ event_action: 'acknowledge', dedup_key: 'alertflow/inc-1' });
+    expect(buildPagerDutyEvent(notification(), {}).dedup_key).toMatch(/^[0-9a-f]{64}$/);
   });
 });

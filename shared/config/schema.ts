@@ -192,6 +192,14 @@ export const SlackAppConfig = z
   })
   .strict();
 
+/** PagerDuty v3 webhook subscriptions that report acks and resolves made in PagerDuty (POST /v1/pagerduty/webhooks). */
+export const PagerDutyWebhooksConfig = z
+  .object({
+    /** Each subscription's secret, by reference (1 or 2, to rotate one). */
+    signing_secrets: z.array(SecretRef).min(1).max(2),
+  })
+  .strict();
+
 export const Config = z
   .object({
     /** Base URL people reach alertflow at; used for links in notifications. */
@@ -224,6 +232,7 @@ export const Config = z
     escalation_policies: z.array(EscalationPolicyConfig).default([]),
     incident_links: IncidentLinksConfig.prefault({}),
     slack_app: SlackAppConfig.optional(),
+    pagerduty_webhooks: PagerDutyWebhooksConfig.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -49,6 +49,7 @@ export function collectSecretRefs(config: Config): Array<{ path: string; ref: Se
   // Links are signed only for incidents: without policies the key is never read.
   if (config.escalation_policies.length > 0) config.incident_links.signing_keys.forEach((ref, i) => out.push({ path: `incident_links.signing_keys[${i}]`, ref }));
   if (config.slack_app) out.push({ path: 'slack_app.signing_secret', ref: config.slack_app.signing_secret });
+  config.pagerduty_webhooks?.signing_secrets.forEach((ref, i) => out.push({ path: `pagerduty_webhooks.signing_secrets[${i}]`, ref }));
   config.receivers.forEach((r, ri) => {
     for (const type of CHANNEL_TYPES) {
       const key = CONFIG_KEYS[type];

@@ -260,11 +260,15 @@ function indexSources(config: CompiledConfig, firing: readonly GroupAlert[], res
   }
 }
 
-/** What the group's notifications say of its open incident (links are bound to the token it started with). */
+/**
+ * What the group's notifications say of its incident: the open one (links are bound to the token it
+ * started with), or the one this flush resolved, so its resolve reaches the same PagerDuty incident.
+ */
 function incidentOf(g: GroupState, route: RouteNode, config: CompiledConfig): NotificationMessage['incident'] {
-  if (!g.incident) return undefined;
   const policy = route.escalationPolicy === undefined ? undefined : config.escalationPolicies.get(route.escalationPolicy);
-  return { id: g.incident.id, token: g.incident.token, ackAllowed: policy?.ackAllowed ?? true };
+  if (g.incident) return { id: g.incident.id, token: g.incident.token, ackAllowed: policy?.ackAllowed ?? true };
+  const resolved = g.lastWrite.flush?.incident?.resolved;
+  return resolved ? { id: resolved, token: '-', state: 'resolved', ackAllowed: policy?.ackAllowed ?? true } : undefined;
 }
 
 /** The effects of the stored last write, rebuilt for a redelivery of a message that made it. */

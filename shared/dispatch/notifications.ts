@@ -82,7 +82,7 @@ export function flushNotifications(
       },
       ...(externalURL ? { externalURL } : {}),
       ...(group.externalURL ? { sourceURL: group.externalURL } : {}),
-      ...(incident && firing.length > 0 ? { incident } : {}),
+      ...(incident ? { incident } : {}),
     };
     out.push(outgoing(notification));
   }

@@ -48,6 +48,8 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'POST', path: '/v1/links/{link}', fn: 'api', scope: 'public' },
   // Slack signs its requests (see shared/api/slack-interactions.ts).
   { method: 'POST', path: '/v1/slack/interactions', fn: 'api', scope: 'public' },
+  // PagerDuty signs its webhooks (see shared/api/pagerduty-webhooks.ts).
+  { method: 'POST', path: '/v1/pagerduty/webhooks', fn: 'api', scope: 'public' },
 ];
 
 const SCOPE_BY_ROUTE_KEY = new Map(HTTP_ROUTES.map((r) => [`${r.method} ${r.path}`, r.scope]));

@@ -106,6 +106,9 @@ export const NotificationMessage = z.object({
 });
 export type NotificationMessage = z.infer<typeof NotificationMessage>;
 
+/** The dedup key an incident's notifications carry where a receiver has one (PagerDuty's): `alertflow/<incident id>`. */
+export const INCIDENT_DEDUP_PREFIX = 'alertflow/';
+
 /**
  * router -> router (delayed, or through a one-time schedule): evaluate one group now. Flushes are
  * idempotent: the router re-reads the group and decides from its state (and the notification log)

@@ -294,6 +294,57 @@ receivers:
     expect(new Set(events().map((e) => e.dedup_key)).size).toBe(1);
     expect(events().every((e) => e.routing_key === 'pd-routing-key')).toBe(true);
     expect(events()[0]!.links?.[0]?.text).toBe('Acknowledge in alertflow');
+    expect(events()[0]!.dedup_key).toBe(`alertflow/${String(incident!.id)}`);
+  });
+
+  it('takes acks and resolves made in PagerDuty from its signed v3 webhooks, and ignores its echo of ours', async () => {
+    hook = await startStandIn();
+    rt = await startRuntimeWithConfig(
+      `
+pagerduty_webhooks:
+  signing_secrets: [{ env: PD_WEBHOOK_NEW }, { env: PD_WEBHOOK_OLD }]
+escalation_policies:
+  - name: critical
+    steps:
+      - notify: [pd]
+route:
+  receiver: team
+  group_by: [alertname]
+  group_wait: 0s
+  routes:
+    - matchers: ['severity="critical"']
+      escalation_policy: critical
+receivers:
+  - name: team
+    webhook_configs: [{ url: '${hook.url}/team' }]
+  - name: pd
+    pagerduty_configs: [{ routing_key: { env: PD_KEY }, events_url: '${hook.url}/pd' }]
+`,
+      { env: { PD_KEY: 'k', PD_WEBHOOK_NEW: 'new-secret', PD_WEBHOOK_OLD: 'old-secret' } },
+    );
+    const r = rt;
+    const h = hook;
+    await fire(r, 'DiskFull');
+    const trigger = (await until('the trigger', () => h.received.find((x) => x.path === '/pd'))).json() as { dedup_key: string };
+    const webhook = (eventType: string, secrets: string[], key = trigger.dedup_key) => {
+      const body = JSON.stringify({
+        event: { id: 'E1', event_type: eventType, resource_type: 'incident', agent: { id: 'P1', summary: 'Jane Oncall', type: 'user_reference' }, data: { id: 'Q1', type: 'incident', incident_key: key, status: 'acknowledged' } },
+      });
+      const signature = secrets.map((s) => `v1=${createHmac('sha256', s).update(body).digest('hex')}`).join(',');
+      return fetch(`${r.url}/v1/pagerduty/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-pagerduty-signature': signature }, body });
+    };
+    expect((await webhook('incident.acknowledged', ['not-ours'])).status).toBe(401);
+    expect((await incidents(r))[0]).toMatchObject({ state: 'triggered' });
+    // Signed with the old secret while it rotates (PagerDuty sends one signature per secret).
+    const acked = await webhook('incident.acknowledged', ['unknown', 'old-secret']);
+    expect(acked.status).toBe(200);
+    expect((await incidents(r))[0]).toMatchObject({ state: 'acknowledged', acknowledged_by: 'pagerduty:Jane Oncall' });
+    // PagerDuty's echo of an ack alertflow already has changes nothing.
+    expect(await (await webhook('incident.acknowledged', ['new-secret'])).json()).toMatchObject({ ok: true, ignored: expect.stringContaining('acknowledged') });
+    // Not one of ours: ignored.
+    expect(await (await webhook('incident.resolved', ['new-secret'], 'someone-elses-key')).json()).toMatchObject({ ignored: 'not an alertflow incident event' });
+    expect((await webhook('incident.resolved', ['new-secret'])).status).toBe(200);
+    expect((await incidents(r, '?state=resolved'))[0]).toMatchObject({ resolved_by: 'pagerduty:Jane Oncall' });
   });
 
   it('acknowledges from a Slack button, signed as Slack signs, and updates the message in place', async () => {

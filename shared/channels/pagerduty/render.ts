@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { INCIDENT_DEDUP_PREFIX } from '../../queues/messages';
 import type { Alert } from '../../alerts/model';
 import type { NotificationMessage } from '../../queues/messages';
 import { alertLinks, sourceLink } from '../alert-text';
@@ -106,8 +107,13 @@ export interface PagerDutyEvent {
 
 type TemplateKeys = Pick<PagerDutyConfig, 'summary' | 'source' | 'severity' | 'component' | 'group' | 'class'>;
 
-/** Hex SHA-256 of the group key: 64 characters, the same for every notification of the group. */
+/**
+ * Hex SHA-256 of the group key: 64 characters, the same for every notification of the group. An
+ * incident's notifications use `alertflow/<incident id>` instead: PagerDuty's incident then follows
+ * alertflow's, and PagerDuty's webhooks name it back (their `incident_key`).
+ */
 export function dedupKeyOf(n: NotificationMessage): string {
+  if (n.incident) return `${INCIDENT_DEDUP_PREFIX}${n.incident.id}`;
   return createHash('sha256').update(n.group.key).digest('hex');
 }
 
