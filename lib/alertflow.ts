@@ -3,7 +3,6 @@ import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Config } from '../shared/config/schema';
-import { ConfigError } from '../shared/errors';
 import type { ChannelType } from '../shared/queues/messages';
 import { Api } from './api';
 import { Channels, senderFunctionName } from './channels';
@@ -11,6 +10,7 @@ import { type FunctionName, type SharedFunctionOptions, functionSettings } from 
 import { type HttpThrottling, Ingestion } from './ingestion';
 import { ROUTER_BATCHING_WINDOW, Routing } from './routing';
 import { Secrets, deployedSecrets } from './secrets';
+import { Escalation } from './escalation';
 import { State } from './state';
 
 export interface AlertflowProps extends SharedFunctionOptions {
@@ -41,11 +41,12 @@ export class Alertflow extends Construct {
   readonly channels: Channels;
   readonly ingestion: Ingestion;
   readonly routing: Routing;
+  /** Set when the config has escalation policies. */
+  readonly escalation?: Escalation;
   readonly secrets: Secrets;
 
   constructor(scope: Construct, id: string, props: AlertflowProps) {
     super(scope, id);
-    undeployedEscalation(props.config);
     // Fail on undeployable secrets before creating anything (the error names every key path).
     deployedSecrets(props.config);
 
@@ -81,25 +82,31 @@ export class Alertflow extends Construct {
       channelQueues,
     });
 
+    // Escalation only where the config has policies: its queue's polling and the audit schedule
+    // would cost something every month for nothing otherwise.
+    if (config.escalation_policies.length > 0) {
+      this.escalation = new Escalation(this, 'Escalation', {
+        ...fnOptions,
+        config,
+        table,
+        scheduleGroup: this.routing.scheduleGroup,
+        alertsQueue: this.ingestion.alerts.queue,
+        alertsSchedulerRole: this.routing.schedulerRole,
+        channelQueues,
+      });
+      this.escalation.grantTimers(this.routing.function.fn);
+      this.escalation.grantTimers(this.api.function.fn);
+    }
+
     const readers: Partial<Record<FunctionName, IGrantable>> = {
       ingest: this.ingestion.function.role,
       api: this.api.function.role,
       router: this.routing.function.role,
+      ...(this.escalation ? { escalator: this.escalation.function.role } : {}),
     };
     for (const channel of Object.values(this.channels.byType)) {
       readers[senderFunctionName(channel.type)] = channel.function.role;
     }
     this.secrets = new Secrets(this, 'Secrets', { config, readers });
   }
-}
-
-/**
- * Escalation runs in the local runtime; the stack does not have its queue, escalator and
- * schedules yet (issue 12's CDK part). Deploying a config that names policies would have the
- * router fail every flush of an escalating group, so synth refuses it, naming the keys.
- */
-function undeployedEscalation(config: Config): void {
-  if (config.escalation_policies.length === 0) return;
-  const message = 'escalation policies run in the local runtime (npm start) only in this version; the deployed stack does not have the escalator yet';
-  throw new ConfigError(`config cannot be deployed: ${message}`, [{ path: 'escalation_policies', message }]);
 }

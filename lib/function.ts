@@ -12,7 +12,7 @@ import { ConfigError } from '../shared/errors';
 import { parseConfig } from '../shared/config/validate';
 
 /** The Lambda entries under `functions/<name>/handler.ts`. */
-export type FunctionName = 'ingest' | 'router' | `${ChannelType}-sender` | 'api';
+export type FunctionName = 'ingest' | 'router' | `${ChannelType}-sender` | 'api' | 'escalator';
 
 /** The esbuild `define` key the runtime reads the validated config from. */
 export const CONFIG_DEFINE = '__ALERTFLOW_CONFIG__';
@@ -49,6 +49,7 @@ export const FUNCTION_DEFAULTS: Readonly<Record<FunctionName, Required<FunctionS
   // The channel test waits for the senders' verdicts (up to 15 s); API Gateway allows 30 s.
   api: { memorySize: 256, timeout: Duration.seconds(25) },
   router: { memorySize: 512, timeout: Duration.seconds(CONSUMER_TIMEOUT_S.router) },
+  escalator: { memorySize: 256, timeout: Duration.seconds(CONSUMER_TIMEOUT_S.escalator) },
   ...(Object.fromEntries(
     CHANNEL_TYPES.map((t) => [`${t}-sender`, { memorySize: 256, timeout: Duration.seconds(CONSUMER_TIMEOUT_S.sender) }]),
   ) as Record<`${ChannelType}-sender`, Required<FunctionSizing>>),

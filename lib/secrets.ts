@@ -16,13 +16,19 @@ export interface DeployedSecret {
   readonly parameterName: string;
   /** The functions that resolve this secret. */
   readonly readers: readonly FunctionName[];
+  /** Readers the deployment may not have (a sender of a channel type no receiver uses): granted where they exist. */
+  readonly optionalReaders?: readonly FunctionName[];
 }
 
 /** Which functions read the secret at a key path; a path nobody claims fails synth (no silent gaps). */
-const READERS: ReadonlyArray<{ pattern: RegExp; readers: readonly FunctionName[] }> = [
+const READERS: ReadonlyArray<{ pattern: RegExp; readers: readonly FunctionName[]; optionalReaders?: readonly FunctionName[] }> = [
   // Tokens are read by the functions that authenticate, whatever their scopes: a token without the
   // route's scope must still be recognized to get a 403 naming the scope rather than a 401.
   { pattern: /^auth\.(tokens\[\d+\]\.secret|bearer_tokens\[\d+\])$/, readers: ['ingest', 'api'] },
+  // Links are signed by the senders (as they send) and verified by the api (the link pages, Slack buttons).
+  { pattern: /^incident_links\.signing_keys\[\d+\]$/, readers: ['api'], optionalReaders: CHANNEL_TYPES.map((t) => `${t}-sender` as const) },
+  // Slack's and PagerDuty's callbacks are verified by the api.
+  { pattern: /^(slack_app\.signing_secret|pagerduty_webhooks\.signing_secrets\[\d+\])$/, readers: ['api'] },
   // A channel entry's secrets are read by that channel type's sender only.
   ...CHANNEL_TYPES.map((type) => ({ pattern: new RegExp(`^receivers\\[\\d+\\]\\.${CONFIG_KEYS[type]}\\[\\d+\\]\\.\\w+$`), readers: [`${type}-sender` as const] })),
 ];
@@ -44,9 +50,9 @@ export function deployedSecrets(config: Config): DeployedSecret[] {
       issues.push({ path, message: `secret has only env: ${ref.env}; a deployed config needs an ssm parameter name` });
       continue;
     }
-    const readers = READERS.find((r) => r.pattern.test(path))?.readers;
-    if (!readers) throw new Error(`no function is declared to read the secret at ${path} (lib/secrets.ts READERS)`);
-    out.push({ path, parameterName: ref.ssm, readers });
+    const entry = READERS.find((r) => r.pattern.test(path));
+    if (!entry) throw new Error(`no function is declared to read the secret at ${path} (lib/secrets.ts READERS)`);
+    out.push({ path, parameterName: ref.ssm, readers: entry.readers, ...(entry.optionalReaders ? { optionalReaders: entry.optionalReaders } : {}) });
   }
   if (issues.length > 0) {
     throw new ConfigError(
@@ -89,7 +95,7 @@ export class Secrets extends Construct {
         resourceName: secret.parameterName.replace(/^\//, ''),
         arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
       });
-      for (const reader of secret.readers) {
+      for (const reader of [...secret.readers, ...(secret.optionalReaders ?? []).filter((r) => props.readers[r] !== undefined)]) {
         const set = arnsByReader.get(reader) ?? new Set<string>();
         set.add(arn);
         arnsByReader.set(reader, set);

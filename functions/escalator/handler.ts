@@ -1,13 +1,15 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { onTimer } from '../../shared/escalation/service';
 import { unpackBody } from '../../shared/queues/body';
-import { EscalationMessage } from '../../shared/queues/messages';
+import { EscalationsQueueMessage } from '../../shared/queues/messages';
+import { auditIncidents } from '../../shared/escalation/auditor';
 import { awsQueues, awsScheduler, lazyHandler } from '../../shared/runtime/aws';
 import { awsTable } from '../../shared/runtime/aws-table';
 import type { Ports } from '../../shared/runtime/ports';
 
 /**
- * Escalator adapter: each record is one incident timer (a step, or an ack that lapsed). Records
+ * Escalator adapter: each record is one incident timer (a step, or an ack that lapsed), or the
+ * auditor's tick (it looks for timers that were lost and runs them). Records
  * run one by one (an incident's timers are minutes apart); a failure fails only its record, which
  * SQS redelivers: the escalator then finds the step done and redoes its pages under the same ids.
  */
@@ -17,7 +19,11 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
     const failures: string[] = [];
     for (const record of event.Records) {
       try {
-        const message = EscalationMessage.parse(JSON.parse(unpackBody(record.body)));
+        const message = EscalationsQueueMessage.parse(JSON.parse(unpackBody(record.body)));
+        if (message.kind === 'audit') {
+          ports.log.info('escalation audit', { ...(await auditIncidents(deps)) });
+          continue;
+        }
         const outcome = await onTimer(message, deps);
         ports.log.info('escalation timer', { incidentId: message.incidentId, action: message.action, loop: message.loop, step: message.step, outcome });
       } catch (err) {

@@ -57,6 +57,8 @@ export interface IncidentEvent {
   kind: IncidentEventKind;
   /** Who: a token name, a Slack user, a phone number, PagerDuty, or `alertflow` for what the timers and alerts did. */
   actor: string;
+  /** The incident version this event made: the timeline's order when events share a millisecond. */
+  version?: number | undefined;
   /** For steps: which, and the receivers it paged. */
   loop?: number | undefined;
   step?: number | undefined;
@@ -153,7 +155,7 @@ function runStep(i: Incident, ref: StepRef, now: number, kind: IncidentEventKind
   };
   return {
     next,
-    event: { id: `${kind}.${i.token}.${ref.loop}.${ref.step}`, at: now, kind, actor, loop: ref.loop, step: ref.step, notify: receivers },
+    event: { id: `${kind}.${i.token}.${ref.loop}.${ref.step}`, at: now, kind, actor, version: next.version, loop: ref.loop, step: ref.step, notify: receivers },
     effects: { page: { ...ref, receivers, token: i.token }, timer: stepTimer(next) },
   };
 }
@@ -208,7 +210,7 @@ export function acknowledge(i: Incident, actor: string, now: number, newToken: s
   const next: Incident = { ...i, state: 'acknowledged', token: newToken, acknowledged: { by: actor, at: now }, ackExpiresAt, version: i.version + 1, updatedAt: now };
   return {
     next,
-    event: { id: `acknowledged.${i.token}`, at: now, kind: 'acknowledged', actor },
+    event: { id: `acknowledged.${i.token}`, at: now, kind: 'acknowledged', actor, version: next.version },
     effects: { cancel: stepTimer(i), timer: pendingTimer(next), tell: tellOn(i, 'ack') },
   };
 }
@@ -256,7 +258,7 @@ export function resolveIncident(i: Incident, actor: string, now: number, newToke
   const next: Incident = { ...i, state: 'resolved', token: newToken, next: undefined, ackExpiresAt: undefined, resolved: { by: actor, at: now }, version: i.version + 1, updatedAt: now };
   return {
     next,
-    event: { id: `resolved.${i.token}`, at: now, kind: 'resolved', actor },
+    event: { id: `resolved.${i.token}`, at: now, kind: 'resolved', actor, version: next.version },
     effects: { cancel: pendingTimer(i), tell: tellOn(i, 'resolve') },
   };
 }

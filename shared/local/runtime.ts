@@ -24,6 +24,7 @@ import { QueueStore } from './queue-store';
 import { openLocalDatabase, type LocalDatabase } from './sqlite';
 import { importDynaliteState } from './import-dynalite';
 import { IngestPool } from './ingest-pool';
+import { AUDIT_INTERVAL_MS } from '../escalation/auditor';
 import { dynamoStores } from '../store/dynamo';
 import type { Stores } from '../store/port';
 import { sqliteStores } from '../store/sqlite';
@@ -208,6 +209,8 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
     dlq: dlqName(ESCALATIONS_QUEUE),
   });
   queues.consume(ESCALATIONS_QUEUE, opts.handlers.escalator(portsFor('escalator')));
+  // The auditor's rate schedule (deployed, an EventBridge Scheduler schedule): only with policies.
+  const auditor = config.escalationPolicies.size > 0 ? setInterval(() => void auditTick(queues, log), AUDIT_INTERVAL_MS).unref() : undefined;
   for (const type of CHANNEL_TYPES) {
     const name = channelQueueName(type);
     queues.create({ name: dlqName(name), visibilityTimeoutS: 30 });
@@ -301,6 +304,7 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
         await pool?.close();
         schedules.close();
         clearInterval(sweeper);
+        clearInterval(auditor);
         const queuesDrained = await within(queues.stop(), deadline - Date.now());
         if (!httpDrained || !queuesDrained) log.warn('work still running after the drain timeout; closing anyway', { drainTimeoutMs, httpDrained, queuesDrained });
         await http.close();
@@ -374,5 +378,14 @@ function localLinkKey(dataDir: string | undefined): string {
     const key = randomBytes(32).toString('base64url');
     writeFileSync(file, key, { mode: 0o600, flag: 'wx' });
     return key;
+  }
+}
+
+/** Queue the auditor's tick (a failure only skips one: the next comes an interval later). */
+async function auditTick(queues: LocalQueues, log: Logger): Promise<void> {
+  try {
+    await queues.send(ESCALATIONS_QUEUE, [{ id: 'audit', body: JSON.stringify({ kind: 'audit' }) }]);
+  } catch (err) {
+    log.warn('could not queue the escalation audit', { err });
   }
 }

@@ -153,6 +153,12 @@ export const EscalationMessage = z.object({
 });
 export type EscalationMessage = z.infer<typeof EscalationMessage>;
 
+/** The auditor's tick (a rate schedule deployed, an interval locally): look for incident timers that were lost. */
+export const AuditMessage = z.object({ kind: z.literal('audit') });
+
+/** Everything the `escalations` queue carries. */
+export const EscalationsQueueMessage = z.discriminatedUnion('kind', [EscalationMessage, AuditMessage]);
+
 /** Everything the `alerts` queue carries. */
 export const RouterMessage = z.discriminatedUnion('kind', [IngestMessage, FlushMessage]);
 export type RouterMessage = z.infer<typeof RouterMessage>;

@@ -29,6 +29,8 @@ export const MAX_RECEIVES = { alerts: 5, channel: 8, escalations: 5 } as const;
 export const ENV = {
   table: 'ALERTFLOW_TABLE',
   alertsQueueUrl: 'ALERTFLOW_ALERTS_QUEUE_URL',
+  /** The escalations queue (incident timers), where escalation is deployed. */
+  escalationsQueueUrl: 'ALERTFLOW_ESCALATIONS_QUEUE_URL',
   /** JSON object: channel type -> queue URL. */
   channelQueueUrls: 'ALERTFLOW_CHANNEL_QUEUE_URLS',
   /** JSON object: logical queue name -> { queueArn, dlqArn, dlqUrl } (the api's redrive). */
@@ -37,6 +39,9 @@ export const ENV = {
   scheduleGroup: 'ALERTFLOW_SCHEDULE_GROUP',
   /** The role Scheduler assumes to deliver them (the only role the functions may pass). */
   schedulerRoleArn: 'ALERTFLOW_SCHEDULER_ROLE_ARN',
-  /** JSON object: logical queue name -> queue ARN (schedule targets). */
+  /**
+   * JSON object: logical queue name -> queue ARN (schedule targets), or -> { arn, roleArn, dlqArn }
+   * for a target with a role of its own (allowed to reach that queue only) and a dead-letter queue.
+   */
   queueArns: 'ALERTFLOW_QUEUE_ARNS',
 } as const;

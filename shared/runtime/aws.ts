@@ -7,7 +7,7 @@ import { nodeHttp } from '../channels/http';
 import { sesMailPort } from '../channels/email/ses';
 import { snsSmsPort } from '../channels/sms/sns';
 import { jsonLogger } from '../log';
-import { ENV, ALERTS_QUEUE, channelQueueName } from '../queues/names';
+import { ENV, ALERTS_QUEUE, channelQueueName, ESCALATIONS_QUEUE } from '../queues/names';
 import type { ChannelType } from '../queues/messages';
 import { sqsQueueAdmin, sqsQueuePort, type QueuePair } from '../queues/sqs';
 import { eventBridgeScheduler, schedulerConfigFromEnv } from '../schedules/eventbridge';
@@ -41,9 +41,10 @@ export function awsQueues(): Pick<Ports, 'queues' | 'queueAdmin'> {
   const byType = JSON.parse(process.env[ENV.channelQueueUrls] ?? '{}') as Record<ChannelType, string>;
   const channelUrls = Object.fromEntries(Object.entries(byType).map(([type, url]) => [channelQueueName(type as ChannelType), url]));
   const alertsUrl = process.env[ENV.alertsQueueUrl];
+  const escalationsUrl = process.env[ENV.escalationsQueueUrl];
   const sqs = new SQSClient({});
   return {
-    queues: sqsQueuePort(sqs, { ...channelUrls, ...(alertsUrl ? { [ALERTS_QUEUE]: alertsUrl } : {}) }),
+    queues: sqsQueuePort(sqs, { ...channelUrls, ...(alertsUrl ? { [ALERTS_QUEUE]: alertsUrl } : {}), ...(escalationsUrl ? { [ESCALATIONS_QUEUE]: escalationsUrl } : {}) }),
     queueAdmin: sqsQueueAdmin(sqs, JSON.parse(process.env[ENV.dlqs] ?? '{}') as Record<string, QueuePair>),
   };
 }

@@ -73,7 +73,23 @@ describe('eventBridgeScheduler', () => {
       ScheduleExpressionTimezone: 'UTC',
       FlexibleTimeWindow: { Mode: 'OFF' },
       ActionAfterCompletion: 'DELETE',
-      Target: { Arn: QUEUE_ARN, RoleArn: ROLE_ARN, Input: BODY },
+      Target: { Arn: QUEUE_ARN, RoleArn: ROLE_ARN, Input: BODY, RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 } },
+    });
+  });
+
+  it("sends a target with a role of its own through that role, with the target's dead-letter queue", async () => {
+    scheduler.on(CreateScheduleCommand).resolves({});
+    const ESC = 'arn:aws:sqs:eu-west-1:123456789012:escalations';
+    const ESC_ROLE = 'arn:aws:iam::123456789012:role/escalation-scheduler';
+    const ESC_DLQ = 'arn:aws:sqs:eu-west-1:123456789012:escalations-dlq';
+    const p = eventBridgeScheduler({ config: { group: 'alertflow-schedules', roleArn: ROLE_ARN, queueArns: { escalations: { arn: ESC, roleArn: ESC_ROLE, dlqArn: ESC_DLQ } } }, clock: () => NOW });
+    await p.create({ name: 'esc-1', at: new Date('2026-03-01T11:00:00Z'), queue: 'escalations', body: BODY });
+    expect(scheduler.commandCalls(CreateScheduleCommand)[0]!.args[0].input.Target).toEqual({
+      Arn: ESC,
+      RoleArn: ESC_ROLE,
+      Input: BODY,
+      RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
+      DeadLetterConfig: { Arn: ESC_DLQ },
     });
   });
 

@@ -9,9 +9,25 @@ import type { SchedulerPort } from './port';
 export interface EventBridgeSchedulerConfig {
   group: string;
   roleArn: string;
-  /** Logical queue name (queues/names.ts) -> queue ARN. */
-  queueArns: Readonly<Record<string, string>>;
+  /**
+   * Logical queue name (queues/names.ts) -> queue ARN, or the target with a role of its own (one
+   * allowed to reach that queue only) and a dead-letter queue for what Scheduler cannot deliver.
+   */
+  queueArns: Readonly<Record<string, string | ScheduleTarget>>;
 }
+
+export interface ScheduleTarget {
+  arn: string;
+  roleArn?: string | undefined;
+  dlqArn?: string | undefined;
+}
+
+/**
+ * Scheduler's delivery retries: a target it cannot reach is retried for up to a day (its maximum
+ * event age), then the message goes to the target's DLQ where one is set. A timer that was lost
+ * anyway is what the escalation auditor looks for.
+ */
+export const SCHEDULE_RETRY_POLICY = { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 } as const;
 
 export interface EventBridgeSchedulerOptions {
   /** The config, or a function that reads it on first use (so functions that never schedule need none). */
@@ -69,8 +85,9 @@ export function eventBridgeScheduler(opts: EventBridgeSchedulerOptions): Schedul
         throw new ScheduleError(`schedule ${schedule.name} has an invalid time`, { retryable: false, code: 'invalid_schedule' });
       }
       const { group, roleArn, queueArns } = getConfig();
-      const queueArn = Object.hasOwn(queueArns, schedule.queue) ? queueArns[schedule.queue] : undefined;
-      if (!queueArn) {
+      const entry = Object.hasOwn(queueArns, schedule.queue) ? queueArns[schedule.queue] : undefined;
+      const target: ScheduleTarget | undefined = typeof entry === 'string' ? { arn: entry } : entry;
+      if (!target) {
         throw new ScheduleError(`no ARN is configured for queue ${schedule.queue} (${ENV.queueArns})`, {
           retryable: false,
           code: 'scheduler_not_configured',
@@ -87,7 +104,13 @@ export function eventBridgeScheduler(opts: EventBridgeSchedulerOptions): Schedul
             ScheduleExpressionTimezone: 'UTC',
             FlexibleTimeWindow: { Mode: 'OFF' },
             ActionAfterCompletion: 'DELETE',
-            Target: { Arn: queueArn, RoleArn: roleArn, Input: schedule.body },
+            Target: {
+              Arn: target.arn,
+              RoleArn: target.roleArn ?? roleArn,
+              Input: schedule.body,
+              RetryPolicy: SCHEDULE_RETRY_POLICY,
+              ...(target.dlqArn ? { DeadLetterConfig: { Arn: target.dlqArn } } : {}),
+            },
           }),
         );
       } catch (err) {
@@ -111,7 +134,11 @@ export function eventBridgeScheduler(opts: EventBridgeSchedulerOptions): Schedul
   };
 }
 
-const QueueArns = z.record(z.string().min(1), z.string().regex(/^arn:[^:]+:sqs:/, 'must be an SQS queue ARN'));
+const SqsArn = z.string().regex(/^arn:[^:]+:sqs:/, 'must be an SQS queue ARN');
+const QueueArns = z.record(
+  z.string().min(1),
+  z.union([SqsArn, z.object({ arn: SqsArn, roleArn: z.string().regex(/^arn:[^:]+:iam:/, 'must be an IAM role ARN').optional(), dlqArn: SqsArn.optional() }).strict()]),
+);
 
 /**
  * The config from the function's environment (set by lib/routing.ts). Throws a ScheduleError that

@@ -88,9 +88,9 @@ export class DynamoIncidentStore implements IncidentStore {
   }
 }
 
-/** Events in the order they happened (ties: by id, so the order is stable). */
+/** Events in the order they happened: by time, then by the incident version each made (then by id, for a stable order). */
 export function sortTimeline(events: IncidentEvent[]): IncidentEvent[] {
-  return events.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return events.sort((a, b) => a.at - b.at || (a.version ?? 0) - (b.version ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /** When an incident's item expires: a resolved one after its retention, an open one after a year. */

@@ -125,25 +125,6 @@ describe('config injection', () => {
     expect(parseConfig(bundled)).toEqual(bundled);
   });
 
-  it('refuses escalation policies until the stack has the escalator, naming the key', () => {
-    const config = testConfig(`
-escalation_policies:
-  - name: p
-    steps: [{ notify: [a] }]
-route: { receiver: a, routes: [{ matchers: ['severity="critical"'], escalation_policy: p }] }
-receivers:
-  - name: a
-    webhook_configs: [{ url: 'https://example.com/hook' }]
-`);
-    try {
-      synthesize(config);
-      expect.unreachable();
-    } catch (err) {
-      expect(err).toBeInstanceOf(ConfigError);
-      expect((err as ConfigError).issues).toEqual([{ path: 'escalation_policies', message: expect.stringContaining('local runtime (npm start) only') }]);
-    }
-  });
-
   it('refuses a config too large to pass to esbuild on the command line', () => {
     const config = testConfig();
     const huge = { ...config, receivers: [...config.receivers, ...Array.from({ length: 3000 }, (_, i) => ({ ...config.receivers[0]!, name: `r${i}` }))] };
