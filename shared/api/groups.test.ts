@@ -56,7 +56,10 @@ describe('groupView', () => {
         { channel: 'webhook[0]', status: 'delivered', at: iso(T0 - 4 * MIN), firing: 1, resolved: 0 },
       ],
       hold: { reason: 'storm', until: iso(T0 + 5 * MIN) },
+      incident: null,
     });
+    // On an escalating route the group names its incident.
+    expect(groupView({ ...g, incident: { id: 'inc-1', startedSeq: 1, token: 't' } }, T0).incident).toEqual({ id: 'inc-1' });
   });
 
   it('takes the first flush when no timer is ahead, and shows nulls for a group that never notified', () => {

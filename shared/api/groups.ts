@@ -54,6 +54,8 @@ export interface GroupView {
   notifications: NotificationView[];
   /** New notifications held back (a storm throttle or a cooldown) until `until`. */
   hold: { reason: Hold['reason']; until: string } | null;
+  /** The group's incident on an escalating route (GET /v1/incidents/{id} has its state), else null. */
+  incident: { id: string } | null;
 }
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
@@ -88,6 +90,7 @@ export function groupView(g: GroupState, now: number, outcomes: ReadonlyMap<stri
     last_notified_at: iso(told.length > 0 ? Math.max(...told) : undefined),
     notifications,
     hold: hold ? { reason: hold.reason, until: new Date(hold.until).toISOString() } : null,
+    incident: g.incident ? { id: g.incident.id } : null,
   };
 }
 
