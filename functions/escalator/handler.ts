@@ -1,5 +1,7 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { onTimer } from '../../shared/escalation/service';
+import { onTimer, type EscalationDeps } from '../../shared/escalation/service';
+import { batchReads, groupMuted } from '../../shared/dispatch/noise';
+import { cachedSilences, SILENCE_CACHE_MS } from '../../shared/silences/cache';
 import { unpackBody } from '../../shared/queues/body';
 import { EscalationsQueueMessage } from '../../shared/queues/messages';
 import { auditIncidents } from '../../shared/escalation/auditor';
@@ -14,7 +16,25 @@ import type { Ports } from '../../shared/runtime/ports';
  * SQS redelivers: the escalator then finds the step done and redoes its pages under the same ids.
  */
 export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' | 'scheduler' | 'clock' | 'log'>) {
-  const deps = { incidents: ports.stores.incidents, groups: ports.stores.groups, config: ports.config, queues: ports.queues, scheduler: ports.scheduler, clock: ports.clock, log: ports.log };
+  const { stores } = ports;
+  const loadSilences = cachedSilences(stores.silences, SILENCE_CACHE_MS, ports.clock);
+  const deps: EscalationDeps = {
+    incidents: stores.incidents,
+    groups: stores.groups,
+    config: ports.config,
+    queues: ports.queues,
+    scheduler: ports.scheduler,
+    clock: ports.clock,
+    log: ports.log,
+    // A step is not paged while its whole group is silenced or inhibited.
+    groupMuted: async (incident) => {
+      const now = ports.clock();
+      const group = (await stores.groups.getMany([incident.groupId], now)).get(incident.groupId);
+      if (!group) return undefined;
+      const reads = batchReads({ silences: () => loadSilences({}), inhibitions: stores.inhibitions, cooldowns: stores.cooldowns, log: ports.log }, now);
+      return groupMuted(group, ports.config, reads, now);
+    },
+  };
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const failures: string[] = [];
     for (const record of event.Records) {

@@ -42,6 +42,8 @@ export function incidentView(i: Incident) {
     resolved_by: i.resolved?.by ?? null,
     resolved_at: at(i.resolved?.at) ?? null,
     next_timer_at: at(timer?.at) ?? null,
+    /** While every firing alert of the group is silenced or inhibited: the chain waits. */
+    suspended: i.suspended ? { reason: i.suspended.reason, since: at(i.suspended.at) } : null,
     updated_at: at(i.updatedAt),
   };
 }

@@ -13,7 +13,7 @@ export function configWarnings(config: Config): string[] {
   }
   if (config.escalation_policies.length > 0) {
     warnings.push(
-      'escalation is in progress: incidents are acknowledged through the API, signed links, Slack buttons and PagerDuty, not yet by SMS reply; a whole group silenced or inhibited does not pause its chain yet',
+      'escalation is in progress: incidents are acknowledged through the API, signed links, Slack buttons and PagerDuty, not yet by SMS reply',
     );
   }
   return warnings;

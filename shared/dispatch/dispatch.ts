@@ -13,7 +13,7 @@ import { batchReads } from './noise';
 import { stormSummaryNotifications, withPayload, type Outgoing } from './notifications';
 import type { GroupState } from '../grouping/model';
 import type { CooldownStore, GroupStore, IncidentStore, InhibitionSourceStore, PayloadStore, StormStore } from '../store/port';
-import { resolveWithGroup, startIncidentFor, type EscalationDeps } from '../escalation/service';
+import { muteWithGroup, resolveWithGroup, startIncidentFor, type EscalationDeps } from '../escalation/service';
 
 /**
  * The router's core. Each SQS batch carries ingest messages (alerts to fold into their groups) and
@@ -226,7 +226,8 @@ async function applyEffects(list: Array<{ t: Touched; effects: Effects; group: G
       effects.incidents.map(async (e) => {
         try {
           if (e.kind === 'start') await startIncidentFor(e.start, group, escalation);
-          else await resolveWithGroup(e.id, escalation);
+          else if (e.kind === 'resolve') await resolveWithGroup(e.id, escalation);
+          else await muteWithGroup(e.id, e.muted, escalation);
         } catch (err) {
           fail(t, `incident ${e.kind}`, err);
         }

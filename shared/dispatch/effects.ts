@@ -15,7 +15,7 @@ export interface Effects {
   /** A group newly held by a storm window: that window's summary is due at its end. */
   stormSummaries: Array<{ receiver: string; window: number; at: number }>;
   /** Incidents to start (the group's first page on an escalating route) or to resolve (its alerts all resolved). */
-  incidents: Array<{ kind: 'start'; start: IncidentStart } | { kind: 'resolve'; id: string }>;
+  incidents: Array<{ kind: 'start'; start: IncidentStart } | { kind: 'resolve'; id: string } | { kind: 'mute'; id: string; muted: 'silenced' | 'inhibited' | undefined }>;
 }
 
 export const noEffects = (): Effects => ({ notifications: [], timers: [], cancelSchedules: [], inhibitionPuts: [], inhibitionDeletes: [], cooldowns: [], stormSummaries: [], incidents: [] });

@@ -232,6 +232,14 @@ export const escalationStage: FlushStage = {
       ctx.effects.incidents.push({ kind: 'resolve', id: open.id });
       return next({ ...draft, group: { ...group, incident: undefined, lastWrite: markIncident(draft, { resolved: open.id }) }, changed: true });
     }
+    if (open) {
+      // Every firing alert muted stops the chain; anything heard again lets it go on (the service
+      // does nothing when there is nothing to change).
+      const firing = firingAlerts(group, now);
+      const muted = firing.every((a) => draft.mutes.has(a.fingerprint));
+      const reason = firing.every((a) => draft.mutes.get(a.fingerprint)?.silencedBy) ? 'silenced' : 'inhibited';
+      ctx.effects.incidents.push({ kind: 'mute', id: open.id, muted: muted ? reason : undefined });
+    }
     const policy = ctx.route.escalationPolicy === undefined ? undefined : ctx.config.escalationPolicies.get(ctx.route.escalationPolicy);
     if (!policy || !draft.plan || draft.plan.paged.length === 0) return next(draft);
     if (open && (await ctx.incidents.get(open.id, ctx.now))?.state !== 'resolved') return next(draft);

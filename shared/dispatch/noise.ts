@@ -137,3 +137,16 @@ export async function cooldownsFor(
   });
   return { alerts };
 }
+
+/**
+ * Whether every firing alert of the group is muted now, and by what: silenced when silences mute
+ * them all, else inhibited. Undefined when some firing alert would be heard (or none fires).
+ */
+export async function groupMuted(group: GroupState, config: CompiledConfig, reads: NoiseReads, now: Date): Promise<'silenced' | 'inhibited' | undefined> {
+  const firing = Object.values(group.alerts).filter((a) => statusAt(a, now.getTime()) === 'firing');
+  if (firing.length === 0) return undefined;
+  const silenced = await silencedAlerts(group, reads, now);
+  if (firing.every((a) => silenced.by.has(a.fingerprint))) return 'silenced';
+  const inhibited = await inhibitedAlerts(group, config, reads, now);
+  return firing.every((a) => silenced.by.has(a.fingerprint) || inhibited.has(a.fingerprint)) ? 'inhibited' : undefined;
+}

@@ -43,12 +43,17 @@ export interface Incident {
   /** While acknowledged with an `ack_timeout`: when the chain triggers again. */
   ackExpiresAt?: number | undefined;
   resolved?: { by: string; at: number } | undefined;
+  /**
+   * Set while every firing alert of the group is silenced or inhibited: the chain stops (no `next`),
+   * and the step that was due then (`pending`) runs when the group is heard again.
+   */
+  suspended?: { reason: 'silenced' | 'inhibited'; at: number; pending?: StepRef | undefined } | undefined;
   /** Optimistic-lock version (1 when created). */
   version: number;
   updatedAt: number;
 }
 
-export type IncidentEventKind = 'triggered' | 'step' | 'acknowledged' | 'unacknowledged' | 'retriggered' | 'escalated' | 'resolved';
+export type IncidentEventKind = 'triggered' | 'step' | 'acknowledged' | 'unacknowledged' | 'retriggered' | 'escalated' | 'resolved' | 'suspended' | 'resumed';
 
 /** One line of the incident's timeline. `id` is deterministic per transition, so writing it twice stores it once. */
 export interface IncidentEvent {
@@ -207,7 +212,7 @@ export function acknowledge(i: Incident, actor: string, now: number, newToken: s
     throw new IncidentStateError(`incident ${i.id} follows policy ${i.policy.name}, which does not allow acknowledgement (ack_allowed: false): only a resolve stops it`, i.state);
   }
   const ackExpiresAt = i.policy.ackTimeoutMs === undefined ? undefined : now + i.policy.ackTimeoutMs;
-  const next: Incident = { ...i, state: 'acknowledged', token: newToken, acknowledged: { by: actor, at: now }, ackExpiresAt, version: i.version + 1, updatedAt: now };
+  const next: Incident = { ...i, state: 'acknowledged', token: newToken, acknowledged: { by: actor, at: now }, ackExpiresAt, suspended: undefined, version: i.version + 1, updatedAt: now };
   return {
     next,
     event: { id: `acknowledged.${i.token}`, at: now, kind: 'acknowledged', actor, version: next.version },
@@ -222,7 +227,7 @@ export function acknowledge(i: Incident, actor: string, now: number, newToken: s
  */
 function retrigger(i: Incident, actor: string, now: number, newToken: string, kind: 'unacknowledged' | 'retriggered'): Transition {
   const again: StepRef = i.ran ? { loop: i.ran.loop, step: i.ran.step } : { loop: 0, step: 0 };
-  const base: Incident = { ...i, state: 'triggered', token: newToken, acknowledged: undefined, ackExpiresAt: undefined };
+  const base: Incident = { ...i, state: 'triggered', token: newToken, acknowledged: undefined, ackExpiresAt: undefined, suspended: undefined };
   const t = runStep(base, again, now, kind, actor);
   return {
     ...t,
@@ -247,15 +252,33 @@ export function escalateNow(i: Incident, actor: string, now: number, newToken: s
   if (i.state === 'resolved') throw new IncidentStateError(`incident ${i.id} is resolved; a resolved incident cannot be escalated`, i.state);
   const target = i.ran ? stepAfter(i.policy, i.ran) : { loop: 0, step: 0 };
   if (!target) throw new IncidentStateError(`incident ${i.id} has run every step of policy ${i.policy.name}; there is no step to escalate to`, i.state);
-  const base: Incident = { ...i, state: 'triggered', token: newToken, acknowledged: undefined, ackExpiresAt: undefined };
+  const base: Incident = { ...i, state: 'triggered', token: newToken, acknowledged: undefined, ackExpiresAt: undefined, suspended: undefined };
   const t = runStep(base, target, now, 'escalated', actor);
   return { ...t, event: { ...t.event, id: `escalated.${i.token}` }, effects: { ...t.effects, cancel: pendingTimer(i) } };
+}
+
+/**
+ * Every firing alert of the group is silenced or inhibited: a triggered chain stops where it is
+ * (its timer made stale). Undefined when there is nothing to stop (not triggered, or already).
+ */
+export function suspend(i: Incident, reason: 'silenced' | 'inhibited', now: number, newToken: string): Transition | undefined {
+  if (i.state !== 'triggered' || i.suspended) return undefined;
+  const next: Incident = { ...i, token: newToken, next: undefined, suspended: { reason, at: now, pending: i.next ? { loop: i.next.loop, step: i.next.step } : undefined }, version: i.version + 1, updatedAt: now };
+  return { next, event: { id: `suspended.${i.token}`, at: now, kind: 'suspended', actor: `${SYSTEM_ACTOR} (group ${reason})`, version: next.version }, effects: { cancel: stepTimer(i) } };
+}
+
+/** The group is heard again: the step that was due when it was muted is due now. */
+export function resume(i: Incident, now: number, newToken: string): Transition | undefined {
+  if (!i.suspended) return undefined;
+  const pending = i.suspended.pending;
+  const next: Incident = { ...i, token: newToken, suspended: undefined, next: i.state === 'triggered' && pending ? { ...pending, at: now } : i.next, version: i.version + 1, updatedAt: now };
+  return { next, event: { id: `resumed.${i.token}`, at: now, kind: 'resumed', actor: SYSTEM_ACTOR, version: next.version }, effects: { timer: pendingTimer(next) } };
 }
 
 /** The incident ends: by a person, or because every alert of its group resolved. */
 export function resolveIncident(i: Incident, actor: string, now: number, newToken: string): Transition {
   if (i.state === 'resolved') throw new IncidentStateError(`incident ${i.id} is already resolved (by ${i.resolved?.by ?? 'someone'})`, i.state);
-  const next: Incident = { ...i, state: 'resolved', token: newToken, next: undefined, ackExpiresAt: undefined, resolved: { by: actor, at: now }, version: i.version + 1, updatedAt: now };
+  const next: Incident = { ...i, state: 'resolved', token: newToken, next: undefined, ackExpiresAt: undefined, suspended: undefined, resolved: { by: actor, at: now }, version: i.version + 1, updatedAt: now };
   return {
     next,
     event: { id: `resolved.${i.token}`, at: now, kind: 'resolved', actor, version: next.version },

@@ -20,6 +20,8 @@ import {
   escalateNow,
   replayStep,
   resolveIncident,
+  resume,
+  suspend,
   startIncident,
   stepDue,
   unacknowledge,
@@ -47,6 +49,12 @@ export interface EscalationDeps {
   clock: () => Date;
   log: Logger;
   newToken?: () => string;
+  /**
+   * Whether the incident's group is wholly muted now (every firing alert silenced or inhibited): a
+   * step due then stops the chain instead of paging. Unset: never muted (the router, which asks its
+   * own flush instead).
+   */
+  groupMuted?: (incident: Incident) => Promise<'silenced' | 'inhibited' | undefined>;
 }
 
 export type IncidentAction = 'ack' | 'unack' | 'resolve' | 'escalate';
@@ -130,6 +138,26 @@ export async function resolveWithGroup(id: string, deps: EscalationDeps): Promis
 }
 
 /**
+ * The group's flush says whether all its firing alerts are muted: a triggered chain stops while
+ * they are (`muted`), and goes on from the step that was due once they are not (undefined).
+ */
+export async function muteWithGroup(id: string, muted: 'silenced' | 'inhibited' | undefined, deps: EscalationDeps): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const now = deps.clock();
+    const current = await deps.incidents.get(id, now);
+    if (!current) return;
+    const t = muted ? suspend(current, muted, now.getTime(), token(deps)) : resume(current, now.getTime(), token(deps));
+    if (!t) return;
+    try {
+      await apply(t, deps);
+      return;
+    } catch (err) {
+      if (!(err instanceof ConflictError) || attempt >= MAX_ATTEMPTS) throw err;
+    }
+  }
+}
+
+/**
  * A timer fired (the escalator). Runs the step, or re-triggers a lapsed ack, only if the incident
  * is still where the timer says; a step that already ran under the timer's token (a redelivery)
  * has its effects done again; anything else is stale and does nothing.
@@ -150,8 +178,11 @@ export async function onTimer(message: EscalationMessage, deps: EscalationDeps):
       await perform(current, replayStep(current), deps);
       return 'replayed';
     }
-    const t = timer.action === 'step' ? stepDue(current, timer, now.getTime()) : ackLapsed(current, timer, now.getTime(), token(deps));
+    let t = timer.action === 'step' ? stepDue(current, timer, now.getTime()) : ackLapsed(current, timer, now.getTime(), token(deps));
     if (!t) return 'stale';
+    // A silence or an inhibition made since the last flush: the chain waits for the group to be heard.
+    const muted = t.event.kind === 'step' && deps.groupMuted ? await deps.groupMuted(current) : undefined;
+    if (muted) t = suspend(current, muted, now.getTime(), token(deps))!;
     try {
       await apply(t, deps);
       return 'ran';

@@ -402,6 +402,30 @@ receivers:
     expect(JSON.stringify(h.received.filter((x) => x.path === '/response')[1]!.json())).toContain('Not done: incident');
   });
 
+  it('waits while the whole group is silenced, and goes on from the step that was due once it is heard again', async () => {
+    const { rt, pages } = await start(THREE_STEPS.replace(/wait: 1s/g, 'wait: 2s'));
+    await fire(rt, 'DiskFull');
+    const [incident] = await until('the incident', async () => ((await incidents(rt)).length > 0 ? incidents(rt) : undefined));
+    const silence = await apiRequest<{ id: string }>(rt.url, rt.token, 'POST', '/v1/silences', {
+      matchers: [{ name: 'alertname', value: 'DiskFull', isRegex: false, isEqual: true }],
+      starts_at: new Date().toISOString(),
+      ends_at: new Date(Date.now() + 3_600_000).toISOString(),
+      created_by: 'ops',
+      comment: 'maintenance',
+    });
+    expect(silence.status).toBe(201);
+    // Step 2 comes due while the group is silenced: the chain stops instead of paging.
+    const [waiting] = await until('the suspension', async () => ((await incidents(rt))[0]?.suspended ? incidents(rt) : undefined), 10_000);
+    expect(waiting).toMatchObject({ state: 'triggered', suspended: { reason: 'silenced' }, next_step: null });
+    await sleep(2500);
+    expect(pages().map(what)).toEqual(['/team group']);
+    // The silence is expired early: the group flushes, is heard, and step 2 runs now.
+    expect((await apiRequest(rt.url, rt.token, 'DELETE', `/v1/silences/${silence.body.id}`)).status).toBe(200);
+    await until('step 2', () => (pages().some((p) => what(p) === '/oncall step 2') ? true : undefined), 10_000);
+    const detail = await apiRequest<{ timeline: Array<{ kind: string }> }>(rt.url, rt.token, 'GET', `/v1/incidents/${String(incident!.id)}`);
+    expect(detail.body.timeline.map((e) => e.kind)).toEqual(['triggered', 'suspended', 'resumed', 'step']);
+  });
+
   it('resolve with a silence mutes the group, so the alerts its source still sends do not open the next incident', async () => {
     const { rt } = await start(THREE_STEPS.replace(/wait: 1s/g, 'wait: 30s'));
     await fire(rt, 'DiskFull');

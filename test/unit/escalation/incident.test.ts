@@ -9,7 +9,9 @@ import {
   pendingTimer,
   replayStep,
   resolveIncident,
+  resume,
   startIncident,
+  suspend,
   stepDue,
   unacknowledge,
   type EscalationTimer,
@@ -118,10 +120,11 @@ describe('incident transitions', () => {
  * acks, unacks, resolves and escalations from people. Invariants on the audit log.
  */
 describe('incident invariants (property)', () => {
-  type Op = { kind: 'timer'; pick: number; dup: boolean } | { kind: 'ack' | 'unack' | 'resolve' | 'escalate' } | { kind: 'wait'; ms: number };
+  type Op = { kind: 'timer'; pick: number; dup: boolean } | { kind: 'ack' | 'unack' | 'resolve' | 'escalate' | 'mute' | 'unmute' } | { kind: 'wait'; ms: number };
   const op: fc.Arbitrary<Op> = fc.oneof(
     { weight: 5, arbitrary: fc.record({ kind: fc.constant('timer' as const), pick: fc.nat(), dup: fc.boolean() }) },
     { weight: 1, arbitrary: fc.constantFrom({ kind: 'ack' as const }, { kind: 'unack' as const }, { kind: 'resolve' as const }, { kind: 'escalate' as const }) },
+    { weight: 1, arbitrary: fc.constantFrom({ kind: 'mute' as const }, { kind: 'unmute' as const }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 0, max: 40 * S }) }) },
   );
   const policy: fc.Arbitrary<EscalationPolicy> = fc.record({
@@ -164,6 +167,14 @@ describe('incident invariants (property)', () => {
             apply(timer.action === 'step' ? stepDue(incident, timer, at) : ackLapsed(incident, timer, at, tok()));
             continue;
           }
+          if (o.kind === 'mute') {
+            apply(suspend(incident, 'silenced', now, tok()));
+            continue;
+          }
+          if (o.kind === 'unmute') {
+            apply(resume(incident, now, tok()));
+            continue;
+          }
           try {
             const actions = { ack: acknowledge, unack: unacknowledge, resolve: resolveIncident, escalate: escalateNow } as const;
             apply(actions[o.kind](incident, 'someone', now, tok()));
@@ -171,12 +182,15 @@ describe('incident invariants (property)', () => {
             if (!(err instanceof IncidentStateError)) throw err;
           }
         }
-        // No step after an ack unless something re-triggered it in between.
+        // No step after an ack, nor while the group is muted, unless something re-triggered it in between.
         let acked = false;
+        let muted = false;
         for (const e of log) {
           if (e.kind === 'acknowledged') acked = true;
-          if (e.kind === 'unacknowledged' || e.kind === 'retriggered' || e.kind === 'escalated') acked = false;
-          if (e.kind === 'step') expect(acked).toBe(false);
+          if (e.kind === 'suspended') muted = true;
+          if (e.kind === 'resumed') muted = false;
+          if (e.kind === 'unacknowledged' || e.kind === 'retriggered' || e.kind === 'escalated') acked = muted = false;
+          if (e.kind === 'step') expect(acked || muted).toBe(false);
         }
         // No step twice: each event id (token, run, step) once.
         const ids = log.map((e) => e.id);
