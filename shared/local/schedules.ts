@@ -11,6 +11,7 @@ export interface PendingSchedule {
   name: string;
   queue: string;
   at: Date;
+  body: string;
 }
 
 interface Entry {
@@ -99,7 +100,7 @@ export class LocalSchedules implements SchedulerPort {
   /** The schedules that have not fired yet, soonest first (copies). */
   pending(): PendingSchedule[] {
     return [...this.entries.values()]
-      .map(({ schedule: s }) => ({ name: s.name, queue: s.queue, at: new Date(s.at) }))
+      .map(({ schedule: s }) => ({ name: s.name, queue: s.queue, at: new Date(s.at), body: s.body }))
       .sort((a, b) => a.at.getTime() - b.at.getTime());
   }
 

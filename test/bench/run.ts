@@ -24,6 +24,17 @@ import { GROUP_WAIT_MS, runStorm, type StormResult } from './storm';
 import { measureChannels, renderChannelOverhead } from './channels';
 import { renderFaults, runFaults } from './faults';
 
+if (process.argv.includes('--escalation')) {
+  // Issue 12's escalation targets: a bench of their own (see escalation.ts).
+  try {
+    await (await import('./escalation')).main();
+  } catch (err) {
+    process.stderr.write(`escalation bench failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  }
+  process.exit();
+}
+
 if (process.argv.includes('--vs-alertmanager')) {
   // The side-by-side run with Alertmanager is its own bench (own children, timeouts and watchdog).
   try {
