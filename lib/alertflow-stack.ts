@@ -18,5 +18,11 @@ export class AlertflowStack extends Stack {
       value: ingestion.alarmTopic.topicArn,
       description: 'SNS topic that CloudWatch alarm actions can notify alertflow through',
     });
+    if (this.alertflow.escalation) {
+      new CfnOutput(this, 'SmsReplyTopicArn', {
+        value: this.alertflow.escalation.smsReplies.topicArn,
+        description: 'SNS topic for two-way SMS replies to pages (ACK <code>): set it as the phone number\'s two-way SMS destination',
+      });
+    }
   }
 }

@@ -1,6 +1,8 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { CfnSchedule, type ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
@@ -44,6 +46,11 @@ export class Escalation extends Construct {
   readonly function: AlertflowFunction;
   readonly schedulerRole: Role;
   readonly auditSchedule: CfnSchedule;
+  /**
+   * Where two-way SMS replies go ("ACK 123456"): point the phone number's two-way SMS destination
+   * (AWS End User Messaging SMS) at this topic. It delivers them, raw, to the escalations queue.
+   */
+  readonly smsReplies: Topic;
   private readonly props: EscalationProps;
 
   constructor(scope: Construct, id: string, props: EscalationProps) {
@@ -67,6 +74,21 @@ export class Escalation extends Construct {
     this.grantTimers(fn);
     fn.addEventSource(new SqsEventSource(this.queue.queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 5 }));
     grantTable(props.table, fn, ESCALATOR_TABLE_ACTIONS, { listIndex: true });
+
+    // Not KMS-encrypted, as the alarm topic: a customer-managed key costs $1/month while idle. It
+    // carries replies to pages (a code and a command), and requires TLS.
+    this.smsReplies = new Topic(this, 'SmsReplies', { displayName: 'alertflow SMS replies', enforceSSL: true });
+    this.smsReplies.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'TwoWaySmsPublish',
+        effect: Effect.ALLOW,
+        principals: [new ServicePrincipal('sms-voice.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.smsReplies.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    );
+    this.smsReplies.addSubscription(new SqsSubscription(this.queue.queue, { rawMessageDelivery: true, deadLetterQueue: this.queue.dlq }));
 
     this.auditSchedule = new CfnSchedule(this, 'Audit', {
       description: 'alertflow: the escalation auditor runs incident timers that were lost',

@@ -26,7 +26,8 @@ const READERS: ReadonlyArray<{ pattern: RegExp; readers: readonly FunctionName[]
   // route's scope must still be recognized to get a 403 naming the scope rather than a 401.
   { pattern: /^auth\.(tokens\[\d+\]\.secret|bearer_tokens\[\d+\])$/, readers: ['ingest', 'api'] },
   // Links are signed by the senders (as they send) and verified by the api (the link pages, Slack buttons).
-  { pattern: /^incident_links\.signing_keys\[\d+\]$/, readers: ['api'], optionalReaders: CHANNEL_TYPES.map((t) => `${t}-sender` as const) },
+  // The escalator reads them for SMS reply codes.
+  { pattern: /^incident_links\.signing_keys\[\d+\]$/, readers: ['api', 'escalator'], optionalReaders: CHANNEL_TYPES.map((t) => `${t}-sender` as const) },
   // Slack's and PagerDuty's callbacks are verified by the api.
   { pattern: /^(slack_app\.signing_secret|pagerduty_webhooks\.signing_secrets\[\d+\])$/, readers: ['api'] },
   // A channel entry's secrets are read by that channel type's sender only.

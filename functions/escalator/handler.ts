@@ -5,7 +5,8 @@ import { cachedSilences, SILENCE_CACHE_MS } from '../../shared/silences/cache';
 import { unpackBody } from '../../shared/queues/body';
 import { EscalationsQueueMessage } from '../../shared/queues/messages';
 import { auditIncidents } from '../../shared/escalation/auditor';
-import { awsQueues, awsScheduler, lazyHandler } from '../../shared/runtime/aws';
+import { InboundSms, smsReply } from '../../shared/escalation/sms-replies';
+import { awsQueues, awsScheduler, awsSecrets, lazyHandler } from '../../shared/runtime/aws';
 import { awsTable } from '../../shared/runtime/aws-table';
 import type { Ports } from '../../shared/runtime/ports';
 
@@ -15,7 +16,7 @@ import type { Ports } from '../../shared/runtime/ports';
  * run one by one (an incident's timers are minutes apart); a failure fails only its record, which
  * SQS redelivers: the escalator then finds the step done and redoes its pages under the same ids.
  */
-export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' | 'scheduler' | 'clock' | 'log'>) {
+export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' | 'scheduler' | 'secrets' | 'clock' | 'log'>) {
   const { stores } = ports;
   const loadSilences = cachedSilences(stores.silences, SILENCE_CACHE_MS, ports.clock);
   const deps: EscalationDeps = {
@@ -39,7 +40,15 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
     const failures: string[] = [];
     for (const record of event.Records) {
       try {
-        const message = EscalationsQueueMessage.parse(JSON.parse(unpackBody(record.body)));
+        const body: unknown = JSON.parse(unpackBody(record.body));
+        // An SMS reply (the two-way SMS topic delivers raw to this queue).
+        const sms = InboundSms.safeParse(body);
+        if (sms.success) {
+          const outcome = await smsReply(sms.data, { ...deps, secrets: ports.secrets });
+          ports.log.info('sms reply', outcome.acted ? { incidentId: outcome.incident, action: outcome.action } : { ignored: outcome.reason });
+          continue;
+        }
+        const message = EscalationsQueueMessage.parse(body);
         if (message.kind === 'audit') {
           ports.log.info('escalation audit', { ...(await auditIncidents(deps)) });
           continue;
@@ -56,4 +65,4 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
   };
 }
 
-export const handler = lazyHandler('escalator', (base) => ({ ...base, ...awsTable(), ...awsQueues(), ...awsScheduler(base) }), createHandler);
+export const handler = lazyHandler('escalator', (base) => ({ ...base, ...awsTable(), ...awsQueues(), ...awsScheduler(base), ...awsSecrets() }), createHandler);

@@ -15,10 +15,13 @@ import { classifyError, redact, type DeliveryOutcome } from './outcome';
 export interface PortRenderOptions {
   /** A signed one-click acknowledgement URL for this notification. */
   ackUrl?: string | undefined;
+  /** The incident's SMS reply code ("Reply ACK 123456"). */
+  replyCode?: string | undefined;
 }
 
 /** The render options of a notification: its incident's signed ack link, when it has one. */
-export const portRenderOptions = (n: NotificationMessage): PortRenderOptions => (n.incident?.links?.ack ? { ackUrl: n.incident.links.ack } : {});
+export const portRenderOptions = (n: NotificationMessage): PortRenderOptions =>
+  n.incident?.links?.ack ? { ackUrl: n.incident.links.ack, ...(n.incident.code ? { replyCode: n.incident.code } : {}) } : {};
 
 /** SES and SNS answer 200 on success; the outcome type wants a status, so it says that. */
 export const PORT_SUCCESS_STATUS = 200;

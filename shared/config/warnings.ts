@@ -11,10 +11,5 @@ export function configWarnings(config: Config): string[] {
       'auth.bearer_tokens is deprecated (each is accepted with every scope): use auth.tokens: [{ name, secret, scopes: [ingest, read, manage] }]',
     );
   }
-  if (config.escalation_policies.length > 0) {
-    warnings.push(
-      'escalation is in progress: incidents are acknowledged through the API, signed links, Slack buttons and PagerDuty, not yet by SMS reply',
-    );
-  }
   return warnings;
 }

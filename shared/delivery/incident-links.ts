@@ -1,6 +1,6 @@
 import { parseDuration } from '../config/duration';
 import type { SecretResolver } from '../config/secrets';
-import { linkUrl, signLink, type LinkAction } from '../escalation/links';
+import { linkUrl, signLink, smsCode, type LinkAction } from '../escalation/links';
 import type { Logger } from '../log';
 import type { NotificationMessage } from '../queues/messages';
 import type { CompiledConfig } from '../runtime/compiled-config';
@@ -32,5 +32,8 @@ export async function withIncidentLinks(
   }
   const expires = Math.floor((deps.clock().getTime() + parseDuration(ttl)) / 1000);
   const link = (a: LinkAction) => linkUrl(base, signLink(key, { a, i: incident.id, t: incident.token, e: expires, r: n.receiver }));
-  return { ...n, incident: { ...incident, links: { ...(incident.ackAllowed ? { ack: link('ack') } : {}), resolve: link('resolve'), escalate: link('escalate') } } };
+  return {
+    ...n,
+    incident: { ...incident, code: smsCode(key, incident.id), links: { ...(incident.ackAllowed ? { ack: link('ack') } : {}), resolve: link('resolve'), escalate: link('escalate') } },
+  };
 }

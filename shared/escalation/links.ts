@@ -70,3 +70,13 @@ export function verifyLink(keys: readonly string[], link: string, now: Date): Li
 
 /** The URL of a signed link under `baseUrl` (alertflow's external URL). */
 export const linkUrl = (baseUrl: string, link: string): string => `${baseUrl.replace(/\/+$/, '')}/v1/links/${link}`;
+
+/**
+ * An incident's six-digit SMS reply code under `key` ("Reply ACK 123456"): an HMAC of its id, so it
+ * cannot be derived without the key. Six digits can be guessed; a reply counts only from a number
+ * the incident paged (shared/escalation/sms-replies.ts).
+ */
+export function smsCode(key: string, incidentId: string): string {
+  const code = createHmac('sha256', key).update(`alertflow-sms-v1\n${incidentId}`).digest();
+  return String(code.readUInt32BE(0) % 1_000_000).padStart(6, '0');
+}

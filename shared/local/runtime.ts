@@ -25,6 +25,7 @@ import { openLocalDatabase, type LocalDatabase } from './sqlite';
 import { importDynaliteState } from './import-dynalite';
 import { IngestPool } from './ingest-pool';
 import { AUDIT_INTERVAL_MS } from '../escalation/auditor';
+import { InboundSms } from '../escalation/sms-replies';
 import { dynamoStores } from '../store/dynamo';
 import type { Stores } from '../store/port';
 import { sqliteStores } from '../store/sqlite';
@@ -265,6 +266,12 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
           return errorResponse(new ValidationError(`malformed JSON: ${(err as Error).message}`), log);
         }
         try {
+          // Two-way SMS replies come on their own SNS topic; deployed it delivers to the escalations queue.
+          const replies = inboundSmsOf(event);
+          if (replies.length > 0) {
+            await queues.send(ESCALATIONS_QUEUE, replies.map((sms, i) => ({ id: `sms${i}`, body: JSON.stringify(sms) })));
+            return json(202, { status: 'accepted', sms_replies: replies.length });
+          }
           return json(202, { status: 'accepted', ...(await ingest(event)) });
         } catch (err) {
           return errorResponse(err, log);
@@ -388,4 +395,19 @@ async function auditTick(queues: LocalQueues, log: Logger): Promise<void> {
   } catch (err) {
     log.warn('could not queue the escalation audit', { err });
   }
+}
+
+/** The inbound SMS (two-way SMS replies) of an SNS Lambda event, if that is what it carries. */
+function inboundSmsOf(event: unknown): InboundSms[] {
+  const records = (event as { Records?: unknown } | null)?.Records;
+  if (!Array.isArray(records)) return [];
+  return records.flatMap((r: { EventSource?: unknown; Sns?: { Message?: unknown } } | null) => {
+    if (!r || typeof r !== 'object' || r.EventSource !== 'aws:sns' || typeof r.Sns?.Message !== 'string') return [];
+    try {
+      const sms = InboundSms.safeParse(JSON.parse(r.Sns.Message));
+      return sms.success ? [sms.data] : [];
+    } catch {
+      return [];
+    }
+  });
 }

@@ -40,7 +40,7 @@ describe('LocalSchedules', () => {
     const q = recordingQueues();
     schedules = new LocalSchedules(q, silentLogger);
     await schedules.create(schedule('flush-1', 20 * MIN));
-    expect(schedules.pending()).toEqual([{ name: 'flush-1', queue: 'alerts', at: at(20 * MIN) }]);
+    expect(schedules.pending()).toEqual([{ name: 'flush-1', queue: 'alerts', at: at(20 * MIN), body: 'body-flush-1' }]);
 
     await vi.advanceTimersByTimeAsync(20 * MIN - 1);
     expect(q.sent).toEqual([]);

@@ -92,6 +92,8 @@ export const NotificationMessage = z.object({
       run: z.number().int().positive().optional(),
       runs: z.number().int().positive().optional(),
       links: z.object({ ack: z.string().optional(), resolve: z.string().optional(), escalate: z.string().optional() }).optional(),
+      /** The six-digit code an SMS reply names the incident by ("ACK 123456"); the sender adds it. */
+      code: z.string().optional(),
       /** Set on a follow-up (the policy's `notify_on`): what happened, by whom, when. */
       event: z.object({ kind: z.enum(['ack', 'unack', 'resolve']), by: z.string(), at: z.iso.datetime() }).optional(),
     })

@@ -426,6 +426,44 @@ receivers:
     expect(detail.body.timeline.map((e) => e.kind)).toEqual(['triggered', 'suspended', 'resumed', 'step']);
   });
 
+  it('acknowledges by SMS reply: the page says "Reply ACK <code>", and only a paged number can use it', async () => {
+    hook = await startStandIn();
+    rt = await startRuntimeWithConfig(`
+escalation_policies:
+  - name: critical
+    steps:
+      - notify: [phone]
+route:
+  receiver: team
+  group_by: [alertname]
+  group_wait: 0s
+  routes:
+    - matchers: ['severity="critical"']
+      escalation_policy: critical
+receivers:
+  - name: team
+    webhook_configs: [{ url: '${hook.url}/team' }]
+  - name: phone
+    sms_configs: [{ to: ['+15551234567'] }]
+`);
+    const r = rt;
+    await fire(r, 'DiskFull');
+    const outbox = async () => (await apiRequest<{ messages: Array<{ channel: string; body: string }> }>(r.url, r.token, 'GET', '/local/outbox')).body.messages.filter((m) => m.channel === 'sms');
+    const [page] = await until('the SMS page', async () => ((await outbox()).length > 0 ? outbox() : undefined));
+    const code = /Reply ACK (\d{6})/.exec(page!.body)?.[1];
+    expect(code).toMatch(/^\d{6}$/);
+    const reply = (from: string, text: string) =>
+      apiRequest(r.url, r.token, 'POST', '/local/events', { Records: [{ EventSource: 'aws:sns', Sns: { Message: JSON.stringify({ originationNumber: from, destinationNumber: '+15550000000', messageBody: text }) } }] });
+    // From a number that was not paged, or with another code: nothing happens.
+    expect((await reply('+15559999999', `ACK ${code}`)).status).toBe(202);
+    expect((await reply('+15551234567', `ACK ${code === '000000' ? '000001' : '000000'}`)).status).toBe(202);
+    await sleep(1000);
+    expect((await incidents(r))[0]).toMatchObject({ state: 'triggered' });
+    expect((await reply('+15551234567', `ack ${code}`)).body).toMatchObject({ status: 'accepted', sms_replies: 1 });
+    await until('the ack', async () => ((await incidents(r))[0]?.state === 'acknowledged' ? true : undefined));
+    expect((await incidents(r))[0]).toMatchObject({ acknowledged_by: 'sms:+15551234567' });
+  });
+
   it('resolve with a silence mutes the group, so the alerts its source still sends do not open the next incident', async () => {
     const { rt } = await start(THREE_STEPS.replace(/wait: 1s/g, 'wait: 30s'));
     await fire(rt, 'DiskFull');

@@ -23,7 +23,8 @@ const SDK: Record<string, string[]> = {
   router: ['client-dynamodb', 'client-scheduler', 'client-sqs', 'lib-dynamodb'],
   // The scheduler: an ack deletes the incident's pending step when it is a one-time schedule.
   api: ['client-dynamodb', 'client-scheduler', 'client-sqs', 'client-ssm', 'lib-dynamodb'],
-  escalator: ['client-dynamodb', 'client-scheduler', 'client-sqs', 'lib-dynamodb'],
+  // SSM: the link signing key (SMS reply codes).
+  escalator: ['client-dynamodb', 'client-scheduler', 'client-sqs', 'client-ssm', 'lib-dynamodb'],
   ...Object.fromEntries(
     CHANNEL_TYPES.map((t) => [
       `${t}-sender`,

@@ -92,6 +92,14 @@ describe('escalation (deployed)', () => {
     expect(target.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 300, MaximumRetryAttempts: 3 });
   });
 
+  it('takes two-way SMS replies on a topic that delivers them raw to the escalations queue', () => {
+    const subs = resources(template, 'AWS::SNS::Subscription').map(([, s]) => props(s));
+    const sms = subs.find((s) => refId(s.TopicArn) === id(esc.smsReplies));
+    expect(sms).toMatchObject({ Protocol: 'sqs', RawMessageDelivery: true });
+    expect(refId(sms!.Endpoint)).toBe(id(esc.queue.queue));
+    expect(template.toJSON().Outputs.SmsReplyTopicArn).toBeDefined();
+  });
+
   it('serves the link, Slack and PagerDuty routes without a bearer token (their signatures are the credential)', () => {
     const routes = resources(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => props(r));
     for (const key of ['GET /v1/links/{link}', 'POST /v1/links/{link}', 'POST /v1/slack/interactions', 'POST /v1/pagerduty/webhooks']) {

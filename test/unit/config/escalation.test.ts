@@ -135,9 +135,8 @@ ${RECEIVERS}`;
     ).toEqual(['escalation_policies[1].name: duplicate escalation policy name "p"']);
   });
 
-  it('warns, while escalation is incomplete, what does not run yet', () => {
-    const config = parseConfigYaml(policy('    steps: [{ notify: [team-slack] }]\n'), 'test.yaml');
-    expect(configWarnings(config)).toEqual([expect.stringMatching(/^escalation is in progress: incidents are acknowledged through the API, signed links, Slack buttons and PagerDuty, not yet by SMS reply/)]);
+  it('loads without warnings', () => {
+    expect(configWarnings(parseConfigYaml(policy('    steps: [{ notify: [team-slack] }]\n'), 'test.yaml'))).toEqual([]);
   });
 });
 

@@ -211,6 +211,6 @@ describe('LocalSchedules on a data dir', () => {
     expect(third.schedules.resume()).toBe(1);
     await new Promise((r) => setTimeout(r, 20));
     expect(third.queues.peek('q')).toEqual(['flush soon']);
-    expect(third.schedules.pending()).toEqual([{ name: 'later', queue: 'q', at: new Date(t0 + 20 * 60_000) }]);
+    expect(third.schedules.pending()).toEqual([{ name: 'later', queue: 'q', at: new Date(t0 + 20 * 60_000), body: 'flush later' }]);
   });
 });
