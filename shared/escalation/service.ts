@@ -232,10 +232,7 @@ function wakeup(t: EscalationTimer): Wakeup {
   return { at: t.at, message, name: timerName(t), queue: ESCALATIONS_QUEUE };
 }
 
-/**
- * A step's pages: each receiver it names, on every channel entry, with the group's firing alerts
- * (as many as fit one message). A receiver the config no longer has is skipped with a warning.
- */
+/** A step's pages: each receiver it names (see notifyReceivers). */
 function sendPages(i: Incident, page: NonNullable<IncidentEffects['page']>, group: GroupState | undefined, deps: EscalationDeps): Promise<void> {
   const incident: NonNullable<NotificationMessage['incident']> = {
     id: i.id,
@@ -298,7 +295,7 @@ async function notifyReceivers(
         createdAt: now.toISOString(),
         receiver: name,
         channel: { type: ch.type, index: ch.index },
-        group: { id: i.groupId, key: i.groupKey, labels: i.groupLabels, status: alerts.length > 0 ? 'firing' : 'resolved', alerts, truncatedAlerts: 0 },
+        group: { id: i.groupId, key: i.groupKey, labels: i.groupLabels, status: firing.length > 0 ? 'firing' : 'resolved', alerts, truncatedAlerts: 0 },
         incident,
         ...(deps.config.raw.external_url ? { externalURL: deps.config.raw.external_url } : group?.externalURL ? { externalURL: group.externalURL } : {}),
         ...(group?.externalURL ? { sourceURL: group.externalURL } : {}),
