@@ -8,8 +8,8 @@ import { pagerDutyWebhook } from '../../shared/api/pagerduty-webhooks';
 import { createSilence, expireSilence, getSilence, listSilences, SILENCE_MAX_BODY_BYTES } from '../../shared/api/silences';
 import { NotFoundError, PayloadTooLargeError } from '../../shared/errors';
 import { jsonBody, pathParameter } from '../../shared/http/request';
-import { errorResponse, json, type HttpResult } from '../../shared/http/responses';
-import { authorizeRoute } from '../../shared/ingest/auth';
+import { json, type HttpResult } from '../../shared/http/responses';
+import { httpHandler } from '../../shared/runtime/middleware';
 import { awsHttp, awsQueues, awsScheduler, awsSecrets, lazyHandler } from '../../shared/runtime/aws';
 import { awsTable } from '../../shared/runtime/aws-table';
 import type { Ports } from '../../shared/runtime/ports';
@@ -47,74 +47,71 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
     log: ports.log,
     silenceDeps,
   };
-  return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
-    try {
-      if (event.routeKey === 'GET /v1/health') return json(200, { status: 'ok', time: ports.clock().toISOString() });
-      if (event.routeKey === 'GET /v1/links/{link}') return await showLink({ ...incidentDeps, secrets: ports.secrets }, pathParameter(event, 'link'));
-      if (event.routeKey === 'POST /v1/links/{link}') {
-        ports.log.info('api change requested', { route: event.routeKey, actor: 'signed link', requestId: event.requestContext.requestId });
-        return await useLink({ ...incidentDeps, secrets: ports.secrets }, pathParameter(event, 'link'));
-      }
-      if (event.routeKey === 'POST /v1/slack/interactions' || event.routeKey === 'POST /v1/pagerduty/webhooks') {
-        // Both are signed over the raw body, which is all the credential they carry.
-        const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
-        if (Buffer.byteLength(raw) > SIGNED_CALLBACK_MAX_BYTES) throw new PayloadTooLargeError(SIGNED_CALLBACK_MAX_BYTES);
-        ports.log.info('api change requested', { route: event.routeKey, actor: 'signed callback', requestId: event.requestContext.requestId });
-        return event.routeKey === 'POST /v1/slack/interactions'
-          ? await slackInteraction({ ...incidentDeps, secrets: ports.secrets, http: ports.http }, event.headers, raw)
-          : await pagerDutyWebhook({ ...incidentDeps, secrets: ports.secrets }, event.headers, raw);
-      }
-      const actor = (await authorizeRoute(event, ports.config.raw.auth, ports.secrets)).name;
-      if (event.requestContext.http.method !== 'GET') ports.log.info('api change requested', { route: event.routeKey, actor, requestId: event.requestContext.requestId });
-      switch (event.routeKey) {
-        case 'GET /v1/alerts':
-          return json(200, await listAlerts(stateDeps, event.queryStringParameters ?? {}));
-        case 'GET /v1/alerts/{id}':
-          return json(200, await getAlert(stateDeps, pathParameter(event, 'id')));
-        case 'GET /v1/groups':
-          return json(200, await listGroups(stateDeps, event.queryStringParameters ?? {}));
-        case 'POST /v1/silences': {
-          const created = await createSilence(silenceDeps, jsonBody(event, SILENCE_MAX_BODY_BYTES), actor);
-          silencesChangedAt = ports.clock().getTime();
-          return json(201, created);
-        }
-        case 'GET /v1/silences':
-          return json(200, await listSilences(silenceDeps, event.queryStringParameters ?? {}));
-        case 'GET /v1/silences/{id}':
-          return json(200, await getSilence(silenceDeps, pathParameter(event, 'id')));
-        case 'DELETE /v1/silences/{id}': {
-          const expired = await expireSilence(silenceDeps, pathParameter(event, 'id'), actor);
-          silencesChangedAt = ports.clock().getTime();
-          return json(200, expired);
-        }
-        case 'POST /v1/channels/{receiver}/test': {
-          const receiver = pathParameter(event, 'receiver');
-          const results = await testReceiver(receiver, { ...ports, deliveries });
-          return json(200, { receiver, results });
-        }
-        case 'GET /v1/incidents':
-          return json(200, await listIncidents(incidentDeps, event.queryStringParameters ?? {}));
-        case 'GET /v1/incidents/{id}':
-          return json(200, await getIncident(incidentDeps, pathParameter(event, 'id')));
-        case 'POST /v1/incidents/{id}/ack':
-        case 'POST /v1/incidents/{id}/unack':
-        case 'POST /v1/incidents/{id}/resolve':
-        case 'POST /v1/incidents/{id}/escalate': {
-          const action = event.routeKey.slice(event.routeKey.lastIndexOf('/') + 1) as 'ack' | 'unack' | 'resolve' | 'escalate';
-          const body = event.body ? jsonBody(event, INCIDENT_ACTION_MAX_BODY_BYTES) : undefined;
-          const result = await actOnIncident(incidentDeps, pathParameter(event, 'id'), action, actor, body);
-          if (result.silence) silencesChangedAt = ports.clock().getTime();
-          return json(200, result);
-        }
-        case 'POST /v1/redrive':
-          return json(200, await redrive(event.queryStringParameters?.channel, ports));
-        default:
-          throw new NotFoundError(`no route ${event.routeKey}`);
-      }
-    } catch (err) {
-      return errorResponse(err, ports.log, event.requestContext.requestId);
+  // Errors become responses and the token's scope is checked before this runs (shared/runtime/middleware.ts).
+  return httpHandler(async (event: APIGatewayProxyEventV2, context): Promise<HttpResult> => {
+    if (event.routeKey === 'GET /v1/health') return json(200, { status: 'ok', time: ports.clock().toISOString() });
+    if (event.routeKey === 'GET /v1/links/{link}') return await showLink({ ...incidentDeps, secrets: ports.secrets }, pathParameter(event, 'link'));
+    if (event.routeKey === 'POST /v1/links/{link}') {
+      ports.log.info('api change requested', { route: event.routeKey, actor: 'signed link', requestId: event.requestContext.requestId });
+      return await useLink({ ...incidentDeps, secrets: ports.secrets }, pathParameter(event, 'link'));
     }
-  };
+    if (event.routeKey === 'POST /v1/slack/interactions' || event.routeKey === 'POST /v1/pagerduty/webhooks') {
+      // Both are signed over the raw body, which is all the credential they carry.
+      const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+      if (Buffer.byteLength(raw) > SIGNED_CALLBACK_MAX_BYTES) throw new PayloadTooLargeError(SIGNED_CALLBACK_MAX_BYTES);
+      ports.log.info('api change requested', { route: event.routeKey, actor: 'signed callback', requestId: event.requestContext.requestId });
+      return event.routeKey === 'POST /v1/slack/interactions'
+        ? await slackInteraction({ ...incidentDeps, secrets: ports.secrets, http: ports.http }, event.headers, raw)
+        : await pagerDutyWebhook({ ...incidentDeps, secrets: ports.secrets }, event.headers, raw);
+    }
+    const actor = context.principal!.name;
+    if (event.requestContext.http.method !== 'GET') ports.log.info('api change requested', { route: event.routeKey, actor, requestId: event.requestContext.requestId });
+    switch (event.routeKey) {
+      case 'GET /v1/alerts':
+        return json(200, await listAlerts(stateDeps, event.queryStringParameters ?? {}));
+      case 'GET /v1/alerts/{id}':
+        return json(200, await getAlert(stateDeps, pathParameter(event, 'id')));
+      case 'GET /v1/groups':
+        return json(200, await listGroups(stateDeps, event.queryStringParameters ?? {}));
+      case 'POST /v1/silences': {
+        const created = await createSilence(silenceDeps, jsonBody(event, SILENCE_MAX_BODY_BYTES), actor);
+        silencesChangedAt = ports.clock().getTime();
+        return json(201, created);
+      }
+      case 'GET /v1/silences':
+        return json(200, await listSilences(silenceDeps, event.queryStringParameters ?? {}));
+      case 'GET /v1/silences/{id}':
+        return json(200, await getSilence(silenceDeps, pathParameter(event, 'id')));
+      case 'DELETE /v1/silences/{id}': {
+        const expired = await expireSilence(silenceDeps, pathParameter(event, 'id'), actor);
+        silencesChangedAt = ports.clock().getTime();
+        return json(200, expired);
+      }
+      case 'POST /v1/channels/{receiver}/test': {
+        const receiver = pathParameter(event, 'receiver');
+        const results = await testReceiver(receiver, { ...ports, deliveries });
+        return json(200, { receiver, results });
+      }
+      case 'GET /v1/incidents':
+        return json(200, await listIncidents(incidentDeps, event.queryStringParameters ?? {}));
+      case 'GET /v1/incidents/{id}':
+        return json(200, await getIncident(incidentDeps, pathParameter(event, 'id')));
+      case 'POST /v1/incidents/{id}/ack':
+      case 'POST /v1/incidents/{id}/unack':
+      case 'POST /v1/incidents/{id}/resolve':
+      case 'POST /v1/incidents/{id}/escalate': {
+        const action = event.routeKey.slice(event.routeKey.lastIndexOf('/') + 1) as 'ack' | 'unack' | 'resolve' | 'escalate';
+        const body = event.body ? jsonBody(event, INCIDENT_ACTION_MAX_BODY_BYTES) : undefined;
+        const result = await actOnIncident(incidentDeps, pathParameter(event, 'id'), action, actor, body);
+        if (result.silence) silencesChangedAt = ports.clock().getTime();
+        return json(200, result);
+      }
+      case 'POST /v1/redrive':
+        return json(200, await redrive(event.queryStringParameters?.channel, ports));
+      default:
+        throw new NotFoundError(`no route ${event.routeKey}`);
+    }
+  }, { log: ports.log, auth: () => ports.config.raw.auth, secrets: ports.secrets });
 }
 
 /** A Slack interaction carries the whole message it came from, a PagerDuty webhook its incident: tens of KB at most. */

@@ -9,6 +9,8 @@ import { InboundSms, smsReply } from '../../shared/escalation/sms-replies';
 import { awsQueues, awsScheduler, awsSecrets, lazyHandler } from '../../shared/runtime/aws';
 import { awsTable } from '../../shared/runtime/aws-table';
 import type { Ports } from '../../shared/runtime/ports';
+import { batchHandler } from '../../shared/runtime/middleware';
+import { ESCALATIONS_QUEUE } from '../../shared/queues/names';
 
 /**
  * Escalator adapter: each record is one incident timer (a step, or an ack that lapsed), or the
@@ -36,9 +38,15 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
       return groupMuted(group, ports.config, reads, now);
     },
   };
-  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  // Records run one by one until the invocation's deadline; the rest go back to the queue at once.
+  return batchHandler(async (event: SQSEvent, context): Promise<SQSBatchResponse> => {
     const failures: string[] = [];
     for (const record of event.Records) {
+      if (Date.now() > (context.deadline ?? Infinity)) {
+        failures.push(record.messageId);
+        await ports.queues.changeVisibility(ESCALATIONS_QUEUE, record.receiptHandle, 0).catch(() => undefined);
+        continue;
+      }
       try {
         const body: unknown = JSON.parse(unpackBody(record.body));
         // An SMS reply (the two-way SMS topic delivers raw to this queue).
@@ -62,7 +70,7 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
       }
     }
     return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
-  };
+  });
 }
 
 export const handler = lazyHandler('escalator', (base) => ({ ...base, ...awsTable(), ...awsQueues(), ...awsScheduler(base), ...awsSecrets() }), createHandler);

@@ -8,6 +8,7 @@ import { channelQueueName, CONSUMER_TIMEOUT_S, MAX_RECEIVES } from '../queues/na
 import { encodeBody, SQS_MAX_DELAY_S, SQS_MAX_VISIBILITY_S } from '../queues/port';
 import type { Ports } from '../runtime/ports';
 import { processSqsBatch, receiveCount } from '../runtime/sqs-batch';
+import { batchHandler } from '../runtime/middleware';
 import type { DeliveryStore } from '../store/port';
 import type { GateDecision, GateHealth } from '../store/receiver-gates';
 import { deliver, type DeliverResult } from './deliver';
@@ -76,7 +77,9 @@ export function createSenderHandler<T extends ChannelType>(sender: ChannelSender
     ...(ports.retryJitter === undefined ? {} : { random: ports.retryJitter }),
   });
 
-  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  // The deadline comes with the invocation (shared/runtime/middleware.ts): a record whose turn to
+  // send comes after it goes back to the queue unsent, so the function is not killed mid-send.
+  return batchHandler(async (event: SQSEvent, context): Promise<SQSBatchResponse> => {
     const started = Date.now();
     /** Back a record off through its visibility, within SQS's 12 h from the receive. */
     const backOff = async (record: SQSRecord, seconds: number): Promise<'retry'> => {
@@ -154,6 +157,11 @@ export function createSenderHandler<T extends ChannelType>(sender: ChannelSender
         const until = decision.kind === 'backing_off' ? Math.ceil((decision.untilMs - Date.now()) / 1000) : 0;
         return backOff(record, Math.max(own, until));
       }
+      if (Date.now() > (context.deadline ?? Infinity)) {
+        ports.log.warn('too close to the function timeout to send; back to the queue unsent', { notificationId: n.id, receiver: n.receiver });
+        await admission.done(record, undefined, release);
+        return backOff(record, 1);
+      }
       let result: DeliverResult;
       const sendStarted = Date.now();
       try {
@@ -173,7 +181,7 @@ export function createSenderHandler<T extends ChannelType>(sender: ChannelSender
       // Not back before the receiver's gate reopens: a receive spent waiting at it would be wasted.
       return backOff(record, Math.max(result.delaySeconds, reopensAt === undefined ? 0 : Math.ceil((reopensAt - Date.now()) / 1000)));
     });
-  };
+  });
 }
 
 /**

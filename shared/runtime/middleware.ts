@@ -1,0 +1,80 @@
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { AuthConfig } from '../config/schema';
+import type { SecretResolver } from '../config/secrets';
+import { routeScope } from '../http/routes';
+import { errorResponse, type HttpResult } from '../http/responses';
+import { authorizeRoute, type Principal } from '../ingest/auth';
+import type { Logger } from '../log';
+
+/**
+ * What the handlers share as @middy/core middleware, so each handler holds only its own work:
+ * - `httpErrors`: the one place an HTTP handler's error becomes a response (a 4xx naming the
+ *   problem, or a 500 without internals, logged with the request id);
+ * - `routeAuthorization`: the bearer token and the route's scope, checked before the handler runs
+ *   (public routes, whose own signature is their credential, pass);
+ * - `lambdaDeadline`: the invocation's deadline, for batch handlers that must stop starting records
+ *   near their timeout and report the rest as batch item failures.
+ * middy's own early-timeout abort is off (timeoutEarlyInMillis: 0): the deadline does that job
+ * where it can be done cleanly, per record.
+ */
+
+/** How long before the Lambda's timeout a batch stops starting records: what one record may still take. */
+export const DEADLINE_MARGIN_MS = 5_000;
+
+/** A handler's context as the middleware leave it. */
+export interface HandlerContext extends Partial<Context> {
+  /** Set by `routeAuthorization` on a guarded route: who is asking. */
+  principal?: Principal;
+  /** Set by `lambdaDeadline`: epoch ms after which no new record starts (Infinity without a Lambda context). */
+  deadline?: number;
+}
+
+export function httpErrors(log: Logger): MiddlewareObj<APIGatewayProxyEventV2, HttpResult, Error, Context> {
+  return {
+    name: 'httpErrors',
+    onError: (request) => {
+      request.response = errorResponse(request.error, log, request.event?.requestContext?.requestId);
+    },
+  };
+}
+
+export function routeAuthorization(auth: () => AuthConfig, secrets: SecretResolver): MiddlewareObj<APIGatewayProxyEventV2, HttpResult, Error, Context> {
+  return {
+    name: 'routeAuthorization',
+    before: async (request) => {
+      if (routeScope(request.event.routeKey) === 'public') return;
+      (request.context as HandlerContext).principal = await authorizeRoute(request.event, auth(), secrets);
+    },
+  };
+}
+
+export function lambdaDeadline<E, R>(marginMs = DEADLINE_MARGIN_MS): MiddlewareObj<E, R, Error, Context> {
+  return {
+    name: 'lambdaDeadline',
+    before: (request) => {
+      const remaining = (request.context as Partial<Context> | undefined)?.getRemainingTimeInMillis?.();
+      (request.context as HandlerContext).deadline = remaining === undefined ? Infinity : Date.now() + remaining - marginMs;
+    },
+  };
+}
+
+/** An HTTP handler with the shared middleware: errors to responses, authorization before it runs. */
+export function httpHandler(
+  handle: (event: APIGatewayProxyEventV2, context: HandlerContext) => Promise<HttpResult>,
+  opts: { log: Logger; auth: () => AuthConfig; secrets: SecretResolver },
+): (event: APIGatewayProxyEventV2, context?: Partial<Context>) => Promise<HttpResult> {
+  const handler = middy<APIGatewayProxyEventV2, HttpResult, Error, Context>({ timeoutEarlyInMillis: 0 })
+    .use(httpErrors(opts.log))
+    .use(routeAuthorization(opts.auth, opts.secrets))
+    .handler((event, context) => handle(event, context as HandlerContext));
+  return (event, context) => handler(event, (context ?? {}) as Context);
+}
+
+/** A batch handler with its deadline: `handle` stops starting records once `context.deadline` has passed. */
+export function batchHandler<E, R>(handle: (event: E, context: HandlerContext) => Promise<R>, marginMs = DEADLINE_MARGIN_MS): (event: E, context?: Partial<Context>) => Promise<R> {
+  const handler = middy<E, R, Error, Context>({ timeoutEarlyInMillis: 0 })
+    .use(lambdaDeadline<E, R>(marginMs))
+    .handler((event, context) => handle(event, context as HandlerContext));
+  return (event, context) => handler(event, (context ?? {}) as Context);
+}
