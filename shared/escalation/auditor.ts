@@ -17,6 +17,8 @@ export interface AuditResult {
   overdue: number;
   /** Of those, how many did something (a step ran, a lapsed ack re-triggered). */
   ran: number;
+  /** Escalation schedules no incident expects any more (a delete that failed), deleted now. */
+  orphaned: number;
 }
 
 /**
@@ -26,7 +28,7 @@ export interface AuditResult {
  * late and arrives after the audit does nothing.
  */
 export async function auditIncidents(deps: EscalationDeps): Promise<AuditResult> {
-  const result: AuditResult = { checked: 0, overdue: 0, ran: 0 };
+  const result: AuditResult = { checked: 0, overdue: 0, ran: 0, orphaned: 0 };
   let after: ListKey | undefined;
   do {
     const now = deps.clock();
@@ -50,5 +52,30 @@ export async function auditIncidents(deps: EscalationDeps): Promise<AuditResult>
       if ((await onTimer(message, deps)) === 'ran') result.ran++;
     }
   } while (after && result.checked < MAX_AUDITED);
+  result.orphaned = await deleteOrphans(deps);
   return result;
+}
+
+/** `esc-<incident id>-<token>-<loop>-<step>` or `esc-<incident id>-<token>-ack` (see timerName). */
+const SCHEDULE_NAME = /^esc-(inc-[A-Za-z0-9]+)-([A-Za-z0-9]+)-(?:\d+-\d+|ack)$/;
+
+/**
+ * Escalation schedules whose incident no longer expects them (ended, or under another token):
+ * reported and deleted. They would do nothing when they fire (the guard), but they count against
+ * the account's schedule quota until then, and a leftover is a sign of a delete that failed.
+ */
+async function deleteOrphans(deps: EscalationDeps): Promise<number> {
+  if (!deps.scheduler.list) return 0;
+  let orphaned = 0;
+  for (const name of await deps.scheduler.list('esc-')) {
+    const m = SCHEDULE_NAME.exec(name);
+    if (!m) continue;
+    const incident = await deps.incidents.get(m[1]!, deps.clock());
+    const pending = incident && pendingTimer(incident);
+    if (pending && timerName(pending) === name) continue;
+    orphaned++;
+    deps.log.warn('orphaned escalation schedule; deleting it', { schedule: name, incidentId: m[1] });
+    await deps.scheduler.delete(name).catch((err: unknown) => deps.log.warn('could not delete an orphaned schedule', { schedule: name, err }));
+  }
+  return orphaned;
 }

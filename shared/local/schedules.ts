@@ -97,6 +97,10 @@ export class LocalSchedules implements SchedulerPort {
     this.counts.deleted++;
   }
 
+  async list(prefix: string): Promise<string[]> {
+    return [...this.entries.keys()].filter((name) => name.startsWith(prefix)).sort();
+  }
+
   /** The schedules that have not fired yet, soonest first (copies). */
   pending(): PendingSchedule[] {
     return [...this.entries.values()]

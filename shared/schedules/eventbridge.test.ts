@@ -1,4 +1,5 @@
 import {
+  ListSchedulesCommand,
   ConflictException,
   CreateScheduleCommand,
   DeleteScheduleCommand,
@@ -97,6 +98,15 @@ describe('eventBridgeScheduler', () => {
     scheduler.on(CreateScheduleCommand).rejects(new ConflictException(opts('Schedule flush-g-1 already exists.', 409)));
     await expect(port().create(flush())).resolves.toBeUndefined();
     expect(scheduler.commandCalls(CreateScheduleCommand)).toHaveLength(1);
+  });
+
+  it('lists schedule names by prefix in the group, across pages', async () => {
+    scheduler
+      .on(ListSchedulesCommand, { GroupName: 'alertflow-schedules', NamePrefix: 'esc-', NextToken: undefined })
+      .resolves({ Schedules: [{ Name: 'esc-a' }], NextToken: 'p2' })
+      .on(ListSchedulesCommand, { GroupName: 'alertflow-schedules', NamePrefix: 'esc-', NextToken: 'p2' })
+      .resolves({ Schedules: [{ Name: 'esc-b' }] });
+    expect(await port().list!('esc-')).toEqual(['esc-a', 'esc-b']);
   });
 
   it('deletes by name in the group', async () => {

@@ -119,6 +119,24 @@ export function eventBridgeScheduler(opts: EventBridgeSchedulerOptions): Schedul
       }
     },
 
+    async list(prefix) {
+      const { group } = getConfig();
+      const sdk = await import('@aws-sdk/client-scheduler');
+      client ??= new sdk.SchedulerClient({});
+      const names: string[] = [];
+      let next: string | undefined;
+      do {
+        try {
+          const res = await client.send(new sdk.ListSchedulesCommand({ GroupName: group, NamePrefix: prefix, NextToken: next }));
+          for (const s of res.Schedules ?? []) if (s.Name) names.push(s.Name);
+          next = res.NextToken;
+        } catch (err) {
+          throw scheduleError('ListSchedules', prefix, err);
+        }
+      } while (next);
+      return names;
+    },
+
     async delete(name) {
       assertScheduleName(name);
       const { group } = getConfig();

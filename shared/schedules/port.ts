@@ -17,4 +17,6 @@ export interface SchedulerPort {
   create(schedule: OneTimeSchedule): Promise<void>;
   /** Delete a schedule; one that does not exist (already ran, or deleted) counts as success. */
   delete(name: string): Promise<void>;
+  /** The names of the pending schedules that start with `prefix` (the auditor's look for orphans). */
+  list?(prefix: string): Promise<string[]>;
 }

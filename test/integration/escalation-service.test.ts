@@ -44,19 +44,21 @@ function harness(stores: Stores) {
     send: async (queue: string, messages: OutgoingMessage[]) => void sent.push(...messages.map((m) => ({ queue, body: m.body, delaySeconds: m.delaySeconds }))),
   } as QueuePort;
   let tokens = 0;
+  const deleted: string[] = [];
+  const schedules: string[] = [];
   const deps: EscalationDeps = {
     incidents: stores.incidents,
     groups: stores.groups,
     config: CONFIG,
     queues,
-    scheduler: { create: async () => {}, delete: async () => {} },
+    scheduler: { create: async () => {}, delete: async (name: string) => void deleted.push(name), list: async (prefix: string) => schedules.filter((n) => n.startsWith(prefix)) },
     clock: () => new Date(now),
     log: silentLogger,
     newToken: () => `t${++tokens}`,
   };
   const pages = () => sent.filter((s) => s.queue === 'webhook-notifications').map((s) => JSON.parse(s.body) as NotificationMessage);
   const timers = () => sent.filter((s) => s.queue === 'escalations').map((s) => JSON.parse(s.body) as EscalationMessage);
-  return { deps, pages, timers, advance: (ms: number) => (now += ms), at: () => now };
+  return { deps, pages, timers, deleted, schedules, advance: (ms: number) => (now += ms), at: () => now };
 }
 
 const group = () =>
@@ -121,9 +123,9 @@ describe.each(STORE_ADAPTERS)('escalation service (%s store)', (adapter) => {
     const [lost] = h.timers();
     // Not overdue yet (due in 1 minute, grace 2 minutes): nothing to do.
     h.advance(2 * M);
-    expect(await auditIncidents(h.deps)).toEqual({ checked: 1, overdue: 0, ran: 0 });
+    expect(await auditIncidents(h.deps)).toEqual({ checked: 1, overdue: 0, ran: 0, orphaned: 0 });
     h.advance(2 * M);
-    expect(await auditIncidents(h.deps)).toEqual({ checked: 1, overdue: 1, ran: 1 });
+    expect(await auditIncidents(h.deps)).toEqual({ checked: 1, overdue: 1, ran: 1, orphaned: 0 });
     const incident = (await stores.incidents.get('inc-test', new Date(h.at())))!;
     expect(incident.ran).toMatchObject({ loop: 0, step: 1 });
     expect(h.pages().map((p) => p.receiver)).toEqual(['oncall']);
@@ -132,5 +134,18 @@ describe.each(STORE_ADAPTERS)('escalation service (%s store)', (adapter) => {
     expect(new Set(h.pages().map((p) => p.id)).size).toBe(1);
     // The next step's timer is armed and named as the audit would name it.
     expect(h.timers().at(-1)!.id).toBe(timerName(pendingTimer(incident)!));
+  });
+
+  it('the auditor deletes escalation schedules no incident expects any more, and keeps the live one', async () => {
+    const stores = await fresh();
+    const h = harness(stores);
+    await stores.groups.put(group());
+    await startIncidentFor(start, group(), h.deps);
+    const live = timerName(pendingTimer((await stores.incidents.get('inc-test', new Date(h.at())))!)!);
+    const stale = 'esc-inc-00000000000000000000-t9-0-1';
+    const ofAckedChain = live.replace('-t0-', '-zz-');
+    h.schedules.push(live, stale, ofAckedChain, 'flush-g1-123');
+    expect((await auditIncidents(h.deps)).orphaned).toBe(2);
+    expect(h.deleted.sort()).toEqual([ofAckedChain, stale].sort());
   });
 });
