@@ -1,5 +1,6 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { onTimer, type EscalationDeps } from '../../shared/escalation/service';
+import { statusAt } from '../../shared/alerts/model';
 import { batchReads, groupMuted } from '../../shared/dispatch/noise';
 import { cachedSilences, SILENCE_CACHE_MS } from '../../shared/silences/cache';
 import { unpackBody } from '../../shared/queues/body';
@@ -29,11 +30,11 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
     scheduler: ports.scheduler,
     clock: ports.clock,
     log: ports.log,
-    // A step is not paged while its whole group is silenced or inhibited.
+    // A step is not paged while its whole group is silenced or inhibited, nor once nothing fires.
     groupMuted: async (incident) => {
       const now = ports.clock();
       const group = (await stores.groups.getMany([incident.groupId], now)).get(incident.groupId);
-      if (!group) return undefined;
+      if (!group || !Object.values(group.alerts).some((a) => statusAt(a, now.getTime()) === 'firing')) return 'resolved';
       const reads = batchReads({ silences: () => loadSilences({}), inhibitions: stores.inhibitions, cooldowns: stores.cooldowns, log: ports.log }, now);
       return groupMuted(group, ports.config, reads, now);
     },

@@ -50,11 +50,12 @@ export interface EscalationDeps {
   log: Logger;
   newToken?: () => string;
   /**
-   * Whether the incident's group is wholly muted now (every firing alert silenced or inhibited): a
-   * step due then stops the chain instead of paging. Unset: never muted (the router, which asks its
-   * own flush instead).
+   * Whether the incident's group is wholly muted now (every firing alert silenced or inhibited), or
+   * has nothing firing any more (`resolved`, its resolve not recorded on the incident): a step due
+   * then stops the chain, or ends the incident, instead of paging. Unset: the router, which asks
+   * its own flush instead.
    */
-  groupMuted?: (incident: Incident) => Promise<'silenced' | 'inhibited' | undefined>;
+  groupMuted?: (incident: Incident) => Promise<'silenced' | 'inhibited' | 'resolved' | undefined>;
 }
 
 export type IncidentAction = 'ack' | 'unack' | 'resolve' | 'escalate';
@@ -125,16 +126,20 @@ export async function resolveWithGroup(id: string, deps: EscalationDeps): Promis
     const now = deps.clock();
     const current = await deps.incidents.get(id, now);
     if (!current || current.state === 'resolved') return;
-    const t = resolveIncident(current, 'alertflow (its alerts resolved)', now.getTime(), token(deps));
-    // The route's receiver heard of the resolve from the group's own notification.
-    const tell = t.effects.tell && { ...t.effects.tell, receivers: t.effects.tell.receivers.filter((r) => r !== current.routeReceiver) };
     try {
-      await apply({ ...t, effects: { ...t.effects, tell } }, deps);
+      await apply(resolvedWithGroup(current, now.getTime(), token(deps)), deps);
       return;
     } catch (err) {
       if (!(err instanceof ConflictError) || attempt >= MAX_ATTEMPTS) throw err;
     }
   }
+}
+
+/** The incident ends because its alerts did; the route's receiver heard of that from the group's own notification. */
+function resolvedWithGroup(current: Incident, now: number, newToken: string): Transition {
+  const t = resolveIncident(current, 'alertflow (its alerts resolved)', now, newToken);
+  const tell = t.effects.tell && { ...t.effects.tell, receivers: t.effects.tell.receivers.filter((r) => r !== current.routeReceiver) };
+  return { ...t, effects: { ...t.effects, tell } };
 }
 
 /**
@@ -182,7 +187,8 @@ export async function onTimer(message: EscalationMessage, deps: EscalationDeps):
     if (!t) return 'stale';
     // A silence or an inhibition made since the last flush: the chain waits for the group to be heard.
     const muted = t.event.kind === 'step' && deps.groupMuted ? await deps.groupMuted(current) : undefined;
-    if (muted) t = suspend(current, muted, now.getTime(), token(deps))!;
+    if (muted === 'resolved') t = resolvedWithGroup(current, now.getTime(), token(deps));
+    else if (muted) t = suspend(current, muted, now.getTime(), token(deps))!;
     try {
       await apply(t, deps);
       return 'ran';

@@ -148,4 +148,16 @@ describe.each(STORE_ADAPTERS)('escalation service (%s store)', (adapter) => {
     expect((await auditIncidents(h.deps)).orphaned).toBe(2);
     expect(h.deleted.sort()).toEqual([ofAckedChain, stale].sort());
   });
+
+  it("a step due after the group stopped firing ends the incident instead of paging (a resolve that was lost)", async () => {
+    const stores = await fresh();
+    const h = harness(stores);
+    await stores.groups.put(group());
+    await startIncidentFor(start, group(), h.deps);
+    h.advance(M);
+    const [timer] = h.timers();
+    expect(await onTimer(timer!, { ...h.deps, groupMuted: async () => 'resolved' })).toBe('ran');
+    expect((await stores.incidents.get('inc-test', new Date(h.at()))))!.toMatchObject({ state: 'resolved', resolved: { by: 'alertflow (its alerts resolved)' } });
+    expect(h.pages().filter((p) => p.incident?.step)).toEqual([]);
+  });
 });
