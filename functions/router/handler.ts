@@ -6,6 +6,7 @@ import { awsQueues, awsScheduler, lazyHandler } from '../../shared/runtime/aws';
 import { awsTable } from '../../shared/runtime/aws-table';
 import type { Ports } from '../../shared/runtime/ports';
 import { cachedSilences, SILENCE_CACHE_MS } from '../../shared/silences/cache';
+import { batchHandler } from '../../shared/runtime/middleware';
 
 /**
  * Router adapter. The records of a batch (alerts and group timers) are dispatched together (one read
@@ -29,7 +30,8 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
     clock: ports.clock,
     log: ports.log,
   };
-  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  // The deadline comes with the invocation (shared/runtime/middleware.ts): groups not started by then go back.
+  return batchHandler(async (event: SQSEvent, context): Promise<SQSBatchResponse> => {
     const failures: string[] = [];
     const parsed: Array<{ recordId: string; message: RouterMessage }> = [];
     for (const record of event.Records) {
@@ -47,7 +49,7 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
     try {
       const result = await dispatch(
         parsed.map((p) => p.message),
-        { ...base, silences: () => loadSilences(freshAfter === undefined ? {} : { freshAfter }) },
+        { ...base, silences: () => loadSilences(freshAfter === undefined ? {} : { freshAfter }), deadline: context.deadline },
       );
       for (const p of parsed) if (result.failed.has(p.message.id)) failures.push(p.recordId);
       ports.log.debug('dispatched', { records: event.Records.length, groups: result.groups, changed: result.changedGroups, notifications: result.notifications });
@@ -56,7 +58,7 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
       failures.push(...parsed.map((p) => p.recordId));
     }
     return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
-  };
+  });
 }
 
 export const handler = lazyHandler('router', (base) => ({ ...base, ...awsTable(), ...awsQueues(), ...awsScheduler(base) }), createHandler);

@@ -39,6 +39,12 @@ export interface DispatchDeps {
   scheduler: SchedulerPort;
   clock: () => Date;
   log: Logger;
+  /**
+   * Epoch ms after which no more groups are started (the Lambda's deadline less a margin): the
+   * messages of the groups left are reported failed and come back, as a timeout would have left
+   * them, but at once and without a half-done group.
+   */
+  deadline?: number | undefined;
 }
 
 export interface DispatchResult {
@@ -100,6 +106,10 @@ export async function dispatch(messages: readonly RouterMessage[], deps: Dispatc
       }
     };
     await forEachLimited(chunksOf(pending, READ_CHUNK), WRITE_CONCURRENCY / READ_CHUNK, async (chunk) => {
+      if (Date.now() > (deps.deadline ?? Infinity)) {
+        for (const t of chunk) t.messageIds.forEach((id) => failed.add(id));
+        return;
+      }
       let stored: Map<string, GroupState>;
       try {
         // A read racing a rewrite of a large group's parts is read again (readGroups).
