@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { ingestAwsEvent, ingestHttp } from '../../shared/ingest/ingest';
-import { errorResponse, type HttpResult } from '../../shared/http/responses';
+import type { HttpResult } from '../../shared/http/responses';
+import { httpHandler } from '../../shared/runtime/middleware';
 import { awsQueues, awsSecrets, lazyHandler } from '../../shared/runtime/aws';
 import type { Ports } from '../../shared/runtime/ports';
 
@@ -11,14 +12,10 @@ import type { Ports } from '../../shared/runtime/ports';
  */
 export function createHandler(ports: Pick<Ports, 'config' | 'queues' | 'secrets' | 'clock' | 'log'>) {
   const deps = { config: ports.config, queues: ports.queues, secrets: ports.secrets, clock: ports.clock };
+  // Errors become responses and the token's scope is checked first (shared/runtime/middleware.ts).
+  const http = httpHandler((event) => ingestHttp(event, deps), { log: ports.log, auth: () => ports.config.raw.auth, secrets: ports.secrets });
   return async (event: unknown): Promise<HttpResult | { accepted: number }> => {
-    if (isHttpEvent(event)) {
-      try {
-        return await ingestHttp(event, deps);
-      } catch (err) {
-        return errorResponse(err, ports.log, event.requestContext.requestId);
-      }
-    }
+    if (isHttpEvent(event)) return http(event);
     const result = await ingestAwsEvent(event, deps);
     ports.log.info('alarm event ingested', { accepted: result.accepted });
     return result;
