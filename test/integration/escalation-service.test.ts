@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfigYaml } from '../../shared/config/loader';
 import { auditIncidents } from '../../shared/escalation/auditor';
 import { pendingTimer, type IncidentStart } from '../../shared/escalation/incident';
-import { act, onTimer, startIncidentFor, timerName, type EscalationDeps } from '../../shared/escalation/service';
+import { act, onTimer, resolveWithGroup, startIncidentFor, timerName, type EscalationDeps } from '../../shared/escalation/service';
 import { silentLogger } from '../../shared/log';
 import type { EscalationMessage, NotificationMessage } from '../../shared/queues/messages';
 import type { OutgoingMessage, QueuePort } from '../../shared/queues/port';
@@ -159,5 +159,24 @@ describe.each(STORE_ADAPTERS)('escalation service (%s store)', (adapter) => {
     expect(await onTimer(timer!, { ...h.deps, groupMuted: async () => 'resolved' })).toBe('ran');
     expect((await stores.incidents.get('inc-test', new Date(h.at()))))!.toMatchObject({ state: 'resolved', resolved: { by: 'alertflow (its alerts resolved)' } });
     expect(h.pages().filter((p) => p.incident?.step)).toEqual([]);
+  });
+
+  it('an ack racing the resolve of its alerts: both end in one defined state, resolved, and the ack is never lost silently', async () => {
+    const stores = await fresh();
+    const h = harness(stores);
+    await stores.groups.put(group());
+    await startIncidentFor(start, group(), h.deps);
+    const [acked, resolved] = await Promise.allSettled([act('inc-test', 'ack', 'alice', h.deps), resolveWithGroup('inc-test', h.deps)]);
+    expect(resolved.status).toBe('fulfilled');
+    const incident = (await stores.incidents.get('inc-test', new Date(h.at())))!;
+    expect(incident.state).toBe('resolved');
+    const kinds = (await stores.incidents.timeline('inc-test', new Date(h.at()))).map((e) => e.kind);
+    // Either the ack won and the resolve followed it, or the resolve won and the ack was refused (409, naming the state).
+    if (acked.status === 'fulfilled') expect(kinds).toEqual(['triggered', 'acknowledged', 'resolved']);
+    else {
+      expect(kinds).toEqual(['triggered', 'resolved']);
+      expect(String(acked.reason.message)).toContain('resolved');
+    }
+    expect(pendingTimer(incident)).toBeUndefined();
   });
 });
