@@ -46,6 +46,7 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
     clock: ports.clock,
     log: ports.log,
     silenceDeps,
+    deliveries,
   };
   // Errors become responses and the token's scope is checked before this runs (shared/runtime/middleware.ts).
   return httpHandler(async (event: APIGatewayProxyEventV2, context): Promise<HttpResult> => {

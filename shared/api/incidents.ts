@@ -5,6 +5,8 @@ import { pendingTimer, type Incident, type IncidentEvent, type IncidentState } f
 import { act, type EscalationDeps, type IncidentAction } from '../escalation/service';
 import type { IncidentSegment, ListKey } from '../store/keys';
 import { createSilence, type SilenceDeps, type SilenceView } from './silences';
+import { channelEntries } from '../channels/keys';
+import type { DeliveryStore } from '../store/port';
 import { decodeCursor, encodeCursor, ListKeySchema, parseLimit, READ_BUDGET, type PageQuery } from './paging';
 
 /**
@@ -12,7 +14,10 @@ import { decodeCursor, encodeCursor, ListKeySchema, parseLimit, READ_BUDGET, typ
  * timeline, and POST /v1/incidents/{id}/ack|unack|resolve|escalate. Fields are snake_case, as the
  * silences'. An action the incident's state forbids is a 409 naming the state.
  */
-export type IncidentDeps = EscalationDeps;
+export type IncidentDeps = EscalationDeps & {
+  /** Where the pages' delivery outcomes are read for the timeline. */
+  deliveries?: Pick<DeliveryStore, 'outcomes'> | undefined;
+};
 
 const STATES = ['triggered', 'acknowledged', 'resolved'] as const satisfies readonly IncidentState[];
 
@@ -49,12 +54,31 @@ export function incidentView(i: Incident) {
 }
 export type IncidentView = ReturnType<typeof incidentView>;
 
-const eventView = (e: IncidentEvent) => ({
+const eventView = (e: IncidentEvent, deliveries: ReadonlyArray<{ receiver: string; channel: string; status: string }> | undefined) => ({
   at: new Date(e.at).toISOString(),
   kind: e.kind,
   actor: e.actor,
-  ...(e.step !== undefined ? { run: (e.loop ?? 0) + 1, step: e.step + 1, notify: e.notify ?? [] } : {}),
+  ...(e.step !== undefined ? { run: (e.loop ?? 0) + 1, step: e.step + 1, notify: e.notify ?? [], ...(deliveries ? { deliveries } : {}) } : {}),
 });
+
+/**
+ * The pages of each step event and what became of them: one per channel entry of each receiver
+ * paged, under the id the escalation service gave it; `pending` until a sender recorded a verdict.
+ */
+async function stepDeliveries(deps: Pick<IncidentDeps, 'config' | 'deliveries'>, i: Incident, events: readonly IncidentEvent[]): Promise<Map<IncidentEvent, Array<{ receiver: string; channel: string; status: string }>>> {
+  const out = new Map<IncidentEvent, Array<{ receiver: string; channel: string; status: string; id: string }>>();
+  for (const e of events) {
+    if (e.step === undefined || e.token === undefined) continue;
+    const pages = (e.notify ?? []).flatMap((name) => {
+      const receiver = deps.config.receivers.get(name);
+      return receiver ? channelEntries(receiver).map((ch) => ({ receiver: name, channel: `${ch.type}[${ch.index}]`, status: 'pending', id: `esc.${i.id}.${e.token}.${e.loop ?? 0}.${e.step}.${name}.${ch.type}.${ch.index}` })) : [];
+    });
+    out.set(e, pages);
+  }
+  const ids = [...out.values()].flat().map((p) => p.id);
+  const outcomes = deps.deliveries && ids.length > 0 ? await deps.deliveries.outcomes(ids) : new Map();
+  return new Map([...out].map(([e, pages]) => [e, pages.map(({ id, ...p }) => ({ ...p, status: outcomes.get(id)?.status ?? p.status }))]));
+}
 
 const Cursor = z.object({ s: z.enum(['open', 'resolved']), k: ListKeySchema.optional() }).strict();
 
@@ -91,11 +115,13 @@ function parseState(text: string | undefined): IncidentState | undefined {
 }
 
 /** GET /v1/incidents/{id}: the incident and its timeline (triggered, each step, acks, resolve; each with actor and time). */
-export async function getIncident(deps: Pick<IncidentDeps, 'incidents' | 'clock'>, id: string) {
+export async function getIncident(deps: Pick<IncidentDeps, 'incidents' | 'clock' | 'config' | 'deliveries'>, id: string) {
   const now = deps.clock();
   const incident = await deps.incidents.get(id, now);
   if (!incident) throw new NotFoundError(`no incident with id ${JSON.stringify(id)}`);
-  return { ...incidentView(incident), timeline: (await deps.incidents.timeline(id, now)).map(eventView) };
+  const timeline = await deps.incidents.timeline(id, now);
+  const deliveries = await stepDeliveries(deps, incident, timeline);
+  return { ...incidentView(incident), timeline: timeline.map((e) => eventView(e, deliveries.get(e))) };
 }
 
 /** What POST /v1/incidents/{id}/resolve may carry: a silence over the group, so the source's still-firing alerts do not open the next incident. */

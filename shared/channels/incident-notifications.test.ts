@@ -64,10 +64,10 @@ describe('incident links in notifications', () => {
       ...notification(),
       incident: { id: 'inc-1', token: 't', state: kind === 'resolve' ? 'resolved' : kind === 'ack' ? 'acknowledged' : 'triggered', ackAllowed: true, event: { kind, by: 'alice', at: '2026-12-07T12:00:00.000Z' } },
     });
-    expect(titleOf(followUp('ack'))).toMatch(/^\[ACKNOWLEDGED by alice\] /);
-    expect(titleOf(followUp('resolve'))).toMatch(/^\[RESOLVED by alice\] /);
-    expect(buildSlackPayload(followUp('ack'), {}).text).toMatch(/^\[ACKNOWLEDGED by alice\]/);
-    expect(buildSmsBody(followUp('unack'), {})).toMatch(/^\[UNACKNOWLEDGED by alice\] /);
+    expect(titleOf(followUp('ack'))).toMatch(/^\[ACKNOWLEDGED by alice at 12:00 UTC\] /);
+    expect(titleOf(followUp('resolve'))).toMatch(/^\[RESOLVED by alice at 12:00 UTC\] /);
+    expect(buildSlackPayload(followUp('ack'), {}).text).toMatch(/^\[ACKNOWLEDGED by alice at 12:00 UTC\]/);
+    expect(buildSmsBody(followUp('unack'), {})).toMatch(/^\[UNACKNOWLEDGED by alice at 12:00 UTC\] /);
     expect([actionOf(followUp('ack')), actionOf(followUp('resolve')), actionOf(followUp('unack')), actionOf(notification())]).toEqual(['acknowledge', 'resolve', 'trigger', 'trigger']);
     const ack = buildPagerDutyEvent(followUp('ack'), {});
     // The incident's own key, not the group's, so PagerDuty's incident follows alertflow's (and its webhooks name it back).

@@ -92,6 +92,9 @@ export function commonValue(alerts: readonly Alert[], pick: (a: Alert) => string
 
 export const INCIDENT_EVENT_TAG = { ack: 'ACKNOWLEDGED', unack: 'UNACKNOWLEDGED', resolve: 'RESOLVED' } as const;
 
+/** `12:04 UTC` from an ISO time: when a follow-up's event happened, short enough for a title or an SMS. */
+export const clockTime = (iso: string): string => `${iso.slice(11, 16)} UTC`;
+
 /** `[FIRING:3] HighErrorRate payment-gateway` — Alertmanager's default title (`slack.default.title`). */
 export function titleOf(n: NotificationMessage): string {
   const { group } = n;
@@ -102,6 +105,6 @@ export function titleOf(n: NotificationMessage): string {
   const name = values.length > 0 ? values.join(' ') : (commonValue(group.alerts, (a) => a.labels.alertname) ?? n.receiver);
   // A follow-up of an incident says what happened to it and who did it.
   const event = n.incident?.event;
-  if (event) return `[${INCIDENT_EVENT_TAG[event.kind]} by ${event.by}] ${name}`;
+  if (event) return `[${INCIDENT_EVENT_TAG[event.kind]} by ${event.by} at ${clockTime(event.at)}] ${name}`;
   return `[${status}] ${name}`;
 }

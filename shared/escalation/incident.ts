@@ -64,7 +64,8 @@ export interface IncidentEvent {
   actor: string;
   /** The incident version this event made: the timeline's order when events share a millisecond. */
   version?: number | undefined;
-  /** For steps: which, and the receivers it paged. */
+  /** For steps: the token its pages were sent under (their notification ids name it), which step, and the receivers it paged. */
+  token?: string | undefined;
   loop?: number | undefined;
   step?: number | undefined;
   notify?: string[] | undefined;
@@ -160,7 +161,7 @@ function runStep(i: Incident, ref: StepRef, now: number, kind: IncidentEventKind
   };
   return {
     next,
-    event: { id: `${kind}.${i.token}.${ref.loop}.${ref.step}`, at: now, kind, actor, version: next.version, loop: ref.loop, step: ref.step, notify: receivers },
+    event: { id: `${kind}.${i.token}.${ref.loop}.${ref.step}`, at: now, kind, actor, version: next.version, token: i.token, loop: ref.loop, step: ref.step, notify: receivers },
     effects: { page: { ...ref, receivers, token: i.token }, timer: stepTimer(next) },
   };
 }

@@ -108,12 +108,19 @@ describe('escalation (local runtime)', () => {
     expect(pages().map((p) => `${p.path} ${p.incident?.step ? `step ${p.incident.step}` : 'group'}`)).toEqual(['/team group', '/oncall step 2', '/managers step 3']);
     const [incident] = await incidents(rt);
     expect(incident).toMatchObject({ state: 'triggered', policy: 'critical', step: { run: 1, step: 3 }, next_step: null, paged: ['team', 'oncall', 'managers'] });
-    const detail = await apiRequest<{ timeline: Array<{ kind: string; actor: string; step?: number; notify?: string[] }> }>(rt.url, rt.token, 'GET', `/v1/incidents/${String(incident!.id)}`);
+    const detail = await apiRequest<{ timeline: Array<{ kind: string; actor: string; step?: number; notify?: string[]; deliveries?: unknown[] }> }>(
+      rt.url,
+      rt.token,
+      'GET',
+      `/v1/incidents/${String(incident!.id)}`,
+    );
     expect(detail.body.timeline.map((e) => [e.kind, e.actor, e.step, e.notify])).toEqual([
       ['triggered', 'alertflow', 1, []],
       ['step', 'alertflow', 2, ['oncall']],
       ['step', 'alertflow', 3, ['managers']],
     ]);
+    // Each step with what became of its pages (the senders' delivery records).
+    expect(detail.body.timeline.map((e) => e.deliveries)).toEqual([[], [{ receiver: 'oncall', channel: 'webhook[0]', status: 'delivered' }], [{ receiver: 'managers', channel: 'webhook[0]', status: 'delivered' }]]);
     // Each page went out once (no duplicates from retries or replays).
     await sleep(1500);
     expect(pages()).toHaveLength(3);

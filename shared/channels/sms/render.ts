@@ -5,7 +5,7 @@ import { alertLinks, alertSummary, counts, groupName, sourceLink, type AlertLink
 import type { PortRenderOptions } from '../port-channel';
 import { groupSeverity } from '../severity';
 import { renderTemplate } from '../templating';
-import { httpUrl, INCIDENT_EVENT_TAG } from '../text';
+import { clockTime, httpUrl, INCIDENT_EVENT_TAG } from '../text';
 import type { SmsConfig } from './config';
 import { fitSms, toGsmLookalikes } from './segments';
 
@@ -55,7 +55,7 @@ export function defaultSmsBody(n: NotificationMessage, opts: PortRenderOptions =
   const firingGroup = n.group.status === 'firing';
   const severity = groupSeverity(n);
   const event = n.incident?.event;
-  const tag = event ? `${INCIDENT_EVENT_TAG[event.kind]} by ${clip(clean(event.by), NAME_MAX)}` : firingGroup ? (severity ? severity.toUpperCase() : 'FIRING') : 'RESOLVED';
+  const tag = event ? `${INCIDENT_EVENT_TAG[event.kind]} by ${clip(clean(event.by), NAME_MAX)} at ${clockTime(event.at)}` : firingGroup ? (severity ? severity.toUpperCase() : 'FIRING') : 'RESOLVED';
   const { firing, resolved } = counts(n);
   const name = clip(clean(groupName(n)), NAME_MAX);
   // One summary stands for the group: the count says how many alerts it stands for.
