@@ -114,8 +114,9 @@ export class Escalation extends Construct {
   /**
    * What a function needs to arm, run and cancel incident timers: the escalations queue, the
    * channel queues (pages and follow-ups), one-time schedules in alertflow's group, and passing
-   * the two scheduler roles (flushes and escalations) to Scheduler only. The router starts
-   * incidents, the api acts on them, the escalator runs their steps.
+   * the escalation scheduler role, to Scheduler only (the router may also pass the flush role, from
+   * the routing construct). The router starts incidents, the api acts on them, the escalator runs
+   * their steps.
    */
   grantTimers(fn: LambdaFunction): void {
     const stack = Stack.of(this);
@@ -139,7 +140,7 @@ export class Escalation extends Construct {
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['iam:PassRole'],
-        resources: [this.schedulerRole.roleArn, props.alertsSchedulerRole.roleArn],
+        resources: [this.schedulerRole.roleArn],
         conditions: { StringEquals: { 'iam:PassedToService': SCHEDULER_SERVICE } },
       }),
     );

@@ -55,6 +55,9 @@ describe('incident links in notifications', () => {
     const email = buildEmail(incidentNotification(), { from: 'a@example.com', to: ['b@example.com'], cc: [], send_resolved: true }, portRenderOptions(incidentNotification()));
     expect(email.html).toContain(`href="${LINKS.ack}"`);
     expect(buildSmsBody(incidentNotification(), {}, portRenderOptions(incidentNotification()))).toContain(`Ack: ${LINKS.ack}`);
+    // With a reply code: the reply first, then the link.
+    const coded: NotificationMessage = { ...incidentNotification(), incident: { ...incidentNotification().incident!, code: '482193' } };
+    expect(buildSmsBody(coded, {}, portRenderOptions(coded))).toMatch(new RegExp(`Reply ACK 482193 or ${LINKS.ack.replace(/[.]/g, '\\.')}$`));
     expect(portRenderOptions(incidentNotification('firing', false))).toEqual({});
     expect(buildSmsBody(incidentNotification('resolved'), {}, portRenderOptions(incidentNotification('resolved')))).not.toContain('Ack:');
   });

@@ -62,11 +62,11 @@ export function defaultSmsBody(n: NotificationMessage, opts: PortRenderOptions =
   const count = firingGroup ? (firing > 1 ? ` (${firing} firing)` : '') : resolved > 1 ? ` (${resolved} resolved)` : '';
   const head = `[${tag}] ${name}${count}`;
 
-  // A reply is the quickest ack by SMS; the link is the fallback where no code was sent.
+  // A reply is the quickest ack by SMS; the signed link follows it when it fits.
   const reply = firingGroup && opts.replyCode ? ` Reply ACK ${opts.replyCode}` : '';
-  const ack = firingGroup && !reply ? httpUrl(opts.ackUrl, SMS_LINK_MAX) : undefined;
+  const ack = firingGroup ? httpUrl(opts.ackUrl, SMS_LINK_MAX) : undefined;
   const link = ack || reply ? undefined : smsLink(n);
-  const suffix = reply || (ack ? ` Ack: ${ack}` : link ? ` ${link}` : '');
+  const suffix = reply ? `${reply}${ack ? ` or ${ack}` : ''}` : ack ? ` Ack: ${ack}` : link ? ` ${link}` : '';
 
   const summary = clean(summaryOf(n) ?? '');
   return (
