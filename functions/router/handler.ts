@@ -7,6 +7,7 @@ import { awsTable } from '../../shared/runtime/aws-table';
 import type { Ports } from '../../shared/runtime/ports';
 import { cachedSilences, SILENCE_CACHE_MS } from '../../shared/silences/cache';
 import { batchHandler } from '../../shared/runtime/middleware';
+import { ALERTS_QUEUE } from '../../shared/queues/names';
 
 /**
  * Router adapter. The records of a batch (alerts and group timers) are dispatched together (one read
@@ -56,6 +57,12 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
     } catch (err) {
       ports.log.error('dispatch failed; the batch will be retried', { records: parsed.length, err });
       failures.push(...parsed.map((p) => p.recordId));
+    }
+    // Past the deadline, what failed is mostly what was not started: it comes back at once
+    // rather than after the visibility timeout (a real failure is retried a little sooner, too).
+    if (Date.now() > (context.deadline ?? Infinity)) {
+      const handles = new Map(event.Records.map((r) => [r.messageId, r.receiptHandle]));
+      await Promise.all(failures.map((id) => ports.queues.changeVisibility(ALERTS_QUEUE, handles.get(id)!, 0).catch(() => undefined)));
     }
     return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
   });

@@ -21,3 +21,30 @@ describe('router deadline', () => {
     expect(again.changedGroups).toBe(2);
   });
 });
+
+describe('router handler past its deadline', () => {
+  const fresh = freshStores('sqlite');
+
+  it('hands the messages it did not start back at once (visibility 0), reported failed', async () => {
+    const { createHandler } = await import('../../../functions/router/handler');
+    const { compileConfig } = await import('../../../shared/runtime/compiled-config');
+    const { parseConfigYaml } = await import('../../../shared/config/loader');
+    const { silentLogger } = await import('../../../shared/log');
+    const visibility: Array<[string, string, number]> = [];
+    const stores = await fresh();
+    const handler = createHandler({
+      config: compileConfig(parseConfigYaml(`route: { receiver: team }\nreceivers: [{ name: team, webhook_configs: [{ url: 'http://127.0.0.1:9/a' }] }]`, 'test.yaml')),
+      stores,
+      queues: { send: async () => {}, changeVisibility: async (q: string, h: string, s: number) => void visibility.push([q, h, s]) } as never,
+      scheduler: { create: async () => {}, delete: async () => {} },
+      clock: () => new Date(),
+      log: silentLogger,
+    });
+    const body = JSON.stringify({ kind: 'alerts', id: 'm1', receivedAt: new Date().toISOString(), source: 'generic', origin: {}, alerts: [simAlert('a', { startsAt: Date.now() })] });
+    const event = { Records: [{ messageId: 'r1', receiptHandle: 'h1', body, attributes: {} }] } as never;
+    const late = await handler(event, { getRemainingTimeInMillis: () => 1_000 });
+    expect(late.batchItemFailures).toEqual([{ itemIdentifier: 'r1' }]);
+    expect(visibility).toEqual([['alerts', 'h1', 0]]);
+    expect((await handler(event, { getRemainingTimeInMillis: () => 60_000 })).batchItemFailures).toEqual([]);
+  });
+});
