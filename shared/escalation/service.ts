@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError } from '../errors';
 import { recentlyResolved, type GroupState } from '../grouping/model';
 import { MAX_SQS_DELAY_MS, scheduleWakeups, type Wakeup } from '../grouping/timers';
 import type { Logger } from '../log';
-import { fitToMessage } from '../dispatch/notifications';
+import { fitToMessage } from '../queues/notification-fit';
 import type { EscalationMessage, NotificationMessage } from '../queues/messages';
 import { channelQueueName, ESCALATIONS_QUEUE } from '../queues/names';
 import { batchesOf, type QueuePort } from '../queues/port';

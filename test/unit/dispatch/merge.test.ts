@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../../shared/alerts/model';
 import { mergeAlerts } from '../../../shared/dispatch/merge';
-import { fitToMessage, MAX_NOTIFICATION_BYTES } from '../../../shared/dispatch/notifications';
+import { fitToMessage, MAX_NOTIFICATION_BYTES } from '../../../shared/queues/notification-fit';
 import { NotificationMessage } from '../../../shared/queues/messages';
 
 const NOW = new Date('2026-11-22T10:00:00.000Z');
