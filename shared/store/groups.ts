@@ -1,7 +1,7 @@
 import { brotliCompressSync, brotliDecompressSync, constants as zlib, gunzipSync } from 'node:zlib';
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { isConditionFailure } from './conditions';
 import { ConflictError } from '../errors';
 import { epochSeconds, groupKey, groupListKeys, GROUPS_LIST_PK, isLive, type ListKey } from './keys';
 import { batchGetItems } from './batch-get';
@@ -52,7 +52,7 @@ export class DynamoGroupStore implements GroupStorePort {
         }),
       );
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException') {
+      if (isConditionFailure(err)) {
         throw new ConflictError(`group ${next.groupId} changed concurrently`, { cause: err });
       }
       throw err;

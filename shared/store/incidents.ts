@@ -1,8 +1,8 @@
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { ConflictError } from '../errors';
 import type { Incident, IncidentEvent } from '../escalation/incident';
 import { epochSeconds, INCIDENT_EVENT_PREFIX, incidentEventKey, incidentKey, incidentListKeys, isLive, type IncidentSegment, type ListKey } from './keys';
+import { isConditionFailure } from './conditions';
 import { queryIndex } from './list-index';
 import { INCIDENT_RETENTION_S, type IncidentStore } from './port';
 
@@ -105,8 +105,4 @@ function encode(i: Incident): Record<string, unknown> {
 function decode(item: Record<string, unknown> | undefined, now: Date): Incident | undefined {
   if (!item || !isLive(item as { expiresAt?: number }, now)) return undefined;
   return JSON.parse(item.incident as string) as Incident;
-}
-
-function isConditionFailure(err: unknown): boolean {
-  return err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException';
 }

@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { isConditionFailure } from './conditions';
 import { ConflictError, NotFoundError } from '../errors';
 import { Silence, silenceState, type SilenceState } from '../silences/model';
 import { epochSeconds, isLive, type ListKey, SILENCE_SK_PREFIX, silenceEndBound, silenceListKeys, SILENCES_PK, silenceKey } from './keys';
@@ -204,8 +204,4 @@ function decode(item: Record<string, unknown> | undefined, now: Date): Silence |
   if (!isLive(item as { expiresAt?: number } | undefined, now)) return undefined;
   const parsed = Silence.safeParse(item);
   return parsed.success ? parsed.data : undefined;
-}
-
-function isConditionFailure(err: unknown): boolean {
-  return err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException';
 }
