@@ -85,17 +85,26 @@ export async function startIncidentFor(start: IncidentStart, group: GroupState, 
  * incident is still under this escalation token (a signed link is bound to the chain it was sent
  * for; once anyone acted, it is stale).
  */
-export async function act(id: string, action: IncidentAction, actor: string, deps: EscalationDeps, onlyUnder?: string): Promise<Incident> {
-  for (let attempt = 1; ; attempt++) {
+export function act(id: string, action: IncidentAction, actor: string, deps: EscalationDeps, onlyUnder?: string): Promise<Incident> {
+  return rereadOnConflict(async () => {
     const now = deps.clock();
     const current = await deps.incidents.get(id, now);
     if (!current) throw new NotFoundError(`no incident with id ${JSON.stringify(id)}`);
     if (onlyUnder !== undefined && current.token !== onlyUnder) throw new StaleLinkError(current);
-    const t = transition(current, action, actor, now.getTime(), token(deps));
+    return apply(transition(current, action, actor, now.getTime(), token(deps)), deps);
+  });
+}
+
+/**
+ * Run `attempt` (a read of the incident, a transition, its write) again while its write loses the
+ * race for the incident's version: the next try reads what won. Gives up after MAX_ATTEMPTS (409).
+ */
+async function rereadOnConflict<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let n = 1; ; n++) {
     try {
-      return await apply(t, deps);
+      return await attempt();
     } catch (err) {
-      if (!(err instanceof ConflictError) || attempt >= MAX_ATTEMPTS) throw err;
+      if (!(err instanceof ConflictError) || n >= MAX_ATTEMPTS) throw err;
     }
   }
 }
@@ -121,18 +130,12 @@ function transition(i: Incident, action: IncidentAction, actor: string, now: num
 }
 
 /** Every alert of its group resolved: the incident ends, unless it already has. */
-export async function resolveWithGroup(id: string, deps: EscalationDeps): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
+export function resolveWithGroup(id: string, deps: EscalationDeps): Promise<void> {
+  return rereadOnConflict(async () => {
     const now = deps.clock();
     const current = await deps.incidents.get(id, now);
-    if (!current || current.state === 'resolved') return;
-    try {
-      await apply(resolvedWithGroup(current, now.getTime(), token(deps)), deps);
-      return;
-    } catch (err) {
-      if (!(err instanceof ConflictError) || attempt >= MAX_ATTEMPTS) throw err;
-    }
-  }
+    if (current && current.state !== 'resolved') await apply(resolvedWithGroup(current, now.getTime(), token(deps)), deps);
+  });
 }
 
 /** The incident ends because its alerts did; the route's receiver heard of that from the group's own notification. */
@@ -146,20 +149,14 @@ function resolvedWithGroup(current: Incident, now: number, newToken: string): Tr
  * The group's flush says whether all its firing alerts are muted: a triggered chain stops while
  * they are (`muted`), and goes on from the step that was due once they are not (undefined).
  */
-export async function muteWithGroup(id: string, muted: 'silenced' | 'inhibited' | undefined, deps: EscalationDeps): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
+export function muteWithGroup(id: string, muted: 'silenced' | 'inhibited' | undefined, deps: EscalationDeps): Promise<void> {
+  return rereadOnConflict(async () => {
     const now = deps.clock();
     const current = await deps.incidents.get(id, now);
     if (!current) return;
     const t = muted ? suspend(current, muted, now.getTime(), token(deps)) : resume(current, now.getTime(), token(deps));
-    if (!t) return;
-    try {
-      await apply(t, deps);
-      return;
-    } catch (err) {
-      if (!(err instanceof ConflictError) || attempt >= MAX_ATTEMPTS) throw err;
-    }
-  }
+    if (t) await apply(t, deps);
+  });
 }
 
 /**
@@ -167,7 +164,7 @@ export async function muteWithGroup(id: string, muted: 'silenced' | 'inhibited' 
  * is still where the timer says; a step that already ran under the timer's token (a redelivery)
  * has its effects done again; anything else is stale and does nothing.
  */
-export async function onTimer(message: EscalationMessage, deps: EscalationDeps): Promise<'ran' | 'replayed' | 'stale'> {
+export function onTimer(message: EscalationMessage, deps: EscalationDeps): Promise<'ran' | 'replayed' | 'stale'> {
   const timer: EscalationTimer = {
     incidentId: message.incidentId,
     token: message.token,
@@ -175,7 +172,7 @@ export async function onTimer(message: EscalationMessage, deps: EscalationDeps):
     action: message.action,
     ...(message.loop !== undefined && message.step !== undefined ? { ref: { loop: message.loop, step: message.step } } : {}),
   };
-  for (let attempt = 1; ; attempt++) {
+  return rereadOnConflict(async () => {
     const now = deps.clock();
     const current = await deps.incidents.get(timer.incidentId, now);
     if (!current) return 'stale';
@@ -189,13 +186,9 @@ export async function onTimer(message: EscalationMessage, deps: EscalationDeps):
     const muted = t.event.kind === 'step' && deps.groupMuted ? await deps.groupMuted(current) : undefined;
     if (muted === 'resolved') t = resolvedWithGroup(current, now.getTime(), token(deps));
     else if (muted) t = suspend(current, muted, now.getTime(), token(deps))!;
-    try {
-      await apply(t, deps);
-      return 'ran';
-    } catch (err) {
-      if (!(err instanceof ConflictError) || attempt >= MAX_ATTEMPTS) throw err;
-    }
-  }
+    await apply(t, deps);
+    return 'ran';
+  });
 }
 
 /** Write the transition (conditionally), its event, then its effects. */
