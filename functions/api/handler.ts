@@ -62,8 +62,8 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
       if (Buffer.byteLength(raw) > SIGNED_CALLBACK_MAX_BYTES) throw new PayloadTooLargeError(SIGNED_CALLBACK_MAX_BYTES);
       ports.log.info('api change requested', { route: event.routeKey, actor: 'signed callback', requestId: event.requestContext.requestId });
       return event.routeKey === 'POST /v1/slack/interactions'
-        ? await slackInteraction({ ...incidentDeps, secrets: ports.secrets, http: ports.http }, event.headers, raw)
-        : await pagerDutyWebhook({ ...incidentDeps, secrets: ports.secrets }, event.headers, raw);
+        ? await slackInteraction({ ...incidentDeps, secrets: ports.secrets, http: ports.http }, event, raw)
+        : await pagerDutyWebhook({ ...incidentDeps, secrets: ports.secrets }, event, raw);
     }
     const actor = context.principal!.name;
     if (event.requestContext.http.method !== 'GET') ports.log.info('api change requested', { route: event.routeKey, actor, requestId: event.requestContext.requestId });

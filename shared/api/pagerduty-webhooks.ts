@@ -1,10 +1,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
-import type { SecretResolver } from '../config/secrets';
+import { resolvedSecrets, type SecretResolver } from '../config/secrets';
 import { AuthenticationError, NotFoundError, ValidationError } from '../errors';
 import { IncidentStateError } from '../escalation/incident';
 import { StaleLinkError, act, type EscalationDeps, type IncidentAction } from '../escalation/service';
+import { header } from '../http/request';
 import { json, type HttpResult } from '../http/responses';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { INCIDENT_DEDUP_PREFIX } from '../queues/messages';
 
 /**
@@ -36,11 +38,11 @@ const ACTIONS: Record<string, IncidentAction> = {
   'incident.resolved': 'resolve',
 };
 
-export async function pagerDutyWebhook(deps: PagerDutyWebhookDeps, headers: Record<string, string | undefined>, rawBody: string): Promise<HttpResult> {
+export async function pagerDutyWebhook(deps: PagerDutyWebhookDeps, event: Pick<APIGatewayProxyEventV2, 'headers'>, rawBody: string): Promise<HttpResult> {
   const config = deps.config.raw.pagerduty_webhooks;
   if (!config) throw new NotFoundError('PagerDuty webhooks are not configured (pagerduty_webhooks.signing_secrets)');
-  const secrets = (await Promise.all(config.signing_secrets.map((ref) => deps.secrets.resolve(ref).catch(() => undefined)))).filter((s): s is string => !!s);
-  verifyPagerDutySignature(secrets, headers, rawBody);
+  const secrets = await resolvedSecrets(config.signing_secrets, deps.secrets);
+  verifyPagerDutySignature(secrets, event, rawBody);
 
   let body: z.infer<typeof Body>;
   try {
@@ -65,9 +67,8 @@ export async function pagerDutyWebhook(deps: PagerDutyWebhookDeps, headers: Reco
 }
 
 /** One of the header's `v1=` signatures must be the HMAC of the raw body under one of the secrets. */
-export function verifyPagerDutySignature(secrets: readonly string[], headers: Record<string, string | undefined>, rawBody: string): void {
-  const header = Object.entries(headers).find(([k]) => k.toLowerCase() === 'x-pagerduty-signature')?.[1];
-  const given = (header ?? '')
+export function verifyPagerDutySignature(secrets: readonly string[], event: Pick<APIGatewayProxyEventV2, 'headers'>, rawBody: string): void {
+  const given = (header(event, 'x-pagerduty-signature') ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.startsWith('v1='))

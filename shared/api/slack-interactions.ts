@@ -1,12 +1,14 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import type { HttpPort } from '../channels/http';
-import type { SecretResolver } from '../config/secrets';
+import { resolvedSecrets, type SecretResolver } from '../config/secrets';
 import { AlertflowError, AuthenticationError, NotFoundError, ValidationError } from '../errors';
 import type { Incident } from '../escalation/incident';
 import { verifyLink } from '../escalation/links';
 import { act, type EscalationDeps } from '../escalation/service';
+import { header } from '../http/request';
 import { json, type HttpResult } from '../http/responses';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 
 /**
  * POST /v1/slack/interactions: the buttons of an incident's Slack message, clicked in Slack. No
@@ -35,10 +37,10 @@ const Payload = z.object({
 
 const DONE: Record<string, string> = { ack: 'Acknowledged', resolve: 'Resolved', escalate: 'Escalated' };
 
-export async function slackInteraction(deps: SlackInteractionDeps, headers: Record<string, string | undefined>, rawBody: string): Promise<HttpResult> {
+export async function slackInteraction(deps: SlackInteractionDeps, event: Pick<APIGatewayProxyEventV2, 'headers'>, rawBody: string): Promise<HttpResult> {
   const app = deps.config.raw.slack_app;
   if (!app) throw new NotFoundError('Slack interactivity is not configured (slack_app.signing_secret)');
-  await verifySlackSignature(await deps.secrets.resolve(app.signing_secret), headers, rawBody, deps.clock());
+  await verifySlackSignature(await deps.secrets.resolve(app.signing_secret), event, rawBody, deps.clock());
 
   const form = new URLSearchParams(rawBody);
   let payload: z.infer<typeof Payload>;
@@ -53,7 +55,7 @@ export async function slackInteraction(deps: SlackInteractionDeps, headers: Reco
 
   const user = payload.user;
   const actor = user ? `slack:${user.username ?? user.name ?? user.id} (${user.id})` : 'slack';
-  const keys = (await Promise.all(deps.config.raw.incident_links.signing_keys.map((ref) => deps.secrets.resolve(ref).catch(() => undefined)))).filter((k): k is string => !!k);
+  const keys = await resolvedSecrets(deps.config.raw.incident_links.signing_keys, deps.secrets);
   let outcome: string;
   try {
     const claims = verifyLink(keys, action.value!, deps.clock());
@@ -73,18 +75,15 @@ function stateNote(i: Incident): string {
 }
 
 /** Slack's v0 signature over the raw body, in constant time, within the timestamp window. */
-export async function verifySlackSignature(secret: string, headers: Record<string, string | undefined>, rawBody: string, now: Date): Promise<void> {
-  const ts = headerOf(headers, 'x-slack-request-timestamp');
-  const given = headerOf(headers, 'x-slack-signature');
+export async function verifySlackSignature(secret: string, event: Pick<APIGatewayProxyEventV2, 'headers'>, rawBody: string, now: Date): Promise<void> {
+  const ts = header(event, 'x-slack-request-timestamp');
+  const given = header(event, 'x-slack-signature');
   if (!ts || !given || !/^\d{1,12}$/.test(ts)) throw new AuthenticationError('missing or malformed Slack signature headers');
   if (Math.abs(now.getTime() / 1000 - Number(ts)) > MAX_SKEW_S) throw new AuthenticationError('Slack request timestamp is more than 5 minutes from now');
   const expected = Buffer.from(`v0=${createHmac('sha256', secret).update(`v0:${ts}:${rawBody}`).digest('hex')}`);
   const got = Buffer.from(given);
   if (got.length !== expected.length || !timingSafeEqual(got, expected)) throw new AuthenticationError('Slack signature does not match');
 }
-
-const headerOf = (headers: Record<string, string | undefined>, name: string): string | undefined =>
-  Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
 
 /** Replace the buttons of the clicked message with what happened (the rest of the message stays). */
 async function updateMessage(deps: SlackInteractionDeps, hosts: readonly string[], payload: z.infer<typeof Payload>, outcome: string): Promise<void> {

@@ -9,6 +9,15 @@ export interface SecretResolver {
   resolve(ref: SecretRef): Promise<string>;
 }
 
+/**
+ * The values of those of `refs` that resolve, in order. For verification keys listed for rotation:
+ * a key that cannot be read verifies nothing, and the others still do.
+ */
+export async function resolvedSecrets(refs: readonly SecretRef[], secrets: SecretResolver): Promise<string[]> {
+  const values = await Promise.all(refs.map((ref) => secrets.resolve(ref).catch(() => undefined)));
+  return values.filter((v): v is string => v !== undefined && v !== '');
+}
+
 /** A human-readable name for a reference, safe to put in logs and errors. */
 export function describeSecretRef(ref: SecretRef): string {
   if (typeof ref === 'string') return 'an inline value';

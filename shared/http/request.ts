@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors';
 
-export function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+export function header(event: Pick<APIGatewayProxyEventV2, 'headers'>, name: string): string | undefined {
   // API Gateway (payload 2.0) lower-cases header names; be lenient for hand-made events.
   const wanted = name.toLowerCase();
   for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === wanted) return v;
