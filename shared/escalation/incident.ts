@@ -166,15 +166,8 @@ function runStep(i: Incident, ref: StepRef, now: number, kind: IncidentEventKind
   };
 }
 
-export interface IncidentStart {
-  id: string;
-  groupId: string;
-  groupKey: string;
-  groupLabels: LabelSet;
-  routeReceiver: string;
-  policy: EscalationPolicy;
-  token: string;
-}
+/** What the router knows when a group's first page starts an incident. */
+export type IncidentStart = Pick<Incident, 'id' | 'groupId' | 'groupKey' | 'groupLabels' | 'routeReceiver' | 'policy' | 'token'>;
 
 /** A group's first page on an escalating route: the incident starts and its first step runs now. */
 export function startIncident(start: IncidentStart, now: number): Transition {
