@@ -33,8 +33,14 @@ afterEach(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function config(url: string, policy: string): string {
-  return `
+/** A receiver or a top-level key a test adds to the shared config (given the stand-in's URL). */
+interface More {
+  top?: string;
+  receivers?: (url: string) => string;
+}
+
+function config(url: string, policy: string, more: More = {}): string {
+  return `${more.top ?? ''}
 escalation_policies:
   - name: critical
 ${policy}
@@ -53,7 +59,7 @@ receivers:
     webhook_configs: [{ url: '${url}/oncall' }]
   - name: managers
     webhook_configs: [{ url: '${url}/managers' }]
-`;
+${more.receivers?.(url) ?? ''}`;
 }
 
 const THREE_STEPS = `    steps:
@@ -63,9 +69,9 @@ const THREE_STEPS = `    steps:
         wait: 1s
       - notify: [managers]`;
 
-async function start(policy: string): Promise<{ rt: LocalRuntime; hook: StandIn; pages: () => Page[] }> {
+async function start(policy: string, more: More = {}, env: Record<string, string> = {}): Promise<{ rt: LocalRuntime; hook: StandIn; pages: () => Page[] }> {
   hook = await startStandIn();
-  rt = await startRuntimeWithConfig(config(hook.url, policy));
+  rt = await startRuntimeWithConfig(config(hook.url, policy, more), { env });
   const h = hook;
   return {
     rt,
@@ -263,32 +269,11 @@ describe('escalation (local runtime)', () => {
   });
 
   it('keeps a PagerDuty service in step: trigger on the page, acknowledge and resolve as they happen here, one dedup_key', async () => {
-    hook = await startStandIn();
-    rt = await startRuntimeWithConfig(
-      `
-escalation_policies:
-  - name: critical
-    steps:
+    const { rt: r, hook: h } = await start(`    steps:
       - notify: [pd]
         wait: 30s
-      - notify: [team]
-route:
-  receiver: team
-  group_by: [alertname]
-  group_wait: 0s
-  routes:
-    - matchers: ['severity="critical"']
-      escalation_policy: critical
-receivers:
-  - name: team
-    webhook_configs: [{ url: '${hook.url}/team' }]
-  - name: pd
-    pagerduty_configs: [{ routing_key: { env: PD_KEY }, events_url: '${hook.url}/pd' }]
-`,
-      { env: { PD_KEY: 'pd-routing-key' } },
-    );
-    const r = rt;
-    const h = hook;
+      - notify: [team]`, { receivers: (url) => `  - name: pd
+    pagerduty_configs: [{ routing_key: { env: PD_KEY }, events_url: '${url}/pd' }]` }, { PD_KEY: 'pd-routing-key' });
     await fire(r, 'DiskFull');
     const events = () => h.received.filter((x) => x.path === '/pd').map((x) => x.json() as { event_action: string; dedup_key: string; routing_key: string; links?: Array<{ text: string }> });
     await until('the trigger', () => (events().length === 1 ? true : undefined));
@@ -305,32 +290,11 @@ receivers:
   });
 
   it('takes acks and resolves made in PagerDuty from its signed v3 webhooks, and ignores its echo of ours', async () => {
-    hook = await startStandIn();
-    rt = await startRuntimeWithConfig(
-      `
+    const { rt: r, hook: h } = await start(`    steps:
+      - notify: [pd]`, { top: `
 pagerduty_webhooks:
-  signing_secrets: [{ env: PD_WEBHOOK_NEW }, { env: PD_WEBHOOK_OLD }]
-escalation_policies:
-  - name: critical
-    steps:
-      - notify: [pd]
-route:
-  receiver: team
-  group_by: [alertname]
-  group_wait: 0s
-  routes:
-    - matchers: ['severity="critical"']
-      escalation_policy: critical
-receivers:
-  - name: team
-    webhook_configs: [{ url: '${hook.url}/team' }]
-  - name: pd
-    pagerduty_configs: [{ routing_key: { env: PD_KEY }, events_url: '${hook.url}/pd' }]
-`,
-      { env: { PD_KEY: 'k', PD_WEBHOOK_NEW: 'new-secret', PD_WEBHOOK_OLD: 'old-secret' } },
-    );
-    const r = rt;
-    const h = hook;
+  signing_secrets: [{ env: PD_WEBHOOK_NEW }, { env: PD_WEBHOOK_OLD }]`, receivers: (url) => `  - name: pd
+    pagerduty_configs: [{ routing_key: { env: PD_KEY }, events_url: '${url}/pd' }]` }, { PD_KEY: 'k', PD_WEBHOOK_NEW: 'new-secret', PD_WEBHOOK_OLD: 'old-secret' });
     await fire(r, 'DiskFull');
     const trigger = (await until('the trigger', () => h.received.find((x) => x.path === '/pd'))).json() as { dedup_key: string };
     const webhook = (eventType: string, secrets: string[], key = trigger.dedup_key) => {
@@ -355,33 +319,12 @@ receivers:
   });
 
   it('acknowledges from a Slack button, signed as Slack signs, and updates the message in place', async () => {
-    hook = await startStandIn();
-    rt = await startRuntimeWithConfig(
-      `
+    const { rt: r, hook: h } = await start(`    steps:
+      - notify: [chat]`, { top: `
 slack_app:
   signing_secret: { env: SLACK_SIGNING_SECRET }
-  response_hosts: [127.0.0.1]
-escalation_policies:
-  - name: critical
-    steps:
-      - notify: [chat]
-route:
-  receiver: team
-  group_by: [alertname]
-  group_wait: 0s
-  routes:
-    - matchers: ['severity="critical"']
-      escalation_policy: critical
-receivers:
-  - name: team
-    webhook_configs: [{ url: '${hook.url}/team' }]
-  - name: chat
-    slack_configs: [{ webhook_url: '${hook.url}/slack' }]
-`,
-      { env: { SLACK_SIGNING_SECRET: 'slack-secret' } },
-    );
-    const r = rt;
-    const h = hook;
+  response_hosts: [127.0.0.1]`, receivers: (url) => `  - name: chat
+    slack_configs: [{ webhook_url: '${url}/slack' }]` }, { SLACK_SIGNING_SECRET: 'slack-secret' });
     await fire(r, 'DiskFull');
     const message = (await until('the Slack page', () => h.received.find((x) => x.path === '/slack'))).json() as { text: string; blocks: Array<{ type: string; block_id?: string; elements?: Array<{ action_id: string; value: string }> }> };
     const ack = message.blocks.find((b) => b.block_id === 'alertflow_incident')!.elements!.find((e) => e.action_id === 'alertflow_ack')!;
@@ -434,26 +377,9 @@ receivers:
   });
 
   it('acknowledges by SMS reply: the page says "Reply ACK <code>", and only a paged number can use it', async () => {
-    hook = await startStandIn();
-    rt = await startRuntimeWithConfig(`
-escalation_policies:
-  - name: critical
-    steps:
-      - notify: [phone]
-route:
-  receiver: team
-  group_by: [alertname]
-  group_wait: 0s
-  routes:
-    - matchers: ['severity="critical"']
-      escalation_policy: critical
-receivers:
-  - name: team
-    webhook_configs: [{ url: '${hook.url}/team' }]
-  - name: phone
-    sms_configs: [{ to: ['+15551234567'] }]
-`);
-    const r = rt;
+    const { rt: r } = await start(`    steps:
+      - notify: [phone]`, { receivers: () => `  - name: phone
+    sms_configs: [{ to: ['+15551234567'] }]` });
     await fire(r, 'DiskFull');
     const outbox = async () => (await apiRequest<{ messages: Array<{ channel: string; body: string }> }>(r.url, r.token, 'GET', '/local/outbox')).body.messages.filter((m) => m.channel === 'sms');
     const [page] = await until('the SMS page', async () => ((await outbox()).length > 0 ? outbox() : undefined));

@@ -68,12 +68,17 @@ const start: IncidentStart = { id: 'inc-test', groupId: 'g1', groupKey: 'k', gro
 
 describe.each(STORE_ADAPTERS)('escalation service (%s store)', (adapter) => {
   const fresh = freshStores(adapter);
-
-  it('an ack and a step due at the same instant: exactly one wins, and the loser changes nothing', async () => {
+  /** Fresh stores with the group stored and its incident started (step 1 ran, step 2 armed). */
+  const started = async () => {
     const stores = await fresh();
     const h = harness(stores);
     await stores.groups.put(group());
     await startIncidentFor(start, group(), h.deps);
+    return { stores, h };
+  };
+
+  it('an ack and a step due at the same instant: exactly one wins, and the loser changes nothing', async () => {
+    const { stores, h } = await started();
     h.advance(M);
     const [stepTimer] = h.timers();
     const [stepped, acked] = await Promise.allSettled([onTimer(stepTimer!, h.deps), act('inc-test', 'ack', 'alice', h.deps)]);
@@ -87,10 +92,7 @@ describe.each(STORE_ADAPTERS)('escalation service (%s store)', (adapter) => {
   });
 
   it('two acks at once from two channels: one wins, the other is told who did', async () => {
-    const stores = await fresh();
-    const h = harness(stores);
-    await stores.groups.put(group());
-    await startIncidentFor(start, group(), h.deps);
+    const { stores, h } = await started();
     const results = await Promise.allSettled([act('inc-test', 'ack', 'slack:alice', h.deps), act('inc-test', 'ack', 'pagerduty:bob', h.deps)]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
@@ -99,10 +101,7 @@ describe.each(STORE_ADAPTERS)('escalation service (%s store)', (adapter) => {
   });
 
   it('a duplicated or late timer runs its step once', async () => {
-    const stores = await fresh();
-    const h = harness(stores);
-    await stores.groups.put(group());
-    await startIncidentFor(start, group(), h.deps);
+    const { stores, h } = await started();
     h.advance(M);
     const [timer] = h.timers();
     expect(await onTimer(timer!, h.deps)).toBe('ran');
@@ -116,10 +115,7 @@ describe.each(STORE_ADAPTERS)('escalation service (%s store)', (adapter) => {
   });
 
   it('the auditor runs a step whose timer was lost, and a timer arriving after that does nothing', async () => {
-    const stores = await fresh();
-    const h = harness(stores);
-    await stores.groups.put(group());
-    await startIncidentFor(start, group(), h.deps);
+    const { stores, h } = await started();
     const [lost] = h.timers();
     // Not overdue yet (due in 1 minute, grace 2 minutes): nothing to do.
     h.advance(2 * M);
@@ -137,10 +133,7 @@ describe.each(STORE_ADAPTERS)('escalation service (%s store)', (adapter) => {
   });
 
   it('the auditor deletes escalation schedules no incident expects any more, and keeps the live one', async () => {
-    const stores = await fresh();
-    const h = harness(stores);
-    await stores.groups.put(group());
-    await startIncidentFor(start, group(), h.deps);
+    const { stores, h } = await started();
     const live = timerName(pendingTimer((await stores.incidents.get('inc-test', new Date(h.at())))!)!);
     const stale = 'esc-inc-00000000000000000000-t9-0-1';
     const ofAckedChain = live.replace('-t0-', '-zz-');
@@ -150,10 +143,7 @@ describe.each(STORE_ADAPTERS)('escalation service (%s store)', (adapter) => {
   });
 
   it("a step due after the group stopped firing ends the incident instead of paging (a resolve that was lost)", async () => {
-    const stores = await fresh();
-    const h = harness(stores);
-    await stores.groups.put(group());
-    await startIncidentFor(start, group(), h.deps);
+    const { stores, h } = await started();
     h.advance(M);
     const [timer] = h.timers();
     expect(await onTimer(timer!, { ...h.deps, groupMuted: async () => 'resolved' })).toBe('ran');
@@ -162,10 +152,7 @@ describe.each(STORE_ADAPTERS)('escalation service (%s store)', (adapter) => {
   });
 
   it('an ack racing the resolve of its alerts: both end in one defined state, resolved, and the ack is never lost silently', async () => {
-    const stores = await fresh();
-    const h = harness(stores);
-    await stores.groups.put(group());
-    await startIncidentFor(start, group(), h.deps);
+    const { stores, h } = await started();
     const [acked, resolved] = await Promise.allSettled([act('inc-test', 'ack', 'alice', h.deps), resolveWithGroup('inc-test', h.deps)]);
     expect(resolved.status).toBe('fulfilled');
     const incident = (await stores.incidents.get('inc-test', new Date(h.at())))!;
