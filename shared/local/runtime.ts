@@ -140,7 +140,9 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
   const log = opts.log ?? jsonLogger({ runtime: 'local' });
   for (const warning of configWarnings(config.raw)) log.warn(warning, { config: configPath });
   // Incident links need a signing key: one of the data dir's own when ALERTFLOW_LINK_KEY is unset.
-  const secrets = envSecretResolver({ ...env, ALERTFLOW_WEBHOOK_TOKEN: token, ALERTFLOW_LINK_KEY: env.ALERTFLOW_LINK_KEY || localLinkKey(dataDir) });
+  // Only incidents have links, so a config without policies makes none (and writes no key file).
+  const linkKey = env.ALERTFLOW_LINK_KEY || (config.escalationPolicies.size > 0 ? localLinkKey(dataDir) : undefined);
+  const secrets = envSecretResolver({ ...env, ALERTFLOW_WEBHOOK_TOKEN: token, ...(linkKey ? { ALERTFLOW_LINK_KEY: linkKey } : {}) });
   await checkTokenSecrets(config.raw, secrets, configPath);
 
   // First: its lock says clearly when another runtime already uses this data dir.
