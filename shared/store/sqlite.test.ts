@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openLocalDatabase } from '../local/sqlite';
 import type { GroupAlert, GroupState } from '../grouping/model';
@@ -35,6 +38,54 @@ describe('SQLite group store', () => {
     database.close();
   });
 
+  it('journals each write as one row and folds the journal into the tables when asked, writing each group once', async () => {
+    const database = openLocalDatabase(undefined);
+    const stores = sqliteStores(database);
+    const count = (table: string) => (database.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    const [a, b] = [alert('a'), alert('b')];
+    await stores.groups.put(group(1, [a]));
+    await stores.groups.put(group(2, [a, b]));
+    await stores.groups.put(group(3, [b]));
+    expect([count('state_group_journal'), count('state_groups'), count('state_group_alerts')]).toEqual([3, 0, 0]);
+    // The journal's rows hold only what changed: the second write carried b alone, the third only a's removal.
+    const rows = database.db.prepare('SELECT alerts, removed FROM state_group_journal ORDER BY seq').all() as Array<{ alerts: string; removed: string | null }>;
+    expect(rows.map((r) => [(JSON.parse(r.alerts) as GroupAlert[]).map((x) => x.fingerprint), r.removed && JSON.parse(r.removed)])).toEqual([[['a'], null], [['b'], null], [[], ['a']]]);
+    // A listing reads the tables: they are brought up to date first.
+    const page = await stores.groups.page(undefined, 10, NOW);
+    expect(page.groups.map((g) => g.version)).toEqual([3]);
+    expect([count('state_group_journal'), count('state_groups'), count('state_group_alerts'), count('state_alert_groups')]).toEqual([0, 1, 1, 1]);
+    expect((await stores.groups.holding('a', NOW)).length).toBe(0);
+    expect((await stores.groups.holding('b', NOW)).map((g) => g.version)).toEqual([3]);
+    database.close();
+  });
+
+  it('replays, at open, the journal a crash left on disk', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'alertflow-journal-'));
+    try {
+      let database = openLocalDatabase(dir);
+      let stores = sqliteStores(database);
+      const [a, b, c] = [alert('a'), alert('b'), alert('c')];
+      await stores.groups.put(group(1, [a, b]));
+      // Folded into the tables, then changed again in the journal only.
+      await stores.groups.page(undefined, 10, NOW);
+      const v1 = (await stores.groups.getMany(['g'], NOW)).get('g')!;
+      await stores.groups.put(group(2, [v1.alerts.a!, c]));
+      await stores.groups.put(group(3, [v1.alerts.a!, alert('c', 'changed')]));
+      // Committed but never compacted: as after a SIGKILL (close commits nothing more here).
+      database.close();
+      database = openLocalDatabase(dir);
+      stores = sqliteStores(database);
+      const count = (table: string) => (database.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+      expect(count('state_group_journal')).toBe(0);
+      expect((await stores.groups.getMany(['g'], NOW)).get('g')).toEqual(group(3, [a, alert('c', 'changed')]));
+      expect((await stores.groups.holding('b', NOW)).length).toBe(0);
+      expect((await stores.groups.holding('c', NOW)).map((g) => g.version)).toEqual([3]);
+      database.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps serving the stored group after a write that lost its condition', async () => {
     const stores = sqliteStores(openLocalDatabase(undefined));
     await stores.groups.put(group(1, [alert('a')]));
@@ -52,8 +103,9 @@ describe('SQLite group store', () => {
     const stores = sqliteStores(database);
     await stores.groups.put(group(1, [alert('a'), alert('b')]));
     const count = (table: string) => (database.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-    expect([count('state_groups'), count('state_group_alerts'), count('state_alert_groups')]).toEqual([1, 2, 2]);
+    // A sweep folds the journal into the tables first (nothing of it is expired yet).
     expect(stores.sweep(NOW)).toBe(0);
+    expect([count('state_groups'), count('state_group_alerts'), count('state_alert_groups'), count('state_group_journal')]).toEqual([1, 2, 2, 0]);
     expect(stores.sweep(new Date(NOW.getTime() + 3_600_000))).toBe(5);
     expect([count('state_groups'), count('state_group_alerts'), count('state_alert_groups')]).toEqual([0, 0, 0]);
     expect(await stores.groups.holding('a', new Date(NOW.getTime() + 3_600_000))).toEqual([]);

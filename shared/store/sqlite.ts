@@ -5,16 +5,11 @@ import type { InhibitionSource } from '../inhibition/rules';
 import { Silence } from '../silences/model';
 import { PAYLOAD_RETENTION_S } from './payloads';
 import type { PayloadRef } from '../queues/messages';
-import { epochSeconds, groupKey, groupListKeys, GROUPS_LIST_PK, type ListKey, silenceEndBound, silenceKey, silenceListKeys, SILENCES_PK } from './keys';
+import { epochSeconds, type ListKey, silenceEndBound, silenceKey, silenceListKeys, SILENCES_PK } from './keys';
 import {
-  allPages,
   currentByPages,
-  holdsAlert,
-  listPages,
   type CooldownStore,
   type DeliveryStore,
-  type GroupPage,
-  type GroupStore,
   type InhibitionSourceStore,
   type PayloadStore,
   type RateLimiter,
@@ -42,10 +37,10 @@ import {
   type SilenceSegment,
   type StormWindow,
 } from './model';
-import type { GroupAlert, GroupState } from '../grouping/model';
 import { pickFreeSlot } from './receiver-gates';
 import { expiredNow, silenceExpiresAt } from './silences';
 import { SqliteIncidentStore } from './sqlite-incidents';
+import { SqliteGroupStore } from './sqlite-groups';
 
 /**
  * The stores over an embedded SQLite database (node:sqlite): the local runtime's default, in the
@@ -73,6 +68,8 @@ export interface SqliteStores extends Stores {
 export interface SqliteDatabase {
   readonly db: DatabaseSync;
   batched<T>(fn: () => T): Promise<T>;
+  /** Run `fn` in the current transaction at once, without waiting for its commit. */
+  write<T>(fn: () => T): T;
 }
 
 type Write = <T>(fn: () => T) => Promise<T>;
@@ -82,7 +79,7 @@ export function sqliteStores(database: SqliteDatabase): SqliteStores {
   const write: Write = (fn) => database.batched(fn);
   db.exec(SCHEMA);
   const stores = {
-    groups: new SqliteGroupStore(db, write),
+    groups: new SqliteGroupStore(db, write, (fn) => database.write(fn)),
     silences: new SqliteSilenceStore(db, write),
     deliveries: new SqliteDeliveryStore(db, write),
     inhibitions: new SqliteInhibitionSourceStore(db, write),
@@ -102,6 +99,8 @@ export function sqliteStores(database: SqliteDatabase): SqliteStores {
     ...stores,
     receiverGates: (opts) => new SqliteReceiverGates(db, write, opts),
     sweep(now) {
+      // The tables the sweep reads hold every group first (compaction folds in at once, in this transaction).
+      void stores.groups.compact().catch(() => undefined);
       const s = epochSeconds(now);
       // A swept group may stay in the group cache: reads skip it as expired, as they skip its row.
       return [...sweeps.map((stmt) => stmt.run(s)), ...orphans.map((stmt) => stmt.run())].reduce((n, r) => n + Number(r.changes), 0);
@@ -110,25 +109,6 @@ export function sqliteStores(database: SqliteDatabase): SqliteStores {
 }
 
 const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS state_groups (
-    id TEXT PRIMARY KEY,
-    version INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL,
-    list_key TEXT NOT NULL,
-    state TEXT NOT NULL
-  ) STRICT;
-  CREATE INDEX IF NOT EXISTS state_groups_listing ON state_groups (list_key);
-  CREATE TABLE IF NOT EXISTS state_group_alerts (
-    group_id TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    alert TEXT NOT NULL,
-    PRIMARY KEY (group_id, fingerprint)
-  ) STRICT, WITHOUT ROWID;
-  CREATE TABLE IF NOT EXISTS state_alert_groups (
-    fingerprint TEXT NOT NULL,
-    group_id TEXT NOT NULL,
-    PRIMARY KEY (fingerprint, group_id)
-  ) STRICT, WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS state_silences (
     id TEXT PRIMARY KEY,
     list_key TEXT NOT NULL,
@@ -197,179 +177,6 @@ const EXPIRING_TABLES = [
 ] as const;
 
 type Row = Record<string, unknown>;
-
-/**
- * A group as a row (version and TTL as columns: the write conditions; the rest as JSON) plus one row
- * per alert, so a write rewrites only the alerts that changed: the router keeps unchanged alerts as
- * the same objects (mergeAlerts), which is how they are told apart here.
- *
- * Decoded groups are kept in memory by id (the most recently used CACHED_GROUPS), deep-frozen: the
- * router and the API treat state as immutable (each change builds a new object), and a frozen
- * object makes any code that does not fail loudly in tests instead of corrupting the cache. This
- * one process owns the database, so a cached version is the stored one.
- */
-class SqliteGroupStore implements GroupStore {
-  private readonly get: StatementSync;
-  private readonly getAlerts: StatementSync;
-  private readonly insert: StatementSync;
-  private readonly update: StatementSync;
-  private readonly upsertAlert: StatementSync;
-  private readonly deleteAlert: StatementSync;
-  private readonly deleteAlerts: StatementSync;
-  private readonly pageStmt: StatementSync;
-  private readonly holdingStmt: StatementSync;
-  private readonly link: StatementSync;
-  private readonly unlink: StatementSync;
-  private readonly cache = new Map<string, GroupState>();
-
-  constructor(
-    db: DatabaseSync,
-    private readonly write: Write,
-  ) {
-    this.get = db.prepare('SELECT version, expires_at, state FROM state_groups WHERE id = ?');
-    this.getAlerts = db.prepare('SELECT alert FROM state_group_alerts WHERE group_id = ?');
-    // A new group may replace one whose TTL passed (as on DynamoDB, where TTL deletion lags).
-    this.insert = db.prepare(
-      'INSERT INTO state_groups (id, version, expires_at, list_key, state) VALUES (?, ?, ?, ?, ?) ' +
-        'ON CONFLICT (id) DO UPDATE SET version = excluded.version, expires_at = excluded.expires_at, list_key = excluded.list_key, state = excluded.state ' +
-        'WHERE state_groups.expires_at <= ?',
-    );
-    this.update = db.prepare('UPDATE state_groups SET version = ?, expires_at = ?, state = ? WHERE id = ? AND version = ?');
-    this.upsertAlert = db.prepare('INSERT INTO state_group_alerts (group_id, fingerprint, alert) VALUES (?, ?, ?) ON CONFLICT (group_id, fingerprint) DO UPDATE SET alert = excluded.alert');
-    this.deleteAlert = db.prepare('DELETE FROM state_group_alerts WHERE group_id = ? AND fingerprint = ?');
-    this.deleteAlerts = db.prepare('DELETE FROM state_group_alerts WHERE group_id = ?');
-    this.pageStmt = db.prepare('SELECT id, list_key, expires_at FROM state_groups WHERE list_key > ? ORDER BY list_key LIMIT ?');
-    this.holdingStmt = db.prepare('SELECT group_id FROM state_alert_groups WHERE fingerprint = ?');
-    this.link = db.prepare('INSERT INTO state_alert_groups (fingerprint, group_id) VALUES (?, ?) ON CONFLICT DO NOTHING');
-    this.unlink = db.prepare('DELETE FROM state_alert_groups WHERE fingerprint = ? AND group_id = ?');
-  }
-
-  /** Through the index from fingerprints to groups (alerts and recently resolved ones, kept by `put`). */
-  async holding(fingerprint: string, now: Date): Promise<GroupState[]> {
-    const ids = (this.holdingStmt.all(fingerprint) as Row[]).map((r) => r.group_id as string);
-    const found = await this.getMany(ids, now);
-    return [...found.values()].filter((g) => holdsAlert(g, fingerprint));
-  }
-
-  async getMany(ids: readonly string[], now: Date): Promise<Map<string, GroupState>> {
-    const out = new Map<string, GroupState>();
-    const at = epochSeconds(now);
-    for (const id of new Set(ids)) {
-      const g = this.read(id);
-      if (g && g.expiresAt > at) out.set(id, g);
-    }
-    return out;
-  }
-
-  async put(next: GroupState): Promise<void> {
-    const { version, expiresAt, alerts, ...rest } = next;
-    const state = JSON.stringify(rest);
-    const before = this.read(next.groupId);
-    const committed = this.write(() => {
-      const changed =
-        version === 1
-          ? this.insert.run(next.groupId, version, expiresAt, groupListKeys(next).lsk, state, epochSeconds(new Date(next.updatedAt))).changes
-          : this.update.run(version, expiresAt, state, next.groupId, version - 1).changes;
-      if (Number(changed) === 0) throw new ConflictError(`group ${next.groupId} changed concurrently`);
-      // What `before` holds is what is stored (a replaced expired group's alerts go with it).
-      const stored = before && version !== 1 ? before.alerts : {};
-      if (version === 1) this.deleteAlerts.run(next.groupId);
-      // Plain loops, no lists or sets: these run over every alert of the group on every write.
-      for (const fp in alerts) if (stored[fp] !== alerts[fp]) this.upsertAlert.run(next.groupId, fp, JSON.stringify(alerts[fp]));
-      for (const fp in stored) if (!(fp in alerts)) this.deleteAlert.run(next.groupId, fp);
-      // The index GET /v1/alerts/{id} reads: every fingerprint the group holds, resolved ones too.
-      const was = before ?? EMPTY_HOLDER;
-      forEachHeld(next, (fp) => {
-        if (!holdsFingerprint(was, fp)) this.link.run(fp, next.groupId);
-      });
-      forEachHeld(was, (fp) => {
-        if (!holdsFingerprint(next, fp)) this.unlink.run(fp, next.groupId);
-      });
-    });
-    // Cached at once, as the database's own reads see the write before its commit. If the commit
-    // fails, the write is gone: so is the cached group, and the next read loads what was committed.
-    this.remember(deepFreeze(next));
-    try {
-      await committed;
-    } catch (err) {
-      this.cache.delete(next.groupId);
-      throw err;
-    }
-  }
-
-  async page(after: ListKey | undefined, limit: number, now: Date): Promise<GroupPage> {
-    const rows = this.pageStmt.all(after?.lsk ?? '', limit + 1) as Row[];
-    const more = rows.length > limit;
-    const read = rows.slice(0, limit);
-    const at = epochSeconds(now);
-    const groups = read.filter((r) => (r.expires_at as number) > at).flatMap((r) => this.read(r.id as string) ?? []);
-    const lastRow = read.at(-1);
-    return { groups, read: read.length, last: more && lastRow ? groupCursor(lastRow) : undefined };
-  }
-
-  all(now: Date, pageSize = 100): AsyncGenerator<GroupState[]> {
-    return allPages(this, now, pageSize);
-  }
-
-  list(now: Date): Promise<GroupState[]> {
-    return listPages(this, now, 1000);
-  }
-
-  /** The stored group (live or not), from the cache or the database. */
-  private read(id: string): GroupState | undefined {
-    const cached = this.cache.get(id);
-    if (cached) {
-      // Most recently used last, so the oldest is first to go.
-      this.cache.delete(id);
-      this.cache.set(id, cached);
-      return cached;
-    }
-    const row = this.get.get(id) as Row | undefined;
-    if (!row) return undefined;
-    const alerts: Record<string, GroupAlert> = {};
-    for (const r of this.getAlerts.all(id) as Row[]) {
-      const a = JSON.parse(r.alert as string) as GroupAlert;
-      alerts[a.fingerprint] = a;
-    }
-    const g = deepFreeze({ ...(JSON.parse(row.state as string) as Omit<GroupState, 'version' | 'expiresAt' | 'alerts'>), alerts, version: row.version as number, expiresAt: row.expires_at as number });
-    this.remember(g);
-    return g;
-  }
-
-  private remember(g: GroupState): void {
-    this.cache.delete(g.groupId);
-    this.cache.set(g.groupId, g);
-    if (this.cache.size > CACHED_GROUPS) this.cache.delete(this.cache.keys().next().value!);
-  }
-}
-
-/** What a group holds for GET /v1/alerts/{id}: its alerts, and the recently resolved ones. */
-type Holder = Pick<GroupState, 'alerts' | 'recentlyResolved'>;
-const EMPTY_HOLDER: Holder = { alerts: {} };
-
-function holdsFingerprint(g: Holder, fp: string): boolean {
-  return fp in g.alerts || (g.recentlyResolved !== undefined && fp in g.recentlyResolved);
-}
-
-function forEachHeld(g: Holder, fn: (fp: string) => void): void {
-  for (const fp in g.alerts) fn(fp);
-  // A recently resolved alert that fires again is in both: visited once.
-  for (const fp in g.recentlyResolved ?? {}) if (!(fp in g.alerts)) fn(fp);
-}
-
-/** Groups kept decoded in memory: a storm's working set (a 50-alert group is some 30 KB). */
-const CACHED_GROUPS = 10_000;
-
-/** Freeze `value` and everything it holds (what is frozen already is not walked again). */
-function deepFreeze<T>(value: T): T {
-  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
-  Object.freeze(value);
-  for (const k in value) deepFreeze(value[k]);
-  return value;
-}
-
-/** The same cursor key the DynamoDB adapter's listing index gives, so a cursor means one thing. */
-const groupCursor = (row: Row): ListKey => ({ ...groupKey(row.id as string), lpk: GROUPS_LIST_PK, lsk: row.list_key as string });
 
 /** Silences as rows keyed by id, listed by end time (the listing key the DynamoDB index uses). */
 class SqliteSilenceStore implements SilenceStore {

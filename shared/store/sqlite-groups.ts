@@ -1,0 +1,340 @@
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { ConflictError } from '../errors';
+import type { GroupAlert, GroupState } from '../grouping/model';
+import { epochSeconds, groupKey, groupListKeys, GROUPS_LIST_PK, type ListKey } from './keys';
+import { allPages, holdsAlert, listPages, type GroupPage, type GroupStore } from './port';
+
+export const GROUP_SCHEMA = `
+  CREATE TABLE IF NOT EXISTS state_groups (
+    id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    list_key TEXT NOT NULL,
+    state TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS state_groups_listing ON state_groups (list_key);
+  CREATE TABLE IF NOT EXISTS state_group_alerts (
+    group_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    alert TEXT NOT NULL,
+    PRIMARY KEY (group_id, fingerprint)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS state_alert_groups (
+    fingerprint TEXT NOT NULL,
+    group_id TEXT NOT NULL,
+    PRIMARY KEY (fingerprint, group_id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS state_group_journal (
+    seq INTEGER PRIMARY KEY,
+    group_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    alerts TEXT NOT NULL,
+    removed TEXT
+  ) STRICT;
+`;
+
+type Row = Record<string, unknown>;
+type Write = <T>(fn: () => T) => Promise<T>;
+
+/** A group written since the last compaction: its state, and what the tables hold of it. */
+interface Dirty {
+  state: GroupState;
+  /** The group as the tables hold it (undefined: not there). */
+  base: GroupState | undefined;
+  /** A version 1 replaced what the tables hold (an expired group of the same id): none of its alerts stay. */
+  replaced: boolean;
+}
+
+/** Past this many groups written since the last compaction, a write compacts (memory stays bounded in a long storm). */
+const MAX_DIRTY_GROUPS = 20_000;
+/** Past this many journal rows, a write compacts (a restart replays at most this many). */
+const MAX_JOURNAL_ROWS = 200_000;
+/** A compaction runs once writes have paused this long. */
+const QUIET_COMPACT_MS = 1_000;
+/** Groups kept decoded in memory besides the ones written since the last compaction: a storm's working set (a 50-alert group is some 30 KB). */
+const CACHED_GROUPS = 10_000;
+
+/**
+ * Groups in the local database (ADR 0012, "journaled group writes").
+ *
+ * A write appends one row to a journal: the group's header and only the alerts that changed (the
+ * router keeps an unchanged alert as the same object, which is how they are told apart). Rows are
+ * appended in key order, so a commit writes the few pages at the journal's end, not the pages of
+ * three clustered tables spread over the file, and its cost does not grow with the group or the
+ * database. The tables that serve listing and the fingerprint index (one row per group, one per
+ * alert, one per fingerprint) are brought up to date by a compaction, which writes each group once
+ * however many times it changed: when writes pause, before a read that needs the tables, and past
+ * a bound of dirty groups or journal rows. Compaction deletes the journal rows it folded in, in the
+ * same transaction.
+ *
+ * Groups written since the last compaction are held in memory (they are the authority: a read
+ * never needs the journal); at open, the journal left by a crash is replayed over the tables and
+ * compacted. The version condition of a write is checked against the held state: one process owns
+ * the database, and the check and the append run with no await between them.
+ *
+ * Decoded groups are kept in memory by id, deep-frozen: the router and the API treat state as
+ * immutable (each change builds a new object), and a frozen object makes any code that does not
+ * fail loudly in tests instead of corrupting the cache.
+ */
+export class SqliteGroupStore implements GroupStore {
+  private readonly get: StatementSync;
+  private readonly getAlerts: StatementSync;
+  private readonly upsertGroup: StatementSync;
+  private readonly upsertAlert: StatementSync;
+  private readonly deleteAlert: StatementSync;
+  private readonly deleteAlerts: StatementSync;
+  private readonly pageStmt: StatementSync;
+  private readonly holdingStmt: StatementSync;
+  private readonly link: StatementSync;
+  private readonly unlink: StatementSync;
+  private readonly append: StatementSync;
+  private readonly journalRows: StatementSync;
+  private readonly truncateJournal: StatementSync;
+  private readonly cache = new Map<string, GroupState>();
+  private readonly dirty = new Map<string, Dirty>();
+  private journaled = 0;
+  private quiet: NodeJS.Timeout | undefined;
+
+  constructor(
+    db: DatabaseSync,
+    private readonly write: Write,
+    /** Runs `fn` in the current transaction at once (the journal's replay at open). */
+    writeNow: <T>(fn: () => T) => T,
+  ) {
+    db.exec(GROUP_SCHEMA);
+    this.get = db.prepare('SELECT version, expires_at, state FROM state_groups WHERE id = ?');
+    this.getAlerts = db.prepare('SELECT alert FROM state_group_alerts WHERE group_id = ?');
+    this.upsertGroup = db.prepare(
+      'INSERT INTO state_groups (id, version, expires_at, list_key, state) VALUES (?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (id) DO UPDATE SET version = excluded.version, expires_at = excluded.expires_at, list_key = excluded.list_key, state = excluded.state',
+    );
+    this.upsertAlert = db.prepare('INSERT INTO state_group_alerts (group_id, fingerprint, alert) VALUES (?, ?, ?) ON CONFLICT (group_id, fingerprint) DO UPDATE SET alert = excluded.alert');
+    this.deleteAlert = db.prepare('DELETE FROM state_group_alerts WHERE group_id = ? AND fingerprint = ?');
+    this.deleteAlerts = db.prepare('DELETE FROM state_group_alerts WHERE group_id = ?');
+    this.pageStmt = db.prepare('SELECT id, list_key, expires_at FROM state_groups WHERE list_key > ? ORDER BY list_key LIMIT ?');
+    this.holdingStmt = db.prepare('SELECT group_id FROM state_alert_groups WHERE fingerprint = ?');
+    this.link = db.prepare('INSERT INTO state_alert_groups (fingerprint, group_id) VALUES (?, ?) ON CONFLICT DO NOTHING');
+    this.unlink = db.prepare('DELETE FROM state_alert_groups WHERE fingerprint = ? AND group_id = ?');
+    this.append = db.prepare('INSERT INTO state_group_journal (group_id, version, expires_at, state, alerts, removed) VALUES (?, ?, ?, ?, ?, ?)');
+    this.journalRows = db.prepare('SELECT group_id, version, expires_at, state, alerts, removed FROM state_group_journal ORDER BY seq');
+    this.truncateJournal = db.prepare('DELETE FROM state_group_journal');
+    writeNow(() => this.replay());
+  }
+
+  /** Through the index from fingerprints to groups (alerts and recently resolved ones). */
+  async holding(fingerprint: string, now: Date): Promise<GroupState[]> {
+    await this.compact();
+    const ids = (this.holdingStmt.all(fingerprint) as Row[]).map((r) => r.group_id as string);
+    const found = await this.getMany(ids, now);
+    return [...found.values()].filter((g) => holdsAlert(g, fingerprint));
+  }
+
+  async getMany(ids: readonly string[], now: Date): Promise<Map<string, GroupState>> {
+    const out = new Map<string, GroupState>();
+    const at = epochSeconds(now);
+    for (const id of new Set(ids)) {
+      const g = this.read(id);
+      if (g && g.expiresAt > at) out.set(id, g);
+    }
+    return out;
+  }
+
+  put(next: GroupState): Promise<void> {
+    const before = this.read(next.groupId);
+    const { version, expiresAt, alerts, ...rest } = next;
+    // The conditions a DynamoDB conditional write checks, against the held state.
+    const fresh = version === 1;
+    if (fresh ? before !== undefined && before.expiresAt > epochSeconds(new Date(next.updatedAt)) : before?.version !== version - 1) {
+      return Promise.reject(new ConflictError(`group ${next.groupId} changed concurrently`));
+    }
+    // A version 1 starts from nothing (a replaced expired group keeps none of its alerts).
+    const was: Readonly<Record<string, GroupAlert>> = !fresh && before ? before.alerts : {};
+    const changed: GroupAlert[] = [];
+    const removed: string[] = [];
+    // Plain loops, no lists or sets: these run over every alert of the group on every write.
+    for (const fp in alerts) if (was[fp] !== alerts[fp]) changed.push(alerts[fp]!);
+    for (const fp in was) if (!(fp in alerts)) removed.push(fp);
+    let committed: Promise<unknown>;
+    try {
+      committed = this.write(() => this.append.run(next.groupId, version, expiresAt, JSON.stringify(rest), JSON.stringify(changed), removed.length > 0 ? JSON.stringify(removed) : null));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const held = this.dirty.get(next.groupId);
+    this.dirty.set(next.groupId, dirtied(held, before, deepFreeze(next), fresh));
+    this.cache.delete(next.groupId);
+    this.journaled++;
+    this.afterWrite();
+    // Held at once, as the database's own reads see the write before its commit. If the commit
+    // fails, the journal row is gone: so is the state it held, and the one before comes back.
+    return committed.then(
+      () => undefined,
+      (err: unknown) => {
+        if (this.dirty.get(next.groupId)?.state === next) {
+          if (held) this.dirty.set(next.groupId, held);
+          else this.dirty.delete(next.groupId);
+        }
+        throw err;
+      },
+    );
+  }
+
+  async page(after: ListKey | undefined, limit: number, now: Date): Promise<GroupPage> {
+    await this.compact();
+    const rows = this.pageStmt.all(after?.lsk ?? '', limit + 1) as Row[];
+    const more = rows.length > limit;
+    const read = rows.slice(0, limit);
+    const at = epochSeconds(now);
+    const groups = read.filter((r) => (r.expires_at as number) > at).flatMap((r) => this.read(r.id as string) ?? []);
+    const lastRow = read.at(-1);
+    return { groups, read: read.length, last: more && lastRow ? groupCursor(lastRow) : undefined };
+  }
+
+  all(now: Date, pageSize = 100): AsyncGenerator<GroupState[]> {
+    return allPages(this, now, pageSize);
+  }
+
+  list(now: Date): Promise<GroupState[]> {
+    return listPages(this, now, 1000);
+  }
+
+  /**
+   * Fold every group written since the last compaction into the tables and empty the journal, in
+   * one write. Resolves once that is committed.
+   */
+  async compact(): Promise<void> {
+    if (this.dirty.size === 0) return;
+    const folded = [...this.dirty.values()];
+    this.dirty.clear();
+    this.journaled = 0;
+    try {
+      await this.write(() => {
+        for (const d of folded) this.fold(d);
+        this.truncateJournal.run();
+      });
+    } catch (err) {
+      // Nothing of it committed: the tables hold what they held, so each group is dirty again over its old base.
+      for (const d of folded) {
+        const since = this.dirty.get(d.state.groupId);
+        this.dirty.set(d.state.groupId, since ? { state: since.state, base: d.base, replaced: d.replaced || since.replaced } : d);
+      }
+      throw err;
+    }
+    for (const d of folded) if (!this.dirty.has(d.state.groupId)) this.remember(d.state);
+  }
+
+  /** Write one group's current state into the tables, touching only what differs from what they hold. */
+  private fold({ state, base, replaced }: Dirty): void {
+    const { version, expiresAt, alerts, ...rest } = state;
+    const id = state.groupId;
+    const stored = base && !replaced ? base.alerts : undefined;
+    // The listing key is the group's identity (receiver, group key, id): the same for every version.
+    this.upsertGroup.run(id, version, expiresAt, groupListKeys(state).lsk, JSON.stringify(rest));
+    if (!stored) this.deleteAlerts.run(id);
+    const was = stored ?? {};
+    for (const fp in alerts) if (was[fp] !== alerts[fp]) this.upsertAlert.run(id, fp, JSON.stringify(alerts[fp]));
+    for (const fp in was) if (!(fp in alerts)) this.deleteAlert.run(id, fp);
+    // The index GET /v1/alerts/{id} reads: every fingerprint the group holds, resolved ones too.
+    const held = base ?? EMPTY_HOLDER;
+    forEachHeld(state, (fp) => {
+      if (!holdsFingerprint(held, fp)) this.link.run(fp, id);
+    });
+    forEachHeld(held, (fp) => {
+      if (!holdsFingerprint(state, fp)) this.unlink.run(fp, id);
+    });
+  }
+
+  /** What a crash left in the journal, applied in order over the tables, then compacted. */
+  private replay(): void {
+    const rows = this.journalRows.all() as Row[];
+    if (rows.length === 0) return;
+    for (const r of rows) {
+      const id = r.group_id as string;
+      const version = r.version as number;
+      const fresh = version === 1;
+      const before = this.read(id);
+      const alerts: Record<string, GroupAlert> = fresh || !before ? {} : { ...before.alerts };
+      for (const fp of r.removed ? (JSON.parse(r.removed as string) as string[]) : []) delete alerts[fp];
+      for (const a of JSON.parse(r.alerts as string) as GroupAlert[]) alerts[a.fingerprint] = a;
+      const state = deepFreeze({ ...(JSON.parse(r.state as string) as Omit<GroupState, 'version' | 'expiresAt' | 'alerts'>), alerts, version, expiresAt: r.expires_at as number });
+      this.dirty.set(id, dirtied(this.dirty.get(id), before, state, fresh));
+      this.cache.delete(id);
+    }
+    const folded = [...this.dirty.values()];
+    this.dirty.clear();
+    for (const d of folded) this.fold(d);
+    this.truncateJournal.run();
+    for (const d of folded) this.remember(d.state);
+  }
+
+  private afterWrite(): void {
+    if (this.dirty.size >= MAX_DIRTY_GROUPS || this.journaled >= MAX_JOURNAL_ROWS) {
+      void this.compact().catch(() => undefined);
+      return;
+    }
+    clearTimeout(this.quiet);
+    this.quiet = setTimeout(() => void this.compact().catch(() => undefined), QUIET_COMPACT_MS).unref();
+  }
+
+  /** The stored group (live or not): written since the last compaction, cached, or from the tables. */
+  private read(id: string): GroupState | undefined {
+    const held = this.dirty.get(id);
+    if (held) return held.state;
+    const cached = this.cache.get(id);
+    if (cached) {
+      // Most recently used last, so the oldest is first to go.
+      this.cache.delete(id);
+      this.cache.set(id, cached);
+      return cached;
+    }
+    const row = this.get.get(id) as Row | undefined;
+    if (!row) return undefined;
+    const alerts: Record<string, GroupAlert> = {};
+    for (const r of this.getAlerts.all(id) as Row[]) {
+      const a = JSON.parse(r.alert as string) as GroupAlert;
+      alerts[a.fingerprint] = a;
+    }
+    const g = deepFreeze({ ...(JSON.parse(row.state as string) as Omit<GroupState, 'version' | 'expiresAt' | 'alerts'>), alerts, version: row.version as number, expiresAt: row.expires_at as number });
+    this.remember(g);
+    return g;
+  }
+
+  private remember(g: GroupState): void {
+    this.cache.delete(g.groupId);
+    this.cache.set(g.groupId, g);
+    if (this.cache.size > CACHED_GROUPS) this.cache.delete(this.cache.keys().next().value!);
+  }
+}
+
+/** The entry for a group just written: what the tables hold of it carries over from the entry it replaces. */
+function dirtied(held: Dirty | undefined, before: GroupState | undefined, state: GroupState, fresh: boolean): Dirty {
+  if (!held) return { state, base: before, replaced: fresh && before !== undefined };
+  return { state, base: held.base, replaced: held.replaced || (fresh && held.base !== undefined) };
+}
+
+/** What a group holds for GET /v1/alerts/{id}: its alerts, and the recently resolved ones. */
+type Holder = Pick<GroupState, 'alerts' | 'recentlyResolved'>;
+const EMPTY_HOLDER: Holder = { alerts: {} };
+
+function holdsFingerprint(g: Holder, fp: string): boolean {
+  return fp in g.alerts || (g.recentlyResolved !== undefined && fp in g.recentlyResolved);
+}
+
+function forEachHeld(g: Holder, fn: (fp: string) => void): void {
+  for (const fp in g.alerts) fn(fp);
+  // A recently resolved alert that fires again is in both: visited once.
+  for (const fp in g.recentlyResolved ?? {}) if (!(fp in g.alerts)) fn(fp);
+}
+
+/** Freeze `value` and everything it holds (what is frozen already is not walked again). */
+export function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const k in value) deepFreeze(value[k]);
+  return value;
+}
+
+/** The same cursor key the DynamoDB adapter's listing index gives, so a cursor means one thing. */
+const groupCursor = (row: Row): ListKey => ({ ...groupKey(row.id as string), lpk: GROUPS_LIST_PK, lsk: row.list_key as string });
