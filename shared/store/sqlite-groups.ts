@@ -51,6 +51,8 @@ interface Dirty {
 const MAX_DIRTY_GROUPS = 20_000;
 /** Past this many journal rows, a write compacts (a restart replays at most this many). */
 const MAX_JOURNAL_ROWS = 200_000;
+/** Groups one compaction transaction folds: some 10-50 ms of the thread for groups of tens of alerts. */
+const COMPACT_SLICE = 250;
 /** A compaction runs once writes have paused this long. */
 const QUIET_COMPACT_MS = 1_000;
 /** Groups kept decoded in memory besides the ones written since the last compaction: a storm's working set (a 50-alert group is some 30 KB). */
@@ -91,11 +93,13 @@ export class SqliteGroupStore implements GroupStore {
   private readonly unlink: StatementSync;
   private readonly append: StatementSync;
   private readonly journalRows: StatementSync;
-  private readonly truncateJournal: StatementSync;
+  private readonly lastSeq: StatementSync;
+  private readonly dropJournal: StatementSync;
   private readonly cache = new Map<string, GroupState>();
   private readonly dirty = new Map<string, Dirty>();
   private journaled = 0;
   private quiet: NodeJS.Timeout | undefined;
+  private compacting: Promise<void> | undefined;
 
   constructor(
     db: DatabaseSync,
@@ -119,7 +123,8 @@ export class SqliteGroupStore implements GroupStore {
     this.unlink = db.prepare('DELETE FROM state_alert_groups WHERE fingerprint = ? AND group_id = ?');
     this.append = db.prepare('INSERT INTO state_group_journal (group_id, version, expires_at, state, alerts, removed) VALUES (?, ?, ?, ?, ?, ?)');
     this.journalRows = db.prepare('SELECT group_id, version, expires_at, state, alerts, removed FROM state_group_journal ORDER BY seq');
-    this.truncateJournal = db.prepare('DELETE FROM state_group_journal');
+    this.lastSeq = db.prepare('SELECT max(seq) AS seq FROM state_group_journal');
+    this.dropJournal = db.prepare('DELETE FROM state_group_journal WHERE seq <= ?');
     writeNow(() => this.replay());
   }
 
@@ -201,28 +206,52 @@ export class SqliteGroupStore implements GroupStore {
   }
 
   /**
-   * Fold every group written since the last compaction into the tables and empty the journal, in
-   * one write. Resolves once that is committed.
+   * Fold every group written before this call into the tables, and drop the journal rows that
+   * hold nothing more. Resolves once that is committed.
    */
   async compact(): Promise<void> {
+    // A pass in progress took its list before this call: wait for it, then fold what is left.
+    if (this.compacting) await this.compacting.catch(() => undefined);
+    if (this.compacting) return this.compacting;
     if (this.dirty.size === 0) return;
-    const folded = [...this.dirty.values()];
-    this.dirty.clear();
+    const pass = this.compactOnce().finally(() => {
+      if (this.compacting === pass) this.compacting = undefined;
+    });
+    this.compacting = pass;
+    return pass;
+  }
+
+  /**
+   * One compaction, COMPACT_SLICE groups per transaction so that a large one never holds the
+   * thread for long: each slice folds the groups' latest state, and the last one deletes the
+   * journal rows written before the pass began. A group written again meanwhile stays dirty over
+   * what was folded; its newer rows stay in the journal. A crash mid-pass leaves rows whose changes
+   * some tables already hold: replaying a group's rows in order over a newer state of it gives the
+   * same state (each row sets whole alerts or removes them), so that is safe.
+   */
+  private async compactOnce(): Promise<void> {
+    const ids = [...this.dirty.keys()];
+    const upTo = (this.lastSeq.get() as Row).seq as number | null;
     this.journaled = 0;
-    try {
-      await this.write(() => {
-        for (const d of folded) this.fold(d);
-        this.truncateJournal.run();
-      });
-    } catch (err) {
-      // Nothing of it committed: the tables hold what they held, so each group is dirty again over its old base.
-      for (const d of folded) {
-        const since = this.dirty.get(d.state.groupId);
-        this.dirty.set(d.state.groupId, since ? { state: since.state, base: d.base, replaced: d.replaced || since.replaced } : d);
+    for (let i = 0; i < ids.length; i += COMPACT_SLICE) {
+      const slice = ids.slice(i, i + COMPACT_SLICE).flatMap((id) => this.dirty.get(id) ?? []);
+      for (const d of slice) this.dirty.delete(d.state.groupId);
+      const last = i + COMPACT_SLICE >= ids.length;
+      try {
+        await this.write(() => {
+          for (const d of slice) this.fold(d);
+          if (last && upTo !== null) this.dropJournal.run(upTo);
+        });
+      } catch (err) {
+        // Nothing of the slice committed: the tables hold what they held, so its groups are dirty again over their old base.
+        for (const d of slice) {
+          const since = this.dirty.get(d.state.groupId);
+          this.dirty.set(d.state.groupId, since ? { state: since.state, base: d.base, replaced: d.replaced || since.replaced } : d);
+        }
+        throw err;
       }
-      throw err;
+      for (const d of slice) if (!this.dirty.has(d.state.groupId)) this.remember(d.state);
     }
-    for (const d of folded) if (!this.dirty.has(d.state.groupId)) this.remember(d.state);
   }
 
   /** Write one group's current state into the tables, touching only what differs from what they hold. */
@@ -265,7 +294,7 @@ export class SqliteGroupStore implements GroupStore {
     const folded = [...this.dirty.values()];
     this.dirty.clear();
     for (const d of folded) this.fold(d);
-    this.truncateJournal.run();
+    this.dropJournal.run(Number.MAX_SAFE_INTEGER);
     for (const d of folded) this.remember(d.state);
   }
 

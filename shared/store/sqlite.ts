@@ -99,7 +99,8 @@ export function sqliteStores(database: SqliteDatabase): SqliteStores {
     ...stores,
     receiverGates: (opts) => new SqliteReceiverGates(db, write, opts),
     sweep(now) {
-      // The tables the sweep reads hold every group first (compaction folds in at once, in this transaction).
+      // The groups written since the last compaction go into the tables first (the first slice at
+      // once, in this transaction; an expired group folded later is swept the next time).
       void stores.groups.compact().catch(() => undefined);
       const s = epochSeconds(now);
       // A swept group may stay in the group cache: reads skip it as expired, as they skip its row.
