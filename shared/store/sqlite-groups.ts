@@ -47,10 +47,13 @@ interface Dirty {
   replaced: boolean;
 }
 
-/** Past this many groups written since the last compaction, a write compacts (memory stays bounded in a long storm). */
-const MAX_DIRTY_GROUPS = 20_000;
-/** Past this many journal rows, a write compacts (a restart replays at most this many). */
-const MAX_JOURNAL_ROWS = 200_000;
+/**
+ * Past this many groups written since the last compaction, a write compacts: they are held in
+ * memory until then, beside the CACHED_GROUPS, so memory stays bounded in a long storm.
+ */
+const MAX_DIRTY_GROUPS = 5_000;
+/** Past this many journal rows, a write compacts (a restart replays at most about this many). */
+const MAX_JOURNAL_ROWS = 100_000;
 /** Groups one compaction transaction folds: some 10-50 ms of the thread for groups of tens of alerts. */
 const COMPACT_SLICE = 250;
 /** A compaction runs once writes have paused this long. */
