@@ -55,6 +55,8 @@ import { SqliteGroupStore } from './sqlite-groups';
  * rows, and `sweep` deletes them (the runtime calls it at start and hourly).
  */
 export interface SqliteStores extends Stores {
+  /** Journaled: `compact` folds what was written into the tables (sqlite-groups.ts). */
+  groups: SqliteGroupStore;
   /** Delete rows whose `expires_at` has passed; returns how many. */
   sweep(now: Date): number;
 }
