@@ -75,9 +75,10 @@ const CACHED_GROUPS = 10_000;
  * same transaction.
  *
  * Groups written since the last compaction are held in memory (they are the authority: a read
- * never needs the journal); at open, the journal left by a crash is replayed over the tables and
- * compacted. The version condition of a write is checked against the held state: one process owns
- * the database, and the check and the append run with no await between them.
+ * never needs the journal). At open, the journal a crash left is replayed over the tables into that
+ * held state. The version condition of a write is checked against the held state: one process owns
+ * the database, and the check and the append run with no await between them. A failed commit loses
+ * every write of its turn together, so the held state is then loaded again from disk.
  *
  * Decoded groups are kept in memory by id, deep-frozen: the router and the API treat state as
  * immutable (each change builds a new object), and a frozen object makes any code that does not
@@ -103,12 +104,12 @@ export class SqliteGroupStore implements GroupStore {
   private journaled = 0;
   private quiet: NodeJS.Timeout | undefined;
   private compacting: Promise<void> | undefined;
+  /** Bumped each time the held state is reloaded from disk (after a failed commit). */
+  private generation = 0;
 
   constructor(
     db: DatabaseSync,
     private readonly write: Write,
-    /** Runs `fn` in the current transaction at once (the journal's replay at open). */
-    writeNow: <T>(fn: () => T) => T,
   ) {
     db.exec(GROUP_SCHEMA);
     this.get = db.prepare('SELECT version, expires_at, state FROM state_groups WHERE id = ?');
@@ -128,7 +129,7 @@ export class SqliteGroupStore implements GroupStore {
     this.journalRows = db.prepare('SELECT group_id, version, expires_at, state, alerts, removed FROM state_group_journal ORDER BY seq');
     this.lastSeq = db.prepare('SELECT max(seq) AS seq FROM state_group_journal');
     this.dropJournal = db.prepare('DELETE FROM state_group_journal WHERE seq <= ?');
-    writeNow(() => this.replay());
+    this.load();
   }
 
   /** Through the index from fingerprints to groups (alerts and recently resolved ones). */
@@ -170,20 +171,17 @@ export class SqliteGroupStore implements GroupStore {
     } catch (err) {
       return Promise.reject(err);
     }
-    const held = this.dirty.get(next.groupId);
-    this.dirty.set(next.groupId, dirtied(held, before, deepFreeze(next), fresh));
+    this.dirty.set(next.groupId, dirtied(this.dirty.get(next.groupId), before, deepFreeze(next), fresh));
     this.cache.delete(next.groupId);
     this.journaled++;
     this.afterWrite();
     // Held at once, as the database's own reads see the write before its commit. If the commit
-    // fails, the journal row is gone: so is the state it held, and the one before comes back.
+    // fails, every write of its turn is gone: the held state is reloaded from what is on disk.
+    const generation = this.generation;
     return committed.then(
       () => undefined,
       (err: unknown) => {
-        if (this.dirty.get(next.groupId)?.state === next) {
-          if (held) this.dirty.set(next.groupId, held);
-          else this.dirty.delete(next.groupId);
-        }
+        this.reload(generation);
         throw err;
       },
     );
@@ -235,6 +233,7 @@ export class SqliteGroupStore implements GroupStore {
   private async compactOnce(): Promise<void> {
     const ids = [...this.dirty.keys()];
     const upTo = (this.lastSeq.get() as Row).seq as number | null;
+    const generation = this.generation;
     this.journaled = 0;
     for (let i = 0; i < ids.length; i += COMPACT_SLICE) {
       const slice = ids.slice(i, i + COMPACT_SLICE).flatMap((id) => this.dirty.get(id) ?? []);
@@ -246,11 +245,8 @@ export class SqliteGroupStore implements GroupStore {
           if (last && upTo !== null) this.dropJournal.run(upTo);
         });
       } catch (err) {
-        // Nothing of the slice committed: the tables hold what they held, so its groups are dirty again over their old base.
-        for (const d of slice) {
-          const since = this.dirty.get(d.state.groupId);
-          this.dirty.set(d.state.groupId, since ? { state: since.state, base: d.base, replaced: d.replaced || since.replaced } : d);
-        }
+        // Nothing of the slice committed (nor any write of its turn): start again from what is on disk.
+        this.reload(generation);
         throw err;
       }
       for (const d of slice) if (!this.dirty.has(d.state.groupId)) this.remember(d.state);
@@ -278,11 +274,12 @@ export class SqliteGroupStore implements GroupStore {
     });
   }
 
-  /** What a crash left in the journal, applied in order over the tables, then compacted. */
-  private replay(): void {
-    const rows = this.journalRows.all() as Row[];
-    if (rows.length === 0) return;
-    for (const r of rows) {
+  /**
+   * The journal's rows applied in order over the tables, into the held state (at open: what a
+   * crash left; after a failed commit: what did commit). The next compaction folds them in.
+   */
+  private load(): void {
+    for (const r of this.journalRows.all() as Row[]) {
       const id = r.group_id as string;
       const version = r.version as number;
       const fresh = version === 1;
@@ -294,11 +291,16 @@ export class SqliteGroupStore implements GroupStore {
       this.dirty.set(id, dirtied(this.dirty.get(id), before, state, fresh));
       this.cache.delete(id);
     }
-    const folded = [...this.dirty.values()];
+    if (this.dirty.size > 0) this.afterWrite();
+  }
+
+  /** After a failed commit: drop the held state and load it again from disk, once per failure. */
+  private reload(generation: number): void {
+    if (generation !== this.generation) return;
+    this.generation++;
     this.dirty.clear();
-    for (const d of folded) this.fold(d);
-    this.dropJournal.run(Number.MAX_SAFE_INTEGER);
-    for (const d of folded) this.remember(d.state);
+    this.cache.clear();
+    this.load();
   }
 
   private afterWrite(): void {

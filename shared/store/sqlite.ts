@@ -70,8 +70,6 @@ export interface SqliteStores extends Stores {
 export interface SqliteDatabase {
   readonly db: DatabaseSync;
   batched<T>(fn: () => T): Promise<T>;
-  /** Run `fn` in the current transaction at once, without waiting for its commit. */
-  write<T>(fn: () => T): T;
 }
 
 type Write = <T>(fn: () => T) => Promise<T>;
@@ -81,7 +79,7 @@ export function sqliteStores(database: SqliteDatabase): SqliteStores {
   const write: Write = (fn) => database.batched(fn);
   db.exec(SCHEMA);
   const stores = {
-    groups: new SqliteGroupStore(db, write, (fn) => database.write(fn)),
+    groups: new SqliteGroupStore(db, write),
     silences: new SqliteSilenceStore(db, write),
     deliveries: new SqliteDeliveryStore(db, write),
     inhibitions: new SqliteInhibitionSourceStore(db, write),
