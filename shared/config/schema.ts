@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { Duration, LabelName, labelMap, MatcherString, RegexString, SecretRef } from './primitives';
+import { parseDuration } from './duration';
 import { SlackConfig } from '../channels/slack/config';
 import { WebhookConfig } from '../channels/webhook/config';
 import { EmailConfig } from '../channels/email/config';
@@ -200,6 +201,32 @@ export const PagerDutyWebhooksConfig = z
   })
   .strict();
 
+/**
+ * A heartbeat (dead man's switch): something that must check in at least every `every`. A ping
+ * (`POST /v1/heartbeats/<name>`, or its signed URL) or a firing alert matching `matchers` (an
+ * always-firing Watchdog) checks in; `every` plus `grace` without one fires `HeartbeatMissing`.
+ */
+export const HeartbeatConfig = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a heartbeat name: letters, digits, `_`, `.`, `-`, at most 64, starting with a letter or digit'),
+    every: Duration.refine((text) => {
+      try {
+        return parseDuration(text) >= 1000;
+      } catch {
+        return true; // Duration reported it.
+      }
+    }, 'at least 1s'),
+    /** Extra time after `every` before it fires (a job that runs long). */
+    grace: Duration.default('0s'),
+    /** A firing alert that matches all of these counts as a ping (Alertmanager's always-firing Watchdog). */
+    matchers: z.array(MatcherString).optional(),
+    /** Added to the `HeartbeatMissing` alert's labels (route on them). */
+    labels: labelMap(z.string()).default({}),
+    annotations: labelMap(z.string()).default({}),
+  })
+  .strict();
+export type HeartbeatConfig = z.infer<typeof HeartbeatConfig>;
+
 export const Config = z
   .object({
     /** Base URL people reach alertflow at; used for links in notifications. */
@@ -233,6 +260,7 @@ export const Config = z
     incident_links: IncidentLinksConfig.prefault({}),
     slack_app: SlackAppConfig.optional(),
     pagerduty_webhooks: PagerDutyWebhooksConfig.optional(),
+    heartbeats: z.array(HeartbeatConfig).default([]),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -294,6 +322,11 @@ export const Config = z
           }
         }),
       );
+    });
+    const heartbeats = new Set<string>();
+    config.heartbeats.forEach((hb, i) => {
+      if (heartbeats.has(hb.name)) ctx.addIssue({ code: 'custom', path: ['heartbeats', i, 'name'], message: `duplicate heartbeat name ${JSON.stringify(hb.name)}` });
+      heartbeats.add(hb.name);
     });
     visit(config.route, ['route']);
   });

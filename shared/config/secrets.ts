@@ -55,8 +55,8 @@ export function collectSecretRefs(config: Config): Array<{ path: string; ref: Se
   const out: Array<{ path: string; ref: SecretRef }> = [];
   config.auth.tokens.forEach((t, i) => out.push({ path: `auth.tokens[${i}].secret`, ref: t.secret }));
   config.auth.bearer_tokens?.forEach((ref, i) => out.push({ path: `auth.bearer_tokens[${i}]`, ref }));
-  // Links are signed only for incidents: without policies the key is never read.
-  if (config.escalation_policies.length > 0) config.incident_links.signing_keys.forEach((ref, i) => out.push({ path: `incident_links.signing_keys[${i}]`, ref }));
+  // Links are signed only for incidents and heartbeat ping URLs: without either the key is never read.
+  if (config.escalation_policies.length > 0 || config.heartbeats.length > 0) config.incident_links.signing_keys.forEach((ref, i) => out.push({ path: `incident_links.signing_keys[${i}]`, ref }));
   if (config.slack_app) out.push({ path: 'slack_app.signing_secret', ref: config.slack_app.signing_secret });
   config.pagerduty_webhooks?.signing_secrets.forEach((ref, i) => out.push({ path: `pagerduty_webhooks.signing_secrets[${i}]`, ref }));
   config.receivers.forEach((r, ri) => {

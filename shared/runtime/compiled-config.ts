@@ -4,6 +4,7 @@ import { compileInhibitRules, type InhibitRule } from '../inhibition/rules';
 import { buildRouteTree, indexRoutesById, type RouteNode } from '../routing/route-tree';
 import { compileTimeIntervals, type CompiledInterval } from '../routing/time-intervals';
 import { compileEscalationPolicies, type EscalationPolicy } from '../escalation/policy';
+import { compileHeartbeats, type Heartbeat } from '../heartbeats/heartbeat';
 
 /** The config with everything derived once per process: the route tree and lookups. */
 export interface CompiledConfig {
@@ -16,6 +17,7 @@ export interface CompiledConfig {
   timeIntervals: ReadonlyMap<string, readonly CompiledInterval[]>;
   defaultAlertTimeoutMs: number;
   escalationPolicies: ReadonlyMap<string, EscalationPolicy>;
+  heartbeats: ReadonlyMap<string, Heartbeat>;
 }
 
 export function compileConfig(raw: Config): CompiledConfig {
@@ -29,5 +31,6 @@ export function compileConfig(raw: Config): CompiledConfig {
     timeIntervals: compileTimeIntervals(raw.time_intervals),
     defaultAlertTimeoutMs: parseDuration(raw.ingest.default_alert_timeout),
     escalationPolicies: compileEscalationPolicies(raw.escalation_policies),
+    heartbeats: compileHeartbeats(raw.heartbeats),
   };
 }

@@ -7,6 +7,7 @@ import { DynamoPayloadStore } from './payloads';
 import { DynamoRateLimiter } from './rate-limits';
 import { DynamoReceiverGates } from './receiver-gates';
 import { DynamoSilenceStore } from './silences';
+import { DynamoHeartbeatStore } from './heartbeats';
 import { DynamoIncidentStore } from './incidents';
 
 /** Every store over one DynamoDB table (the key layout is in keys.ts). */
@@ -21,6 +22,7 @@ export function dynamoStores(db: DynamoDBDocumentClient, table: string): Stores 
     rateLimiter: new DynamoRateLimiter(db, table),
     payloads: new DynamoPayloadStore(db, table),
     incidents: new DynamoIncidentStore(db, table),
+    heartbeats: new DynamoHeartbeatStore(db, table),
     receiverGates: (opts) => new DynamoReceiverGates(db, table, opts),
   };
 }

@@ -41,6 +41,7 @@ import { pickFreeSlot } from './receiver-gates';
 import { expiredNow, silenceExpiresAt } from './silences';
 import { SqliteIncidentStore } from './sqlite-incidents';
 import { SqliteGroupStore } from './sqlite-groups';
+import { SqliteHeartbeatStore } from './sqlite-heartbeats';
 
 /**
  * The stores over an embedded SQLite database (node:sqlite): the local runtime's default, in the
@@ -88,6 +89,7 @@ export function sqliteStores(database: SqliteDatabase): SqliteStores {
     rateLimiter: new SqliteRateLimiter(db, write),
     payloads: new SqlitePayloadStore(db, write),
     incidents: new SqliteIncidentStore(db, write),
+    heartbeats: new SqliteHeartbeatStore(db, write),
   };
   const sweeps = EXPIRING_TABLES.map((table) => db.prepare(`DELETE FROM ${table} WHERE expires_at <= ?`));
   // A swept group's alert rows and its entries in the fingerprint index go with it.
@@ -175,6 +177,7 @@ const EXPIRING_TABLES = [
   'state_payloads',
   'state_incidents',
   'state_incident_events',
+  'state_heartbeats',
 ] as const;
 
 type Row = Record<string, unknown>;

@@ -6,6 +6,9 @@ import type { ListKey } from '../../shared/store/keys';
 import type { Stores } from '../../shared/store/port';
 import { SILENCE_RETENTION_S } from '../../shared/store/silences';
 import { freshStores, STORE_ADAPTERS } from '../support/store-adapters';
+import { pinged, tick, type Heartbeat } from '../../shared/heartbeats/heartbeat';
+
+const HEARTBEAT: Heartbeat = { name: 'backup', everyMs: 60_000, graceMs: 0, matchers: undefined, labels: {}, annotations: {} };
 import { acknowledge, resolveIncident, startIncident, type Incident } from '../../shared/escalation/incident';
 import type { EscalationPolicy } from '../../shared/escalation/policy';
 import { groupState } from '../support/group-state';
@@ -330,6 +333,30 @@ describe.each(STORE_ADAPTERS)('store contract (%s store)', (adapter) => {
       const i = await s.incidents.create(incident('old', -400 * 86_400_000), NOW);
       expect(await s.incidents.get(i.id, NOW)).toBeUndefined();
       expect(await s.incidents.get(i.id, at(-399 * 86_400_000))).toBeDefined();
+    });
+  });
+  describe('heartbeats', () => {
+    it('creates at version 1 once, reads back many by name, and writes each next version only over the one before', async () => {
+      await fresh();
+      const started = tick(HEARTBEAT, undefined, NOW.getTime())!;
+      await s.heartbeats.put(started);
+      await expect(s.heartbeats.put({ ...started, lastPingAt: 1 })).rejects.toBeInstanceOf(ConflictError);
+      expect(await s.heartbeats.getMany(['backup', 'other'])).toEqual(new Map([['backup', started]]));
+      const missing = tick(HEARTBEAT, started, NOW.getTime() + 3_600_000)!;
+      const pingedMeanwhile = pinged(started, 'backup', NOW.getTime() + 1000).next;
+      await s.heartbeats.put(pingedMeanwhile);
+      // The tick read version 1 and loses to the ping that wrote version 2.
+      await expect(s.heartbeats.put(missing)).rejects.toBeInstanceOf(ConflictError);
+      expect((await s.heartbeats.getMany(['backup'])).get('backup')).toEqual(pingedMeanwhile);
+    });
+
+    it('lets exactly one of two concurrent writers of a version win', async () => {
+      await fresh();
+      const started = tick(HEARTBEAT, undefined, NOW.getTime())!;
+      await s.heartbeats.put(started);
+      const results = await Promise.allSettled([s.heartbeats.put(pinged(started, 'backup', NOW.getTime() + 1).next), s.heartbeats.put(pinged(started, 'backup', NOW.getTime() + 2).next)]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
     });
   });
 });

@@ -1,0 +1,139 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Alert } from '../alerts/model';
+import { fingerprint } from '../alerts/fingerprint';
+import { formatDuration, parseDuration } from '../config/duration';
+import type { HeartbeatConfig } from '../config/schema';
+import { formatMatchers, matchesAll, parseMatchers, type Matcher } from '../labels/matchers';
+import type { IngestMessage } from '../queues/messages';
+
+/**
+ * Heartbeats (dead man's switches): the state of each, the pure transitions between its states, and
+ * the alert it raises. The checks tick (service.ts) and pings apply these with a conditional write
+ * on the state's version (ADR 0017).
+ */
+
+/** The alert name a missing heartbeat fires as. */
+export const HEARTBEAT_ALERTNAME = 'HeartbeatMissing';
+
+export interface Heartbeat {
+  name: string;
+  everyMs: number;
+  graceMs: number;
+  /** A firing alert matching all of these is a ping; undefined: only explicit pings count. */
+  matchers: readonly Matcher[] | undefined;
+  labels: Readonly<Record<string, string>>;
+  annotations: Readonly<Record<string, string>>;
+}
+
+export function compileHeartbeats(configs: readonly HeartbeatConfig[]): ReadonlyMap<string, Heartbeat> {
+  return new Map(
+    configs.map((c) => [
+      c.name,
+      {
+        name: c.name,
+        everyMs: parseDuration(c.every),
+        graceMs: parseDuration(c.grace),
+        matchers: c.matchers?.flatMap((m) => parseMatchers(m)),
+        labels: c.labels,
+        annotations: c.annotations,
+      },
+    ]),
+  );
+}
+
+/** What config:check prints for a heartbeat: when it fires, and what pings it. */
+export function describeHeartbeat(hb: Heartbeat): string {
+  const by = hb.matchers ? `a ping or a firing alert matching ${formatMatchers(hb.matchers)}` : 'a ping';
+  return `heartbeat ${hb.name}: ${HEARTBEAT_ALERTNAME} fires after ${formatDuration(hb.everyMs + hb.graceMs)} without ${by}`;
+}
+
+/** What is stored per heartbeat. */
+export interface HeartbeatState {
+  name: string;
+  /** Epoch ms of the last ping, or of when alertflow started expecting one (before the first ping). */
+  lastPingAt: number;
+  /** Pings recorded so far (0: `lastPingAt` is when the wait for the first one started). */
+  pings: number;
+  status: 'ok' | 'missing';
+  /** Epoch ms the heartbeat went missing (its deadline), while missing. */
+  missingSince?: number | undefined;
+  version: number;
+}
+
+/** When a heartbeat in `state` is missing if no ping comes first. */
+export const deadlineOf = (hb: Heartbeat, state: Pick<HeartbeatState, 'lastPingAt'>): number => state.lastPingAt + hb.everyMs + hb.graceMs;
+
+/**
+ * A ping at `at`. `resolved` is set when it ends a missing spell (the caller sends the resolve).
+ * A ping older than the last one (a delayed Watchdog) moves nothing back.
+ */
+export function pinged(state: HeartbeatState | undefined, name: string, at: number): { next: HeartbeatState; resolved?: { missingSince: number } } {
+  const next: HeartbeatState = { name, lastPingAt: Math.max(state?.lastPingAt ?? at, at), pings: (state?.pings ?? 0) + 1, status: 'ok', version: (state?.version ?? 0) + 1 };
+  return state?.status === 'missing' && state.missingSince !== undefined ? { next, resolved: { missingSince: state.missingSince } } : { next };
+}
+
+/**
+ * The checks tick at `now`: a heartbeat seen for the first time starts its wait now (it was never
+ * pinged, so its first deadline is one period away); one past its deadline goes missing.
+ */
+export function tick(hb: Heartbeat, state: HeartbeatState | undefined, now: number): HeartbeatState | undefined {
+  if (!state) return { name: hb.name, lastPingAt: now, pings: 0, status: 'ok', version: 1 };
+  if (state.status === 'ok' && now >= deadlineOf(hb, state)) return { ...state, status: 'missing', missingSince: deadlineOf(hb, state), version: state.version + 1 };
+  return undefined;
+}
+
+/** The labels of a heartbeat's alert: its own, under the fixed alertname and its name. */
+export const heartbeatLabels = (hb: Pick<Heartbeat, 'name' | 'labels'>): Record<string, string> => ({ ...hb.labels, alertname: HEARTBEAT_ALERTNAME, heartbeat: hb.name });
+
+/**
+ * The alert of a missing heartbeat. Firing, it is re-sent on every tick with `endsAt` a few ticks
+ * ahead, as Prometheus re-sends its alerts: if the ticks stop sending it (the heartbeat pinged, or
+ * a resolve was lost), it resolves by itself.
+ */
+export function heartbeatAlert(hb: Heartbeat, missingSince: number, status: 'firing' | 'resolved', endsAt: number): Alert {
+  const labels = heartbeatLabels(hb);
+  return {
+    fingerprint: fingerprint(labels),
+    status,
+    labels,
+    annotations: {
+      summary: `Heartbeat ${hb.name} missing: no ping since ${new Date(missingSince - hb.everyMs - hb.graceMs).toISOString()}`,
+      description: `${hb.name} expects a ping at least every ${formatDuration(hb.everyMs)}${hb.graceMs > 0 ? ` (with ${formatDuration(hb.graceMs)} of grace)` : ''}.`,
+      ...hb.annotations,
+    },
+    startsAt: new Date(missingSince).toISOString(),
+    endsAt: new Date(endsAt).toISOString(),
+    source: 'generic',
+  };
+}
+
+/** The router's message carrying heartbeat alerts (the id makes a replayed send idempotent). */
+export function heartbeatMessage(id: string, alerts: Alert[], now: number): IngestMessage {
+  return { kind: 'alerts', id, receivedAt: new Date(now).toISOString(), source: 'generic', origin: {}, alerts };
+}
+
+/** The heartbeats a firing alert checks in for (those with matchers it matches). */
+export function heartbeatsPingedBy(heartbeats: ReadonlyMap<string, Heartbeat>, alert: Pick<Alert, 'status' | 'labels'>): string[] {
+  if (alert.status !== 'firing') return [];
+  const out: string[] = [];
+  for (const hb of heartbeats.values()) if (hb.matchers && hb.matchers.length > 0 && matchesAll(hb.matchers, alert.labels)) out.push(hb.name);
+  return out;
+}
+
+/**
+ * The key of a heartbeat's ping URL (`/v1/heartbeats/<name>/<key>`), for cron jobs that cannot set
+ * a header: HMAC-SHA256 of its name under the link signing key. It lets its holder ping that one
+ * heartbeat and nothing else.
+ */
+export function pingKey(signingKey: string, name: string): string {
+  return createHmac('sha256', signingKey).update(`alertflow-heartbeat-v1\n${name}`).digest('base64url');
+}
+
+/** Whether `key` is the ping key of `name` under one of `signingKeys` (constant time). */
+export function verifyPingKey(signingKeys: readonly string[], name: string, key: string): boolean {
+  if (!/^[A-Za-z0-9_-]{43}$/.test(key)) return false;
+  // Compared as text: the last of 43 base64url characters carries 2 unused bits, so decoding would
+  // let four spellings of one key through.
+  const given = Buffer.from(key, 'ascii');
+  return signingKeys.some((k) => timingSafeEqual(Buffer.from(pingKey(k, name), 'ascii'), given));
+}

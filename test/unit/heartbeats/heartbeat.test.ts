@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { fingerprint } from '../../../shared/alerts/fingerprint';
+import { parseConfigYaml as parseConfig } from '../../../shared/config/loader';
+import { compileHeartbeats, deadlineOf, describeHeartbeat, heartbeatAlert, heartbeatsPingedBy, pinged, pingKey, tick, verifyPingKey } from '../../../shared/heartbeats/heartbeat';
+import { missingAlertTtlMs, pingsIn } from '../../../shared/heartbeats/service';
+import type { IngestMessage } from '../../../shared/queues/messages';
+
+const T0 = Date.parse('2026-12-07T10:00:00.000Z');
+const base = `route: { receiver: r }\nreceivers: [{ name: r }]\n`;
+const heartbeats = compileHeartbeats(
+  parseConfig(`${base}heartbeats:
+  - { name: backup, every: 1h, grace: 10m, labels: { severity: critical } }
+  - { name: watchdog, every: 5m, matchers: ['alertname="Watchdog"'] }
+`).heartbeats,
+);
+const backup = heartbeats.get('backup')!;
+
+describe('heartbeat config', () => {
+  it('rejects a duplicate name, a period under 1s and a bad matcher, naming each key', () => {
+    const bad = () => parseConfig(`${base}heartbeats:
+  - { name: a, every: 500ms }
+  - { name: a, every: 1m, matchers: ['alertname=~"("'] }
+`);
+    expect(bad).toThrow(/heartbeats\[0\]\.every \(alertflow\.yaml:4:\d+\): at least 1s/);
+    expect(bad).toThrow(/heartbeats\[1\]\.name \(alertflow\.yaml:5:\d+\): duplicate heartbeat name "a"/);
+    expect(bad).toThrow(/heartbeats\[1\]\.matchers\[0\] .*invalid matcher/);
+  });
+});
+
+describe('heartbeat transitions', () => {
+  it('starts waiting at the first tick, goes missing at its deadline (every + grace), and only then', () => {
+    const started = tick(backup, undefined, T0)!;
+    expect(started).toEqual({ name: 'backup', lastPingAt: T0, pings: 0, status: 'ok', version: 1 });
+    expect(deadlineOf(backup, started)).toBe(T0 + 70 * 60_000);
+    expect(tick(backup, started, T0 + 70 * 60_000 - 1)).toBeUndefined();
+    const missing = tick(backup, started, T0 + 70 * 60_000)!;
+    expect(missing).toMatchObject({ status: 'missing', missingSince: T0 + 70 * 60_000, version: 2 });
+    // Missing stays missing: the tick does not write it again.
+    expect(tick(backup, missing, T0 + 99 * 3_600_000)).toBeUndefined();
+  });
+
+  it('a ping resolves a missing heartbeat, and a ping older than the last moves nothing back', () => {
+    const missing = { name: 'backup', lastPingAt: T0, pings: 3, status: 'missing' as const, missingSince: T0 + 70 * 60_000, version: 2 };
+    const { next, resolved } = pinged(missing, 'backup', T0 + 80 * 60_000);
+    expect(resolved).toEqual({ missingSince: T0 + 70 * 60_000 });
+    expect(next).toEqual({ name: 'backup', lastPingAt: T0 + 80 * 60_000, pings: 4, status: 'ok', version: 3 });
+    const late = pinged(next, 'backup', T0);
+    expect(late.next.lastPingAt).toBe(T0 + 80 * 60_000);
+    expect(late.resolved).toBeUndefined();
+    expect(pinged(undefined, 'backup', T0)).toEqual({ next: { name: 'backup', lastPingAt: T0, pings: 1, status: 'ok', version: 1 } });
+  });
+});
+
+describe('the alert of a missing heartbeat', () => {
+  it('is HeartbeatMissing with the heartbeat name and its labels, from its deadline, ending a few ticks ahead', () => {
+    const a = heartbeatAlert(backup, T0, 'firing', T0 + missingAlertTtlMs(60_000));
+    expect(a.labels).toEqual({ severity: 'critical', alertname: 'HeartbeatMissing', heartbeat: 'backup' });
+    expect(a.fingerprint).toBe(fingerprint(a.labels));
+    expect(a.startsAt).toBe(new Date(T0).toISOString());
+    expect(a.endsAt).toBe(new Date(T0 + 300_000).toISOString());
+    expect(a.annotations.summary).toMatch(/^Heartbeat backup missing: no ping since 2026-12-07T08:50:00.000Z$/);
+    expect(a.annotations.description).toBe('backup expects a ping at least every 1h (with 10m of grace).');
+    // The same identity resolved: the router resolves the alert it fired.
+    expect(heartbeatAlert(backup, T0, 'resolved', T0 + 1).fingerprint).toBe(a.fingerprint);
+    expect(missingAlertTtlMs(1_000)).toBe(30_000);
+  });
+});
+
+describe('pings from alerts', () => {
+  it('counts firing alerts that match a heartbeat with matchers, at the latest receive time', () => {
+    const msg = (at: number, alerts: IngestMessage['alerts']): IngestMessage => ({ kind: 'alerts', id: `m${at}`, receivedAt: new Date(at).toISOString(), source: 'alertmanager', origin: {}, alerts });
+    const watchdog = (status: 'firing' | 'resolved') => ({ fingerprint: '0000000000000001', status, labels: { alertname: 'Watchdog' }, annotations: {}, startsAt: new Date(T0).toISOString(), source: 'alertmanager' as const });
+    expect(heartbeatsPingedBy(heartbeats, watchdog('firing'))).toEqual(['watchdog']);
+    expect(heartbeatsPingedBy(heartbeats, watchdog('resolved'))).toEqual([]);
+    const pings = pingsIn([msg(T0 + 2000, [watchdog('firing')]), msg(T0 + 1000, [watchdog('firing')]), msg(T0 + 5000, [watchdog('resolved')])], heartbeats);
+    expect([...pings]).toEqual([['watchdog', T0 + 2000]]);
+  });
+});
+
+describe('ping URLs', () => {
+  it('verify under any configured key, for their own heartbeat only', () => {
+    const key = pingKey('k1', 'backup');
+    expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(verifyPingKey(['k0', 'k1'], 'backup', key)).toBe(true);
+    expect(verifyPingKey(['k0'], 'backup', key)).toBe(false);
+    expect(verifyPingKey(['k1'], 'watchdog', key)).toBe(false);
+    expect(verifyPingKey(['k1'], 'backup', key.slice(1))).toBe(false);
+    // Another spelling of the same bytes (the last character's unused bits) is not the key.
+    const last = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.indexOf(key.at(-1)!);
+    const respelled = key.slice(0, -1) + 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'[last ^ 1]!;
+    expect(Buffer.from(respelled, 'base64url').equals(Buffer.from(key, 'base64url'))).toBe(true);
+    expect(verifyPingKey(['k1'], 'backup', respelled)).toBe(false);
+    expect(verifyPingKey([], 'backup', key)).toBe(false);
+  });
+});
+
+describe('config:check', () => {
+  it('prints when each heartbeat fires and what pings it', () => {
+    expect(describeHeartbeat(backup)).toBe('heartbeat backup: HeartbeatMissing fires after 1h10m without a ping');
+    expect(describeHeartbeat(heartbeats.get('watchdog')!)).toBe('heartbeat watchdog: HeartbeatMissing fires after 5m without a ping or a firing alert matching {alertname="Watchdog"}');
+  });
+});
