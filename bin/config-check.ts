@@ -5,6 +5,7 @@ import { loadConfigFile, resolveConfigPath } from '../shared/config/loader';
 import { compileConfig } from '../shared/runtime/compiled-config';
 import { configWarnings } from '../shared/config/validate';
 import { describePolicy } from '../shared/escalation/policy';
+import { describeHeartbeat } from '../shared/heartbeats/heartbeat';
 
 const program = new Command('config:check')
   .usage('[file]   (npm run config:check -- [file])')
@@ -26,6 +27,7 @@ try {
   for (const warning of configWarnings(config.raw)) process.stderr.write(`${file}: warning: ${warning}\n`);
   process.stdout.write(`${file}: OK (${config.raw.receivers.length} receivers)\n`);
   for (const policy of config.escalationPolicies.values()) process.stdout.write(`${describePolicy(policy).join('\n')}\n`);
+  for (const hb of config.heartbeats.values()) process.stdout.write(`${describeHeartbeat(hb)}\n`);
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   process.stderr.write(`${err.message}\n`);

@@ -6,12 +6,14 @@ import { createHandler as createApi } from '../functions/api/handler';
 import { createHandler as createIngest } from '../functions/ingest/handler';
 import { createHandler as createRouter } from '../functions/router/handler';
 import { createHandler as createEscalator } from '../functions/escalator/handler';
+import { createHandler as createChecks } from '../functions/checks/handler';
 import type { LocalHandlers } from '../shared/local/runtime';
 
 export const LOCAL_HANDLERS: LocalHandlers = {
   ingest: createIngest,
   router: createRouter,
   escalator: createEscalator,
+  checks: createChecks,
   api: createApi,
   ingestWorker: new URL('./ingest-worker.ts', import.meta.url),
 };

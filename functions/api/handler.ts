@@ -3,6 +3,7 @@ import { getAlert, listAlerts } from '../../shared/api/alerts';
 import { listGroups } from '../../shared/api/groups';
 import { actOnIncident, getIncident, listIncidents } from '../../shared/api/incidents';
 import { showLink, useLink } from '../../shared/api/links';
+import { listHeartbeats } from '../../shared/api/heartbeats';
 import { slackInteraction } from '../../shared/api/slack-interactions';
 import { pagerDutyWebhook } from '../../shared/api/pagerduty-webhooks';
 import { createSilence, expireSilence, getSilence, listSilences, SILENCE_MAX_BODY_BYTES } from '../../shared/api/silences';
@@ -21,7 +22,7 @@ import { cachedSilences, SILENCE_CACHE_MS } from '../../shared/silences/cache';
  * API adapter: health (public); alert and group state, silences, channel tests and DLQ redrive
  * (a bearer token with the route's scope, see HTTP_ROUTES). Each change request is logged with its actor.
  */
-export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' | 'queueAdmin' | 'scheduler' | 'secrets' | 'http' | 'clock' | 'log'>) {
+export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' | 'queueAdmin' | 'scheduler' | 'secrets' | 'http' | 'clock' | 'log' | 'publicUrl'>) {
   const { groups, deliveries, silences, inhibitions } = ports.stores;
   const silenceDeps = { silences, groups, queues: ports.queues, clock: ports.clock, limits: ports.config.raw.silences };
   // The list of silences not ended yet for alert views, reused as long as the router reuses its own;
@@ -48,6 +49,7 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
     silenceDeps,
     deliveries,
   };
+  const heartbeatDeps = { config: ports.config, heartbeats: ports.stores.heartbeats, secrets: ports.secrets, publicUrl: ports.publicUrl };
   // Errors become responses and the token's scope is checked before this runs (shared/runtime/middleware.ts).
   return httpHandler(async (event: APIGatewayProxyEventV2, context): Promise<HttpResult> => {
     if (event.routeKey === 'GET /v1/health') return json(200, { status: 'ok', time: ports.clock().toISOString() });
@@ -107,6 +109,8 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
         if (result.silence) silencesChangedAt = ports.clock().getTime();
         return json(200, result);
       }
+      case 'GET /v1/heartbeats':
+        return json(200, await listHeartbeats(heartbeatDeps));
       case 'POST /v1/redrive':
         return json(200, await redrive(event.queryStringParameters?.channel, ports));
       default:

@@ -8,6 +8,7 @@ import type { Ports } from '../../shared/runtime/ports';
 import { cachedSilences, SILENCE_CACHE_MS } from '../../shared/silences/cache';
 import { batchHandler } from '../../shared/runtime/middleware';
 import { ALERTS_QUEUE } from '../../shared/queues/names';
+import { pingsIn, recordPings } from '../../shared/heartbeats/service';
 
 /**
  * Router adapter. The records of a batch (alerts and group timers) are dispatched together (one read
@@ -31,6 +32,7 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
     clock: ports.clock,
     log: ports.log,
   };
+  const heartbeatDeps = { config: ports.config, heartbeats: ports.stores.heartbeats, queues: ports.queues, clock: ports.clock, log: ports.log };
   // The deadline comes with the invocation (shared/runtime/middleware.ts): groups not started by then go back.
   return batchHandler(async (event: SQSEvent, context): Promise<SQSBatchResponse> => {
     const failures: string[] = [];
@@ -58,6 +60,14 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
       ports.log.error('dispatch failed; the batch will be retried', { records: parsed.length, err });
       failures.push(...parsed.map((p) => p.recordId));
     }
+    // Heartbeat pings: ping messages, and firing alerts that match a heartbeat (a Watchdog). A ping
+    // message whose ping was not recorded is retried; an alert's is not (its routing succeeded, and
+    // the Watchdog comes again with Prometheus's next evaluation, long before the deadline).
+    const pings = pingsIn(parsed.flatMap((p) => (p.message.kind === 'alerts' ? [p.message] : [])), ports.config.heartbeats);
+    const pingMessages = parsed.flatMap((p) => (p.message.kind === 'ping' ? [{ recordId: p.recordId, ping: p.message }] : []));
+    for (const { ping } of pingMessages) pings.set(ping.heartbeat, Math.max(pings.get(ping.heartbeat) ?? ping.at, ping.at));
+    const unrecorded = await recordPings(pings, heartbeatDeps);
+    for (const { recordId, ping } of pingMessages) if (unrecorded.has(ping.heartbeat)) failures.push(recordId);
     // Past the deadline, what failed is mostly what was not started: it comes back at once
     // rather than after the visibility timeout (a real failure is retried a little sooner, too).
     if (Date.now() > (context.deadline ?? Infinity)) {

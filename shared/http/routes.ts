@@ -43,6 +43,11 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'POST', path: '/v1/incidents/{id}/unack', fn: 'api', scope: 'manage' },
   { method: 'POST', path: '/v1/incidents/{id}/resolve', fn: 'api', scope: 'manage' },
   { method: 'POST', path: '/v1/incidents/{id}/escalate', fn: 'api', scope: 'manage' },
+  { method: 'GET', path: '/v1/heartbeats', fn: 'api', scope: 'read' },
+  { method: 'POST', path: '/v1/heartbeats/{name}', fn: 'ingest', scope: 'ingest' },
+  // A heartbeat's signed ping URL, for cron jobs that cannot set a header (see shared/ingest/heartbeat-pings.ts).
+  { method: 'GET', path: '/v1/heartbeats/{name}/{key}', fn: 'ingest', scope: 'public' },
+  { method: 'POST', path: '/v1/heartbeats/{name}/{key}', fn: 'ingest', scope: 'public' },
   // Signed one-click links: their signature is the credential (see shared/api/links.ts).
   { method: 'GET', path: '/v1/links/{link}', fn: 'api', scope: 'public' },
   { method: 'POST', path: '/v1/links/{link}', fn: 'api', scope: 'public' },

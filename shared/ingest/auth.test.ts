@@ -48,17 +48,19 @@ async function failure(p: Promise<unknown>): Promise<unknown> {
 const guarded = HTTP_ROUTES.filter((r) => r.scope !== 'public');
 
 describe('the routes table', () => {
-  it('names a scope for every route but health, the signed links, Slack and PagerDuty (their signatures are the credential)', () => {
+  it('names a scope for every route but health, the signed links and ping URLs, Slack and PagerDuty (their signatures are the credential)', () => {
     expect(HTTP_ROUTES.filter((r) => r.scope === 'public').map((r) => `${r.method} ${r.path}`)).toEqual([
       'GET /v1/health',
+      'GET /v1/heartbeats/{name}/{key}',
+      'POST /v1/heartbeats/{name}/{key}',
       'GET /v1/links/{link}',
       'POST /v1/links/{link}',
       'POST /v1/slack/interactions',
       'POST /v1/pagerduty/webhooks',
     ]);
     const byScope = (scope: Scope) => guarded.filter((r) => r.scope === scope).map((r) => `${r.method} ${r.path}`).sort();
-    expect(byScope('ingest')).toEqual(['POST /v1/alerts', 'POST /v1/webhooks/alertmanager', 'POST /v1/webhooks/grafana']);
-    expect(byScope('read')).toEqual(['GET /v1/alerts', 'GET /v1/alerts/{id}', 'GET /v1/groups', 'GET /v1/incidents', 'GET /v1/incidents/{id}', 'GET /v1/silences', 'GET /v1/silences/{id}']);
+    expect(byScope('ingest')).toEqual(['POST /v1/alerts', 'POST /v1/heartbeats/{name}', 'POST /v1/webhooks/alertmanager', 'POST /v1/webhooks/grafana']);
+    expect(byScope('read')).toEqual(['GET /v1/alerts', 'GET /v1/alerts/{id}', 'GET /v1/groups', 'GET /v1/heartbeats', 'GET /v1/incidents', 'GET /v1/incidents/{id}', 'GET /v1/silences', 'GET /v1/silences/{id}']);
     expect(byScope('manage')).toEqual([
       'DELETE /v1/silences/{id}',
       'POST /v1/channels/{receiver}/test',

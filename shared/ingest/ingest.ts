@@ -15,6 +15,7 @@ import type { IngestMessage } from '../queues/messages';
 import { ALERTS_QUEUE } from '../queues/names';
 import { batchesOf, encodeBody, type OutgoingMessage, type QueuePort } from '../queues/port';
 import type { CompiledConfig } from '../runtime/compiled-config';
+import { ingestPing, PING_ROUTES } from './heartbeat-pings';
 
 export interface IngestDeps {
   config: CompiledConfig;
@@ -45,6 +46,7 @@ const SOURCE_BY_PATH: Record<string, HttpSource> = {
  * before this runs, so an unauthenticated caller learns nothing about validation).
  */
 export async function ingestHttp(event: APIGatewayProxyEventV2, deps: IngestDeps): Promise<HttpResult> {
+  if (PING_ROUTES.has(event.routeKey)) return ingestPing(event, deps);
   const source = SOURCE_BY_PATH[event.rawPath];
   if (!source) throw new NotFoundError(`no ingest route for ${event.rawPath}`);
   const body = jsonBody(event, deps.config.raw.ingest.max_body_bytes);

@@ -48,6 +48,8 @@ export interface LocalHandlers {
   /** Incident timers: escalation steps and lapsed acks. */
   escalator: (ports: Ports) => (event: SQSEvent) => Promise<SQSBatchResponse>;
   api: (ports: Ports) => HttpHandler;
+  /** The checks tick (deployed, a rate schedule invokes it): heartbeats. */
+  checks: (ports: Ports, tickMs: number) => () => Promise<unknown>;
   /** The module an ingest worker thread runs (it calls runIngestWorker with the same ingest handler). */
   ingestWorker: URL;
 }
@@ -129,6 +131,8 @@ export interface LocalRuntime {
  * still sees 10 per slot (ADR 0013).
  */
 const LOCAL_SENDER_BATCH_SIZE = 500;
+/** The local runtime's checks tick (deployed: CHECKS_TICK_MS, a rate schedule). */
+const LOCAL_CHECKS_TICK_MS = 1_000;
 
 /** The whole system on one machine: the same handler modules the Lambdas run, local ports. */
 export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntime> {
@@ -140,8 +144,8 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
   const log = opts.log ?? jsonLogger({ runtime: 'local' });
   for (const warning of configWarnings(config.raw)) log.warn(warning, { config: configPath });
   // Incident links need a signing key: one of the data dir's own when ALERTFLOW_LINK_KEY is unset.
-  // Only incidents have links, so a config without policies makes none (and writes no key file).
-  const linkKey = env.ALERTFLOW_LINK_KEY || (config.escalationPolicies.size > 0 ? localLinkKey(dataDir) : undefined);
+  // Only incidents and heartbeats have signed links: a config without either makes no key (and writes no key file).
+  const linkKey = env.ALERTFLOW_LINK_KEY || (config.escalationPolicies.size > 0 || config.heartbeats.size > 0 ? localLinkKey(dataDir) : undefined);
   const secrets = envSecretResolver({ ...env, ALERTFLOW_WEBHOOK_TOKEN: token, ...(linkKey ? { ALERTFLOW_LINK_KEY: linkKey } : {}) });
   await checkTokenSecrets(config.raw, secrets, configPath);
 
@@ -214,6 +218,18 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
   queues.consume(ESCALATIONS_QUEUE, opts.handlers.escalator(portsFor('escalator')));
   // The auditor's rate schedule (deployed, an EventBridge Scheduler schedule): only with policies.
   const auditor = config.escalationPolicies.size > 0 ? setInterval(() => void auditTick(queues, log), AUDIT_INTERVAL_MS).unref() : undefined;
+  // The checks function's rate schedule: every second here, so heartbeats of a few seconds work.
+  const checks = config.heartbeats.size > 0 ? opts.handlers.checks(portsFor('checks'), LOCAL_CHECKS_TICK_MS) : undefined;
+  let checking = false;
+  const checker = checks
+    ? setInterval(() => {
+        if (checking) return;
+        checking = true;
+        checks()
+          .catch((err: unknown) => log.error('checks tick failed; the next one evaluates again', { err }))
+          .finally(() => (checking = false));
+      }, LOCAL_CHECKS_TICK_MS).unref()
+    : undefined;
   for (const type of CHANNEL_TYPES) {
     const name = channelQueueName(type);
     queues.create({ name: dlqName(name), visibilityTimeoutS: 30 });
@@ -236,7 +252,7 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
   const ingest = opts.handlers.ingest(portsFor('ingest'));
   const httpIngest = async (event: APIGatewayProxyEventV2) => (await ingest(event)) as HttpResult;
   const pool = opts.ingestWorkers
-    ? await IngestPool.start({ workers: opts.ingestWorkers, entry: opts.handlers.ingestWorker, pack: opts.packQueueBodies ?? false, config: config.raw, env: { ...env, ALERTFLOW_WEBHOOK_TOKEN: token }, queues, log, fallback: httpIngest })
+    ? await IngestPool.start({ workers: opts.ingestWorkers, entry: opts.handlers.ingestWorker, pack: opts.packQueueBodies ?? false, config: config.raw, env: { ...env, ALERTFLOW_WEBHOOK_TOKEN: token, ...(linkKey ? { ALERTFLOW_LINK_KEY: linkKey } : {}) }, queues, log, fallback: httpIngest })
     : undefined;
   const api = opts.handlers.api(portsFor('api'));
   // /local/* stands in for what is not HTTP on AWS (SNS and EventBridge deliveries, which IAM guards;
@@ -314,6 +330,7 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
         schedules.close();
         clearInterval(sweeper);
         clearInterval(auditor);
+        clearInterval(checker);
         const queuesDrained = await within(queues.stop(), deadline - Date.now());
         if (!httpDrained || !queuesDrained) log.warn('work still running after the drain timeout; closing anyway', { drainTimeoutMs, httpDrained, queuesDrained });
         await http.close();

@@ -161,6 +161,16 @@ export const AuditMessage = z.object({ kind: z.literal('audit') });
 /** Everything the `escalations` queue carries. */
 export const EscalationsQueueMessage = z.discriminatedUnion('kind', [EscalationMessage, AuditMessage]);
 
+/** ingest -> router: a heartbeat's ping (the router records it, and resolves a missing heartbeat). */
+export const HeartbeatPingMessage = z.object({
+  kind: z.literal('ping'),
+  id: z.string().min(1),
+  heartbeat: z.string().min(1),
+  /** When alertflow took the ping (epoch ms). */
+  at: z.number().int(),
+});
+export type HeartbeatPingMessage = z.infer<typeof HeartbeatPingMessage>;
+
 /** Everything the `alerts` queue carries. */
-export const RouterMessage = z.discriminatedUnion('kind', [IngestMessage, FlushMessage]);
+export const RouterMessage = z.discriminatedUnion('kind', [IngestMessage, FlushMessage, HeartbeatPingMessage]);
 export type RouterMessage = z.infer<typeof RouterMessage>;

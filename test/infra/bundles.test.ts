@@ -25,6 +25,8 @@ const SDK: Record<string, string[]> = {
   api: ['client-dynamodb', 'client-scheduler', 'client-sqs', 'client-ssm', 'lib-dynamodb'],
   // SSM: the link signing key (SMS reply codes).
   escalator: ['client-dynamodb', 'client-scheduler', 'client-sqs', 'client-ssm', 'lib-dynamodb'],
+  // Heartbeat states in the table; missing heartbeats' alerts to the alerts queue.
+  checks: ['client-dynamodb', 'client-sqs', 'lib-dynamodb'],
   ...Object.fromEntries(
     CHANNEL_TYPES.map((t) => [
       `${t}-sender`,
@@ -125,6 +127,8 @@ describe('function bundles run', () => {
     const result = await invokeBundle(fn);
     if (fn === 'api') expect(result).toMatchObject({ statusCode: 200 });
     else if (fn === 'ingest') expect(result).toMatchObject({ statusCode: 401 });
+    // The tick of a config without heartbeats reads nothing.
+    else if (fn === 'checks') expect(result).toEqual({ missing: [], wentMissing: [] });
     else expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
   });
 });

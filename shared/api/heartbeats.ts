@@ -1,0 +1,44 @@
+import { resolvedSecrets, type SecretResolver } from '../config/secrets';
+import type { CompiledConfig } from '../runtime/compiled-config';
+import { deadlineOf, pingKey, type HeartbeatState } from '../heartbeats/heartbeat';
+import type { HeartbeatStore } from '../store/port';
+
+/**
+ * GET /v1/heartbeats (scope `read`): every configured heartbeat with its state and its signed ping
+ * URL. Pings go to the ingest function (shared/ingest/heartbeat-pings.ts).
+ */
+export interface HeartbeatApiDeps {
+  config: Pick<CompiledConfig, 'heartbeats' | 'raw'>;
+  heartbeats: HeartbeatStore;
+  secrets: SecretResolver;
+  /** The base URL of ping URLs when the config sets no external_url (the local runtime's). */
+  publicUrl?: (() => string | undefined) | undefined;
+}
+
+export async function listHeartbeats(deps: HeartbeatApiDeps): Promise<Record<string, unknown>> {
+  const heartbeats = [...deps.config.heartbeats.values()];
+  const states = await deps.heartbeats.getMany(heartbeats.map((hb) => hb.name));
+  // The first signing key signs (as links are signed).
+  const [key] = await resolvedSecrets(deps.config.raw.incident_links.signing_keys, deps.secrets);
+  const base = (deps.config.raw.external_url ?? deps.publicUrl?.())?.replace(/\/+$/, '');
+  return {
+    heartbeats: heartbeats.map((hb) => {
+      const state: HeartbeatState | undefined = states.get(hb.name);
+      return {
+        name: hb.name,
+        every_ms: hb.everyMs,
+        grace_ms: hb.graceMs,
+        // Not started: the next checks tick starts its first wait.
+        status: state?.status ?? 'pending',
+        pings: state?.pings ?? 0,
+        last_ping_at: state && state.pings > 0 ? iso(state.lastPingAt) : null,
+        deadline: state ? iso(deadlineOf(hb, state)) : null,
+        missing_since: state?.missingSince === undefined ? null : iso(state.missingSince),
+        pinged_by_alerts: hb.matchers !== undefined,
+        ping_url: key && base ? `${base}/v1/heartbeats/${encodeURIComponent(hb.name)}/${pingKey(key, hb.name)}` : null,
+      };
+    }),
+  };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();

@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { resolvedSecrets } from '../config/secrets';
+import { AlertflowError, NotFoundError } from '../errors';
+import { verifyPingKey } from '../heartbeats/heartbeat';
+import { pathParameter } from '../http/request';
+import { json, type HttpResult } from '../http/responses';
+import type { HeartbeatPingMessage } from '../queues/messages';
+import { ALERTS_QUEUE } from '../queues/names';
+import { encodeBody } from '../queues/port';
+import type { IngestDeps } from './ingest';
+
+/** The ingest function's heartbeat routes: a ping with an `ingest` token, and the same by its signed URL. */
+export const PING_ROUTES = new Set(['POST /v1/heartbeats/{name}', 'GET /v1/heartbeats/{name}/{key}', 'POST /v1/heartbeats/{name}/{key}']);
+
+/** A ping URL whose key does not verify: 404, as for an unknown name, so a guess learns nothing. */
+class UnknownPingUrlError extends AlertflowError {
+  constructor() {
+    super('not_found', 404, 'no such heartbeat ping URL');
+  }
+}
+
+/**
+ * A heartbeat's ping, accepted as alerts are: put on the alerts queue (202), where the router
+ * records it and resolves the heartbeat if it was missing (ADR 0017). A name the config does not
+ * have is a 404; nothing is created.
+ */
+export async function ingestPing(event: APIGatewayProxyEventV2, deps: IngestDeps): Promise<HttpResult> {
+  const name = pathParameter(event, 'name');
+  if (event.routeKey.endsWith('/{key}')) {
+    const keys = await resolvedSecrets(deps.config.raw.incident_links.signing_keys, deps.secrets);
+    if (!deps.config.heartbeats.has(name) || !verifyPingKey(keys, name, pathParameter(event, 'key'))) throw new UnknownPingUrlError();
+  } else if (!deps.config.heartbeats.has(name)) {
+    throw new NotFoundError(`no heartbeat named ${JSON.stringify(name)} in the config`);
+  }
+  const ping: HeartbeatPingMessage = { kind: 'ping', id: (deps.newId ?? randomUUID)(), heartbeat: name, at: deps.clock().getTime() };
+  await deps.queues.send(ALERTS_QUEUE, [{ id: 'ping', body: encodeBody(deps.queues, JSON.stringify(ping)) }]);
+  return json(202, { status: 'accepted', heartbeat: name });
+}
