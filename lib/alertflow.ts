@@ -11,6 +11,7 @@ import { type HttpThrottling, Ingestion } from './ingestion';
 import { ROUTER_BATCHING_WINDOW, Routing } from './routing';
 import { Secrets, deployedSecrets } from './secrets';
 import { Escalation } from './escalation';
+import { Checks } from './checks';
 import { State } from './state';
 
 export interface AlertflowProps extends SharedFunctionOptions {
@@ -43,6 +44,8 @@ export class Alertflow extends Construct {
   readonly routing: Routing;
   /** Set when the config has escalation policies. */
   readonly escalation?: Escalation;
+  /** Set when the config has heartbeats. */
+  readonly checks?: Checks;
   readonly secrets: Secrets;
 
   constructor(scope: Construct, id: string, props: AlertflowProps) {
@@ -96,6 +99,11 @@ export class Alertflow extends Construct {
       });
       this.escalation.grantTimers(this.routing.function.fn);
       this.escalation.grantTimers(this.api.function.fn);
+    }
+
+    // Checks only where the config has heartbeats: a tick every minute costs something otherwise.
+    if (config.heartbeats.length > 0) {
+      this.checks = new Checks(this, 'Checks', { ...fnOptions, config, table, alertsQueue: this.ingestion.alerts.queue, scheduleGroup: this.routing.scheduleGroup });
     }
 
     const readers: Partial<Record<FunctionName, IGrantable>> = {

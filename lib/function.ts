@@ -12,7 +12,7 @@ import { ConfigError } from '../shared/errors';
 import { parseConfig } from '../shared/config/validate';
 
 /** The Lambda entries under `functions/<name>/handler.ts`. */
-export type FunctionName = 'ingest' | 'router' | `${ChannelType}-sender` | 'api' | 'escalator';
+export type FunctionName = 'ingest' | 'router' | `${ChannelType}-sender` | 'api' | 'escalator' | 'checks';
 
 /** The esbuild `define` key the runtime reads the validated config from. */
 export const CONFIG_DEFINE = '__ALERTFLOW_CONFIG__';
@@ -50,6 +50,8 @@ export const FUNCTION_DEFAULTS: Readonly<Record<FunctionName, Required<FunctionS
   api: { memorySize: 256, timeout: Duration.seconds(25) },
   router: { memorySize: 512, timeout: Duration.seconds(CONSUMER_TIMEOUT_S.router) },
   escalator: { memorySize: 256, timeout: Duration.seconds(CONSUMER_TIMEOUT_S.escalator) },
+  // A tick reads and writes a few small items: well within a tick's period.
+  checks: { memorySize: 256, timeout: Duration.seconds(30) },
   ...(Object.fromEntries(
     CHANNEL_TYPES.map((t) => [`${t}-sender`, { memorySize: 256, timeout: Duration.seconds(CONSUMER_TIMEOUT_S.sender) }]),
   ) as Record<`${ChannelType}-sender`, Required<FunctionSizing>>),

@@ -21,13 +21,18 @@ export interface DeployedSecret {
 }
 
 /** Which functions read the secret at a key path; a path nobody claims fails synth (no silent gaps). */
-const READERS: ReadonlyArray<{ pattern: RegExp; readers: readonly FunctionName[]; optionalReaders?: readonly FunctionName[] }> = [
+const READERS: ReadonlyArray<{ pattern: RegExp; readers: readonly FunctionName[] | ((config: Config) => readonly FunctionName[]); optionalReaders?: readonly FunctionName[] }> = [
   // Tokens are read by the functions that authenticate, whatever their scopes: a token without the
   // route's scope must still be recognized to get a 403 naming the scope rather than a 401.
   { pattern: /^auth\.(tokens\[\d+\]\.secret|bearer_tokens\[\d+\])$/, readers: ['ingest', 'api'] },
-  // Links are signed by the senders (as they send) and verified by the api (the link pages, Slack buttons).
-  // The escalator reads them for SMS reply codes.
-  { pattern: /^incident_links\.signing_keys\[\d+\]$/, readers: ['api', 'escalator'], optionalReaders: CHANNEL_TYPES.map((t) => `${t}-sender` as const) },
+  // Links are signed by the senders (as they send) and verified by the api (the link pages, Slack
+  // buttons; it also shows heartbeat ping URLs). Ingest verifies ping URLs, where there are
+  // heartbeats. The escalator, where there is one, reads them for SMS reply codes.
+  {
+    pattern: /^incident_links\.signing_keys\[\d+\]$/,
+    readers: (config) => ['api', ...(config.heartbeats.length > 0 ? (['ingest'] as const) : [])],
+    optionalReaders: ['escalator', ...CHANNEL_TYPES.map((t) => `${t}-sender` as const)],
+  },
   // Slack's and PagerDuty's callbacks are verified by the api.
   { pattern: /^(slack_app\.signing_secret|pagerduty_webhooks\.signing_secrets\[\d+\])$/, readers: ['api'] },
   // A channel entry's secrets are read by that channel type's sender only.
@@ -53,7 +58,7 @@ export function deployedSecrets(config: Config): DeployedSecret[] {
     }
     const entry = READERS.find((r) => r.pattern.test(path));
     if (!entry) throw new Error(`no function is declared to read the secret at ${path} (lib/secrets.ts READERS)`);
-    out.push({ path, parameterName: ref.ssm, readers: entry.readers, ...(entry.optionalReaders ? { optionalReaders: entry.optionalReaders } : {}) });
+    out.push({ path, parameterName: ref.ssm, readers: typeof entry.readers === 'function' ? entry.readers(config) : entry.readers, ...(entry.optionalReaders ? { optionalReaders: entry.optionalReaders } : {}) });
   }
   if (issues.length > 0) {
     throw new ConfigError(

@@ -117,5 +117,7 @@ describe('escalation (deployed)', () => {
       .flatMap(([, p]) => (props(p).Roles as unknown[]).map(refId));
     expect(ssmReaders).toContain(stack.getLogicalId(af.api.function.fn.role!.node.defaultChild as never));
     expect(ssmReaders).toContain(stack.getLogicalId(af.channels.byType.webhook!.function.fn.role!.node.defaultChild as never));
+    // Ingest verifies heartbeat ping URLs only: without heartbeats it does not read the key.
+    expect(ssmReaders).not.toContain(stack.getLogicalId(af.ingestion.function.fn.role!.node.defaultChild as never));
   });
 });
