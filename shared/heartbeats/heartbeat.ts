@@ -57,6 +57,12 @@ export interface HeartbeatState {
   status: 'ok' | 'missing';
   /** Epoch ms the heartbeat went missing (its deadline), while missing. */
   missingSince?: number | undefined;
+  /**
+   * Set by a ping that ended a missing spell: that spell's `missingSince`, until a checks tick has
+   * sent its resolve. Only the tick sends a heartbeat's alerts, so a resolve never overtakes a
+   * firing re-send of the same spell.
+   */
+  resolving?: number | undefined;
   version: number;
 }
 
@@ -64,22 +70,37 @@ export interface HeartbeatState {
 export const deadlineOf = (hb: Heartbeat, state: Pick<HeartbeatState, 'lastPingAt'>): number => state.lastPingAt + hb.everyMs + hb.graceMs;
 
 /**
- * A ping at `at`. `resolved` is set when it ends a missing spell (the caller sends the resolve).
- * A ping older than the last one (a delayed Watchdog) moves nothing back.
+ * A ping at `at`: the heartbeat is ok. One that ends a missing spell leaves the spell's resolve to
+ * the next tick (`resolving`). A ping older than the last one (a delayed Watchdog) moves nothing back.
  */
-export function pinged(state: HeartbeatState | undefined, name: string, at: number): { next: HeartbeatState; resolved?: { missingSince: number } } {
-  const next: HeartbeatState = { name, lastPingAt: Math.max(state?.lastPingAt ?? at, at), pings: (state?.pings ?? 0) + 1, status: 'ok', version: (state?.version ?? 0) + 1 };
-  return state?.status === 'missing' && state.missingSince !== undefined ? { next, resolved: { missingSince: state.missingSince } } : { next };
+export function pinged(state: HeartbeatState | undefined, name: string, at: number): HeartbeatState {
+  const resolving = state?.status === 'missing' ? state.missingSince : state?.resolving;
+  return {
+    name,
+    lastPingAt: Math.max(state?.lastPingAt ?? at, at),
+    pings: (state?.pings ?? 0) + 1,
+    status: 'ok',
+    ...(resolving === undefined ? {} : { resolving }),
+    version: (state?.version ?? 0) + 1,
+  };
 }
 
 /**
- * The checks tick at `now`: a heartbeat seen for the first time starts its wait now (it was never
- * pinged, so its first deadline is one period away); one past its deadline goes missing.
+ * The checks tick at `now`: what it sends, and the state to write (undefined: nothing changes). A
+ * heartbeat seen for the first time starts its wait now (it was never pinged, so its first deadline
+ * is one period away); one past its deadline goes missing; a missing one's alert is sent again; a
+ * spell a ping ended is resolved.
  */
-export function tick(hb: Heartbeat, state: HeartbeatState | undefined, now: number): HeartbeatState | undefined {
-  if (!state) return { name: hb.name, lastPingAt: now, pings: 0, status: 'ok', version: 1 };
-  if (state.status === 'ok' && now >= deadlineOf(hb, state)) return { ...state, status: 'missing', missingSince: deadlineOf(hb, state), version: state.version + 1 };
-  return undefined;
+export function tick(hb: Heartbeat, state: HeartbeatState | undefined, now: number): { next?: HeartbeatState; firing?: number; resolve?: { missingSince: number; at: number } } {
+  if (!state) return { next: { name: hb.name, lastPingAt: now, pings: 0, status: 'ok', version: 1 } };
+  const { resolving, ...rest } = state;
+  const resolve = resolving === undefined ? undefined : { missingSince: resolving, at: state.lastPingAt };
+  if (state.status === 'ok' && now >= deadlineOf(hb, state)) {
+    const missingSince = deadlineOf(hb, state);
+    return { next: { ...rest, status: 'missing', missingSince, version: state.version + 1 }, firing: missingSince, ...(resolve ? { resolve } : {}) };
+  }
+  const firing = state.status === 'missing' ? state.missingSince : undefined;
+  return { ...(resolve ? { next: { ...rest, version: state.version + 1 }, resolve } : {}), ...(firing === undefined ? {} : { firing }) };
 }
 
 /** The labels of a heartbeat's alert: its own, under the fixed alertname and its name. */

@@ -27,20 +27,17 @@ export const missingAlertTtlMs = (tickMs: number): number => Math.max(30_000, 5 
 const MAX_CONFLICT_ROUNDS = 5;
 
 /**
- * A ping for heartbeat `name` at `at` (epoch ms). A ping that ends a missing spell sends the resolve
- * first and then records the ping, so a failure leaves the heartbeat missing and the caller's retry
- * (or the next ping) resolves it. NotFoundError for a name the config does not have.
+ * A ping for heartbeat `name` at `at` (epoch ms): recorded, and a missing heartbeat is ok again (its
+ * resolve is the next tick's to send). NotFoundError for a name the config does not have.
  */
 export async function pingHeartbeat(name: string, at: number, deps: HeartbeatDeps): Promise<HeartbeatState> {
-  const hb = deps.config.heartbeats.get(name);
-  if (!hb) throw new NotFoundError(`no heartbeat named ${JSON.stringify(name)} in the config`);
+  if (!deps.config.heartbeats.has(name)) throw new NotFoundError(`no heartbeat named ${JSON.stringify(name)} in the config`);
   for (let round = 0; ; round++) {
     const state = (await deps.heartbeats.getMany([name])).get(name);
-    const { next, resolved } = pinged(state, name, at);
-    if (resolved) await sendAlerts(deps.queues, `heartbeat:${name}:${resolved.missingSince}:resolved`, [heartbeatAlert(hb, resolved.missingSince, 'resolved', at)], at);
+    const next = pinged(state, name, at);
     try {
       await deps.heartbeats.put(next);
-      if (resolved) deps.log.info('heartbeat pinged again; resolved', { heartbeat: name, missingForMs: at - resolved.missingSince });
+      if (state?.status === 'missing') deps.log.info('heartbeat pinged again', { heartbeat: name, missingForMs: at - (state.missingSince ?? at) });
       return next;
     } catch (err) {
       // Another ping or the tick wrote meanwhile: apply this ping to what they wrote.
@@ -88,9 +85,11 @@ export interface TickResult {
 }
 
 /**
- * The checks tick for heartbeats: start the wait of new ones, mark the overdue missing, and send
- * the alert of every missing one (re-sent each tick, see missingAlertTtlMs). A state written
- * concurrently by a ping is left for the next tick.
+ * The checks tick for heartbeats: start the wait of new ones, mark the overdue missing, re-send the
+ * alert of every missing one (see missingAlertTtlMs) and resolve the spells pings ended. The
+ * alerts go out first and the states are written after: a state a ping wrote meanwhile loses
+ * nothing (its resolve is sent at the next tick, after this tick's alerts). The tick is the only
+ * sender of a heartbeat's alerts.
  */
 export async function tickHeartbeats(deps: HeartbeatDeps, tickMs: number): Promise<TickResult> {
   const heartbeats = [...deps.config.heartbeats.values()];
@@ -99,28 +98,29 @@ export async function tickHeartbeats(deps: HeartbeatDeps, tickMs: number): Promi
   const states = await deps.heartbeats.getMany(heartbeats.map((hb) => hb.name));
   const result: TickResult = { missing: [], wentMissing: [] };
   const alerts = [];
+  const writes: HeartbeatState[] = [];
   for (const hb of heartbeats) {
-    let state = states.get(hb.name);
-    const next = tick(hb, state, now);
-    if (next) {
-      try {
-        await deps.heartbeats.put(next);
-        if (next.status === 'missing' && state?.status !== 'missing') {
-          result.wentMissing.push(hb.name);
-          deps.log.warn('heartbeat missing', { heartbeat: hb.name, lastPingAt: new Date(next.lastPingAt).toISOString() });
-        }
-        state = next;
-      } catch (err) {
-        if (!(err instanceof ConflictError)) throw err;
-        continue;
-      }
-    }
-    if (state?.status === 'missing' && state.missingSince !== undefined) {
+    const state = states.get(hb.name);
+    const { next, firing, resolve } = tick(hb, state, now);
+    // A resolve before a firing of the same heartbeat: the router keeps the last of one alert's copies.
+    if (resolve) alerts.push(heartbeatAlert(hb, resolve.missingSince, 'resolved', resolve.at));
+    if (firing !== undefined) {
       result.missing.push(hb.name);
-      alerts.push(heartbeatAlert(hb, state.missingSince, 'firing', now + missingAlertTtlMs(tickMs)));
+      alerts.push(heartbeatAlert(hb, firing, 'firing', now + missingAlertTtlMs(tickMs)));
+      if (state?.status !== 'missing') result.wentMissing.push(hb.name);
     }
+    if (next) writes.push(next);
   }
   if (alerts.length > 0) await sendAlerts(deps.queues, `heartbeat-tick:${now}`, alerts, now);
+  for (const next of writes) {
+    try {
+      await deps.heartbeats.put(next);
+      if (next.status === 'missing' && states.get(next.name)?.status !== 'missing') deps.log.warn('heartbeat missing', { heartbeat: next.name, lastPingAt: new Date(next.lastPingAt).toISOString() });
+    } catch (err) {
+      // A ping wrote first: the next tick starts from what it wrote.
+      if (!(err instanceof ConflictError)) throw err;
+    }
+  }
   return result;
 }
 

@@ -338,12 +338,12 @@ describe.each(STORE_ADAPTERS)('store contract (%s store)', (adapter) => {
   describe('heartbeats', () => {
     it('creates at version 1 once, reads back many by name, and writes each next version only over the one before', async () => {
       await fresh();
-      const started = tick(HEARTBEAT, undefined, NOW.getTime())!;
+      const started = tick(HEARTBEAT, undefined, NOW.getTime()).next!;
       await s.heartbeats.put(started);
       await expect(s.heartbeats.put({ ...started, lastPingAt: 1 })).rejects.toBeInstanceOf(ConflictError);
       expect(await s.heartbeats.getMany(['backup', 'other'])).toEqual(new Map([['backup', started]]));
-      const missing = tick(HEARTBEAT, started, NOW.getTime() + 3_600_000)!;
-      const pingedMeanwhile = pinged(started, 'backup', NOW.getTime() + 1000).next;
+      const missing = tick(HEARTBEAT, started, NOW.getTime() + 3_600_000).next!;
+      const pingedMeanwhile = pinged(started, 'backup', NOW.getTime() + 1000);
       await s.heartbeats.put(pingedMeanwhile);
       // The tick read version 1 and loses to the ping that wrote version 2.
       await expect(s.heartbeats.put(missing)).rejects.toBeInstanceOf(ConflictError);
@@ -352,9 +352,9 @@ describe.each(STORE_ADAPTERS)('store contract (%s store)', (adapter) => {
 
     it('lets exactly one of two concurrent writers of a version win', async () => {
       await fresh();
-      const started = tick(HEARTBEAT, undefined, NOW.getTime())!;
+      const started = tick(HEARTBEAT, undefined, NOW.getTime()).next!;
       await s.heartbeats.put(started);
-      const results = await Promise.allSettled([s.heartbeats.put(pinged(started, 'backup', NOW.getTime() + 1).next), s.heartbeats.put(pinged(started, 'backup', NOW.getTime() + 2).next)]);
+      const results = await Promise.allSettled([s.heartbeats.put(pinged(started, 'backup', NOW.getTime() + 1)), s.heartbeats.put(pinged(started, 'backup', NOW.getTime() + 2))]);
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
     });

@@ -28,26 +28,38 @@ describe('heartbeat config', () => {
 });
 
 describe('heartbeat transitions', () => {
-  it('starts waiting at the first tick, goes missing at its deadline (every + grace), and only then', () => {
-    const started = tick(backup, undefined, T0)!;
+  it('starts waiting at the first tick, goes missing at its deadline (every + grace), and re-sends while missing', () => {
+    const started = tick(backup, undefined, T0).next!;
     expect(started).toEqual({ name: 'backup', lastPingAt: T0, pings: 0, status: 'ok', version: 1 });
     expect(deadlineOf(backup, started)).toBe(T0 + 70 * 60_000);
-    expect(tick(backup, started, T0 + 70 * 60_000 - 1)).toBeUndefined();
-    const missing = tick(backup, started, T0 + 70 * 60_000)!;
-    expect(missing).toMatchObject({ status: 'missing', missingSince: T0 + 70 * 60_000, version: 2 });
-    // Missing stays missing: the tick does not write it again.
-    expect(tick(backup, missing, T0 + 99 * 3_600_000)).toBeUndefined();
+    expect(tick(backup, started, T0 + 70 * 60_000 - 1)).toEqual({});
+    const went = tick(backup, started, T0 + 70 * 60_000);
+    expect(went).toEqual({ next: { ...started, status: 'missing', missingSince: T0 + 70 * 60_000, version: 2 }, firing: T0 + 70 * 60_000 });
+    // Missing stays missing: nothing to write, its alert sent again.
+    expect(tick(backup, went.next, T0 + 99 * 3_600_000)).toEqual({ firing: T0 + 70 * 60_000 });
   });
 
-  it('a ping resolves a missing heartbeat, and a ping older than the last moves nothing back', () => {
+  it('a ping ends a missing spell and leaves its resolve to the next tick; a ping older than the last moves nothing back', () => {
     const missing = { name: 'backup', lastPingAt: T0, pings: 3, status: 'missing' as const, missingSince: T0 + 70 * 60_000, version: 2 };
-    const { next, resolved } = pinged(missing, 'backup', T0 + 80 * 60_000);
-    expect(resolved).toEqual({ missingSince: T0 + 70 * 60_000 });
-    expect(next).toEqual({ name: 'backup', lastPingAt: T0 + 80 * 60_000, pings: 4, status: 'ok', version: 3 });
-    const late = pinged(next, 'backup', T0);
-    expect(late.next.lastPingAt).toBe(T0 + 80 * 60_000);
-    expect(late.resolved).toBeUndefined();
-    expect(pinged(undefined, 'backup', T0)).toEqual({ next: { name: 'backup', lastPingAt: T0, pings: 1, status: 'ok', version: 1 } });
+    const next = pinged(missing, 'backup', T0 + 80 * 60_000);
+    expect(next).toEqual({ name: 'backup', lastPingAt: T0 + 80 * 60_000, pings: 4, status: 'ok', resolving: T0 + 70 * 60_000, version: 3 });
+    // A second ping before the tick keeps the pending resolve.
+    const again = pinged(next, 'backup', T0);
+    expect(again).toMatchObject({ lastPingAt: T0 + 80 * 60_000, resolving: T0 + 70 * 60_000, status: 'ok' });
+    // The tick resolves the spell (ending at the ping) and writes the state without it.
+    expect(tick(backup, again, T0 + 81 * 60_000)).toEqual({
+      next: { name: 'backup', lastPingAt: T0 + 80 * 60_000, pings: 5, status: 'ok', version: 5 },
+      resolve: { missingSince: T0 + 70 * 60_000, at: T0 + 80 * 60_000 },
+    });
+    expect(pinged(undefined, 'backup', T0)).toEqual({ name: 'backup', lastPingAt: T0, pings: 1, status: 'ok', version: 1 });
+  });
+
+  it('resolves a spell and fires a new one in the same tick, the resolve first', () => {
+    const resolving = { name: 'backup', lastPingAt: T0, pings: 1, status: 'ok' as const, resolving: T0 - 1000, version: 3 };
+    const t = tick(backup, resolving, T0 + 70 * 60_000);
+    expect(t.resolve).toEqual({ missingSince: T0 - 1000, at: T0 });
+    expect(t.firing).toBe(T0 + 70 * 60_000);
+    expect(t.next).toEqual({ name: 'backup', lastPingAt: T0, pings: 1, status: 'missing', missingSince: T0 + 70 * 60_000, version: 4 });
   });
 });
 
