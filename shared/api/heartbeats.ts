@@ -1,7 +1,6 @@
 import { resolvedSecrets, type SecretResolver } from '../config/secrets';
 import type { CompiledConfig } from '../runtime/compiled-config';
-import { deadlineOf, pingKey, type HeartbeatState } from '../heartbeats/heartbeat';
-import type { HeartbeatStore } from '../store/port';
+import { deadlineOf, pingKey, type HeartbeatState, type HeartbeatStore } from '../heartbeats/heartbeat';
 
 /**
  * GET /v1/heartbeats (scope `read`): every configured heartbeat with its state and its signed ping

@@ -66,6 +66,19 @@ export interface HeartbeatState {
   version: number;
 }
 
+/**
+ * Where heartbeat states are kept (the store adapters implement it): one per configured heartbeat,
+ * written with the version conditions incidents use.
+ */
+export interface HeartbeatStore {
+  getMany(names: readonly string[]): Promise<Map<string, HeartbeatState>>;
+  /** Write `next` if the stored version is still `next.version - 1` (absent for version 1); else ConflictError. */
+  put(next: HeartbeatState): Promise<void>;
+}
+
+/** Heartbeat states outlive a heartbeat removed from the config by this long after their last write. */
+export const HEARTBEAT_RETENTION_S = 30 * 86_400;
+
 /** When a heartbeat in `state` is missing if no ping comes first. */
 export const deadlineOf = (hb: Heartbeat, state: Pick<HeartbeatState, 'lastPingAt'>): number => state.lastPingAt + hb.everyMs + hb.graceMs;
 

@@ -3,12 +3,11 @@ import type { Logger } from '../log';
 import type { IngestMessage } from '../queues/messages';
 import { ALERTS_QUEUE } from '../queues/names';
 import { encodeBody, type QueuePort } from '../queues/port';
-import type { CompiledConfig } from '../runtime/compiled-config';
-import type { HeartbeatStore } from '../store/port';
-import { heartbeatAlert, heartbeatMessage, heartbeatsPingedBy, pinged, tick, type Heartbeat, type HeartbeatState } from './heartbeat';
+import { heartbeatAlert, heartbeatMessage, heartbeatsPingedBy, pinged, tick, type Heartbeat, type HeartbeatState, type HeartbeatStore } from './heartbeat';
 
 export interface HeartbeatDeps {
-  config: Pick<CompiledConfig, 'heartbeats'>;
+  /** The compiled config's heartbeats (CompiledConfig has them). */
+  config: { heartbeats: ReadonlyMap<string, Heartbeat> };
   heartbeats: HeartbeatStore;
   queues: QueuePort;
   clock: () => Date;

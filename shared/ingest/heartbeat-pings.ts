@@ -1,17 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { resolvedSecrets } from '../config/secrets';
+import { resolvedSecrets, type SecretResolver } from '../config/secrets';
 import { AlertflowError, NotFoundError } from '../errors';
 import { verifyPingKey } from '../heartbeats/heartbeat';
 import { pathParameter } from '../http/request';
 import { json, type HttpResult } from '../http/responses';
 import type { HeartbeatPingMessage } from '../queues/messages';
 import { ALERTS_QUEUE } from '../queues/names';
-import { encodeBody } from '../queues/port';
-import type { IngestDeps } from './ingest';
+import { encodeBody, type QueuePort } from '../queues/port';
+import type { CompiledConfig } from '../runtime/compiled-config';
 
 /** The ingest function's heartbeat routes: a ping with an `ingest` token, and the same by its signed URL. */
 export const PING_ROUTES = new Set(['POST /v1/heartbeats/{name}', 'GET /v1/heartbeats/{name}/{key}', 'POST /v1/heartbeats/{name}/{key}']);
+
+/** What a ping needs: the ingest function's own ports. */
+export interface PingDeps {
+  config: Pick<CompiledConfig, 'heartbeats' | 'raw'>;
+  queues: QueuePort;
+  secrets: SecretResolver;
+  clock: () => Date;
+  newId?: () => string;
+}
 
 /** A ping URL whose key does not verify: 404, as for an unknown name, so a guess learns nothing. */
 class UnknownPingUrlError extends AlertflowError {
@@ -25,7 +34,7 @@ class UnknownPingUrlError extends AlertflowError {
  * records it and resolves the heartbeat if it was missing (ADR 0017). A name the config does not
  * have is a 404; nothing is created.
  */
-export async function ingestPing(event: APIGatewayProxyEventV2, deps: IngestDeps): Promise<HttpResult> {
+export async function ingestPing(event: APIGatewayProxyEventV2, deps: PingDeps): Promise<HttpResult> {
   const name = pathParameter(event, 'name');
   if (event.routeKey.endsWith('/{key}')) {
     const keys = await resolvedSecrets(deps.config.raw.incident_links.signing_keys, deps.secrets);

@@ -1,9 +1,8 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../errors';
-import type { HeartbeatState } from '../heartbeats/heartbeat';
+import { HEARTBEAT_RETENTION_S, type HeartbeatState, type HeartbeatStore } from '../heartbeats/heartbeat';
 import { batchGetItems } from './batch-get';
 import { isConditionFailure } from './conditions';
-import { HEARTBEAT_RETENTION_S, type HeartbeatStore } from './port';
 
 /** A heartbeat's item: `HEARTBEAT#<name>` / `STATE`. */
 export const heartbeatKey = (name: string) => ({ pk: `HEARTBEAT#${name}`, sk: 'STATE' });

@@ -17,7 +17,7 @@ import type {
   SilenceSegment,
   StormWindow,
 } from './model';
-import type { HeartbeatState } from '../heartbeats/heartbeat';
+import type { HeartbeatStore } from '../heartbeats/heartbeat';
 import type { GroupState } from '../grouping/model';
 
 /**
@@ -68,16 +68,6 @@ export interface GroupStore {
   /** The live groups that hold the alert `fingerprint`, firing or recently resolved (GET /v1/alerts/{id}). */
   holding(fingerprint: string, now: Date): Promise<GroupState[]>;
 }
-
-/** Heartbeat states, one per configured heartbeat, written with the version conditions incidents use. */
-export interface HeartbeatStore {
-  getMany(names: readonly string[]): Promise<Map<string, HeartbeatState>>;
-  /** Write `next` if the stored version is still `next.version - 1` (absent for version 1); else ConflictError. */
-  put(next: HeartbeatState): Promise<void>;
-}
-
-/** Heartbeat states outlive a heartbeat removed from the config by this long after their last write. */
-export const HEARTBEAT_RETENTION_S = 30 * 86_400;
 
 /** Silences: created, read, listed and expired; never edited in place. */
 export interface SilenceStore {

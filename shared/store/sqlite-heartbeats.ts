@@ -1,8 +1,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { ConflictError } from '../errors';
-import type { HeartbeatState } from '../heartbeats/heartbeat';
+import type { HeartbeatState, HeartbeatStore } from '../heartbeats/heartbeat';
 import { heartbeatExpiresAt } from './heartbeats';
-import type { HeartbeatStore } from './port';
 
 export const HEARTBEAT_SCHEMA = `
   CREATE TABLE IF NOT EXISTS state_heartbeats (
