@@ -54,6 +54,8 @@ export interface HeartbeatState {
   lastPingAt: number;
   /** Pings recorded so far (0: `lastPingAt` is when the wait for the first one started). */
   pings: number;
+  /** Epoch ms of this write: the stored state expires HEARTBEAT_RETENTION_S after it. */
+  writtenAt: number;
   status: 'ok' | 'missing';
   /** Epoch ms the heartbeat went missing (its deadline), while missing. */
   missingSince?: number | undefined;
@@ -78,6 +80,11 @@ export interface HeartbeatStore {
 
 /** Heartbeat states outlive a heartbeat removed from the config by this long after their last write. */
 export const HEARTBEAT_RETENTION_S = 30 * 86_400;
+/**
+ * A state not written for this long is written again by the tick, so a heartbeat that stays
+ * missing (no pings, nothing to change) does not expire while it is configured.
+ */
+const REFRESH_AFTER_MS = (HEARTBEAT_RETENTION_S - 7 * 86_400) * 1000;
 
 /** When a heartbeat in `state` is missing if no ping comes first. */
 export const deadlineOf = (hb: Heartbeat, state: Pick<HeartbeatState, 'lastPingAt'>): number => state.lastPingAt + hb.everyMs + hb.graceMs;
@@ -92,6 +99,7 @@ export function pinged(state: HeartbeatState | undefined, name: string, at: numb
     name,
     lastPingAt: Math.max(state?.lastPingAt ?? at, at),
     pings: (state?.pings ?? 0) + 1,
+    writtenAt: Math.max(state?.writtenAt ?? at, at),
     status: 'ok',
     ...(resolving === undefined ? {} : { resolving }),
     version: (state?.version ?? 0) + 1,
@@ -105,15 +113,16 @@ export function pinged(state: HeartbeatState | undefined, name: string, at: numb
  * spell a ping ended is resolved.
  */
 export function tick(hb: Heartbeat, state: HeartbeatState | undefined, now: number): { next?: HeartbeatState; firing?: number; resolve?: { missingSince: number; at: number } } {
-  if (!state) return { next: { name: hb.name, lastPingAt: now, pings: 0, status: 'ok', version: 1 } };
+  if (!state) return { next: { name: hb.name, lastPingAt: now, pings: 0, writtenAt: now, status: 'ok', version: 1 } };
   const { resolving, ...rest } = state;
   const resolve = resolving === undefined ? undefined : { missingSince: resolving, at: state.lastPingAt };
   if (state.status === 'ok' && now >= deadlineOf(hb, state)) {
     const missingSince = deadlineOf(hb, state);
-    return { next: { ...rest, status: 'missing', missingSince, version: state.version + 1 }, firing: missingSince, ...(resolve ? { resolve } : {}) };
+    return { next: { ...rest, status: 'missing', missingSince, writtenAt: now, version: state.version + 1 }, firing: missingSince, ...(resolve ? { resolve } : {}) };
   }
   const firing = state.status === 'missing' ? state.missingSince : undefined;
-  return { ...(resolve ? { next: { ...rest, version: state.version + 1 }, resolve } : {}), ...(firing === undefined ? {} : { firing }) };
+  const write = resolve !== undefined || now - state.writtenAt >= REFRESH_AFTER_MS;
+  return { ...(write ? { next: { ...rest, writtenAt: now, version: state.version + 1 } } : {}), ...(resolve ? { resolve } : {}), ...(firing === undefined ? {} : { firing }) };
 }
 
 /** The labels of a heartbeat's alert: its own, under the fixed alertname and its name. */

@@ -7,8 +7,8 @@ import { isConditionFailure } from './conditions';
 /** A heartbeat's item: `HEARTBEAT#<name>` / `STATE`. */
 export const heartbeatKey = (name: string) => ({ pk: `HEARTBEAT#${name}`, sk: 'STATE' });
 
-/** When a heartbeat's state may go (TTL): long after its last write, so only a removed heartbeat's goes. */
-export const heartbeatExpiresAt = (state: HeartbeatState): number => Math.ceil(state.lastPingAt / 1000) + HEARTBEAT_RETENTION_S;
+/** When a heartbeat's state may go (TTL): long after its last write (the tick rewrites a configured one in time), so only a removed heartbeat's goes. */
+export const heartbeatExpiresAt = (state: HeartbeatState): number => Math.ceil(state.writtenAt / 1000) + HEARTBEAT_RETENTION_S;
 
 /** Heartbeats over DynamoDB: one small item each, written with a condition on its version. */
 export class DynamoHeartbeatStore implements HeartbeatStore {

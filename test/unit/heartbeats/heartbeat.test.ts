@@ -30,36 +30,43 @@ describe('heartbeat config', () => {
 describe('heartbeat transitions', () => {
   it('starts waiting at the first tick, goes missing at its deadline (every + grace), and re-sends while missing', () => {
     const started = tick(backup, undefined, T0).next!;
-    expect(started).toEqual({ name: 'backup', lastPingAt: T0, pings: 0, status: 'ok', version: 1 });
+    expect(started).toEqual({ name: 'backup', lastPingAt: T0, pings: 0, writtenAt: T0, status: 'ok', version: 1 });
     expect(deadlineOf(backup, started)).toBe(T0 + 70 * 60_000);
     expect(tick(backup, started, T0 + 70 * 60_000 - 1)).toEqual({});
     const went = tick(backup, started, T0 + 70 * 60_000);
-    expect(went).toEqual({ next: { ...started, status: 'missing', missingSince: T0 + 70 * 60_000, version: 2 }, firing: T0 + 70 * 60_000 });
+    expect(went).toEqual({ next: { ...started, status: 'missing', missingSince: T0 + 70 * 60_000, writtenAt: T0 + 70 * 60_000, version: 2 }, firing: T0 + 70 * 60_000 });
     // Missing stays missing: nothing to write, its alert sent again.
     expect(tick(backup, went.next, T0 + 99 * 3_600_000)).toEqual({ firing: T0 + 70 * 60_000 });
   });
 
+  it('writes a state again before it could expire (30 days after its last write), so a long missing spell keeps it', () => {
+    const missing = { name: 'backup', lastPingAt: T0, pings: 1, writtenAt: T0, status: 'missing' as const, missingSince: T0 + 70 * 60_000, version: 2 };
+    const day = 86_400_000;
+    expect(tick(backup, missing, T0 + 22 * day).next).toBeUndefined();
+    expect(tick(backup, missing, T0 + 23 * day)).toEqual({ next: { ...missing, writtenAt: T0 + 23 * day, version: 3 }, firing: T0 + 70 * 60_000 });
+  });
+
   it('a ping ends a missing spell and leaves its resolve to the next tick; a ping older than the last moves nothing back', () => {
-    const missing = { name: 'backup', lastPingAt: T0, pings: 3, status: 'missing' as const, missingSince: T0 + 70 * 60_000, version: 2 };
+    const missing = { name: 'backup', lastPingAt: T0, pings: 3, writtenAt: T0 + 70 * 60_000, status: 'missing' as const, missingSince: T0 + 70 * 60_000, version: 2 };
     const next = pinged(missing, 'backup', T0 + 80 * 60_000);
-    expect(next).toEqual({ name: 'backup', lastPingAt: T0 + 80 * 60_000, pings: 4, status: 'ok', resolving: T0 + 70 * 60_000, version: 3 });
+    expect(next).toEqual({ name: 'backup', lastPingAt: T0 + 80 * 60_000, pings: 4, writtenAt: T0 + 80 * 60_000, status: 'ok', resolving: T0 + 70 * 60_000, version: 3 });
     // A second ping before the tick keeps the pending resolve.
     const again = pinged(next, 'backup', T0);
     expect(again).toMatchObject({ lastPingAt: T0 + 80 * 60_000, resolving: T0 + 70 * 60_000, status: 'ok' });
     // The tick resolves the spell (ending at the ping) and writes the state without it.
     expect(tick(backup, again, T0 + 81 * 60_000)).toEqual({
-      next: { name: 'backup', lastPingAt: T0 + 80 * 60_000, pings: 5, status: 'ok', version: 5 },
+      next: { name: 'backup', lastPingAt: T0 + 80 * 60_000, pings: 5, writtenAt: T0 + 81 * 60_000, status: 'ok', version: 5 },
       resolve: { missingSince: T0 + 70 * 60_000, at: T0 + 80 * 60_000 },
     });
-    expect(pinged(undefined, 'backup', T0)).toEqual({ name: 'backup', lastPingAt: T0, pings: 1, status: 'ok', version: 1 });
+    expect(pinged(undefined, 'backup', T0)).toEqual({ name: 'backup', lastPingAt: T0, pings: 1, writtenAt: T0, status: 'ok', version: 1 });
   });
 
   it('resolves a spell and fires a new one in the same tick, the resolve first', () => {
-    const resolving = { name: 'backup', lastPingAt: T0, pings: 1, status: 'ok' as const, resolving: T0 - 1000, version: 3 };
+    const resolving = { name: 'backup', lastPingAt: T0, pings: 1, writtenAt: T0, status: 'ok' as const, resolving: T0 - 1000, version: 3 };
     const t = tick(backup, resolving, T0 + 70 * 60_000);
     expect(t.resolve).toEqual({ missingSince: T0 - 1000, at: T0 });
     expect(t.firing).toBe(T0 + 70 * 60_000);
-    expect(t.next).toEqual({ name: 'backup', lastPingAt: T0, pings: 1, status: 'missing', missingSince: T0 + 70 * 60_000, version: 4 });
+    expect(t.next).toEqual({ name: 'backup', lastPingAt: T0, pings: 1, writtenAt: T0 + 70 * 60_000, status: 'missing', missingSince: T0 + 70 * 60_000, version: 4 });
   });
 });
 
