@@ -10,6 +10,7 @@
  *   PAYLOAD#<notifId>    <digest>#<i>       part i of a notification too large for its queue message (payloads.ts)
  *   INCIDENT#<id>        STATE              an incident: its state, chain position and policy snapshot (incidents.ts)
  *   INCIDENT#<id>        EVENT#<eventId>    one line of its timeline
+ *   HEARTBEAT#<name>     STATE              a heartbeat's last ping and status (heartbeats.ts)
  *
  * Noise control (noise.ts), receiver gates (receiver-gates.ts) and send slots (rate-limits.ts) keep
  * items of their own beside these (INHIBIT#, COOLDOWN#, STORM#, GATE#, RATE#).
