@@ -1,6 +1,5 @@
-import { Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import { CfnSchedule, type ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue, Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -10,6 +9,7 @@ import { ENV } from '../shared/queues/names';
 import { AlertflowFunction, type SharedFunctionOptions, functionSettings } from './function';
 import { deadLetterQueue } from './queue';
 import { grantTable } from './state';
+import { schedulerRole } from './scheduler';
 
 /** Table actions of the checks function: read and write heartbeat states (conditional puts). */
 export const CHECKS_TABLE_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:PutItem'];
@@ -37,7 +37,6 @@ export class Checks extends Construct {
 
   constructor(scope: Construct, id: string, props: ChecksProps) {
     super(scope, id);
-    const stack = Stack.of(this);
     this.function = new AlertflowFunction(this, 'Checks', {
       ...functionSettings('checks', props),
       config: props.config,
@@ -46,11 +45,7 @@ export class Checks extends Construct {
     grantTable(props.table, this.function.fn, CHECKS_TABLE_ACTIONS);
     props.alertsQueue.grantSendMessages(this.function.fn);
 
-    this.schedulerRole = new Role(this, 'SchedulerRole', {
-      // aws:SourceAccount: only Scheduler acting for this account may assume it (confused deputy).
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
-      description: 'alertflow: EventBridge Scheduler invokes the checks function',
-    });
+    this.schedulerRole = schedulerRole(this, 'SchedulerRole', 'alertflow: EventBridge Scheduler invokes the checks function');
     // The unqualified function only (grantInvoke would add every version and alias, `:*`).
     this.schedulerRole.addToPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.function.fn.functionArn] }));
     this.dlq = deadLetterQueue(this, 'TickDlq');

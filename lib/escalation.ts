@@ -1,6 +1,6 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Effect, PolicyStatement, type Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
@@ -16,11 +16,11 @@ import { AlertflowFunction, type SharedFunctionOptions, functionSettings } from 
 import { QueueWithDlq } from './queue';
 import { ROUTER_SCHEDULE_ACTIONS } from './routing';
 import { grantTable } from './state';
+import { SCHEDULER_SERVICE, schedulerRole } from './scheduler';
 
 /** Table actions of the escalator: read incidents and groups, write incidents and their timelines. */
 export const ESCALATOR_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:Query'];
 
-const SCHEDULER_SERVICE = 'scheduler.amazonaws.com';
 
 export interface EscalationProps extends SharedFunctionOptions {
   readonly config: Config;
@@ -60,11 +60,7 @@ export class Escalation extends Construct {
     const settings = functionSettings('escalator', props);
     this.queue = new QueueWithDlq(this, 'Escalations', { maxReceiveCount: MAX_RECEIVES.escalations, consumerTimeout: settings.timeout });
 
-    this.schedulerRole = new Role(this, 'SchedulerRole', {
-      // aws:SourceAccount: only Scheduler acting for this account may assume it (confused deputy).
-      assumedBy: new ServicePrincipal(SCHEDULER_SERVICE, { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
-      description: 'alertflow: EventBridge Scheduler delivers incident timers and the audit tick to the escalations queue',
-    });
+    this.schedulerRole = schedulerRole(this, 'SchedulerRole', 'alertflow: EventBridge Scheduler delivers incident timers and the audit tick to the escalations queue');
     this.queue.queue.grantSendMessages(this.schedulerRole);
     // Scheduler's own dead-letter queue for a target it cannot reach after its retries.
     this.queue.dlq.grantSendMessages(this.schedulerRole);

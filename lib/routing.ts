@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -10,6 +10,7 @@ import type { ChannelType } from '../shared/queues/messages';
 import { ALERTS_QUEUE, ENV } from '../shared/queues/names';
 import { AlertflowFunction, type SharedFunctionOptions, functionSettings } from './function';
 import { grantTable } from './state';
+import { SCHEDULER_SERVICE, schedulerRole } from './scheduler';
 
 /** Table actions of the router: read and upsert state, query groups and the notification log. */
 export const ROUTER_TABLE_ACTIONS = [
@@ -35,7 +36,6 @@ export const ROUTER_MAX_CONCURRENCY = 5;
 /** What the router does with one-time schedules: create them, and delete them when they are moot. */
 export const ROUTER_SCHEDULE_ACTIONS = ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'];
 
-const SCHEDULER_SERVICE = 'scheduler.amazonaws.com';
 
 export interface RoutingProps extends SharedFunctionOptions {
   readonly config: Config;
@@ -69,11 +69,7 @@ export class Routing extends Construct {
     // One-time schedules are transient timers (the state they serve is in the table), so the
     // group goes with the stack rather than being retained with orphaned schedules in it.
     this.scheduleGroup = new ScheduleGroup(this, 'Schedules', { removalPolicy: RemovalPolicy.DESTROY });
-    this.schedulerRole = new Role(this, 'SchedulerRole', {
-      // aws:SourceAccount: only Scheduler acting for this account may assume it (confused deputy).
-      assumedBy: new ServicePrincipal(SCHEDULER_SERVICE, { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
-      description: 'alertflow: EventBridge Scheduler delivers one-time schedules (group flushes) to the alerts queue',
-    });
+    this.schedulerRole = schedulerRole(this, 'SchedulerRole', 'alertflow: EventBridge Scheduler delivers one-time schedules (group flushes) to the alerts queue');
     props.alertsQueue.grant(this.schedulerRole, 'sqs:SendMessage');
     // A queue encrypted with a customer managed key (when embedded with one) needs the key as well.
     props.alertsQueue.encryptionMasterKey?.grant(this.schedulerRole, 'kms:GenerateDataKey', 'kms:Decrypt');
