@@ -1,4 +1,4 @@
-import { resolvedSecrets, type SecretResolver } from '../config/secrets';
+import { linkSigningKeys, type SecretResolver } from '../config/secrets';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import { deadlineOf, pingKey, type HeartbeatState, type HeartbeatStore } from '../heartbeats/heartbeat';
 
@@ -18,7 +18,7 @@ export async function listHeartbeats(deps: HeartbeatApiDeps): Promise<Record<str
   const heartbeats = [...deps.config.heartbeats.values()];
   const states = await deps.heartbeats.getMany(heartbeats.map((hb) => hb.name));
   // The first signing key signs (as links are signed).
-  const [key] = await resolvedSecrets(deps.config.raw.incident_links.signing_keys, deps.secrets);
+  const [key] = await linkSigningKeys(deps.config.raw, deps.secrets);
   const base = (deps.config.raw.external_url ?? deps.publicUrl?.())?.replace(/\/+$/, '');
   return {
     heartbeats: heartbeats.map((hb) => {

@@ -1,4 +1,4 @@
-import { resolvedSecrets, type SecretResolver } from '../config/secrets';
+import { linkSigningKeys, type SecretResolver } from '../config/secrets';
 import { AlertflowError } from '../errors';
 import type { Incident } from '../escalation/incident';
 import { verifyLink, type LinkAction, type LinkClaims } from '../escalation/links';
@@ -25,7 +25,7 @@ const VERBS: Record<LinkAction, { ask: string; button: string; done: string }> =
 };
 
 async function verify(deps: LinkDeps, link: string): Promise<LinkClaims> {
-  return verifyLink(await resolvedSecrets(deps.config.raw.incident_links.signing_keys, deps.secrets), link, deps.clock());
+  return verifyLink(await linkSigningKeys(deps.config.raw, deps.secrets), link, deps.clock());
 }
 
 /** GET: what the link would do, and a button to do it. */

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import type { HttpPort } from '../channels/http';
-import { resolvedSecrets, type SecretResolver } from '../config/secrets';
+import { linkSigningKeys, type SecretResolver } from '../config/secrets';
 import { AlertflowError, AuthenticationError, NotFoundError, ValidationError } from '../errors';
 import type { Incident } from '../escalation/incident';
 import { verifyLink } from '../escalation/links';
@@ -55,7 +55,7 @@ export async function slackInteraction(deps: SlackInteractionDeps, event: Pick<A
 
   const user = payload.user;
   const actor = user ? `slack:${user.username ?? user.name ?? user.id} (${user.id})` : 'slack';
-  const keys = await resolvedSecrets(deps.config.raw.incident_links.signing_keys, deps.secrets);
+  const keys = await linkSigningKeys(deps.config.raw, deps.secrets);
   let outcome: string;
   try {
     const claims = verifyLink(keys, action.value!, deps.clock());

@@ -18,6 +18,14 @@ export async function resolvedSecrets(refs: readonly SecretRef[], secrets: Secre
   return values.filter((v): v is string => v !== undefined && v !== '');
 }
 
+/**
+ * The link signing keys (`incident_links.signing_keys`) that resolve, in order: what verifies
+ * incident links, Slack buttons, SMS reply codes and heartbeat ping URLs (any of them verifies).
+ */
+export function linkSigningKeys(config: Pick<Config, 'incident_links'>, secrets: SecretResolver): Promise<string[]> {
+  return resolvedSecrets(config.incident_links.signing_keys, secrets);
+}
+
 /** A human-readable name for a reference, safe to put in logs and errors. */
 export function describeSecretRef(ref: SecretRef): string {
   if (typeof ref === 'string') return 'an inline value';

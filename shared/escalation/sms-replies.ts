@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { channelEntries } from '../channels/keys';
-import { resolvedSecrets, type SecretResolver } from '../config/secrets';
+import { linkSigningKeys, type SecretResolver } from '../config/secrets';
 import { AlertflowError } from '../errors';
 import type { ListKey } from '../store/keys';
 import type { Incident } from './incident';
@@ -42,7 +42,7 @@ export async function smsReply(sms: InboundSms, deps: SmsReplyDeps): Promise<Sms
   const action = m ? COMMANDS[m[1]!.toUpperCase()] : undefined;
   if (!m || !action) return { acted: false, reason: 'not a reply of the form "ACK 123456" (or RESOLVE, ESCALATE)' };
   const code = m[2]!;
-  const keys = await resolvedSecrets(deps.config.raw.incident_links.signing_keys, deps.secrets);
+  const keys = await linkSigningKeys(deps.config.raw, deps.secrets);
   const incident = await findByCode(deps, keys, code);
   if (!incident) return { acted: false, reason: 'no open incident has that code' };
   if (!pagedNumbers(incident, deps).has(normalizeNumber(sms.originationNumber))) return { acted: false, reason: 'the number was not paged for this incident' };

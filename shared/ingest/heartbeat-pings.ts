@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { resolvedSecrets, type SecretResolver } from '../config/secrets';
+import { linkSigningKeys, type SecretResolver } from '../config/secrets';
 import { AlertflowError, NotFoundError } from '../errors';
 import { verifyPingKey } from '../heartbeats/heartbeat';
 import { pathParameter } from '../http/request';
@@ -37,7 +37,7 @@ class UnknownPingUrlError extends AlertflowError {
 export async function ingestPing(event: APIGatewayProxyEventV2, deps: PingDeps): Promise<HttpResult> {
   const name = pathParameter(event, 'name');
   if (event.routeKey.endsWith('/{key}')) {
-    const keys = await resolvedSecrets(deps.config.raw.incident_links.signing_keys, deps.secrets);
+    const keys = await linkSigningKeys(deps.config.raw, deps.secrets);
     if (!deps.config.heartbeats.has(name) || !verifyPingKey(keys, name, pathParameter(event, 'key'))) throw new UnknownPingUrlError();
   } else if (!deps.config.heartbeats.has(name)) {
     throw new NotFoundError(`no heartbeat named ${JSON.stringify(name)} in the config`);
