@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ENV } from '../../shared/queues/names';
 import { synthesize, testConfig } from './synth';
-import { props, refId, resources, type Resource } from './template';
+import { asArray, props, refId, resources, statementsByRole, type Resource } from './template';
 
 /** The checks function as deployed: only with heartbeats; its rate schedule, its roles, its grants. */
 const WITH_HEARTBEATS = testConfig(`
@@ -20,12 +20,7 @@ const af = stack.alertflow;
 const checks = af.checks!;
 const id = (c: { node: { defaultChild?: unknown } } | undefined) => stack.getLogicalId((c as { node: { defaultChild: never } }).node.defaultChild);
 const byId = (logicalId: string) => props((template.toJSON().Resources as Record<string, Resource>)[logicalId]!);
-type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
-const policiesOf = (roleId: string): Statement[] =>
-  resources(template, 'AWS::IAM::Policy')
-    .filter(([, p]) => (props(p).Roles as unknown[]).some((r) => refId(r) === roleId))
-    .flatMap(([, p]) => (props(p).PolicyDocument as { Statement: Statement[] }).Statement);
-const actions = (s: { Action: string | string[] }) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const byRole = statementsByRole(template);
 
 describe('checks (deployed)', () => {
   it('is deployed only for a config with heartbeats', () => {
@@ -52,21 +47,21 @@ describe('checks (deployed)', () => {
     expect((role.AssumeRolePolicyDocument as { Statement: unknown[] }).Statement).toEqual([
       { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } },
     ]);
-    const statements = policiesOf(id(checks.schedulerRole));
-    expect([...new Set(statements.flatMap(actions))].sort()).toEqual(['lambda:InvokeFunction', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
-    const invoke = statements.filter((s) => actions(s).includes('lambda:InvokeFunction'));
+    const statements = byRole.get(id(checks.schedulerRole))!;
+    expect([...new Set(statements.flatMap((s) => asArray(s.Action)))].sort()).toEqual(['lambda:InvokeFunction', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
+    const invoke = statements.filter((s) => asArray(s.Action).includes('lambda:InvokeFunction'));
     expect(JSON.stringify(invoke)).toContain(id(checks.function.fn));
     expect(JSON.stringify(invoke)).not.toContain(id(af.routing.function.fn));
   });
 
   it('lets the checks function read and write table items and send to the alerts queue only', () => {
-    const statements = policiesOf(id(checks.function.role));
-    const all = [...new Set(statements.flatMap(actions))].sort();
+    const statements = byRole.get(id(checks.function.role))!;
+    const all = [...new Set(statements.flatMap((s) => asArray(s.Action)))].sort();
     expect(all.filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:BatchGetItem', 'dynamodb:PutItem']);
     expect(all.filter((a) => a.startsWith('sqs:'))).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
     expect(all.filter((a) => !/^(dynamodb|sqs|logs):/.test(a))).toEqual([]);
-    const sqs = statements.filter((s) => actions(s).includes('sqs:SendMessage'));
-    expect(sqs.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource])).map(refId)).toEqual([id(af.ingestion.alerts.queue)]);
+    const sqs = statements.filter((s) => asArray(s.Action).includes('sqs:SendMessage'));
+    expect(sqs.flatMap((s) => asArray(s.Resource)).map(refId)).toEqual([id(af.ingestion.alerts.queue)]);
     const env = (byId(id(checks.function.fn)).Environment as { Variables: Record<string, unknown> }).Variables;
     expect(Object.keys(env).sort()).toEqual([ENV.alertsQueueUrl, ENV.table].sort());
   });

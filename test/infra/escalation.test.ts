@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ENV, ESCALATIONS_QUEUE } from '../../shared/queues/names';
 import { synthesize, testConfig } from './synth';
-import { props, refId, render, resources, type Resource } from './template';
+import { asArray, props, refId, render, resources, statementsByRole, type Resource } from './template';
 
 /** Escalation as deployed: only with policies; its queue, escalator, scheduler role and audit schedule. */
 const WITH_POLICIES = testConfig(`
@@ -24,11 +24,7 @@ const { stack, template } = synthesize(WITH_POLICIES);
 const af = stack.alertflow;
 const esc = af.escalation!;
 const id = (c: { node: { defaultChild?: unknown } } | undefined) => stack.getLogicalId((c as { node: { defaultChild: never } }).node.defaultChild);
-const policiesOf = (roleId: string): Array<{ Action: string | string[]; Resource: unknown; Condition?: unknown }> =>
-  resources(template, 'AWS::IAM::Policy')
-    .filter(([, p]) => (props(p).Roles as unknown[]).some((r) => refId(r) === roleId))
-    .flatMap(([, p]) => (props(p).PolicyDocument as { Statement: Array<{ Action: string | string[]; Resource: unknown; Condition?: unknown }> }).Statement);
-const actions = (s: { Action: string | string[] }) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const byRole = statementsByRole(template);
 
 describe('escalation (deployed)', () => {
   it('is deployed only for a config with policies', () => {
@@ -52,18 +48,18 @@ describe('escalation (deployed)', () => {
     expect((role.AssumeRolePolicyDocument as { Statement: unknown[] }).Statement).toEqual([
       { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } },
     ]);
-    const statements = policiesOf(id(esc.schedulerRole));
+    const statements = byRole.get(id(esc.schedulerRole))!;
     // grantSendMessages: SendMessage and the two reads it needs, nothing else.
-    expect([...new Set(statements.flatMap(actions))].sort()).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
+    expect([...new Set(statements.flatMap((s) => asArray(s.Action)))].sort()).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
     // One statement (CDK merges the grants) on exactly the two queues.
-    expect(statements.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource])).map(refId).sort()).toEqual([id(esc.queue.dlq), id(esc.queue.queue)].sort());
+    expect(statements.flatMap((s) => asArray(s.Resource)).map(refId).sort()).toEqual([id(esc.queue.dlq), id(esc.queue.queue)].sort());
   });
 
   it('lets the api and the escalator pass only the escalation role, the router also the flush role, to Scheduler only', () => {
     const passed = (fn: { fn: { role?: { node: { defaultChild?: unknown } } } }) => {
-      const passes = policiesOf(stack.getLogicalId(fn.fn.role!.node.defaultChild as never)).filter((s) => actions(s).includes('iam:PassRole'));
+      const passes = byRole.get(stack.getLogicalId(fn.fn.role!.node.defaultChild as never))!.filter((s) => asArray(s.Action).includes('iam:PassRole'));
       for (const s of passes) expect(s.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
-      return passes.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).map(refId)).sort();
+      return passes.flatMap((s) => asArray(s.Resource).map(refId)).sort();
     };
     expect(passed(af.api.function)).toEqual([id(esc.schedulerRole)]);
     expect(passed(esc.function)).toEqual([id(esc.schedulerRole)]);
