@@ -267,10 +267,10 @@ export class SqliteGroupStore implements GroupStore {
     // The index GET /v1/alerts/{id} reads: every fingerprint the group holds, resolved ones too.
     const held = base ?? EMPTY_HOLDER;
     forEachHeld(state, (fp) => {
-      if (!holdsFingerprint(held, fp)) this.link.run(fp, id);
+      if (!holdsAlert(held, fp)) this.link.run(fp, id);
     });
     forEachHeld(held, (fp) => {
-      if (!holdsFingerprint(state, fp)) this.unlink.run(fp, id);
+      if (!holdsAlert(state, fp)) this.unlink.run(fp, id);
     });
   }
 
@@ -287,7 +287,7 @@ export class SqliteGroupStore implements GroupStore {
       const alerts: Record<string, GroupAlert> = fresh || !before ? {} : { ...before.alerts };
       for (const fp of r.removed ? (JSON.parse(r.removed as string) as string[]) : []) delete alerts[fp];
       for (const a of JSON.parse(r.alerts as string) as GroupAlert[]) alerts[a.fingerprint] = a;
-      const state = deepFreeze({ ...(JSON.parse(r.state as string) as Omit<GroupState, 'version' | 'expiresAt' | 'alerts'>), alerts, version, expiresAt: r.expires_at as number });
+      const state = decodeGroup(r.state as string, alerts, version, r.expires_at as number);
       this.dirty.set(id, dirtied(this.dirty.get(id), before, state, fresh));
       this.cache.delete(id);
     }
@@ -330,7 +330,7 @@ export class SqliteGroupStore implements GroupStore {
       const a = JSON.parse(r.alert as string) as GroupAlert;
       alerts[a.fingerprint] = a;
     }
-    const g = deepFreeze({ ...(JSON.parse(row.state as string) as Omit<GroupState, 'version' | 'expiresAt' | 'alerts'>), alerts, version: row.version as number, expiresAt: row.expires_at as number });
+    const g = decodeGroup(row.state as string, alerts, row.version as number, row.expires_at as number);
     this.remember(g);
     return g;
   }
@@ -352,14 +352,15 @@ function dirtied(held: Dirty | undefined, before: GroupState | undefined, state:
 type Holder = Pick<GroupState, 'alerts' | 'recentlyResolved'>;
 const EMPTY_HOLDER: Holder = { alerts: {} };
 
-function holdsFingerprint(g: Holder, fp: string): boolean {
-  return fp in g.alerts || (g.recentlyResolved !== undefined && fp in g.recentlyResolved);
-}
-
 function forEachHeld(g: Holder, fn: (fp: string) => void): void {
   for (const fp in g.alerts) fn(fp);
   // A recently resolved alert that fires again is in both: visited once.
   for (const fp in g.recentlyResolved ?? {}) if (!(fp in g.alerts)) fn(fp);
+}
+
+/** A group from its stored header (JSON) and its alerts, frozen (the state handed out and cached). */
+function decodeGroup(header: string, alerts: Record<string, GroupAlert>, version: number, expiresAt: number): GroupState {
+  return deepFreeze({ ...(JSON.parse(header) as Omit<GroupState, 'version' | 'expiresAt' | 'alerts'>), alerts, version, expiresAt });
 }
 
 /** Freeze `value` and everything it holds (what is frozen already is not walked again). */
