@@ -11,7 +11,7 @@ import { type HttpThrottling, Ingestion } from './ingestion';
 import { ROUTER_BATCHING_WINDOW, Routing } from './routing';
 import { Secrets, deployedSecrets } from './secrets';
 import { Escalation } from './escalation';
-import { Checks } from './checks';
+import { Checks, grantCheckSources } from './checks';
 import { State } from './state';
 
 export interface AlertflowProps extends SharedFunctionOptions {
@@ -45,7 +45,7 @@ export class Alertflow extends Construct {
   /** Set when the config has escalation policies. */
   readonly escalation?: Escalation;
   /** Set when the config has heartbeats. */
-  readonly checks?: Checks;
+  readonly checks: Checks;
   readonly secrets: Secrets;
 
   constructor(scope: Construct, id: string, props: AlertflowProps) {
@@ -101,10 +101,10 @@ export class Alertflow extends Construct {
       this.escalation.grantTimers(this.api.function.fn);
     }
 
-    // Checks only where the config has heartbeats: a tick every minute costs something otherwise.
-    if (config.heartbeats.length > 0) {
-      this.checks = new Checks(this, 'Checks', { ...fnOptions, config, table, alertsQueue: this.ingestion.alerts.queue, scheduleGroup: this.routing.scheduleGroup });
-    }
+    // Always: checks can be made through the API at any time. An idle tick costs one Query a minute.
+    this.checks = new Checks(this, 'Checks', { ...fnOptions, config, table, alertsQueue: this.ingestion.alerts.queue, scheduleGroup: this.routing.scheduleGroup });
+    // The api's `POST /v1/checks/{name}/evaluate` queries the sources too.
+    grantCheckSources(this.api.function.fn, this.api.function.role);
 
     const readers: Partial<Record<FunctionName, IGrantable>> = {
       ingest: this.ingestion.function.role,

@@ -13,7 +13,7 @@ import { grantTable } from './state';
  * Reads for alert and group state (by key, or a key range of the `list` index: never a Scan);
  * PutItem/UpdateItem for creating and expiring silences.
  */
-export const API_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+export const API_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
 
 export interface ApiProps extends SharedFunctionOptions {
   readonly config: Config;

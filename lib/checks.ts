@@ -1,5 +1,7 @@
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
+import { PolicyStatement, type IRole, type Role } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnSchedule, type ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue, Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -11,21 +13,48 @@ import { deadLetterQueue } from './queue';
 import { grantTable } from './state';
 import { schedulerRole } from './scheduler';
 
-/** Table actions of the checks function: read and write heartbeat states (conditional puts). */
-export const CHECKS_TABLE_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:PutItem'];
+/**
+ * Table actions of the checks function: heartbeat states (batch reads, conditional puts) and the
+ * checks partition (one Query per tick; conditional puts, and deletes of removed checks' states).
+ */
+export const CHECKS_TABLE_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query'];
+
+/**
+ * What evaluating a check reads: CloudWatch GetMetricData (no resource-level permissions: AWS
+ * documents Resource "*") and Amazon Managed Prometheus queries in this account (a check made
+ * through the API may name any workspace). Granted to the checks function and to the api (its
+ * `evaluate`).
+ */
+export function grantCheckSources(fn: IFunction, role: IRole): void {
+  fn.addToRolePolicy(new PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
+  fn.addToRolePolicy(new PolicyStatement({ actions: ['aps:QueryMetrics'], resources: [Stack.of(fn).formatArn({ service: 'aps', region: '*', resource: 'workspace', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME })] }));
+  const policy = role.node.tryFindChild('DefaultPolicy');
+  if (!policy) return;
+  Validations.of(policy).acknowledge(
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'cloudwatch:GetMetricData has no resource-level permissions (AWS documents Resource "*"); threshold checks read the metrics their config names.',
+    },
+    {
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:aps:*:<AWS::AccountId>:workspace/*]',
+      reason: 'aps:QueryMetrics on this account\'s Amazon Managed Prometheus workspaces: a check made through /v1/checks may query any of them; queries only, in this account only.',
+    },
+  );
+}
 
 export interface ChecksProps extends SharedFunctionOptions {
   readonly config: Config;
   readonly table: ITable;
-  /** Missing heartbeats' alerts go there, as any other alert. */
+  /** Missing heartbeats' and breached checks' alerts go there, as any other alert. */
   readonly alertsQueue: IQueue;
   /** alertflow's schedule group (the routing construct's). */
   readonly scheduleGroup: ScheduleGroup;
 }
 
 /**
- * Periodic checks, deployed when the config has heartbeats: the checks function and the rate
- * schedule that invokes it every CHECKS_TICK_MS. Scheduler assumes a role that may invoke that
+ * Periodic checks, always deployed (checks can be made through the API at any time; a tick that
+ * finds nothing to do costs one Query): the checks function and the rate schedule that invokes it
+ * every CHECKS_TICK_MS. Scheduler assumes a role that may invoke that
  * function only; an invocation it cannot make after its retries lands in a dead-letter queue (the
  * next tick evaluates again either way).
  */
@@ -44,6 +73,7 @@ export class Checks extends Construct {
     });
     grantTable(props.table, this.function.fn, CHECKS_TABLE_ACTIONS);
     props.alertsQueue.grantSendMessages(this.function.fn);
+    grantCheckSources(this.function.fn, this.function.role);
 
     this.schedulerRole = schedulerRole(this, 'SchedulerRole', 'alertflow: EventBridge Scheduler invokes the checks function');
     // The unqualified function only (grantInvoke would add every version and alias, `:*`).
@@ -52,7 +82,7 @@ export class Checks extends Construct {
     this.dlq.grantSendMessages(this.schedulerRole);
 
     this.schedule = new CfnSchedule(this, 'Tick', {
-      description: 'alertflow: the checks tick (heartbeats)',
+      description: 'alertflow: the checks tick (heartbeats and threshold checks)',
       groupName: props.scheduleGroup.scheduleGroupName,
       scheduleExpression: `rate(${CHECKS_TICK_MS / 60_000} minute)`,
       flexibleTimeWindow: { mode: 'OFF' },

@@ -4,6 +4,11 @@ import { listGroups } from '../../shared/api/groups';
 import { actOnIncident, getIncident, listIncidents } from '../../shared/api/incidents';
 import { showLink, useLink } from '../../shared/api/links';
 import { listHeartbeats } from '../../shared/api/heartbeats';
+import { CHECK_MAX_BODY_BYTES, createCheck, deleteCheck, evaluateCheckNow, getCheck, listChecks, replaceCheck, setPaused } from '../../shared/api/checks';
+import { checkDeps } from '../../shared/checks/deps';
+import { awsMetricData } from '../../shared/checks/sources/cloudwatch';
+import { awsCredentials } from '../../shared/checks/sources/prometheus';
+import { CHECKS_TICK_MS } from '../../shared/heartbeats/service';
 import { slackInteraction } from '../../shared/api/slack-interactions';
 import { pagerDutyWebhook } from '../../shared/api/pagerduty-webhooks';
 import { createSilence, expireSilence, getSilence, listSilences, SILENCE_MAX_BODY_BYTES } from '../../shared/api/silences';
@@ -22,7 +27,11 @@ import { cachedSilences, SILENCE_CACHE_MS } from '../../shared/silences/cache';
  * API adapter: health (public); alert and group state, silences, channel tests and DLQ redrive
  * (a bearer token with the route's scope, see HTTP_ROUTES). Each change request is logged with its actor.
  */
-export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' | 'queueAdmin' | 'scheduler' | 'secrets' | 'http' | 'clock' | 'log' | 'publicUrl'>) {
+export function createHandler(
+  ports: Pick<Ports, 'config' | 'stores' | 'queues' | 'queueAdmin' | 'scheduler' | 'secrets' | 'http' | 'clock' | 'log' | 'publicUrl' | 'metricData' | 'awsCredentials'>,
+  /** The checks tick's period (next evaluation times): the local runtime's is shorter. */
+  checksTickMs = CHECKS_TICK_MS,
+) {
   const { groups, deliveries, silences, inhibitions } = ports.stores;
   const silenceDeps = { silences, groups, queues: ports.queues, clock: ports.clock, limits: ports.config.raw.silences };
   // The list of silences not ended yet for alert views, reused as long as the router reuses its own;
@@ -49,6 +58,7 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
     silenceDeps,
     deliveries,
   };
+  const checksApi = { ...checkDeps(ports), tickMs: checksTickMs };
   const heartbeatDeps = { config: ports.config, heartbeats: ports.stores.heartbeats, secrets: ports.secrets, publicUrl: ports.publicUrl };
   // Errors become responses and the token's scope is checked before this runs (shared/runtime/middleware.ts).
   return httpHandler(async (event: APIGatewayProxyEventV2, context): Promise<HttpResult> => {
@@ -109,6 +119,23 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
         if (result.silence) silencesChangedAt = ports.clock().getTime();
         return json(200, result);
       }
+      case 'GET /v1/checks':
+        return json(200, await listChecks(checksApi));
+      case 'POST /v1/checks':
+        return json(201, await createCheck(checksApi, jsonBody(event, CHECK_MAX_BODY_BYTES)));
+      case 'GET /v1/checks/{name}':
+        return json(200, await getCheck(checksApi, pathParameter(event, 'name')));
+      case 'PUT /v1/checks/{name}':
+        return json(200, await replaceCheck(checksApi, pathParameter(event, 'name'), jsonBody(event, CHECK_MAX_BODY_BYTES)));
+      case 'DELETE /v1/checks/{name}':
+        return json(200, await deleteCheck(checksApi, pathParameter(event, 'name')));
+      case 'POST /v1/checks/{name}/pause':
+      case 'POST /v1/checks/{name}/resume':
+        return json(200, await setPaused(checksApi, pathParameter(event, 'name'), event.routeKey.endsWith('/pause')));
+      case 'POST /v1/checks/{name}/evaluate': {
+        const body = event.body ? jsonBody(event, CHECK_MAX_BODY_BYTES) : undefined;
+        return json(200, await evaluateCheckNow(checksApi, pathParameter(event, 'name'), body, event.queryStringParameters ?? {}));
+      }
       case 'GET /v1/heartbeats':
         return json(200, await listHeartbeats(heartbeatDeps));
       case 'POST /v1/redrive':
@@ -125,4 +152,8 @@ const SIGNED_CALLBACK_MAX_BYTES = 256 * 1024;
 /** An action's body is at most a silence's duration and comment. */
 const INCIDENT_ACTION_MAX_BODY_BYTES = 8 * 1024;
 
-export const handler = lazyHandler('api', (base) => ({ ...base, ...awsTable(), ...awsQueues(), ...awsScheduler(base), ...awsSecrets(), ...awsHttp() }), createHandler);
+export const handler = lazyHandler(
+  'api',
+  (base) => ({ ...base, ...awsTable(), ...awsQueues(), ...awsScheduler(base), ...awsSecrets(), ...awsHttp(), metricData: awsMetricData(), awsCredentials: awsCredentials() }),
+  (ports) => createHandler(ports),
+);

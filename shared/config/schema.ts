@@ -11,6 +11,7 @@ import { InhibitRuleConfig } from '../inhibition/rules';
 import { TimeIntervalConfigs } from '../routing/time-intervals';
 import { EscalationPolicyConfig } from '../escalation/policy';
 import { SCOPES } from '../http/routes';
+import { CheckConfig } from '../checks/config';
 
 /**
  * The schema of alertflow.yaml. Keys are snake_case; `route`, `receivers[].webhook_configs` and the
@@ -261,6 +262,8 @@ export const Config = z
     slack_app: SlackAppConfig.optional(),
     pagerduty_webhooks: PagerDutyWebhooksConfig.optional(),
     heartbeats: z.array(HeartbeatConfig).default([]),
+    /** Threshold checks on CloudWatch or Prometheus metrics (more can be made through /v1/checks). */
+    checks: z.array(CheckConfig).default([]),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -327,6 +330,11 @@ export const Config = z
     config.heartbeats.forEach((hb, i) => {
       if (heartbeats.has(hb.name)) ctx.addIssue({ code: 'custom', path: ['heartbeats', i, 'name'], message: `duplicate heartbeat name ${JSON.stringify(hb.name)}` });
       heartbeats.add(hb.name);
+    });
+    const checks = new Set<string>();
+    config.checks.forEach((c, i) => {
+      if (checks.has(c.name)) ctx.addIssue({ code: 'custom', path: ['checks', i, 'name'], message: `duplicate check name ${JSON.stringify(c.name)}` });
+      checks.add(c.name);
     });
     visit(config.route, ['route']);
   });

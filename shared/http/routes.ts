@@ -9,7 +9,7 @@ export type HttpFunction = 'ingest' | 'api';
 
 /**
  * What a credential may do: `ingest` post alerts, `read` see alerts, groups and silences, `manage`
- * change state (silences, DLQ redrive, channel tests, incident acknowledgements; later checks).
+ * change state (silences, DLQ redrive, channel tests, incident acknowledgements, checks).
  */
 export const SCOPES = ['ingest', 'read', 'manage'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -43,6 +43,14 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'POST', path: '/v1/incidents/{id}/unack', fn: 'api', scope: 'manage' },
   { method: 'POST', path: '/v1/incidents/{id}/resolve', fn: 'api', scope: 'manage' },
   { method: 'POST', path: '/v1/incidents/{id}/escalate', fn: 'api', scope: 'manage' },
+  { method: 'GET', path: '/v1/checks', fn: 'api', scope: 'read' },
+  { method: 'POST', path: '/v1/checks', fn: 'api', scope: 'manage' },
+  { method: 'GET', path: '/v1/checks/{name}', fn: 'api', scope: 'read' },
+  { method: 'PUT', path: '/v1/checks/{name}', fn: 'api', scope: 'manage' },
+  { method: 'DELETE', path: '/v1/checks/{name}', fn: 'api', scope: 'manage' },
+  { method: 'POST', path: '/v1/checks/{name}/pause', fn: 'api', scope: 'manage' },
+  { method: 'POST', path: '/v1/checks/{name}/resume', fn: 'api', scope: 'manage' },
+  { method: 'POST', path: '/v1/checks/{name}/evaluate', fn: 'api', scope: 'manage' },
   { method: 'GET', path: '/v1/heartbeats', fn: 'api', scope: 'read' },
   { method: 'POST', path: '/v1/heartbeats/{name}', fn: 'ingest', scope: 'ingest' },
   // A heartbeat's signed ping URL, for cron jobs that cannot set a header (see shared/ingest/heartbeat-pings.ts).

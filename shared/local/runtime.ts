@@ -9,6 +9,9 @@ import { collectSecretRefs, envSecretResolver, type SecretResolver } from '../co
 import type { Config } from '../config/schema';
 import { configWarnings } from '../config/validate';
 import { nodeHttp, type HttpPort } from '../channels/http';
+import { awsMetricData } from '../checks/sources/cloudwatch';
+import { awsCredentials } from '../checks/sources/prometheus';
+import type { MetricDataPort } from '../checks/sources/port';
 import { ConfigError, ValidationError, type Issue } from '../errors';
 import { errorResponse, json, type HttpResult } from '../http/responses';
 import { jsonLogger, type Logger } from '../log';
@@ -47,8 +50,9 @@ export interface LocalHandlers {
   router: (ports: Ports) => (event: SQSEvent) => Promise<SQSBatchResponse>;
   /** Incident timers: escalation steps and lapsed acks. */
   escalator: (ports: Ports) => (event: SQSEvent) => Promise<SQSBatchResponse>;
-  api: (ports: Ports) => HttpHandler;
-  /** The checks tick (deployed, a rate schedule invokes it): heartbeats. */
+  /** The API; `checksTickMs` is the local checks tick's period (the next evaluation times it shows). */
+  api: (ports: Ports, checksTickMs: number) => HttpHandler;
+  /** The checks tick (deployed, a rate schedule invokes it): heartbeats and threshold checks. */
   checks: (ports: Ports, tickMs: number) => () => Promise<unknown>;
   /** The module an ingest worker thread runs (it calls runIngestWorker with the same ingest handler). */
   ingestWorker: URL;
@@ -70,6 +74,8 @@ export interface LocalOptions {
   log?: Logger;
   /** Replace the HTTP client the channels use (tests count or fail requests with it). */
   http?: HttpPort;
+  /** Replace CloudWatch GetMetricData for threshold checks (default: the AWS SDK, with the machine's credentials). */
+  metricData?: MetricDataPort;
   /** Delivery retry base delay (default 1 s); tests shorten it. */
   retryBaseMs?: number;
   /**
@@ -186,6 +192,8 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
     scheduler: schedules,
     secrets,
     http: opts.http ?? nodeHttp(),
+    metricData: opts.metricData ?? awsMetricData(),
+    awsCredentials: awsCredentials(),
     mail: outbox.mailPort(),
     sms: outbox.smsPort(),
     clock: () => new Date(),
@@ -218,18 +226,17 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
   queues.consume(ESCALATIONS_QUEUE, opts.handlers.escalator(portsFor('escalator')));
   // The auditor's rate schedule (deployed, an EventBridge Scheduler schedule): only with policies.
   const auditor = config.escalationPolicies.size > 0 ? setInterval(() => void auditTick(queues, log), AUDIT_INTERVAL_MS).unref() : undefined;
-  // The checks function's rate schedule: every second here, so heartbeats of a few seconds work.
-  const checks = config.heartbeats.size > 0 ? opts.handlers.checks(portsFor('checks'), LOCAL_CHECKS_TICK_MS) : undefined;
+  // The checks function's rate schedule: every second here, so heartbeats and checks of a few
+  // seconds work. Always on: checks can be made through the API at any time.
+  const checks = opts.handlers.checks(portsFor('checks'), LOCAL_CHECKS_TICK_MS);
   let checking = false;
-  const checker = checks
-    ? setInterval(() => {
-        if (checking) return;
-        checking = true;
-        checks()
-          .catch((err: unknown) => log.error('checks tick failed; the next one evaluates again', { err }))
-          .finally(() => (checking = false));
-      }, LOCAL_CHECKS_TICK_MS).unref()
-    : undefined;
+  const checker = setInterval(() => {
+    if (checking) return;
+    checking = true;
+    checks()
+      .catch((err: unknown) => log.error('checks tick failed; the next one evaluates again', { err }))
+      .finally(() => (checking = false));
+  }, LOCAL_CHECKS_TICK_MS).unref();
   for (const type of CHANNEL_TYPES) {
     const name = channelQueueName(type);
     queues.create({ name: dlqName(name), visibilityTimeoutS: 30 });
@@ -254,7 +261,7 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
   const pool = opts.ingestWorkers
     ? await IngestPool.start({ workers: opts.ingestWorkers, entry: opts.handlers.ingestWorker, pack: opts.packQueueBodies ?? false, config: config.raw, env: { ...env, ALERTFLOW_WEBHOOK_TOKEN: token, ...(linkKey ? { ALERTFLOW_LINK_KEY: linkKey } : {}) }, queues, log, fallback: httpIngest })
     : undefined;
-  const api = opts.handlers.api(portsFor('api'));
+  const api = opts.handlers.api(portsFor('api'), LOCAL_CHECKS_TICK_MS);
   // /local/* stands in for what is not HTTP on AWS (SNS and EventBridge deliveries, which IAM guards;
   // the outbox and the queues, which only the account can read), so it takes a token like /v1/*:
   // without one, any local process or a web page's no-cors POST could inject alerts.

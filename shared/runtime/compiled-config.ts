@@ -5,6 +5,7 @@ import { buildRouteTree, indexRoutesById, type RouteNode } from '../routing/rout
 import { compileTimeIntervals, type CompiledInterval } from '../routing/time-intervals';
 import { compileEscalationPolicies, type EscalationPolicy } from '../escalation/policy';
 import { compileHeartbeats, type Heartbeat } from '../heartbeats/heartbeat';
+import { compileChecks, type Check } from '../checks/check';
 
 /** The config with everything derived once per process: the route tree and lookups. */
 export interface CompiledConfig {
@@ -18,6 +19,8 @@ export interface CompiledConfig {
   defaultAlertTimeoutMs: number;
   escalationPolicies: ReadonlyMap<string, EscalationPolicy>;
   heartbeats: ReadonlyMap<string, Heartbeat>;
+  /** The config's threshold checks (those made through the API are in the store). */
+  checks: ReadonlyMap<string, Check>;
 }
 
 export function compileConfig(raw: Config): CompiledConfig {
@@ -32,5 +35,6 @@ export function compileConfig(raw: Config): CompiledConfig {
     defaultAlertTimeoutMs: parseDuration(raw.ingest.default_alert_timeout),
     escalationPolicies: compileEscalationPolicies(raw.escalation_policies),
     heartbeats: compileHeartbeats(raw.heartbeats),
+    checks: compileChecks(raw.checks),
   };
 }

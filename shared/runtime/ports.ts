@@ -6,6 +6,7 @@ import type { QueueAdmin, QueuePort } from '../queues/port';
 import type { SchedulerPort } from '../schedules/port';
 import type { Stores } from '../store/port';
 import type { CompiledConfig } from './compiled-config';
+import type { CredentialsPort, MetricDataPort } from '../checks/sources/port';
 
 export type Clock = () => Date;
 
@@ -27,6 +28,10 @@ export interface Ports {
   sms: SmsPort;
   clock: Clock;
   log: Logger;
+  /** CloudWatch GetMetricData, for threshold checks (the checks function and the API's evaluate). */
+  metricData?: MetricDataPort;
+  /** The function's AWS credentials, to sign Amazon Managed Prometheus queries (SigV4). */
+  awsCredentials?: CredentialsPort;
   /** Delivery retry base delay; unset means the default (1 s). */
   retryBaseMs?: number;
   /** Jitter source in [0, 1) of the delivery back-off; unset means Math.random (tests pin it). */

@@ -9,6 +9,7 @@ import { DynamoReceiverGates } from './receiver-gates';
 import { DynamoSilenceStore } from './silences';
 import { DynamoHeartbeatStore } from './heartbeats';
 import { DynamoIncidentStore } from './incidents';
+import { DynamoCheckStore } from './checks';
 
 /** Every store over one DynamoDB table (the key layout is in keys.ts). */
 export function dynamoStores(db: DynamoDBDocumentClient, table: string): Stores {
@@ -23,6 +24,7 @@ export function dynamoStores(db: DynamoDBDocumentClient, table: string): Stores 
     payloads: new DynamoPayloadStore(db, table),
     incidents: new DynamoIncidentStore(db, table),
     heartbeats: new DynamoHeartbeatStore(db, table),
+    checks: new DynamoCheckStore(db, table),
     receiverGates: (opts) => new DynamoReceiverGates(db, table, opts),
   };
 }

@@ -11,6 +11,8 @@
  *   INCIDENT#<id>        STATE              an incident: its state, chain position and policy snapshot (incidents.ts)
  *   INCIDENT#<id>        EVENT#<eventId>    one line of its timeline
  *   HEARTBEAT#<name>     STATE              a heartbeat's last ping and status (heartbeats.ts)
+ *   CHECKS               DEF#<name>         a threshold check made through the API (checks.ts)
+ *   CHECKS               STATE#<name>       a threshold check's evaluation state
  *
  * Noise control (noise.ts), receiver gates (receiver-gates.ts) and send slots (rate-limits.ts) keep
  * items of their own beside these (INHIBIT#, COOLDOWN#, STORM#, GATE#, RATE#).

@@ -18,6 +18,7 @@ import type {
   StormWindow,
 } from './model';
 import type { HeartbeatStore } from '../heartbeats/heartbeat';
+import type { CheckStore } from '../checks/check';
 import type { GroupState } from '../grouping/model';
 
 /**
@@ -41,6 +42,8 @@ export interface Stores {
   payloads: PayloadStore;
   incidents: IncidentStore;
   heartbeats: HeartbeatStore;
+  /** Threshold checks made through the API, and every check's evaluation state. */
+  checks: CheckStore;
   /** The receiver gates, with the sender's lease and back-off settings. */
   receiverGates(opts: ReceiverGateOptions): ReceiverGates;
 }

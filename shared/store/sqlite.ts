@@ -42,6 +42,7 @@ import { expiredNow, silenceExpiresAt } from './silences';
 import { SqliteIncidentStore } from './sqlite-incidents';
 import { SqliteGroupStore } from './sqlite-groups';
 import { SqliteHeartbeatStore } from './sqlite-heartbeats';
+import { SqliteCheckStore } from './sqlite-checks';
 
 /**
  * The stores over an embedded SQLite database (node:sqlite): the local runtime's default, in the
@@ -90,6 +91,7 @@ export function sqliteStores(database: SqliteDatabase): SqliteStores {
     payloads: new SqlitePayloadStore(db, write),
     incidents: new SqliteIncidentStore(db, write),
     heartbeats: new SqliteHeartbeatStore(db, write),
+    checks: new SqliteCheckStore(db, write),
   };
   const sweeps = EXPIRING_TABLES.map((table) => db.prepare(`DELETE FROM ${table} WHERE expires_at <= ?`));
   // A swept group's alert rows and its entries in the fingerprint index go with it.
@@ -178,6 +180,7 @@ const EXPIRING_TABLES = [
   'state_incidents',
   'state_incident_events',
   'state_heartbeats',
+  'state_check_states',
 ] as const;
 
 type Row = Record<string, unknown>;

@@ -6,6 +6,7 @@ export { TemplateError } from './errors';
 export { escapeHtml, MAX_INPUT_LENGTH as MAX_REGEXP_INPUT } from './functions';
 export { templateData } from './data';
 export {
+  compileCheckTemplate,
   compileTemplate,
   DEFAULT_MAX_OUTPUT,
   DEFAULT_MAX_STEPS,
@@ -13,4 +14,4 @@ export {
   type RenderOptions,
   type Template,
 } from './template';
-export { AlertList, KV, Pairs, SafeString, TemplateTime, type Pair, type TemplateAlert, type TemplateData } from './values';
+export { AlertList, KV, Pairs, SafeString, TemplateTime, type Pair, type CheckTemplateData, type TemplateAlert, type TemplateData } from './values';

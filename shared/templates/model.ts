@@ -54,6 +54,19 @@ export const DATA = struct('Data', [
   ['TruncatedAlerts', T.number],
 ]);
 
+/**
+ * The type of `.` in a threshold check's annotations (shared/checks): the value it saw and what it
+ * decided. `Value` is nil when the source returned no data.
+ */
+export const CHECK_DATA = struct('CheckData', [
+  ['Name', T.string],
+  ['Value', T.number],
+  ['Severity', T.string],
+  ['Threshold', T.number],
+  ['Condition', T.string],
+  ['Labels', T.kv],
+]);
+
 /** What a function or method parameter accepts; checked at compile time when the type is known. */
 export type ParamKind = 'any' | 'string' | 'number' | 'strings' | 'time' | 'numeric' | 'collection';
 

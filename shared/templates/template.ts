@@ -1,10 +1,10 @@
 import { LimitReached, Source } from './errors';
 import { Exec } from './exec';
 import { lex } from './lexer';
-import { DATA, type SType } from './model';
+import { CHECK_DATA, DATA, type SType } from './model';
 import { parse, type Node } from './parser';
 import { check } from './check';
-import type { TemplateData, Value } from './values';
+import type { CheckTemplateData, TemplateData, Value } from './values';
 
 /** Default cap on a render's output: 64 KB (UTF-16 code units, what `.length` counts). */
 export const DEFAULT_MAX_OUTPUT = 64 * 1024;
@@ -35,7 +35,7 @@ export interface Template {
   readonly name: string;
   readonly source: string;
   /** Render against data. Never throws: data problems render as "", limits cut the output. */
-  render(data: TemplateData, opts?: RenderOptions): string;
+  render(data: TemplateData | CheckTemplateData, opts?: RenderOptions): string;
 }
 
 class CompiledTemplate implements Template {
@@ -47,7 +47,7 @@ class CompiledTemplate implements Template {
     Object.freeze(this);
   }
 
-  render(data: TemplateData, opts: RenderOptions = {}): string {
+  render(data: TemplateData | CheckTemplateData, opts: RenderOptions = {}): string {
     const limit = (v: number | undefined, dflt: number): number => (v !== undefined && v >= 0 ? Math.floor(v) : dflt);
     const now = opts.now instanceof Date ? opts.now.getTime() : (opts.now ?? Date.now());
     const exec = new Exec(
@@ -75,6 +75,14 @@ class CompiledTemplate implements Template {
  */
 export function compileTemplate(source: string, name = 'template'): Template {
   return compileWith(source, name, DATA);
+}
+
+/**
+ * A template over a threshold check's data (`.Value`, `.Severity`, `.Threshold`, `.Name`,
+ * `.Condition`, `.Labels`): a check's annotations. Render it with CheckTemplateData.
+ */
+export function compileCheckTemplate(source: string, name = 'template'): Template {
+  return compileWith(source, name, CHECK_DATA);
 }
 
 /** compileTemplate against another root type; `T.any` leaves every field check to run time. */

@@ -165,6 +165,16 @@ export type TemplateData = {
   readonly TruncatedAlerts: number;
 };
 
+/** `.` in a threshold check's annotations (model.ts CHECK_DATA); `Value` undefined when there was no data. */
+export type CheckTemplateData = {
+  readonly Name: string;
+  readonly Value: number | undefined;
+  readonly Severity: string;
+  readonly Threshold: number | undefined;
+  readonly Condition: string;
+  readonly Labels: KV;
+};
+
 function isIterable(x: object): x is Iterable<readonly [string, string]> {
   return typeof (x as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function';
 }

@@ -5,7 +5,7 @@ import { ENV } from '../../shared/queues/names';
 import { synthesize, testConfig } from './synth';
 import { asArray, props, refId, resources, statementsByRole, type Resource } from './template';
 
-/** The checks function as deployed: only with heartbeats; its rate schedule, its roles, its grants. */
+/** The checks function as deployed: always; its rate schedule, its roles, its grants. */
 const WITH_HEARTBEATS = testConfig(`
 heartbeats:
   - { name: nightly-backup, every: 24h, grace: 30m }
@@ -23,11 +23,11 @@ const byId = (logicalId: string) => props((template.toJSON().Resources as Record
 const byRole = statementsByRole(template);
 
 describe('checks (deployed)', () => {
-  it('is deployed only for a config with heartbeats', () => {
+  it('is deployed for every config (checks can be made through the API), with its one rate schedule', () => {
     expect(checks).toBeDefined();
     const none = synthesize();
-    expect(none.stack.alertflow.checks).toBeUndefined();
-    expect(resources(none.template, 'AWS::Scheduler::Schedule')).toEqual([]);
+    expect(none.stack.alertflow.checks).toBeDefined();
+    expect(resources(none.template, 'AWS::Scheduler::Schedule').map(([, s]) => props(s).ScheduleExpression)).toEqual(['rate(1 minute)']);
   });
 
   it('invokes the checks function every minute, with a retry policy and a DLQ', () => {
@@ -54,12 +54,16 @@ describe('checks (deployed)', () => {
     expect(JSON.stringify(invoke)).not.toContain(id(af.routing.function.fn));
   });
 
-  it('lets the checks function read and write table items and send to the alerts queue only', () => {
+  it('lets the checks function read and write table items, read metrics and send to the alerts queue only', () => {
     const statements = byRole.get(id(checks.function.role))!;
     const all = [...new Set(statements.flatMap((s) => asArray(s.Action)))].sort();
-    expect(all.filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:BatchGetItem', 'dynamodb:PutItem']);
+    expect(all.filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query']);
     expect(all.filter((a) => a.startsWith('sqs:'))).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
-    expect(all.filter((a) => !/^(dynamodb|sqs|logs):/.test(a))).toEqual([]);
+    expect(all.filter((a) => !/^(dynamodb|sqs|logs):/.test(a))).toEqual(['aps:QueryMetrics', 'cloudwatch:GetMetricData']);
+    // Metric reads: CloudWatch has no resource to scope to; Prometheus workspaces of this account only.
+    const resourcesOf = (action: string) => statements.filter((s) => asArray(s.Action).includes(action)).flatMap((s) => asArray(s.Resource));
+    expect(resourcesOf('cloudwatch:GetMetricData')).toEqual(['*']);
+    expect(JSON.stringify(resourcesOf('aps:QueryMetrics'))).toBe(JSON.stringify([{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':aps:*:', { Ref: 'AWS::AccountId' }, ':workspace/*']] }]));
     const sqs = statements.filter((s) => asArray(s.Action).includes('sqs:SendMessage'));
     expect(sqs.flatMap((s) => asArray(s.Resource)).map(refId)).toEqual([id(af.ingestion.alerts.queue)]);
     const env = (byId(id(checks.function.fn)).Environment as { Variables: Record<string, unknown> }).Variables;

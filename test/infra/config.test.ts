@@ -143,7 +143,7 @@ receivers:
 `),
     );
     expect(Object.keys(stack.alertflow.channels.byType)).toEqual(['slack']);
-    // alerts + its DLQ, slack + its DLQ, and the async-invocation DLQ.
-    expect(Object.keys(template.findResources('AWS::SQS::Queue'))).toHaveLength(5);
+    // alerts + its DLQ, slack + its DLQ, the async-invocation DLQ, and the checks tick's DLQ.
+    expect(Object.keys(template.findResources('AWS::SQS::Queue'))).toHaveLength(6);
   });
 });

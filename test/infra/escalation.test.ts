@@ -31,7 +31,8 @@ describe('escalation (deployed)', () => {
     expect(esc).toBeDefined();
     const none = synthesize();
     expect(none.stack.alertflow.escalation).toBeUndefined();
-    expect(resources(none.template, 'AWS::Scheduler::Schedule')).toEqual([]);
+    // Only the checks tick's schedule: no audit tick.
+    expect(resources(none.template, 'AWS::Scheduler::Schedule').map(([, s]) => props(s).Description)).toEqual(['alertflow: the checks tick (heartbeats and threshold checks)']);
   });
 
   it('runs the escalator on the escalations queue with per-record failures, and a DLQ behind it', () => {
@@ -75,7 +76,8 @@ describe('escalation (deployed)', () => {
   });
 
   it('puts the audit tick on the escalations queue every 5 minutes, with a retry policy and a DLQ', () => {
-    const schedules = resources(template, 'AWS::Scheduler::Schedule');
+    // Beside the checks tick's.
+    const schedules = resources(template, 'AWS::Scheduler::Schedule').filter(([, sc]) => props(sc).ScheduleExpression !== 'rate(1 minute)');
     expect(schedules).toHaveLength(1);
     const s = props(schedules[0]![1]);
     expect(s).toMatchObject({ ScheduleExpression: 'rate(5 minutes)', FlexibleTimeWindow: { Mode: 'OFF' } });

@@ -36,6 +36,7 @@ const FUNCTIONS = {
   ingest: af.ingestion.function,
   api: af.api.function,
   router: af.routing.function,
+  checks: af.checks.function,
   ...Object.fromEntries(CHANNEL_TYPES.map((t) => [senderFunctionName(t), channelOf(t).function])),
 } as Record<FunctionName, AlertflowFunction>;
 const fnId = (name: FunctionName) => logicalId(FUNCTIONS[name].fn);
@@ -64,6 +65,9 @@ function deadLetterQueueIds(): Set<string> {
   }
   for (const [, rule] of resources(template, 'AWS::Events::Rule')) {
     for (const t of asArray(props(rule).Targets as Array<{ DeadLetterConfig?: { Arn?: unknown } }>)) addArn(t.DeadLetterConfig?.Arn);
+  }
+  for (const [, schedule] of resources(template, 'AWS::Scheduler::Schedule')) {
+    addArn((props(schedule).Target as { DeadLetterConfig?: { Arn?: unknown } }).DeadLetterConfig?.Arn);
   }
   for (const [, sub] of resources(template, 'AWS::SNS::Subscription')) {
     addArn((props(sub).RedrivePolicy as { deadLetterTargetArn?: unknown } | undefined)?.deadLetterTargetArn);
@@ -262,7 +266,7 @@ describe('functions', () => {
 describe('IAM', () => {
   const actionsOf = (s: Statement) => asArray(s.Action);
 
-  it('grants no wildcard actions, and wildcard resources only for SMS publishing (which has no resource) and schedules in our group', () => {
+  it('grants no wildcard actions, and wildcard resources only for SMS publishing and metric reads (which have no resource), this account\'s Prometheus workspaces and schedules in our group', () => {
     const smsRole = roleId('sms-sender');
     const wildcards: unknown[] = [];
     for (const [role, list] of statements) {
@@ -272,10 +276,19 @@ describe('IAM', () => {
         if (wildcard.length > 0) wildcards.push({ role, actions: actionsOf(s), resources: wildcard });
       }
     }
-    expect(wildcards).toEqual([
+    // The checks function and the api (its evaluate) read the checks' sources.
+    const workspaces = 'arn:${AWS::Partition}:aps:*:${AWS::AccountId}:workspace/*';
+    const checkSources = (role: string) => [
+      { role, actions: ['cloudwatch:GetMetricData'], resources: ['*'] },
+      { role, actions: ['aps:QueryMetrics'], resources: [workspaces] },
+    ];
+    const sorted = (list: unknown[]) => list.map((w) => JSON.stringify(w)).sort();
+    expect(sorted(wildcards)).toEqual(sorted([
+      ...checkSources(roleId('api')),
       { role: smsRole, actions: ['sns:Publish'], resources: ['*'] },
       { role: roleId('router'), actions: ROUTER_SCHEDULE_ACTIONS, resources: [schedulesInGroup] },
-    ]);
+      ...checkSources(roleId('checks')),
+    ]));
   });
 
   it('grants iam:PassRole only to the router, only on the scheduler role, and only for passing to Scheduler', () => {
@@ -583,6 +596,7 @@ describe('cdk-nag AwsSolutions', () => {
       [
         'AwsSolutions-APIG4',
         'AwsSolutions-IAM5[Resource::*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:aps:*:<AWS::AccountId>:workspace/*]',
         `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${scheduleGroupName}/*]`,
         'AwsSolutions-L1',
         'AwsSolutions-SQS3',

@@ -7,6 +7,8 @@ import type { Stores } from '../../shared/store/port';
 import { SILENCE_RETENTION_S } from '../../shared/store/silences';
 import { freshStores, STORE_ADAPTERS } from '../support/store-adapters';
 import { pinged, tick, type Heartbeat } from '../../shared/heartbeats/heartbeat';
+import { CHECK_RETENTION_S, compileCheck, evaluate, type CheckState, type StoredCheck } from '../../shared/checks/check';
+import { CheckConfig } from '../../shared/checks/config';
 
 const HEARTBEAT: Heartbeat = { name: 'backup', everyMs: 60_000, graceMs: 0, matchers: undefined, labels: {}, annotations: {} };
 import { acknowledge, resolveIncident, startIncident, type Incident } from '../../shared/escalation/incident';
@@ -357,6 +359,188 @@ describe.each(STORE_ADAPTERS)('store contract (%s store)', (adapter) => {
       const results = await Promise.allSettled([s.heartbeats.put(pinged(started, 'backup', NOW.getTime() + 1)), s.heartbeats.put(pinged(started, 'backup', NOW.getTime() + 2))]);
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
+    });
+  });
+  describe('checks', () => {
+    // The adapters judge a state's expiry by the wall clock (not an injected now): states here are written relative to it.
+    const CPU = CheckConfig.parse({
+      name: 'cpu',
+      prometheus: { url: 'https://prometheus.example/', query: 'avg(rate(node_cpu_seconds_total{mode!="idle"}[5m])) * 100' },
+      condition: '>',
+      warning: 80,
+      critical: 95,
+      for: 2,
+      labels: { team: 'infra' },
+      annotations: { description: '{{ .Name }} at {{ .Value }}' },
+    });
+    const DISK = CheckConfig.parse({
+      name: 'disk',
+      cloudwatch: { namespace: 'CWAgent', metric: 'disk_used_percent', statistic: 'Maximum', dimensions: { path: '/' } },
+      condition: '>=',
+      critical: 90,
+      missing_data: 'alert',
+    });
+    const definition = (config: CheckConfig, version: number, updatedAt = '2026-12-06T10:00:00.000Z'): StoredCheck => ({ config, createdAt: '2026-12-06T09:00:00.000Z', updatedAt, version });
+    /** The states of `config`'s evaluations of `values` (undefined: no data; a string: a failed query), a minute apart from `start`. */
+    const states = (config: CheckConfig, start: number, ...values: (number | string | undefined)[]): CheckState[] => {
+      const check = compileCheck(config, 'api');
+      const out: CheckState[] = [];
+      for (const [i, v] of values.entries()) out.push(evaluate(check, out.at(-1), typeof v === 'string' ? { error: v } : { value: v }, start + i * 60_000, 60_000).next);
+      return out;
+    };
+    const byName = <T>(name: (x: T) => string) => (a: T, b: T) => name(a).localeCompare(name(b));
+
+    it('creates a definition at version 1 once, writes each next version only over the one before, and reads back what was written', async () => {
+      await fresh();
+      const v1 = definition(CPU, 1);
+      await s.checks.putDefinition(v1);
+      await expect(s.checks.putDefinition(definition({ ...CPU, warning: 70 }, 1))).rejects.toBeInstanceOf(ConflictError);
+      expect(await s.checks.getDefinition('cpu')).toEqual(v1);
+      const v2 = definition({ ...CPU, warning: 85, paused: true }, 2, '2026-12-06T11:00:00.000Z');
+      await s.checks.putDefinition(v2);
+      // A writer that read version 1 loses to the one that wrote version 2; a skipped version too.
+      await expect(s.checks.putDefinition(definition({ ...CPU, critical: 99 }, 2, '2026-12-06T11:00:01.000Z'))).rejects.toBeInstanceOf(ConflictError);
+      await expect(s.checks.putDefinition(definition(CPU, 4))).rejects.toBeInstanceOf(ConflictError);
+      // A next version of one never written is no create.
+      await expect(s.checks.putDefinition(definition(DISK, 2))).rejects.toBeInstanceOf(ConflictError);
+      expect(await s.checks.getDefinition('cpu')).toEqual(v2);
+      expect(await s.checks.getDefinition('disk')).toBeUndefined();
+      expect(await s.checks.list()).toEqual({ definitions: [v2], states: [] });
+    });
+
+    it('lets exactly one of two concurrent creators of a definition win', async () => {
+      await fresh();
+      const a = definition({ ...CPU, warning: 70 }, 1);
+      const b = definition({ ...CPU, warning: 75 }, 1);
+      const results = await Promise.allSettled([s.checks.putDefinition(a), s.checks.putDefinition(b)]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
+      expect(await s.checks.getDefinition('cpu')).toEqual(results[0]!.status === 'fulfilled' ? a : b);
+    });
+
+    it('lists every definition and every live state, a definition and a state of one name apart', async () => {
+      await fresh();
+      const t0 = Date.now() - 10 * 60_000;
+      const cpu = definition(CPU, 1);
+      const disk = definition(DISK, 1);
+      await s.checks.putDefinition(disk);
+      await s.checks.putDefinition(cpu);
+      const [cpu1, cpu2] = states(CPU, t0, 85, 97);
+      const [disk1] = states(DISK, t0, undefined);
+      // A config-made check has a state and no definition.
+      const [cfg1] = states({ ...DISK, name: 'from-config' }, t0, 'connect ECONNREFUSED 10.0.0.1:443');
+      for (const st of [cpu1!, cpu2!, disk1!, cfg1!]) await s.checks.putState(st);
+      expect(cpu2).toMatchObject({ name: 'cpu', version: 2, lastValue: 97, level: 'critical', warningStreak: 2, firing: 'warning', firingSince: t0 + 60_000 });
+      expect(disk1).toMatchObject({ name: 'disk', version: 1, lastValue: null, noDataSince: t0 });
+      expect(cfg1).toMatchObject({ name: 'from-config', version: 1, errorStreak: 1, lastError: 'connect ECONNREFUSED 10.0.0.1:443' });
+      const listed = await s.checks.list();
+      expect({ definitions: [...listed.definitions].sort(byName((d) => d.config.name)), states: [...listed.states].sort(byName((x) => x.name)) }).toEqual({
+        definitions: [cpu, disk],
+        states: [cpu2, disk1, cfg1],
+      });
+      expect(await s.checks.getState('cpu')).toEqual(cpu2);
+      expect(await s.checks.getState('from-config')).toEqual(cfg1);
+      expect(await s.checks.getDefinition('from-config')).toBeUndefined();
+    });
+
+    it('deletes a definition at its current version only (ConflictError if it changed, NotFoundError if gone), leaving its state', async () => {
+      await fresh();
+      await s.checks.putDefinition(definition(CPU, 1));
+      const v2 = definition({ ...CPU, critical: 99 }, 2);
+      await s.checks.putDefinition(v2);
+      await s.checks.putDefinition(definition(DISK, 1));
+      const [state] = states(CPU, Date.now(), 50);
+      await s.checks.putState(state!);
+      await expect(s.checks.deleteDefinition('cpu', 1)).rejects.toBeInstanceOf(ConflictError);
+      expect(await s.checks.getDefinition('cpu')).toEqual(v2);
+      await expect(s.checks.deleteDefinition('nope', 1)).rejects.toBeInstanceOf(NotFoundError);
+      await s.checks.deleteDefinition('cpu', 2);
+      expect(await s.checks.getDefinition('cpu')).toBeUndefined();
+      expect(await s.checks.list()).toEqual({ definitions: [definition(DISK, 1)], states: [state] });
+      await expect(s.checks.deleteDefinition('cpu', 2)).rejects.toBeInstanceOf(NotFoundError);
+      // Gone, it can be made again from version 1.
+      await s.checks.putDefinition(definition(CPU, 1));
+      expect(await s.checks.getDefinition('cpu')).toEqual(definition(CPU, 1));
+    });
+
+    it('creates a state at version 1 once, and writes each next version only over the one before', async () => {
+      await fresh();
+      const [s1, s2, s3] = states(CPU, Date.now() - 5 * 60_000, 85, 97, 'HTTP 503');
+      await s.checks.putState(s1!);
+      await expect(s.checks.putState({ ...s1!, lastValue: 10 })).rejects.toBeInstanceOf(ConflictError);
+      expect(await s.checks.getState('cpu')).toEqual(s1);
+      await expect(s.checks.putState(s3!)).rejects.toBeInstanceOf(ConflictError);
+      await s.checks.putState(s2!);
+      // A writer that read version 1 loses to the one that wrote version 2.
+      await expect(s.checks.putState({ ...s2!, lastValue: 1 })).rejects.toBeInstanceOf(ConflictError);
+      expect(await s.checks.getState('cpu')).toEqual(s2);
+      await s.checks.putState(s3!);
+      expect(await s.checks.getState('cpu')).toEqual(s3);
+      expect(s3).toMatchObject({ version: 3, lastValue: 97, errorStreak: 1, lastError: 'HTTP 503', firing: 'warning' });
+      // A next version of one never written is no create.
+      await expect(s.checks.putState(states(DISK, Date.now(), 10, 20)[1]!)).rejects.toBeInstanceOf(ConflictError);
+      expect(await s.checks.getState('disk')).toBeUndefined();
+    });
+
+    it('lets exactly one of two concurrent writers of a state version win', async () => {
+      await fresh();
+      const t0 = Date.now() - 60_000;
+      const [s1] = states(CPU, t0, 85);
+      await s.checks.putState(s1!);
+      const check = compileCheck(CPU, 'api');
+      // The tick and an evaluate-now, both from version 1.
+      const a = evaluate(check, s1, { value: 97 }, t0 + 60_000, 60_000).next;
+      const b = evaluate(check, s1, { value: 12 }, t0 + 60_001, 60_000).next;
+      const results = await Promise.allSettled([s.checks.putState(a), s.checks.putState(b)]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
+      expect(await s.checks.getState('cpu')).toEqual(results[0]!.status === 'fulfilled' ? a : b);
+    });
+
+    it('deletes a state at its current version only (ConflictError if it changed or is gone)', async () => {
+      await fresh();
+      const [s1, s2] = states(CPU, Date.now() - 60_000, 85, 97);
+      const [disk1] = states(DISK, Date.now(), 10);
+      await s.checks.putState(s1!);
+      await s.checks.putState(s2!);
+      await s.checks.putState(disk1!);
+      await expect(s.checks.deleteState('cpu', 1)).rejects.toBeInstanceOf(ConflictError);
+      expect(await s.checks.getState('cpu')).toEqual(s2);
+      await s.checks.deleteState('cpu', 2);
+      expect(await s.checks.getState('cpu')).toBeUndefined();
+      expect(await s.checks.list()).toEqual({ definitions: [], states: [disk1] });
+      await expect(s.checks.deleteState('cpu', 2)).rejects.toBeInstanceOf(ConflictError);
+      await expect(s.checks.deleteState('nope', 1)).rejects.toBeInstanceOf(ConflictError);
+      // Gone, the check starts over from version 1.
+      await s.checks.putState(s1!);
+      expect(await s.checks.getState('cpu')).toEqual(s1);
+    });
+
+    it('hides a state written more than CHECK_RETENTION_S ago from getState and list, and keeps one just inside it', async () => {
+      await fresh();
+      const retention = CHECK_RETENTION_S * 1000;
+      const [expired] = states(CPU, Date.now() - retention - 60_000, 97);
+      const [live] = states(DISK, Date.now() - retention + 60_000, 95);
+      await s.checks.putState(expired!);
+      await s.checks.putState(live!);
+      expect(await s.checks.getState('cpu')).toBeUndefined();
+      expect(await s.checks.getState('disk')).toEqual(live);
+      expect(await s.checks.list()).toEqual({ definitions: [], states: [live] });
+    });
+
+    it('over an expired state: version 1 replaces it, and no next version goes over it', async () => {
+      await fresh();
+      const retention = CHECK_RETENTION_S * 1000;
+      const [old1, old2] = states(CPU, Date.now() - retention - 120_000, 97, 98);
+      await s.checks.putState(old1!);
+      expect(await s.checks.getState('cpu')).toBeUndefined();
+      const [again] = states(CPU, Date.now(), 42);
+      // An expired item counts as absent (TTL deletion is late on AWS and never happens in dynalite):
+      // what the reader saw (nothing) is what version 1 writes over.
+      await expect(s.checks.putState(old2!)).rejects.toBeInstanceOf(ConflictError);
+      await s.checks.putState(again!);
+      expect(await s.checks.getState('cpu')).toEqual(again);
+      expect(await s.checks.list()).toEqual({ definitions: [], states: [again] });
     });
   });
 });
