@@ -6,6 +6,7 @@ import { compileConfig } from '../shared/runtime/compiled-config';
 import { configWarnings } from '../shared/config/validate';
 import { describePolicy } from '../shared/escalation/policy';
 import { describeHeartbeat } from '../shared/heartbeats/heartbeat';
+import { describeCheck } from '../shared/checks/check';
 
 const program = new Command('config:check')
   .usage('[file]   (npm run config:check -- [file])')
@@ -28,6 +29,7 @@ try {
   process.stdout.write(`${file}: OK (${config.raw.receivers.length} receivers)\n`);
   for (const policy of config.escalationPolicies.values()) process.stdout.write(`${describePolicy(policy).join('\n')}\n`);
   for (const hb of config.heartbeats.values()) process.stdout.write(`${describeHeartbeat(hb)}\n`);
+  for (const check of config.checks.values()) process.stdout.write(`${describeCheck(check)}\n`);
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   process.stderr.write(`${err.message}\n`);

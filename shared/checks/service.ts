@@ -135,6 +135,8 @@ export async function evaluateNow(name: string, deps: CheckDeps, opts: { dryRun:
 
 /** evaluateNow for a check given whole (also one not stored yet: a dry run of a definition). */
 export async function evaluateCheck(check: Check, deps: CheckDeps, opts: { dryRun: boolean; tickMs: number }): Promise<Evaluation> {
+  // Applying it would fire what the next tick resolves again (a paused check is not evaluated).
+  if (check.paused && !opts.dryRun) throw new ConflictError(`check ${JSON.stringify(check.name)} is paused: resume it first, or evaluate it as a dry run`);
   const now = deps.clock();
   const stored = await deps.checks.getState(check.name);
   const observation = (await observe([check], deps.sources, now)).get(check.name) ?? { error: 'no answer from the source' };

@@ -35,6 +35,17 @@ if (process.argv.includes('--escalation')) {
   process.exit();
 }
 
+if (process.argv.includes('--checks')) {
+  // Issue 13's check targets: a bench of their own (see checks.ts).
+  try {
+    await (await import('./checks')).main();
+  } catch (err) {
+    process.stderr.write(`checks bench failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  }
+  process.exit();
+}
+
 if (process.argv.includes('--vs-alertmanager')) {
   // The side-by-side run with Alertmanager is its own bench (own children, timeouts and watchdog).
   try {
