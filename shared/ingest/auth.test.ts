@@ -60,16 +60,33 @@ describe('the routes table', () => {
     ]);
     const byScope = (scope: Scope) => guarded.filter((r) => r.scope === scope).map((r) => `${r.method} ${r.path}`).sort();
     expect(byScope('ingest')).toEqual(['POST /v1/alerts', 'POST /v1/heartbeats/{name}', 'POST /v1/webhooks/alertmanager', 'POST /v1/webhooks/grafana']);
-    expect(byScope('read')).toEqual(['GET /v1/alerts', 'GET /v1/alerts/{id}', 'GET /v1/groups', 'GET /v1/heartbeats', 'GET /v1/incidents', 'GET /v1/incidents/{id}', 'GET /v1/silences', 'GET /v1/silences/{id}']);
+    expect(byScope('read')).toEqual([
+      'GET /v1/alerts',
+      'GET /v1/alerts/{id}',
+      'GET /v1/checks',
+      'GET /v1/checks/{name}',
+      'GET /v1/groups',
+      'GET /v1/heartbeats',
+      'GET /v1/incidents',
+      'GET /v1/incidents/{id}',
+      'GET /v1/silences',
+      'GET /v1/silences/{id}',
+    ]);
     expect(byScope('manage')).toEqual([
+      'DELETE /v1/checks/{name}',
       'DELETE /v1/silences/{id}',
       'POST /v1/channels/{receiver}/test',
+      'POST /v1/checks',
+      'POST /v1/checks/{name}/evaluate',
+      'POST /v1/checks/{name}/pause',
+      'POST /v1/checks/{name}/resume',
       'POST /v1/incidents/{id}/ack',
       'POST /v1/incidents/{id}/escalate',
       'POST /v1/incidents/{id}/resolve',
       'POST /v1/incidents/{id}/unack',
       'POST /v1/redrive',
       'POST /v1/silences',
+      'PUT /v1/checks/{name}',
     ]);
     // Ingest routes are served by the ingest function and nothing else takes the ingest scope.
     expect(guarded.every((r) => (r.fn === 'ingest') === (r.scope === 'ingest'))).toBe(true);
