@@ -7,6 +7,7 @@ import { configWarnings } from '../shared/config/validate';
 import { describePolicy } from '../shared/escalation/policy';
 import { describeHeartbeat } from '../shared/heartbeats/heartbeat';
 import { describeCheck } from '../shared/checks/check';
+import { describeSelfMonitoring } from '../shared/self-monitoring/config';
 
 const program = new Command('config:check')
   .usage('[file]   (npm run config:check -- [file])')
@@ -30,6 +31,7 @@ try {
   for (const policy of config.escalationPolicies.values()) process.stdout.write(`${describePolicy(policy).join('\n')}\n`);
   for (const hb of config.heartbeats.values()) process.stdout.write(`${describeHeartbeat(hb)}\n`);
   for (const check of config.checks.values()) process.stdout.write(`${describeCheck(check)}\n`);
+  if (config.raw.self_monitoring) process.stdout.write(`${describeSelfMonitoring(config.raw.self_monitoring)}\n`);
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   process.stderr.write(`${err.message}\n`);

@@ -24,5 +24,11 @@ export class AlertflowStack extends Stack {
         description: 'SNS topic for two-way SMS replies to pages (ACK <code>): set it as the phone number\'s two-way SMS destination',
       });
     }
+    if (this.alertflow.selfMonitoring) {
+      new CfnOutput(this, 'SelfMonitoringTopicArn', {
+        value: this.alertflow.selfMonitoring.topic.topicArn,
+        description: 'SNS topic of the out-of-band alarm (the synthetic heartbeat stopped): subscribe more endpoints to it',
+      });
+    }
   }
 }

@@ -1,9 +1,12 @@
-import type { RemovalPolicy } from 'aws-cdk-lib';
+import { type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Config } from '../shared/config/schema';
 import type { ChannelType } from '../shared/queues/messages';
+import { ALERTS_QUEUE, ESCALATIONS_QUEUE, SERVICE_DLQS, channelQueueName, dlqName } from '../shared/queues/names';
+import { SelfMonitoring } from './self-monitoring';
 import { Api } from './api';
 import { Channels, senderFunctionName } from './channels';
 import { type FunctionName, type SharedFunctionOptions, functionSettings } from './function';
@@ -47,6 +50,8 @@ export class Alertflow extends Construct {
   /** Set when the config has heartbeats. */
   readonly checks: Checks;
   readonly secrets: Secrets;
+  /** Set when the config has `self_monitoring`: alarms on alertflow itself and the synthetic heartbeat. */
+  readonly selfMonitoring?: SelfMonitoring;
 
   constructor(scope: Construct, id: string, props: AlertflowProps) {
     super(scope, id);
@@ -102,7 +107,7 @@ export class Alertflow extends Construct {
     }
 
     // Always: checks can be made through the API at any time. An idle tick costs one Query a minute.
-    this.checks = new Checks(this, 'Checks', { ...fnOptions, config, table, alertsQueue: this.ingestion.alerts.queue, scheduleGroup: this.routing.scheduleGroup });
+    this.checks = new Checks(this, 'Checks', { ...fnOptions, config, table, alertsQueue: this.ingestion.alerts.queue, scheduleGroup: this.routing.scheduleGroup, channelQueues });
     // The api's `POST /v1/checks/{name}/evaluate` queries the sources too.
     grantCheckSources(this.api.function.fn, this.api.function.role);
 
@@ -116,5 +121,48 @@ export class Alertflow extends Construct {
       readers[senderFunctionName(channel.type)] = channel.function.role;
     }
     this.secrets = new Secrets(this, 'Secrets', { config, readers });
+
+    // Every queue by its logical name (GET /v1/health?deep=1 and self-monitoring name them so).
+    const queues: Record<string, IQueue> = { [ALERTS_QUEUE]: this.ingestion.alerts.queue };
+    const deadLetterQueues: Record<string, IQueue> = {
+      [dlqName(ALERTS_QUEUE)]: this.ingestion.alerts.dlq,
+      [SERVICE_DLQS.ingestAsync]: this.ingestion.asyncDlq,
+      [SERVICE_DLQS.checksTick]: this.checks.dlq,
+    };
+    for (const channel of Object.values(this.channels.byType)) {
+      queues[channelQueueName(channel.type)] = channel.notifications.queue;
+      deadLetterQueues[dlqName(channelQueueName(channel.type))] = channel.notifications.dlq;
+    }
+    if (this.escalation) {
+      queues[ESCALATIONS_QUEUE] = this.escalation.queue.queue;
+      deadLetterQueues[dlqName(ESCALATIONS_QUEUE)] = this.escalation.queue.dlq;
+    }
+    // The api's environment names the source queues; their redrive policies name their DLQs.
+    this.api.reportQueues([this.ingestion.alerts.dlq, ...(this.escalation ? [this.escalation.queue.dlq] : [])], {
+      [SERVICE_DLQS.ingestAsync]: this.ingestion.asyncDlq,
+      [SERVICE_DLQS.checksTick]: this.checks.dlq,
+    });
+
+    if (config.self_monitoring) {
+      const functions: Partial<Record<FunctionName, LambdaFunction>> = {
+        ingest: this.ingestion.function.fn,
+        api: this.api.function.fn,
+        router: this.routing.function.fn,
+        checks: this.checks.function.fn,
+        ...(this.escalation ? { escalator: this.escalation.function.fn } : {}),
+      };
+      for (const channel of Object.values(this.channels.byType)) functions[senderFunctionName(channel.type)] = channel.function.fn;
+      this.selfMonitoring = new SelfMonitoring(this, 'SelfMonitoring', {
+        config,
+        deployment: Stack.of(this).stackName,
+        functions,
+        queues,
+        deadLetterQueues,
+        ingest: this.ingestion.function.fn,
+        router: this.routing.function.fn,
+        escalator: this.escalation?.function.fn,
+        scheduleGroup: this.routing.scheduleGroup,
+      });
+    }
   }
 }

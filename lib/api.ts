@@ -65,4 +65,18 @@ export class Api extends Construct {
     this.function.fn.addEnvironment(ENV.alertsQueueUrl, alertsQueue.queueUrl);
     alertsQueue.grantSendMessages(this.function.fn);
   }
+
+  /**
+   * What GET /v1/health?deep=1 reads (sqs:GetQueueAttributes): the queues the api's environment
+   * already names (alerts, channels, escalations), the DLQs their redrive policies name (`dlqs`:
+   * granted here, the channel DLQs already are), and `serviceDlqs` (DLQs of EventBridge, Lambda
+   * and Scheduler deliveries, which no queue names), by logical name. Their queue *names* go in
+   * ENV.healthQueues, not their URLs: Lambda allows 4 KB of environment, and the api's is the
+   * largest. Called once, when every queue exists.
+   */
+  reportQueues(dlqs: readonly IQueue[], serviceDlqs: Readonly<Record<string, IQueue>>): void {
+    const stack = Stack.of(this);
+    this.function.fn.addEnvironment(ENV.healthQueues, stack.toJsonString(Object.fromEntries(Object.entries(serviceDlqs).map(([name, q]) => [name, q.queueName]))));
+    for (const q of [...dlqs, ...Object.values(serviceDlqs)]) q.grant(this.function.fn, 'sqs:GetQueueAttributes');
+  }
 }

@@ -12,6 +12,9 @@ import { AlertflowFunction, type SharedFunctionOptions, functionSettings } from 
 import { deadLetterQueue } from './queue';
 import { grantTable } from './state';
 import { schedulerRole } from './scheduler';
+import { eventBridgeCron } from '../shared/digest/schedule';
+import { channelEntries } from '../shared/channels/keys';
+import type { ChannelType } from '../shared/queues/messages';
 
 /**
  * Table actions of the checks function: heartbeat states (batch reads, conditional puts) and the
@@ -47,6 +50,8 @@ export interface ChecksProps extends SharedFunctionOptions {
   readonly table: ITable;
   /** Missing heartbeats' and breached checks' alerts go there, as any other alert. */
   readonly alertsQueue: IQueue;
+  /** The channel queues: the digest goes to its receiver's. */
+  readonly channelQueues: Readonly<Partial<Record<ChannelType, IQueue>>>;
   /** alertflow's schedule group (the routing construct's). */
   readonly scheduleGroup: ScheduleGroup;
 }
@@ -61,6 +66,8 @@ export interface ChecksProps extends SharedFunctionOptions {
 export class Checks extends Construct {
   readonly function: AlertflowFunction;
   readonly schedule: CfnSchedule;
+  /** The daily digest's cron schedule, when the config has a digest. */
+  readonly digestSchedule?: CfnSchedule;
   readonly schedulerRole: Role;
   readonly dlq: Queue;
 
@@ -71,7 +78,8 @@ export class Checks extends Construct {
       config: props.config,
       environment: { [ENV.table]: props.table.tableName, [ENV.alertsQueueUrl]: props.alertsQueue.queueUrl },
     });
-    grantTable(props.table, this.function.fn, CHECKS_TABLE_ACTIONS);
+    // The digest also lists groups and incidents (the listing index) and reads delivery records.
+    grantTable(props.table, this.function.fn, props.config.digest ? [...CHECKS_TABLE_ACTIONS, 'dynamodb:GetItem'] : CHECKS_TABLE_ACTIONS, { listIndex: props.config.digest !== undefined });
     props.alertsQueue.grantSendMessages(this.function.fn);
     grantCheckSources(this.function.fn, this.function.role);
 
@@ -94,5 +102,33 @@ export class Checks extends Construct {
         deadLetterConfig: { arn: this.dlq.queueArn },
       },
     });
+
+    const digest = props.config.digest;
+    if (digest) {
+      // The digest's notifications go to its receiver's channel queues (not PagerDuty: a digest is no page).
+      const receiver = props.config.receivers.find((r) => r.name === digest.receiver)!;
+      const queues = Object.fromEntries(
+        channelEntries(receiver)
+          .filter((e) => e.type !== 'pagerduty')
+          .flatMap((e) => (props.channelQueues[e.type] ? [[e.type, props.channelQueues[e.type]!] as const] : [])),
+      );
+      this.function.fn.addEnvironment(ENV.channelQueueUrls, Stack.of(this).toJsonString(Object.fromEntries(Object.entries(queues).map(([type, q]) => [type, q.queueUrl]))));
+      for (const q of Object.values(queues)) q.grantSendMessages(this.function.fn);
+      this.digestSchedule = new CfnSchedule(this, 'Digest', {
+        description: `alertflow: the daily digest to ${digest.receiver}`,
+        groupName: props.scheduleGroup.scheduleGroupName,
+        scheduleExpression: eventBridgeCron(digest.cron),
+        scheduleExpressionTimezone: digest.timezone,
+        flexibleTimeWindow: { mode: 'OFF' },
+        target: {
+          arn: this.function.fn.functionArn,
+          roleArn: this.schedulerRole.roleArn,
+          // The scheduled time names the window: a retry sends the same digest (its ids dedupe it).
+          input: JSON.stringify({ kind: 'digest', at: '<aws.scheduler.scheduled-time>' }),
+          retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 5 },
+          deadLetterConfig: { arn: this.dlq.queueArn },
+        },
+      });
+    }
   }
 }

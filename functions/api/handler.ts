@@ -4,6 +4,9 @@ import { listGroups } from '../../shared/api/groups';
 import { actOnIncident, getIncident, listIncidents } from '../../shared/api/incidents';
 import { showLink, useLink } from '../../shared/api/links';
 import { listHeartbeats } from '../../shared/api/heartbeats';
+import { health } from '../../shared/self-monitoring/health';
+import { listHistory } from '../../shared/api/history';
+import { DIGEST_PREVIEW_MAX_BODY_BYTES, previewDigest } from '../../shared/api/digest';
 import { CHECK_MAX_BODY_BYTES, createCheck, deleteCheck, evaluateCheckNow, getCheck, listChecks, replaceCheck, setPaused } from '../../shared/api/checks';
 import { checkDeps } from '../../shared/checks/deps';
 import { awsMetricData } from '../../shared/checks/sources/cloudwatch';
@@ -28,7 +31,7 @@ import { cachedSilences, SILENCE_CACHE_MS } from '../../shared/silences/cache';
  * (a bearer token with the route's scope, see HTTP_ROUTES). Each change request is logged with its actor.
  */
 export function createHandler(
-  ports: Pick<Ports, 'config' | 'stores' | 'queues' | 'queueAdmin' | 'scheduler' | 'secrets' | 'http' | 'clock' | 'log' | 'publicUrl' | 'metricData' | 'awsCredentials'>,
+  ports: Pick<Ports, 'config' | 'stores' | 'queues' | 'queueAdmin' | 'scheduler' | 'secrets' | 'http' | 'clock' | 'log' | 'publicUrl' | 'metricData' | 'awsCredentials' | 'queueDepths'>,
   /** The checks tick's period (next evaluation times): the local runtime's is shorter. */
   checksTickMs = CHECKS_TICK_MS,
 ) {
@@ -59,10 +62,12 @@ export function createHandler(
     deliveries,
   };
   const checksApi = { ...checkDeps(ports), tickMs: checksTickMs };
+  const digestSources = { history: ports.stores.history, groups, deliveries: { outcomes: (ids: readonly string[]) => deliveries.outcomes(ids) }, incidents: ports.stores.incidents };
   const heartbeatDeps = { config: ports.config, heartbeats: ports.stores.heartbeats, secrets: ports.secrets, publicUrl: ports.publicUrl };
+  const healthDeps = { config: ports.config, secrets: ports.secrets, queueDepths: ports.queueDepths, ticks: ports.stores.ticks, heartbeats: ports.stores.heartbeats, clock: ports.clock, checksTickMs };
   // Errors become responses and the token's scope is checked before this runs (shared/runtime/middleware.ts).
   return httpHandler(async (event: APIGatewayProxyEventV2, context): Promise<HttpResult> => {
-    if (event.routeKey === 'GET /v1/health') return json(200, { status: 'ok', time: ports.clock().toISOString() });
+    if (event.routeKey === 'GET /v1/health') return await health(event, healthDeps);
     if (event.routeKey === 'GET /v1/links/{link}') return await showLink({ ...incidentDeps, secrets: ports.secrets }, pathParameter(event, 'link'));
     if (event.routeKey === 'POST /v1/links/{link}') {
       ports.log.info('api change requested', { route: event.routeKey, actor: 'signed link', requestId: event.requestContext.requestId });
@@ -119,6 +124,12 @@ export function createHandler(
         if (result.silence) silencesChangedAt = ports.clock().getTime();
         return json(200, result);
       }
+      case 'GET /v1/history':
+        return json(200, await listHistory({ history: ports.stores.history, incidents: ports.stores.incidents, clock: ports.clock, retentionS: ports.config.retentionS }, event.queryStringParameters ?? {}));
+      case 'POST /v1/digest/preview': {
+        const body = event.body ? jsonBody(event, DIGEST_PREVIEW_MAX_BODY_BYTES) : undefined;
+        return json(200, await previewDigest({ ...digestSources, config: ports.config, clock: ports.clock }, body));
+      }
       case 'GET /v1/checks':
         return json(200, await listChecks(checksApi));
       case 'POST /v1/checks':
@@ -154,6 +165,6 @@ const INCIDENT_ACTION_MAX_BODY_BYTES = 8 * 1024;
 
 export const handler = lazyHandler(
   'api',
-  (base) => ({ ...base, ...awsTable(), ...awsQueues(), ...awsScheduler(base), ...awsSecrets(), ...awsHttp(), metricData: awsMetricData(), awsCredentials: awsCredentials() }),
+  (base) => ({ ...base, ...awsTable(base), ...awsQueues(), ...awsScheduler(base), ...awsSecrets(), ...awsHttp(), metricData: awsMetricData(), awsCredentials: awsCredentials() }),
   (ports) => createHandler(ports),
 );

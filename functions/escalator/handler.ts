@@ -7,7 +7,8 @@ import { unpackBody } from '../../shared/queues/body';
 import { EscalationsQueueMessage } from '../../shared/queues/messages';
 import { auditIncidents } from '../../shared/escalation/auditor';
 import { InboundSms, smsReply } from '../../shared/escalation/sms-replies';
-import { awsQueues, awsScheduler, awsSecrets, lazyHandler } from '../../shared/runtime/aws';
+import { awsMetrics, awsQueues, awsScheduler, awsSecrets, lazyHandler } from '../../shared/runtime/aws';
+import { auditFindings, METRICS } from '../../shared/self-monitoring/metrics';
 import { awsTable } from '../../shared/runtime/aws-table';
 import type { Ports } from '../../shared/runtime/ports';
 import { batchHandler } from '../../shared/runtime/middleware';
@@ -19,7 +20,7 @@ import { ESCALATIONS_QUEUE } from '../../shared/queues/names';
  * run one by one (an incident's timers are minutes apart); a failure fails only its record, which
  * SQS redelivers: the escalator then finds the step done and redoes its pages under the same ids.
  */
-export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' | 'scheduler' | 'secrets' | 'clock' | 'log'>) {
+export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' | 'scheduler' | 'secrets' | 'clock' | 'log' | 'metrics'>) {
   const { stores } = ports;
   const loadSilences = cachedSilences(stores.silences, SILENCE_CACHE_MS, ports.clock);
   const deps: EscalationDeps = {
@@ -59,7 +60,10 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
         }
         const message = EscalationsQueueMessage.parse(body);
         if (message.kind === 'audit') {
-          ports.log.info('escalation audit', { ...(await auditIncidents(deps)) });
+          const audit = await auditIncidents(deps);
+          ports.log.info('escalation audit', { ...audit });
+          // Every audit, zero included: its alarm (self_monitoring) fires on findings, not on silence.
+          ports.metrics?.emit({ [METRICS.auditFindings]: auditFindings(audit) });
           continue;
         }
         const outcome = await onTimer(message, deps);
@@ -74,4 +78,4 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
   });
 }
 
-export const handler = lazyHandler('escalator', (base) => ({ ...base, ...awsTable(), ...awsQueues(), ...awsScheduler(base), ...awsSecrets() }), createHandler);
+export const handler = lazyHandler('escalator', (base) => ({ ...base, ...awsTable(base), ...awsQueues(), ...awsScheduler(base), ...awsSecrets(), ...awsMetrics(base) }), createHandler);

@@ -6,4 +6,4 @@ import { awsTable } from '../../shared/runtime/aws-table';
 /** pagerduty sender adapter: the shared sender body, bound to the pagerduty channel (only its renderer is bundled) and its queue. */
 export const createHandler = (ports: SenderPorts) => createSenderHandler(pagerdutySender, ports);
 
-export const handler = lazyHandler('pagerduty-sender', (base) => ({ ...base, ...awsTable(), ...awsQueues(), ...awsSecrets(), ...awsHttp() }), createHandler);
+export const handler = lazyHandler('pagerduty-sender', (base) => ({ ...base, ...awsTable(base), ...awsQueues(), ...awsSecrets(), ...awsHttp() }), createHandler);

@@ -6,4 +6,4 @@ import { awsTable } from '../../shared/runtime/aws-table';
 /** teams sender adapter: the shared sender body, bound to the teams channel (only its renderer is bundled) and its queue. */
 export const createHandler = (ports: SenderPorts) => createSenderHandler(teamsSender, ports);
 
-export const handler = lazyHandler('teams-sender', (base) => ({ ...base, ...awsTable(), ...awsQueues(), ...awsSecrets(), ...awsHttp() }), createHandler);
+export const handler = lazyHandler('teams-sender', (base) => ({ ...base, ...awsTable(base), ...awsQueues(), ...awsSecrets(), ...awsHttp() }), createHandler);

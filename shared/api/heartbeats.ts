@@ -17,8 +17,9 @@ export interface HeartbeatApiDeps {
 export async function listHeartbeats(deps: HeartbeatApiDeps): Promise<Record<string, unknown>> {
   const heartbeats = [...deps.config.heartbeats.values()];
   const states = await deps.heartbeats.getMany(heartbeats.map((hb) => hb.name));
-  // The first signing key signs (as links are signed).
-  const [key] = await linkSigningKeys(deps.config.raw, deps.secrets);
+  // The first signing key signs (as links are signed). The built-in heartbeat has no URL, and a
+  // deployment with only that one may have no key to read.
+  const [key] = heartbeats.some((hb) => !hb.builtin) ? await linkSigningKeys(deps.config.raw, deps.secrets) : [];
   const base = (deps.config.raw.external_url ?? deps.publicUrl?.())?.replace(/\/+$/, '');
   return {
     heartbeats: heartbeats.map((hb) => {
@@ -34,7 +35,7 @@ export async function listHeartbeats(deps: HeartbeatApiDeps): Promise<Record<str
         deadline: state ? iso(deadlineOf(hb, state)) : null,
         missing_since: state?.missingSince === undefined ? null : iso(state.missingSince),
         pinged_by_alerts: hb.matchers !== undefined,
-        ping_url: key && base ? `${base}/v1/heartbeats/${encodeURIComponent(hb.name)}/${pingKey(key, hb.name)}` : null,
+        ping_url: key && base && !hb.builtin ? `${base}/v1/heartbeats/${encodeURIComponent(hb.name)}/${pingKey(key, hb.name)}` : null,
       };
     }),
   };

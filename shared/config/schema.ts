@@ -12,6 +12,8 @@ import { TimeIntervalConfigs } from '../routing/time-intervals';
 import { EscalationPolicyConfig } from '../escalation/policy';
 import { SCOPES } from '../http/routes';
 import { CheckConfig } from '../checks/config';
+import { DigestConfig } from '../digest/config';
+import { checkSelfMonitoring, SelfMonitoringConfig } from '../self-monitoring/config';
 
 /**
  * The schema of alertflow.yaml. Keys are snake_case; `route`, `receivers[].webhook_configs` and the
@@ -262,8 +264,24 @@ export const Config = z
     slack_app: SlackAppConfig.optional(),
     pagerduty_webhooks: PagerDutyWebhooksConfig.optional(),
     heartbeats: z.array(HeartbeatConfig).default([]),
+    /**
+     * How long resolved alerts (GET /v1/history), resolved incidents and delivery records are kept:
+     * DynamoDB TTL deletes them after it, and every read skips them once it has passed.
+     */
+    retention: Duration.refine((text) => {
+      try {
+        const ms = parseDuration(text);
+        return ms >= 3_600_000 && ms <= 3650 * 86_400_000;
+      } catch {
+        return true; // Duration reported it.
+      }
+    }, 'from 1h to 3650d').default('30d'),
+    /** A daily digest of what happened, on a cron schedule, to a receiver. */
+    digest: DigestConfig.optional(),
     /** Threshold checks on CloudWatch or Prometheus metrics (more can be made through /v1/checks). */
     checks: z.array(CheckConfig).default([]),
+    /** Alarms on alertflow itself, a synthetic heartbeat through it, and where both go (ADR 0019). */
+    self_monitoring: SelfMonitoringConfig.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -331,12 +349,21 @@ export const Config = z
       if (heartbeats.has(hb.name)) ctx.addIssue({ code: 'custom', path: ['heartbeats', i, 'name'], message: `duplicate heartbeat name ${JSON.stringify(hb.name)}` });
       heartbeats.add(hb.name);
     });
+    if (config.digest && !names.has(config.digest.receiver)) {
+      ctx.addIssue({ code: 'custom', path: ['digest', 'receiver'], message: `unknown receiver ${JSON.stringify(config.digest.receiver)} (defined: ${[...names.keys()].join(', ')})` });
+    } else if (config.digest) {
+      // A digest skips PagerDuty (it is not a page): a receiver with nothing else would get nothing.
+      const r = config.receivers[names.get(config.digest.receiver)!]!;
+      const others = r.slack_configs.length + r.webhook_configs.length + r.email_configs.length + r.sms_configs.length + r.teams_configs.length;
+      if (others === 0) ctx.addIssue({ code: 'custom', path: ['digest', 'receiver'], message: `receiver ${JSON.stringify(r.name)} has only PagerDuty, which gets no digest (it is not a page): name one with Slack, email, Teams, SMS or a webhook` });
+    }
     const checks = new Set<string>();
     config.checks.forEach((c, i) => {
       if (checks.has(c.name)) ctx.addIssue({ code: 'custom', path: ['checks', i, 'name'], message: `duplicate check name ${JSON.stringify(c.name)}` });
       checks.add(c.name);
     });
     visit(config.route, ['route']);
+    checkSelfMonitoring(config, ctx);
   });
 
 export type Config = z.infer<typeof Config>;

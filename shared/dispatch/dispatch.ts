@@ -14,6 +14,7 @@ import { stormSummaryNotifications, withPayload, type Outgoing } from './notific
 import type { GroupState } from '../grouping/model';
 import type { CooldownStore, GroupStore, IncidentStore, InhibitionSourceStore, PayloadStore, StormStore } from '../store/port';
 import { muteWithGroup, resolveWithGroup, startIncidentFor, type EscalationDeps } from '../escalation/service';
+import type { HistoryStore } from '../history/history';
 
 /**
  * The router's core. Each SQS batch carries ingest messages (alerts to fold into their groups) and
@@ -33,6 +34,8 @@ export interface DispatchDeps {
   payloads: PayloadStore;
   /** Incidents of escalating routes: started and resolved by flushes. */
   incidents: IncidentStore;
+  /** Where the resolved alerts flushes drop are kept (GET /v1/history). */
+  history: HistoryStore;
   /** The silences not yet expired (the caller may cache them briefly). */
   silences: () => Promise<readonly Silence[]>;
   queues: QueuePort;
@@ -244,6 +247,15 @@ async function applyEffects(list: Array<{ t: Touched; effects: Effects; group: G
       }),
     ),
   );
+
+  await forEachLimited(list.filter(succeeded), WRITE_CONCURRENCY, async ({ t, effects }) => {
+    if (effects.history.length === 0) return;
+    try {
+      await deps.history.record(effects.history);
+    } catch (err) {
+      fail(t, 'history write', err);
+    }
+  });
 
   const wakeups: Array<{ t: Touched; wakeup: Wakeup }> = [];
   for (const { t, effects } of list) {

@@ -2,6 +2,7 @@ import type { Timer } from '../grouping/timers';
 import type { GroupAlert } from '../grouping/model';
 import type { Outgoing } from './notifications';
 import type { IncidentStart } from '../escalation/incident';
+import type { HistoryEntry } from '../history/history';
 
 /** What must happen after a group is stored, in this order of importance. */
 export interface Effects {
@@ -16,6 +17,8 @@ export interface Effects {
   stormSummaries: Array<{ receiver: string; window: number; at: number }>;
   /** Incidents to start (the group's first page on an escalating route) or to resolve (its alerts all resolved). */
   incidents: Array<{ kind: 'start'; start: IncidentStart } | { kind: 'resolve'; id: string } | { kind: 'mute'; id: string; muted: 'silenced' | 'inhibited' | undefined }>;
+  /** Resolved alerts that left the group at this flush: kept for the retention (GET /v1/history). */
+  history: HistoryEntry[];
 }
 
-export const noEffects = (): Effects => ({ notifications: [], timers: [], cancelSchedules: [], inhibitionPuts: [], inhibitionDeletes: [], cooldowns: [], stormSummaries: [], incidents: [] });
+export const noEffects = (): Effects => ({ notifications: [], timers: [], cancelSchedules: [], inhibitionPuts: [], inhibitionDeletes: [], cooldowns: [], stormSummaries: [], incidents: [], history: [] });

@@ -19,6 +19,7 @@ import { cooldownKeys, cooldownOf, type NoiseReads } from './noise';
 import { flushNotifications } from './notifications';
 import type { NotificationMessage } from '../queues/messages';
 import type { IncidentStore, StormStore } from '../store/port';
+import { historyEntries } from '../history/history';
 
 export type { Effects } from './effects';
 
@@ -284,6 +285,8 @@ function replay(prev: GroupState, route: RouteNode, receiver: Receiver, config: 
     }
   }
   if (flushed?.incident?.resolved) effects.incidents.push({ kind: 'resolve', id: flushed.incident.resolved });
+  // The alerts that flush dropped (the same entries: recording them again writes the same items).
+  if (flushed) effects.history.push(...historyEntries(prev, flushed.resolved.filter((a) => !prev.alerts[a.fingerprint]), new Date(flushed.at)));
   const policy = route.escalationPolicy === undefined ? undefined : config.escalationPolicies.get(route.escalationPolicy);
   if (flushed?.incident?.started && policy) {
     // Started by this write: the stored incident is found by its id, and its first step's effects done again.

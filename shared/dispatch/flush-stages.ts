@@ -12,6 +12,7 @@ import type { IncidentStore, StormStore } from '../store/port';
 import { incidentId } from '../escalation/incident';
 import type { Effects } from './effects';
 import { cooldownKeys, cooldownOf, cooldownsFor, inhibitedAlerts, silencedAlerts, timeMuted, type NoiseReads } from './noise';
+import { historyEntries } from '../history/history';
 
 /**
  * A due group's flush as a pipeline of named stages, in the manner of Alertmanager's notify.Stage
@@ -353,6 +354,7 @@ function dropResolved(draft: FlushDraft, ctx: FlushContext): FlushDraft {
     else alerts[fp] = a;
   }
   if (resolved.length === 0) return draft;
+  ctx.effects.history.push(...historyEntries(group, resolved, ctx.now));
   const kept = recentlyResolved({ alerts, recentlyResolved: group.recentlyResolved }, now);
   const recent = [...kept.filter((a) => !resolved.some((r) => r.fingerprint === a.fingerprint)), ...resolved].slice(-MAX_RECENTLY_RESOLVED);
   return { ...draft, group: { ...group, alerts, recentlyResolved: Object.fromEntries(recent.map((a) => [a.fingerprint, a])) }, changed: true };

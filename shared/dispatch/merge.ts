@@ -44,7 +44,9 @@ export function mergeAlerts(current: Readonly<Record<string, GroupAlert>>, incom
     if (alert.status === 'resolved') {
       if (!prev || prev.status === 'resolved') continue;
       // Retention counts from when the resolve was learned: a late resolve (old ends_at) must still be flushed.
-      const next: GroupAlert = { ...prev, ...alert, resolvedAt: now.toISOString() };
+      // The earlier start stays, as Alertmanager merges (a client that omits starts_at sends the resolve's time).
+      const startsAt = prev.startsAt < alert.startsAt ? prev.startsAt : alert.startsAt;
+      const next: GroupAlert = { ...prev, ...alert, startsAt, resolvedAt: now.toISOString() };
       alerts[alert.fingerprint] = next;
       resolved.push(next);
       changed = true;

@@ -23,6 +23,8 @@ export interface Heartbeat {
   matchers: readonly Matcher[] | undefined;
   labels: Readonly<Record<string, string>>;
   annotations: Readonly<Record<string, string>>;
+  /** alertflow's own (self_monitoring's synthetic heartbeat): no signed ping URL. */
+  builtin?: boolean;
 }
 
 export function compileHeartbeats(configs: readonly HeartbeatConfig[]): ReadonlyMap<string, Heartbeat> {

@@ -67,10 +67,12 @@ describe('the routes table', () => {
       'GET /v1/checks/{name}',
       'GET /v1/groups',
       'GET /v1/heartbeats',
+      'GET /v1/history',
       'GET /v1/incidents',
       'GET /v1/incidents/{id}',
       'GET /v1/silences',
       'GET /v1/silences/{id}',
+      'POST /v1/digest/preview',
     ]);
     expect(byScope('manage')).toEqual([
       'DELETE /v1/checks/{name}',

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { linkSigningKeys, type SecretResolver } from '../config/secrets';
-import { AlertflowError, NotFoundError } from '../errors';
+import { AlertflowError, NotFoundError, ValidationError } from '../errors';
+import { parseWith } from '../alerts/normalize/common';
+import { SyntheticEvent, syntheticPing } from '../self-monitoring/synthetic';
 import { verifyPingKey } from '../heartbeats/heartbeat';
 import { pathParameter } from '../http/request';
 import { json, type HttpResult } from '../http/responses';
@@ -37,6 +39,8 @@ class UnknownPingUrlError extends AlertflowError {
 export async function ingestPing(event: APIGatewayProxyEventV2, deps: PingDeps): Promise<HttpResult> {
   const name = pathParameter(event, 'name');
   if (event.routeKey.endsWith('/{key}')) {
+    // The built-in heartbeat has no signed URL (its deployment may have no signing key).
+    if (deps.config.heartbeats.get(name)?.builtin) throw new UnknownPingUrlError();
     const keys = await linkSigningKeys(deps.config.raw, deps.secrets);
     if (!deps.config.heartbeats.has(name) || !verifyPingKey(keys, name, pathParameter(event, 'key'))) throw new UnknownPingUrlError();
   } else if (!deps.config.heartbeats.has(name)) {
@@ -45,4 +49,17 @@ export async function ingestPing(event: APIGatewayProxyEventV2, deps: PingDeps):
   const ping: HeartbeatPingMessage = { kind: 'ping', id: (deps.newId ?? randomUUID)(), heartbeat: name, at: deps.clock().getTime() };
   await deps.queues.send(ALERTS_QUEUE, [{ id: 'ping', body: encodeBody(deps.queues, JSON.stringify(ping)) }]);
   return json(202, { status: 'accepted', heartbeat: name });
+}
+
+/**
+ * self_monitoring's synthetic heartbeat (its rate schedule invokes ingest): a ping for the built-in
+ * heartbeat, on the alerts queue like any ping. Without self_monitoring (a schedule left behind),
+ * it is refused, so the invocation fails where it shows (the async DLQ) instead of vanishing.
+ */
+export async function ingestSynthetic(event: unknown, deps: PingDeps): Promise<{ accepted: number; truncatedAlerts: number; messages: number }> {
+  const synthetic = parseWith(SyntheticEvent, event, 'synthetic heartbeat');
+  if (!deps.config.raw.self_monitoring) throw new ValidationError('synthetic heartbeat received, but the config has no self_monitoring');
+  const ping = syntheticPing(synthetic, deps.clock(), deps.newId ?? randomUUID);
+  await deps.queues.send(ALERTS_QUEUE, [{ id: 'synthetic', body: encodeBody(deps.queues, JSON.stringify(ping)) }]);
+  return { accepted: 1, truncatedAlerts: 0, messages: 1 };
 }

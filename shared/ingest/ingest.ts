@@ -15,7 +15,8 @@ import type { IngestMessage } from '../queues/messages';
 import { ALERTS_QUEUE } from '../queues/names';
 import { batchesOf, encodeBody, type OutgoingMessage, type QueuePort } from '../queues/port';
 import type { CompiledConfig } from '../runtime/compiled-config';
-import { ingestPing, PING_ROUTES } from './heartbeat-pings';
+import { ingestPing, ingestSynthetic, PING_ROUTES } from './heartbeat-pings';
+import { isSyntheticEvent } from '../self-monitoring/synthetic';
 
 export interface IngestDeps {
   config: CompiledConfig;
@@ -83,6 +84,7 @@ function normalizeHttp(source: HttpSource, body: unknown, deps: IngestDeps): Nor
 export async function ingestAwsEvent(event: unknown, deps: IngestDeps): Promise<Accepted> {
   const insufficientData = deps.config.raw.cloudwatch.insufficient_data;
   if (!isObject(event)) throw new ValidationError(`unsupported event: ${UNSUPPORTED_EVENT} (got ${describe(event)})`);
+  if (isSyntheticEvent(event)) return ingestSynthetic(event, deps);
   const e = event as { Records?: unknown[]; 'detail-type'?: string };
   if (Array.isArray(e.Records)) {
     const parts = e.Records.map((record, i) => {

@@ -12,6 +12,7 @@ import { nodeHttp, type HttpPort } from '../channels/http';
 import { awsMetricData } from '../checks/sources/cloudwatch';
 import { awsCredentials } from '../checks/sources/prometheus';
 import type { MetricDataPort } from '../checks/sources/port';
+import { nextDigestAt } from '../digest/schedule';
 import { ConfigError, ValidationError, type Issue } from '../errors';
 import { errorResponse, json, type HttpResult } from '../http/responses';
 import { jsonLogger, type Logger } from '../log';
@@ -37,6 +38,9 @@ import { DEFAULT_TOKEN } from './defaults';
 import { createLocalServer, type HttpHandler, type LocalRoute } from './server';
 import { authenticate, authorize, authTokens } from '../ingest/auth';
 import type { Scope } from '../http/routes';
+import type { MetricsPort } from '../self-monitoring/metrics';
+import { syntheticEveryMs } from '../self-monitoring/config';
+import { SCHEDULED_SYNTHETIC_EVENT } from '../self-monitoring/synthetic';
 
 export { DEFAULT_TOKEN };
 const TABLE = 'alertflow';
@@ -53,7 +57,7 @@ export interface LocalHandlers {
   /** The API; `checksTickMs` is the local checks tick's period (the next evaluation times it shows). */
   api: (ports: Ports, checksTickMs: number) => HttpHandler;
   /** The checks tick (deployed, a rate schedule invokes it): heartbeats and threshold checks. */
-  checks: (ports: Ports, tickMs: number) => () => Promise<unknown>;
+  checks: (ports: Ports, tickMs: number) => (event?: { kind: 'digest'; at: string }) => Promise<unknown>;
   /** The module an ingest worker thread runs (it calls runIngestWorker with the same ingest handler). */
   ingestWorker: URL;
 }
@@ -98,6 +102,8 @@ export interface LocalOptions {
    * load the TypeScript sources, so they need the tsx loader `npm start` runs under.
    */
   ingestWorkers?: number;
+  /** Where alertflow's own metrics go (default: debug log lines; deployed they are EMF lines). */
+  metrics?: MetricsPort;
   /** Pack large queue bodies as the SQS adapter does (benchmarks that count SQS's billed chunks). */
   packQueueBodies?: boolean;
 }
@@ -164,9 +170,9 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
   try {
     if (store === 'dynalite') {
       dynamo = await startLocalDynamo(TABLE, dataDir && join(dataDir, 'db'));
-      stores = dynamoStores(dynamo.db, TABLE);
+      stores = dynamoStores(dynamo.db, TABLE, { retentionS: config.retentionS });
     } else {
-      const sqlite = sqliteStores(database);
+      const sqlite = sqliteStores(database, { retentionS: config.retentionS });
       if (dataDir) await importDynaliteState(dataDir, TABLE, sqlite, log);
       // TTL, as DynamoDB's: expired rows are already invisible to reads; this reclaims their space.
       const sweep = () => log.debug('swept expired state', { rows: sqlite.sweep(new Date()) });
@@ -194,6 +200,9 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
     http: opts.http ?? nodeHttp(),
     metricData: opts.metricData ?? awsMetricData(),
     awsCredentials: awsCredentials(),
+    metrics: opts.metrics ?? { emit: (values) => log.debug('metrics', values) },
+    // Every local queue, DLQs included (GET /v1/health?deep=1).
+    queueDepths: { depths: async () => queues.stats().map((s) => ({ name: s.name, visible: s.visible, notVisible: s.delayedOrInFlight })) },
     mail: outbox.mailPort(),
     sms: outbox.smsPort(),
     clock: () => new Date(),
@@ -229,6 +238,25 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
   // The checks function's rate schedule: every second here, so heartbeats and checks of a few
   // seconds work. Always on: checks can be made through the API at any time.
   const checks = opts.handlers.checks(portsFor('checks'), LOCAL_CHECKS_TICK_MS);
+  // The digest's cron schedule (deployed, an EventBridge Scheduler schedule in its timezone). A
+  // digest due while the runtime was down is not sent late: the next one covers from its own last time.
+  let digestTimer: NodeJS.Timeout | undefined;
+  let digestStopped = false;
+  const digestSettings = config.raw.digest;
+  const planDigest = async () => {
+    if (!digestSettings) return;
+    const due = await nextDigestAt(digestSettings, new Date());
+    if (digestStopped) return;
+    // setTimeout's limit is about 24.8 days: a later time is planned again from there.
+    const wait = Math.min(due.getTime() - Date.now(), 2 ** 31 - 1);
+    digestTimer = setTimeout(() => {
+      if (Date.now() >= due.getTime()) {
+        checks({ kind: 'digest', at: due.toISOString() }).catch((err: unknown) => log.error('daily digest failed', { err }));
+      }
+      void planDigest();
+    }, Math.max(0, wait)).unref();
+  };
+  void planDigest();
   let checking = false;
   const checker = setInterval(() => {
     if (checking) return;
@@ -258,6 +286,14 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
 
   const ingest = opts.handlers.ingest(portsFor('ingest'));
   const httpIngest = async (event: APIGatewayProxyEventV2) => (await ingest(event)) as HttpResult;
+  // self_monitoring's synthetic heartbeat (deployed, a Scheduler rate schedule invoking ingest).
+  const sm = config.raw.self_monitoring;
+  const synthetic = sm
+    ? setInterval(() => {
+        const at = new Date().toISOString();
+        ingest({ ...SCHEDULED_SYNTHETIC_EVENT, execution_id: `local-${at}`, scheduled_at: at }).catch((err: unknown) => log.warn('synthetic heartbeat not sent', { err }));
+      }, syntheticEveryMs(sm)).unref()
+    : undefined;
   const pool = opts.ingestWorkers
     ? await IngestPool.start({ workers: opts.ingestWorkers, entry: opts.handlers.ingestWorker, pack: opts.packQueueBodies ?? false, config: config.raw, env: { ...env, ALERTFLOW_WEBHOOK_TOKEN: token, ...(linkKey ? { ALERTFLOW_LINK_KEY: linkKey } : {}) }, queues, log, fallback: httpIngest })
     : undefined;
@@ -338,6 +374,9 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
         clearInterval(sweeper);
         clearInterval(auditor);
         clearInterval(checker);
+        digestStopped = true;
+        clearTimeout(digestTimer);
+        clearInterval(synthetic);
         const queuesDrained = await within(queues.stop(), deadline - Date.now());
         if (!httpDrained || !queuesDrained) log.warn('work still running after the drain timeout; closing anyway', { drainTimeoutMs, httpDrained, queuesDrained });
         await http.close();

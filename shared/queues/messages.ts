@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { Alert, AlertOrigin, AlertSource, AlertStatus, LabelSet } from '../alerts/model';
+import { DigestSummary } from '../digest/model';
 
 /**
  * The contracts of the queues, one schema each, shared by producer and consumer.
@@ -98,6 +99,8 @@ export const NotificationMessage = z.object({
       event: z.object({ kind: z.enum(['ack', 'unack', 'resolve']), by: z.string(), at: z.iso.datetime() }).optional(),
     })
     .optional(),
+  /** Set on the daily digest: its summary, which Slack and email render as blocks and HTML. */
+  digest: DigestSummary.optional(),
   /** The send slot (epoch ms) reserved for this notification when a rate limit deferred it. */
   slot: z.number().int().optional(),
   /**

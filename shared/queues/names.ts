@@ -44,4 +44,16 @@ export const ENV = {
    * for a target with a role of its own (allowed to reach that queue only) and a dead-letter queue.
    */
   queueArns: 'ALERTFLOW_QUEUE_ARNS',
+  /** JSON object: logical queue name -> URL, the queues GET /v1/health?deep=1 reports (the api's). */
+  healthQueues: 'ALERTFLOW_HEALTH_QUEUES',
+  /** The deployment (stack) name: the dimension of alertflow's own metrics; unset, none are emitted. */
+  deployment: 'ALERTFLOW_DEPLOYMENT',
+} as const;
+
+/** Dead-letter queues of AWS services' deliveries (no source queue of their own), by their reported name. */
+export const SERVICE_DLQS = {
+  /** EventBridge, SNS and Lambda's asynchronous invocations of ingest. */
+  ingestAsync: 'ingest-async-dlq',
+  /** Scheduler's invocations of the checks function (its ticks) it could not deliver. */
+  checksTick: 'checks-tick-dlq',
 } as const;

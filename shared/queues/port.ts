@@ -34,6 +34,21 @@ export interface QueueAdmin {
   redrive(queue: string): Promise<{ moved: number; approximate: boolean }>;
 }
 
+/** One queue's depth (approximate on SQS), or why it could not be read. */
+export interface QueueDepth {
+  /** Logical name (names.ts); a DLQ is `<queue>-dlq`, or a service DLQ such as `ingest-async-dlq`. */
+  name: string;
+  visible: number;
+  /** In flight (received, not deleted) or delayed. */
+  notVisible: number;
+  error?: string;
+}
+
+/** The depths of the queues a deployment reports (GET /v1/health?deep=1): one read per queue. */
+export interface QueueDepths {
+  depths(): Promise<QueueDepth[]>;
+}
+
 /** SQS limits: 10 entries per batch call and (conservatively) 256 KiB per message and per call. */
 export const SQS_MAX_BATCH = 10;
 export const SQS_MAX_BYTES = 256 * 1024;

@@ -9,7 +9,8 @@ import { snsSmsPort } from '../channels/sms/sns';
 import { jsonLogger } from '../log';
 import { ENV, ALERTS_QUEUE, channelQueueName, ESCALATIONS_QUEUE } from '../queues/names';
 import type { ChannelType } from '../queues/messages';
-import { sqsQueueAdmin, sqsQueuePort, type QueuePair } from '../queues/sqs';
+import { sqsQueueAdmin, sqsQueueDepths, sqsQueuePort, type QueuePair } from '../queues/sqs';
+import { emfMetrics } from '../self-monitoring/metrics';
 import { eventBridgeScheduler, schedulerConfigFromEnv } from '../schedules/eventbridge';
 import { compileConfig } from './compiled-config';
 import type { Ports } from './ports';
@@ -36,17 +37,27 @@ export function awsBasePorts(fn: string): BasePorts {
   return { config: compileConfig(config), clock: () => new Date(), log };
 }
 
-/** The queues this function may send to (its environment lists them), and the DLQ redrive. */
-export function awsQueues(): Pick<Ports, 'queues' | 'queueAdmin'> {
+/** The queues this function may send to (its environment lists them), the DLQ redrive, and the depths it may read (the api's). */
+export function awsQueues(): Pick<Ports, 'queues' | 'queueAdmin' | 'queueDepths'> {
   const byType = JSON.parse(process.env[ENV.channelQueueUrls] ?? '{}') as Record<ChannelType, string>;
   const channelUrls = Object.fromEntries(Object.entries(byType).map(([type, url]) => [channelQueueName(type as ChannelType), url]));
   const alertsUrl = process.env[ENV.alertsQueueUrl];
   const escalationsUrl = process.env[ENV.escalationsQueueUrl];
+  const healthQueues = process.env[ENV.healthQueues];
   const sqs = new SQSClient({});
+  const urls = { ...channelUrls, ...(alertsUrl ? { [ALERTS_QUEUE]: alertsUrl } : {}), ...(escalationsUrl ? { [ESCALATIONS_QUEUE]: escalationsUrl } : {}) };
   return {
-    queues: sqsQueuePort(sqs, { ...channelUrls, ...(alertsUrl ? { [ALERTS_QUEUE]: alertsUrl } : {}), ...(escalationsUrl ? { [ESCALATIONS_QUEUE]: escalationsUrl } : {}) }),
+    queues: sqsQueuePort(sqs, urls),
     queueAdmin: sqsQueueAdmin(sqs, JSON.parse(process.env[ENV.dlqs] ?? '{}') as Record<string, QueuePair>),
+    // The deep health check (the api's): the queues above, their DLQs, and the services' DLQs it names.
+    ...(healthQueues ? { queueDepths: sqsQueueDepths(sqs, urls, JSON.parse(healthQueues) as Record<string, string>) } : {}),
   };
+}
+
+/** alertflow's own metrics as EMF lines, where the stack set a deployment (only with self_monitoring, whose alarms read them). */
+export function awsMetrics(base: BasePorts): Pick<Ports, 'metrics'> {
+  const deployment = process.env[ENV.deployment];
+  return deployment ? { metrics: emfMetrics(deployment, base.clock) } : {};
 }
 
 /** Secrets from SSM SecureString parameters. */

@@ -6,6 +6,8 @@ import { compileTimeIntervals, type CompiledInterval } from '../routing/time-int
 import { compileEscalationPolicies, type EscalationPolicy } from '../escalation/policy';
 import { compileHeartbeats, type Heartbeat } from '../heartbeats/heartbeat';
 import { compileChecks, type Check } from '../checks/check';
+import { withSelfMonitoringRoutes } from '../self-monitoring/routes';
+import { syntheticHeartbeat } from '../self-monitoring/synthetic';
 
 /** The config with everything derived once per process: the route tree and lookups. */
 export interface CompiledConfig {
@@ -21,10 +23,16 @@ export interface CompiledConfig {
   heartbeats: ReadonlyMap<string, Heartbeat>;
   /** The config's threshold checks (those made through the API are in the store). */
   checks: ReadonlyMap<string, Check>;
+  /** `retention` in seconds: what the stores keep resolved alerts, resolved incidents and delivery records for. */
+  retentionS: number;
 }
 
 export function compileConfig(raw: Config): CompiledConfig {
-  const routeTree = buildRouteTree(raw.route);
+  // self_monitoring's implicit routes come first (they leave the user's route ids as they were).
+  const routeTree = withSelfMonitoringRoutes(buildRouteTree(raw.route), raw.self_monitoring);
+  const heartbeats = new Map(compileHeartbeats(raw.heartbeats));
+  const synthetic = raw.self_monitoring && syntheticHeartbeat(raw.self_monitoring);
+  if (synthetic) heartbeats.set(synthetic.name, synthetic);
   return {
     raw,
     routeTree,
@@ -34,7 +42,8 @@ export function compileConfig(raw: Config): CompiledConfig {
     timeIntervals: compileTimeIntervals(raw.time_intervals),
     defaultAlertTimeoutMs: parseDuration(raw.ingest.default_alert_timeout),
     escalationPolicies: compileEscalationPolicies(raw.escalation_policies),
-    heartbeats: compileHeartbeats(raw.heartbeats),
+    heartbeats,
     checks: compileChecks(raw.checks),
+    retentionS: Math.floor(parseDuration(raw.retention) / 1000),
   };
 }

@@ -2,7 +2,8 @@ import type { SecretResolver } from '../config/secrets';
 import type { HttpPort } from '../channels/http';
 import type { MailPort, SmsPort } from '../channels/ports';
 import type { Logger } from '../log';
-import type { QueueAdmin, QueuePort } from '../queues/port';
+import type { QueueAdmin, QueueDepths, QueuePort } from '../queues/port';
+import type { MetricsPort } from '../self-monitoring/metrics';
 import type { SchedulerPort } from '../schedules/port';
 import type { Stores } from '../store/port';
 import type { CompiledConfig } from './compiled-config';
@@ -32,6 +33,10 @@ export interface Ports {
   metricData?: MetricDataPort;
   /** The function's AWS credentials, to sign Amazon Managed Prometheus queries (SigV4). */
   awsCredentials?: CredentialsPort;
+  /** alertflow's own metrics (EMF deployed); unset where nothing watches them (no self_monitoring). */
+  metrics?: MetricsPort;
+  /** Queue and DLQ depths, for GET /v1/health?deep=1 (the api's). */
+  queueDepths?: QueueDepths;
   /** Delivery retry base delay; unset means the default (1 s). */
   retryBaseMs?: number;
   /** Jitter source in [0, 1) of the delivery back-off; unset means Math.random (tests pin it). */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchGetItems } from './batch-get';
 import { isConditionFailure } from './conditions';
-import { deliveryKey, epochSeconds } from './keys';
+import { deliveryKey, epochSeconds, isLive } from './keys';
 import { DELIVERY_RETENTION_S, type ClaimResult, type DeliveryAttempt, type DeliveryRecord, type DeliveryStatus, type RecordedDelivery } from './model';
 import type { DeliveryStore as DeliveryStorePort } from './port';
 
@@ -18,11 +18,14 @@ export class DynamoDeliveryStore implements DeliveryStorePort {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    /** The config's retention: how long a delivery record is kept after its last write. */
+    private readonly retentionS: number = DELIVERY_RETENTION_S,
   ) {}
 
   async get(notificationId: string): Promise<DeliveryRecord | undefined> {
     const res = await this.db.send(new GetCommand({ TableName: this.table, Key: deliveryKey(notificationId), ConsistentRead: true }));
-    return res.Item as DeliveryRecord | undefined;
+    // Past its retention it is gone, whether or not TTL has deleted it yet.
+    return isLive(res.Item as { expiresAt?: number } | undefined, new Date()) ? (res.Item as DeliveryRecord) : undefined;
   }
 
   /** Status and time of each notification that has a record, by id (only the small attributes are read). */
@@ -30,8 +33,10 @@ export class DynamoDeliveryStore implements DeliveryStorePort {
     const out = new Map<string, RecordedDelivery>();
     const unique = [...new Set(ids)];
     const keys = unique.map((id) => deliveryKey(id));
-    const request = { ConsistentRead: true, ProjectionExpression: 'notificationId, #status, updatedAt', ExpressionAttributeNames: { '#status': 'status' } };
+    const request = { ConsistentRead: true, ProjectionExpression: 'notificationId, #status, updatedAt, expiresAt', ExpressionAttributeNames: { '#status': 'status' } };
+    const now = new Date();
     for await (const item of batchGetItems(this.db, this.table, keys, request, { strict: false })) {
+      if (!isLive(item as { expiresAt?: number }, now)) continue;
       out.set(item.notificationId as string, { status: item.status as DeliveryStatus, at: Date.parse((item.updatedAt as string | undefined) ?? '') || 0 });
     }
     return out;
@@ -69,7 +74,7 @@ export class DynamoDeliveryStore implements DeliveryStorePort {
             ':receiver': rec.receiver,
             ':target': rec.target,
             ':empty': [],
-            ':exp': epochSeconds(opts.now) + DELIVERY_RETENTION_S,
+            ':exp': epochSeconds(opts.now) + this.retentionS,
           },
         }),
       );
@@ -127,7 +132,7 @@ export class DynamoDeliveryStore implements DeliveryStorePort {
             ':target': rec.target,
             ':empty': [],
             ':attempt': [attempt],
-            ':exp': epochSeconds(now) + DELIVERY_RETENTION_S,
+            ':exp': epochSeconds(now) + this.retentionS,
           },
         }),
       );

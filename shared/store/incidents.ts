@@ -15,11 +15,13 @@ export class DynamoIncidentStore implements IncidentStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    /** The config's retention: how long a resolved incident is kept. */
+    private readonly retentionS: number = INCIDENT_RETENTION_S.resolved,
   ) {}
 
   async create(incident: Incident, now: Date): Promise<Incident> {
     try {
-      await this.db.send(new PutCommand({ TableName: this.table, Item: encode(incident), ConditionExpression: 'attribute_not_exists(pk)' }));
+      await this.db.send(new PutCommand({ TableName: this.table, Item: encode(incident, this.retentionS), ConditionExpression: 'attribute_not_exists(pk)' }));
       return incident;
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
@@ -37,7 +39,7 @@ export class DynamoIncidentStore implements IncidentStore {
   async put(next: Incident): Promise<void> {
     try {
       await this.db.send(
-        new PutCommand({ TableName: this.table, Item: encode(next), ConditionExpression: 'version = :prev', ExpressionAttributeValues: { ':prev': next.version - 1 } }),
+        new PutCommand({ TableName: this.table, Item: encode(next, this.retentionS), ConditionExpression: 'version = :prev', ExpressionAttributeValues: { ':prev': next.version - 1 } }),
       );
     } catch (err) {
       if (isConditionFailure(err)) throw new ConflictError(`incident ${next.id} changed concurrently`, { cause: err });
@@ -93,13 +95,13 @@ export function sortTimeline(events: IncidentEvent[]): IncidentEvent[] {
   return events.sort((a, b) => a.at - b.at || (a.version ?? 0) - (b.version ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-/** When an incident's item expires: a resolved one after its retention, an open one after a year. */
-export function incidentExpiresAt(i: Incident): number {
-  return i.state === 'resolved' ? Math.floor((i.resolved?.at ?? i.updatedAt) / 1000) + INCIDENT_RETENTION_S.resolved : Math.floor(i.updatedAt / 1000) + INCIDENT_RETENTION_S.open;
+/** When an incident's item expires: a resolved one after the retention, an open one after a year. */
+export function incidentExpiresAt(i: Incident, retentionS: number = INCIDENT_RETENTION_S.resolved): number {
+  return i.state === 'resolved' ? Math.floor((i.resolved?.at ?? i.updatedAt) / 1000) + retentionS : Math.floor(i.updatedAt / 1000) + INCIDENT_RETENTION_S.open;
 }
 
-function encode(i: Incident): Record<string, unknown> {
-  return { ...incidentKey(i.id), ...incidentListKeys(i), version: i.version, expiresAt: incidentExpiresAt(i), incident: JSON.stringify(i) };
+function encode(i: Incident, retentionS: number): Record<string, unknown> {
+  return { ...incidentKey(i.id), ...incidentListKeys(i), version: i.version, expiresAt: incidentExpiresAt(i, retentionS), incident: JSON.stringify(i) };
 }
 
 function decode(item: Record<string, unknown> | undefined, now: Date): Incident | undefined {

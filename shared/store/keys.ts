@@ -13,6 +13,7 @@
  *   HEARTBEAT#<name>     STATE              a heartbeat's last ping and status (heartbeats.ts)
  *   CHECKS               DEF#<name>         a threshold check made through the API (checks.ts)
  *   CHECKS               STATE#<name>       a threshold check's evaluation state
+ *   HISTORY#<yyyy-mm-dd> <resolvedAt>#<groupId>#<fingerprint>  a resolved alert, by the day it resolved (history.ts)
  *
  * Noise control (noise.ts), receiver gates (receiver-gates.ts) and send slots (rate-limits.ts) keep
  * items of their own beside these (INHIBIT#, COOLDOWN#, STORM#, GATE#, RATE#).

@@ -19,6 +19,8 @@ import type {
 } from './model';
 import type { HeartbeatStore } from '../heartbeats/heartbeat';
 import type { CheckStore } from '../checks/check';
+import type { TickStore } from '../self-monitoring/ticks';
+import type { HistoryStore } from '../history/history';
 import type { GroupState } from '../grouping/model';
 
 /**
@@ -44,9 +46,21 @@ export interface Stores {
   heartbeats: HeartbeatStore;
   /** Threshold checks made through the API, and every check's evaluation state. */
   checks: CheckStore;
+  /** When periodic jobs (the checks tick) last completed, for the deep health check. */
+  ticks: TickStore;
+  /** Resolved alerts, kept for the config's retention. */
+  history: HistoryStore;
   /** The receiver gates, with the sender's lease and back-off settings. */
   receiverGates(opts: ReceiverGateOptions): ReceiverGates;
 }
+
+/** What the adapters are built with. */
+export interface StoreOptions {
+  /** The config's `retention`, in seconds: resolved alerts, resolved incidents, delivery records. */
+  retentionS: number;
+}
+
+export const DEFAULT_RETENTION_S = 30 * 86_400;
 
 export interface GroupPage {
   groups: GroupState[];

@@ -38,6 +38,8 @@ export class SqliteIncidentStore implements IncidentStore {
   constructor(
     db: DatabaseSync,
     private readonly write: <T>(fn: () => T) => Promise<T>,
+    /** The config's retention: how long a resolved incident is kept. */
+    private readonly retentionS?: number,
   ) {
     db.exec(INCIDENT_SCHEMA);
     this.insert = db.prepare('INSERT INTO state_incidents (id, version, expires_at, segment, list_key, incident) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING');
@@ -50,7 +52,7 @@ export class SqliteIncidentStore implements IncidentStore {
 
   async create(incident: Incident, now: Date): Promise<Incident> {
     const stored = await this.write(() => {
-      const res = this.insert.run(incident.id, incident.version, incidentExpiresAt(incident), segmentOf(incident), incidentListKeys(incident).lsk, JSON.stringify(incident));
+      const res = this.insert.run(incident.id, incident.version, incidentExpiresAt(incident, this.retentionS), segmentOf(incident), incidentListKeys(incident).lsk, JSON.stringify(incident));
       return Number(res.changes) === 0 ? decode(this.getStmt.get(incident.id) as Row | undefined, now) : incident;
     });
     if (!stored) throw new ConflictError(`incident ${incident.id} exists but has expired`);
@@ -63,7 +65,7 @@ export class SqliteIncidentStore implements IncidentStore {
 
   async put(next: Incident): Promise<void> {
     await this.write(() => {
-      const res = this.update.run(next.version, incidentExpiresAt(next), segmentOf(next), incidentListKeys(next).lsk, JSON.stringify(next), next.id, next.version - 1);
+      const res = this.update.run(next.version, incidentExpiresAt(next, this.retentionS), segmentOf(next), incidentListKeys(next).lsk, JSON.stringify(next), next.id, next.version - 1);
       if (Number(res.changes) === 0) throw new ConflictError(`incident ${next.id} changed concurrently`);
     });
   }

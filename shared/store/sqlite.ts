@@ -8,6 +8,8 @@ import type { PayloadRef } from '../queues/messages';
 import { epochSeconds, type ListKey, silenceEndBound, silenceKey, silenceListKeys, SILENCES_PK } from './keys';
 import {
   currentByPages,
+  DEFAULT_RETENTION_S,
+  type StoreOptions,
   type CooldownStore,
   type DeliveryStore,
   type InhibitionSourceStore,
@@ -43,6 +45,8 @@ import { SqliteIncidentStore } from './sqlite-incidents';
 import { SqliteGroupStore } from './sqlite-groups';
 import { SqliteHeartbeatStore } from './sqlite-heartbeats';
 import { SqliteCheckStore } from './sqlite-checks';
+import { SqliteTickStore } from './sqlite-ticks';
+import { SqliteHistoryStore } from './sqlite-history';
 
 /**
  * The stores over an embedded SQLite database (node:sqlite): the local runtime's default, in the
@@ -76,22 +80,24 @@ export interface SqliteDatabase {
 
 type Write = <T>(fn: () => T) => Promise<T>;
 
-export function sqliteStores(database: SqliteDatabase): SqliteStores {
+export function sqliteStores(database: SqliteDatabase, opts: StoreOptions = { retentionS: DEFAULT_RETENTION_S }): SqliteStores {
   const { db } = database;
   const write: Write = (fn) => database.batched(fn);
   db.exec(SCHEMA);
   const stores = {
     groups: new SqliteGroupStore(db, write),
     silences: new SqliteSilenceStore(db, write),
-    deliveries: new SqliteDeliveryStore(db, write),
+    deliveries: new SqliteDeliveryStore(db, write, opts.retentionS),
     inhibitions: new SqliteInhibitionSourceStore(db, write),
     cooldowns: new SqliteCooldownStore(db, write),
     storms: new SqliteStormStore(db, write),
     rateLimiter: new SqliteRateLimiter(db, write),
     payloads: new SqlitePayloadStore(db, write),
-    incidents: new SqliteIncidentStore(db, write),
+    incidents: new SqliteIncidentStore(db, write, opts.retentionS),
     heartbeats: new SqliteHeartbeatStore(db, write),
     checks: new SqliteCheckStore(db, write),
+    ticks: new SqliteTickStore(db, write),
+    history: new SqliteHistoryStore(db, write, opts.retentionS),
   };
   const sweeps = EXPIRING_TABLES.map((table) => db.prepare(`DELETE FROM ${table} WHERE expires_at <= ?`));
   // A swept group's alert rows and its entries in the fingerprint index go with it.
@@ -181,6 +187,7 @@ const EXPIRING_TABLES = [
   'state_incident_events',
   'state_heartbeats',
   'state_check_states',
+  'state_history',
 ] as const;
 
 type Row = Record<string, unknown>;
@@ -265,27 +272,38 @@ type StoredDelivery = DeliveryRecord & { claimToken?: string | undefined };
 
 class SqliteDeliveryStore implements DeliveryStore {
   private readonly read: StatementSync;
+  private readonly readLive: StatementSync;
   private readonly upsert: StatementSync;
 
   constructor(
     db: DatabaseSync,
     private readonly write: Write,
+    /** The config's retention: how long a delivery record is kept after its last write. */
+    private readonly retentionS: number = DELIVERY_RETENTION_S,
   ) {
     this.read = db.prepare('SELECT record FROM state_deliveries WHERE id = ?');
+    this.readLive = db.prepare('SELECT record FROM state_deliveries WHERE id = ? AND expires_at > ?');
     this.upsert = db.prepare('INSERT INTO state_deliveries (id, expires_at, record) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at, record = excluded.record');
   }
 
+  /** The record as a conditional write sees it (DynamoDB's conditions ignore TTL, so claims do too). */
   private load(id: string): StoredDelivery | undefined {
     const row = this.read.get(id) as Row | undefined;
     return row ? (JSON.parse(row.record as string) as StoredDelivery) : undefined;
   }
 
+  /** The record as a read sees it: gone once past its retention. */
+  private loadLive(id: string): StoredDelivery | undefined {
+    const row = this.readLive.get(id, epochSeconds(new Date())) as Row | undefined;
+    return row ? (JSON.parse(row.record as string) as StoredDelivery) : undefined;
+  }
+
   private save(rec: StoredDelivery, now: Date): void {
-    this.upsert.run(rec.notificationId, epochSeconds(now) + DELIVERY_RETENTION_S, JSON.stringify(rec));
+    this.upsert.run(rec.notificationId, epochSeconds(now) + this.retentionS, JSON.stringify(rec));
   }
 
   async get(notificationId: string): Promise<DeliveryRecord | undefined> {
-    const rec = this.load(notificationId);
+    const rec = this.loadLive(notificationId);
     if (!rec) return undefined;
     const { claimToken: _token, ...record } = rec;
     return record;
@@ -294,7 +312,7 @@ class SqliteDeliveryStore implements DeliveryStore {
   async outcomes(ids: readonly string[]): Promise<Map<string, RecordedDelivery>> {
     const out = new Map<string, RecordedDelivery>();
     for (const id of new Set(ids)) {
-      const rec = this.load(id);
+      const rec = this.loadLive(id);
       if (rec) out.set(id, { status: rec.status, at: Date.parse(rec.updatedAt ?? '') || 0 });
     }
     return out;

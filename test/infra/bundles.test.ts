@@ -10,6 +10,7 @@ import { PROJECT_ROOT } from '../../lib/function';
 import { CHANNEL_TYPES } from '../../shared/queues/names';
 import { bundleFunction, bundleSettingsFromLib } from '../bench/bundles';
 import { testConfig } from './synth';
+import { isBuiltin } from 'node:module';
 
 // What each function's bundle holds, as lib/function.ts bundles it (the bench's bundling code): the
 // cold-start work (docs/adr/0008-cold-start.md) is loading what is in it, so nothing may be in it
@@ -53,7 +54,8 @@ function contents(metafile: Metafile): Contents {
     files: Object.entries(output.inputs)
       .filter(([, input]) => input.bytesInOutput > 0)
       .map(([path]) => path),
-    externals: output.imports.filter((i) => i.external && !i.path.startsWith('node:')).map((i) => i.path),
+    // Node's built-ins, with or without `node:` (cron-parser imports `fs`), are the runtime's own.
+    externals: output.imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => i.path),
   };
 }
 

@@ -13,7 +13,7 @@ import { ALARM_EVENT_PATTERN, DEFAULT_THROTTLING } from '../../lib/ingestion';
 import { VISIBILITY_FACTOR } from '../../lib/queue';
 import { ROUTER_SCHEDULE_ACTIONS, ROUTER_TABLE_ACTIONS } from '../../lib/routing';
 import { HTTP_ROUTES } from '../../shared/http/routes';
-import { ALERTS_QUEUE, CHANNEL_TYPES, ENV, MAX_RECEIVES } from '../../shared/queues/names';
+import { ALERTS_QUEUE, CHANNEL_TYPES, ENV, MAX_RECEIVES, SERVICE_DLQS } from '../../shared/queues/names';
 import { DEFAULT_GATE_SLOTS } from '../../shared/store/receiver-gates';
 import { synthesize } from './synth';
 import {
@@ -237,7 +237,15 @@ describe('functions', () => {
   it('set the environment variables the runtime reads', () => {
     const env = (name: FunctionName) => (props(functions[fnId(name)]!).Environment as { Variables: Record<string, unknown> }).Variables;
     expect(Object.keys(env('ingest')).sort()).toEqual([ENV.alertsQueueUrl, ENV.table].sort());
-    expect(Object.keys(env('api')).sort()).toEqual([ENV.alertsQueueUrl, ENV.channelQueueUrls, ENV.dlqs, ENV.table].sort());
+    expect(Object.keys(env('api')).sort()).toEqual([ENV.alertsQueueUrl, ENV.channelQueueUrls, ENV.dlqs, ENV.healthQueues, ENV.table].sort());
+    // The deep health check reads the queues the other variables name and their DLQs (through their
+    // redrive policies), and the services' DLQs, which no queue names: those by queue name (not URL:
+    // Lambda allows 4 KB of environment).
+    const healthQueues = JSON.parse(render(env('api')[ENV.healthQueues])) as Record<string, string>;
+    expect(healthQueues).toEqual({
+      [SERVICE_DLQS.ingestAsync]: `\${${logicalId(af.ingestion.asyncDlq)}.QueueName}`,
+      [SERVICE_DLQS.checksTick]: `\${${logicalId(af.checks.dlq)}.QueueName}`,
+    });
     expect(Object.keys(env('router')).sort()).toEqual(
       [ENV.alertsQueueUrl, ENV.channelQueueUrls, ENV.table, ENV.scheduleGroup, ENV.schedulerRoleArn, ENV.queueArns].sort(),
     );
@@ -366,8 +374,13 @@ describe('IAM', () => {
     expect(queueGrants('ingest')).toEqual({ [alerts]: send, [logicalId(af.ingestion.asyncDlq)]: send });
     // The api sends channel tests to the channel queues and redrives their DLQs (SQS move tasks).
     const move = ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage', 'sqs:StartMessageMoveTask'];
+    // ... and reads the depth of every queue for GET /v1/health?deep=1 (GetQueueAttributes only, where it had nothing else).
+    const depth = ['sqs:GetQueueAttributes'];
     expect(queueGrants('api')).toEqual({
       [alerts]: send,
+      [logicalId(af.ingestion.alerts.dlq)]: depth,
+      [logicalId(af.ingestion.asyncDlq)]: depth,
+      [logicalId(af.checks.dlq)]: depth,
       ...Object.fromEntries(CHANNEL_TYPES.flatMap((t) => [[channel(t), send], [logicalId(channelOf(t).notifications.dlq), move]])),
     });
     expect(queueGrants('router')).toEqual({

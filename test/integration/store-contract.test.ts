@@ -1,11 +1,16 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../shared/errors';
 import type { Silence } from '../../shared/silences/model';
 import type { GroupAlert, GroupState } from '../../shared/grouping/model';
 import type { ListKey } from '../../shared/store/keys';
-import type { Stores } from '../../shared/store/port';
+import { DEFAULT_RETENTION_S, type StoreOptions, type Stores } from '../../shared/store/port';
+import { historyKey, type HistoryEntry, type HistoryStore } from '../../shared/history/history';
+import { startLocalDynamo, type LocalDynamo } from '../../shared/local/dynamo';
+import { openLocalDatabase, type LocalDatabase } from '../../shared/local/sqlite';
+import { dynamoStores } from '../../shared/store/dynamo';
+import { sqliteStores } from '../../shared/store/sqlite';
 import { SILENCE_RETENTION_S } from '../../shared/store/silences';
-import { freshStores, STORE_ADAPTERS } from '../support/store-adapters';
+import { freshStores, STORE_ADAPTERS, type StoreAdapter } from '../support/store-adapters';
 import { pinged, tick, type Heartbeat } from '../../shared/heartbeats/heartbeat';
 import { CHECK_RETENTION_S, compileCheck, evaluate, type CheckState, type StoredCheck } from '../../shared/checks/check';
 import { CheckConfig } from '../../shared/checks/config';
@@ -62,6 +67,69 @@ function silence(startMs: number, endMs: number, over: Partial<Silence> = {}): S
     actor: 'ops',
     ...over,
   };
+}
+
+/**
+ * For a `describe` of one adapter: fresh stores built with `opts` (the config's retention), as the
+ * runtimes build them; the shared factory (test/support/store-adapters.ts) takes the defaults.
+ */
+function freshStoresWith(adapter: StoreAdapter): (opts?: StoreOptions) => Promise<Stores> {
+  let dynamo: LocalDynamo | undefined;
+  const open: LocalDatabase[] = [];
+  let tables = 0;
+  beforeAll(async () => {
+    if (adapter === 'dynamodb') dynamo = await startLocalDynamo('retention-0');
+  });
+  afterAll(async () => {
+    await dynamo?.close();
+    for (const database of open) database.close();
+  });
+  return async (opts = { retentionS: DEFAULT_RETENTION_S }) => {
+    if (adapter === 'dynamodb') {
+      const table = `retention-${++tables}`;
+      await dynamo!.createTable(table);
+      return dynamoStores(dynamo!.db, table, opts);
+    }
+    const database = openLocalDatabase(undefined);
+    open.push(database);
+    return sqliteStores(database, opts);
+  };
+}
+
+const DAY = 86_400_000;
+/**
+ * Midnight (UTC) two days before today. History is recorded against the wall clock (an entry past
+ * retention when recorded is not written), so its tests place entries relative to it.
+ */
+const historyDay0 = () => Math.floor(Date.now() / DAY) * DAY - 2 * DAY;
+
+let historySeq = 0;
+/** A history entry resolved at `resolvedAtMs` (epoch ms), started ten minutes before. */
+function historyEntry(resolvedAtMs: number, over: Partial<HistoryEntry> = {}): HistoryEntry {
+  const n = ++historySeq;
+  return {
+    fingerprint: n.toString(16).padStart(16, '0'),
+    labels: { alertname: 'DiskFull', host: `h${n}` },
+    annotations: { summary: 'disk full' },
+    startsAt: new Date(resolvedAtMs - 600_000).toISOString(),
+    resolvedAt: new Date(resolvedAtMs).toISOString(),
+    receiver: 'team',
+    groupId: 'g-1',
+    groupKey: '{}:{alertname="DiskFull"}',
+    ...over,
+  };
+}
+
+/** Every page of `range`, `limit` entries at a time, each resuming after the previous page's `last`. */
+async function historyPages(h: HistoryStore, range: { from: Date; to: Date }, limit: number, now: Date): Promise<Array<{ keys: string[]; read: number; last: string | undefined }>> {
+  const pages: Array<{ keys: string[]; read: number; last: string | undefined }> = [];
+  let after: string | undefined;
+  do {
+    const page = await h.page(range, after, limit, now);
+    pages.push({ keys: page.entries.map(historyKey), read: page.read, last: page.last });
+    after = page.last;
+  } while (after !== undefined && pages.length < 50);
+  return pages;
 }
 
 describe.each(STORE_ADAPTERS)('store contract (%s store)', (adapter) => {
@@ -541,6 +609,195 @@ describe.each(STORE_ADAPTERS)('store contract (%s store)', (adapter) => {
       await s.checks.putState(again!);
       expect(await s.checks.getState('cpu')).toEqual(again);
       expect(await s.checks.list()).toEqual({ definitions: [], states: [again] });
+    });
+  });
+
+  describe('history', () => {
+    const withRetention = freshStoresWith(adapter);
+
+    it('pages what resolved in [from, to) newest first: from inclusive, to exclusive, one resolve time ordered by key', async () => {
+      const h = (await withRetention()).history;
+      const t = historyDay0() + 12 * H;
+      const range = { from: new Date(t), to: new Date(t + H) };
+      const atFrom = historyEntry(t);
+      const beforeFrom = historyEntry(t - 1);
+      const atTo = historyEntry(t + H);
+      const justBeforeTo = historyEntry(t + H - 1);
+      // Two alerts of two groups resolved at one time: by key, so by group id.
+      const midA = historyEntry(t + 30 * 60_000, { groupId: 'g-a' });
+      const midB = historyEntry(t + 30 * 60_000, { groupId: 'g-b' });
+      await h.record([midA, atTo, atFrom, justBeforeTo, beforeFrom, midB]);
+      expect(await h.page(range, undefined, 100, new Date(t + 2 * H))).toEqual({ entries: [justBeforeTo, midB, midA, atFrom], read: 4 });
+      // One millisecond wider on either side takes in the entry at that edge.
+      expect((await h.page({ from: new Date(t - 1), to: new Date(t + H + 1) }, undefined, 100, new Date(t + 2 * H))).entries).toEqual([atTo, justBeforeTo, midB, midA, atFrom, beforeFrom]);
+      expect(await h.page({ from: new Date(t + 1), to: new Date(t + 30 * 60_000) }, undefined, 100, new Date(t + 2 * H))).toEqual({ entries: [], read: 0 });
+    });
+
+    it('records an entry named twice in one call once, and pages a long range of empty days to its end', async () => {
+      const h = (await withRetention({ retentionS: 365 * 86_400 })).history;
+      const d0 = historyDay0();
+      const e = historyEntry(d0 - 70 * DAY + H);
+      // DynamoDB refuses a BatchWriteItem naming a key twice: the store sends it once.
+      await h.record([e, e]);
+      // Seventy empty days above it: a page may stop with a cursor (DynamoDB reads at most a month
+      // of day partitions per page), and the pages still reach it, once.
+      const range = { from: new Date(d0 - 75 * DAY), to: new Date(d0 + DAY) };
+      const found: HistoryEntry[] = [];
+      let after: string | undefined;
+      let pages = 0;
+      do {
+        const page = await h.page(range, after, 100, new Date(d0 + DAY));
+        found.push(...page.entries);
+        after = page.last;
+        pages++;
+      } while (after !== undefined && pages < 10);
+      expect(found).toEqual([e]);
+      expect(after).toBeUndefined();
+    });
+
+    it('pages a range over three UTC days as one listing, newest first', async () => {
+      const h = (await withRetention()).history;
+      const d0 = historyDay0();
+      const inRange = [
+        historyEntry(d0 + 2 * DAY + 5 * H),
+        historyEntry(d0 + 2 * DAY + 1),
+        historyEntry(d0 + DAY + 12 * H),
+        historyEntry(d0 + DAY),
+        historyEntry(d0 + DAY - 1),
+        historyEntry(d0 + H),
+        historyEntry(d0),
+      ];
+      const outside = [historyEntry(d0 - 1), historyEntry(d0 + 3 * DAY)];
+      await h.record([...outside, ...[...inRange].reverse()]);
+      const now = new Date(d0 + 3 * DAY);
+      expect(await h.page({ from: new Date(d0), to: new Date(d0 + 3 * DAY) }, undefined, 100, now)).toEqual({ entries: inRange, read: 7 });
+      // A range that starts and ends inside a day.
+      expect((await h.page({ from: new Date(d0 + 12 * H), to: new Date(d0 + 2 * DAY + H) }, undefined, 100, now)).entries).toEqual(inRange.slice(1, 5));
+      // A range inside one day with entries on the days around it.
+      expect(await h.page({ from: new Date(d0 + DAY + H), to: new Date(d0 + DAY + 13 * H) }, undefined, 100, now)).toEqual({ entries: [inRange[2]], read: 1 });
+    });
+
+    it('reads at most limit entries, sets last while more may follow, and pages after last without gaps or repeats until last is unset', async () => {
+      const h = (await withRetention()).history;
+      const d0 = historyDay0();
+      const entries = [
+        historyEntry(d0 + 2 * DAY + 9 * H),
+        historyEntry(d0 + 2 * DAY + 1000, { groupId: 'g-b' }),
+        historyEntry(d0 + 2 * DAY + 1000, { groupId: 'g-a' }),
+        historyEntry(d0 + DAY + 6 * H),
+        historyEntry(d0 + DAY - 1),
+        historyEntry(d0 + 3 * H, { groupId: 'g-b' }),
+        historyEntry(d0 + 3 * H, { groupId: 'g-a' }),
+      ];
+      await h.record(entries);
+      const range = { from: new Date(d0), to: new Date(d0 + 3 * DAY) };
+      const now = new Date(d0 + 3 * DAY);
+      const all = entries.map(historyKey);
+      const first = await h.page(range, undefined, 2, now);
+      expect(first).toEqual({ entries: entries.slice(0, 2), read: 2, last: all[1] });
+      for (const limit of [1, 2, 3, 6, 7, 8, 100]) {
+        const pages = await historyPages(h, range, limit, now);
+        expect(pages.flatMap((p) => p.keys), `limit ${limit}`).toEqual(all);
+        expect(pages.every((p) => p.read <= limit && p.keys.length <= limit), `limit ${limit}`).toBe(true);
+        // Every page but the last said more may follow; it needs at most one page past the entries.
+        expect(pages.slice(0, -1).every((p) => p.last !== undefined)).toBe(true);
+        expect(pages.at(-1)!.last).toBeUndefined();
+        expect(pages.length, `limit ${limit}`).toBeLessThanOrEqual(Math.floor(all.length / limit) + 1);
+      }
+      expect(await h.page(range, undefined, 8, now)).toEqual({ entries, read: 7 });
+      // A cursor in the middle of the range: the entries after it, in the same order.
+      expect((await h.page(range, all[3], 100, now)).entries).toEqual(entries.slice(4));
+    });
+
+    it('keeps an entry recorded again once', async () => {
+      const h = (await withRetention()).history;
+      const t = historyDay0() + DAY;
+      const e = historyEntry(t);
+      const other = historyEntry(t - 1000);
+      await h.record([e]);
+      await h.record([e, other]);
+      await h.record([{ ...e }]);
+      expect(await h.page({ from: new Date(t - H), to: new Date(t + H) }, undefined, 100, new Date(t + H))).toEqual({ entries: [e, other], read: 2 });
+    });
+  });
+
+  describe('retention', () => {
+    const withRetention = freshStoresWith(adapter);
+    const HOUR_S = 3600;
+
+    it('history: an entry is readable for the configured retention after it resolved; one already past it is not written', async () => {
+      const short = (await withRetention({ retentionS: HOUR_S })).history;
+      const long = (await withRetention()).history;
+      const now = Date.now();
+      const recent = historyEntry(now - 30 * 60_000);
+      const old = historyEntry(now - 2 * H);
+      await short.record([old, recent]);
+      await long.record([old, recent]);
+      const range = { from: new Date(now - 3 * H), to: new Date(now + 60_000) };
+      expect(await short.page(range, undefined, 10, new Date(now))).toEqual({ entries: [recent], read: 1 });
+      // Not written at all: not even a read at a time it would have been live finds it.
+      expect(await short.page(range, undefined, 10, new Date(now - 2 * H + 1000))).toEqual({ entries: [recent], read: 1 });
+      // The default retention (30 days) keeps both.
+      expect(await long.page(range, undefined, 10, new Date(now))).toEqual({ entries: [recent, old], read: 2 });
+      // The retention sets the expiry: live up to its last second, skipped (and counted as read) from then on.
+      const resolved = Date.parse(recent.resolvedAt);
+      expect(await short.page(range, undefined, 10, new Date(resolved + HOUR_S * 1000 - 1000))).toEqual({ entries: [recent], read: 1 });
+      expect(await short.page(range, undefined, 10, new Date(resolved + HOUR_S * 1000))).toEqual({ entries: [], read: 1 });
+      expect((await long.page(range, undefined, 10, new Date(resolved + HOUR_S * 1000))).entries).toEqual([recent, old]);
+      expect(await long.page(range, undefined, 10, new Date(resolved + DEFAULT_RETENTION_S * 1000))).toEqual({ entries: [], read: 2 });
+    });
+
+    it('deliveries: a record is readable for the configured retention after its last write, then get and outcomes no longer return it', async () => {
+      const short = (await withRetention({ retentionS: HOUR_S })).deliveries;
+      const long = (await withRetention()).deliveries;
+      const now = Date.now();
+      const rec = (id: string) => ({ notificationId: id, channel: 'webhook[0]', receiver: 'team', target: 'webhook:hooks.example' });
+      // Written (claimed, then a verdict) two hours ago; one just inside and one just past the hour.
+      const writes: Array<[string, number]> = [
+        ['old', now - 2 * H],
+        ['edge-live', now - HOUR_S * 1000 + 60_000],
+        ['edge-gone', now - HOUR_S * 1000 - 60_000],
+      ];
+      for (const d of [short, long]) {
+        for (const [id, t] of writes) {
+          expect((await d.claim(rec(id), { now: new Date(t), untilMs: t + 60_000, final: ['delivered', 'failed'] })).claimed).toBe(true);
+          expect(await d.recordAttempt({ ...rec(id), status: 'delivered' }, { attempt: 1, at: new Date(t).toISOString(), outcome: 'success', latencyMs: 5 }, new Date(t))).toBe(true);
+        }
+      }
+      expect(await short.get('edge-live')).toMatchObject({ ...rec('edge-live'), status: 'delivered' });
+      expect(await short.get('old')).toBeUndefined();
+      expect(await short.get('edge-gone')).toBeUndefined();
+      expect([...(await short.outcomes(['old', 'edge-live', 'edge-gone'])).keys()]).toEqual(['edge-live']);
+      // The default retention (30 days) keeps all three.
+      for (const [id] of writes) expect(await long.get(id)).toMatchObject({ ...rec(id), status: 'delivered' });
+      expect([...(await long.outcomes(['old', 'edge-live', 'edge-gone'])).keys()].sort()).toEqual(['edge-gone', 'edge-live', 'old']);
+    });
+
+    it('incidents: a resolved incident is readable for the configured retention after it resolved; an open one is not cut by it', async () => {
+      const short = (await withRetention({ retentionS: HOUR_S })).incidents;
+      const long = (await withRetention()).incidents;
+      const resolvedAt = NOW.getTime() + 1000;
+      const resolved = resolveIncident(incident('r1'), 'bob', resolvedAt, 'tr').next;
+      const open = incident('o1', 500);
+      for (const i of [short, long]) {
+        await i.create(incident('r1'), NOW);
+        await i.put(resolved);
+        await i.create(open, NOW);
+      }
+      const lastLive = new Date(resolvedAt + HOUR_S * 1000 - 1000);
+      const expired = new Date(resolvedAt + HOUR_S * 1000);
+      expect(await short.get('r1', lastLive)).toEqual(resolved);
+      expect((await short.page('resolved', undefined, 10, lastLive)).incidents).toEqual([resolved]);
+      expect(await short.get('r1', expired)).toBeUndefined();
+      expect((await short.page('resolved', undefined, 10, expired)).incidents).toEqual([]);
+      // An open incident lives until it resolves (a year at most), whatever the retention.
+      expect(await short.get('o1', new Date(resolvedAt + 2 * H))).toEqual(open);
+      expect((await short.page('open', undefined, 10, new Date(resolvedAt + 2 * H))).incidents).toEqual([open]);
+      // The default retention (30 days): live two hours on, gone 30 days after the resolve.
+      expect(await long.get('r1', new Date(resolvedAt + 2 * H))).toEqual(resolved);
+      expect((await long.page('resolved', undefined, 10, new Date(resolvedAt + 2 * H))).incidents).toEqual([resolved]);
+      expect(await long.get('r1', new Date(resolvedAt + DEFAULT_RETENTION_S * 1000 - 1000))).toEqual(resolved);
+      expect(await long.get('r1', new Date(resolvedAt + DEFAULT_RETENTION_S * 1000))).toBeUndefined();
     });
   });
 });

@@ -88,6 +88,7 @@ export class RouterSim {
       storms: stores.storms,
       deliveries: this.deliveries,
       payloads: stores.payloads,
+      history: stores.history,
       incidents: stores.incidents,
       silences: async () => this.silences.filter((s) => Date.parse(s.ends_at) > this.now),
       queues,

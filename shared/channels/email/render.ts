@@ -9,6 +9,7 @@ import { alertSeverity, groupSeverity, type Severity } from '../severity';
 import { renderTemplate } from '../templating';
 import { httpUrl, singleLine, truncate, truncateEscaped } from '../text';
 import type { EmailConfig } from './config';
+import { digestHtml, digestLines, digestTitle } from '../../digest/render';
 
 /**
  * Email (SES v2 SendEmail, Simple content): a subject, an HTML alert card and a plain-text part.
@@ -61,6 +62,9 @@ export function renderEmail(n: NotificationMessage, config: EmailConfig, opts: P
 }
 
 export function buildEmail(n: NotificationMessage, config: EmailConfig, opts: PortRenderOptions = {}): EmailMessage {
+  if (n.digest) {
+    return { from: config.from, to: [...config.to], cc: [...config.cc], subject: truncate(digestTitle(n.digest), EMAIL_LIMITS.subject), html: digestHtml(n.digest), text: digestLines(n.digest).join('\n') };
+  }
   const notes: string[] = [];
   const custom = (source: string | undefined, name: string, maxOutput: number, escape?: (s: string) => string): string | undefined => {
     if (source === undefined) return undefined;

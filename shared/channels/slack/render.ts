@@ -6,6 +6,7 @@ import type { RenderedRequest } from '../channel';
 import { alertState, groupState, type SeverityState } from '../severity';
 import { singleLine, titleOf, truncate, truncateEscaped } from '../text';
 import { TemplateFields } from '../templating';
+import { digestSlackBlocks, digestTitle } from '../../digest/render';
 
 /**
  * Slack incoming-webhook message (Block Kit).
@@ -110,6 +111,7 @@ export function buildSlackPayload(
   n: NotificationMessage,
   config: Pick<SlackConfig, 'channel' | 'username' | 'icon_emoji'> & Partial<Pick<SlackConfig, 'title' | 'text'>>,
 ): SlackPayload {
+  if (n.digest) return withDestination({ text: truncate(escapeMrkdwn(digestTitle(n.digest)), FALLBACK_MAX), blocks: digestSlackBlocks(n.digest) as SlackBlock[], attachments: [] }, config);
   const { group } = n;
   const t = new TemplateFields(n);
   const title = singleLine(t.render(config.title, 'title', { maxOutput: 4 * SLACK_LIMITS.headerText }) ?? '') || titleOf(n);
@@ -148,6 +150,11 @@ export function buildSlackPayload(
     blocks: [{ type: 'header', text: { type: 'plain_text', text: truncate(`${emoji} ${title}`, SLACK_LIMITS.headerText), emoji: true } }, ...incidentActions(n)],
     attachments: [{ color: colorOf(n), fallback: truncate(title, FALLBACK_MAX), blocks: details }],
   };
+  return withDestination(payload, config);
+}
+
+/** The entry's channel, username and icon, when it sets them. */
+function withDestination(payload: SlackPayload, config: Pick<SlackConfig, 'channel' | 'username' | 'icon_emoji'>): SlackPayload {
   if (config.channel) payload.channel = config.channel;
   if (config.username) payload.username = config.username;
   if (config.icon_emoji) payload.icon_emoji = config.icon_emoji;

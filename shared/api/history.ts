@@ -1,0 +1,124 @@
+import * as z from 'zod';
+import type { Incident } from '../escalation/incident';
+import { ValidationError } from '../errors';
+import { historyKey, type HistoryEntry, type HistoryStore } from '../history/history';
+import { matchesAll, type Matcher } from '../labels/matchers';
+import type { IncidentStore } from '../store/port';
+import type { ListKey } from '../store/keys';
+import { incidentView } from './incidents';
+import { decodeCursor, encodeCursor, ListKeySchema, parseFilter, parseLimit, READ_BUDGET, type PageQuery } from './paging';
+
+/**
+ * GET /v1/history (scope `read`): what happened in a time range, newest first. `kind=alerts` (the
+ * default): alerts that resolved in [from, to), from the history the router keeps for the
+ * config's `retention`. `kind=incidents`: incidents that started in [from, to), resolved and open.
+ * `filter` matchers apply to an alert's labels or an incident's group labels. Paged as the other
+ * listings: `limit`, an opaque `cursor`, at most READ_BUDGET entries read per request.
+ */
+export interface HistoryDeps {
+  history: HistoryStore;
+  incidents: Pick<IncidentStore, 'page'>;
+  clock: () => Date;
+  /** The config's retention: the oldest `from` that can have anything. */
+  retentionS: number;
+}
+
+type HistoryQuery = PageQuery & { kind?: string | undefined; from?: string | undefined; to?: string | undefined };
+
+const DEFAULT_RANGE_MS = 86_400_000;
+
+export async function listHistory(deps: HistoryDeps, query: HistoryQuery): Promise<Record<string, unknown>> {
+  const now = deps.clock();
+  const kind = query.kind ?? 'alerts';
+  if (kind !== 'alerts' && kind !== 'incidents') throw new ValidationError(`kind must be alerts or incidents (got ${JSON.stringify(kind)})`, [{ path: 'kind', message: 'alerts | incidents' }]);
+  const to = parseTime(query.to, 'to') ?? now;
+  const from = parseTime(query.from, 'from') ?? new Date(to.getTime() - DEFAULT_RANGE_MS);
+  if (from >= to) throw new ValidationError('from must be before to', [{ path: 'from', message: 'before to' }]);
+  const matchers = parseFilter(query.filter);
+  const limit = parseLimit(query.limit);
+  const range = { from: new Date(Math.max(from.getTime(), now.getTime() - deps.retentionS * 1000)), to };
+  const window = { from: from.toISOString(), to: to.toISOString() };
+  return kind === 'alerts' ? { kind, ...window, ...(await alerts(deps, range, matchers, limit, query.cursor, now)) } : { kind, ...window, ...(await incidents(deps, range, matchers, limit, query.cursor, now)) };
+}
+
+const AlertCursor = z.object({ a: z.string().min(25).max(2048) }).strict();
+
+async function alerts(deps: HistoryDeps, range: { from: Date; to: Date }, matchers: Matcher[], limit: number, cursorText: string | undefined, now: Date) {
+  const cursor = decodeCursor(cursorText, AlertCursor, (c) => c.a < range.to.toISOString() && c.a >= range.from.toISOString());
+  const out: ReturnType<typeof alertView>[] = [];
+  let after = cursor?.a;
+  let read = 0;
+  for (;;) {
+    const page = await deps.history.page(range, after, Math.min(READ_BUDGET - read, PAGE_READ), now);
+    read += page.read;
+    for (const e of page.entries) {
+      if (!matchesAll(matchers, e.labels)) continue;
+      out.push(alertView(e));
+      // A full page: the next one starts after this entry.
+      if (out.length >= limit) return { alerts: out, next_cursor: encodeCursor({ a: historyKey(e) }) };
+    }
+    if (page.last === undefined) return { alerts: out, next_cursor: null };
+    after = page.last;
+    if (read >= READ_BUDGET) return { alerts: out, next_cursor: encodeCursor({ a: after }) };
+  }
+}
+
+/** Entries read per store call: a filter may match few of them. */
+const PAGE_READ = 250;
+
+function alertView(e: HistoryEntry) {
+  return {
+    fingerprint: e.fingerprint,
+    labels: e.labels,
+    annotations: e.annotations,
+    starts_at: e.startsAt,
+    resolved_at: e.resolvedAt,
+    duration_s: Math.max(0, Math.round((Date.parse(e.resolvedAt) - Date.parse(e.startsAt)) / 1000)),
+    receiver: e.receiver,
+    group_id: e.groupId,
+    group_key: e.groupKey,
+  };
+}
+
+const IncidentCursor = z.object({ s: z.enum(['open', 'resolved']), k: ListKeySchema.optional() }).strict();
+
+/** Incidents list newest first by start, open ones then resolved ones; both are read until they start before `from`. */
+async function incidents(deps: HistoryDeps, range: { from: Date; to: Date }, matchers: Matcher[], limit: number, cursorText: string | undefined, now: Date) {
+  const segments = ['open', 'resolved'] as const;
+  const cursor = decodeCursor(cursorText, IncidentCursor, (c) => c.k === undefined || c.k.lpk === `INCIDENTS#${c.s}`);
+  const out: Array<ReturnType<typeof incidentView>> = [];
+  let read = 0;
+  for (const segment of segments.slice(cursor ? segments.indexOf(cursor.s) : 0)) {
+    let after: ListKey | undefined = cursor?.s === segment ? cursor.k : undefined;
+    let older = false;
+    do {
+      const page = await deps.incidents.page(segment, after, Math.min(limit - out.length, READ_BUDGET - read), now);
+      read += page.read;
+      after = page.last;
+      for (const i of page.incidents) {
+        if (i.startedAt >= range.to.getTime()) continue;
+        if (i.startedAt < range.from.getTime()) {
+          older = true;
+          break;
+        }
+        if (matchesAll(matchers, groupLabelsOf(i))) out.push(incidentView(i));
+      }
+      if (older) break;
+      if (out.length >= limit || read >= READ_BUDGET) {
+        if (after) return { incidents: out, next_cursor: encodeCursor({ s: segment, k: after }) };
+        const following = segments[segments.indexOf(segment) + 1];
+        return { incidents: out, next_cursor: following ? encodeCursor({ s: following }) : null };
+      }
+    } while (after);
+  }
+  return { incidents: out, next_cursor: null };
+}
+
+const groupLabelsOf = (i: Incident): Record<string, string> => i.groupLabels;
+
+function parseTime(text: string | undefined, key: string): Date | undefined {
+  if (text === undefined) return undefined;
+  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(text) ? Date.parse(text) : NaN;
+  if (Number.isNaN(ms)) throw new ValidationError(`${key} must be an RFC 3339 time such as 2026-12-01T00:00:00Z (got ${JSON.stringify(text.slice(0, 64))})`, [{ path: key, message: 'an RFC 3339 time' }]);
+  return new Date(ms);
+}

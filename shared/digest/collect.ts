@@ -1,0 +1,157 @@
+import { statusAt } from '../alerts/model';
+import { groupViews, outcomesOf, type DeliveryReads, type GroupPages } from '../api/groups';
+import type { Incident } from '../escalation/incident';
+import type { HistoryStore } from '../history/history';
+import type { ListKey } from '../store/keys';
+import type { IncidentStore } from '../store/port';
+import type { DigestSummary } from './model';
+
+/**
+ * What a digest reads, each source bounded (a digest runs once a day, in one invocation): the
+ * history of the window, the groups as they stand, and the incidents that started in the window.
+ * Past a bound the counts are lower bounds and the digest says `partial`.
+ */
+export interface DigestSources {
+  history: HistoryStore;
+  groups: GroupPages;
+  deliveries: DeliveryReads;
+  incidents: Pick<IncidentStore, 'page'>;
+}
+
+export const DIGEST_BUDGET = { history: 50_000, groups: 20_000, incidents: 10_000 } as const;
+/** Checks and failing channels listed at most (the rest counted in `omitted`): the digest fits one queue message. */
+export const DIGEST_LIST_MAX = 25;
+
+export async function collectDigest(sources: DigestSources, window: { from: Date; to: Date }, timezone: string, now: Date): Promise<DigestSummary> {
+  let partial = false;
+  const from = window.from.getTime();
+  const to = window.to.getTime();
+  const inWindow = (iso: string) => {
+    const t = Date.parse(iso);
+    return t >= from && t < to;
+  };
+  const fired = new Map<string, number>();
+  const checks = new Map<string, number>();
+  const countFired = (labels: Readonly<Record<string, string>>) => {
+    const name = labels.alertname ?? '(no alertname)';
+    fired.set(name, (fired.get(name) ?? 0) + 1);
+    if (labels.check !== undefined) checks.set(labels.check, (checks.get(labels.check) ?? 0) + 1);
+  };
+
+  // Resolved in the window; those that also started in it fired in it.
+  let resolved = 0;
+  let firedCount = 0;
+  let after: string | undefined;
+  let read = 0;
+  do {
+    const page = await sources.history.page(window, after, 1000, now);
+    read += page.read;
+    for (const e of page.entries) {
+      resolved++;
+      if (inWindow(e.startsAt)) {
+        firedCount++;
+        countFired(e.labels);
+      }
+    }
+    after = page.last;
+    if (after && read >= DIGEST_BUDGET.history) partial = true;
+  } while (after && read < DIGEST_BUDGET.history);
+
+  // Fired in the window and resolved after it (a preview of a past window, a late send): firing at its end.
+  let firing = 0;
+  after = undefined;
+  if (now.getTime() > to) {
+    do {
+      const page = await sources.history.page({ from: window.to, to: now }, after, 1000, now);
+      read += page.read;
+      for (const e of page.entries) {
+        if (!inWindow(e.startsAt)) continue;
+        firing++;
+        firedCount++;
+        countFired(e.labels);
+      }
+      after = page.last;
+      if (after && read >= DIGEST_BUDGET.history) partial = true;
+    } while (after && read < DIGEST_BUDGET.history);
+  }
+
+  // Still firing at the end of the window (as the groups stand now), and channels whose last notification failed.
+  const failed = new Map<string, { receiver: string; channel: string; groups: number }>();
+  let last: ListKey | undefined;
+  let groupsRead = 0;
+  do {
+    const page = await sources.groups.page(last, 1000, now);
+    groupsRead += page.read;
+    for (const g of page.groups) {
+      for (const a of Object.values(g.alerts)) {
+        if (statusAt(a, to) !== 'firing' || !inWindow(a.startsAt)) continue;
+        firing++;
+        firedCount++;
+        countFired(a.labels);
+      }
+    }
+    for (const view of groupViews(page.groups, now.getTime(), await outcomesOf(page.groups, sources.deliveries))) {
+      for (const n of view.notifications) {
+        if (n.status !== 'failed') continue;
+        const key = `${view.receiver}\u0000${n.channel}`;
+        const entry = failed.get(key) ?? { receiver: view.receiver, channel: n.channel, groups: 0 };
+        entry.groups++;
+        failed.set(key, entry);
+      }
+    }
+    last = page.last;
+    if (last && groupsRead >= DIGEST_BUDGET.groups) partial = true;
+  } while (last && groupsRead < DIGEST_BUDGET.groups);
+
+  const incidents = await incidentsIn(sources.incidents, from, to, now);
+  partial ||= incidents.partial;
+  const started = incidents.list;
+  const tta = started.flatMap((i) => (i.acknowledged ? [(i.acknowledged.at - i.startedAt) / 1000] : []));
+  const ttr = started.flatMap((i) => (i.resolved ? [(i.resolved.at - i.startedAt) / 1000] : []));
+
+  return {
+    from: window.from.toISOString(),
+    to: window.to.toISOString(),
+    timezone,
+    alerts: { fired: firedCount, resolved, firing },
+    incidents: { started: started.length, acknowledged: tta.length, resolved: ttr.length, time_to_acknowledge: quantiles(tta), time_to_resolve: quantiles(ttr) },
+    noisiest: top(fired, 10).map(([alertname, count]) => ({ alertname, count })),
+    checks: top(checks, DIGEST_LIST_MAX).map(([name, count]) => ({ name, count })),
+    failed_deliveries: [...failed.values()].sort((a, b) => b.groups - a.groups || (a.receiver + a.channel).localeCompare(b.receiver + b.channel)).slice(0, DIGEST_LIST_MAX),
+    omitted: { checks: Math.max(0, checks.size - DIGEST_LIST_MAX), failed_deliveries: Math.max(0, failed.size - DIGEST_LIST_MAX) },
+    partial,
+  };
+}
+
+/** Incidents that started in [from, to): both listings are newest first by start, so each is read until it passes `from`. */
+async function incidentsIn(store: Pick<IncidentStore, 'page'>, from: number, to: number, now: Date): Promise<{ list: Incident[]; partial: boolean }> {
+  const list: Incident[] = [];
+  let read = 0;
+  for (const segment of ['open', 'resolved'] as const) {
+    let after: ListKey | undefined;
+    let older = false;
+    do {
+      const page = await store.page(segment, after, 500, now);
+      read += page.read;
+      for (const i of page.incidents) {
+        if (i.startedAt < from) older = true;
+        else if (i.startedAt < to) list.push(i);
+      }
+      after = page.last;
+      if (read >= DIGEST_BUDGET.incidents && after && !older) return { list, partial: true };
+    } while (after && !older);
+  }
+  return { list, partial: false };
+}
+
+function top(counts: ReadonlyMap<string, number>, n: number): Array<[string, number]> {
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, n);
+}
+
+/** Median and 90th percentile (nearest rank), in seconds rounded to one; null without samples. */
+export function quantiles(samples: readonly number[]): { median_s: number | null; p90_s: number | null; count: number } {
+  if (samples.length === 0) return { median_s: null, p90_s: null, count: 0 };
+  const s = [...samples].sort((a, b) => a - b);
+  const rank = (q: number) => Math.round(s[Math.max(0, Math.ceil(q * s.length) - 1)]!);
+  return { median_s: rank(0.5), p90_s: rank(0.9), count: s.length };
+}

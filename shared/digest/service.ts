@@ -1,0 +1,79 @@
+import { fingerprint } from '../alerts/fingerprint';
+import type { Alert } from '../alerts/model';
+import { channelEntries } from '../channels/keys';
+import type { Logger } from '../log';
+import type { NotificationMessage } from '../queues/messages';
+import { channelQueueName } from '../queues/names';
+import { encodeBody, type QueuePort } from '../queues/port';
+import type { CompiledConfig } from '../runtime/compiled-config';
+import { collectDigest, type DigestSources } from './collect';
+import type { DigestConfig } from './config';
+import { DEFAULT_DIGEST_SCHEDULE, digestWindow } from './schedule';
+import type { DigestSummary } from './model';
+import { digestLines, digestTitle } from './render';
+
+export interface DigestDeps extends DigestSources {
+  config: Pick<CompiledConfig, 'raw' | 'receivers'>;
+  queues: QueuePort;
+  clock: () => Date;
+  log: Logger;
+}
+
+/** The digest alert's labels: routing rules and people can tell it apart. */
+export const DIGEST_LABELS = { alertname: 'AlertflowDailyDigest', severity: 'info' } as const;
+
+/** The config's digest, or the defaults (preview without one configured: the last day, UTC). */
+export const digestSettings = (config: Pick<CompiledConfig, 'raw'>): DigestConfig => config.raw.digest ?? { receiver: '-', ...DEFAULT_DIGEST_SCHEDULE };
+
+/** The digest of the window that ends at the schedule's last time at or before `at`. */
+export async function buildDigest(deps: DigestSources & { config: Pick<CompiledConfig, 'raw'>; clock: () => Date }, at: Date): Promise<DigestSummary> {
+  const settings = digestSettings(deps.config);
+  return collectDigest(deps, await digestWindow(settings, at), settings.timezone, deps.clock());
+}
+
+/**
+ * The digest's notifications, one per channel entry of `receiver`: a synthetic alert whose
+ * annotations carry the text (what webhook, Teams and SMS show) and the summary itself (what Slack
+ * and email render as blocks and HTML). PagerDuty entries are skipped: a digest is not a page.
+ * Ids are per window and channel, so a retried schedule posts each once (the sender claims them).
+ */
+export function digestNotifications(summary: DigestSummary, receiverName: string, config: Pick<CompiledConfig, 'raw' | 'receivers'>): NotificationMessage[] {
+  const receiver = config.receivers.get(receiverName);
+  if (!receiver) return [];
+  const labels = { ...DIGEST_LABELS };
+  const alert: Alert = {
+    fingerprint: fingerprint(labels),
+    status: 'firing',
+    labels,
+    annotations: { summary: digestTitle(summary), description: digestLines(summary).join('\n') },
+    startsAt: summary.to,
+    // The digest is over once sent: nothing resolves it.
+    endsAt: summary.to,
+    source: 'generic',
+  };
+  return channelEntries(receiver)
+    .filter((entry) => entry.type !== 'pagerduty')
+    .map((entry) => ({
+      kind: 'notification',
+      id: `digest.${summary.to}.${entry.type}.${entry.index}`,
+      createdAt: summary.to,
+      receiver: receiver.name,
+      channel: { type: entry.type, index: entry.index },
+      group: { id: `digest.${summary.to}`, key: `{}:{alertname="${DIGEST_LABELS.alertname}"}`, labels: { alertname: DIGEST_LABELS.alertname }, status: 'firing', alerts: [alert], truncatedAlerts: 0 },
+      ...(config.raw.external_url ? { externalURL: config.raw.external_url } : {}),
+      digest: summary,
+    }));
+}
+
+/** Build the digest due at `at` and put it on the receiver's channel queues. */
+export async function sendDigest(deps: DigestDeps, at: Date): Promise<{ summary: DigestSummary; sent: number }> {
+  const settings = deps.config.raw.digest;
+  if (!settings) throw new Error('no digest in the config');
+  const summary = await buildDigest(deps, at);
+  const notifications = digestNotifications(summary, settings.receiver, deps.config);
+  for (const n of notifications) {
+    await deps.queues.send(channelQueueName(n.channel.type), [{ id: n.id.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80), body: encodeBody(deps.queues, JSON.stringify(n)) }]);
+  }
+  deps.log.info('daily digest sent', { receiver: settings.receiver, from: summary.from, to: summary.to, channels: notifications.length, fired: summary.alerts.fired });
+  return { summary, sent: notifications.length };
+}

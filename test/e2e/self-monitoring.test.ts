@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LocalRuntime } from '../../shared/local/runtime';
+import type { DeepHealth } from '../../shared/self-monitoring/health';
+import { apiRequest, startRuntimeWithConfig } from '../support/runtime';
+import { startStandIn, type StandIn } from '../support/stand-in';
+
+/**
+ * Self-monitoring in the local runtime, over HTTP: the synthetic heartbeat crosses ingest, the
+ * alerts queue and the router every second and is recorded as the built-in heartbeat's ping (and
+ * counted as a metric); a CloudWatch alarm of alertflow's own goes to the self-monitoring receiver
+ * while a user's follows the tree; GET /v1/health?deep=1 reports the queues, DLQs, the last checks
+ * tick and the synthetic heartbeat, to a `read` token.
+ */
+const ADMIN = 'admin-token';
+const READ_ONLY = 'read-only-token';
+const INGEST_ONLY = 'ingest-only-token';
+
+let rt: LocalRuntime | undefined;
+let hook: StandIn | undefined;
+afterEach(async () => {
+  await rt?.close();
+  await hook?.close();
+  rt = undefined;
+  hook = undefined;
+});
+
+const until = async <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> => {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+const alarmEvent = (name: string) => {
+  const event = JSON.parse(readFileSync(join(__dirname, '../fixtures/cloudwatch/eventbridge-alarm-state-change-alarm.json'), 'utf8')) as { resources: string[]; detail: { alarmName: string } };
+  event.detail.alarmName = name;
+  event.resources = [`arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${name}`];
+  return event;
+};
+
+async function start(): Promise<{ rt: LocalRuntime; hook: StandIn; metrics: Array<Record<string, number>> }> {
+  hook = await startStandIn();
+  const metrics: Array<Record<string, number>> = [];
+  rt = await startRuntimeWithConfig(
+    `auth:
+  tokens:
+    - { name: admin, secret: { env: ALERTFLOW_WEBHOOK_TOKEN }, scopes: [ingest, read, manage] }
+    - { name: viewer, secret: { env: READ_TOKEN }, scopes: [read] }
+    - { name: cron, secret: { env: INGEST_TOKEN }, scopes: [ingest] }
+self_monitoring:
+  receiver: ops
+  synthetic_every: 1s
+route:
+  receiver: team
+  group_by: [alertname]
+  group_wait: 0s
+  routes:
+    - { matchers: ['source="cloudwatch"'], receiver: team, continue: true }
+receivers:
+  - name: team
+    webhook_configs: [{ url: '${hook.url}/team' }]
+  - name: ops
+    webhook_configs: [{ url: '${hook.url}/ops' }]
+`,
+    { token: ADMIN, env: { READ_TOKEN: READ_ONLY, INGEST_TOKEN: INGEST_ONLY }, metrics: { emit: (v) => void metrics.push(v as Record<string, number>) } },
+  );
+  return { rt, hook, metrics };
+}
+
+describe('self-monitoring (local runtime)', () => {
+  it('sends the synthetic heartbeat through the pipeline: the router records it as the built-in heartbeat ping and counts it', async () => {
+    const { rt, metrics } = await start();
+    type Listed = { heartbeats: Array<{ name: string; status: string; pings: number; ping_url: string | null }> };
+    const pipeline = await until('two synthetic pings recorded', async () => {
+      const hb = (await apiRequest<Listed>(rt.url, READ_ONLY, 'GET', '/v1/heartbeats')).body.heartbeats.find((h) => h.name === 'alertflow-pipeline');
+      return hb && hb.pings >= 2 ? hb : undefined;
+    });
+    expect(pipeline).toMatchObject({ status: 'ok', ping_url: null });
+    expect(metrics.filter((m) => m.SyntheticHeartbeats).length).toBeGreaterThanOrEqual(2);
+    // It is a ping, not an alert: nothing was routed or notified for it.
+    expect((await apiRequest<{ alerts: unknown[] }>(rt.url, READ_ONLY, 'GET', '/v1/alerts')).body.alerts).toEqual([]);
+    expect(hook!.received).toEqual([]);
+    // The built-in heartbeat has no signed ping URL: a guessed one is a 404, as for an unknown name.
+    expect((await fetch(`${rt.url}/v1/heartbeats/alertflow-pipeline/${'A'.repeat(43)}`)).status).toBe(404);
+  }, 20_000);
+
+  it("routes alertflow's own CloudWatch alarms to the self-monitoring receiver, and a user's alarm through the tree", async () => {
+    const { rt, hook } = await start();
+    for (const name of ['alertflow-self-Alertflow-dlq-alerts-dlq', 'checkout-api-5xx-high']) {
+      expect((await apiRequest(rt.url, INGEST_ONLY, 'POST', '/local/events', alarmEvent(name))).status).toBe(202);
+    }
+    await hook.waitFor(2);
+    const got = hook.received.map((r) => ({ path: r.path, alertname: (r.json() as { alerts: Array<{ labels: Record<string, string> }> }).alerts[0]!.labels.alertname }));
+    expect(got.sort((a, b) => a.path.localeCompare(b.path))).toEqual([
+      { path: '/ops', alertname: 'alertflow-self-Alertflow-dlq-alerts-dlq' },
+      { path: '/team', alertname: 'checkout-api-5xx-high' },
+    ]);
+  }, 20_000);
+
+  it('reports queues, DLQs, the last checks tick and the synthetic heartbeat at /v1/health?deep=1, to a read token only', async () => {
+    const { rt } = await start();
+    // Plain health stays public; deep asks for a token with `read`.
+    expect((await fetch(`${rt.url}/v1/health`)).status).toBe(200);
+    expect((await fetch(`${rt.url}/v1/health?deep=1`)).status).toBe(401);
+    expect((await apiRequest(rt.url, INGEST_ONLY, 'GET', '/v1/health?deep=1')).status).toBe(403);
+    const deep = async () => apiRequest<DeepHealth>(rt.url, READ_ONLY, 'GET', '/v1/health?deep=1');
+    const healthy = await until('a healthy deep report', async () => {
+      const res = await deep();
+      return res.status === 200 && res.body.synthetic_heartbeat?.last_ping_at ? res.body : undefined;
+    });
+    expect(healthy).toMatchObject({ status: 'ok', problems: [], checks_tick: { status: 'ok', every_ms: 1000 }, synthetic_heartbeat: { name: 'alertflow-pipeline', status: 'ok', every_ms: 1000 } });
+    expect(Date.parse(healthy.checks_tick.last_run_at!)).toBeGreaterThan(Date.now() - 10_000);
+    expect(healthy.queues.map((q) => [q.name, q.dlq])).toContainEqual(['alerts', 'alerts-dlq']);
+    expect(healthy.queues.map((q) => q.name)).toContain('slack-notifications');
+    expect(healthy.dlqs.map((d) => d.name)).toContain('escalations-dlq');
+    // A dead letter makes it degraded (503), naming the DLQ.
+    await rt.queues.send('webhook-notifications-dlq', [{ id: 'x', body: '{}' }]);
+    const degraded = await deep();
+    expect(degraded.status).toBe(503);
+    expect(degraded.body).toMatchObject({ status: 'degraded', problems: ['webhook-notifications-dlq holds 1 message(s) that failed every retry'] });
+    expect(degraded.body.dlqs.find((d) => d.name === 'webhook-notifications-dlq')).toEqual({ name: 'webhook-notifications-dlq', messages: 1 });
+  }, 20_000);
+});
