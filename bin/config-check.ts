@@ -7,7 +7,7 @@ import { configWarnings } from '../shared/config/validate';
 import { describePolicy } from '../shared/escalation/policy';
 import { describeHeartbeat } from '../shared/heartbeats/heartbeat';
 import { describeCheck } from '../shared/checks/check';
-import { describeSelfMonitoring } from '../shared/self-monitoring/config';
+import { describeSelfMonitoring } from '../shared/config/self-monitoring';
 
 const program = new Command('config:check')
   .usage('[file]   (npm run config:check -- [file])')

@@ -12,7 +12,7 @@ import { AlertflowFunction, type SharedFunctionOptions, functionSettings } from 
 import { deadLetterQueue } from './queue';
 import { grantTable } from './state';
 import { schedulerRole } from './scheduler';
-import { eventBridgeCron } from '../shared/digest/schedule';
+import { eventBridgeCron } from '../shared/config/digest';
 import { channelEntries } from '../shared/channels/keys';
 import type { ChannelType } from '../shared/queues/messages';
 

@@ -1,5 +1,5 @@
 import { nodeHttp } from '../../shared/channels/http';
-import { checkDeps } from '../../shared/checks/deps';
+import { checkDeps } from '../../shared/runtime/check-deps';
 import { tickChecks, type ChecksTickResult } from '../../shared/checks/service';
 import { CHECKS_TICK_MS, tickHeartbeats, type TickResult } from '../../shared/heartbeats/service';
 import { awsQueues, lazyHandler } from '../../shared/runtime/aws';

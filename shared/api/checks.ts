@@ -1,6 +1,6 @@
 import { parseWith } from '../alerts/normalize/common';
 import { compileCheck, isDue, type Check, type CheckState, type StoredCheck } from '../checks/check';
-import { CheckConfig } from '../checks/config';
+import { CheckConfig } from '../config/checks';
 import { allChecks, evaluateCheck, type CheckDeps, type Evaluation } from '../checks/service';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 

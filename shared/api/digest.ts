@@ -1,6 +1,6 @@
 import { ValidationError } from '../errors';
 import { buildDigest, digestNotifications, digestSettings, type DigestDeps } from '../digest/service';
-import { digestHtml, digestLines, digestSlackBlocks, digestTitle } from '../digest/render';
+import { digestHtml, digestLines, digestSlackBlocks, digestTitle } from '../channels/digest';
 
 /**
  * POST /v1/digest/preview (scope `read`): the digest that would be sent now (or for the schedule's

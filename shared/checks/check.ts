@@ -3,7 +3,7 @@ import { fingerprint } from '../alerts/fingerprint';
 import { formatDuration, parseDuration } from '../config/duration';
 import type { IngestMessage } from '../queues/messages';
 import { compileCheckTemplate, KV, type Template } from '../templates';
-import type { CheckConfig, CloudWatchSource, Condition, MissingData, PrometheusSource } from './config';
+import type { CheckConfig, CloudWatchSource, Condition, MissingData, PrometheusSource } from '../config/checks';
 
 /**
  * Threshold checks: a compiled check, what is stored per check, and the pure step from one

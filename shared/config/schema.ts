@@ -11,9 +11,9 @@ import { InhibitRuleConfig } from '../inhibition/rules';
 import { TimeIntervalConfigs } from '../routing/time-intervals';
 import { EscalationPolicyConfig } from '../escalation/policy';
 import { SCOPES } from '../http/routes';
-import { CheckConfig } from '../checks/config';
-import { DigestConfig } from '../digest/config';
-import { checkSelfMonitoring, SelfMonitoringConfig } from '../self-monitoring/config';
+import { CheckConfig } from './checks';
+import { DigestConfig } from './digest';
+import { checkSelfMonitoring, SelfMonitoringConfig } from './self-monitoring';
 
 /**
  * The schema of alertflow.yaml. Keys are snake_case; `route`, `receivers[].webhook_configs` and the

@@ -1,10 +1,13 @@
 import { statusAt } from '../alerts/model';
-import { groupViews, outcomesOf, type DeliveryReads, type GroupPages } from '../api/groups';
+import { recentlyResolved } from '../grouping/model';
+import { sendingStatus, unsettledIds } from '../grouping/nflog';
+import type { RecordedDelivery } from '../store/deliveries';
+import type { GroupStore } from '../store/port';
 import type { Incident } from '../escalation/incident';
 import type { HistoryStore } from '../history/history';
 import type { ListKey } from '../store/keys';
 import type { IncidentStore } from '../store/port';
-import type { DigestSummary } from './model';
+import type { DigestSummary } from '../queues/messages';
 
 /**
  * What a digest reads, each source bounded (a digest runs once a day, in one invocation): the
@@ -13,8 +16,9 @@ import type { DigestSummary } from './model';
  */
 export interface DigestSources {
   history: HistoryStore;
-  groups: GroupPages;
-  deliveries: DeliveryReads;
+  groups: Pick<GroupStore, 'page'>;
+  /** The delivery records of notifications the groups have not folded in yet (as GET /v1/groups reads them). */
+  deliveries: { outcomes(ids: readonly string[]): Promise<ReadonlyMap<string, RecordedDelivery>> };
   incidents: Pick<IncidentStore, 'page'>;
 }
 
@@ -90,13 +94,17 @@ export async function collectDigest(sources: DigestSources, window: { from: Date
         countFired(a.labels);
       }
     }
-    for (const view of groupViews(page.groups, now.getTime(), await outcomesOf(page.groups, sources.deliveries))) {
-      for (const n of view.notifications) {
-        if (n.status !== 'failed') continue;
-        const key = `${view.receiver}\u0000${n.channel}`;
-        const entry = failed.get(key) ?? { receiver: view.receiver, channel: n.channel, groups: 0 };
+    // A channel entry's last notification, sent and not yet folded into the group's log, that failed for good.
+    const shown = page.groups.filter((g) => Object.keys(g.alerts).length > 0 || recentlyResolved(g, now.getTime()).length > 0);
+    const ids = shown.flatMap((g) => unsettledIds(g));
+    const outcomes = ids.length > 0 ? await sources.deliveries.outcomes(ids) : new Map<string, RecordedDelivery>();
+    for (const g of shown) {
+      for (const [key, sent] of Object.entries(g.sending ?? {})) {
+        if (sendingStatus(g.groupId, key, sent, outcomes).status !== 'failed') continue;
+        const channel = channelName(key);
+        const entry = failed.get(`${g.receiver}\u0000${channel}`) ?? { receiver: g.receiver, channel, groups: 0 };
         entry.groups++;
-        failed.set(key, entry);
+        failed.set(`${g.receiver}\u0000${channel}`, entry);
       }
     }
     last = page.last;
@@ -142,6 +150,12 @@ async function incidentsIn(store: Pick<IncidentStore, 'page'>, from: number, to:
     } while (after && !older);
   }
   return { list, partial: false };
+}
+
+/** `slack.0` (the log's key) as `slack[0]`, as GET /v1/groups shows it. */
+function channelName(key: string): string {
+  const dot = key.lastIndexOf('.');
+  return dot < 0 ? key : `${key.slice(0, dot)}[${key.slice(dot + 1)}]`;
 }
 
 function top(counts: ReadonlyMap<string, number>, n: number): Array<[string, number]> {

@@ -7,10 +7,10 @@ import { channelQueueName } from '../queues/names';
 import { encodeBody, type QueuePort } from '../queues/port';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import { collectDigest, type DigestSources } from './collect';
-import type { DigestConfig } from './config';
+import type { DigestConfig } from '../config/digest';
 import { DEFAULT_DIGEST_SCHEDULE, digestWindow } from './schedule';
-import type { DigestSummary } from './model';
-import { digestLines, digestTitle } from './render';
+import type { DigestSummary } from '../queues/messages';
+import { digestLines, digestTitle } from '../channels/digest';
 
 export interface DigestDeps extends DigestSources {
   config: Pick<CompiledConfig, 'raw' | 'receivers'>;

@@ -39,7 +39,7 @@ import { createLocalServer, type HttpHandler, type LocalRoute } from './server';
 import { authenticate, authorize, authTokens } from '../ingest/auth';
 import type { Scope } from '../http/routes';
 import type { MetricsPort } from '../self-monitoring/metrics';
-import { syntheticEveryMs } from '../self-monitoring/config';
+import { syntheticEveryMs } from '../config/self-monitoring';
 import { SCHEDULED_SYNTHETIC_EVENT } from '../self-monitoring/synthetic';
 
 export { DEFAULT_TOKEN };

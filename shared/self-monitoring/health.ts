@@ -1,51 +1,25 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { SecretResolver } from '../config/secrets';
-import { ValidationError } from '../errors';
-import { deadlineOf, type HeartbeatStore } from '../heartbeats/heartbeat';
-import { json, type HttpResult } from '../http/responses';
-import { authenticate, authorize, authTokens } from '../ingest/auth';
+import { deadlineOf, type Heartbeat, type HeartbeatStore } from '../heartbeats/heartbeat';
 import type { QueueDepth, QueueDepths } from '../queues/port';
-import type { CompiledConfig } from '../runtime/compiled-config';
-import { SYNTHETIC_HEARTBEAT } from './config';
+import { SYNTHETIC_HEARTBEAT } from '../config/self-monitoring';
 import { CHECKS_TICK, type TickStore } from './ticks';
 
 /**
- * GET /v1/health: public and constant (`{"status":"ok"}`: the function answers). With `?deep=1`
- * and a `read` token, what an operator asks when alerts seem not to arrive: queue and DLQ depths,
- * when the checks tick last completed, and the synthetic heartbeat. Bounded work: one read per
- * reported queue, one item, one heartbeat state. 200 when nothing is wrong, else 503 with the
- * problems, so an uptime monitor can watch it.
+ * What GET /v1/health?deep=1 reports (shared/api/health.ts serves it): what an operator asks when
+ * alerts seem not to arrive. Queue and DLQ depths, when the checks tick last completed, and the
+ * synthetic heartbeat. Bounded work: one read per reported queue, one item, one heartbeat state.
  */
-export interface HealthDeps {
-  config: Pick<CompiledConfig, 'raw' | 'heartbeats'>;
-  secrets: SecretResolver;
+export interface DeepHealthDeps {
+  config: { heartbeats: ReadonlyMap<string, Heartbeat> };
   /** Undefined where the function has no queue list (then no queues are reported). */
   queueDepths?: QueueDepths | undefined;
   ticks: TickStore;
   heartbeats: HeartbeatStore;
-  clock: () => Date;
   /** The checks tick's period (the local runtime's is shorter). */
   checksTickMs: number;
 }
 
 /** The checks tick counts as late after this many periods without a completed run. */
 export const LATE_AFTER_TICKS = 3;
-
-export async function health(event: APIGatewayProxyEventV2, deps: HealthDeps): Promise<HttpResult> {
-  const now = deps.clock();
-  if (!isDeep(event.queryStringParameters?.deep)) return json(200, { status: 'ok', time: now.toISOString() });
-  // The route is public; its deep form shows internals, so it takes a token like the read API.
-  const principal = await authenticate(event, authTokens(deps.config.raw.auth), deps.secrets);
-  authorize(principal, 'read', 'GET /v1/health?deep=1');
-  const report = await deepHealth(deps, now);
-  return json(report.status === 'ok' ? 200 : 503, report);
-}
-
-function isDeep(value: string | undefined): boolean {
-  if (value === undefined || value === '0' || value === 'false') return false;
-  if (value === '1' || value === 'true') return true;
-  throw new ValidationError(`deep must be 1 or 0 (got ${JSON.stringify(value.slice(0, 20))})`, [{ path: 'deep', message: '1, true, 0 or false' }]);
-}
 
 export interface DeepHealth {
   status: 'ok' | 'degraded';
@@ -59,7 +33,7 @@ export interface DeepHealth {
   synthetic_heartbeat: { name: string; status: 'ok' | 'missing' | 'pending'; last_ping_at: string | null; deadline: string | null; every_ms: number } | null;
 }
 
-export async function deepHealth(deps: Omit<HealthDeps, 'secrets'>, now: Date): Promise<DeepHealth> {
+export async function deepHealth(deps: DeepHealthDeps, now: Date): Promise<DeepHealth> {
   const synthetic = deps.config.heartbeats.get(SYNTHETIC_HEARTBEAT);
   const [depths, lastTick, states] = await Promise.all([
     deps.queueDepths?.depths() ?? Promise.resolve([] as QueueDepth[]),

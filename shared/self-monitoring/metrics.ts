@@ -1,5 +1,5 @@
 import type { HeartbeatPingMessage } from '../queues/messages';
-import { SYNTHETIC_HEARTBEAT } from './config';
+import { SYNTHETIC_HEARTBEAT } from '../config/self-monitoring';
 
 /**
  * alertflow's own metrics, as CloudWatch embedded metric format (EMF) log lines: CloudWatch Logs

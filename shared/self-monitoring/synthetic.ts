@@ -2,7 +2,7 @@ import * as z from 'zod';
 import type { Heartbeat } from '../heartbeats/heartbeat';
 import type { HeartbeatPingMessage } from '../queues/messages';
 import { formatDuration } from '../config/duration';
-import { SYNTHETIC_HEARTBEAT, syntheticEveryMs, type SelfMonitoringConfig } from './config';
+import { SYNTHETIC_HEARTBEAT, syntheticEveryMs, type SelfMonitoringConfig } from '../config/self-monitoring';
 
 /**
  * The synthetic heartbeat (ADR 0019): a rate schedule invokes the ingest function with

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextDigestAt } from '../../shared/digest/schedule';
-import type { DigestSummary } from '../../shared/digest/model';
-import { digestHtml, digestLines, digestSlackBlocks, digestTitle } from '../../shared/digest/render';
+import type { DigestSummary } from '../../shared/queues/messages';
+import { digestHtml, digestLines, digestSlackBlocks, digestTitle } from '../../shared/channels/digest';
 import { sendDigest, type DigestDeps } from '../../shared/digest/service';
 import type { LocalRuntime, LocalStore } from '../../shared/local/runtime';
 import type { OutboxEntry } from '../../shared/local/outbox';

@@ -9,7 +9,7 @@ import { alertSeverity, groupSeverity, type Severity } from '../severity';
 import { renderTemplate } from '../templating';
 import { httpUrl, singleLine, truncate, truncateEscaped } from '../text';
 import type { EmailConfig } from './config';
-import { digestHtml, digestLines, digestTitle } from '../../digest/render';
+import { digestHtml, digestLines, digestTitle } from '../digest';
 
 /**
  * Email (SES v2 SendEmail, Simple content): a subject, an HTML alert card and a plain-text part.

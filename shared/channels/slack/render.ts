@@ -6,7 +6,7 @@ import type { RenderedRequest } from '../channel';
 import { alertState, groupState, type SeverityState } from '../severity';
 import { singleLine, titleOf, truncate, truncateEscaped } from '../text';
 import { TemplateFields } from '../templating';
-import { digestSlackBlocks, digestTitle } from '../../digest/render';
+import { digestSlackBlocks, digestTitle } from '../digest';
 
 /**
  * Slack incoming-webhook message (Block Kit).

@@ -10,7 +10,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { CloudWatchSource } from '../../../shared/checks/config';
+import { CloudWatchSource } from '../../../shared/config/checks';
 import { awsMetricData, GET_METRIC_DATA_MAX_QUERIES, observeCloudWatch } from '../../../shared/checks/sources/cloudwatch';
 import type { CloudWatchQuery } from '../../../shared/checks/sources/port';
 

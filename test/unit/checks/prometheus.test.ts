@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { nodeHttp } from '../../../shared/channels/http';
 import { awsCredentials, observePrometheus } from '../../../shared/checks/sources/prometheus';
 import type { AwsCredentials, PrometheusQuery } from '../../../shared/checks/sources/port';
-import type { PrometheusSource } from '../../../shared/checks/config';
+import type { PrometheusSource } from '../../../shared/config/checks';
 import { startStandIn, type Received, type StandIn } from '../../support/stand-in';
 
 const NOW = new Date('2026-03-14T15:09:26.535Z');

@@ -11,8 +11,9 @@ import { RouterMessage, type HeartbeatPingMessage, type IngestMessage } from '..
 import type { OutgoingMessage, QueueDepth } from '../../../shared/queues/port';
 import { matchRoutes } from '../../../shared/routing/route-tree';
 import { compileConfig, type CompiledConfig } from '../../../shared/runtime/compiled-config';
-import { SYNTHETIC_HEARTBEAT } from '../../../shared/self-monitoring/config';
-import { deepHealth, health, type HealthDeps } from '../../../shared/self-monitoring/health';
+import { SYNTHETIC_HEARTBEAT } from '../../../shared/config/self-monitoring';
+import { health, type HealthDeps } from '../../../shared/api/health';
+import { deepHealth } from '../../../shared/self-monitoring/health';
 import { auditFindings, emfDocument, emfMetrics, syntheticPingsRecorded } from '../../../shared/self-monitoring/metrics';
 import { SCHEDULED_SYNTHETIC_EVENT } from '../../../shared/self-monitoring/synthetic';
 import { CHECKS_TICK, type TickStore } from '../../../shared/self-monitoring/ticks';

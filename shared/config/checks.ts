@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { parseDuration } from '../config/duration';
-import { Duration, labelMap } from '../config/primitives';
+import { parseDuration } from './duration';
+import { Duration, labelMap } from './primitives';
 import { compileCheckTemplate, TemplateError } from '../templates';
 
 /**

@@ -1,4 +1,4 @@
-import type { DigestSummary } from './model';
+import type { DigestSummary } from '../queues/messages';
 
 /**
  * The digest as people read it: a title, text lines (webhook, Teams, SMS carry them in the digest

@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { formatDuration, parseDuration } from '../config/duration';
-import { Duration } from '../config/primitives';
+import { formatDuration, parseDuration } from './duration';
+import { Duration } from './primitives';
 
 /**
  * `self_monitoring:` in the config (ADR 0019): where alerts about alertflow itself go, the address

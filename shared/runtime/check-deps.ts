@@ -1,5 +1,5 @@
-import type { Ports } from '../runtime/ports';
-import type { CheckDeps } from './service';
+import type { Ports } from './ports';
+import type { CheckDeps } from '../checks/service';
 
 /** What the checks service needs, from a function's ports (the checks tick's and the API's). */
 export function checkDeps(ports: Pick<Ports, 'config' | 'stores' | 'queues' | 'clock' | 'log' | 'http' | 'metricData' | 'awsCredentials'>): CheckDeps {
