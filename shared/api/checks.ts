@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors';
 /**
  * /v1/checks: threshold checks, listed with their state (`read`), made, replaced, paused, resumed,
  * deleted and evaluated on demand (`manage`). The config's checks are listed and evaluated here but
- * changed only in the config (409). One schema for both: checks/config.ts.
+ * changed only in the config (409). One schema for both: config/checks.ts.
  */
 
 /** A check definition is a few hundred bytes; its annotations' templates the most of it. */

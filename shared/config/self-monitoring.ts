@@ -4,8 +4,8 @@ import { Duration } from './primitives';
 
 /**
  * `self_monitoring:` in the config (ADR 0019): where alerts about alertflow itself go, the address
- * of the out-of-band email, and how often the synthetic heartbeat crosses the pipeline. This module
- * imports only the config leaves, so config/schema.ts can import it (as it does checks/config.ts).
+ * of the out-of-band email, and how often the synthetic heartbeat crosses the pipeline. Beside the
+ * other schemas of the file (config/checks.ts, config/digest.ts), importing only config's leaves.
  */
 
 /** The built-in heartbeat the synthetic pings record (reserved: the config's heartbeats may not use it). */
