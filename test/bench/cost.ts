@@ -153,8 +153,9 @@ export function costPerMillionAlerts(p: CostInputs, memoryMb: (fn: string) => nu
 
 /**
  * What the deployed stack costs a month with no alerts at all: the empty receives of each event
- * source mapping's pollers. Everything else idles at $0 (on-demand table: storage only, cents for
- * a small table; HTTP API, Lambda, Scheduler: per use).
+ * source mapping's pollers, and the checks tick's minute schedule. Everything else idles at $0
+ * (on-demand table: storage only, cents for a small table; HTTP API, Lambda, Scheduler: per use).
+ * Self-monitoring's alarms ($0.10 each a month) are opt-in and not counted here.
  */
 export function idlePerMonth(polledQueues: readonly string[]): CostEstimate {
   const a = IDLE_ASSUMPTIONS;
@@ -165,5 +166,14 @@ export function idlePerMonth(polledQueues: readonly string[]): CostEstimate {
     unit: 'requests',
     usd: (perQueue * PRICES.sqsPerMillionRequests) / 1e6,
   }));
+  // The checks tick, always deployed (checks can be made through the API): a rate schedule every
+  // minute, one invocation, one consistent Query of the checks partition (0.5 RRU when empty).
+  const ticks = a.daysPerMonth * 24 * 60;
+  lines.push(
+    { item: 'Checks tick: Lambda requests (one a minute)', quantity: ticks, unit: 'requests', usd: (ticks * PRICES.lambdaPerMillionRequests) / 1e6 },
+    { item: 'Checks tick: Lambda duration (~30 ms at 256 MB, arm64)', quantity: ticks * 0.03 * 0.25, unit: 'GB-s', usd: ticks * 0.03 * 0.25 * PRICES.lambdaPerGbSecondArm64 },
+    { item: 'Checks tick: DynamoDB reads (one Query, 0.5 RRU with no checks)', quantity: ticks * 0.5, unit: 'RRU', usd: (ticks * 0.5 * PRICES.dynamoPerMillionReadUnits) / 1e6 },
+    { item: 'Checks tick: EventBridge Scheduler invocations (within the 14M free a month)', quantity: ticks, unit: 'invocations', usd: 0 },
+  );
   return { lines, totalUsd: lines.reduce((sum, l) => sum + l.usd, 0) };
 }
