@@ -25,16 +25,31 @@ export function allChecks(config: ReadonlyMap<string, Check>, definitions: reado
   return out;
 }
 
-/** Query every check's source: Prometheus ones in parallel (bounded), CloudWatch ones batched per region. */
-export async function observe(checks: readonly Check[], sources: SourceDeps, now: Date): Promise<Map<string, Observation>> {
+/** Prometheus queries started together: a chunk, then the deadline is looked at again. */
+const PROMETHEUS_CHUNK = 32;
+
+/**
+ * Query every check's source: Prometheus ones in parallel (bounded), CloudWatch ones batched per
+ * region. Past `deadline` (epoch ms) no further chunk of Prometheus queries starts: those checks
+ * get no observation and stay due for the next tick (a slow server must not run the invocation
+ * out of time with nothing written).
+ */
+export async function observe(checks: readonly Check[], sources: SourceDeps, now: Date, deadline = Infinity): Promise<Map<string, Observation>> {
   const prometheus = checks.flatMap((c) => (c.source.kind === 'prometheus' ? [{ id: c.name, source: c.source.prometheus }] : []));
   const cloudwatch = checks.flatMap((c) => (c.source.kind === 'cloudwatch' ? [{ id: c.name, source: c.source.cloudwatch }] : []));
-  const [p, cw] = await Promise.all([
-    prometheus.length > 0 ? observePrometheus(prometheus, sources, now) : new Map<string, Observation>(),
-    cloudwatch.length > 0 ? observeCloudWatch(cloudwatch, sources.metricData, now) : new Map<string, Observation>(),
-  ]);
+  const observePrometheusChunks = async () => {
+    const out = new Map<string, Observation>();
+    for (let i = 0; i < prometheus.length && Date.now() < deadline; i += PROMETHEUS_CHUNK) {
+      for (const [id, obs] of await observePrometheus(prometheus.slice(i, i + PROMETHEUS_CHUNK), sources, now)) out.set(id, obs);
+    }
+    return out;
+  };
+  const [p, cw] = await Promise.all([observePrometheusChunks(), cloudwatch.length > 0 ? observeCloudWatch(cloudwatch, sources.metricData, now) : new Map<string, Observation>()]);
   return new Map([...p, ...cw]);
 }
+
+/** How long a tick may query before it evaluates what it has: well inside the checks function's 30 s. */
+export const TICK_QUERY_BUDGET_MS = 15_000;
 
 export interface ChecksTickResult {
   /** Checks evaluated at this tick. */
@@ -60,14 +75,17 @@ export async function tickChecks(deps: CheckDeps, tickMs: number): Promise<Check
   const now = deps.clock();
   const at = now.getTime();
   const stateOf = new Map(states.map((s) => [s.name, s]));
-  const due = [...checks.values()].filter((c) => isDue(c, stateOf.get(c.name), at, tickMs));
-  const observations = due.length > 0 ? await observe(due, deps.sources, now) : new Map<string, Observation>();
+  // Longest overdue first: a tick that runs out of query time leaves the most recently evaluated.
+  const due = [...checks.values()].filter((c) => isDue(c, stateOf.get(c.name), at, tickMs)).sort((a, b) => (stateOf.get(a.name)?.evaluatedAt ?? 0) - (stateOf.get(b.name)?.evaluatedAt ?? 0));
+  const observations = due.length > 0 ? await observe(due, deps.sources, now, Date.now() + Math.min(TICK_QUERY_BUDGET_MS, tickMs * 0.8)) : new Map<string, Observation>();
 
   const alerts: Alert[] = [];
   const writes: CheckState[] = [];
   const removed: CheckState[] = [];
   for (const check of due) {
-    const obs = observations.get(check.name) ?? { error: 'no answer from the source' };
+    const obs = observations.get(check.name);
+    // Not queried within the tick's budget: still due, at the next tick.
+    if (!obs) continue;
     const { prev, resolves } = relabelled(check, stateOf.get(check.name), at);
     alerts.push(...resolves);
     const step = evaluate(check, prev, obs, at, tickMs);
