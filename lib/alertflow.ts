@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import type { Config } from '../shared/config/schema';
 import type { ChannelType } from '../shared/queues/messages';
 import { ALERTS_QUEUE, ESCALATIONS_QUEUE, SERVICE_DLQS, channelQueueName, dlqName } from '../shared/queues/names';
+import { probeTarget } from '../shared/self-monitoring/probe';
 import { SelfMonitoring } from './self-monitoring';
 import { Api } from './api';
 import { Channels, senderFunctionName } from './channels';
@@ -152,6 +153,8 @@ export class Alertflow extends Construct {
         ...(this.escalation ? { escalator: this.escalation.function.fn } : {}),
       };
       for (const channel of Object.values(this.channels.byType)) functions[senderFunctionName(channel.type)] = channel.function.fn;
+      // The config check makes the receiver have a channel, whose type then has a sender.
+      const probed = this.channels.byType[probeTarget(config)!.channel.type]!;
       this.selfMonitoring = new SelfMonitoring(this, 'SelfMonitoring', {
         config,
         deployment: Stack.of(this).stackName,
@@ -159,7 +162,8 @@ export class Alertflow extends Construct {
         queues,
         deadLetterQueues,
         ingest: this.ingestion.function.fn,
-        router: this.routing.function.fn,
+        probeSender: probed.function.fn,
+        table,
         escalator: this.escalation?.function.fn,
         scheduleGroup: this.routing.scheduleGroup,
       });

@@ -1,6 +1,7 @@
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, type Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnSchedule, type ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
@@ -17,6 +18,7 @@ import { SCHEDULED_SYNTHETIC_EVENT } from '../shared/self-monitoring/synthetic';
 import { AUDIT_INTERVAL_MS } from '../shared/escalation/auditor';
 import type { FunctionName } from './function';
 import { schedulerRole } from './scheduler';
+import { grantTable } from './state';
 
 /**
  * How old the oldest message of a source queue may get before it is alarmed: twice the longest
@@ -27,6 +29,8 @@ import { schedulerRole } from './scheduler';
 export const QUEUE_AGE_THRESHOLD = Duration.minutes(30);
 /** Errors and throttles are summed over this period; any is alarmed (a failed batch is retried, but someone should know). */
 export const FUNCTION_ALARM_PERIOD = Duration.minutes(5);
+/** What recording the synthetic ping takes of the sender its probes reach: the built-in heartbeat's state (batch read, conditional put). */
+export const PROBE_TABLE_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:PutItem'];
 
 export interface SelfMonitoringProps {
   /** The config; its `self_monitoring` must be set. */
@@ -41,8 +45,10 @@ export interface SelfMonitoringProps {
   readonly deadLetterQueues: Readonly<Record<string, IQueue>>;
   /** The ingest function: the synthetic heartbeat's schedule invokes it. */
   readonly ingest: LambdaFunction;
-  /** The router: it records the synthetic pings and emits their metric. */
-  readonly router: LambdaFunction;
+  /** The sender of self_monitoring's receiver's first channel: the synthetic pings' probes reach it, and it records them and emits their metric. */
+  readonly probeSender: LambdaFunction;
+  /** The state table: the probe sender writes the built-in heartbeat's state there. */
+  readonly table: ITable;
   /** The escalator, where escalation is deployed: its auditor's findings are alarmed. */
   readonly escalator?: LambdaFunction | undefined;
   /** alertflow's schedule group. */
@@ -55,9 +61,9 @@ export interface SelfMonitoringProps {
  *   errors and throttles, and the escalation auditor's findings. They have no actions: the
  *   ingestion rule already takes every alarm's state changes, and the implicit route sends these
  *   (named `alertflow-self-<deployment>-…`) to `self_monitoring.receiver`.
- * - the synthetic heartbeat: a rate schedule that invokes ingest, whose ping the router records
- *   for the built-in heartbeat (HeartbeatMissing through alertflow when it stops) and counts in a
- *   metric;
+ * - the synthetic heartbeat: a rate schedule that invokes ingest, whose ping the router passes on
+ *   as a probe to the receiver's first channel's sender, which records it for the built-in
+ *   heartbeat (HeartbeatMissing through alertflow when it stops) and counts it in a metric;
  * - the out-of-band alarm on that metric (missing data is breaching), with an SNS topic of its own
  *   that emails `self_monitoring.email`: it depends on no function or queue of alertflow's.
  */
@@ -107,7 +113,9 @@ export class SelfMonitoring extends Construct {
       // The dimension is a literal, not a reference to a function: the alarm stands on its own.
       new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { [DEPLOYMENT_DIMENSION]: props.deployment }, period, statistic: 'Sum' });
     // Functions that emit alertflow's metrics learn the dimension's value (without it they emit none).
-    for (const fn of [props.router, props.escalator]) fn?.addEnvironment(ENV.deployment, props.deployment);
+    for (const fn of [props.probeSender, props.escalator]) fn?.addEnvironment(ENV.deployment, props.deployment);
+    // Only the probed sender touches a heartbeat; the others keep the sender's own table actions.
+    grantTable(props.table, props.probeSender, PROBE_TABLE_ACTIONS);
     if (props.escalator) {
       alarm('AuditFindings', 'escalation-audit', 'alertflow: the escalation auditor ran incident timers that were lost, or deleted orphaned schedules (the escalator log says which)', metric(METRICS.auditFindings, Duration.millis(AUDIT_INTERVAL_MS)));
     }
@@ -117,7 +125,7 @@ export class SelfMonitoring extends Construct {
     // The unqualified function only (grantInvoke would add every version and alias, `:*`).
     this.schedulerRole.addToPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [props.ingest.functionArn] }));
     this.syntheticSchedule = new CfnSchedule(this, 'Synthetic', {
-      description: 'alertflow: the synthetic heartbeat (ingest, the alerts queue, the router)',
+      description: 'alertflow: the synthetic heartbeat (ingest, the alerts queue, the router, a sender)',
       groupName: props.scheduleGroup.scheduleGroupName,
       scheduleExpression: `rate(${minutes} ${minutes === 1 ? 'minute' : 'minutes'})`,
       flexibleTimeWindow: { mode: 'OFF' },
@@ -150,14 +158,14 @@ export class SelfMonitoring extends Construct {
     if (sm.email) this.topic.addSubscription(new EmailSubscription(sm.email));
     this.pipelineAlarm = new Alarm(this, 'PipelineSilent', {
       alarmName: pipelineAlarmName,
-      alarmDescription: `alertflow: no synthetic heartbeat reached the router for ${2 * minutes} minutes; alertflow may not be delivering alerts (this alarm does not go through it)`,
+      alarmDescription: `alertflow: no synthetic heartbeat reached a sender for ${2 * minutes} minutes; alertflow may not be delivering alerts (this alarm does not go through it)`,
       metric: metric(METRICS.syntheticHeartbeats, Duration.minutes(minutes)),
       threshold: 1,
       comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
       // Two periods: one late or lost run is not an outage (as the built-in heartbeat's grace).
       evaluationPeriods: 2,
       datapointsToAlarm: 2,
-      // The point of it: a router that emits nothing at all is the outage.
+      // The point of it: a pipeline that emits nothing at all is the outage.
       treatMissingData: TreatMissingData.BREACHING,
     });
     this.pipelineAlarm.addAlarmAction(new SnsAction(this.topic));

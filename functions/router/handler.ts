@@ -2,21 +2,21 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { dispatch, type DispatchDeps } from '../../shared/dispatch/dispatch';
 import { unpackBody } from '../../shared/queues/body';
 import { RouterMessage } from '../../shared/queues/messages';
-import { awsMetrics, awsQueues, awsScheduler, lazyHandler } from '../../shared/runtime/aws';
+import { awsQueues, awsScheduler, lazyHandler } from '../../shared/runtime/aws';
 import { awsTable } from '../../shared/runtime/aws-table';
 import type { Ports } from '../../shared/runtime/ports';
 import { cachedSilences, SILENCE_CACHE_MS } from '../../shared/silences/cache';
 import { batchHandler } from '../../shared/runtime/middleware';
 import { ALERTS_QUEUE } from '../../shared/queues/names';
 import { pingsIn, recordPings } from '../../shared/heartbeats/service';
-import { METRICS, syntheticPingsRecorded } from '../../shared/self-monitoring/metrics';
+import { isProbe, probeTarget, sendProbes } from '../../shared/self-monitoring/probe';
 
 /**
  * Router adapter. The records of a batch (alerts and group timers) are dispatched together (one read
  * and at most one write per group per batch); failures are reported per record, so only the
  * affected messages are retried.
  */
-export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' | 'scheduler' | 'clock' | 'log' | 'metrics'>) {
+export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' | 'scheduler' | 'clock' | 'log'>) {
   // Periodic reloads read only the silences not ended yet, from the listing index.
   const loadSilences = cachedSilences(ports.stores.silences, SILENCE_CACHE_MS, ports.clock);
   const base: Omit<DispatchDeps, 'silences'> = {
@@ -67,12 +67,13 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
     // the Watchdog comes again with Prometheus's next evaluation, long before the deadline).
     const pings = pingsIn(parsed.flatMap((p) => (p.message.kind === 'alerts' ? [p.message] : [])), ports.config.heartbeats);
     const pingMessages = parsed.flatMap((p) => (p.message.kind === 'ping' ? [{ recordId: p.recordId, ping: p.message }] : []));
-    for (const { ping } of pingMessages) pings.set(ping.heartbeat, Math.max(pings.get(ping.heartbeat) ?? ping.at, ping.at));
-    const unrecorded = await recordPings(pings, heartbeatDeps);
-    for (const { recordId, ping } of pingMessages) if (unrecorded.has(ping.heartbeat)) failures.push(recordId);
-    // The out-of-band alarm counts the synthetic heartbeats that made it this far (self_monitoring).
-    const synthetic = syntheticPingsRecorded(pingMessages.map((p) => p.ping), unrecorded);
-    if (synthetic > 0) ports.metrics?.emit({ [METRICS.syntheticHeartbeats]: synthetic });
+    // The synthetic ping is not recorded here: it goes on as a probe to a sender, which records it
+    // and emits the metric the out-of-band alarm watches, so the proof crosses a sender too (ADR 0019).
+    const target = probeTarget(ports.config.raw);
+    for (const { ping } of pingMessages) if (!isProbe(ping, target)) pings.set(ping.heartbeat, Math.max(pings.get(ping.heartbeat) ?? ping.at, ping.at));
+    const probes = pingMessages.flatMap(({ ping }) => (isProbe(ping, target) ? [ping] : []));
+    const [unrecorded, unsent] = await Promise.all([recordPings(pings, heartbeatDeps), sendProbes(probes, target, ports)]);
+    for (const { recordId, ping } of pingMessages) if (isProbe(ping, target) ? unsent.has(ping.id) : unrecorded.has(ping.heartbeat)) failures.push(recordId);
     // Past the deadline, what failed is mostly what was not started: it comes back at once
     // rather than after the visibility timeout (a real failure is retried a little sooner, too).
     if (Date.now() > (context.deadline ?? Infinity)) {
@@ -83,4 +84,4 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
   });
 }
 
-export const handler = lazyHandler('router', (base) => ({ ...base, ...awsTable(base), ...awsQueues(), ...awsScheduler(base), ...awsMetrics(base) }), createHandler);
+export const handler = lazyHandler('router', (base) => ({ ...base, ...awsTable(base), ...awsQueues(), ...awsScheduler(base) }), createHandler);

@@ -39,7 +39,8 @@ export async function observe(checks: readonly Check[], sources: SourceDeps, now
   const cloudwatch = checks.flatMap((c) => (c.source.kind === 'cloudwatch' ? [{ id: c.name, source: c.source.cloudwatch }] : []));
   const observePrometheusChunks = async () => {
     const out = new Map<string, Observation>();
-    for (let i = 0; i < prometheus.length && Date.now() < deadline; i += PROMETHEUS_CHUNK) {
+    // The first chunk always runs: every tick makes progress, however late it started.
+    for (let i = 0; i < prometheus.length && (i === 0 || Date.now() < deadline); i += PROMETHEUS_CHUNK) {
       for (const [id, obs] of await observePrometheus(prometheus.slice(i, i + PROMETHEUS_CHUNK), sources, now)) out.set(id, obs);
     }
     return out;

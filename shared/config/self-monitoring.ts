@@ -34,20 +34,34 @@ export const SelfMonitoringConfig = z
   .strict();
 export type SelfMonitoringConfig = z.infer<typeof SelfMonitoringConfig>;
 
+/** A receiver's channel entry lists. */
+const CHANNEL_LISTS = ['slack_configs', 'webhook_configs', 'email_configs', 'sms_configs', 'pagerduty_configs', 'teams_configs'] as const;
+
 /** The config keys the cross-checks read (a structural type: this module must not import schema.ts). */
 interface Checked {
   self_monitoring?: SelfMonitoringConfig | undefined;
-  receivers: ReadonlyArray<{ name: string }>;
+  receivers: ReadonlyArray<{ name: string } & Record<(typeof CHANNEL_LISTS)[number], readonly unknown[]>>;
   heartbeats: ReadonlyArray<{ name: string }>;
 }
 
-/** The checks that need the rest of the config: a known receiver, and the reserved heartbeat name. */
+/**
+ * The checks that need the rest of the config: a known receiver with a channel (its first channel's
+ * sender records the synthetic heartbeat, and alerts about alertflow must reach someone), and the
+ * reserved heartbeat name.
+ */
 export function checkSelfMonitoring(config: Checked, ctx: z.RefinementCtx): void {
   const sm = config.self_monitoring;
   if (!sm) return;
   const names = config.receivers.map((r) => r.name);
-  if (!names.includes(sm.receiver)) {
+  const receiver = config.receivers.find((r) => r.name === sm.receiver);
+  if (!receiver) {
     ctx.addIssue({ code: 'custom', path: ['self_monitoring', 'receiver'], message: `unknown receiver ${JSON.stringify(sm.receiver)} (defined: ${names.join(', ')})` });
+  } else if (CHANNEL_LISTS.every((key) => receiver[key].length === 0)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['self_monitoring', 'receiver'],
+      message: `receiver ${JSON.stringify(sm.receiver)} has no channel: alerts about alertflow would reach no one, and the synthetic heartbeat is recorded by its first channel's sender`,
+    });
   }
   config.heartbeats.forEach((hb, i) => {
     if (hb.name === SYNTHETIC_HEARTBEAT) {

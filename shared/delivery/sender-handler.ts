@@ -3,12 +3,13 @@ import type { ChannelSender } from '../channels/channel';
 import { backoffSeconds } from '../channels/outcome';
 import type { ChannelConfigs, SenderLookup } from '../channels/registry';
 import { unpackBody } from '../queues/body';
-import { NotificationMessage, type ChannelType } from '../queues/messages';
+import { ChannelQueueMessage, type ChannelType, type NotificationMessage, type ProbeMessage } from '../queues/messages';
 import { channelQueueName, CONSUMER_TIMEOUT_S, MAX_RECEIVES } from '../queues/names';
 import { encodeBody, SQS_MAX_DELAY_S, SQS_MAX_VISIBILITY_S } from '../queues/port';
 import type { Ports } from '../runtime/ports';
 import { processSqsBatch, receiveCount } from '../runtime/sqs-batch';
 import { batchHandler } from '../runtime/middleware';
+import { recordProbes } from '../self-monitoring/probe';
 import type { DeliveryStore } from '../store/port';
 import type { GateDecision, GateHealth } from '../store/receiver-gates';
 import { deliver, type DeliverResult } from './deliver';
@@ -33,9 +34,12 @@ const SLOW_HOLD_MS = 1_000;
  */
 const FIRST_WINDOW = 10;
 
-/** What a sender needs; only the email sender has a mail port, only the sms sender an SMS port. */
+/**
+ * What a sender needs; only the email sender has a mail port, only the sms sender an SMS port.
+ * Metrics are for self_monitoring's probes (deployed, only the probed sender has a deployment to emit under).
+ */
 export type SenderPorts = Pick<Ports, 'config' | 'stores' | 'queues' | 'secrets' | 'http' | 'clock' | 'log' | 'retryBaseMs' | 'retryJitter' | 'publicUrl'> &
-  Partial<Pick<Ports, 'mail' | 'sms'>>;
+  Partial<Pick<Ports, 'mail' | 'sms' | 'metrics'>>;
 
 /**
  * The body shared by every channel's sender Lambda, bound to that channel's sender (and so to its
@@ -46,7 +50,8 @@ export type SenderPorts = Pick<Ports, 'config' | 'stores' | 'queues' | 'secrets'
  * Records are grouped by receiver entry and each group passes that receiver's gate once: a receiver
  * that hangs holds at most a few invocations (the rest of its notifications are re-queued unsent, so
  * this invocation ends at once), and one that fails is left alone for its back-off, then probed with
- * one message.
+ * one message. A `probe` message is another thing: self_monitoring's synthetic heartbeat, which the
+ * sender records instead of sending (ADR 0019).
  */
 export function createSenderHandler<T extends ChannelType>(sender: ChannelSender<ChannelConfigs[T]>, ports: SenderPorts) {
   const type: ChannelType = sender.type;
@@ -71,6 +76,7 @@ export function createSenderHandler<T extends ChannelType>(sender: ChannelSender
     queues: ports.queues,
     publicUrl: ports.publicUrl,
   };
+  const probeDeps = { config: ports.config, heartbeats: ports.stores.heartbeats, queues: ports.queues, clock: ports.clock, log: ports.log, metrics: ports.metrics };
   const gates = ports.stores.receiverGates({
     leaseMs: CONSUMER_TIMEOUT_S.sender * 1000,
     reopenAfterMs: receiverBackoffMs(ports.retryJitter, ports.retryBaseMs),
@@ -88,15 +94,23 @@ export function createSenderHandler<T extends ChannelType>(sender: ChannelSender
       return 'retry';
     };
 
-    const parsed = new Map<string, NotificationMessage>();
+    const parsed = new Map<string, ChannelQueueMessage>();
     const groups = new Map<string, SQSRecord[]>();
+    const probes: ProbeMessage[] = [];
     for (const record of event.Records) {
-      const n = parseRecord(record, type);
-      if (!n) continue;
-      parsed.set(record.messageId, n);
-      const gate = gateOf(n);
+      const m = parseRecord(record, type);
+      if (!m) continue;
+      parsed.set(record.messageId, m);
+      // A probe (self_monitoring's synthetic heartbeat) calls no receiver: it passes no gate and takes no send slot.
+      if (m.kind === 'probe') {
+        probes.push(m);
+        continue;
+      }
+      const gate = gateOf(m);
       groups.set(gate, [...(groups.get(gate) ?? []), record]);
     }
+    // Recorded once for the batch: its probes are deleted like successes, or retried together.
+    const probed = probes.length > 0 ? recordProbes(probes, type, probeDeps) : undefined;
     const admissions = new Map<string, Promise<Admission>>();
     const admit = (gate: string, records: SQSRecord[]) => {
       let a = admissions.get(gate);
@@ -117,6 +131,7 @@ export function createSenderHandler<T extends ChannelType>(sender: ChannelSender
 
     return processSqsBatch(event, ports.log, async (record) => {
       const n = parsed.get(record.messageId) ?? parseRecord(record, type, true)!;
+      if (n.kind === 'probe') return (await (probed ?? recordProbes([n], type, probeDeps))) ? 'ok' : 'retry';
       const gate = gateOf(n);
       const admission = await admit(gate, groups.get(gate)!);
       const attempt = receiveCount(record);
@@ -196,11 +211,11 @@ export function receiverBackoffMs(random?: () => number, baseMs?: number): (fail
 /** One receiver entry's gate: its receiver and channel entry (two entries never share a budget). */
 export const gateOf = (n: NotificationMessage): string => `${n.receiver}/${n.channel.type}[${n.channel.index}]`;
 
-function parseRecord(record: SQSRecord, type: ChannelType, rethrow = false): NotificationMessage | undefined {
+function parseRecord(record: SQSRecord, type: ChannelType, rethrow = false): ChannelQueueMessage | undefined {
   try {
-    const n = NotificationMessage.parse(JSON.parse(unpackBody(record.body)));
-    if (n.channel.type !== type) throw new Error(`a ${n.channel.type} notification reached the ${type} queue`);
-    return n;
+    const m = ChannelQueueMessage.parse(JSON.parse(unpackBody(record.body)));
+    if (m.channel.type !== type) throw new Error(`a ${m.channel.type} ${m.kind} reached the ${type} queue`);
+    return m;
   } catch (err) {
     if (rethrow) throw err;
     return undefined;

@@ -102,8 +102,8 @@ export interface LocalOptions {
    * load the TypeScript sources, so they need the tsx loader `npm start` runs under.
    */
   ingestWorkers?: number;
-  /** Where alertflow's own metrics go (default: debug log lines; deployed they are EMF lines). */
-  metrics?: MetricsPort;
+  /** Where each function's (`router`, `webhook-sender`, …) own metrics go (default: debug log lines; deployed they are EMF lines). */
+  metrics?: (fn: string) => MetricsPort;
   /** Pack large queue bodies as the SQS adapter does (benchmarks that count SQS's billed chunks). */
   packQueueBodies?: boolean;
 }
@@ -200,7 +200,6 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
     http: opts.http ?? nodeHttp(),
     metricData: opts.metricData ?? awsMetricData(),
     awsCredentials: awsCredentials(),
-    metrics: opts.metrics ?? { emit: (values) => log.debug('metrics', values) },
     // Every local queue, DLQs included (GET /v1/health?deep=1).
     queueDepths: { depths: async () => queues.stats().map((s) => ({ name: s.name, visible: s.visible, notVisible: s.delayedOrInFlight })) },
     mail: outbox.mailPort(),
@@ -211,7 +210,10 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
     ...(opts.retryBaseMs === undefined ? {} : { retryBaseMs: opts.retryBaseMs }),
     ...(opts.retryJitter === undefined ? {} : { retryJitter: opts.retryJitter }),
   };
-  const portsFor = (fn: string): Ports => ({ ...base, log: childLogger(log, fn) });
+  const portsFor = (fn: string): Ports => {
+    const fnLog = childLogger(log, fn);
+    return { ...base, log: fnLog, metrics: opts.metrics?.(fn) ?? { emit: (values) => fnLog.debug('metrics', values) } };
+  };
 
   queues.create({ name: dlqName(ALERTS_QUEUE), visibilityTimeoutS: 30 });
   queues.create({

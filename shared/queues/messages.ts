@@ -209,9 +209,34 @@ export const HeartbeatPingMessage = z.object({
   heartbeat: z.string().min(1),
   /** When alertflow took the ping (epoch ms). */
   at: z.number().int(),
+  /**
+   * Set on self_monitoring's synthetic ping (ingest makes it for the built-in heartbeat): the router
+   * does not record it but passes it on as a ProbeMessage, so the proof reaches a sender (ADR 0019).
+   */
+  probe: z.literal(true).optional(),
 });
 export type HeartbeatPingMessage = z.infer<typeof HeartbeatPingMessage>;
 
 /** Everything the `alerts` queue carries. */
 export const RouterMessage = z.discriminatedUnion('kind', [IngestMessage, FlushMessage, HeartbeatPingMessage]);
 export type RouterMessage = z.infer<typeof RouterMessage>;
+
+/**
+ * router -> sender: the synthetic heartbeat's ping, on the channel queue of self_monitoring's
+ * receiver's first channel entry. The sender records the built-in heartbeat's ping and counts it
+ * in the metric the out-of-band alarm watches; it posts nothing (ADR 0019).
+ */
+export const ProbeMessage = z.object({
+  kind: z.literal('probe'),
+  /** From the ping's id: a redelivered ping sends the same probe. */
+  id: z.string().min(1),
+  /** The ping's time (epoch ms): what the sender records. */
+  at: z.number().int(),
+  receiver: z.string(),
+  channel: z.object({ type: ChannelType, index: z.number().int().nonnegative() }),
+});
+export type ProbeMessage = z.infer<typeof ProbeMessage>;
+
+/** Everything a channel queue carries. */
+export const ChannelQueueMessage = z.discriminatedUnion('kind', [NotificationMessage, ProbeMessage]);
+export type ChannelQueueMessage = z.infer<typeof ChannelQueueMessage>;

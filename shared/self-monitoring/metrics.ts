@@ -1,6 +1,3 @@
-import type { HeartbeatPingMessage } from '../queues/messages';
-import { SYNTHETIC_HEARTBEAT } from '../config/self-monitoring';
-
 /**
  * alertflow's own metrics, as CloudWatch embedded metric format (EMF) log lines: CloudWatch Logs
  * extracts them from the function's log, so no SDK call and no cloudwatch:PutMetricData grant.
@@ -10,7 +7,7 @@ import { SYNTHETIC_HEARTBEAT } from '../config/self-monitoring';
 export const METRICS_NAMESPACE = 'alertflow';
 export const DEPLOYMENT_DIMENSION = 'Deployment';
 export const METRICS = {
-  /** Synthetic heartbeats the router recorded: the out-of-band alarm fires when they stop. */
+  /** Synthetic heartbeats a sender recorded (probe.ts): the out-of-band alarm fires when they stop. */
   syntheticHeartbeats: 'SyntheticHeartbeats',
   /** What an escalation audit found: overdue incident timers it ran, orphaned schedules it deleted. */
   auditFindings: 'EscalationAuditFindings',
@@ -45,12 +42,6 @@ export function emfMetrics(deployment: string, clock: () => Date = () => new Dat
       if (Object.keys(values).length > 0) write(JSON.stringify(emfDocument(deployment, values, clock())));
     },
   };
-}
-
-/** Synthetic pings among a batch's ping messages that the router recorded (`unrecorded`: the heartbeats it could not). */
-export function syntheticPingsRecorded(pings: ReadonlyArray<Pick<HeartbeatPingMessage, 'heartbeat'>>, unrecorded: ReadonlySet<string>): number {
-  if (unrecorded.has(SYNTHETIC_HEARTBEAT)) return 0;
-  return pings.filter((p) => p.heartbeat === SYNTHETIC_HEARTBEAT).length;
 }
 
 /** The audit's findings: timers it had to run because they were lost, and schedules left behind. */

@@ -6,9 +6,11 @@ import { SYNTHETIC_HEARTBEAT, syntheticEveryMs, type SelfMonitoringConfig } from
 
 /**
  * The synthetic heartbeat (ADR 0019): a rate schedule invokes the ingest function with
- * SYNTHETIC_EVENT, ingest puts a ping for the built-in heartbeat on the alerts queue, and the
- * router records it (and emits a metric the out-of-band alarm watches). It is a ping, not an
- * alert: an alert would be routed and notified every repeat_interval, or need the router to drop it.
+ * SYNTHETIC_EVENT, ingest puts a ping for the built-in heartbeat on the alerts queue, the router
+ * passes it on as a probe to the channel queue of self_monitoring's receiver's first channel
+ * (probe.ts), and that sender records it and emits the metric the out-of-band alarm watches. It is
+ * a ping, not an alert: an alert would be routed and notified every repeat_interval, or need the
+ * router to drop it.
  */
 
 /** The key that marks the event (no AWS event has it). */
@@ -39,9 +41,9 @@ export const SCHEDULED_SYNTHETIC_EVENT: SyntheticEvent = {
 /** Whether an event the ingest function got is (meant to be) the synthetic heartbeat. */
 export const isSyntheticEvent = (event: Record<string, unknown>): boolean => SYNTHETIC_KEY in event;
 
-/** The ping the router records for a synthetic event received at `now`. */
+/** The ping for a synthetic event received at `now`: marked a probe, which the router passes on to a sender. */
 export function syntheticPing(event: SyntheticEvent, now: Date, newId: () => string): HeartbeatPingMessage {
-  return { kind: 'ping', id: `synthetic:${event.execution_id ?? newId()}`, heartbeat: SYNTHETIC_HEARTBEAT, at: now.getTime() };
+  return { kind: 'ping', id: `synthetic:${event.execution_id ?? newId()}`, heartbeat: SYNTHETIC_HEARTBEAT, at: now.getTime(), probe: true };
 }
 
 /**
@@ -58,7 +60,7 @@ export function syntheticHeartbeat(sm: SelfMonitoringConfig): Heartbeat {
     labels: { severity: 'critical' },
     annotations: {
       description:
-        `The synthetic heartbeat sent every ${formatDuration(everyMs)} through ingest, the alerts queue and the router stopped arriving: ` +
+        `The synthetic heartbeat sent every ${formatDuration(everyMs)} through ingest, the alerts queue, the router and a sender stopped arriving: ` +
         'alerts may not be getting through. See the alertflow-self-* alarms and GET /v1/health?deep=1.',
     },
     builtin: true,

@@ -8,8 +8,8 @@ import { startStandIn, type StandIn } from '../support/stand-in';
 
 /**
  * Self-monitoring in the local runtime, over HTTP: the synthetic heartbeat crosses ingest, the
- * alerts queue and the router every second and is recorded as the built-in heartbeat's ping (and
- * counted as a metric); a CloudWatch alarm of alertflow's own goes to the self-monitoring receiver
+ * alerts queue, the router and the self-monitoring receiver's webhook queue and sender every second,
+ * which records it as the built-in heartbeat's ping (and counts it as a metric) and posts nothing; a CloudWatch alarm of alertflow's own goes to the self-monitoring receiver
  * while a user's follows the tree; GET /v1/health?deep=1 reports the queues, DLQs, the last checks
  * tick and the synthetic heartbeat, to a `read` token.
  */
@@ -43,9 +43,9 @@ const alarmEvent = (name: string) => {
   return event;
 };
 
-async function start(): Promise<{ rt: LocalRuntime; hook: StandIn; metrics: Array<Record<string, number>> }> {
+async function start(): Promise<{ rt: LocalRuntime; hook: StandIn; metrics: Array<{ fn: string; values: Record<string, number> }> }> {
   hook = await startStandIn();
-  const metrics: Array<Record<string, number>> = [];
+  const metrics: Array<{ fn: string; values: Record<string, number> }> = [];
   rt = await startRuntimeWithConfig(
     `auth:
   tokens:
@@ -67,24 +67,31 @@ receivers:
   - name: ops
     webhook_configs: [{ url: '${hook.url}/ops' }]
 `,
-    { token: ADMIN, env: { READ_TOKEN: READ_ONLY, INGEST_TOKEN: INGEST_ONLY }, metrics: { emit: (v) => void metrics.push(v as Record<string, number>) } },
+    { token: ADMIN, env: { READ_TOKEN: READ_ONLY, INGEST_TOKEN: INGEST_ONLY }, metrics: (fn) => ({ emit: (values) => void metrics.push({ fn, values: values as Record<string, number> }) }) },
   );
   return { rt, hook, metrics };
 }
 
 describe('self-monitoring (local runtime)', () => {
-  it('sends the synthetic heartbeat through the pipeline: the router records it as the built-in heartbeat ping and counts it', async () => {
+  it("sends the synthetic heartbeat through the pipeline to the receiver's sender, which records the built-in heartbeat's ping and counts it, posting nothing", async () => {
     const { rt, metrics } = await start();
-    type Listed = { heartbeats: Array<{ name: string; status: string; pings: number; ping_url: string | null }> };
-    const pipeline = await until('two synthetic pings recorded', async () => {
-      const hb = (await apiRequest<Listed>(rt.url, READ_ONLY, 'GET', '/v1/heartbeats')).body.heartbeats.find((h) => h.name === 'alertflow-pipeline');
-      return hb && hb.pings >= 2 ? hb : undefined;
+    type Listed = { heartbeats: Array<{ name: string; status: string; pings: number; last_ping_at: string | null; ping_url: string | null }> };
+    const pipeline = async () => (await apiRequest<Listed>(rt.url, READ_ONLY, 'GET', '/v1/heartbeats')).body.heartbeats.find((h) => h.name === 'alertflow-pipeline');
+    const first = await until('a synthetic ping recorded', async () => ((await pipeline())?.last_ping_at ? pipeline() : undefined));
+    expect(first).toMatchObject({ status: 'ok', ping_url: null });
+    const later = await until('a later synthetic ping recorded', async () => {
+      const hb = await pipeline();
+      return hb && Date.parse(hb.last_ping_at!) > Date.parse(first!.last_ping_at!) ? hb : undefined;
     });
-    expect(pipeline).toMatchObject({ status: 'ok', ping_url: null });
-    expect(metrics.filter((m) => m.SyntheticHeartbeats).length).toBeGreaterThanOrEqual(2);
-    // It is a ping, not an alert: nothing was routed or notified for it.
+    expect(later.pings).toBeGreaterThan(first!.pings);
+    // The metric comes from the sender the probes reach (ops's webhook), and from nothing else.
+    const counted = metrics.filter((m) => m.values.SyntheticHeartbeats);
+    expect(counted.length).toBeGreaterThanOrEqual(2);
+    expect([...new Set(counted.map((m) => m.fn))]).toEqual(['webhook-sender']);
+    // It is a ping, not an alert: nothing was routed or notified for it, no receiver was called, no delivery recorded.
     expect((await apiRequest<{ alerts: unknown[] }>(rt.url, READ_ONLY, 'GET', '/v1/alerts')).body.alerts).toEqual([]);
     expect(hook!.received).toEqual([]);
+    expect((await apiRequest<{ groups: unknown[] }>(rt.url, READ_ONLY, 'GET', '/v1/groups')).body.groups).toEqual([]);
     // The built-in heartbeat has no signed ping URL: a guessed one is a 404, as for an unknown name.
     expect((await fetch(`${rt.url}/v1/heartbeats/alertflow-pipeline/${'A'.repeat(43)}`)).status).toBe(404);
   }, 20_000);

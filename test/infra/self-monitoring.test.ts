@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FunctionName } from '../../lib/function';
-import { QUEUE_AGE_THRESHOLD } from '../../lib/self-monitoring';
+import { SENDER_TABLE_ACTIONS } from '../../lib/channels';
+import { ROUTER_TABLE_ACTIONS } from '../../lib/routing';
+import { PROBE_TABLE_ACTIONS, QUEUE_AGE_THRESHOLD } from '../../lib/self-monitoring';
 import { PROJECT_ROOT } from '../../lib/function';
 import { loadConfigFile } from '../../shared/config/loader';
 import { ConfigError } from '../../shared/errors';
@@ -108,8 +110,8 @@ describe('self-monitoring alarms (deployed)', () => {
       ComparisonOperator: 'GreaterThanThreshold',
     });
     const env = (fn: { fn: { node: { defaultChild?: unknown } } }) => (props(json.Resources[id(fn.fn)]!).Environment as { Variables: Record<string, unknown> }).Variables;
-    // The emitters learn the dimension's value; nothing else needs it.
-    for (const [name, fn] of Object.entries(FUNCTIONS)) expect(env(fn)[ENV.deployment], name).toBe(['router', 'escalator'].includes(name) ? 'Alertflow' : undefined);
+    // The emitters learn the dimension's value: the escalator, and the sender the synthetic probes reach (ops's webhook); nothing else needs it.
+    for (const [name, fn] of Object.entries(FUNCTIONS)) expect(env(fn)[ENV.deployment], name).toBe(['webhook-sender', 'escalator'].includes(name) ? 'Alertflow' : undefined);
   });
 
   it('gives the alarms that come back through alertflow no actions (the EventBridge rule takes every state change)', () => {
@@ -134,6 +136,18 @@ describe('the synthetic heartbeat (deployed)', () => {
     const input = SyntheticEvent.parse(JSON.parse(target.Input as string));
     expect(input).toEqual({ alertflow: 'synthetic-heartbeat', execution_id: '<aws.scheduler.execution-id>', scheduled_at: '<aws.scheduler.scheduled-time>' });
     expect(target.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 300, MaximumRetryAttempts: 2 });
+  });
+
+  it("lets only the sender its probes reach (ops's first channel, a webhook) read and write the built-in heartbeat", () => {
+    const table = id(af.state.table);
+    const tableStatements = (fn: { role: { node: { defaultChild?: unknown } } }) => byRole.get(id(fn.role))!.filter((st) => asArray(st.Resource).some((r) => refId(r) === table));
+    // The heartbeat's batch read and conditional put, beside the sender's own actions: one statement, on the table only.
+    expect(tableStatements(af.channels.byType.webhook!.function)).toEqual([
+      { Action: [...new Set([...SENDER_TABLE_ACTIONS, ...PROBE_TABLE_ACTIONS])].sort(), Effect: 'Allow', Resource: { 'Fn::GetAtt': [table, 'Arn'] } },
+    ]);
+    expect(PROBE_TABLE_ACTIONS).toEqual(['dynamodb:BatchGetItem', 'dynamodb:PutItem']);
+    expect(tableStatements(af.channels.byType.slack!.function).flatMap((st) => asArray(st.Action))).toEqual([...SENDER_TABLE_ACTIONS].sort());
+    expect(tableStatements(af.routing.function).flatMap((st) => asArray(st.Action)).sort()).toEqual([...ROUTER_TABLE_ACTIONS].sort());
   });
 
   it('gives Scheduler a role trusted only for this account, that may invoke the ingest function and nothing else', () => {
@@ -220,8 +234,9 @@ describe('self-monitoring (deployed), other configs', () => {
     expect(none.stack.alertflow.selfMonitoring).toBeUndefined();
     expect(resources(none.template, 'AWS::CloudWatch::Alarm')).toEqual([]);
     expect(resources(none.template, 'AWS::Scheduler::Schedule')).toHaveLength(1);
-    const router = props((none.template.toJSON() as { Resources: Record<string, Resource> }).Resources[none.stack.getLogicalId(none.stack.alertflow.routing.function.fn.node.defaultChild as never)]!);
-    expect((router.Environment as { Variables: Record<string, unknown> }).Variables[ENV.deployment]).toBeUndefined();
+    for (const [logicalId, fn] of resources(none.template, 'AWS::Lambda::Function')) {
+      expect((props(fn).Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.[ENV.deployment], logicalId).toBeUndefined();
+    }
   });
 
   it('subscribes no email without `email`, and leaves the auditor alarm out without escalation', () => {

@@ -352,6 +352,7 @@ describe('IAM', () => {
       expect(g.resources[0]).toMatch(/\/index\/list$/);
     }
     expect(tableActions('router')).toEqual([...ROUTER_TABLE_ACTIONS].sort());
+    // Without self_monitoring no sender reads a heartbeat (with it, the one its probes reach does: self-monitoring.test.ts).
     for (const t of CHANNEL_TYPES) expect(tableActions(senderFunctionName(t))).toEqual([...SENDER_TABLE_ACTIONS].sort());
   });
 

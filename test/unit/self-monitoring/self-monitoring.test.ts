@@ -7,14 +7,14 @@ import { envSecretResolver } from '../../../shared/config/secrets';
 import { ConfigError, ValidationError } from '../../../shared/errors';
 import type { HeartbeatState, HeartbeatStore } from '../../../shared/heartbeats/heartbeat';
 import { ingestAwsEvent } from '../../../shared/ingest/ingest';
-import { RouterMessage, type HeartbeatPingMessage, type IngestMessage } from '../../../shared/queues/messages';
+import { ChannelQueueMessage, RouterMessage, type HeartbeatPingMessage, type IngestMessage, type ProbeMessage } from '../../../shared/queues/messages';
 import type { OutgoingMessage, QueueDepth } from '../../../shared/queues/port';
 import { matchRoutes } from '../../../shared/routing/route-tree';
 import { compileConfig, type CompiledConfig } from '../../../shared/runtime/compiled-config';
 import { SYNTHETIC_HEARTBEAT } from '../../../shared/config/self-monitoring';
 import { health, type HealthDeps } from '../../../shared/api/health';
 import { deepHealth } from '../../../shared/self-monitoring/health';
-import { auditFindings, emfDocument, emfMetrics, syntheticPingsRecorded } from '../../../shared/self-monitoring/metrics';
+import { auditFindings, emfDocument, emfMetrics } from '../../../shared/self-monitoring/metrics';
 import { SCHEDULED_SYNTHETIC_EVENT } from '../../../shared/self-monitoring/synthetic';
 import { CHECKS_TICK, type TickStore } from '../../../shared/self-monitoring/ticks';
 import { freshStores } from '../../support/store-adapters';
@@ -36,7 +36,7 @@ route:
   routes:
     - { matchers: ['source="cloudwatch"'], receiver: cloud, continue: true }
     - { matchers: ['alertname="HeartbeatMissing"'], receiver: team }
-receivers: [{ name: team }, { name: cloud }, { name: ops }]
+receivers: [{ name: team }, { name: cloud }, { name: ops, webhook_configs: [{ url: 'https://hooks.example.com/ops' }] }]
 heartbeats: [{ name: backup, every: 1h }]
 `;
 const WITH_SM = `${USER_TREE}self_monitoring: { receiver: ops }\n`;
@@ -69,6 +69,8 @@ describe('self_monitoring config', () => {
     expect(bad).toThrow(/self_monitoring\.email .*an email address/);
     expect(bad).toThrow(/self_monitoring\.synthetic_every .*at least 1s/);
     expect(bad).toThrow(/heartbeats\[0\]\.name .*"alertflow-pipeline" is reserved/);
+    // Its first channel's sender records the synthetic heartbeat: a receiver without one is refused.
+    expect(() => parseConfigYaml(`${USER_TREE}self_monitoring: { receiver: team }\n`)).toThrow(/self_monitoring\.receiver .*receiver "team" has no channel/);
     expect(() => parseConfigYaml(`${USER_TREE}self_monitoring: { receiver: ops, extra: 1 }\n`)).toThrow(/self_monitoring/);
   });
 });
@@ -118,9 +120,9 @@ describe('the synthetic heartbeat', () => {
     expect(compileConfig(parseConfigYaml(USER_TREE)).heartbeats.has(SYNTHETIC_HEARTBEAT)).toBe(false);
   });
 
-  it('becomes a ping of the built-in heartbeat on the alerts queue, under the schedule run id', async () => {
+  it('becomes a ping of the built-in heartbeat on the alerts queue, marked a probe, under the schedule run id', async () => {
     const messages = await ingested(config, { ...SCHEDULED_SYNTHETIC_EVENT, execution_id: 'run-7', scheduled_at: '2026-12-07T10:00:00Z' });
-    expect(messages).toEqual([{ kind: 'ping', id: 'synthetic:run-7', heartbeat: SYNTHETIC_HEARTBEAT, at: Date.parse('2026-12-07T10:00:00Z') } satisfies HeartbeatPingMessage]);
+    expect(messages).toEqual([{ kind: 'ping', id: 'synthetic:run-7', heartbeat: SYNTHETIC_HEARTBEAT, at: Date.parse('2026-12-07T10:00:00Z'), probe: true } satisfies HeartbeatPingMessage]);
   });
 
   it('is refused with a 4xx-class error when malformed, or when the config has no self_monitoring (the invocation fails where it shows)', async () => {
@@ -147,42 +149,130 @@ describe('EMF metrics', () => {
     expect(emfDocument('d', { EscalationAuditFindings: 0 }, at)).toMatchObject({ EscalationAuditFindings: 0 });
   });
 
-  it('counts the synthetic pings a batch recorded (none when their heartbeat could not be written), and the audit findings', () => {
-    const pings = [{ heartbeat: SYNTHETIC_HEARTBEAT }, { heartbeat: 'backup' }, { heartbeat: SYNTHETIC_HEARTBEAT }];
-    expect(syntheticPingsRecorded(pings, new Set())).toBe(2);
-    expect(syntheticPingsRecorded(pings, new Set(['backup']))).toBe(2);
-    expect(syntheticPingsRecorded(pings, new Set([SYNTHETIC_HEARTBEAT]))).toBe(0);
+  it('counts the audit findings', () => {
     expect(auditFindings({ overdue: 2, orphaned: 1 })).toBe(3);
   });
 });
 
 describe('the router with self_monitoring', () => {
   const fresh = freshStores('sqlite');
+  // The email entry comes first in the file, but entries go in type order: webhook_configs[0] is the first.
+  const config = compileConfig(
+    parseConfigYaml(
+      WITH_SM.replace("{ name: ops, webhook_configs: [{ url: 'https://hooks.example.com/ops' }] }", "{ name: ops, email_configs: [{ from: a@example.com, to: [b@example.com] }], webhook_configs: [{ url: 'https://hooks.example.com/a' }, { url: 'https://hooks.example.com/b' }] }"),
+    ),
+  );
 
-  it('records a synthetic ping, then emits its metric; a ping it could not record is retried and not counted', async () => {
+  it("passes the synthetic ping on as a probe to the receiver's first channel queue, without recording it; an unsent probe is retried", async () => {
     const { createHandler } = await import('../../../functions/router/handler');
     const { silentLogger } = await import('../../../shared/log');
     const stores = await fresh();
-    const emitted: Array<Record<string, number>> = [];
-    const config = compileConfig(parseConfigYaml(WITH_SM));
-    let failPuts = false;
-    const heartbeats: HeartbeatStore = { getMany: (n) => stores.heartbeats.getMany(n), put: async (s) => (failPuts ? Promise.reject(new Error('throttled')) : stores.heartbeats.put(s)) };
+    const sent: Array<{ queue: string; body: string }> = [];
+    let failChannelSends = false;
     const handler = createHandler({
       config,
-      stores: { ...stores, heartbeats },
-      queues: { send: async () => {}, changeVisibility: async () => {} },
+      stores,
+      queues: {
+        send: async (queue, messages) => {
+          if (failChannelSends && queue !== 'alerts') throw new Error('throttled');
+          sent.push(...messages.map((m) => ({ queue, body: m.body })));
+        },
+        changeVisibility: async () => {},
+      },
       scheduler: { create: async () => {}, delete: async () => {} },
+      clock: () => new Date(),
+      log: silentLogger,
+    });
+    const at = Date.parse('2026-12-07T10:00:00Z');
+    const record = (messageId: string, ping: HeartbeatPingMessage) => ({ messageId, receiptHandle: messageId, body: JSON.stringify(ping), attributes: {} });
+    const synthetic = (id: string): HeartbeatPingMessage => ({ kind: 'ping', id, heartbeat: SYNTHETIC_HEARTBEAT, at, probe: true });
+    const probes = () => sent.filter((m) => m.queue === 'webhook-notifications').map((m) => ChannelQueueMessage.parse(JSON.parse(m.body)));
+
+    // With a user heartbeat's ping in the same batch: that one the router still records.
+    expect(await handler({ Records: [record('r1', synthetic('synthetic:run-1')), record('r2', { kind: 'ping', id: 'p2', heartbeat: 'backup', at })] } as never)).toEqual({ batchItemFailures: [] });
+    expect(probes()).toEqual([{ kind: 'probe', id: 'probe:synthetic:run-1', at, receiver: 'ops', channel: { type: 'webhook', index: 0 } } satisfies ProbeMessage]);
+    expect(sent.map((m) => m.queue)).toEqual(['webhook-notifications']);
+    const states = await stores.heartbeats.getMany([SYNTHETIC_HEARTBEAT, 'backup']);
+    expect(states.has(SYNTHETIC_HEARTBEAT)).toBe(false);
+    expect(states.get('backup')).toMatchObject({ pings: 1, lastPingAt: at });
+
+    // A redelivered ping sends the same probe.
+    await handler({ Records: [record('r1', synthetic('synthetic:run-1'))] } as never);
+    expect(probes().map((p) => p.id)).toEqual(['probe:synthetic:run-1', 'probe:synthetic:run-1']);
+
+    // A probe that could not be sent fails its record (retried, then dead-lettered), and is not recorded instead.
+    failChannelSends = true;
+    expect(await handler({ Records: [record('r3', synthetic('synthetic:run-2'))] } as never)).toEqual({ batchItemFailures: [{ itemIdentifier: 'r3' }] });
+    expect((await stores.heartbeats.getMany([SYNTHETIC_HEARTBEAT])).has(SYNTHETIC_HEARTBEAT)).toBe(false);
+
+    // A ping of the built-in heartbeat not made by the schedule (POST /v1/heartbeats/alertflow-pipeline) is recorded as any ping.
+    expect(await handler({ Records: [record('r4', { kind: 'ping', id: 'p4', heartbeat: SYNTHETIC_HEARTBEAT, at })] } as never)).toEqual({ batchItemFailures: [] });
+    expect((await stores.heartbeats.getMany([SYNTHETIC_HEARTBEAT])).get(SYNTHETIC_HEARTBEAT)).toMatchObject({ pings: 1 });
+  });
+});
+
+describe('the sender with self_monitoring', () => {
+  const fresh = freshStores('sqlite');
+  const config = compileConfig(parseConfigYaml(WITH_SM));
+  const at = Date.parse('2026-12-07T10:00:00Z');
+  const probe = (id: string, atMs: number, type: 'webhook' | 'slack' = 'webhook'): ProbeMessage => ({ kind: 'probe', id, at: atMs, receiver: 'ops', channel: { type, index: 0 } });
+  const record = (messageId: string, message: ProbeMessage) => ({ messageId, receiptHandle: messageId, body: JSON.stringify(message), attributes: { ApproximateReceiveCount: '1' } });
+
+  async function sender(type: 'webhook' | 'slack' = 'webhook') {
+    const { createSenderHandler, gateOf } = await import('../../../shared/delivery/sender-handler');
+    const { senderFor } = await import('../../../shared/channels/registry');
+    const { silentLogger } = await import('../../../shared/log');
+    const stores = await fresh();
+    const emitted: Array<Record<string, number>> = [];
+    const posts: string[] = [];
+    const queued: string[] = [];
+    const state = { failPuts: false };
+    const heartbeats: HeartbeatStore = { getMany: (n) => stores.heartbeats.getMany(n), put: async (s) => (state.failPuts ? Promise.reject(new Error('throttled')) : stores.heartbeats.put(s)) };
+    const handler = createSenderHandler(senderFor(type), {
+      config,
+      stores: { ...stores, heartbeats },
+      queues: { send: async (queue) => void queued.push(queue), changeVisibility: async () => {} },
+      secrets: envSecretResolver({}),
+      http: { post: async (url) => (posts.push(url), { status: 200, headers: {}, body: '' }) },
       clock: () => new Date(),
       log: silentLogger,
       metrics: { emit: (v) => void emitted.push(v as Record<string, number>) },
     });
-    const ping = (id: string) => ({ messageId: id, receiptHandle: id, body: JSON.stringify({ kind: 'ping', id, heartbeat: SYNTHETIC_HEARTBEAT, at: Date.now() }), attributes: {} });
-    expect(await handler({ Records: [ping('r1')] } as never)).toEqual({ batchItemFailures: [] });
-    expect(emitted).toEqual([{ SyntheticHeartbeats: 1 }]);
-    expect((await stores.heartbeats.getMany([SYNTHETIC_HEARTBEAT])).get(SYNTHETIC_HEARTBEAT)).toMatchObject({ pings: 1, status: 'ok' });
-    failPuts = true;
-    expect(await handler({ Records: [ping('r2')] } as never)).toEqual({ batchItemFailures: [{ itemIdentifier: 'r2' }] });
-    expect(emitted).toHaveLength(1);
+    return { handler, stores, emitted, posts, queued, state, gateOf };
+  }
+
+  it('records the built-in heartbeat and emits the metric for its probes, without calling the channel, a gate or a delivery record', async () => {
+    const { handler, stores, emitted, posts, queued, gateOf } = await sender();
+    // Both of the receiver's send slots are held: a notification would wait, a probe does not.
+    const gates = stores.receiverGates({ leaseMs: 60_000, reopenAfterMs: () => 1_000 });
+    const gate = gateOf({ receiver: 'ops', channel: { type: 'webhook', index: 0 } } as never);
+    for (let i = 0; i < 2; i++) expect((await gates.acquire(gate, Date.now())).kind).toBe('granted');
+
+    const res = await handler({ Records: [record('m1', probe('probe:synthetic:a', at - 1_000)), record('m2', probe('probe:synthetic:b', at))] } as never);
+    expect(res).toEqual({ batchItemFailures: [] });
+    expect(posts).toEqual([]);
+    expect(queued).toEqual([]);
+    expect((await stores.heartbeats.getMany([SYNTHETIC_HEARTBEAT])).get(SYNTHETIC_HEARTBEAT)).toMatchObject({ pings: 1, lastPingAt: at, status: 'ok' });
+    expect(emitted).toEqual([{ SyntheticHeartbeats: 2 }]);
+    expect(await stores.deliveries.get('probe:synthetic:a')).toBeUndefined();
+    expect(await stores.deliveries.get('probe:synthetic:b')).toBeUndefined();
+    expect((await gates.acquire(gate, Date.now())).kind).toBe('busy');
+  });
+
+  it('fails a probe whose ping could not be recorded (retried, then dead-lettered), counting nothing', async () => {
+    const { handler, stores, emitted, posts, state } = await sender();
+    state.failPuts = true;
+    expect(await handler({ Records: [record('m1', probe('probe:synthetic:a', at))] } as never)).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
+    expect(emitted).toEqual([]);
+    expect(posts).toEqual([]);
+    expect((await stores.heartbeats.getMany([SYNTHETIC_HEARTBEAT])).has(SYNTHETIC_HEARTBEAT)).toBe(false);
+  });
+
+  it('drops a probe left on a queue the config no longer probes (its sender may lack the grant; the next goes to the new one)', async () => {
+    const { handler, stores, emitted, posts } = await sender('slack');
+    expect(await handler({ Records: [record('m1', probe('probe:synthetic:a', at, 'slack'))] } as never)).toEqual({ batchItemFailures: [] });
+    expect([emitted, posts]).toEqual([[], []]);
+    expect((await stores.heartbeats.getMany([SYNTHETIC_HEARTBEAT])).has(SYNTHETIC_HEARTBEAT)).toBe(false);
   });
 });
 
