@@ -6,8 +6,8 @@ import type { Logger } from '../log';
 import type { ChannelType, HeartbeatPingMessage, ProbeMessage } from '../queues/messages';
 import { channelQueueName } from '../queues/names';
 import { encodeBody, type QueuePort } from '../queues/port';
-import type { CompiledConfig } from '../runtime/compiled-config';
 import { METRICS, type MetricsPort } from './metrics';
+import type { Heartbeat } from '../heartbeats/heartbeat';
 
 /**
  * The synthetic heartbeat's last hops (ADR 0019): the router passes the synthetic ping on as a
@@ -56,7 +56,7 @@ export async function sendProbes(pings: readonly HeartbeatPingMessage[], target:
 }
 
 export interface ProbeDeps extends Omit<HeartbeatDeps, 'config'> {
-  config: Pick<CompiledConfig, 'raw' | 'heartbeats'>;
+  config: { raw: Config; heartbeats: ReadonlyMap<string, Heartbeat> };
   metrics?: MetricsPort | undefined;
 }
 
