@@ -118,9 +118,22 @@ export async function tickHeartbeats(deps: HeartbeatDeps, tickMs: number): Promi
     } catch (err) {
       // A ping wrote first: the next tick starts from what it wrote.
       if (!(err instanceof ConflictError)) throw err;
+      if (result.wentMissing.includes(next.name)) await resolveOvertaken(deps, deps.config.heartbeats.get(next.name)!, next.missingSince!, now);
     }
   }
   return result;
+}
+
+/**
+ * The heartbeat went missing at this tick, its alert is sent, and a ping wrote between the tick's
+ * read and its write. That ping read the heartbeat as ok, so it marked no spell to resolve: resolve
+ * the one just fired now, rather than leave it to run out at its `endsAt`.
+ */
+async function resolveOvertaken(deps: HeartbeatDeps, hb: Heartbeat, missingSince: number, now: number): Promise<void> {
+  const fresh = (await deps.heartbeats.getMany([hb.name])).get(hb.name);
+  if (!fresh || fresh.status === 'missing' || fresh.lastPingAt <= missingSince - hb.everyMs - hb.graceMs) return;
+  deps.log.info('heartbeat pinged while the tick marked it missing; its alert is resolved', { heartbeat: hb.name });
+  await sendAlerts(deps.queues, `heartbeat-tick:${now}:${hb.name}:overtaken`, [heartbeatAlert(hb, missingSince, 'resolved', Math.max(fresh.lastPingAt, missingSince))], now);
 }
 
 async function sendAlerts(queues: QueuePort, id: string, alerts: IngestMessage['alerts'], now: number): Promise<void> {
