@@ -159,7 +159,7 @@ export async function main(): Promise<void> {
     { item: 'DynamoDB reads (one consistent Query of the checks partition per tick, ~13 RRU)', usd: ((13 * TICKS_PER_MONTH) / 1e6) * PRICES.dynamoPerMillionReadUnits },
     { item: 'Lambda requests (one tick a minute)', usd: (TICKS_PER_MONTH / 1e6) * PRICES.lambdaPerMillionRequests },
     { item: `Lambda duration (~${per100Ms.toFixed(0)} ms per tick at 256 MB, arm64)`, usd: TICKS_PER_MONTH * (per100Ms / 1000) * LAMBDA_GB * PRICES.lambdaPerGbSecondArm64 },
-    { item: 'EventBridge Scheduler (one invocation a minute; inside the 14M free)', usd: (TICKS_PER_MONTH / 1e6) * PRICES.schedulerPerMillionInvocations },
+    { item: 'EventBridge Scheduler (one invocation a minute, at list price; 14M a month are free)', usd: (TICKS_PER_MONTH / 1e6) * PRICES.schedulerPerMillionInvocations },
   ];
   lines.push('', `Monthly cost of 100 CloudWatch checks every minute (${TICKS_PER_MONTH.toLocaleString('en-US')} ticks; us-east-1 list prices, 2024-11-01):`);
   for (const c of cost) lines.push(`  ${c.item.padEnd(86)} $${c.usd.toFixed(3)}`);
