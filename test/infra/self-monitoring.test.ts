@@ -7,6 +7,7 @@ import { ROUTER_TABLE_ACTIONS } from '../../lib/routing';
 import { PROBE_TABLE_ACTIONS, QUEUE_AGE_THRESHOLD } from '../../lib/self-monitoring';
 import { PROJECT_ROOT } from '../../lib/function';
 import { loadConfigFile } from '../../shared/config/loader';
+import { SelfMonitoringConfig } from '../../shared/config/self-monitoring';
 import { ConfigError } from '../../shared/errors';
 import { ENV } from '../../shared/queues/names';
 import { DEPLOYMENT_DIMENSION, METRICS, METRICS_NAMESPACE } from '../../shared/self-monitoring/metrics';
@@ -271,8 +272,11 @@ self_monitoring: { receiver: team, synthetic_every: ${every} }
     }
   });
 
-  it('makes 21 alarms for the shipped example config (2 channel types, no escalation): $2.10 a month', () => {
-    const example = synthesize(loadConfigFile(join(PROJECT_ROOT, 'alertflow.example.yaml')));
+  it('makes 21 alarms for the shipped example config with its self_monitoring section on (2 channel types, no escalation): $2.10 a month', () => {
+    // The example has the section commented out (opt-in: alarms cost while idle); turned on as the file shows it.
+    const raw = loadConfigFile(join(PROJECT_ROOT, 'alertflow.example.yaml'));
+    expect(raw.self_monitoring).toBeUndefined();
+    const example = synthesize({ ...raw, self_monitoring: SelfMonitoringConfig.parse({ receiver: 'oncall-webhook', email: 'oncall@example.com', synthetic_every: '5m' }) });
     const names = resources(example.template, 'AWS::CloudWatch::Alarm').map(([, a]) => props(a).AlarmName as string);
     const fns: FunctionName[] = ['ingest', 'api', 'router', 'checks', 'slack-sender', 'webhook-sender'];
     // 5 DLQs + 3 source queues + 6 functions x 2 + the out-of-band alarm.

@@ -28,8 +28,7 @@ describe('config loading', () => {
   it('accepts the shipped example and compiles its route tree', () => {
     const config = compileConfig(loadConfigFile(join(ROOT, 'alertflow.example.yaml')));
     expect(config.raw.receivers.map((r) => r.name)).toEqual(['team-slack', 'oncall-webhook']);
-    // Its three routes, after self_monitoring's two implicit ones.
-    expect(config.routeTree.routes.map((r) => r.receiver)).toEqual(['oncall-webhook', 'oncall-webhook', 'oncall-webhook', 'team-slack', 'team-slack']);
+    expect(config.routeTree.routes.map((r) => r.receiver)).toEqual(['oncall-webhook', 'team-slack', 'team-slack']);
     expect(config.defaultAlertTimeoutMs).toBe(86_400_000);
   });
 
