@@ -1,12 +1,10 @@
 import * as z from 'zod';
-import type { Incident } from '../escalation/incident';
 import { ValidationError } from '../errors';
 import { historyKey, type HistoryEntry, type HistoryStore } from '../history/history';
 import { matchesAll, type Matcher } from '../labels/matchers';
 import type { IncidentStore } from '../store/port';
-import type { ListKey } from '../store/keys';
-import { incidentView } from './incidents';
-import { decodeCursor, encodeCursor, ListKeySchema, parseFilter, parseLimit, READ_BUDGET, type PageQuery } from './paging';
+import { pageIncidents } from './incidents';
+import { decodeCursor, encodeCursor, parseFilter, parseLimit, READ_BUDGET, type PageQuery } from './paging';
 
 /**
  * GET /v1/history (scope `read`): what happened in a time range, newest first. `kind=alerts` (the
@@ -80,42 +78,14 @@ function alertView(e: HistoryEntry) {
   };
 }
 
-const IncidentCursor = z.object({ s: z.enum(['open', 'resolved']), k: ListKeySchema.optional() }).strict();
-
-/** Incidents list newest first by start, open ones then resolved ones; both are read until they start before `from`. */
-async function incidents(deps: HistoryDeps, range: { from: Date; to: Date }, matchers: Matcher[], limit: number, cursorText: string | undefined, now: Date) {
-  const segments = ['open', 'resolved'] as const;
-  const cursor = decodeCursor(cursorText, IncidentCursor, (c) => c.k === undefined || c.k.lpk === `INCIDENTS#${c.s}`);
-  const out: Array<ReturnType<typeof incidentView>> = [];
-  let read = 0;
-  for (const segment of segments.slice(cursor ? segments.indexOf(cursor.s) : 0)) {
-    let after: ListKey | undefined = cursor?.s === segment ? cursor.k : undefined;
-    let older = false;
-    do {
-      const page = await deps.incidents.page(segment, after, Math.min(limit - out.length, READ_BUDGET - read), now);
-      read += page.read;
-      after = page.last;
-      for (const i of page.incidents) {
-        if (i.startedAt >= range.to.getTime()) continue;
-        if (i.startedAt < range.from.getTime()) {
-          older = true;
-          break;
-        }
-        if (matchesAll(matchers, groupLabelsOf(i))) out.push(incidentView(i));
-      }
-      if (older) break;
-      if (out.length >= limit || read >= READ_BUDGET) {
-        if (after) return { incidents: out, next_cursor: encodeCursor({ s: segment, k: after }) };
-        const following = segments[segments.indexOf(segment) + 1];
-        return { incidents: out, next_cursor: following ? encodeCursor({ s: following }) : null };
-      }
-    } while (after);
-  }
-  return { incidents: out, next_cursor: null };
+/** Incidents list newest first by start, open ones then resolved ones; each listing is read until it starts before `from`. */
+function incidents(deps: HistoryDeps, range: { from: Date; to: Date }, matchers: Matcher[], limit: number, cursor: string | undefined, now: Date) {
+  const from = range.from.getTime();
+  const to = range.to.getTime();
+  return pageIncidents(deps.incidents, ['open', 'resolved'], { cursor, limit, now }, (i) =>
+    i.startedAt >= to ? 'skip' : i.startedAt < from ? 'stop' : matchesAll(matchers, i.groupLabels) ? 'take' : 'skip',
+  );
 }
-
-const groupLabelsOf = (i: Incident): Record<string, string> => i.groupLabels;
-
 function parseTime(text: string | undefined, key: string): Date | undefined {
   if (text === undefined) return undefined;
   const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(text) ? Date.parse(text) : NaN;

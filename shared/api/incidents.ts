@@ -6,7 +6,7 @@ import { act, type EscalationDeps, type IncidentAction } from '../escalation/ser
 import type { IncidentSegment, ListKey } from '../store/keys';
 import { createSilence, type SilenceDeps, type SilenceView } from './silences';
 import { channelEntries } from '../channels/keys';
-import type { DeliveryStore } from '../store/port';
+import type { DeliveryStore, IncidentStore } from '../store/port';
 import { decodeCursor, encodeCursor, ListKeySchema, parseLimit, READ_BUDGET, type PageQuery } from './paging';
 
 /**
@@ -84,26 +84,48 @@ const Cursor = z.object({ s: z.enum(['open', 'resolved']), k: ListKeySchema.opti
 
 /** GET /v1/incidents: open ones (triggered, acknowledged) newest first, then resolved ones; or one state. */
 export async function listIncidents(deps: Pick<IncidentDeps, 'incidents' | 'clock'>, query: PageQuery & { state?: string | undefined }) {
-  const now = deps.clock();
   const state = parseState(query.state);
-  const limit = parseLimit(query.limit);
   const segments: IncidentSegment[] = state === undefined ? ['open', 'resolved'] : [state === 'resolved' ? 'resolved' : 'open'];
-  const cursor = decodeCursor(query.cursor, Cursor, (c) => segments.includes(c.s) && (c.k === undefined || c.k.lpk === `INCIDENTS#${c.s}`));
+  return pageIncidents(deps.incidents, segments, { cursor: query.cursor, limit: parseLimit(query.limit), now: deps.clock() }, (i) => (state === undefined || i.state === state ? 'take' : 'skip'));
+}
+
+/**
+ * The incident listings, segment after segment (each newest first), `limit` views a page, reading
+ * at most READ_BUDGET entries; the cursor is the `next_cursor` of the previous page. `pick` says
+ * what to do with each incident: take it, skip it, or end its segment (every later one is older).
+ * GET /v1/incidents and GET /v1/history?kind=incidents page with it.
+ */
+export async function pageIncidents(
+  store: Pick<IncidentStore, 'page'>,
+  segments: readonly IncidentSegment[],
+  opts: { cursor: string | undefined; limit: number; now: Date },
+  pick: (i: Incident) => 'take' | 'skip' | 'stop',
+): Promise<{ incidents: IncidentView[]; next_cursor: string | null }> {
+  const { limit, now } = opts;
+  const cursor = decodeCursor(opts.cursor, Cursor, (c) => segments.includes(c.s) && (c.k === undefined || c.k.lpk === `INCIDENTS#${c.s}`));
   const out: IncidentView[] = [];
   let read = 0;
   for (const segment of segments.slice(cursor ? segments.indexOf(cursor.s) : 0)) {
     let after: ListKey | undefined = cursor?.s === segment ? cursor.k : undefined;
+    let ended = false;
     do {
-      const page = await deps.incidents.page(segment, after, Math.min(limit - out.length, READ_BUDGET - read), now);
+      const page = await store.page(segment, after, Math.min(limit - out.length, READ_BUDGET - read), now);
       read += page.read;
       after = page.last;
-      for (const i of page.incidents) if (state === undefined || i.state === state) out.push(incidentView(i));
+      for (const i of page.incidents) {
+        const what = pick(i);
+        if (what === 'stop') {
+          ended = true;
+          break;
+        }
+        if (what === 'take') out.push(incidentView(i));
+      }
       if (out.length >= limit || read >= READ_BUDGET) {
-        if (after) return { incidents: out, next_cursor: encodeCursor({ s: segment, k: after }) };
+        if (after && !ended) return { incidents: out, next_cursor: encodeCursor({ s: segment, k: after }) };
         const following = segments[segments.indexOf(segment) + 1];
         return { incidents: out, next_cursor: following ? encodeCursor({ s: following }) : null };
       }
-    } while (after);
+    } while (after && !ended);
   }
   return { incidents: out, next_cursor: null };
 }
