@@ -1,6 +1,7 @@
 import { statusAt } from '../alerts/model';
 import { sendingStatus, unsettledIds, type SendingStatus } from '../grouping/nflog';
 import { nextFlushAt } from '../grouping/timers';
+import { channelLabel } from '../grouping/flush';
 import type { Clock } from '../runtime/ports';
 import type { RecordedDelivery } from '../store/deliveries';
 import { matchesAll, type Matcher } from '../labels/matchers';
@@ -60,12 +61,6 @@ export interface GroupView {
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 
-/** `slack.0` (the nflog key) as `slack[0]`. */
-function channelName(key: string): string {
-  const dot = key.lastIndexOf('.');
-  return dot < 0 ? key : `${key.slice(0, dot)}[${key.slice(dot + 1)}]`;
-}
-
 export function groupView(g: GroupState, now: number, outcomes: ReadonlyMap<string, RecordedDelivery> = new Map()): GroupView {
   const current = Object.values(g.alerts);
   const firing = current.filter((a) => statusAt(a, now) === 'firing').length;
@@ -102,7 +97,7 @@ function notificationViews(g: GroupState, outcomes: ReadonlyMap<string, Recorded
     const sent = g.sending?.[key];
     const entry = sent ?? g.nflog[key]!;
     const status = sent ? sendingStatus(g.groupId, key, sent, outcomes).status : 'delivered';
-    return { channel: channelName(key), status, at: new Date(entry.at).toISOString(), firing: entry.firing.length, resolved: entry.resolved.length };
+    return { channel: channelLabel(key), status, at: new Date(entry.at).toISOString(), firing: entry.firing.length, resolved: entry.resolved.length };
   });
 }
 

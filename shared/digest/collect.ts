@@ -1,5 +1,6 @@
 import { statusAt } from '../alerts/model';
 import { recentlyResolved } from '../grouping/model';
+import { channelLabel } from '../grouping/flush';
 import { sendingStatus, unsettledIds } from '../grouping/nflog';
 import type { RecordedDelivery } from '../store/deliveries';
 import type { GroupStore } from '../store/port';
@@ -101,7 +102,7 @@ export async function collectDigest(sources: DigestSources, window: { from: Date
     for (const g of shown) {
       for (const [key, sent] of Object.entries(g.sending ?? {})) {
         if (sendingStatus(g.groupId, key, sent, outcomes).status !== 'failed') continue;
-        const channel = channelName(key);
+        const channel = channelLabel(key);
         const entry = failed.get(`${g.receiver}\u0000${channel}`) ?? { receiver: g.receiver, channel, groups: 0 };
         entry.groups++;
         failed.set(`${g.receiver}\u0000${channel}`, entry);
@@ -150,12 +151,6 @@ async function incidentsIn(store: Pick<IncidentStore, 'page'>, from: number, to:
     } while (after && !older);
   }
   return { list, partial: false };
-}
-
-/** `slack.0` (the log's key) as `slack[0]`, as GET /v1/groups shows it. */
-function channelName(key: string): string {
-  const dot = key.lastIndexOf('.');
-  return dot < 0 ? key : `${key.slice(0, dot)}[${key.slice(dot + 1)}]`;
 }
 
 function top(counts: ReadonlyMap<string, number>, n: number): Array<[string, number]> {

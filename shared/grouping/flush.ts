@@ -47,6 +47,12 @@ export interface FlushPlan {
 
 export const channelKey = (ch: Pick<ChannelEntry, 'type' | 'index'>): string => `${ch.type}.${ch.index}`;
 
+/** A channelKey (`slack.0`) as people read it and the API shows it: `slack[0]`. */
+export function channelLabel(key: string): string {
+  const dot = key.lastIndexOf('.');
+  return dot < 0 ? key : `${key.slice(0, dot)}[${key.slice(dot + 1)}]`;
+}
+
 
 export function planFlush(input: FlushInputs): FlushPlan {
   const { group, route, now } = input;
