@@ -1,7 +1,6 @@
 import type { Alert } from '../alerts/model';
 import { fingerprint } from '../alerts/fingerprint';
 import { formatDuration, parseDuration } from '../config/duration';
-import type { IngestMessage } from '../queues/messages';
 import { compileCheckTemplate, KV, type Template } from '../templates';
 import type { CheckConfig, CloudWatchSource, Condition, MissingData, PrometheusSource } from '../config/checks';
 
@@ -292,11 +291,6 @@ export function checkAlert(check: Check, a: CheckAlert, state: CheckState): Aler
 
 function formatValue(v: number | null | undefined): string {
   return v === null || v === undefined ? 'no data' : String(v);
-}
-
-/** The alerts queue message a check evaluation sends (ingest's own shape). */
-export function checkMessage(id: string, alerts: Alert[], now: number): IngestMessage {
-  return { kind: 'alerts', id, receivedAt: new Date(now).toISOString(), source: 'generic', origin: {}, alerts };
 }
 
 /** A check made through the API, as stored. */

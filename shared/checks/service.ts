@@ -1,9 +1,9 @@
 import type { Alert } from '../alerts/model';
 import { ConflictError, NotFoundError } from '../errors';
 import type { Logger } from '../log';
-import { ALERTS_QUEUE } from '../queues/names';
-import { encodeBody, type QueuePort } from '../queues/port';
-import { checkAlert, checkMessage, compileCheck, evaluate, isDue, relabel, stand, type Check, type CheckState, type CheckStore, type Level, type Observation, type StoredCheck } from './check';
+import { sendGeneratedAlerts } from '../queues/generated-alerts';
+import type { QueuePort } from '../queues/port';
+import { checkAlert, compileCheck, evaluate, isDue, relabel, stand, type Check, type CheckState, type CheckStore, type Level, type Observation, type StoredCheck } from './check';
 import { observeCloudWatch } from './sources/cloudwatch';
 import type { SourceDeps } from './sources/port';
 import { observePrometheus } from './sources/prometheus';
@@ -108,7 +108,7 @@ export async function tickChecks(deps: CheckDeps, tickMs: number): Promise<Check
     else if (step) writes.push(step.next);
   }
 
-  if (alerts.length > 0) await sendAlerts(deps.queues, `check-tick:${at}`, alerts, at);
+  if (alerts.length > 0) await sendGeneratedAlerts(deps.queues, `check-tick:${at}`, alerts, at);
   for (const next of writes) {
     try {
       await deps.checks.putState(next);
@@ -163,7 +163,7 @@ export async function evaluateCheck(check: Check, deps: CheckDeps, opts: { dryRu
   const step = evaluate(check, prev, observation, now.getTime(), opts.tickMs);
   const alerts = [...resolves, ...step.alerts.map((a) => checkAlert(check, a, step.next))];
   if (!opts.dryRun) {
-    if (alerts.length > 0) await sendAlerts(deps.queues, `check-evaluate:${check.name}:${now.getTime()}`, alerts, now.getTime());
+    if (alerts.length > 0) await sendGeneratedAlerts(deps.queues, `check-evaluate:${check.name}:${now.getTime()}`, alerts, now.getTime());
     await deps.checks.putState(step.next);
   }
   return { check: check.name, observation, level: step.level, state: step.next, alerts, dryRun: opts.dryRun };
@@ -181,24 +181,4 @@ function orphanCheck(name: string, labels: Readonly<Record<string, string>>): Ch
     { name, prometheus: { url: 'http://removed.invalid', query: 'removed' }, condition: '>', critical: 0, every: '1m', for: 1, missing_data: 'keep', errors_before_alert: 1, cooldown: '0s', labels: { ...labels }, annotations: {}, paused: false },
     'api',
   );
-}
-
-/** At most this many bytes of alerts per queue message (SQS takes 256 KiB). */
-const MESSAGE_BUDGET = 200 * 1024;
-
-async function sendAlerts(queues: QueuePort, id: string, alerts: Alert[], now: number): Promise<void> {
-  const chunks: Alert[][] = [[]];
-  let size = 0;
-  for (const a of alerts) {
-    const bytes = Buffer.byteLength(JSON.stringify(a));
-    if (size + bytes > MESSAGE_BUDGET && chunks.at(-1)!.length > 0) {
-      chunks.push([]);
-      size = 0;
-    }
-    chunks.at(-1)!.push(a);
-    size += bytes;
-  }
-  for (const [i, chunk] of chunks.entries()) {
-    await queues.send(ALERTS_QUEUE, [{ id: `check${i}`, body: encodeBody(queues, JSON.stringify(checkMessage(`${id}:${i}`, chunk, now))) }]);
-  }
 }

@@ -4,7 +4,6 @@ import { fingerprint } from '../alerts/fingerprint';
 import { formatDuration, parseDuration } from '../config/duration';
 import type { HeartbeatConfig } from '../config/schema';
 import { formatMatchers, matchesAll, parseMatchers, type Matcher } from '../labels/matchers';
-import type { IngestMessage } from '../queues/messages';
 
 /**
  * Heartbeats (dead man's switches): the state of each, the pure transitions between its states, and
@@ -150,11 +149,6 @@ export function heartbeatAlert(hb: Heartbeat, missingSince: number, status: 'fir
     endsAt: new Date(endsAt).toISOString(),
     source: 'generic',
   };
-}
-
-/** The router's message carrying heartbeat alerts (the id makes a replayed send idempotent). */
-export function heartbeatMessage(id: string, alerts: Alert[], now: number): IngestMessage {
-  return { kind: 'alerts', id, receivedAt: new Date(now).toISOString(), source: 'generic', origin: {}, alerts };
 }
 
 /** The heartbeats a firing alert checks in for (those with matchers it matches). */

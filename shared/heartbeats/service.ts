@@ -1,9 +1,9 @@
 import { ConflictError, NotFoundError } from '../errors';
 import type { Logger } from '../log';
 import type { IngestMessage } from '../queues/messages';
-import { ALERTS_QUEUE } from '../queues/names';
-import { encodeBody, type QueuePort } from '../queues/port';
-import { heartbeatAlert, heartbeatMessage, heartbeatsPingedBy, pinged, tick, type Heartbeat, type HeartbeatState, type HeartbeatStore } from './heartbeat';
+import { sendGeneratedAlerts } from '../queues/generated-alerts';
+import type { QueuePort } from '../queues/port';
+import { heartbeatAlert, heartbeatsPingedBy, pinged, tick, type Heartbeat, type HeartbeatState, type HeartbeatStore } from './heartbeat';
 
 export interface HeartbeatDeps {
   /** The compiled config's heartbeats (CompiledConfig has them). */
@@ -110,7 +110,7 @@ export async function tickHeartbeats(deps: HeartbeatDeps, tickMs: number): Promi
     }
     if (next) writes.push(next);
   }
-  if (alerts.length > 0) await sendAlerts(deps.queues, `heartbeat-tick:${now}`, alerts, now);
+  if (alerts.length > 0) await sendGeneratedAlerts(deps.queues, `heartbeat-tick:${now}`, alerts, now);
   for (const next of writes) {
     try {
       await deps.heartbeats.put(next);
@@ -133,9 +133,5 @@ async function resolveOvertaken(deps: HeartbeatDeps, hb: Heartbeat, missingSince
   const fresh = (await deps.heartbeats.getMany([hb.name])).get(hb.name);
   if (!fresh || fresh.status === 'missing' || fresh.lastPingAt <= missingSince - hb.everyMs - hb.graceMs) return;
   deps.log.info('heartbeat pinged while the tick marked it missing; its alert is resolved', { heartbeat: hb.name });
-  await sendAlerts(deps.queues, `heartbeat-tick:${now}:${hb.name}:overtaken`, [heartbeatAlert(hb, missingSince, 'resolved', Math.max(fresh.lastPingAt, missingSince))], now);
-}
-
-async function sendAlerts(queues: QueuePort, id: string, alerts: IngestMessage['alerts'], now: number): Promise<void> {
-  await queues.send(ALERTS_QUEUE, [{ id: 'heartbeat', body: encodeBody(queues, JSON.stringify(heartbeatMessage(id, alerts, now))) }]);
+  await sendGeneratedAlerts(deps.queues, `heartbeat-tick:${now}:${hb.name}:overtaken`, [heartbeatAlert(hb, missingSince, 'resolved', Math.max(fresh.lastPingAt, missingSince))], now);
 }
