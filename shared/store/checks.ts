@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CHECK_RETENTION_S, type CheckState, type CheckStore, type StoredCheck } from '../checks/check';
 import { ConflictError, NotFoundError } from '../errors';
-import { isConditionFailure } from './conditions';
+import { isConditionFailure, versionCondition } from './conditions';
 import { epochSeconds, isLive } from './keys';
 
 /**
@@ -15,10 +15,6 @@ export const checkStateKey = (name: string) => ({ pk: CHECKS_PK, sk: `STATE#${na
 
 /** When a state may go (TTL): long after its last write; every evaluation rewrites a live check's. */
 export const checkStateExpiresAt = (state: CheckState): number => Math.ceil(state.writtenAt / 1000) + CHECK_RETENTION_S;
-
-/** The condition of a versioned write: absent for version 1, else the previous version. */
-const versionCondition = (version: number) =>
-  version === 1 ? { ConditionExpression: 'attribute_not_exists(pk)' } : { ConditionExpression: 'version = :prev', ExpressionAttributeValues: { ':prev': version - 1 } };
 
 /**
  * versionCondition for an item that expires: one whose TTL passed (not deleted yet: DynamoDB's TTL

@@ -2,7 +2,7 @@ import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../errors';
 import { HEARTBEAT_RETENTION_S, type HeartbeatState, type HeartbeatStore } from '../heartbeats/heartbeat';
 import { batchGetItems } from './batch-get';
-import { isConditionFailure } from './conditions';
+import { isConditionFailure, versionCondition } from './conditions';
 
 /** A heartbeat's item: `HEARTBEAT#<name>` / `STATE`. */
 export const heartbeatKey = (name: string) => ({ pk: `HEARTBEAT#${name}`, sk: 'STATE' });
@@ -34,7 +34,7 @@ export class DynamoHeartbeatStore implements HeartbeatStore {
         new PutCommand({
           TableName: this.table,
           Item: { ...heartbeatKey(next.name), version, state: JSON.stringify(state), expiresAt: heartbeatExpiresAt(next) },
-          ...(version === 1 ? { ConditionExpression: 'attribute_not_exists(pk)' } : { ConditionExpression: 'version = :prev', ExpressionAttributeValues: { ':prev': version - 1 } }),
+          ...versionCondition(version),
         }),
       );
     } catch (err) {
