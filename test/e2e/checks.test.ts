@@ -9,6 +9,7 @@ import type { LocalRuntime } from '../../shared/local/runtime';
 import { freePort } from '../support/alertmanager';
 import { apiRequest, startRuntimeWithConfig } from '../support/runtime';
 import { startStandIn, type StandIn } from '../support/stand-in';
+import { waitFor } from '../support/wait';
 
 /**
  * Threshold checks on a Prometheus source, end to end against a real Prometheus (Debian's
@@ -71,15 +72,7 @@ interface CheckView {
 // Helpers
 
 /** Poll `probe` until `ok` holds for what it returned; the timeout error shows the last value seen. */
-async function until<T>(what: string, probe: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(what: string, probe: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 15_000): Promise<T> => waitFor(what, probe, ok, { timeoutMs, everyMs: 100 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -7,6 +7,7 @@ import type { LocalRuntime, LocalStore } from '../../shared/local/runtime';
 import type { OutboxEntry } from '../../shared/local/outbox';
 import { apiRequest, startRuntimeWithConfig } from '../support/runtime';
 import { startStandIn, type StandIn } from '../support/stand-in';
+import { waitFor } from '../support/wait';
 
 /**
  * The daily digest in the local runtime: alerts fire and resolve through POST /v1/alerts (some
@@ -66,15 +67,7 @@ let slack: StandIn;
 let hook: StandIn;
 
 /** Poll `probe` until `ok` holds for what it returned; the timeout error shows the last value seen. */
-async function until<T>(what: string, probe: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = <T>(what: string, probe: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> => waitFor(what, probe, ok, { timeoutMs });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

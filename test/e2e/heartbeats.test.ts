@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../shared/local/runtime';
 import { apiRequest, startRuntimeWithConfig } from '../support/runtime';
 import { startStandIn, type StandIn } from '../support/stand-in';
+import { waitFor } from '../support/wait';
 
 /**
  * Heartbeats in the local runtime, over HTTP: a heartbeat that gets no ping fires HeartbeatMissing
@@ -64,13 +65,7 @@ receivers:
   };
 }
 
-const until = async (what: string, cond: () => boolean, timeoutMs = 10_000) => {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+const until = (what: string, cond: () => boolean, timeoutMs = 10_000): Promise<boolean> => waitFor(what, cond, (ok) => ok, { timeoutMs });
 
 describe('heartbeats (local runtime)', () => {
   it('fires HeartbeatMissing when pings stop, resolves on the next ping, and fires again when they stop again', async () => {

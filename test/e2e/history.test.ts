@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalRuntime, LocalStore } from '../../shared/local/runtime';
 import { apiRequest, startRuntimeWithConfig } from '../support/runtime';
 import { startStandIn, type StandIn } from '../support/stand-in';
+import { waitForValue } from '../support/wait';
 
 /**
  * Alert history in the local runtime, over HTTP: alerts resolved through POST /v1/alerts are kept
@@ -88,15 +89,7 @@ receivers:
   return { rt, hook: h, notified: () => h.received.map((r) => r.json() as HookBody) };
 }
 
-const until = async <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 8_000): Promise<T> => {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+const until = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 8_000): Promise<T> => waitForValue(what, probe, timeoutMs);
 
 /** GET /v1/history with these query parameters (a list value is a repeated parameter), as the read-only token. */
 async function history(r: LocalRuntime, params: Array<[string, string]> = [], token = READ_ONLY) {

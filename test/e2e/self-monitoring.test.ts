@@ -5,6 +5,7 @@ import type { LocalRuntime } from '../../shared/local/runtime';
 import type { DeepHealth } from '../../shared/self-monitoring/health';
 import { apiRequest, startRuntimeWithConfig } from '../support/runtime';
 import { startStandIn, type StandIn } from '../support/stand-in';
+import { waitForValue } from '../support/wait';
 
 /**
  * Self-monitoring in the local runtime, over HTTP: the synthetic heartbeat crosses ingest, the
@@ -26,15 +27,7 @@ afterEach(async () => {
   hook = undefined;
 });
 
-const until = async <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> => {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+const until = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> => waitForValue(what, probe, timeoutMs);
 
 const alarmEvent = (name: string) => {
   const event = JSON.parse(readFileSync(join(__dirname, '../fixtures/cloudwatch/eventbridge-alarm-state-change-alarm.json'), 'utf8')) as { resources: string[]; detail: { alarmName: string } };
