@@ -61,3 +61,9 @@ export const AlertOrigin = z.object({
   truncatedAlerts: z.number().int().nonnegative().optional(),
 });
 export type AlertOrigin = z.infer<typeof AlertOrigin>;
+
+/** Whether two label (or annotation) sets hold the same names and values. */
+export function sameLabelSet(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}

@@ -1,4 +1,4 @@
-import type { Alert } from '../alerts/model';
+import { sameLabelSet, type Alert } from '../alerts/model';
 import { fingerprint } from '../alerts/fingerprint';
 import { formatDuration, parseDuration } from '../config/duration';
 import { compileCheckTemplate, KV, type Template } from '../templates';
@@ -238,17 +238,12 @@ export function stand(prev: CheckState, now: number): Step | undefined {
  * labels at once if it still breaches. Undefined when the labels did not change or nothing fired.
  */
 export function relabel(check: Check, prev: CheckState | undefined, now: number): { state: CheckState; resolves: CheckAlert[]; old: Check } | undefined {
-  if (!prev?.labels || sameLabels(prev.labels, check.labels)) return undefined;
+  if (!prev?.labels || sameLabelSet(prev.labels, check.labels)) return undefined;
   const step = stand(prev, now);
   if (!step || step.alerts.length === 0) return undefined;
   const { resolvedAt: _r, ...rest } = step.next;
   const state: CheckState = { ...rest, warningStreak: prev.warningStreak, criticalStreak: prev.criticalStreak, version: prev.version, ...(prev.resolvedAt !== undefined ? { resolvedAt: prev.resolvedAt } : {}) };
   return { state, resolves: step.alerts, old: { ...check, labels: prev.labels } };
-}
-
-function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
-  const ka = Object.keys(a);
-  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }
 
 /** The alert an evaluation sends, as the router receives it (labels, templated annotations). */

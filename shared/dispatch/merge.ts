@@ -1,4 +1,4 @@
-import { statusAt, type Alert } from '../alerts/model';
+import { sameLabelSet, statusAt, type Alert } from '../alerts/model';
 import type { GroupAlert } from '../grouping/model';
 
 export interface GroupChange {
@@ -91,13 +91,7 @@ function sameContent(a: Alert, b: Alert, now: Date): boolean {
     b.startsAt >= a.startsAt &&
     sameEndsAt(a.endsAt, b.endsAt, now) &&
     (a.generatorURL ?? '') === (b.generatorURL ?? '') &&
-    sameRecord(a.labels, b.labels) &&
-    sameRecord(a.annotations, b.annotations)
+    sameLabelSet(a.labels, b.labels) &&
+    sameLabelSet(a.annotations, b.annotations)
   );
-}
-
-function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  return ka.every((k) => a[k] === b[k]);
 }
