@@ -3,8 +3,8 @@ import type { Alert } from '../alerts/model';
 import { channelEntries } from '../channels/keys';
 import type { Logger } from '../log';
 import type { NotificationMessage } from '../queues/messages';
-import { channelQueueName } from '../queues/names';
 import { encodeBody, type QueuePort } from '../queues/port';
+import { outgoing } from '../dispatch/notifications';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import { collectDigest, type DigestSources } from './collect';
 import type { DigestConfig } from '../config/digest';
@@ -72,7 +72,9 @@ export async function sendDigest(deps: DigestDeps, at: Date): Promise<{ summary:
   const summary = await buildDigest(deps, at);
   const notifications = digestNotifications(summary, settings.receiver, deps.config);
   for (const n of notifications) {
-    await deps.queues.send(channelQueueName(n.channel.type), [{ id: n.id.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80), body: encodeBody(deps.queues, JSON.stringify(n)) }]);
+    // The queue and message every notification gets (outgoing: its channel's queue, an SQS-safe id).
+    const { queue, message } = outgoing(n);
+    await deps.queues.send(queue, [{ ...message, body: encodeBody(deps.queues, message.body) }]);
   }
   deps.log.info('daily digest sent', { receiver: settings.receiver, from: summary.from, to: summary.to, channels: notifications.length, fired: summary.alerts.fired });
   return { summary, sent: notifications.length };
