@@ -1,5 +1,5 @@
 import type { Alert } from '../alerts/model';
-import { ConflictError, NotFoundError } from '../errors';
+import { ConflictError } from '../errors';
 import type { Logger } from '../log';
 import { sendGeneratedAlerts } from '../queues/generated-alerts';
 import type { QueuePort } from '../queues/port';
@@ -146,13 +146,6 @@ export interface Evaluation {
  * sends nothing; otherwise as a tick would, with the state written under its version condition
  * (ConflictError if a tick wrote meanwhile: evaluate again).
  */
-export async function evaluateNow(name: string, deps: CheckDeps, opts: { dryRun: boolean; tickMs: number }): Promise<Evaluation> {
-  const check = deps.config.checks.get(name) ?? (await deps.checks.getDefinition(name).then((d) => (d ? compileCheck(d.config, 'api') : undefined)));
-  if (!check) throw new NotFoundError(`no check named ${JSON.stringify(name)}`);
-  return evaluateCheck(check, deps, opts);
-}
-
-/** evaluateNow for a check given whole (also one not stored yet: a dry run of a definition). */
 export async function evaluateCheck(check: Check, deps: CheckDeps, opts: { dryRun: boolean; tickMs: number }): Promise<Evaluation> {
   // Applying it would fire what the next tick resolves again (a paused check is not evaluated).
   if (check.paused && !opts.dryRun) throw new ConflictError(`check ${JSON.stringify(check.name)} is paused: resume it first, or evaluate it as a dry run`);
