@@ -1,12 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { invalid, parseWith } from '../alerts/normalize/common';
 import type { SilenceLimits } from '../config/schema';
-import { LimitExceededError, NotFoundError, ValidationError } from '../errors';
+import { ConflictError, LimitExceededError, NotFoundError, ValidationError } from '../errors';
 import { requestFlushes } from '../grouping/timers';
 import type { QueuePort } from '../queues/port';
 import type { Matcher } from '../labels/matchers';
 import type { Clock } from '../runtime/ports';
-import { newSilence, regexBoundProblem, silenceInputSchema, silences, silenceState, silenceView, type Silence, type SilenceState } from '../silences/model';
+import {
+  canUpdateInPlace,
+  newSilence,
+  regexBoundProblem,
+  silenceInputSchema,
+  silences,
+  silenceState,
+  silenceView,
+  updatedSilence,
+  type Silence,
+  type SilenceInput,
+  type SilenceState,
+} from '../silences/model';
 import * as z from 'zod';
 import type { GroupState } from '../grouping/model';
 import { silenceKey, silenceListKeys, type ListKey } from '../store/keys';
@@ -31,19 +43,88 @@ export interface SilenceDeps {
 
 const STATES: readonly SilenceState[] = ['active', 'pending', 'expired'];
 
+/** What creating a silence needs; editing one (a body with `id`) also needs `groups` and `queues`. */
+export type CreateSilenceDeps = Pick<SilenceDeps, 'silences' | 'clock' | 'limits'> & Partial<Pick<SilenceDeps, 'groups' | 'queues'>>;
+
 /**
- * POST /v1/silences: validate, store under a new id, return the stored silence. `actor` is the
+ * POST /v1/silences: validate, store, return the stored silence (see upsertSilence; a body with
+ * `id` edits that silence, which needs `deps.groups` and `deps.queues`). `actor` is the
  * authenticated token's name, recorded as the silence's `actor`.
  */
-export async function createSilence(deps: Pick<SilenceDeps, 'silences' | 'clock' | 'limits'>, body: unknown, actor: string): Promise<SilenceView> {
-  const { limits } = deps;
+export async function createSilence(deps: CreateSilenceDeps, body: unknown, actor: string): Promise<SilenceView> {
+  return (await upsert(deps, body, actor)).silence;
+}
+
+/**
+ * POST /v1/silences with Alertmanager 0.25's semantics (`Silences.Set`): without `id`, store a new
+ * silence. With the `id` of a stored silence, change it in place when `canUpdateInPlace` allows it
+ * (`created: false`); otherwise expire it (unless it already is, exactly as DELETE does) and store
+ * the body as a new silence under a new id, its start moved to now if in the past (`created: true`,
+ * `replaced`: the id expired for it). An unknown `id` is a NotFoundError. An active silence that
+ * the edit ends earlier, or expires, has its held groups re-evaluated now, as DELETE does. A
+ * concurrent change to the silence is retried once from a fresh read, then is a ConflictError (409).
+ */
+export async function upsertSilence(deps: SilenceDeps, body: unknown, actor: string): Promise<{ silence: SilenceView; created: boolean; replaced?: string }> {
+  return upsert(deps, body, actor);
+}
+
+/** Attempts of an edit whose silence changed under it (a ConflictError from the store). */
+const EDIT_ATTEMPTS = 2;
+
+async function upsert(deps: CreateSilenceDeps, body: unknown, actor: string): Promise<{ silence: SilenceView; created: boolean; replaced?: string }> {
   const now = deps.clock();
   const tooLarge = regexBoundProblem(body);
   if (tooLarge) throw invalid('silence', [{ path: 'matchers', message: tooLarge }]);
   const input = parseWith(silenceInputSchema(() => now), body, 'silence');
+  if (input.id === undefined) {
+    const silence = newSilence(input, randomUUID(), now, actor);
+    await checkLimits(deps, silence, now);
+    await deps.silences.create(silence);
+    return { silence: silenceView(silence, now), created: true };
+  }
+  const { groups, queues } = deps;
+  if (!groups || !queues) throw new Error('editing a silence (a body with id) needs deps.groups and deps.queues, to re-evaluate the groups it held');
+  const full: SilenceDeps = { ...deps, groups, queues };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await edit(full, input, input.id, now, actor);
+    } catch (err) {
+      if (!(err instanceof ConflictError) || attempt >= EDIT_ATTEMPTS) throw err;
+    }
+  }
+}
+
+/** One attempt at editing silence `id` (see upsertSilence), from a fresh read. */
+async function edit(deps: SilenceDeps, input: SilenceInput, id: string, now: Date, actor: string): Promise<{ silence: SilenceView; created: boolean; replaced?: string }> {
+  const prev = await deps.silences.get(id, now);
+  if (!prev) throw new NotFoundError(`no silence with id ${JSON.stringify(id)}`);
+  if (canUpdateInPlace(prev, input, now)) {
+    const next = updatedSilence(prev, input, now, actor);
+    await checkLimits(deps, next, now, prev.id);
+    await deps.silences.update(next, prev.updated_at);
+    // Ended earlier: the router holds its groups until the old end, so they are looked at now.
+    const endedEarlier = silenceState(prev, now) === 'active' && Date.parse(next.ends_at) < Date.parse(prev.ends_at);
+    if (endedEarlier) await flushHeldGroups(deps, prev);
+    return { silence: silenceView(next, now), created: false };
+  }
   const silence = newSilence(input, randomUUID(), now, actor);
-  // Alertmanager's --silences.max-silence-size-bytes and --silences.max-silences, on by default
-  // here: every live silence is read each second and evaluated against every alert.
+  // The edited silence ends with this request, so it does not count against the new one.
+  await checkLimits(deps, silence, now, prev.id);
+  // Expired first, as Alertmanager does; an already expired one is left as it is. The held groups
+  // are flushed once the new silence is stored, so a replacement that still matches them holds on.
+  const { before, previous } = await deps.silences.expire(prev.id, now, actor);
+  await deps.silences.create(silence);
+  if (previous === 'active') await flushHeldGroups(deps, before);
+  return { silence: silenceView(silence, now), created: true, ...(previous === 'expired' ? {} : { replaced: prev.id }) };
+}
+
+/**
+ * Alertmanager's --silences.max-silence-size-bytes and --silences.max-silences, on by default
+ * here: every live silence is read each second and evaluated against every alert. `editing`, the
+ * silence the write changes or replaces, does not count: it is not live once the write is done.
+ */
+async function checkLimits(deps: Pick<SilenceDeps, 'silences' | 'limits'>, silence: Silence, now: Date, editing?: string): Promise<void> {
+  const { limits } = deps;
   const bytes = Buffer.byteLength(JSON.stringify(silence), 'utf8');
   if (bytes > limits.max_silence_bytes) {
     const message = `the silence is ${bytes} bytes as stored, over the limit of ${limits.max_silence_bytes} (silences.max_silence_bytes)`;
@@ -51,15 +132,13 @@ export async function createSilence(deps: Pick<SilenceDeps, 'silences' | 'clock'
   }
   // Checked, then written: two concurrent creates may both pass and overshoot by one each. The
   // per-alert match budget, not this count, is what bounds the router's work.
-  const live = (await deps.silences.list(now)).filter((s) => silenceState(s, now) !== 'expired').length;
+  const live = (await deps.silences.list(now)).filter((s) => s.id !== editing && silenceState(s, now) !== 'expired').length;
   if (live >= limits.max_silences) {
     throw new LimitExceededError(
       `${live} silences are active or pending, the limit (silences.max_silences) is ${limits.max_silences}: expire one before adding another`,
       { limit: 'silences.max_silences', max: limits.max_silences, live },
     );
   }
-  await deps.silences.create(silence);
-  return silenceView(silence, now);
 }
 
 /** The listing's segments, in order, and the index range each is read from. */

@@ -5,6 +5,7 @@ import {
   SILENCE_MAX_REGEX_PROGRAM,
   Silence,
   SilenceInput,
+  canUpdateInPlace,
   newSilence,
   silenceInputSchema,
   silenceState,
@@ -12,6 +13,7 @@ import {
   silences,
   silencesIndex,
   toMatcher,
+  updatedSilence,
   type SilenceMatcher,
   type SkippedMatcher,
 } from './model';
@@ -105,8 +107,15 @@ describe('SilenceInput', () => {
       ['endsAt', "use ends_at (alertflow's silence fields are snake_case)"],
       ['createdBy', "use created_by (alertflow's silence fields are snake_case)"],
     ]);
-    const r = Input.safeParse({ ...valid, id: 'x' });
+    const r = Input.safeParse({ ...valid, status: { state: 'active' } });
     expect(r.error!.issues[0]!.code).toBe('unrecognized_keys');
+  });
+
+  it('takes an optional id (the silence to edit); an empty one is none, as in Alertmanager', () => {
+    expect(Input.parse({ ...valid, id: 'abc' }).id).toBe('abc');
+    expect(Input.parse(valid)).not.toHaveProperty('id');
+    expect(Input.parse({ ...valid, id: '' })).not.toHaveProperty('id');
+    expect(issues({ ...valid, id: 7 })).toEqual([['id', 'id must be a string (the id of the silence to edit)']]);
   });
 
   describe('matchers', () => {
@@ -264,6 +273,112 @@ describe('newSilence and the stored shape', () => {
     expect(Silence.parse(s)).toEqual(s);
     expect(Input.safeParse({ ...valid, actor: 'someone-else' }).error!.issues[0]!.code).toBe('unrecognized_keys');
     expect(Input.safeParse({ ...valid, expired_by: 'someone-else' }).error!.issues[0]!.code).toBe('unrecognized_keys');
+  });
+});
+
+describe('newSilence ignores an id in the body', () => {
+  it('stores under the id it is given', () => {
+    expect(newSilence(Input.parse({ ...valid, id: 'from-body' }), 'id-4', NOW, 'oncall-token').id).toBe('id-4');
+  });
+});
+
+describe("canUpdateInPlace: Alertmanager 0.25's canUpdate", () => {
+  const DISK = { name: 'alertname', value: 'DiskFull', isRegex: false, isEqual: true };
+  const prev = (starts: number, ends: number): Silence => ({ ...silence(['alertname="DiskFull"']), starts_at: at(starts), ends_at: at(ends) });
+  const next = (starts: string, ends: string, matchers: SilenceMatcher[] = [DISK]) => ({ matchers, starts_at: starts, ends_at: ends });
+
+  describe('an active silence (started an hour ago, ends in an hour)', () => {
+    const active = prev(-HOUR, HOUR);
+    it('in place: same start, a later, earlier or equal end not before now', () => {
+      expect(canUpdateInPlace(active, next(at(-HOUR), at(2 * HOUR)), NOW)).toBe(true);
+      expect(canUpdateInPlace(active, next(at(-HOUR), at(HOUR / 2)), NOW)).toBe(true);
+      expect(canUpdateInPlace(active, next(at(-HOUR), at(HOUR)), NOW)).toBe(true);
+      // Go's `Before`: an end at exactly now is not before now.
+      expect(canUpdateInPlace(active, next(at(-HOUR), at(0)), NOW)).toBe(true);
+    });
+    it('the start is compared in whole seconds (Go Time.Unix)', () => {
+      const onSecond = prev(-HOUR, HOUR);
+      expect(canUpdateInPlace(onSecond, next(at(-HOUR + 999), at(2 * HOUR)), NOW)).toBe(true);
+      expect(canUpdateInPlace(onSecond, next(at(-HOUR + 1000), at(2 * HOUR)), NOW)).toBe(false);
+      expect(canUpdateInPlace(onSecond, next(at(-HOUR - 1), at(2 * HOUR)), NOW)).toBe(false);
+      // Rounded down, also for a start with milliseconds: .400 and .999 are the same second, .999 and 1.000 are not.
+      const midSecond = { ...onSecond, starts_at: at(-HOUR + 400) };
+      expect(canUpdateInPlace(midSecond, next(at(-HOUR + 999), at(2 * HOUR)), NOW)).toBe(true);
+      expect(canUpdateInPlace(midSecond, next(at(-HOUR), at(2 * HOUR)), NOW)).toBe(true);
+      expect(canUpdateInPlace(midSecond, next(at(-HOUR + 1000), at(2 * HOUR)), NOW)).toBe(false);
+    });
+    it('not in place: a moved start (earlier, later, or now), or an end before now', () => {
+      expect(canUpdateInPlace(active, next(at(-2 * HOUR), at(HOUR)), NOW)).toBe(false);
+      expect(canUpdateInPlace(active, next(at(HOUR / 2), at(HOUR)), NOW)).toBe(false);
+      expect(canUpdateInPlace(active, next(at(0), at(HOUR)), NOW)).toBe(false);
+      expect(canUpdateInPlace(active, next(at(-HOUR), at(-1)), NOW)).toBe(false);
+    });
+    it('active from its start inclusive (alertflow\'s silenceState)', () => {
+      const justStarted = prev(0, HOUR);
+      expect(canUpdateInPlace(justStarted, next(at(0), at(2 * HOUR)), NOW)).toBe(true);
+      expect(canUpdateInPlace(justStarted, next(at(1000), at(2 * HOUR)), NOW)).toBe(false);
+    });
+  });
+
+  describe('a pending silence (starts in an hour)', () => {
+    const pending = prev(HOUR, 2 * HOUR);
+    it('in place: any start not before now, any end', () => {
+      expect(canUpdateInPlace(pending, next(at(2 * HOUR), at(3 * HOUR)), NOW)).toBe(true);
+      expect(canUpdateInPlace(pending, next(at(HOUR / 2), at(HOUR)), NOW)).toBe(true);
+      expect(canUpdateInPlace(pending, next(at(0), at(HOUR)), NOW)).toBe(true);
+    });
+    it('not in place: a start before now', () => {
+      expect(canUpdateInPlace(pending, next(at(-1), at(HOUR)), NOW)).toBe(false);
+      expect(canUpdateInPlace(pending, next(at(-HOUR), at(HOUR)), NOW)).toBe(false);
+    });
+  });
+
+  it('never an expired silence, whatever the times (ended, or at its end exactly)', () => {
+    const ended = prev(-2 * HOUR, -HOUR);
+    expect(canUpdateInPlace(ended, next(at(-2 * HOUR), at(HOUR)), NOW)).toBe(false);
+    expect(canUpdateInPlace(ended, next(at(HOUR), at(2 * HOUR)), NOW)).toBe(false);
+    expect(canUpdateInPlace(prev(-HOUR, 0), next(at(-HOUR), at(HOUR)), NOW)).toBe(false);
+    // Expired while pending (DELETE sets start = end = now).
+    expect(canUpdateInPlace(prev(0, 0), next(at(HOUR), at(2 * HOUR)), NOW)).toBe(false);
+  });
+
+  it('never with other matchers: one more, one fewer, reordered, or one field changed', () => {
+    const two = { ...prev(-HOUR, HOUR), matchers: [DISK, { name: 'env', value: 'prod', isRegex: false, isEqual: true }] };
+    const same = (matchers: SilenceMatcher[]) => canUpdateInPlace(two, next(at(-HOUR), at(2 * HOUR), matchers), NOW);
+    expect(same(two.matchers)).toBe(true);
+    expect(same([...two.matchers.map((m) => ({ ...m }))])).toBe(true);
+    expect(same([DISK])).toBe(false);
+    expect(same([...two.matchers, { name: 'team', value: 'db', isRegex: false, isEqual: true }])).toBe(false);
+    expect(same([two.matchers[1]!, two.matchers[0]!])).toBe(false);
+    expect(same([DISK, { ...two.matchers[1]!, value: 'staging' }])).toBe(false);
+    expect(same([DISK, { ...two.matchers[1]!, name: 'environment' }])).toBe(false);
+    expect(same([DISK, { ...two.matchers[1]!, isRegex: true }])).toBe(false);
+    expect(same([DISK, { ...two.matchers[1]!, isEqual: false }])).toBe(false);
+  });
+
+  it('a matcher string and the same matcher as an object are the same matcher', () => {
+    const active = prev(-HOUR, HOUR);
+    const input = Input.parse({ ...valid, matchers: [{ name: 'alertname', value: 'DiskFull' }], starts_at: at(-HOUR), ends_at: at(2 * HOUR) });
+    expect(canUpdateInPlace(active, input, NOW)).toBe(true);
+  });
+});
+
+describe('updatedSilence', () => {
+  it('keeps the id, takes the body as posted (a past start stays), and records the editing token', () => {
+    const prev: Silence = { ...silence(['alertname="DiskFull"']), actor: 'creator-token' };
+    const input = Input.parse({ ...valid, id: prev.id, starts_at: at(-HOUR + 300), ends_at: at(3 * HOUR), created_by: 'bob', comment: 'longer' });
+    const next = updatedSilence(prev, input, NOW, 'editor-token');
+    expect(next).toEqual({
+      id: prev.id,
+      matchers: prev.matchers,
+      starts_at: at(-HOUR + 300),
+      ends_at: at(3 * HOUR),
+      created_by: 'bob',
+      comment: 'longer',
+      updated_at: NOW.toISOString(),
+      actor: 'editor-token',
+    });
+    expect(Silence.parse(next)).toEqual(next);
   });
 });
 

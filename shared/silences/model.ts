@@ -14,7 +14,8 @@ import { Budget, labelValue, matcherProgramBound, newMatcher, parseMatchers, typ
  *     "starts_at": "2025-06-01T12:00:00Z",   // optional, default now
  *     "ends_at": "2025-06-01T14:00:00Z",     // required, after starts_at and in the future
  *     "created_by": "alice",                 // required
- *     "comment": "disk replacement"          // required
+ *     "comment": "disk replacement",         // required
+ *     "id": "3f0c…"                          // optional: edit that silence (see canUpdateInPlace)
  *   }
  *
  * `created_by` is the author as the caller states it (free text, as in Alertmanager, where amtool
@@ -181,6 +182,8 @@ const camel = (snake: string) => z.never({ error: `use ${snake} (alertflow's sil
 export function silenceInputSchema(clock: () => Date = () => new Date()) {
   return z
     .object({
+      // An empty id is no id, as in Alertmanager's Silences.Set: the body makes a new silence.
+      id: z.string({ error: 'id must be a string (the id of the silence to edit)' }).optional(),
       matchers: Matchers,
       starts_at: isoTime('starts_at').optional(),
       ends_at: isoTime('ends_at'),
@@ -191,7 +194,7 @@ export function silenceInputSchema(clock: () => Date = () => new Date()) {
       createdBy: camel('created_by'),
     })
     .strict()
-    .transform(({ matchers, starts_at, ends_at, created_by, comment }, ctx) => {
+    .transform(({ id, matchers, starts_at, ends_at, created_by, comment }, ctx) => {
       const now = clock();
       const start = starts_at ?? now.toISOString();
       // Alertmanager's API v2 rules: end strictly after start, and not already over.
@@ -200,7 +203,7 @@ export function silenceInputSchema(clock: () => Date = () => new Date()) {
       } else if (Date.parse(ends_at) <= now.getTime()) {
         ctx.addIssue({ code: 'custom', path: ['ends_at'], message: 'ends_at must be in the future' });
       }
-      return { matchers, starts_at: start, ends_at, created_by, comment };
+      return { ...(id ? { id } : {}), matchers, starts_at: start, ends_at, created_by, comment };
     });
 }
 
@@ -232,8 +235,47 @@ export type SilenceState = 'pending' | 'active' | 'expired';
  * notifications sent before it existed.
  */
 export function newSilence(input: SilenceInput, id: string, now: Date, actor: string): Silence {
-  const startsAt = Date.parse(input.starts_at) < now.getTime() ? now.toISOString() : input.starts_at;
-  return { id, ...input, starts_at: startsAt, updated_at: now.toISOString(), actor };
+  const { matchers, starts_at, ends_at, created_by, comment } = input;
+  const startsAt = Date.parse(starts_at) < now.getTime() ? now.toISOString() : starts_at;
+  return { id, matchers, starts_at: startsAt, ends_at, created_by, comment, updated_at: now.toISOString(), actor };
+}
+
+/**
+ * Whether a POST naming `prev`'s id may change `prev` in place (same id) into a silence with
+ * `next`'s matchers and times, at `now`: Alertmanager 0.25's `canUpdate` (silence/silence.go).
+ * The matchers must be identical (same list, same order); then an active silence keeps its start
+ * (compared in whole seconds) and may not end before now, a pending one may not start before now,
+ * and an expired one is never changed. Otherwise the edit makes a new silence and expires `prev`.
+ */
+export function canUpdateInPlace(prev: Silence, next: Pick<Silence, 'matchers' | 'starts_at' | 'ends_at'>, now: Date): boolean {
+  if (!sameMatchers(prev.matchers, next.matchers)) return false;
+  const t = now.getTime();
+  switch (silenceState(prev, now)) {
+    case 'active':
+      return unixSeconds(next.starts_at) === unixSeconds(prev.starts_at) && Date.parse(next.ends_at) >= t;
+    case 'pending':
+      return Date.parse(next.starts_at) >= t;
+    case 'expired':
+      return false;
+  }
+}
+
+/**
+ * `prev` changed in place by validated input (see canUpdateInPlace), by the token named `actor`:
+ * the body replaces the matchers, times, `created_by` and `comment`, as in Alertmanager (its start
+ * is taken as posted, not moved to now), and `actor` becomes the token that made this version.
+ */
+export function updatedSilence(prev: Silence, input: SilenceInput, now: Date, actor: string): Silence {
+  const { matchers, starts_at, ends_at, created_by, comment } = input;
+  return { id: prev.id, matchers, starts_at, ends_at, created_by, comment, updated_at: now.toISOString(), actor };
+}
+
+// Go's Time.Unix: whole seconds, rounded down.
+const unixSeconds = (time: string): number => Math.floor(Date.parse(time) / 1000);
+
+// Alertmanager compares the matcher lists with reflect.DeepEqual: same length, order and fields.
+function sameMatchers(a: readonly SilenceMatcher[], b: readonly SilenceMatcher[]): boolean {
+  return a.length === b.length && a.every((m, i) => m.name === b[i]!.name && m.value === b[i]!.value && m.isRegex === b[i]!.isRegex && m.isEqual === b[i]!.isEqual);
 }
 
 /**

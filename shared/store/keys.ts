@@ -20,7 +20,7 @@
  *
  * Items the read API lists also carry the keys of the table's one global secondary index, `list`
  * (see docs/adr/0007-read-indexes.md). Its keys never change while an item lives (a silence's only
- * when it is expired), so writes to a listed item cost no index write after the first:
+ * when it is expired or its end is edited), so writes to a listed item cost no index write after the first:
  *
  *   lpk                  lsk
  *   GROUPS               <receiver> \x01 <group key, cut to 700 bytes> \x01 <groupId>

@@ -86,7 +86,7 @@ export interface GroupStore {
   holding(fingerprint: string, now: Date): Promise<GroupState[]>;
 }
 
-/** Silences: created, read, listed and expired; never edited in place. */
+/** Silences: created, read, listed, edited in place (Alertmanager's rules: see canUpdateInPlace) and expired. */
 export interface SilenceStore {
   /** Store a new silence; a second create with the same id is a ConflictError. */
   create(silence: Silence): Promise<void>;
@@ -97,6 +97,12 @@ export interface SilenceStore {
   current(now: Date): Promise<Silence[]>;
   /** Every silence within retention, in any state (strongly consistent). */
   list(now: Date): Promise<Silence[]>;
+  /**
+   * Replace the stored silence `next.id` with `next` if it is still the version read (its
+   * `updated_at` is `expectedUpdatedAt`); ConflictError otherwise, or when there is none. The
+   * listing follows `next.ends_at`. Deciding whether the change is allowed is the caller's.
+   */
+  update(next: Silence, expectedUpdatedAt: string): Promise<void>;
   /** Expire now, as Alertmanager's Silences.Expire; NotFoundError when there is none. */
   expire(id: string, now: Date, actor: string): Promise<ExpireResult>;
 }

@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from './conditions';
+import { isConditionFailure, updatedAtCondition } from './conditions';
 import { ConflictError, NotFoundError } from '../errors';
 import { Silence, silenceState, type SilenceState } from '../silences/model';
 import { epochSeconds, isLive, type ListKey, SILENCE_SK_PREFIX, silenceEndBound, silenceListKeys, SILENCES_PK, silenceKey } from './keys';
@@ -20,8 +20,8 @@ export type { ExpireResult, SilenceSegment } from './model';
 
 /**
  * Silences over DynamoDB, one item each in a single partition (see keys.ts), so listing them all
- * is one Query. A silence is only ever created or expired, never edited in place, so items stay
- * small and a partition holds far more silences than anyone keeps.
+ * is one Query. A silence is created, edited in place (as Alertmanager allows: same matchers) or
+ * expired, so items stay small and a partition holds far more silences than anyone keeps.
  */
 export class DynamoSilenceStore implements SilenceStorePort {
   constructor(
@@ -130,6 +130,20 @@ export class DynamoSilenceStore implements SilenceStorePort {
   }
 
   /**
+   * Replace the silence with `next` if its `updated_at` is still `expectedUpdatedAt` (ConflictError
+   * otherwise, or when there is none). The whole item is written again, listing keys and TTL from
+   * `next`, so an edited end moves it in the listing index and a field the edit dropped is gone.
+   */
+  async update(next: Silence, expectedUpdatedAt: string): Promise<void> {
+    try {
+      await this.db.send(new PutCommand({ TableName: this.table, Item: encode(next), ...updatedAtCondition(expectedUpdatedAt) }));
+    } catch (err) {
+      if (isConditionFailure(err)) throw new ConflictError(`silence ${next.id} changed (or is gone) since it was read`, { cause: err });
+      throw err;
+    }
+  }
+
+  /**
    * Expire a silence now, as Alertmanager's `Silences.Expire` does: an active one ends now; a pending
    * one gets start = end = now (it never applied); an expired one is left as it is (idempotent).
    * The write is conditional on `updated_at`, so an edit racing this one is re-read, not overwritten.
@@ -142,6 +156,7 @@ export class DynamoSilenceStore implements SilenceStorePort {
       if (!before) throw new NotFoundError(`no silence with id ${JSON.stringify(id)}`);
       const { after, previous } = expiredNow(before, now, actor);
       if (previous === 'expired') return { before, after, previous };
+      const unchanged = updatedAtCondition(before.updated_at);
       try {
         await this.db.send(
           new UpdateCommand({
@@ -149,7 +164,7 @@ export class DynamoSilenceStore implements SilenceStorePort {
             Key: silenceKey(id),
             // The listing key follows the new end, so the silence moves to the expired range.
             UpdateExpression: 'SET starts_at = :starts, ends_at = :ends, updated_at = :updated, expired_by = :by, expiresAt = :exp, lpk = :lpk, lsk = :lsk',
-            ConditionExpression: 'updated_at = :prev',
+            ConditionExpression: unchanged.ConditionExpression,
             ExpressionAttributeValues: {
               ':starts': after.starts_at,
               ':ends': after.ends_at,
@@ -157,7 +172,7 @@ export class DynamoSilenceStore implements SilenceStorePort {
               ':by': actor,
               ':exp': silenceExpiresAt(after),
               ...prefixed(silenceListKeys(after)),
-              ':prev': before.updated_at,
+              ...unchanged.ExpressionAttributeValues,
             },
           }),
         );

@@ -199,7 +199,8 @@ class SqliteSilenceStore implements SilenceStore {
   private readonly above: StatementSync;
   private readonly below: StatementSync;
   private readonly all: StatementSync;
-  private readonly expireStmt: StatementSync;
+  /** Rewrites a row read at a given `updated_at` (update and expire). */
+  private readonly rewrite: StatementSync;
 
   constructor(
     db: DatabaseSync,
@@ -210,7 +211,7 @@ class SqliteSilenceStore implements SilenceStore {
     this.above = db.prepare('SELECT list_key, expires_at, silence FROM state_silences WHERE list_key > ? ORDER BY list_key LIMIT ?');
     this.below = db.prepare('SELECT list_key, expires_at, silence FROM state_silences WHERE list_key < ? ORDER BY list_key DESC LIMIT ?');
     this.all = db.prepare('SELECT expires_at, silence FROM state_silences ORDER BY id');
-    this.expireStmt = db.prepare('UPDATE state_silences SET list_key = ?, updated_at = ?, expires_at = ?, silence = ? WHERE id = ? AND updated_at = ?');
+    this.rewrite = db.prepare('UPDATE state_silences SET list_key = ?, updated_at = ?, expires_at = ?, silence = ? WHERE id = ? AND updated_at = ?');
   }
 
   async create(silence: Silence): Promise<void> {
@@ -246,16 +247,27 @@ class SqliteSilenceStore implements SilenceStore {
     return (this.all.all() as Row[]).flatMap((r) => decodeSilenceRow(r, now) ?? []);
   }
 
+  async update(next: Silence, expectedUpdatedAt: string): Promise<void> {
+    await this.write(() => {
+      if (!this.rewriteIf(next, expectedUpdatedAt)) throw new ConflictError(`silence ${next.id} changed (or is gone) since it was read`);
+    });
+  }
+
   async expire(id: string, now: Date, actor: string): Promise<ExpireResult> {
     const before = await this.get(id, now);
     if (!before) throw new NotFoundError(`no silence with id ${JSON.stringify(id)}`);
     const { after, previous } = expiredNow(before, now, actor);
     if (previous === 'expired') return { before, after, previous };
     await this.write(() => {
-      const res = this.expireStmt.run(silenceListKeys(after).lsk, after.updated_at, silenceExpiresAt(after), JSON.stringify(after), id, before.updated_at);
-      if (Number(res.changes) === 0) throw new ConflictError(`silence ${id} kept changing while being expired`);
+      if (!this.rewriteIf(after, before.updated_at)) throw new ConflictError(`silence ${id} kept changing while being expired`);
     });
     return { before, after, previous };
+  }
+
+  /** Write `next` over its row if the row's `updated_at` is `expected` (DynamoDB's condition); whether it did. */
+  private rewriteIf(next: Silence, expected: string): boolean {
+    const res = this.rewrite.run(silenceListKeys(next).lsk, next.updated_at, silenceExpiresAt(next), JSON.stringify(next), next.id, expected);
+    return Number(res.changes) > 0;
   }
 }
 

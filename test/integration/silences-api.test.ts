@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../shared/alerts/fingerprint';
-import { createSilence, expireSilence, getSilence, listSilences, type SilenceDeps } from '../../shared/api/silences';
-import { LimitExceededError, NotFoundError, ValidationError } from '../../shared/errors';
+import { createSilence, expireSilence, getSilence, listSilences, upsertSilence, type SilenceDeps } from '../../shared/api/silences';
+import { ConflictError, LimitExceededError, NotFoundError, ValidationError } from '../../shared/errors';
 import { startLocalDynamo, type LocalDynamo } from '../../shared/local/dynamo';
 import { FlushMessage } from '../../shared/queues/messages';
 import { ALERTS_QUEUE } from '../../shared/queues/names';
@@ -279,33 +279,33 @@ describe('listSilences and getSilence', () => {
   });
 });
 
-describe('expireSilence', () => {
-  let seq = 0;
-  /** Store a group holding the given alerts (by labels) for receiver `team`. */
-  async function group(alerts: Array<{ labels: Record<string, string>; status?: 'firing' | 'resolved' }>): Promise<string> {
-    const groupId = `g-${++seq}-${clockMs}`;
-    const members: Record<string, GroupAlert> = {};
-    for (const a of alerts) {
-      const fp = fingerprint(a.labels);
-      members[fp] = { fingerprint: fp, status: a.status ?? 'firing', labels: a.labels, annotations: {}, startsAt: iso(-HOUR), source: 'generic' };
-    }
-    // Only the fields the silences API reads (and the store's key, version and TTL): the rest of
-    // GroupState is the router's and changes with it.
-    const state: Pick<GroupState, 'groupId' | 'routeId' | 'receiver' | 'groupKey' | 'groupLabels' | 'alerts' | 'version' | 'updatedAt' | 'expiresAt'> = {
-      groupId,
-      routeId: 'root',
-      receiver: 'team',
-      groupKey: `{}:{alertname="${alerts[0]!.labels.alertname}"}`,
-      groupLabels: {},
-      alerts: members,
-      version: 1,
-      updatedAt: iso(-HOUR),
-      expiresAt: Math.floor(clockMs / 1000) + 86_400,
-    };
-    await deps.groups.put(state as GroupState);
-    return groupId;
+let seq = 0;
+/** Store a group holding the given alerts (by labels) for receiver `team`. */
+async function group(alerts: Array<{ labels: Record<string, string>; status?: 'firing' | 'resolved' }>): Promise<string> {
+  const groupId = `g-${++seq}-${clockMs}`;
+  const members: Record<string, GroupAlert> = {};
+  for (const a of alerts) {
+    const fp = fingerprint(a.labels);
+    members[fp] = { fingerprint: fp, status: a.status ?? 'firing', labels: a.labels, annotations: {}, startsAt: iso(-HOUR), source: 'generic' };
   }
+  // Only the fields the silences API reads (and the store's key, version and TTL): the rest of
+  // GroupState is the router's and changes with it.
+  const state: Pick<GroupState, 'groupId' | 'routeId' | 'receiver' | 'groupKey' | 'groupLabels' | 'alerts' | 'version' | 'updatedAt' | 'expiresAt'> = {
+    groupId,
+    routeId: 'root',
+    receiver: 'team',
+    groupKey: `{}:{alertname="${alerts[0]!.labels.alertname}"}`,
+    groupLabels: {},
+    alerts: members,
+    version: 1,
+    updatedAt: iso(-HOUR),
+    expiresAt: Math.floor(clockMs / 1000) + 86_400,
+  };
+  await deps.groups.put(state as GroupState);
+  return groupId;
+}
 
+describe('expireSilence', () => {
   it('ends an active silence now and sends one flush per group whose firing alerts it matched', async () => {
     const heldA = await group([{ labels: { alertname: 'DiskFull', instance: 'a' } }]);
     const heldB = await group([{ labels: { alertname: 'CPUHigh' } }, { labels: { alertname: 'DiskFull', instance: 'b' } }]);
@@ -374,5 +374,190 @@ describe('expireSilence', () => {
 
   it('answers NotFoundError for an unknown id', async () => {
     await expect(expireSilence(deps, 'no-such-silence', ACTOR)).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('upsertSilence: editing with Alertmanager 0.25 semantics (a body with id)', () => {
+  const edit = (id: string, overrides: Record<string, unknown> = {}) => body({ id, ...overrides });
+
+  it('extends an active silence in place: same id, created false, the editing token as actor, nothing re-evaluated', async () => {
+    await group([{ labels: { alertname: 'DiskFull' } }]);
+    const s = await createSilence(deps, body(), 'creator-token');
+    clockMs += 60_000;
+
+    const res = await upsertSilence(deps, edit(s.id, { starts_at: s.starts_at, ends_at: iso(3 * HOUR), comment: 'longer swap' }), ACTOR);
+    expect(res).toEqual({ created: false, silence: { ...s, ends_at: iso(3 * HOUR), comment: 'longer swap', updated_at: iso(0), actor: ACTOR, status: { state: 'active' } } });
+    expect(await getSilence(deps, s.id)).toEqual(res.silence);
+    expect((await listSilences(deps)).silences.map((x) => x.id)).toEqual([s.id]);
+    expect(queues.calls).toEqual([]);
+  });
+
+  it('an in-place edit that ends an active silence earlier re-evaluates the groups it held', async () => {
+    const held = await group([{ labels: { alertname: 'DiskFull', instance: 'a' } }]);
+    await group([{ labels: { alertname: 'CPUHigh' } }]);
+    const s = await createSilence(deps, body({ ends_at: iso(3 * HOUR) }), ACTOR);
+    clockMs += 60_000;
+
+    const res = await upsertSilence(deps, edit(s.id, { starts_at: s.starts_at, ends_at: iso(HOUR) }), ACTOR);
+    expect(res).toMatchObject({ created: false, silence: { id: s.id, ends_at: iso(HOUR), status: { state: 'active' } } });
+    expect(res).not.toHaveProperty('replaced');
+    expect(queues.flushes().map((f) => [f.groupId, f.reason, f.at])).toEqual([[held, 'silence', clockMs]]);
+  });
+
+  it('changed matchers: expires the active silence as DELETE does, stores a new one, and flushes the held groups once both are written', async () => {
+    const held = await group([{ labels: { alertname: 'DiskFull', instance: 'a' } }]);
+    const s = await createSilence(deps, body(), 'creator-token');
+    clockMs += 60_000;
+    const seenAtFlush: string[][] = [];
+    const watching: QueuePort = {
+      send: async (queue, messages) => {
+        seenAtFlush.push((await deps.silences.current(new Date(clockMs))).map((x) => x.id));
+        await queues.send(queue, messages);
+      },
+      changeVisibility: async () => {},
+    };
+
+    const res = await upsertSilence({ ...deps, queues: watching }, edit(s.id, { matchers: ['alertname="DiskFull"', 'instance="a"'], starts_at: s.starts_at }), ACTOR);
+    expect(res.created).toBe(true);
+    expect(res.replaced).toBe(s.id);
+    expect(res.silence.id).not.toBe(s.id);
+    // A new silence: its start (in the past) moved to now.
+    expect(res.silence).toMatchObject({ starts_at: iso(0), ends_at: iso(HOUR), actor: ACTOR, status: { state: 'active' } });
+    expect(await getSilence(deps, s.id)).toMatchObject({ ends_at: iso(0), updated_at: iso(0), expired_by: ACTOR, status: { state: 'expired' } });
+    expect(queues.flushes().map((f) => f.groupId)).toEqual([held]);
+    expect(seenAtFlush).toEqual([[res.silence.id]]);
+  });
+
+  it('a moved start of an active silence makes a new silence (pending here), the old one expired', async () => {
+    const s = await createSilence(deps, body({ ends_at: iso(2 * HOUR) }), ACTOR);
+    clockMs += 60_000;
+    const res = await upsertSilence(deps, edit(s.id, { starts_at: iso(HOUR), ends_at: iso(2 * HOUR) }), ACTOR);
+    expect(res).toMatchObject({ created: true, replaced: s.id, silence: { starts_at: iso(HOUR), status: { state: 'pending' } } });
+    expect((await getSilence(deps, s.id)).status.state).toBe('expired');
+  });
+
+  it('a body without starts_at starts now, so it replaces an active silence rather than editing it', async () => {
+    const s = await createSilence(deps, body(), ACTOR);
+    clockMs += 60_000;
+    const res = await upsertSilence(deps, edit(s.id, { ends_at: iso(2 * HOUR) }), ACTOR);
+    expect(res).toMatchObject({ created: true, replaced: s.id, silence: { starts_at: iso(0) } });
+  });
+
+  it('a pending silence: a later start edits it in place; a start in the past replaces it, expired as pending (start = end = now)', async () => {
+    await group([{ labels: { alertname: 'DiskFull' } }]);
+    const p = await createSilence(deps, body({ starts_at: iso(HOUR), ends_at: iso(2 * HOUR) }), ACTOR);
+    const later = await upsertSilence(deps, edit(p.id, { starts_at: iso(90 * 60_000), ends_at: iso(3 * HOUR) }), ACTOR);
+    expect(later).toEqual({ created: false, silence: { ...p, starts_at: iso(90 * 60_000), ends_at: iso(3 * HOUR), status: { state: 'pending' } } });
+
+    clockMs += 1000;
+    const past = await upsertSilence(deps, edit(p.id, { starts_at: iso(-60_000), ends_at: iso(3 * HOUR) }), ACTOR);
+    expect(past).toMatchObject({ created: true, replaced: p.id, silence: { starts_at: iso(0), status: { state: 'active' } } });
+    expect(await getSilence(deps, p.id)).toMatchObject({ starts_at: iso(0), ends_at: iso(0), expired_by: ACTOR });
+    // It never applied, so it held nothing.
+    expect(queues.calls).toEqual([]);
+  });
+
+  it('an expired silence is never edited: a new one is stored and the old one is left exactly as it was', async () => {
+    await group([{ labels: { alertname: 'DiskFull' } }]);
+    const s = await createSilence(deps, body(), ACTOR);
+    clockMs += 1000;
+    const expired = await expireSilence(deps, s.id, 'someone-else');
+    queues.calls = [];
+    clockMs += 1000;
+
+    const res = await upsertSilence(deps, edit(s.id, { starts_at: s.starts_at }), ACTOR);
+    expect(res.created).toBe(true);
+    expect(res).not.toHaveProperty('replaced');
+    expect(res.silence.id).not.toBe(s.id);
+    const { reevaluated_groups: _n, ...expiredView } = expired;
+    expect(await getSilence(deps, s.id)).toEqual(expiredView);
+    expect(queues.calls).toEqual([]);
+  });
+
+  it('an unknown id is a NotFoundError (404) and stores nothing', async () => {
+    const err = await upsertSilence(deps, edit('no-such-silence'), ACTOR).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect((err as NotFoundError).status).toBe(404);
+    expect(await listSilences(deps)).toEqual({ silences: [], next_cursor: null });
+  });
+
+  it('validates the body as a create does, before anything is read or written', async () => {
+    const s = await createSilence(deps, body(), ACTOR);
+    clockMs += 1000;
+    const err = await upsertSilence(deps, edit(s.id, { starts_at: s.starts_at, ends_at: iso(-500) }), ACTOR).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).message).toMatch(/ends_at must be in the future/);
+    expect(await upsertSilence(deps, edit(7 as unknown as string), ACTOR).catch((e: unknown) => (e as ValidationError).details)).toEqual([{ path: 'id', message: 'id must be a string (the id of the silence to edit)' }]);
+    expect(await getSilence(deps, s.id)).toEqual(s);
+  });
+
+  it('silences.max_silences does not count the silence edited or replaced; a new one is still refused at the limit', async () => {
+    const limited = { ...deps, limits: { max_silences: 2, max_silence_bytes: 16 * 1024 } };
+    const a = await createSilence(limited, body({ comment: 'a' }), ACTOR);
+    await createSilence(limited, body({ comment: 'b' }), ACTOR);
+    clockMs += 1000;
+
+    expect(await upsertSilence(limited, edit(a.id, { starts_at: a.starts_at, ends_at: iso(2 * HOUR) }), ACTOR)).toMatchObject({ created: false });
+    const replaced = await upsertSilence(limited, edit(a.id, { matchers: ['alertname="Other"'], starts_at: a.starts_at }), ACTOR);
+    expect(replaced).toMatchObject({ created: true, replaced: a.id });
+    await expect(upsertSilence(limited, body({ comment: 'c' }), ACTOR)).rejects.toBeInstanceOf(LimitExceededError);
+    expect((await listSilences(deps, { state: 'active' })).silences).toHaveLength(2);
+  });
+
+  it('silences.max_silence_bytes applies to the edited silence; the stored one is left unchanged', async () => {
+    const limited = { ...deps, limits: { max_silences: 100, max_silence_bytes: 1024 } };
+    const s = await createSilence(limited, body(), ACTOR);
+    const err = await upsertSilence(limited, edit(s.id, { starts_at: s.starts_at, comment: 'x'.repeat(1100) }), ACTOR).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect(await getSilence(deps, s.id)).toEqual(s);
+  });
+
+  it('a concurrent change is retried once from a fresh read; a second one surfaces as ConflictError (409)', async () => {
+    const s = await createSilence(deps, body({ ends_at: iso(2 * HOUR) }), ACTOR);
+    clockMs += 1000;
+    // Another writer edits the silence between this edit's read and its write, once.
+    let raced = 0;
+    const racing = (times: number) => {
+      let gets = 0;
+      const store = Object.create(deps.silences) as SilenceDeps['silences'];
+      store.get = async (id, now) => {
+        gets++;
+        return deps.silences.get(id, now);
+      };
+      store.update = async (next, expected) => {
+        if (raced < times) {
+          raced++;
+          const current = (await deps.silences.get(next.id, new Date(clockMs)))!;
+          await deps.silences.update({ ...current, comment: `other writer ${raced}`, updated_at: new Date(clockMs + raced).toISOString() }, current.updated_at);
+        }
+        return deps.silences.update(next, expected);
+      };
+      return { store, gets: () => gets };
+    };
+
+    const once = racing(1);
+    const res = await upsertSilence({ ...deps, silences: once.store }, edit(s.id, { starts_at: s.starts_at, ends_at: iso(3 * HOUR), comment: 'mine' }), ACTOR);
+    expect(res).toMatchObject({ created: false, silence: { id: s.id, comment: 'mine', ends_at: iso(3 * HOUR) } });
+    expect(once.gets()).toBe(2);
+    expect((await getSilence(deps, s.id)).comment).toBe('mine');
+
+    raced = 0;
+    clockMs += 1000;
+    const twice = racing(2);
+    const err = await upsertSilence({ ...deps, silences: twice.store }, edit(s.id, { starts_at: s.starts_at, ends_at: iso(4 * HOUR), comment: 'mine again' }), ACTOR).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConflictError);
+    expect((err as ConflictError).status).toBe(409);
+    expect(twice.gets()).toBe(2);
+    expect((await getSilence(deps, s.id)).comment).toBe('other writer 2');
+  });
+
+  it('createSilence edits too and returns the view; without groups and queues (a caller that only creates) an id is refused', async () => {
+    const s = await createSilence(deps, body(), ACTOR);
+    clockMs += 1000;
+    const view = await createSilence(deps, edit(s.id, { starts_at: s.starts_at, comment: 'edited' }), ACTOR);
+    expect(view).toMatchObject({ id: s.id, comment: 'edited' });
+    const createOnly = { silences: deps.silences, clock: deps.clock, limits: deps.limits };
+    await expect(createSilence(createOnly, edit(s.id, { starts_at: s.starts_at }), ACTOR)).rejects.toThrow(/needs deps.groups and deps.queues/);
+    expect(await createSilence(createOnly, body(), ACTOR)).toMatchObject({ status: { state: 'active' } });
   });
 });

@@ -250,6 +250,101 @@ describe.each(STORE_ADAPTERS)('store contract (%s store)', (adapter) => {
       // Expiring moves it out of the current listing.
       expect((await s.silences.current(NOW)).map((x) => x.id)).toEqual([]);
     });
+
+    it('updates in place over the version read: same id, the whole silence replaced, its retention following the new end', async () => {
+      await fresh();
+      const x = silence(-H, H);
+      await s.silences.create(x);
+      const next: Silence = { ...x, ends_at: iso(3 * H), comment: 'longer swap', created_by: 'bob', updated_at: iso(0), actor: 'editor' };
+      await s.silences.update(next, x.updated_at);
+      expect(await s.silences.get(x.id, NOW)).toEqual(next);
+      expect(await s.silences.list(NOW)).toEqual([next]);
+      // Kept for the retention after its new end, not its old one.
+      const pastOldRetention = at(H + SILENCE_RETENTION_S * 1000 + 1000);
+      expect(await s.silences.get(x.id, pastOldRetention)).toEqual(next);
+      expect(await s.silences.get(x.id, at(3 * H + SILENCE_RETENTION_S * 1000 + 1000))).toBeUndefined();
+      // A field the new version lacks is gone, not kept from the old one.
+      const { actor: _actor, ...withoutActor } = { ...next, updated_at: iso(1000) };
+      await s.silences.update(withoutActor, next.updated_at);
+      expect(await s.silences.get(x.id, NOW)).toEqual(withoutActor);
+      // Expiring goes on from the updated version.
+      const e = await s.silences.expire(x.id, at(2000), 'oncall');
+      expect(e).toMatchObject({ before: withoutActor, previous: 'active', after: { ends_at: iso(2000), comment: 'longer swap' } });
+    });
+
+    it('refuses an update over a stale updated_at, or of a silence that is not there, with ConflictError, changing nothing', async () => {
+      await fresh();
+      const x = silence(-H, H);
+      await s.silences.create(x);
+      const first: Silence = { ...x, ends_at: iso(2 * H), updated_at: iso(0) };
+      await s.silences.update(first, x.updated_at);
+      // A second writer that read the silence before the first update.
+      await expect(s.silences.update({ ...x, ends_at: iso(5 * H), updated_at: iso(1000) }, x.updated_at)).rejects.toBeInstanceOf(ConflictError);
+      expect(await s.silences.get(x.id, NOW)).toEqual(first);
+      expect((await s.silences.current(NOW)).map((y) => y.ends_at)).toEqual([iso(2 * H)]);
+      // An expire in between makes the version read stale too.
+      await s.silences.expire(x.id, at(1000), 'oncall');
+      await expect(s.silences.update({ ...first, ends_at: iso(5 * H), updated_at: iso(2000) }, first.updated_at)).rejects.toBeInstanceOf(ConflictError);
+      expect((await s.silences.get(x.id, NOW))?.expired_by).toBe('oncall');
+      // No such silence: nothing to update, and nothing is created.
+      const ghost = silence(-H, H);
+      await expect(s.silences.update(ghost, ghost.updated_at)).rejects.toBeInstanceOf(ConflictError);
+      expect(await s.silences.get(ghost.id, NOW)).toBeUndefined();
+    });
+
+    it('lists an updated silence by its new end, once: current and ended pages, current and list', async () => {
+      await fresh();
+      const a = silence(-H, H);
+      const b = silence(-H, 2 * H);
+      const c = silence(-H, 3 * H);
+      const ended = silence(-3 * H, -2 * H);
+      for (const x of [a, b, c, ended]) await s.silences.create(x);
+      const ids = (list: Silence[]) => list.map((x) => x.id);
+      const pagesOf = async (segment: 'current' | 'ended') => {
+        const out: Silence[] = [];
+        let after: ListKey | undefined;
+        do {
+          const page = await s.silences.page(segment, NOW, after, 1, NOW);
+          out.push(...page.silences);
+          after = page.last;
+        } while (after);
+        return out;
+      };
+
+      // a, ending first, now ends last.
+      const aLater: Silence = { ...a, ends_at: iso(4 * H), updated_at: iso(0) };
+      await s.silences.update(aLater, a.updated_at);
+      expect(ids(await s.silences.current(NOW))).toEqual([b.id, c.id, a.id]);
+      const current = await pagesOf('current');
+      expect(ids(current)).toEqual([b.id, c.id, a.id]);
+      expect(current.find((x) => x.id === a.id)).toEqual(aLater);
+      expect(ids(await pagesOf('ended'))).toEqual([ended.id]);
+
+      // c, ending after b, now ends first (an earlier end moves it forward).
+      const cSooner: Silence = { ...c, ends_at: iso(H / 2), updated_at: iso(0) };
+      await s.silences.update(cSooner, c.updated_at);
+      expect(ids(await pagesOf('current'))).toEqual([c.id, b.id, a.id]);
+
+      // b, given an end in the past, moves to the ended segment (latest end first).
+      const bEnded: Silence = { ...b, ends_at: iso(-H), updated_at: iso(0) };
+      await s.silences.update(bEnded, b.updated_at);
+      expect(ids(await pagesOf('current'))).toEqual([c.id, a.id]);
+      expect(ids(await s.silences.current(NOW))).toEqual([c.id, a.id]);
+      const endedNow = await pagesOf('ended');
+      expect(ids(endedNow)).toEqual([b.id, ended.id]);
+      expect(endedNow[0]).toEqual(bEnded);
+
+      const all = await s.silences.list(NOW);
+      expect(all).toHaveLength(4);
+      expect(new Map(all.map((x) => [x.id, x.ends_at]))).toEqual(
+        new Map([
+          [a.id, iso(4 * H)],
+          [b.id, iso(-H)],
+          [c.id, iso(H / 2)],
+          [ended.id, iso(-2 * H)],
+        ]),
+      );
+    });
   });
 
   describe('deliveries', () => {
