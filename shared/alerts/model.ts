@@ -1,8 +1,11 @@
 import * as z from 'zod';
 import { memoByText } from './memo';
 
-/** Where an alert came in. */
-export const AlertSource = z.enum(['alertmanager', 'grafana', 'generic', 'cloudwatch']);
+/**
+ * Where an alert came in: an Alertmanager's webhook, Grafana's, the generic format, CloudWatch, or
+ * Alertmanager's own API (`POST /api/v2/alerts`, as Prometheus posts to an Alertmanager).
+ */
+export const AlertSource = z.enum(['alertmanager', 'grafana', 'generic', 'cloudwatch', 'alertmanager-api']);
 export type AlertSource = z.infer<typeof AlertSource>;
 
 export const AlertStatus = z.enum(['firing', 'resolved']);
@@ -36,6 +39,12 @@ export const Alert = z.object({
   startsAt: z.iso.datetime({ offset: true }),
   /** Set for resolved alerts, or for firing alerts that should auto-resolve at that time. */
   endsAt: z.iso.datetime({ offset: true }).optional(),
+  /**
+   * The sender gave no end and alertflow set `endsAt` from a timeout (`global.resolve_timeout`,
+   * `ingest.default_alert_timeout`): Alertmanager's `Alert.Timeout`. An end a sender gave outranks
+   * it when alerts merge.
+   */
+  timeout: z.literal(true).optional(),
   generatorURL: z.string().optional(),
   source: AlertSource,
 });

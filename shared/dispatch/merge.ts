@@ -52,11 +52,17 @@ export function mergeAlerts(current: Readonly<Record<string, GroupAlert>>, incom
       changed = true;
       continue;
     }
-    if (prev && prev.status === 'firing' && sameContent(prev, alert, now)) continue;
+    const continuing = prev?.status === 'firing' ? prev : undefined;
+    const incomingEnd = endOfMerge(continuing, alert);
+    if (continuing && sameContent(continuing, alert, incomingEnd, now)) continue;
     // A continuing alert keeps its first start, as Alertmanager merges it (clients that omit
     // starts_at would otherwise move it on every re-send).
-    const startsAt = prev?.status === 'firing' && prev.startsAt < alert.startsAt ? prev.startsAt : alert.startsAt;
+    const startsAt = continuing && continuing.startsAt < alert.startsAt ? continuing.startsAt : alert.startsAt;
     const next: GroupAlert = { ...alert, startsAt };
+    if (incomingEnd !== alert.endsAt) {
+      next.endsAt = incomingEnd;
+      delete next.timeout;
+    }
     alerts[alert.fingerprint] = next;
     changed = true;
     // An annotation update on a firing alert is a change but not a new page.
@@ -74,22 +80,34 @@ function latestPerFingerprint(alerts: readonly Alert[]): Alert[] {
 }
 
 /**
- * Clients that send a timeout move `endsAt` forward on every re-send. Extending an `endsAt` that is
- * still comfortably ahead is not worth a write; it is refreshed once it gets close.
+ * The end of a firing alert merged over the firing `prev`, as Alertmanager's `Alert.Merge` decides
+ * it: a later end the sender gave (not a timeout alertflow set) outranks an earlier one sent since.
  */
-const ENDS_AT_REFRESH_MS = 10 * 60_000;
+function endOfMerge(prev: Alert | undefined, alert: Alert): string | undefined {
+  if (prev?.endsAt === undefined || alert.endsAt === undefined || prev.timeout) return alert.endsAt;
+  return prev.endsAt > alert.endsAt ? prev.endsAt : alert.endsAt;
+}
 
+/**
+ * Clients that send a timeout move `endsAt` forward on every re-send (Prometheus: 4 evaluation
+ * intervals ahead, every interval). Extending an end that is still more than half the new horizon
+ * ahead is not worth a write: it is refreshed on a later re-send, before it passes. So a stored end
+ * may lag the latest one sent by up to half its horizon, and a sender that stops re-sending sees
+ * its alert resolve that much earlier than Alertmanager would resolve it (ADR 0022).
+ */
 function sameEndsAt(stored: string | undefined, incoming: string | undefined, now: Date): boolean {
   if (stored === incoming) return true;
   if (stored === undefined || incoming === undefined) return false;
   const s = Date.parse(stored);
-  return Date.parse(incoming) >= s && s - now.getTime() > ENDS_AT_REFRESH_MS;
+  const i = Date.parse(incoming);
+  const t = now.getTime();
+  return i >= s && s - t > (i - t) / 2;
 }
 
-function sameContent(a: Alert, b: Alert, now: Date): boolean {
+function sameContent(a: Alert, b: Alert, incomingEnd: string | undefined, now: Date): boolean {
   return (
     b.startsAt >= a.startsAt &&
-    sameEndsAt(a.endsAt, b.endsAt, now) &&
+    sameEndsAt(a.endsAt, incomingEnd, now) &&
     (a.generatorURL ?? '') === (b.generatorURL ?? '') &&
     sameLabelSet(a.labels, b.labels) &&
     sameLabelSet(a.annotations, b.annotations)

@@ -168,6 +168,8 @@ function toAlert(a: GenericAlert, path: PropertyKey[], opts: GenericOptions, iss
     endsAt: new Date(endsAt).toISOString(),
     source: 'generic',
   };
+  // Neither ends_at nor timeout: the end is alertflow's default, which a sender's own end outranks.
+  if (effective === 'firing' && givenEnd === undefined && timeoutMs === undefined) alert.timeout = true;
   if (a.generator_url !== undefined) alert.generatorURL = a.generator_url;
   return alert;
 }

@@ -39,6 +39,8 @@ describe('normalizeGeneric', () => {
         },
         startsAt: '2026-11-22T12:00:00.000Z',
         endsAt: '2026-11-23T12:00:00.000Z',
+        // The end is ingest.default_alert_timeout's, not the sender's.
+        timeout: true,
         source: 'generic',
       },
     ]);

@@ -29,6 +29,42 @@ describe('mergeAlerts', () => {
     expect(r.changed).toBe(false);
   });
 
+  it("keeps a Prometheus alert firing at any evaluation interval: its end is refreshed before it passes", () => {
+    // Prometheus re-sends each interval I with endsAt = now + 4I. With I = 15m, an end refreshed
+    // only within a fixed 10 minutes of passing never was: the alert resolved and paged again.
+    for (const intervalMin of [1, 5, 15, 60]) {
+      const I = intervalMin * 60_000;
+      let alerts = {};
+      let writes = 0;
+      for (let k = 0; k <= 12; k++) {
+        const at = new Date(NOW.getTime() + k * I);
+        const r = mergeAlerts(alerts, [alert({ endsAt: new Date(at.getTime() + 4 * I).toISOString() })], at);
+        expect(r.newlyFiring.length, `interval ${intervalMin}m, send ${k}`).toBe(k === 0 ? 1 : 0);
+        expect(r.resolved).toEqual([]);
+        if (r.changed) writes++;
+        alerts = r.alerts;
+      }
+      // Not a write on every re-send: about one in two.
+      expect(writes, `interval ${intervalMin}m`).toBeLessThanOrEqual(8);
+    }
+  });
+
+  it('keeps the later end a sender gave over an earlier one sent since, but not an end alertflow set (Alertmanager Alert.Merge)', () => {
+    const later = alert({ endsAt: '2026-11-22T12:00:00.000Z' });
+    const earlier = alert({ endsAt: '2026-11-22T11:00:00.000Z' });
+    const r = mergeAlerts({ [later.fingerprint]: later }, [earlier], NOW);
+    expect(r.alerts[later.fingerprint]!.endsAt).toBe('2026-11-22T12:00:00.000Z');
+    const timeout = alert({ endsAt: '2026-11-22T12:00:00.000Z', timeout: true });
+    const explicit = mergeAlerts({ [timeout.fingerprint]: timeout }, [earlier], NOW).alerts[timeout.fingerprint]!;
+    expect(explicit.endsAt).toBe('2026-11-22T11:00:00.000Z');
+    expect(explicit.timeout).toBeUndefined();
+    // A sender's end kept over a re-send with a timeout end: the kept end is the sender's, no timeout flag.
+    const kept = mergeAlerts({ [later.fingerprint]: later }, [alert({ endsAt: '2026-11-22T10:05:00.000Z', timeout: true, annotations: { summary: 'new' } })], NOW).alerts[later.fingerprint]!;
+    expect(kept.endsAt).toBe('2026-11-22T12:00:00.000Z');
+    expect(kept.timeout).toBeUndefined();
+    expect(kept.annotations).toEqual({ summary: 'new' });
+  });
+
   it('keeps the first start of a continuing alert (a client that omits starts_at is not a change)', () => {
     const r = mergeAlerts({ '0000000000000001': alert() }, [alert({ startsAt: '2026-11-22T09:59:00.000Z' })], NOW);
     expect(r.changed).toBe(false);
