@@ -25,6 +25,17 @@ export class ValidationError extends AlertflowError {
   }
 }
 
+/**
+ * A request whose shape its API's schema refuses before any handling: the whole request is
+ * refused. Alertmanager's API answers these (its go-swagger validation) with 422, or 400 when the
+ * JSON does not decode, and a `{code, message}` body where its own checks answer a string.
+ */
+export class RequestShapeError extends AlertflowError {
+  constructor(status: 400 | 422, message: string, details?: Issue[]) {
+    super('invalid_request', status, message, { details });
+  }
+}
+
 export interface Issue {
   path: string;
   message: string;

@@ -14,7 +14,8 @@ import { awsCredentials } from '../../shared/checks/sources/prometheus';
 import { CHECKS_TICK_MS } from '../../shared/heartbeats/service';
 import { slackInteraction } from '../../shared/api/slack-interactions';
 import { pagerDutyWebhook } from '../../shared/api/pagerduty-webhooks';
-import { createSilence, expireSilence, getSilence, listSilences, SILENCE_MAX_BODY_BYTES } from '../../shared/api/silences';
+import { expireSilence, upsertSilence, getSilence, listSilences, SILENCE_MAX_BODY_BYTES } from '../../shared/api/silences';
+import { deleteSilence, getAlertGroups, getAlerts, getSilenceById, getSilences, postSilence, receivers, status, type Listing } from '../../shared/api/alertmanager-v2';
 import { NotFoundError, PayloadTooLargeError } from '../../shared/errors';
 import { jsonBody, pathParameter } from '../../shared/http/request';
 import { json, type HttpResult } from '../../shared/http/responses';
@@ -64,6 +65,8 @@ export function createHandler(
   const checksApi = { ...checkDeps(ports), tickMs: checksTickMs };
   const digestSources = { history: ports.stores.history, groups, deliveries: { outcomes: (ids: readonly string[]) => deliveries.outcomes(ids) }, incidents: ports.stores.incidents };
   const heartbeatDeps = { config: ports.config, heartbeats: ports.stores.heartbeats, secrets: ports.secrets, publicUrl: ports.publicUrl };
+  // Alertmanager's `uptime`: when this container (or the local runtime) started serving.
+  const startedAt = ports.clock();
   const healthDeps = { config: ports.config, secrets: ports.secrets, queueDepths: ports.queueDepths, ticks: ports.stores.ticks, heartbeats: ports.stores.heartbeats, clock: ports.clock, checksTickMs };
   // Errors become responses and the token's scope is checked before this runs (shared/runtime/middleware.ts).
   return httpHandler(async (event: APIGatewayProxyEventV2, context): Promise<HttpResult> => {
@@ -92,9 +95,10 @@ export function createHandler(
       case 'GET /v1/groups':
         return json(200, await listGroups(stateDeps, event.queryStringParameters ?? {}));
       case 'POST /v1/silences': {
-        const created = await createSilence(silenceDeps, jsonBody(event, SILENCE_MAX_BODY_BYTES), actor);
+        // With the `id` of a silence: an edit, as Alertmanager makes it (in place, or a replacement).
+        const { silence, created } = await upsertSilence(silenceDeps, jsonBody(event, SILENCE_MAX_BODY_BYTES), actor);
         silencesChangedAt = ports.clock().getTime();
-        return json(201, created);
+        return json(created ? 201 : 200, silence);
       }
       case 'GET /v1/silences':
         return json(200, await listSilences(silenceDeps, event.queryStringParameters ?? {}));
@@ -149,12 +153,45 @@ export function createHandler(
       }
       case 'GET /v1/heartbeats':
         return json(200, await listHeartbeats(heartbeatDeps));
+      case 'GET /api/v2/alerts':
+        return listing(await getAlerts(stateDeps, amQuery(event)));
+      case 'GET /api/v2/alerts/groups':
+        return listing(await getAlertGroups(stateDeps, amQuery(event)));
+      case 'GET /api/v2/silences':
+        return listing(await getSilences(silenceDeps, amQuery(event)));
+      case 'POST /api/v2/silences': {
+        const posted = await postSilence(silenceDeps, jsonBody(event, SILENCE_MAX_BODY_BYTES), actor);
+        silencesChangedAt = ports.clock().getTime();
+        return json(200, posted);
+      }
+      case 'GET /api/v2/silence/{silenceID}': {
+        const silence = await getSilenceById(silenceDeps, pathParameter(event, 'silenceID'));
+        return silence ? json(200, silence) : { statusCode: 404, headers: {}, body: '' };
+      }
+      case 'DELETE /api/v2/silence/{silenceID}':
+        await deleteSilence(silenceDeps, pathParameter(event, 'silenceID'), actor);
+        silencesChangedAt = ports.clock().getTime();
+        return { statusCode: 200, headers: {}, body: '' };
+      case 'GET /api/v2/status':
+        return json(200, status(ports.config, startedAt));
+      case 'GET /api/v2/receivers':
+        return json(200, receivers(ports.config));
       case 'POST /v1/redrive':
         return json(200, await redrive(event.queryStringParameters?.channel, ports));
       default:
         throw new NotFoundError(`no route ${event.routeKey}`);
     }
   }, { log: ports.log, auth: () => ports.config.raw.auth, secrets: ports.secrets });
+}
+
+/** An Alertmanager API query: its values repeat (`filter`), which queryStringParameters would join with commas. */
+const amQuery = (event: APIGatewayProxyEventV2) => new URLSearchParams(event.rawQueryString ?? '');
+
+/** An Alertmanager API listing: a bare array, and a header when its bound cut it short. */
+function listing<T>(result: Listing<T>): HttpResult {
+  const res = json(200, result.items);
+  if (result.truncated) res.headers['x-alertflow-truncated'] = 'true';
+  return res;
 }
 
 /** A Slack interaction carries the whole message it came from, a PagerDuty webhook its incident: tens of KB at most. */

@@ -237,12 +237,23 @@ function mayRouteToSeveral(root: RouteNode): boolean {
   return several;
 }
 
-/** The views of the alerts whose first group (in listing order) is among `page`, by that group. */
-async function pageViews(
-  page: readonly GroupState[],
-  deps: AlertStateDeps,
-  base: { now: Date; silences: readonly Silence[]; sources: (partitions: Set<string>) => Promise<InhibitionSource[]> },
-): Promise<Map<string, AlertView[]>> {
+/** What the views of one request share: its instant, the silences then, and its inhibition reads. */
+export interface ViewContext {
+  now: Date;
+  silences: readonly Silence[];
+  sources: (partitions: Set<string>) => Promise<InhibitionSource[]>;
+}
+
+/** A request's ViewContext: the silences not ended now, and inhibition partitions read once each. */
+export async function viewContext(deps: AlertStateDeps, now: Date): Promise<ViewContext> {
+  return { now, silences: await deps.silences.current(now), sources: sourceReader(deps, now) };
+}
+
+/**
+ * The views of every alert in `page`'s groups, each with all its groups: those of the page, and
+ * the others the config routes it to (read beside the page: routes with `continue`).
+ */
+export async function viewsOf(page: readonly GroupState[], deps: AlertStateDeps, base: ViewContext): Promise<AlertView[]> {
   const now = base.now.getTime();
   const inPage = new Set(page.map((g) => g.groupId));
   const others = new Set<string>();
@@ -257,8 +268,14 @@ async function pageViews(
   const siblings = others.size > 0 ? [...(await deps.groups.getMany([...others], base.now)).values()] : [];
   const groups = [...page, ...siblings];
   const [sources, outcomes] = await Promise.all([base.sources(partitions), outcomesOf(groups, deps.deliveries)]);
+  return alertViews(groups, { now: base.now, silences: base.silences, config: deps.config, outcomes, sources });
+}
+
+/** The views of the alerts whose first group (in listing order) is among `page`, by that group. */
+async function pageViews(page: readonly GroupState[], deps: AlertStateDeps, base: ViewContext): Promise<Map<string, AlertView[]>> {
+  const inPage = new Set(page.map((g) => g.groupId));
   const byHome = new Map<string, AlertView[]>();
-  for (const v of alertViews(groups, { now: base.now, silences: base.silences, config: deps.config, outcomes, sources })) {
+  for (const v of await viewsOf(page, deps, base)) {
     const home = v.groups.reduce((first, g) => (listOrder(g) < listOrder(first) ? g : first));
     if (!inPage.has(home.id)) continue;
     const list = byHome.get(home.id);
@@ -293,7 +310,7 @@ function sourceReader(deps: AlertStateDeps, now: Date) {
 export async function listAlerts(deps: AlertStateDeps, query: AlertQuery = {}): Promise<{ alerts: AlertView[]; next_cursor: string | null }> {
   const { keep, limit, matchers, cursor } = parseQuery(query);
   const now = deps.clock();
-  const base = { now, silences: await deps.silences.current(now), sources: sourceReader(deps, now) };
+  const base = await viewContext(deps, now);
   const out: AlertView[] = [];
   let examined = 0;
   let read = 0;
@@ -333,9 +350,8 @@ export async function listAlerts(deps: AlertStateDeps, query: AlertQuery = {}): 
  * write per alert change), so this reads the groups page by page until one holds the alert.
  */
 export async function getAlert(deps: AlertStateDeps, id: string): Promise<AlertView> {
-  const now = deps.clock();
-  const base = { now, silences: await deps.silences.current(now), sources: sourceReader(deps, now) };
-  const holding = await deps.groups.holding(id, now);
+  const base = await viewContext(deps, deps.clock());
+  const holding = await deps.groups.holding(id, base.now);
   if (holding.length > 0) {
     const view = [...(await pageViews(holding, deps, base)).values()].flat().find((v) => v.id === id);
     if (view) return view;

@@ -17,6 +17,7 @@ import {
   updatedSilence,
   type Silence,
   type SilenceInput,
+  type SilenceInputOptions,
   type SilenceState,
 } from '../silences/model';
 import * as z from 'zod';
@@ -64,18 +65,23 @@ export async function createSilence(deps: CreateSilenceDeps, body: unknown, acto
  * the edit ends earlier, or expires, has its held groups re-evaluated now, as DELETE does. A
  * concurrent change to the silence is retried once from a fresh read, then is a ConflictError (409).
  */
-export async function upsertSilence(deps: SilenceDeps, body: unknown, actor: string): Promise<{ silence: SilenceView; created: boolean; replaced?: string }> {
-  return upsert(deps, body, actor);
+export async function upsertSilence(
+  deps: SilenceDeps,
+  body: unknown,
+  actor: string,
+  opts: SilenceInputOptions = {},
+): Promise<{ silence: SilenceView; created: boolean; replaced?: string }> {
+  return upsert(deps, body, actor, opts);
 }
 
 /** Attempts of an edit whose silence changed under it (a ConflictError from the store). */
 const EDIT_ATTEMPTS = 2;
 
-async function upsert(deps: CreateSilenceDeps, body: unknown, actor: string): Promise<{ silence: SilenceView; created: boolean; replaced?: string }> {
+async function upsert(deps: CreateSilenceDeps, body: unknown, actor: string, opts: SilenceInputOptions = {}): Promise<{ silence: SilenceView; created: boolean; replaced?: string }> {
   const now = deps.clock();
   const tooLarge = regexBoundProblem(body);
   if (tooLarge) throw invalid('silence', [{ path: 'matchers', message: tooLarge }]);
-  const input = parseWith(silenceInputSchema(() => now), body, 'silence');
+  const input = parseWith(silenceInputSchema(() => now, opts), body, 'silence');
   if (input.id === undefined) {
     const silence = newSilence(input, randomUUID(), now, actor);
     await checkLimits(deps, silence, now);

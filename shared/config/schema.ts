@@ -235,6 +235,17 @@ export const Config = z
     /** Base URL people reach alertflow at; used for links in notifications. */
     external_url: z.url().optional(),
     auth: AuthConfig.prefault(DEFAULT_AUTH),
+    /** Alertmanager's `global` settings that alertflow honours. */
+    global: z
+      .object({
+        /**
+         * How long an alert posted to `/api/v2/alerts` without `endsAt` stays firing unless it is
+         * sent again (Alertmanager's `resolve_timeout`, same default).
+         */
+        resolve_timeout: Duration.default('5m'),
+      })
+      .strict()
+      .default({ resolve_timeout: '5m' }),
     ingest: z
       .object({
         /** Largest request body accepted; larger bodies get 413. */

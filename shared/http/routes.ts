@@ -66,6 +66,17 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'POST', path: '/v1/slack/interactions', fn: 'api', scope: 'public' },
   // PagerDuty signs its webhooks (see shared/api/pagerduty-webhooks.ts).
   { method: 'POST', path: '/v1/pagerduty/webhooks', fn: 'api', scope: 'public' },
+  // Alertmanager's API v2 (see shared/api/alertmanager-v2.ts), for Prometheus, amtool and the
+  // tools written against Alertmanager. Its answers and errors take Alertmanager's shapes.
+  { method: 'POST', path: '/api/v2/alerts', fn: 'ingest', scope: 'ingest' },
+  { method: 'GET', path: '/api/v2/alerts', fn: 'api', scope: 'read' },
+  { method: 'GET', path: '/api/v2/alerts/groups', fn: 'api', scope: 'read' },
+  { method: 'GET', path: '/api/v2/silences', fn: 'api', scope: 'read' },
+  { method: 'POST', path: '/api/v2/silences', fn: 'api', scope: 'manage' },
+  { method: 'GET', path: '/api/v2/silence/{silenceID}', fn: 'api', scope: 'read' },
+  { method: 'DELETE', path: '/api/v2/silence/{silenceID}', fn: 'api', scope: 'manage' },
+  { method: 'GET', path: '/api/v2/status', fn: 'api', scope: 'read' },
+  { method: 'GET', path: '/api/v2/receivers', fn: 'api', scope: 'read' },
 ];
 
 const SCOPE_BY_ROUTE_KEY = new Map(HTTP_ROUTES.map((r) => [`${r.method} ${r.path}`, r.scope]));
@@ -74,6 +85,9 @@ const SCOPE_BY_ROUTE_KEY = new Map(HTTP_ROUTES.map((r) => [`${r.method} ${r.path
 export function routeScope(routeKey: string): Scope | 'public' | undefined {
   return SCOPE_BY_ROUTE_KEY.get(routeKey);
 }
+
+/** Whether a request path is Alertmanager's API v2, whose errors are a JSON string, as there. */
+export const isAlertmanagerApiPath = (path: string | undefined): boolean => path?.startsWith('/api/v2/') === true;
 
 /**
  * Match a request path against a route path; returns the path parameters (percent-decoded, as API

@@ -59,8 +59,14 @@ describe('the routes table', () => {
       'POST /v1/pagerduty/webhooks',
     ]);
     const byScope = (scope: Scope) => guarded.filter((r) => r.scope === scope).map((r) => `${r.method} ${r.path}`).sort();
-    expect(byScope('ingest')).toEqual(['POST /v1/alerts', 'POST /v1/heartbeats/{name}', 'POST /v1/webhooks/alertmanager', 'POST /v1/webhooks/grafana']);
+    expect(byScope('ingest')).toEqual(['POST /api/v2/alerts', 'POST /v1/alerts', 'POST /v1/heartbeats/{name}', 'POST /v1/webhooks/alertmanager', 'POST /v1/webhooks/grafana']);
     expect(byScope('read')).toEqual([
+      'GET /api/v2/alerts',
+      'GET /api/v2/alerts/groups',
+      'GET /api/v2/receivers',
+      'GET /api/v2/silence/{silenceID}',
+      'GET /api/v2/silences',
+      'GET /api/v2/status',
       'GET /v1/alerts',
       'GET /v1/alerts/{id}',
       'GET /v1/checks',
@@ -75,8 +81,10 @@ describe('the routes table', () => {
       'POST /v1/digest/preview',
     ]);
     expect(byScope('manage')).toEqual([
+      'DELETE /api/v2/silence/{silenceID}',
       'DELETE /v1/checks/{name}',
       'DELETE /v1/silences/{id}',
+      'POST /api/v2/silences',
       'POST /v1/channels/{receiver}/test',
       'POST /v1/checks',
       'POST /v1/checks/{name}/evaluate',

@@ -5,10 +5,12 @@ import { normalizeAlertmanager } from '../alerts/normalize/alertmanager';
 import { normalizeGrafana } from '../alerts/normalize/grafana';
 import { normalizeGeneric } from '../alerts/normalize/generic';
 import { normalizeCloudWatchEvent, normalizeCloudWatchSns } from '../alerts/normalize/cloudwatch';
+import { normalizeAlertmanagerApi } from '../alerts/normalize/alertmanager-api';
 import { isObject } from '../alerts/normalize/common';
 import type { Normalized } from '../alerts/normalize/types';
 import type { SecretResolver } from '../config/secrets';
 import { NotFoundError, ValidationError } from '../errors';
+import { invalid } from '../alerts/normalize/common';
 import { jsonBody } from '../http/request';
 import { json, type HttpResult } from '../http/responses';
 import type { IngestMessage } from '../queues/messages';
@@ -33,13 +35,16 @@ export interface Accepted {
   messages: number;
 }
 
-type HttpSource = Exclude<AlertSource, 'cloudwatch'>;
+type HttpSource = Exclude<AlertSource, 'cloudwatch' | 'alertmanager-api'>;
 
 const SOURCE_BY_PATH: Record<string, HttpSource> = {
   '/v1/webhooks/alertmanager': 'alertmanager',
   '/v1/webhooks/grafana': 'grafana',
   '/v1/alerts': 'generic',
 };
+
+/** Alertmanager's own API: Prometheus posts here when alertflow is its Alertmanager. */
+const ALERTMANAGER_API_ALERTS_PATH = '/api/v2/alerts';
 
 /** POST of alerts over HTTP: authenticate, validate, normalize, enqueue; answer how many were accepted. */
 /**
@@ -48,12 +53,30 @@ const SOURCE_BY_PATH: Record<string, HttpSource> = {
  */
 export async function ingestHttp(event: APIGatewayProxyEventV2, deps: IngestDeps): Promise<HttpResult> {
   if (PING_ROUTES.has(event.routeKey)) return ingestPing(event, deps);
+  if (event.rawPath === ALERTMANAGER_API_ALERTS_PATH) return ingestAlertmanagerApi(event, deps);
   const source = SOURCE_BY_PATH[event.rawPath];
   if (!source) throw new NotFoundError(`no ingest route for ${event.rawPath}`);
   const body = jsonBody(event, deps.config.raw.ingest.max_body_bytes);
   const normalized = normalizeHttp(source, body, deps);
   const result = await enqueue(source, normalized, deps);
   return json(202, { status: 'accepted', ...result });
+}
+
+/**
+ * POST /api/v2/alerts, answered as Alertmanager answers: 200 with no body when every alert was
+ * valid. As there, valid alerts are accepted even beside invalid ones; the invalid ones are then a
+ * 400 naming each, sent only after the valid ones are queued.
+ */
+async function ingestAlertmanagerApi(event: APIGatewayProxyEventV2, deps: IngestDeps): Promise<HttpResult> {
+  const body = jsonBody(event, deps.config.raw.ingest.max_body_bytes);
+  const { rejected, ...normalized } = normalizeAlertmanagerApi(body, {
+    now: deps.clock(),
+    resolveTimeoutMs: deps.config.resolveTimeoutMs,
+    maxAlerts: deps.config.raw.ingest.max_alerts_per_request,
+  });
+  await enqueue('alertmanager-api', normalized, deps);
+  if (rejected.length > 0) throw invalid('alerts (the valid ones were accepted)', rejected);
+  return { statusCode: 200, headers: {}, body: '' };
 }
 
 function normalizeHttp(source: HttpSource, body: unknown, deps: IngestDeps): Normalized {

@@ -19,6 +19,8 @@ export interface CompiledConfig {
   inhibitRules: readonly InhibitRule[];
   timeIntervals: ReadonlyMap<string, readonly CompiledInterval[]>;
   defaultAlertTimeoutMs: number;
+  /** `global.resolve_timeout`: the end of an alert posted to /api/v2/alerts without one. */
+  resolveTimeoutMs: number;
   escalationPolicies: ReadonlyMap<string, EscalationPolicy>;
   heartbeats: ReadonlyMap<string, Heartbeat>;
   /** The config's threshold checks (those made through the API are in the store). */
@@ -41,6 +43,7 @@ export function compileConfig(raw: Config): CompiledConfig {
     inhibitRules: compileInhibitRules(raw.inhibit_rules),
     timeIntervals: compileTimeIntervals(raw.time_intervals),
     defaultAlertTimeoutMs: parseDuration(raw.ingest.default_alert_timeout),
+    resolveTimeoutMs: parseDuration(raw.global.resolve_timeout),
     escalationPolicies: compileEscalationPolicies(raw.escalation_policies),
     heartbeats,
     checks: compileChecks(raw.checks),

@@ -2,7 +2,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { AuthConfig } from '../config/schema';
 import type { SecretResolver } from '../config/secrets';
-import { routeScope } from '../http/routes';
+import { isAlertmanagerApiPath, routeScope } from '../http/routes';
 import { errorResponse, type HttpResult } from '../http/responses';
 import { authorizeRoute, type Principal } from '../ingest/auth';
 import type { Logger } from '../log';
@@ -34,7 +34,8 @@ export function httpErrors(log: Logger): MiddlewareObj<APIGatewayProxyEventV2, H
   return {
     name: 'httpErrors',
     onError: (request) => {
-      request.response = errorResponse(request.error, log, request.event?.requestContext?.requestId);
+      const style = isAlertmanagerApiPath(request.event?.rawPath) ? 'alertmanager' : 'alertflow';
+      request.response = errorResponse(request.error, log, request.event?.requestContext?.requestId, style);
     },
   };
 }

@@ -175,11 +175,17 @@ const requiredText = (field: string) =>
 // Alertmanager's v2 names, rejected by name so a pasted amtool/v2 body gets a pointed message.
 const camel = (snake: string) => z.never({ error: `use ${snake} (alertflow's silence fields are snake_case)` }).optional();
 
+export interface SilenceInputOptions {
+  /** Accept an empty `created_by` and `comment`, as Alertmanager's API does (alertflow's own API asks for both). */
+  emptyText?: boolean;
+}
+
 /**
  * The POST body schema. `clock` supplies the default `starts_at` and the "not in the past" check,
  * evaluated at parse time; pass a fixed clock for a request's `now`.
  */
-export function silenceInputSchema(clock: () => Date = () => new Date()) {
+export function silenceInputSchema(clock: () => Date = () => new Date(), opts: SilenceInputOptions = {}) {
+  const text = (field: string) => (opts.emptyText ? z.string({ error: `${field} must be a string` }) : requiredText(field));
   return z
     .object({
       // An empty id is no id, as in Alertmanager's Silences.Set: the body makes a new silence.
@@ -187,8 +193,8 @@ export function silenceInputSchema(clock: () => Date = () => new Date()) {
       matchers: Matchers,
       starts_at: isoTime('starts_at').optional(),
       ends_at: isoTime('ends_at'),
-      created_by: requiredText('created_by'),
-      comment: requiredText('comment'),
+      created_by: text('created_by'),
+      comment: text('comment'),
       startsAt: camel('starts_at'),
       endsAt: camel('ends_at'),
       createdBy: camel('created_by'),

@@ -1,12 +1,8 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../shared/local/runtime';
-import { freePort } from '../support/alertmanager';
+import { startPrometheus, type RunningPrometheus } from '../support/prometheus';
 import { apiRequest, startRuntimeWithConfig } from '../support/runtime';
 import { startStandIn, type StandIn } from '../support/stand-in';
 import { waitFor } from '../support/wait';
@@ -19,17 +15,11 @@ import { waitFor } from '../support/wait';
  * Prometheus and one runtime serve the whole file; each test drives its own check or gauge, and
  * assertions pick notifications by alertname.
  */
-const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN || '/usr/bin/prometheus';
 const ADMIN = 'checks-admin-token';
 const READ_ONLY = 'checks-read-token';
 
 /** The gauges the metrics server serves: the config check's and the API-made check's. */
 const gauges: Record<string, number> = { test_errors_ratio: 0.2, test_backlog_ratio: 0 };
-
-interface RunningPrometheus {
-  url: string;
-  stop(): Promise<void>;
-}
 
 let metrics: Server | undefined;
 let prom: RunningPrometheus | undefined;
@@ -121,18 +111,6 @@ async function evaluatedAt(name: string, value: number, times = 1): Promise<Chec
 // ---------------------------------------------------------------------------------------------
 // Prometheus and the metrics server
 
-function prometheusMissing(): string | undefined {
-  const fix = 'install the Debian package `prometheus` (apt-get install prometheus; .ci/run does), or set PROMETHEUS_BIN=/path/to/prometheus';
-  try {
-    accessSync(PROMETHEUS_BIN, constants.X_OK);
-  } catch {
-    return `The Prometheus-source checks test needs Prometheus, not found at ${PROMETHEUS_BIN}: ${fix}`;
-  }
-  const version = spawnSync(PROMETHEUS_BIN, ['--version'], { encoding: 'utf8', timeout: 10_000 });
-  if (version.error || version.status !== 0) return `The Prometheus-source checks test needs Prometheus; ${PROMETHEUS_BIN} --version failed (${version.error?.message ?? `exit ${version.status}`}): ${fix}`;
-  return undefined;
-}
-
 async function startMetricsServer(): Promise<{ server: Server; target: string }> {
   const server = createServer((req, res) => {
     if (req.url !== '/metrics') {
@@ -148,12 +126,9 @@ async function startMetricsServer(): Promise<{ server: Server; target: string }>
   return { server, target: `127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-async function startPrometheus(target: string): Promise<RunningPrometheus> {
-  const problem = prometheusMissing();
-  if (problem) throw new Error(problem);
-  const dir = mkdtempSync(join(tmpdir(), 'alertflow-prom-'));
-  writeFileSync(
-    join(dir, 'prometheus.yml'),
+/** Prometheus scraping the metrics server every second, ready once its first scrape is in (up == 1). */
+function startScrapingPrometheus(target: string): Promise<RunningPrometheus> {
+  return startPrometheus(
     `global:
   scrape_interval: 1s
   scrape_timeout: 1s
@@ -163,61 +138,22 @@ scrape_configs:
     static_configs:
       - targets: ['${target}']
 `,
+    {
+      what: 'a first scrape, up == 1',
+      ready: async (url) => {
+        if (!(await fetch(`${url}/-/ready`)).ok) return false;
+        const up = await fetch(`${url}/api/v1/query?query=up`);
+        const body = (await up.json()) as { data?: { result?: Array<{ value: [number, string] }> } };
+        return body.data?.result?.[0]?.value[1] === '1';
+      },
+    },
   );
-  const port = await freePort();
-  const child: ChildProcess = spawn(PROMETHEUS_BIN, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const keep = (d: Buffer) => (output = (output + d.toString()).slice(-8_000));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  // A spawn failure (e.g. ENOENT) arrives as an 'error' event; unhandled, it would crash the worker.
-  let spawnError: Error | undefined;
-  child.once('error', (err) => (spawnError = err));
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(killer);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const tail = () => output.split('\n').slice(-30).join('\n');
-  try {
-    const deadline = Date.now() + 20_000;
-    const ready = async () => {
-      const res = await fetch(`${url}/-/ready`);
-      if (!res.ok) return false;
-      const up = await fetch(`${url}/api/v1/query?query=up`);
-      const body = (await up.json()) as { data?: { result?: Array<{ value: [number, string] }> } };
-      return body.data?.result?.[0]?.value[1] === '1';
-    };
-    for (;;) {
-      if (spawnError) throw new Error(`cannot start ${PROMETHEUS_BIN}: ${spawnError.message}`, { cause: spawnError });
-      if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}; its output ends:\n${tail()}`);
-      try {
-        if (await ready()) break;
-      } catch {
-        // Not listening yet.
-      }
-      if (Date.now() > deadline) throw new Error(`prometheus was not ready with a first scrape (up == 1) within 20 s; its output ends:\n${tail()}`);
-      await sleep(100);
-    }
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return { url, stop };
 }
 
 beforeAll(async () => {
   const m = await startMetricsServer();
   metrics = m.server;
-  prom = await startPrometheus(m.target);
+  prom = await startScrapingPrometheus(m.target);
   hook = await startStandIn();
   rt = await startRuntimeWithConfig(
     `auth:

@@ -117,7 +117,7 @@ export const Timestamp = z
   .refine((text) => parseTimestamp(text) !== undefined, 'expected an RFC 3339 timestamp with offset, e.g. "2026-11-22T06:15:10Z"');
 
 /** Go's zero time.Time ("0001-01-01T00:00:00Z"), which Alertmanager and Grafana send for "unset". */
-const GO_ZERO_TIME = -62_135_596_800_000;
+export const GO_ZERO_TIME = -62_135_596_800_000;
 
 /** ISO-8601 UTC (`...Z`, milliseconds) for a timestamp that passed `Timestamp`. */
 export function toIsoUtc(text: string): string {

@@ -19,12 +19,12 @@ receivers: [{ name: a, webhook_configs: [{ url: 'http://127.0.0.1:9/a' }] }]
 );
 const secrets = { resolve: async (ref: unknown) => (typeof ref === 'string' ? ref : 'x') };
 const event = (routeKey: string, token?: string): APIGatewayProxyEventV2 =>
-  ({ routeKey, rawPath: '/', headers: token ? { authorization: `Bearer ${token}` } : {}, requestContext: { requestId: 'r1', http: { method: routeKey.split(' ')[0] } } }) as unknown as APIGatewayProxyEventV2;
+  ({ routeKey, rawPath: routeKey.split(' ')[1], headers: token ? { authorization: `Bearer ${token}` } : {}, requestContext: { requestId: 'r1', http: { method: routeKey.split(' ')[0] } } }) as unknown as APIGatewayProxyEventV2;
 
 describe('HTTP middleware', () => {
   const handler = httpHandler(
     async (e, context) => {
-      if (e.routeKey === 'GET /v1/groups') throw new NotFoundError('nothing here');
+      if (e.routeKey === 'GET /v1/groups' || e.routeKey === 'GET /api/v2/silence/{silenceID}') throw new NotFoundError('nothing here');
       return { statusCode: 200, headers: {}, body: context.principal?.name ?? 'public' };
     },
     { log: silentLogger, auth: () => AUTH.auth, secrets },
@@ -43,6 +43,15 @@ describe('HTTP middleware', () => {
     expect(res.statusCode).toBe(404);
     expect(JSON.parse(res.body)).toEqual({ error: 'not_found', message: 'nothing here' });
     expect((await handler(event('GET /v1/nope', 'read-secret'))).statusCode).toBe(404);
+  });
+
+  it("answers errors on Alertmanager's API as Alertmanager does: the message as a JSON string", async () => {
+    const missing = await handler(event('GET /api/v2/silence/{silenceID}', 'read-secret'));
+    expect(missing.statusCode).toBe(404);
+    expect(JSON.parse(missing.body)).toBe('nothing here');
+    const refused = await handler(event('POST /api/v2/silences', 'read-secret'));
+    expect(refused.statusCode).toBe(403);
+    expect(typeof JSON.parse(refused.body)).toBe('string');
   });
 });
 
