@@ -1,4 +1,4 @@
-import { NotFoundError, ValidationError } from '../errors';
+import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { isFlapping } from '../grouping/flapping';
 import { sendingStatus } from '../grouping/nflog';
 import { statusAt } from '../alerts/model';
@@ -346,8 +346,11 @@ export async function listAlerts(deps: AlertStateDeps, query: AlertQuery = {}): 
 }
 
 /**
- * GET /v1/alerts/{id}: id is the fingerprint. There is no index by fingerprint (it would cost a
- * write per alert change), so this reads the groups page by page until one holds the alert.
+ * GET /v1/alerts/{id}: `id` is alertflow's fingerprint, or the fingerprint the sender gave the
+ * alert (`sourceFingerprint`: Grafana's differ from alertflow's, which follow Alertmanager's), so
+ * a link copied from the sender finds the alert too. The groups holding an alertflow fingerprint
+ * come from the store's `holding`; a sender's fingerprint is looked for in at most READ_BUDGET
+ * groups, a page at a time.
  */
 export async function getAlert(deps: AlertStateDeps, id: string): Promise<AlertView> {
   const base = await viewContext(deps, deps.clock());
@@ -356,5 +359,27 @@ export async function getAlert(deps: AlertStateDeps, id: string): Promise<AlertV
     const view = [...(await pageViews(holding, deps, base)).values()].flat().find((v) => v.id === id);
     if (view) return view;
   }
+  const bySender = await holdingSourceFingerprint(deps, id, base.now);
+  if (bySender.length > 0) {
+    const views = [...(await pageViews(bySender, deps, base)).values()].flat().filter((v) => v.sourceFingerprint === id);
+    // Any caller can claim any fingerprint: when several alerts carry it, none is the answer.
+    if (views.length > 1) throw new ConflictError(`${views.length} alerts carry the sender fingerprint ${JSON.stringify(id)}: ${views.map((v) => v.id).join(', ')}`);
+    if (views[0]) return views[0];
+  }
   throw new NotFoundError(`no alert with id ${JSON.stringify(id)}`);
+}
+
+/** The groups holding an alert whose sender gave it `fingerprint`, read from the listing (at most READ_BUDGET groups). */
+async function holdingSourceFingerprint(deps: AlertStateDeps, fingerprint: string, now: Date): Promise<GroupState[]> {
+  const holds = (g: GroupState) => [...Object.values(g.alerts), ...recentlyResolved(g, now.getTime())].some((a) => a.sourceFingerprint === fingerprint);
+  const out: GroupState[] = [];
+  let after;
+  let read = 0;
+  do {
+    const page = await deps.groups.page(after, 100, now);
+    read += page.read;
+    out.push(...page.groups.filter(holds));
+    after = page.last;
+  } while (after && read < READ_BUDGET);
+  return out;
 }

@@ -55,11 +55,34 @@ describe('fingerprints, end to end', () => {
     );
     expect(stored.map((a) => a.id).sort()).toEqual([...ids].sort());
     expect(stored.map((a) => (a.labels as Json).service).sort()).toEqual(['ledger', 'payment-gateway']);
-    expect((await api('GET', '/v1/alerts/0000000000000000')).status).toBe(404);
+    // Both claim it: the sender's fingerprint names neither.
+    const claimed = await api('GET', '/v1/alerts/0000000000000000');
+    expect(claimed.status).toBe(409);
+    expect(claimed.body.message).toContain(ids[0]!);
+    expect(claimed.body.message).toContain(ids[1]!);
 
     const one = await api('GET', `/v1/alerts/${ids[1]!}`);
     expect(one.status).toBe(200);
     expect(one.body).toMatchObject({ id: ids[1], fingerprint: ids[1], sourceFingerprint: '0000000000000000', labels: second.labels });
+  });
+
+  it("finds an alert by the fingerprint its sender gave it (Grafana's are not Alertmanager's)", async () => {
+    const grafana = JSON.parse(readFileSync(join(__dirname, '../fixtures/grafana/webhook-firing.json'), 'utf8')) as Json & { alerts: AmAlert[] };
+    const sent = grafana.alerts[0]!;
+    const ours = fingerprint(sent.labels);
+    expect(sent.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(sent.fingerprint).not.toBe(ours);
+    expect((await api('POST', '/v1/webhooks/grafana', grafana)).status).toBe(202);
+    const found = await vi.waitFor(
+      async () => {
+        const res = await api('GET', `/v1/alerts/${sent.fingerprint!}`);
+        if (res.status !== 200) throw new Error(`status ${res.status}`);
+        return res.body;
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    expect(found).toMatchObject({ id: ours, sourceFingerprint: sent.fingerprint, labels: sent.labels });
+    expect((await api('GET', '/v1/alerts/00000000000000ff')).status).toBe(404);
   });
 
   it('answers 400 naming a label "__proto__" rather than dropping it', async () => {

@@ -69,10 +69,20 @@ describe('format: alertmanager', () => {
     expect(alertmanagerBody(n, 50).alerts).toHaveLength(10);
   });
 
+  it("passes on the sending Alertmanager's externalURL, and gives alertflow's own only for alerts that came without one", () => {
+    const n = notification({});
+    n.externalURL = 'https://alertflow.example.com';
+    n.sourceURL = 'http://upstream-alertmanager:9093';
+    expect(alertmanagerBody(n).externalURL).toBe('http://upstream-alertmanager:9093');
+    delete n.sourceURL;
+    expect(alertmanagerBody(n).externalURL).toBe('https://alertflow.example.com');
+  });
+
   it('sends "" for a missing externalURL and generatorURL, as Alertmanager does', () => {
     const { generatorURL: _omit, ...noGenerator } = FIXTURE_ALERT;
     const n = notification({ alerts: [noGenerator] });
     delete n.externalURL;
+    delete n.sourceURL;
     const body = alertmanagerBody(n);
     expect(body.externalURL).toBe('');
     expect(body.alerts[0]!.generatorURL).toBe('');

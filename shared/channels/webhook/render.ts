@@ -177,7 +177,9 @@ export function alertmanagerBody(n: NotificationMessage, maxAlerts = 0): Alertma
     groupLabels: sortKeys(n.group.labels),
     commonLabels: common(sent, (a) => a.labels),
     commonAnnotations: common(sent, (a) => a.annotations),
-    externalURL: n.externalURL ?? '',
+    // The sender's Alertmanager when the alerts came through one (its UI holds their silences), as
+    // a chain of Alertmanagers passes it on; alertflow's own URL otherwise.
+    externalURL: n.sourceURL ?? n.externalURL ?? '',
     version: '4',
     groupKey: n.group.key,
     truncatedAlerts: all.length - sent.length + n.group.truncatedAlerts,
