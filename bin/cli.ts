@@ -82,6 +82,21 @@ program
   .argument('[channel]', 'one channel type (slack, email, ...); default: all')
   .action(redrive);
 
+const config = program.command('config').description('work with config files');
+config
+  .command('import')
+  .description("print the alertflow config an alertmanager.yml makes, and (to stderr) what of it alertflow will not honour; exit 1 if it does not load")
+  .argument('<file>', 'an Alertmanager config file')
+  .action(async (file: string) => {
+    const { readFileSync } = await import('node:fs');
+    const { stringify } = await import('yaml');
+    const { importConfigYaml } = await import('../shared/config/loader');
+    const text = readFileSync(file, 'utf8');
+    const { document, warnings } = importConfigYaml(text, file);
+    for (const w of warnings) console.error(`${file}: warning: ${w}`);
+    process.stdout.write(stringify(document));
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {

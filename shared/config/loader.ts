@@ -3,11 +3,27 @@ import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import type { Config } from './schema';
 import { ConfigError } from '../errors';
 import { parseConfig } from './validate';
+import { fromAlertmanager } from './alertmanager';
+import { noteLoadWarnings } from './warnings';
 
 /** Parse and validate YAML text; issues carry `file:line:col` when the key can be located. */
 export function parseConfigYaml(text: string, file = 'alertflow.yaml'): Config {
+  return loadYaml(text, file).config;
+}
+
+/**
+ * An alertmanager.yml (or an alertflow.yaml) as alertflow reads it: the document translated to
+ * alertflow's keys (before defaults), the validated config, and the warnings with their key paths
+ * and file positions. ConfigError when it does not load.
+ */
+export function importConfigYaml(text: string, file = 'alertmanager.yml'): { document: unknown; config: Config; warnings: string[] } {
+  return loadYaml(text, file);
+}
+
+function loadYaml(text: string, file: string): { document: unknown; config: Config; warnings: string[] } {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  // Merge keys (`<<: *defaults`) as Alertmanager's YAML reads them.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) {
     const issues = doc.errors.map((e) => {
       const pos = e.linePos?.[0];
@@ -15,7 +31,17 @@ export function parseConfigYaml(text: string, file = 'alertflow.yaml'): Config {
     });
     throw new ConfigError(`${file} is not valid YAML:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`, issues);
   }
-  return parseConfig(doc.toJS(), file, (path) => locate(doc, lineCounter, path, file));
+  const { config: document, warnings } = fromAlertmanager(doc.toJS());
+  const where = (path: readonly PropertyKey[]) => locate(doc, lineCounter, path, file);
+  const config = parseConfig(document, file, where);
+  const lines = warnings.map((w) => `${w.path}${where(pathKeys(w.path))}: ${w.message}`);
+  noteLoadWarnings(config, lines);
+  return { document, config, warnings: lines };
+}
+
+/** `receivers[0].slack_configs[1]` as the key list `locate` walks. */
+function pathKeys(path: string): PropertyKey[] {
+  return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]!));
 }
 
 function locate(doc: Document, lines: LineCounter, path: readonly PropertyKey[], file: string): string {
