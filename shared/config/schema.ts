@@ -72,7 +72,9 @@ export const Route: z.ZodType<RouteConfig> = z.lazy(() =>
       receiver: z.string().min(1).optional(),
       group_by: z
         .array(z.union([z.literal('...'), LabelName]))
-        .refine((g) => !g.includes('...') || g.length === 1, "'...' must be the only entry of group_by")
+        // Alertmanager 0.25 takes `'...'` more than once (['...', '...'] groups by all labels) but
+        // not beside a label; an empty list is valid and means not set (see routing/route-tree.ts).
+        .refine((g) => !g.includes('...') || g.every((l) => l === '...'), "'...' (group by all labels) cannot be combined with other labels")
         .optional(),
       continue: z.boolean().optional(),
       matchers: z.array(MatcherString).optional(),

@@ -3,7 +3,7 @@ import { ConflictError } from '../errors';
 import type { Logger } from '../log';
 import type { FlushMessage, IngestMessage, RouterMessage } from '../queues/messages';
 import { batchesOf, encodeBody, type QueuePort } from '../queues/port';
-import { groupKeyFor, groupLabelsFor, matchRoutes, type RouteNode } from '../routing/route-tree';
+import { alertmanagerGroupKeyFor, groupKeyFor, groupLabelsFor, matchRoutes, type RouteNode } from '../routing/route-tree';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import type { SchedulerPort } from '../schedules/port';
 import type { Silence } from '../silences/model';
@@ -162,10 +162,11 @@ export function routeMessages(messages: readonly IngestMessage[], config: Compil
   for (const msg of messages) {
     for (const alert of msg.alerts) {
       for (const route of matchRoutes(config.routeTree, alert.labels)) {
-        const key = groupKeyFor(route, alert.labels);
-        const id = groupIdOf(route, key);
+        const id = groupIdOf(route, groupKeyFor(route, alert.labels));
         let t = touched.get(id);
         if (!t) {
+          // A new group stores (and its notifications carry) Alertmanager 0.25's form of the key.
+          const key = alertmanagerGroupKeyFor(route, alert.labels);
           t = { id, route, key, labels: groupLabelsFor(route, alert.labels), alerts: [], messageIds: new Set(), tokens: new Set(), reevaluate: false };
           touched.set(id, t);
         }

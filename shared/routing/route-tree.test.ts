@@ -2,7 +2,9 @@ import { describe, it, expect } from 'vitest';
 import type { RouteConfig } from '../config/schema';
 import { ConfigError } from '../errors';
 import {
+  alertmanagerGroupKeyFor,
   buildRouteTree,
+  formatAlertmanagerLabelSet,
   formatLabelSet,
   groupKeyFor,
   groupLabelsFor,
@@ -449,18 +451,45 @@ describe('inheritance', () => {
     expect(child2!.groupBy).toEqual(['foo']);
   });
 
-  it('resets grouping with an explicit empty group_by, and inherits it when group_by is absent', () => {
-    // Prepare
+  it('reads an empty group_by as not set: the route inherits its parent grouping, as Alertmanager 0.25 does', () => {
+    // Prepare: Alertmanager's config.Route keeps GroupBy nil for `group_by: []`, and NewRoute
+    // replaces the parent's grouping only when GroupBy is non-nil.
     const config: RouteConfig = {
       receiver: 'r',
       group_by: ['alertname', 'cluster'],
-      routes: [{ match: { a: '1' }, group_by: [] }, { match: { a: '2' } }],
+      routes: [
+        { match: { a: '1' }, group_by: [], routes: [{ match: { b: '1' }, group_by: [] }, { match: { b: '2' } }] },
+        { match: { a: '2' } },
+        { match: { a: '3' }, group_by: ['...'], routes: [{ match: { c: '1' }, group_by: [] }] },
+      ],
     };
     // Act
-    const [reset, inherited] = buildRouteTree(config).routes;
+    const [empty, absent, all] = buildRouteTree(config).routes;
+    const [emptyGrandchild, absentGrandchild] = empty!.routes;
     // Assess
-    expect([reset!.groupBy, reset!.groupByAll]).toEqual([[], false]);
-    expect(inherited!.groupBy).toEqual(['alertname', 'cluster']);
+    expect([empty, emptyGrandchild, absentGrandchild, absent].map((n) => [n!.groupBy, n!.groupByAll])).toEqual([
+      [['alertname', 'cluster'], false],
+      [['alertname', 'cluster'], false],
+      [['alertname', 'cluster'], false],
+      [['alertname', 'cluster'], false],
+    ]);
+    // An empty list under `['...']` keeps grouping by all labels.
+    expect(all!.routes[0]!.groupByAll).toBe(true);
+  });
+
+  it('gives a root with an empty group_by no grouping (Alertmanager defaults)', () => {
+    // Prepare / Act
+    const root = buildRouteTree({ receiver: 'r', group_by: [] });
+    // Assess
+    expect([root.groupBy, root.groupByAll, groupKeyFor(root, { alertname: 'X', b: '1' })]).toEqual([[], false, '{}:{}']);
+  });
+
+  it("takes '...' more than once as group by all labels, as Alertmanager 0.25 does", () => {
+    // Prepare / Act
+    const root = buildRouteTree({ receiver: 'r', group_by: ['alertname'], routes: [{ match: { a: '1' }, group_by: ['...', '...'] }] });
+    // Assess
+    expect(root.routes[0]!.groupByAll).toBe(true);
+    expect(groupKeyFor(root.routes[0]!, { a: '1', z: '2' })).toBe('{}/{a="1"}:{a="1", z="2"}');
   });
 
   it('does not inherit mute or active time intervals', () => {
@@ -624,6 +653,41 @@ describe('groupLabelsFor / groupKeyFor', () => {
     const key = groupKeyFor(root, { alertname: 'Down' });
     // Assess
     expect(key).toBe('{}:{}');
+  });
+
+  it('lists an unsorted group_by in sorted order, in the key and in the group labels', () => {
+    // Prepare
+    const root = buildRouteTree({ receiver: 'r', group_by: ['service', 'alertname'] });
+    const labels = { zone: 'z1', service: 'api', alertname: 'X' };
+    // Act
+    const groupLabels = groupLabelsFor(root, labels);
+    // Assess: what Alertmanager 0.25 sends for this tree (test/e2e/group-by-differential.test.ts).
+    expect(Object.keys(groupLabels)).toEqual(['alertname', 'service']);
+    expect(groupKeyFor(root, labels)).toBe('{}:{alertname="X", service="api"}');
+    expect(alertmanagerGroupKeyFor(root, labels)).toBe('{}:{alertname="X", service="api"}');
+  });
+
+  it('forms the Alertmanager 0.25 key from sorted name="value" pairs, and the id key from sorted names', () => {
+    // Prepare: `env1` is `env` plus a digit, which sorts before `=`.
+    const root = buildRouteTree({ receiver: 'r', routes: [{ matchers: ['k="digits"'], group_by: ['env1', 'env', 'a_b', 'a'] }] });
+    const labels = { alertname: 'X', k: 'digits', env: 'p', env1: 'q', a: '1', a_b: '2' };
+    const [node] = matchRoutes(root, labels);
+    // Act
+    const amKey = alertmanagerGroupKeyFor(node!, labels);
+    const idKey = groupKeyFor(node!, labels);
+    // Assess: the first is what the Debian Alertmanager 0.25 sent as groupKey for this tree.
+    expect(amKey).toBe('{}/{k="digits"}:{a="1", a_b="2", env1="q", env="p"}');
+    // Group ids hash this one; it must not change (stored groups would get new ids).
+    expect(idKey).toBe('{}/{k="digits"}:{a="1", a_b="2", env="p", env1="q"}');
+  });
+
+  it('writes a label set as prometheus/common v0.38 does: pairs sorted bytewise, values Go-quoted', () => {
+    // Prepare
+    const labels = { a_b: '3', a1: '2', B: '4', a: '1', msg: 'say "hi"\\\n\ttab é 😀\u0001' };
+    // Act
+    const text = formatAlertmanagerLabelSet(labels);
+    // Assess
+    expect(text).toBe(String.raw`{B="4", a1="2", a="1", a_b="3", msg="say \"hi\"\\\n\ttab é 😀\x01"}`);
   });
 
   it('sorts label names bytewise and Go-quotes values', () => {

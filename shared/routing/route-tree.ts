@@ -96,22 +96,24 @@ function buildNode(cr: RouteConfig, parent: Inherited, pos: Position | undefined
   const opts: Inherited = { ...parent };
   if (cr.receiver) opts.receiver = cr.receiver;
 
-  if (cr.group_by !== undefined) {
-    const labels = cr.group_by.filter((l) => l !== '...');
-    const all = labels.length !== cr.group_by.length;
-    if (all && labels.length > 0) {
-      fail(`${path}.group_by`, "'...' (group by all labels) cannot be combined with other labels");
-    }
-    const dup = labels.find((l, i) => labels.indexOf(l) !== i);
-    if (dup !== undefined) fail(`${path}.group_by`, `duplicated label ${JSON.stringify(dup)} in group_by`);
-    if (all) {
-      // `['...']` switches grouping to all labels but leaves the inherited list in place.
-      opts.groupByAll = true;
-    } else {
-      // An explicit list, even an empty one, replaces the parent's grouping.
-      opts.groupBy = labels;
-      opts.groupByAll = false;
-    }
+  // As Alertmanager 0.25 reads group_by (config.Route.UnmarshalYAML, then NewRoute): the list splits
+  // into labels and `'...'`; a route with labels replaces the parent's grouping, one with only
+  // `'...'` (once or more) groups by all labels, and an empty list is the same as none: the route
+  // inherits its parent's grouping (Go's nil and empty slices look alike there).
+  const groupBy = cr.group_by ?? [];
+  const labels = groupBy.filter((l) => l !== '...');
+  const all = labels.length !== groupBy.length;
+  if (all && labels.length > 0) {
+    fail(`${path}.group_by`, "'...' (group by all labels) cannot be combined with other labels");
+  }
+  const dup = labels.find((l, i) => labels.indexOf(l) !== i);
+  if (dup !== undefined) fail(`${path}.group_by`, `duplicated label ${JSON.stringify(dup)} in group_by`);
+  if (labels.length > 0) {
+    opts.groupBy = labels;
+    opts.groupByAll = false;
+  } else if (all) {
+    // `['...']` switches grouping to all labels but leaves the inherited list in place.
+    opts.groupByAll = true;
   }
 
   if (cr.group_wait !== undefined) opts.groupWaitMs = duration(cr.group_wait, `${path}.group_wait`);
@@ -224,22 +226,50 @@ export function groupLabelsFor(node: RouteNode, labels: Readonly<Record<string, 
 }
 
 /**
- * The aggregation group key exactly as Alertmanager forms it: `route.Key() + ":" + groupLabels`,
- * e.g. `{}:{alertname="HighErrorRate", service="payment-gateway"}`.
+ * The string a group's id is derived from (dispatch's `groupIdOf`): the route key, `":"`, the group
+ * labels as `formatLabelSet` writes them, e.g. `{}:{alertname="HighErrorRate", service="payment-gateway"}`.
+ *
+ * It is Alertmanager 0.25's group key except in one form: where one group label's name is another's
+ * followed by a character that sorts before `=` (in Alertmanager's label names, a digit: `env`,
+ * `env1`), it lists the names sorted (`env`, `env1`) and Alertmanager 0.25 sorts the `name="value"`
+ * strings (`env1=…` before `env=…`). Each label set still has exactly one key in either form, so
+ * groups are the same; the form is kept because stored groups' ids hash it.
+ * What a group's notifications carry is `alertmanagerGroupKeyFor`.
  */
 export function groupKeyFor(node: RouteNode, labels: Readonly<Record<string, string>>): string {
   return `${node.key}:${formatLabelSet(groupLabelsFor(node, labels))}`;
 }
 
 /**
- * prometheus/common's `LabelSet.String()`: names sorted bytewise, values Go-quoted, `", "` between.
- * (prometheus/common before 2024 sorted the `name="value"` strings instead; the two orders differ
- * only when one name is a prefix of another followed by a digit, e.g. `a` and `a1`.)
+ * The aggregation group key exactly as Alertmanager 0.25 forms it (`aggrGroup.GroupKey()`:
+ * `route.Key() + ":" + groupLabels.String()`), the `groupKey` of its webhook body and what its
+ * PagerDuty dedup_key hashes. A new group stores it and its notifications carry it.
+ */
+export function alertmanagerGroupKeyFor(node: RouteNode, labels: Readonly<Record<string, string>>): string {
+  return `${node.key}:${formatAlertmanagerLabelSet(groupLabelsFor(node, labels))}`;
+}
+
+/**
+ * prometheus/common's `LabelSet.String()` since v0.53 (2024): names sorted bytewise, values
+ * Go-quoted, `", "` between. Group ids are derived from this form (see `groupKeyFor`).
  */
 export function formatLabelSet(labels: Readonly<Record<string, string>>): string {
   const parts = Object.keys(labels)
     .sort(compareUtf8)
     .map((name) => `${name}=${quoteGoString(labels[name]!)}`);
+  return `{${parts.join(', ')}}`;
+}
+
+/**
+ * prometheus/common v0.38's `LabelSet.String()`, which Alertmanager 0.25 is built with: the
+ * `name="value"` strings sorted bytewise. It differs from `formatLabelSet` only where one name is
+ * another followed by a character that sorts before `=`, such as a digit: `{a1="2", a="1"}`, where
+ * names sorted give `{a="1", a1="2"}`.
+ */
+export function formatAlertmanagerLabelSet(labels: Readonly<Record<string, string>>): string {
+  const parts = Object.keys(labels)
+    .map((name) => `${name}=${quoteGoString(labels[name]!)}`)
+    .sort(compareUtf8);
   return `{${parts.join(', ')}}`;
 }
 
