@@ -103,6 +103,7 @@ export function fromAlertmanager(doc: unknown): Translated {
 
 interface GlobalDefaults {
   slackUrl?: unknown;
+  slackUrlFile?: boolean;
   smtpFrom?: unknown;
   pagerdutyUrl?: unknown;
   httpConfig?: Obj;
@@ -117,7 +118,10 @@ function globalDefaults(global: Obj, warn: (path: string, message: string) => vo
     else if (key === 'smtp_from') d.smtpFrom = value;
     else if (key === 'pagerduty_url') d.pagerdutyUrl = value;
     else if (key === 'http_config' && isObj(value)) d.httpConfig = value;
-    else if (key === 'slack_api_url_file') warn(path, 'not read: give the Slack URL as webhook_url, a secret reference ({ ssm: … } or { env: … })');
+    else if (key === 'slack_api_url_file') {
+      d.slackUrlFile = true;
+      warn(path, 'not read: give the Slack URL as webhook_url, a secret reference ({ ssm: … } or { env: … })');
+    }
     else if (SMTP_TRANSPORT.includes(key)) warn(path, 'not used: alertflow sends email through Amazon SES (locally, to the outbox)');
     else if (MISSING_TYPE_GLOBALS.test(key)) warn(path, 'ignored: alertflow has no channel that uses it');
     else warn(path, 'unknown to alertflow; ignored');
@@ -181,8 +185,8 @@ function slack(e: Obj, path: string, d: GlobalDefaults, warn: (path: string, mes
   const url = rest.webhook_url ?? api_url ?? (api_url_file === undefined ? d.slackUrl : undefined);
   if (url === undefined) {
     // Without any URL Alertmanager refuses the file too: the schema names the missing key.
-    if (api_url_file === undefined) return rest;
-    warn(path, 'api_url_file is not read (give webhook_url as a secret reference): this entry will not be delivered');
+    if (api_url_file === undefined && !d.slackUrlFile) return rest;
+    warn(path, `${api_url_file !== undefined ? 'api_url_file' : 'global.slack_api_url_file'} is not read (give webhook_url as a secret reference): this entry will not be delivered`);
     return undefined;
   }
   return unused({ ...rest, webhook_url: url }, path, [...COMMON, 'webhook_url', 'channel', 'username', 'icon_emoji', 'title', 'text'], 'Slack message', warn);

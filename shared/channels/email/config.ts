@@ -2,10 +2,14 @@ import * as z from 'zod';
 import { ChannelCommon } from '../../config/primitives';
 import { templateSource } from '../templating';
 
-const Address = z.email('an email address');
+/**
+ * `local@domain`, the domain a host name with or without dots: Alertmanager (Go's mail.ParseAddress)
+ * takes `oncall@localhost`, and so does an SES identity on a private domain.
+ */
+const Address = z.email({ pattern: /^[^\s@<>",]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/, error: 'an email address' });
 
 /** A bare address, or `Display Name <address>` (ASCII name, which SES takes as is). */
-const FromAddress = z.string().superRefine((value, ctx) => {
+const NamedAddress = z.string().superRefine((value, ctx) => {
   const m = /^\s*([ -~]*?)\s*<([^<>]+)>\s*$/.exec(value);
   const address = m ? m[2]! : value;
   if (m && /["\\]/.test(m[1]!)) ctx.addIssue({ code: 'custom', message: 'a display name without quotes or backslashes' });
@@ -23,9 +27,9 @@ export const SES_MAX_RECIPIENTS = 50;
 export const EmailConfig = z
   .object({
     ...ChannelCommon,
-    from: FromAddress,
-    to: z.array(Address).min(1),
-    cc: z.array(Address).default([]),
+    from: NamedAddress,
+    to: z.array(NamedAddress).min(1),
+    cc: z.array(NamedAddress).default([]),
     subject: templateSource('subject').optional(),
     html: templateSource('html').optional(),
     text: templateSource('text').optional(),

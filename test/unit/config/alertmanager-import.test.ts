@@ -89,6 +89,27 @@ receivers:
     expect(own.receivers[0]!.webhook_configs[0]!.format).toBe('alertflow');
   });
 
+  it('reads secrets given as files nowhere: the entry is left out with a warning (a Lambda cannot read the file)', () => {
+    const { config, warnings } = importConfigYaml(`
+global: { slack_api_url_file: /etc/slack-url }
+route: { receiver: r }
+receivers:
+  - name: r
+    slack_configs: [{ channel: '#a' }]
+    webhook_configs: [{ url_file: /etc/hook-url }]
+    email_configs: [{ to: 'oncall@localhost', from: 'Prometheus <prometheus@localhost>' }]
+`, 'am.yml');
+    expect(config.receivers[0]!.slack_configs).toEqual([]);
+    expect(config.receivers[0]!.webhook_configs).toEqual([]);
+    // Go's mail.ParseAddress takes a host without dots, and so does alertflow now.
+    expect(config.receivers[0]!.email_configs[0]!.to).toEqual(['oncall@localhost']);
+    expect(warnings.map((w) => w.replace(/ \(am\.yml:\d+:\d+\)/, ''))).toEqual([
+      'global.slack_api_url_file: not read: give the Slack URL as webhook_url, a secret reference ({ ssm: … } or { env: … })',
+      'receivers[0].slack_configs[0]: global.slack_api_url_file is not read (give webhook_url as a secret reference): this entry will not be delivered',
+      'receivers[0].webhook_configs[0]: url_file is not read (give url as a secret reference): this entry will not be delivered',
+    ]);
+  });
+
   it('still refuses what Alertmanager refuses too, naming the key', () => {
     expect(() => parseConfigYaml('route: { receiver: nobody }\nreceivers: [{ name: team }]\nglobal: {}\n', 'am.yml')).toThrow(ConfigError);
   });
