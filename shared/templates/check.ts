@@ -1,17 +1,117 @@
-import type { Source } from './errors';
+import { TemplateError, type Source } from './errors';
 import { lookupFunction, type Literal } from './functions';
 import { ALERT, KIND_TEXT, PAIR, T, accepts, sameType, staticMethods, typeName, type ParamKind, type SType } from './model';
-import type { FieldRef, Node, Operand, Pipeline } from './parser';
+import type { Definition, FieldRef, Node, Operand, Pipeline } from './parser';
 import { suggest } from './suggest';
 
 /**
  * Compile-time checks against the data model: variables are declared, fields exist
  * (`.Labelz`, `.Alerts.Labels`), functions and methods get the right number and kind of
- * arguments, literal regexes and printf formats are valid. Where a type is not known statically
- * (`any`), the check is left to run time, which renders nothing instead of failing.
+ * arguments, literal regexes and printf formats are valid, and every `{{ template "name" }}`
+ * names a template in `templates`. Where a type is not known statically (`any`), the check is
+ * left to run time, which renders nothing instead of failing.
+ *
+ * A called template's body is checked with the type its caller passes as dot (and `$`), once
+ * per template and dot type: `{{ template "__text_alert_list" .Alerts.Firing }}` checks the body
+ * with a list of Alert, and a body that reads `.Labels` of a Data is an error at the call, naming
+ * the template and the place in its body. Recursion ends because each pair is checked once.
  */
-export function check(src: Source, nodes: readonly Node[], root: SType): void {
-  new Checker(src, root).list(nodes, root);
+export function check(src: Source, nodes: readonly Node[], root: SType, templates: ReadonlyMap<string, Definition>): void {
+  const calls = new Calls(templates);
+  new Checker(src, root, calls, undefined).list(nodes, root);
+  calls.drain();
+}
+
+/**
+ * Check each definition on its own, with an unknown dot (`any`): what does not depend on the
+ * data (variables, functions and their arity, literal regexes, names of called templates).
+ * Each is checked again, with the real dot, where a field template calls it.
+ */
+export function checkDefinitions(defs: Iterable<Definition>, templates: ReadonlyMap<string, Definition>): void {
+  const calls = new Calls(templates);
+  for (const d of defs) calls.seed(d);
+  calls.drain();
+}
+
+/** Most template bodies one compile checks; past it, bodies are left to run time (which is safe). */
+const MAX_BODY_CHECKS = 5000;
+
+/** A body to check with a given dot, and the call that asked for it (none for a seed). */
+interface Job {
+  readonly def: Definition;
+  readonly dot: SType;
+  readonly from: CallSite | undefined;
+}
+interface CallSite {
+  readonly src: Source;
+  readonly pos: number;
+  /** The body the call is in; undefined for the text being compiled. */
+  readonly job: Job | undefined;
+}
+
+/** `{{ template }}` calls met while checking, checked breadth first (so nesting never deepens the stack). */
+class Calls {
+  private readonly queue: Job[] = [];
+  private readonly seen = new Map<Definition, Set<string>>();
+  private checked = 0;
+
+  constructor(readonly templates: ReadonlyMap<string, Definition>) {}
+
+  seed(def: Definition): void {
+    this.add({ def, dot: T.any, from: undefined });
+  }
+
+  call(def: Definition, dot: SType, from: CallSite): void {
+    this.add({ def, dot, from });
+  }
+
+  private add(job: Job): void {
+    const key = typeKey(job.dot);
+    let keys = this.seen.get(job.def);
+    if (!keys) this.seen.set(job.def, (keys = new Set()));
+    if (keys.has(key)) return;
+    keys.add(key);
+    this.queue.push(job);
+  }
+
+  drain(): void {
+    for (let job = this.queue.shift(); job; job = this.queue.shift()) {
+      if (++this.checked > MAX_BODY_CHECKS) return;
+      try {
+        new Checker(job.def.src, job.dot, this, job).list(job.def.body, job.dot);
+      } catch (e) {
+        throw e instanceof TemplateError && job.from ? located(e, job) : e;
+      }
+    }
+  }
+}
+
+/**
+ * A problem found in a called body, reported at the outermost call (in the text being compiled,
+ * so a config error points at its own field): `template "a" → "b", at file.tmpl:3:9 (dot: Data):
+ * unknown field ...`.
+ */
+function located(e: TemplateError, job: Job): TemplateError {
+  const names = [job.def.name];
+  let site = job.from!;
+  while (site.job?.from) {
+    names.unshift(site.job.def.name);
+    site = site.job.from;
+  }
+  const chain = names.map((n, i) => (i === 0 ? `template ${JSON.stringify(n)}` : JSON.stringify(n))).join(' → ');
+  return site.src.error(site.pos, `${chain}, at ${e.template}:${e.line}:${e.column} (dot: ${typeName(job.dot)}): ${e.problem}`);
+}
+
+/** A static type as a string, to check a body once per dot type. */
+function typeKey(t: SType): string {
+  switch (t.k) {
+    case 'list':
+      return `[${typeKey(t.elem)}]`;
+    case 'struct':
+      return `{${t.name}}`;
+    default:
+      return t.k;
+  }
 }
 
 const ARITY_MAX = Number.POSITIVE_INFINITY;
@@ -22,6 +122,8 @@ class Checker {
   constructor(
     private readonly src: Source,
     root: SType,
+    private readonly calls: Calls,
+    private readonly job: Job | undefined,
   ) {
     this.vars = [{ name: '$', type: root }];
   }
@@ -56,6 +158,16 @@ class Checker {
         this.list(n.body, elem);
         if (n.else) this.list(n.else, dot);
         this.vars.length = mark;
+        return;
+      }
+      case 'template': {
+        const t = n.pipe ? this.pipeline(n.pipe, dot) : T.nil;
+        const def = this.calls.templates.get(n.name);
+        if (!def) {
+          const names = [...this.calls.templates.keys()];
+          throw this.src.error(n.pos, `template ${JSON.stringify(n.name)} is not defined${suggest(n.name, names, (s) => JSON.stringify(s))}`);
+        }
+        this.calls.call(def, t, { src: this.src, pos: n.pos, job: this.job });
         return;
       }
     }

@@ -70,9 +70,6 @@ describe('syntax errors', () => {
 
 describe('unsupported features are rejected with a reason', () => {
   it.each([
-    ['{{ define "x" }}{{ end }}', /{{ define }} is not supported/],
-    ['{{ template "slack.default.title" . }}', /{{ template }} is not supported: each template is one field/],
-    ['{{ block "x" . }}{{ end }}', /{{ block }} is not supported/],
     ['{{ call .Receiver }}', /function "call" is not supported: templates cannot call functions held in data/],
     ['{{ js "x" }}', /function "js" is not supported/],
   ])('%s', (src, problem) => {

@@ -1,7 +1,7 @@
 import { LimitReached } from './errors';
 import { lookupFunction, type FuncCtx } from './functions';
 import { getField } from './model';
-import type { BlockNode, Node, Operand, Pipeline } from './parser';
+import type { BlockNode, Definition, Node, Operand, Pipeline, TemplateNode } from './parser';
 import { KV, SafeString, element, formatValue, listItems, truth, type Value } from './values';
 
 export interface ExecOptions {
@@ -9,7 +9,19 @@ export interface ExecOptions {
   readonly maxSteps: number;
   readonly escape: ((s: string) => string) | undefined;
   readonly now: number;
+  /** What `{{ template "name" }}` can call. */
+  readonly templates: ReadonlyMap<string, Definition>;
+  /** Told of a `{{ template }}` whose name is not defined (compile checks make this unreachable). */
+  readonly onUndefined: (name: string) => void;
 }
+
+/**
+ * Deepest nesting of node lists while rendering: block bodies and template calls together. The
+ * parser caps nesting within one text at 100 levels; this caps it across template calls (and so
+ * recursion), keeping the JavaScript stack small whatever the templates do. Reaching it stops the
+ * render as the step limit does.
+ */
+export const MAX_EXEC_DEPTH = 400;
 
 /** What a list of nodes asks of the range around it. */
 const NEXT = 0;
@@ -51,7 +63,8 @@ export class Exec implements FuncCtx {
   steps = 0;
   readonly limit: number;
   readonly now: number;
-  private readonly vars: { name: string; value: Value }[];
+  private vars: { name: string; value: Value }[];
+  private depth = 0;
 
   constructor(
     private readonly opts: ExecOptions,
@@ -78,6 +91,13 @@ export class Exec implements FuncCtx {
   }
 
   run(nodes: readonly Node[], dot: Value): Flow {
+    if (++this.depth > MAX_EXEC_DEPTH) throw new LimitReached('steps');
+    const flow = this.list(nodes, dot);
+    this.depth--;
+    return flow;
+  }
+
+  private list(nodes: readonly Node[], dot: Value): Flow {
     for (const n of nodes) {
       this.charge(1);
       switch (n.t) {
@@ -105,6 +125,9 @@ export class Exec implements FuncCtx {
           if (flow !== NEXT) return flow;
           break;
         }
+        case 'template':
+          this.invoke(n, dot);
+          break;
         case 'break':
           return BREAK;
         case 'continue':
@@ -112,6 +135,25 @@ export class Exec implements FuncCtx {
       }
     }
     return NEXT;
+  }
+
+  /**
+   * `{{ template "name" pipeline }}`, as Go runs it: the body's dot and `$` are the pipeline's
+   * value (nothing without one), it sees none of the caller's variables, and variables the
+   * pipeline declares stay in the caller's scope.
+   */
+  private invoke(n: TemplateNode, dot: Value): void {
+    const def = this.opts.templates.get(n.name);
+    if (!def) {
+      this.opts.onUndefined(n.name);
+      return;
+    }
+    const v = n.pipe ? this.pipeline(n.pipe, dot) : undefined;
+    const caller = this.vars;
+    this.vars = [{ name: '$', value: v }];
+    // A body cannot break out: {{ break }} outside a range of its own does not parse.
+    this.run(def.body, v);
+    this.vars = caller;
   }
 
   private print(v: Value): void {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TemplateError } from './errors';
 import { FUNCTIONS } from './functions';
 import { T } from './model';
-import { compileTemplate, compileWith, type Template } from './template';
+import { compileTemplate, compileTemplateSet, compileWith, type Template, type TemplateSet } from './template';
 import { NOW, sampleData } from './testing';
 import type { TemplateData } from './values';
 import { mulberry32 } from '../../test/support/prng';
@@ -27,8 +27,9 @@ const hostile = {
   nested: { deeper: { value: '<v>' } },
 } as unknown as TemplateData;
 
-function compileOrError(src: string, typed: boolean): Template | undefined {
+function compileOrError(src: string, typed: boolean, set?: TemplateSet): Template | undefined {
   try {
+    if (set) return typed ? set.compile(src, 'fuzz') : compileWith(src, 'fuzz', T.any, set);
     return typed ? compileTemplate(src, 'fuzz') : compileWith(src, 'fuzz', T.any);
   } catch (e) {
     if (!(e instanceof TemplateError)) throw new Error(`compile threw ${String(e)} for ${JSON.stringify(src)}`, { cause: e });
@@ -59,7 +60,7 @@ const FRAGMENTS = [
   '{{', '}}', '{{- ', ' -}}', '{{/*', '*/}}', ' ', ' ', '\n', 'text', '.', '.Alerts', '.Labels', '.Status', '.Firing',
   '.SortedPairs', '.Values', '.constructor', '.__proto__', '$', '$x', '$i', ':=', '=', ',', '|', '(', ')', '"s"', '"%s %d %q %v"',
   '`raw`', '"unterminated', "'c'", '1', '-1', '1.5', '0x1f', '1e3', 'if', 'else', 'end', 'range', 'with', 'break', 'continue',
-  'nil', 'true', 'false', 'define', 'template', '"(a+)+$"', '"[a-"', '"UTC"', '"2006-01-02"', '\\', '"\\u00e9"', '@', '}', '{',
+  'nil', 'true', 'false', 'define', 'template', 'block', '"__subject"', '"(a+)+$"', '"[a-"', '"UTC"', '"2006-01-02"', '\\', '"\\u00e9"', '@', '}', '{',
   ...Object.keys(FUNCTIONS),
 ];
 
@@ -164,5 +165,56 @@ describe('fuzz', () => {
       if (t) renderAll(t, src);
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('named templates: definitions calling each other (recursion too), blocks, sets of files', () => {
+    const r = mulberry32(4);
+    const OWN = ['a', 'b', 'c'];
+    const DEFAULTS = ['__subject', 'slack.default.fallback', '__text_alert_list', 'pagerduty.default.instances'];
+    const DOTS = ['.', '$', '.Alerts', '.Alerts.Firing', '.CommonLabels', '.Status', '(index .Alerts 0)', '.Labels', ''];
+    let names: string[] = [];
+    let blocks = 0;
+    const call = (): string =>
+      r() < 0.15
+        ? `{{ block "block${blocks++}" ${pick(r, DOTS) || '.'} }}${text()}{{ end }}`
+        : `{{ template "${r() < 0.03 ? 'missing' : pick(r, names)}" ${pick(r, DOTS)} }}`;
+    const simple = (): string =>
+      pick(r, ['x', '\n', '{{ . }}', '{{ .Status }}', '{{ .Labels.instance }}', '{{ $ }}', '{{ len . }}', '{{ range . }}[{{ . }}]{{ end }}', '{{ with .Alerts }}{{ len . }}{{ end }}']);
+    const text = (): string =>
+      Array.from({ length: 1 + Math.floor(r() * 4) }, () => {
+        const x = r();
+        return x < 0.35 ? call() : x < 0.45 ? body(r, 3) : simple();
+      }).join('');
+    let rendered = 0;
+    for (let i = 0; i < 600; i++) {
+      const own = OWN.filter(() => r() < 0.7);
+      names = [...own, ...DEFAULTS];
+      // Each file defines some of the names (a repeat within a file is an error, across files an override).
+      const files = Array.from({ length: 1 + Math.floor(r() * 3) }, (_, f) => {
+        const src = own
+          .filter(() => f === 0 || r() < 0.4)
+          .map((name) => `{{ define "${name}" }}${text()}{{ end }}`)
+          .join('\n');
+        return { name: `f${f}.tmpl`, text: r() < 0.15 ? mutate(r, src) : src };
+      });
+      let set: TemplateSet;
+      try {
+        set = compileTemplateSet(files);
+      } catch (e) {
+        if (!(e instanceof TemplateError)) throw new Error(`set compile threw ${String(e)} for ${JSON.stringify(files)}`, { cause: e });
+        expect(e.message).toMatch(/^template f\d\.tmpl:\d+:\d+: ./);
+        continue;
+      }
+      const field = text();
+      for (const typed of [true, false]) {
+        const t = compileOrError(field, typed, set);
+        if (t) {
+          rendered++;
+          renderAll(t, `${JSON.stringify(files)} ${field}`);
+        }
+      }
+    }
+    // The generator must reach render often enough for this to mean something.
+    expect(rendered).toBeGreaterThan(150);
   });
 });

@@ -3,7 +3,7 @@ import { lookupFunction, UNSUPPORTED_FUNCTIONS, FUNCTIONS } from './functions';
 import type { Token, TokKind } from './lexer';
 import { suggest } from './suggest';
 
-/** The parse tree: Go's text/template nodes, minus define/template/block. */
+/** The parse tree: Go's text/template nodes. */
 export interface FieldRef {
   readonly name: string;
   readonly pos: number;
@@ -38,7 +38,58 @@ export type Node =
   | { readonly t: 'text'; readonly text: string }
   | { readonly t: 'print'; readonly pos: number; readonly pipe: Pipeline }
   | BlockNode
+  | TemplateNode
   | { readonly t: 'break' | 'continue'; readonly pos: number };
+
+/** `{{ template "name" pipeline }}` (pipe null without one), and the call a `{{ block }}` makes in place. */
+export interface TemplateNode {
+  readonly t: 'template';
+  readonly pos: number;
+  readonly name: string;
+  readonly pipe: Pipeline | null;
+}
+
+/** A named template: `{{ define "name" }}body{{ end }}`, a `{{ block }}`'s body, or a file's top-level text. */
+export interface Definition {
+  readonly name: string;
+  /** Where the definition starts in `src`. */
+  readonly pos: number;
+  readonly body: readonly Node[];
+  /** The text it was parsed from, for error positions. */
+  readonly src: Source;
+}
+
+/** One parsed source: its top-level nodes and the templates it defines (Go's rules for repeats applied). */
+export interface Parsed {
+  readonly root: readonly Node[];
+  readonly defines: ReadonlyMap<string, Definition>;
+}
+
+/** Go's unicode.IsSpace set, which its parse.IsEmptyTree trims. */
+const ONLY_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
+
+/**
+ * Go's parse.IsEmptyTree: nothing but white space (and comments, which the lexer drops). An empty
+ * definition does not replace an earlier one of the same name.
+ */
+export function isEmptyBody(body: readonly Node[]): boolean {
+  return body.every((n) => n.t === 'text' && ONLY_SPACE.test(n.text));
+}
+
+/**
+ * Add a definition made by one source, as Go's parse.Tree.add does within one Parse call: a name
+ * may be defined again only when one of the two definitions is empty (the non-empty one stays).
+ */
+export function addDefinition(defs: Map<string, Definition>, d: Definition): void {
+  const old = defs.get(d.name);
+  if (!old || isEmptyBody(old.body)) {
+    defs.set(d.name, d);
+    return;
+  }
+  if (!isEmptyBody(d.body)) {
+    throw d.src.error(d.pos, `template ${JSON.stringify(d.name)} is already defined at ${old.src.where(old.pos)}; only a later file can redefine it`);
+  }
+}
 
 /** `{{ if }}`, `{{ with }}`, `{{ range }}`, each with an optional `{{ else }}` list. */
 export interface BlockNode {
@@ -69,14 +120,17 @@ function describe(t: Token): string {
   }
 }
 
-export function parse(src: Source, toks: readonly Token[]): readonly Node[] {
-  return new Parser(src, toks).template();
+export function parse(src: Source, toks: readonly Token[]): Parsed {
+  const p = new Parser(src, toks);
+  const root = p.template();
+  return { root, defines: p.defines };
 }
 
 class Parser {
   private i = 0;
   private depth = 0;
   private rangeDepth = 0;
+  readonly defines = new Map<string, Definition>();
 
   constructor(
     private readonly src: Source,
@@ -126,11 +180,13 @@ class Parser {
         if (k.val === 'end') this.expect('close', '{{ end }}');
         return { nodes, stop: { kind: k.val, pos: k.pos } };
       }
-      nodes.push(this.action());
+      const n = this.action();
+      if (n) nodes.push(n);
     }
   }
 
-  private action(): Node {
+  /** One action; undefined for a {{ define }}, which adds to `defines` and leaves nothing in place. */
+  private action(): Node | undefined {
     const k = this.peek();
     if (k.kind === 'keyword') {
       switch (k.val) {
@@ -146,17 +202,69 @@ class Parser {
           this.expect('close', `{{ ${k.val} }}`);
           return { t: k.val, pos: k.pos };
         case 'define':
+          this.next();
+          // Go parses {{ define }} only at the top level of a text, never inside a block or a definition.
+          if (this.depth > 0) throw this.src.error(k.pos, '{{ define }} is allowed only at the top level, not inside another block or definition');
+          this.definition(k.pos);
+          return undefined;
         case 'template':
+          this.next();
+          return this.templateCall(k.pos);
         case 'block':
-          throw this.src.error(
-            k.pos,
-            `{{ ${k.val} }} is not supported: each template is one field; write the text inline instead of referring to a named template`,
-          );
+          this.next();
+          return this.block(k.pos);
       }
     }
     const pipe = this.pipeline('command', 'close');
     this.expect('close', 'command');
     return { t: 'print', pos: k.pos, pipe };
+  }
+
+  /** The quoted name after define, template or block. */
+  private templateName(keyword: string): string {
+    const t = this.next();
+    if (t.kind !== 'string') {
+      throw this.src.error(t.pos, `{{ ${keyword} }} needs a template name in quotes, e.g. {{ ${keyword} "slack.custom.title"${keyword === 'define' ? '' : ' .'} }}, not ${describe(t)}`);
+    }
+    return t.val;
+  }
+
+  /** A body up to its {{ end }}, parsed as Go parses a separate template: no enclosing range. */
+  private body(keyword: string, name: string, pos: number): Node[] {
+    this.enter(pos);
+    const ranges = this.rangeDepth;
+    this.rangeDepth = 0;
+    const { nodes, stop } = this.list();
+    this.rangeDepth = ranges;
+    this.depth--;
+    const what = `{{ ${keyword} ${JSON.stringify(name)} }} opened at ${this.src.where(pos)}`;
+    if (!stop) throw this.src.error(this.src.text.length, `unclosed ${what}`);
+    if (stop.kind === 'else') throw this.src.error(stop.pos, `unexpected {{ else }} in ${what}`);
+    return nodes;
+  }
+
+  private definition(pos: number): void {
+    const name = this.templateName('define');
+    this.expect('close', '{{ define }}');
+    addDefinition(this.defines, { name, pos, body: this.body('define', name, pos), src: this.src });
+  }
+
+  private templateCall(pos: number): Node {
+    const name = this.templateName('template');
+    let pipe: Pipeline | null = null;
+    // Variables the pipeline declares stay in scope after the call, as in Go.
+    if (this.peek().kind !== 'close') pipe = this.pipeline('template', 'close');
+    this.expect('close', '{{ template }}');
+    return { t: 'template', pos, name, pipe };
+  }
+
+  /** {{ block "name" pipeline }}body{{ end }}: defines the template and calls it in place. */
+  private block(pos: number): Node {
+    const name = this.templateName('block');
+    const pipe = this.pipeline('block', 'close');
+    this.expect('close', '{{ block }}');
+    addDefinition(this.defines, { name, pos, body: this.body('block', name, pos), src: this.src });
+    return { t: 'template', pos, name, pipe };
   }
 
   private control(kind: 'if' | 'range' | 'with', pos: number): Node {

@@ -56,6 +56,8 @@ describe('prototype and host-object access', () => {
     '{{ with .__proto__ }}{{ .polluted }}{{ end }}',
     '{{ .GroupLabels.SortedPairs.constructor }}',
     '{{ (index .GroupLabels.SortedPairs 0).constructor }}',
+    '{{ define "__proto__" }}{{ .polluted }}{{ end }}{{ template "__proto__" .__proto__ }}',
+    '{{ block "constructor" .constructor }}{{ .constructor }}{{ end }}',
   ];
 
   it.each(probes)('%s is rejected at compile time or renders empty (typed)', (src) => {
@@ -65,6 +67,14 @@ describe('prototype and host-object access', () => {
   it.each(probes)('%s renders empty when compiled without type checks', (src) => {
     expect(attempt(src, false)).toBe('');
   });
+
+  it.each(['{{ template "constructor" . }}', '{{ template "__proto__" . }}', '{{ template "toString" }}', '{{ template "hasOwnProperty" .constructor }}'])(
+    '%s: a template name is looked up among the definitions only',
+    (src) => {
+      expect(attempt(src)).toBe('rejected');
+      expect(attempt(src, false)).toBe('rejected');
+    },
+  );
 
   it('reads labels named like Object members as plain labels', () => {
     // A KV is a Map: `.Labels.hasOwnProperty` is the label "hasOwnProperty", missing, so "".
@@ -212,6 +222,23 @@ describe('limits', () => {
     );
     expect(hit).toBeUndefined();
     expect(out.split('\n')).toHaveLength(501);
+  });
+
+  it('bounds recursion through named templates in depth, steps and time, whatever the data', () => {
+    const recursive = [
+      '{{ define "r" }}{{ template "r" . }}{{ end }}{{ template "r" . }}',
+      '{{ define "r" }}{{ template "r" . }}{{ template "r" . }}{{ template "r" . }}{{ end }}{{ template "r" . }}',
+      '{{ define "r" }}{{ range $.Alerts }}{{ template "r" $ }}{{ end }}{{ end }}{{ template "r" . }}',
+      '{{ define "a" }}{{ template "b" . }}x{{ end }}{{ define "b" }}{{ range 1000 }}{{ template "a" $ }}{{ end }}{{ end }}{{ template "a" . }}',
+    ];
+    for (const src of recursive) {
+      let hit: string | undefined;
+      const started = Date.now();
+      const out = compileTemplate(src).render(big(50), { onLimit: (l) => (hit = l), onError: (e) => expect.fail(String(e)) });
+      expect(hit, src).toBe('steps');
+      expect(out.length).toBeLessThanOrEqual(DEFAULT_MAX_OUTPUT);
+      expect(Date.now() - started, src).toBeLessThan(2000);
+    }
   });
 
   it('returns what it wrote when the escape function fails (and reports the error)', () => {
