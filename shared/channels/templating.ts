@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { NotificationMessage } from '../queues/messages';
-import { compileTemplate, templateData, TemplateError, type RenderOptions, type Template, type TemplateData } from '../templates';
+import { compileTemplate, compileTemplateSet, templateData, TemplateError, type RenderOptions, type Template, type TemplateData, type TemplateFile, type TemplateSet } from '../templates';
 import { truncate } from './text';
 
 /*
@@ -57,6 +57,34 @@ export function templateErrorMessage(err: unknown): string {
   return `invalid template: ${err instanceof Error ? err.message : String(err)}`;
 }
 
+// ---------------------------------------------------------------- template files
+
+/**
+ * The config's template files (`templates:`, read by the loader into `template_files`), whose
+ * definitions every template may call besides Alertmanager's default names. One config per
+ * process (the local runtime, a Lambda container), so the set is the process's: the config check
+ * sets it before it compiles the entries' templates, and compileConfig when a runtime starts.
+ * Throws TemplateError when a file does not compile.
+ */
+export function useTemplateFiles(files: readonly TemplateFile[]): void {
+  activeSet = files.length > 0 ? compileTemplateSet(files) : undefined;
+  CACHE.clear();
+}
+
+let activeSet: TemplateSet | undefined;
+
+/** The name `source` calls that no template file or default defines, if that is why it does not compile. */
+export function undefinedTemplateName(source: string, set: TemplateSet | undefined): string | undefined {
+  try {
+    if (set) set.compile(source);
+    else compileTemplate(source);
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof TemplateError)) return undefined;
+    return /^template "(.*)" is not defined/.exec(err.problem)?.[1];
+  }
+}
+
 // ---------------------------------------------------------------- compile cache
 
 /** Compiled templates by name and source; a config has a handful, so a small map is enough. */
@@ -67,7 +95,7 @@ function compiled(source: string, name: string): Template {
   const key = `${name}\u0000${source}`;
   let t = CACHE.get(key);
   if (!t) {
-    t = compileTemplate(source, name);
+    t = activeSet ? activeSet.compile(source, name) : compileTemplate(source, name);
     if (CACHE.size >= CACHE_MAX) CACHE.clear();
     CACHE.set(key, t);
   }

@@ -1,9 +1,13 @@
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, globSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import type { Config } from './schema';
 import { ConfigError } from '../errors';
 import { parseConfig } from './validate';
 import { fromAlertmanager } from './alertmanager';
+import { compileTemplateSet, type TemplateFile } from '../templates';
+import { undefinedTemplateName } from '../channels/templating';
+import type { Issue } from '../errors';
 import { noteLoadWarnings } from './warnings';
 
 /** Parse and validate YAML text; issues carry `file:line:col` when the key can be located. */
@@ -33,6 +37,7 @@ function loadYaml(text: string, file: string): { document: unknown; config: Conf
   }
   const { config: document, warnings } = fromAlertmanager(doc.toJS());
   const where = (path: readonly PropertyKey[]) => locate(doc, lineCounter, path, file);
+  readTemplateFiles(document, dirname(file), warnings);
   const config = parseConfig(document, file, where);
   const lines = warnings.map((w) => `${w.path}${where(pathKeys(w.path))}: ${w.message}`);
   noteLoadWarnings(config, lines);
@@ -73,4 +78,50 @@ export function resolveConfigPath(explicit: string | undefined, cwd = process.cw
   if (explicit) return explicit;
   const preferred = `${cwd}/alertflow.yaml`;
   return existsSync(preferred) ? preferred : `${cwd}/${EXAMPLE_CONFIG}`;
+}
+
+/**
+ * Read the files `templates` globs match (relative to the config file's directory, each glob's
+ * matches in sorted order, as Alertmanager's FromGlobs reads them) into `template_files`. A field
+ * template that calls a name no file or default defines is dropped with a warning: Alertmanager
+ * loads such a file and fails only when it sends; alertflow uses its default rendering there.
+ */
+function readTemplateFiles(document: unknown, baseDir: string, warnings: Issue[]): void {
+  if (typeof document !== 'object' || document === null) return;
+  const doc = document as { templates?: unknown; template_files?: unknown; receivers?: unknown };
+  if (!Array.isArray(doc.templates) || doc.template_files !== undefined) return;
+  const files: TemplateFile[] = [];
+  for (const glob of doc.templates) {
+    if (typeof glob !== 'string' || glob === '') continue;
+    const pattern = isAbsolute(glob) ? glob : join(baseDir, glob);
+    for (const name of globSync(pattern).sort()) files.push({ name, text: readFileSync(name, 'utf8') });
+  }
+  doc.template_files = files;
+  let set;
+  try {
+    set = compileTemplateSet(files);
+  } catch {
+    return; // The config check reports the file's error with its position.
+  }
+  if (!Array.isArray(doc.receivers)) return;
+  doc.receivers.forEach((r: unknown, i) => {
+    if (typeof r !== 'object' || r === null) return;
+    for (const [key, entries] of Object.entries(r)) {
+      if (!key.endsWith('_configs') || !Array.isArray(entries)) continue;
+      entries.forEach((e: unknown, j) => {
+        if (typeof e !== 'object' || e === null) return;
+        const entry = e as Record<string, unknown>;
+        for (const [field, value] of Object.entries(entry)) {
+          if (typeof value !== 'string' || !value.includes('{{')) continue;
+          const missing = undefinedTemplateName(value, set);
+          if (missing === undefined) continue;
+          delete entry[field];
+          warnings.push({
+            path: `receivers[${i}].${key}[${j}].${field}`,
+            message: `calls template ${JSON.stringify(missing)}, which no templates: file defines (${files.length} file${files.length === 1 ? '' : 's'} read): alertflow renders its default ${field} here (Alertmanager would fail to send)`,
+          });
+        }
+      });
+    }
+  });
 }

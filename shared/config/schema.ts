@@ -248,6 +248,16 @@ export const Config = z
       })
       .strict()
       .default({ resolve_timeout: '5m' }),
+    /**
+     * Template files, as Alertmanager's `templates:`: globs, relative to the config file. Their
+     * `define`s can be called from every template field.
+     */
+    templates: z.array(z.string().min(1)).default([]),
+    /**
+     * The files `templates` matched, read by the loader (name and text), so a deployed function,
+     * which has no files, gets them with the bundled config. Not for writing by hand.
+     */
+    template_files: z.array(z.object({ name: z.string(), text: z.string() }).strict()).default([]),
     ingest: z
       .object({
         /** Largest request body accepted; larger bodies get 413. */

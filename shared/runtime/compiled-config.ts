@@ -1,4 +1,5 @@
 import type { Config, Receiver } from '../config/schema';
+import { useTemplateFiles } from '../channels/templating';
 import { parseDuration } from '../config/duration';
 import { compileInhibitRules, type InhibitRule } from '../inhibition/rules';
 import { buildRouteTree, indexRoutesById, type RouteNode } from '../routing/route-tree';
@@ -30,6 +31,8 @@ export interface CompiledConfig {
 }
 
 export function compileConfig(raw: Config): CompiledConfig {
+  // The renderers compile the entries' templates against the config's template files.
+  useTemplateFiles(raw.template_files);
   // self_monitoring's implicit routes come first (they leave the user's route ids as they were).
   const routeTree = withSelfMonitoringRoutes(buildRouteTree(raw.route), raw.self_monitoring);
   const heartbeats = new Map(compileHeartbeats(raw.heartbeats));

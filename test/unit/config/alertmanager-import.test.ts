@@ -1,5 +1,11 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { importConfigYaml, parseConfigYaml } from '../../../shared/config/loader';
+import { NotificationTemplates } from '../../../shared/channels/templating';
+import { notification } from '../../../shared/channels/testing';
+import { importConfigYaml, loadConfigFile, parseConfigYaml } from '../../../shared/config/loader';
+import { compileConfig } from '../../../shared/runtime/compiled-config';
 import { configWarnings } from '../../../shared/config/warnings';
 import { ConfigError } from '../../../shared/errors';
 
@@ -112,5 +118,53 @@ receivers:
 
   it('still refuses what Alertmanager refuses too, naming the key', () => {
     expect(() => parseConfigYaml('route: { receiver: nobody }\nreceivers: [{ name: team }]\nglobal: {}\n', 'am.yml')).toThrow(ConfigError);
+  });
+});
+
+describe('templates: files, as Alertmanager reads them', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'alertflow-templates-'));
+  mkdirSync(join(dir, 'tmpl'));
+  writeFileSync(join(dir, 'tmpl', 'a.tmpl'), '{{ define "my.title" }}[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }}{{ end }}\n{{ define "my.text" }}first{{ end }}');
+  // Read after a.tmpl (sorted): its definition of my.text wins.
+  writeFileSync(join(dir, 'tmpl', 'b.tmpl'), '{{ define "my.text" }}{{ range .Alerts }}{{ .Annotations.summary }}{{ end }}{{ end }}');
+  const file = join(dir, 'alertmanager.yml');
+  writeFileSync(
+    file,
+    `global: { slack_api_url: https://hooks.slack.com/services/T/B/X }
+templates: ['tmpl/*.tmpl', 'missing/*.tmpl']
+route: { receiver: team }
+receivers:
+  - name: team
+    slack_configs:
+      - title: '{{ template "my.title" . }}'
+        text: '{{ template "my.text" . }} / {{ template "slack.default.title" . }}'
+        username: '{{ template "nowhere.defined" . }}'
+`,
+  );
+
+  it('reads the globs relative to the file, in order, and the fields call their definitions when they render', () => {
+    const config = compileConfig(loadConfigFile(file));
+    expect(config.raw.template_files.map((f) => f.name)).toEqual([join(dir, 'tmpl', 'a.tmpl'), join(dir, 'tmpl', 'b.tmpl')]);
+    const slack = config.raw.receivers[0]!.slack_configs[0]!;
+    const render = (source: string) => {
+      const run = new NotificationTemplates(notification()).run(source, 'field');
+      if ('thrown' in run) throw run.thrown;
+      return run.text;
+    };
+    expect(render(slack.title!)).toBe('[FIRING] HighErrorRate');
+    expect(render(slack.text!)).toBe('Error rate 7.5% above 5% / [FIRING:1] HighErrorRate payment-gateway (prod critical)');
+  });
+
+  it('drops a field that calls a name nothing defines, with a warning (Alertmanager loads it and fails to send)', () => {
+    const { config, warnings } = importConfigYaml(readFileSync(file, 'utf8'), file);
+    expect(config.receivers[0]!.slack_configs[0]!.username).toBeUndefined();
+    expect(warnings.some((w) => w.startsWith('receivers[0].slack_configs[0].username') && w.includes('"nowhere.defined"'))).toBe(true);
+  });
+
+  it('refuses a template file that does not compile, naming it', () => {
+    writeFileSync(join(dir, 'bad.tmpl'), '{{ define "x" }}{{ .Status ');
+    const bad = join(dir, 'bad.yml');
+    writeFileSync(bad, 'templates: [bad.tmpl]\nroute: { receiver: r }\nreceivers: [{ name: r }]\n');
+    expect(() => loadConfigFile(bad)).toThrow(/templates \(.*bad\.yml:1:12\): template .*bad\.tmpl:1:/);
   });
 });
