@@ -73,7 +73,8 @@ export async function dispatch(messages: readonly RouterMessage[], deps: Dispatc
 
   const env = {
     config: deps.config,
-    reads: batchReads(deps, now),
+    // The batch's own alerts count as inhibition sources before the index has them (see batchReads).
+    reads: batchReads(deps, now, { alerts: ingest.flatMap((m) => m.alerts), rules: deps.config.inhibitRules }),
     storms: deps.storms,
     deliveries: deps.deliveries,
     incidents: deps.incidents,

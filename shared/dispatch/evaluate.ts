@@ -6,7 +6,7 @@ import { matchesAll } from '../labels/matchers';
 import type { RouteNode } from '../routing/route-tree';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import { recordEdges } from '../grouping/flapping';
-import { settle, unsettledIds } from '../grouping/nflog';
+import { heardOf, settle, unsettledIds } from '../grouping/nflog';
 import { earliestFlush, MAX_SQS_DELAY_MS, nextFlushAt, nextTick, scheduleName } from '../grouping/timers';
 import type { RecordedDelivery } from '../store/deliveries';
 import type { GroupAlert, GroupState } from '../grouping/model';
@@ -97,7 +97,7 @@ export async function evaluateGroup(t: Touched, prev: GroupState | undefined, en
   if (!route || !receiver) return undefined;
 
   const base = prev ?? newGroup(t, route, now);
-  const merged = mergeAlerts(base.alerts, t.alerts, env.now);
+  const merged = mergeAlerts(base.alerts, t.alerts, env.now, heardOf(base));
   let g: GroupState = { ...base, alerts: merged.alerts };
   let changed = merged.changed;
   const effects = noEffects();

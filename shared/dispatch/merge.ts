@@ -1,5 +1,6 @@
 import { sameLabelSet, statusAt, type Alert } from '../alerts/model';
 import type { GroupAlert } from '../grouping/model';
+import { NOTHING_HEARD, type Heard } from '../grouping/nflog';
 
 export interface GroupChange {
   /** The group's alerts after the merge. */
@@ -10,6 +11,8 @@ export interface GroupChange {
   newlyFiring: GroupAlert[];
   /** Alerts that this merge resolved. */
   resolved: GroupAlert[];
+  /** Resolves of alerts the group never heard of, kept for its next flush (see mergeAlerts). */
+  strays: GroupAlert[];
   /** Whether the group held alerts before the merge, and holds any after it. */
   hadAlerts: boolean;
   hasAlerts: boolean;
@@ -17,11 +20,18 @@ export interface GroupChange {
 
 /**
  * Fold incoming alerts into a group's alerts. An unchanged re-send (same status, labels,
- * annotations, start) is not a change, so it costs no write. A resolve for an alert the group never
- * saw is ignored: there is nothing to resolve. Resolved alerts stay: only a flush removes them, once
- * the channels were told.
+ * annotations, start) is not a change, so it costs no write. Resolved alerts stay: only a flush
+ * removes them, once the channels were told.
+ *
+ * A resolve for an alert the group does not hold is kept when the group never heard of it (`heard`:
+ * no channel was told of it, it did not leave the group lately), as Alertmanager's aggregation group
+ * stores any alert it is given and its next flush shows it resolved (to channels with
+ * send_resolved, whose log it is news to). A re-send of a resolve the group has heard of (Prometheus
+ * re-sends resolves for 15 minutes) is not news and costs no write. Nor is a stray kept where no
+ * flush could notify: with nothing firing and no channel last told of firing alerts, Alertmanager's
+ * dedup notifies nobody. A CloudWatch OK is no stray (see endsAnAlert).
  */
-export function mergeAlerts(current: Readonly<Record<string, GroupAlert>>, incoming: readonly Alert[], now: Date): GroupChange {
+export function mergeAlerts(current: Readonly<Record<string, GroupAlert>>, incoming: readonly Alert[], now: Date, heard: Heard = NOTHING_HEARD): GroupChange {
   // Unchanged alerts stay the same objects (stores tell changed alerts apart by identity).
   const alerts: Record<string, GroupAlert> = { ...current };
   let changed = false;
@@ -39,9 +49,11 @@ export function mergeAlerts(current: Readonly<Record<string, GroupAlert>>, incom
 
   const newlyFiring: GroupAlert[] = [];
   const resolved: GroupAlert[] = [];
+  let strays: GroupAlert[] = [];
   for (const alert of latestPerFingerprint(incoming)) {
     const prev = alerts[alert.fingerprint];
     if (alert.status === 'resolved') {
+      if (!prev && endsAnAlert(alert) && !heard.has(alert.fingerprint)) strays.push({ ...alert, resolvedAt: now.toISOString() });
       if (!prev || prev.status === 'resolved') continue;
       // Retention counts from when the resolve was learned: a late resolve (old ends_at) must still be flushed.
       // The earlier start stays, as Alertmanager merges (a client that omits starts_at sends the resolve's time).
@@ -68,9 +80,23 @@ export function mergeAlerts(current: Readonly<Record<string, GroupAlert>>, incom
     // An annotation update on a firing alert is a change but not a new page.
     if (!prev || prev.status === 'resolved') newlyFiring.push(next);
   }
-  // An incoming alert is only ever added (a resolve of an unknown alert is dropped above).
-  return { alerts, changed, newlyFiring, resolved, hadAlerts, hasAlerts: hadAlerts || newlyFiring.length > 0 };
+  if (strays.length > 0 && (Object.values(alerts).some((a) => a.status === 'firing') || heard.toldFiring())) {
+    for (const a of strays) alerts[a.fingerprint] = a;
+    changed = true;
+  } else {
+    strays = [];
+  }
+  // An incoming alert is only ever added.
+  return { alerts, changed, newlyFiring, resolved, strays, hadAlerts, hasAlerts: hadAlerts || newlyFiring.length > 0 || strays.length > 0 };
 }
+
+/**
+ * Whether a resolve is the end of an alert its sender sent firing (to someone): so with every
+ * source of Alertmanager's protocols. A CloudWatch OK is the alarm's state, sent on every change
+ * into OK, from INSUFFICIENT_DATA as well (an alarm just created, a gap in its data): one the group
+ * never heard of ends nothing, and is not kept as a stray.
+ */
+const endsAnAlert = (a: Alert): boolean => a.source !== 'cloudwatch';
 
 /** One request may carry the same alert twice; the later one wins. */
 function latestPerFingerprint(alerts: readonly Alert[]): Alert[] {

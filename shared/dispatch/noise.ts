@@ -1,7 +1,7 @@
 import type { Receiver } from '../config/schema';
 import { parseDuration } from '../config/duration';
-import { statusAt } from '../alerts/model';
-import { inhibitor, type InhibitionSource } from '../inhibition/rules';
+import { statusAt, type Alert } from '../alerts/model';
+import { inhibitor, type InhibitionSource, type InhibitRule } from '../inhibition/rules';
 import { matchesAll } from '../labels/matchers';
 import type { Logger } from '../log';
 import type { RouteNode } from '../routing/route-tree';
@@ -24,22 +24,57 @@ export interface NoiseReads {
   log?: Logger | undefined;
 }
 
+/**
+ * `batch`: the alerts the batch brings, and the inhibit rules. The index of inhibiting sources is
+ * written once the batch's groups are stored, so on its own it lags the batch: a group flushing in
+ * the batch that brought a source (its own alert, or another group's) would not see it, nor see a
+ * source the batch resolved go. Alertmanager's inhibitor caches every alert as it is received,
+ * before any flush, so the batch's alerts stand over the index: the latest of each fingerprint,
+ * firing or resolved, in place of what the index holds for it.
+ */
 export function batchReads(
   deps: { silences: () => Promise<readonly Silence[]>; inhibitions: InhibitionSourceStore; cooldowns: CooldownStore; log?: Logger | undefined },
   now: Date,
+  batch?: { alerts: readonly Alert[]; rules: readonly InhibitRule[] },
 ): NoiseReads {
   let silences: Promise<readonly Silence[]> | undefined;
   const partitions = new Map<string, Promise<readonly InhibitionSource[]>>();
+  const brought = batchSources(batch?.alerts ?? [], batch?.rules ?? []);
   return {
     silences: () => (silences ??= deps.silences()),
     inhibitionSources: (partition) => {
       let p = partitions.get(partition);
-      if (!p) partitions.set(partition, (p = deps.inhibitions.query(partition, now)));
+      if (!p) {
+        const indexed = deps.inhibitions.query(partition, now);
+        p = brought.fingerprints.size === 0 ? indexed : indexed.then((list) => [...list.filter((s) => !brought.fingerprints.has(s.fingerprint)), ...(brought.byPartition.get(partition) ?? [])]);
+        partitions.set(partition, p);
+      }
       return p;
     },
     cooldowns: deps.cooldowns,
     log: deps.log,
   };
+}
+
+/**
+ * The batch's alerts as inhibition sources: every fingerprint it brings (the later alert of one
+ * sent twice wins, as the merge takes it), and those matching a rule's source side by partition.
+ */
+function batchSources(alerts: readonly Alert[], rules: readonly InhibitRule[]): { fingerprints: Set<string>; byPartition: Map<string, InhibitionSource[]> } {
+  const latest = new Map<string, Alert>();
+  if (rules.length > 0) for (const a of alerts) latest.set(a.fingerprint, a);
+  const byPartition = new Map<string, InhibitionSource[]>();
+  for (const a of latest.values()) {
+    for (const rule of rules) {
+      if (!matchesAll(rule.source, a.labels)) continue;
+      const partition = inhibitPartition(rule, a.labels);
+      const list = byPartition.get(partition);
+      const source: InhibitionSource = { fingerprint: a.fingerprint, labels: a.labels, status: a.status, endsAt: a.endsAt };
+      if (list) list.push(source);
+      else byPartition.set(partition, [source]);
+    }
+  }
+  return { fingerprints: new Set(latest.keys()), byPartition };
 }
 
 /** Whether the route may not notify at `now`: a mute interval is active, or no active interval is. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dedupLog, needsUpdate, notificationId, sendingStatus, settle, unsettledIds } from './nflog';
+import { dedupLog, heardOf, needsUpdate, notificationId, sendingStatus, settle, unsettledIds } from './nflog';
 
 /** Alertmanager's DedupStage.needsUpdate, case by case (notify/notify_test.go covers the same table). */
 describe('needsUpdate', () => {
@@ -73,5 +73,27 @@ describe('a dead-lettered notification', () => {
     expect(sendingStatus('g', 'webhook.0', g.sending['webhook.0'], outcomes)).toEqual({ status: 'failed', final: false, at: 2000 });
     expect(settle(g, outcomes).changed).toBe(false);
     expect(dedupLog(g)['webhook.0']).toMatchObject({ firing: ['a'] });
+  });
+});
+
+describe('heardOf', () => {
+  const at = 1_000;
+  const resolvedAlert = { fingerprint: 'gone', status: 'resolved' as const, labels: {}, annotations: {}, startsAt: '2026-01-01T00:00:00Z', source: 'generic' as const };
+
+  it('knows what any channel was told, firing or resolved, delivered or in flight, and what left the group resolved', () => {
+    const h = heardOf({
+      nflog: { 'webhook.0': { firing: ['a'], resolved: ['b'], at } },
+      sending: { 'webhook.1': { firing: ['c'], resolved: ['d'], at, seq: 2 } },
+      recentlyResolved: { gone: resolvedAlert },
+    });
+    for (const fp of ['a', 'b', 'c', 'd', 'gone']) expect(h.has(fp), fp).toBe(true);
+    expect(h.has('never')).toBe(false);
+  });
+
+  it('says whether a channel was last told of firing alerts: a failed send counts as untold', () => {
+    expect(heardOf({ nflog: { 'webhook.0': { firing: [], resolved: ['b'], at } } }).toldFiring()).toBe(false);
+    expect(heardOf({ nflog: { 'webhook.0': { firing: ['a'], resolved: [], at } } }).toldFiring()).toBe(true);
+    expect(heardOf({ nflog: {}, sending: { 'webhook.0': { firing: ['a'], resolved: [], at, seq: 1 } } }).toldFiring()).toBe(true);
+    expect(heardOf({ nflog: {}, sending: { 'webhook.0': { firing: ['a'], resolved: [], at, seq: 1, failedAt: at } } }).toldFiring()).toBe(false);
   });
 });

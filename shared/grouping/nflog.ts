@@ -49,6 +49,31 @@ export function dedupLog(g: Pick<GroupState, 'nflog' | 'sending'>): Record<strin
   return log;
 }
 
+/** What a group has heard of beyond its current alerts (the merge asks when a resolve finds no alert). */
+export interface Heard {
+  /** Whether a channel was told of the alert (delivered, in flight or failed), or it left the group resolved lately. */
+  has(fingerprint: string): boolean;
+  /** Whether some channel was last told of firing alerts (delivered or in flight). */
+  toldFiring(): boolean;
+}
+
+/** A group that has heard of nothing (a new one). */
+export const NOTHING_HEARD: Heard = { has: () => false, toldFiring: () => false };
+
+/** What `g` has heard of: its channels' logs and its recently resolved alerts. Worked out only when asked. */
+export function heardOf(g: Pick<GroupState, 'nflog' | 'sending' | 'recentlyResolved'>): Heard {
+  let known: Set<string> | undefined;
+  const collect = (): Set<string> => {
+    const set = new Set(Object.keys(g.recentlyResolved ?? {}));
+    for (const e of [...Object.values(g.nflog), ...Object.values(g.sending ?? {})]) for (const fp of [...e.firing, ...e.resolved]) set.add(fp);
+    return set;
+  };
+  return {
+    has: (fp) => (known ??= collect()).has(fp),
+    toldFiring: () => Object.values(dedupLog(g)).some((e) => e.firing.length > 0),
+  };
+}
+
 /** Ids of the group's notifications whose outcome is not folded in yet. */
 export function unsettledIds(g: Pick<GroupState, 'groupId' | 'sending'>): string[] {
   return Object.entries(g.sending ?? {}).flatMap(([key, s]) => (s.failedAt === undefined ? [notificationId(g.groupId, s.seq, key)] : []));

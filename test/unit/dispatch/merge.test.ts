@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../../shared/alerts/model';
 import { mergeAlerts } from '../../../shared/dispatch/merge';
+import type { Heard } from '../../../shared/grouping/nflog';
 import { fitToMessage, MAX_NOTIFICATION_BYTES } from '../../../shared/queues/notification-fit';
 import { NotificationMessage } from '../../../shared/queues/messages';
 
@@ -92,10 +93,54 @@ describe('mergeAlerts', () => {
     expect(r.alerts['0000000000000001']!.status).toBe('resolved');
   });
 
-  it('ignores a resolve for an alert it never saw or already resolved', () => {
-    expect(mergeAlerts({}, [alert({ status: 'resolved' })], NOW).changed).toBe(false);
+  it('ignores a resolve for an alert it already holds resolved', () => {
     const done = { ...alert({ status: 'resolved' }), resolvedAt: '2026-11-22T09:59:00.000Z' };
     expect(mergeAlerts({ [done.fingerprint]: done }, [alert({ status: 'resolved' })], NOW).changed).toBe(false);
+  });
+
+  describe('a resolve for an alert the group does not hold', () => {
+    const firing = alert({ fingerprint: '00000000000000f1' });
+    const stray = alert({ fingerprint: '00000000000000s1', labels: { alertname: 'B' }, status: 'resolved', endsAt: '2026-11-22T09:58:00.000Z' });
+    const heard = (fps: string[], toldFiring = false): Heard => ({ has: (fp) => fps.includes(fp), toldFiring: () => toldFiring });
+
+    it('is kept, resolved as learned now, when the group never heard of it and something fires (Alertmanager stores it)', () => {
+      const r = mergeAlerts({ [firing.fingerprint]: firing }, [stray], NOW, heard([]));
+      expect(r.changed).toBe(true);
+      expect(r.alerts[stray.fingerprint]).toEqual({ ...stray, resolvedAt: NOW.toISOString() });
+      expect(r.strays.map((a) => a.fingerprint)).toEqual([stray.fingerprint]);
+      // Not a resolve of anything the group held: no source to take out of the inhibition index.
+      expect(r.resolved).toEqual([]);
+      expect(r.hasAlerts).toBe(true);
+    });
+
+    it('is kept beside an alert firing in the same request, or when a channel was last told of firing alerts', () => {
+      expect(mergeAlerts({}, [firing, stray], NOW).strays).toHaveLength(1);
+      const r = mergeAlerts({}, [stray], NOW, heard([], true));
+      expect(r.strays).toHaveLength(1);
+      expect(r.hadAlerts).toBe(false);
+      expect(r.hasAlerts).toBe(true);
+    });
+
+    it('is no change when the group heard of it (a re-send), or when no flush could notify (nothing fires, no channel told of firing alerts)', () => {
+      const told = mergeAlerts({ [firing.fingerprint]: firing }, [stray], NOW, heard([stray.fingerprint], true));
+      expect(told.changed).toBe(false);
+      expect(told.alerts).toEqual({ [firing.fingerprint]: firing });
+      const quiet = mergeAlerts({}, [stray], NOW, heard([]));
+      expect(quiet.changed).toBe(false);
+      expect(quiet.strays).toEqual([]);
+      expect(quiet.hasAlerts).toBe(false);
+      // The group's only alert resolves in the same request, and no channel was told of it firing.
+      const before = alert({ fingerprint: '00000000000000f2' });
+      const both = mergeAlerts({ [before.fingerprint]: before }, [{ ...before, status: 'resolved', endsAt: NOW.toISOString() }, stray], NOW, heard([]));
+      expect(both.strays).toEqual([]);
+      expect(both.alerts[stray.fingerprint]).toBeUndefined();
+    });
+
+    it('is no change from CloudWatch: an OK the group never heard of (INSUFFICIENT_DATA to OK) ends nothing', () => {
+      const ok = mergeAlerts({ [firing.fingerprint]: firing }, [{ ...stray, source: 'cloudwatch' }], NOW, heard([]));
+      expect(ok.changed).toBe(false);
+      expect(ok.strays).toEqual([]);
+    });
   });
 
   it('re-fires a resolved alert as a new page', () => {
