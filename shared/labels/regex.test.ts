@@ -71,7 +71,8 @@ describe('RE2 syntax with Go semantics', () => {
       ['[z-a]', /invalid character class range/],
       ['(a)\\1', /^invalid escape sequence: `\\1` \(backreferences are not supported in RE2\)$/],
       ['(?=a)', /^invalid or unsupported Perl syntax: `\(\?=` \(lookahead and lookbehind are not supported in RE2\)$/],
-      ['(?<=a)b', /^invalid named capture: `\(\?<=a\)b` \(lookahead and lookbehind are not supported in RE2\)$/],
+      // Go 1.19 (Alertmanager 0.25) stops at `(?<`: it knows neither lookbehind nor (?<name>re).
+      ['(?<=a)b', /^invalid or unsupported Perl syntax: `\(\?<` \(lookahead and lookbehind are not supported in RE2\)$/],
       ['(?<!a)b', /lookahead and lookbehind are not supported/],
       ['(?!a)b', /lookahead and lookbehind are not supported/],
       ['(?P=n)', /invalid or unsupported Perl syntax/],
@@ -82,7 +83,6 @@ describe('RE2 syntax with Go semantics', () => {
       ['a\\', /trailing backslash/],
       ['(?z)', /invalid or unsupported Perl syntax/],
       ['(?-:a)', /invalid or unsupported Perl syntax/],
-      ['(?P<a>x)(?P<a>y)', /duplicate capture group name/],
       ['((a{100}){100}){100}', /invalid repeat count/],
       [`${'('.repeat(1001)}a${')'.repeat(1001)}`, /nests too deeply/],
     ];
@@ -92,7 +92,7 @@ describe('RE2 syntax with Go semantics', () => {
 
   it('ReplaceAllString: groups, names, $$, malformed $, empty matches', () => {
     expect(replace('(\\w+)@(\\w+)', '$2 at $1', 'me@host you@there')).toBe('host at me there at you');
-    expect(replace('(?P<first>\\w+) (?<last>\\w+)', '${last}, ${first}', 'Ada Lovelace')).toBe('Lovelace, Ada');
+    expect(replace('(?P<first>\\w+) (?P<last>\\w+)', '${last}, ${first}', 'Ada Lovelace')).toBe('Lovelace, Ada');
     expect(replace('a', '$$', 'aba')).toBe('$b$');
     expect(replace('(a)', '$1x', 'a')).toBe(''); // $1x is the (missing) group "1x", as in Go
     expect(replace('(a)', '${1}x', 'a')).toBe('ax');

@@ -5,21 +5,19 @@
  * silences come from outside, so no pattern/input pair may make matching super-linear; a
  * backtracking JS RegExp made `(a+)+$` over 36 characters stop the router (issue 10).
  *
- * The engine is re2js, a port of RE2/J (itself a port of Go's `regexp`): the same parser, so the
- * same patterns are accepted and rejected, with Go's error texts, and the same semantics (`.`
- * excludes only `\n`, `$` is end of text without `(?m)`, `\s \d \w \b` are ASCII, Unicode classes
- * and case folding, leftmost-first matching). docs/adr/0002 records why it won over a hand-written
- * VM. Leaf module: imports only npm packages.
+ * The syntax is Go 1.19's, the Go Alertmanager 0.25 is built with: ./syntax.ts parses each
+ * pattern as that parser does, refuses what it refuses with its messages, and spells every class
+ * and case-insensitive literal out from Go 1.19's Unicode 13.0 tables (./unicode.ts). The engine
+ * is re2js, a port of RE2/J (itself a port of Go's `regexp`), which matches the translated
+ * pattern with Go's semantics (`.` excludes only `\n`, `$` is end of text without `(?m)`,
+ * `\s \d \w \b` are ASCII, leftmost-first matching). docs/adr/0002 records why. Leaf module:
+ * imports only npm packages.
  */
 import { RE2JS, RE2JSException } from 're2js';
+import { RegexSyntaxError, WHOLE_PATTERN_ERRORS, translate } from './syntax';
+import { unicodeClassWeight } from './unicode';
 
-/** A pattern RE2 rejects; the message is Go's, without its `error parsing regexp: ` prefix. */
-export class RegexSyntaxError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RegexSyntaxError';
-  }
-}
+export { RegexSyntaxError };
 
 /** Reports engine work to the caller (the template step budget), which may throw to stop. */
 export type Charge = (work: number) => void;
@@ -56,13 +54,13 @@ export class Regex {
   readonly #re: RE2JS;
   /** RE2's own cost measure: an NFA pass does at most about this much work per character. */
   readonly #cost: number;
-  readonly #names: Readonly<Record<string, number>>;
+  readonly #names: ReadonlyMap<string, readonly number[]>;
 
-  constructor(source: string, re: RE2JS) {
+  constructor(source: string, re: RE2JS, names: ReadonlyMap<string, readonly number[]>) {
     this.source = source;
     this.#re = re;
     this.#cost = Math.max(1, re.programSize());
-    this.#names = re.namedGroups();
+    this.#names = names;
   }
 
   /** RE2's program size (instructions): the work of one NFA step over one character. */
@@ -114,7 +112,7 @@ export class Regex {
       if (!found) break;
       out += text.slice(lastEnd, a);
       if (b > lastEnd || a === 0) {
-        out += this.#expand(repl, (k) => (k <= groups && m.start(k) >= 0 ? text.slice(m.start(k), m.end(k)) : ''));
+        out += this.#expand(repl, (k) => (k <= groups && m.start(k) >= 0 ? text.slice(m.start(k), m.end(k)) : undefined));
       }
       if (out.length > limit) return out.slice(0, limit);
       lastEnd = b;
@@ -125,7 +123,7 @@ export class Regex {
     return out + text.slice(lastEnd);
   }
 
-  #expand(repl: string, group: (k: number) => string): string {
+  #expand(repl: string, group: (k: number) => string | undefined): string {
     let out = '';
     let i = 0;
     for (;;) {
@@ -148,20 +146,33 @@ export class Regex {
         continue;
       }
       i = brace ? j + 1 : j;
-      // A number names a group by index, anything else by name; an unknown group is empty.
-      const k = /^\d+$/.test(name) ? (name.length > 8 ? -1 : Number(name)) : (this.#names[name] ?? -1);
-      if (k >= 0) out += group(k);
+      // A number names a group by index, anything else by name: the first group of that name
+      // that took part in the match, as Go's Expand (a name may be used twice); else empty.
+      if (/^\d+$/.test(name)) {
+        if (name.length <= 8) out += group(Number(name)) ?? '';
+      } else {
+        for (const k of this.#names.get(name) ?? []) {
+          const text = group(k);
+          if (text !== undefined) {
+            out += text;
+            break;
+          }
+        }
+      }
     }
   }
 }
 
 /**
- * An upper bound on the RE2 program size of `pattern`, from its text alone, without compiling:
- * compiling takes about 1 µs per instruction, and a 7 KB pattern (`.{1000}` a thousand times)
- * compiles to a million instructions, so a caller refusing large programs from outside checks
- * this first. Every atom counts one, every group, repeat and alternative adds two, and `x{n,m}`
- * counts x max(n, m) + 1 times. It over-counts (alternatives of single characters compile to one
- * class, `(?:a|b|c){1000}` about 2,000 against 5,000 here), and is meant for a generous threshold.
+ * An upper bound on the RE2 program size of `pattern`, from its text alone, without compiling,
+ * and on the work of compiling it: compiling takes about 1 µs per instruction, and a 7 KB pattern
+ * (`.{1000}` a thousand times) compiles to a million instructions, so a caller refusing large
+ * programs from outside checks this first. Every atom counts one, every group, repeat and
+ * alternative adds two, and `x{n,m}` counts x max(n, m) + 1 times. A Unicode class (`\pL`,
+ * `\p{Greek}`, also inside brackets) is one instruction but is spelled out as its ranges, up to
+ * about 650 (./syntax.ts), at about 0.5 µs a range to compile, so it counts its ranges. It
+ * over-counts (alternatives of single characters compile to one class, `(?:a|b|c){1000}` about
+ * 2,000 against 5,000 here), and is meant for a generous threshold.
  */
 export function programSizeBound(pattern: string): number {
   // One frame per open group: the size of its finished alternatives, of the current one, and
@@ -187,8 +198,14 @@ export function programSizeBound(pattern: string): number {
         i = end < 0 ? pattern.length : end + 1;
         continue;
       }
-      // \p{Greek}, \x{10FFFF}: the braces are not a repeat.
-      if ((e === 'p' || e === 'P' || e === 'x') && pattern[i + 2] === '{') {
+      if (e === 'p' || e === 'P') {
+        const [name, end] = unicodeClassAt(pattern, i);
+        i = end - 1;
+        atom(unicodeClassWeight(name));
+        continue;
+      }
+      // \x{10FFFF}: the braces are not a repeat.
+      if (e === 'x' && pattern[i + 2] === '{') {
         const end = pattern.indexOf('}', i + 3);
         i = end < 0 ? pattern.length : end;
       } else {
@@ -199,26 +216,40 @@ export function programSizeBound(pattern: string): number {
       // A class is one instruction; find its end: a leading `]` (after an optional `^`) is
       // literal, `[:alpha:]` nests, and escapes skip a character.
       let j = i + 1;
+      let size = 1;
       if (pattern[j] === '^') j++;
       if (pattern[j] === ']') j++;
       for (; j < pattern.length && pattern[j] !== ']'; j++) {
-        if (pattern[j] === '\\') j++;
+        if (pattern[j] === '\\' && (pattern[j + 1] === 'p' || pattern[j + 1] === 'P')) {
+          const [name, end] = unicodeClassAt(pattern, j);
+          size += unicodeClassWeight(name);
+          j = end - 1;
+        } else if (pattern[j] === '\\') j++;
         else if (pattern[j] === '[' && pattern[j + 1] === ':') {
           const end = pattern.indexOf(':]', j + 2);
           if (end > 0) j = end + 1;
         }
       }
       i = j;
-      atom(1);
+      atom(size);
     } else if (c === '(') {
+      // A flag group such as `(?i)` compiles to nothing, and a repeat after it repeats what came
+      // before it (`a*(?i){5}` is `(?:a*){5}`).
+      FLAG_GROUP.lastIndex = i;
+      const flags = FLAG_GROUP.exec(pattern);
+      if (flags) {
+        i += flags[0].length - 1;
+        continue;
+      }
       top = { done: 0, branch: 0, last: 0 };
       stack.push(top);
     } else if (c === ')' && stack.length > 1) {
       const group = stack.pop()!;
       top = stack[stack.length - 1]!;
-      atom(group.done + group.branch + 2);
+      atom(group.done + Math.max(group.branch, 1) + 2);
     } else if (c === '|') {
-      top.done += top.branch + 2;
+      // An empty alternative still compiles to an instruction (an empty match).
+      top.done += Math.max(top.branch, 1) + 2;
       top.branch = 0;
       top.last = 0;
     } else if (c === '*' || c === '+' || c === '?') {
@@ -238,17 +269,20 @@ export function programSizeBound(pattern: string): number {
     }
   }
   let total = 0;
-  for (const frame of stack) total += frame.done + frame.branch + 2;
+  for (const frame of stack) total += frame.done + Math.max(frame.branch, 1) + 2;
   return total;
 }
 
-/** Go's reason, plus what RE2 lacks when the failure is a JavaScript/PCRE habit. */
-function explain(reason: string): string {
-  if (/^(invalid or unsupported Perl syntax: `\(\?<?[=!]|invalid named capture: `\(\?<[=!])/.test(reason)) {
-    return `${reason} (lookahead and lookbehind are not supported in RE2)`;
+const FLAG_GROUP = /\(\?[imsU-]*\)/y;
+
+/** The table name of `\p...` / `\P...` at i (`L` of `\pL`, `Greek` of `\p{^Greek}`) and where it ends. */
+function unicodeClassAt(pattern: string, i: number): [string, number] {
+  if (pattern[i + 2] === '{') {
+    const end = pattern.indexOf('}', i + 3);
+    return end < 0 ? ['', pattern.length] : [pattern.slice(i + 3, end).replace(/^\^/, ''), end + 1];
   }
-  if (/^invalid escape sequence: `\\[1-9]`/.test(reason)) return `${reason} (backreferences are not supported in RE2)`;
-  return reason;
+  const width = (pattern.codePointAt(i + 2) ?? 0) > 0xffff ? 2 : 1;
+  return [pattern.slice(i + 2, i + 2 + width), Math.min(pattern.length, i + 2 + width)];
 }
 
 // Compiling costs tens of microseconds and silences are compiled each time they are evaluated, so
@@ -265,10 +299,21 @@ export function compileRegex(pattern: string): Regex {
   if (hit) return hit;
   let result: Regex | RegexSyntaxError;
   try {
-    result = new Regex(pattern, RE2JS.compile(pattern));
+    const { source, names } = translate(pattern);
+    result = new Regex(pattern, RE2JS.compile(source), names);
   } catch (err) {
-    if (!(err instanceof RE2JSException)) throw err;
-    result = new RegexSyntaxError(explain(err.message.replace(/^error parsing regexp: /, '')));
+    if (err instanceof RegexSyntaxError) {
+      result = err;
+    } else if (err instanceof RE2JSException) {
+      // What re2js finds in the translation is structural (a repetition without an argument, a
+      // bad count, a missing paren, the size limits); a message quoting the whole pattern quotes
+      // it as written.
+      const reason = err.message.replace(/^error parsing regexp: /, '');
+      const whole = WHOLE_PATTERN_ERRORS.find((code) => reason.startsWith(code));
+      result = new RegexSyntaxError(whole ? `${whole}: \`${pattern}\`` : reason);
+    } else {
+      throw err;
+    }
   }
   if (cache.size >= CACHE_MAX_ENTRIES || cachedChars + pattern.length > CACHE_MAX_CHARS) {
     cache.clear();
