@@ -7,7 +7,7 @@ import type { RouteNode } from '../routing/route-tree';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import { recordEdges } from '../grouping/flapping';
 import { heardOf, settle, unsettledIds } from '../grouping/nflog';
-import { earliestFlush, MAX_SQS_DELAY_MS, nextFlushAt, nextTick, scheduleName } from '../grouping/timers';
+import { earliestFlush, MAX_SQS_DELAY_MS, nextFlushAt, nextGroupTick, nextTick, scheduleName } from '../grouping/timers';
 import type { RecordedDelivery } from '../store/deliveries';
 import type { GroupAlert, GroupState } from '../grouping/model';
 import { epochSeconds } from '../store/keys';
@@ -137,7 +137,9 @@ export async function evaluateGroup(t: Touched, prev: GroupState | undefined, en
   }
 
   // --- flush ---
-  const due = hasAlerts && now >= earliestFlush(g, route);
+  // A change waits for the group's next tick (nextGroupTick); its own timer, or a re-evaluation
+  // asked for (a silence expired, a send failed), flushes once the group may.
+  const due = hasAlerts && (liveTimer(prev, t) || t.reevaluate ? now >= earliestFlush(g, route) : now >= nextGroupTick(g, route, now));
   const wake: number[] = [];
   const recheck: Recheck = {};
   if (due) {
@@ -161,7 +163,7 @@ export async function evaluateGroup(t: Touched, prev: GroupState | undefined, en
     changed ||= flushed.changed;
     g = flushed.group;
   } else if (hasAlerts && (merged.changed || liveTimer(prev, t) || t.reevaluate)) {
-    wake.push(earliestFlush(g, route));
+    wake.push(nextGroupTick(g, route, now));
   }
 
   // --- timer ---

@@ -20,6 +20,19 @@ export function earliestFlush(group: GroupState, route: RouteNode): number {
   return group.lastSentAt === undefined ? -Infinity : group.lastSentAt + route.groupIntervalMs;
 }
 
+/**
+ * When a change to a notified group is flushed: at the group's next tick. Alertmanager's aggregation
+ * group ticks every group_interval from its first flush, and a change waits for the next tick, however
+ * long the group was quiet; the ticks that sent run through `lastSentAt`, so the grid is anchored
+ * there. A group not notified yet (or refilled) flushes at `earliestFlush`, as before.
+ */
+export function nextGroupTick(group: GroupState, route: RouteNode, now: number): number {
+  const earliest = earliestFlush(group, route);
+  if (group.firstFlushAt !== undefined || group.lastSentAt === undefined || now < earliest) return earliest;
+  // A tick at `now` itself is this one.
+  return group.lastSentAt + Math.ceil((now - group.lastSentAt) / route.groupIntervalMs) * route.groupIntervalMs;
+}
+
 /** The first tick after `now` of a chain that started at `anchor` and ticks every `every` ms. */
 export function nextTick(anchor: number, every: number, now: number): number {
   return anchor + (Math.floor((now - anchor) / every) + 1) * every;

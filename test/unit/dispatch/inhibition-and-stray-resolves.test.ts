@@ -64,7 +64,8 @@ describe('a group whose notified alerts an inhibition starts to mute', () => {
     const back = s.now;
     await s.post([alert('Down', 'src', 'critical', back, 'resolved')]);
     await s.advance(1 * M);
-    expect(sentSince(s, back)).toEqual(['team webhook[0] resolved src=resolved', 'team webhook[0] firing w=firing', 'team webhook[1] firing w=firing']);
+    // Each group at its own next tick: their order follows the ticks' phases.
+    expect(sentSince(s, back).sort()).toEqual(['team webhook[0] firing w=firing', 'team webhook[0] resolved src=resolved', 'team webhook[1] firing w=firing']);
     expect(s.notifications.at(-1)!.sentAt - back).toBeLessThanOrEqual(1 * M);
   });
 
