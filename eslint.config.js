@@ -18,4 +18,11 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ group: ['../*', '../../*'], message: 'shared/labels imports nothing else of the project.' }] }],
     },
   },
+  {
+    // The channel registry is a leaf too: shared/queues, config/, lib/ and every sender bundle read it.
+    files: ['shared/channel-types.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['./*', '../*', '../../*'], message: 'the channel registry (shared/channel-types.ts) imports nothing: its code lives in shared/channels/schemas.ts and registry.ts.' }] }],
+    },
+  },
 );

@@ -4,7 +4,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Config } from '../shared/config/schema';
 import { ENV, channelQueueName } from '../shared/queues/names';
-import type { ChannelType } from '../shared/queues/messages';
+import type { ChannelType } from '../shared/channel-types';
 import type { Channel } from './channels';
 import { AlertflowFunction, type SharedFunctionOptions, functionSettings } from './function';
 import { grantTable } from './state';

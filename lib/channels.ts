@@ -4,11 +4,11 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import type { Config } from '../shared/config/schema';
-import type { ChannelType } from '../shared/queues/messages';
+import { senderFunctionName, type ChannelType } from '../shared/channel-types';
 import { ENV, MAX_RECEIVES, SENDER_MAX_CONCURRENCY } from '../shared/queues/names';
 import { usedChannelTypes } from '../shared/channels/keys';
 import { fromAddress } from '../shared/channels/email/config';
-import { AlertflowFunction, type FunctionName, type SharedFunctionOptions, functionSettings } from './function';
+import { AlertflowFunction, type SharedFunctionOptions, functionSettings } from './function';
 import { QueueWithDlq } from './queue';
 import { grantTable } from './state';
 
@@ -18,7 +18,7 @@ export const SENDER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dy
 export const SENDER_BATCH_SIZE = 10;
 export { SENDER_MAX_CONCURRENCY };
 
-export const senderFunctionName = (type: ChannelType): FunctionName => `${type}-sender`;
+export { senderFunctionName };
 
 export interface ChannelProps extends SharedFunctionOptions {
   readonly config: Config;
@@ -55,44 +55,50 @@ export class Channel extends Construct {
     // A rate-limited notification is re-sent to its own queue with a delay (its reserved send slot).
     queue.grantSendMessages(sender);
     grantTable(props.table, sender, SENDER_TABLE_ACTIONS);
-    if (type === 'email') this.grantSendEmail(props.config);
-    if (type === 'sms') this.grantPublishSms();
+    // What this type's sender may do beyond every sender's grants: its provider's API, if not HTTP.
+    CHANNEL_GRANTS[type]?.(this, props.config);
   }
+}
 
-  /**
-   * SES v2 SendEmail, from the configured sender identities only. SES authorizes a send against the
-   * address identity or its domain identity, whichever is verified, so both are granted; `from` may
-   * be `Name <address>`, whose display name is no part of either identity.
-   */
-  private grantSendEmail(config: Config): void {
-    const stack = Stack.of(this);
-    const identities = new Set<string>();
-    for (const r of config.receivers) {
-      for (const c of r.email_configs) {
-        const address = fromAddress(c.from);
-        identities.add(address);
-        identities.add(address.slice(address.lastIndexOf('@') + 1));
-      }
+/** The AWS permissions of the channel types that deliver through an AWS service (the SDK clients of the registry's `sdkClients`). */
+const CHANNEL_GRANTS: Partial<Record<ChannelType, (channel: Channel, config: Config) => void>> = {
+  email: grantSendEmail,
+  sms: grantPublishSms,
+};
+
+/**
+ * SES v2 SendEmail, from the configured sender identities only. SES authorizes a send against the
+ * address identity or its domain identity, whichever is verified, so both are granted; `from` may
+ * be `Name <address>`, whose display name is no part of either identity.
+ */
+function grantSendEmail(channel: Channel, config: Config): void {
+  const stack = Stack.of(channel);
+  const identities = new Set<string>();
+  for (const r of config.receivers) {
+    for (const c of r.email_configs) {
+      const address = fromAddress(c.from);
+      identities.add(address);
+      identities.add(address.slice(address.lastIndexOf('@') + 1));
     }
-    this.function.fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['ses:SendEmail'],
-        resources: [...identities].sort().map((id) => stack.formatArn({ service: 'ses', resource: 'identity', resourceName: id, arnFormat: ArnFormat.SLASH_RESOURCE_NAME })),
-      }),
-    );
   }
+  channel.function.fn.addToRolePolicy(
+    new PolicyStatement({
+      actions: ['ses:SendEmail'],
+      resources: [...identities].sort().map((id) => stack.formatArn({ service: 'ses', resource: 'identity', resourceName: id, arnFormat: ArnFormat.SLASH_RESOURCE_NAME })),
+    }),
+  );
+}
 
-  /** SNS Publish to phone numbers: SMS has no resource to scope to, so this one grant is `*`. */
-  private grantPublishSms(): void {
-    this.function.fn.addToRolePolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: ['*'] }));
-    // The finding is on the role's default policy, where the statement lands.
-    Validations.of(this.function.role.node.findChild('DefaultPolicy')).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'SNS Publish to a phone number (SMS) has no resource ARN to scope the permission to: AWS documents ' +
-        'Resource "*" for direct SMS publishing. The grant is limited to sns:Publish on the SMS sender role only.',
-    });
-  }
+/** SNS Publish to phone numbers: SMS has no resource to scope to, so this one grant is `*`. */
+function grantPublishSms(channel: Channel): void {
+  channel.function.fn.addToRolePolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: ['*'] }));
+  // The finding is on the role's default policy, where the statement lands.
+  Validations.of(channel.function.role.node.findChild('DefaultPolicy')).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'SNS Publish to a phone number (SMS) has no resource ARN to scope the permission to: AWS documents ' +
+      'Resource "*" for direct SMS publishing. The grant is limited to sns:Publish on the SMS sender role only.',
+  });
 }
 
 /**

@@ -10,7 +10,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Config } from '../shared/config/schema';
 import { AUDIT_INTERVAL_MS } from '../shared/escalation/auditor';
-import type { ChannelType } from '../shared/queues/messages';
+import type { ChannelType } from '../shared/channel-types';
 import { ALERTS_QUEUE, ENV, ESCALATIONS_QUEUE, MAX_RECEIVES } from '../shared/queues/names';
 import { AlertflowFunction, type SharedFunctionOptions, functionSettings } from './function';
 import { QueueWithDlq } from './queue';

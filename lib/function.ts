@@ -6,13 +6,13 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Config } from '../shared/config/schema';
-import type { ChannelType } from '../shared/queues/messages';
-import { CHANNEL_TYPES, CONSUMER_TIMEOUT_S } from '../shared/queues/names';
+import { CHANNEL_TYPES, senderFunctionName, type SenderFunctionName } from '../shared/channel-types';
+import { CONSUMER_TIMEOUT_S } from '../shared/queues/names';
 import { ConfigError } from '../shared/errors';
 import { parseConfig } from '../shared/config/validate';
 
 /** The Lambda entries under `functions/<name>/handler.ts`. */
-export type FunctionName = 'ingest' | 'router' | `${ChannelType}-sender` | 'api' | 'escalator' | 'checks';
+export type FunctionName = 'ingest' | 'router' | SenderFunctionName | 'api' | 'escalator' | 'checks';
 
 /** The esbuild `define` key the runtime reads the validated config from. */
 export const CONFIG_DEFINE = '__ALERTFLOW_CONFIG__';
@@ -53,8 +53,8 @@ export const FUNCTION_DEFAULTS: Readonly<Record<FunctionName, Required<FunctionS
   // A tick reads and writes a few small items: well within a tick's period.
   checks: { memorySize: 256, timeout: Duration.seconds(30) },
   ...(Object.fromEntries(
-    CHANNEL_TYPES.map((t) => [`${t}-sender`, { memorySize: 256, timeout: Duration.seconds(CONSUMER_TIMEOUT_S.sender) }]),
-  ) as Record<`${ChannelType}-sender`, Required<FunctionSizing>>),
+    CHANNEL_TYPES.map((t) => [senderFunctionName(t), { memorySize: 256, timeout: Duration.seconds(CONSUMER_TIMEOUT_S.sender) }]),
+  ) as Record<SenderFunctionName, Required<FunctionSizing>>),
 };
 
 /** Function options every capability construct passes through from the Alertflow props. */

@@ -5,8 +5,7 @@ import type { Config } from '../shared/config/schema';
 import { collectSecretRefs } from '../shared/config/secrets';
 import { ConfigError, type Issue } from '../shared/errors';
 import type { FunctionName } from './function';
-import { CONFIG_KEYS } from '../shared/channels/keys';
-import { CHANNEL_TYPES } from '../shared/queues/names';
+import { CHANNEL_TYPES, CONFIG_KEYS, senderFunctionName } from '../shared/channel-types';
 
 /** One secret the deployed functions read, by SSM parameter name. */
 export interface DeployedSecret {
@@ -31,12 +30,12 @@ const READERS: ReadonlyArray<{ pattern: RegExp; readers: readonly FunctionName[]
   {
     pattern: /^incident_links\.signing_keys\[\d+\]$/,
     readers: (config) => ['api', ...(config.heartbeats.length > 0 ? (['ingest'] as const) : [])],
-    optionalReaders: ['escalator', ...CHANNEL_TYPES.map((t) => `${t}-sender` as const)],
+    optionalReaders: ['escalator', ...CHANNEL_TYPES.map(senderFunctionName)],
   },
   // Slack's and PagerDuty's callbacks are verified by the api.
   { pattern: /^(slack_app\.signing_secret|pagerduty_webhooks\.signing_secrets\[\d+\])$/, readers: ['api'] },
   // A channel entry's secrets are read by that channel type's sender only.
-  ...CHANNEL_TYPES.map((type) => ({ pattern: new RegExp(`^receivers\\[\\d+\\]\\.${CONFIG_KEYS[type]}\\[\\d+\\]\\.\\w+$`), readers: [`${type}-sender` as const] })),
+  ...CHANNEL_TYPES.map((type) => ({ pattern: new RegExp(`^receivers\\[\\d+\\]\\.${CONFIG_KEYS[type]}\\[\\d+\\]\\.\\w+$`), readers: [senderFunctionName(type)] })),
 ];
 
 /**

@@ -1,21 +1,15 @@
-import type { EmailConfig, PagerDutyConfig, Receiver, SlackConfig, SmsConfig, TeamsConfig, WebhookConfig } from '../config/schema';
+import type { Receiver } from '../config/schema';
 import { AlertflowError } from '../errors';
-import type { ChannelType } from '../queues/messages';
-import { CHANNEL_TYPES } from '../queues/names';
+import type { ChannelConfigs } from './schemas';
+import { CHANNEL_TYPES, CONFIG_KEYS, type ChannelType } from '../channel-types';
+
+export type { ChannelConfigs };
 
 /**
- * Where each channel type's entries live on a receiver, and the lookup of one entry. Kept apart from
- * the senders (registry.ts) so the router, the CDK app and each sender function can find channel
- * config without bundling every renderer.
+ * A receiver's channel entries, and the lookup of one entry (where each type's entries live:
+ * CONFIG_KEYS of the registry, ./types.ts). Kept apart from the senders (registry.ts) so the router,
+ * the CDK app and each sender function can find channel config without bundling every renderer.
  */
-export const CONFIG_KEYS = {
-  slack: 'slack_configs',
-  webhook: 'webhook_configs',
-  email: 'email_configs',
-  sms: 'sms_configs',
-  pagerduty: 'pagerduty_configs',
-  teams: 'teams_configs',
-} as const satisfies { [T in ChannelType]: keyof Receiver };
 
 export interface ChannelEntry {
   type: ChannelType;
@@ -33,16 +27,6 @@ export function channelEntries(receiver: Receiver): ChannelEntry[] {
 /** The channel types a config uses: only these get a queue and a sender when deployed. */
 export function usedChannelTypes(receivers: readonly Receiver[]): ChannelType[] {
   return CHANNEL_TYPES.filter((type) => receivers.some((r) => (r[CONFIG_KEYS[type]] as unknown[]).length > 0));
-}
-
-/** The config entry type of each channel type. */
-export interface ChannelConfigs {
-  slack: SlackConfig;
-  webhook: WebhookConfig;
-  email: EmailConfig;
-  sms: SmsConfig;
-  pagerduty: PagerDutyConfig;
-  teams: TeamsConfig;
 }
 
 /**

@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Receiver } from '../config/schema';
 import { ChannelConfigNotFoundError, channelConfig, senderFor } from './registry';
+import { CHANNEL_SCHEMAS } from './schemas';
 import { slackSender } from './slack/sender';
+import { CHANNEL_TYPES, CONFIG_KEYS, channelSecretKeys, senderFunctionName } from '../channel-types';
 import { webhookSender } from './webhook/sender';
 
 const receiver = Receiver.parse({
@@ -10,7 +13,26 @@ const receiver = Receiver.parse({
   webhook_configs: [{ url: 'https://example.com/hook' }],
 });
 
-describe('registry', () => {
+describe('channel registry', () => {
+  it('every registered type has a schema, a sender of that type, a receiver key and a sender function', () => {
+    expect(Object.keys(CHANNEL_SCHEMAS)).toEqual([...CHANNEL_TYPES]);
+    const empty = Receiver.parse({ name: 'none' });
+    for (const type of CHANNEL_TYPES) {
+      expect(senderFor(type).type).toBe(type);
+      expect(empty[CONFIG_KEYS[type]]).toEqual([]);
+      expect(existsSync(new URL(`../../functions/${senderFunctionName(type)}/handler.ts`, import.meta.url)), `functions/${senderFunctionName(type)}/handler.ts`).toBe(true);
+    }
+    // The receiver schema's channel keys are the registry's, and nothing else ends in _configs.
+    expect(Object.keys(Receiver.shape).filter((k) => k.endsWith('_configs'))).toEqual(Object.values(CONFIG_KEYS));
+  });
+
+  it('secret keys name keys of the entry schema', () => {
+    for (const type of CHANNEL_TYPES) {
+      const keys = Object.keys(CHANNEL_SCHEMAS[type].shape);
+      for (const { key } of channelSecretKeys(type)) expect(keys, `${type}.${key}`).toContain(key);
+    }
+  });
+
   it('senderFor returns the sender of each type', () => {
     expect(senderFor('slack')).toBe(slackSender);
     expect(senderFor('webhook')).toBe(webhookSender);

@@ -1,6 +1,6 @@
 /**
- * Test support for the channel tests (imported only by *.test.ts): a fixture notification, a fake
- * HttpPort and a fake SecretResolver.
+ * Test support for the channel tests (imported only by *.test.ts and test/support/sender-contract.ts):
+ * a fixture notification, a fake HttpPort and a fake SecretResolver.
  */
 import type { Alert } from '../alerts/model';
 import type { SecretRef } from '../config/schema';

@@ -7,6 +7,8 @@ import { EmailConfig } from '../channels/email/config';
 import { SmsConfig } from '../channels/sms/config';
 import { PagerDutyConfig } from '../channels/pagerduty/config';
 import { TeamsConfig } from '../channels/teams/config';
+import { channelListsShape } from '../channels/schemas';
+import { CHANNEL_TYPES, CHANNELS, CONFIG_KEYS } from '../channel-types';
 import { InhibitRuleConfig } from '../inhibition/rules';
 import { TimeIntervalConfigs } from '../routing/time-intervals';
 import { EscalationPolicyConfig } from '../escalation/policy';
@@ -100,12 +102,8 @@ export const Route: z.ZodType<RouteConfig> = z.lazy(() =>
 export const Receiver = z
   .object({
     name: z.string().min(1),
-    slack_configs: z.array(SlackConfig).default([]),
-    webhook_configs: z.array(WebhookConfig).default([]),
-    email_configs: z.array(EmailConfig).default([]),
-    sms_configs: z.array(SmsConfig).default([]),
-    pagerduty_configs: z.array(PagerDutyConfig).default([]),
-    teams_configs: z.array(TeamsConfig).default([]),
+    // slack_configs, webhook_configs, …: one list per channel type of the registry (shared/channel-types.ts).
+    ...channelListsShape(),
     /** Cooldown for routes to this receiver that set none themselves. */
     cooldown: Duration.optional(),
     cooldown_by: CooldownBy.optional(),
@@ -377,7 +375,7 @@ export const Config = z
     } else if (config.digest) {
       // A digest skips PagerDuty (it is not a page): a receiver with nothing else would get nothing.
       const r = config.receivers[names.get(config.digest.receiver)!]!;
-      const others = r.slack_configs.length + r.webhook_configs.length + r.email_configs.length + r.sms_configs.length + r.teams_configs.length;
+      const others = CHANNEL_TYPES.filter((t) => CHANNELS[t].digest).reduce((n, t) => n + r[CONFIG_KEYS[t]].length, 0);
       if (others === 0) ctx.addIssue({ code: 'custom', path: ['digest', 'receiver'], message: `receiver ${JSON.stringify(r.name)} has only PagerDuty, which gets no digest (it is not a page): name one with Slack, email, Teams, SMS or a webhook` });
     }
     const checks = new Set<string>();

@@ -1,8 +1,6 @@
 import type { Config, SecretRef } from './schema';
 import { SecretError } from '../errors';
-import type { ChannelType } from '../queues/messages';
-import { CHANNEL_TYPES } from '../queues/names';
-import { CONFIG_KEYS } from '../channels/keys';
+import { CHANNEL_TYPES, CONFIG_KEYS, channelSecretKeys } from '../channel-types';
 
 /** Resolves secret references to values. Implementations cache; values are never logged. */
 export interface SecretResolver {
@@ -48,16 +46,6 @@ export function envSecretResolver(env: NodeJS.ProcessEnv = process.env): SecretR
   };
 }
 
-/** The secret-bearing keys of each channel type's entries. */
-const CHANNEL_SECRET_KEYS: { [T in ChannelType]: readonly string[] } = {
-  slack: ['webhook_url'],
-  webhook: ['url', 'hmac_secret'],
-  email: [],
-  sms: [],
-  pagerduty: ['routing_key'],
-  teams: ['webhook_url'],
-};
-
 /** Every secret reference in a config, with its key path (for synth checks and IAM grants). */
 export function collectSecretRefs(config: Config): Array<{ path: string; ref: SecretRef }> {
   const out: Array<{ path: string; ref: SecretRef }> = [];
@@ -70,12 +58,13 @@ export function collectSecretRefs(config: Config): Array<{ path: string; ref: Se
   config.receivers.forEach((r, ri) => {
     for (const type of CHANNEL_TYPES) {
       const key = CONFIG_KEYS[type];
+      // The secret-bearing keys of the type's entries, from the channel registry.
       (r[key] as Array<Record<string, unknown>>).forEach((entry, i) => {
-        for (const field of CHANNEL_SECRET_KEYS[type]) {
+        for (const { key: field, always } of channelSecretKeys(type)) {
           const ref = entry[field] as SecretRef | undefined;
           if (ref === undefined) continue;
           // A plain webhook URL is not a secret; a reference is used when the URL carries a credential.
-          if (type === 'webhook' && field === 'url' && typeof ref === 'string') continue;
+          if (!always && typeof ref === 'string') continue;
           out.push({ path: `receivers[${ri}].${key}[${i}].${field}`, ref });
         }
       });

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { formatDuration, parseDuration } from './duration';
 import { Duration } from './primitives';
+import { CONFIG_KEYS, type ConfigKey } from '../channel-types';
 
 /**
  * `self_monitoring:` in the config (ADR 0019): where alerts about alertflow itself go, the address
@@ -34,13 +35,13 @@ export const SelfMonitoringConfig = z
   .strict();
 export type SelfMonitoringConfig = z.infer<typeof SelfMonitoringConfig>;
 
-/** A receiver's channel entry lists. */
-const CHANNEL_LISTS = ['slack_configs', 'webhook_configs', 'email_configs', 'sms_configs', 'pagerduty_configs', 'teams_configs'] as const;
+/** A receiver's channel entry lists (one per type of the channel registry, a leaf). */
+const CHANNEL_LISTS: readonly ConfigKey[] = Object.values(CONFIG_KEYS);
 
 /** The config keys the cross-checks read (a structural type: this module must not import schema.ts). */
 interface Checked {
   self_monitoring?: SelfMonitoringConfig | undefined;
-  receivers: ReadonlyArray<{ name: string } & Record<(typeof CHANNEL_LISTS)[number], readonly unknown[]>>;
+  receivers: ReadonlyArray<{ name: string } & Record<ConfigKey, readonly unknown[]>>;
   heartbeats: ReadonlyArray<{ name: string }>;
 }
 

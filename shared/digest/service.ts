@@ -1,6 +1,7 @@
 import { fingerprint } from '../alerts/fingerprint';
 import type { Alert } from '../alerts/model';
 import { channelEntries } from '../channels/keys';
+import { CHANNELS } from '../channel-types';
 import type { Logger } from '../log';
 import type { NotificationMessage } from '../queues/messages';
 import { encodeBody, type QueuePort } from '../queues/port';
@@ -52,7 +53,8 @@ export function digestNotifications(summary: DigestSummary, receiverName: string
     source: 'generic',
   };
   return channelEntries(receiver)
-    .filter((entry) => entry.type !== 'pagerduty')
+    // Not to a paging channel (PagerDuty): a digest is not a page.
+    .filter((entry) => CHANNELS[entry.type].digest)
     .map((entry) => ({
       kind: 'notification',
       id: `digest.${summary.to}.${entry.type}.${entry.index}`,

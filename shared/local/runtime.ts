@@ -16,7 +16,8 @@ import { nextDigestAt } from '../digest/schedule';
 import { ConfigError, ValidationError, type Issue } from '../errors';
 import { errorResponse, json, type HttpResult } from '../http/responses';
 import { jsonLogger, type Logger } from '../log';
-import { ALERTS_QUEUE, ESCALATIONS_QUEUE, CHANNEL_TYPES, CONSUMER_TIMEOUT_S, channelQueueName, dlqName, MAX_RECEIVES, SENDER_MAX_CONCURRENCY } from '../queues/names';
+import { CHANNEL_TYPES, senderFunctionName } from '../channel-types';
+import { ALERTS_QUEUE, ESCALATIONS_QUEUE, CONSUMER_TIMEOUT_S, channelQueueName, dlqName, MAX_RECEIVES, SENDER_MAX_CONCURRENCY } from '../queues/names';
 import { compileConfig } from '../runtime/compiled-config';
 import { createSenderHandler } from '../delivery/sender-handler';
 import { senderFor } from '../channels/registry';
@@ -279,7 +280,7 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
       maxConcurrency: SENDER_MAX_CONCURRENCY,
       batchSize: LOCAL_SENDER_BATCH_SIZE,
     });
-    queues.consume(name, createSenderHandler(senderFor(type), portsFor(`${type}-sender`)));
+    queues.consume(name, createSenderHandler(senderFor(type), portsFor(senderFunctionName(type))));
   }
   // Group flushes an earlier run scheduled; overdue ones fire now.
   const resumed = schedules.resume();

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { Alert, AlertOrigin, AlertSource, AlertStatus, LabelSet } from '../alerts/model';
+import { CHANNEL_TYPES } from '../channel-types';
 
 /**
  * The contracts of the queues, one schema each, shared by producer and consumer.
@@ -18,7 +19,8 @@ export const IngestMessage = z.object({
 });
 export type IngestMessage = z.infer<typeof IngestMessage>;
 
-export const ChannelType = z.enum(['slack', 'webhook', 'email', 'sms', 'pagerduty', 'teams']);
+/** The channel types of the registry (shared/channel-types.ts, a leaf this module may import). */
+export const ChannelType = z.enum(CHANNEL_TYPES);
 export type ChannelType = z.infer<typeof ChannelType>;
 
 /**

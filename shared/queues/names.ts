@@ -1,10 +1,9 @@
-import type { ChannelType } from './messages';
+import type { ChannelType } from '../channel-types';
 
 /** Queue names are shared by the CDK stack and the local runtime. */
 export const ALERTS_QUEUE = 'alerts';
 /** Incident timers (escalation steps, ack timeouts): a queue of their own, so a storm's backlog on `alerts` never delays a page. */
 export const ESCALATIONS_QUEUE = 'escalations';
-export const CHANNEL_TYPES: readonly ChannelType[] = ['slack', 'webhook', 'email', 'sms', 'pagerduty', 'teams'];
 export const channelQueueName = (type: ChannelType): string => `${type}-notifications`;
 export const dlqName = (queue: string): string => `${queue}-dlq`;
 

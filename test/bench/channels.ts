@@ -4,9 +4,8 @@ import type { SendContext } from '../../shared/channels/channel';
 import { senderFor } from '../../shared/channels/registry';
 import { parseConfigYaml } from '../../shared/config/loader';
 import { envSecretResolver } from '../../shared/config/secrets';
-import { CONFIG_KEYS } from '../../shared/channels/keys';
+import { CHANNEL_TYPES, CONFIG_KEYS } from '../../shared/channel-types';
 import type { ChannelType, NotificationMessage } from '../../shared/queues/messages';
-import { CHANNEL_TYPES } from '../../shared/queues/names';
 import { heading, num, table } from './format';
 
 /**

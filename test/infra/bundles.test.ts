@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../lib/function';
-import { CHANNEL_TYPES } from '../../shared/queues/names';
+import { CHANNEL_TYPES, CHANNELS } from '../../shared/channel-types';
 import { bundleFunction, bundleSettingsFromLib } from '../bench/bundles';
 import { testConfig } from './synth';
 import { isBuiltin } from 'node:module';
@@ -33,7 +33,7 @@ const SDK: Record<string, string[]> = {
   ...Object.fromEntries(
     CHANNEL_TYPES.map((t) => [
       `${t}-sender`,
-      ['client-dynamodb', 'client-sqs', 'client-ssm', 'lib-dynamodb', ...(t === 'email' ? ['client-sesv2'] : []), ...(t === 'sms' ? ['client-sns'] : [])].sort(),
+      ['client-dynamodb', 'client-sqs', 'client-ssm', 'lib-dynamodb', ...CHANNELS[t].sdkClients].sort(),
     ]),
   ),
 };

@@ -13,7 +13,8 @@ import { ALARM_EVENT_PATTERN, DEFAULT_THROTTLING } from '../../lib/ingestion';
 import { VISIBILITY_FACTOR } from '../../lib/queue';
 import { ROUTER_SCHEDULE_ACTIONS, ROUTER_TABLE_ACTIONS } from '../../lib/routing';
 import { HTTP_ROUTES } from '../../shared/http/routes';
-import { ALERTS_QUEUE, CHANNEL_TYPES, ENV, MAX_RECEIVES, SERVICE_DLQS } from '../../shared/queues/names';
+import { CHANNEL_TYPES } from '../../shared/channel-types';
+import { ALERTS_QUEUE, ENV, MAX_RECEIVES, SERVICE_DLQS } from '../../shared/queues/names';
 import { DEFAULT_GATE_SLOTS } from '../../shared/store/receiver-gates';
 import { synthesize } from './synth';
 import {

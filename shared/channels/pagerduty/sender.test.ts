@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../alerts/model';
+import { httpSenderContract } from '../../../test/support/sender-contract';
 import { context, fakeHttp, FIXTURE_ALERT, notification } from '../testing';
 import { PagerDutyConfig } from './config';
-import { dedupKeyOf } from './render';
+import { dedupKeyOf, PAGERDUTY_LIMITS, type PagerDutyEvent } from './render';
 import { pagerdutySender, sendPagerDutyEvent } from './sender';
 
 const ROUTING_KEY = 'R0UT1NGKEY0123456789abcdefABCDEF';
@@ -49,4 +50,27 @@ describe('PagerDuty sender', () => {
     expect(r.success).toBe(false);
     expect(r.error?.issues[0]).toMatchObject({ path: ['events_url'], message: 'an http(s) URL' });
   });
+});
+
+const PD_ROUTING_KEY = 'R0UT1NGKEYsecret0123456789abcdef';
+
+httpSenderContract({
+  type: 'pagerduty',
+  sender: pagerdutySender,
+  entry: { routing_key: { env: 'PD_KEY' } },
+  secrets: { PD_KEY: PD_ROUTING_KEY },
+  secretValues: [PD_ROUTING_KEY],
+  credentials: [PD_ROUTING_KEY],
+  target: 'pagerduty:events.pagerduty.com',
+  url: 'https://events.pagerduty.com/v2/enqueue',
+  checkHuge(rendered) {
+    // render() leaves the routing key out; the sender's 32 characters must still fit.
+    expect(Buffer.byteLength(rendered.body) + 64).toBeLessThanOrEqual(PAGERDUTY_LIMITS.eventBytes);
+    const event = JSON.parse(rendered.body) as PagerDutyEvent;
+    expect(event.event_action).toBe('trigger');
+    expect(event.dedup_key.length).toBeLessThanOrEqual(PAGERDUTY_LIMITS.dedupKey);
+    expect(event.payload!.summary.length).toBeLessThanOrEqual(PAGERDUTY_LIMITS.summary);
+    expect(event.payload!.custom_details).toMatchObject({ firing: 400, resolved: 100, truncated_alerts: 25 });
+    expect(event.payload!.custom_details.note).toMatch(/alerts left out to stay within PagerDuty's 512 KB event limit/);
+  },
 });

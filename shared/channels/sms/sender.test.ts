@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { portSenderContract } from '../../../test/support/sender-contract';
 import { PortDeliveryError, type SmsMessage, type SmsPort } from '../ports';
 import { context, fakeHttp, notification, recordingPorts } from '../testing';
 import { SmsConfig } from './config';
+import { smsSize } from './segments';
 import { smsSender, smsTarget } from './sender';
 
 /** An SmsPort that answers per number: a message id, or an error to throw. */
@@ -62,4 +64,21 @@ describe('smsTarget', () => {
   ])('%s -> %s (the country code only)', (number, target) => {
     expect(smsTarget(number)).toBe(target);
   });
+});
+
+const PHONES = ['+447700900123', '+15551234567'];
+
+portSenderContract({
+  type: 'sms',
+  sender: smsSender,
+  entry: { to: PHONES },
+  secrets: {},
+  personal: PHONES,
+  target: 'sms:+44…',
+  sent: (ports) => ports.sms.sent,
+  checkHuge(rendered) {
+    const messages = JSON.parse(rendered.body) as SmsMessage[];
+    expect(messages.map((m) => m.phoneNumber)).toEqual(PHONES);
+    for (const m of messages) expect(smsSize(m.body).parts).toBeLessThanOrEqual(2);
+  },
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { httpSenderContract } from '../../../test/support/sender-contract';
 import { context, fakeHttp, notification } from '../testing';
 import { TeamsConfig } from './config';
+import { TEAMS_LIMITS, type CardElement, type TeamsMessage } from './render';
 import { teamsSender } from './sender';
 
 const URL_ = 'https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sig=SigSecret123456789';
@@ -22,4 +24,27 @@ describe('Teams sender', () => {
     await teamsSender.send(context(http, {}), notification(), TeamsConfig.parse({ webhook_url: URL_, timeout: '0' }));
     expect(http.calls[0]!.req.timeoutMs).toBe(10_000);
   });
+});
+
+const TEAMS_SIG = 'TeamsSigSecretAbc123xyz789QWERTY';
+const TEAMS_URL = `https://prod-00.westeurope.logic.azure.com:443/workflows/0123456789abcdef0123456789abcdef/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=${TEAMS_SIG}`;
+
+httpSenderContract({
+  type: 'teams',
+  sender: teamsSender,
+  entry: { webhook_url: { env: 'TEAMS_URL' } },
+  secrets: { TEAMS_URL },
+  secretValues: [TEAMS_URL, TEAMS_SIG],
+  credentials: [TEAMS_SIG],
+  target: 'teams:prod-00.westeurope.logic.azure.com',
+  url: TEAMS_URL,
+  checkHuge(rendered) {
+    // Teams refuses messages over about 28 KB.
+    expect(Buffer.byteLength(rendered.body)).toBeLessThanOrEqual(TEAMS_LIMITS.messageBytes);
+    const message = JSON.parse(rendered.body) as TeamsMessage;
+    const body: CardElement[] = message.attachments[0]!.content.body;
+    expect(body.filter((e) => e.type === 'Container').length).toBeGreaterThan(0);
+    expect(rendered.body).toMatch(/…and 4\d\d more alerts not shown/);
+    expect(rendered.body).toContain('25 more alerts left out');
+  },
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { httpSenderContract } from '../../../test/support/sender-contract';
 import { WebhookConfig } from '../../config/schema';
 import { context, fakeHttp, notification, NOW } from '../testing';
 import { webhookSender } from './sender';
@@ -51,4 +52,25 @@ describe('webhook sender', () => {
     expect(JSON.stringify(out)).not.toContain('hunter2secret');
     expect(http.calls).toHaveLength(0);
   });
+});
+
+const HOOK_URL = 'https://example.com/alerts/ingest?token=QueryTokenXyz987654';
+const HMAC_KEY = 'hmac-key-ABCDEF1234567890';
+const HEADER_SECRET = 'Bearer header-secret-7777777';
+
+httpSenderContract({
+  type: 'webhook',
+  sender: webhookSender,
+  entry: { url: { env: 'HOOK_URL' }, hmac_secret: { env: 'HOOK_KEY' }, headers: { Authorization: HEADER_SECRET } },
+  secrets: { HOOK_URL, HOOK_KEY: HMAC_KEY },
+  secretValues: [HOOK_URL, 'QueryTokenXyz987654', HMAC_KEY, HEADER_SECRET],
+  credentials: ['QueryTokenXyz987654', HMAC_KEY, HEADER_SECRET.replace(/^Bearer /, '')],
+  target: 'webhook:example.com',
+  url: HOOK_URL,
+  checkHuge(rendered, n) {
+    // A webhook takes the whole group (the queue message already bounds its size); it must stay valid JSON.
+    const body = JSON.parse(rendered.body) as { alerts: unknown[]; truncated_alerts: number };
+    expect(body.alerts).toHaveLength(n.group.alerts.length);
+    expect(body.truncated_alerts).toBe(25);
+  },
 });

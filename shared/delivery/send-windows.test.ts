@@ -1,0 +1,107 @@
+import type { SQSRecord } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { senderFor } from '../channels/registry';
+import type { HttpResponse } from '../channels/http';
+import { parseConfigYaml } from '../config/loader';
+import { envSecretResolver } from '../config/secrets';
+import { createSenderHandler } from './sender-handler';
+import { outgoing } from '../dispatch/notifications';
+import { openLocalDatabase } from '../local/sqlite';
+import { silentLogger } from '../log';
+import { unpackBody } from '../queues/body';
+import type { NotificationMessage } from '../queues/messages';
+import type { OutgoingMessage } from '../queues/port';
+import { compileConfig } from '../runtime/compiled-config';
+import { sqliteStores } from '../store/sqlite';
+
+/**
+ * One invocation holding more of a receiver's notifications than the first window (10): the local
+ * runtime's larger batches. Its slot sends them in windows that double while the receiver keeps up,
+ * and stops at the first window that fails or answers slowly.
+ */
+const config = compileConfig(parseConfigYaml(`route: { receiver: team }\nreceivers:\n  - name: team\n    webhook_configs: [{ url: 'http://127.0.0.1:9/hook' }]\n`));
+
+function records(count: number): SQSRecord[] {
+  return Array.from({ length: count }, (_, i) => {
+    const n: NotificationMessage = {
+      kind: 'notification',
+      id: `n${i}.webhook.0`,
+      createdAt: '2026-12-06T10:06:00.000Z',
+      receiver: 'team',
+      channel: { type: 'webhook', index: 0 },
+      group: {
+        id: `g${i}`,
+        key: `{}:{alertname="A${i}"}`,
+        labels: { alertname: `A${i}` },
+        status: 'firing',
+        alerts: [{ fingerprint: i.toString(16).padStart(16, '0'), status: 'firing', labels: { alertname: `A${i}` }, annotations: {}, startsAt: '2026-12-06T10:00:00.000Z', source: 'generic' }],
+        truncatedAlerts: 0,
+        flushSeq: 1,
+      },
+    };
+    return { messageId: `m${i}`, receiptHandle: `r${i}`, body: outgoing(n).message.body, attributes: { ApproximateReceiveCount: '1' } } as unknown as SQSRecord;
+  });
+}
+
+/** A receiver that answers after `delayMs` with `status`, counting requests and how many overlap. */
+function receiver(status: number, delayMs: number) {
+  const r = { posts: 0, inFlight: 0, maxInFlight: 0, startedBeforeFirstAnswer: 0, answered: 0 };
+  const post = async (): Promise<HttpResponse> => {
+    r.posts++;
+    if (r.answered === 0) r.startedBeforeFirstAnswer++;
+    r.maxInFlight = Math.max(r.maxInFlight, ++r.inFlight);
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    r.inFlight--;
+    r.answered++;
+    return { status, headers: {}, body: '' };
+  };
+  return { r, post };
+}
+
+async function run(status: number, delayMs: number, count: number) {
+  const stores = sqliteStores(openLocalDatabase(undefined));
+  const { r, post } = receiver(status, delayMs);
+  const requeued: OutgoingMessage[] = [];
+  const backedOff: number[] = [];
+  const handler = createSenderHandler(senderFor('webhook'), {
+    config,
+    stores,
+    queues: { send: async (_queue, messages) => void requeued.push(...messages), changeVisibility: async (_q, _h, seconds) => void backedOff.push(seconds) },
+    secrets: envSecretResolver({}),
+    http: { post },
+    clock: () => new Date(),
+    log: silentLogger,
+    retryJitter: () => 0.5,
+  });
+  const res = await handler({ Records: records(count) });
+  return { r, res, requeued, backedOff };
+}
+
+describe('a slot sends a large batch in growing windows', () => {
+  it('to a receiver that keeps up: 10 first, then windows that double, and every notification delivered', async () => {
+    const { r, res, requeued } = await run(200, 20, 70);
+    expect(res.batchItemFailures).toEqual([]);
+    expect(requeued).toEqual([]);
+    expect(r.posts).toBe(70);
+    // Windows of 10, 20 and the last 40.
+    expect(r.startedBeforeFirstAnswer).toBe(10);
+    expect(r.maxInFlight).toBe(40);
+  });
+
+  it('to a receiver that fails: only the first window is sent; the rest back off with it', async () => {
+    const { r, res, requeued, backedOff } = await run(500, 5, 70);
+    expect(r.posts).toBe(10);
+    expect(requeued).toEqual([]);
+    expect(res.batchItemFailures).toHaveLength(70);
+    expect(backedOff).toHaveLength(70);
+    expect(Math.min(...backedOff)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('to a receiver that answers slowly: only the first window waits on it; the rest are re-queued unsent', async () => {
+    const { r, res, requeued } = await run(200, 1_100, 40);
+    expect(r.posts).toBe(10);
+    expect(res.batchItemFailures).toEqual([]);
+    expect(requeued).toHaveLength(30);
+    for (const m of requeued) expect((JSON.parse(unpackBody(m.body)) as { waits?: number }).waits).toBe(1);
+  });
+});

@@ -1,0 +1,129 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  alertflowBody,
+  groupKey,
+  groupOf,
+  notifiedGroup,
+  paceRatio,
+  renderSideBySide,
+  stormAlerts,
+  summarizeProfile,
+  treePeakRssKb,
+  type SystemRun,
+} from './side-by-side';
+import { parseSizes } from './vs-alertmanager';
+import { normalizeAlertmanager } from '../../shared/alerts/normalize/alertmanager';
+
+const run = (system: SystemRun['system'], over: Partial<SystemRun>): SystemRun => ({
+  system,
+  alerts: 10_000,
+  groups: 200,
+  posts: 100,
+  failedPosts: 0,
+  ingestMs: 500,
+  alertsPerSecond: 20_000,
+  groupsNotified: 200,
+  allGroupsNotifiedMs: 200,
+  groupsNotifiedP50Ms: 100,
+  notifications: 200,
+  peakRssKb: 100 * 1024,
+  logBytes: 0,
+  timedOut: false,
+  ...over,
+});
+
+let dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  dirs = [];
+});
+
+describe('bench vs Alertmanager', () => {
+  it('spreads the alerts over exactly the asked groups, every alert distinct', () => {
+    const alerts = stormAlerts({ alerts: 10_000, groups: 200 }, new Date(0));
+    expect(new Set(alerts.map((a) => groupKey(a.labels))).size).toBe(200);
+    expect(new Set(alerts.map((a) => JSON.stringify(a.labels))).size).toBe(10_000);
+    const big = stormAlerts({ alerts: 100_000, groups: 2000 }, new Date(0));
+    expect(new Set(big.map((a) => groupKey(a.labels))).size).toBe(2000);
+    expect(new Set(big.map((a) => JSON.stringify(a.labels))).size).toBe(100_000);
+  });
+
+  it('sends alertflow the same alerts in a webhook body its Alertmanager ingest accepts', () => {
+    const batch = stormAlerts({ alerts: 100, groups: 20 }, new Date('2026-01-01T00:00:00Z'));
+    const normalized = normalizeAlertmanager(JSON.parse(alertflowBody(batch)));
+    expect(normalized.alerts.map((a) => a.labels)).toEqual(batch.map((a) => a.labels));
+  });
+
+  it('tells the notified group from either system\'s webhook body', () => {
+    const labels = groupOf(3);
+    expect(notifiedGroup(JSON.stringify({ groupLabels: labels, alerts: [] }))).toBe(groupKey(labels));
+    expect(notifiedGroup(JSON.stringify({ group: { labels } }))).toBe(groupKey(labels));
+    expect(notifiedGroup('not json')).toBeUndefined();
+  });
+
+  it('ratios: > 1 means alertflow is faster', () => {
+    expect(paceRatio(100, 400, 'time')).toBe(0.25);
+    expect(paceRatio(20_000, 30_000, 'rate')).toBe(1.5);
+    expect(paceRatio(null, 400, 'time')).toBeNull();
+  });
+
+  it('renders both systems and the ratios in one table, saying when not every group was notified', () => {
+    const text = renderSideBySide(
+      [{ size: { alerts: 10_000, groups: 200 }, alertmanager: run('alertmanager', {}), alertflow: run('alertflow', { allGroupsNotifiedMs: null, groupsNotified: 150, timedOut: true, alertsPerSecond: 10_000, peakRssKb: 300 * 1024 }) }],
+      '0.25.0',
+    );
+    expect(text).toContain('Alertmanager 0.25.0');
+    expect(text).toMatch(/every group first notified\s+200 ms\s+not all \(150\/200, timed out\)\s+-/);
+    expect(text).toMatch(/ingest\s+20,000 alerts\/s\s+10,000 alerts\/s\s+0\.50x/);
+    expect(text).toMatch(/peak RSS\s+100 MB\s+300 MB\s+3\.0x the memory/);
+  });
+
+  it('parses --sizes', () => {
+    expect(parseSizes('10000:200,100000:2000')).toEqual([{ alerts: 10_000, groups: 200 }, { alerts: 100_000, groups: 2000 }]);
+    expect(() => parseSizes('10000')).toThrow(/alerts>:<groups/);
+  });
+
+  it('sums peak RSS over the process tree', () => {
+    const proc = mkdtempSync(join(tmpdir(), 'fake-proc-'));
+    dirs.push(proc);
+    const add = (pid: number, ppid: number, hwm: number) => {
+      mkdirSync(join(proc, String(pid)));
+      writeFileSync(join(proc, String(pid), 'status'), `Name:\tx\nVmHWM:\t  ${hwm} kB\nVmRSS:\t 1 kB\n`);
+      writeFileSync(join(proc, String(pid), 'stat'), `${pid} (a (b) c) S ${ppid} 0 0`);
+    };
+    add(10, 1, 1000);
+    add(11, 10, 200);
+    add(12, 11, 30);
+    add(13, 1, 4000);
+    expect(treePeakRssKb(10, proc)).toBe(1230);
+    expect(treePeakRssKb(99, proc)).toBeNull();
+  });
+
+  it('summarizes a CPU profile by self time, within a time window', () => {
+    const profile = {
+      startTime: 1000,
+      nodes: [
+        { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: -1 } },
+        { id: 2, callFrame: { functionName: '_get', url: 'file:///x/node_modules/classic-level/index.js', lineNumber: 64 } },
+        { id: 3, callFrame: { functionName: 'encodeGroup', url: 'file:///x/shared/store/groups.ts', lineNumber: 0 } },
+      ],
+      // Samples at 1010 (2), 1020 (3), 1030 (2), 1040 (2).
+      samples: [2, 3, 2, 2],
+      timeDeltas: [10, 10, 10, 10],
+    };
+    const all = summarizeProfile(profile);
+    expect(all.byModule).toEqual([
+      { name: 'classic-level', selfMs: 0.03, share: 0.75 },
+      { name: 'shared/store/groups.ts', selfMs: 0.01, share: 0.25 },
+    ]);
+    expect(all.byFunction[0]!.name).toBe('_get classic-level:65');
+    expect(all.byCategory[0]!.name).toMatch(/dynalite \+ LevelDB/);
+    const windowed = summarizeProfile(profile, 15, [1015, 1035]);
+    expect(windowed.totalMs).toBeCloseTo(0.02);
+    // Only the samples at 1020 (groups.ts) and 1030 (classic-level), 10 µs each.
+    expect(Object.fromEntries(windowed.byModule.map((m) => [m.name, m.selfMs]))).toEqual({ 'classic-level': 0.01, 'shared/store/groups.ts': 0.01 });
+  });
+});
