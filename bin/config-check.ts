@@ -1,13 +1,7 @@
-/** `npm run config:check [file]`: validate a config file and print every problem with its key path. */
+/** `npm run config:check [file]`: validate a config file and print every problem with its key path (shared/cli/config-check.ts). */
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../shared/errors';
-import { loadConfigFile, resolveConfigPath } from '../shared/config/loader';
-import { compileConfig } from '../shared/runtime/compiled-config';
-import { configWarnings } from '../shared/config/validate';
-import { describePolicy } from '../shared/escalation/policy';
-import { describeHeartbeat } from '../shared/heartbeats/heartbeat';
-import { describeCheck } from '../shared/checks/check';
-import { describeSelfMonitoring } from '../shared/config/self-monitoring';
+import { resolveConfigPath } from '../shared/config/loader';
+import { checkConfigFile } from '../shared/cli/config-check';
 
 const program = new Command('config:check')
   .usage('[file]   (npm run config:check -- [file])')
@@ -24,16 +18,4 @@ try {
 }
 
 const file = resolveConfigPath(program.args[0] ?? process.env.ALERTFLOW_CONFIG);
-try {
-  const config = compileConfig(loadConfigFile(file));
-  for (const warning of configWarnings(config.raw)) process.stderr.write(`${file}: warning: ${warning}\n`);
-  process.stdout.write(`${file}: OK (${config.raw.receivers.length} receivers)\n`);
-  for (const policy of config.escalationPolicies.values()) process.stdout.write(`${describePolicy(policy).join('\n')}\n`);
-  for (const hb of config.heartbeats.values()) process.stdout.write(`${describeHeartbeat(hb)}\n`);
-  for (const check of config.checks.values()) process.stdout.write(`${describeCheck(check)}\n`);
-  if (config.raw.self_monitoring) process.stdout.write(`${describeSelfMonitoring(config.raw.self_monitoring)}\n`);
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  process.stderr.write(`${err.message}\n`);
-  process.exit(1);
-}
+process.exitCode = checkConfigFile(file, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), env: process.env });
