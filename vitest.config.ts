@@ -1,7 +1,7 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /** Tests that run a real Prometheus Alertmanager (see test/support/alertmanager-setup.ts). */
-const ALERTMANAGER_TESTS = ['test/e2e/real-alertmanager.test.ts', 'test/e2e/alertmanager-differential.test.ts', 'test/e2e/silence-updates.test.ts', 'test/e2e/alertmanager-api.test.ts', 'test/e2e/alertmanager-api-differential.test.ts', 'test/e2e/inhibition-resolve-differential.test.ts', 'test/e2e/group-by-differential.test.ts', 'test/e2e/alertmanager-templates.test.ts', 'test/e2e/regex-syntax-differential.test.ts', 'test/e2e/large-group-differential.test.ts', 'test/e2e/cli-amtool.test.ts'];
+const ALERTMANAGER_TESTS = ['test/e2e/real-alertmanager.test.ts', 'test/e2e/alertmanager-differential.test.ts', 'test/e2e/silence-updates.test.ts', 'test/e2e/alertmanager-api.test.ts', 'test/e2e/alertmanager-api-differential.test.ts', 'test/e2e/inhibition-resolve-differential.test.ts', 'test/e2e/group-by-differential.test.ts', 'test/e2e/alertmanager-templates.test.ts', 'test/e2e/regex-syntax-differential.test.ts', 'test/e2e/large-group-differential.test.ts', 'test/e2e/cli-amtool.test.ts', 'test/e2e/relay-differential.test.ts'];
 
 export default defineConfig({
   test: {
