@@ -83,3 +83,17 @@ export function timeArg(value: string, now: () => number = Date.now): Date {
   if (Number.isNaN(at)) throw new InvalidArgumentError(`expected an RFC 3339 time (2026-11-22T14:00:00Z) or a duration from now (2h) (got ${JSON.stringify(value)})`);
   return new Date(at);
 }
+
+/** A whole number of at least 1 (`--alerts 1000`). */
+export function positiveIntArg(value: string): number {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number of at least 1 (got ${JSON.stringify(value)})`);
+  return n;
+}
+
+/** A number over zero (`--speed 0.5`). */
+export function positiveNumberArg(value: string): number {
+  const n = /^\d*\.?\d+$/.test(value) ? Number(value) : NaN;
+  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number over zero (got ${JSON.stringify(value)})`);
+  return n;
+}

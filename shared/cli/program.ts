@@ -11,9 +11,10 @@ import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 
 import { apiCall, CliFailure, defaultToken, defaultUrl } from './client';
 import type { CliContext } from './context';
 import { formatJson, OUTPUT_FORMATS, type OutputFormat } from './output';
-import { collect, collectKeyValue, durationArg, parseLabelArgs, parseMatcherArgs, timeArg } from './args';
+import { collect, collectKeyValue, durationArg, parseLabelArgs, parseMatcherArgs, positiveIntArg, positiveNumberArg, timeArg } from './args';
 import { userInfo } from 'node:os';
 import { ALERTFLOW_VERSION } from '../version';
+import { CHANNEL_TYPES, type ChannelType } from '../channel-types';
 
 const out = (text: string) => void process.stdout.write(text);
 const err = (text: string) => void process.stderr.write(text);
@@ -136,6 +137,18 @@ export function buildProgram(): Command {
     .argument('[channel]', 'one channel type (slack, email, ...); default: all')
     .action(redrive);
 
+  program
+    .command('deliveries')
+    .description(
+      "each group's last notification on each of its channels and what became of it (delivered, pending, failed), newest first, from GET /v1/groups; every attempt needs a delivery log alertflow does not keep yet",
+    )
+    .addOption(new Option('--status <status>', 'only this outcome').choices(['delivered', 'pending', 'failed']))
+    .option('--receiver <name>', 'only this receiver')
+    .action(async (opts: { status?: string; receiver?: string }, cmd: Command) => {
+      const { listDeliveries } = await import('./deliveries');
+      await listDeliveries(context(cmd), opts);
+    });
+
   // ---------------------------------------------------------------------------------------------
   // config
 
@@ -196,14 +209,30 @@ export function buildProgram(): Command {
   const template = program.command('template').description('try notification templates (no running alertflow needed)');
   template
     .command('render')
-    .description("render a template against an alert group, as a channel's template field renders (Alertmanager's data model and default names, e.g. '{{ template \"slack.default.title\" . }}'); exit 1 if it does not compile")
-    .argument('<template>', 'the template text, or a file holding it')
+    .description("render a template against an alert group, as a channel's template field renders (Alertmanager's data model and default names, e.g. '{{ template \"slack.default.title\" . }}'); with --channel, the whole notification that channel would send; exit 1 if it does not compile")
+    .argument('[template]', 'the template text, or a file holding it (not with --channel)')
     .option('--templates <glob>', 'template files whose defines it may call, as a config\'s templates: (repeatable)', collect)
     .option('--alert <file>', 'the alert group: an Alertmanager webhook body, a list of alerts or one alert (JSON); default: one firing DiskFull alert')
-    .action(async (source: string, opts: { templates?: string[]; alert?: string }) => {
+    .addOption(new Option('--channel <type>', "render the whole notification as this channel's renderer builds it (-o json: the payload)").choices(CHANNEL_TYPES))
+    .option('--config <file>', "with --channel: take the channel's entry (its templates, format, ...) from this config file")
+    .option('--receiver <name>', "with --config: the receiver whose first entry of the channel's type is used (default: the first receiver that has one)")
+    .action(async (source: string | undefined, opts: { templates?: string[]; alert?: string; channel?: ChannelType; config?: string; receiver?: string }, cmd: Command) => {
       const { readAlertGroup, renderTemplate, SAMPLE_GROUP } = await import('./templates');
+      if (opts.channel && source !== undefined) cmd.error('error: give a template or --channel, not both', { exitCode: 2, code: 'alertflow.invalidArgument' });
+      if (!opts.channel && source === undefined) cmd.error("error: missing required argument 'template' (or --channel <type>)", { exitCode: 2, code: 'alertflow.invalidArgument' });
+      if (!opts.channel && (opts.config || opts.receiver)) cmd.error('error: --config and --receiver go with --channel', { exitCode: 2, code: 'alertflow.invalidArgument' });
+      if (opts.receiver && !opts.config) cmd.error('error: --receiver needs --config <file>', { exitCode: 2, code: 'alertflow.invalidArgument' });
       const group = opts.alert ? readAlertGroup(opts.alert) : SAMPLE_GROUP;
-      const text = renderTemplate(source, { ...(opts.templates ? { templateGlobs: opts.templates } : {}), group, warn: err });
+      if (opts.channel) {
+        const { channelEntry, formatRendered, notificationOf, renderChannel } = await import('./render-channel');
+        const { readTemplateFiles } = await import('./templates');
+        const { receiver, entry, templateFiles } = await channelEntry(opts.channel, opts);
+        const files = [...templateFiles, ...readTemplateFiles(opts.templates ?? [])];
+        const payload = renderChannel(opts.channel, notificationOf(group, opts.channel, receiver), entry, files);
+        out(context(cmd).output === 'json' ? formatJson(payload) : formatRendered(opts.channel, payload));
+        return;
+      }
+      const text = renderTemplate(source!, { ...(opts.templates ? { templateGlobs: opts.templates } : {}), group, warn: err });
       out(text.endsWith('\n') ? text : `${text}\n`);
     });
 
@@ -240,6 +269,33 @@ export function buildProgram(): Command {
         ...(opts.end ? { end: opts.end } : {}),
         ...(opts.generatorUrl ? { generatorUrl: opts.generatorUrl } : {}),
       });
+    });
+
+  program
+    .command('fire')
+    .description("replay a scenario: timed steps of firing and resolved alerts, posted to POST /api/v2/alerts, one line per step; exit 1 if a post is refused (the replay stops there)")
+    .argument('<scenario>', 'the scenario file (YAML): steps: [{ after: 5s, fire: [{ labels, annotations }], resolve: [{ labels }] }]')
+    .option('--speed <factor>', 'divide every wait by this (2: twice as fast, 0.5: half)', positiveNumberArg, 1)
+    .action(async (file: string, opts: { speed: number }, cmd: Command) => {
+      const { fireScenario, readScenario } = await import('./load');
+      await fireScenario(context(cmd), await readScenario(file), opts);
+    });
+
+  program
+    .command('storm')
+    .description('post a generated storm (alertname storm-<group>, instance <i>), then summarize what got through: alerts accepted, requests refused by status, elapsed, rate, and the groups alertflow holds and notified (GET /v1/groups, polled until they stop growing or --wait); exit 1 if a request was refused')
+    .requiredOption('--alerts <n>', 'how many alerts', positiveIntArg)
+    .requiredOption('--groups <n>', 'how many groups (distinct alertnames) they fall into', positiveIntArg)
+    .option('--batch <n>', 'alerts per request', positiveIntArg, 100)
+    .option('--concurrency <n>', 'requests in flight at once', positiveIntArg, 8)
+    .addOption(new Option('--api <api>', 'post to /api/v2/alerts (v2) or /v1/alerts (v1)').choices(['v2', 'v1']).default('v2'))
+    .option('--wait <duration>', 'the longest to poll GET /v1/groups for', (v: string) => (v === '0' || v === '0s' ? 0 : durationArg(v)), 10_000)
+    .action(async (opts: { alerts: number; groups: number; batch: number; concurrency: number; api: 'v2' | 'v1'; wait: number }, cmd: Command) => {
+      const { formatStorm, storm } = await import('./load');
+      const ctx = context(cmd);
+      const summary = await storm(ctx, { ...opts, waitMs: opts.wait, ...(process.stderr.isTTY ? { progress: err } : {}) });
+      out(ctx.output === 'json' ? formatJson(summary) : formatStorm(summary));
+      if (Object.keys(summary.refused).length > 0) process.exitCode = 1;
     });
 
   // ---------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ interface WebhookAlert {
 }
 
 /** An Alertmanager webhook body (what `--alert` reads; a captured request's `body` too). */
-interface WebhookBody {
+export interface WebhookBody {
   receiver?: string;
   status?: string;
   alerts: WebhookAlert[];
@@ -95,6 +95,17 @@ export function groupData(group: WebhookBody): TemplateData {
   };
 }
 
+/** The files of `--templates` globs, each glob's matches in sorted order; a glob matching nothing fails. */
+export function readTemplateFiles(globs: readonly string[]): TemplateFile[] {
+  const files: TemplateFile[] = [];
+  for (const glob of globs) {
+    const names = globSync(glob).sort();
+    if (names.length === 0) throw new CliFailure(`--templates ${glob}: no such file`);
+    for (const name of names) files.push({ name, text: readFileSync(name, 'utf8') });
+  }
+  return files;
+}
+
 /**
  * Render `template` (template text, or a file holding it) against `group`, with the `define`s of
  * `templateGlobs` (as a config's `templates:` list) and Alertmanager's default names. A template
@@ -103,12 +114,7 @@ export function groupData(group: WebhookBody): TemplateData {
 export function renderTemplate(template: string, opts: { templateGlobs?: readonly string[]; group: WebhookBody; warn: (text: string) => void }): string {
   const isFile = existsSync(template) && statSync(template).isFile();
   const source = isFile ? readFileSync(template, 'utf8') : template;
-  const files: TemplateFile[] = [];
-  for (const glob of opts.templateGlobs ?? []) {
-    const names = globSync(glob).sort();
-    if (names.length === 0) throw new CliFailure(`--templates ${glob}: no such file`);
-    for (const name of names) files.push({ name, text: readFileSync(name, 'utf8') });
-  }
+  const files = readTemplateFiles(opts.templateGlobs ?? []);
   try {
     const set = compileTemplateSet(files);
     const compiled = compileTemplate(source, isFile ? template : 'template', set);

@@ -34,6 +34,7 @@ describe('npm run alertflow', () => {
   it.each([
     ['test-receiver', /^Usage: alertflow test-receiver \[options\] <name>/],
     ['redrive', /^Usage: alertflow redrive \[options\] \[channel\]/],
+    ['deliveries', /^Usage: alertflow deliveries \[options\]/],
   ])('%s answers --help and help <command> with its usage, exit 0, without calling alertflow', async (command, usage) => {
     for (const args of [[command, '--help'], ['help', command], [command, 'x', '--help']]) {
       const res = await run('cli.ts', args);
@@ -80,6 +81,7 @@ describe('alertflow: every command', () => {
     expect(all.map(([path]) => path)).toEqual([
       'test-receiver',
       'redrive',
+      'deliveries',
       'config',
       'config import',
       'config check',
@@ -91,6 +93,8 @@ describe('alertflow: every command', () => {
       'alert',
       'alert query',
       'alert add',
+      'fire',
+      'storm',
       'silence',
       'silence add',
       'silence query',

@@ -55,7 +55,11 @@ route:
   routes:
     - matchers: ['severity="critical"']
       escalation_policy: critical
+    - matchers: ['alertname="Rejected"']
+      receiver: rejecting
 receivers:
+  - name: rejecting
+    webhook_configs: [{ url: '${hook.url}/rejecting' }]
   - name: team
     webhook_configs: [{ url: '${hook.url}/team' }]
   - name: oncall
@@ -68,6 +72,32 @@ receivers:
 afterAll(async () => {
   await rt?.close();
   await hook?.close();
+});
+
+describe('alertflow deliveries', () => {
+  it("lists each group's last notification per channel and its outcome, newest first; --status and --receiver narrow it", async () => {
+    // The receiver behind /rejecting refuses for good (a 4xx other than 408/429 is permanent).
+    const respond = hook.respond;
+    hook.respond = (req, i) => (req.path === '/rejecting' ? { status: 400, body: 'no' } : respond(req, i));
+    expect((await cli(['alert', 'add', 'Rejected', 'instance=x'])).code).toBe(0);
+    expect((await cli(['alert', 'add', 'Accepted', 'instance=y'])).code).toBe(0);
+    type Line = { receiver: string; channel: string; status: string; firing: number; labels: Record<string, string> };
+    const lines = await waitFor(
+      'both outcomes',
+      async () => json<Line[]>(await cli(['deliveries', '-o', 'json'])),
+      (l) => l.some((x) => x.labels.alertname === 'Rejected' && x.status === 'failed') && l.some((x) => x.labels.alertname === 'Accepted' && x.status === 'delivered'),
+      { timeoutMs: 20_000 },
+    );
+    expect(lines.find((x) => x.labels.alertname === 'Rejected')).toMatchObject({ receiver: 'rejecting', channel: 'webhook[0]', status: 'failed', firing: 1 });
+    const failed = await cli(['deliveries', '--status', 'failed']);
+    expect(failed.code).toBe(0);
+    const [header, ...rows] = failed.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^Sent At\s+Receiver\s+Channel\s+Status\s+Firing\s+Resolved\s+Group$/);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatch(/\s+rejecting\s+webhook\[0\]\s+failed\s+1\s+0\s+alertname="Rejected"$/);
+    expect(json<Line[]>(await cli(['deliveries', '--receiver', 'rejecting', '--status', 'delivered', '-o', 'json']))).toEqual([]);
+    expect((await cli(['deliveries', '--status', 'lost'])).code).toBe(2);
+  });
 });
 
 describe('alertflow alert', () => {
