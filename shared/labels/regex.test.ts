@@ -206,8 +206,13 @@ describe('agrees with JavaScript RegExp where the syntaxes coincide', () => {
 });
 
 describe('programSizeBound (an upper bound on the program, from the text alone)', () => {
-  const atoms = ['a', 'é', '.', '[ab]', '[^a]', '[]a]', '[^]a]', '[[:alpha:]x]', '[\\]]', '\\d', '\\pL', '\\p{Greek}', '\\x{41}', '\\Qa{9}.\\E', '\\b', '^', '$', 'a{', '(?i)k', '(?:)'];
-  const quants = ['', '', '*', '+', '?', '*?', '{3}', '{2,}', '{1,5}', '{0,20}', '{40}', '{100,200}?'];
+  // Go 1.19's syntax too: flags anywhere, POSIX and Unicode classes and their negations, \\Q…\\E, names.
+  const atoms = [
+    'a', 'é', '.', '[ab]', '[^a]', '[]a]', '[^]a]', '[[:alpha:]x]', '[\\]]', '\\d', '\\pL', '\\p{Greek}', '\\x{41}', '\\Qa{9}.\\E', '\\b', '^', '$', 'a{', '(?i)k', '(?:)',
+    'k', '(?i:ab)', 'x(?i)y', '(?-i)', '(?s).', '(?m)^', '(?U)', '(?is-m:a.b)', '(?)', '[[:^digit:]]', '[[:]]', '[a[:]', '(?i)[[:upper:]]', '\\PL', '\\p{^Greek}',
+    '(?i)\\p{Lu}', '[\\p{Greek}\\d]', '[^\\pL\\pN]', '\\QA.b{9}\\E', '\\Q\\E', '\\z', '(?P<n>a)', '(?P<n>b)', '\\x{212a}', '(?i)\\W', 'a{01}',
+  ];
+  const quants = ['', '', '*', '+', '?', '*?', '+?', '??', '{3}', '{2,}', '{2,}?', '{1,5}', '{0,20}', '{40}', '{100,200}?'];
   function pattern(r: () => number, depth = 0): string {
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
     let out = '';
@@ -236,7 +241,8 @@ describe('programSizeBound (an upper bound on the program, from the text alone)'
       expect(programSizeBound(p), p).toBeGreaterThanOrEqual(size);
       compared++;
     }
-    expect(compared).toBeGreaterThan(2000);
+    // Some patterns do not compile (a repeat after a flag group, nested repeats over 1000).
+    expect(compared).toBeGreaterThan(1500);
   });
 
   it.each([

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../shared/local/runtime';
 import { startRuntimeWithConfig } from '../support/runtime';
 import { startStandIn, type StandIn } from '../support/stand-in';
+import { runCli, type CliRun } from '../support/cli';
 
 /**
  * `alertflow fire <scenario.yaml>` and `alertflow storm` against a real local runtime, with a
@@ -17,20 +17,8 @@ const ROOT = join(import.meta.dirname, '../..');
 let rt: LocalRuntime;
 let hook: StandIn;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const childEnv = { ...process.env, ALERTFLOW_URL: rt.url, ALERTFLOW_TOKEN: rt.token, ...env };
-    execFile(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'bin/cli.ts'), ...args], { env: childEnv, timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> => runCli(args, { ALERTFLOW_URL: rt.url, ALERTFLOW_TOKEN: rt.token, ...env }, 30_000);
 
 function scenarioFile(yaml: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'alertflow-fire-')), 'scenario.yaml');

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,34 +5,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../shared/local/runtime';
 import { apiRequest, startRuntimeWithConfig } from '../support/runtime';
 import { startStandIn, type StandIn } from '../support/stand-in';
+import { runCli, type CliRun } from '../support/cli';
 import { waitFor } from '../support/wait';
 
 /**
  * `npm run alertflow -- alert|silence|incident …` against a real local runtime over HTTP. The CLI
  * runs as a child process, asynchronously: the runtime answers from this test's event loop.
  */
-const ROOT = join(import.meta.dirname, '../..');
 
 let rt: LocalRuntime;
 let hook: StandIn;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /** `alertflow <args>` with the runtime's URL and token in the environment (unless `env` overrides them). */
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const childEnv = { ...process.env, ALERTFLOW_URL: rt.url, ALERTFLOW_TOKEN: rt.token, USER: 'alice', ...env };
-    execFile(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'bin/cli.ts'), ...args], { env: childEnv, timeout: 20_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> => runCli(args, { ALERTFLOW_URL: rt.url, ALERTFLOW_TOKEN: rt.token, USER: 'alice', ...env });
 
-const json = <T>(res: Run): T => {
+const json = <T>(res: CliRun): T => {
   expect(res, res.stderr).toMatchObject({ code: 0 });
   return JSON.parse(res.stdout) as T;
 };
