@@ -25,6 +25,7 @@ import { compileConfig } from '../runtime/compiled-config';
 import { cooldownKey } from '../store/noise';
 import type { Silence } from '../silences/model';
 import { groupState } from '../../test/support/group-state';
+import { SIM_RECEIVERS } from '../../test/support/router-sim';
 
 /** Each stage of a flush alone, on a hand-made draft: what it passes on, what it ends, what it asks for. */
 const NOW = Date.parse('2026-12-07T12:00:00Z');
@@ -90,15 +91,7 @@ function fixture(
   return f;
 }
 
-const RECEIVER = `
-receivers:
-  - name: team
-    webhook_configs:
-      - url: http://127.0.0.1:9/all
-      - url: http://127.0.0.1:9/firing-only
-        send_resolved: false
-`;
-const ROUTE = `route: { receiver: team, group_by: [alertname], repeat_interval: 4h }\n${RECEIVER}`;
+const ROUTE = `route: { receiver: team, group_by: [alertname], repeat_interval: 4h }\n${SIM_RECEIVERS}`;
 
 const draftOf = (group: GroupState, over: Partial<FlushDraft> = {}): FlushDraft => ({ group, changed: false, mutes: new Map(), cooldown: { alerts: new Map() }, ...over });
 
@@ -140,7 +133,7 @@ route: { receiver: team, group_by: [alertname], routes: [{ matchers: ['alertname
 time_intervals:
   - name: always
     time_intervals: [{ weekdays: ['sunday:saturday'] }]
-${RECEIVER}`;
+${SIM_RECEIVERS}`;
 
     it('ends a muted flush, re-checks on the next tick and still drops resolved alerts', async () => {
       const f = fixture(muted);
@@ -168,7 +161,7 @@ inhibit_rules:
   - source_matchers: ['severity="critical"']
     target_matchers: ['severity="warning"']
     equal: [instance]
-${RECEIVER}`;
+${SIM_RECEIVERS}`;
 
     it('mutes the targets a live source inhibits, names the source, and re-checks on the tick', async () => {
       const source: InhibitionSource = { fingerprint: 'fp-src', labels: { alertname: 'Down', instance: 'a', severity: 'critical' }, status: 'firing' };
@@ -206,7 +199,7 @@ ${RECEIVER}`;
   });
 
   describe('cooldown and dedup', () => {
-    const cooling = `route: { receiver: team, group_by: [alertname], cooldown: 10m }\n${RECEIVER}`;
+    const cooling = `route: { receiver: team, group_by: [alertname], cooldown: 10m }\n${SIM_RECEIVERS}`;
 
     it('cooldown reads the live cooldown of the group', async () => {
       const f = fixture(cooling, { cooldowns: new Map([[cooldownKey('team', { groupId: 'g' }).pk, NOW + 3 * M]]) });
@@ -280,7 +273,7 @@ receivers:
 
   describe('notify', () => {
     it('records what is sent as in flight, counts the flush and starts a cooldown for the pages', async () => {
-      const f = fixture(`route: { receiver: team, group_by: [alertname], cooldown: 10m }\n${RECEIVER}`);
+      const f = fixture(`route: { receiver: team, group_by: [alertname], cooldown: 10m }\n${SIM_RECEIVERS}`);
       const g = groupState('g', [alert('a')], NOW);
       const planned = (await run(dedupStage, draftOf(g), f)).draft;
       const out = await run(notifyStage, planned, f);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../alerts/model';
-import { RouterSim, simAlert } from '../../test/support/router-sim';
+import { RouterSim, SIM_RECEIVERS, simAlert } from '../../test/support/router-sim';
 import { freshStores } from '../../test/support/store-adapters';
 
 /**
@@ -19,13 +19,7 @@ inhibit_rules:
   - source_matchers: ['severity="critical"']
     target_matchers: ['severity="warning"']
     equal: [cluster]
-receivers:
-  - name: team
-    webhook_configs:
-      - url: http://127.0.0.1:9/all
-      - url: http://127.0.0.1:9/firing-only
-        send_resolved: false
-`;
+${SIM_RECEIVERS}`;
 
 type Status = 'firing' | 'resolved';
 /** An alert of `alertname` on `instance` in cluster c1 (its group: alertname and cluster). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RouterSim, simAlert } from '../support/router-sim';
+import { RouterSim, SIM_RECEIVERS, simAlert } from '../support/router-sim';
 import { freshStores, STORE_ADAPTERS } from '../support/store-adapters';
 
 /**
@@ -15,18 +15,9 @@ describe.each(STORE_ADAPTERS)('noise control (%s store)', (adapter) => {
   const fresh = freshStores(adapter);
   const sim = async (yaml: string): Promise<RouterSim> => new RouterSim(await fresh(), yaml);
 
-  const RECEIVERS = `
-receivers:
-  - name: team
-    webhook_configs:
-      - url: http://127.0.0.1:9/all
-      - url: http://127.0.0.1:9/firing-only
-        send_resolved: false
-`;
-
   describe('group timers and the notification log', () => {
     it('waits group_wait, then sends one notification with every alert that arrived meanwhile', async () => {
-      const s = await sim(`route: { receiver: team, group_by: [alertname] }\n${RECEIVERS}`);
+      const s = await sim(`route: { receiver: team, group_by: [alertname] }\n${SIM_RECEIVERS}`);
       const t0 = s.now;
       await s.post([simAlert('a', { startsAt: t0 })]);
       await s.advance(10 * S);
@@ -39,13 +30,13 @@ receivers:
     });
 
     it('flushes at once for an alert that is already older than group_wait', async () => {
-      const s = await sim(`route: { receiver: team, group_by: [alertname] }\n${RECEIVERS}`);
+      const s = await sim(`route: { receiver: team, group_by: [alertname] }\n${SIM_RECEIVERS}`);
       await s.post([simAlert('old', { startsAt: s.now - 5 * M })]);
       expect(s.notifications).toHaveLength(2);
     });
 
     it('sends changes at most once per group_interval, batching what changed meanwhile', async () => {
-      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 30s, group_interval: 5m }\n${RECEIVERS}`);
+      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 30s, group_interval: 5m }\n${SIM_RECEIVERS}`);
       await s.post([simAlert('a', { startsAt: s.now })]);
       await s.advance(30 * S);
       const first = s.now;
@@ -62,7 +53,7 @@ receivers:
     });
 
     it('costs nothing for an unchanged re-send, repeats after repeat_interval through a one-time schedule, and dedups a redelivered flush', async () => {
-      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, repeat_interval: 4h }\n${RECEIVERS}`);
+      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, repeat_interval: 4h }\n${SIM_RECEIVERS}`);
       const a = simAlert('a', { startsAt: s.now });
       await s.post([a]);
       expect(s.notifications).toHaveLength(2);
@@ -89,7 +80,7 @@ receivers:
     });
 
     it('sends a resolve to channels with send_resolved, then drops the resolved alert from the group', async () => {
-      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 1m }\n${RECEIVERS}`);
+      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 1m }\n${SIM_RECEIVERS}`);
       await s.post([simAlert('a', { startsAt: s.now }), simAlert('b', { startsAt: s.now })]);
       const sent = s.now;
       await s.advance(10 * S);
@@ -110,7 +101,7 @@ receivers:
     });
 
     it('notifies a resolve that arrives late, with an ends_at hours in the past', async () => {
-      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 1m }\n${RECEIVERS}`);
+      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 1m }\n${SIM_RECEIVERS}`);
       await s.post([simAlert('a', { startsAt: s.now - 3 * H })]);
       await s.advance(10 * S);
       await s.post([simAlert('a', { status: 'resolved', startsAt: s.now - 3 * H, endsAt: s.now - 2 * H })]);
@@ -119,7 +110,7 @@ receivers:
     });
 
     it('auto-resolves an alert at its ends_at without a message from the source', async () => {
-      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s }\n${RECEIVERS}`);
+      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s }\n${SIM_RECEIVERS}`);
       await s.post([simAlert('a', { startsAt: s.now, endsAt: s.now + 10 * M })]);
       await s.advance(11 * M);
       expect(s.summary()).toEqual(['team webhook[0] firing a=firing', 'team webhook[1] firing a=firing', 'team webhook[0] resolved a=resolved']);
@@ -128,7 +119,7 @@ receivers:
 
   describe('silences', () => {
     it('records a silenced alert but does not notify it, and notifies it when the silence ends', async () => {
-      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 1m }\n${RECEIVERS}`);
+      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 1m }\n${SIM_RECEIVERS}`);
       s.silences.push({
         id: 'sil-1',
         matchers: [{ name: 'instance', value: 'b', isRegex: false, isEqual: true }],
@@ -148,7 +139,7 @@ receivers:
       expect(s.summary(s.now - 2 * M)).toEqual(['team webhook[0] firing a=firing,b=firing', 'team webhook[1] firing a=firing,b=firing']);
     });
     it('re-checks a silenced group each group_interval: a silence expired early is seen by a group created from a stale list', async () => {
-      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 1m }\n${RECEIVERS}`);
+      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 1m }\n${SIM_RECEIVERS}`);
       const silence = {
         id: 'sil-stale',
         matchers: [{ name: 'instance', value: 'b', isRegex: false, isEqual: true }],
@@ -185,7 +176,7 @@ inhibit_rules:
   - source_matchers: ['severity="critical"']
     target_matchers: ['severity="warning"']
     equal: [cluster]
-${RECEIVERS}`;
+${SIM_RECEIVERS}`;
 
     it('mutes targets with the same equal labels while the source fires, and notifies them after it resolves', async () => {
       const s = await sim(yaml);
@@ -217,7 +208,7 @@ route: { receiver: team, group_by: [alertname], group_wait: 0s }
 inhibit_rules:
   - source_matchers: ['alertname="Both"']
     target_matchers: ['alertname="Both"']
-${RECEIVERS}`);
+${SIM_RECEIVERS}`);
       await s.post([simAlert('x', { startsAt: s.now, labels: { alertname: 'Both' } })]);
       expect(s.notifications).toHaveLength(2);
     });
@@ -240,7 +231,7 @@ time_intervals:
   - name: weekend
     time_intervals:
       - weekdays: [saturday, sunday]
-${RECEIVERS}`);
+${SIM_RECEIVERS}`);
       await s.post([simAlert('db1', { startsAt: s.now, labels: { team: 'db' } }), simAlert('other', { startsAt: s.now, labels: { alertname: 'Other' } })]);
       expect(s.summary()).toEqual(['team webhook[0] firing other=firing', 'team webhook[1] firing other=firing']);
       const puts = s.counts.puts;
@@ -266,7 +257,7 @@ time_intervals:
   - name: office
     time_intervals:
       - times: [{ start_time: '12:00', end_time: '18:00' }]
-${RECEIVERS}`);
+${SIM_RECEIVERS}`);
       await s.post([simAlert('b1', { startsAt: s.now, labels: { team: 'biz' } })]);
       expect(s.notifications).toHaveLength(0);
       await s.advance(2 * H + 10 * M);
@@ -277,7 +268,7 @@ ${RECEIVERS}`);
 
   describe('cooldowns', () => {
     it('records a re-fire inside the group cooldown without paging, and pages once the cooldown ends if it still fires', async () => {
-      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 1m, cooldown: 30m }\n${RECEIVERS}`);
+      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 1m, cooldown: 30m }\n${SIM_RECEIVERS}`);
       await s.post([simAlert('a', { startsAt: s.now })]);
       const paged = s.now;
       expect(s.notifications).toHaveLength(2);
@@ -298,7 +289,7 @@ ${RECEIVERS}`);
     });
 
     it('per alert: a re-fire that resolves inside the cooldown is never sent; another alert is not held', async () => {
-      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 1m, cooldown: 1h, cooldown_by: alert }\n${RECEIVERS}`);
+      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 1m, cooldown: 1h, cooldown_by: alert }\n${SIM_RECEIVERS}`);
       const t0 = s.now;
       await s.post([simAlert('a', { startsAt: t0 })]);
       await s.advance(2 * M);
@@ -358,7 +349,7 @@ receivers:
         .map((n) => `${(n.sentAt - t0) / M}m ${n.group.alerts.map((a) => a.status + (a.annotations.alertflow_flapping === 'true' ? ' (flapping)' : '')).join(',')}`);
 
     it('marks an alert that flips too often as flapping and notifies it once per window, ending with its last state', async () => {
-      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 1m, flapping: { transitions: 3, window: 1h } }\n${RECEIVERS}`);
+      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 1m, flapping: { transitions: 3, window: 1h } }\n${SIM_RECEIVERS}`);
       const t0 = s.now;
       await flips(s, t0);
       await s.advance(70 * M);
@@ -373,7 +364,7 @@ receivers:
     });
 
     it('notifies every edge without flap detection', async () => {
-      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 1m }\n${RECEIVERS}`);
+      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 1m }\n${SIM_RECEIVERS}`);
       await flips(s, s.now);
       expect(s.notifications.filter((n) => n.channel.index === 0)).toHaveLength(10);
     });
@@ -381,7 +372,7 @@ receivers:
 
   describe('failures and limits', () => {
     it('replays a flush whose notifications failed to send, even after another write to the group', async () => {
-      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 1m }\n${RECEIVERS}`);
+      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 1m }\n${SIM_RECEIVERS}`);
       const t0 = s.now;
       await s.post([simAlert('a', { startsAt: t0 }), simAlert('c', { startsAt: t0 })]);
       await s.advance(2 * M);
@@ -397,7 +388,7 @@ receivers:
     });
 
     it('creates a group again whose TTL passed before DynamoDB deleted the item', async () => {
-      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s }\n${RECEIVERS}`);
+      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s }\n${SIM_RECEIVERS}`);
       await s.post([simAlert('a', { startsAt: s.now, endsAt: s.now + M })]);
       await s.advance(31 * 24 * H);
       const res = await s.post([simAlert('a', { startsAt: s.now })]);
@@ -406,7 +397,7 @@ receivers:
     });
 
     it('keeps a resolve until it is flushed, however long group_interval is', async () => {
-      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 2h }\n${RECEIVERS}`);
+      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 2h }\n${SIM_RECEIVERS}`);
       const t0 = s.now;
       await s.post([simAlert('a', { startsAt: t0 })]);
       await s.advance(10 * M);
@@ -416,7 +407,7 @@ receivers:
     });
 
     it('re-evaluates a group at once when a silence is expired early, even between its timers', async () => {
-      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 5m, repeat_interval: 4h }\n${RECEIVERS}`);
+      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 5m, repeat_interval: 4h }\n${SIM_RECEIVERS}`);
       s.silences.push({
         id: 'sil-x',
         matchers: [{ name: 'instance', value: 'b', isRegex: false, isEqual: true }],
@@ -436,7 +427,7 @@ receivers:
     });
 
     it('stores a mass resolve of 200 alerts with large annotations within the item limit', async () => {
-      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 1m }\n${RECEIVERS}`);
+      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 1m }\n${SIM_RECEIVERS}`);
       const t0 = s.now;
       const big = (i: number, status?: 'resolved') => ({
         ...simAlert(`i${i}`, { startsAt: t0, ...(status ? { status, endsAt: s.now } : {}) }),

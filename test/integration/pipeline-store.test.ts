@@ -11,7 +11,7 @@ import { silentLogger } from '../../shared/log';
 import type { IngestMessage } from '../../shared/queues/messages';
 import { compileConfig } from '../../shared/runtime/compiled-config';
 import { ConflictError } from '../../shared/errors';
-import { RouterSim } from '../support/router-sim';
+import { RouterSim, SIM_RECEIVERS } from '../support/router-sim';
 import { freshStores, STORE_ADAPTERS } from '../support/store-adapters';
 
 /** Integration: the router and sender cores against each store adapter. */
@@ -21,13 +21,7 @@ const CONFIG = `
 route:
   receiver: team
   group_by: [alertname]
-receivers:
-  - name: team
-    webhook_configs:
-      - url: http://127.0.0.1:9/all
-      - url: http://127.0.0.1:9/firing-only
-        send_resolved: false
-`;
+${SIM_RECEIVERS}`;
 const config = compileConfig(parseConfigYaml(CONFIG));
 
 function alert(instance: string, status: 'firing' | 'resolved' = 'firing'): Alert {

@@ -21,6 +21,19 @@ import type { DeliveryStore, GroupStore, Stores } from '../../shared/store/port'
  * schedules) are kept, and `advance` runs the ones that come due, in time order, as SQS and
  * Scheduler would. Tests read `notifications` and the counters.
  */
+/**
+ * The receivers the router tests use: `team`, with two webhooks (`webhook[0]` told of everything,
+ * `webhook[1]` of firing alerts only). Append it to a route's YAML.
+ */
+export const SIM_RECEIVERS = `
+receivers:
+  - name: team
+    webhook_configs:
+      - url: http://127.0.0.1:9/all
+      - url: http://127.0.0.1:9/firing-only
+        send_resolved: false
+`;
+
 export class RouterSim {
   now: number;
   readonly notifications: Array<NotificationMessage & { sentAt: number }> = [];
