@@ -1,12 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import {
-  describeAll,
+  checkStep,
   startDifferential,
   type Differential,
   type DifferentialSpec,
   type FeedAlert,
   type Notification,
-  type StepResult,
 } from '../support/differential';
 
 /**
@@ -115,15 +114,6 @@ afterAll(async () => {
   await diff?.close();
 });
 
-/** Alertmanager must send what is written here, and alertflow what Alertmanager sent. */
-function check(result: StepResult, expected: Notification[]): void {
-  const am = describeAll(result.notifications.alertmanager);
-  const af = describeAll(result.notifications.alertflow);
-  expect.soft(result.errors.alertmanager, 'requests Alertmanager refused').toEqual([]);
-  expect.soft(am, 'Alertmanager vs the expectation written in this test').toEqual(describeAll(expected));
-  expect.soft(result.errors.alertflow, 'requests alertflow refused').toEqual([]);
-  expect.soft(af, 'alertflow vs Alertmanager').toEqual(am);
-}
 
 const STEP_TIMEOUT = TIMING.timeoutMs + 5_000;
 
@@ -147,7 +137,7 @@ describe('alertflow vs a real Alertmanager: same config, same alerts, same notif
         });
         await feed.alerts(fire(A1, W1, W2, H1, S1, S2, T1, T2));
       });
-      check(result, [
+      checkStep(result, [
         // A1: the critical child of team=db (receiver inherited: pager; group_by overridden: cluster)...
         sent('pager', KEY.pagerCritical, { cluster: 'c1' }, 'firing', [firing(A1)]),
         // ...and, through continue, the next matching sibling, grouped by all labels.
@@ -168,7 +158,7 @@ describe('alertflow vs a real Alertmanager: same config, same alerts, same notif
     '2: a new alert joins a notified group; a web alert goes to chat only',
     async () => {
       const result = await diff.step((feed) => feed.alerts(fire(H2, E1)));
-      check(result, [
+      checkStep(result, [
         sent('default', KEY.latency, { alertname: 'HighLatency', cluster: 'c3' }, 'firing', [firing(H1), firing(H2)]),
         sent('chat', KEY.chatE1, E1, 'firing', [firing(E1)]),
       ]);
@@ -180,7 +170,7 @@ describe('alertflow vs a real Alertmanager: same config, same alerts, same notif
     '3: the inhibiting alert resolves: its resolve goes to chat only, and the inhibited alert is notified',
     async () => {
       const result = await diff.step((feed) => feed.alerts(resolve(A1)));
-      check(result, [
+      checkStep(result, [
         // pager has send_resolved: false, so the fully resolved critical group sends nothing there.
         sent('chat', KEY.chatA1, A1, 'resolved', [resolved(A1)]),
         sent('pager', KEY.pagerW1, { alertname: 'SlowQueries', cluster: 'c1' }, 'firing', [firing(W1)]),
@@ -194,7 +184,7 @@ describe('alertflow vs a real Alertmanager: same config, same alerts, same notif
     '4: resolves: one alert of a two-alert group; an alert on a send_resolved true and a false receiver',
     async () => {
       const result = await diff.step((feed) => feed.alerts(resolve(H1, W2)));
-      check(result, [
+      checkStep(result, [
         sent('default', KEY.latency, { alertname: 'HighLatency', cluster: 'c3' }, 'firing', [resolved(H1), firing(H2)]),
         sent('chat', KEY.chatW2, W2, 'resolved', [resolved(W2)]),
       ]);
@@ -206,7 +196,7 @@ describe('alertflow vs a real Alertmanager: same config, same alerts, same notif
     '5: the last unsilenced alert of a group resolves: the notified resolve is not repeated, the silenced alert stays out',
     async () => {
       const result = await diff.step((feed) => feed.alerts(resolve(H2)));
-      check(result, [sent('default', KEY.latency, { alertname: 'HighLatency', cluster: 'c3' }, 'resolved', [resolved(H2)])]);
+      checkStep(result, [sent('default', KEY.latency, { alertname: 'HighLatency', cluster: 'c3' }, 'resolved', [resolved(H2)])]);
     },
     STEP_TIMEOUT,
   );

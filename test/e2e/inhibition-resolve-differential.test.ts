@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeAll, startDifferential, type Differential, type DifferentialSpec, type FeedAlert, type Notification, type StepResult } from '../support/differential';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { checkStep, startDifferential, type Differential, type DifferentialSpec, type FeedAlert, type Notification } from '../support/differential';
 
 /**
  * Differential test (issue 14): what a group's next notification holds once inhibition starts after
@@ -118,15 +118,6 @@ afterAll(async () => {
   await diff?.close();
 });
 
-/** Alertmanager must send what is written here, and alertflow what Alertmanager sent. */
-function check(result: StepResult, expected: Notification[]): void {
-  const am = describeAll(result.notifications.alertmanager);
-  const af = describeAll(result.notifications.alertflow);
-  expect.soft(result.errors.alertmanager, 'requests Alertmanager refused').toEqual([]);
-  expect.soft(am, 'Alertmanager vs the expectation written in this test').toEqual(describeAll(expected));
-  expect.soft(result.errors.alertflow, 'requests alertflow refused').toEqual([]);
-  expect.soft(af, 'alertflow vs Alertmanager').toEqual(am);
-}
 
 // The steps share the two systems' state, so they run in order.
 describe('alertflow vs a real Alertmanager: inhibition after a notification, and stray resolves', () => {
@@ -134,7 +125,7 @@ describe('alertflow vs a real Alertmanager: inhibition after a notification, and
     '1: the targets, and the groups that will get stray resolves, are notified',
     async () => {
       const result = await diff.step((feed) => feed.alerts(fire(T_a, T_b, U_b, T_c, T_r, X_d, X_e)));
-      check(result, [
+      checkStep(result, [
         ...both(['DiskSlow', 'a'], [firing(T_a)]),
         ...both(['DiskSlow', 'b'], [firing(T_b), firing(U_b)]),
         ...both(['DiskSlow', 'c'], [firing(T_c)]),
@@ -154,7 +145,7 @@ describe('alertflow vs a real Alertmanager: inhibition after a notification, and
         await feed.alerts(fire(S_a, S_b, V_b, S_c, S_r));
         await sleep(MUTED_FOR_MS);
       });
-      check(result, [
+      checkStep(result, [
         ...both(['ClusterDown', 'a'], [firing(S_a)]),
         ...both(['ClusterDown', 'b'], [firing(S_b)]),
         ...both(['ClusterDown', 'r'], [firing(S_r)]),
@@ -178,7 +169,7 @@ describe('alertflow vs a real Alertmanager: inhibition after a notification, and
         await sleep(3_500);
         await feed.alerts(resolve(T_r));
       });
-      check(result, [
+      checkStep(result, [
         // The sources' own groups: their resolve, to `on` only (`off` logs it without a send).
         sent('on', ['ClusterDown', 'a'], [resolved(S_a)]),
         sent('on', ['ClusterDown', 'b'], [resolved(S_b)]),
@@ -205,7 +196,7 @@ describe('alertflow vs a real Alertmanager: inhibition after a notification, and
         await feed.alerts(resolve(X_e, Y_e));
         await feed.alerts(resolve(Z_f));
       });
-      check(result, [
+      checkStep(result, [
         // Nothing else changed in DiskSlow/d: the stray resolve alone is news to `on`, not to `off`.
         sent('on', ['DiskSlow', 'd'], [firing(X_d), resolved(Y_d)]),
         // DiskSlow/e resolves whole, with the stray among its resolved alerts (`off` logs it, no send).
@@ -220,7 +211,7 @@ describe('alertflow vs a real Alertmanager: inhibition after a notification, and
     '5: the same resolves again (Prometheus re-sends them) are news to nobody',
     async () => {
       const result = await diff.step((feed) => feed.alerts(resolve(Y_d, X_e, Y_e, Z_f)));
-      check(result, []);
+      checkStep(result, []);
     },
     STEP_TIMEOUT,
   );

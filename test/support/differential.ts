@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { expect } from 'vitest';
 import type { LocalRuntime } from '../../shared/local/runtime';
 import { startAlertmanager, type RunningAlertmanager } from './alertmanager';
 import { startRuntimeWithConfig } from './runtime';
@@ -273,4 +274,18 @@ export function describeNotification(n: Notification): string {
 /** A step's notifications as a sorted list of texts: compare two multisets with toEqual and read the diff. */
 export function describeAll(ns: readonly Notification[]): string[] {
   return ns.map(describeNotification).sort();
+}
+
+/**
+ * One step's verdict: Alertmanager must send what the test wrote (so both systems cannot pass by
+ * sending the same wrong thing, or nothing), and alertflow what Alertmanager sent; neither refuses
+ * a request. Soft assertions, so a step reports every difference.
+ */
+export function checkStep(result: StepResult, expected: Notification[]): void {
+  const am = describeAll(result.notifications.alertmanager);
+  const af = describeAll(result.notifications.alertflow);
+  expect.soft(result.errors.alertmanager, 'requests Alertmanager refused').toEqual([]);
+  expect.soft(am, 'Alertmanager vs the expectation written in this test').toEqual(describeAll(expected));
+  expect.soft(result.errors.alertflow, 'requests alertflow refused').toEqual([]);
+  expect.soft(af, 'alertflow vs Alertmanager').toEqual(am);
 }
