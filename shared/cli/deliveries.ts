@@ -1,6 +1,6 @@
 import { apiCall } from './client';
 import type { CliContext } from './context';
-import { formatJson, formatTable, formatTime } from './output';
+import { formatJson, formatTable, formatTime, labelsText } from './output';
 
 /** A group's channel entry's last notification, as GET /v1/groups shows it. */
 interface NotificationRow {
@@ -55,8 +55,7 @@ export async function listDeliveries(ctx: CliContext, opts: { status?: string; r
   lines.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
   if (ctx.output === 'json') ctx.out(formatJson(lines));
   else {
-    const labels = (l: Record<string, string>) => Object.entries(l).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
-    ctx.out(formatTable(['Sent At', 'Receiver', 'Channel', 'Status', 'Firing', 'Resolved', 'Group'], lines.map((l) => [formatTime(l.at), l.receiver, l.channel, l.status, String(l.firing), String(l.resolved), labels(l.labels)])));
+    ctx.out(formatTable(['Sent At', 'Receiver', 'Channel', 'Status', 'Firing', 'Resolved', 'Group'], lines.map((l) => [formatTime(l.at), l.receiver, l.channel, l.status, String(l.firing), String(l.resolved), labelsText(l.labels)])));
   }
   return lines;
 }

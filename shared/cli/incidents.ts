@@ -1,6 +1,6 @@
 import { apiCall } from './client';
 import type { CliContext } from './context';
-import { formatJson, formatTable, formatTime } from './output';
+import { formatJson, formatTable, formatTime, labelsText } from './output';
 
 /** An incident as /v1/incidents shows it (the fields the CLI prints). */
 interface IncidentRow {
@@ -17,8 +17,6 @@ interface IncidentRow {
   next_timer_at: string | null;
   suspended: { reason: string; since: string } | null;
 }
-
-const labelsText = (labels: Record<string, string>): string => Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
 
 const stepText = (i: IncidentRow): string => (i.step ? `${i.step.step}/${i.steps}${i.runs > 1 ? ` (run ${i.step.run}/${i.runs})` : ''}` : `-/${i.steps}`);
 

@@ -23,3 +23,6 @@ export function formatTime(iso: string | null | undefined): string {
   if (Number.isNaN(d.getTime())) return iso;
   return `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
+
+/** A label set as the tables show it: `name="value"` pairs, space-separated. */
+export const labelsText = (labels: Record<string, string>): string => Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');

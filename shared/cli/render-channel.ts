@@ -5,6 +5,7 @@ import { senderFor } from '../channels/registry';
 import { CHANNEL_SCHEMAS, type ChannelConfigs } from '../channels/schemas';
 import type { NotificationMessage } from '../queues/messages';
 import { useTemplateFiles } from '../channels/templating';
+import { formatAlertmanagerLabelSet } from '../routing/route-tree';
 import { TemplateError, type TemplateFile } from '../templates';
 import { CliFailure } from './client';
 import type { WebhookBody } from './templates';
@@ -79,7 +80,7 @@ export function notificationOf(group: WebhookBody, type: ChannelType, receiver: 
     channel: { type, index: 0 },
     group: {
       id: 'grp-preview',
-      key: group.groupKey || `{}:{${Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}}`,
+      key: group.groupKey || `{}:${formatAlertmanagerLabelSet(labels)}`,
       labels,
       status: alerts.some((a) => a.status === 'firing') ? 'firing' : 'resolved',
       alerts,
