@@ -67,11 +67,27 @@ export function templateErrorMessage(err: unknown): string {
  * Throws TemplateError when a file does not compile.
  */
 export function useTemplateFiles(files: readonly TemplateFile[]): void {
-  activeSet = files.length > 0 ? compileTemplateSet(files) : undefined;
+  const set = templateSetOf(files);
+  if (set === activeSet) return;
+  activeSet = set;
   CACHE.clear();
 }
 
 let activeSet: TemplateSet | undefined;
+
+/**
+ * The set `files` make (undefined for none). Loading a config asks for it three times (the loader's
+ * check of the fields, the config check, compileConfig), each time with a copy of the same files:
+ * the last set is kept, by the files' names and texts, so it compiles once.
+ */
+export function templateSetOf(files: readonly TemplateFile[]): TemplateSet | undefined {
+  if (files.length === 0) return undefined;
+  const same = lastSet !== undefined && lastSet.files.length === files.length && lastSet.files.every((f, i) => f.name === files[i]!.name && f.text === files[i]!.text);
+  if (!same) lastSet = { files: files.map(({ name, text }) => ({ name, text })), set: compileTemplateSet(files) };
+  return lastSet!.set;
+}
+
+let lastSet: { files: TemplateFile[]; set: TemplateSet } | undefined;
 
 /** The name `source` calls that no template file or default defines, if that is why it does not compile. */
 export function undefinedTemplateName(source: string, set: TemplateSet | undefined): string | undefined {

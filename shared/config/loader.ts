@@ -5,8 +5,8 @@ import type { Config } from './schema';
 import { ConfigError } from '../errors';
 import { parseConfig } from './validate';
 import { fromAlertmanager } from './alertmanager';
-import { compileTemplateSet, type TemplateFile } from '../templates';
-import { undefinedTemplateName } from '../channels/templating';
+import type { TemplateFile } from '../templates';
+import { templateSetOf, undefinedTemplateName } from '../channels/templating';
 import type { Issue } from '../errors';
 import { noteLoadWarnings } from './warnings';
 
@@ -99,7 +99,7 @@ function readTemplateFiles(document: unknown, baseDir: string, warnings: Issue[]
   doc.template_files = files;
   let set;
   try {
-    set = compileTemplateSet(files);
+    set = templateSetOf(files);
   } catch {
     return; // The config check reports the file's error with its position.
   }
