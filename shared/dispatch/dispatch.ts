@@ -64,7 +64,22 @@ const WRITE_CONCURRENCY = 16;
 /** Groups read in one BatchGet right before they are evaluated and written (WRITE_CONCURRENCY / READ_CHUNK reads in flight). */
 const READ_CHUNK = 8;
 
-export async function dispatch(messages: readonly RouterMessage[], deps: DispatchDeps): Promise<DispatchResult> {
+export async function dispatch(received: readonly RouterMessage[], deps: DispatchDeps): Promise<DispatchResult> {
+  // A schedule's batch of group timers is its flushes, each handled as if it had come alone; the
+  // batch fails if any of them does (a retry replays the others, which their groups' state makes
+  // idempotent).
+  const batchOf = new Map<string, string>();
+  const messages = received.flatMap((m) => {
+    if (m.kind !== 'flushes') return [m];
+    for (const f of m.flushes) batchOf.set(f.id, m.id);
+    return m.flushes;
+  });
+  const result = await dispatchEach(messages, deps);
+  if (batchOf.size > 0) result.failed = new Set([...result.failed].map((id) => batchOf.get(id) ?? id));
+  return result;
+}
+
+async function dispatchEach(messages: ReadonlyArray<Exclude<RouterMessage, { kind: 'flushes' }>>, deps: DispatchDeps): Promise<DispatchResult> {
   const now = deps.clock();
   const ingest = messages.filter((m): m is IngestMessage => m.kind === 'alerts');
   const flushes = messages.filter((m): m is FlushMessage => m.kind === 'flush');

@@ -1,8 +1,9 @@
-import { FlushMessage, type EscalationMessage } from '../queues/messages';
+import { createHash } from 'node:crypto';
+import { FlushMessage, MAX_FLUSHES_PER_SCHEDULE, type EscalationMessage, type FlushBatchMessage } from '../queues/messages';
 import { ALERTS_QUEUE } from '../queues/names';
 import { batchesOf, SQS_MAX_DELAY_S, type OutgoingMessage, type QueuePort } from '../queues/port';
 import type { RouteNode } from '../routing/route-tree';
-import type { SchedulerPort } from '../schedules/port';
+import type { OneTimeSchedule, SchedulerPort } from '../schedules/port';
 import type { GroupState } from './model';
 
 /**
@@ -71,6 +72,48 @@ export interface Wakeup {
 
 export const groupWakeup = (t: Timer): Wakeup => ({ at: t.at, message: flushMessage(t), name: scheduleName(t.groupId, t.at) });
 
+/** A scheduler's precision when it does not state one (SchedulerPort.precisionMs). */
+const DEFAULT_SCHEDULE_PRECISION_MS = 1_000;
+
+/**
+ * Far wakeups as one-time schedules. Group timers due in the same slot of the scheduler's precision
+ * share one schedule (a FlushBatchMessage at the latest of their times, which the scheduler fires in
+ * the same slot): Scheduler bills each invocation, and the groups one router batch flushed are due
+ * together. A timer alone keeps its own schedule, whose name lets a replacement delete it; a shared
+ * one is not deleted (its other groups need it), and a stale flush in it finds its chain replaced.
+ */
+export function farSchedules(far: readonly Wakeup[], precisionMs: number): OneTimeSchedule[] {
+  const out: OneTimeSchedule[] = [];
+  const slots = new Map<number, Array<Wakeup & { message: FlushMessage }>>();
+  for (const w of far) {
+    const queue = w.queue ?? ALERTS_QUEUE;
+    if (queue === ALERTS_QUEUE && w.message.kind === 'flush' && w.message.reason === 'timer') {
+      const slot = Math.ceil(w.at / precisionMs);
+      const list = slots.get(slot) ?? [];
+      slots.set(slot, list);
+      list.push(w as Wakeup & { message: FlushMessage });
+    } else {
+      out.push({ name: w.name, at: new Date(w.at), queue, body: JSON.stringify(w.message) });
+    }
+  }
+  for (const [slot, list] of slots) {
+    for (let i = 0; i < list.length; i += MAX_FLUSHES_PER_SCHEDULE) {
+      const chunk = list.slice(i, i + MAX_FLUSHES_PER_SCHEDULE);
+      if (chunk.length === 1) {
+        const [w] = chunk as [Wakeup];
+        out.push({ name: w.name, at: new Date(w.at), queue: ALERTS_QUEUE, body: JSON.stringify(w.message) });
+        continue;
+      }
+      // Named by its contents: a retried batch creates the same schedule, which the port takes as done.
+      const digest = createHash('sha256').update(chunk.map((w) => w.message.id).sort().join('\n')).digest('hex').slice(0, 16);
+      const name = `flushes-${slot}-${digest}`;
+      const message: FlushBatchMessage = { kind: 'flushes', id: name, flushes: chunk.map((w) => w.message) };
+      out.push({ name, at: new Date(Math.max(...chunk.map((w) => w.at))), queue: ALERTS_QUEUE, body: JSON.stringify(message) });
+    }
+  }
+  return out;
+}
+
 /** Put each message on its way: delayed on the queue when due within 15 minutes, else a one-time schedule. */
 export async function scheduleWakeups(wakeups: readonly Wakeup[], deps: { queues: QueuePort; scheduler: SchedulerPort; now: number }): Promise<void> {
   const delayed = new Map<string, OutgoingMessage[]>();
@@ -89,7 +132,7 @@ export async function scheduleWakeups(wakeups: readonly Wakeup[], deps: { queues
   }
   await Promise.all([
     ...[...delayed].flatMap(([queue, list]) => batchesOf(list).map((batch) => deps.queues.send(queue, batch))),
-    ...far.map((w) => deps.scheduler.create({ name: w.name, at: new Date(w.at), queue: w.queue ?? ALERTS_QUEUE, body: JSON.stringify(w.message) })),
+    ...farSchedules(far, deps.scheduler.precisionMs ?? DEFAULT_SCHEDULE_PRECISION_MS).map((schedule) => deps.scheduler.create(schedule)),
   ]);
 }
 

@@ -219,8 +219,24 @@ export const HeartbeatPingMessage = z.object({
 });
 export type HeartbeatPingMessage = z.infer<typeof HeartbeatPingMessage>;
 
+/** Most group timers one schedule carries (about 150 bytes each; a schedule's input may be 256 KB). */
+export const MAX_FLUSHES_PER_SCHEDULE = 100;
+
+/**
+ * router -> router, through one one-time schedule: group timers due in the same slot of the
+ * scheduler's precision (ADR 0011, "One schedule per slot"). Scheduler bills each invocation, so the
+ * groups a router batch flushed together wake together, at the latest of their times. The router
+ * handles each flush as if it had come alone; the message fails if any of them does.
+ */
+export const FlushBatchMessage = z.object({
+  kind: z.literal('flushes'),
+  id: z.string().min(1),
+  flushes: z.array(FlushMessage).min(1).max(MAX_FLUSHES_PER_SCHEDULE),
+});
+export type FlushBatchMessage = z.infer<typeof FlushBatchMessage>;
+
 /** Everything the `alerts` queue carries. */
-export const RouterMessage = z.discriminatedUnion('kind', [IngestMessage, FlushMessage, HeartbeatPingMessage]);
+export const RouterMessage = z.discriminatedUnion('kind', [IngestMessage, FlushMessage, FlushBatchMessage, HeartbeatPingMessage]);
 export type RouterMessage = z.infer<typeof RouterMessage>;
 
 /**

@@ -79,6 +79,8 @@ export function eventBridgeScheduler(opts: EventBridgeSchedulerOptions): Schedul
   const getConfig = () => (config ??= typeof opts.config === 'function' ? opts.config() : opts.config);
 
   return {
+    precisionMs: SCHEDULER_PRECISION_MS,
+
     async create(schedule) {
       assertScheduleName(schedule.name);
       if (Number.isNaN(schedule.at.getTime())) {

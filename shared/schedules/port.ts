@@ -13,6 +13,11 @@ export interface OneTimeSchedule {
 }
 
 export interface SchedulerPort {
+  /**
+   * How precisely a schedule fires, in ms (EventBridge Scheduler: a whole minute). Timers due in
+   * the same slot of this size are set as one schedule (grouping/timers.ts). Default: 1000.
+   */
+  readonly precisionMs?: number;
   /** Create the schedule; an existing schedule of the same name counts as success. */
   create(schedule: OneTimeSchedule): Promise<void>;
   /** Delete a schedule; one that does not exist (already ran, or deleted) counts as success. */

@@ -79,6 +79,56 @@ describe.each(STORE_ADAPTERS)('noise control (%s store)', (adapter) => {
       expect(s.notifications.slice(4).map((n) => n.id)).toEqual(s.notifications.slice(2, 4).map((n) => n.id));
     });
 
+    it('gives the groups one batch flushed a single repeat schedule, and a group whose chain moved on ignores it', async () => {
+      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 5m, repeat_interval: 4h }\n${SIM_RECEIVERS}`);
+      const alerts = ['A', 'B', 'C'].map((name) => simAlert(name.toLowerCase(), { startsAt: s.now, labels: { alertname: name } }));
+      await s.post(alerts);
+      expect(s.notifications).toHaveLength(6);
+      // One schedule (one billed Scheduler invocation) for the three groups' repeats.
+      expect(s.counts.scheduled).toBe(1);
+      const [shared] = s.pending.filter((p) => p.via === 'scheduler');
+      const body = JSON.parse(shared!.body) as { kind: string; id: string; flushes: Array<{ groupId: string }> };
+      expect(body.kind).toBe('flushes');
+      expect(body.id).toBe(shared!.name);
+      expect(new Set(body.flushes.map((f) => f.groupId)).size).toBe(3);
+
+      // C gains an alert: its chain moves to a group_interval tick, and its place in the shared schedule goes stale.
+      await s.advance(1 * M);
+      await s.post([simAlert('c2', { startsAt: s.now, labels: { alertname: 'C' } })]);
+      await s.advance(5 * M);
+      expect(s.summary(s.now - 5 * M)).toEqual(['team webhook[0] firing c=firing,c2=firing', 'team webhook[1] firing c=firing,c2=firing']);
+      const sent = s.notifications.length;
+
+      // Four hours after the first notification, A and B repeat; C, notified an hour later, does not.
+      await s.advance(4 * H - 6 * M + 1 * S);
+      expect(s.summary().slice(sent)).toEqual(['team webhook[0] firing a=firing', 'team webhook[1] firing a=firing', 'team webhook[0] firing b=firing', 'team webhook[1] firing b=firing']);
+
+      // The shared schedule delivered twice: nothing is written, and its flushes re-emit the same notification ids.
+      const puts = s.counts.puts;
+      const again = await s.run([JSON.parse(shared!.body)]);
+      expect(again.failed.size).toBe(0);
+      expect(s.counts.puts).toBe(puts);
+      expect(s.notifications.slice(sent + 4).map((n) => n.id)).toEqual(s.notifications.slice(sent, sent + 4).map((n) => n.id));
+    });
+
+    it('fails a schedule\'s batch of group timers as a whole when one of its groups cannot be written', async () => {
+      const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, repeat_interval: 4h }\n${SIM_RECEIVERS}`);
+      await s.post(['A', 'B'].map((name) => simAlert(name.toLowerCase(), { startsAt: s.now, labels: { alertname: name } })));
+      const [shared] = s.pending.filter((p) => p.via === 'scheduler');
+      const batch = JSON.parse(shared!.body) as { id: string; flushes: Array<{ groupId: string }> };
+      const broken = batch.flushes[0]!.groupId;
+      const put = s.deps.groups.put.bind(s.deps.groups);
+      s.deps.groups.put = async (g) => (g.groupId === broken ? Promise.reject(new Error('injected: PutItem failed')) : put(g));
+      s.now += 4 * H + 1 * S;
+      const res = await s.run([JSON.parse(shared!.body)]);
+      expect([...res.failed]).toEqual([batch.id]);
+      // The other group repeated; the retry repeats the broken one and replays the other's flush.
+      expect(s.summary(s.now)).toHaveLength(2);
+      s.deps.groups.put = put;
+      expect((await s.run([JSON.parse(shared!.body)])).failed.size).toBe(0);
+      expect(new Set(s.notifications.filter((n) => n.sentAt === s.now).map((n) => n.id)).size).toBe(4);
+    });
+
     it('sends a resolve to channels with send_resolved, then drops the resolved alert from the group', async () => {
       const s = await sim(`route: { receiver: team, group_by: [alertname], group_wait: 0s, group_interval: 1m }\n${SIM_RECEIVERS}`);
       await s.post([simAlert('a', { startsAt: s.now }), simAlert('b', { startsAt: s.now })]);
