@@ -6,6 +6,7 @@ import { showLink, useLink } from '../../shared/api/links';
 import { listHeartbeats } from '../../shared/api/heartbeats';
 import { health } from '../../shared/api/health';
 import { listHistory } from '../../shared/api/history';
+import { getDelivery, listDeliveries, retryDelivery } from '../../shared/api/deliveries';
 import { DIGEST_PREVIEW_MAX_BODY_BYTES, previewDigest } from '../../shared/api/digest';
 import { CHECK_MAX_BODY_BYTES, createCheck, deleteCheck, evaluateCheckNow, getCheck, listChecks, replaceCheck, setPaused } from '../../shared/api/checks';
 import { checkDeps } from '../../shared/runtime/check-deps';
@@ -63,6 +64,7 @@ export function createHandler(
     deliveries,
   };
   const checksApi = { ...checkDeps(ports), tickMs: checksTickMs };
+  const deliveryDeps = { deliveries, payloads: ports.stores.payloads, queues: ports.queues, clock: ports.clock, log: ports.log, retentionS: ports.config.retentionS };
   const digestSources = { history: ports.stores.history, groups, deliveries: { outcomes: (ids: readonly string[]) => deliveries.outcomes(ids) }, incidents: ports.stores.incidents };
   const heartbeatDeps = { config: ports.config, heartbeats: ports.stores.heartbeats, secrets: ports.secrets, publicUrl: ports.publicUrl };
   // Alertmanager's `uptime`: when this container (or the local runtime) started serving.
@@ -176,6 +178,12 @@ export function createHandler(
         return json(200, status(ports.config, startedAt));
       case 'GET /api/v2/receivers':
         return json(200, receivers(ports.config));
+      case 'GET /v1/deliveries':
+        return json(200, await listDeliveries(deliveryDeps, event.queryStringParameters ?? {}));
+      case 'GET /v1/deliveries/{id}':
+        return json(200, await getDelivery(deliveryDeps, pathParameter(event, 'id')));
+      case 'POST /v1/deliveries/{id}/retry':
+        return json(202, await retryDelivery(deliveryDeps, pathParameter(event, 'id'), actor));
       case 'POST /v1/redrive':
         return json(200, await redrive(event.queryStringParameters?.channel, ports));
       default:

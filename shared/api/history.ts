@@ -4,7 +4,7 @@ import { historyKey, type HistoryEntry, type HistoryStore } from '../history/his
 import { matchesAll, type Matcher } from '../labels/matchers';
 import type { IncidentStore } from '../store/port';
 import { pageIncidents } from './incidents';
-import { decodeCursor, encodeCursor, parseFilter, parseLimit, READ_BUDGET, type PageQuery } from './paging';
+import { decodeCursor, encodeCursor, parseFilter, parseLimit, parseTimeParam, READ_BUDGET, type PageQuery } from './paging';
 
 /**
  * GET /v1/history (scope `read`): what happened in a time range, newest first. `kind=alerts` (the
@@ -29,8 +29,8 @@ export async function listHistory(deps: HistoryDeps, query: HistoryQuery): Promi
   const now = deps.clock();
   const kind = query.kind ?? 'alerts';
   if (kind !== 'alerts' && kind !== 'incidents') throw new ValidationError(`kind must be alerts or incidents (got ${JSON.stringify(kind)})`, [{ path: 'kind', message: 'alerts | incidents' }]);
-  const to = parseTime(query.to, 'to') ?? now;
-  const from = parseTime(query.from, 'from') ?? new Date(to.getTime() - DEFAULT_RANGE_MS);
+  const to = parseTimeParam(query.to, 'to') ?? now;
+  const from = parseTimeParam(query.from, 'from') ?? new Date(to.getTime() - DEFAULT_RANGE_MS);
   if (from >= to) throw new ValidationError('from must be before to', [{ path: 'from', message: 'before to' }]);
   const matchers = parseFilter(query.filter);
   const limit = parseLimit(query.limit);
@@ -85,10 +85,4 @@ function incidents(deps: HistoryDeps, range: { from: Date; to: Date }, matchers:
   return pageIncidents(deps.incidents, ['open', 'resolved'], { cursor, limit, now }, (i) =>
     i.startedAt >= to ? 'skip' : i.startedAt < from ? 'stop' : matchesAll(matchers, i.groupLabels) ? 'take' : 'skip',
   );
-}
-function parseTime(text: string | undefined, key: string): Date | undefined {
-  if (text === undefined) return undefined;
-  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(text) ? Date.parse(text) : NaN;
-  if (Number.isNaN(ms)) throw new ValidationError(`${key} must be an RFC 3339 time such as 2026-12-01T00:00:00Z (got ${JSON.stringify(text.slice(0, 64))})`, [{ path: key, message: 'an RFC 3339 time' }]);
-  return new Date(ms);
 }

@@ -113,6 +113,8 @@ describe('read paths send no Scan', () => {
     ['GET /v1/silences', undefined, undefined],
     // Expiring a silence early finds the groups it held: from the listing index, not a Scan.
     ['DELETE /v1/silences/{id}', undefined, 's1'],
+    // The delivery log: a Query per day partition of the listing index.
+    ['GET /v1/deliveries', { status: 'failed', since: '3d' }, undefined],
   ])('%s %o', async (routeKey, query, id) => {
     const res = await createHandler(ports)(event(routeKey, query, id));
     expect(res.statusCode, res.body).toBe(200);

@@ -82,3 +82,11 @@ export function decodeCursor<T>(text: string | undefined, schema: z.ZodType<T>, 
   if (!parsed.success || !check(parsed.data)) throw bad();
   return parsed.data;
 }
+
+/** A time parameter (`from`, `to`, `since`): RFC 3339, as the API writes times. */
+export function parseTimeParam(text: string | undefined, key: string): Date | undefined {
+  if (text === undefined) return undefined;
+  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(text) ? Date.parse(text) : NaN;
+  if (Number.isNaN(ms)) throw new ValidationError(`${key} must be an RFC 3339 time such as 2026-12-01T00:00:00Z (got ${JSON.stringify(text.slice(0, 64))})`, [{ path: key, message: 'an RFC 3339 time' }]);
+  return new Date(ms);
+}

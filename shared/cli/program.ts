@@ -137,16 +137,34 @@ export function buildProgram(): Command {
     .argument('[channel]', 'one channel type (slack, email, ...); default: all')
     .action(redrive);
 
-  program
-    .command('deliveries')
-    .description(
-      "each group's last notification on each of its channels and what became of it (delivered, pending, failed), newest first, from GET /v1/groups; every attempt needs a delivery log alertflow does not keep yet",
-    )
-    .addOption(new Option('--status <status>', 'only this outcome').choices(['delivered', 'pending', 'failed']))
+  const deliveries = program.command('deliveries').description('the delivery log: every notification, what became of it, and a retry for one that failed for good');
+  deliveries
+    .command('list', { isDefault: true })
+    .description('list notifications newest first (GET /v1/deliveries): status, attempts, last error')
+    .option('--status <status>', 'only these statuses, comma-separated: failed (failed for good or dead-lettered), delivered, retrying, in_progress, dead_lettered')
     .option('--receiver <name>', 'only this receiver')
-    .action(async (opts: { status?: string; receiver?: string }, cmd: Command) => {
+    .option('--channel <type>', 'only this channel type (slack, email, webhook, ...)')
+    .option('--since <time>', 'made since: a duration back from now (24h, 7d) or an RFC 3339 time; default 24h')
+    .option('--limit <n>', `at most this many rows (default 100)`)
+    .action(async (opts: { status?: string; receiver?: string; channel?: string; since?: string; limit?: string }, cmd: Command) => {
       const { listDeliveries } = await import('./deliveries');
       await listDeliveries(context(cmd), opts);
+    });
+  deliveries
+    .command('show')
+    .description('one notification and each attempt (GET /v1/deliveries/{id})')
+    .argument('<id>', 'the notification id (deliveries list shows it)')
+    .action(async (id: string, _opts: unknown, cmd: Command) => {
+      const { showDelivery } = await import('./deliveries');
+      await showDelivery(context(cmd), id);
+    });
+  deliveries
+    .command('retry')
+    .description('send a notification that failed for good again, once its cause is fixed (POST /v1/deliveries/{id}/retry)')
+    .argument('<id>', 'the notification id (deliveries list --status failed shows it)')
+    .action(async (id: string, _opts: unknown, cmd: Command) => {
+      const { retryDelivery } = await import('./deliveries');
+      await retryDelivery(context(cmd), id);
     });
 
   // ---------------------------------------------------------------------------------------------

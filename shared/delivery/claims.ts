@@ -2,7 +2,10 @@ import { CONSUMER_TIMEOUT_S, ALERTS_QUEUE } from '../queues/names';
 import type { FlushMessage, NotificationMessage } from '../queues/messages';
 import type { QueuePort } from '../queues/port';
 import type { DeliveryAttempt, DeliveryRecord, DeliveryStatus } from '../store/deliveries';
-import type { DeliveryStore } from '../store/port';
+import type { DeliveryOrigin } from '../store/model';
+import type { DeliveryStore, PayloadStore } from '../store/port';
+import type { Logger } from '../log';
+import type { PayloadRef } from '../queues/messages';
 
 /**
  * Claim before send, record from the outcome (as Powertools' idempotency layer claims an
@@ -25,14 +28,31 @@ export type Claim =
   /** Another receive holds a live claim: look again once it lapses (by then it is settled, or free). */
   | { kind: 'busy'; retryInMs: number };
 
+/** Statuses a notification ends in without being delivered: `POST /v1/deliveries/{id}/retry` sends these again. */
+export const FAILED_STATUSES: readonly DeliveryStatus[] = ['failed', 'dead_lettered'];
+
 export interface ClaimDeps {
   deliveries: DeliveryStore;
   /** The router's queue, for waking a group whose notification failed for good. */
   queues?: QueuePort | undefined;
+  /** Where a notification that failed for good is kept for a retry; without it, none can be. */
+  payloads?: Pick<PayloadStore, 'put'> | undefined;
+  log?: Logger | undefined;
+}
+
+/** What the delivery log shows of where a notification came from (DeliveryOrigin). */
+export function originOf(n: NotificationMessage): DeliveryOrigin {
+  return {
+    createdAt: n.createdAt,
+    groupId: n.group.id,
+    groupKey: n.group.key,
+    ...(n.incident ? { incidentId: n.incident.id } : {}),
+    alerts: n.group.alerts.length + (n.group.truncatedAlerts ?? 0),
+  };
 }
 
 export async function claimDelivery(deps: ClaimDeps, n: NotificationMessage, channel: string, now: Date): Promise<Claim> {
-  const res = await deps.deliveries.claim({ notificationId: n.id, channel, receiver: n.receiver, target: n.channel.type }, { now, untilMs: now.getTime() + CLAIM_LEASE_MS, final: FINAL_STATUSES });
+  const res = await deps.deliveries.claim({ notificationId: n.id, channel, receiver: n.receiver, target: n.channel.type, ...originOf(n) }, { now, untilMs: now.getTime() + CLAIM_LEASE_MS, final: FINAL_STATUSES });
   if (res.claimed) return { kind: 'claimed', token: res.token };
   const current = res.current;
   if (current && FINAL_STATUSES.includes(current.status)) {
@@ -56,13 +76,29 @@ export async function claimDelivery(deps: ClaimDeps, n: NotificationMessage, cha
 export async function completeDelivery(
   deps: ClaimDeps,
   n: NotificationMessage,
-  rec: Omit<DeliveryRecord, 'attempts' | 'updatedAt' | 'claimExpiresAt'>,
+  rec: Pick<DeliveryRecord, 'notificationId' | 'channel' | 'receiver' | 'target' | 'status'>,
   attempt: DeliveryAttempt,
   now: Date,
 ): Promise<boolean> {
-  const recorded = await deps.deliveries.recordAttempt(rec, attempt, now);
+  const resend = FAILED_STATUSES.includes(rec.status) ? await keepForRetry(deps, n, now) : undefined;
+  const recorded = await deps.deliveries.recordAttempt({ ...rec, ...originOf(n), ...(resend ? { resend } : {}) }, attempt, now);
   if (recorded && rec.status === 'failed') await wakeGroup(deps, n, now);
   return recorded;
+}
+
+/**
+ * Keep the whole notification (a large group's alerts, as its payload reference stands for them)
+ * for a retry once its cause is fixed. Best effort: without it the failure is still recorded, and
+ * the retry says the notification is no longer kept.
+ */
+async function keepForRetry(deps: ClaimDeps, n: NotificationMessage, now: Date): Promise<PayloadRef | undefined> {
+  if (!deps.payloads) return undefined;
+  try {
+    return await deps.payloads.put(n.id, n, now);
+  } catch (err) {
+    deps.log?.warn('could not keep a failed notification for a retry', { notificationId: n.id, err });
+    return undefined;
+  }
 }
 
 /** Ask the router to look at a group notification's group now (storm summaries and tests have none). */

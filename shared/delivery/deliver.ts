@@ -10,7 +10,7 @@ import type { CompiledConfig } from '../runtime/compiled-config';
 import { SQS_MAX_DELAY_S, type QueuePort } from '../queues/port';
 import { claimDelivery, completeDelivery } from './claims';
 import { withIncidentLinks } from './incident-links';
-import type { DeliveryStore, RateLimiter } from '../store/port';
+import type { DeliveryStore, PayloadStore, RateLimiter } from '../store/port';
 
 export interface DeliverDeps {
   config: CompiledConfig;
@@ -34,6 +34,8 @@ export interface DeliverDeps {
   rateLimiter?: RateLimiter;
   /** Where a group notification that failed for good wakes its group (the router's queue). */
   queues?: QueuePort;
+  /** Where a notification that failed for good is kept, so it can be retried (POST /v1/deliveries/{id}/retry). */
+  payloads?: Pick<PayloadStore, 'put'>;
   /** The base URL of incident links when the config sets no external_url (the local runtime's). */
   publicUrl?: (() => string | undefined) | undefined;
 }

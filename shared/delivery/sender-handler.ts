@@ -12,6 +12,7 @@ import { batchHandler } from '../runtime/middleware';
 import { recordProbes } from '../self-monitoring/probe';
 import type { DeliveryStore } from '../store/port';
 import type { GateDecision, GateHealth } from '../store/receiver-gates';
+import { completeDelivery, type ClaimDeps } from './claims';
 import { deliver, type DeliverResult } from './deliver';
 import { loadNotification } from './payload';
 
@@ -75,6 +76,7 @@ export function createSenderHandler<T extends ChannelType>(sender: ChannelSender
     rateLimiter: ports.stores.rateLimiter,
     queues: ports.queues,
     publicUrl: ports.publicUrl,
+    payloads,
   };
   const probeDeps = { config: ports.config, heartbeats: ports.stores.heartbeats, queues: ports.queues, clock: ports.clock, log: ports.log, metrics: ports.metrics };
   const gates = ports.stores.receiverGates({
@@ -167,7 +169,7 @@ export function createSenderHandler<T extends ChannelType>(sender: ChannelSender
         // A failing receiver: this receive counts, as a failed attempt would, so the DLQ still comes.
         const reason = decision.kind === 'backing_off' ? 'receiver backing off after a failure' : 'receiver failing; probed with one notification at a time';
         ports.log.info('not sending now; backing off', { notificationId: n.id, receiver: n.receiver, gate, attempt, reason });
-        if (attempt >= MAX_RECEIVES.channel) await recordNotSent(deliveries, n, attempt, reason, ports.clock());
+        if (attempt >= MAX_RECEIVES.channel) await recordNotSent(deps, n, attempt, reason, ports.clock());
         const own = backoffSeconds(attempt, undefined, ports.retryJitter, ports.retryBaseMs);
         const until = decision.kind === 'backing_off' ? Math.ceil((decision.untilMs - Date.now()) / 1000) : 0;
         return backOff(record, Math.max(own, until));
@@ -298,10 +300,12 @@ function healthOf(results: DeliverResult[]): GateHealth {
 }
 
 /** The last receive was spent waiting at the gate: say so, since SQS dead-letters it next. */
-async function recordNotSent(deliveries: DeliveryStore, n: NotificationMessage, attempt: number, reason: string, now: Date): Promise<void> {
-  const prior = await deliveries.get(n.id);
+async function recordNotSent(deps: ClaimDeps & { deliveries: DeliveryStore }, n: NotificationMessage, attempt: number, reason: string, now: Date): Promise<void> {
+  const prior = await deps.deliveries.get(n.id);
   if (prior?.status === 'delivered') return;
-  await deliveries.recordAttempt(
+  await completeDelivery(
+    deps,
+    n,
     { notificationId: n.id, channel: `${n.channel.type}[${n.channel.index}]`, receiver: n.receiver, target: prior?.target ?? n.channel.type, status: 'dead_lettered' },
     { attempt, at: now.toISOString(), outcome: 'retryable', reason: `not sent: ${reason}`, latencyMs: 0 },
     now,

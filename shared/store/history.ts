@@ -2,6 +2,7 @@ import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@a
 import { historyKey, type HistoryEntry, type HistoryPage, type HistoryStore } from '../history/history';
 import { AlertflowError } from '../errors';
 import { epochSeconds, isLive } from './keys';
+import { pageDays } from './day-partitions';
 
 /**
  * History in one partition per UTC day of the resolve, `HISTORY#<yyyy-mm-dd>`, sorted by
@@ -12,10 +13,6 @@ export const historyPk = (resolvedAt: string): string => `HISTORY#${resolvedAt.s
 
 /** When an entry expires: `retentionS` after it resolved. */
 export const historyExpiresAt = (e: Pick<HistoryEntry, 'resolvedAt'>, retentionS: number): number => Math.floor(Date.parse(e.resolvedAt) / 1000) + retentionS;
-
-const DAY_MS = 86_400_000;
-/** Day partitions one page reads at most. */
-export const MAX_DAYS_PER_PAGE = 31;
 
 export class DynamoHistoryStore implements HistoryStore {
   constructor(
@@ -44,48 +41,22 @@ export class DynamoHistoryStore implements HistoryStore {
   }
 
   async page(range: { from: Date; to: Date }, after: string | undefined, limit: number, now: Date): Promise<HistoryPage> {
-    const entries: HistoryEntry[] = [];
-    let read = 0;
-    // Newest day first: the day of `after` (a cursor) or of `to`, back to the day of `from`.
-    const start = after ? Math.min(Date.parse(after.slice(0, 24)), range.to.getTime()) : range.to.getTime() - 1;
-    const firstDay = Math.floor(range.from.getTime() / DAY_MS);
-    const startDay = Math.floor(start / DAY_MS);
-    for (let day = startDay; day >= firstDay && read < limit; day--) {
-      // A long range of empty days is a Query each: stop after a month of them, with a cursor at
-      // the start of the last day read (every key of that day sorts above it).
-      if (startDay - day >= MAX_DAYS_PER_PAGE) return { entries, read, last: `${new Date((day + 1) * DAY_MS).toISOString()}#` };
-      const pk = historyPk(new Date(day * DAY_MS).toISOString());
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const res = await this.db.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
-            ExpressionAttributeValues: { ':pk': pk, ':lo': range.from.toISOString(), ':hi': upperBound(range.to, after) },
-            ScanIndexForward: false,
-            Limit: limit - read,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of res.Items ?? []) {
-          read++;
-          if (isLive(item as { expiresAt?: number }, now)) entries.push(JSON.parse(item.entry as string) as HistoryEntry);
-          if (read >= limit) return { entries, read, last: item.sk as string };
-        }
-        startKey = res.LastEvaluatedKey;
-      } while (startKey);
-    }
-    return { entries, read };
+    const { values, read, last } = await pageDays<HistoryEntry>(range, after, limit, async (day, { lo, hi }, n, startKey) => {
+      const res = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
+          ExpressionAttributeValues: { ':pk': historyPk(day), ':lo': lo, ':hi': hi },
+          ScanIndexForward: false,
+          Limit: n,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      return {
+        items: (res.Items ?? []).map((item) => ({ key: item.sk as string, value: isLive(item as { expiresAt?: number }, now) ? (JSON.parse(item.entry as string) as HistoryEntry) : undefined })),
+        lastEvaluatedKey: res.LastEvaluatedKey,
+      };
+    });
+    return { entries: values, read, ...(last === undefined ? {} : { last }) };
   }
-}
-
-/**
- * The highest sort key to read: below `to` (keys start with the ISO resolve time, and `#` sorts
- * before every ISO digit, so `<to>` excludes what resolved at `to`), and below the cursor.
- */
-function upperBound(to: Date, after: string | undefined): string {
-  const end = to.toISOString();
-  // BETWEEN is inclusive: step just below each bound (`after` itself was already returned).
-  const below = (key: string) => key.slice(0, -1) + String.fromCharCode(key.charCodeAt(key.length - 1) - 1) + '\uffff';
-  return after !== undefined && after < end ? below(after) : below(end);
 }

@@ -27,6 +27,8 @@
  *   SILENCES             <ends_at ISO> # <id>
  *   INCIDENTS#open       <started ISO> # <id>     triggered and acknowledged incidents (moved on resolve)
  *   INCIDENTS#resolved   <started ISO> # <id>
+ *   DELIVERIES#<yyyy-mm-dd>  <notification createdAt ISO> # <notification id>   the delivery log, by the
+ *                        day its notification was made (set with the record's first write, never moved)
  */
 export const groupKey = (groupId: string) => ({ pk: `GROUP#${groupId}`, sk: 'STATE' });
 export const deliveryKey = (notificationId: string) => ({ pk: `NOTIF#${notificationId}`, sk: 'DELIVERY' });
@@ -39,6 +41,8 @@ export const LIST_INDEX = 'list';
 export const LIST_PK = 'lpk';
 export const LIST_SK = 'lsk';
 export const GROUPS_LIST_PK = 'GROUPS';
+/** The delivery log's partition in the listing index for one UTC day (`logKey` starts with an ISO time). */
+export const deliveriesListPk = (logKey: string): string => `DELIVERIES#${logKey.slice(0, 10)}`;
 
 /**
  * Attributes the index copies besides its keys: a silence's fields, so listing silences is one

@@ -1,5 +1,6 @@
 import type { InhibitionSource } from '../inhibition/rules';
 import type { Silence, SilenceState } from '../silences/model';
+import type { PayloadRef } from '../queues/messages';
 import { epochSeconds } from './keys';
 
 /**
@@ -23,7 +24,7 @@ export interface DeliveryAttempt {
   latencyMs: number;
 }
 
-export interface DeliveryRecord {
+export interface DeliveryRecord extends DeliveryOrigin {
   notificationId: string;
   channel: string;
   receiver: string;
@@ -34,6 +35,41 @@ export interface DeliveryRecord {
   updatedAt?: string;
   /** While `in_progress`: when the claim lapses (epoch ms) and another receive may take it. */
   claimExpiresAt?: number;
+  /**
+   * Set when the notification failed for good (`failed`, `dead_lettered`): where the whole
+   * notification is kept so `POST /v1/deliveries/{id}/retry` can send it again.
+   */
+  resend?: PayloadRef | undefined;
+}
+
+/**
+ * Where a notification came from, written with its first record and never changed: the delivery
+ * log lists records by `createdAt` (the notification's own time) and shows the rest.
+ */
+export interface DeliveryOrigin {
+  /** When the notification was made (ISO): the delivery log's order. Older records lack it. */
+  createdAt?: string | undefined;
+  groupId?: string | undefined;
+  groupKey?: string | undefined;
+  incidentId?: string | undefined;
+  /** Alerts the notification told of. */
+  alerts?: number | undefined;
+}
+
+/** What identifies a delivery record and its origin: what a claim and an attempt write. */
+export type DeliveryIdentity = Pick<DeliveryRecord, 'notificationId' | 'channel' | 'receiver' | 'target'> & DeliveryOrigin;
+
+/** A record's position in the delivery log: its notification's time, then its id (unique, sortable). */
+export const deliveryLogKey = (rec: Pick<DeliveryRecord, 'notificationId' | 'createdAt' | 'updatedAt'>): string =>
+  `${rec.createdAt ?? rec.updatedAt ?? ''}#${rec.notificationId}`;
+
+export interface DeliveryPage {
+  /** Newest first. */
+  records: DeliveryRecord[];
+  /** Records read, live or not, so a caller can bound its work. */
+  read: number;
+  /** The key to continue after (older records); unset when the range is exhausted. */
+  last?: string | undefined;
 }
 
 /** What the router and the read API need of a delivery: its status and since when. */

@@ -6,6 +6,8 @@ import type { Incident, IncidentEvent } from '../escalation/incident';
 import type {
   ClaimResult,
   DeliveryAttempt,
+  DeliveryIdentity,
+  DeliveryPage,
   DeliveryRecord,
   DeliveryStatus,
   ExpireResult,
@@ -111,10 +113,23 @@ export interface SilenceStore {
 export interface DeliveryStore {
   get(notificationId: string): Promise<DeliveryRecord | undefined>;
   outcomes(ids: readonly string[]): Promise<Map<string, RecordedDelivery>>;
-  claim(rec: Pick<DeliveryRecord, 'notificationId' | 'channel' | 'receiver' | 'target'>, opts: { now: Date; untilMs: number; final: readonly DeliveryStatus[] }): Promise<ClaimResult>;
+  /** Take the notification (see claims.ts). The record's origin is written with its first record and kept. */
+  claim(rec: DeliveryIdentity, opts: { now: Date; untilMs: number; final: readonly DeliveryStatus[] }): Promise<ClaimResult>;
   release(notificationId: string, token: string, now: Date): Promise<void>;
   /** False when the record is already `delivered` (it is then left unchanged). */
-  recordAttempt(rec: Omit<DeliveryRecord, 'attempts' | 'status' | 'updatedAt' | 'claimExpiresAt'> & { status: DeliveryStatus }, attempt: DeliveryAttempt, now: Date): Promise<boolean>;
+  recordAttempt(rec: DeliveryIdentity & { status: DeliveryStatus; resend?: PayloadRef | undefined }, attempt: DeliveryAttempt, now: Date): Promise<boolean>;
+  /**
+   * Move a record from one of `from` to `to` (a retry reopening a failed delivery, or putting it
+   * back when the retry could not be queued), unless a claim holds it. The record after the
+   * change, or undefined when it is gone or its status was not one of `from`.
+   */
+  transition(notificationId: string, from: readonly DeliveryStatus[], to: DeliveryStatus, now: Date): Promise<DeliveryRecord | undefined>;
+  /**
+   * The delivery log: records whose notification was made in [from, to), newest first, after the
+   * key `after` (a previous page's `last`). Reads at most `limit` records; expired ones are skipped
+   * (and counted in `read`). Records too old to have a `createdAt` are listed by their `updatedAt`.
+   */
+  page(range: { from: Date; to: Date }, after: string | undefined, limit: number, now: Date): Promise<DeliveryPage>;
 }
 
 /**

@@ -24,10 +24,14 @@ import {
   dayAfterUse,
   DEFAULT_GATE_SLOTS,
   DELIVERY_RETENTION_S,
+  deliveryLogKey,
   inhibitionSourceExpiresAt,
   stormWindowExpiresAt,
   type ClaimResult,
   type DeliveryAttempt,
+  type DeliveryIdentity,
+  type DeliveryOrigin,
+  type DeliveryPage,
   type DeliveryRecord,
   type DeliveryStatus,
   type ExpireResult,
@@ -83,7 +87,11 @@ type Write = <T>(fn: () => T) => Promise<T>;
 export function sqliteStores(database: SqliteDatabase, opts: StoreOptions = { retentionS: DEFAULT_RETENTION_S }): SqliteStores {
   const { db } = database;
   const write: Write = (fn) => database.batched(fn);
+  const hadDeliveryLog = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'state_delivery_log'").get() !== undefined;
   db.exec(SCHEMA);
+  db.exec(DELIVERY_LOG_SCHEMA);
+  // Records written before the delivery log existed are listed by their last update, once.
+  if (!hadDeliveryLog) db.exec(DELIVERY_LOG_BACKFILL);
   const stores = {
     groups: new SqliteGroupStore(db, write),
     silences: new SqliteSilenceStore(db, write),
@@ -133,6 +141,7 @@ const SCHEMA = `
     expires_at INTEGER NOT NULL,
     record TEXT NOT NULL
   ) STRICT;
+
   CREATE TABLE IF NOT EXISTS state_inhibition_sources (
     partition TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
@@ -173,10 +182,24 @@ const SCHEMA = `
     expires_at INTEGER NOT NULL
   ) STRICT;
 `;
+/** The delivery log's rows, one per record, in log order (see `deliveryLogKey`). */
+const DELIVERY_LOG_SCHEMA = `
+  CREATE TABLE IF NOT EXISTS state_delivery_log (
+    log_key TEXT PRIMARY KEY,
+    id TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+`;
+const DELIVERY_LOG_BACKFILL = `
+  INSERT OR IGNORE INTO state_delivery_log (log_key, id, expires_at)
+    SELECT COALESCE(json_extract(record, '$.createdAt'), json_extract(record, '$.updatedAt'), '') || '#' || id, id, expires_at FROM state_deliveries;
+`;
+
 const EXPIRING_TABLES = [
   'state_groups',
   'state_silences',
   'state_deliveries',
+  'state_delivery_log',
   'state_inhibition_sources',
   'state_cooldowns',
   'state_storm_windows',
@@ -286,6 +309,8 @@ class SqliteDeliveryStore implements DeliveryStore {
   private readonly read: StatementSync;
   private readonly readLive: StatementSync;
   private readonly upsert: StatementSync;
+  private readonly upsertLog: StatementSync;
+  private readonly logRange: StatementSync;
 
   constructor(
     db: DatabaseSync,
@@ -296,6 +321,10 @@ class SqliteDeliveryStore implements DeliveryStore {
     this.read = db.prepare('SELECT record FROM state_deliveries WHERE id = ?');
     this.readLive = db.prepare('SELECT record FROM state_deliveries WHERE id = ? AND expires_at > ?');
     this.upsert = db.prepare('INSERT INTO state_deliveries (id, expires_at, record) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at, record = excluded.record');
+    this.upsertLog = db.prepare('INSERT INTO state_delivery_log (log_key, id, expires_at) VALUES (?, ?, ?) ON CONFLICT (log_key) DO UPDATE SET expires_at = excluded.expires_at');
+    this.logRange = db.prepare(
+      'SELECT l.log_key, d.expires_at, d.record FROM state_delivery_log l LEFT JOIN state_deliveries d ON d.id = l.id WHERE l.log_key >= ? AND l.log_key < ? ORDER BY l.log_key DESC LIMIT ?',
+    );
   }
 
   /** The record as a conditional write sees it (DynamoDB's conditions ignore TTL, so claims do too). */
@@ -311,7 +340,19 @@ class SqliteDeliveryStore implements DeliveryStore {
   }
 
   private save(rec: StoredDelivery, now: Date): void {
-    this.upsert.run(rec.notificationId, epochSeconds(now) + this.retentionS, JSON.stringify(rec));
+    const expiresAt = epochSeconds(now) + this.retentionS;
+    this.upsert.run(rec.notificationId, expiresAt, JSON.stringify(rec));
+    this.upsertLog.run(deliveryLogKey(rec), rec.notificationId, expiresAt);
+  }
+
+  /** The origin a record keeps from its first write (see DeliveryOrigin), with its log time. */
+  private static origin(current: Partial<StoredDelivery> | undefined, rec: DeliveryIdentity, now: Date): DeliveryOrigin {
+    const origin: DeliveryOrigin = { createdAt: current?.createdAt ?? rec.createdAt ?? now.toISOString() };
+    for (const field of ['groupId', 'groupKey', 'incidentId', 'alerts'] as const) {
+      const value = current?.[field] ?? rec[field];
+      if (value !== undefined) (origin as Record<string, unknown>)[field] = value;
+    }
+    return origin;
   }
 
   async get(notificationId: string): Promise<DeliveryRecord | undefined> {
@@ -330,7 +371,7 @@ class SqliteDeliveryStore implements DeliveryStore {
     return out;
   }
 
-  async claim(rec: Pick<DeliveryRecord, 'notificationId' | 'channel' | 'receiver' | 'target'>, opts: { now: Date; untilMs: number; final: readonly DeliveryStatus[] }): Promise<ClaimResult> {
+  async claim(rec: DeliveryIdentity, opts: { now: Date; untilMs: number; final: readonly DeliveryStatus[] }): Promise<ClaimResult> {
     return this.write((): ClaimResult => {
       const current = this.load(rec.notificationId);
       if (current && (opts.final.includes(current.status) || (current.status === 'in_progress' && (current.claimExpiresAt ?? 0) > opts.now.getTime()))) {
@@ -342,6 +383,7 @@ class SqliteDeliveryStore implements DeliveryStore {
         {
           ...current,
           ...rec,
+          ...SqliteDeliveryStore.origin(current, rec, opts.now),
           target: current?.target ?? rec.target,
           attempts: current?.attempts ?? [],
           status: 'in_progress',
@@ -365,18 +407,44 @@ class SqliteDeliveryStore implements DeliveryStore {
     });
   }
 
-  async recordAttempt(
-    rec: Omit<DeliveryRecord, 'attempts' | 'status' | 'updatedAt' | 'claimExpiresAt'> & { status: DeliveryStatus },
-    attempt: DeliveryAttempt,
-    now: Date,
-  ): Promise<boolean> {
+  async recordAttempt(rec: DeliveryIdentity & { status: DeliveryStatus; resend?: PayloadRef | undefined }, attempt: DeliveryAttempt, now: Date): Promise<boolean> {
     return this.write(() => {
       const current = this.load(rec.notificationId);
       if (current?.status === 'delivered') return false;
       const { claimExpiresAt: _until, claimToken: _token, ...kept } = current ?? ({} as Partial<StoredDelivery>);
-      this.save({ ...kept, ...rec, attempts: [...(current?.attempts ?? []), attempt], updatedAt: attempt.at }, now);
+      const { resend, ...identity } = rec;
+      this.save(
+        { ...kept, ...identity, ...SqliteDeliveryStore.origin(current, rec, now), ...(resend ? { resend } : {}), attempts: [...(current?.attempts ?? []), attempt], updatedAt: attempt.at },
+        now,
+      );
       return true;
     });
+  }
+
+  async transition(notificationId: string, from: readonly DeliveryStatus[], to: DeliveryStatus, now: Date): Promise<DeliveryRecord | undefined> {
+    return this.write(() => {
+      const current = this.loadLive(notificationId);
+      // A live record in one of `from`, with no claim held (a sender mid-send keeps it).
+      if (!current || !from.includes(current.status) || current.claimToken !== undefined) return undefined;
+      const next = { ...current, status: to, updatedAt: now.toISOString() };
+      this.save(next, now);
+      return next;
+    });
+  }
+
+  async page(range: { from: Date; to: Date }, after: string | undefined, limit: number, now: Date): Promise<DeliveryPage> {
+    const end = range.to.toISOString();
+    const rows = this.logRange.all(range.from.toISOString(), after !== undefined && after < end ? after : end, limit) as Array<{ log_key: string; expires_at: number | null; record: string | null }>;
+    const at = epochSeconds(now);
+    return {
+      records: rows.flatMap((r) => {
+        if (r.record === null || (r.expires_at ?? 0) <= at) return [];
+        const { claimToken: _token, ...record } = JSON.parse(r.record) as StoredDelivery;
+        return [record];
+      }),
+      read: rows.length,
+      ...(rows.length === limit ? { last: rows.at(-1)!.log_key } : {}),
+    };
   }
 }
 

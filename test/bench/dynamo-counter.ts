@@ -17,7 +17,8 @@ import { LIST_INDEX_PROJECTED, LIST_PK, LIST_SK } from '../../shared/store/keys'
  *   eventually consistent); a key that returned no item counts 1 unit (the minimum a get is billed);
  *   Query/Scan: ceil(total size / 4 KB).
  * - Writes: from the request: PutItem/BatchWrite puts: ceil(Item size / 1 KB), plus the listing
- *   index's write when the put creates an item with listing keys (see indexWriteUnits). UpdateItem: the key
+ *   index's write when the put creates an item with listing keys (see indexWriteUnits), or when an
+ *   update first sets them (updateIndexWriteUnits: a delivery record's log entry). UpdateItem: the key
  *   plus the update's values (ExpressionAttributeValues) — an estimate, since DynamoDB bills the
  *   larger of the item before and after the update, which the request does not show. DeleteItem and
  *   batch deletes: the key (DynamoDB bills the deleted item's size). A write whose condition failed
@@ -216,6 +217,7 @@ function count(counts: DynamoCounts, op: string, req: Record<string, unknown>, s
       c.itemsWritten++;
       c.itemBytes += size;
       c.writeUnits += writeUnitsOf(size);
+      c.writeUnits += updateIndexWriteUnits(counts, req, named, conditionFailed);
       break;
     }
     case 'DeleteItem': {
@@ -257,6 +259,25 @@ function indexWriteUnits(item: Item, condition: unknown, conditionFailed: boolea
   if (conditionFailed || !(LIST_PK in item) || typeof condition !== 'string' || !condition.includes('attribute_not_exists')) return 0;
   const projected = new Set<string>(['pk', 'sk', LIST_PK, LIST_SK, ...LIST_INDEX_PROJECTED]);
   return writeUnitsOf(itemSize(Object.fromEntries(Object.entries(item).filter(([k]) => projected.has(k)))));
+}
+
+/** Per counter: the items an update has given listing keys (their index entry is billed once). */
+const indexed = new WeakMap<DynamoCounts, Set<string>>();
+
+/**
+ * An update that sets listing keys only where missing (`lpk = if_not_exists(lpk, ...)`: a delivery
+ * record's entry in the delivery log) writes the index when it makes them: the first such update of
+ * an item this counter sees. The entry is the keys alone (a delivery has no projected attribute).
+ */
+function updateIndexWriteUnits(counts: DynamoCounts, req: Record<string, unknown>, named: Item, conditionFailed: boolean): number {
+  if (conditionFailed || typeof req.UpdateExpression !== 'string' || !req.UpdateExpression.includes(`${LIST_PK} = if_not_exists(`)) return 0;
+  const key = (req.Key ?? {}) as Item;
+  const id = JSON.stringify(key);
+  const seen = indexed.get(counts) ?? new Set<string>();
+  indexed.set(counts, seen);
+  if (seen.has(id)) return 0;
+  seen.add(id);
+  return writeUnitsOf(itemSize({ ...key, [LIST_PK]: named.lpk ?? { S: '' }, [LIST_SK]: named.lsk ?? { S: '' } }));
 }
 
 /** DynamoDB's item size: per attribute, its name's UTF-8 bytes plus its value's size. */

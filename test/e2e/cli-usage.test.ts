@@ -34,7 +34,7 @@ describe('npm run alertflow', () => {
   it.each([
     ['test-receiver', /^Usage: alertflow test-receiver \[options\] <name>/],
     ['redrive', /^Usage: alertflow redrive \[options\] \[channel\]/],
-    ['deliveries', /^Usage: alertflow deliveries \[options\]/],
+    ['deliveries', /^Usage: alertflow deliveries \[options\] \[command\]/],
   ])('%s answers --help and help <command> with its usage, exit 0, without calling alertflow', async (command, usage) => {
     for (const args of [[command, '--help'], ['help', command], [command, 'x', '--help']]) {
       const res = await run('cli.ts', args);
@@ -82,6 +82,9 @@ describe('alertflow: every command', () => {
       'test-receiver',
       'redrive',
       'deliveries',
+      'deliveries list',
+      'deliveries show',
+      'deliveries retry',
       'config',
       'config import',
       'config check',

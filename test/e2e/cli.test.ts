@@ -62,28 +62,43 @@ afterAll(async () => {
 });
 
 describe('alertflow deliveries', () => {
-  it("lists each group's last notification per channel and its outcome, newest first; --status and --receiver narrow it", async () => {
-    // The receiver behind /rejecting refuses for good (a 4xx other than 408/429 is permanent).
+  it('lists the delivery log newest first with each outcome and last error; --status and --receiver narrow it; show and retry one', async () => {
+    // The receiver behind /rejecting refuses for good (a 4xx other than 408/429 is permanent) until it is fixed.
     const respond = hook.respond;
-    hook.respond = (req, i) => (req.path === '/rejecting' ? { status: 400, body: 'no' } : respond(req, i));
+    let fixed = false;
+    hook.respond = (req, i) => (req.path === '/rejecting' && !fixed ? { status: 400, body: 'no such channel' } : respond(req, i));
     expect((await cli(['alert', 'add', 'Rejected', 'instance=x'])).code).toBe(0);
     expect((await cli(['alert', 'add', 'Accepted', 'instance=y'])).code).toBe(0);
-    type Line = { receiver: string; channel: string; status: string; firing: number; labels: Record<string, string> };
+    type Line = { id: string; receiver: string; channel: string; status: string; attempts: number; last_error: string | null; group_key: string };
     const lines = await waitFor(
       'both outcomes',
       async () => json<Line[]>(await cli(['deliveries', '-o', 'json'])),
-      (l) => l.some((x) => x.labels.alertname === 'Rejected' && x.status === 'failed') && l.some((x) => x.labels.alertname === 'Accepted' && x.status === 'delivered'),
+      (l) => l.some((x) => x.group_key.includes('Rejected') && x.status === 'failed') && l.some((x) => x.group_key.includes('Accepted') && x.status === 'delivered'),
       { timeoutMs: 20_000 },
     );
-    expect(lines.find((x) => x.labels.alertname === 'Rejected')).toMatchObject({ receiver: 'rejecting', channel: 'webhook[0]', status: 'failed', firing: 1 });
+    const rejected = lines.find((x) => x.group_key.includes('Rejected'))!;
+    expect(rejected).toMatchObject({ receiver: 'rejecting', channel: 'webhook[0]', status: 'failed', attempts: 1 });
+    expect(rejected.last_error).toContain('400');
     const failed = await cli(['deliveries', '--status', 'failed']);
     expect(failed.code).toBe(0);
     const [header, ...rows] = failed.stdout.trimEnd().split('\n');
-    expect(header).toMatch(/^Sent At\s+Receiver\s+Channel\s+Status\s+Firing\s+Resolved\s+Group$/);
+    expect(header).toMatch(/^Created At\s+Id\s+Receiver\s+Channel\s+Status\s+Attempts\s+Last Error\s+Group$/);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatch(/\s+rejecting\s+webhook\[0\]\s+failed\s+1\s+0\s+alertname="Rejected"$/);
+    expect(rows[0]).toMatch(new RegExp(`${rejected.id}\\s+rejecting\\s+webhook\\[0\\]\\s+failed\\s+1\\s+.*400.*alertname="Rejected"`));
     expect(json<Line[]>(await cli(['deliveries', '--receiver', 'rejecting', '--status', 'delivered', '-o', 'json']))).toEqual([]);
-    expect((await cli(['deliveries', '--status', 'lost'])).code).toBe(2);
+    const bad = await cli(['deliveries', '--status', 'lost']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('status');
+
+    const shown = await cli(['deliveries', 'show', rejected.id]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/Attempt\s+At\s+Outcome\s+Status\s+Latency\s+Error\n1\s+.*permanent\s+400\s+\d+ ms\s+/);
+
+    fixed = true;
+    const retried = await cli(['deliveries', 'retry', rejected.id]);
+    expect(retried, retried.stderr).toMatchObject({ code: 0, stdout: `${rejected.id}: queued again for rejecting webhook[0]\n` });
+    await waitFor('the retry delivered', async () => json<Line[]>(await cli(['deliveries', '--receiver', 'rejecting', '-o', 'json'])), (l) => l[0]?.status === 'delivered');
+    expect((await cli(['deliveries', 'retry', rejected.id])).code).not.toBe(0);
   });
 });
 

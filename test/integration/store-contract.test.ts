@@ -386,6 +386,70 @@ describe.each(STORE_ADAPTERS)('store contract (%s store)', (adapter) => {
       await s.deliveries.release('n1', c.token, at(2));
       expect((await s.deliveries.claim(rec, { now: at(3), untilMs: NOW.getTime() + 60_000, final: [] })).claimed).toBe(true);
     });
+
+    it('keeps a record\'s origin from its first write and its resend reference from the attempt that set it', async () => {
+      await fresh();
+      const origin = { createdAt: iso(-5_000), groupId: 'g1', groupKey: '{}:{a="b"}', incidentId: 'i1', alerts: 3 };
+      await s.deliveries.claim({ ...rec, ...origin }, { now: NOW, untilMs: NOW.getTime() + 60_000, final: [] });
+      const resend = { digest: 'a'.repeat(64), parts: 1, bytes: 10 };
+      await s.deliveries.recordAttempt({ ...rec, createdAt: iso(1), groupId: 'other', status: 'failed', resend }, attempt(1, 'permanent'), at(1000));
+      expect(await s.deliveries.get('n1')).toMatchObject({ ...origin, status: 'failed', resend });
+      // A record made by an attempt alone (a dead letter never claimed) is logged at its first write.
+      await s.deliveries.recordAttempt({ ...rec, notificationId: 'n2', status: 'dead_lettered' }, attempt(5, 'retryable'), at(2000));
+      expect((await s.deliveries.get('n2'))!.createdAt).toBe(iso(2000));
+    });
+
+    it('moves a record between statuses only from the ones named and while no claim holds it', async () => {
+      await fresh();
+      expect(await s.deliveries.transition('n1', ['failed'], 'retrying', NOW)).toBeUndefined();
+      await s.deliveries.recordAttempt({ ...rec, status: 'failed' }, attempt(1, 'permanent'), NOW);
+      expect(await s.deliveries.transition('n1', ['dead_lettered'], 'retrying', at(1))).toBeUndefined();
+      expect(await s.deliveries.transition('n1', ['failed', 'dead_lettered'], 'retrying', at(2))).toMatchObject({ notificationId: 'n1', status: 'retrying', updatedAt: iso(2) });
+      expect((await s.deliveries.get('n1'))!.status).toBe('retrying');
+      // A claim taken: the sender holds it, and nothing moves it back under it.
+      const c = await s.deliveries.claim(rec, { now: at(3), untilMs: at(60_000).getTime(), final: ['delivered', 'failed'] });
+      expect(c.claimed).toBe(true);
+      expect(await s.deliveries.transition('n1', ['in_progress', 'retrying'], 'failed', at(4))).toBeUndefined();
+      expect((await s.deliveries.get('n1'))!.attempts).toHaveLength(1);
+    });
+
+    it('lists the delivery log newest first by notification time, in a range, with a cursor, skipping expired records', async () => {
+      await fresh();
+      const made = [-3 * H, -2 * H, -1 * H, -30 * 60_000, 0];
+      for (const [i, ms] of made.entries()) {
+        await s.deliveries.claim({ ...rec, notificationId: `n${i}`, createdAt: iso(ms) }, { now: at(ms + 1000), untilMs: at(ms + 60_000).getTime(), final: [] });
+        await s.deliveries.recordAttempt({ ...rec, notificationId: `n${i}`, status: i % 2 ? 'failed' : 'delivered' }, attempt(1, i % 2 ? 'permanent' : 'success'), at(ms + 2000));
+      }
+      const range = { from: at(-2 * H), to: at(0) };
+      const first = await s.deliveries.page(range, undefined, 2, NOW);
+      expect(first.records.map((r) => r.notificationId)).toEqual(['n3', 'n2']);
+      expect(first.read).toBe(2);
+      const second = await s.deliveries.page(range, first.last, 2, NOW);
+      expect(second.records.map((r) => [r.notificationId, r.status])).toEqual([['n1', 'failed']]);
+      expect(second.last).toBeUndefined();
+      // Expired records are skipped but counted.
+      const later = new Date(NOW.getTime() + DEFAULT_RETENTION_S * 1000 + 10 * H);
+      const gone = await s.deliveries.page({ from: at(-4 * H), to: at(1) }, undefined, 10, later);
+      expect(gone.records).toEqual([]);
+    });
+
+    it('lists the delivery log across days, a month of day partitions per page at most', async () => {
+      await fresh();
+      for (const days of [0, 1, 40]) {
+        const ms = -days * 24 * H;
+        await s.deliveries.recordAttempt({ ...rec, notificationId: `d${days}`, createdAt: iso(ms), status: 'delivered' }, attempt(1, 'success'), at(ms));
+      }
+      const range = { from: at(-60 * 24 * H), to: at(1) };
+      const seen: string[] = [];
+      let after: string | undefined;
+      for (let pages = 0; pages < 10; pages++) {
+        const page = await s.deliveries.page(range, after, 10, at(-60 * 24 * H + 1000));
+        seen.push(...page.records.map((r) => r.notificationId));
+        if (page.last === undefined) break;
+        after = page.last;
+      }
+      expect(seen).toEqual(['d0', 'd1', 'd40']);
+    });
   });
 
   describe('payloads', () => {
