@@ -5,7 +5,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Config } from '../shared/config/schema';
 import type { ChannelType } from '../shared/queues/messages';
-import { ALERTS_QUEUE, ESCALATIONS_QUEUE, SERVICE_DLQS, channelQueueName, dlqName } from '../shared/queues/names';
+import { ALERTS_QUEUE, ENV, ESCALATIONS_QUEUE, SERVICE_DLQS, channelQueueName, dlqName } from '../shared/queues/names';
 import { probeTarget } from '../shared/self-monitoring/probe';
 import { SelfMonitoring } from './self-monitoring';
 import { Api } from './api';
@@ -144,15 +144,18 @@ export class Alertflow extends Construct {
       [SERVICE_DLQS.checksTick]: this.checks.dlq,
     });
 
+    const functions: Partial<Record<FunctionName, LambdaFunction>> = {
+      ingest: this.ingestion.function.fn,
+      api: this.api.function.fn,
+      router: this.routing.function.fn,
+      checks: this.checks.function.fn,
+      ...(this.escalation ? { escalator: this.escalation.function.fn } : {}),
+    };
+    for (const channel of Object.values(this.channels.byType)) functions[senderFunctionName(channel.type)] = channel.function.fn;
+    // Every function publishes its metrics (EMF, shared/metrics/emf.ts) dimensioned by the deployment.
+    for (const fn of Object.values(functions)) fn.addEnvironment(ENV.deployment, Stack.of(this).stackName);
+
     if (config.self_monitoring) {
-      const functions: Partial<Record<FunctionName, LambdaFunction>> = {
-        ingest: this.ingestion.function.fn,
-        api: this.api.function.fn,
-        router: this.routing.function.fn,
-        checks: this.checks.function.fn,
-        ...(this.escalation ? { escalator: this.escalation.function.fn } : {}),
-      };
-      for (const channel of Object.values(this.channels.byType)) functions[senderFunctionName(channel.type)] = channel.function.fn;
       // The config check makes the receiver have a channel, whose type then has a sender.
       const probed = this.channels.byType[probeTarget(config)!.channel.type]!;
       this.selfMonitoring = new SelfMonitoring(this, 'SelfMonitoring', {

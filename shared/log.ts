@@ -10,6 +10,8 @@ export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
+  /** Deployed: the Lambda invocation the next lines belong to (request id, cold start). */
+  withInvocation?(context: object): void;
 }
 
 export function errorFields(err: unknown): Record<string, unknown> {

@@ -33,7 +33,7 @@ import { cachedSilences, SILENCE_CACHE_MS } from '../../shared/silences/cache';
  * (a bearer token with the route's scope, see HTTP_ROUTES). Each change request is logged with its actor.
  */
 export function createHandler(
-  ports: Pick<Ports, 'config' | 'stores' | 'queues' | 'queueAdmin' | 'scheduler' | 'secrets' | 'http' | 'clock' | 'log' | 'publicUrl' | 'metricData' | 'awsCredentials' | 'queueDepths'>,
+  ports: Pick<Ports, 'config' | 'stores' | 'queues' | 'queueAdmin' | 'scheduler' | 'secrets' | 'http' | 'clock' | 'log' | 'publicUrl' | 'metricData' | 'awsCredentials' | 'queueDepths'> & Partial<Pick<Ports, 'metrics'>>,
   /** The checks tick's period (next evaluation times): the local runtime's is shorter. */
   checksTickMs = CHECKS_TICK_MS,
 ) {
@@ -189,7 +189,7 @@ export function createHandler(
       default:
         throw new NotFoundError(`no route ${event.routeKey}`);
     }
-  }, { log: ports.log, auth: () => ports.config.raw.auth, secrets: ports.secrets });
+  }, { log: ports.log, auth: () => ports.config.raw.auth, secrets: ports.secrets, metrics: ports.metrics });
 }
 
 /** An Alertmanager API query: its values repeat (`filter`), which queryStringParameters would join with commas. */

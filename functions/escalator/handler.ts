@@ -7,8 +7,8 @@ import { unpackBody } from '../../shared/queues/body';
 import { EscalationsQueueMessage } from '../../shared/queues/messages';
 import { auditIncidents } from '../../shared/escalation/auditor';
 import { InboundSms, smsReply } from '../../shared/escalation/sms-replies';
-import { awsMetrics, awsQueues, awsScheduler, awsSecrets, lazyHandler } from '../../shared/runtime/aws';
-import { auditFindings, METRICS } from '../../shared/self-monitoring/metrics';
+import { awsQueues, awsScheduler, awsSecrets, lazyHandler } from '../../shared/runtime/aws';
+import { auditFindings } from '../../shared/self-monitoring/metrics';
 import { awsTable } from '../../shared/runtime/aws-table';
 import type { Ports } from '../../shared/runtime/ports';
 import { batchHandler } from '../../shared/runtime/middleware';
@@ -31,6 +31,7 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
     scheduler: ports.scheduler,
     clock: ports.clock,
     log: ports.log,
+    metrics: ports.metrics,
     // A step is not paged while its whole group is silenced or inhibited, nor once nothing fires.
     groupMuted: async (incident) => {
       const now = ports.clock();
@@ -63,7 +64,7 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
           const audit = await auditIncidents(deps);
           ports.log.info('escalation audit', { ...audit });
           // Every audit, zero included: its alarm (self_monitoring) fires on findings, not on silence.
-          ports.metrics?.emit({ [METRICS.auditFindings]: auditFindings(audit) });
+          ports.metrics?.count('auditFindings', auditFindings(audit));
           continue;
         }
         const outcome = await onTimer(message, deps);
@@ -75,7 +76,7 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
       }
     }
     return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
-  });
+  }, { log: ports.log, metrics: ports.metrics });
 }
 
-export const handler = lazyHandler('escalator', (base) => ({ ...base, ...awsTable(base), ...awsQueues(), ...awsScheduler(base), ...awsSecrets(), ...awsMetrics(base) }), createHandler);
+export const handler = lazyHandler('escalator', (base) => ({ ...base, ...awsTable(base), ...awsQueues(), ...awsScheduler(base), ...awsSecrets() }), createHandler);

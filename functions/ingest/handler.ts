@@ -1,7 +1,7 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { ingestAwsEvent, ingestHttp } from '../../shared/ingest/ingest';
 import type { HttpResult } from '../../shared/http/responses';
-import { httpHandler } from '../../shared/runtime/middleware';
+import { batchHandler, httpHandler } from '../../shared/runtime/middleware';
 import { awsQueues, awsSecrets, lazyHandler } from '../../shared/runtime/aws';
 import type { Ports } from '../../shared/runtime/ports';
 
@@ -10,16 +10,19 @@ import type { Ports } from '../../shared/runtime/ports';
  * events (EventBridge rule, SNS topic) are invoked asynchronously and throw on failure so Lambda's
  * retries and DLQ keep them.
  */
-export function createHandler(ports: Pick<Ports, 'config' | 'queues' | 'secrets' | 'clock' | 'log'>) {
-  const deps = { config: ports.config, queues: ports.queues, secrets: ports.secrets, clock: ports.clock };
+export function createHandler(ports: Pick<Ports, 'config' | 'queues' | 'secrets' | 'clock' | 'log'> & Partial<Pick<Ports, 'metrics'>>) {
+  const deps = { config: ports.config, queues: ports.queues, secrets: ports.secrets, clock: ports.clock, metrics: ports.metrics };
   // Errors become responses and the token's scope is checked first (shared/runtime/middleware.ts).
-  const http = httpHandler((event) => ingestHttp(event, deps), { log: ports.log, auth: () => ports.config.raw.auth, secrets: ports.secrets });
-  return async (event: unknown): Promise<HttpResult | { accepted: number }> => {
-    if (isHttpEvent(event)) return http(event);
-    const result = await ingestAwsEvent(event, deps);
-    ports.log.info('alarm event ingested', { accepted: result.accepted });
-    return result;
-  };
+  const http = httpHandler((event) => ingestHttp(event, deps), { log: ports.log, auth: () => ports.config.raw.auth, secrets: ports.secrets, metrics: ports.metrics });
+  const events = batchHandler(
+    async (event: unknown) => {
+      const result = await ingestAwsEvent(event, deps);
+      ports.log.info('alarm event ingested', { accepted: result.accepted });
+      return result;
+    },
+    { log: ports.log, metrics: ports.metrics },
+  );
+  return async (event: unknown, context?: Partial<Context>): Promise<HttpResult | { accepted: number }> => (isHttpEvent(event) ? http(event, context) : events(event, context));
 }
 
 function isHttpEvent(event: unknown): event is APIGatewayProxyEventV2 {

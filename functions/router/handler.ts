@@ -16,7 +16,7 @@ import { isProbe, probeTarget, sendProbes } from '../../shared/self-monitoring/p
  * and at most one write per group per batch); failures are reported per record, so only the
  * affected messages are retried.
  */
-export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' | 'scheduler' | 'clock' | 'log'>) {
+export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' | 'scheduler' | 'clock' | 'log' | 'metrics'>) {
   // Periodic reloads read only the silences not ended yet, from the listing index.
   const loadSilences = cachedSilences(ports.stores.silences, SILENCE_CACHE_MS, ports.clock);
   const base: Omit<DispatchDeps, 'silences'> = {
@@ -33,6 +33,7 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
     scheduler: ports.scheduler,
     clock: ports.clock,
     log: ports.log,
+    metrics: ports.metrics,
   };
   const heartbeatDeps = { config: ports.config, heartbeats: ports.stores.heartbeats, queues: ports.queues, clock: ports.clock, log: ports.log };
   // The deadline comes with the invocation (shared/runtime/middleware.ts): groups not started by then go back.
@@ -81,7 +82,7 @@ export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' 
       await Promise.all(failures.map((id) => ports.queues.changeVisibility(ALERTS_QUEUE, handles.get(id)!, 0).catch(() => undefined)));
     }
     return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
-  });
+  }, { log: ports.log, metrics: ports.metrics });
 }
 
 export const handler = lazyHandler('router', (base) => ({ ...base, ...awsTable(base), ...awsQueues(), ...awsScheduler(base) }), createHandler);

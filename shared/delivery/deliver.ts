@@ -11,6 +11,8 @@ import { SQS_MAX_DELAY_S, type QueuePort } from '../queues/port';
 import { claimDelivery, completeDelivery } from './claims';
 import { withIncidentLinks } from './incident-links';
 import type { DeliveryStore, PayloadStore, RateLimiter } from '../store/port';
+import type { DeliveryStatus } from '../store/model';
+import type { MetricsPort } from '../metrics/catalog';
 
 export interface DeliverDeps {
   config: CompiledConfig;
@@ -36,6 +38,8 @@ export interface DeliverDeps {
   queues?: QueuePort;
   /** Where a notification that failed for good is kept, so it can be retried (POST /v1/deliveries/{id}/retry). */
   payloads?: Pick<PayloadStore, 'put'>;
+  /** Counts notifications sent and failed, by channel type, and the time from a notification made to delivered. */
+  metrics?: MetricsPort | undefined;
   /** The base URL of incident links when the config sets no external_url (the local runtime's). */
   publicUrl?: (() => string | undefined) | undefined;
 }
@@ -117,6 +121,7 @@ export async function deliver(n: NotificationMessage, attempt: number, maxAttemp
     deps.clock(),
   );
   const fields = { notificationId: n.id, receiver: n.receiver, channel, target, attempt, status: outcome.status, latencyMs };
+  countOutcome(deps.metrics, n, status, deps.clock());
   switch (outcome.kind) {
     case 'success':
       deps.log.info('notification delivered', fields);
@@ -134,5 +139,17 @@ export async function deliver(n: NotificationMessage, attempt: number, maxAttemp
       });
       return outcome.retryAfterMs === undefined ? { kind: 'retry', delaySeconds } : { kind: 'retry', delaySeconds, retryAfterMs: outcome.retryAfterMs };
     }
+  }
+}
+
+/** A send's outcome as metrics: delivered (and how long after the notification was made), or how it failed. */
+export function countOutcome(metrics: MetricsPort | undefined, n: Pick<NotificationMessage, 'channel' | 'createdAt'>, status: DeliveryStatus, now: Date): void {
+  if (!metrics) return;
+  const channel = n.channel.type;
+  if (status === 'delivered') {
+    metrics.count('notificationsSent', 1, { channel });
+    metrics.observe('deliveryLatency', Math.max(0, now.getTime() - Date.parse(n.createdAt)), { channel });
+  } else {
+    metrics.count('notificationsFailed', 1, { channel, outcome: status === 'failed' ? 'permanent' : status === 'dead_lettered' ? 'dead_lettered' : 'retryable' });
   }
 }

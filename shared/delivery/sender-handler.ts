@@ -13,7 +13,8 @@ import { recordProbes } from '../self-monitoring/probe';
 import type { DeliveryStore } from '../store/port';
 import type { GateDecision, GateHealth } from '../store/receiver-gates';
 import { completeDelivery, type ClaimDeps } from './claims';
-import { deliver, type DeliverResult } from './deliver';
+import { countOutcome, deliver, type DeliverResult } from './deliver';
+import type { MetricsPort } from '../metrics/catalog';
 import { loadNotification } from './payload';
 
 /**
@@ -77,6 +78,7 @@ export function createSenderHandler<T extends ChannelType>(sender: ChannelSender
     queues: ports.queues,
     publicUrl: ports.publicUrl,
     payloads,
+    metrics: ports.metrics,
   };
   const probeDeps = { config: ports.config, heartbeats: ports.stores.heartbeats, queues: ports.queues, clock: ports.clock, log: ports.log, metrics: ports.metrics };
   const gates = ports.stores.receiverGates({
@@ -198,7 +200,7 @@ export function createSenderHandler<T extends ChannelType>(sender: ChannelSender
       // Not back before the receiver's gate reopens: a receive spent waiting at it would be wasted.
       return backOff(record, Math.max(result.delaySeconds, reopensAt === undefined ? 0 : Math.ceil((reopensAt - Date.now()) / 1000)));
     });
-  });
+  }, { log: ports.log, metrics: ports.metrics });
 }
 
 /**
@@ -300,7 +302,7 @@ function healthOf(results: DeliverResult[]): GateHealth {
 }
 
 /** The last receive was spent waiting at the gate: say so, since SQS dead-letters it next. */
-async function recordNotSent(deps: ClaimDeps & { deliveries: DeliveryStore }, n: NotificationMessage, attempt: number, reason: string, now: Date): Promise<void> {
+async function recordNotSent(deps: ClaimDeps & { deliveries: DeliveryStore; metrics?: MetricsPort | undefined }, n: NotificationMessage, attempt: number, reason: string, now: Date): Promise<void> {
   const prior = await deps.deliveries.get(n.id);
   if (prior?.status === 'delivered') return;
   await completeDelivery(
@@ -310,4 +312,5 @@ async function recordNotSent(deps: ClaimDeps & { deliveries: DeliveryStore }, n:
     { attempt, at: now.toISOString(), outcome: 'retryable', reason: `not sent: ${reason}`, latencyMs: 0 },
     now,
   );
+  countOutcome(deps.metrics, n, 'dead_lettered', now);
 }

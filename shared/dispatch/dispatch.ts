@@ -6,6 +6,7 @@ import { batchesOf, encodeBody, type QueuePort } from '../queues/port';
 import { alertmanagerGroupKeyFor, groupKeyFor, groupLabelsFor, matchRoutes, type RouteNode } from '../routing/route-tree';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import type { SchedulerPort } from '../schedules/port';
+import type { MetricsPort } from '../metrics/catalog';
 import type { Silence } from '../silences/model';
 import { groupWakeup, scheduleWakeups, type Wakeup } from '../grouping/timers';
 import { evaluateGroup, type Effects, type EvaluateEnv, type Touched } from './evaluate';
@@ -42,6 +43,8 @@ export interface DispatchDeps {
   scheduler: SchedulerPort;
   clock: () => Date;
   log: Logger;
+  /** Counts alerts routed and suppressed, and the time from receive to routing. */
+  metrics?: MetricsPort | undefined;
   /**
    * Epoch ms after which no more groups are started (the Lambda's deadline less a margin): the
    * messages of the groups left are reported failed and come back, as a timeout would have left
@@ -151,6 +154,7 @@ async function dispatchEach(messages: ReadonlyArray<Exclude<RouterMessage, { kin
   effects.sort((a, b) => order.get(a.t)! - order.get(b.t)!);
 
   const notifications = await applyEffects(effects, deps, now, failed);
+  countRouted(ingest, effects, failed, deps.metrics, now);
   const summaries = await stormSummaries(flushes.filter((f) => f.reason === 'storm-summary'), deps, now, failed);
   return { groups: touched.size, changedGroups, notifications: notifications + summaries, failed };
 }
@@ -250,7 +254,7 @@ async function applyEffects(list: Array<{ t: Touched; effects: Effects; group: G
   const sent = await sendOutgoing(notifications, deps.queues, (t, err) => fail(t, 'notification send', err));
 
   // Incidents once the group's own notifications are on their way: a step's pages follow them.
-  const escalation: EscalationDeps = { incidents: deps.incidents, groups: deps.groups, config: deps.config, queues: deps.queues, scheduler: deps.scheduler, clock: deps.clock, log: deps.log };
+  const escalation: EscalationDeps = { incidents: deps.incidents, groups: deps.groups, config: deps.config, queues: deps.queues, scheduler: deps.scheduler, clock: deps.clock, log: deps.log, metrics: deps.metrics };
   await Promise.all(
     list.filter(succeeded).flatMap(({ t, effects, group }) =>
       effects.incidents.map(async (e) => {
@@ -407,3 +411,16 @@ async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: 
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The batch's alerts routed (their messages not failed), how long after they were received, and what flushes held back. */
+function countRouted(ingest: readonly IngestMessage[], effects: ReadonlyArray<{ effects: Effects }>, failed: ReadonlySet<string>, metrics: MetricsPort | undefined, now: Date): void {
+  if (!metrics) return;
+  let routed = 0;
+  for (const m of ingest) {
+    if (failed.has(m.id)) continue;
+    routed += m.alerts.length;
+    metrics.observe('routingLatency', Math.max(0, now.getTime() - Date.parse(m.receivedAt)));
+  }
+  if (routed > 0) metrics.count('alertsRouted', routed);
+  for (const { effects: e } of effects) for (const [reason, n] of Object.entries(e.suppressed)) metrics.count('alertsSuppressed', n, { reason });
+}

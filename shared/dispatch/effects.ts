@@ -19,6 +19,10 @@ export interface Effects {
   incidents: Array<{ kind: 'start'; start: IncidentStart } | { kind: 'resolve'; id: string } | { kind: 'mute'; id: string; muted: 'silenced' | 'inhibited' | undefined }>;
   /** Resolved alerts that left the group at this flush: kept for the retention (GET /v1/history). */
   history: HistoryEntry[];
+  /** Firing alerts this flush held back from its notification, by why (the AlertsSuppressed metric). */
+  suppressed: Partial<Record<SuppressReason, number>>;
 }
 
-export const noEffects = (): Effects => ({ notifications: [], timers: [], cancelSchedules: [], inhibitionPuts: [], inhibitionDeletes: [], cooldowns: [], stormSummaries: [], incidents: [], history: [] });
+export type SuppressReason = 'silenced' | 'inhibited' | 'muted' | 'cooldown' | 'storm';
+
+export const noEffects = (): Effects => ({ notifications: [], timers: [], cancelSchedules: [], inhibitionPuts: [], inhibitionDeletes: [], cooldowns: [], stormSummaries: [], incidents: [], history: [], suppressed: {} });

@@ -10,7 +10,7 @@ import type { RouteNode } from '../routing/route-tree';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import type { IncidentStore, StormStore } from '../store/port';
 import { incidentId } from '../escalation/incident';
-import type { Effects } from './effects';
+import type { Effects, SuppressReason } from './effects';
 import { cooldownKeys, cooldownOf, cooldownsFor, inhibitedAlerts, silencedAlerts, timeMuted, type NoiseReads } from './noise';
 import { historyEntries } from '../history/history';
 
@@ -322,15 +322,29 @@ export const FLUSH_STAGES: readonly FlushStage[] = [
 /** Run `stages` over a due group. A flush clears the first-flush wait whatever the stages decide. */
 export async function runFlush(group: GroupState, ctx: FlushContext, stages: readonly FlushStage[] = FLUSH_STAGES): Promise<{ group: GroupState; changed: boolean }> {
   let draft: FlushDraft = { group: { ...group, firstFlushAt: undefined }, changed: group.firstFlushAt !== undefined, mutes: new Map(), cooldown: { alerts: new Map() } };
+  let endedAt: string | undefined;
   for (const stage of stages) {
     const outcome = await stage.run(draft, ctx);
     if ('done' in outcome) {
       draft = outcome.done;
+      endedAt = stage.name;
       break;
     }
     draft = outcome.next;
   }
+  countSuppressed(group, draft, endedAt, ctx);
   return { group: draft.group, changed: draft.changed };
+}
+
+/** What the flush held back, by why: a muted route holds every firing alert; otherwise each mute, then a new hold. */
+function countSuppressed(before: GroupState, draft: FlushDraft, endedAt: string | undefined, ctx: FlushContext): void {
+  const add = (reason: SuppressReason, n: number) => {
+    if (n > 0) ctx.effects.suppressed[reason] = (ctx.effects.suppressed[reason] ?? 0) + n;
+  };
+  if (endedAt === timeIntervalsStage.name) return add('muted', firingAlerts(before, ctx.now.getTime()).length);
+  for (const mute of draft.mutes.values()) add(mute.silencedBy ? 'silenced' : 'inhibited', 1);
+  const hold = draft.group.hold;
+  if (hold && hold !== before.hold) add(hold.reason, hold.fingerprints.length);
 }
 
 const firingAlerts = (group: GroupState, now: number): GroupAlert[] => Object.values(group.alerts).filter((a) => statusAt(a, now) === 'firing');

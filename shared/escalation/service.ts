@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { MetricsPort } from '../metrics/catalog';
 import { statusAt, type Alert } from '../alerts/model';
 import { channelEntries } from '../channels/keys';
 import { ConflictError, NotFoundError } from '../errors';
@@ -48,6 +49,8 @@ export interface EscalationDeps {
   scheduler: SchedulerPort;
   clock: () => Date;
   log: Logger;
+  /** Counts the steps run (EscalationSteps). */
+  metrics?: MetricsPort | undefined;
   newToken?: () => string;
   /**
    * Whether the incident's group is wholly muted now (every firing alert silenced or inhibited), or
@@ -197,6 +200,7 @@ async function apply(t: Transition, deps: EscalationDeps): Promise<Incident> {
   await deps.incidents.put(t.next);
   await deps.incidents.record(t.next.id, t.event, now);
   await perform(t.next, t.effects, deps, undefined, t.event);
+  if (t.event.kind === 'step') deps.metrics?.count('escalationSteps');
   return t.next;
 }
 

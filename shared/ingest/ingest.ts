@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { MetricsPort } from '../metrics/catalog';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Alert, AlertSource } from '../alerts/model';
 import { normalizeAlertmanager } from '../alerts/normalize/alertmanager';
@@ -26,6 +27,8 @@ export interface IngestDeps {
   secrets: SecretResolver;
   clock: () => Date;
   newId?: () => string;
+  /** Counts the alerts accepted (AlertsReceived), by source. */
+  metrics?: MetricsPort | undefined;
 }
 
 export interface Accepted {
@@ -139,6 +142,7 @@ async function enqueue(source: AlertSource, normalized: Normalized, deps: Ingest
   );
   const messages: OutgoingMessage[] = bodies.map((body, i) => ({ id: `m${i}`, body: encodeBody(deps.queues, body) }));
   for (const batch of batchesOf(messages)) await deps.queues.send(ALERTS_QUEUE, batch);
+  deps.metrics?.count('alertsReceived', normalized.alerts.length, { source });
   return { accepted: normalized.alerts.length, truncatedAlerts, messages: messages.length };
 }
 

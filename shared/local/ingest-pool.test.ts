@@ -4,6 +4,7 @@ import { parseConfigYaml } from '../config/loader';
 import { silentLogger } from '../log';
 import { IngestPool } from './ingest-pool';
 import type { OutgoingMessage, QueuePort } from '../queues/port';
+import type { MetricsPort } from '../metrics/catalog';
 
 /**
  * The main thread's side of ingest on worker threads: a worker hands back the handler's answer with
@@ -16,8 +17,9 @@ const event = (queue: string) => ({ body: JSON.stringify({ queue }), requestCont
 let pool: IngestPool | undefined;
 afterEach(async () => pool?.close());
 
-async function start(queues: QueuePort): Promise<IngestPool> {
+async function start(queues: QueuePort, metrics?: MetricsPort): Promise<IngestPool> {
   pool = await IngestPool.start({
+    metrics,
     workers: 1,
     entry: STUB,
     pack: false,
@@ -52,6 +54,24 @@ describe('the ingest pool', () => {
     expect(answered).toBe(false);
     commit();
     expect((await answer).statusCode).toBe(202);
+  });
+
+  it("counts what the worker's handler counted only once its sends are committed, and never for a request that was not accepted", async () => {
+    const counted: unknown[] = [];
+    const metrics: MetricsPort = { count: (...args) => void counted.push(args), observe: () => {} };
+    let commit!: () => void;
+    const committed = new Promise<void>((resolve) => (commit = resolve));
+    const p = await start({ send: () => committed, changeVisibility: () => Promise.resolve() }, metrics);
+    const answer = p.handle(event('alerts'));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(counted).toEqual([]);
+    commit();
+    expect((await answer).statusCode).toBe(202);
+    expect(counted).toEqual([['alertsReceived', 1, { source: 'generic' }]]);
+    await pool!.close();
+    const failing = await start({ send: () => Promise.reject(new Error('disk full')), changeVisibility: () => Promise.resolve() }, metrics);
+    expect((await failing.handle(event('alerts'))).statusCode).toBeGreaterThanOrEqual(500);
+    expect(counted).toHaveLength(1);
   });
 
   it('answers as the handler would when a send fails, never 2xx', async () => {

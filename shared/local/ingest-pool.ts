@@ -4,6 +4,7 @@ import type { Config } from '../config/schema';
 import { errorResponse, type HttpResult } from '../http/responses';
 import type { Logger, LogLevel } from '../log';
 import type { OutgoingMessage, QueuePort } from '../queues/port';
+import type { CounterName, MetricLabels, MetricsPort } from '../metrics/catalog';
 
 /** Main thread -> worker: a request to ingest. */
 export type ToWorker = { kind: 'request'; id: number; event: APIGatewayProxyEventV2 };
@@ -12,10 +13,16 @@ export interface DeferredSend {
   queue: string;
   messages: OutgoingMessage[];
 }
+/** A count the ingest handler made, applied by the main thread once its request's sends are committed. */
+export interface DeferredCount {
+  metric: CounterName;
+  value: number;
+  labels?: MetricLabels | undefined;
+}
 /** Worker -> main thread. */
 export type FromWorker =
   | { kind: 'ready' }
-  | { kind: 'response'; id: number; result?: unknown; sends?: DeferredSend[]; error?: string | undefined }
+  | { kind: 'response'; id: number; result?: unknown; sends?: DeferredSend[]; counts?: DeferredCount[]; error?: string | undefined }
   | { kind: 'log'; level: LogLevel; msg: string; fields?: Record<string, unknown> | undefined };
 
 export interface IngestPoolOptions {
@@ -30,6 +37,8 @@ export interface IngestPoolOptions {
   /** Where the workers' sends go: the runtime's queues (durable before the send resolves). */
   queues: QueuePort;
   log: Logger;
+  /** Where the workers' counts go (the ingest function's metrics). */
+  metrics?: MetricsPort | undefined;
   /** Used while no worker is up (all of them died and are being replaced): the handler in this thread. */
   fallback: (event: APIGatewayProxyEventV2) => Promise<HttpResult>;
 }
@@ -114,7 +123,10 @@ export class IngestPool {
           if (m.error !== undefined) return p.reject(new Error(m.error));
           // In one turn, so they share one commit; the answer waits for it, as the handler waited.
           Promise.all((m.sends ?? []).map((s) => this.opts.queues.send(s.queue, s.messages))).then(
-            () => p.resolve(m.result as HttpResult),
+            () => {
+              for (const c of m.counts ?? []) this.opts.metrics?.count(c.metric, c.value, c.labels);
+              p.resolve(m.result as HttpResult);
+            },
             (err: unknown) => p.resolve(errorResponse(err, this.opts.log, p.requestId)),
           );
         } else {

@@ -14,7 +14,8 @@ import { packBody } from '../queues/body';
 import type { OutgoingMessage, QueuePort } from '../queues/port';
 import type { Ports } from '../runtime/ports';
 import { compileConfig } from '../runtime/compiled-config';
-import type { DeferredSend, FromWorker, ToWorker } from './ingest-pool';
+import type { DeferredCount, DeferredSend, FromWorker, ToWorker } from './ingest-pool';
+import type { MetricsPort } from '../metrics/catalog';
 
 interface WorkerInput {
   config: Config;
@@ -23,16 +24,16 @@ interface WorkerInput {
 }
 
 /** Run this thread as an ingest worker with `createHandler` (the ingest Lambda's own). */
-export function runIngestWorker(createHandler: (ports: Pick<Ports, 'config' | 'queues' | 'secrets' | 'clock' | 'log'>) => (event: unknown) => Promise<unknown>): void {
+export function runIngestWorker(createHandler: (ports: Pick<Ports, 'config' | 'queues' | 'secrets' | 'clock' | 'log' | 'metrics'>) => (event: unknown) => Promise<unknown>): void {
   const port = parentPort!;
   const { config, env, pack } = workerData as WorkerInput;
   const post = (m: FromWorker) => port.postMessage(m);
 
-  // The sends of the request being handled (requests interleave at their awaits).
-  const requestSends = new AsyncLocalStorage<DeferredSend[]>();
+  // The sends and counts of the request being handled (requests interleave at their awaits).
+  const request = new AsyncLocalStorage<{ sends: DeferredSend[]; counts: DeferredCount[] }>();
   const queues: QueuePort = {
     send: (queue: string, messages: OutgoingMessage[]) => {
-      const sends = requestSends.getStore();
+      const sends = request.getStore()?.sends;
       if (!sends) return Promise.reject(new Error('an ingest worker sends only while handling a request'));
       // Performed, and committed, by the main thread before it answers (see ingest-pool.ts).
       sends.push({ queue, messages });
@@ -50,12 +51,17 @@ export function runIngestWorker(createHandler: (ports: Pick<Ports, 'config' | 'q
     }
   };
   const log: Logger = { debug: (m, f) => emit('debug', m, f), info: (m, f) => emit('info', m, f), warn: (m, f) => emit('warn', m, f), error: (m, f) => emit('error', m, f) };
-  const ingest = createHandler({ config: compileConfig(config), queues, secrets: envSecretResolver(env), clock: () => new Date(), log });
+  // Counted on the main thread, once the request's sends are committed (the registry is there).
+  const metrics: MetricsPort = {
+    count: (metric, value = 1, labels) => void request.getStore()?.counts.push({ metric, value, ...(labels ? { labels } : {}) }),
+    observe: () => {},
+  };
+  const ingest = createHandler({ config: compileConfig(config), queues, secrets: envSecretResolver(env), clock: () => new Date(), log, metrics });
 
   port.on('message', (m: ToWorker) => {
-    const sends: DeferredSend[] = [];
-    requestSends.run(sends, () => ingest(m.event as APIGatewayProxyEventV2)).then(
-      (result) => post({ kind: 'response', id: m.id, result, sends }),
+    const store = { sends: [] as DeferredSend[], counts: [] as DeferredCount[] };
+    request.run(store, () => ingest(m.event as APIGatewayProxyEventV2)).then(
+      (result) => post({ kind: 'response', id: m.id, result, sends: store.sends, counts: store.counts }),
       (err: unknown) => post({ kind: 'response', id: m.id, error: (err as Error).message }),
     );
   });

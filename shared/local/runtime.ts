@@ -39,7 +39,8 @@ import { DEFAULT_TOKEN } from './defaults';
 import { createLocalServer, type HttpHandler, type LocalRoute } from './server';
 import { authenticate, authorize, authTokens } from '../ingest/auth';
 import type { Scope } from '../http/routes';
-import type { MetricsPort } from '../self-monitoring/metrics';
+import type { MetricsPort } from '../metrics/catalog';
+import { prometheusMetrics } from '../metrics/prometheus';
 import { syntheticEveryMs } from '../config/self-monitoring';
 import { SCHEDULED_SYNTHETIC_EVENT } from '../self-monitoring/synthetic';
 
@@ -103,7 +104,7 @@ export interface LocalOptions {
    * load the TypeScript sources, so they need the tsx loader `npm start` runs under.
    */
   ingestWorkers?: number;
-  /** Where each function's (`router`, `webhook-sender`, …) own metrics go (default: debug log lines; deployed they are EMF lines). */
+  /** Also count each function's (`router`, `webhook-sender`, …) metrics here, besides GET /metrics (tests watch them). */
   metrics?: (fn: string) => MetricsPort;
   /** Pack large queue bodies as the SQS adapter does (benchmarks that count SQS's billed chunks). */
   packQueueBodies?: boolean;
@@ -211,9 +212,13 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
     ...(opts.retryBaseMs === undefined ? {} : { retryBaseMs: opts.retryBaseMs }),
     ...(opts.retryJitter === undefined ? {} : { retryJitter: opts.retryJitter }),
   };
+  // The same counters the deployed functions publish as EMF, served at GET /metrics.
+  const prometheus = prometheusMetrics();
   const portsFor = (fn: string): Ports => {
     const fnLog = childLogger(log, fn);
-    return { ...base, log: fnLog, metrics: opts.metrics?.(fn) ?? { emit: (values) => fnLog.debug('metrics', values) } };
+    const own = prometheus.port(fn);
+    const extra = opts.metrics?.(fn);
+    return { ...base, log: fnLog, metrics: extra ? bothMetrics(own, extra) : own };
   };
 
   queues.create({ name: dlqName(ALERTS_QUEUE), visibilityTimeoutS: 30 });
@@ -287,7 +292,8 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
   const queued = queues.stats().reduce((n, s) => n + s.total, 0);
   if (resumed > 0 || queued > 0) log.info('resumed queued messages and schedules from the data dir', { messages: queued, schedules: resumed });
 
-  const ingest = opts.handlers.ingest(portsFor('ingest'));
+  const ingestPorts = portsFor('ingest');
+  const ingest = opts.handlers.ingest(ingestPorts);
   const httpIngest = async (event: APIGatewayProxyEventV2) => (await ingest(event)) as HttpResult;
   // self_monitoring's synthetic heartbeat (deployed, a Scheduler rate schedule invoking ingest).
   const sm = config.raw.self_monitoring;
@@ -298,7 +304,7 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
       }, syntheticEveryMs(sm)).unref()
     : undefined;
   const pool = opts.ingestWorkers
-    ? await IngestPool.start({ workers: opts.ingestWorkers, entry: opts.handlers.ingestWorker, pack: opts.packQueueBodies ?? false, config: config.raw, env: { ...env, ALERTFLOW_WEBHOOK_TOKEN: token, ...(linkKey ? { ALERTFLOW_LINK_KEY: linkKey } : {}) }, queues, log, fallback: httpIngest })
+    ? await IngestPool.start({ workers: opts.ingestWorkers, entry: opts.handlers.ingestWorker, pack: opts.packQueueBodies ?? false, config: config.raw, env: { ...env, ALERTFLOW_WEBHOOK_TOKEN: token, ...(linkKey ? { ALERTFLOW_LINK_KEY: linkKey } : {}) }, queues, log, metrics: ingestPorts.metrics, fallback: httpIngest })
     : undefined;
   const api = opts.handlers.api(portsFor('api'), LOCAL_CHECKS_TICK_MS);
   // /local/* stands in for what is not HTTP on AWS (SNS and EventBridge deliveries, which IAM guards;
@@ -343,6 +349,11 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
       }),
       'GET /local/outbox': guarded('read', async () => json(200, { messages: outbox.entries })),
       'GET /local/queues': guarded('read', async () => json(200, { queues: queues.stats() })),
+      // Prometheus' scrape target (deployed, the same counters are CloudWatch metrics): `read` scope.
+      'GET /metrics': guarded('read', async () => {
+        const { contentType, body } = await prometheus.render();
+        return { statusCode: 200, headers: { 'content-type': contentType }, body };
+      }),
     },
     log,
   );
@@ -478,4 +489,12 @@ function inboundSmsOf(event: unknown): InboundSms[] {
       return [];
     }
   });
+}
+
+/** Both ports count every value. */
+function bothMetrics(a: MetricsPort, b: MetricsPort): MetricsPort {
+  return {
+    count: (metric, value, labels) => (a.count(metric, value, labels), b.count(metric, value, labels)),
+    observe: (metric, ms, labels) => (a.observe(metric, ms, labels), b.observe(metric, ms, labels)),
+  };
 }

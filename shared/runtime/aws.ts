@@ -6,11 +6,12 @@ import { ssmSecretResolver } from '../config/ssm';
 import { nodeHttp } from '../channels/http';
 import { sesMailPort } from '../channels/email/ses';
 import { snsSmsPort } from '../channels/sms/sns';
-import { jsonLogger } from '../log';
+import type { Context } from 'aws-lambda';
+import { powertoolsLogger } from './aws-logger';
 import { ENV, ALERTS_QUEUE, channelQueueName, ESCALATIONS_QUEUE } from '../queues/names';
 import type { ChannelType } from '../queues/messages';
 import { sqsQueueAdmin, sqsQueueDepths, sqsQueuePort, type QueuePair } from '../queues/sqs';
-import { emfMetrics } from '../self-monitoring/metrics';
+import { emfMetrics } from '../metrics/emf';
 import { eventBridgeScheduler, schedulerConfigFromEnv } from '../schedules/eventbridge';
 import { compileConfig } from './compiled-config';
 import type { Ports } from './ports';
@@ -28,13 +29,14 @@ export function requireEnv(name: string): string {
 }
 
 /** The ports every function has: the bundled config, a clock and a logger. */
-export type BasePorts = Pick<Ports, 'config' | 'clock' | 'log'>;
+export type BasePorts = Pick<Ports, 'config' | 'clock' | 'log' | 'metrics'>;
 
+/** What every function has: the bundled config, a clock, Powertools' logger, and its metrics (EMF). */
 export function awsBasePorts(fn: string): BasePorts {
   const config = bundledConfig();
-  const log = jsonLogger({ fn });
+  const log = powertoolsLogger(fn);
   for (const warning of configWarnings(config)) log.warn(warning);
-  return { config: compileConfig(config), clock: () => new Date(), log };
+  return { config: compileConfig(config), clock: () => new Date(), log, ...awsMetrics(fn) };
 }
 
 /** The queues this function may send to (its environment lists them), the DLQ redrive, and the depths it may read (the api's). */
@@ -54,10 +56,10 @@ export function awsQueues(): Pick<Ports, 'queues' | 'queueAdmin' | 'queueDepths'
   };
 }
 
-/** alertflow's own metrics as EMF lines, where the stack set a deployment (only with self_monitoring, whose alarms read them). */
-export function awsMetrics(base: BasePorts): Pick<Ports, 'metrics'> {
+/** alertflow's own metrics as EMF lines (Powertools), dimensioned by the deployment the stack names. */
+export function awsMetrics(fn: string): Pick<Ports, 'metrics'> {
   const deployment = process.env[ENV.deployment];
-  return deployment ? { metrics: emfMetrics(deployment, base.clock) } : {};
+  return deployment ? { metrics: emfMetrics(deployment, fn) } : {};
 }
 
 /** Secrets from SSM SecureString parameters. */
@@ -91,8 +93,9 @@ export function awsSms(): Pick<Ports, 'sms'> {
 export function lazyHandler<P extends BasePorts, E, R>(
   fn: string,
   ports: (base: BasePorts) => P,
-  create: (ports: P) => (event: E) => Promise<R>,
-): (event: E) => Promise<R> {
-  let handler: ((event: E) => Promise<R>) | undefined;
-  return (event) => (handler ??= create(ports(awsBasePorts(fn))))(event);
+  create: (ports: P) => (event: E, context?: Partial<Context>) => Promise<R>,
+): (event: E, context?: Partial<Context>) => Promise<R> {
+  let handler: ((event: E, context?: Partial<Context>) => Promise<R>) | undefined;
+  // The invocation's context goes on to the handler: its middleware read the deadline and the request id from it.
+  return (event, context) => (handler ??= create(ports(awsBasePorts(fn))))(event, context);
 }

@@ -55,6 +55,21 @@ describe('HTTP middleware', () => {
   });
 });
 
+describe('invocation observability', () => {
+  it('gives the logger the Lambda invocation, and publishes the metrics when the handler ends, returning or throwing', async () => {
+    const calls: string[] = [];
+    const log = { ...silentLogger, withInvocation: (c: object) => void calls.push(`context ${(c as { awsRequestId: string }).awsRequestId}`) };
+    const metrics = { count: () => {}, observe: () => {}, flush: () => void calls.push('flush') };
+    const ok = batchHandler(async () => void calls.push('handled'), { log, metrics });
+    await ok({}, { awsRequestId: 'req-1' });
+    const failing = batchHandler(async () => Promise.reject(new Error('boom')), { log, metrics });
+    await expect(failing({}, { awsRequestId: 'req-2' })).rejects.toThrow('boom');
+    // Without a Lambda context (the local runtime) the logger is left alone.
+    await ok({});
+    expect(calls).toEqual(['context req-1', 'handled', 'flush', 'context req-2', 'flush', 'handled', 'flush']);
+  });
+});
+
 describe('batch deadline', () => {
   it('is the Lambda deadline less the margin, and none without a Lambda context', async () => {
     const seen: number[] = [];

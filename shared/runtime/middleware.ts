@@ -6,6 +6,7 @@ import { isAlertmanagerApiPath, routeScope } from '../http/routes';
 import { errorResponse, type HttpResult } from '../http/responses';
 import { authorizeRoute, type Principal } from '../ingest/auth';
 import type { Logger } from '../log';
+import type { MetricsPort } from '../metrics/catalog';
 
 /**
  * What the handlers share as @middy/core middleware, so each handler holds only its own work:
@@ -15,6 +16,9 @@ import type { Logger } from '../log';
  *   (public routes, whose own signature is their credential, pass);
  * - `lambdaDeadline`: the invocation's deadline, for batch handlers that must stop starting records
  *   near their timeout and report the rest as batch item failures.
+ * - `invocationObservability`: the logger learns the invocation (Powertools' request id and cold
+ *   start, deployed), and the metrics the invocation counted are published when it ends (EMF lines
+ *   through Powertools, deployed; locally they are already in the /metrics registry).
  * middy's own early-timeout abort is off (timeoutEarlyInMillis: 0): the deadline does that job
  * where it can be done cleanly, per record.
  */
@@ -50,6 +54,31 @@ export function routeAuthorization(auth: () => AuthConfig, secrets: SecretResolv
   };
 }
 
+/** What a handler observes itself with: its logger and its metrics (both ports; either may be absent in tests). */
+export interface Observability {
+  log?: Logger | undefined;
+  metrics?: MetricsPort | undefined;
+}
+
+export function invocationObservability<E, R>(o: Observability): MiddlewareObj<E, R, Error, Context> {
+  const publish = () => {
+    try {
+      o.metrics?.flush?.();
+    } catch (err) {
+      // Metrics are not worth failing an invocation that did its work.
+      o.log?.warn('could not publish metrics', { err });
+    }
+  };
+  return {
+    name: 'invocationObservability',
+    before: (request) => {
+      if (request.context && (request.context as Partial<Context>).awsRequestId) o.log?.withInvocation?.(request.context);
+    },
+    after: publish,
+    onError: publish,
+  };
+}
+
 export function lambdaDeadline<E, R>(marginMs = DEADLINE_MARGIN_MS): MiddlewareObj<E, R, Error, Context> {
   return {
     name: 'lambdaDeadline',
@@ -63,9 +92,10 @@ export function lambdaDeadline<E, R>(marginMs = DEADLINE_MARGIN_MS): MiddlewareO
 /** An HTTP handler with the shared middleware: errors to responses, authorization before it runs. */
 export function httpHandler(
   handle: (event: APIGatewayProxyEventV2, context: HandlerContext) => Promise<HttpResult>,
-  opts: { log: Logger; auth: () => AuthConfig; secrets: SecretResolver },
+  opts: { log: Logger; auth: () => AuthConfig; secrets: SecretResolver; metrics?: MetricsPort | undefined },
 ): (event: APIGatewayProxyEventV2, context?: Partial<Context>) => Promise<HttpResult> {
   const handler = middy<APIGatewayProxyEventV2, HttpResult, Error, Context>({ timeoutEarlyInMillis: 0 })
+    .use(invocationObservability<APIGatewayProxyEventV2, HttpResult>(opts))
     .use(httpErrors(opts.log))
     .use(routeAuthorization(opts.auth, opts.secrets))
     .handler((event, context) => handle(event, context as HandlerContext));
@@ -73,9 +103,10 @@ export function httpHandler(
 }
 
 /** A batch handler with its deadline: `handle` stops starting records once `context.deadline` has passed. */
-export function batchHandler<E, R>(handle: (event: E, context: HandlerContext) => Promise<R>, marginMs = DEADLINE_MARGIN_MS): (event: E, context?: Partial<Context>) => Promise<R> {
+export function batchHandler<E, R>(handle: (event: E, context: HandlerContext) => Promise<R>, opts: Observability & { marginMs?: number } = {}): (event: E, context?: Partial<Context>) => Promise<R> {
   const handler = middy<E, R, Error, Context>({ timeoutEarlyInMillis: 0 })
-    .use(lambdaDeadline<E, R>(marginMs))
+    .use(invocationObservability<E, R>(opts))
+    .use(lambdaDeadline<E, R>(opts.marginMs ?? DEADLINE_MARGIN_MS))
     .handler((event, context) => handle(event, context as HandlerContext));
   return (event, context) => handler(event, (context ?? {}) as Context);
 }

@@ -3,7 +3,7 @@ import type { HttpPort } from '../channels/http';
 import type { MailPort, SmsPort } from '../channels/ports';
 import type { Logger } from '../log';
 import type { QueueAdmin, QueueDepths, QueuePort } from '../queues/port';
-import type { MetricsPort } from '../self-monitoring/metrics';
+import type { MetricsPort } from '../metrics/catalog';
 import type { SchedulerPort } from '../schedules/port';
 import type { Stores } from '../store/port';
 import type { CompiledConfig } from './compiled-config';

@@ -6,7 +6,7 @@ import type { Logger } from '../log';
 import type { ChannelType, HeartbeatPingMessage, ProbeMessage } from '../queues/messages';
 import { channelQueueName } from '../queues/names';
 import { encodeBody, type QueuePort } from '../queues/port';
-import { METRICS, type MetricsPort } from './metrics';
+import type { MetricsPort } from '../metrics/catalog';
 import type { Heartbeat } from '../heartbeats/heartbeat';
 
 /**
@@ -75,6 +75,6 @@ export async function recordProbes(probes: readonly ProbeMessage[], type: Channe
   }
   const at = Math.max(...probes.map((p) => p.at));
   if ((await recordPings(new Map([[SYNTHETIC_HEARTBEAT, at]]), deps)).size > 0) return false;
-  deps.metrics?.emit({ [METRICS.syntheticHeartbeats]: probes.length });
+  deps.metrics?.count('syntheticHeartbeats', probes.length);
   return true;
 }

@@ -14,7 +14,8 @@ import { compileConfig, type CompiledConfig } from '../runtime/compiled-config';
 import { SYNTHETIC_HEARTBEAT } from '../config/self-monitoring';
 import { health, type HealthDeps } from '../api/health';
 import { deepHealth } from './health';
-import { auditFindings, emfDocument, emfMetrics } from './metrics';
+import { auditFindings } from './metrics';
+import { COUNTERS } from '../metrics/catalog';
 import { SCHEDULED_SYNTHETIC_EVENT } from './synthetic';
 import { CHECKS_TICK, type TickStore } from './ticks';
 import { freshStores } from '../../test/support/store-adapters';
@@ -132,23 +133,7 @@ describe('the synthetic heartbeat', () => {
   });
 });
 
-describe('EMF metrics', () => {
-  it('writes one embedded-metric-format line: namespace, the deployment dimension, each value with its unit', () => {
-    const lines: string[] = [];
-    const at = new Date('2026-12-07T10:00:00Z');
-    emfMetrics('prod', () => at, (l) => lines.push(l)).emit({ SyntheticHeartbeats: 2 });
-    expect(lines.map((l) => JSON.parse(l) as unknown)).toEqual([
-      {
-        _aws: { Timestamp: at.getTime(), CloudWatchMetrics: [{ Namespace: 'alertflow', Dimensions: [['Deployment']], Metrics: [{ Name: 'SyntheticHeartbeats', Unit: 'Count' }] }] },
-        Deployment: 'prod',
-        SyntheticHeartbeats: 2,
-      },
-    ]);
-    emfMetrics('prod', () => at, (l) => lines.push(l)).emit({});
-    expect(lines).toHaveLength(1);
-    expect(emfDocument('d', { EscalationAuditFindings: 0 }, at)).toMatchObject({ EscalationAuditFindings: 0 });
-  });
-
+describe('audit findings', () => {
   it('counts the audit findings', () => {
     expect(auditFindings({ overdue: 2, orphaned: 1 })).toBe(3);
   });
@@ -236,7 +221,7 @@ describe('the sender with self_monitoring', () => {
       http: { post: async (url) => (posts.push(url), { status: 200, headers: {}, body: '' }) },
       clock: () => new Date(),
       log: silentLogger,
-      metrics: { emit: (v) => void emitted.push(v as Record<string, number>) },
+      metrics: { count: (metric, value = 1) => void emitted.push({ [COUNTERS[metric].name]: value }), observe: () => {} },
     });
     return { handler, stores, emitted, posts, queued, state, gateOf };
   }
@@ -291,7 +276,7 @@ describe('the escalator with self_monitoring', () => {
       secrets: envSecretResolver({}),
       clock: () => new Date(),
       log: silentLogger,
-      metrics: { emit: (v) => void emitted.push(v as Record<string, number>) },
+      metrics: { count: (metric, value = 1) => void emitted.push({ [COUNTERS[metric].name]: value }), observe: () => {} },
     });
     const audit = { Records: [{ messageId: 'a1', receiptHandle: 'a1', body: JSON.stringify({ kind: 'audit' }), attributes: {} }] } as never;
     expect(await handler(audit)).toEqual({ batchItemFailures: [] });

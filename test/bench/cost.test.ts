@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ACCESS_LOG_SAMPLE, costPerMillionAlerts, idlePerMonth, LOG_ASSUMPTIONS, PRICES, type CostInputs } from './cost';
+import { ACCESS_LOG_SAMPLE, EMF_SAMPLE, costPerMillionAlerts, idlePerMonth, LOG_ASSUMPTIONS, PRICES, type CostInputs } from './cost';
 
 /** A phase of 10,000 alerts in 100 requests with round numbers, everything else zero. */
 function phase(over: Partial<CostInputs> = {}): CostInputs {
@@ -37,13 +37,14 @@ describe('bench cost model', () => {
     expect(handler.usd).toBeCloseTo((bytes / 1e9) * PRICES.cloudwatchLogsPerGbIngested, 9);
   });
 
-  it('counts platform records per invocation and an access-log record per request', () => {
+  it('counts platform records and an EMF document per invocation, and an access-log record per request', () => {
     const consumers = [{ queue: 'alerts', invocations: 50, records: 100, totalMs: 0, maxMs: 0 }];
     const est = costPerMillionAlerts(phase({ consumers }), memory);
     const o = LOG_ASSUMPTIONS.eventOverheadBytes;
     // 100 ingest + 50 router invocations, 100 HTTP requests; x100 to a million alerts.
     expect(line(est, 'CloudWatch Logs: Lambda platform records').quantity).toBeCloseTo((150 * (LOG_ASSUMPTIONS.lambdaPlatformBytesPerInvocation + 2 * o) * 100) / 1e6, 6);
     expect(line(est, 'CloudWatch Logs: HTTP API access log').quantity).toBeCloseTo((100 * (ACCESS_LOG_SAMPLE.length + o) * 100) / 1e6, 6);
+    expect(line(est, 'CloudWatch Logs: EMF metrics (one document per invocation, est.)').quantity).toBeCloseTo((150 * (EMF_SAMPLE.length + o) * 100) / 1e6, 6);
   });
 
   it('prices one Scheduler invocation per one-time schedule created and not deleted', () => {

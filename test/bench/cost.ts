@@ -96,13 +96,30 @@ export function functionOfQueue(queue: string): string {
 /** The cost-relevant counts of one phase (a subset of PhaseResult, so the arithmetic can be tested alone). */
 export type CostInputs = Pick<PhaseResult, 'requests' | 'alerts' | 'latencyMs' | 'consumers' | 'sqs' | 'dynamo' | 'log' | 'schedules'>;
 
-/** CloudWatch Logs bytes of a phase: handler lines, Lambda platform records, HTTP API access logs. */
-export function loggedBytes(p: CostInputs): { handler: number; platform: number; access: number } {
+/**
+ * One EMF document as a function publishes it at the end of an invocation (shared/metrics/emf.ts):
+ * a sender's, with a channel's sends and their latencies. Most invocations publish one such
+ * document (one label set); the local runtime counts into Prometheus instead, so it is estimated.
+ */
+export const EMF_SAMPLE = JSON.stringify({
+  _aws: {
+    Timestamp: 1796646523001,
+    CloudWatchMetrics: [{ Namespace: 'alertflow', Dimensions: [['Deployment', 'Channel']], Metrics: [{ Name: 'NotificationsSent', Unit: 'Count' }, { Name: 'DeliveryLatency', Unit: 'Milliseconds' }] }],
+  },
+  Deployment: 'Alertflow',
+  Channel: 'webhook',
+  NotificationsSent: 10,
+  DeliveryLatency: [212, 230, 198, 240, 251, 205, 233, 219, 227, 210],
+});
+
+/** CloudWatch Logs bytes of a phase: handler lines, Lambda platform records, EMF metrics, HTTP API access logs. */
+export function loggedBytes(p: CostInputs): { handler: number; platform: number; metrics: number; access: number } {
   const invocations = p.requests + p.consumers.reduce((sum, c) => sum + c.invocations, 0);
   const o = LOG_ASSUMPTIONS.eventOverheadBytes;
   return {
     handler: p.log.bytes + p.log.lines * o,
     platform: invocations * (LOG_ASSUMPTIONS.lambdaPlatformBytesPerInvocation + 2 * o),
+    metrics: invocations * (EMF_SAMPLE.length + o),
     access: p.requests * (ACCESS_LOG_SAMPLE.length + o),
   };
 }
@@ -143,6 +160,7 @@ export function costPerMillionAlerts(p: CostInputs, memoryMb: (fn: string) => nu
   };
   logLine('CloudWatch Logs: handler log lines', logged.handler);
   logLine('CloudWatch Logs: Lambda platform records', logged.platform);
+  logLine('CloudWatch Logs: EMF metrics (one document per invocation, est.)', logged.metrics);
   logLine('CloudWatch Logs: HTTP API access log', logged.access);
 
   // A one-time schedule is invoked once, unless deleted before it fires.

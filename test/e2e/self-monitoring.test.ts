@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { COUNTERS } from '../../shared/metrics/catalog';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../shared/local/runtime';
@@ -60,7 +61,7 @@ receivers:
   - name: ops
     webhook_configs: [{ url: '${hook.url}/ops' }]
 `,
-    { token: ADMIN, env: { READ_TOKEN: READ_ONLY, INGEST_TOKEN: INGEST_ONLY }, metrics: (fn) => ({ emit: (values) => void metrics.push({ fn, values: values as Record<string, number> }) }) },
+    { token: ADMIN, env: { READ_TOKEN: READ_ONLY, INGEST_TOKEN: INGEST_ONLY }, metrics: (fn) => ({ count: (metric, value = 1) => void metrics.push({ fn, values: { [COUNTERS[metric].name]: value } }), observe: () => {} }) },
   );
   return { rt, hook, metrics };
 }

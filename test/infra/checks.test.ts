@@ -67,7 +67,7 @@ describe('checks (deployed)', () => {
     const sqs = statements.filter((s) => asArray(s.Action).includes('sqs:SendMessage'));
     expect(sqs.flatMap((s) => asArray(s.Resource)).map(refId)).toEqual([id(af.ingestion.alerts.queue)]);
     const env = (byId(id(checks.function.fn)).Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(Object.keys(env).sort()).toEqual([ENV.alertsQueueUrl, ENV.table].sort());
+    expect(Object.keys(env).sort()).toEqual([ENV.alertsQueueUrl, ENV.deployment, ENV.table].sort());
   });
 
   it('serves pings from the ingest function (a token, or the signed URL without one), the listing from the api, and passes cdk-nag', () => {

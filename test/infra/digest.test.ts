@@ -85,7 +85,7 @@ describe('daily digest (deployed)', () => {
     expect(sends).toEqual([id(af.ingestion.alerts.queue), queueId('slack'), queueId('email')].sort());
     for (const t of ['pagerduty', 'webhook', 'teams'] as const) expect(sends, t).not.toContain(queueId(t));
     expect(actionsOf(statements).filter((a) => a.startsWith('sqs:'))).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
-    expect(Object.keys(env).sort()).toEqual([ENV.alertsQueueUrl, ENV.channelQueueUrls, ENV.table].sort());
+    expect(Object.keys(env).sort()).toEqual([ENV.alertsQueueUrl, ENV.channelQueueUrls, ENV.deployment, ENV.table].sort());
     // Both Slack entries share the Slack queue.
     expect(JSON.parse(render(env[ENV.channelQueueUrls]))).toEqual({ slack: `\${${queueId('slack')}}`, email: `\${${queueId('email')}}` });
   });
@@ -112,7 +112,7 @@ describe('daily digest (deployed)', () => {
     expect(af.checks.digestSchedule).toBeUndefined();
     expect(schedules.map(([, s]) => props(s).ScheduleExpression)).toEqual(['rate(1 minute)']);
     expect(resourcesOf(statements, 'sqs:SendMessage').map(refId)).toEqual([id(af.ingestion.alerts.queue)]);
-    expect(Object.keys(env).sort()).toEqual([ENV.alertsQueueUrl, ENV.table].sort());
+    expect(Object.keys(env).sort()).toEqual([ENV.alertsQueueUrl, ENV.deployment, ENV.table].sort());
     expect(actionsOf(statements).filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query']);
     expect(statements.some((s) => asArray(s.Resource).some((r) => render(r).includes('/index/')))).toBe(false);
   });

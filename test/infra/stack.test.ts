@@ -237,8 +237,8 @@ describe('functions', () => {
 
   it('set the environment variables the runtime reads', () => {
     const env = (name: FunctionName) => (props(functions[fnId(name)]!).Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(Object.keys(env('ingest')).sort()).toEqual([ENV.alertsQueueUrl, ENV.table].sort());
-    expect(Object.keys(env('api')).sort()).toEqual([ENV.alertsQueueUrl, ENV.channelQueueUrls, ENV.dlqs, ENV.healthQueues, ENV.table].sort());
+    expect(Object.keys(env('ingest')).sort()).toEqual([ENV.alertsQueueUrl, ENV.deployment, ENV.table].sort());
+    expect(Object.keys(env('api')).sort()).toEqual([ENV.alertsQueueUrl, ENV.channelQueueUrls, ENV.deployment, ENV.dlqs, ENV.healthQueues, ENV.table].sort());
     // The deep health check reads the queues the other variables name and their DLQs (through their
     // redrive policies), and the services' DLQs, which no queue names: those by queue name (not URL:
     // Lambda allows 4 KB of environment).
@@ -248,7 +248,7 @@ describe('functions', () => {
       [SERVICE_DLQS.checksTick]: `\${${logicalId(af.checks.dlq)}.QueueName}`,
     });
     expect(Object.keys(env('router')).sort()).toEqual(
-      [ENV.alertsQueueUrl, ENV.channelQueueUrls, ENV.table, ENV.scheduleGroup, ENV.schedulerRoleArn, ENV.queueArns].sort(),
+      [ENV.alertsQueueUrl, ENV.channelQueueUrls, ENV.deployment, ENV.table, ENV.scheduleGroup, ENV.schedulerRoleArn, ENV.queueArns].sort(),
     );
     expect(refId(env('router')[ENV.alertsQueueUrl])).toBe(logicalId(af.ingestion.alerts.queue));
     // The api re-queues group flushes when a silence is expired early.
@@ -261,6 +261,8 @@ describe('functions', () => {
       const senderUrls = JSON.parse(render(env(senderFunctionName(t))[ENV.channelQueueUrls])) as Record<string, string>;
       expect(senderUrls).toEqual({ [t]: `\${${logicalId(channelOf(t).notifications.queue)}}` });
     }
+    // Every function publishes its metrics (EMF) under the deployment's dimension: the stack's name.
+    for (const name of Object.keys(FUNCTIONS) as FunctionName[]) expect(env(name)[ENV.deployment], name).toBe(stack.stackName);
   });
 
   it('retries asynchronous ingest invocations and keeps the failures in a DLQ', () => {

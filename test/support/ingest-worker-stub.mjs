@@ -5,6 +5,7 @@ import { parentPort } from 'node:worker_threads';
 parentPort.on('message', (m) => {
   const { queue } = JSON.parse(m.event.body);
   const result = { statusCode: 202, headers: { 'content-type': 'application/json' }, body: '{"status":"accepted"}' };
-  parentPort.postMessage({ kind: 'response', id: m.id, result, sends: [{ queue, messages: [{ id: 'm0', body: `for ${queue}` }] }] });
+  const counts = [{ metric: 'alertsReceived', value: 1, labels: { source: 'generic' } }];
+  parentPort.postMessage({ kind: 'response', id: m.id, result, sends: [{ queue, messages: [{ id: 'm0', body: `for ${queue}` }] }], counts });
 });
 parentPort.postMessage({ kind: 'ready' });
