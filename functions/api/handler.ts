@@ -7,6 +7,7 @@ import { listHeartbeats } from '../../shared/api/heartbeats';
 import { health } from '../../shared/api/health';
 import { listHistory } from '../../shared/api/history';
 import { getDelivery, listDeliveries, retryDelivery } from '../../shared/api/deliveries';
+import { getStats } from '../../shared/api/stats';
 import { DIGEST_PREVIEW_MAX_BODY_BYTES, previewDigest } from '../../shared/api/digest';
 import { CHECK_MAX_BODY_BYTES, createCheck, deleteCheck, evaluateCheckNow, getCheck, listChecks, replaceCheck, setPaused } from '../../shared/api/checks';
 import { checkDeps } from '../../shared/runtime/check-deps';
@@ -178,6 +179,8 @@ export function createHandler(
         return json(200, status(ports.config, startedAt));
       case 'GET /api/v2/receivers':
         return json(200, receivers(ports.config));
+      case 'GET /v1/stats':
+        return json(200, await getStats({ ...digestSources, deliveries, clock: ports.clock, retentionS: ports.config.retentionS }, event.queryStringParameters ?? {}));
       case 'GET /v1/deliveries':
         return json(200, await listDeliveries(deliveryDeps, event.queryStringParameters ?? {}));
       case 'GET /v1/deliveries/{id}':

@@ -1,6 +1,5 @@
 import * as z from 'zod';
 import { AlertflowError, ConflictError, NotFoundError, ValidationError } from '../errors';
-import { parseDuration } from '../config/duration';
 import type { Logger } from '../log';
 import { CHANNEL_TYPES } from '../channel-types';
 import { FAILED_STATUSES } from '../delivery/claims';
@@ -9,7 +8,7 @@ import { channelQueueName } from '../queues/names';
 import { encodeBody, type QueuePort } from '../queues/port';
 import { deliveryLogKey, type DeliveryRecord, type DeliveryStatus } from '../store/model';
 import type { DeliveryStore, PayloadStore } from '../store/port';
-import { decodeCursor, encodeCursor, parseLimit, parseTimeParam, READ_BUDGET } from './paging';
+import { decodeCursor, encodeCursor, parseLimit, parseSinceParam, parseTimeParam, READ_BUDGET } from './paging';
 
 /**
  * The delivery log (scope `read`): every notification alertflow tried to send, newest first by the
@@ -55,7 +54,7 @@ export async function listDeliveries(deps: DeliveryDeps, query: DeliveryQuery): 
     throw new ValidationError(`channel must be one of ${CHANNEL_TYPES.join(', ')} (got ${JSON.stringify(channelType.slice(0, 64))})`, [{ path: 'channel', message: CHANNEL_TYPES.join(' | ') }]);
   }
   const until = parseTimeParam(query.until, 'until') ?? now;
-  const since = parseSince(query.since, until);
+  const since = parseSinceParam(query.since, until, DEFAULT_SINCE_MS);
   if (since >= until) throw new ValidationError('since must be before until', [{ path: 'since', message: 'before until' }]);
   const limit = parseLimit(query.limit);
   const range = { from: new Date(Math.max(since.getTime(), now.getTime() - deps.retentionS * 1000)), to: until };
@@ -188,19 +187,4 @@ function parseStatuses(text: string | undefined): readonly DeliveryStatus[] | un
     }
   }
   return [...out];
-}
-
-/** `since`: a duration back from `until` ("24h", "7d") or an RFC 3339 time; a day by default. */
-function parseSince(text: string | undefined, until: Date): Date {
-  if (text === undefined) return new Date(until.getTime() - DEFAULT_SINCE_MS);
-  if (/^\d/.test(text) && !text.includes('T')) {
-    let ms: number;
-    try {
-      ms = parseDuration(text);
-    } catch {
-      throw new ValidationError(`since must be a duration such as 24h or 7d, or an RFC 3339 time (got ${JSON.stringify(text.slice(0, 64))})`, [{ path: 'since', message: 'a duration or an RFC 3339 time' }]);
-    }
-    return new Date(until.getTime() - ms);
-  }
-  return parseTimeParam(text, 'since')!;
 }

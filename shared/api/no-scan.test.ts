@@ -115,6 +115,8 @@ describe('read paths send no Scan', () => {
     ['DELETE /v1/silences/{id}', undefined, 's1'],
     // The delivery log: a Query per day partition of the listing index.
     ['GET /v1/deliveries', { status: 'failed', since: '3d' }, undefined],
+    // Stats: the history's and the delivery log's day partitions, the groups' and incidents' listings.
+    ['GET /v1/stats', { since: '2d' }, undefined],
   ])('%s %o', async (routeKey, query, id) => {
     const res = await createHandler(ports)(event(routeKey, query, id));
     expect(res.statusCode, res.body).toBe(200);

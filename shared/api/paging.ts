@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ValidationError } from '../errors';
+import { parseDuration } from '../config/duration';
 import { matcherProgramBound, parseMatchers, type Matcher } from '../labels/matchers';
 import { SILENCE_MAX_REGEX_BOUND } from '../silences/model';
 
@@ -89,4 +90,19 @@ export function parseTimeParam(text: string | undefined, key: string): Date | un
   const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(text) ? Date.parse(text) : NaN;
   if (Number.isNaN(ms)) throw new ValidationError(`${key} must be an RFC 3339 time such as 2026-12-01T00:00:00Z (got ${JSON.stringify(text.slice(0, 64))})`, [{ path: key, message: 'an RFC 3339 time' }]);
   return new Date(ms);
+}
+
+/** `since`: a duration back from `until` ("24h", "7d") or an RFC 3339 time; `defaultMs` back when absent. */
+export function parseSinceParam(text: string | undefined, until: Date, defaultMs: number): Date {
+  if (text === undefined) return new Date(until.getTime() - defaultMs);
+  if (/^\d/.test(text) && !text.includes('T')) {
+    let ms: number;
+    try {
+      ms = parseDuration(text);
+    } catch {
+      throw new ValidationError(`since must be a duration such as 24h or 7d, or an RFC 3339 time (got ${JSON.stringify(text.slice(0, 64))})`, [{ path: 'since', message: 'a duration or an RFC 3339 time' }]);
+    }
+    return new Date(until.getTime() - ms);
+  }
+  return parseTimeParam(text, 'since')!;
 }

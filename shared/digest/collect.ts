@@ -133,7 +133,7 @@ export async function collectDigest(sources: DigestSources, window: { from: Date
 }
 
 /** Incidents that started in [from, to): both listings are newest first by start, so each is read until it passes `from`. */
-async function incidentsIn(store: Pick<IncidentStore, 'page'>, from: number, to: number, now: Date): Promise<{ list: Incident[]; partial: boolean }> {
+export async function incidentsIn(store: Pick<IncidentStore, 'page'>, from: number, to: number, now: Date): Promise<{ list: Incident[]; partial: boolean }> {
   const list: Incident[] = [];
   let read = 0;
   for (const segment of ['open', 'resolved'] as const) {

@@ -80,6 +80,7 @@ describe('the routes table', () => {
       'GET /v1/incidents/{id}',
       'GET /v1/silences',
       'GET /v1/silences/{id}',
+      'GET /v1/stats',
       'POST /v1/digest/preview',
     ]);
     expect(byScope('manage')).toEqual([

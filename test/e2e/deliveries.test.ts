@@ -146,6 +146,34 @@ describe('delivery log (local runtime)', () => {
     expect((await apiRequest(rt.url, ADMIN, 'POST', `/v1/deliveries/${failed.id}/retry`)).status).toBe(409);
   });
 
+  it('GET /v1/stats: alerts per receiver, the noisiest, and delivery success per channel', async () => {
+    const { rt, hook } = await start('sqlite');
+    hook.respond = (req) => (req.path.startsWith('/team') ? { status: 400, body: 'no' } : { status: 200, body: 'ok' });
+    await apiRequest(rt.url, INGEST_ONLY, 'POST', '/v1/alerts', {
+      alerts: [{ labels: { alertname: 'DiskFull', host: 'a' } }, { labels: { alertname: 'DiskFull', host: 'b' } }, { labels: { alertname: 'CpuHigh', team: 'ops' } }],
+    });
+    type Stats = {
+      since: string;
+      alerts: { fired: number; by_receiver: Array<{ receiver: string; fired: number }>; by_route: Array<{ route: string; fired: number }> };
+      noisiest: Array<{ alertname: string; fired: number }>;
+      deliveries: Array<{ channel: string; delivered: number; failed: number; success_rate: number | null }>;
+    };
+    const stats = await until('both deliveries in the stats', async () => {
+      const res = await apiRequest<Stats>(rt.url, READ_ONLY, 'GET', '/v1/stats?since=1h');
+      return res.body.deliveries?.[0] && res.body.deliveries[0].delivered + res.body.deliveries[0].failed === 2 ? res.body : undefined;
+    });
+    expect(stats.alerts.fired).toBe(3);
+    expect(stats.alerts.by_receiver).toEqual([
+      { receiver: 'team', fired: 2 },
+      { receiver: 'ops', fired: 1 },
+    ]);
+    expect(stats.alerts.by_route.map((r) => r.route)).toEqual(['{}', '{}/{team="ops"}']);
+    expect(stats.noisiest[0]).toEqual({ alertname: 'DiskFull', fired: 2 });
+    expect(stats.deliveries).toEqual([{ channel: 'webhook', delivered: 1, failed: 1, pending: 0, success_rate: 0.5 }]);
+    expect((await apiRequest(rt.url, READ_ONLY, 'GET', '/v1/stats?since=soon')).status).toBe(400);
+    expect((await apiRequest(rt.url, INGEST_ONLY, 'GET', '/v1/stats')).status).toBe(403);
+  });
+
   it('refuses bad queries with a 400 that names the parameter', async () => {
     const { rt } = await start('sqlite');
     for (const [query, word] of [
