@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { getAlert, listAlerts } from '../../shared/api/alerts';
+import { alertJson, getAlert, listAlerts } from '../../shared/api/alerts';
 import { listGroups } from '../../shared/api/groups';
 import { actOnIncident, getIncident, listIncidents } from '../../shared/api/incidents';
 import { showLink, useLink } from '../../shared/api/links';
@@ -91,10 +91,12 @@ export function createHandler(
     const actor = context.principal!.name;
     if (event.requestContext.http.method !== 'GET') ports.log.info('api change requested', { route: event.routeKey, actor, requestId: event.requestContext.requestId });
     switch (event.routeKey) {
-      case 'GET /v1/alerts':
-        return json(200, await listAlerts(stateDeps, event.queryStringParameters ?? {}));
+      case 'GET /v1/alerts': {
+        const listed = await listAlerts(stateDeps, event.queryStringParameters ?? {});
+        return json(200, { ...listed, alerts: listed.alerts.map(alertJson) });
+      }
       case 'GET /v1/alerts/{id}':
-        return json(200, await getAlert(stateDeps, pathParameter(event, 'id')));
+        return json(200, alertJson(await getAlert(stateDeps, pathParameter(event, 'id'))));
       case 'GET /v1/groups':
         return json(200, await listGroups(stateDeps, event.queryStringParameters ?? {}));
       case 'POST /v1/silences': {

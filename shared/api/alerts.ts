@@ -383,3 +383,16 @@ async function holdingSourceFingerprint(deps: AlertStateDeps, fingerprint: strin
   } while (after && read < READ_BUDGET);
   return out;
 }
+
+/**
+ * The names /v1 answered in camelCase before it settled on snake_case, and their snake_case names.
+ * Both are sent for one release (the camelCase ones deprecated: README, "API conventions").
+ */
+const DEPRECATED_CAMEL = { startsAt: 'starts_at', endsAt: 'ends_at', generatorURL: 'generator_url', sourceFingerprint: 'source_fingerprint', resolvedAt: 'resolved_at' } as const;
+
+/** An alert as /v1 answers it: snake_case throughout, with the deprecated camelCase names beside. */
+export function alertJson(v: AlertView): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...v, groups: v.groups.map((g) => ({ ...g, route_id: g.routeId })) };
+  for (const [camel, snake] of Object.entries(DEPRECATED_CAMEL)) if (v[camel as keyof AlertView] !== undefined) out[snake] = v[camel as keyof AlertView];
+  return out;
+}
