@@ -181,6 +181,8 @@ export function createHandler(
         return json(200, status(ports.config, startedAt));
       case 'GET /api/v2/receivers':
         return json(200, receivers(ports.config));
+      case 'GET /v1/session':
+        return json(200, { name: context.principal!.name, scopes: [...context.principal!.scopes].sort() });
       case 'GET /v1/stats':
         return json(200, await getStats({ ...digestSources, deliveries, clock: ports.clock, retentionS: ports.config.retentionS }, event.queryStringParameters ?? {}));
       case 'GET /v1/deliveries':

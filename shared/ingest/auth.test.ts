@@ -78,6 +78,7 @@ describe('the routes table', () => {
       'GET /v1/history',
       'GET /v1/incidents',
       'GET /v1/incidents/{id}',
+      'GET /v1/session',
       'GET /v1/silences',
       'GET /v1/silences/{id}',
       'GET /v1/stats',
