@@ -8,6 +8,9 @@ import type { ChannelType } from '../shared/channel-types';
 import type { Channel } from './channels';
 import { AlertflowFunction, type SharedFunctionOptions, functionSettings } from './function';
 import { grantTable } from './state';
+import * as esbuild from 'esbuild';
+import { buildUiAssetsSync } from '../shared/ui/build';
+import { UI_DEFINE, uiDefine } from '../shared/ui/serve';
 
 /**
  * Reads for alert and group state (by key, or a key range of the `list` index: never a Scan);
@@ -33,6 +36,8 @@ export class Api extends Construct {
     this.function = new AlertflowFunction(this, 'Function', {
       ...functionSettings('api', props),
       config: props.config,
+      // The dashboard's files, built now and bundled: the api serves /ui (shared/ui/serve.ts).
+      define: { [UI_DEFINE]: uiDefine(buildUiAssetsSync(esbuild)) },
       environment: {
         [ENV.table]: props.table.tableName,
         [ENV.channelQueueUrls]: stack.toJsonString(Object.fromEntries(channels.map((c) => [c.type, c.notifications.queue.queueUrl]))),

@@ -104,6 +104,8 @@ export interface AlertflowFunctionProps {
   readonly sourceMaps?: boolean;
   /** @default PROJECT_ROOT */
   readonly projectRoot?: string;
+  /** More esbuild `define`s besides the config (the api's dashboard files). */
+  readonly define?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -165,7 +167,7 @@ export class AlertflowFunction extends Construct {
         externalModules: [],
         tsconfig: `${root}/tsconfig.json`,
         banner: ESM_REQUIRE_SHIM,
-        define: { [CONFIG_DEFINE]: configDefine(props.config) },
+        define: defines({ [CONFIG_DEFINE]: configDefine(props.config), ...props.define }),
       },
     });
     Validations.of(this.fn).acknowledge({
@@ -191,4 +193,15 @@ export function configDefine(config: Config): string {
     throw new ConfigError(`config cannot be deployed: ${message}`, [{ path: '(root)', message }]);
   }
   return value;
+}
+
+/**
+ * The CDK runs local bundling as one `bash -c` command, so every define shares the one argv string
+ * Linux caps at 128 KiB (MAX_ARG_STRLEN): fail with a clear message before it does.
+ */
+function defines(values: Record<string, string>): Record<string, string> {
+  const bytes = Object.values(values).reduce((sum, v) => sum + Buffer.byteLength(v), 0);
+  const limit = 120 * 1024;
+  if (bytes > limit) throw new ConfigError(`config cannot be deployed: the bundled config and dashboard are ${bytes} bytes; the limit is ${limit} bytes`, [{ path: '(root)', message: 'too large to bundle' }]);
+  return values;
 }

@@ -8,6 +8,7 @@ import { health } from '../../shared/api/health';
 import { listHistory } from '../../shared/api/history';
 import { getDelivery, listDeliveries, retryDelivery } from '../../shared/api/deliveries';
 import { getStats } from '../../shared/api/stats';
+import { bundledUiAssets, uiResponse } from '../../shared/ui/serve';
 import { DIGEST_PREVIEW_MAX_BODY_BYTES, previewDigest } from '../../shared/api/digest';
 import { CHECK_MAX_BODY_BYTES, createCheck, deleteCheck, evaluateCheckNow, getCheck, listChecks, replaceCheck, setPaused } from '../../shared/api/checks';
 import { checkDeps } from '../../shared/runtime/check-deps';
@@ -34,7 +35,7 @@ import { cachedSilences, SILENCE_CACHE_MS } from '../../shared/silences/cache';
  * (a bearer token with the route's scope, see HTTP_ROUTES). Each change request is logged with its actor.
  */
 export function createHandler(
-  ports: Pick<Ports, 'config' | 'stores' | 'queues' | 'queueAdmin' | 'scheduler' | 'secrets' | 'http' | 'clock' | 'log' | 'publicUrl' | 'metricData' | 'awsCredentials' | 'queueDepths'> & Partial<Pick<Ports, 'metrics'>>,
+  ports: Pick<Ports, 'config' | 'stores' | 'queues' | 'queueAdmin' | 'scheduler' | 'secrets' | 'http' | 'clock' | 'log' | 'publicUrl' | 'metricData' | 'awsCredentials' | 'queueDepths'> & Partial<Pick<Ports, 'metrics' | 'uiAssets'>>,
   /** The checks tick's period (next evaluation times): the local runtime's is shorter. */
   checksTickMs = CHECKS_TICK_MS,
 ) {
@@ -74,6 +75,8 @@ export function createHandler(
   // Errors become responses and the token's scope is checked before this runs (shared/runtime/middleware.ts).
   return httpHandler(async (event: APIGatewayProxyEventV2, context): Promise<HttpResult> => {
     if (event.routeKey === 'GET /v1/health') return await health(event, healthDeps);
+    // The dashboard's files: public (the page asks for a token).
+    if (event.routeKey.startsWith('GET /ui')) return await uiResponse(event.rawPath, ports.uiAssets ?? bundledUiAssets);
     if (event.routeKey === 'GET /v1/links/{link}') return await showLink({ ...incidentDeps, secrets: ports.secrets }, pathParameter(event, 'link'));
     if (event.routeKey === 'POST /v1/links/{link}') {
       ports.log.info('api change requested', { route: event.routeKey, actor: 'signed link', requestId: event.requestContext.requestId });

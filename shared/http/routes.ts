@@ -31,6 +31,10 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'GET', path: '/v1/alerts/{id}', fn: 'api', scope: 'read' },
   { method: 'GET', path: '/v1/groups', fn: 'api', scope: 'read' },
   { method: 'GET', path: '/v1/health', fn: 'api', scope: 'public' },
+  // The dashboard's files (shared/ui/serve.ts): public, the page asks for a token.
+  { method: 'GET', path: '/ui', fn: 'api', scope: 'public' },
+  { method: 'GET', path: '/ui/app.js', fn: 'api', scope: 'public' },
+  { method: 'GET', path: '/ui/app.css', fn: 'api', scope: 'public' },
   // Who the credential is and what it may do (the dashboard shows actions only to `manage`).
   { method: 'GET', path: '/v1/session', fn: 'api', scope: 'read' },
   { method: 'POST', path: '/v1/channels/{receiver}/test', fn: 'api', scope: 'manage' },

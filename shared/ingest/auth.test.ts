@@ -48,9 +48,12 @@ async function failure(p: Promise<unknown>): Promise<unknown> {
 const guarded = HTTP_ROUTES.filter((r) => r.scope !== 'public');
 
 describe('the routes table', () => {
-  it('names a scope for every route but health, the signed links and ping URLs, Slack and PagerDuty (their signatures are the credential)', () => {
+  it('names a scope for every route but health, the dashboard files, the signed links and ping URLs, Slack and PagerDuty (their signatures are the credential)', () => {
     expect(HTTP_ROUTES.filter((r) => r.scope === 'public').map((r) => `${r.method} ${r.path}`)).toEqual([
       'GET /v1/health',
+      'GET /ui',
+      'GET /ui/app.js',
+      'GET /ui/app.css',
       'GET /v1/heartbeats/{name}/{key}',
       'POST /v1/heartbeats/{name}/{key}',
       'GET /v1/links/{link}',

@@ -41,7 +41,7 @@ import { authenticate, authorize, authTokens } from '../ingest/auth';
 import type { Scope } from '../http/routes';
 import type { MetricsPort } from '../metrics/catalog';
 import { prometheusMetrics } from '../metrics/prometheus';
-import { uiAssets, UI_CSP } from '../ui/assets';
+import { buildUiAssets } from '../ui/build';
 import { syntheticEveryMs } from '../config/self-monitoring';
 import { SCHEDULED_SYNTHETIC_EVENT } from '../self-monitoring/synthetic';
 
@@ -210,6 +210,7 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
     clock: () => new Date(),
     log,
     publicUrl: () => listening.url,
+    uiAssets: buildUiAssets,
     ...(opts.retryBaseMs === undefined ? {} : { retryBaseMs: opts.retryBaseMs }),
     ...(opts.retryJitter === undefined ? {} : { retryJitter: opts.retryJitter }),
   };
@@ -350,8 +351,6 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
       }),
       'GET /local/outbox': guarded('read', async () => json(200, { messages: outbox.entries })),
       'GET /local/queues': guarded('read', async () => json(200, { queues: queues.stats() })),
-      // The dashboard's files: public (the page holds no data; it asks for a token and reads the API with it).
-      ...Object.fromEntries(['/ui', '/ui/', '/ui/app.js', '/ui/app.css'].map((path): [string, LocalRoute] => [`GET ${path}`, () => uiFile(path === '/ui/' ? '/ui' : path, log)])),
       // Prometheus' scrape target (deployed, the same counters are CloudWatch metrics): `read` scope.
       'GET /metrics': guarded('read', async () => {
         const { contentType, body } = await prometheus.render();
@@ -500,24 +499,4 @@ function bothMetrics(a: MetricsPort, b: MetricsPort): MetricsPort {
     count: (metric, value, labels) => (a.count(metric, value, labels), b.count(metric, value, labels)),
     observe: (metric, ms, labels) => (a.observe(metric, ms, labels), b.observe(metric, ms, labels)),
   };
-}
-
-/** A dashboard file with its security headers; the bundle is built on first use (shared/ui/assets.ts). */
-async function uiFile(path: string, log: Logger): Promise<HttpResult> {
-  try {
-    const asset = (await uiAssets()).get(path)!;
-    return {
-      statusCode: 200,
-      headers: {
-        'content-type': asset.contentType,
-        'content-security-policy': UI_CSP,
-        'x-content-type-options': 'nosniff',
-        'referrer-policy': 'no-referrer',
-        'cache-control': 'no-cache',
-      },
-      body: asset.body,
-    };
-  } catch (err) {
-    return errorResponse(err, log);
-  }
 }

@@ -4,6 +4,7 @@ import type { MailPort, SmsPort } from '../channels/ports';
 import type { Logger } from '../log';
 import type { QueueAdmin, QueueDepths, QueuePort } from '../queues/port';
 import type { MetricsPort } from '../metrics/catalog';
+import type { UiAsset } from '../ui/serve';
 import type { SchedulerPort } from '../schedules/port';
 import type { Stores } from '../store/port';
 import type { CompiledConfig } from './compiled-config';
@@ -33,8 +34,10 @@ export interface Ports {
   metricData?: MetricDataPort;
   /** The function's AWS credentials, to sign Amazon Managed Prometheus queries (SigV4). */
   awsCredentials?: CredentialsPort;
-  /** alertflow's own metrics (EMF deployed); unset where nothing watches them (no self_monitoring). */
+  /** alertflow's own metrics (EMF deployed, Prometheus locally); unset in tests that do not count. */
   metrics?: MetricsPort;
+  /** The dashboard's files: deployed, bundled at synth (the default); locally, built on first use. */
+  uiAssets?: () => Promise<ReadonlyMap<string, UiAsset>>;
   /** Queue and DLQ depths, for GET /v1/health?deep=1 (the api's). */
   queueDepths?: QueueDepths;
   /** Delivery retry base delay; unset means the default (1 s). */

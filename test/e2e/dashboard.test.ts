@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { LocalRuntime } from '../../shared/local/runtime';
-import { gzippedBytes, uiAssets, UI_JS_BUDGET_GZ_BYTES } from '../../shared/ui/assets';
+import { buildUiAssets } from '../../shared/ui/build';
+import { gzippedBytes, UI_JS_BUDGET_GZ_BYTES } from '../../shared/ui/serve';
 import { apiRequest, startRuntimeWithConfig } from '../support/runtime';
 import { startStandIn, type StandIn } from '../support/stand-in';
 import { launchChromium } from '../support/browser';
@@ -121,7 +122,7 @@ describe('the dashboard (/ui) in headless Chromium', () => {
     expect(csp).not.toContain('unsafe-inline');
     expect(csp).toContain("frame-ancestors 'none'");
     expect(await res.text()).not.toMatch(/<script>(?!<\/)|<script[^>]*>[^<]+<\/script>/);
-    const js = (await uiAssets()).get('/ui/app.js')!.body;
+    const js = (await buildUiAssets()).get('/ui/app.js')!.body;
     expect(gzippedBytes(js)).toBeLessThanOrEqual(UI_JS_BUDGET_GZ_BYTES);
   });
 
