@@ -17,7 +17,7 @@ import { awsCredentials } from '../../shared/checks/sources/prometheus';
 import { CHECKS_TICK_MS } from '../../shared/heartbeats/service';
 import { slackInteraction } from '../../shared/api/slack-interactions';
 import { pagerDutyWebhook } from '../../shared/api/pagerduty-webhooks';
-import { expireSilence, upsertSilence, getSilence, listSilences, SILENCE_MAX_BODY_BYTES } from '../../shared/api/silences';
+import { expireSilence, upsertSilence, getSilence, listSilences, silenceJson, SILENCE_MAX_BODY_BYTES } from '../../shared/api/silences';
 import { deleteSilence, getAlertGroups, getAlerts, getSilenceById, getSilences, postSilence, receivers, status, type Listing } from '../../shared/api/alertmanager-v2';
 import { NotFoundError, PayloadTooLargeError } from '../../shared/errors';
 import { jsonBody, pathParameter } from '../../shared/http/request';
@@ -106,16 +106,18 @@ export function createHandler(
         // With the `id` of a silence: an edit, as Alertmanager makes it (in place, or a replacement).
         const { silence, created } = await upsertSilence(silenceDeps, jsonBody(event, SILENCE_MAX_BODY_BYTES), actor);
         silencesChangedAt = ports.clock().getTime();
-        return json(created ? 201 : 200, silence);
+        return json(created ? 201 : 200, silenceJson(silence));
       }
-      case 'GET /v1/silences':
-        return json(200, await listSilences(silenceDeps, event.queryStringParameters ?? {}));
+      case 'GET /v1/silences': {
+        const listed = await listSilences(silenceDeps, event.queryStringParameters ?? {});
+        return json(200, { ...listed, silences: listed.silences.map(silenceJson) });
+      }
       case 'GET /v1/silences/{id}':
-        return json(200, await getSilence(silenceDeps, pathParameter(event, 'id')));
+        return json(200, silenceJson(await getSilence(silenceDeps, pathParameter(event, 'id'))));
       case 'DELETE /v1/silences/{id}': {
         const expired = await expireSilence(silenceDeps, pathParameter(event, 'id'), actor);
         silencesChangedAt = ports.clock().getTime();
-        return json(200, expired);
+        return json(200, silenceJson(expired));
       }
       case 'POST /v1/channels/{receiver}/test': {
         const receiver = pathParameter(event, 'receiver');

@@ -31,6 +31,8 @@ export interface DeliveryQuery {
   status?: string | undefined;
   receiver?: string | undefined;
   channel?: string | undefined;
+  /** One group's notifications (its id, as GET /v1/alerts and /v1/groups show it). */
+  group?: string | undefined;
   since?: string | undefined;
   until?: string | undefined;
   limit?: string | undefined;
@@ -60,7 +62,8 @@ export async function listDeliveries(deps: DeliveryDeps, query: DeliveryQuery): 
   const range = { from: new Date(Math.max(since.getTime(), now.getTime() - deps.retentionS * 1000)), to: until };
   const cursor = decodeCursor(query.cursor, Cursor, (c) => c.d < range.to.toISOString() && c.d >= range.from.toISOString());
   const matches = (r: DeliveryRecord) =>
-    (statuses === undefined || statuses.includes(r.status)) && (query.receiver === undefined || r.receiver === query.receiver) && (channelType === undefined || r.channel.startsWith(`${channelType}[`));
+    (statuses === undefined || statuses.includes(r.status)) && (query.receiver === undefined || r.receiver === query.receiver) && (channelType === undefined || r.channel.startsWith(`${channelType}[`)) &&
+    (query.group === undefined || r.groupId === query.group);
 
   const out: DeliveryView[] = [];
   let after = cursor?.d;

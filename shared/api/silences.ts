@@ -71,7 +71,29 @@ export async function upsertSilence(
   actor: string,
   opts: SilenceInputOptions = {},
 ): Promise<{ silence: SilenceView; created: boolean; replaced?: string }> {
-  return upsert(deps, body, actor, opts);
+  return upsert(deps, withCamelMatchers(body), actor, opts);
+}
+
+/**
+ * /v1 answers in snake_case (README, "API conventions"): a matcher object may say `is_regex` and
+ * `is_equal`, read here as Alertmanager's `isRegex` and `isEqual`, which are still taken too.
+ */
+function withCamelMatchers(body: unknown): unknown {
+  const matchers = (body as { matchers?: unknown } | null)?.matchers;
+  if (!Array.isArray(matchers)) return body;
+  return {
+    ...(body as object),
+    matchers: matchers.map((m: unknown) => {
+      if (typeof m !== 'object' || m === null) return m;
+      const { is_regex, is_equal, ...rest } = m as Record<string, unknown>;
+      return { ...rest, ...(is_regex !== undefined && !('isRegex' in rest) ? { isRegex: is_regex } : {}), ...(is_equal !== undefined && !('isEqual' in rest) ? { isEqual: is_equal } : {}) };
+    }),
+  };
+}
+
+/** A silence as /v1 answers it: each matcher's `is_regex` and `is_equal`, with Alertmanager's camelCase names beside them (deprecated). */
+export function silenceJson<T extends { matchers: ReadonlyArray<{ isRegex: boolean; isEqual: boolean }> }>(s: T): T {
+  return { ...s, matchers: s.matchers.map((m) => ({ ...m, is_regex: m.isRegex, is_equal: m.isEqual })) };
 }
 
 /** Attempts of an edit whose silence changed under it (a ConflictError from the store). */

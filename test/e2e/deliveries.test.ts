@@ -31,6 +31,7 @@ interface Delivery {
   target: string;
   created_at: string;
   group_key: string | null;
+  group_id: string | null;
   alerts: number | null;
   attempts: number;
   last_outcome: string | null;
@@ -115,6 +116,8 @@ describe('delivery log (local runtime)', () => {
     expect((await deliveries(rt, 'receiver=ops')).body.deliveries.map((d) => d.status)).toEqual(['delivered']);
     expect((await deliveries(rt, 'status=delivered&receiver=team')).body.deliveries).toEqual([]);
     expect((await deliveries(rt, 'channel=webhook&limit=1')).body.next_cursor).not.toBeNull();
+    const byGroup = await deliveries(rt, `group=${encodeURIComponent(all.deliveries.find((d) => d.receiver === 'ops')!.group_id!)}`);
+    expect(byGroup.body.deliveries.map((d) => d.receiver)).toEqual(['ops']);
     expect((await apiRequest<Delivery>(rt.url, READ_ONLY, 'GET', `/v1/deliveries/${failed.id}`)).body).toMatchObject({ id: failed.id, status: 'failed' });
 
     // A read token cannot retry; a delivered one cannot be retried; an unknown one is 404.

@@ -50,6 +50,42 @@ interface TimelineEvent {
   notify?: string[];
   deliveries?: Array<{ receiver: string; channel: string; status: string }>;
 }
+interface SilenceRow {
+  id: string;
+  matchers: Array<{ name: string; value: string; isRegex?: boolean; isEqual?: boolean }>;
+  state: string;
+  starts_at: string;
+  ends_at: string;
+  created_by: string;
+  comment: string;
+}
+interface CheckRow {
+  name: string;
+  origin: string;
+  paused: boolean;
+  state: { status: string; level: string | null; last_value: number | null; evaluated_at: string | null; last_error: string | null };
+}
+interface HeartbeatRow {
+  name: string;
+  status: string;
+  every_ms: number;
+  last_ping_at: string | null;
+}
+interface Quantiles {
+  median_s: number | null;
+  p90_s: number | null;
+  count: number;
+}
+interface StatsBody {
+  since: string;
+  until: string;
+  partial?: boolean;
+  alerts?: { fired: number; resolved: number; by_receiver: Array<{ receiver: string; fired: number }>; by_route: Array<{ route: string; fired: number }> };
+  incidents?: { started: number; acknowledged: number; resolved: number; time_to_acknowledge: Quantiles; time_to_resolve: Quantiles };
+  noisiest?: Array<{ alertname: string; fired: number }>;
+  flapping?: Array<{ alertname: string; resolves: number; receiver: string }>;
+  deliveries?: Array<{ channel: string; delivered: number; failed: number; pending: number; success_rate: number | null }>;
+}
 interface DeliveryRow {
   id: string;
   status: string;
@@ -57,6 +93,7 @@ interface DeliveryRow {
   channel: string;
   created_at: string | null;
   group_key: string | null;
+  group_id: string | null;
   attempts: number;
   last_error: string | null;
   retryable: boolean;
@@ -65,6 +102,8 @@ interface DeliveryRow {
 // ---------------------------------------------------------------------------------------------
 
 const when = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString() : '');
+const seconds = (s: number | null) => (s === null ? '–' : s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`);
+const silenceMatchers = (s: SilenceRow) => s.matchers.map((m) => `${m.name}${m.isEqual === false ? '!' : '='}${m.isRegex ? '~' : ''}${JSON.stringify(m.value)}`).join(', ');
 const matcherOf = (name: string, value: string) => `${name}=${JSON.stringify(value)}`;
 /** Add a matcher to a filter in Alertmanager syntax (`{a="b", c="d"}` or a bare list). */
 const withMatcher = (filter: string, m: string) => {
