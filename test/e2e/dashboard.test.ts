@@ -51,6 +51,9 @@ beforeAll(async () => {
   tokens:
     - { name: admin, secret: { env: ALERTFLOW_WEBHOOK_TOKEN }, scopes: [ingest, read, manage] }
     - { name: viewer, secret: { env: READ_TOKEN }, scopes: [read] }
+heartbeats:
+  - name: nightly-backup
+    every: 1d
 escalation_policies:
   - name: critical
     steps:
@@ -102,6 +105,8 @@ afterAll(async () => {
 
 async function signedIn(token = ADMIN, opts: { colorScheme?: 'light' | 'dark'; viewport?: { width: number; height: number } } = {}): Promise<Page> {
   const page = await browser.newPage({ colorScheme: opts.colorScheme ?? 'light', viewport: opts.viewport ?? { width: 1280, height: 900 } });
+  // Well inside the test's own timeout, so a failure names the step that waited.
+  page.setDefaultTimeout(10_000);
   await page.goto(`${rt.url}/ui`);
   await page.fill('#token', token);
   await page.click('button[type=submit]');
@@ -178,6 +183,7 @@ describe('the dashboard (/ui) in headless Chromium', () => {
     await page.waitForFunction(() => document.querySelector('.preview')?.textContent === 'Would mute 3 firing alerts now');
     await page.fill('#matchers', 'alertname="CpuHigh"');
     await page.waitForFunction(() => document.querySelector('.preview')?.textContent === 'Would mute 1 firing alert now');
+    await page.waitForFunction(() => document.querySelector('.preview-day')?.textContent === 'and would have muted 1 in the last 24 hours');
     await page.fill('#comment', 'noisy during the deploy');
     await shot(page, 'silence');
     await page.click('button:text("Create silence")');
@@ -220,6 +226,43 @@ describe('the dashboard (/ui) in headless Chromium', () => {
     await page.waitForFunction((d) => !document.querySelector(`tr.delivery[data-id="${d}"]`), id, { timeout: 10_000 });
     await page.click('.tabs a:text("delivered")');
     await page.waitForFunction((d) => !!document.querySelector(`tr.delivery[data-id="${d}"]`), id, { timeout: 10_000 });
+    await page.close();
+  });
+
+  it('explains an alert, lists and expires silences, shows heartbeats and stats charts, and moves through alerts with j/k', async () => {
+    const page = await signedIn();
+    await page.goto(`${rt.url}/ui#/alerts?filter=${encodeURIComponent('alertname="DiskFull"')}`);
+    await page.waitForFunction(() => document.querySelectorAll('.alert[data-id]').length === 2);
+    // j selects the first alert, Enter explains it.
+    await page.locator('header .brand').click();
+    await page.keyboard.press('j');
+    await page.waitForSelector('.alert.selected');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.why .reasons');
+    const reasons = await page.textContent('.why .reasons');
+    expect(reasons).toContain('Routed to team in group {}:{alertname="DiskFull"}');
+    await page.waitForSelector('.why tr.delivery');
+    expect(await page.textContent('.why tr.delivery')).toContain('delivered');
+    await shot(page, 'why');
+
+    await page.click('header nav a:text("Silences")');
+    await page.waitForSelector('tr.silence-row');
+    expect(await page.textContent('tr.silence-row')).toContain('alertname="CpuHigh"');
+    await page.click('tr.silence-row button:text("Expire")');
+    await page.waitForFunction(() => document.querySelector('[role=status]')?.textContent?.endsWith('expired'));
+    await page.waitForFunction(() => document.querySelector('tr.silence-row .badge')?.getAttribute('data-state') === 'expired');
+
+    await page.click('header nav a:text("Checks")');
+    await page.waitForSelector('tr.heartbeat[data-name=nightly-backup]');
+    // Never pinged yet, and not late: it counts from when alertflow first saw it.
+    expect(await page.getAttribute('tr.heartbeat[data-name=nightly-backup] .badge', 'data-state')).toBe('ok');
+    expect(await page.textContent('tr.heartbeat[data-name=nightly-backup]')).toContain('24.0 h');
+
+    await page.click('header nav a:text("Stats")');
+    await page.waitForSelector('.chart svg rect.bar');
+    expect(await page.textContent('.summary-line')).toContain('alerts fired');
+    expect(await page.locator('figure.chart').count()).toBe(4);
+    await shot(page, 'stats');
     await page.close();
   });
 

@@ -1,7 +1,7 @@
 import { h, render, type ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import htm from 'htm';
-import { ApiError, get, post, signedIn, signIn, signOut, type Session } from './api';
+import { ApiError, get, post, request, signedIn, signIn, signOut, type Session } from './api';
 import { currentRoute, go, href, type Route } from './route';
 
 const html = htm.bind(h);
@@ -52,8 +52,8 @@ interface TimelineEvent {
 }
 interface SilenceRow {
   id: string;
-  matchers: Array<{ name: string; value: string; isRegex?: boolean; isEqual?: boolean }>;
-  state: string;
+  matchers: Array<{ name: string; value: string; is_regex: boolean; is_equal: boolean }>;
+  status: { state: string };
   starts_at: string;
   ends_at: string;
   created_by: string;
@@ -103,7 +103,7 @@ interface DeliveryRow {
 
 const when = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString() : '');
 const seconds = (s: number | null) => (s === null ? '–' : s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`);
-const silenceMatchers = (s: SilenceRow) => s.matchers.map((m) => `${m.name}${m.isEqual === false ? '!' : '='}${m.isRegex ? '~' : ''}${JSON.stringify(m.value)}`).join(', ');
+const silenceMatchers = (s: SilenceRow) => s.matchers.map((m) => `${m.name}${m.is_equal ? '=' : '!'}${m.is_regex ? '~' : m.is_equal ? '' : '='}${JSON.stringify(m.value)}`).join(', ');
 const matcherOf = (name: string, value: string) => `${name}=${JSON.stringify(value)}`;
 /** Add a matcher to a filter in Alertmanager syntax (`{a="b", c="d"}` or a bare list). */
 const withMatcher = (filter: string, m: string) => {
@@ -200,14 +200,14 @@ function AlertsPage({ route, session, busy }: { route: Route; session: Session; 
     <p class="count" aria-live="polite">${alerts.length} alerts in ${groups.size} groups, ${firing} firing</p>
     ${view === 'table'
       ? html`<table class="alerts-table"><thead><tr><th>State</th><th>Alert</th><th>Labels</th><th>Since</th></tr></thead><tbody>
-          ${alerts.map((a) => html`<tr class="alert" data-id=${a.id}><td><${Badge} state=${a.state} /></td><td>${a.labels.alertname}</td><td><${Labels} labels=${a.labels} onPick=${(m: string) => apply(withMatcher(filter, m))} /></td><td>${when(a.starts_at)}</td></tr>`)}
+          ${alerts.map((a) => html`<tr class="alert" data-id=${a.id} tabindex="-1"><td><${Badge} state=${a.state} /></td><td><a class="why-link" href=${href('alert', {}, a.id)}>${a.labels.alertname}</a></td><td><${Labels} labels=${a.labels} onPick=${(m: string) => apply(withMatcher(filter, m))} /></td><td>${when(a.starts_at)}</td></tr>`)}
         </tbody></table>`
       : html`<div class="groups">${[...groups].map(
           ([key, list]) => html`<article class="group" aria-label=${key}>
             <h2>${key}</h2>
             <ul>${list.map(
-              (a) => html`<li class="alert" data-id=${a.id}>
-                <${Badge} state=${a.state} /> <strong>${a.labels.alertname}</strong>
+              (a) => html`<li class="alert" data-id=${a.id} tabindex="-1">
+                <${Badge} state=${a.state} /> <a class="why-link" href=${href('alert', {}, a.id)}><strong>${a.labels.alertname}</strong></a>
                 <${Labels} labels=${a.labels} onPick=${(m: string) => apply(withMatcher(filter, m))} />
                 ${a.annotations.summary && html`<p class="summary">${a.annotations.summary}</p>`}
                 <p class="why">${a.silenced_by.length > 0 ? `silenced by ${a.silenced_by.join(', ')}` : a.inhibited_by.length > 0 ? `inhibited by ${a.inhibited_by.join(', ')}` : `to ${a.groups.map((g) => g.receiver).join(', ')}`} · since ${when(a.starts_at)}</p>
@@ -257,7 +257,7 @@ function IncidentPage({ id, session, busy }: { id: string; session: Session; bus
     </dl>
     ${canManage &&
     html`<div class="actions">
-      ${data.state === 'triggered' && data.ack_allowed && html`<button type="button" onClick=${() => act('ack')}>Acknowledge</button>`}
+      ${data.state === 'triggered' && data.ack_allowed && html`<button type="button" data-action="ack" onClick=${() => act('ack')}>Acknowledge</button>`}
       ${data.state === 'acknowledged' && html`<button type="button" onClick=${() => act('unack')}>Unacknowledge</button>`}
       ${data.state !== 'resolved' && html`<button type="button" onClick=${() => act('escalate')}>Escalate now</button><button type="button" onClick=${() => act('resolve')}>Resolve</button>`}
     </div>`}
@@ -309,14 +309,20 @@ function SilencePage({ route, session, onBusy }: { route: Route; session: Sessio
   const [matchers, setMatchers] = useState(route.params.get('filter') ?? '');
   const [durationMs, setDuration] = useState(PRESETS[1]![1]);
   const [comment, setComment] = useState('');
-  const [preview, setPreview] = useState<{ count: number; error?: string }>();
+  const [preview, setPreview] = useState<{ count: number; day?: number; error?: string }>();
   const [result, setResult] = useState<string>();
   useEffect(() => (onBusy(true), () => onBusy(false)), [onBusy]);
   useEffect(() => {
     if (!matchers.trim()) return setPreview(undefined);
     const t = setTimeout(() => {
-      get<{ alerts: AlertRow[] }>(`/v1/alerts?limit=1000&status=firing&filter=${encodeURIComponent(matchers)}`).then(
-        (r) => setPreview({ count: r.alerts.length }),
+      const filter = encodeURIComponent(matchers);
+      const from = new Date(Date.now() - 86_400_000).toISOString();
+      Promise.all([
+        get<{ alerts: AlertRow[] }>(`/v1/alerts?limit=1000&status=firing&filter=${filter}`),
+        get<{ alerts: Array<{ fingerprint: string }> }>(`/v1/history?kind=alerts&limit=1000&filter=${filter}&from=${encodeURIComponent(from)}`),
+      ]).then(
+        // The last day: what fires now, and what fired and resolved since (each alert once).
+        ([now, past]) => setPreview({ count: now.alerts.length, day: new Set([...now.alerts.map((a) => a.id), ...past.alerts.map((a) => a.fingerprint)]).size }),
         (e: unknown) => setPreview({ count: 0, error: (e as Error).message }),
       );
     }, 250);
@@ -339,6 +345,7 @@ function SilencePage({ route, session, onBusy }: { route: Route; session: Sessio
       <label for="matchers">Matchers</label>
       <input id="matchers" required value=${matchers} onInput=${(e: Event) => setMatchers((e.target as HTMLInputElement).value)} />
       <p class="preview" aria-live="polite">${preview ? (preview.error ? preview.error : `Would mute ${preview.count} firing alert${preview.count === 1 ? '' : 's'} now`) : ''}</p>
+      <p class="preview-day">${preview && !preview.error && preview.day !== undefined ? `and would have muted ${preview.day} in the last 24 hours` : ''}</p>
       <fieldset><legend>For</legend>${PRESETS.map(
         ([label, ms]) => html`<label class="preset"><input type="radio" name="duration" checked=${durationMs === ms} onChange=${() => setDuration(ms)} /> ${label}</label>`,
       )}</fieldset>
@@ -350,12 +357,154 @@ function SilencePage({ route, session, onBusy }: { route: Route; session: Sessio
   </section>`;
 }
 
+/** Why an alert was or was not sent: its route and group, what mutes or holds it, its incident, each delivery. */
+function AlertPage({ id, session }: { id: string; session: Session }) {
+  const load = useCallback(async () => {
+    const alert = await get<AlertRow>(`/v1/alerts/${encodeURIComponent(id)}`);
+    const groups = await Promise.all(
+      alert.groups.map(async (g) => ({
+        group: g,
+        deliveries: (await get<{ deliveries: DeliveryRow[] }>(`/v1/deliveries?since=7d&group=${encodeURIComponent(g.id)}`)).deliveries,
+      })),
+    );
+    const incidents = (await get<{ incidents: Array<IncidentRow & { group_id: string }> }>('/v1/incidents')).incidents.filter((i) => alert.groups.some((g) => g.id === i.group_id));
+    return { alert, groups, incidents };
+  }, [id]);
+  const { data, error } = usePoll(load, 10_000, false);
+  if (!data) return html`<section>${error ? html`<p class="error" role="alert">${error}</p>` : html`<p>Loading…</p>`}</section>`;
+  const { alert, groups, incidents } = data;
+  const matchers = Object.entries(alert.labels).map(([k, v]) => matcherOf(k, v)).join(', ');
+  const held: Record<string, string> = {
+    silenced: `muted by silence ${alert.silenced_by.join(', ')}`,
+    inhibited: `muted: inhibited by firing alert ${alert.inhibited_by.join(', ')}`,
+    throttled: 'held back by the receiver’s storm limit',
+    cooldown: 'held back by a cooldown',
+    failed: 'its last notification failed for good (see below)',
+  };
+  return html`<section class="why">
+    <h1><${Badge} state=${alert.state} /> ${alert.labels.alertname}</h1>
+    <${Labels} labels=${alert.labels} />
+    ${alert.annotations.summary && html`<p>${alert.annotations.summary}</p>`}
+    <h2>Why</h2>
+    <ul class="reasons">
+      <li>Firing since ${when(alert.starts_at)}${alert.flapping ? ', flapping' : ''}.</li>
+      ${held[alert.state] && html`<li class="held">${held[alert.state]}.</li>`}
+      ${groups.map(({ group }) => html`<li>Routed to <strong>${group.receiver}</strong> in group <code>${group.key}</code>.</li>`)}
+      ${incidents.map((i) => html`<li>Incident <a href=${href('incident', {}, i.id)}>${i.state}</a>${i.next_step ? `, next step ${i.next_step.step} at ${when(i.next_step.at)}` : ', no further step'}.</li>`)}
+    </ul>
+    ${session.scopes.includes('manage') && html`<p><a class="button" href=${href('silence', { filter: matchers })}>Silence this alert…</a></p>`}
+    <h2>Deliveries of its group${groups.length === 1 ? '' : 's'}, last 7 days</h2>
+    <table class="deliveries"><thead><tr><th>Made</th><th>Status</th><th>Receiver</th><th>Attempts</th><th>Last error</th></tr></thead><tbody>
+      ${groups.flatMap(({ deliveries }) => deliveries).map((d) => html`<tr class="delivery"><td>${when(d.created_at)}</td><td><${Badge} state=${d.status} /></td><td>${d.receiver} ${d.channel}</td><td>${d.attempts}</td><td>${d.last_error}</td></tr>`)}
+    </tbody></table>
+  </section>`;
+}
+
+function SilencesPage({ session, busy }: { session: Session; busy: boolean }) {
+  const load = useCallback(() => get<{ silences: SilenceRow[] }>('/v1/silences'), []);
+  const { data, error, reload } = usePoll(load, 5000, busy);
+  const [result, setResult] = useState<string>();
+  const expire = async (s: SilenceRow) => {
+    try {
+      await request('DELETE', `/v1/silences/${encodeURIComponent(s.id)}`);
+      setResult(`Silence ${s.id} expired`);
+    } catch (err) {
+      setResult((err as Error).message);
+    }
+    reload();
+  };
+  const canManage = session.scopes.includes('manage');
+  return html`<section>
+    <h1>Silences</h1>
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+    ${result && html`<p class="result" role="status">${result}</p>`}
+    <table class="silences"><thead><tr><th>State</th><th>Matchers</th><th>Until</th><th>By</th><th>Comment</th><th></th></tr></thead><tbody>
+      ${(data?.silences ?? []).map(
+        (s) => html`<tr class="silence-row" data-id=${s.id}><td><${Badge} state=${s.status.state} /></td><td><code>${silenceMatchers(s)}</code></td><td>${when(s.ends_at)}</td><td>${s.created_by}</td><td>${s.comment}</td>
+          <td>${canManage && html`${s.status.state !== 'expired' && html`<button type="button" onClick=${() => expire(s)}>Expire</button>`} <a class="button" href=${href('silence', { filter: silenceMatchers(s) })}>Recreate</a>`}</td></tr>`,
+      )}
+    </tbody></table>
+  </section>`;
+}
+
+function ChecksPage({ busy }: { busy: boolean }) {
+  const load = useCallback(async () => ({ checks: (await get<{ checks: CheckRow[] }>('/v1/checks')).checks, heartbeats: (await get<{ heartbeats: HeartbeatRow[] }>('/v1/heartbeats')).heartbeats }), []);
+  const { data, error } = usePoll(load, 10_000, busy);
+  return html`<section>
+    <h1>Checks</h1>
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+    <table class="checks"><thead><tr><th>Name</th><th>State</th><th>Last value</th><th>Evaluated</th><th>Last error</th></tr></thead><tbody>
+      ${(data?.checks ?? []).map(
+        (c) => html`<tr class="check" data-name=${c.name}><td>${c.name}${c.paused ? ' (paused)' : ''}</td><td><${Badge} state=${c.state.status} /></td><td>${c.state.last_value ?? ''}</td><td>${when(c.state.evaluated_at)}</td><td>${c.state.last_error ?? ''}</td></tr>`,
+      )}
+    </tbody></table>
+    <h1>Heartbeats</h1>
+    <table class="heartbeats"><thead><tr><th>Name</th><th>State</th><th>Every</th><th>Last ping</th></tr></thead><tbody>
+      ${(data?.heartbeats ?? []).map((hb) => html`<tr class="heartbeat" data-name=${hb.name}><td>${hb.name}</td><td><${Badge} state=${hb.status} /></td><td>${seconds(hb.every_ms / 1000)}</td><td>${when(hb.last_ping_at)}</td></tr>`)}
+    </tbody></table>
+  </section>`;
+}
+
+/** A horizontal bar chart in SVG: no chart library (its bytes would be most of the budget). */
+function Bars({ title, rows, scale }: { title: string; rows: Array<[string, number]>; scale?: number }) {
+  const max = scale ?? Math.max(1, ...rows.map((r) => r[1]));
+  if (rows.length === 0) return html`<figure class="chart"><figcaption>${title}</figcaption><p class="muted">none</p></figure>`;
+  const height = rows.length * 22 + 4;
+  return html`<figure class="chart">
+    <figcaption>${title}</figcaption>
+    <svg viewBox=${`0 0 320 ${height}`} role="img" aria-label=${title} width="100%">
+      ${rows.map(
+        ([label, n], i) => html`<g transform=${`translate(0 ${i * 22 + 2})`}>
+          <text x="0" y="14" class="bar-label">${label.length > 18 ? `${label.slice(0, 17)}…` : label}</text>
+          <rect x="130" y="3" height="14" width=${Math.max(1, (n / max) * 150)} class="bar"><title>${label}: ${n}</title></rect>
+          <text x=${136 + (n / max) * 150} y="14" class="bar-value">${n}</text>
+        </g>`,
+      )}
+    </svg>
+  </figure>`;
+}
+
+function StatsPage({ route }: { route: Route }) {
+  const since = route.params.get('since') ?? '7d';
+  const load = useCallback(() => get<StatsBody>(`/v1/stats?since=${encodeURIComponent(since)}`), [since]);
+  const { data, error } = usePoll(load, 30_000, false);
+  return html`<section class="stats">
+    <h1>Stats</h1>
+    <nav class="tabs">${['24h', '7d', '30d'].map((s) => html`<a href=${href('stats', { since: s })} aria-current=${s === since ? 'page' : undefined}>${s}</a>`)}</nav>
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+    ${data?.alerts &&
+    html`<p class="summary-line">${data.alerts.fired} alerts fired, ${data.alerts.resolved} resolved; ${data.incidents?.started ?? 0} incidents, acknowledged in ${seconds(data.incidents?.time_to_acknowledge.median_s ?? null)} (median, p90 ${seconds(data.incidents?.time_to_acknowledge.p90_s ?? null)}), resolved in ${seconds(data.incidents?.time_to_resolve.median_s ?? null)}.${data.partial ? ' (partial: past a read bound)' : ''}</p>
+      <div class="charts">
+        <${Bars} title="Alerts fired per receiver" rows=${data.alerts.by_receiver.map((r) => [r.receiver, r.fired])} />
+        <${Bars} title="Noisiest alerts" rows=${(data.noisiest ?? []).map((r) => [r.alertname, r.fired])} />
+        <${Bars} title="Delivery success per channel (%)" scale=${100} rows=${(data.deliveries ?? []).map((d) => [d.channel, d.success_rate === null ? 0 : Math.round(d.success_rate * 100)])} />
+        <${Bars} title="Flapping alerts (resolves)" rows=${(data.flapping ?? []).map((f) => [f.alertname, f.resolves])} />
+      </div>`}
+  </section>`;
+}
+
 const HELP: Array<[string, string]> = [
   ['/', 'search (the filter)'],
-  ['g then a / i / d', 'alerts, incidents, deliveries'],
+  ['j / k', 'next / previous alert'],
+  ['Enter', 'why the selected alert was or was not sent'],
+  ['s', 'silence the selected alert'],
+  ['a', 'acknowledge (on an incident)'],
+  ['g then a / i / d / s / c / t', 'alerts, incidents, deliveries, silences, checks, stats'],
   ['?', 'this help'],
   ['Esc', 'close'],
 ];
+
+/** j/k: move the selection among the listed alerts (and scroll it into view). */
+function moveSelection(step: number): void {
+  const items = [...document.querySelectorAll<HTMLElement>('.alert[data-id]')];
+  if (items.length === 0) return;
+  const at = items.findIndex((el) => el.classList.contains('selected'));
+  items[at]?.classList.remove('selected');
+  const next = items[Math.min(items.length - 1, Math.max(0, at < 0 ? 0 : at + step))]!;
+  next.classList.add('selected');
+  next.setAttribute('aria-selected', 'true');
+  next.focus();
+}
 
 function App() {
   const [session, setSession] = useState<Session>();
@@ -383,9 +532,18 @@ function App() {
         }
       } else if (e.key === '?') setHelp((h) => !h);
       else if (lastKey.current === 'g') {
-        const to = { a: 'alerts', i: 'incidents', d: 'deliveries' }[e.key];
+        const to = ({ a: 'alerts', i: 'incidents', d: 'deliveries', s: 'silences', c: 'checks', t: 'stats' } as Record<string, string>)[e.key];
         if (to) go(href(to));
-      }
+      } else if (e.key === 'j' || e.key === 'k') moveSelection(e.key === 'j' ? 1 : -1);
+      else if (e.key === 'Enter' || e.key === 's') {
+        const selected = document.querySelector<HTMLElement>('.alert.selected');
+        const id = selected?.dataset.id;
+        if (id && e.key === 'Enter') go(href('alert', {}, id));
+        if (id && e.key === 's') {
+          const labels = [...selected.querySelectorAll('.label')].map((l) => l.textContent ?? '').map((t) => t.replace(/^([^=]+)=(.*)$/, (_m, k: string, v: string) => matcherOf(k, v)));
+          go(href('silence', { filter: labels.join(', ') }));
+        }
+      } else if (e.key === 'a') document.querySelector<HTMLButtonElement>('.actions button[data-action=ack]')?.click();
       lastKey.current = e.key;
     };
     addEventListener('keydown', onKey);
@@ -397,12 +555,16 @@ function App() {
   else if (route.page === 'incident' && route.id) page = html`<${IncidentPage} id=${route.id} session=${session} busy=${busy} />`;
   else if (route.page === 'deliveries') page = html`<${DeliveriesPage} route=${route} session=${session} busy=${busy} />`;
   else if (route.page === 'silence') page = html`<${SilencePage} route=${route} session=${session} onBusy=${setBusy} />`;
+  else if (route.page === 'silences') page = html`<${SilencesPage} session=${session} busy=${busy} />`;
+  else if (route.page === 'alert' && route.id) page = html`<${AlertPage} id=${route.id} session=${session} />`;
+  else if (route.page === 'checks') page = html`<${ChecksPage} busy=${busy} />`;
+  else if (route.page === 'stats') page = html`<${StatsPage} route=${route} />`;
   else page = html`<${AlertsPage} route=${route} session=${session} busy=${busy} />`;
   const nav = (to: string, label: string) => html`<a href=${href(to)} aria-current=${route.page === to || (to === 'incidents' && route.page === 'incident') ? 'page' : undefined}>${label}</a>`;
   return html`<div class="app">
     <header>
       <strong class="brand">alertflow</strong>
-      <nav>${nav('alerts', 'Alerts')} ${nav('incidents', 'Incidents')} ${nav('deliveries', 'Deliveries')}</nav>
+      <nav>${nav('alerts', 'Alerts')} ${nav('incidents', 'Incidents')} ${nav('silences', 'Silences')} ${nav('deliveries', 'Deliveries')} ${nav('checks', 'Checks')} ${nav('stats', 'Stats')}</nav>
       <span class="who">${session.name} (${session.scopes.join(', ')})</span>
       <button type="button" onClick=${() => (signOut(), setSession(undefined))}>Sign out</button>
     </header>
