@@ -200,6 +200,8 @@ describe('the dashboard (/ui) in headless Chromium', () => {
     await page.click('.incidents a');
     await page.waitForSelector('.incident');
     expect(await page.textContent('.next-step')).toContain('step 2');
+    // The next step counts down (an hour away).
+    await page.waitForFunction(() => /\(in 0:59:\d\d\)|\(in 1:00:00\)/.test(document.querySelector('.countdown')?.textContent ?? ''));
     await shot(page, 'incident');
     await page.click('button:text("Acknowledge")');
     await page.waitForFunction(() => document.querySelector('.incident h1 .badge')?.getAttribute('data-state') === 'acknowledged');
@@ -303,4 +305,31 @@ describe('the dashboard (/ui) in headless Chromium', () => {
     expect(phone.url()).toContain('#/incidents');
     await phone.close();
   });
+
+  it('shows new alerts as "N new" instead of reflowing, and acts on a selection: silences alerts and resolves incidents in bulk', async () => {
+    const page = await signedIn();
+    await page.goto(`${rt.url}/ui#/alerts?filter=${encodeURIComponent('alertname=~"Late|DiskFull"')}`);
+    await page.waitForFunction(() => document.querySelectorAll('.alert[data-id]').length === 2);
+    await apiRequest(rt.url, ADMIN, 'POST', '/v1/alerts', { alerts: [{ labels: { alertname: 'Late', instance: 'z' } }] });
+    // The next refresh (every 5 s) finds it: the list stays as it was until asked.
+    await page.waitForSelector('button.fresh:text("1 new")', { timeout: 15_000 });
+    expect(await page.locator('.alert[data-id]').count()).toBe(2);
+    await page.click('button.fresh');
+    await page.waitForFunction(() => document.querySelectorAll('.alert[data-id]').length === 3);
+
+    // Two DiskFull alerts selected, silenced together.
+    await page.check('.alert:has(.label:text("instance=db-1")) input.pick');
+    await page.check('.alert:has(.label:text("instance=db-2")) input.pick');
+    await page.click('[role=toolbar] button:text("Silence 1 hour")');
+    await page.waitForFunction(() => document.querySelector('[role=status]')?.textContent === '2 silenced for 1 hour');
+    await page.waitForFunction(() => document.querySelectorAll('.alert .badge[data-state=silenced]').length === 2, undefined, { timeout: 10_000 });
+
+    await page.click('header nav a:text("Incidents")');
+    await page.waitForSelector('.incidents input.pick');
+    await page.check('.incidents input.pick');
+    await page.click('[role=toolbar] button:text("Resolve")');
+    await page.waitForFunction(() => document.querySelector('[role=status]')?.textContent === 'resolved 1 of 1');
+    await page.waitForFunction(() => document.querySelector('.incidents .badge')?.getAttribute('data-state') === 'resolved');
+    await page.close();
+  }, 40_000);
 });

@@ -37,6 +37,7 @@ interface IncidentRow {
   next_step: { run: number; step: number; at: string; notify: string[] } | null;
   steps: number;
   acknowledged_by: string | null;
+  ack_expires_at: string | null;
   ack_allowed: boolean;
   next_timer_at: string | null;
   resolved_at: string | null;
@@ -120,6 +121,8 @@ function usePoll<T>(load: () => Promise<T>, everyMs: number, paused: boolean): {
       (e: unknown) => setError((e as Error).message),
     );
   }, [load]);
+  // Another query: what was loaded for the last one no longer stands.
+  useEffect(() => setData(undefined), [load]);
   useEffect(() => {
     run();
     if (paused) return;
@@ -127,6 +130,18 @@ function usePoll<T>(load: () => Promise<T>, everyMs: number, paused: boolean): {
     return () => clearInterval(t);
   }, [run, everyMs, paused]);
   return { data, error, reload: run };
+}
+
+/** Time left until `at`, ticking every second. */
+function Countdown({ at }: { at: string }) {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, []);
+  const left = Math.max(0, Math.round((Date.parse(at) - now) / 1000));
+  const hms = [Math.floor(left / 3600), Math.floor((left % 3600) / 60), left % 60].map((n, i) => (i === 0 ? String(n) : String(n).padStart(2, '0'))).join(':');
+  return html`<span class="countdown" aria-label=${`in ${hms}`}>(in ${hms})</span>`;
 }
 
 function Badge({ state }: { state: string }) {
@@ -172,9 +187,37 @@ function AlertsPage({ route, session, busy }: { route: Route; session: Session; 
   const [draft, setDraft] = useState(filter);
   useEffect(() => setDraft(filter), [filter]);
   const load = useCallback(() => get<{ alerts: AlertRow[] }>(`/v1/alerts?limit=1000${filter ? `&filter=${encodeURIComponent(filter)}` : ''}`), [filter]);
-  const { data, error } = usePoll(load, 5000, busy);
-  const alerts = data?.alerts ?? [];
-  const firing = alerts.filter((a) => a.state === 'firing').length;
+  const { data, error, reload } = usePoll(load, 5000, busy);
+  // Live without reflowing: alerts already shown update in place; new ones wait behind "N new".
+  const [shownIds, setShownIds] = useState<Set<string> | undefined>();
+  useEffect(() => setShownIds(undefined), [filter]);
+  useEffect(() => {
+    if (data && shownIds === undefined) setShownIds(new Set(data.alerts.map((a) => a.id)));
+  }, [data, shownIds]);
+  const latest = data?.alerts ?? [];
+  const alerts = shownIds ? latest.filter((a) => shownIds.has(a.id)) : latest;
+  const fresh = shownIds ? latest.filter((a) => !shownIds.has(a.id)).length : 0;
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [bulk, setBulk] = useState<string>();
+  const toggle = (id: string) => setSelected((s) => (s.has(id) ? new Set([...s].filter((x) => x !== id)) : new Set([...s, id])));
+  const silenceSelected = async () => {
+    const chosen = alerts.filter((a) => selected.has(a.id));
+    const results = await Promise.allSettled(
+      chosen.map((a) =>
+        post('/v1/silences', {
+          matchers: Object.entries(a.labels).map(([k, v]) => matcherOf(k, v)),
+          ends_at: new Date(Date.now() + 3_600_000).toISOString(),
+          created_by: session.name,
+          comment: 'silenced from the dashboard (bulk)',
+        }),
+      ),
+    );
+    const failed = results.filter((r) => r.status === 'rejected').length;
+    setBulk(`${chosen.length - failed} silenced for 1 hour${failed ? `, ${failed} failed: ${(results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason}` : ''}`);
+    setSelected(new Set());
+    reload();
+  };
+  const firing = latest.filter((a) => a.state === 'firing').length;
   useEffect(() => {
     document.title = `${firing > 0 ? `(${firing}) ` : ''}alertflow`;
   }, [firing]);
@@ -197,7 +240,13 @@ function AlertsPage({ route, session, busy }: { route: Route; session: Session; 
       ${canManage && html`<a class="button" href=${href('silence', { filter })}>Silence…</a>`}
     </form>
     ${error && html`<p class="error" role="alert">${error}</p>`}
-    <p class="count" aria-live="polite">${alerts.length} alerts in ${groups.size} groups, ${firing} firing</p>
+    <p class="count" aria-live="polite">${alerts.length} alerts in ${groups.size} groups, ${firing} firing
+      ${fresh > 0 && html` <button type="button" class="fresh" onClick=${() => setShownIds(new Set(latest.map((a) => a.id)))}>${fresh} new</button>`}</p>
+    ${canManage &&
+    selected.size > 0 &&
+    html`<div class="bulk" role="toolbar" aria-label="with the selected alerts"><span>${selected.size} selected</span>
+      <button type="button" onClick=${silenceSelected}>Silence 1 hour</button><button type="button" onClick=${() => setSelected(new Set())}>Clear</button></div>`}
+    ${bulk && html`<p class="result" role="status">${bulk}</p>`}
     ${view === 'table'
       ? html`<table class="alerts-table"><thead><tr><th>State</th><th>Alert</th><th>Labels</th><th>Since</th></tr></thead><tbody>
           ${alerts.map((a) => html`<tr class="alert" data-id=${a.id} tabindex="-1"><td><${Badge} state=${a.state} /></td><td><a class="why-link" href=${href('alert', {}, a.id)}>${a.labels.alertname}</a></td><td><${Labels} labels=${a.labels} onPick=${(m: string) => apply(withMatcher(filter, m))} /></td><td>${when(a.starts_at)}</td></tr>`)}
@@ -207,7 +256,7 @@ function AlertsPage({ route, session, busy }: { route: Route; session: Session; 
             <h2>${key}</h2>
             <ul>${list.map(
               (a) => html`<li class="alert" data-id=${a.id} tabindex="-1">
-                <${Badge} state=${a.state} /> <a class="why-link" href=${href('alert', {}, a.id)}><strong>${a.labels.alertname}</strong></a>
+                ${canManage && html`<input type="checkbox" class="pick" aria-label=${`select ${a.labels.alertname}`} checked=${selected.has(a.id)} onChange=${() => toggle(a.id)} /> `}<${Badge} state=${a.state} /> <a class="why-link" href=${href('alert', {}, a.id)}><strong>${a.labels.alertname}</strong></a>
                 <${Labels} labels=${a.labels} onPick=${(m: string) => apply(withMatcher(filter, m))} />
                 ${a.annotations.summary && html`<p class="summary">${a.annotations.summary}</p>`}
                 <p class="why">${a.silenced_by.length > 0 ? `silenced by ${a.silenced_by.join(', ')}` : a.inhibited_by.length > 0 ? `inhibited by ${a.inhibited_by.join(', ')}` : `to ${a.groups.map((g) => g.receiver).join(', ')}`} · since ${when(a.starts_at)}</p>
@@ -218,14 +267,30 @@ function AlertsPage({ route, session, busy }: { route: Route; session: Session; 
   </section>`;
 }
 
-function IncidentsPage({ busy }: { busy: boolean }) {
+function IncidentsPage({ session, busy }: { session: Session; busy: boolean }) {
   const load = useCallback(() => get<{ incidents: IncidentRow[] }>('/v1/incidents'), []);
-  const { data, error } = usePoll(load, 5000, busy);
+  const { data, error, reload } = usePoll(load, 5000, busy);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [bulk, setBulk] = useState<string>();
+  const canManage = session.scopes.includes('manage');
+  const act = async (verb: 'ack' | 'resolve') => {
+    const ids = [...selected];
+    const results = await Promise.allSettled(ids.map((id) => post(`/v1/incidents/${encodeURIComponent(id)}/${verb}`)));
+    const failed = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
+    setBulk(`${verb === 'ack' ? 'acknowledged' : 'resolved'} ${ids.length - failed.length} of ${ids.length}${failed.length ? `: ${(failed[0]!.reason as Error).message}` : ''}`);
+    setSelected(new Set());
+    reload();
+  };
   return html`<section>
     <h1>Incidents</h1>
     ${error && html`<p class="error" role="alert">${error}</p>`}
+    ${canManage &&
+    selected.size > 0 &&
+    html`<div class="bulk" role="toolbar" aria-label="with the selected incidents"><span>${selected.size} selected</span>
+      <button type="button" onClick=${() => act('ack')}>Acknowledge</button><button type="button" onClick=${() => act('resolve')}>Resolve</button></div>`}
+    ${bulk && html`<p class="result" role="status">${bulk}</p>`}
     <ul class="incidents">${(data?.incidents ?? []).map(
-      (i) => html`<li><${Badge} state=${i.state} /> <a href=${href('incident', {}, i.id)}>${i.group_key}</a> <span class="muted">${i.policy}, started ${when(i.started_at)}</span></li>`,
+      (i) => html`<li data-id=${i.id}>${canManage && i.state !== 'resolved' && html`<input type="checkbox" class="pick" aria-label=${`select ${i.group_key}`} checked=${selected.has(i.id)} onChange=${() => setSelected((s) => (s.has(i.id) ? new Set([...s].filter((x) => x !== i.id)) : new Set([...s, i.id])))} /> `}<${Badge} state=${i.state} /> <a href=${href('incident', {}, i.id)}>${i.group_key}</a> <span class="muted">${i.policy}, started ${when(i.started_at)}</span></li>`,
     )}</ul>
   </section>`;
 }
@@ -251,7 +316,8 @@ function IncidentPage({ id, session, busy }: { id: string; session: Session; bus
       <dt>Policy</dt><dd>${data.policy} (${data.steps} steps)</dd>
       <dt>Started</dt><dd>${when(data.started_at)}</dd>
       <dt>Step</dt><dd class="step">${data.step ? `step ${data.step.step} of run ${data.step.run}` : 'none yet'}</dd>
-      <dt>Next step</dt><dd class="next-step">${data.next_step ? `step ${data.next_step.step} at ${when(data.next_step.at)} to ${data.next_step.notify.join(', ')}` : 'none: the escalation is stopped'}</dd>
+      <dt>Next step</dt><dd class="next-step">${data.next_step ? html`step ${data.next_step.step} at ${when(data.next_step.at)} to ${data.next_step.notify.join(', ')} <${Countdown} at=${data.next_step.at} />` : 'none: the escalation is stopped'}</dd>
+      ${data.ack_expires_at && html`<dt>Acknowledgement lapses</dt><dd>${when(data.ack_expires_at)} <${Countdown} at=${data.ack_expires_at} /></dd>`}
       ${data.acknowledged_by && html`<dt>Acknowledged by</dt><dd>${data.acknowledged_by}</dd>`}
       ${data.suspended && html`<dt>Suspended</dt><dd>${data.suspended.reason} since ${when(data.suspended.since)}</dd>`}
     </dl>
@@ -551,10 +617,10 @@ function App() {
   }, []);
   if (!session || !signedIn()) return html`<${Login} onIn=${setSession} />`;
   let page: ComponentChildren;
-  if (route.page === 'incidents') page = html`<${IncidentsPage} busy=${busy} />`;
+  if (route.page === 'incidents') page = html`<${IncidentsPage} session=${session} busy=${busy} />`;
   else if (route.page === 'incident' && route.id) page = html`<${IncidentPage} id=${route.id} session=${session} busy=${busy} />`;
   else if (route.page === 'deliveries') page = html`<${DeliveriesPage} route=${route} session=${session} busy=${busy} />`;
-  else if (route.page === 'silence') page = html`<${SilencePage} route=${route} session=${session} onBusy=${setBusy} />`;
+  else if (route.page === 'silence' || (route.page === 'silences' && route.id === 'new')) page = html`<${SilencePage} route=${route} session=${session} onBusy=${setBusy} />`;
   else if (route.page === 'silences') page = html`<${SilencesPage} session=${session} busy=${busy} />`;
   else if (route.page === 'alert' && route.id) page = html`<${AlertPage} id=${route.id} session=${session} />`;
   else if (route.page === 'checks') page = html`<${ChecksPage} busy=${busy} />`;
