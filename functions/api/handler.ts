@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { alertJson, getAlert, listAlerts } from '../../shared/api/alerts';
 import { listGroups } from '../../shared/api/groups';
-import { actOnIncident, getIncident, listIncidents } from '../../shared/api/incidents';
+import { actOnIncident, addIncidentNote, getIncident, listIncidents } from '../../shared/api/incidents';
 import { showLink, useLink } from '../../shared/api/links';
 import { listHeartbeats } from '../../shared/api/heartbeats';
 import { health } from '../../shared/api/health';
@@ -138,6 +138,8 @@ export function createHandler(
         if (result.silence) silencesChangedAt = ports.clock().getTime();
         return json(200, result);
       }
+      case 'POST /v1/incidents/{id}/notes':
+        return json(201, await addIncidentNote(incidentDeps, pathParameter(event, 'id'), jsonBody(event, INCIDENT_ACTION_MAX_BODY_BYTES), actor));
       case 'GET /v1/history':
         return json(200, await listHistory({ history: ports.stores.history, incidents: ports.stores.incidents, clock: ports.clock, retentionS: ports.config.retentionS }, event.queryStringParameters ?? {}));
       case 'POST /v1/digest/preview': {

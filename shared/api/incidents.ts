@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { parseDuration } from '../config/duration';
 import { NotFoundError, ValidationError } from '../errors';
@@ -59,6 +60,7 @@ const eventView = (e: IncidentEvent, deliveries: ReadonlyArray<{ receiver: strin
   kind: e.kind,
   actor: e.actor,
   ...(e.step !== undefined ? { run: (e.loop ?? 0) + 1, step: e.step + 1, notify: e.notify ?? [], ...(deliveries ? { deliveries } : {}) } : {}),
+  ...(e.text !== undefined ? { text: e.text } : {}),
 });
 
 /**
@@ -205,4 +207,23 @@ export async function actOnIncident(
     actor,
   );
   return { ...incidentView(incident), silence };
+}
+
+/** A note's most characters: a line or a paragraph, not a document. */
+export const INCIDENT_NOTE_MAX_CHARS = 2000;
+const NoteBody = z.object({ text: z.string().trim().min(1, 'text must not be empty').max(INCIDENT_NOTE_MAX_CHARS, `text is at most ${INCIDENT_NOTE_MAX_CHARS} characters`) }).strict();
+
+/**
+ * POST /v1/incidents/{id}/notes (scope `manage`): a line on the incident's timeline, by whoever
+ * wrote it. It changes nothing in the chain. 404 for an unknown incident.
+ */
+export async function addIncidentNote(deps: Pick<IncidentDeps, 'incidents' | 'clock'>, id: string, body: unknown, actor: string): Promise<ReturnType<typeof eventView>> {
+  const input = NoteBody.safeParse(body);
+  if (!input.success) throw new ValidationError(`invalid note: ${input.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`, input.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message })));
+  const now = deps.clock();
+  const incident = await deps.incidents.get(id, now);
+  if (!incident) throw new NotFoundError(`no incident with id ${JSON.stringify(id)}`);
+  const event: IncidentEvent = { id: `note-${randomUUID()}`, at: now.getTime(), kind: 'note', actor, text: input.data.text };
+  await deps.incidents.record(id, event, now);
+  return eventView(event, undefined);
 }

@@ -53,7 +53,7 @@ export interface Incident {
   updatedAt: number;
 }
 
-export type IncidentEventKind = 'triggered' | 'step' | 'acknowledged' | 'unacknowledged' | 'retriggered' | 'escalated' | 'resolved' | 'suspended' | 'resumed';
+export type IncidentEventKind = 'triggered' | 'step' | 'acknowledged' | 'unacknowledged' | 'retriggered' | 'escalated' | 'resolved' | 'suspended' | 'resumed' | 'note';
 
 /** One line of the incident's timeline. `id` is deterministic per transition, so writing it twice stores it once. */
 export interface IncidentEvent {
@@ -69,6 +69,8 @@ export interface IncidentEvent {
   loop?: number | undefined;
   step?: number | undefined;
   notify?: string[] | undefined;
+  /** A note's text (someone's words on the timeline: it changes nothing in the chain). */
+  text?: string | undefined;
 }
 
 /** What a transition asks for besides the write. */

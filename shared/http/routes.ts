@@ -52,6 +52,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'POST', path: '/v1/incidents/{id}/unack', fn: 'api', scope: 'manage' },
   { method: 'POST', path: '/v1/incidents/{id}/resolve', fn: 'api', scope: 'manage' },
   { method: 'POST', path: '/v1/incidents/{id}/escalate', fn: 'api', scope: 'manage' },
+  { method: 'POST', path: '/v1/incidents/{id}/notes', fn: 'api', scope: 'manage' },
   { method: 'GET', path: '/v1/history', fn: 'api', scope: 'read' },
   { method: 'GET', path: '/v1/stats', fn: 'api', scope: 'read' },
   // Reads only: the preview sends nothing.

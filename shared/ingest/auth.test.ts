@@ -100,6 +100,7 @@ describe('the routes table', () => {
       'POST /v1/deliveries/{id}/retry',
       'POST /v1/incidents/{id}/ack',
       'POST /v1/incidents/{id}/escalate',
+      'POST /v1/incidents/{id}/notes',
       'POST /v1/incidents/{id}/resolve',
       'POST /v1/incidents/{id}/unack',
       'POST /v1/redrive',

@@ -32,7 +32,17 @@ declare const document: {
   documentElement: { scrollWidth: number };
   activeElement: PageElement | null;
 };
-declare function getComputedStyle(element: unknown): { backgroundColor: string };
+declare function getComputedStyle(element: unknown): { backgroundColor: string; getPropertyValue(name: string): string };
+
+/** WCAG 2 contrast ratio of two `#rrggbb` colors. */
+function contrast(a: string, b: string): number {
+  const lum = (hex: string) => {
+    const [r, g, bl] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4)) as [number, number, number];
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x) as [number, number];
+  return (hi + 0.05) / (lo + 0.05);
+}
 
 const ADMIN = 'admin-token';
 const READ_ONLY = 'read-only-token';
@@ -207,6 +217,15 @@ describe('the dashboard (/ui) in headless Chromium', () => {
     await page.waitForFunction(() => document.querySelector('.incident h1 .badge')?.getAttribute('data-state') === 'acknowledged');
     expect(await page.textContent('.next-step')).toBe('none: the escalation is stopped');
     expect(await page.locator('.timeline li[data-kind=acknowledged]').count()).toBe(1);
+    // A note goes on the timeline, with who wrote it.
+    await page.fill('#note', 'payments DB failed over; watching');
+    await page.click('form.note button');
+    await page.waitForSelector('.timeline li[data-kind=note]');
+    expect(await page.textContent('.timeline li[data-kind=note]')).toContain('note by admin: payments DB failed over; watching');
+    const id = page.url().split('#/incident/')[1]!;
+    expect((await apiRequest(rt.url, ADMIN, 'POST', `/v1/incidents/${id}/notes`, { text: '  ' })).status).toBe(400);
+    expect((await apiRequest(rt.url, ADMIN, 'POST', '/v1/incidents/no-such/notes', { text: 'x' })).status).toBe(404);
+    expect((await apiRequest(rt.url, READ_ONLY, 'POST', `/v1/incidents/${id}/notes`, { text: 'x' })).status).toBe(403);
     const incidents = await apiRequest<{ incidents: Array<{ state: string; next_step: unknown; acknowledged_by: string }> }>(rt.url, ADMIN, 'GET', '/v1/incidents');
     expect(incidents.body.incidents[0]).toMatchObject({ state: 'acknowledged', next_step: null, acknowledged_by: 'admin' });
     await page.close();
@@ -282,6 +301,18 @@ describe('the dashboard (/ui) in headless Chromium', () => {
     const dark = await signedIn(ADMIN, { colorScheme: 'dark' });
     await dark.waitForSelector('.alert[data-id]');
     expect(await dark.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(13, 17, 23)');
+    // WCAG AA: every text color at 4.5:1 or more on both backgrounds, in both schemes.
+    for (const scheme of ['light', 'dark'] as const) {
+      await dark.emulateMedia({ colorScheme: scheme });
+      const vars = await dark.evaluate(() => {
+        const s = getComputedStyle(document.documentElement);
+        return Object.fromEntries(['--bg', '--panel', '--fg', '--muted', '--accent', '--firing', '--silenced', '--ok', '--warn'].map((v) => [v, s.getPropertyValue(v).trim()]));
+      });
+      for (const fg of ['--fg', '--muted', '--accent', '--firing', '--silenced', '--ok', '--warn']) {
+        for (const bg of ['--bg', '--panel']) expect(contrast(vars[fg]!, vars[bg]!), `${scheme} ${fg} on ${bg}`).toBeGreaterThanOrEqual(4.5);
+      }
+    }
+    await dark.emulateMedia({ colorScheme: 'dark' });
     await shot(dark, 'alerts-dark');
     await dark.close();
 

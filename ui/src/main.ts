@@ -47,6 +47,7 @@ interface TimelineEvent {
   at: string;
   kind: string;
   actor: string;
+  text?: string;
   step?: number;
   notify?: string[];
   deliveries?: Array<{ receiver: string; channel: string; status: string }>;
@@ -328,9 +329,25 @@ function IncidentPage({ id, session, busy }: { id: string; session: Session; bus
       ${data.state !== 'resolved' && html`<button type="button" onClick=${() => act('escalate')}>Escalate now</button><button type="button" onClick=${() => act('resolve')}>Resolve</button>`}
     </div>`}
     ${result && html`<p class="result" role="status">${result}</p>`}
+    ${canManage &&
+    html`<form class="note" onSubmit=${async (e: Event) => {
+      e.preventDefault();
+      const input = (e.target as HTMLFormElement).elements.namedItem('note') as HTMLInputElement;
+      try {
+        await post(`/v1/incidents/${encodeURIComponent(id)}/notes`, { text: input.value });
+        input.value = '';
+      } catch (err) {
+        setResult((err as Error).message);
+      }
+      reload();
+    }}>
+      <label for="note">Note</label>
+      <input id="note" name="note" required maxlength="2000" placeholder="what you found, what you did" />
+      <button type="submit">Add note</button>
+    </form>`}
     <h2>Timeline</h2>
     <ol class="timeline">${data.timeline.map(
-      (e) => html`<li data-kind=${e.kind}><time>${when(e.at)}</time> <strong>${e.kind}</strong> by ${e.actor}${e.notify?.length ? ` → ${e.notify.join(', ')}` : ''}
+      (e) => html`<li data-kind=${e.kind}><time>${when(e.at)}</time> <strong>${e.kind}</strong> by ${e.actor}${e.notify?.length ? ` → ${e.notify.join(', ')}` : ''}${e.text ? html`: <q>${e.text}</q>` : ''}
         ${e.deliveries?.map((d) => html` <span class="delivery">${d.receiver} ${d.channel}: ${d.status}</span>`)}</li>`,
     )}</ol>
   </section>`;
