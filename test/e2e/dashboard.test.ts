@@ -174,6 +174,10 @@ describe('the dashboard (/ui) in headless Chromium', () => {
     expect(new URLSearchParams(new URL(page.url()).hash.split('?')[1]).get('filter')).toBe('alertname="DiskFull", instance="db-1"');
     await page.goBack();
     await page.waitForFunction(() => document.querySelectorAll('.alert[data-id]').length === 2);
+    // The filter suggests label names and name="value" pairs of the listed alerts.
+    const suggestions = await page.$$eval('#label-names option', (os) => os.map((o) => (o as unknown as { value: string }).value));
+    // (each replaces the matcher being typed: the last one)
+    expect(suggestions).toEqual(expect.arrayContaining(['instance=', 'instance="db-2"', 'alertname="DiskFull"']));
     await page.click('a.view-toggle');
     await page.waitForSelector('table.alerts-table tr.alert');
     expect(await page.locator('table.alerts-table tr.alert').count()).toBe(2);
@@ -269,6 +273,18 @@ describe('the dashboard (/ui) in headless Chromium', () => {
     await page.click('header nav a:text("Silences")');
     await page.waitForSelector('tr.silence-row');
     expect(await page.textContent('tr.silence-row')).toContain('alertname="CpuHigh"');
+    // Edited in place: same matchers and end, a new comment.
+    const silenceId = (await page.getAttribute('tr.silence-row', 'data-id'))!;
+    await page.click('tr.silence-row a.button:text("Edit")');
+    await page.waitForFunction(() => (document.querySelector('#comment') as unknown as { value: string } | null)?.value === 'noisy during the deploy');
+    expect(await page.inputValue('#matchers')).toBe('alertname="CpuHigh"');
+    await page.fill('#comment', 'noisy until the deploy is done');
+    await page.click('button:text("Save silence")');
+    await page.waitForSelector('.alert[data-id]');
+    const edited = await apiRequest<{ id: string; comment: string }>(rt.url, ADMIN, 'GET', `/v1/silences/${silenceId}`);
+    expect(edited.body).toMatchObject({ id: silenceId, comment: 'noisy until the deploy is done' });
+    await page.click('header nav a:text("Silences")');
+    await page.waitForSelector('tr.silence-row');
     await page.click('tr.silence-row button:text("Expire")');
     await page.waitForFunction(() => document.querySelector('[role=status]')?.textContent?.endsWith('expired'));
     await page.waitForFunction(() => document.querySelector('tr.silence-row .badge')?.getAttribute('data-state') === 'expired');

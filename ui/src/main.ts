@@ -228,13 +228,14 @@ function AlertsPage({ route, session, busy }: { route: Route; session: Session; 
     const key = a.groups[0]?.key ?? a.id;
     groups.set(key, [...(groups.get(key) ?? []), a]);
   }
-  const names = [...new Set(alerts.flatMap((a) => Object.keys(a.labels)))].sort();
+  // Suggestions: each label name, then each name="value" the listed alerts carry (a few hundred at most).
+  const suggestions = [...new Set([...latest.flatMap((a) => Object.keys(a.labels).map((n) => `${n}=`)), ...latest.flatMap((a) => Object.entries(a.labels).map(([n, v]) => matcherOf(n, v)))])].sort().slice(0, 300);
   const canManage = session.scopes.includes('manage');
   return html`<section>
     <form class="filter" role="search" onSubmit=${(e: Event) => (e.preventDefault(), apply(draft))}>
       <label for="filter" class="sr-only">Filter (Alertmanager matchers)</label>
       <input id="filter" list="label-names" placeholder='alertname="DiskFull", severity=~"crit.*"' value=${draft} onInput=${(e: Event) => setDraft((e.target as HTMLInputElement).value)} />
-      <datalist id="label-names">${names.map((n) => html`<option value=${`${n}=`} />`)}</datalist>
+      <datalist id="label-names">${suggestions.map((s) => html`<option value=${withMatcher(draft.replace(/,?[^,]*$/, ''), s)} />`)}</datalist>
       <button type="submit">Filter</button>
       ${filter && html`<button type="button" onClick=${() => apply('')}>Clear</button>`}
       <a class="view-toggle" href=${href('alerts', { filter, view: view === 'table' ? undefined : 'table' })}>${view === 'table' ? 'Grid' : 'Table'}</a>
@@ -389,9 +390,20 @@ const PRESETS: Array<[string, number]> = [
 ];
 
 function SilencePage({ route, session, onBusy }: { route: Route; session: Session; onBusy: (b: boolean) => void }) {
+  const editing = route.params.get('edit') ?? undefined;
   const [matchers, setMatchers] = useState(route.params.get('filter') ?? '');
   const [durationMs, setDuration] = useState(PRESETS[1]![1]);
   const [comment, setComment] = useState('');
+  // Editing: the silence as it stands; its end stays unless a preset is picked.
+  const [keepEnd, setKeepEnd] = useState<string>();
+  const [keepStart, setKeepStart] = useState<string>();
+  useEffect(() => {
+    if (!editing) return;
+    get<SilenceRow>(`/v1/silences/${encodeURIComponent(editing)}`).then(
+      (s) => (setMatchers(silenceMatchers(s)), setComment(s.comment), setKeepEnd(s.ends_at), setKeepStart(s.starts_at)),
+      (e: unknown) => setResult((e as Error).message),
+    );
+  }, [editing]);
   const [preview, setPreview] = useState<{ count: number; day?: number; error?: string }>();
   const [result, setResult] = useState<string>();
   useEffect(() => (onBusy(true), () => onBusy(false)), [onBusy]);
@@ -415,26 +427,34 @@ function SilencePage({ route, session, onBusy }: { route: Route; session: Sessio
     e.preventDefault();
     try {
       const list = matchers.trim().replace(/^\{|\}$/g, '').split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/).map((m) => m.trim()).filter(Boolean);
-      const created = await post<{ id: string }>('/v1/silences', { matchers: list, ends_at: new Date(Date.now() + durationMs).toISOString(), created_by: session.name, comment: comment || 'silenced from the dashboard' });
-      setResult(`Silence ${created.id} created`);
+      const created = await post<{ id: string }>('/v1/silences', {
+        // An edit keeps the start, so a silence whose matchers and times stay is changed in place.
+        ...(editing ? { id: editing, ...(keepStart ? { starts_at: keepStart } : {}) } : {}),
+        matchers: list,
+        ends_at: keepEnd ?? new Date(Date.now() + durationMs).toISOString(),
+        created_by: session.name,
+        comment: comment || 'silenced from the dashboard',
+      });
+      setResult(`Silence ${created.id} ${editing ? 'saved' : 'created'}`);
       go(href('alerts', { filter: matchers }));
     } catch (err) {
       setResult((err as Error).message);
     }
   };
   return html`<section>
-    <h1>New silence</h1>
+    <h1>${editing ? 'Edit silence' : 'New silence'}</h1>
+    ${keepEnd && html`<p class="muted">Ends ${when(keepEnd)} unless you pick a new duration.</p>`}
     <form class="silence" onSubmit=${submit}>
       <label for="matchers">Matchers</label>
       <input id="matchers" required value=${matchers} onInput=${(e: Event) => setMatchers((e.target as HTMLInputElement).value)} />
       <p class="preview" aria-live="polite">${preview ? (preview.error ? preview.error : `Would mute ${preview.count} firing alert${preview.count === 1 ? '' : 's'} now`) : ''}</p>
       <p class="preview-day">${preview && !preview.error && preview.day !== undefined ? `and would have muted ${preview.day} in the last 24 hours` : ''}</p>
       <fieldset><legend>For</legend>${PRESETS.map(
-        ([label, ms]) => html`<label class="preset"><input type="radio" name="duration" checked=${durationMs === ms} onChange=${() => setDuration(ms)} /> ${label}</label>`,
+        ([label, ms]) => html`<label class="preset"><input type="radio" name="duration" checked=${!keepEnd && durationMs === ms} onChange=${() => (setDuration(ms), setKeepEnd(undefined))} /> ${label}</label>`,
       )}</fieldset>
       <label for="comment">Comment</label>
       <input id="comment" value=${comment} onInput=${(e: Event) => setComment((e.target as HTMLInputElement).value)} />
-      <button type="submit">Create silence</button>
+      <button type="submit">${editing ? 'Save silence' : 'Create silence'}</button>
       ${result && html`<p class="result" role="status">${result}</p>`}
     </form>
   </section>`;
@@ -504,7 +524,7 @@ function SilencesPage({ session, busy }: { session: Session; busy: boolean }) {
     <table class="silences"><thead><tr><th>State</th><th>Matchers</th><th>Until</th><th>By</th><th>Comment</th><th></th></tr></thead><tbody>
       ${(data?.silences ?? []).map(
         (s) => html`<tr class="silence-row" data-id=${s.id}><td><${Badge} state=${s.status.state} /></td><td><code>${silenceMatchers(s)}</code></td><td>${when(s.ends_at)}</td><td>${s.created_by}</td><td>${s.comment}</td>
-          <td>${canManage && html`${s.status.state !== 'expired' && html`<button type="button" onClick=${() => expire(s)}>Expire</button>`} <a class="button" href=${href('silence', { filter: silenceMatchers(s) })}>Recreate</a>`}</td></tr>`,
+          <td>${canManage && html`${s.status.state !== 'expired' && html`<a class="button" href=${href('silence', { edit: s.id })}>Edit</a> <button type="button" onClick=${() => expire(s)}>Expire</button>`} <a class="button" href=${href('silence', { filter: silenceMatchers(s) })}>Recreate</a>`}</td></tr>`,
       )}
     </tbody></table>
   </section>`;
