@@ -287,7 +287,10 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
       maxConcurrency: SENDER_MAX_CONCURRENCY,
       batchSize: LOCAL_SENDER_BATCH_SIZE,
     });
-    queues.consume(name, createSenderHandler(senderFor(type), portsFor(senderFunctionName(type))));
+    const senderPorts = portsFor(senderFunctionName(type));
+    // Slack messages and Teams cards are kept too, for the dashboard's outbox.
+    if (type === 'slack' || type === 'teams') senderPorts.http = outbox.recording(senderPorts.http, type);
+    queues.consume(name, createSenderHandler(senderFor(type), senderPorts));
   }
   // Group flushes an earlier run scheduled; overdue ones fire now.
   const resumed = schedules.resume();
@@ -349,7 +352,7 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
           return errorResponse(err, log);
         }
       }),
-      'GET /local/outbox': guarded('read', async () => json(200, { messages: outbox.entries })),
+      'GET /local/outbox': guarded('read', async () => json(200, { messages: outbox.entries, posted: outbox.posted.map((p) => ({ ...p, body: parsedOrText(p.body) })) })),
       'GET /local/queues': guarded('read', async () => json(200, { queues: queues.stats() })),
       // Prometheus' scrape target (deployed, the same counters are CloudWatch metrics): `read` scope.
       'GET /metrics': guarded('read', async () => {
@@ -499,4 +502,13 @@ function bothMetrics(a: MetricsPort, b: MetricsPort): MetricsPort {
     count: (metric, value, labels) => (a.count(metric, value, labels), b.count(metric, value, labels)),
     observe: (metric, ms, labels) => (a.observe(metric, ms, labels), b.observe(metric, ms, labels)),
   };
+}
+
+/** A posted body as JSON when it is JSON (Slack and Teams bodies are), else the text. */
+function parsedOrText(body: string): unknown {
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return body;
+  }
 }

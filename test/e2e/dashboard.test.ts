@@ -80,7 +80,13 @@ route:
       escalation_policy: critical
     - matchers: ['alertname="Broken"']
       receiver: broken
+    - matchers: ['alertname="Chatty"']
+      receiver: chat
 receivers:
+  - name: chat
+    slack_configs: [{ webhook_url: '${hook.url}/slack/T/B/x', channel: '#ops' }]
+    teams_configs: [{ webhook_url: '${hook.url}/teams' }]
+    email_configs: [{ from: alerts@example.com, to: [oncall@example.com] }]
   - name: team
     webhook_configs: [{ url: '${hook.url}/team' }]
   - name: oncall
@@ -379,4 +385,25 @@ describe('the dashboard (/ui) in headless Chromium', () => {
     await page.waitForFunction(() => document.querySelector('.incidents .badge')?.getAttribute('data-state') === 'resolved');
     await page.close();
   }, 40_000);
+
+  it('shows the local outbox: the Slack message, the Teams card and the email as their readers would see them', async () => {
+    const before = hook.received.length;
+    await apiRequest(rt.url, ADMIN, 'POST', '/v1/alerts', { alerts: [{ labels: { alertname: 'Chatty', instance: 'q-1', severity: 'warning' }, annotations: { summary: 'queue q-1 is backing up' } }] });
+    await waitForValue('the Slack and Teams posts', () => (hook.received.slice(before).filter((r) => r.path.startsWith('/slack') || r.path.startsWith('/teams')).length >= 2 ? true : undefined), 10_000);
+    const page = await signedIn();
+    await page.click('header nav a:text("Outbox")');
+    await page.waitForSelector('.outbox-item[data-channel=slack] .slack');
+    await page.waitForSelector('.outbox-item[data-channel=email]', { timeout: 10_000 });
+    const slack = await page.textContent('.outbox-item[data-channel=slack]');
+    expect(slack).toContain('Chatty');
+    expect(slack).toContain('queue q-1 is backing up');
+    // The webhook URL's path is its secret: only the host is shown.
+    expect(slack).not.toContain('/slack/T/B/x');
+    const teams = await page.textContent('.outbox-item[data-channel=teams]');
+    expect(teams).toContain('queue q-1 is backing up');
+    expect(await page.locator('.outbox-item[data-channel=teams] .teams-facts dt').count()).toBeGreaterThan(0);
+    expect(await page.textContent('.outbox-item[data-channel=email]')).toContain('oncall@example.com');
+    await shot(page, 'outbox');
+    await page.close();
+  });
 });

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import htm from 'htm';
 import { ApiError, get, post, request, signedIn, signIn, signOut, type Session } from './api';
 import { currentRoute, go, href, type Route } from './route';
+import { SlackMessage, TeamsCard } from './outbox';
 
 const html = htm.bind(h);
 
@@ -586,6 +587,31 @@ function StatsPage({ route }: { route: Route }) {
   </section>`;
 }
 
+interface OutboxBody {
+  messages: Array<{ channel: 'email' | 'sms'; at: string; recipients: string[]; subject?: string; body: string }>;
+  posted: Array<{ channel: 'slack' | 'teams'; at: string; host: string; status: number; body: Record<string, unknown> }>;
+}
+
+/** The local runtime's outbox (GET /local/outbox): what its channels sent, as their readers would see it. */
+function OutboxPage({ busy }: { busy: boolean }) {
+  const load = useCallback(() => get<OutboxBody>('/local/outbox'), []);
+  const { data, error } = usePoll(load, 5000, busy);
+  const items = [
+    ...(data?.posted ?? []).map((p) => ({ at: p.at, key: `${p.channel}-${p.at}`, el: html`<article class="outbox-item" data-channel=${p.channel}><h2>${p.channel} to ${p.host} <span class="muted">${when(p.at)}, HTTP ${p.status}</span></h2>${p.channel === 'slack' ? html`<${SlackMessage} body=${p.body} />` : html`<${TeamsCard} body=${p.body} />`}</article>` })),
+    ...(data?.messages ?? []).map((m) => ({
+      at: m.at,
+      key: `${m.channel}-${m.at}`,
+      el: html`<article class="outbox-item" data-channel=${m.channel}><h2>${m.channel} to ${m.recipients.join(', ')} <span class="muted">${when(m.at)}</span></h2>${m.subject && html`<p class="email-subject">${m.subject}</p>`}<pre class="outbox-text">${m.body}</pre></article>`,
+    })),
+  ].sort((a, b) => (a.at < b.at ? 1 : -1));
+  return html`<section>
+    <h1>Outbox</h1>
+    <p class="muted">What this local runtime sent by Slack, Teams, email and SMS, as it would look (the last 100 Slack and Teams posts).</p>
+    ${error && html`<p class="error" role="alert">${error.includes('404') || error.includes('no route') ? 'The outbox is the local runtime’s: a deployment sends for real.' : error}</p>`}
+    ${items.map((i) => i.el)}
+  </section>`;
+}
+
 const HELP: Array<[string, string]> = [
   ['/', 'search (the filter)'],
   ['j / k', 'next / previous alert'],
@@ -662,12 +688,13 @@ function App() {
   else if (route.page === 'alert' && route.id) page = html`<${AlertPage} id=${route.id} session=${session} />`;
   else if (route.page === 'checks') page = html`<${ChecksPage} busy=${busy} />`;
   else if (route.page === 'stats') page = html`<${StatsPage} route=${route} />`;
+  else if (route.page === 'outbox') page = html`<${OutboxPage} busy=${busy} />`;
   else page = html`<${AlertsPage} route=${route} session=${session} busy=${busy} />`;
   const nav = (to: string, label: string) => html`<a href=${href(to)} aria-current=${route.page === to || (to === 'incidents' && route.page === 'incident') ? 'page' : undefined}>${label}</a>`;
   return html`<div class="app">
     <header>
       <strong class="brand">alertflow</strong>
-      <nav>${nav('alerts', 'Alerts')} ${nav('incidents', 'Incidents')} ${nav('silences', 'Silences')} ${nav('deliveries', 'Deliveries')} ${nav('checks', 'Checks')} ${nav('stats', 'Stats')}</nav>
+      <nav>${nav('alerts', 'Alerts')} ${nav('incidents', 'Incidents')} ${nav('silences', 'Silences')} ${nav('deliveries', 'Deliveries')} ${nav('checks', 'Checks')} ${nav('stats', 'Stats')} ${nav('outbox', 'Outbox')}</nav>
       <span class="who">${session.name} (${session.scopes.join(', ')})</span>
       <button type="button" onClick=${() => (signOut(), setSession(undefined))}>Sign out</button>
     </header>
