@@ -4,7 +4,7 @@ import { COUNTERS, DEPLOYMENT_DIMENSION, HISTOGRAMS, METRICS_NAMESPACE, type Cou
 /**
  * Deployed metrics: Powertools Metrics writes CloudWatch EMF lines to stdout, which CloudWatch Logs
  * turns into metrics (no PutMetricData call, no grant). An invocation's counts are summed in memory
- * and published once, when the handler ends (the `publishMetrics` middleware calls `flush`): one
+ * and published once, when the handler ends (`invocationObservability` calls `flush`): one
  * EMF document per set of labels, each with the deployment dimension. A latency is published as
  * the list of its observations, so CloudWatch computes its percentiles.
  *
