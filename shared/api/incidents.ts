@@ -17,7 +17,7 @@ import { decodeCursor, encodeCursor, ListKeySchema, parseLimit, READ_BUDGET, typ
  */
 export type IncidentDeps = EscalationDeps & {
   /** Where the pages' delivery outcomes are read for the timeline. */
-  deliveries?: Pick<DeliveryStore, 'outcomes'> | undefined;
+  deliveries?: Pick<DeliveryStore, 'get'> | undefined;
 };
 
 const STATES = ['triggered', 'acknowledged', 'resolved'] as const satisfies readonly IncidentState[];
@@ -55,7 +55,7 @@ export function incidentView(i: Incident) {
 }
 export type IncidentView = ReturnType<typeof incidentView>;
 
-const eventView = (e: IncidentEvent, deliveries: ReadonlyArray<{ receiver: string; channel: string; status: string }> | undefined) => ({
+const eventView = (e: IncidentEvent, deliveries: readonly StepPage[] | undefined) => ({
   at: new Date(e.at).toISOString(),
   kind: e.kind,
   actor: e.actor,
@@ -63,11 +63,22 @@ const eventView = (e: IncidentEvent, deliveries: ReadonlyArray<{ receiver: strin
   ...(e.text !== undefined ? { text: e.text } : {}),
 });
 
+/** A step's page and what became of it: its delivery record's status, attempts and last error (GET /v1/deliveries/{id}). */
+export interface StepPage {
+  id: string;
+  receiver: string;
+  channel: string;
+  status: string;
+  attempts: number;
+  last_error: string | null;
+}
+
 /**
  * The pages of each step event and what became of them: one per channel entry of each receiver
  * paged, under the id the escalation service gave it; `pending` until a sender recorded a verdict.
+ * Each page's record is read (a timeline holds a few steps of a few receivers).
  */
-async function stepDeliveries(deps: Pick<IncidentDeps, 'config' | 'deliveries'>, i: Incident, events: readonly IncidentEvent[]): Promise<Map<IncidentEvent, Array<{ receiver: string; channel: string; status: string }>>> {
+async function stepDeliveries(deps: Pick<IncidentDeps, 'config' | 'deliveries'>, i: Incident, events: readonly IncidentEvent[]): Promise<Map<IncidentEvent, StepPage[]>> {
   const out = new Map<IncidentEvent, Array<{ receiver: string; channel: string; status: string; id: string }>>();
   for (const e of events) {
     if (e.step === undefined || e.token === undefined) continue;
@@ -77,9 +88,18 @@ async function stepDeliveries(deps: Pick<IncidentDeps, 'config' | 'deliveries'>,
     });
     out.set(e, pages);
   }
-  const ids = [...out.values()].flat().map((p) => p.id);
-  const outcomes = deps.deliveries && ids.length > 0 ? await deps.deliveries.outcomes(ids) : new Map();
-  return new Map([...out].map(([e, pages]) => [e, pages.map(({ id, ...p }) => ({ ...p, status: outcomes.get(id)?.status ?? p.status }))]));
+  const ids = [...new Set([...out.values()].flat().map((p) => p.id))];
+  const records = new Map(deps.deliveries ? (await Promise.all(ids.map(async (id) => [id, await deps.deliveries!.get(id)] as const))).filter(([, r]) => r !== undefined) : []);
+  return new Map(
+    [...out].map(([e, pages]) => [
+      e,
+      pages.map((p): StepPage => {
+        const r = records.get(p.id);
+        const failure = r?.status === 'delivered' ? undefined : [...(r?.attempts ?? [])].reverse().find((a) => a.outcome !== 'success');
+        return { ...p, status: r?.status ?? p.status, attempts: r?.attempts.length ?? 0, last_error: failure?.reason ?? null };
+      }),
+    ]),
+  );
 }
 
 const Cursor = z.object({ s: z.enum(['open', 'resolved']), k: ListKeySchema.optional() }).strict();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { AuthConfig } from '../config/schema';
@@ -40,6 +41,30 @@ export function httpErrors(log: Logger): MiddlewareObj<APIGatewayProxyEventV2, H
     onError: (request) => {
       const style = isAlertmanagerApiPath(request.event?.rawPath) ? 'alertmanager' : 'alertflow';
       request.response = errorResponse(request.error, log, request.event?.requestContext?.requestId, style);
+    },
+  };
+}
+
+/**
+ * Conditional GETs: a JSON answer carries a weak ETag of its body, and a request naming it in
+ * If-None-Match gets a 304 without the body. Browsers revalidate a `no-cache` answer by themselves,
+ * so the dashboard's polling moves a body only when something changed. The work of the read is
+ * still done: this saves the transfer, not the query.
+ */
+export function conditionalGet(): MiddlewareObj<APIGatewayProxyEventV2, HttpResult, Error, Context> {
+  return {
+    name: 'conditionalGet',
+    after: (request) => {
+      const res = request.response;
+      if (request.event.requestContext?.http?.method !== 'GET' || !res || res.statusCode !== 200 || typeof res.body !== 'string') return;
+      if (!/json/.test(res.headers['content-type'] ?? '')) return;
+      const etag = `W/"${createHash('sha256').update(res.body).digest('base64url').slice(0, 27)}"`;
+      res.headers.etag = etag;
+      res.headers['cache-control'] ??= 'private, no-cache';
+      const asked = request.event.headers?.['if-none-match'];
+      if (asked && asked.split(',').some((t) => t.trim() === etag)) {
+        request.response = { statusCode: 304, headers: { etag, 'cache-control': res.headers['cache-control'] }, body: '' };
+      }
     },
   };
 }
@@ -97,6 +122,7 @@ export function httpHandler(
   const handler = middy<APIGatewayProxyEventV2, HttpResult, Error, Context>({ timeoutEarlyInMillis: 0 })
     .use(invocationObservability<APIGatewayProxyEventV2, HttpResult>(opts))
     .use(httpErrors(opts.log))
+    .use(conditionalGet())
     .use(routeAuthorization(opts.auth, opts.secrets))
     .handler((event, context) => handle(event, context as HandlerContext));
   return (event, context) => handler(event, (context ?? {}) as Context);

@@ -81,6 +81,22 @@ receivers:
   expect(silence.matchers.find((m) => m.name === 'instance')?.is_regex).toBe(true);
 });
 
+it('answers a repeated GET whose body did not change with 304 (a weak ETag of the body), and the new body once it did', async () => {
+  const url = rt!.url;
+  const get = (etag?: string) => fetch(`${url}/v1/silences`, { headers: { authorization: `Bearer ${rt!.token}`, ...(etag ? { 'if-none-match': etag } : {}) } });
+  const first = await get();
+  const etag = first.headers.get('etag')!;
+  expect(etag).toMatch(/^W\/"[A-Za-z0-9_-]+"$/);
+  expect(first.headers.get('cache-control')).toBe('private, no-cache');
+  const same = await get(etag);
+  expect(same.status).toBe(304);
+  expect(await same.text()).toBe('');
+  await apiRequest(url, rt!.token, 'POST', '/v1/silences', { matchers: ['alertname="Other"'], ends_at: new Date(Date.now() + 3600_000).toISOString(), created_by: 'a', comment: 'c' });
+  const changed = await get(etag);
+  expect(changed.status).toBe(200);
+  expect(changed.headers.get('etag')).not.toBe(etag);
+});
+
 let rt: LocalRuntime | undefined;
 let hook: StandIn | undefined;
 afterAll(async () => {

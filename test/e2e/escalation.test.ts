@@ -126,7 +126,12 @@ describe('escalation (local runtime)', () => {
       ['step', 'alertflow', 3, ['managers']],
     ]);
     // Each step with what became of its pages (the senders' delivery records).
-    expect(detail.body.timeline.map((e) => e.deliveries)).toEqual([[], [{ receiver: 'oncall', channel: 'webhook[0]', status: 'delivered' }], [{ receiver: 'managers', channel: 'webhook[0]', status: 'delivered' }]]);
+    // Each step's pages: what became of each, after how many attempts, with the delivery record's id.
+    expect(detail.body.timeline.map((e) => e.deliveries)).toEqual([
+      [],
+      [{ id: expect.stringMatching(/^esc\./), receiver: 'oncall', channel: 'webhook[0]', status: 'delivered', attempts: 1, last_error: null }],
+      [{ id: expect.stringMatching(/^esc\./), receiver: 'managers', channel: 'webhook[0]', status: 'delivered', attempts: 1, last_error: null }],
+    ]);
     // Each page went out once (no duplicates from retries or replays).
     await sleep(1500);
     expect(pages()).toHaveLength(3);

@@ -51,7 +51,7 @@ interface TimelineEvent {
   text?: string;
   step?: number;
   notify?: string[];
-  deliveries?: Array<{ receiver: string; channel: string; status: string }>;
+  deliveries?: Array<{ id: string; receiver: string; channel: string; status: string; attempts: number; last_error: string | null }>;
 }
 interface SilenceRow {
   id: string;
@@ -350,7 +350,9 @@ function IncidentPage({ id, session, busy }: { id: string; session: Session; bus
     <h2>Timeline</h2>
     <ol class="timeline">${data.timeline.map(
       (e) => html`<li data-kind=${e.kind}><time>${when(e.at)}</time> <strong>${e.kind}</strong> by ${e.actor}${e.notify?.length ? ` → ${e.notify.join(', ')}` : ''}${e.text ? html`: <q>${e.text}</q>` : ''}
-        ${e.deliveries?.map((d) => html` <span class="delivery">${d.receiver} ${d.channel}: ${d.status}</span>`)}</li>`,
+        ${e.deliveries?.map(
+          (d) => html` <span class="delivery" data-id=${d.id}>${d.receiver} ${d.channel}: <${Badge} state=${d.status} />${d.attempts > 1 ? ` after ${d.attempts} attempts` : ''}${d.last_error ? ` (${d.last_error})` : ''}</span>`,
+        )}</li>`,
     )}</ol>
   </section>`;
 }
