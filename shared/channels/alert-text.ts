@@ -92,6 +92,12 @@ export function sourceLink(n: NotificationMessage): { name: string; label: strin
   return { name, label: `Open in ${name}`, url };
 }
 
+/** The notification's page on alertflow's dashboard, when the sender knew alertflow's URL. */
+export function dashboardLink(n: NotificationMessage): { label: string; url: string } | undefined {
+  const url = n.dashboardUrl?.trim();
+  return url ? { label: 'Open in alertflow', url } : undefined;
+}
+
 /**
  * What a message says about the alerts it does not show: `hidden`, left out for room, and
  * `truncatedAlerts`, left out of the notification by the router. Sentences without a full stop.

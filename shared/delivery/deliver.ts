@@ -9,7 +9,7 @@ import type { NotificationMessage } from '../queues/messages';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import { SQS_MAX_DELAY_S, type QueuePort } from '../queues/port';
 import { claimDelivery, completeDelivery } from './claims';
-import { withIncidentLinks } from './incident-links';
+import { withDashboardLink, withIncidentLinks } from './incident-links';
 import type { DeliveryStore, PayloadStore, RateLimiter } from '../store/port';
 import type { DeliveryStatus } from '../store/model';
 import type { MetricsPort } from '../metrics/catalog';
@@ -96,7 +96,7 @@ export async function deliver(n: NotificationMessage, attempt: number, maxAttemp
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       started = Date.now();
     }
-    const sent = await sender.send(ctx, await withIncidentLinks(n, deps), config);
+    const sent = await sender.send(ctx, withDashboardLink(await withIncidentLinks(n, deps), deps), config);
     target = sent.target;
     outcome = sent;
   } catch (err) {

@@ -37,3 +37,18 @@ export async function withIncidentLinks(
     incident: { ...incident, code: smsCode(key, incident.id), links: { ...(incident.ackAllowed ? { ack: link('ack') } : {}), resolve: link('resolve'), escalate: link('escalate') } },
   };
 }
+
+/**
+ * The notification's page on the dashboard: the incident's, or the group's alerts (a filter of its
+ * group labels). Set as it is sent, from alertflow's own URL (`external_url`, else the local
+ * runtime's); without one, none.
+ */
+export function withDashboardLink(n: NotificationMessage, deps: { config: CompiledConfig; publicUrl?: (() => string | undefined) | undefined }): NotificationMessage {
+  const base = (deps.config.raw.external_url ?? deps.publicUrl?.())?.replace(/\/+$/, '');
+  if (!base || n.dashboardUrl) return n;
+  const filter = Object.entries(n.group.labels)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(', ');
+  const page = n.incident ? `#/incident/${encodeURIComponent(n.incident.id)}` : `#/alerts${filter ? `?filter=${encodeURIComponent(filter)}` : ''}`;
+  return { ...n, dashboardUrl: `${base}/ui${page}` };
+}

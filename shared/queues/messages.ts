@@ -111,6 +111,11 @@ export const NotificationMessage = z.object({
    */
   sourceURL: z.string().optional(),
   /**
+   * The group's (or incident's) page on alertflow's dashboard, set by the sender when alertflow's
+   * own URL is known (`external_url`, or the local runtime's): the "Open in alertflow" link.
+   */
+  dashboardUrl: z.string().optional(),
+  /**
    * Set when the whole notification does not fit in a queue message: the sender loads its whole
    * `group` (every alert) from the payload store. The message's own `group` holds as many alerts as
    * fit, the fallback should the payload be gone.

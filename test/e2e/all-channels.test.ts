@@ -61,7 +61,7 @@ describe('all channels from config', () => {
     expect(String(sms.body)).toContain('PaymentsDown');
   });
 
-  it("links an Alertmanager alert to its own sources, never to alertflow's external_url", async () => {
+  it("links an Alertmanager alert to its own sources, and to its group's page on alertflow's dashboard (external_url/ui), nothing else of alertflow's", async () => {
     const fixture = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/alertmanager/firing-error-rate-critical.json'), 'utf8')) as { body: unknown };
     const before = endpoint.received.length;
     const outboxBefore = ((await (await fetch(`${rt.url}/local/outbox`, { headers: { authorization: 'Bearer all' } })).json()) as { messages: unknown[] }).messages.length;
@@ -80,8 +80,14 @@ describe('all channels from config', () => {
     const sms = outbox.find((m) => m.channel === 'sms')!;
     const runbook = 'https://runbooks.example.com/high-error-rate';
     const shown = { slack: byPath.slack!, teams: byPath.teams!, emailHtml: String(email.html), emailText: String(email.body), sms: String(sms.body) };
+    // The dashboard's page for the group: the one alertflow address a message links to (SMS has room for one link: the runbook).
+    const dashboard = `${EXTERNAL_URL}/ui#/alerts?filter=${encodeURIComponent('alertname="HighErrorRate"')}`;
     for (const [channel, text] of Object.entries(shown)) {
-      expect(text, channel).not.toContain(EXTERNAL_URL);
+      const ours = text.split(EXTERNAL_URL).length - 1;
+      const dashboardLinks = text.split(dashboard).length - 1;
+      // alertflow's address appears only as that page, in every channel but SMS.
+      expect(ours, channel).toBe(dashboardLinks);
+      expect(dashboardLinks > 0, channel).toBe(channel !== 'sms');
       expect(text, channel).toContain(runbook);
     }
     // The source (Prometheus' graph) and the sending Alertmanager, where there is room for them.
@@ -94,6 +100,7 @@ describe('all channels from config', () => {
     const pd = JSON.parse(byPath.pd!) as { client_url?: string; links?: Array<{ href: string }> };
     expect(pd.client_url).toBe('http://vm:9093/');
     expect(pd.links?.map((l) => l.href)).toContain(runbook);
+    expect(pd.links?.map((l) => l.href)).toContain(dashboard);
   });
 
   it('test-receiver resolves the PagerDuty incident its test trigger opened, and says both were sent', async () => {

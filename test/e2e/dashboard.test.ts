@@ -397,6 +397,9 @@ describe('the dashboard (/ui) in headless Chromium', () => {
     const slack = await page.textContent('.outbox-item[data-channel=slack]');
     expect(slack).toContain('Chatty');
     expect(slack).toContain('queue q-1 is backing up');
+    // The message links back to the group's page on the dashboard.
+    expect(slack).toContain('Open in alertflow');
+    expect(await page.locator('.outbox-item[data-channel=teams] .teams-button:text("Open in alertflow")').count()).toBe(1);
     // The webhook URL's path is its secret: only the host is shown.
     expect(slack).not.toContain('/slack/T/B/x');
     const teams = await page.textContent('.outbox-item[data-channel=teams]');

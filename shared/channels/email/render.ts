@@ -3,7 +3,7 @@ import type { NotificationMessage } from '../../queues/messages';
 import type { RenderedRequest } from '../channel';
 import type { EmailMessage } from '../ports';
 import { escapeHtml } from '../../templates';
-import { alertLinks, alertSummary, counts, formatTime, groupTitle, omittedAlertsLines, sourceLink } from '../alert-text';
+import { alertLinks, alertSummary, counts, formatTime, groupTitle, omittedAlertsLines, dashboardLink, sourceLink } from '../alert-text';
 import type { PortRenderOptions } from '../port-channel';
 import { alertSeverity, groupSeverity, type Severity } from '../severity';
 import { renderTemplate } from '../templating';
@@ -139,6 +139,13 @@ function linksOf(a: Alert): Array<[label: string, url: string]> {
   return out;
 }
 
+/** The link to the group's page on alertflow's dashboard, http(s) only. */
+function dashboardOf(n: NotificationMessage): { label: string; url: string } | undefined {
+  const link = dashboardLink(n);
+  const url = link && httpUrl(link.url);
+  return link && url ? { label: link.label, url } : undefined;
+}
+
 /** The link to the sender's UI (Alertmanager, Grafana), http(s) only. */
 function sourceOf(n: NotificationMessage): { label: string; url: string } | undefined {
   const link = sourceLink(n);
@@ -192,11 +199,11 @@ function defaultHtml(n: NotificationMessage, subject: string, opts: PortRenderOp
       `<td style="background:${color};border-radius:4px;"><a href="${escapeHtml(ack)}" style="display:inline-block;padding:10px 18px;${FONT}font-size:14px;font-weight:600;color:#ffffff;text-decoration:none;">Acknowledge</a></td>`,
     );
   }
-  // The group's own source (Alertmanager's UI); alertflow has no page to link to yet.
-  const source = sourceOf(n);
-  if (source) {
+  // The group's page on alertflow's dashboard, then its own source (Alertmanager's UI).
+  for (const link of [dashboardOf(n), sourceOf(n)]) {
+    if (!link) continue;
     buttons.push(
-      `<td style="padding:10px ${buttons.length ? '16px' : '0'};"><a href="${escapeHtml(source.url)}" style="${FONT}font-size:14px;color:#1565C0;">${escapeHtml(source.label)}</a></td>`,
+      `<td style="padding:10px ${buttons.length ? '16px' : '0'};"><a href="${escapeHtml(link.url)}" style="${FONT}font-size:14px;color:#1565C0;">${escapeHtml(link.label)}</a></td>`,
     );
   }
 
@@ -294,8 +301,7 @@ function defaultText(n: NotificationMessage, opts: PortRenderOptions, notes: rea
   const lines: string[] = [truncate(groupTitle(n), 300), '', `${headline(n)}${severity ? `. Severity: ${severity}.` : '.'}`];
   const ack = n.group.status === 'firing' ? httpUrl(opts.ackUrl) : undefined;
   if (ack) lines.push(`Acknowledge: ${ack}`);
-  const source = sourceOf(n);
-  if (source) lines.push(`${source.label}: ${source.url}`);
+  for (const link of [dashboardOf(n), sourceOf(n)]) if (link) lines.push(`${link.label}: ${link.url}`);
   for (const a of shown) lines.push('', textAlert(a, perAlert));
   const more = moreLines(n, shown.length);
   if (more.length) lines.push('', ...more);

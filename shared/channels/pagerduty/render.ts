@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { INCIDENT_DEDUP_PREFIX } from '../../queues/messages';
 import type { Alert } from '../../alerts/model';
 import type { NotificationMessage } from '../../queues/messages';
-import { alertLinks, sourceLink } from '../alert-text';
+import { alertLinks, dashboardLink, sourceLink } from '../alert-text';
 import type { RenderedRequest } from '../channel';
 import { isSeverity, SEVERITIES, worstSeverity, type Severity } from '../severity';
 import { TemplateFields } from '../templating';
@@ -182,7 +182,9 @@ export function buildPagerDutyEvent(n: NotificationMessage, config: TemplateKeys
     const href = httpUrl(url, PAGERDUTY_LIMITS.url);
     return href ? [{ href, text: text! }] : [];
   });
-  const links = [...incidentLinks, ...linksOf(n.group.alerts)].slice(0, PAGERDUTY_LIMITS.links);
+  const dashboard = dashboardLink(n);
+  const dashboardHref = dashboard && httpUrl(dashboard.url, PAGERDUTY_LIMITS.url);
+  const links = [...incidentLinks, ...(dashboard && dashboardHref ? [{ href: dashboardHref, text: dashboard.label }] : []), ...linksOf(n.group.alerts)].slice(0, PAGERDUTY_LIMITS.links);
   if (links.length > 0) event.links = links;
   // PagerDuty shows "View in <client>" linking client_url: the sender's UI, never a page that does not exist.
   const sender = sourceLink(n);

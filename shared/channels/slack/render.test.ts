@@ -60,7 +60,13 @@ describe('Slack rendering of the fixture alert', () => {
     });
   });
 
-  it("never links to alertflow's external_url, where no page answers", () => {
+  it("links to the group's page on alertflow's dashboard, first, when the sender set one", () => {
+    const n = { ...notification(), dashboardUrl: 'https://alertflow.example.com/ui#/alerts?filter=x' };
+    const last = buildSlackPayload(n, config).attachments![0]!.blocks.at(-1) as { elements: Array<{ text: string }> };
+    expect(last.elements.map((e) => e.text)).toEqual(['Receiver: *hook*', '<https://alertflow.example.com/ui#/alerts?filter=x|Open in alertflow>', '<http://vm:9093/|Open in Alertmanager>']);
+  });
+
+  it("never links to alertflow's external_url by itself (only to a dashboard page the sender set)", () => {
     const n = { ...notification(), externalURL: 'https://alertflow.example.com' };
     delete n.sourceURL;
     const body = JSON.stringify(buildSlackPayload(n, config));

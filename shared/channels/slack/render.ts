@@ -1,7 +1,7 @@
 import type { Alert } from '../../alerts/model';
 import type { SlackConfig } from '../../config/schema';
 import type { NotificationMessage } from '../../queues/messages';
-import { alertLinks, omittedAlertsLines, sourceLink, type AlertLinkLabel } from '../alert-text';
+import { alertLinks, omittedAlertsLines, dashboardLink, sourceLink, type AlertLinkLabel } from '../alert-text';
 import type { RenderedRequest } from '../channel';
 import { alertState, groupState, type SeverityState } from '../severity';
 import { singleLine, titleOf, truncate, truncateEscaped } from '../text';
@@ -138,10 +138,11 @@ export function buildSlackPayload(
     const run = inc.runs !== undefined && inc.runs > 1 ? `, run ${inc.run ?? 1} of ${inc.runs}` : '';
     footer.push({ type: 'mrkdwn', text: `Escalation step ${inc.step} of ${inc.steps}${run}` });
   }
-  // The group's own source (Alertmanager's UI); alertflow has no page to link to yet.
-  const source = sourceLink(n);
-  const sourceText = source && mrkdwnLink(source.url, source.label);
-  if (sourceText) footer.push({ type: 'mrkdwn', text: sourceText });
+  // The group's page on alertflow's dashboard, then its own source (Alertmanager's UI).
+  for (const link of [dashboardLink(n), sourceLink(n)]) {
+    const text = link && mrkdwnLink(link.url, link.label);
+    if (text) footer.push({ type: 'mrkdwn', text });
+  }
   details.push({ type: 'context', elements: footer });
 
   const emoji = SEVERITY_EMOJI[groupState(n)];

@@ -1,6 +1,6 @@
 import type { Alert } from '../../alerts/model';
 import type { NotificationMessage } from '../../queues/messages';
-import { alertLinks, omittedAlertsLines, sourceLink } from '../alert-text';
+import { alertLinks, omittedAlertsLines, dashboardLink, sourceLink } from '../alert-text';
 import type { RenderedRequest } from '../channel';
 import { alertState, groupState, type SeverityState } from '../severity';
 import { TemplateFields } from '../templating';
@@ -131,7 +131,7 @@ export function buildTeamsMessage(n: NotificationMessage, config: TemplateKeys):
   ];
 
   const card: AdaptiveCard = { $schema: ADAPTIVE_CARD_SCHEMA, type: 'AdaptiveCard', version: ADAPTIVE_CARD_VERSION, msteams: { width: 'Full' }, body: head };
-  // The group's own source (Alertmanager's UI); alertflow has no page to link to yet.
+  // The group's page on alertflow's dashboard, and its own source (Alertmanager's UI).
   const source = sourceLink(n);
   const sourceUrl = source && httpUrl(source.url, TEAMS_LIMITS.url);
   const actions: OpenUrlAction[] = [];
@@ -141,6 +141,9 @@ export function buildTeamsMessage(n: NotificationMessage, config: TemplateKeys):
     const href = httpUrl(url, TEAMS_LIMITS.url);
     if (href) actions.push({ type: 'Action.OpenUrl', title, url: href });
   }
+  const dashboard = dashboardLink(n);
+  const dashboardUrl = dashboard && httpUrl(dashboard.url, TEAMS_LIMITS.url);
+  if (dashboard && dashboardUrl) actions.push({ type: 'Action.OpenUrl', title: dashboard.label, url: dashboardUrl });
   if (source && sourceUrl) actions.push({ type: 'Action.OpenUrl', title: source.label, url: sourceUrl });
   if (actions.length > 0) card.actions = actions;
   const message: TeamsMessage = {
