@@ -115,8 +115,7 @@ export async function collectDigest(sources: DigestSources, window: { from: Date
   const incidents = await incidentsIn(sources.incidents, from, to, now);
   partial ||= incidents.partial;
   const started = incidents.list;
-  const tta = started.flatMap((i) => (i.acknowledged ? [(i.acknowledged.at - i.startedAt) / 1000] : []));
-  const ttr = started.flatMap((i) => (i.resolved ? [(i.resolved.at - i.startedAt) / 1000] : []));
+  const { tta, ttr } = responseTimes(started);
 
   return {
     from: window.from.toISOString(),
@@ -155,6 +154,14 @@ export async function incidentsIn(store: Pick<IncidentStore, 'page'>, from: numb
 
 function top(counts: ReadonlyMap<string, number>, n: number): Array<[string, number]> {
   return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, n);
+}
+
+/** Seconds from each incident's start to its acknowledgement and to its resolve (those that had one). */
+export function responseTimes(incidents: readonly Incident[]): { tta: number[]; ttr: number[] } {
+  return {
+    tta: incidents.flatMap((i) => (i.acknowledged ? [(i.acknowledged.at - i.startedAt) / 1000] : [])),
+    ttr: incidents.flatMap((i) => (i.resolved ? [(i.resolved.at - i.startedAt) / 1000] : [])),
+  };
 }
 
 /** Median and 90th percentile (nearest rank), in seconds rounded to one; null without samples. */

@@ -1,5 +1,5 @@
 import { statusAt } from '../alerts/model';
-import { incidentsIn, quantiles } from '../digest/collect';
+import { incidentsIn, quantiles, responseTimes } from '../digest/collect';
 import type { HistoryStore } from '../history/history';
 import type { ListKey } from '../store/keys';
 import type { DeliveryStore, GroupStore, IncidentStore } from '../store/port';
@@ -93,8 +93,7 @@ export async function collectStats(sources: StatsSources, window: { from: Date; 
   const incidents = await incidentsIn(sources.incidents, from, to, now);
   partial ||= incidents.partial;
   const started = incidents.list;
-  const tta = started.flatMap((i) => (i.acknowledged ? [(i.acknowledged.at - i.startedAt) / 1000] : []));
-  const ttr = started.flatMap((i) => (i.resolved ? [(i.resolved.at - i.startedAt) / 1000] : []));
+  const { tta, ttr } = responseTimes(started);
   const incidentsByReceiver = new Map<string, number>();
   const incidentsByRoute = new Map<string, number>();
   for (const i of started) {
