@@ -6,9 +6,9 @@ import { FAILED_STATUSES } from '../delivery/claims';
 import { NotificationMessage } from '../queues/messages';
 import { channelQueueName } from '../queues/names';
 import { encodeBody, type QueuePort } from '../queues/port';
-import { deliveryLogKey, type DeliveryRecord, type DeliveryStatus } from '../store/model';
+import { DELIVERY_STATUSES, deliveryLogKey, type DeliveryRecord, type DeliveryStatus } from '../store/model';
 import type { DeliveryStore, PayloadStore } from '../store/port';
-import { decodeCursor, encodeCursor, parseLimit, parseSinceParam, parseTimeParam, READ_BUDGET } from './paging';
+import { decodeCursor, encodeCursor, parseLimit, parseSinceParam, parseTimeParam, READ_BUDGET, retainedRange } from './paging';
 
 /**
  * The delivery log (scope `read`): every notification alertflow tried to send, newest first by the
@@ -39,7 +39,6 @@ export interface DeliveryQuery {
   cursor?: string | undefined;
 }
 
-const STATUSES: readonly DeliveryStatus[] = ['in_progress', 'delivered', 'retrying', 'failed', 'dead_lettered'];
 /** `status=failed` means every way a notification ends unsent; the stored statuses can be named one by one. */
 const STATUS_ALIASES: Readonly<Record<string, readonly DeliveryStatus[]>> = { failed: FAILED_STATUSES, failed_permanently: ['failed'] };
 const DEFAULT_SINCE_MS = 86_400_000;
@@ -59,7 +58,7 @@ export async function listDeliveries(deps: DeliveryDeps, query: DeliveryQuery): 
   const since = parseSinceParam(query.since, until, DEFAULT_SINCE_MS);
   if (since >= until) throw new ValidationError('since must be before until', [{ path: 'since', message: 'before until' }]);
   const limit = parseLimit(query.limit);
-  const range = { from: new Date(Math.max(since.getTime(), now.getTime() - deps.retentionS * 1000)), to: until };
+  const range = retainedRange(since, until, now, deps.retentionS);
   const cursor = decodeCursor(query.cursor, Cursor, (c) => c.d < range.to.toISOString() && c.d >= range.from.toISOString());
   const matches = (r: DeliveryRecord) =>
     (statuses === undefined || statuses.includes(r.status)) && (query.receiver === undefined || r.receiver === query.receiver) && (channelType === undefined || r.channel.startsWith(`${channelType}[`)) &&
@@ -183,9 +182,9 @@ function parseStatuses(text: string | undefined): readonly DeliveryStatus[] | un
   for (const part of text.split(',')) {
     const alias = STATUS_ALIASES[part];
     if (alias) alias.forEach((s) => out.add(s));
-    else if ((STATUSES as readonly string[]).includes(part)) out.add(part as DeliveryStatus);
+    else if ((DELIVERY_STATUSES as readonly string[]).includes(part)) out.add(part as DeliveryStatus);
     else {
-      const allowed = [...Object.keys(STATUS_ALIASES), ...STATUSES].join(', ');
+      const allowed = [...Object.keys(STATUS_ALIASES), ...DELIVERY_STATUSES].join(', ');
       throw new ValidationError(`status must be one or more of ${allowed}, comma-separated (got ${JSON.stringify(part.slice(0, 64))})`, [{ path: 'status', message: allowed }]);
     }
   }

@@ -4,7 +4,7 @@ import { historyKey, type HistoryEntry, type HistoryStore } from '../history/his
 import { matchesAll, type Matcher } from '../labels/matchers';
 import type { IncidentStore } from '../store/port';
 import { pageIncidents } from './incidents';
-import { decodeCursor, encodeCursor, parseFilter, parseLimit, parseTimeParam, READ_BUDGET, type PageQuery } from './paging';
+import { decodeCursor, encodeCursor, parseFilter, parseLimit, parseTimeParam, READ_BUDGET, retainedRange, type PageQuery } from './paging';
 
 /**
  * GET /v1/history (scope `read`): what happened in a time range, newest first. `kind=alerts` (the
@@ -34,7 +34,7 @@ export async function listHistory(deps: HistoryDeps, query: HistoryQuery): Promi
   if (from >= to) throw new ValidationError('from must be before to', [{ path: 'from', message: 'before to' }]);
   const matchers = parseFilter(query.filter);
   const limit = parseLimit(query.limit);
-  const range = { from: new Date(Math.max(from.getTime(), now.getTime() - deps.retentionS * 1000)), to };
+  const range = retainedRange(from, to, now, deps.retentionS);
   const window = { from: from.toISOString(), to: to.toISOString() };
   return kind === 'alerts' ? { kind, ...window, ...(await alerts(deps, range, matchers, limit, query.cursor, now)) } : { kind, ...window, ...(await incidents(deps, range, matchers, limit, query.cursor, now)) };
 }

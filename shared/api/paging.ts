@@ -106,3 +106,8 @@ export function parseSinceParam(text: string | undefined, until: Date, defaultMs
   }
   return parseTimeParam(text, 'since')!;
 }
+
+/** A time range cut to what the retention keeps: nothing older than `retentionS` before `now` is there. */
+export function retainedRange(from: Date, to: Date, now: Date, retentionS: number): { from: Date; to: Date } {
+  return { from: new Date(Math.max(from.getTime(), now.getTime() - retentionS * 1000)), to };
+}

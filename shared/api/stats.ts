@@ -1,6 +1,6 @@
 import { ValidationError } from '../errors';
 import { collectStats, type StatsSources } from '../stats/stats';
-import { parseSinceParam, parseTimeParam } from './paging';
+import { parseSinceParam, parseTimeParam, retainedRange } from './paging';
 
 /**
  * GET /v1/stats (scope `read`): what alertflow did since `since` (a duration back from `until`,
@@ -19,7 +19,7 @@ export async function getStats(deps: StatsDeps, query: { since?: string | undefi
   const until = parseTimeParam(query.until, 'until') ?? now;
   const since = parseSinceParam(query.since, until, DEFAULT_SINCE_MS);
   if (since >= until) throw new ValidationError('since must be before until', [{ path: 'since', message: 'before until' }]);
-  const window = { from: new Date(Math.max(since.getTime(), now.getTime() - deps.retentionS * 1000)), to: until };
+  const window = retainedRange(since, until, now, deps.retentionS);
   const stats = window.from < window.to ? await collectStats(deps, window, now) : undefined;
   return { since: window.from.toISOString(), until: until.toISOString(), ...(stats ?? {}) };
 }

@@ -9,6 +9,7 @@ import type { HistoryStore } from '../history/history';
 import type { ListKey } from '../store/keys';
 import type { IncidentStore } from '../store/port';
 import type { DigestSummary } from '../queues/messages';
+import { readPages } from '../store/bounded';
 
 /**
  * What a digest reads, each source bounded (a digest runs once a day, in one invocation): the
@@ -46,11 +47,7 @@ export async function collectDigest(sources: DigestSources, window: { from: Date
   // Resolved in the window; those that also started in it fired in it.
   let resolved = 0;
   let firedCount = 0;
-  let after: string | undefined;
-  let read = 0;
-  do {
-    const page = await sources.history.page(window, after, 1000, now);
-    read += page.read;
+  const history = await readPages((after: string | undefined) => sources.history.page(window, after, 1000, now), DIGEST_BUDGET.history, (page) => {
     for (const e of page.entries) {
       resolved++;
       if (inWindow(e.startsAt)) {
@@ -58,35 +55,27 @@ export async function collectDigest(sources: DigestSources, window: { from: Date
         countFired(e.labels);
       }
     }
-    after = page.last;
-    if (after && read >= DIGEST_BUDGET.history) partial = true;
-  } while (after && read < DIGEST_BUDGET.history);
+  });
+  partial ||= history.partial;
 
   // Fired in the window and resolved after it (a preview of a past window, a late send): firing at its end.
   let firing = 0;
-  after = undefined;
   if (now.getTime() > to) {
-    do {
-      const page = await sources.history.page({ from: window.to, to: now }, after, 1000, now);
-      read += page.read;
+    // Within what is left of the history's budget.
+    const later = await readPages((after: string | undefined) => sources.history.page({ from: window.to, to: now }, after, 1000, now), DIGEST_BUDGET.history - history.read, (page) => {
       for (const e of page.entries) {
         if (!inWindow(e.startsAt)) continue;
         firing++;
         firedCount++;
         countFired(e.labels);
       }
-      after = page.last;
-      if (after && read >= DIGEST_BUDGET.history) partial = true;
-    } while (after && read < DIGEST_BUDGET.history);
+    });
+    partial ||= later.partial;
   }
 
   // Still firing at the end of the window (as the groups stand now), and channels whose last notification failed.
   const failed = new Map<string, { receiver: string; channel: string; groups: number }>();
-  let last: ListKey | undefined;
-  let groupsRead = 0;
-  do {
-    const page = await sources.groups.page(last, 1000, now);
-    groupsRead += page.read;
+  const groups = await readPages((after: ListKey | undefined) => sources.groups.page(after, 1000, now), DIGEST_BUDGET.groups, async (page) => {
     for (const g of page.groups) {
       for (const a of Object.values(g.alerts)) {
         if (statusAt(a, to) !== 'firing' || !inWindow(a.startsAt)) continue;
@@ -108,9 +97,8 @@ export async function collectDigest(sources: DigestSources, window: { from: Date
         failed.set(`${g.receiver}\u0000${channel}`, entry);
       }
     }
-    last = page.last;
-    if (last && groupsRead >= DIGEST_BUDGET.groups) partial = true;
-  } while (last && groupsRead < DIGEST_BUDGET.groups);
+  });
+  partial ||= groups.partial;
 
   const incidents = await incidentsIn(sources.incidents, from, to, now);
   partial ||= incidents.partial;

@@ -2,6 +2,8 @@ import { statusAt } from '../alerts/model';
 import { incidentsIn, quantiles, responseTimes } from '../digest/collect';
 import type { HistoryStore } from '../history/history';
 import type { ListKey } from '../store/keys';
+import { readPages } from '../store/bounded';
+import { FAILED_STATUSES } from '../delivery/claims';
 import type { DeliveryStore, GroupStore, IncidentStore } from '../store/port';
 
 /**
@@ -41,7 +43,6 @@ export interface Stats {
 }
 
 export async function collectStats(sources: StatsSources, window: { from: Date; to: Date }, now: Date): Promise<Stats> {
-  let partial = false;
   const from = window.from.getTime();
   const to = window.to.getTime();
   const byReceiver = new Map<string, number>();
@@ -56,11 +57,7 @@ export async function collectStats(sources: StatsSources, window: { from: Date; 
   // Resolved in the window (those that also started in it fired in it); a fingerprint resolving again is a flap.
   let resolved = 0;
   const resolves = new Map<string, { labels: Readonly<Record<string, string>>; receiver: string; resolves: number }>();
-  let read = 0;
-  let after: string | undefined;
-  do {
-    const page = await sources.history.page(window, after, 1000, now);
-    read += page.read;
+  const history = await readPages((after: string | undefined) => sources.history.page(window, after, 1000, now), STATS_BUDGET.history, (page) => {
     for (const e of page.entries) {
       resolved++;
       const t = Date.parse(e.startsAt);
@@ -70,28 +67,19 @@ export async function collectStats(sources: StatsSources, window: { from: Date; 
       seen.resolves++;
       resolves.set(key, seen);
     }
-    after = page.last;
-    if (after && read >= STATS_BUDGET.history) partial = true;
-  } while (after && read < STATS_BUDGET.history);
+  });
 
   // Still firing (as the groups stand), started in the window.
-  let last: ListKey | undefined;
-  let groupsRead = 0;
-  do {
-    const page = await sources.groups.page(last, 1000, now);
-    groupsRead += page.read;
+  const groups = await readPages((after: ListKey | undefined) => sources.groups.page(after, 1000, now), STATS_BUDGET.groups, (page) => {
     for (const g of page.groups) {
       for (const a of Object.values(g.alerts)) {
         const t = Date.parse(a.startsAt);
         if (statusAt(a, now.getTime()) === 'firing' && t >= from && t < to) fired(a.labels, g.receiver, g.groupKey);
       }
     }
-    last = page.last;
-    if (last && groupsRead >= STATS_BUDGET.groups) partial = true;
-  } while (last && groupsRead < STATS_BUDGET.groups);
+  });
 
   const incidents = await incidentsIn(sources.incidents, from, to, now);
-  partial ||= incidents.partial;
   const started = incidents.list;
   const { tta, ttr } = responseTimes(started);
   const incidentsByReceiver = new Map<string, number>();
@@ -103,26 +91,20 @@ export async function collectStats(sources: StatsSources, window: { from: Date; 
 
   // Deliveries of notifications made in the window, by channel type.
   const channels = new Map<string, { delivered: number; failed: number; pending: number }>();
-  let deliveriesRead = 0;
-  after = undefined;
-  do {
-    const page = await sources.deliveries.page(window, after, 1000, now);
-    deliveriesRead += page.read;
+  const deliveries = await readPages((after: string | undefined) => sources.deliveries.page(window, after, 1000, now), STATS_BUDGET.deliveries, (page) => {
     for (const d of page.records) {
       const type = d.channel.replace(/\[\d+\]$/, '');
       const c = channels.get(type) ?? { delivered: 0, failed: 0, pending: 0 };
       if (d.status === 'delivered') c.delivered++;
-      else if (d.status === 'failed' || d.status === 'dead_lettered') c.failed++;
+      else if (FAILED_STATUSES.includes(d.status)) c.failed++;
       else c.pending++;
       channels.set(type, c);
     }
-    after = page.last;
-    if (after && deliveriesRead >= STATS_BUDGET.deliveries) partial = true;
-  } while (after && deliveriesRead < STATS_BUDGET.deliveries);
+  });
 
   const firedTotal = [...byName.values()].reduce((a, b) => a + b, 0);
   return {
-    partial,
+    partial: history.partial || groups.partial || incidents.partial || deliveries.partial,
     alerts: {
       fired: firedTotal,
       resolved,

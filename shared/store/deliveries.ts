@@ -7,10 +7,10 @@ import { deliveriesListPk, deliveryKey, epochSeconds, isLive, LIST_INDEX, LIST_P
 import {
   DELIVERY_RETENTION_S,
   deliveryLogKey,
+  newOrigin,
   type ClaimResult,
   type DeliveryAttempt,
   type DeliveryIdentity,
-  type DeliveryOrigin,
   type DeliveryPage,
   type DeliveryRecord,
   type DeliveryStatus,
@@ -21,7 +21,6 @@ import type { DeliveryStore as DeliveryStorePort } from './port';
 
 export type { ClaimResult, DeliveryAttempt, DeliveryRecord, DeliveryStatus, RecordedDelivery } from './model';
 
-const ORIGIN_FIELDS = ['createdAt', 'groupId', 'groupKey', 'incidentId', 'alerts'] as const satisfies ReadonlyArray<keyof DeliveryOrigin>;
 
 /**
  * The record's origin and its place in the delivery log, written with its first write and never
@@ -31,14 +30,12 @@ const ORIGIN_FIELDS = ['createdAt', 'groupId', 'groupKey', 'incidentId', 'alerts
 function originUpdate(rec: DeliveryIdentity, now: Date): { set: string[]; values: Record<string, unknown> } {
   const set: string[] = [];
   const values: Record<string, unknown> = {};
-  const createdAt = rec.createdAt ?? now.toISOString();
-  for (const field of ORIGIN_FIELDS) {
-    const value = field === 'createdAt' ? createdAt : rec[field];
-    if (value === undefined) continue;
+  const origin = newOrigin(rec, now);
+  for (const [field, value] of Object.entries(origin)) {
     set.push(`${field} = if_not_exists(${field}, :o_${field})`);
     values[`:o_${field}`] = value;
   }
-  const logKey = deliveryLogKey({ notificationId: rec.notificationId, createdAt });
+  const logKey = deliveryLogKey({ notificationId: rec.notificationId, createdAt: origin.createdAt });
   set.push(`${LIST_PK} = if_not_exists(${LIST_PK}, :lpk)`, `${LIST_SK} = if_not_exists(${LIST_SK}, :lsk)`);
   values[':lpk'] = deliveriesListPk(logKey);
   values[':lsk'] = logKey;

@@ -12,7 +12,8 @@ import { epochSeconds } from './keys';
  * `in_progress`: a sender holds the claim until `claimExpiresAt`. `dead_lettered` messages may be
  * redriven; `delivered` and `failed` are verdicts a later receive does not send again.
  */
-export type DeliveryStatus = 'in_progress' | 'delivered' | 'retrying' | 'failed' | 'dead_lettered';
+export const DELIVERY_STATUSES = ['in_progress', 'delivered', 'retrying', 'failed', 'dead_lettered'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /** One attempt to deliver a notification. `target` never holds a secret. */
 export interface DeliveryAttempt {
@@ -58,6 +59,18 @@ export interface DeliveryOrigin {
 
 /** What identifies a delivery record and its origin: what a claim and an attempt write. */
 export type DeliveryIdentity = Pick<DeliveryRecord, 'notificationId' | 'channel' | 'receiver' | 'target'> & DeliveryOrigin;
+
+export const DELIVERY_ORIGIN_FIELDS = ['createdAt', 'groupId', 'groupKey', 'incidentId', 'alerts'] as const satisfies ReadonlyArray<keyof DeliveryOrigin>;
+
+/**
+ * The origin a write gives a record that has none yet: its identity's, the notification's time
+ * defaulting to now. Both adapters keep a stored origin over it (it never changes).
+ */
+export function newOrigin(rec: DeliveryIdentity, now: Date): DeliveryOrigin {
+  const origin: DeliveryOrigin = { createdAt: rec.createdAt ?? now.toISOString() };
+  for (const field of DELIVERY_ORIGIN_FIELDS) if (field !== 'createdAt' && rec[field] !== undefined) (origin as Record<string, unknown>)[field] = rec[field];
+  return origin;
+}
 
 /** A record's position in the delivery log: its notification's time, then its id (unique, sortable). */
 export const deliveryLogKey = (rec: Pick<DeliveryRecord, 'notificationId' | 'createdAt' | 'updatedAt'>): string =>

@@ -24,8 +24,10 @@ import {
   dayAfterUse,
   DEFAULT_GATE_SLOTS,
   DELIVERY_RETENTION_S,
+  DELIVERY_ORIGIN_FIELDS,
   deliveryLogKey,
   inhibitionSourceExpiresAt,
+  newOrigin,
   stormWindowExpiresAt,
   type ClaimResult,
   type DeliveryAttempt,
@@ -347,9 +349,10 @@ class SqliteDeliveryStore implements DeliveryStore {
 
   /** The origin a record keeps from its first write (see DeliveryOrigin), with its log time. */
   private static origin(current: Partial<StoredDelivery> | undefined, rec: DeliveryIdentity, now: Date): DeliveryOrigin {
-    const origin: DeliveryOrigin = { createdAt: current?.createdAt ?? rec.createdAt ?? now.toISOString() };
-    for (const field of ['groupId', 'groupKey', 'incidentId', 'alerts'] as const) {
-      const value = current?.[field] ?? rec[field];
+    const fresh = newOrigin(rec, now);
+    const origin: DeliveryOrigin = {};
+    for (const field of DELIVERY_ORIGIN_FIELDS) {
+      const value = current?.[field] ?? fresh[field];
       if (value !== undefined) (origin as Record<string, unknown>)[field] = value;
     }
     return origin;

@@ -43,7 +43,12 @@ export function buildUiAssets(): Promise<ReadonlyMap<string, UiAsset>> {
   }));
 }
 
-/** The same, synchronously (the CDK app builds its constructs synchronously). */
+let builtSync: ReadonlyMap<string, UiAsset> | undefined;
+
+/**
+ * The same, synchronously (the CDK app builds its constructs synchronously), once per process: an
+ * app or a test run that synthesizes several stacks bundles the same files into each.
+ */
 export function buildUiAssetsSync(esbuild: { buildSync(options: BuildOptions & { write: false }): { outputFiles?: Array<{ text: string }> } }): ReadonlyMap<string, UiAsset> {
-  return assets(esbuild.buildSync(BUILD_OPTIONS).outputFiles![0]!.text);
+  return (builtSync ??= assets(esbuild.buildSync(BUILD_OPTIONS).outputFiles![0]!.text));
 }
