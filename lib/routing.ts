@@ -7,7 +7,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Config } from '../shared/config/schema';
 import type { ChannelType } from '../shared/queues/messages';
-import { ALERTS_QUEUE, ENV } from '../shared/queues/names';
+import { ALERTS_QUEUE, ENV, ROUTER_BATCH_SIZE } from '../shared/queues/names';
 import { AlertflowFunction, type SharedFunctionOptions, functionSettings } from './function';
 import { grantTable } from './state';
 import { SCHEDULER_SERVICE, schedulerRole } from './scheduler';
@@ -23,13 +23,12 @@ export const ROUTER_TABLE_ACTIONS = [
   'dynamodb:Query',
 ];
 
-/** Router batches: up to 10 messages, waiting at most this long to fill one (alerts come in bursts). */
-export const ROUTER_BATCH_SIZE = 10;
+/** Router batches (ROUTER_BATCH_SIZE messages) wait at most this long to fill (alerts come in bursts). */
 export const ROUTER_BATCHING_WINDOW = Duration.seconds(1);
 /**
  * Routers running at once. Concurrent routers that touch the same group reconcile through
- * conditional writes, and every collision is a billed write and a re-read; a few routers of 10
- * messages each already route thousands of alerts per second.
+ * conditional writes, and every collision is a billed write and a re-read; a few routers of
+ * ROUTER_BATCH_SIZE messages each already route thousands of alerts per second.
  */
 export const ROUTER_MAX_CONCURRENCY = 5;
 

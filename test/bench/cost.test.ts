@@ -60,11 +60,17 @@ describe('bench cost model', () => {
     expect(est.totalUsd).toBeGreaterThan(0);
   });
 
-  it('idle: 5 pollers x 3 empty receives a minute per polled queue, and the checks tick every minute, a 30-day month', () => {
+  it('idle: 5 pollers x 3 empty receives a minute per polled queue, and the checks tick every minute (its query, its last-run write, its log records), a 30-day month', () => {
     const est = idlePerMonth(['alerts', 'webhook-notifications']);
     const ticks = 43_200;
-    expect(est.lines.map((l) => l.quantity)).toEqual([648_000, 648_000, ticks, ticks * 0.03 * 0.25, ticks * 0.5, ticks]);
-    const tick = (ticks * PRICES.lambdaPerMillionRequests) / 1e6 + ticks * 0.0075 * PRICES.lambdaPerGbSecondArm64 + (ticks * 0.5 * PRICES.dynamoPerMillionReadUnits) / 1e6;
+    const logMb = (ticks * (370 + 3 * 26 + EMF_SAMPLE.length)) / 1e6;
+    expect(est.lines.map((l) => l.quantity)).toEqual([648_000, 648_000, ticks, ticks * 0.03 * 0.25, ticks * 0.5, ticks, logMb, ticks]);
+    const tick =
+      (ticks * PRICES.lambdaPerMillionRequests) / 1e6 +
+      ticks * 0.0075 * PRICES.lambdaPerGbSecondArm64 +
+      (ticks * 0.5 * PRICES.dynamoPerMillionReadUnits) / 1e6 +
+      (ticks * PRICES.dynamoPerMillionWriteUnits) / 1e6 +
+      (logMb / 1000) * PRICES.cloudwatchLogsPerGbIngested;
     expect(est.totalUsd).toBeCloseTo((2 * 648_000 * PRICES.sqsPerMillionRequests) / 1e6 + tick, 9);
   });
 });

@@ -185,12 +185,17 @@ export function idlePerMonth(polledQueues: readonly string[]): CostEstimate {
     usd: (perQueue * PRICES.sqsPerMillionRequests) / 1e6,
   }));
   // The checks tick, always deployed (checks can be made through the API): a rate schedule every
-  // minute, one invocation, one consistent Query of the checks partition (0.5 RRU when empty).
+  // minute, one invocation, one consistent Query of the checks partition (0.5 RRU when empty), and
+  // its last-run record for the health endpoint (one small item, 1 WRU).
   const ticks = a.daysPerMonth * 24 * 60;
+  const o = LOG_ASSUMPTIONS.eventOverheadBytes;
+  const tickLogMb = (ticks * (LOG_ASSUMPTIONS.lambdaPlatformBytesPerInvocation + 2 * o + EMF_SAMPLE.length + o)) / 1e6;
   lines.push(
     { item: 'Checks tick: Lambda requests (one a minute)', quantity: ticks, unit: 'requests', usd: (ticks * PRICES.lambdaPerMillionRequests) / 1e6 },
     { item: 'Checks tick: Lambda duration (~30 ms at 256 MB, arm64)', quantity: ticks * 0.03 * 0.25, unit: 'GB-s', usd: ticks * 0.03 * 0.25 * PRICES.lambdaPerGbSecondArm64 },
     { item: 'Checks tick: DynamoDB reads (one Query, 0.5 RRU with no checks)', quantity: ticks * 0.5, unit: 'RRU', usd: (ticks * 0.5 * PRICES.dynamoPerMillionReadUnits) / 1e6 },
+    { item: 'Checks tick: DynamoDB write (its last-run record)', quantity: ticks, unit: 'WRU', usd: (ticks * PRICES.dynamoPerMillionWriteUnits) / 1e6 },
+    { item: 'Checks tick: CloudWatch Logs (platform records, one EMF document)', quantity: tickLogMb, unit: 'MB', usd: (tickLogMb / 1000) * PRICES.cloudwatchLogsPerGbIngested },
     { item: 'Checks tick: EventBridge Scheduler invocations (within the 14M free a month)', quantity: ticks, unit: 'invocations', usd: 0 },
   );
   return { lines, totalUsd: lines.reduce((sum, l) => sum + l.usd, 0) };

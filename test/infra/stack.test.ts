@@ -14,7 +14,7 @@ import { VISIBILITY_FACTOR } from '../../lib/queue';
 import { ROUTER_SCHEDULE_ACTIONS, ROUTER_TABLE_ACTIONS } from '../../lib/routing';
 import { HTTP_ROUTES } from '../../shared/http/routes';
 import { CHANNEL_TYPES } from '../../shared/channel-types';
-import { ALERTS_QUEUE, ENV, MAX_RECEIVES, SERVICE_DLQS } from '../../shared/queues/names';
+import { ALERTS_QUEUE, ENV, MAX_RECEIVES, ROUTER_BATCH_SIZE, SERVICE_DLQS } from '../../shared/queues/names';
 import { DEFAULT_GATE_SLOTS } from '../../shared/store/receiver-gates';
 import { synthesize } from './synth';
 import {
@@ -148,10 +148,10 @@ describe('event source mappings', () => {
     }
   });
 
-  it('batches the router with a small window and bounded concurrency (fewer group write conflicts)', () => {
+  it('batches the router with a small window and bounded concurrency (fewer group writes and write conflicts)', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: fnId('router') },
-      BatchSize: 10,
+      BatchSize: ROUTER_BATCH_SIZE,
       MaximumBatchingWindowInSeconds: Match.anyValue(),
       ScalingConfig: { MaximumConcurrency: 5 },
     });
