@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -31,6 +32,15 @@ const MAX_DEFINE_BYTES = 100 * 1024;
 
 /** A real `require` in the ESM bundle, for bundled CommonJS code (esbuild's stub throws on `require('node:…')`). */
 const ESM_REQUIRE_SHIM = "import { createRequire as __afCreateRequire } from 'node:module'; const require = __afCreateRequire(import.meta.url);";
+
+/**
+ * Packages the bundles take from elsewhere (esbuild `alias`, relative to the project root): the SDK's default credential chain
+ * becomes the environment source alone, which is where Lambda puts the role's credentials
+ * (shared/runtime/env-credentials.ts; ADR 0008, "Environment credentials").
+ */
+export const bundleAliases = (root: string): Record<string, string> => ({
+  '@aws-sdk/credential-provider-node': join(root, 'shared', 'runtime', 'env-credentials.ts'),
+});
 
 /** Memory and timeout of one function. */
 export interface FunctionSizing {
@@ -167,6 +177,7 @@ export class AlertflowFunction extends Construct {
         externalModules: [],
         tsconfig: `${root}/tsconfig.json`,
         banner: ESM_REQUIRE_SHIM,
+        esbuildArgs: { '--alias': Object.entries(bundleAliases(root)).map(([from, to]) => `${from}=${to}`) },
         define: defines({ [CONFIG_DEFINE]: configDefine(props.config), ...props.define }),
       },
     });

@@ -22,6 +22,8 @@ export interface BundleSettings {
   external: string[];
   define: Record<string, string>;
   banner: string;
+  /** Packages taken from elsewhere (lib/function.ts bundleAliases). */
+  alias?: Record<string, string>;
 }
 
 export interface BundleResult {
@@ -130,6 +132,7 @@ export async function bundleFunction(root: string, fn: string, settings: BundleS
     external: settings.external,
     define: settings.define,
     banner: { js: settings.banner },
+    ...(settings.alias ? { alias: settings.alias } : {}),
     metafile: true,
     logLevel: 'warning',
   });
@@ -174,6 +177,7 @@ export async function bundleSettingsFromLib(root: string, config: Config): Promi
     external: JSON.parse(externalsText.replace(/'/g, '"')) as string[],
     banner: JSON.parse(bannerText) as string,
     define: { [lib.CONFIG_DEFINE]: lib.configDefine(config) },
+    alias: lib.bundleAliases(root),
   };
 }
 

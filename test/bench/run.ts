@@ -115,7 +115,7 @@ async function cdkSettings(): Promise<CdkSettings> {
     ? (JSON.parse(bannerText) as string)
     : "import { createRequire as __afCreateRequire } from 'node:module'; const require = __afCreateRequire(import.meta.url);";
   const bundleSource =
-    'minified ESM, platform node, target node22, keepNames, mainFields module,main, tsconfig.json, require-shim banner, config define' +
+    'minified ESM, platform node, target node22, keepNames, mainFields module,main, tsconfig.json, require-shim banner, config define, credential alias' +
     (externalsText && bannerText ? ' (externals and banner read from lib/function.ts)' : ' (externals/banner: built-in copy, lib/function.ts did not match)');
   try {
     const lib = await import('../../lib/function');
@@ -124,7 +124,7 @@ async function cdkSettings(): Promise<CdkSettings> {
       memorySource: 'lib/function.ts FUNCTION_DEFAULTS',
       configDefine: lib.configDefine,
       defineKey: lib.CONFIG_DEFINE,
-      bundle: { external, banner },
+      bundle: { external, banner, alias: lib.bundleAliases(ROOT) },
       bundleSource,
     };
   } catch (err) {

@@ -90,6 +90,13 @@ describe('function bundles', () => {
     expect([...channelDirs]).toEqual([type]);
   });
 
+  it.each(FUNCTIONS)('%s takes credentials from the environment only (no profile, SSO, STS or IMDS code in the bundle)', (fn) => {
+    const files = bundles.get(fn)!.files;
+    expect(files).toContain('shared/runtime/env-credentials.ts');
+    const chain = files.filter((f) => /@aws-sdk\/(credential-provider-(?!env\/)[^/]+|nested-clients|token-providers)\/|@smithy\/(credential-provider-imds|shared-ini-file-loader)\//.test(f));
+    expect(chain).toEqual([]);
+  });
+
   it.each(FUNCTIONS)('%s does not validate the bundled config again (no config schema in the bundle)', (fn) => {
     const files = bundles.get(fn)!.files;
     expect(files).not.toContain('shared/config/schema.ts');
