@@ -14,7 +14,7 @@ export interface HeartbeatApiDeps {
   publicUrl?: (() => string | undefined) | undefined;
 }
 
-export async function listHeartbeats(deps: HeartbeatApiDeps): Promise<Record<string, unknown>> {
+export async function listHeartbeats(deps: HeartbeatApiDeps) {
   const heartbeats = [...deps.config.heartbeats.values()];
   const states = await deps.heartbeats.getMany(heartbeats.map((hb) => hb.name));
   // The first signing key signs (as links are signed). The built-in heartbeat has no URL, and a

@@ -22,7 +22,11 @@ export type IncidentDeps = EscalationDeps & {
 
 const STATES = ['triggered', 'acknowledged', 'resolved'] as const satisfies readonly IncidentState[];
 
-const at = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+function at(ms: number): string;
+function at(ms: number | undefined): string | undefined;
+function at(ms: number | undefined): string | undefined {
+  return ms === undefined ? undefined : new Date(ms).toISOString();
+}
 
 export function incidentView(i: Incident) {
   const timer = pendingTimer(i);

@@ -92,9 +92,12 @@ function withCamelMatchers(body: unknown): unknown {
 }
 
 /** A silence as /v1 answers it: each matcher's `is_regex` and `is_equal`, with Alertmanager's camelCase names beside them (deprecated). */
-export function silenceJson<T extends { matchers: ReadonlyArray<{ isRegex: boolean; isEqual: boolean }> }>(s: T): T {
+export function silenceJson<T extends { matchers: ReadonlyArray<{ isRegex: boolean; isEqual: boolean }> }>(s: T): SilenceJson<T> {
   return { ...s, matchers: s.matchers.map((m) => ({ ...m, is_regex: m.isRegex, is_equal: m.isEqual })) };
 }
+export type SilenceJson<T extends { matchers: ReadonlyArray<unknown> }> = Omit<T, 'matchers'> & {
+  matchers: Array<T['matchers'][number] & { is_regex: boolean; is_equal: boolean }>;
+};
 
 /** Attempts of an edit whose silence changed under it (a ConflictError from the store). */
 const EDIT_ATTEMPTS = 2;

@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors';
-import { collectStats, type StatsSources } from '../stats/stats';
+import { collectStats, type Stats, type StatsSources } from '../stats/stats';
 import { parseSinceParam, parseTimeParam, retainedRange } from './paging';
 
 /**
@@ -14,7 +14,10 @@ export interface StatsDeps extends StatsSources {
 
 const DEFAULT_SINCE_MS = 7 * 86_400_000;
 
-export async function getStats(deps: StatsDeps, query: { since?: string | undefined; until?: string | undefined }): Promise<Record<string, unknown>> {
+/** The answer: the window it covers, and the figures when any of it is retained. */
+export type StatsAnswer = { since: string; until: string } & Partial<Stats>;
+
+export async function getStats(deps: StatsDeps, query: { since?: string | undefined; until?: string | undefined }): Promise<StatsAnswer> {
   const now = deps.clock();
   const until = parseTimeParam(query.until, 'until') ?? now;
   const since = parseSinceParam(query.since, until, DEFAULT_SINCE_MS);

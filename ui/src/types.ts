@@ -1,4 +1,7 @@
-/** The API answers the dashboard reads (snake_case, README "API conventions"). */
+/**
+ * The API answers the dashboard reads (snake_case, README "API conventions"): only the fields it
+ * uses. test/e2e/dashboard-api-types.ts holds these to the server's views in the server's build.
+ */
 
 export interface AlertGroupRef {
   id: string;
@@ -44,7 +47,7 @@ export interface TimelineEvent {
   text?: string;
   step?: number;
   notify?: string[];
-  deliveries?: Array<{ id: string; receiver: string; channel: string; status: string; attempts: number; last_error: string | null }>;
+  deliveries?: ReadonlyArray<{ id: string; receiver: string; channel: string; status: string; attempts: number; last_error: string | null }>;
 }
 
 export interface SilenceRow {
