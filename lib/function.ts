@@ -34,9 +34,9 @@ const MAX_DEFINE_BYTES = 100 * 1024;
 const ESM_REQUIRE_SHIM = "import { createRequire as __afCreateRequire } from 'node:module'; const require = __afCreateRequire(import.meta.url);";
 
 /**
- * Packages the bundles take from elsewhere (esbuild `alias`, relative to the project root): the SDK's default credential chain
- * becomes the environment source alone, which is where Lambda puts the role's credentials
- * (shared/runtime/env-credentials.ts; ADR 0008, "Environment credentials").
+ * Packages the bundles take from elsewhere (esbuild `alias`, paths under the project root): the
+ * SDK's default credential chain becomes the environment source alone, which is where Lambda puts
+ * the role's credentials (shared/runtime/env-credentials.ts; ADR 0008, "Environment credentials").
  */
 export const bundleAliases = (root: string): Record<string, string> => ({
   '@aws-sdk/credential-provider-node': join(root, 'shared', 'runtime', 'env-credentials.ts'),
