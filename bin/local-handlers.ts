@@ -15,5 +15,6 @@ export const LOCAL_HANDLERS: LocalHandlers = {
   escalator: createEscalator,
   checks: createChecks,
   api: createApi,
-  ingestWorker: new URL('./ingest-worker.ts', import.meta.url),
+  // Beside this module: the TypeScript source under tsx (tests), the bundle under `npm start` (bin/start.mjs).
+  ingestWorker: new URL(import.meta.url.endsWith('.ts') ? './ingest-worker.ts' : './ingest-worker.mjs', import.meta.url),
 };

@@ -46,8 +46,8 @@ try {
   process.stdout.write(startupBanner(rt, process.env));
   // Drain and exit 0 (see LocalRuntime.close, bounded by its drain timeout). Ctrl-C under npm start
   // delivers SIGINT twice (from the terminal, and forwarded by npm): repeats are ignored.
-  // (npm start runs node with tsx as a loader rather than the tsx CLI: the CLI's signal relay
-  // SIGKILLs a child that does not acknowledge within 60 ms, as a busy one may not.)
+  // (npm start runs node on a bundle, not the tsx CLI: the CLI's signal relay SIGKILLs a child that
+  // does not acknowledge within 60 ms, as a busy one may not.)
   let stopping = false;
   const stop = () => {
     if (stopping) return;

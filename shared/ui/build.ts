@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BuildOptions } from 'esbuild';
 import type { UiAsset } from './serve';
@@ -8,7 +9,18 @@ import type { UiAsset } from './serve';
  * and the CDK app at synth, which bundles the result into the api function (`UI_DEFINE`, see
  * lib/api.ts). Nothing deployed imports this module (esbuild is a build tool).
  */
-const UI_DIR = fileURLToPath(new URL('../../ui/', import.meta.url));
+const UI_DIR = uiDir(dirname(fileURLToPath(import.meta.url)));
+
+/**
+ * The project's ui/, found upward from this module: it runs from shared/ui/ (the CDK app, tests)
+ * and from `npm start`'s bundle under node_modules/.cache (bin/start.mjs).
+ */
+function uiDir(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'ui', 'index.html'))) return join(dir, 'ui') + sep;
+    if (dirname(dir) === dir) throw new Error(`the dashboard's sources (ui/index.html) are not in any directory above ${from}`);
+  }
+}
 
 const BUILD_OPTIONS: BuildOptions & { write: false } = {
   entryPoints: [`${UI_DIR}src/main.ts`],

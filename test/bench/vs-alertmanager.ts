@@ -6,9 +6,9 @@
  * group_interval 5m) and a webhook receiver on 127.0.0.1 served by this process. For each size it
  * POSTs the same alerts in batches of 100 and times, from the first POST, until every group's
  * first notification reached the webhook; ingest rate over the POST phase; peak RSS (VmHWM) of the
- * system's process tree. alertflow runs as `npm start` runs it: `node --import tsx bin/local.ts`
- * (the process `npm start`'s tsx wrapper starts), with ALERTFLOW_DATA_DIR on disk and its JSON log
- * on a pipe. Prints one table; writes it with the raw figures to .alertflow/bench/vs-alertmanager.json.
+ * system's process tree. alertflow runs as `npm start` runs it: `node bin/start.mjs` (which
+ * bundles bin/local.ts and runs the bundle), with ALERTFLOW_DATA_DIR on disk and its JSON log on a
+ * pipe. Prints one table; writes it with the raw figures to .alertflow/bench/vs-alertmanager.json.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
@@ -189,7 +189,7 @@ async function startAlertflowProcess(dir: string, hookUrl: string, profileDir: s
     ...(logLevel ? { ALERTFLOW_LOG_LEVEL: logLevel } : {}),
   };
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const p = spawnTracked(process.execPath, [...profile, '--import', 'tsx', join(ROOT, 'bin', 'local.ts')], env);
+  const p = spawnTracked(process.execPath, [...profile, join(ROOT, 'bin', 'start.mjs')], env);
   await waitReady(`${url}/v1/health`, p.child, p.output);
   return {
     ...p,
@@ -392,7 +392,7 @@ export async function main(argv: string[]): Promise<void> {
   );
   out.push(`Alertmanager: ${ALERTMANAGER_BIN}, POST /api/v2/alerts (v2 alert JSON), clustering off.`);
   out.push(
-    `alertflow: node --import tsx bin/local.ts (what \`npm start\` runs), ALERTFLOW_DATA_DIR on disk, POST /v1/webhooks/alertmanager (the same alerts in a v4 envelope), ` +
+    `alertflow: node bin/start.mjs (what \`npm start\` runs: it bundles bin/local.ts and runs the bundle), ALERTFLOW_DATA_DIR on disk, POST /v1/webhooks/alertmanager (the same alerts in a v4 envelope), ` +
       `log level ${values['log-level'] ?? process.env.ALERTFLOW_LOG_LEVEL ?? 'info (default)'}${profileDir ? ', under --cpu-prof (slower)' : ''}.`,
   );
   out.push('Times from the first POST; ingest = alerts / (first POST start -> last response); peak RSS = VmHWM summed over the process tree.');

@@ -21,14 +21,14 @@ afterEach(async () => {
 });
 
 /**
- * `npm start` as a user runs it (bin/local.ts); resolves with stdout once the banner is complete.
- * Node itself runs it (with tsx as a loader, not the tsx CLI, which would fork a child that
- * outlives a killed parent), so killing `child` stops the runtime.
+ * `npm start` as a user runs it (bin/start.mjs: it bundles bin/local.ts and runs the bundle);
+ * resolves with stdout once the banner is complete. Node itself runs it (not npm, whose shell
+ * would outlive a killed child), so killing `child` stops the runtime.
  */
 function start(env: NodeJS.ProcessEnv): Promise<string> {
   const dataDir = mkdtempSync(join(tmpdir(), 'alertflow-banner-'));
   dirs.push(dataDir);
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bin/local.ts')], {
+  const child = spawn(process.execPath, [join(ROOT, 'bin/start.mjs')], {
     cwd: ROOT,
     // The shipped example, not whatever alertflow.yaml the developer keeps in the checkout (the README
     // has them create one; its tokens may name other variables).
@@ -60,5 +60,17 @@ describe('npm start banner', () => {
   it('prints the default token when none is set', async () => {
     const out = await start({});
     expect(out).toContain('webhook token: alertflow-local-token (default');
+  });
+
+  it('runs the bundle whole: an alert through its ingest worker, then the dashboard', async () => {
+    const out = await start({ ALERTFLOW_INGEST_WORKERS: '1' });
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
+    const auth = { authorization: 'Bearer alertflow-local-token' };
+    const posted = await fetch(`${url}/v1/alerts`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ labels: { alertname: 'BundleCheck', severity: 'warning' } }) });
+    expect(posted.status).toBe(202);
+    await expect.poll(async () => JSON.stringify(await (await fetch(`${url}/v1/alerts?filter=alertname%3D%22BundleCheck%22`, { headers: auth })).json()), { timeout: 10_000 }).toContain('BundleCheck');
+    const ui = await fetch(`${url}/ui/app.js`);
+    expect(ui.status).toBe(200);
+    expect((await ui.text()).length).toBeGreaterThan(1000);
   });
 });
