@@ -3,6 +3,7 @@
  * table, and the CPU profile summary. The orchestration (processes, HTTP) is in vs-alertmanager.ts.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { num, table, type Cell } from './format';
 
 const ALERTNAMES = [
@@ -241,22 +242,58 @@ export function categoryOf(mod: string): string {
   if (mod.startsWith('node:internal/crypto')) return 'crypto (SDK request signing, fingerprints)';
   if (/^node:(_http|http|net|stream|internal\/(http|stream|streams|net))/.test(mod) || mod === 'undici' || mod.startsWith('node:internal/deps/undici')) return 'Node HTTP / streams';
   if (mod === 'zod') return 'zod (validation)';
-  if (mod === 'tsx' || mod === 'esbuild' || mod.startsWith('node:internal/modules')) return 'module loading / TypeScript transpile (tsx)';
+  if (mod === 'tsx' || mod === 'esbuild' || mod.startsWith('node:internal/modules') || mod === 'bin/start.mjs (bundle)') return 'module loading (and tsx, where it runs)';
   if (mod === '(garbage collector)') return 'garbage collector';
   if (mod === '(idle)' || mod === '(program)') return 'idle / program';
   if (/^(shared|functions|bin|lib)\//.test(mod)) return 'alertflow code';
   return 'other (V8 natives, node internals, other packages)';
 }
 
-/** Where a frame's code lives: an npm package, a project file, a node internal, or a V8 pseudo-frame. */
-export function moduleOf(url: string, functionName: string): string {
+/**
+ * Where a frame's code lives: an npm package, a project file, a node internal, or a V8 pseudo-frame.
+ * A frame in `npm start`'s bundle (bin/build-local.mjs) is named by the project file it came from.
+ */
+export function moduleOf(url: string, functionName: string, lineNumber = 0): string {
   if (!url) return functionName.startsWith('(') ? functionName : '(native/V8)';
+  if (LOCAL_BUNDLE.test(url)) return bundleModuleAt(url, lineNumber) ?? 'bin/start.mjs (bundle)';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return pkg[1]!;
   if (url.startsWith('node:')) return url;
   const project = /\/(shared|functions|bin|lib|test)\/(.+?)(?:\?.*)?$/.exec(url);
   if (project) return `${project[1]}/${project[2]}`;
   return url;
+}
+
+const LOCAL_BUNDLE = /node_modules\/\.cache\/alertflow\/local\/[^/]+\.mjs$/;
+/** Per bundle file: the line each project module starts at, in order. */
+const bundleMarks = new Map<string, Array<[line: number, module: string]>>();
+
+/** esbuild starts each module of an unminified bundle with a `// <path>` comment line. */
+function bundleModuleAt(url: string, line: number): string | undefined {
+  let marks = bundleMarks.get(url);
+  if (!marks) {
+    marks = [];
+    try {
+      readFileSync(fileURLToPath(url), 'utf8')
+        .split('\n')
+        .forEach((text, i) => {
+          const m = /^\/\/ ((?:shared|functions|bin|lib)\/\S+\.ts)$/.exec(text);
+          if (m) marks!.push([i, m[1]!]);
+        });
+    } catch {
+      // The bundle was rebuilt or removed since: frames stay unnamed.
+    }
+    bundleMarks.set(url, marks);
+  }
+  let found: string | undefined;
+  for (let lo = 0, hi = marks.length - 1; lo <= hi; ) {
+    const mid = (lo + hi) >> 1;
+    if (marks[mid]![0] <= line) {
+      found = marks[mid]![1];
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
 }
 
 /** Self time per function and per module from a V8 .cpuprofile (the format `node --cpu-prof` writes). */
@@ -278,7 +315,7 @@ export function summarizeProfile(profile: CpuProfile, top = 15, windowUs?: [numb
     const f = byId.get(id)?.callFrame;
     if (!f) continue;
     total += us;
-    const mod = moduleOf(f.url, f.functionName);
+    const mod = moduleOf(f.url, f.functionName, f.lineNumber);
     const fn = `${f.functionName || '(anonymous)'} ${mod}${f.url ? `:${f.lineNumber + 1}` : ''}`;
     fns.set(fn, (fns.get(fn) ?? 0) + us);
     mods.set(mod, (mods.get(mod) ?? 0) + us);
