@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalRuntime, LocalStore } from '../../shared/local/runtime';
-import { apiRequest, startRuntimeWithConfig } from '../support/runtime';
+import { apiRequest, startRuntimeWithConfig, SCOPED_TOKENS, scopedAuthYaml, scopedTokenOptions } from '../support/runtime';
 import { startStandIn, type StandIn } from '../support/stand-in';
 import { waitForValue } from '../support/wait';
 
@@ -10,9 +10,7 @@ import { waitForValue } from '../support/wait';
  * receiver is fixed, POST /v1/deliveries/{id}/retry sends the same notification again and the
  * record becomes `delivered`. Scopes: `read` lists, `manage` retries.
  */
-const ADMIN = 'admin-token';
-const INGEST_ONLY = 'ingest-only-token';
-const READ_ONLY = 'read-only-token';
+const { admin: ADMIN, ingest: INGEST_ONLY, read: READ_ONLY } = SCOPED_TOKENS;
 
 let rt: LocalRuntime | undefined;
 let hook: StandIn | undefined;
@@ -52,12 +50,7 @@ interface Listing {
 async function start(store: LocalStore): Promise<{ rt: LocalRuntime; hook: StandIn }> {
   hook = await startStandIn();
   rt = await startRuntimeWithConfig(
-    `auth:
-  tokens:
-    - { name: admin, secret: { env: ALERTFLOW_WEBHOOK_TOKEN }, scopes: [ingest, read, manage] }
-    - { name: sender, secret: { env: INGEST_TOKEN }, scopes: [ingest] }
-    - { name: viewer, secret: { env: READ_TOKEN }, scopes: [read] }
-route:
+    `${scopedAuthYaml('sender')}route:
   receiver: team
   group_by: [alertname]
   group_wait: 0s
@@ -71,7 +64,7 @@ receivers:
   - name: ops
     webhook_configs: [{ url: '${hook.url}/ops' }]
 `,
-    { token: ADMIN, env: { INGEST_TOKEN: INGEST_ONLY, READ_TOKEN: READ_ONLY }, store },
+    { ...scopedTokenOptions, store },
   );
   return { rt, hook };
 }

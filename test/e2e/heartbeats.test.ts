@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../shared/local/runtime';
-import { apiRequest, startRuntimeWithConfig } from '../support/runtime';
+import { apiRequest, startRuntimeWithConfig, SCOPED_TOKENS, scopedAuthYaml, scopedTokenOptions } from '../support/runtime';
 import { startStandIn, type StandIn } from '../support/stand-in';
 import { waitFor } from '../support/wait';
 
@@ -9,9 +9,7 @@ import { waitFor } from '../support/wait';
  * through the route like any alert, a ping resolves it, a Watchdog alert counts as a ping, and the
  * signed ping URL works without a header. The checks tick runs every second here.
  */
-const ADMIN = 'admin-token';
-const INGEST_ONLY = 'ingest-only-token';
-const READ_ONLY = 'read-only-token';
+const { ingest: INGEST_ONLY, read: READ_ONLY } = SCOPED_TOKENS;
 
 let rt: LocalRuntime | undefined;
 let hook: StandIn | undefined;
@@ -30,12 +28,7 @@ interface HookBody {
 async function start(): Promise<{ rt: LocalRuntime; hook: StandIn; notified: () => Array<{ status: string; heartbeat: string }> }> {
   hook = await startStandIn();
   rt = await startRuntimeWithConfig(
-    `auth:
-  tokens:
-    - { name: admin, secret: { env: ALERTFLOW_WEBHOOK_TOKEN }, scopes: [ingest, read, manage] }
-    - { name: cron, secret: { env: INGEST_TOKEN }, scopes: [ingest] }
-    - { name: viewer, secret: { env: READ_TOKEN }, scopes: [read] }
-heartbeats:
+    `${scopedAuthYaml('cron')}heartbeats:
   - name: backup
     every: 2s
     labels: { severity: critical }
@@ -51,7 +44,7 @@ receivers:
   - name: team
     webhook_configs: [{ url: '${hook.url}/team', send_resolved: true }]
 `,
-    { token: ADMIN, env: { INGEST_TOKEN: INGEST_ONLY, READ_TOKEN: READ_ONLY } },
+    scopedTokenOptions,
   );
   const h = hook;
   return {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalRuntime, LocalStore } from '../../shared/local/runtime';
-import { apiRequest, startRuntimeWithConfig } from '../support/runtime';
+import { apiRequest, startRuntimeWithConfig, SCOPED_TOKENS, scopedAuthYaml, scopedTokenOptions } from '../support/runtime';
 import { startStandIn, type StandIn } from '../support/stand-in';
 import { waitForValue } from '../support/wait';
 
@@ -10,9 +10,7 @@ import { waitForValue } from '../support/wait';
  * /v1/history lists them newest first, filtered by labels, paged, and narrowed by time; with
  * `kind=incidents` it lists the incidents that started in the range.
  */
-const ADMIN = 'admin-token';
-const INGEST_ONLY = 'ingest-only-token';
-const READ_ONLY = 'read-only-token';
+const { admin: ADMIN, ingest: INGEST_ONLY, read: READ_ONLY } = SCOPED_TOKENS;
 
 let rt: LocalRuntime | undefined;
 let hook: StandIn | undefined;
@@ -61,12 +59,7 @@ interface HistoryBody {
 async function start(store: LocalStore = 'sqlite'): Promise<{ rt: LocalRuntime; hook: StandIn; notified: () => HookBody[] }> {
   hook = await startStandIn();
   rt = await startRuntimeWithConfig(
-    `auth:
-  tokens:
-    - { name: admin, secret: { env: ALERTFLOW_WEBHOOK_TOKEN }, scopes: [ingest, read, manage] }
-    - { name: sender, secret: { env: INGEST_TOKEN }, scopes: [ingest] }
-    - { name: viewer, secret: { env: READ_TOKEN }, scopes: [read] }
-retention: 2d
+    `${scopedAuthYaml('sender')}retention: 2d
 escalation_policies:
   - name: critical
     steps:
@@ -83,7 +76,7 @@ receivers:
   - name: team
     webhook_configs: [{ url: '${hook.url}/team', send_resolved: true }]
 `,
-    { token: ADMIN, env: { INGEST_TOKEN: INGEST_ONLY, READ_TOKEN: READ_ONLY }, store },
+    { ...scopedTokenOptions, store },
   );
   const h = hook;
   return { rt, hook: h, notified: () => h.received.map((r) => r.json() as HookBody) };

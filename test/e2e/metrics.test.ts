@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../shared/local/runtime';
-import { apiRequest, startRuntimeWithConfig } from '../support/runtime';
+import { apiRequest, startRuntimeWithConfig, SCOPED_TOKENS, scopedAuthYaml, scopedTokenOptions } from '../support/runtime';
 import { startStandIn, type StandIn } from '../support/stand-in';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus';
 import { waitForValue } from '../support/wait';
@@ -10,9 +10,7 @@ import { waitForValue } from '../support/wait';
  * functions publish as EMF (shared/metrics/catalog.ts), here scraped by Debian's real Prometheus 2.42
  * with a read-scoped bearer token, and queried back from it.
  */
-const ADMIN = 'admin-token';
-const READ_ONLY = 'read-only-token';
-const INGEST_ONLY = 'ingest-only-token';
+const { admin: ADMIN, ingest: INGEST_ONLY, read: READ_ONLY } = SCOPED_TOKENS;
 
 let rt: LocalRuntime | undefined;
 let hook: StandIn | undefined;
@@ -27,12 +25,7 @@ afterEach(async () => {
 async function start(): Promise<{ rt: LocalRuntime; hook: StandIn }> {
   hook = await startStandIn();
   rt = await startRuntimeWithConfig(
-    `auth:
-  tokens:
-    - { name: admin, secret: { env: ALERTFLOW_WEBHOOK_TOKEN }, scopes: [ingest, read, manage] }
-    - { name: viewer, secret: { env: READ_TOKEN }, scopes: [read] }
-    - { name: sender, secret: { env: INGEST_TOKEN }, scopes: [ingest] }
-route:
+    `${scopedAuthYaml('sender')}route:
   receiver: team
   group_by: [alertname]
   group_wait: 0s
@@ -41,7 +34,7 @@ receivers:
   - name: team
     webhook_configs: [{ url: '${hook.url}/team' }]
 `,
-    { token: ADMIN, env: { READ_TOKEN: READ_ONLY, INGEST_TOKEN: INGEST_ONLY } },
+    scopedTokenOptions,
   );
   return { rt, hook };
 }

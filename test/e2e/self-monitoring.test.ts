@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../shared/local/runtime';
 import type { DeepHealth } from '../../shared/self-monitoring/health';
-import { apiRequest, startRuntimeWithConfig } from '../support/runtime';
+import { apiRequest, startRuntimeWithConfig, SCOPED_TOKENS, scopedAuthYaml, scopedTokenOptions } from '../support/runtime';
 import { startStandIn, type StandIn } from '../support/stand-in';
 import { waitForValue } from '../support/wait';
 
@@ -15,9 +15,7 @@ import { waitForValue } from '../support/wait';
  * while a user's follows the tree; GET /v1/health?deep=1 reports the queues, DLQs, the last checks
  * tick and the synthetic heartbeat, to a `read` token.
  */
-const ADMIN = 'admin-token';
-const READ_ONLY = 'read-only-token';
-const INGEST_ONLY = 'ingest-only-token';
+const { ingest: INGEST_ONLY, read: READ_ONLY } = SCOPED_TOKENS;
 
 let rt: LocalRuntime | undefined;
 let hook: StandIn | undefined;
@@ -41,12 +39,7 @@ async function start(): Promise<{ rt: LocalRuntime; hook: StandIn; metrics: Arra
   hook = await startStandIn();
   const metrics: Array<{ fn: string; values: Record<string, number> }> = [];
   rt = await startRuntimeWithConfig(
-    `auth:
-  tokens:
-    - { name: admin, secret: { env: ALERTFLOW_WEBHOOK_TOKEN }, scopes: [ingest, read, manage] }
-    - { name: viewer, secret: { env: READ_TOKEN }, scopes: [read] }
-    - { name: cron, secret: { env: INGEST_TOKEN }, scopes: [ingest] }
-self_monitoring:
+    `${scopedAuthYaml('cron')}self_monitoring:
   receiver: ops
   synthetic_every: 1s
 route:
@@ -61,7 +54,7 @@ receivers:
   - name: ops
     webhook_configs: [{ url: '${hook.url}/ops' }]
 `,
-    { token: ADMIN, env: { READ_TOKEN: READ_ONLY, INGEST_TOKEN: INGEST_ONLY }, metrics: (fn) => ({ count: (metric, value = 1) => void metrics.push({ fn, values: { [COUNTERS[metric].name]: value } }), observe: () => {} }) },
+    { ...scopedTokenOptions, metrics: (fn) => ({ count: (metric, value = 1) => void metrics.push({ fn, values: { [COUNTERS[metric].name]: value } }), observe: () => {} }) },
   );
   return { rt, hook, metrics };
 }

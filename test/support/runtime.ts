@@ -40,6 +40,23 @@ receivers:
       - url: ${hookUrl}/hook
 `;
 
+/** One token per scope set, for tests of what each scope may do (their secrets: scopedTokenOptions). */
+export const SCOPED_TOKENS: Readonly<Record<'admin' | 'ingest' | 'read', string>> = { admin: 'admin-token', ingest: 'ingest-only-token', read: 'read-only-token' };
+
+/**
+ * The `auth:` block naming SCOPED_TOKENS: `admin` (ingest, read, manage), the ingest-only token as
+ * `ingestName` (actors and records show it) and `viewer` (read). Put it first in a config.
+ */
+export const scopedAuthYaml = (ingestName: string): string => `auth:
+  tokens:
+    - { name: admin, secret: { env: ALERTFLOW_WEBHOOK_TOKEN }, scopes: [ingest, read, manage] }
+    - { name: ${ingestName}, secret: { env: INGEST_TOKEN }, scopes: [ingest] }
+    - { name: viewer, secret: { env: READ_TOKEN }, scopes: [read] }
+`;
+
+/** The runtime options that give scopedAuthYaml's tokens their SCOPED_TOKENS values. */
+export const scopedTokenOptions = { token: SCOPED_TOKENS.admin, env: { INGEST_TOKEN: SCOPED_TOKENS.ingest, READ_TOKEN: SCOPED_TOKENS.read } };
+
 /**
  * One authenticated request to a runtime's HTTP API: a JSON body (a string is sent as is) and the
  * JSON answer with its status. `signal` bounds it (e.g. AbortSignal.timeout against a blocked runtime).
