@@ -164,21 +164,25 @@ export function fallbackConfigDefine(config: Config): string {
 }
 
 /**
- * The bundling options lib/function.ts uses, read the way test/bench/run.ts reads them (externals and
- * banner from the construct's source, the config define from its export).
+ * The externals and the banner lib/function.ts bundles with. They are not exported, so they are read
+ * from the construct's source; each is undefined where the source no longer matches.
  */
-export async function bundleSettingsFromLib(root: string, config: Config): Promise<BundleSettings> {
+export function libBundleSource(root: string): { external?: string[]; banner?: string } {
   const source = readFileSync(join(root, 'lib', 'function.ts'), 'utf8');
   const externalsText = /externalModules:\s*(\[[^\]]*\])/.exec(source)?.[1];
   const bannerText = /const ESM_REQUIRE_SHIM\s*=\s*("(?:[^"\\]|\\.)*");/.exec(source)?.[1];
-  if (!externalsText || !bannerText) throw new Error('lib/function.ts: externalModules or ESM_REQUIRE_SHIM not found');
-  const lib = await import('../../lib/function');
   return {
-    external: JSON.parse(externalsText.replace(/'/g, '"')) as string[],
-    banner: JSON.parse(bannerText) as string,
-    define: { [lib.CONFIG_DEFINE]: lib.configDefine(config) },
-    alias: lib.bundleAliases(root),
+    ...(externalsText ? { external: JSON.parse(externalsText.replace(/'/g, '"')) as string[] } : {}),
+    ...(bannerText ? { banner: JSON.parse(bannerText) as string } : {}),
   };
+}
+
+/** The bundling options lib/function.ts uses: libBundleSource, the config define and the aliases from its exports. */
+export async function bundleSettingsFromLib(root: string, config: Config): Promise<BundleSettings> {
+  const { external, banner } = libBundleSource(root);
+  if (!external || !banner) throw new Error('lib/function.ts: externalModules or ESM_REQUIRE_SHIM not found');
+  const lib = await import('../../lib/function');
+  return { external, banner, define: { [lib.CONFIG_DEFINE]: lib.configDefine(config) }, alias: lib.bundleAliases(root) };
 }
 
 /**

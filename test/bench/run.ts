@@ -7,13 +7,13 @@
  * Its last section is the fault run (retries and receiver isolation); `npm run bench -- --faults`
  * runs that section alone.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfigFile, EXAMPLE_CONFIG } from '../../shared/config/loader';
 import type { Config } from '../../shared/config/schema';
-import { fallbackConfigDefine, measureBundles, type BundleResult, type BundleSettings } from './bundles';
+import { fallbackConfigDefine, libBundleSource, measureBundles, type BundleResult, type BundleSettings } from './bundles';
 import { costPerMillionAlerts, idlePerMonth } from './cost';
 import { ROUTER_MAX_CONCURRENCY } from '../../lib/routing';
 import { usedChannelTypes } from '../../shared/channels/keys';
@@ -105,17 +105,12 @@ interface CdkSettings {
 
 /** Memory sizes and bundling options from lib/function.ts (falling back if it cannot load). */
 async function cdkSettings(): Promise<CdkSettings> {
-  const source = readFileSync(join(ROOT, 'lib', 'function.ts'), 'utf8');
-  // The externals and the banner are not exported; read them from the construct's source.
-  const externalsText = /externalModules:\s*(\[[^\]]*\])/.exec(source)?.[1];
-  const bannerText = /const ESM_REQUIRE_SHIM\s*=\s*("(?:[^"\\]|\\.)*");/.exec(source)?.[1];
-  const external = externalsText ? (JSON.parse(externalsText.replace(/'/g, '"')) as string[]) : ['@aws-sdk/*', '@smithy/*'];
-  const banner = bannerText
-    ? (JSON.parse(bannerText) as string)
-    : "import { createRequire as __afCreateRequire } from 'node:module'; const require = __afCreateRequire(import.meta.url);";
+  const read = libBundleSource(ROOT);
+  const external = read.external ?? ['@aws-sdk/*', '@smithy/*'];
+  const banner = read.banner ?? "import { createRequire as __afCreateRequire } from 'node:module'; const require = __afCreateRequire(import.meta.url);";
   const bundleSource =
     'minified ESM, platform node, target node22, keepNames, mainFields module,main, tsconfig.json, require-shim banner, config define, credential alias' +
-    (externalsText && bannerText ? ' (externals and banner read from lib/function.ts)' : ' (externals/banner: built-in copy, lib/function.ts did not match)');
+    (read.external && read.banner ? ' (externals and banner read from lib/function.ts)' : ' (externals/banner: built-in copy, lib/function.ts did not match)');
   try {
     const lib = await import('../../lib/function');
     return {
