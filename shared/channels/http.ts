@@ -1,6 +1,11 @@
-import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders } from 'node:http';
+import type { ClientRequest, IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { AlertflowError } from '../errors';
+
+// node:http as CommonJS hands it out: an ESM import of it builds its ES module namespace, which reads
+// every export, and its lazy web-socket exports load undici. That was about 20 ms of each sender's
+// and the API's cold start (ADR 0008). node:https has no such exports.
+const { Agent: HttpAgent, request: httpRequest } = process.getBuiltinModule('node:http');
 
 /**
  * The outbound HTTP port the channel senders post through. The domain core never makes a request

@@ -43,6 +43,8 @@ interface Contents {
   files: string[];
   /** Imports left to the runtime, other than Node's built-ins. */
   externals: string[];
+  /** Node's built-ins the bundle imports as ES modules (static imports, run at init). */
+  builtinImports: string[];
 }
 
 const bundles = new Map<string, Contents>();
@@ -56,6 +58,7 @@ function contents(metafile: Metafile): Contents {
       .map(([path]) => path),
     // Node's built-ins, with or without `node:` (cron-parser imports `fs`), are the runtime's own.
     externals: output.imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => i.path),
+    builtinImports: output.imports.filter((i) => i.external && isBuiltin(i.path) && i.kind === 'import-statement').map((i) => i.path),
   };
 }
 
@@ -95,6 +98,14 @@ describe('function bundles', () => {
     expect(files).toContain('shared/runtime/env-credentials.ts');
     const chain = files.filter((f) => /@aws-sdk\/(credential-provider-(?!env\/)[^/]+|nested-clients|token-providers)\/|@smithy\/(credential-provider-imds|shared-ini-file-loader)\//.test(f));
     expect(chain).toEqual([]);
+  });
+
+  // Its ES module namespace reads every export, and the lazy web-socket ones load undici: some
+  // 20-30 ms of init (ADR 0008). shared/channels/http.ts takes it from process.getBuiltinModule.
+  it.each(FUNCTIONS)('%s does not import node:http as an ES module at init', (fn) => {
+    const { builtinImports } = bundles.get(fn)!;
+    expect(builtinImports.length).toBeGreaterThan(0);
+    expect(builtinImports.filter((b) => b === 'node:http' || b === 'http')).toEqual([]);
   });
 
   it.each(FUNCTIONS)('%s does not validate the bundled config again (no config schema in the bundle)', (fn) => {
