@@ -217,3 +217,25 @@ describe('LocalQueues.stop (shutdown)', () => {
     expect(queues.peek('q')).toEqual(['second']);
   });
 });
+
+describe('LocalQueues.pause and resume (an event source mapping disabled, then enabled)', () => {
+  it('holds a paused queue\'s messages, lets idle() settle without them, and delivers them on resume', async () => {
+    queues = new LocalQueues(silentLogger);
+    queues.create({ name: 'a', visibilityTimeoutS: 30, concurrency: 1 });
+    queues.create({ name: 'b', visibilityTimeoutS: 30, concurrency: 1 });
+    const seen: string[] = [];
+    queues.consume('a', async (e) => void seen.push(...e.Records.map((r) => r.body)));
+    queues.consume('b', async (e) => void seen.push(...e.Records.map((r) => r.body)));
+    queues.pause('b');
+    await queues.send('a', [msg('a1')]);
+    await queues.send('b', [msg('b1')]);
+    await queues.idle();
+    expect(seen).toEqual(['a1']);
+    expect(queues.peek('b')).toEqual(['b1']);
+
+    queues.resume('b');
+    await queues.idle();
+    expect(seen).toEqual(['a1', 'b1']);
+    expect(queues.peek('b')).toEqual([]);
+  });
+});

@@ -55,6 +55,8 @@ interface Queue {
   opts: Required<Omit<LocalQueueOptions, 'dlq'>> & { dlq?: string };
   messages: Map<string, Stored>;
   consumer?: Consumer;
+  /** Not consumed for now (pause/resume): its messages wait, and idle() does not wait for them. */
+  paused?: boolean;
   inFlightBatches: number;
   /** Start times of the batches in flight. */
   running: Set<{ startedAt: number }>;
@@ -136,6 +138,20 @@ export class LocalQueues implements QueuePort, QueueAdmin {
 
   consume(name: string, consumer: Consumer): void {
     this.queue(name).consumer = consumer;
+    this.wake();
+  }
+
+  /**
+   * Stop starting batches of this queue, as when its event source mapping is disabled; `resume`
+   * starts them again. Batches already running finish. Benchmarks use this to run one stage of the
+   * pipeline at a time (test/bench/pipeline.ts).
+   */
+  pause(name: string): void {
+    this.queue(name).paused = true;
+  }
+
+  resume(name: string): void {
+    this.queue(name).paused = false;
     this.wake();
   }
 
@@ -288,6 +304,7 @@ export class LocalQueues implements QueuePort, QueueAdmin {
     for (const q of this.queues.values()) {
       if (!q.consumer) continue;
       if (q.inFlightBatches > 0) return false;
+      if (q.paused) continue;
       for (const m of q.messages.values()) if (m.receiveCount > 0 || m.visibleAt <= now) return false;
     }
     return true;
@@ -314,7 +331,7 @@ export class LocalQueues implements QueuePort, QueueAdmin {
     const now = this.now();
     let next = Infinity;
     for (const q of this.queues.values()) {
-      if (!q.consumer) continue;
+      if (!q.consumer || q.paused) continue;
       // Batches running past slowBatchMs do not count: the queue scales out around them.
       const active = () => [...q.running].filter((b) => now - b.startedAt < q.opts.slowBatchMs);
       while (active().length < q.opts.concurrency && q.inFlightBatches < q.opts.maxConcurrency) {

@@ -2,8 +2,8 @@
  * `npm run bench`: load the local runtime with two alert storms, count what they cost, bundle the
  * functions as the CDK does and time their module init. Prints a plain-text report and writes it as
  * JSON to `.alertflow/bench/report.json`. `--vs-alertmanager` runs the side-by-side comparison with
- * Alertmanager instead (vs-alertmanager.ts). It measures and prints; it asserts nothing about wall
- * times. Loopback traffic only; it stops by itself (a watchdog ends it if anything hangs).
+ * Alertmanager instead (vs-alertmanager.ts), `--pipeline` the local runtime's cost per stage
+ * (pipeline.ts). It measures and prints; it asserts nothing about wall times. Loopback traffic only; it stops by itself (a watchdog ends it if anything hangs).
  * Its last section is the fault run (retries and receiver isolation); `npm run bench -- --faults`
  * runs that section alone.
  */
@@ -24,34 +24,23 @@ import { GROUP_WAIT_MS, runStorm, type StormResult } from './storm';
 import { measureChannels, renderChannelOverhead } from './channels';
 import { renderFaults, runFaults } from './faults';
 
-if (process.argv.includes('--escalation')) {
-  // Issue 12's escalation targets: a bench of their own (see escalation.ts).
+/** Benches of their own, each with its own flag: run the one asked for, then exit. */
+const OWN_BENCHES: Array<[flag: string, what: string, run: () => Promise<void>]> = [
+  // Issue 12's escalation targets (escalation.ts).
+  ['--escalation', 'escalation', async () => (await import('./escalation')).main()],
+  // Issue 13's check targets (checks.ts).
+  ['--checks', 'checks', async () => (await import('./checks')).main()],
+  // The side-by-side run with Alertmanager (own children, timeouts and watchdog).
+  ['--vs-alertmanager', 'vs-alertmanager', async () => (await import('./vs-alertmanager')).main(process.argv.slice(2))],
+  // The local runtime's main-thread cost per stage (pipeline.ts).
+  ['--pipeline', 'pipeline', async () => (await import('./pipeline')).main(process.argv.slice(2))],
+];
+for (const [flag, what, run] of OWN_BENCHES) {
+  if (!process.argv.includes(flag)) continue;
   try {
-    await (await import('./escalation')).main();
+    await run();
   } catch (err) {
-    process.stderr.write(`escalation bench failed: ${(err as Error).stack ?? String(err)}\n`);
-    process.exitCode = 1;
-  }
-  process.exit();
-}
-
-if (process.argv.includes('--checks')) {
-  // Issue 13's check targets: a bench of their own (see checks.ts).
-  try {
-    await (await import('./checks')).main();
-  } catch (err) {
-    process.stderr.write(`checks bench failed: ${(err as Error).stack ?? String(err)}\n`);
-    process.exitCode = 1;
-  }
-  process.exit();
-}
-
-if (process.argv.includes('--vs-alertmanager')) {
-  // The side-by-side run with Alertmanager is its own bench (own children, timeouts and watchdog).
-  try {
-    await (await import('./vs-alertmanager')).main(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`vs-alertmanager failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.stderr.write(`${what} bench failed: ${(err as Error).stack ?? String(err)}\n`);
     process.exitCode = 1;
   }
   process.exit();
