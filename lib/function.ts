@@ -37,10 +37,19 @@ const ESM_REQUIRE_SHIM = "import { createRequire as __afCreateRequire } from 'no
  * Packages the bundles take from elsewhere (esbuild `alias`, paths under the project root): the
  * SDK's default credential chain becomes the environment source alone, which is where Lambda puts
  * the role's credentials (shared/runtime/env-credentials.ts; ADR 0008, "Environment credentials").
+ * The built-ins the SDK imports as ES modules, whose namespaces cost init time, come from
+ * `process.getBuiltinModule` instead (shared/runtime/builtins/).
  */
 export const bundleAliases = (root: string): Record<string, string> => ({
   '@aws-sdk/credential-provider-node': join(root, 'shared', 'runtime', 'env-credentials.ts'),
+  ...Object.fromEntries(NAMESPACE_FREE_BUILTINS.map((name) => [`node:${name}`, join(root, 'shared', 'runtime', 'builtins', `${name.replace('/', '-')}.ts`)])),
 });
+
+/**
+ * Built-ins imported through a module of shared/runtime/builtins/ (see bundleAliases). An alias
+ * matches its sub-paths too, so `node:fs/promises` needs one of its own.
+ */
+export const NAMESPACE_FREE_BUILTINS = ['process', 'fs', 'fs/promises', 'util'] as const;
 
 /** Memory and timeout of one function. */
 export interface FunctionSizing {

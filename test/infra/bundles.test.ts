@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../lib/function';
+import { NAMESPACE_FREE_BUILTINS, PROJECT_ROOT } from '../../lib/function';
 import { CHANNEL_TYPES, CHANNELS } from '../../shared/channel-types';
 import { bundleFunction, bundleSettingsFromLib } from '../bench/bundles';
 import { testConfig } from './synth';
@@ -100,12 +100,15 @@ describe('function bundles', () => {
     expect(chain).toEqual([]);
   });
 
-  // Its ES module namespace reads every export, and the lazy web-socket ones load undici: some
-  // 20-30 ms of init (ADR 0008). shared/channels/http.ts takes it from process.getBuiltinModule.
-  it.each(FUNCTIONS)('%s does not import node:http as an ES module at init', (fn) => {
+  // An ES module import of these makes Node build the module's namespace, reading every export:
+  // node:http's lazy web-socket exports load undici (20-30 ms of init), node:process reads all of
+  // `process` (about 5 ms). shared/channels/http.ts takes node:http from process.getBuiltinModule;
+  // the SDK's imports of the others are aliased to shared/runtime/builtins/ (ADR 0008).
+  it.each(FUNCTIONS)('%s imports node:http, node:process, node:fs and node:util without their ES module namespaces', (fn) => {
     const { builtinImports } = bundles.get(fn)!;
     expect(builtinImports.length).toBeGreaterThan(0);
-    expect(builtinImports.filter((b) => b === 'node:http' || b === 'http')).toEqual([]);
+    const costly = new Set(['http', ...NAMESPACE_FREE_BUILTINS].flatMap((name) => [name, `node:${name}`]));
+    expect(builtinImports.filter((b) => costly.has(b))).toEqual([]);
   });
 
   it.each(FUNCTIONS)('%s does not validate the bundled config again (no config schema in the bundle)', (fn) => {
