@@ -81,6 +81,21 @@ describe('bench vs Alertmanager', () => {
     expect(text).toMatch(/peak RSS\s+100 MB\s+300 MB\s+3\.0x the memory/);
   });
 
+  it('renders a size run several times as medians and ranges, the ratio per pair', () => {
+    const size = { alerts: 10_000, groups: 200 };
+    const pair = (am: number, af: number, afRate: number) => ({
+      size,
+      alertmanager: run('alertmanager', { allGroupsNotifiedMs: am }),
+      alertflow: run('alertflow', { allGroupsNotifiedMs: af, alertsPerSecond: afRate }),
+    });
+    const text = renderSideBySide([pair(100, 400, 20_000), pair(200, 400, 30_000), pair(150, 500, 10_000)], '0.25.0');
+    // Alertmanager 100/200/150, alertflow 400/400/500; the pairs' ratios 0.25, 0.5, 0.3.
+    expect(text).toMatch(/every group first notified\s+150 ms \(100–200\)\s+400 ms \(400–500\)\s+0\.30x \(0\.25–0\.50\)/);
+    expect(text).toMatch(/ingest\s+20,000 alerts\/s \(20,000–20,000\)\s+20,000 alerts\/s \(10,000–30,000\)\s+1\.00x \(0\.50–1\.50\)/);
+    const missed = renderSideBySide([pair(100, 400, 20_000), { ...pair(100, 400, 20_000), alertflow: run('alertflow', { allGroupsNotifiedMs: null }) }], '0.25.0');
+    expect(missed).toMatch(/every group first notified\s+100 ms \(100–100\)\s+not all in 1 of 2 runs\s+-/);
+  });
+
   it('parses --sizes', () => {
     expect(parseSizes('10000:200,100000:2000')).toEqual([{ alerts: 10_000, groups: 200 }, { alerts: 100_000, groups: 2000 }]);
     expect(() => parseSizes('10000')).toThrow(/alerts>:<groups/);

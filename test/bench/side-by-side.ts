@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { num, table, type Cell } from './format';
+import { median, num, table, type Cell } from './format';
 
 const ALERTNAMES = [
   'HighLatency', 'HighErrorRate', 'DiskFilling', 'MemoryPressure', 'CPUThrottling',
@@ -144,34 +144,64 @@ export function paceRatio(alertmanager: number | null, alertflow: number | null,
   return kind === 'time' ? alertmanager / alertflow : alertflow / alertmanager;
 }
 
-const fmtRatio = (r: number | null) => (r === null ? '-' : `${r.toFixed(r < 0.1 ? 3 : 2)}x`);
+const ratioDigits = (r: number) => r.toFixed(r < 0.1 ? 3 : 2);
+const whole = (v: number) => num(v, 0);
 const fmtMs = (run: SystemRun, v: number | null) =>
   v === null ? `not all (${num(run.groupsNotified)}/${num(run.groups)}${run.timedOut ? ', timed out' : ''})` : `${num(v, 0)} ms`;
-const fmtMb = (kb: number | null) => (kb === null ? '-' : `${num(kb / 1024, 0)} MB`);
 
-/** The one table: both systems' figures and the ratios, per size. */
+/**
+ * The one table: both systems' figures and the ratios, per size. A size run more than once (pairs
+ * in `results`, as `--runs` makes them) shows each figure's median and range over its runs, and
+ * the median and range of the pairs' ratios.
+ */
 export function renderSideBySide(results: SideBySide[], alertmanagerVersion: string): string {
-  const rows: Cell[][] = [];
+  const sizes = new Map<string, SideBySide[]>();
   for (const r of results) {
-    const { alertmanager: am, alertflow: af, size } = r;
+    const key = `${r.size.alerts}:${r.size.groups}`;
+    sizes.set(key, [...(sizes.get(key) ?? []), r]);
+  }
+  const rows: Cell[][] = [];
+  for (const pairs of sizes.values()) {
+    const { size } = pairs[0]!;
     const label = `${num(size.alerts)} alerts / ${num(size.groups)} groups`;
-    rows.push([
-      `${label}: every group first notified`,
-      fmtMs(am, am.allGroupsNotifiedMs),
-      fmtMs(af, af.allGroupsNotifiedMs),
-      fmtRatio(paceRatio(am.allGroupsNotifiedMs, af.allGroupsNotifiedMs, 'time')),
-    ]);
+    const runs = (system: 'alertmanager' | 'alertflow') => pairs.map((p) => p[system]);
+    const ratios = (f: (run: SystemRun) => number | null, kind: 'time' | 'rate') => spread(pairs.map((p) => paceRatio(f(p.alertmanager), f(p.alertflow), kind)), ratioDigits, 'x');
+    const allNotified = (system: 'alertmanager' | 'alertflow') => {
+      const rs = runs(system);
+      if (rs.length === 1) return fmtMs(rs[0]!, rs[0]!.allGroupsNotifiedMs);
+      const missed = rs.filter((r) => r.allGroupsNotifiedMs === null).length;
+      return missed > 0 ? `not all in ${missed} of ${rs.length} runs` : spread(rs.map((r) => r.allGroupsNotifiedMs), whole, ' ms');
+    };
+    rows.push([`${label}: every group first notified`, allNotified('alertmanager'), allNotified('alertflow'), ratios((r) => r.allGroupsNotifiedMs, 'time')]);
     rows.push([
       `${label}: half the groups first notified (p50)`,
-      am.groupsNotifiedP50Ms === null ? '-' : `${num(am.groupsNotifiedP50Ms, 0)} ms`,
-      af.groupsNotifiedP50Ms === null ? '-' : `${num(af.groupsNotifiedP50Ms, 0)} ms`,
-      fmtRatio(paceRatio(am.groupsNotifiedP50Ms, af.groupsNotifiedP50Ms, 'time')),
+      spread(runs('alertmanager').map((r) => r.groupsNotifiedP50Ms), whole, ' ms'),
+      spread(runs('alertflow').map((r) => r.groupsNotifiedP50Ms), whole, ' ms'),
+      ratios((r) => r.groupsNotifiedP50Ms, 'time'),
     ]);
-    rows.push([`${label}: ingest`, `${num(am.alertsPerSecond, 0)} alerts/s`, `${num(af.alertsPerSecond, 0)} alerts/s`, fmtRatio(paceRatio(am.alertsPerSecond, af.alertsPerSecond, 'rate'))]);
-    const rss = am.peakRssKb && af.peakRssKb ? `${(af.peakRssKb / am.peakRssKb).toFixed(1)}x the memory` : '-';
-    rows.push([`${label}: peak RSS`, fmtMb(am.peakRssKb), fmtMb(af.peakRssKb), rss]);
+    rows.push([
+      `${label}: ingest`,
+      spread(runs('alertmanager').map((r) => r.alertsPerSecond), whole, ' alerts/s'),
+      spread(runs('alertflow').map((r) => r.alertsPerSecond), whole, ' alerts/s'),
+      ratios((r) => r.alertsPerSecond, 'rate'),
+    ]);
+    const mb = (r: SystemRun) => (r.peakRssKb === null ? null : r.peakRssKb / 1024);
+    const memory = spread(
+      pairs.map((p) => (p.alertmanager.peakRssKb && p.alertflow.peakRssKb ? p.alertflow.peakRssKb / p.alertmanager.peakRssKb : null)),
+      (x) => x.toFixed(1),
+      'x',
+    );
+    rows.push([`${label}: peak RSS`, spread(runs('alertmanager').map(mb), whole, ' MB'), spread(runs('alertflow').map(mb), whole, ' MB'), memory === '-' ? '-' : `${memory} the memory`]);
   }
   return table(['', `Alertmanager ${alertmanagerVersion}`, 'alertflow (npm start path)', 'alertflow pace vs Alertmanager'], rows, '  ', ['l', 'r', 'r', 'r']);
+}
+
+/** One value as itself; several as their median and range ("493 ms (448–570)"); '-' when any is missing. */
+function spread(values: Array<number | null>, fmt: (v: number) => string, unit: string): string {
+  if (values.length === 0 || values.some((v) => v === null)) return '-';
+  const vs = values as number[];
+  if (vs.length === 1) return `${fmt(vs[0]!)}${unit}`;
+  return `${fmt(median(vs)!)}${unit} (${fmt(Math.min(...vs))}–${fmt(Math.max(...vs))})`;
 }
 
 /** Sum of VmHWM (peak resident set) in KiB over `pid` and its live descendants; null if `pid` is gone. */

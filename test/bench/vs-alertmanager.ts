@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- --vs-alertmanager [--sizes 10000:200,100000:2000] [--concurrency 16] [--cpu-prof]`
+ * `npm run bench -- --vs-alertmanager [--sizes 10000:200,100000:2000] [--concurrency 16] [--runs 1] [--cpu-prof]`
  *
  * Alertmanager (Debian's `prometheus-alertmanager`) and alertflow's local runtime, one after the
  * other, each in its own process with the same route (group_by [alertname, service], group_wait 0s,
@@ -9,6 +9,7 @@
  * system's process tree. alertflow runs as `npm start` runs it: `node bin/start.mjs` (which
  * bundles bin/local.ts and runs the bundle), with ALERTFLOW_DATA_DIR on disk and its JSON log on a
  * pipe. Prints one table; writes it with the raw figures to .alertflow/bench/vs-alertmanager.json.
+ * `--runs N` repeats every pair N times, alternating, and prints medians and ranges.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
@@ -338,10 +339,13 @@ export async function main(argv: string[]): Promise<void> {
       concurrency: { type: 'string', default: '16' },
       'cpu-prof': { type: 'boolean', default: false },
       'log-level': { type: 'string' },
+      runs: { type: 'string', default: '1' },
     },
     strict: true,
   });
   const sizes = parseSizes(values.sizes);
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs takes a positive integer, not ${JSON.stringify(values.runs)}`);
   const concurrency = Number(values.concurrency);
   const progress = new Progress();
   const root = mkdtempSync(join(tmpdir(), 'alertflow-vs-am-'));
@@ -353,7 +357,7 @@ export async function main(argv: string[]): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   process.once('exit', cleanup);
-  const watchdogMs = sizes.reduce((sum, s) => sum + 2 * (stormTimeoutMs(s.alerts) + START_TIMEOUT_MS + STOP_TIMEOUT_MS), 30_000);
+  const watchdogMs = sizes.reduce((sum, s) => sum + runs * 2 * (stormTimeoutMs(s.alerts) + START_TIMEOUT_MS + STOP_TIMEOUT_MS), 30_000);
   const watchdog = setTimeout(() => {
     progress.done(`watchdog: not finished within ${Math.round(watchdogMs / 1000)} s; exiting`);
     process.exit(2);
@@ -366,22 +370,27 @@ export async function main(argv: string[]): Promise<void> {
   const version = alertmanagerVersion();
   const profileDir = values['cpu-prof'] ? join(OUT_DIR, 'profiles', new Date().toISOString().replace(/[:.]/g, '-')) : undefined;
   const results: SideBySide[] = [];
-  for (const size of sizes) {
-    const dir = (name: string) => {
-      const d = join(root, `${name}-${size.alerts}`);
-      mkdirSync(d);
-      return d;
-    };
-    // One at a time, never both at once: each gets the machine to itself.
-    const am = await runSystem('alertmanager', dir('am'), { size, concurrency, progress });
-    const af = await runSystem('alertflow', dir('af'), {
-      size,
-      concurrency,
-      progress,
-      ...(profileDir ? { profileDir: join(profileDir, String(size.alerts)) } : {}),
-      ...(values['log-level'] ? { logLevel: values['log-level'] } : {}),
-    });
-    results.push({ size, alertmanager: am, alertflow: af });
+  // With --runs, the sizes in turn, again and again: each pair of runs sees the machine as it is at
+  // that moment, and a neighbour's burst lands in one pair rather than in one system's runs.
+  for (let i = 0; i < runs; i++) {
+    for (const size of sizes) {
+      const dir = (name: string) => {
+        const d = join(root, `${name}-${size.alerts}-${i}`);
+        mkdirSync(d);
+        return d;
+      };
+      // One at a time, never both at once: each gets the machine to itself.
+      const am = await runSystem('alertmanager', dir('am'), { size, concurrency, progress });
+      const af = await runSystem('alertflow', dir('af'), {
+        size,
+        concurrency,
+        progress,
+        // The first run's profile only (the summary below reads one per size).
+        ...(profileDir && i === 0 ? { profileDir: join(profileDir, String(size.alerts)) } : {}),
+        ...(values['log-level'] ? { logLevel: values['log-level'] } : {}),
+      });
+      results.push({ size, alertmanager: am, alertflow: af });
+    }
   }
 
   const out: string[] = [];
@@ -396,6 +405,7 @@ export async function main(argv: string[]): Promise<void> {
       `log level ${values['log-level'] ?? process.env.ALERTFLOW_LOG_LEVEL ?? 'info (default)'}${profileDir ? ', under --cpu-prof (slower)' : ''}.`,
   );
   out.push('Times from the first POST; ingest = alerts / (first POST start -> last response); peak RSS = VmHWM summed over the process tree.');
+  if (runs > 1) out.push(`${runs} runs of each system per size, alternating; each figure is the median (min–max) of its runs, each ratio the median (min–max) of the pairs' ratios.`);
   out.push(renderSideBySide(results, version));
   for (const r of results) {
     for (const run of [r.alertmanager, r.alertflow]) {
@@ -430,7 +440,7 @@ export async function main(argv: string[]): Promise<void> {
   const text = out.join('\n') + '\n';
   process.stdout.write(text);
   mkdirSync(OUT_DIR, { recursive: true });
-  writeFileSync(join(OUT_DIR, 'vs-alertmanager.json'), JSON.stringify({ generatedAt: new Date().toISOString(), alertmanagerVersion: version, concurrency, results, text }, null, 2) + '\n');
+  writeFileSync(join(OUT_DIR, 'vs-alertmanager.json'), JSON.stringify({ generatedAt: new Date().toISOString(), alertmanagerVersion: version, concurrency, runs, results, text }, null, 2) + '\n');
   // A system that failed to run makes the bench fail (its table still shows what was measured).
   if (results.some((r) => r.alertmanager.error || r.alertflow.error)) process.exitCode = 1;
   clearTimeout(watchdog);
