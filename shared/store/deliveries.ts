@@ -21,7 +21,6 @@ import type { DeliveryStore as DeliveryStorePort } from './port';
 
 export type { ClaimResult, DeliveryAttempt, DeliveryRecord, DeliveryStatus, RecordedDelivery } from './model';
 
-
 /**
  * The record's origin and its place in the delivery log, written with its first write and never
  * changed (`if_not_exists`): the log's index entry is written once, when the record is made, and
