@@ -23,7 +23,7 @@
  * `--sql` also times every SQLite statement and commit per stage (µs per unit, by statement), and
  * `--cpu-prof` writes each stage's main-thread CPU profile to .alertflow/bench/profiles/pipeline-*.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -31,7 +31,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import { LOCAL_HANDLERS } from '../../bin/local-handlers';
 import { jsonLogger } from '../../shared/log';
 import { startLocalRuntime, type LocalRuntime } from '../../shared/local/runtime';
@@ -117,8 +117,12 @@ async function measure(name: string, unit: string, units: number, opts: Options,
   return stage;
 }
 
-/** POST the bodies from a child process, `lanes` at a time; rejects unless every answer is 202. */
-async function postFromChild(dir: string, url: string, bodies: string[], lanes = 16): Promise<void> {
+/**
+ * A child process ready to POST the bodies, `lanes` at a time, once `post` is called: the bodies'
+ * file and the child's start stay outside the measured stage (they are the bench's work, on this
+ * thread). `post` rejects unless every answer is 202.
+ */
+async function readyPoster(dir: string, url: string, bodies: string[], lanes = 16): Promise<{ post: () => Promise<void> }> {
   const file = join(dir, `bodies-${Date.now()}.json`);
   writeFileSync(file, JSON.stringify(bodies));
   const script = `
@@ -131,8 +135,18 @@ async function postFromChild(dir: string, url: string, bodies: string[], lanes =
         await r.arrayBuffer();
       }
     };
-    Promise.all(Array.from({ length: ${lanes} }, lane)).catch((err) => { console.error(err.message); process.exit(1); });`;
-  await promisify(execFile)(process.execPath, ['-e', script]);
+    console.log('ready');
+    process.stdin.once('data', () => Promise.all(Array.from({ length: ${lanes} }, lane)).then(() => process.exit(0), (err) => { console.error(err.message); process.exit(1); }));`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = once(child, 'exit') as Promise<[number | null]>;
+  await Promise.race([once(child.stdout!, 'data'), exited.then(() => Promise.reject(new Error('the poster exited before it was ready')))]);
+  return {
+    post: async () => {
+      child.stdin!.end('go\n');
+      const [code] = await exited;
+      if (code !== 0) throw new Error(`the poster exited with ${code}`);
+    },
+  };
 }
 
 /** A webhook receiver in a child process: answers 200 at once; prints how many it got when stopped. */
@@ -195,12 +209,14 @@ async function onePass(groups: number, alerts: number, opts: Options): Promise<S
       // deferred work of the routing, which a listing waits for, so it is counted here.
       await stores.groups.page(undefined, 1, new Date());
     };
-    stages.push(await measure('accept: alerts opening groups', 'alert', groups, opts, () => postFromChild(dir, url, first)));
+    const posting = await readyPoster(dir, url, first);
+    stages.push(await measure('accept: alerts opening groups', 'alert', groups, opts, posting.post));
     stages.push(await measure('route: a new group, flushed at once', 'group', groups, opts, drain(ALERTS_QUEUE)));
     const queued = queues.stats().find((s) => s.name === WEBHOOK_QUEUE)?.total ?? 0;
     if (queued !== groups) throw new Error(`expected ${groups} first notifications queued, found ${queued}`);
     stages.push(await measure('send: a first notification', 'notification', groups, opts, drain(WEBHOOK_QUEUE)));
-    stages.push(await measure('accept: alerts into existing groups', 'alert', alerts, opts, () => postFromChild(dir, url, more)));
+    const postingMore = await readyPoster(dir, url, more);
+    stages.push(await measure('accept: alerts into existing groups', 'alert', alerts, opts, postingMore.post));
     stages.push(await measure('route: an alert into an existing group', 'alert', alerts, opts, drain(ALERTS_QUEUE)));
     const after = queues.stats().find((s) => s.name === WEBHOOK_QUEUE)?.total ?? 0;
     if (after !== 0) throw new Error(`updates within group_interval queued ${after} notifications`);
