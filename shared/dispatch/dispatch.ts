@@ -1,4 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, hash, randomUUID } from 'node:crypto';
+import { memoByText } from '../alerts/memo';
 import { ConflictError } from '../errors';
 import type { Logger } from '../log';
 import type { FlushMessage, IngestMessage, RouterMessage } from '../queues/messages';
@@ -213,10 +214,15 @@ function addFlushes(touched: Map<string, Touched>, flushes: readonly FlushMessag
   }
 }
 
-/** Group ids are a hash of the route and group key: stable, short, safe as a DynamoDB key. */
+/**
+ * Group ids are a hash of the route and group key: stable, short, safe as a DynamoDB key.
+ * Remembered for recent groups: a storm's alerts of one group come batch after batch, and a hash
+ * per alert was a twentieth of the router's time.
+ */
 export function groupIdOf(route: RouteNode, key: string): string {
-  return createHash('sha256').update(`${route.receiver}\n${route.id}\n${key}`).digest('hex').slice(0, 32);
+  return groupDigest(`${route.receiver}\n${route.id}\n${key}`);
 }
+const groupDigest = memoByText(8192, (text) => hash('sha256', text, 'hex').slice(0, 32));
 
 /**
  * Run the effects of the stored evaluations. A group whose effects fail fails its messages: their

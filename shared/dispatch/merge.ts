@@ -32,18 +32,21 @@ export interface GroupChange {
  * dedup notifies nobody. A CloudWatch OK is no stray (see endsAnAlert).
  */
 export function mergeAlerts(current: Readonly<Record<string, GroupAlert>>, incoming: readonly Alert[], now: Date, heard: Heard = NOTHING_HEARD): GroupChange {
-  // Unchanged alerts stay the same objects (stores tell changed alerts apart by identity).
-  const alerts: Record<string, GroupAlert> = { ...current };
+  // Unchanged alerts stay the same objects (stores tell changed alerts apart by identity). Copied
+  // in the loop, not spread (see copyAlerts).
+  const alerts: Record<string, GroupAlert> = {};
   let changed = false;
   let hadAlerts = false;
   const at = now.getTime();
-  for (const fp in alerts) {
+  for (const fp in current) {
     hadAlerts = true;
-    const a = alerts[fp]!;
+    const a = current[fp]!;
     // Auto-resolve: a firing alert whose ends_at has passed is resolved from then on.
     if (a.status === 'firing' && a.endsAt !== undefined && statusAt(a, at) === 'resolved') {
       alerts[fp] = { ...a, status: 'resolved', resolvedAt: now.toISOString() };
       changed = true;
+    } else {
+      alerts[fp] = a;
     }
   }
 

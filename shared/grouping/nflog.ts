@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
+import { memoByText } from '../alerts/memo';
 import type { RecordedDelivery } from '../store/deliveries';
 import type { GroupState, NflogEntry, SendingEntry } from './model';
 
@@ -32,10 +33,15 @@ export function repeatDueAt(entry: NflogEntry | undefined, repeatMs: number): nu
 /** Whether a logged entry has anything to show the channel (else it is only logged, as Alertmanager does). */
 export const wouldNotify = (entry: NflogEntry, sendResolved: boolean): boolean => entry.firing.length > 0 || (sendResolved && entry.resolved.length > 0);
 
-/** The id of a group notification: its flush and channel entry (`type.index`), so a replay repeats it. */
+/**
+ * The id of a group notification: its flush and channel entry (`type.index`), so a replay repeats
+ * it. The digest is remembered for recent flushes: each evaluation of a group with a send in
+ * flight asks for its ids again.
+ */
 export function notificationId(groupId: string, seq: number, channel: string): string {
-  return `${createHash('sha256').update(`${groupId}\n${seq}`).digest('hex').slice(0, 32)}.${channel}`;
+  return `${flushDigest(`${groupId}\n${seq}`)}.${channel}`;
 }
+const flushDigest = memoByText(4096, (text) => hash('sha256', text, 'hex').slice(0, 32));
 
 /**
  * Alertmanager's log records a notification only once it was sent; alertflow's router hands the

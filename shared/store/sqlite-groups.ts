@@ -1,6 +1,6 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { ConflictError } from '../errors';
-import type { GroupAlert, GroupState } from '../grouping/model';
+import { copyAlerts, type GroupAlert, type GroupState } from '../grouping/model';
 import { epochSeconds, groupKey, groupListKeys, GROUPS_LIST_PK, type ListKey } from './keys';
 import { allPages, holdsAlert, listPages, type GroupPage, type GroupStore } from './port';
 
@@ -284,7 +284,7 @@ export class SqliteGroupStore implements GroupStore {
       const version = r.version as number;
       const fresh = version === 1;
       const before = this.read(id);
-      const alerts: Record<string, GroupAlert> = fresh || !before ? {} : { ...before.alerts };
+      const alerts: Record<string, GroupAlert> = fresh || !before ? {} : copyAlerts(before.alerts);
       for (const fp of r.removed ? (JSON.parse(r.removed as string) as string[]) : []) delete alerts[fp];
       for (const a of JSON.parse(r.alerts as string) as GroupAlert[]) alerts[a.fingerprint] = a;
       const state = decodeGroup(r.state as string, alerts, version, r.expires_at as number);
