@@ -306,6 +306,9 @@ function decodeSilenceRow(row: Row | undefined, now: Date): Silence | undefined 
 }
 
 type StoredDelivery = DeliveryRecord & { claimToken?: string | undefined };
+/** The row's expires_at, on a record as loaded (see `load`). */
+const ROW_EXPIRES_AT = Symbol('expires_at');
+type Loaded = StoredDelivery & { [ROW_EXPIRES_AT]: number };
 
 class SqliteDeliveryStore implements DeliveryStore {
   private readonly read: StatementSync;
@@ -320,7 +323,7 @@ class SqliteDeliveryStore implements DeliveryStore {
     /** The config's retention: how long a delivery record is kept after its last write. */
     private readonly retentionS: number = DELIVERY_RETENTION_S,
   ) {
-    this.read = db.prepare('SELECT record FROM state_deliveries WHERE id = ?');
+    this.read = db.prepare('SELECT expires_at, record FROM state_deliveries WHERE id = ?');
     this.readLive = db.prepare('SELECT record FROM state_deliveries WHERE id = ? AND expires_at > ?');
     this.upsert = db.prepare('INSERT INTO state_deliveries (id, expires_at, record) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at, record = excluded.record');
     this.upsertLog = db.prepare('INSERT INTO state_delivery_log (log_key, id, expires_at) VALUES (?, ?, ?) ON CONFLICT (log_key) DO UPDATE SET expires_at = excluded.expires_at');
@@ -330,9 +333,10 @@ class SqliteDeliveryStore implements DeliveryStore {
   }
 
   /** The record as a conditional write sees it (DynamoDB's conditions ignore TTL, so claims do too). */
-  private load(id: string): StoredDelivery | undefined {
+  private load(id: string): Loaded | undefined {
     const row = this.read.get(id) as Row | undefined;
-    return row ? (JSON.parse(row.record as string) as StoredDelivery) : undefined;
+    // Not enumerable: a spread of the record (every write builds the next one so) leaves it behind.
+    return row ? (Object.defineProperty(JSON.parse(row.record as string), ROW_EXPIRES_AT, { value: row.expires_at }) as Loaded) : undefined;
   }
 
   /** The record as a read sees it: gone once past its retention. */
@@ -341,10 +345,16 @@ class SqliteDeliveryStore implements DeliveryStore {
     return row ? (JSON.parse(row.record as string) as StoredDelivery) : undefined;
   }
 
-  private save(rec: StoredDelivery, now: Date): void {
+  /**
+   * Write `rec`, over `before` (the row as loaded). Its log row is written with it, unless the
+   * write before it left the same log row in place: a claim and its verdict, most often within the
+   * same second, are one log row write, not two.
+   */
+  private save(rec: StoredDelivery, now: Date, before: Loaded | undefined): void {
     const expiresAt = epochSeconds(now) + this.retentionS;
     this.upsert.run(rec.notificationId, expiresAt, JSON.stringify(rec));
-    this.upsertLog.run(deliveryLogKey(rec), rec.notificationId, expiresAt);
+    const logKey = deliveryLogKey(rec);
+    if (before?.[ROW_EXPIRES_AT] !== expiresAt || deliveryLogKey(before) !== logKey) this.upsertLog.run(logKey, rec.notificationId, expiresAt);
   }
 
   /** The origin a record keeps from its first write (see DeliveryOrigin), with its log time. */
@@ -395,6 +405,7 @@ class SqliteDeliveryStore implements DeliveryStore {
           updatedAt: opts.now.toISOString(),
         },
         opts.now,
+        current,
       );
       return { claimed: true, token };
     });
@@ -406,7 +417,7 @@ class SqliteDeliveryStore implements DeliveryStore {
       // Someone else holds it now (ours lapsed): nothing of ours to give back.
       if (!current || current.claimToken !== token) return;
       const { claimToken: _token, ...rest } = current;
-      this.save({ ...rest, claimExpiresAt: now.getTime() }, now);
+      this.save({ ...rest, claimExpiresAt: now.getTime() }, now, current);
     });
   }
 
@@ -419,6 +430,7 @@ class SqliteDeliveryStore implements DeliveryStore {
       this.save(
         { ...kept, ...identity, ...SqliteDeliveryStore.origin(current, rec, now), ...(resend ? { resend } : {}), attempts: [...(current?.attempts ?? []), attempt], updatedAt: attempt.at },
         now,
+        current,
       );
       return true;
     });
@@ -430,7 +442,7 @@ class SqliteDeliveryStore implements DeliveryStore {
       // A live record in one of `from`, with no claim held (a sender mid-send keeps it).
       if (!current || !from.includes(current.status) || current.claimToken !== undefined) return undefined;
       const next = { ...current, status: to, updatedAt: now.toISOString() };
-      this.save(next, now);
+      this.save(next, now, undefined);
       return next;
     });
   }
