@@ -12,6 +12,8 @@ import {
   stormAlerts,
   summarizeProfile,
   treePeakRssKb,
+  processTree,
+  cpuMsOf,
   type SystemRun,
 } from './side-by-side';
 import { parseSizes } from './vs-alertmanager';
@@ -28,6 +30,7 @@ const run = (system: SystemRun['system'], over: Partial<SystemRun>): SystemRun =
   groupsNotified: 200,
   allGroupsNotifiedMs: 200,
   groupsNotifiedP50Ms: 100,
+  cpuMs: 150,
   notifications: 200,
   peakRssKb: 100 * 1024,
   logBytes: 0,
@@ -72,13 +75,15 @@ describe('bench vs Alertmanager', () => {
 
   it('renders both systems and the ratios in one table, saying when not every group was notified', () => {
     const text = renderSideBySide(
-      [{ size: { alerts: 10_000, groups: 200 }, alertmanager: run('alertmanager', {}), alertflow: run('alertflow', { allGroupsNotifiedMs: null, groupsNotified: 150, timedOut: true, alertsPerSecond: 10_000, peakRssKb: 300 * 1024 }) }],
+      [{ size: { alerts: 10_000, groups: 200 }, alertmanager: run('alertmanager', {}), alertflow: run('alertflow', { allGroupsNotifiedMs: null, groupsNotified: 150, timedOut: true, alertsPerSecond: 10_000, peakRssKb: 300 * 1024, cpuMs: 600 }) }],
       '0.25.0',
     );
     expect(text).toContain('Alertmanager 0.25.0');
     expect(text).toMatch(/every group first notified\s+200 ms\s+not all \(150\/200, timed out\)\s+-/);
     expect(text).toMatch(/ingest\s+20,000 alerts\/s\s+10,000 alerts\/s\s+0\.50x/);
     expect(text).toMatch(/peak RSS\s+100 MB\s+300 MB\s+3\.0x the memory/);
+    // Alertmanager used 150 ms of CPU to alertflow's 600 ms: a quarter of alertflow's.
+    expect(text).toMatch(/CPU until every group first notified\s+150 ms\s+600 ms\s+0\.25x/);
   });
 
   it('renders a size run several times as medians and ranges, the ratio per pair', () => {
@@ -115,6 +120,25 @@ describe('bench vs Alertmanager', () => {
     add(13, 1, 4000);
     expect(treePeakRssKb(10, proc)).toBe(1230);
     expect(treePeakRssKb(99, proc)).toBeNull();
+  });
+
+  it('sums CPU time over the process tree, from /proc ticks', () => {
+    const proc = mkdtempSync(join(tmpdir(), 'fake-proc-'));
+    dirs.push(proc);
+    // pid (comm) state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime ...
+    const add = (pid: number, ppid: number, utime: number, stime: number) => {
+      mkdirSync(join(proc, String(pid)));
+      writeFileSync(join(proc, String(pid), 'stat'), `${pid} (node (x)) S ${ppid} 1 1 0 -1 4194560 10 0 0 0 ${utime} ${stime} 0 0 20 0 7 0`);
+    };
+    add(20, 1, 150, 30);
+    add(21, 20, 12, 3);
+    add(22, 1, 999, 999);
+    const tree = processTree(20, proc);
+    expect(tree.sort()).toEqual([20, 21]);
+    expect(cpuMsOf(tree, proc)).toBe(1950);
+    // A process gone since counts nothing.
+    expect(cpuMsOf([20, 23], proc)).toBe(1800);
+    expect(processTree(99, proc)).toEqual([]);
   });
 
   it('summarizes a CPU profile by self time, within a time window', () => {

@@ -2,7 +2,7 @@
  * The pure parts of `npm run bench -- --vs-alertmanager`: the storm's alerts, the comparison
  * table, and the CPU profile summary. The orchestration (processes, HTTP) is in vs-alertmanager.ts.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { median, num, table, type Cell } from './format';
 
@@ -118,6 +118,12 @@ export interface SystemRun {
   allGroupsNotifiedMs: number | null;
   /** Median over groups of first POST start to the group's first notification. */
   groupsNotifiedP50Ms: number | null;
+  /**
+   * CPU time (user + system, every thread of the system's processes) from the first POST to the last
+   * group's first notification; null if not every group was notified. Less moved by the machine's
+   * neighbours than the wall time, so a change to the pipeline's cost shows in it.
+   */
+  cpuMs: number | null;
   notifications: number;
   /** Sum of VmHWM over the system's process tree, in KiB. */
   peakRssKb: number | null;
@@ -180,6 +186,12 @@ export function renderSideBySide(results: SideBySide[], alertmanagerVersion: str
       ratios((r) => r.groupsNotifiedP50Ms, 'time'),
     ]);
     rows.push([
+      `${label}: CPU until every group first notified`,
+      spread(runs('alertmanager').map((r) => r.cpuMs), whole, ' ms'),
+      spread(runs('alertflow').map((r) => r.cpuMs), whole, ' ms'),
+      ratios((r) => r.cpuMs, 'time'),
+    ]);
+    rows.push([
       `${label}: ingest`,
       spread(runs('alertmanager').map((r) => r.alertsPerSecond), whole, ' alerts/s'),
       spread(runs('alertflow').map((r) => r.alertsPerSecond), whole, ' alerts/s'),
@@ -205,17 +217,9 @@ function spread(values: Array<number | null>, fmt: (v: number) => string, unit: 
 }
 
 /** Sum of VmHWM (peak resident set) in KiB over `pid` and its live descendants; null if `pid` is gone. */
-export function treePeakRssKb(pid: number, procRoot = '/proc'): number | null {
-  const hwm = (p: number): number | null => {
-    try {
-      const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`${procRoot}/${p}/status`, 'utf8'));
-      return m ? Number(m[1]) : null;
-    } catch {
-      return null;
-    }
-  };
-  const own = hwm(pid);
-  if (own === null) return null;
+/** `pid` and its descendants (as /proc lists them now); empty when `pid` is gone. */
+export function processTree(pid: number, procRoot = '/proc'): number[] {
+  if (!existsSync(`${procRoot}/${pid}`)) return [];
   const children = new Map<number, number[]>();
   for (const entry of readdirSync(procRoot)) {
     if (!/^\d+$/.test(entry)) continue;
@@ -228,14 +232,45 @@ export function treePeakRssKb(pid: number, procRoot = '/proc'): number | null {
       // exited meanwhile
     }
   }
-  let total = own;
-  const todo = [...(children.get(pid) ?? [])];
-  while (todo.length) {
-    const p = todo.pop()!;
-    total += hwm(p) ?? 0;
-    todo.push(...(children.get(p) ?? []));
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
+  return tree;
+}
+
+export function treePeakRssKb(pid: number, procRoot = '/proc'): number | null {
+  const hwm = (p: number): number | null => {
+    try {
+      const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`${procRoot}/${p}/status`, 'utf8'));
+      return m ? Number(m[1]) : null;
+    } catch {
+      return null;
+    }
+  };
+  const [own, ...rest] = processTree(pid, procRoot);
+  const first = own === undefined ? null : hwm(own);
+  return first === null ? null : rest.reduce((sum, p) => sum + (hwm(p) ?? 0), first);
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on Linux). */
+const USER_HZ = 100;
+
+/**
+ * CPU time (user + system, all threads) the processes `pids` have used so far, in ms, to /proc's
+ * 10 ms tick; a process gone meanwhile counts 0.
+ */
+export function cpuMsOf(pids: readonly number[], procRoot = '/proc'): number {
+  let ticks = 0;
+  for (const p of pids) {
+    try {
+      const stat = readFileSync(`${procRoot}/${p}/stat`, 'utf8');
+      // utime and stime are the 14th and 15th fields: the 12th and 13th after the command name.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // exited
+    }
   }
-  return total;
+  return (ticks * 1000) / USER_HZ;
 }
 
 interface ProfileNode {

@@ -31,6 +31,8 @@ import {
   stormAlerts,
   summarizeProfile,
   treePeakRssKb,
+  processTree,
+  cpuMsOf,
   groupKey,
   groupOf,
   type SideBySide,
@@ -222,6 +224,7 @@ async function runSystem(system: SystemRun['system'], workDir: string, opts: Run
     groupsNotified: 0,
     allGroupsNotifiedMs: null,
     groupsNotifiedP50Ms: null,
+    cpuMs: null,
     notifications: 0,
     peakRssKb: null,
     logBytes: 0,
@@ -231,6 +234,9 @@ async function runSystem(system: SystemRun['system'], workDir: string, opts: Run
   const first = new Map<string, number>();
   let t0 = 0;
   let t0Us = 0;
+  // The system's processes, and the CPU they had used, when the clock starts.
+  let pids: number[] = [];
+  let cpuAtStart = 0;
   let allNotified: () => void = () => {};
   const allNotifiedP = new Promise<void>((r) => (allNotified = r));
   // A receiver that keeps idle connections open 5 s (Node's default), as web servers do: both
@@ -244,6 +250,7 @@ async function runSystem(system: SystemRun['system'], workDir: string, opts: Run
       first.set(g, at);
       if (first.size === expected.size) {
         result.stormWindowUs = [t0Us, monotonicUs()];
+        result.cpuMs = cpuMsOf(pids) - cpuAtStart;
         allNotified();
       }
     }
@@ -268,7 +275,9 @@ async function runSystem(system: SystemRun['system'], workDir: string, opts: Run
       250,
     );
     const deadline = AbortSignal.timeout(stormTimeoutMs(size.alerts));
+    pids = r.child.pid === undefined ? [] : processTree(r.child.pid);
     try {
+      cpuAtStart = cpuMsOf(pids);
       t0 = performance.now();
       t0Us = monotonicUs();
       let next = 0;
@@ -404,7 +413,7 @@ export async function main(argv: string[]): Promise<void> {
     `alertflow: node bin/start.mjs (what \`npm start\` runs: it bundles bin/local.ts and runs the bundle), ALERTFLOW_DATA_DIR on disk, POST /v1/webhooks/alertmanager (the same alerts in a v4 envelope), ` +
       `log level ${values['log-level'] ?? process.env.ALERTFLOW_LOG_LEVEL ?? 'info (default)'}${profileDir ? ', under --cpu-prof (slower)' : ''}.`,
   );
-  out.push('Times from the first POST; ingest = alerts / (first POST start -> last response); peak RSS = VmHWM summed over the process tree.');
+  out.push("Times from the first POST; CPU = user + system time of the system's processes (all threads) over the same span; ingest = alerts / (first POST start -> last response); peak RSS = VmHWM summed over the process tree.");
   if (runs > 1) out.push(`${runs} runs of each system per size, alternating; each figure is the median (min–max) of its runs, each ratio the median (min–max) of the pairs' ratios.`);
   out.push(renderSideBySide(results, version));
   for (const r of results) {
