@@ -10,7 +10,8 @@ import { groupState } from '../../test/support/group-state';
 /**
  * What the SQLite adapter adds to the store contract (test/integration/store-contract.test.ts):
  * groups written alert by alert read back whole by a store with a cold cache (a restart), and the
- * cached state is frozen, so code that mutates state it read fails at once.
+ * cached state is frozen, so code that mutates state it read fails at once. A delivery's log row,
+ * which a write leaves alone when it would not change it, still expires with its record.
  */
 const NOW = new Date('2026-12-06T10:00:00.000Z');
 const alert = (fp: string, summary = 'x'): GroupAlert => ({ fingerprint: fp, status: 'firing', labels: { alertname: 'A', fp }, annotations: { summary }, startsAt: NOW.toISOString(), source: 'generic' });
@@ -169,5 +170,35 @@ describe('SQLite group store', () => {
     expect(() => {
       (g.alerts.a!.labels as Record<string, string>).x = 'y';
     }).toThrow(TypeError);
+  });
+});
+
+describe('SQLite delivery store', () => {
+  const rec = { notificationId: 'n1', channel: 'webhook[0]', receiver: 'team', target: 'webhook', createdAt: NOW.toISOString(), groupId: 'g', alerts: 1 };
+  const attempt = (at: Date) => ({ attempt: 1, at: at.toISOString(), outcome: 'success' as const, status: 200, latencyMs: 3 });
+  const rows = (database: ReturnType<typeof openLocalDatabase>) =>
+    database.db.prepare('SELECT d.expires_at AS record, l.expires_at AS log FROM state_deliveries d JOIN state_delivery_log l ON l.id = d.id').all() as Array<{ record: number; log: number }>;
+
+  it('keeps the log row expiring with its record, whether the verdict comes in the claim\'s second or later', async () => {
+    const database = openLocalDatabase(undefined);
+    const retentionS = 7 * 86_400;
+    const stores = sqliteStores(database, { retentionS });
+    const final = ['delivered', 'failed'] as const;
+    // Claim and verdict in the same second: one log row, as the record expires.
+    await stores.deliveries.claim(rec, { now: NOW, untilMs: NOW.getTime() + 60_000, final });
+    await stores.deliveries.recordAttempt({ ...rec, status: 'retrying' }, attempt(new Date(NOW.getTime() + 400)), new Date(NOW.getTime() + 400));
+    expect(rows(database)).toEqual([{ record: Math.floor(NOW.getTime() / 1000) + retentionS, log: Math.floor(NOW.getTime() / 1000) + retentionS }]);
+    // The retry a minute on, claimed and delivered: the log row follows the record's expiry.
+    const later = new Date(NOW.getTime() + 61_000);
+    await stores.deliveries.claim(rec, { now: later, untilMs: later.getTime() + 60_000, final });
+    await stores.deliveries.recordAttempt({ ...rec, status: 'delivered' }, attempt(later), new Date(later.getTime() + 200));
+    expect(rows(database)).toEqual([{ record: Math.floor(later.getTime() / 1000) + retentionS, log: Math.floor(later.getTime() / 1000) + retentionS }]);
+    // Listed once, with its verdict; swept with its record.
+    const page = await stores.deliveries.page({ from: new Date(NOW.getTime() - 1000), to: new Date(NOW.getTime() + 3_600_000) }, undefined, 10, later);
+    expect(page.records.map((r) => [r.notificationId, r.status])).toEqual([['n1', 'delivered']]);
+    expect(stores.sweep(new Date(later.getTime() + retentionS * 1000 - 1000))).toBe(0);
+    expect(stores.sweep(new Date(later.getTime() + retentionS * 1000))).toBe(2);
+    expect(rows(database)).toEqual([]);
+    database.close();
   });
 });
