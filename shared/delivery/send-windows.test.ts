@@ -16,13 +16,15 @@ import { sqliteStores } from '../store/sqlite';
 
 /**
  * One invocation holding more of a receiver's notifications than the first window (10): the local
- * runtime's larger batches. Its slot sends them in windows that double while the receiver keeps up,
- * and stops at the first window that fails or answers slowly.
+ * runtime's larger batches. Its slot sends them in windows that grow tenfold while the receiver keeps
+ * up (starting at 100 once the gate has seen it up), and stops at the first window that fails or
+ * answers slowly.
  */
 const config = compileConfig(parseConfigYaml(`route: { receiver: team }\nreceivers:\n  - name: team\n    webhook_configs: [{ url: 'http://127.0.0.1:9/hook' }]\n`));
 
-function records(count: number): SQSRecord[] {
-  return Array.from({ length: count }, (_, i) => {
+function records(count: number, prefix = ''): SQSRecord[] {
+  return Array.from({ length: count }, (_, j) => {
+    const i = `${prefix}${j}`;
     const n: NotificationMessage = {
       kind: 'notification',
       id: `n${i}.webhook.0`,
@@ -34,7 +36,7 @@ function records(count: number): SQSRecord[] {
         key: `{}:{alertname="A${i}"}`,
         labels: { alertname: `A${i}` },
         status: 'firing',
-        alerts: [{ fingerprint: i.toString(16).padStart(16, '0'), status: 'firing', labels: { alertname: `A${i}` }, annotations: {}, startsAt: '2026-12-06T10:00:00.000Z', source: 'generic' }],
+        alerts: [{ fingerprint: j.toString(16).padStart(16, '0'), status: 'firing', labels: { alertname: `A${i}` }, annotations: {}, startsAt: '2026-12-06T10:00:00.000Z', source: 'generic' }],
         truncatedAlerts: 0,
         flushSeq: 1,
       },
@@ -58,8 +60,7 @@ function receiver(status: number, delayMs: number) {
   return { r, post };
 }
 
-async function run(status: number, delayMs: number, count: number) {
-  const stores = sqliteStores(openLocalDatabase(undefined));
+async function run(status: number, delayMs: number, count: number, stores = sqliteStores(openLocalDatabase(undefined)), prefix = '') {
   const { r, post } = receiver(status, delayMs);
   const requeued: OutgoingMessage[] = [];
   const backedOff: number[] = [];
@@ -73,19 +74,35 @@ async function run(status: number, delayMs: number, count: number) {
     log: silentLogger,
     retryJitter: () => 0.5,
   });
-  const res = await handler({ Records: records(count) });
+  const res = await handler({ Records: records(count, prefix) });
   return { r, res, requeued, backedOff };
 }
 
 describe('a slot sends a large batch in growing windows', () => {
-  it('to a receiver that keeps up: 10 first, then windows that double, and every notification delivered', async () => {
-    const { r, res, requeued } = await run(200, 20, 70);
+  it('to a receiver that keeps up: 10 first, then windows ten times larger, and every notification delivered', async () => {
+    const { r, res, requeued } = await run(200, 20, 150);
     expect(res.batchItemFailures).toEqual([]);
     expect(requeued).toEqual([]);
-    expect(r.posts).toBe(70);
-    // Windows of 10, 20 and the last 40.
+    expect(r.posts).toBe(150);
+    // Windows of 10, 100 and the last 40 (doubling would have been 10, 20, 40, 80).
     expect(r.startedBeforeFirstAnswer).toBe(10);
-    expect(r.maxInFlight).toBe(40);
+    expect(r.maxInFlight).toBe(100);
+  });
+
+  it('to a receiver the gate found up at its last release: 100 first', async () => {
+    const stores = sqliteStores(openLocalDatabase(undefined));
+    await run(200, 5, 5, stores, 'a');
+    const proven = await run(200, 20, 150, stores, 'b');
+    expect(proven.res.batchItemFailures).toEqual([]);
+    expect(proven.r.posts).toBe(150);
+    expect(proven.r.startedBeforeFirstAnswer).toBe(100);
+    expect(proven.r.maxInFlight).toBe(100);
+    // Proven, then failing: that first window is all it gets, and the gate backs off.
+    const failing = await run(500, 5, 150, stores, 'c');
+    expect(failing.r.posts).toBe(100);
+    expect(failing.res.batchItemFailures).toHaveLength(150);
+    const after = await run(200, 5, 150, stores, 'd');
+    expect(after.r.posts).toBe(0);
   });
 
   it('to a receiver that fails: only the first window is sent; the rest back off with it', async () => {

@@ -29,12 +29,24 @@ const SLOW_HOLD_MS = 1_000;
 
 /**
  * How many of a group's records one slot sends at once at first. A batch larger than this (the
- * local runtime's) goes out in windows that double while the receiver answers: every send of the
- * windows so far delivered or failed for good, none slower than SLOW_HOLD_MS. A retryable failure
- * or a slow answer stops the group there, so a receiver that fails or hangs sees at most this many
- * requests per slot at first. The deployed batch (10) is one window.
+ * local runtime's) goes out in windows that grow WINDOW_GROWTH-fold while the receiver answers:
+ * every send of the windows so far delivered or failed for good, none slower than SLOW_HOLD_MS. A
+ * retryable failure or a slow answer stops the group there, so a receiver that fails or hangs sees
+ * at most this many requests per slot at first. The deployed batch (10) is one window.
  */
 const FIRST_WINDOW = 10;
+/**
+ * Each window after the first is this many times the one before (10, 100, 1000, …). A window
+ * waits for the slowest send of the one before it, and on one thread busy with a storm each wait is
+ * several turns of the event loop: growing tenfold, a batch of 100 is two windows, not four (ADR 0028).
+ */
+const WINDOW_GROWTH = 10;
+/**
+ * The first window at a gate whose receiver was up at its last release, with no failure since
+ * (`proven`): the window the growth reaches next. A receiver never sent to, or failing, starts at
+ * FIRST_WINDOW.
+ */
+const PROVEN_WINDOW = FIRST_WINDOW * WINDOW_GROWTH;
 
 /**
  * What a sender needs; only the email sender has a mail port, only the sms sender an SMS port.
@@ -228,7 +240,7 @@ function parseRecord(record: SQSRecord, type: ChannelType, rethrow = false): Cha
 
 /**
  * A group's pass through its gate: which of its records send (all, one probe, or none), in windows
- * that double while the receiver keeps up (FIRST_WINDOW), and, once every admitted record is done,
+ * that grow while the receiver keeps up (FIRST_WINDOW), and, once every admitted record is done,
  * how the receiver did, for the release.
  */
 class Admission {
@@ -248,7 +260,8 @@ class Admission {
   ) {
     this.lease = decision.kind === 'granted' ? decision.lease : undefined;
     const admitted = decision.kind !== 'granted' ? [] : decision.probe ? records.slice(0, 1) : records;
-    for (let i = 0, size = FIRST_WINDOW; i < admitted.length; i += size, size *= 2) {
+    const first = decision.kind === 'granted' && decision.proven ? PROVEN_WINDOW : FIRST_WINDOW;
+    for (let i = 0, size = first; i < admitted.length; i += size, size *= WINDOW_GROWTH) {
       const w = this.windows.length;
       const members = admitted.slice(i, i + size);
       let end!: () => void;

@@ -103,8 +103,12 @@ export interface StormWindow {
 
 /** What a gate said to one sender invocation about one receiver entry. */
 export type GateDecision =
-  /** Send. `probe`: the receiver is failing, so send one notification to test it, not the batch. */
-  | { kind: 'granted'; lease: GateLease; probe: boolean }
+  /**
+   * Send. `probe`: the receiver is failing, so send one notification to test it, not the batch.
+   * `proven`: its last release found it up, and nothing failed since (a receiver never sent to, or
+   * failing, is not).
+   */
+  | { kind: 'granted'; lease: GateLease; probe: boolean; proven: boolean }
   /**
    * Every slot is held by other invocations: wait without sending. `heldForMs`: how long the most
    * recently taken slot has been held (short: a burst to a healthy receiver; long: a slow receiver).

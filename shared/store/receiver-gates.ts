@@ -84,7 +84,7 @@ export class DynamoReceiverGates implements ReceiverGatesPort {
           }),
         );
         const item = res.Attributes as GateItem;
-        return { kind: 'granted', lease: { gate, slot, id }, probe: (item.failures ?? 0) > 0 };
+        return { kind: 'granted', lease: { gate, slot, id }, probe: (item.failures ?? 0) > 0, proven: item.failures === 0 };
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
       }

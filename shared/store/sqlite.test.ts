@@ -124,6 +124,7 @@ describe('SQLite group store', () => {
         }
         return Promise.reject(new Error('disk I/O error'));
       },
+      write: <T>(fn: () => T): T => fn(),
     };
     const stores = sqliteStores(database);
     await stores.groups.put(group(1, [alert('a')]));
@@ -200,5 +201,34 @@ describe('SQLite delivery store', () => {
     expect(stores.sweep(new Date(later.getTime() + retentionS * 1000))).toBe(2);
     expect(rows(database)).toEqual([]);
     database.close();
+  });
+
+  it("answers a sender's claim, verdict and gate lease once written, and commits them with the turn", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'alertflow-sender-writes-'));
+    try {
+      const database = openLocalDatabase(dir);
+      const stores = sqliteStores(database);
+      const gates = stores.receiverGates({ slots: 1, reopenAfterMs: () => 1_000 });
+      const final = ['delivered', 'failed'] as const;
+      // Each resolves before the turn's commit: the transaction is still open.
+      expect((await stores.deliveries.claim(rec, { now: NOW, untilMs: NOW.getTime() + 60_000, final })).claimed).toBe(true);
+      expect(database.db.isTransaction).toBe(true);
+      const lease = await gates.acquire('team/webhook[0]', NOW.getTime());
+      expect(database.db.isTransaction).toBe(true);
+      expect(await stores.deliveries.recordAttempt({ ...rec, status: 'delivered' }, attempt(NOW), NOW)).toBe(true);
+      expect(database.db.isTransaction).toBe(true);
+      // What answers the outside world still waits for the commit.
+      await stores.cooldowns.start({ pk: 'COOLDOWN#k', sk: 'COOLDOWN' }, NOW.getTime() + 60_000);
+      expect(database.db.isTransaction).toBe(false);
+      database.close();
+      // Committed with that turn: a restart reads the verdict and the lease.
+      const reopened = openLocalDatabase(dir);
+      expect((await sqliteStores(reopened).deliveries.get('n1'))?.status).toBe('delivered');
+      expect(lease.kind).toBe('granted');
+      expect((await sqliteStores(reopened).receiverGates({ slots: 1, reopenAfterMs: () => 1_000 }).acquire('team/webhook[0]', NOW.getTime() + 1)).kind).toBe('busy');
+      reopened.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -82,6 +82,8 @@ export interface SqliteStores extends Stores {
 export interface SqliteDatabase {
   readonly db: DatabaseSync;
   batched<T>(fn: () => T): Promise<T>;
+  /** The same write, returned at once: it is durable with this turn's commit, and every later write with it or after. */
+  write<T>(fn: () => T): T;
 }
 
 type Write = <T>(fn: () => T) => Promise<T>;
@@ -89,6 +91,17 @@ type Write = <T>(fn: () => T) => Promise<T>;
 export function sqliteStores(database: SqliteDatabase, opts: StoreOptions = { retentionS: DEFAULT_RETENTION_S }): SqliteStores {
   const { db } = database;
   const write: Write = (fn) => database.batched(fn);
+  // A sender's claims, verdicts and gate leases resolve once written, not once committed (ADR 0028):
+  // nothing outside the process hears of them, and the settle of the sender's message is a later
+  // write, so its commit carries them too (a crash before it sends again, as at-least-once allows).
+  // Waiting for each commit cost a sender three turns of the event loop per window of sends.
+  const visible: Write = (fn) => {
+    try {
+      return Promise.resolve(database.write(fn));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  };
   const hadDeliveryLog = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'state_delivery_log'").get() !== undefined;
   db.exec(SCHEMA);
   db.exec(DELIVERY_LOG_SCHEMA);
@@ -97,7 +110,7 @@ export function sqliteStores(database: SqliteDatabase, opts: StoreOptions = { re
   const stores = {
     groups: new SqliteGroupStore(db, write),
     silences: new SqliteSilenceStore(db, write),
-    deliveries: new SqliteDeliveryStore(db, write, opts.retentionS),
+    deliveries: new SqliteDeliveryStore(db, write, visible, opts.retentionS),
     inhibitions: new SqliteInhibitionSourceStore(db, write),
     cooldowns: new SqliteCooldownStore(db, write),
     storms: new SqliteStormStore(db, write),
@@ -117,7 +130,7 @@ export function sqliteStores(database: SqliteDatabase, opts: StoreOptions = { re
   ];
   return {
     ...stores,
-    receiverGates: (opts) => new SqliteReceiverGates(db, write, opts),
+    receiverGates: (opts) => new SqliteReceiverGates(db, visible, opts),
     sweep(now) {
       // The groups written since the last compaction go into the tables first (the first slice at
       // once, in this transaction; an expired group folded later is swept the next time).
@@ -320,6 +333,8 @@ class SqliteDeliveryStore implements DeliveryStore {
   constructor(
     db: DatabaseSync,
     private readonly write: Write,
+    /** For the sender's own writes (claim, release, verdict): resolves once written (see sqliteStores). */
+    private readonly senderWrite: Write,
     /** The config's retention: how long a delivery record is kept after its last write. */
     private readonly retentionS: number = DELIVERY_RETENTION_S,
   ) {
@@ -385,7 +400,7 @@ class SqliteDeliveryStore implements DeliveryStore {
   }
 
   async claim(rec: DeliveryIdentity, opts: { now: Date; untilMs: number; final: readonly DeliveryStatus[] }): Promise<ClaimResult> {
-    return this.write((): ClaimResult => {
+    return this.senderWrite((): ClaimResult => {
       const current = this.load(rec.notificationId);
       if (current && (opts.final.includes(current.status) || (current.status === 'in_progress' && (current.claimExpiresAt ?? 0) > opts.now.getTime()))) {
         const { claimToken: _token, ...record } = current;
@@ -412,7 +427,7 @@ class SqliteDeliveryStore implements DeliveryStore {
   }
 
   async release(notificationId: string, token: string, now: Date): Promise<void> {
-    await this.write(() => {
+    await this.senderWrite(() => {
       const current = this.load(notificationId);
       // Someone else holds it now (ours lapsed): nothing of ours to give back.
       if (!current || current.claimToken !== token) return;
@@ -422,7 +437,7 @@ class SqliteDeliveryStore implements DeliveryStore {
   }
 
   async recordAttempt(rec: DeliveryIdentity & { status: DeliveryStatus; resend?: PayloadRef | undefined }, attempt: DeliveryAttempt, now: Date): Promise<boolean> {
-    return this.write(() => {
+    return this.senderWrite(() => {
       const current = this.load(rec.notificationId);
       if (current?.status === 'delivered') return false;
       const { claimExpiresAt: _until, claimToken: _token, ...kept } = current ?? ({} as Partial<StoredDelivery>);
@@ -663,7 +678,7 @@ class SqliteReceiverGates implements ReceiverGates {
       const id = randomUUID();
       state.slots[slot] = { id, exp: now + this.leaseMs };
       this.save(gate, state, now);
-      return { kind: 'granted', lease: { gate, slot, id }, probe: (state.failures ?? 0) > 0 };
+      return { kind: 'granted', lease: { gate, slot, id }, probe: (state.failures ?? 0) > 0, proven: state.failures === 0 };
     });
   }
 

@@ -48,6 +48,25 @@ describe.each(STORE_ADAPTERS)('ReceiverGates (%s store)', (adapter) => {
     expect(granted(await gates.acquire(gate, NOW + 3_601_001)).probe).toBe(false);
   });
 
+  it('says a receiver is proven once a release found it up, until a failure', async () => {
+    const gates = (await fresh()).receiverGates({ slots: 2, random: () => 0, reopenAfterMs: receiverBackoffMs(() => 0) });
+    const gate = 'hook/webhook[0]';
+    const first = granted(await gates.acquire(gate, NOW));
+    expect(first.proven).toBe(false);
+    // Released without a verdict (nothing sent): still unknown.
+    await gates.release(first.lease, { kind: 'unknown' }, NOW);
+    const second = granted(await gates.acquire(gate, NOW + 1));
+    expect(second.proven).toBe(false);
+    await gates.release(second.lease, { kind: 'up' }, NOW + 1);
+    const third = granted(await gates.acquire(gate, NOW + 2));
+    expect(third.proven).toBe(true);
+    await gates.release(third.lease, { kind: 'down' }, NOW + 2);
+    const probe = granted(await gates.acquire(gate, NOW + 1_002));
+    expect(probe).toMatchObject({ probe: true, proven: false });
+    await gates.release(probe.lease, { kind: 'up' }, NOW + 1_002);
+    expect(granted(await gates.acquire(gate, NOW + 1_003)).proven).toBe(true);
+  });
+
   it('probes a failing receiver with one invocation at a time, however many slots are free', async () => {
     const gates = (await fresh()).receiverGates({ slots: 2, random: () => 0, reopenAfterMs: receiverBackoffMs(() => 0) });
     const gate = 'restarted/webhook[0]';
