@@ -67,6 +67,13 @@ const MAX_CONFLICT_ROUNDS = 8;
 const WRITE_CONCURRENCY = 16;
 /** Groups read in one BatchGet right before they are evaluated and written (WRITE_CONCURRENCY / READ_CHUNK reads in flight). */
 const READ_CHUNK = 8;
+/** A batch's parts hold at least this many groups (partsByMessage): enough to keep WRITE_CONCURRENCY busy. */
+const PART_GROUPS = WRITE_CONCURRENCY;
+/**
+ * Notifications waiting that make a part's effects run before the next part: fewer would send
+ * small sender batches and partial SQS batch calls (each a billed request).
+ */
+const EFFECTS_WAVE = 50;
 
 export async function dispatch(received: readonly RouterMessage[], deps: DispatchDeps): Promise<DispatchResult> {
   // A schedule's batch of group timers is its flushes, each handled as if it had come alone; the
@@ -100,16 +107,56 @@ async function dispatchEach(messages: ReadonlyArray<Exclude<RouterMessage, { kin
     now,
     newToken: () => randomUUID().slice(0, 8),
   };
-  const effects: Array<{ t: Touched; effects: Effects; group: GroupState }> = [];
   const failed = new Set<string>();
-  let changedGroups = 0;
   const order = new Map([...touched.values()].map((t, i) => [t, i]));
+  const applied: Stored[] = [];
+  let waiting: Stored[] = [];
+  let changedGroups = 0;
+  let notifications = 0;
+  const applyWaiting = async () => {
+    // Effects in the order the batch touched the groups, whatever order they were written in.
+    const wave = waiting.sort((a, b) => order.get(a.t)! - order.get(b.t)!);
+    waiting = [];
+    applied.push(...wave);
+    notifications += await applyEffects(wave, deps, now, failed);
+  };
+  // The groups part by part, in the order of the messages that first touched them, and a part's
+  // effects run once enough notifications wait: a storm's first batches are mostly new groups that
+  // notify at once (group_wait 0s), and their notifications then leave before the batch's updates
+  // of other groups are stored, not after (ADR 0028).
+  for (const part of partsByMessage(touched)) {
+    const stored = await storeGroups(part, env, deps, now, failed);
+    changedGroups += stored.changed;
+    waiting.push(...stored.evaluated);
+    if (waiting.reduce((n, e) => n + e.effects.notifications.length, 0) >= EFFECTS_WAVE) await applyWaiting();
+  }
+  if (waiting.length > 0) await applyWaiting();
+  countRouted(ingest, applied, failed, deps.metrics, now);
+  const summaries = await stormSummaries(flushes.filter((f) => f.reason === 'storm-summary'), deps, now, failed);
+  return { groups: touched.size, changedGroups, notifications: notifications + summaries, failed };
+}
+
+/** A group evaluated and stored, with the effects its write calls for. */
+interface Stored {
+  t: Touched;
+  effects: Effects;
+  group: GroupState;
+}
+
+/**
+ * Evaluate and store each group of `part`, with its conditional write; a group whose write lost
+ * to another router is read and evaluated again (a few rounds). A group that fails for good fails
+ * its messages.
+ */
+async function storeGroups(part: readonly Touched[], env: EvaluateEnv, deps: DispatchDeps, now: Date, failed: Set<string>): Promise<{ evaluated: Stored[]; changed: number }> {
+  const evaluated: Stored[] = [];
+  let changed = 0;
   // Each group is read just before it is written, a few at a time, in an order of this batch's own:
   // a conditional write conflicts only if another router wrote the group between the two, and
   // every conflict is a billed write (item-sized) and a re-read. Reading the whole batch up front
   // left that window open for the whole batch, so concurrent routers over the same groups (a storm
   // spread over many groups) conflicted on nearly every write.
-  let pending = shuffled([...touched.values()]);
+  let pending = shuffled([...part]);
   for (let round = 0; pending.length > 0; round++) {
     const conflicts: Touched[] = [];
     const evaluate = async (t: Touched, stored: GroupState | undefined) => {
@@ -117,8 +164,8 @@ async function dispatchEach(messages: ReadonlyArray<Exclude<RouterMessage, { kin
         const ev = await evaluateGroup(t, stored, env);
         if (!ev) return;
         if (ev.write) await deps.groups.put(ev.next);
-        if (ev.changed) changedGroups++;
-        effects.push({ t, effects: ev.effects, group: ev.next });
+        if (ev.changed) changed++;
+        evaluated.push({ t, effects: ev.effects, group: ev.next });
       } catch (err) {
         if (err instanceof ConflictError && round + 1 < MAX_CONFLICT_ROUNDS) {
           conflicts.push(t);
@@ -151,13 +198,29 @@ async function dispatchEach(messages: ReadonlyArray<Exclude<RouterMessage, { kin
     }
     pending = conflicts;
   }
-  // Effects in the order the batch touched the groups, whatever order they were written in.
-  effects.sort((a, b) => order.get(a.t)! - order.get(b.t)!);
+  return { evaluated, changed };
+}
 
-  const notifications = await applyEffects(effects, deps, now, failed);
-  countRouted(ingest, effects, failed, deps.metrics, now);
-  const summaries = await stormSummaries(flushes.filter((f) => f.reason === 'storm-summary'), deps, now, failed);
-  return { groups: touched.size, changedGroups, notifications: notifications + summaries, failed };
+/**
+ * The touched groups in parts, by the message that first touched each (the map's order), a part
+ * taking whole messages until it holds PART_GROUPS groups: a part of a few groups would lose the
+ * concurrency of the reads and writes within it.
+ */
+function partsByMessage(touched: ReadonlyMap<string, Touched>): Touched[][] {
+  const parts: Touched[][] = [];
+  let part: Touched[] = [];
+  let message: string | undefined;
+  for (const t of touched.values()) {
+    const first = t.messageIds.values().next().value;
+    if (first !== message && part.length >= PART_GROUPS) {
+      parts.push(part);
+      part = [];
+    }
+    message = first;
+    part.push(t);
+  }
+  if (part.length > 0) parts.push(part);
+  return parts;
 }
 
 /**
