@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../shared/errors';
 import { startupBanner } from '../shared/local/banner';
 import { startLocalRuntime } from '../shared/local/runtime';
+import { warmUp } from '../shared/local/warm-up';
 import { LOCAL_HANDLERS } from './local-handlers';
 
 // It takes no arguments, but `npm start -- --help` must answer rather than start (and a stray
@@ -42,8 +43,11 @@ try {
 try {
   // Ingest on worker threads, one per core the main thread leaves (at least one, at most four).
   const workers = Number(process.env.ALERTFLOW_INGEST_WORKERS ?? Math.min(4, Math.max(1, availableParallelism() - 1)));
-  const rt = await startLocalRuntime({ handlers: LOCAL_HANDLERS, ingestWorkers: Number.isInteger(workers) && workers >= 0 ? workers : 1 });
-  process.stdout.write(startupBanner(rt, process.env));
+  // Compile the hot paths before the first storm (shared/local/warm-up.ts): off with ALERTFLOW_WARM_UP=0.
+  const warm = process.env.ALERTFLOW_WARM_UP !== '0';
+  const warmed = warm ? await warmUp(LOCAL_HANDLERS) : undefined;
+  const rt = await startLocalRuntime({ handlers: LOCAL_HANDLERS, ingestWorkers: Number.isInteger(workers) && workers >= 0 ? workers : 1, warmIngestWorkers: warm });
+  process.stdout.write(startupBanner(rt, process.env, warmed));
   // Drain and exit 0 (see LocalRuntime.close, bounded by its drain timeout). Ctrl-C under npm start
   // delivers SIGINT twice (from the terminal, and forwarded by npm): repeats are ignored.
   // (npm start runs node on a bundle, not the tsx CLI: the CLI's signal relay SIGKILLs a child that

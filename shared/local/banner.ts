@@ -5,7 +5,7 @@ import { DEFAULT_TOKEN } from './defaults';
  * it is the built-in default (public, in this repository): a token the user set is a credential,
  * and a terminal's scrollback, a CI log or a screen share is no place for it.
  */
-export function startupBanner(rt: { url: string; configPath: string; token: string; tokenNames?: readonly string[] }, env: NodeJS.ProcessEnv): string {
+export function startupBanner(rt: { url: string; configPath: string; token: string; tokenNames?: readonly string[] }, env: NodeJS.ProcessEnv, warmUp?: { ms: number; notifications: number }): string {
   // A config whose tokens all read other secrets does not accept this token: say so, print none.
   const used = rt.tokenNames === undefined || rt.tokenNames.length > 0;
   const isDefault = used && !env.ALERTFLOW_WEBHOOK_TOKEN && rt.token === DEFAULT_TOKEN;
@@ -21,6 +21,7 @@ export function startupBanner(rt: { url: string; configPath: string; token: stri
     `alertflow local runtime listening on ${rt.url}`,
     `  config:        ${rt.configPath}`,
     `  webhook token: ${token}`,
+    ...(warmUp ? [`  warm-up:       ${Math.round(warmUp.ms)} ms, ${warmUp.notifications} notifications to itself (ALERTFLOW_WARM_UP=0 skips it)`] : []),
     `  try:           curl -H ${bearer} -H 'content-type: application/json' \\`,
     `                   -d '{"labels":{"alertname":"Test","severity":"warning"},"summary":"hello"}' ${rt.url}/v1/alerts`,
     '',

@@ -31,6 +31,8 @@ export interface IngestPoolOptions {
   entry: URL;
   /** Pack large bodies as `queues` does (LocalQueues' packBodies). */
   pack: boolean;
+  /** Each worker runs the warm-up storm before it takes requests (warm-up.ts). */
+  warm?: boolean;
   config: Config;
   /** The environment the secrets resolve from (as the main thread's resolver sees it). */
   env: Record<string, string | undefined>;
@@ -107,7 +109,7 @@ export class IngestPool {
 
   private spawn(): Promise<void> {
     // `--import tsx` in execArgv (npm start) lets the worker load TypeScript as the main thread does.
-    const worker = new Worker(this.opts.entry, { workerData: { config: this.opts.config, env: this.opts.env, pack: this.opts.pack } });
+    const worker = new Worker(this.opts.entry, { workerData: { config: this.opts.config, env: this.opts.env, pack: this.opts.pack, warm: this.opts.warm ?? false } });
     const slot: Slot = { worker, pending: new Map() };
     return new Promise<void>((ready, failed) => {
       let started = false;

@@ -9,24 +9,27 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Config } from '../config/schema';
 import { envSecretResolver } from '../config/secrets';
-import type { Logger, LogLevel } from '../log';
+import { silentLogger, type Logger, type LogLevel } from '../log';
 import { packBody } from '../queues/body';
 import type { OutgoingMessage, QueuePort } from '../queues/port';
 import type { Ports } from '../runtime/ports';
 import { compileConfig } from '../runtime/compiled-config';
 import type { DeferredCount, DeferredSend, FromWorker, ToWorker } from './ingest-pool';
 import type { MetricsPort } from '../metrics/catalog';
+import { WARM_UP_TOKEN, warmUpBodies, warmUpConfig, warmUpEvent } from './warm-up-storm';
 
 interface WorkerInput {
   config: Config;
   env: Record<string, string | undefined>;
   pack: boolean;
+  /** Run the warm-up storm before answering ready (`npm start`; see warm-up.ts). */
+  warm?: boolean;
 }
 
 /** Run this thread as an ingest worker with `createHandler` (the ingest Lambda's own). */
 export function runIngestWorker(createHandler: (ports: Pick<Ports, 'config' | 'queues' | 'secrets' | 'clock' | 'log' | 'metrics'>) => (event: unknown) => Promise<unknown>): void {
   const port = parentPort!;
-  const { config, env, pack } = workerData as WorkerInput;
+  const { config, env, pack, warm } = workerData as WorkerInput;
   const post = (m: FromWorker) => port.postMessage(m);
 
   // The sends and counts of the request being handled (requests interleave at their awaits).
@@ -65,5 +68,27 @@ export function runIngestWorker(createHandler: (ports: Pick<Ports, 'config' | 'q
       (err: unknown) => post({ kind: 'response', id: m.id, error: (err as Error).message }),
     );
   });
-  post({ kind: 'ready' });
+  // Ready once this thread's ingest code is compiled (see warm-up.ts), unless the start says not to.
+  void (warm ? warmUpIngest(createHandler) : Promise.resolve()).finally(() => post({ kind: 'ready' }));
+}
+
+/**
+ * The warm-up storm through a handler of the same factory over the warm-up's config, its sends
+ * dropped: V8 compiles the code this thread's requests run (validation, normalization,
+ * fingerprints) before the first of them. A failure only leaves the code cold.
+ */
+async function warmUpIngest(createHandler: Parameters<typeof runIngestWorker>[0]): Promise<void> {
+  const handler = createHandler({
+    config: compileConfig(warmUpConfig('http://127.0.0.1:9/hook')),
+    queues: { send: () => Promise.resolve(), changeVisibility: () => Promise.resolve() },
+    secrets: envSecretResolver({ ALERTFLOW_WEBHOOK_TOKEN: WARM_UP_TOKEN }),
+    clock: () => new Date(),
+    log: silentLogger,
+    metrics: { count: () => {}, observe: () => {} },
+  });
+  try {
+    for (const body of warmUpBodies()) await handler(warmUpEvent(body));
+  } catch {
+    // Cold code is slower, not wrong.
+  }
 }

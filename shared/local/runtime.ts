@@ -71,6 +71,8 @@ export interface LocalOptions {
   host?: string;
   /** Config file; default alertflow.yaml, else the shipped example. */
   configPath?: string;
+  /** A config already loaded (the warm-up's): `configPath` is then only the name it goes by. */
+  config?: Config;
   /**
    * Where dynalite keeps its data, the queues and schedules their database (alertflow.sqlite), and
    * the outbox lives; `null` keeps everything in memory.
@@ -105,6 +107,8 @@ export interface LocalOptions {
    * load the TypeScript sources, so they need the tsx loader `npm start` runs under.
    */
   ingestWorkers?: number;
+  /** Ingest workers run the warm-up storm before they take requests (`npm start`; see warm-up.ts). */
+  warmIngestWorkers?: boolean;
   /** Also count each function's (`router`, `webhook-sender`, …) metrics here, besides GET /metrics (tests watch them). */
   metrics?: (fn: string) => MetricsPort;
   /** Pack large queue bodies as the SQS adapter does (benchmarks that count SQS's billed chunks). */
@@ -146,9 +150,9 @@ export interface LocalRuntime {
 /**
  * Records per local sender invocation. Larger than the deployed 10: an invocation costs nothing
  * here, and a slot of a receiver's gate sends its records in windows that grow from 10 while the
- * receiver keeps up (sender-handler.ts: 10, 20, 40, 80, 160, 190), so a healthy receiver takes a
- * storm's notifications up to 190 at a time per slot, while one that fails or hangs from the start
- * still sees 10 per slot (ADR 0013).
+ * receiver keeps up (sender-handler.ts: 10, 100, 390; 100, 400 once the receiver has proven up),
+ * so a healthy receiver takes a storm's notifications hundreds at a time per slot, while one that
+ * fails or hangs from the start still sees 10 per slot (ADRs 0013, 0028).
  */
 const LOCAL_SENDER_BATCH_SIZE = 500;
 /** The local runtime's checks tick (deployed: CHECKS_TICK_MS, a rate schedule). */
@@ -158,7 +162,7 @@ const LOCAL_CHECKS_TICK_MS = 1_000;
 export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntime> {
   const env = opts.env ?? process.env;
   const configPath = resolve(opts.configPath ?? resolveConfigPath(env.ALERTFLOW_CONFIG || undefined));
-  const config = compileConfig(loadConfigFile(configPath));
+  const config = compileConfig(opts.config ?? loadConfigFile(configPath));
   const token = opts.token ?? (env.ALERTFLOW_WEBHOOK_TOKEN || DEFAULT_TOKEN);
   const dataDir = opts.dataDir === null ? undefined : resolve(opts.dataDir ?? (env.ALERTFLOW_DATA_DIR || '.alertflow'));
   const log = opts.log ?? jsonLogger({ runtime: 'local' });
@@ -319,7 +323,7 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
       }, syntheticEveryMs(sm)).unref()
     : undefined;
   const pool = opts.ingestWorkers
-    ? await IngestPool.start({ workers: opts.ingestWorkers, entry: opts.handlers.ingestWorker, pack: opts.packQueueBodies ?? false, config: config.raw, env: { ...env, ALERTFLOW_WEBHOOK_TOKEN: token, ...(linkKey ? { ALERTFLOW_LINK_KEY: linkKey } : {}) }, queues, log, metrics: ingestPorts.metrics, fallback: httpIngest })
+    ? await IngestPool.start({ workers: opts.ingestWorkers, entry: opts.handlers.ingestWorker, pack: opts.packQueueBodies ?? false, warm: opts.warmIngestWorkers ?? false, config: config.raw, env: { ...env, ALERTFLOW_WEBHOOK_TOKEN: token, ...(linkKey ? { ALERTFLOW_LINK_KEY: linkKey } : {}) }, queues, log, metrics: ingestPorts.metrics, fallback: httpIngest })
     : undefined;
   const api = opts.handlers.api(portsFor('api'), LOCAL_CHECKS_TICK_MS);
   // /local/* stands in for what is not HTTP on AWS (SNS and EventBridge deliveries, which IAM guards;
