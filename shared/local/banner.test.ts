@@ -34,4 +34,9 @@ describe('startupBanner', () => {
     // A config that does read it keeps today's banner.
     expect(startupBanner({ ...rt, token: DEFAULT_TOKEN, tokenNames: ['admin'] }, {})).toContain(`'Authorization: Bearer ${DEFAULT_TOKEN}'`);
   });
+
+  it('says how long the warm-up took, and how to skip it, when there was one', () => {
+    expect(startupBanner({ ...rt, token: DEFAULT_TOKEN }, {}, { ms: 412.6, notifications: 200 })).toContain('warm-up:       413 ms, 200 notifications to itself (ALERTFLOW_WARM_UP=0 skips it)');
+    expect(startupBanner({ ...rt, token: DEFAULT_TOKEN }, {})).not.toContain('warm-up');
+  });
 });
