@@ -27,6 +27,7 @@ const program = new Command('npm start')
       '  ALERTFLOW_LOG_LEVEL      debug, info, warn or error (default info)',
       '  ALERTFLOW_STORE          sqlite (default) or dynalite (the DynamoDB code path, on an embedded dynalite)',
       '  ALERTFLOW_INGEST_WORKERS threads that ingest requests (default: cores - 1, 1 to 4; 0 = main thread)',
+      '  ALERTFLOW_WARM_UP        0 skips the warm-up storm run before listening (default: on)',
       '',
       'Stop it with Ctrl-C or SIGTERM: it drains and exits 0.',
     ].join('\n'),
@@ -45,7 +46,13 @@ try {
   const workers = Number(process.env.ALERTFLOW_INGEST_WORKERS ?? Math.min(4, Math.max(1, availableParallelism() - 1)));
   // Compile the hot paths before the first storm (shared/local/warm-up.ts): off with ALERTFLOW_WARM_UP=0.
   const warm = process.env.ALERTFLOW_WARM_UP !== '0';
-  const warmed = warm ? await warmUp(LOCAL_HANDLERS) : undefined;
+  // A failed warm-up leaves the code cold, not the runtime broken: it starts regardless.
+  const warmed = warm
+    ? await warmUp(LOCAL_HANDLERS).catch((err: unknown) => {
+        process.stderr.write(`warm-up skipped: ${(err as Error).message}\n`);
+        return undefined;
+      })
+    : undefined;
   const rt = await startLocalRuntime({ handlers: LOCAL_HANDLERS, ingestWorkers: Number.isInteger(workers) && workers >= 0 ? workers : 1, warmIngestWorkers: warm });
   process.stdout.write(startupBanner(rt, process.env, warmed));
   // Drain and exit 0 (see LocalRuntime.close, bounded by its drain timeout). Ctrl-C under npm start
