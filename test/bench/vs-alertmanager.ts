@@ -410,7 +410,7 @@ export async function main(argv: string[]): Promise<void> {
   );
   out.push(`Alertmanager: ${ALERTMANAGER_BIN}, POST /api/v2/alerts (v2 alert JSON), clustering off.`);
   out.push(
-    `alertflow: node bin/start.mjs (what \`npm start\` runs: it bundles bin/local.ts and runs the bundle), ALERTFLOW_DATA_DIR on disk, POST /v1/webhooks/alertmanager (the same alerts in a v4 envelope), ` +
+    `alertflow: node bin/start.mjs (what \`npm start\` runs: it bundles bin/local.ts and runs the bundle, which warms up before it listens; the clock starts after), ALERTFLOW_DATA_DIR on disk, POST /v1/webhooks/alertmanager (the same alerts in a v4 envelope), ` +
       `log level ${values['log-level'] ?? process.env.ALERTFLOW_LOG_LEVEL ?? 'info (default)'}${profileDir ? ', under --cpu-prof (slower)' : ''}.`,
   );
   out.push("Times from the first POST; CPU = user + system time of the system's processes (all threads) over the same span; ingest = alerts / (first POST start -> last response); peak RSS = VmHWM summed over the process tree.");
