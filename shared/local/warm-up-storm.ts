@@ -1,8 +1,10 @@
+/**
+ * The warm-up storm of `npm start` (warm-up.ts): its config, requests and events. Each ingest worker
+ * runs the same requests (ingest-worker.ts), so this module imports nothing of the runtime.
+ */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { parseConfigYaml } from '../config/loader';
 import type { Config } from '../config/schema';
-
-/** The warm-up storm of `npm start` (warm-up.ts), also run by each ingest worker (ingest-worker.ts). */
 
 /** The warm-up's token (its runtime is on an ephemeral loopback port and lives under a second). */
 export const WARM_UP_TOKEN = 'alertflow-warm-up';
@@ -83,4 +85,3 @@ export function warmUpEvent(body: string): APIGatewayProxyEventV2 {
     },
   };
 }
-
