@@ -105,6 +105,16 @@ describe('a slot sends a large batch in growing windows', () => {
     expect(after.r.posts).toBe(0);
   });
 
+  it('to a proven receiver that starts answering slowly: the first window of 100 waits on it; the rest are re-queued unsent', async () => {
+    const stores = sqliteStores(openLocalDatabase(undefined));
+    await run(200, 5, 5, stores, 'a');
+    const { r, res, requeued } = await run(200, 1_100, 150, stores, 'b');
+    expect(r.posts).toBe(100);
+    expect(r.maxInFlight).toBe(100);
+    expect(res.batchItemFailures).toEqual([]);
+    expect(requeued).toHaveLength(50);
+  });
+
   it('to a receiver that fails: only the first window is sent; the rest back off with it', async () => {
     const { r, res, requeued, backedOff } = await run(500, 5, 70);
     expect(r.posts).toBe(10);
