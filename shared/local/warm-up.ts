@@ -7,7 +7,7 @@
  * small storm, and each ingest worker runs the same requests through its handler. Nothing of it
  * touches the data dir, the user's config or any receiver of theirs.
  */
-import { request, Agent, createServer } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { silentLogger } from '../log';
 import { startLocalRuntime, type LocalHandlers } from './runtime';
@@ -54,14 +54,22 @@ export async function warmUp(handlers: LocalHandlers): Promise<WarmUpResult> {
       ingestWorkers: 0,
       checksTick: false,
     });
-    const agent = new Agent({ keepAlive: true, maxSockets: 4 });
     try {
-      await Promise.all(warmUpBodies().map((body) => post(`${rt.url}/v1/webhooks/alertmanager`, body, agent)));
+      // Four requests at a time, through the runtime's own HTTP client (the channels' port).
+      const bodies = warmUpBodies();
+      const headers = { 'content-type': 'application/json', authorization: `Bearer ${WARM_UP_TOKEN}` };
+      await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          for (let body = bodies.shift(); body !== undefined; body = bodies.shift()) {
+            const res = await rt.ports.http.post(`${rt.url}/v1/webhooks/alertmanager`, { headers, body, timeoutMs: WARM_UP_TIMEOUT_MS });
+            if (res.status !== 202) throw new Error(`warm-up POST answered ${res.status}`);
+          }
+        }),
+      );
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, WARM_UP_TIMEOUT_MS)))]);
       clearTimeout(timer);
     } finally {
-      agent.destroy();
       await rt.close();
     }
   } finally {
@@ -71,13 +79,3 @@ export async function warmUp(handlers: LocalHandlers): Promise<WarmUpResult> {
   return { ms: performance.now() - started, notifications };
 }
 
-function post(url: string, body: string, agent: Agent): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${WARM_UP_TOKEN}` } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 202 ? resolve() : reject(new Error(`warm-up POST answered ${res.statusCode}`))));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
