@@ -1,5 +1,4 @@
-import { createHash, hash, randomUUID } from 'node:crypto';
-import { memoByText } from '../alerts/memo';
+import { createHash, randomUUID } from 'node:crypto';
 import { ConflictError } from '../errors';
 import type { Logger } from '../log';
 import type { FlushMessage, IngestMessage, RouterMessage } from '../queues/messages';
@@ -9,6 +8,7 @@ import type { CompiledConfig } from '../runtime/compiled-config';
 import type { SchedulerPort } from '../schedules/port';
 import type { MetricsPort } from '../metrics/catalog';
 import type { Silence } from '../silences/model';
+import { idDigest } from '../grouping/nflog';
 import { groupWakeup, scheduleWakeups, type Wakeup } from '../grouping/timers';
 import { evaluateGroup, type Effects, type EvaluateEnv, type Touched } from './evaluate';
 import { batchReads } from './noise';
@@ -283,9 +283,8 @@ function addFlushes(touched: Map<string, Touched>, flushes: readonly FlushMessag
  * per alert was a twentieth of the router's time.
  */
 export function groupIdOf(route: RouteNode, key: string): string {
-  return groupDigest(`${route.receiver}\n${route.id}\n${key}`);
+  return idDigest(`${route.receiver}\n${route.id}\n${key}`);
 }
-const groupDigest = memoByText(8192, (text) => hash('sha256', text, 'hex').slice(0, 32));
 
 /**
  * Run the effects of the stored evaluations. A group whose effects fail fails its messages: their

@@ -39,9 +39,14 @@ export const wouldNotify = (entry: NflogEntry, sendResolved: boolean): boolean =
  * flight asks for its ids again.
  */
 export function notificationId(groupId: string, seq: number, channel: string): string {
-  return `${flushDigest(`${groupId}\n${seq}`)}.${channel}`;
+  return `${idDigest(`${groupId}\n${seq}`)}.${channel}`;
 }
-const flushDigest = memoByText(4096, (text) => hash('sha256', text, 'hex').slice(0, 32));
+
+/**
+ * The 32 hex digits of SHA-256 that alertflow's ids are made of (a notification's, and a group's:
+ * dispatch.ts), remembered for recent texts: a storm asks for the same ones alert after alert.
+ */
+export const idDigest: (text: string) => string = memoByText(8192, (text) => hash('sha256', text, 'hex').slice(0, 32));
 
 /**
  * Alertmanager's log records a notification only once it was sent; alertflow's router hands the
