@@ -5,6 +5,7 @@ import { HTTP_ROUTES, isRoutePath, matchRoutePath, type HttpFunction } from '../
 import { AlertflowError, ServiceUnavailableError, ValidationError } from '../errors';
 import { errorResponse, json, type HttpResult } from '../http/responses';
 import type { Logger } from '../log';
+import { localRequestContext } from './gateway-event';
 
 /** API Gateway's own payload limit for HTTP APIs; handlers apply the config's smaller one. */
 const GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
@@ -100,7 +101,6 @@ function toEvent(req: IncomingMessage, url: URL, body: Buffer, routeKey: string,
   // Payload format 2.0 joins a repeated query parameter's values with commas (`?filter=a&filter=b`).
   const query: Record<string, string> = {};
   for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
-  const now = new Date();
   const text = body.toString('utf8');
   // API Gateway base64-encodes bodies it does not consider text.
   const isText = /json|text|xml|urlencoded/i.test(headers['content-type'] ?? '') || body.length === 0;
@@ -114,18 +114,15 @@ function toEvent(req: IncomingMessage, url: URL, body: Buffer, routeKey: string,
     ...(Object.keys(pathParameters).length ? { pathParameters } : {}),
     ...(body.length ? { body: isText ? text : body.toString('base64') } : {}),
     isBase64Encoded: !isText,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      domainName: headers.host ?? 'localhost',
-      domainPrefix: 'local',
-      http: { method: req.method ?? 'GET', path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '', userAgent: headers['user-agent'] ?? '' },
-      requestId: randomUUID(),
+    requestContext: localRequestContext({
       routeKey,
-      stage: '$default',
-      time: now.toUTCString(),
-      timeEpoch: now.getTime(),
-    },
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      headers,
+      protocol: `HTTP/${req.httpVersion}`,
+      sourceIp: req.socket.remoteAddress ?? '',
+      requestId: randomUUID(),
+    }),
   };
 }
 

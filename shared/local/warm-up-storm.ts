@@ -5,6 +5,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { parseConfigYaml } from '../config/loader';
 import type { Config } from '../config/schema';
+import { localRequestContext } from './gateway-event';
 
 /** The warm-up's token (its runtime is on an ephemeral loopback port and lives under a second). */
 export const WARM_UP_TOKEN = 'alertflow-warm-up';
@@ -61,27 +62,17 @@ export function warmUpBodies(alerts = WARM_UP_ALERTS, groups = WARM_UP_GROUPS): 
 
 /** The event API Gateway (and the local server) hands the ingest handler for one warm-up body. */
 export function warmUpEvent(body: string): APIGatewayProxyEventV2 {
-  const now = new Date();
   const path = '/v1/webhooks/alertmanager';
+  const routeKey = `POST ${path}`;
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${WARM_UP_TOKEN}`, 'user-agent': 'alertflow-warm-up' };
   return {
     version: '2.0',
-    routeKey: `POST ${path}`,
+    routeKey,
     rawPath: path,
     rawQueryString: '',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${WARM_UP_TOKEN}` },
+    headers,
     body,
     isBase64Encoded: false,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      domainName: 'localhost',
-      domainPrefix: 'local',
-      http: { method: 'POST', path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'alertflow-warm-up' },
-      requestId: 'warm-up',
-      routeKey: `POST ${path}`,
-      stage: '$default',
-      time: now.toUTCString(),
-      timeEpoch: now.getTime(),
-    },
+    requestContext: localRequestContext({ routeKey, method: 'POST', path, headers, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', requestId: 'warm-up' }),
   };
 }
