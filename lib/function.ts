@@ -1,16 +1,15 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Code, Function as LambdaFunction, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Config } from '../shared/config/schema';
 import { CHANNEL_TYPES, senderFunctionName, type SenderFunctionName } from '../shared/channel-types';
 import { CONSUMER_TIMEOUT_S } from '../shared/queues/names';
-import { ConfigError } from '../shared/errors';
 import { parseConfig } from '../shared/config/validate';
+import { buildFunctionBundle } from './bundle';
 
 /** The Lambda entries under `functions/<name>/handler.ts`. */
 export type FunctionName = 'ingest' | 'router' | SenderFunctionName | 'api' | 'escalator' | 'checks';
@@ -23,33 +22,6 @@ export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Pinned to the project's Node major (package.json engines), so an upgrade is a deliberate change. */
 export const FUNCTION_RUNTIME = Runtime.NODEJS_22_X;
-
-/**
- * Linux caps a single argv string at 128 KiB (MAX_ARG_STRLEN) and the CDK passes `define` to esbuild
- * on the command line; fail with a clear message well before that.
- */
-const MAX_DEFINE_BYTES = 100 * 1024;
-
-/** A real `require` in the ESM bundle, for bundled CommonJS code (esbuild's stub throws on `require('node:…')`). */
-const ESM_REQUIRE_SHIM = "import { createRequire as __afCreateRequire } from 'node:module'; const require = __afCreateRequire(import.meta.url);";
-
-/**
- * Packages the bundles take from elsewhere (esbuild `alias`, paths under the project root): the
- * SDK's default credential chain becomes the environment source alone, which is where Lambda puts
- * the role's credentials (shared/runtime/env-credentials.ts; ADR 0008, "Environment credentials").
- * The built-ins the SDK imports as ES modules, whose namespaces cost init time, come from
- * `process.getBuiltinModule` instead (shared/runtime/builtins/).
- */
-export const bundleAliases = (root: string): Record<string, string> => ({
-  '@aws-sdk/credential-provider-node': join(root, 'shared', 'runtime', 'env-credentials.ts'),
-  ...Object.fromEntries(NAMESPACE_FREE_BUILTINS.map((name) => [`node:${name}`, join(root, 'shared', 'runtime', 'builtins', `${name.replace('/', '-')}.ts`)])),
-});
-
-/**
- * Built-ins imported through a module of shared/runtime/builtins/ (see bundleAliases). An alias
- * matches its sub-paths too, so `node:fs/promises` needs one of its own.
- */
-export const NAMESPACE_FREE_BUILTINS = ['process', 'fs', 'fs/promises', 'util'] as const;
 
 /** Memory and timeout of one function. */
 export interface FunctionSizing {
@@ -128,14 +100,14 @@ export interface AlertflowFunctionProps {
 }
 
 /**
- * One Lambda function for `functions/<name>/handler.ts`: Node.js 22 on arm64, a minified ESM bundle
- * built with the local esbuild (never Docker) with the AWS SDK bundled (only the clients and
- * commands the function uses: docs/adr/0008-cold-start.md), its own log group with a retention,
- * and its own role whose only built-in permission is writing to that log group (no
+ * One Lambda function for `functions/<name>/handler.ts`: Node.js 22 on arm64; its code built by
+ * lib/bundle.ts (minified ESM, the AWS SDK bundled with only the clients and commands the function
+ * uses, lazy imports in chunks of their own: docs/adr/0008-cold-start.md); its own log group with
+ * a retention; and its own role whose only built-in permission is writing to that log group (no
  * AWSLambdaBasicExecutionRole, which would allow every log group in the account).
  */
 export class AlertflowFunction extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: LambdaFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
 
@@ -157,11 +129,23 @@ export class AlertflowFunction extends Construct {
     const environment: Record<string, string> = { ...props.environment };
     if (props.sourceMaps) environment.NODE_OPTIONS = '--enable-source-maps';
 
-    this.fn = new NodejsFunction(this, 'Function', {
-      entry: `${root}/functions/${props.name}/handler.ts`,
-      handler: 'handler',
-      projectRoot: root,
-      depsLockFilePath: `${root}/package-lock.json`,
+    const define = { [CONFIG_DEFINE]: configDefine(props.config), ...props.define };
+    this.fn = new LambdaFunction(this, 'Function', {
+      // Built in this process with esbuild's API (never Docker): lib/bundle.ts. The image is only a
+      // required field; the local build either succeeds or fails the synth with esbuild's errors.
+      code: Code.fromAsset(join(root, 'functions', props.name), {
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          image: DockerImage.fromRegistry('alertflow-builds-locally'),
+          local: {
+            tryBundle: (outputDir) => {
+              buildFunctionBundle(outputDir, { root, name: props.name, define, sourceMaps: props.sourceMaps ?? false });
+              return true;
+            },
+          },
+        },
+      }),
+      handler: 'index.handler',
       runtime: FUNCTION_RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize,
@@ -171,24 +155,6 @@ export class AlertflowFunction extends Construct {
       loggingFormat: LoggingFormat.JSON,
       environment,
       description: `alertflow ${props.name}`,
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        minify: true,
-        // Error classes set `name` from the constructor; keep it readable after minification.
-        keepNames: true,
-        sourceMap: props.sourceMaps ?? false,
-        // The AWS SDK is bundled, not taken from the runtime: tree-shaken to the clients and commands
-        // this function uses, it loads in about half the time of the runtime's whole-client CommonJS
-        // packages (docs/adr/0008-cold-start.md), and the version is the one the tests ran against.
-        externalModules: [],
-        tsconfig: `${root}/tsconfig.json`,
-        banner: ESM_REQUIRE_SHIM,
-        esbuildArgs: { '--alias': Object.entries(bundleAliases(root)).map(([from, to]) => `${from}=${to}`) },
-        define: defines({ [CONFIG_DEFINE]: configDefine(props.config), ...props.define }),
-      },
     });
     Validations.of(this.fn).acknowledge({
       id: 'AwsSolutions-L1',
@@ -206,22 +172,5 @@ export class AlertflowFunction extends Construct {
  * trust it at cold start without parsing it again (shared/config/bundled.ts).
  */
 export function configDefine(config: Config): string {
-  const value = JSON.stringify(JSON.stringify(parseConfig(config, 'the config to deploy')));
-  const bytes = Buffer.byteLength(value);
-  if (bytes > MAX_DEFINE_BYTES) {
-    const message = `the validated config is ${bytes} bytes as JSON; the bundled limit is ${MAX_DEFINE_BYTES} bytes`;
-    throw new ConfigError(`config cannot be deployed: ${message}`, [{ path: '(root)', message }]);
-  }
-  return value;
-}
-
-/**
- * The CDK runs local bundling as one `bash -c` command, so every define shares the one argv string
- * Linux caps at 128 KiB (MAX_ARG_STRLEN): fail with a clear message before it does.
- */
-function defines(values: Record<string, string>): Record<string, string> {
-  const bytes = Object.values(values).reduce((sum, v) => sum + Buffer.byteLength(v), 0);
-  const limit = 120 * 1024;
-  if (bytes > limit) throw new ConfigError(`config cannot be deployed: the bundled config and dashboard are ${bytes} bytes; the limit is ${limit} bytes`, [{ path: '(root)', message: 'too large to bundle' }]);
-  return values;
+  return JSON.stringify(JSON.stringify(parseConfig(config, 'the config to deploy')));
 }

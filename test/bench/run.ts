@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfigFile, EXAMPLE_CONFIG } from '../../shared/config/loader';
 import type { Config } from '../../shared/config/schema';
-import { fallbackConfigDefine, libBundleSource, measureBundles, type BundleResult, type BundleSettings } from './bundles';
+import { measureBundles, type BundleResult } from './bundles';
 import { costPerMillionAlerts, idlePerMonth } from './cost';
 import { ROUTER_MAX_CONCURRENCY } from '../../lib/routing';
 import { usedChannelTypes } from '../../shared/channels/keys';
@@ -55,7 +55,6 @@ const IMPORT_RUNS = 5;
 const WATCHDOG_MS = 235_000;
 const FAULTS_ONLY = process.argv.includes('--faults');
 const DEFAULT_MEMORY_MB = 256;
-const CONFIG_DEFINE_KEY = '__ALERTFLOW_CONFIG__';
 
 const started = performance.now();
 const progress = (line: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1)}s] ${line}\n`);
@@ -86,39 +85,23 @@ console.warn = (...args: unknown[]) => {
 interface CdkSettings {
   memoryMb: Record<string, number>;
   memorySource: string;
-  configDefine: (config: Config) => string;
-  defineKey: string;
-  bundle: Omit<BundleSettings, 'define'>;
-  bundleSource: string;
+  /** The config's `define`, as lib/function.ts builds every function with it (undefined: lib/ did not load). */
+  configDefine?: (config: Config) => Record<string, string>;
+  loadError?: string;
 }
 
-/** Memory sizes and bundling options from lib/function.ts (falling back if it cannot load). */
+/** Memory sizes and the config define from lib/function.ts (falling back if it cannot load). */
 async function cdkSettings(): Promise<CdkSettings> {
-  const read = libBundleSource(ROOT);
-  const external = read.external ?? ['@aws-sdk/*', '@smithy/*'];
-  const banner = read.banner ?? "import { createRequire as __afCreateRequire } from 'node:module'; const require = __afCreateRequire(import.meta.url);";
-  const bundleSource =
-    'minified ESM, platform node, target node22, keepNames, mainFields module,main, tsconfig.json, require-shim banner, config define, credential alias' +
-    (read.external && read.banner ? ' (externals and banner read from lib/function.ts)' : ' (externals/banner: built-in copy, lib/function.ts did not match)');
   try {
     const lib = await import('../../lib/function');
     return {
       memoryMb: Object.fromEntries(Object.entries(lib.FUNCTION_DEFAULTS).map(([fn, s]) => [fn, s.memorySize])),
       memorySource: 'lib/function.ts FUNCTION_DEFAULTS',
-      configDefine: lib.configDefine,
-      defineKey: lib.CONFIG_DEFINE,
-      bundle: { external, banner, alias: lib.bundleAliases(ROOT) },
-      bundleSource,
+      configDefine: (config) => ({ [lib.CONFIG_DEFINE]: lib.configDefine(config) }),
     };
   } catch (err) {
-    return {
-      memoryMb: {},
-      memorySource: `${DEFAULT_MEMORY_MB} MB for every function: lib/function.ts did not load (${(err as Error).message})`,
-      configDefine: fallbackConfigDefine,
-      defineKey: CONFIG_DEFINE_KEY,
-      bundle: { external, banner },
-      bundleSource,
-    };
+    const loadError = (err as Error).message;
+    return { memoryMb: {}, memorySource: `${DEFAULT_MEMORY_MB} MB for every function: lib/function.ts did not load (${loadError})`, loadError };
   }
 }
 
@@ -146,8 +129,8 @@ async function main(): Promise<void> {
   let bundleError: string | undefined;
   const exampleConfig = loadConfigFile(join(ROOT, EXAMPLE_CONFIG));
   try {
-    const config = exampleConfig;
-    bundles = await measureBundles(ROOT, OUT_DIR, { ...cdk.bundle, define: { [cdk.defineKey]: cdk.configDefine(config) } }, IMPORT_RUNS);
+    if (!cdk.configDefine) throw new Error(`lib/function.ts did not load: ${cdk.loadError}`);
+    bundles = await measureBundles(ROOT, OUT_DIR, { define: cdk.configDefine(exampleConfig) }, IMPORT_RUNS);
   } catch (err) {
     bundleError = (err as Error).message;
   }
@@ -175,8 +158,6 @@ async function main(): Promise<void> {
       importRuns: IMPORT_RUNS,
       memoryMb: Object.fromEntries(['ingest', 'router', 'slack-sender', 'webhook-sender', 'api'].map((fn) => [fn, memoryOf(fn)])),
       memorySource: cdk.memorySource,
-      bundleSettingsSource: cdk.bundleSource,
-      externals: cdk.bundle.external,
     },
     sdkSocketWarnings,
     storms,

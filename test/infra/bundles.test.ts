@@ -6,7 +6,8 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NAMESPACE_FREE_BUILTINS, PROJECT_ROOT } from '../../lib/function';
+import { initOutputs, NAMESPACE_FREE_BUILTINS, reachableOutputs } from '../../lib/bundle';
+import { PROJECT_ROOT } from '../../lib/function';
 import { CHANNEL_TYPES, CHANNELS } from '../../shared/channel-types';
 import { bundleFunction, bundleSettingsFromLib } from '../bench/bundles';
 import { testConfig } from './synth';
@@ -38,12 +39,17 @@ const SDK: Record<string, string[]> = {
   ),
 };
 
+/** Packages only ever imported with import(). */
+const LAZY_PACKAGES = ['node_modules/@aws-sdk/client-cloudwatch/', 'node_modules/@aws-sdk/client-scheduler/', 'node_modules/cron-parser/', 'node_modules/luxon/'];
+
 interface Contents {
-  /** Files with code in the bundle (tree-shaken-away modules excluded). */
+  /** Files with code in the outputs the function can load, the chunks loaded on first use included (tree-shaken-away modules excluded). */
   files: string[];
+  /** The same, for the outputs a cold start loads (index.mjs and the chunks it imports statically). */
+  initFiles: string[];
   /** Imports left to the runtime, other than Node's built-ins. */
   externals: string[];
-  /** Node's built-ins the bundle imports as ES modules (static imports, run at init). */
+  /** Node's built-ins the outputs import as ES modules (static imports, run when their output loads). */
   builtinImports: string[];
 }
 
@@ -51,14 +57,17 @@ const bundles = new Map<string, Contents>();
 const outDir = mkdtempSync(join(tmpdir(), 'alertflow-bundles-'));
 
 function contents(metafile: Metafile): Contents {
-  const output = Object.values(metafile.outputs)[0]!;
+  const filesOf = (outputs: Metafile['outputs'][string][]) => [
+    ...new Set(outputs.flatMap((o) => Object.entries(o.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([path]) => path))),
+  ];
+  const outputs = reachableOutputs(metafile).map((path) => metafile.outputs[path]!);
+  const imports = outputs.flatMap((o) => o.imports);
   return {
-    files: Object.entries(output.inputs)
-      .filter(([, input]) => input.bytesInOutput > 0)
-      .map(([path]) => path),
+    files: filesOf(outputs),
+    initFiles: filesOf(initOutputs(metafile).map((path) => metafile.outputs[path]!)),
     // Node's built-ins, with or without `node:` (cron-parser imports `fs`), are the runtime's own.
-    externals: output.imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => i.path),
-    builtinImports: output.imports.filter((i) => i.external && isBuiltin(i.path) && i.kind === 'import-statement').map((i) => i.path),
+    externals: [...new Set(imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => i.path))],
+    builtinImports: [...new Set(imports.filter((i) => i.external && isBuiltin(i.path) && i.kind === 'import-statement').map((i) => i.path))],
   };
 }
 
@@ -69,8 +78,8 @@ function sdkPackages(c: Contents): string[] {
 }
 
 beforeAll(async () => {
-  const settings = await bundleSettingsFromLib(PROJECT_ROOT, testConfig());
-  for (const fn of FUNCTIONS) bundles.set(fn, contents((await bundleFunction(PROJECT_ROOT, fn, settings, join(outDir, fn, 'index.mjs'))).metafile));
+  const settings = await bundleSettingsFromLib(testConfig());
+  for (const fn of FUNCTIONS) bundles.set(fn, contents(bundleFunction(PROJECT_ROOT, fn, settings, join(outDir, fn))));
 }, 120_000);
 
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
@@ -109,6 +118,18 @@ describe('function bundles', () => {
     expect(builtinImports.length).toBeGreaterThan(0);
     const costly = new Set(['http', ...NAMESPACE_FREE_BUILTINS].flatMap((name) => [name, `node:${name}`]));
     expect(builtinImports.filter((b) => costly.has(b))).toEqual([]);
+  });
+
+  // What a function imports with import() is in chunks of its own, loaded on first use: a single
+  // file made every cold start parse it (ADR 0008, "Lazy imports in chunks of their own").
+  it('keeps CloudWatch, the Scheduler client and cron-parser (with luxon) in the api, as chunks', () => {
+    const { files } = bundles.get('api')!;
+    for (const pkg of LAZY_PACKAGES) expect(files.some((f) => f.includes(pkg)), pkg).toBe(true);
+  });
+
+  it.each(FUNCTIONS)('%s loads CloudWatch, the Scheduler client and cron-parser only on first use', (fn) => {
+    const { initFiles } = bundles.get(fn)!;
+    expect(LAZY_PACKAGES.filter((pkg) => initFiles.some((f) => f.includes(pkg)))).toEqual([]);
   });
 
   it.each(FUNCTIONS)('%s does not validate the bundled config again (no config schema in the bundle)', (fn) => {
