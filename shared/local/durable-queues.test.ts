@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -173,6 +174,34 @@ describe('LocalQueues on a data dir', () => {
     const third = run(dir);
     expect([third.queues.peek('q'), third.queues.peek('dlq')]).toEqual([['bad'], []]);
   });
+
+  // A real process, killed by its consumer before the turn of the receive ends: the crash helper
+  // above closes the database, which would commit that turn.
+  it('moves a message that kills the process in its first turn to the DLQ after maxReceiveCount starts', async () => {
+    const dir = dataDir();
+    const seed = run(dir);
+    await seed.queues.send('q', [{ id: '1', body: 'poison' }]);
+    crash(seed);
+    const script = [
+      `import { silentLogger } from ${JSON.stringify(new URL('../log.ts', import.meta.url).href)};`,
+      `import { QueueStore } from ${JSON.stringify(new URL('./queue-store.ts', import.meta.url).href)};`,
+      `import { LocalQueues } from ${JSON.stringify(new URL('./queues.ts', import.meta.url).href)};`,
+      `import { openLocalDatabase } from ${JSON.stringify(new URL('./sqlite.ts', import.meta.url).href)};`,
+      `const queues = new LocalQueues(silentLogger, Date.now, new QueueStore(openLocalDatabase(${JSON.stringify(dir)})));`,
+      `queues.create({ name: 'dlq', visibilityTimeoutS: 30 });`,
+      `queues.create({ name: 'q', visibilityTimeoutS: 30, maxReceiveCount: 3, dlq: 'dlq' });`,
+      `queues.consume('q', () => process.kill(process.pid, 'SIGKILL'));`,
+      `await new Promise((r) => setTimeout(r, 500));`,
+      `process.stdout.write(JSON.stringify(queues.peek('dlq')));`,
+    ].join('\n');
+    const outputs: string[] = [];
+    for (let start = 0; start < 6 && !outputs.at(-1)?.includes('poison'); start++) {
+      const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd(), encoding: 'utf8', timeout: 30_000 });
+      outputs.push(child.signal === 'SIGKILL' ? 'killed' : `${child.stdout}${child.stderr}`);
+    }
+    // Three receives, each killing the process; the fourth start finds the message in the DLQ.
+    expect(outputs).toEqual(['killed', 'killed', 'killed', '["poison"]']);
+  }, 60_000);
 
   it('writes a WAL with synchronous=NORMAL: a commit survives the process, without an fsync per call', () => {
     const { database } = run(dataDir());

@@ -39,7 +39,8 @@ export interface LocalQueueOptions {
 
 type Consumer = (event: SQSEvent) => Promise<SQSBatchResponse | void>;
 
-type Stored = StoredMessage;
+/** `resumed`: the message was already in the store when this runtime started (see invoke). */
+type Stored = StoredMessage & { resumed?: true };
 
 /** A request SQS would reject; `name` is SQS's error code, as the AWS SDK reports it. */
 export class LocalQueueError extends Error {
@@ -126,7 +127,7 @@ export class LocalQueues implements QueuePort, QueueAdmin {
   create(opts: LocalQueueOptions): void {
     this.queues.set(opts.name, {
       opts: { maxReceiveCount: Infinity, batchSize: 10, concurrency: 4, slowBatchMs: 1_000, ...opts, maxConcurrency: Math.max(opts.maxConcurrency ?? 0, opts.concurrency ?? 4) },
-      messages: new Map(this.store.load(opts.name).map((m) => [m.messageId, m])),
+      messages: new Map(this.store.load(opts.name).map((m): [string, Stored] => [m.messageId, { ...m, resumed: true }])),
       inFlightBatches: 0,
       running: new Set(),
     });
@@ -403,6 +404,23 @@ export class LocalQueues implements QueuePort, QueueAdmin {
   private async invoke(q: Queue, batch: Stored[], now: number): Promise<void> {
     const run = { startedAt: now };
     q.running.add(run);
+    // A message from before this start may be the one that killed the last process. Its receive
+    // must be on disk before its consumer runs: a crash in the consumer's first turn would lose
+    // the receive, the count would never grow, and the message would never reach its DLQ. Messages
+    // sent since the start skip the wait (one turn per batch on a storm's path); one that kills the
+    // process is resumed at the next start and counted from then on.
+    if (batch.some((m) => m.resumed)) {
+      try {
+        await this.store.flushed();
+      } catch (err) {
+        // The receive was rolled back with its commit: the messages come back after their visibility timeout.
+        this.log.error('could not record a receive; its messages will be received again', { queue: q.opts.name, ...errorFields(err) });
+        q.inFlightBatches--;
+        q.running.delete(run);
+        this.wake();
+        return;
+      }
+    }
     const handles = new Map(batch.map((m) => [m.messageId, m.receiptHandle]));
     let failed = new Set<string>(batch.map((m) => m.messageId));
     const event = this.event(q, batch);
