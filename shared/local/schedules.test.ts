@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger, type Logger } from '../log';
 import type { OutgoingMessage } from '../queues/port';
 import { ScheduleError } from '../schedules/errors';
+import { QueueStore } from './queue-store';
 import { LocalQueues } from './queues';
 import { LocalSchedules, MAX_TIMER_MS } from './schedules';
 
@@ -60,6 +61,33 @@ describe('LocalSchedules', () => {
     expect(q.sent[0]!.at).toBe(T0.getTime() + 20 * MIN);
     expect(schedules.counts).toMatchObject({ created: 1, duplicates: 1, fired: 1 });
     expect(schedules.calls).toEqual({ create: 2, delete: 0 });
+  });
+
+  it('forgets a schedule whose commit failed, so that the retry writes it again', async () => {
+    const q = recordingQueues();
+    const store = QueueStore.inMemory();
+    // As when the COMMIT fails (disk full): the group's writes are rolled back and its waiters rejected.
+    vi.spyOn(store, 'flushed').mockRejectedValueOnce(new Error('disk I/O error'));
+    const put = vi.spyOn(store, 'putSchedule');
+    schedules = new LocalSchedules(q, silentLogger, Date.now, store);
+    await expect(schedules.create(schedule('flush-1', 20 * MIN))).rejects.toThrow('disk I/O error');
+    expect(schedules.pending()).toEqual([]);
+    await schedules.create(schedule('flush-1', 20 * MIN));
+    expect(put).toHaveBeenCalledTimes(2);
+    expect(schedules.counts).toMatchObject({ created: 1, duplicates: 0 });
+    await vi.advanceTimersByTimeAsync(30 * MIN);
+    expect(q.sent.map((s) => s.messages)).toEqual([[{ id: 'flush-1', body: 'body-flush-1' }]]);
+  });
+
+  it('answers a duplicate create once the first one is committed, and fails it with that commit', async () => {
+    const q = recordingQueues();
+    const store = QueueStore.inMemory();
+    vi.spyOn(store, 'flushed').mockRejectedValueOnce(new Error('disk I/O error')).mockRejectedValueOnce(new Error('disk I/O error'));
+    schedules = new LocalSchedules(q, silentLogger, Date.now, store);
+    const first = schedules.create(schedule('flush-1', 20 * MIN));
+    const duplicate = schedules.create(schedule('flush-1', 20 * MIN));
+    await expect(first).rejects.toThrow('disk I/O error');
+    await expect(duplicate).rejects.toThrow('disk I/O error');
   });
 
   it('lets a name be used again once it has fired (the AWS schedule deletes itself)', async () => {

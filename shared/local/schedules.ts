@@ -75,6 +75,8 @@ export class LocalSchedules implements SchedulerPort {
     }
     if (this.entries.has(schedule.name)) {
       this.counts.duplicates++;
+      // The first create's write may not be committed yet: this answers with its commit.
+      await this.store.flushed();
       return;
     }
     const entry: Entry = { schedule: { ...schedule, at: new Date(schedule.at) } };
@@ -83,7 +85,18 @@ export class LocalSchedules implements SchedulerPort {
     this.counts.created++;
     this.arm(entry);
     // As CreateSchedule answers: the schedule is kept once this resolves.
-    await this.store.flushed();
+    try {
+      await this.store.flushed();
+    } catch (err) {
+      // The write was rolled back with its commit. Forget the entry too, so the caller's retry
+      // writes it again instead of being answered as a duplicate of a schedule no restart would find.
+      if (this.entries.get(schedule.name) === entry) {
+        if (entry.timer) clearTimeout(entry.timer);
+        this.entries.delete(schedule.name);
+        this.counts.created--;
+      }
+      throw err;
+    }
   }
 
   async delete(name: string): Promise<void> {
