@@ -8,7 +8,7 @@ import { channelQueueName } from '../queues/names';
 import { encodeBody, type QueuePort } from '../queues/port';
 import { DELIVERY_STATUSES, deliveryLogKey, type DeliveryRecord, type DeliveryStatus } from '../store/model';
 import type { DeliveryStore, PayloadStore } from '../store/port';
-import { decodeCursor, encodeCursor, parseLimit, parseSinceParam, parseTimeParam, READ_BUDGET, retainedRange } from './paging';
+import { decodeCursor, encodeCursor, parseLimit, parseSinceParam, parseTimeParam, READ_BUDGET, retainedRange, SortKeyPart } from './paging';
 
 /**
  * The delivery log (scope `read`): every notification alertflow tried to send, newest first by the
@@ -45,7 +45,7 @@ const DEFAULT_SINCE_MS = 86_400_000;
 /** Records read per store call: a filter may match few of them. */
 const PAGE_READ = 250;
 
-const Cursor = z.object({ d: z.string().min(2).max(2048) }).strict();
+const Cursor = z.object({ d: SortKeyPart.refine((d) => d.length >= 2) }).strict();
 
 export async function listDeliveries(deps: DeliveryDeps, query: DeliveryQuery): Promise<Record<string, unknown>> {
   const now = deps.clock();

@@ -4,7 +4,7 @@ import { historyKey, type HistoryEntry, type HistoryStore } from '../history/his
 import { matchesAll, type Matcher } from '../labels/matchers';
 import type { IncidentStore } from '../store/port';
 import { pageIncidents } from './incidents';
-import { decodeCursor, encodeCursor, parseFilter, parseLimit, parseTimeParam, READ_BUDGET, retainedRange, type PageQuery } from './paging';
+import { decodeCursor, encodeCursor, parseFilter, parseLimit, parseTimeParam, READ_BUDGET, retainedRange, SortKeyPart, type PageQuery } from './paging';
 
 /**
  * GET /v1/history (scope `read`): what happened in a time range, newest first. `kind=alerts` (the
@@ -39,7 +39,7 @@ export async function listHistory(deps: HistoryDeps, query: HistoryQuery): Promi
   return kind === 'alerts' ? { kind, ...window, ...(await alerts(deps, range, matchers, limit, query.cursor, now)) } : { kind, ...window, ...(await incidents(deps, range, matchers, limit, query.cursor, now)) };
 }
 
-const AlertCursor = z.object({ a: z.string().min(25).max(2048) }).strict();
+const AlertCursor = z.object({ a: SortKeyPart.refine((a) => a.length >= 25) }).strict();
 
 async function alerts(deps: HistoryDeps, range: { from: Date; to: Date }, matchers: Matcher[], limit: number, cursorText: string | undefined, now: Date) {
   const cursor = decodeCursor(cursorText, AlertCursor, (c) => c.a < range.to.toISOString() && c.a >= range.from.toISOString());

@@ -57,8 +57,14 @@ export function parseFilter(text: string | undefined): Matcher[] {
   return matchers;
 }
 
-const KeyPart = z.string().min(1).max(2048);
-export const ListKeySchema = z.object({ pk: KeyPart, sk: KeyPart, lpk: KeyPart, lsk: KeyPart }).strict();
+/**
+ * A key attribute of a cursor, at most what DynamoDB takes in bytes: 2,048 for a partition key and
+ * 1,024 for a sort key. A longer one in a tampered cursor would make the Query fail (a 500), not a 400.
+ */
+const keyPart = (maxBytes: number) => z.string().min(1).refine((s) => Buffer.byteLength(s, 'utf8') <= maxBytes);
+export const PartitionKeyPart = keyPart(2048);
+export const SortKeyPart = keyPart(1024);
+export const ListKeySchema = z.object({ pk: PartitionKeyPart, sk: SortKeyPart, lpk: PartitionKeyPart, lsk: SortKeyPart }).strict();
 
 export function encodeCursor(value: unknown): string {
   return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { Alert } from '../alerts/model';
+import { MAX_PATH_PARAMETER_BYTES } from '../http/request';
 import { Budget, labelValue, matcherProgramBound, newMatcher, parseMatchers, type Matcher, type MatchType } from '../labels/matchers';
 
 /**
@@ -189,7 +190,11 @@ export function silenceInputSchema(clock: () => Date = () => new Date(), opts: S
   return z
     .object({
       // An empty id is no id, as in Alertmanager's Silences.Set: the body makes a new silence.
-      id: z.string({ error: 'id must be a string (the id of the silence to edit)' }).optional(),
+      // A silence id is a UUID: a longer one names no silence, and would be refused as a DynamoDB key (a 500).
+      id: z
+        .string({ error: 'id must be a string (the id of the silence to edit)' })
+        .refine((id) => Buffer.byteLength(id, 'utf8') <= MAX_PATH_PARAMETER_BYTES, `id must be at most ${MAX_PATH_PARAMETER_BYTES} bytes (silence ids are UUIDs)`)
+        .optional(),
       matchers: Matchers,
       starts_at: isoTime('starts_at').optional(),
       ends_at: isoTime('ends_at'),

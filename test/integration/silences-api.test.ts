@@ -256,6 +256,11 @@ describe('listSilences and getSilence', () => {
     }
   });
 
+  it('answers 400, never a 5xx, for an id longer than a silence id can be', async () => {
+    const tooLong = 'x'.repeat(2000);
+    await expect(upsertSilence(deps, { ...body(), id: tooLong }, ACTOR)).rejects.toMatchObject({ status: 400, message: expect.stringContaining('id must be at most 256 bytes') });
+  });
+
   it('answers 400, never a 5xx, for a tampered cursor or a bad limit', async () => {
     await createSilence(deps, body(), ACTOR);
     await createSilence(deps, body(), ACTOR);
@@ -271,6 +276,9 @@ describe('listSilences and getSilence', () => {
       forged({ ...json, k: { ...json.k, lpk: 'GROUPS' } }),
       forged({ ...json, extra: 1 }),
       forged('a string'),
+      // Keys in range but longer than DynamoDB takes (1,024 bytes for a sort key): its Query would fail.
+      forged({ ...json, k: { ...json.k, lsk: `${json.k.lsk}${'x'.repeat(2000)}` } }),
+      forged({ ...json, k: { ...json.k, sk: `SILENCE#${'é'.repeat(600)}` } }),
     ]) {
       await expect(listSilences(deps, { cursor }), cursor).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/^invalid cursor/) });
     }
