@@ -11,6 +11,7 @@ import type { InhibitionSource } from '../inhibition/rules';
 import { groupKeyFor, matchRoutes } from '../routing/route-tree';
 import { ALERT_BUDGET, encodeCursor } from './paging';
 import { pagedGroups } from './testing';
+import { holdingByWalk } from '../store/port';
 import { groupState } from '../../test/support/group-state';
 
 const T0 = Date.parse('2026-11-22T10:00:00.000Z');
@@ -329,6 +330,22 @@ describe('listAlerts and getAlert', () => {
   it('gets one alert by fingerprint, or 404s', async () => {
     expect(await getAlert(deps([]), a.fingerprint)).toMatchObject({ id: a.fingerprint, state: 'silenced' });
     await expect(getAlert(deps([]), 'ffffffffffffffff')).rejects.toMatchObject({ status: 404, code: 'not_found' });
+  });
+
+  // Without an index from alerts to groups (DynamoDB), `holding` walks the listing: never for an
+  // id that cannot be an alertflow fingerprint, and never past HOLDING_WALK_LIMIT groups.
+  it('bounds the groups read to find an alert, and walks none for an id that is not a fingerprint', async () => {
+    const many = Array.from({ length: 250 }, (_, i) => group(`G${String(i).padStart(3, '0')}`, [alert({ alertname: `G${i}` })]));
+    const groups = pagedGroups(many);
+    const store = { ...deps([]), groups };
+    await expect(getAlert(store, 'not-a-fingerprint')).rejects.toMatchObject({ status: 404 });
+    // Only the sender-fingerprint search ran: at most READ_BUDGET groups, here all 250.
+    expect(groups.reads).toBe(250);
+    groups.reads = 0;
+    expect(await holdingByWalk(groups, 'ffffffffffffffff', new Date(T0), 120)).toEqual([]);
+    expect(groups.reads).toBe(120);
+    const last = many.at(-1)!;
+    expect((await holdingByWalk(groups, Object.keys(last.alerts)[0]!, new Date(T0))).map((g) => g.groupId)).toEqual([last.groupId]);
   });
 });
 

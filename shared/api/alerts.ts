@@ -2,6 +2,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { isFlapping } from '../grouping/flapping';
 import { sendingStatus } from '../grouping/nflog';
 import { statusAt } from '../alerts/model';
+import { isFingerprint } from '../alerts/fingerprint';
 import * as z from 'zod';
 import { groupIdOf } from '../dispatch/dispatch';
 import { inhibitor, type InhibitionSource } from '../inhibition/rules';
@@ -349,12 +350,13 @@ export async function listAlerts(deps: AlertStateDeps, query: AlertQuery = {}): 
  * GET /v1/alerts/{id}: `id` is alertflow's fingerprint, or the fingerprint the sender gave the
  * alert (`sourceFingerprint`: Grafana's differ from alertflow's, which follow Alertmanager's), so
  * a link copied from the sender finds the alert too. The groups holding an alertflow fingerprint
- * come from the store's `holding`; a sender's fingerprint is looked for in at most READ_BUDGET
- * groups, a page at a time.
+ * come from the store's `holding` (on DynamoDB a walk of at most HOLDING_WALK_LIMIT groups), only
+ * for an id that can be one; a sender's fingerprint is looked for in at most READ_BUDGET groups,
+ * a page at a time.
  */
 export async function getAlert(deps: AlertStateDeps, id: string): Promise<AlertView> {
   const base = await viewContext(deps, deps.clock());
-  const holding = await deps.groups.holding(id, base.now);
+  const holding = isFingerprint(id) ? await deps.groups.holding(id, base.now) : [];
   if (holding.length > 0) {
     const view = [...(await pageViews(holding, deps, base)).values()].flat().find((v) => v.id === id);
     if (view) return view;

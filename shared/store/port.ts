@@ -84,7 +84,10 @@ export interface GroupStore {
   all(now: Date, pageSize?: number): AsyncGenerator<GroupState[]>;
   /** Every live group in listing order. */
   list(now: Date): Promise<GroupState[]>;
-  /** The live groups that hold the alert `fingerprint`, firing or recently resolved (GET /v1/alerts/{id}). */
+  /**
+   * The live groups that hold the alert `fingerprint`, firing or recently resolved (GET /v1/alerts/{id}).
+   * An adapter without an index reads at most HOLDING_WALK_LIMIT groups of the listing.
+   */
   holding(fingerprint: string, now: Date): Promise<GroupState[]>;
 }
 
@@ -193,11 +196,27 @@ export interface ReceiverGates {
 }
 
 /**
- * The groups holding `fingerprint`, by walking every group page by page (an adapter without an index
- * from alerts to groups: reads every group, bounded by how many there are).
+ * Groups an adapter without an index from alerts to groups reads at most to find an alert's
+ * (`holdingByWalk`): one request's work stays bounded, whatever the table holds.
  */
-export async function holdingByWalk(store: Pick<GroupStore, 'page'>, fingerprint: string, now: Date): Promise<GroupState[]> {
-  return (await listPages(store, now, 100)).filter((g) => holdsAlert(g, fingerprint));
+export const HOLDING_WALK_LIMIT = 10_000;
+
+/**
+ * The groups holding `fingerprint`, by walking the listing page by page (an adapter without an
+ * index from alerts to groups), keeping only the groups that hold it: at most `limit` groups are
+ * read, and one page at a time is held.
+ */
+export async function holdingByWalk(store: Pick<GroupStore, 'page'>, fingerprint: string, now: Date, limit = HOLDING_WALK_LIMIT): Promise<GroupState[]> {
+  const out: GroupState[] = [];
+  let after: ListKey | undefined;
+  let read = 0;
+  do {
+    const page = await store.page(after, Math.min(100, limit - read), now);
+    read += page.read;
+    out.push(...page.groups.filter((g) => holdsAlert(g, fingerprint)));
+    after = page.last;
+  } while (after && read < limit);
+  return out;
 }
 
 /** Whether the group holds the alert, firing or recently resolved (what `GroupStore.holding` finds). */
