@@ -35,7 +35,7 @@ auth:
 
 const group: GroupState = groupState(
   'Disk',
-  [{ fingerprint: 'f1', status: 'firing', labels: { alertname: 'Disk', severity: 'warning', cluster: 'eu' }, annotations: {}, startsAt: new Date(T0 - 60_000).toISOString(), source: 'generic' }],
+  [{ fingerprint: '00000000000000f1', status: 'firing', labels: { alertname: 'Disk', severity: 'warning', cluster: 'eu' }, annotations: {}, startsAt: new Date(T0 - 60_000).toISOString(), source: 'generic' }],
   T0,
   { groupId: 'g1', routeId: config.routeTree.id },
 );
@@ -107,7 +107,7 @@ describe('read paths send no Scan', () => {
   it.each([
     ['GET /v1/alerts', undefined, undefined],
     ['GET /v1/alerts', { filter: 'alertname="Disk"', state: 'silenced', limit: '10' }, undefined],
-    ['GET /v1/alerts/{id}', undefined, 'f1'],
+    ['GET /v1/alerts/{id}', undefined, '00000000000000f1'],
     ['GET /v1/groups', { filter: 'alertname=~"D.*"' }, undefined],
     ['GET /v1/silences', { state: 'active' }, undefined],
     ['GET /v1/silences', undefined, undefined],
