@@ -3,7 +3,7 @@ import { errorMap, invalid, isObject, Timestamp, zodIssues } from '../alerts/nor
 import { RequestShapeError, ValidationError } from '../errors';
 import { sameLabelSet } from '../alerts/model';
 import type { GroupState } from '../grouping/model';
-import { compareUtf8, compileMatcherRegex, matchesAll, type Matcher } from '../labels/matchers';
+import { compareUtf8, compileMatcherRegex, type Matcher } from '../labels/matchers';
 import { programSizeBound, type Regex } from '../labels/regex';
 import type { RouteConfig } from '../config/schema';
 import { matchRoutes } from '../routing/route-tree';
@@ -11,7 +11,7 @@ import type { CompiledConfig } from '../runtime/compiled-config';
 import { SILENCE_MAX_REGEX_BOUND, silenceView, type Silence, type SilenceState } from '../silences/model';
 import { ALERTFLOW_VERSION } from '../version';
 import { viewContext, viewsOf, type AlertStateDeps, type AlertView } from './alerts';
-import { parseFilter, READ_BUDGET } from './paging';
+import { filterMatcher, parseFilter, READ_BUDGET } from './paging';
 import { expireSilence, listSilences, upsertSilence, type SilenceDeps } from './silences';
 
 /**
@@ -175,7 +175,7 @@ function gettableAlert(v: AlertView, receivers: readonly string[], updatedAt: Re
 
 /** The query of /alerts and /alerts/groups: `filter`, `receiver` (a regex), and the state switches. */
 function parseAlertQuery(query: Query): { filter: (v: AlertView) => boolean; receiver: Regex | undefined } {
-  const matchers = filterMatchers(query);
+  const matches = filterMatcher(filterMatchers(query));
   const active = flag(query, 'active');
   const silenced = flag(query, 'silenced');
   const inhibited = flag(query, 'inhibited');
@@ -188,7 +188,7 @@ function parseAlertQuery(query: Query): { filter: (v: AlertView) => boolean; rec
       if (!active && !suppressed) return false;
       if (!silenced && v.silenced_by.length > 0) return false;
       if (!inhibited && v.inhibited_by.length > 0) return false;
-      return matchesAll(matchers, v.labels);
+      return matches(v.labels);
     },
   };
 }
@@ -197,8 +197,9 @@ function parseAlertQuery(query: Query): { filter: (v: AlertView) => boolean; rec
 function filterMatchers(query: Query): Matcher[] {
   return query.getAll('filter').map((item) => {
     const parsed = parseFilter(item);
-    if (parsed.length !== 1 || /^\s*\{/.test(item)) {
-      throw new ValidationError(`bad matcher format: ${JSON.stringify(item)} (one matcher per filter, without braces, e.g. filter=alertname="DiskFull")`, [{ path: 'filter', message: 'one matcher' }]);
+    // As labels.ParseMatcher: one matcher, without braces or a trailing comma.
+    if (parsed.length !== 1 || /^\s*\{/.test(item) || /,\s*$/.test(item)) {
+      throw new ValidationError(`bad matcher format: ${JSON.stringify(item)} (one matcher per filter, without braces or a trailing comma, e.g. filter=alertname="DiskFull")`, [{ path: 'filter', message: 'one matcher' }]);
     }
     return parsed[0]!;
   });
@@ -269,10 +270,10 @@ export function labelSetBefore(a: Record<string, string>, b: Record<string, stri
 
 /** GET /api/v2/silences[?filter=]: active (ending soonest first), pending (starting soonest first), expired (latest first). */
 export async function getSilences(deps: Pick<SilenceDeps, 'silences' | 'clock'>, query: Query): Promise<Listing<GettableSilence>> {
-  const items = query.getAll('filter');
-  filterMatchers(query);
-  // Each item is one valid matcher, so joined they are the list listSilences reads.
-  const filter = items.length > 0 ? items.join(',') : undefined;
+  // Each item is one matcher; their canonical forms, joined, are the list listSilences reads (the
+  // items themselves may end in a comma, and joined would hold an empty matcher).
+  const matchers = filterMatchers(query);
+  const filter = matchers.length > 0 ? matchers.map(String).join(',') : undefined;
   const out: GettableSilence[] = [];
   const budget = byteBudget();
   let cursor: string | undefined;

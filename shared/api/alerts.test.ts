@@ -327,6 +327,14 @@ describe('listAlerts and getAlert', () => {
     expect(calls).toEqual([]);
   });
 
+  it('refuses with a 400 a filter whose regex would cost more than a request may spend on the stored labels', async () => {
+    const long = alert({ alertname: 'a'.repeat(20_000) });
+    await expect(listAlerts(deps([], [group('L', [long])]), { filter: 'alertname=~"a{1000}b{1000}c{1000}d{1000}"' })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/^filter too costly/),
+    });
+  });
+
   it('gets one alert by fingerprint, or 404s', async () => {
     expect(await getAlert(deps([]), a.fingerprint)).toMatchObject({ id: a.fingerprint, state: 'silenced' });
     await expect(getAlert(deps([]), 'ffffffffffffffff')).rejects.toMatchObject({ status: 404, code: 'not_found' });

@@ -6,7 +6,7 @@ import { isFingerprint } from '../alerts/fingerprint';
 import * as z from 'zod';
 import { groupIdOf } from '../dispatch/dispatch';
 import { inhibitor, type InhibitionSource } from '../inhibition/rules';
-import { matchesAll, type Matcher } from '../labels/matchers';
+import { matchesAll } from '../labels/matchers';
 import { groupKeyFor, matchRoutes, type RouteNode } from '../routing/route-tree';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import type { Clock } from '../runtime/ports';
@@ -19,7 +19,7 @@ import { inRange } from '../store/list-index';
 import { inhibitPartition } from '../store/noise';
 import type { GroupStore } from '../store/port';
 import { liveHold, outcomesOf, type DeliveryReads, type GroupPages } from './groups';
-import { ALERT_BUDGET, decodeCursor, encodeCursor, ListKeySchema, parseFilter, parseLimit, READ_BUDGET, type PageQuery } from './paging';
+import { ALERT_BUDGET, decodeCursor, encodeCursor, filterMatcher, ListKeySchema, parseFilter, parseLimit, READ_BUDGET, type PageQuery } from './paging';
 
 /**
  * What is happening to an alert now, most telling first: resolved > inhibited > silenced > throttled
@@ -196,10 +196,10 @@ function parseStates(text: string): Set<AlertState> {
 /** Validates the whole query before anything is read, so a bad one costs no read. */
 function parseQuery(query: AlertQuery) {
   const keep = alertFilter(query);
+  const matches = filterMatcher(parseFilter(query.filter));
   return {
-    keep: (v: AlertView, matchers: readonly Matcher[]) => matchesAll(matchers, v.labels) && keep(v),
+    keep: (v: AlertView) => matches(v.labels) && keep(v),
     limit: parseLimit(query.limit),
-    matchers: parseFilter(query.filter),
     cursor: decodeCursor(query.cursor, AlertCursor, (c) => inRange(c.k, { lpk: GROUPS_LIST_PK })),
   };
 }
@@ -309,7 +309,7 @@ function sourceReader(deps: AlertStateDeps, now: Date) {
  * reads at most READ_BUDGET groups and evaluates at most ALERT_BUDGET alerts; `next_cursor` goes on.
  */
 export async function listAlerts(deps: AlertStateDeps, query: AlertQuery = {}): Promise<{ alerts: AlertView[]; next_cursor: string | null }> {
-  const { keep, limit, matchers, cursor } = parseQuery(query);
+  const { keep, limit, cursor } = parseQuery(query);
   const now = deps.clock();
   const base = await viewContext(deps, now);
   const out: AlertView[] = [];
@@ -333,7 +333,7 @@ export async function listAlerts(deps: AlertStateDeps, query: AlertQuery = {}): 
       for (const v of views.get(g.groupId) ?? []) {
         if (resume && !isAfter(v, resume.pos)) continue;
         examined++;
-        if (keep(v, matchers)) out.push(v);
+        if (keep(v)) out.push(v);
         if (out.length === limit || examined >= ALERT_BUDGET) {
           return { alerts: out, next_cursor: encodeCursor({ k: groupIndexKey(g), a: [v.startsAt, v.id] }) };
         }

@@ -4,12 +4,11 @@ import { nextFlushAt } from '../grouping/timers';
 import { channelLabel } from '../grouping/flush';
 import type { Clock } from '../runtime/ports';
 import type { RecordedDelivery } from '../store/deliveries';
-import { matchesAll, type Matcher } from '../labels/matchers';
 import { groupIndexKey } from '../store/groups';
 import { recentlyResolved, type GroupState, type Hold } from '../grouping/model';
 import { GROUPS_LIST_PK, type ListKey } from '../store/keys';
 import { inRange } from '../store/list-index';
-import { decodeCursor, encodeCursor, ListKeySchema, parseFilter, parseLimit, READ_BUDGET, type PageQuery } from './paging';
+import { decodeCursor, encodeCursor, filterMatcher, ListKeySchema, parseFilter, parseLimit, READ_BUDGET, type PageQuery } from './paging';
 import * as z from 'zod';
 
 /** The group's hold while it lasts; a hold whose end has passed is stale until the next flush clears it. */
@@ -125,10 +124,9 @@ export interface GroupPages {
   page(after: ListKey | undefined, limit: number, now: Date): Promise<{ groups: GroupState[]; read: number; last?: ListKey | undefined }>;
 }
 
-/** Whether some alert of the group (current, or resolved within the hour) matches every matcher. */
-function groupMatches(g: GroupState, matchers: readonly Matcher[], now: number): boolean {
-  if (matchers.length === 0) return true;
-  return [...Object.values(g.alerts), ...recentlyResolved(g, now)].some((a) => matchesAll(matchers, a.labels));
+/** Whether some alert of the group (current, or resolved within the hour) matches the filter. */
+function groupMatches(g: GroupState, matches: (labels: Readonly<Record<string, string>>) => boolean, now: number): boolean {
+  return [...Object.values(g.alerts), ...recentlyResolved(g, now)].some((a) => matches(a.labels));
 }
 
 const GroupCursor = z.object({ k: ListKeySchema }).strict();
@@ -144,6 +142,7 @@ export async function listGroups(
 ): Promise<{ groups: GroupView[]; next_cursor: string | null }> {
   const limit = parseLimit(query.limit);
   const matchers = parseFilter(query.filter);
+  const matches = filterMatcher(matchers);
   const cursor = decodeCursor(query.cursor, GroupCursor, (c) => inRange(c.k, { lpk: GROUPS_LIST_PK }));
   const now = deps.clock();
   const out: GroupView[] = [];
@@ -152,7 +151,7 @@ export async function listGroups(
     const size = Math.min(READ_BUDGET - read, matchers.length > 0 ? 100 : limit - out.length + 5);
     const page = await deps.groups.page(after, size, now);
     read += page.read;
-    const shown = page.groups.filter((g) => hasSomethingToShow(g, now.getTime()) && groupMatches(g, matchers, now.getTime()));
+    const shown = page.groups.filter((g) => hasSomethingToShow(g, now.getTime()) && (matchers.length === 0 || groupMatches(g, matches, now.getTime())));
     const outcomes = await outcomesOf(shown.slice(0, limit - out.length), deps.deliveries);
     for (const g of shown) {
       out.push(groupView(g, now.getTime(), outcomes));

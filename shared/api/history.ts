@@ -1,10 +1,9 @@
 import * as z from 'zod';
 import { ValidationError } from '../errors';
 import { historyKey, type HistoryEntry, type HistoryStore } from '../history/history';
-import { matchesAll, type Matcher } from '../labels/matchers';
 import type { IncidentStore } from '../store/port';
 import { pageIncidents } from './incidents';
-import { decodeCursor, encodeCursor, parseFilter, parseLimit, parseTimeParam, READ_BUDGET, retainedRange, SortKeyPart, type PageQuery } from './paging';
+import { decodeCursor, encodeCursor, filterMatcher, parseFilter, parseLimit, parseTimeParam, READ_BUDGET, retainedRange, SortKeyPart, type PageQuery } from './paging';
 
 /**
  * GET /v1/history (scope `read`): what happened in a time range, newest first. `kind=alerts` (the
@@ -36,12 +35,15 @@ export async function listHistory(deps: HistoryDeps, query: HistoryQuery): Promi
   const limit = parseLimit(query.limit);
   const range = retainedRange(from, to, now, deps.retentionS);
   const window = { from: from.toISOString(), to: to.toISOString() };
-  return kind === 'alerts' ? { kind, ...window, ...(await alerts(deps, range, matchers, limit, query.cursor, now)) } : { kind, ...window, ...(await incidents(deps, range, matchers, limit, query.cursor, now)) };
+  const matches = filterMatcher(matchers);
+  return kind === 'alerts' ? { kind, ...window, ...(await alerts(deps, range, matches, limit, query.cursor, now)) } : { kind, ...window, ...(await incidents(deps, range, matches, limit, query.cursor, now)) };
 }
 
 const AlertCursor = z.object({ a: SortKeyPart.refine((a) => a.length >= 25) }).strict();
 
-async function alerts(deps: HistoryDeps, range: { from: Date; to: Date }, matchers: Matcher[], limit: number, cursorText: string | undefined, now: Date) {
+type LabelsMatch = (labels: Readonly<Record<string, string>>) => boolean;
+
+async function alerts(deps: HistoryDeps, range: { from: Date; to: Date }, matches: LabelsMatch, limit: number, cursorText: string | undefined, now: Date) {
   const cursor = decodeCursor(cursorText, AlertCursor, (c) => c.a < range.to.toISOString() && c.a >= range.from.toISOString());
   const out: ReturnType<typeof alertView>[] = [];
   let after = cursor?.a;
@@ -50,7 +52,7 @@ async function alerts(deps: HistoryDeps, range: { from: Date; to: Date }, matche
     const page = await deps.history.page(range, after, Math.min(READ_BUDGET - read, PAGE_READ), now);
     read += page.read;
     for (const e of page.entries) {
-      if (!matchesAll(matchers, e.labels)) continue;
+      if (!matches(e.labels)) continue;
       out.push(alertView(e));
       // A full page: the next one starts after this entry.
       if (out.length >= limit) return { alerts: out, next_cursor: encodeCursor({ a: historyKey(e) }) };
@@ -79,10 +81,10 @@ function alertView(e: HistoryEntry) {
 }
 
 /** Incidents list newest first by start, open ones then resolved ones; each listing is read until it starts before `from`. */
-function incidents(deps: HistoryDeps, range: { from: Date; to: Date }, matchers: Matcher[], limit: number, cursor: string | undefined, now: Date) {
+function incidents(deps: HistoryDeps, range: { from: Date; to: Date }, matches: LabelsMatch, limit: number, cursor: string | undefined, now: Date) {
   const from = range.from.getTime();
   const to = range.to.getTime();
   return pageIncidents(deps.incidents, ['open', 'resolved'], { cursor, limit, now }, (i) =>
-    i.startedAt >= to ? 'skip' : i.startedAt < from ? 'stop' : matchesAll(matchers, i.groupLabels) ? 'take' : 'skip',
+    i.startedAt >= to ? 'skip' : i.startedAt < from ? 'stop' : matches(i.groupLabels) ? 'take' : 'skip',
   );
 }
