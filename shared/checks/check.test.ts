@@ -188,6 +188,8 @@ describe('the check schema', () => {
     expect(issues({ warning: 5, critical: 1 })).toEqual(['critical: with condition >, critical must be at or beyond warning (5)']);
     expect(issues({ annotations: { summary: '{{ .Valeu }}' } })[0]).toMatch(/^annotations.summary: invalid template at line 1, column \d+: .*Valeu/);
     expect(issues({ every: '500ms' })).toEqual(['every: at least 1s']);
+    // Past 100 years a check's next time leaves Date's range: every tick then failed, for every check.
+    expect(issues({ every: '300000y', cooldown: '300000y' })).toEqual(['every: not a duration: "300000y" (at most 100y)', 'cooldown: not a duration: "300000y" (at most 100y)']);
     expect(issues({ prometheus: undefined, cloudwatch: { namespace: 'AWS/SQS', statistic: 'Maximum', period: 45 } })).toEqual(['cloudwatch.period: seconds: 1, 5, 10, 30 or a multiple of 60', 'cloudwatch.metric: required (or give an `expression`)']);
     expect(issues({ prometheus: undefined, cloudwatch: { expression: 'SUM(x)', metric: 'M' } })).toEqual(['cloudwatch.metric: give either `expression` or namespace/metric/statistic, not both']);
     expect(issues({ prometheus: { url: 'http://u:p@p:9090', query: 'up' } })).toEqual(['prometheus: the URL must not carry credentials']);

@@ -13,6 +13,11 @@ const UNIT_MS: Record<string, number> = {
 };
 const ORDER = ['y', 'w', 'd', 'h', 'm', 's', 'ms'];
 const PART = /(\d+)(ms|y|w|d|h|m|s)/y;
+/**
+ * The longest duration taken: 100 years. Longer ones mean nothing here, and added to a time they
+ * leave JavaScript's Date range (about 273,000 years), where every time computed from them fails.
+ */
+export const MAX_DURATION_MS = 100 * UNIT_MS.y!;
 
 export function parseDuration(text: string): number {
   if (text === '0') return 0;
@@ -30,6 +35,7 @@ export function parseDuration(text: string): number {
     lastUnit = rank;
     total += Number(m[1]) * UNIT_MS[unit]!;
   }
+  if (total > MAX_DURATION_MS) throw new Error(`not a duration: ${JSON.stringify(text)} (at most 100y)`);
   return total;
 }
 

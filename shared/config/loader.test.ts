@@ -179,6 +179,11 @@ receivers: [{ name: a }]
     expect(parseDuration('0')).toBe(0);
     expect(() => parseDuration('30m1h')).toThrow(/out of order/);
     expect(() => parseDuration('5 minutes')).toThrow(/not a duration/);
+    // Longer than 100 years, a time computed from it would leave Date's range (a RangeError, a 500).
+    expect(parseDuration('100y')).toBe(100 * 31_536_000_000);
+    expect(() => parseDuration('100y1ms')).toThrow(/at most 100y/);
+    expect(() => parseDuration('300000y')).toThrow(/at most 100y/);
+    expect(() => parseDuration(`${'9'.repeat(400)}s`)).toThrow(/at most 100y/);
   });
 });
 

@@ -403,12 +403,18 @@ slack_app:
   });
 
   it('resolve with a silence mutes the group, so the alerts its source still sends do not open the next incident', async () => {
-    const { rt } = await start(THREE_STEPS.replace(/wait: 1s/g, 'wait: 30s'));
+    const { rt } = await start(THREE_STEPS.replace(/wait: 1s/g, 'wait: 30s'), { top: 'silences:\n  max_silences: 1\n' });
     await fire(rt, 'DiskFull');
     const [incident] = await until('the incident', async () => ((await incidents(rt)).length > 0 ? incidents(rt) : undefined));
-    const bad = await apiRequest(rt.url, rt.token, 'POST', `/v1/incidents/${String(incident!.id)}/resolve`, { silence: { duration: 'soon' } });
-    expect(bad.status).toBe(400);
+    const resolve = (silence: Record<string, unknown>) => apiRequest(rt.url, rt.token, 'POST', `/v1/incidents/${String(incident!.id)}/resolve`, { silence });
+    // A silence that would be refused leaves the incident as it was: it was resolved first, then a 4xx or 500.
+    expect((await resolve({ duration: 'soon' })).status).toBe(400);
+    expect((await resolve({ duration: '300000y' })).status).toBe(400);
+    const other = await apiRequest<{ id: string }>(rt.url, rt.token, 'POST', '/v1/silences', { matchers: ['alertname="Other"'], ends_at: new Date(Date.now() + 3_600_000).toISOString(), created_by: 't', comment: 'the one allowed' });
+    expect(other.status).toBe(201);
+    expect((await resolve({ duration: '2h' })).status).toBe(409);
     expect((await incidents(rt))[0]).toMatchObject({ state: 'triggered' });
+    expect((await apiRequest(rt.url, rt.token, 'DELETE', `/v1/silences/${other.body.id}`)).status).toBeLessThan(300);
     const res = await apiRequest<{ state: string; silence: { matchers: unknown[]; created_by: string } }>(rt.url, rt.token, 'POST', `/v1/incidents/${String(incident!.id)}/resolve`, {
       silence: { duration: '2h', comment: 'disk swap tonight' },
     });

@@ -64,6 +64,10 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 // `+00:00` or the `+0000` form CloudWatch uses (which Date.parse does not accept).
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):?(\d{2}))$/;
 
+/** The instants a four-digit UTC year can write: 0000-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z. */
+const FIRST_INSTANT_MS = utcMs(0, 1, 1, 0, 0, 0, 0);
+const LAST_INSTANT_MS = utcMs(9999, 12, 31, 23, 59, 59, 999);
+
 /**
  * Recent parses, by text. The alerts of one request share timestamps (a rule evaluation's start,
  * Go's zero time as the end of every firing alert), and each is parsed when validated and again
@@ -94,8 +98,12 @@ function parseUncached(text: string): number | undefined {
   // rather than by Date.parse of a rebuilt string: this runs for every timestamp of every alert.
   const millis = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0').slice(0, 3));
   const offsetMs = m[8] ? 0 : (m[9] === '-' ? -1 : 1) * (offH * 60 + offM) * 60_000;
-  return utcMs(year, month, day, hour, minute, second, millis) - offsetMs;
+  const ms = utcMs(year, month, day, hour, minute, second, millis) - offsetMs;
+  // An offset can move year 0000 or 9999 out of the four-digit years: the instant would be written
+  // `-000001-…` or `+010000-…`, which the queue message's schema refuses after ingest said 2xx.
+  return ms >= FIRST_INSTANT_MS && ms <= LAST_INSTANT_MS ? ms : undefined;
 }
+
 
 /** Date.UTC, also for years 0-99 (which Date.UTC reads as 1900-1999). */
 function utcMs(year: number, month: number, day: number, hour: number, minute: number, second: number, millis: number): number {

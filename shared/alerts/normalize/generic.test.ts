@@ -133,6 +133,13 @@ describe('normalizeGeneric', () => {
       ]);
     });
 
+    // Both were answered 2xx (a lost alert) or 500 before.
+    it('a timeout over 100 years, and a time outside years 0000-9999 in UTC', () => {
+      expect(issues({ name: 'A', timeout: '300000y' })).toEqual([{ path: 'timeout', message: 'at most 100y' }]);
+      expect(issues({ name: 'A', starts_at: '0000-01-01T00:00:00+00:01' })[0]!.path).toBe('starts_at');
+      expect(issues({ name: 'A', ends_at: '9999-12-31T23:59:59-01:00' })[0]!.path).toBe('ends_at');
+    });
+
     it('non-string label values', () => {
       expect(issues({ name: 'A', labels: { count: 3 } })).toEqual([{ path: 'labels.count', message: 'expected string, got number' }]);
     });

@@ -144,8 +144,8 @@ function toAlert(a: GenericAlert, path: PropertyKey[], opts: GenericOptions, iss
     try {
       timeoutMs = parseDuration(a.timeout);
       if (timeoutMs <= 0) report(['timeout'], 'must be greater than 0');
-    } catch {
-      report(['timeout'], 'not a duration (expected e.g. "30s", "5m", "1h30m")');
+    } catch (err) {
+      report(['timeout'], (err as Error).message.endsWith('(at most 100y)') ? 'at most 100y' : 'not a duration (expected e.g. "30s", "5m", "1h30m")');
     }
   }
 

@@ -22,6 +22,19 @@ describe('timestamps', () => {
     },
   );
 
+  // The instant must have a four-digit UTC year: the queue message's schema (z.iso.datetime)
+  // refuses `-000001-…` and `+010000-…`, which would lose an alert ingest had answered 2xx.
+  it.each(['0000-01-01T00:00:00+00:01', '0000-01-01T00:00:00+01:00', '9999-12-31T23:59:59-01:00', '9999-12-31T23:59:59.000-0100'])('rejects %j, outside years 0000-9999 in UTC', (text) => {
+    expect(parseTimestamp(text)).toBeUndefined();
+  });
+
+  it('takes the first and last instants of years 0000-9999 in UTC', () => {
+    expect(toIsoUtc('0000-01-01T00:00:00Z')).toBe('0000-01-01T00:00:00.000Z');
+    expect(toIsoUtc('0000-01-01T00:00:00-01:00')).toBe('0000-01-01T01:00:00.000Z');
+    expect(toIsoUtc('9999-12-31T23:59:59.999Z')).toBe('9999-12-31T23:59:59.999Z');
+    expect(toIsoUtc('9999-12-31T23:59:59+01:00')).toBe('9999-12-31T22:59:59.000Z');
+  });
+
   it('answers a repeated text as the first time, valid or not, across more texts than it remembers', () => {
     const first = ['2026-11-22T06:15:10.568Z', 'now', '2026-02-29T00:00:00Z', '0001-01-01T00:00:00Z'].map(parseTimestamp);
     expect(first).toEqual([Date.UTC(2026, 10, 22, 6, 15, 10, 568), undefined, undefined, -62_135_596_800_000]);
