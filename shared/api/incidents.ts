@@ -5,7 +5,7 @@ import { NotFoundError, ValidationError } from '../errors';
 import { pendingTimer, type Incident, type IncidentEvent, type IncidentState } from '../escalation/incident';
 import { act, type EscalationDeps, type IncidentAction } from '../escalation/service';
 import type { IncidentSegment, ListKey } from '../store/keys';
-import { createSilence, type SilenceDeps, type SilenceView } from './silences';
+import { prepareNewSilence, type SilenceDeps, type SilenceView } from './silences';
 import { channelEntries } from '../channels/keys';
 import type { DeliveryStore, IncidentStore } from '../store/port';
 import { decodeCursor, encodeCursor, ListKeySchema, parseLimit, READ_BUDGET, type PageQuery } from './paging';
@@ -210,27 +210,32 @@ export async function actOnIncident(
     throw new ValidationError(`invalid resolve: ${input.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
   }
   const silenceFor = input?.data.silence;
+  // The silence is validated and checked against the limits before the incident is resolved: a
+  // refused silence must not leave the incident resolved behind a 4xx (whose retry would be a 409).
+  let storeSilence: (() => Promise<SilenceView>) | undefined;
   if (silenceFor) {
     const current = await deps.incidents.get(id, deps.clock());
     if (current && Object.keys(current.groupLabels).length === 0) {
       throw new ValidationError(`incident ${id}'s group has no labels to silence it by (its route groups by none): resolve without a silence, and create one with POST /v1/silences`);
     }
+    if (current) {
+      const now = deps.clock();
+      storeSilence = await prepareNewSilence(
+        deps.silenceDeps,
+        {
+          matchers: Object.entries(current.groupLabels).map(([name, value]) => ({ name, value, isRegex: false, isEqual: true })),
+          starts_at: now.toISOString(),
+          ends_at: new Date(now.getTime() + parseDuration(silenceFor.duration)).toISOString(),
+          created_by: actor,
+          comment: silenceFor.comment ?? `resolved incident ${current.id}`,
+        },
+        actor,
+      );
+    }
   }
   const incident = await act(id, action, actor, deps);
-  if (!silenceFor) return incidentView(incident);
-  const now = deps.clock();
-  const silence = await createSilence(
-    deps.silenceDeps,
-    {
-      matchers: Object.entries(incident.groupLabels).map(([name, value]) => ({ name, value, isRegex: false, isEqual: true })),
-      starts_at: now.toISOString(),
-      ends_at: new Date(now.getTime() + parseDuration(silenceFor.duration)).toISOString(),
-      created_by: actor,
-      comment: silenceFor.comment ?? `resolved incident ${incident.id}`,
-    },
-    actor,
-  );
-  return { ...incidentView(incident), silence };
+  if (!storeSilence) return incidentView(incident);
+  return { ...incidentView(incident), silence: await storeSilence() };
 }
 
 /** A note's most characters: a line or a paragraph, not a document. */

@@ -108,8 +108,7 @@ async function upsert(deps: CreateSilenceDeps, body: unknown, actor: string, opt
   if (tooLarge) throw invalid('silence', [{ path: 'matchers', message: tooLarge }]);
   const input = parseWith(silenceInputSchema(() => now, opts), body, 'silence');
   if (input.id === undefined) {
-    const silence = newSilence(input, randomUUID(), now, actor);
-    await checkLimits(deps, silence, now);
+    const silence = await admittedSilence(deps, input, now, actor);
     await deps.silences.create(silence);
     return { silence: silenceView(silence, now), created: true };
   }
@@ -123,6 +122,32 @@ async function upsert(deps: CreateSilenceDeps, body: unknown, actor: string, opt
       if (!(err instanceof ConflictError) || attempt >= EDIT_ATTEMPTS) throw err;
     }
   }
+}
+
+/** A new silence from a valid body, within the limits (not stored yet). */
+async function admittedSilence(deps: Pick<SilenceDeps, 'silences' | 'limits'>, input: SilenceInput, now: Date, actor: string): Promise<Silence> {
+  const silence = newSilence(input, randomUUID(), now, actor);
+  await checkLimits(deps, silence, now);
+  return silence;
+}
+
+/**
+ * A new silence (a body without `id`), validated and checked against the limits now, stored by
+ * the function this returns: for a caller that must know the silence is accepted before it acts
+ * (resolving an incident with a silence). A silence made by another request in between may still
+ * reach the limit first; that store then fails as POST /v1/silences would.
+ */
+export async function prepareNewSilence(deps: CreateSilenceDeps, body: unknown, actor: string): Promise<() => Promise<SilenceView>> {
+  const now = deps.clock();
+  const tooLarge = regexBoundProblem(body);
+  if (tooLarge) throw invalid('silence', [{ path: 'matchers', message: tooLarge }]);
+  const input = parseWith(silenceInputSchema(() => now), body, 'silence');
+  if (input.id !== undefined) throw invalid('silence', [{ path: 'id', message: 'a new silence has no id' }]);
+  const silence = await admittedSilence(deps, input, now, actor);
+  return async () => {
+    await deps.silences.create(silence);
+    return silenceView(silence, deps.clock());
+  };
 }
 
 /** One attempt at editing silence `id` (see upsertSilence), from a fresh read. */
