@@ -20,6 +20,18 @@ export function packBody(json: string): string {
   return packed.length < Buffer.byteLength(json) ? packed : json;
 }
 
+/**
+ * A body SQS takes as it is. SQS refuses (or, by older documentation, replaces) U+FFFE and U+FFFF,
+ * which JSON.stringify leaves raw in a label or annotation; the other characters it refuses
+ * (controls, lone surrogates) JSON.stringify already escapes. Outside a string, raw U+FFFE/U+FFFF
+ * are not JSON, so escaping every one keeps the message the same.
+ */
+export function sqsSafeBody(body: string): string {
+  return UNSENDABLE.test(body) ? body.replace(UNSENDABLE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16)}`) : body;
+}
+const UNSENDABLE = /[\uFFFE\uFFFF]/;
+const UNSENDABLE_ALL = /[\uFFFE\uFFFF]/g;
+
 /** The JSON of a received body, packed or not. */
 export function unpackBody(body: string): string {
   return body.startsWith(PACKED_PREFIX) ? brotliDecompressSync(Buffer.from(body.slice(PACKED_PREFIX.length), 'base64')).toString('utf8') : body;

@@ -51,6 +51,16 @@ describe('SQS adapters', () => {
     expect(new LocalQueues(silentLogger).encode).toBeUndefined();
   });
 
+  it('escapes U+FFFE and U+FFFF, which SQS does not take, so a label holding them arrives as sent', async () => {
+    sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    const port = sqsQueuePort(new SQSClient({}), { alerts: 'https://sqs.local/alerts' });
+    const json = JSON.stringify({ kind: 'alerts', labels: { x: 'a\uffffb\ufffe' } });
+    await port.send('alerts', [{ id: 'a', body: json }]);
+    const body = sqs.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries![0]!.MessageBody!;
+    expect(body).not.toMatch(/[\ufffe\uffff]/);
+    expect(JSON.parse(unpackBody(body))).toEqual(JSON.parse(json));
+  });
+
   it('redrives a DLQ with a message move task and reports its depth', async () => {
     sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '3' } });
     sqs.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 'h' });

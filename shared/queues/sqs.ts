@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { AlertflowError } from '../errors';
 import type { QueueAdmin, QueueDepth, QueueDepths, QueuePort } from './port';
-import { packBody } from './body';
+import { packBody, sqsSafeBody } from './body';
 
 /** The QueuePort over SQS. `urls` maps logical queue names (names.ts) to queue URLs. */
 export function sqsQueuePort(client: SQSClient, urls: Readonly<Record<string, string>>): QueuePort {
@@ -23,7 +23,7 @@ export function sqsQueuePort(client: SQSClient, urls: Readonly<Record<string, st
       const res = await client.send(
         new SendMessageBatchCommand({
           QueueUrl: urlOf(queue),
-          Entries: messages.map((m) => ({ Id: m.id, MessageBody: m.body, ...(m.delaySeconds ? { DelaySeconds: m.delaySeconds } : {}) })),
+          Entries: messages.map((m) => ({ Id: m.id, MessageBody: sqsSafeBody(m.body), ...(m.delaySeconds ? { DelaySeconds: m.delaySeconds } : {}) })),
         }),
       );
       // A batch call can partly fail; the caller fails its own input so SQS redelivers it.
