@@ -123,6 +123,18 @@ describe('normalizeCloudWatchEvent', () => {
     expect(alert!.labels).toMatchObject({ dimension_k8s_namespace: 'b', dimension_k8s_namespace_2: 'a', dimension_Stage: 'prod' });
   });
 
+  it('names 30 colliding dimensions _2 to _30, and refuses a 31st (CloudWatch allows 30)', () => {
+    const e = alarmEvent();
+    // Thirty distinct names that all sanitize to `dimension_a_` (their second character is replaced).
+    const names = Array.from({ length: 30 }, (_, i) => `a${String.fromCharCode(0x100 + i)}`);
+    e.detail.configuration.metrics[0].metricStat.metric.dimensions = Object.fromEntries(names.map((n, i) => [n, String(i)]));
+    const [alert] = normalizeCloudWatchEvent(e, ignore).alerts;
+    const labels = Object.keys(alert!.labels).filter((l) => l.startsWith('dimension_a_'));
+    expect(labels.sort()).toEqual(['dimension_a_', ...Array.from({ length: 29 }, (_, i) => `dimension_a__${i + 2}`)].sort());
+    e.detail.configuration.metrics[0].metricStat.metric.dimensions = { ...Object.fromEntries(names.map((n, i) => [n, String(i)])), b: 'x' };
+    expect(issues(() => normalizeCloudWatchEvent(e, ignore)).map((i) => i.message)).toEqual(["at most 30 dimensions (CloudWatch's limit per metric)"]);
+  });
+
   it('keeps a dimension named __proto__ (valid in CloudWatch) as dimension___proto__, not dropped; a bad value names it', () => {
     // As the event arrives: JSON.parse makes "__proto__" an own key, which a zod record would drop.
     const text = JSON.stringify(alarmEvent()).replace('"dimensions":{', '"dimensions":{"__proto__":"x","constructor":"y",');

@@ -41,9 +41,13 @@ type StateValue = z.infer<typeof StateValue>;
  * Dimension names to values, read as a Map: a dimension may be named `__proto__` (CloudWatch allows
  * it), which a record would drop without a word (it is Object.prototype's accessor).
  */
+/** A CloudWatch metric has at most 30 dimensions; more is not an alarm CloudWatch sent. */
+const MAX_DIMENSIONS = 30;
+const TOO_MANY_DIMENSIONS = `at most ${MAX_DIMENSIONS} dimensions (CloudWatch's limit per metric)`;
+
 const DimensionMap = z.preprocess(
   (value) => (typeof value === 'object' && value !== null && !Array.isArray(value) ? new Map(Object.entries(value)) : value),
-  z.map(z.string(), z.string(), { error: (iss) => (iss.code === 'invalid_type' ? 'expected an object of dimension names to values' : undefined) }),
+  z.map(z.string(), z.string(), { error: (iss) => (iss.code === 'invalid_type' ? 'expected an object of dimension names to values' : undefined) }).refine((m) => m.size <= MAX_DIMENSIONS, TOO_MANY_DIMENSIONS),
 );
 
 export const CloudWatchAlarmEvent = z.object({
@@ -86,7 +90,7 @@ export const CloudWatchAlarmEvent = z.object({
 });
 export type CloudWatchAlarmEvent = z.infer<typeof CloudWatchAlarmEvent>;
 
-const DimensionList = z.array(z.object({ name: z.string(), value: z.string() }));
+const DimensionList = z.array(z.object({ name: z.string(), value: z.string() })).max(MAX_DIMENSIONS, TOO_MANY_DIMENSIONS);
 
 /** The alarm notification an alarm action publishes to SNS (PascalCase, with a `Trigger` block). */
 export const CloudWatchSnsMessage = z.object({
@@ -286,10 +290,15 @@ function toNormalized(f: AlarmFacts, opts: CloudWatchOptions): Normalized {
 function dimensionLabels(dimensions: [string, string][], taken: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   const sorted = [...dimensions].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  // Where each name's search for a free suffix goes on: labels are only added, so one taken stays
+  // taken, and each suffix is tried once (linear, not quadratic, in repeated names).
+  const nextSuffix = new Map<string, number>();
   for (const [name, value] of sorted) {
     const base = `dimension_${name.replace(/[^a-zA-Z0-9_]/g, '_')}`;
     let label = base;
-    for (let n = 2; label in out || label in taken; n++) label = `${base}_${n}`;
+    let n = nextSuffix.get(base) ?? 2;
+    while (label in out || label in taken) label = `${base}_${n++}`;
+    nextSuffix.set(base, n);
     out[label] = value;
   }
   return out;
