@@ -20,7 +20,7 @@ import { pagerDutyWebhook } from '../../shared/api/pagerduty-webhooks';
 import { expireSilence, upsertSilence, getSilence, listSilences, silenceJson, SILENCE_MAX_BODY_BYTES } from '../../shared/api/silences';
 import { deleteSilence, getAlertGroups, getAlerts, getSilenceById, getSilences, postSilence, receivers, status, type Listing } from '../../shared/api/alertmanager-v2';
 import { NotFoundError, PayloadTooLargeError } from '../../shared/errors';
-import { jsonBody, pathParameter } from '../../shared/http/request';
+import { jsonBody, MAX_LINK_PARAMETER_BYTES, pathParameter } from '../../shared/http/request';
 import { json, type HttpResult } from '../../shared/http/responses';
 import { httpHandler } from '../../shared/runtime/middleware';
 import { awsHttp, awsQueues, awsScheduler, awsSecrets, lazyHandler } from '../../shared/runtime/aws';
@@ -77,10 +77,10 @@ export function createHandler(
     if (event.routeKey === 'GET /v1/health') return await health(event, healthDeps);
     // The dashboard's files: public (the page asks for a token).
     if (event.routeKey.startsWith('GET /ui')) return await uiResponse(event.rawPath, ports.uiAssets ?? bundledUiAssets);
-    if (event.routeKey === 'GET /v1/links/{link}') return await showLink({ ...incidentDeps, secrets: ports.secrets }, pathParameter(event, 'link'));
+    if (event.routeKey === 'GET /v1/links/{link}') return await showLink({ ...incidentDeps, secrets: ports.secrets }, pathParameter(event, 'link', MAX_LINK_PARAMETER_BYTES));
     if (event.routeKey === 'POST /v1/links/{link}') {
       ports.log.info('api change requested', { route: event.routeKey, actor: 'signed link', requestId: event.requestContext.requestId });
-      return await useLink({ ...incidentDeps, secrets: ports.secrets }, pathParameter(event, 'link'));
+      return await useLink({ ...incidentDeps, secrets: ports.secrets }, pathParameter(event, 'link', MAX_LINK_PARAMETER_BYTES));
     }
     if (event.routeKey === 'POST /v1/slack/interactions' || event.routeKey === 'POST /v1/pagerduty/webhooks') {
       // Both are signed over the raw body, which is all the credential they carry.

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_LINK_PARAMETER_BYTES, MAX_PATH_PARAMETER_BYTES } from '../http/request';
 import { LinkError, linkUrl, signLink, verifyLink, type LinkClaims } from './links';
 
 const NOW = new Date('2026-12-07T12:00:00Z');
@@ -33,6 +34,16 @@ describe('signed links', () => {
     expect(reason(() => verifyLink(['k'], 'nothing', NOW))).toBe('malformed 400');
     // Signed with our key, but not claims of ours: refused as unreadable.
     expect(reason(() => verifyLink(['k'], signLink('k', { a: 'delete-everything' } as unknown as LinkClaims), NOW))).toBe('malformed 400');
+  });
+
+  // The API takes a link of up to MAX_LINK_PARAMETER_BYTES (ids and names in paths, 256): a
+  // receiver's name of 76 characters already made an escalate link longer than 256 bytes.
+  it('fit in the API path parameter with the longest claims (a 200-character receiver name of 4-byte characters)', () => {
+    const longest: LinkClaims = { a: 'escalate', i: 'i'.repeat(64), t: 't'.repeat(64), e: 9_999_999_999, r: '😀'.repeat(100) };
+    const link = signLink('k', longest);
+    expect(Buffer.byteLength(link)).toBeGreaterThan(MAX_PATH_PARAMETER_BYTES);
+    expect(Buffer.byteLength(link)).toBeLessThanOrEqual(MAX_LINK_PARAMETER_BYTES);
+    expect(verifyLink(['k'], link, NOW)).toEqual(longest);
   });
 
   it('live under /v1/links of the base URL', () => {

@@ -233,6 +233,18 @@ describe('escalation (local runtime)', () => {
     expect((await apiRequest(rt.url, rt.token, 'POST', `/v1/incidents/nope/ack`)).status).toBe(404);
   });
 
+  it("serves the links of a receiver whose name is long (they pass the 256 bytes an id's path parameter may have)", async () => {
+    const name = `oncall-${'x'.repeat(150)}`;
+    const { rt, pages } = await start(`    steps:\n      - notify: [${name}]`, { receivers: (url) => `  - name: ${name}\n    webhook_configs: [{ url: '${url}/long' }]\n` });
+    await fire(rt, 'DiskFull');
+    await until('the page', () => (pages().some((p) => p.path === '/long') ? true : undefined));
+    const link = pages().find((p) => p.path === '/long')!.incident!.links.escalate!;
+    expect(Buffer.byteLength(new URL(link).pathname)).toBeGreaterThan(256 + '/v1/links/'.length);
+    const shown = await fetch(link);
+    expect(shown.status).toBe(200);
+    expect(await shown.text()).toContain('<form method="post">');
+  });
+
   it('acknowledges through a signed link: the GET only shows a page, the POST acks, and the link is then stale', async () => {
     const { rt, pages } = await start(THREE_STEPS);
     await fire(rt, 'DiskFull');
