@@ -1,3 +1,4 @@
+import { parseDuration } from '../config/duration';
 import { ValidationError } from '../errors';
 import { buildDigest, digestNotifications, digestSettings, type DigestDeps } from '../digest/service';
 import { digestHtml, digestLines, digestSlackBlocks, digestTitle } from '../channels/digest';
@@ -10,7 +11,14 @@ import { digestHtml, digestLines, digestSlackBlocks, digestTitle } from '../chan
 export const DIGEST_PREVIEW_MAX_BODY_BYTES = 1024;
 
 export async function previewDigest(deps: Omit<DigestDeps, 'queues' | 'log'>, body: unknown): Promise<Record<string, unknown>> {
-  const at = atOf(body) ?? deps.clock();
+  const now = deps.clock();
+  const at = atOf(body) ?? now;
+  // Older than the retention, nothing of its window is kept; the stores would read day after empty day.
+  const oldest = now.getTime() - parseDuration(deps.config.raw.retention);
+  if (at.getTime() < oldest || at.getTime() > now.getTime() + 86_400_000) {
+    const message = `between ${new Date(oldest).toISOString()} (the retention, ${deps.config.raw.retention}, before now) and a day after now`;
+    throw new ValidationError(`at must be ${message}`, [{ path: 'at', message }]);
+  }
   const settings = digestSettings(deps.config);
   const summary = await buildDigest(deps, at);
   const channels = deps.config.raw.digest ? digestNotifications(summary, settings.receiver, deps.config).map((n) => `${n.channel.type}[${n.channel.index}]`) : [];

@@ -145,7 +145,11 @@ export function parseSinceParam(text: string | undefined, until: Date, defaultMs
   return parseTimeParam(text, 'since')!;
 }
 
-/** A time range cut to what the retention keeps: nothing older than `retentionS` before `now` is there. */
+/**
+ * A time range cut to what can be stored: nothing older than `retentionS` before `now`, and nothing
+ * later than a day after `now` (a day of slack for clocks and senders' times). The stores read a
+ * range one day partition at a time, so a range reaching years ahead was thousands of Queries.
+ */
 export function retainedRange(from: Date, to: Date, now: Date, retentionS: number): { from: Date; to: Date } {
-  return { from: new Date(Math.max(from.getTime(), now.getTime() - retentionS * 1000)), to };
+  return { from: new Date(Math.max(from.getTime(), now.getTime() - retentionS * 1000)), to: new Date(Math.min(to.getTime(), now.getTime() + 86_400_000)) };
 }

@@ -720,7 +720,8 @@ describe('sendDigest and previewDigest', () => {
       slack: { blocks: digestSlackBlocks(digest) },
       email: { subject: digestTitle(digest), html: digestHtml(digest) },
     });
-    for (const body of [{ at: 'yesterday' }, { at: '2026-01-12' }, { at: 5 }, { x: 1 }, [1], null, 'at']) {
+    // Times outside the retention, and years ahead, would have the stores read day after empty day.
+    for (const body of [{ at: 'yesterday' }, { at: '2026-01-12' }, { at: 5 }, { x: 1 }, [1], null, 'at', { at: '0001-01-01T09:00:00Z' }, { at: '9999-01-01T09:00:00Z' }]) {
       await expect(previewDigest({ ...emptySources(newHistory()), config, clock: () => now }, body), JSON.stringify(body)).rejects.toBeInstanceOf(ValidationError);
     }
   });
