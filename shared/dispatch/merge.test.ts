@@ -208,6 +208,27 @@ describe('fitToMessage', () => {
     expect(fitToMessage(n)).toBe(body);
   });
 
+  // Ingest takes an alert of 6,000 short labels (about 185 KB); grouped by `...`, the group's labels
+  // are a second copy, and no cutting of values fit the message: the flush failed until the alert
+  // dead-lettered. It now leaves the annotations out and keeps fewer labels, in name order.
+  it('keeps a notification under the SQS limit with thousands of labels, twice (group_by `...`)', () => {
+    const labels = Object.fromEntries(Array.from({ length: 6000 }, (_, i) => [`l${String(i).padStart(4, '0')}`, 'v'.repeat(20)]));
+    const n: NotificationMessage = {
+      kind: 'notification',
+      id: 'n',
+      createdAt: NOW.toISOString(),
+      receiver: 'r',
+      channel: { type: 'webhook', index: 0 },
+      group: { id: 'g', key: 'k', labels, status: 'firing', alerts: [alert({ labels: { alertname: 'Many', ...labels }, annotations: { summary: 's' } })], truncatedAlerts: 0 },
+    };
+    const body = fitToMessage(n);
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(MAX_NOTIFICATION_BYTES);
+    const parsed = NotificationMessage.parse(JSON.parse(body));
+    expect(Object.keys(parsed.group.alerts[0]!.labels).length).toBeGreaterThan(100);
+    expect(parsed.group.alerts[0]!.labels.alertname).toBe('Many');
+    expect(fitToMessage(n)).toBe(body);
+  });
+
   it('leaves a small notification as it is', () => {
     const n: NotificationMessage = {
       kind: 'notification',

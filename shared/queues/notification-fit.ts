@@ -32,21 +32,43 @@ export function fitToMessage(n: NotificationMessage, serialized = JSON.stringify
     // Still too large: label values (a group_by label of 100 KB is in the key, the group's labels and
     // the alert), or many annotations. Cut every value shorter until it fits: SQS refuses a message
     // over 256 KiB, and a refused notification would fail its flush until the alerts dead-letter.
+    const alert = single.group.alerts[0]!;
+    const cutTo = (max: number) => ({
+      ...single,
+      group: {
+        ...single.group,
+        key: cut(single.group.key, max),
+        labels: cutValues(single.group.labels, max),
+        alerts: [{ ...alert, labels: cutValues(alert.labels, max), annotations: cutValues(alert.annotations, max), ...(alert.generatorURL === undefined ? {} : { generatorURL: cut(alert.generatorURL, max) }) }],
+      },
+    });
+    let last = cutTo(4096);
     for (let max = 4096; Buffer.byteLength(body) > MAX_NOTIFICATION_BYTES && max >= 16; max = Math.floor(max / 2)) {
-      const alert = single.group.alerts[0]!;
-      body = JSON.stringify({
-        ...single,
-        group: {
-          ...single.group,
-          key: cut(single.group.key, max),
-          labels: cutValues(single.group.labels, max),
-          alerts: [{ ...alert, labels: cutValues(alert.labels, max), annotations: cutValues(alert.annotations, max), ...(alert.generatorURL === undefined ? {} : { generatorURL: cut(alert.generatorURL, max) }) }],
-        },
-      });
+      last = cutTo(max);
+      body = JSON.stringify(last);
+    }
+    // Still too large: thousands of labels (the group's and the alert's, each a copy when grouped by
+    // `...`) or of annotations. Leave the annotations out, then keep fewer labels, in name order,
+    // until it fits. The message must fit; a notification with a payload reference is sent whole
+    // from the payload store, and this is only what the sender falls back to.
+    for (let keepLabels = Infinity; Buffer.byteLength(body) > MAX_NOTIFICATION_BYTES; ) {
+      const a = last.group.alerts[0]!;
+      const labelCount = Math.max(Object.keys(a.labels).length, Object.keys(last.group.labels).length);
+      keepLabels = Math.floor(Math.min(keepLabels, labelCount) / 2);
+      body = JSON.stringify({ ...last, group: { ...last.group, labels: firstLabels(last.group.labels, keepLabels), alerts: [{ ...a, labels: firstLabels(a.labels, keepLabels), annotations: {} }] } });
+      if (keepLabels === 0) break;
     }
   }
   return body;
 }
+
+/** The first `n` labels in name order. */
+const firstLabels = (labels: Record<string, string>, n: number): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(labels)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .slice(0, n),
+  );
 
 const cut = (v: string, max: number): string => (v.length > max ? `${v.slice(0, max)}…` : v);
 const cutValues = (values: Record<string, string>, max: number): Record<string, string> =>

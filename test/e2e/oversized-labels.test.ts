@@ -24,6 +24,9 @@ route:
   receiver: team
   group_by: [alertname, x]
   group_wait: 0s
+  routes:
+    - matchers: ['alertname="ManyLabels"']
+      group_by: ['...']
 receivers:
   - name: team
     webhook_configs:
@@ -47,6 +50,19 @@ describe('an accepted alert with a huge group_by label value', () => {
     const body = received!.json() as { alerts: Array<{ labels: Record<string, string> }> };
     expect(body.alerts[0]!.labels.alertname).toBe('HugeLabel');
     expect(body.alerts[0]!.labels.x).toBe(x);
+    await rt.queues.idle();
+    expect(rt.queues.stats().filter((q) => q.total > 0)).toEqual([]);
+  });
+
+  // 6,000 short labels (about 185 KB, under ingest's 200 KB an alert), grouped by `...`: the
+  // group's labels are a second copy, and the notification's message could not be made to fit.
+  it('with thousands of labels, grouped by all of them, is notified with every label', async () => {
+    const labels = Object.fromEntries(Array.from({ length: 6000 }, (_, i) => [`l${String(i).padStart(4, '0')}`, 'v'.repeat(20)]));
+    const res = await apiRequest(rt.url, TOKEN, 'POST', '/v1/alerts', { labels: { alertname: 'ManyLabels', ...labels } });
+    expect(res.status).toBe(202);
+    const received = await hook.waitFor(2, 10_000);
+    const body = received.at(-1)!.json() as { alerts: Array<{ labels: Record<string, string> }> };
+    expect(body.alerts[0]!.labels).toEqual({ alertname: 'ManyLabels', ...labels });
     await rt.queues.idle();
     expect(rt.queues.stats().filter((q) => q.total > 0)).toEqual([]);
   });
