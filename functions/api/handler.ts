@@ -164,7 +164,7 @@ export function createHandler(
         return json(200, await evaluateCheckNow(checksApi, pathParameter(event, 'name'), body, event.queryStringParameters ?? {}));
       }
       case 'GET /v1/heartbeats':
-        return json(200, await listHeartbeats(heartbeatDeps));
+        return json(200, await listHeartbeats(heartbeatDeps, { pingUrls: context.principal!.scopes.includes('ingest') }));
       case 'GET /api/v2/alerts':
         return listing(await getAlerts(stateDeps, amQuery(event)));
       case 'GET /api/v2/alerts/groups':

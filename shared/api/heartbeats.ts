@@ -3,8 +3,10 @@ import type { CompiledConfig } from '../runtime/compiled-config';
 import { deadlineOf, pingKey, type HeartbeatState, type HeartbeatStore } from '../heartbeats/heartbeat';
 
 /**
- * GET /v1/heartbeats (scope `read`): every configured heartbeat with its state and its signed ping
- * URL. Pings go to the ingest function (shared/ingest/heartbeat-pings.ts).
+ * GET /v1/heartbeats (scope `read`): every configured heartbeat with its state, and its signed ping
+ * URL for a caller that may ping (scope `ingest`): the URL pings without a token, so showing it to
+ * a read-only token would let that token keep a dead man's switch alive. Pings go to the ingest
+ * function (shared/ingest/heartbeat-pings.ts).
  */
 export interface HeartbeatApiDeps {
   config: Pick<CompiledConfig, 'heartbeats' | 'raw'>;
@@ -14,12 +16,12 @@ export interface HeartbeatApiDeps {
   publicUrl?: (() => string | undefined) | undefined;
 }
 
-export async function listHeartbeats(deps: HeartbeatApiDeps) {
+export async function listHeartbeats(deps: HeartbeatApiDeps, opts: { pingUrls: boolean }) {
   const heartbeats = [...deps.config.heartbeats.values()];
   const states = await deps.heartbeats.getMany(heartbeats.map((hb) => hb.name));
   // The first signing key signs (as links are signed). The built-in heartbeat has no URL, and a
   // deployment with only that one may have no key to read.
-  const [key] = heartbeats.some((hb) => !hb.builtin) ? await linkSigningKeys(deps.config.raw, deps.secrets) : [];
+  const [key] = opts.pingUrls && heartbeats.some((hb) => !hb.builtin) ? await linkSigningKeys(deps.config.raw, deps.secrets) : [];
   const base = (deps.config.raw.external_url ?? deps.publicUrl?.())?.replace(/\/+$/, '');
   return {
     heartbeats: heartbeats.map((hb) => {

@@ -108,8 +108,10 @@ describe('heartbeats (local runtime)', () => {
 
   it('pings by its signed URL without a header (GET or POST), refuses a wrong key, and keeps pinging to scope ingest', async () => {
     const { rt } = await start();
-    const listed = await apiRequest<{ heartbeats: Array<{ name: string; ping_url: string | null }> }>(rt.url, READ_ONLY, 'GET', '/v1/heartbeats');
-    const url = listed.body.heartbeats.find((h) => h.name === 'backup')!.ping_url!;
+    const urlFor = async (token: string) => (await apiRequest<{ heartbeats: Array<{ name: string; ping_url: string | null }> }>(rt.url, token, 'GET', '/v1/heartbeats')).body.heartbeats.find((h) => h.name === 'backup')!.ping_url;
+    // The URL pings without a token: only a caller that may ping (scope ingest) is shown it.
+    expect(await urlFor(READ_ONLY)).toBeNull();
+    const url = (await urlFor(SCOPED_TOKENS.admin))!;
     expect(url).toMatch(new RegExp(`^${rt.url}/v1/heartbeats/backup/[A-Za-z0-9_-]{43}$`));
     const pings = async () => (await apiRequest<{ heartbeats: Array<{ name: string; pings: number }> }>(rt.url, READ_ONLY, 'GET', '/v1/heartbeats')).body.heartbeats.find((h) => h.name === 'backup')!.pings;
     const recorded = async (n: number) => {
