@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { parseDuration } from '../config/duration';
-import { NotFoundError, ValidationError } from '../errors';
+import { LimitExceededError, NotFoundError, ValidationError } from '../errors';
 import { pendingTimer, type Incident, type IncidentEvent, type IncidentState } from '../escalation/incident';
 import { act, type EscalationDeps, type IncidentAction } from '../escalation/service';
 import type { IncidentSegment, ListKey } from '../store/keys';
@@ -167,9 +167,10 @@ export async function getIncident(deps: Pick<IncidentDeps, 'incidents' | 'clock'
   const now = deps.clock();
   const incident = await deps.incidents.get(id, now);
   if (!incident) throw new NotFoundError(`no incident with id ${JSON.stringify(id)}`);
-  const timeline = await deps.incidents.timeline(id, now);
+  const all = await deps.incidents.timeline(id, now);
+  const timeline = all.slice(-INCIDENT_TIMELINE_SHOWN);
   const deliveries = await stepDeliveries(deps, incident, timeline);
-  return { ...incidentView(incident), timeline: timeline.map((e) => eventView(e, deliveries.get(e))) };
+  return { ...incidentView(incident), timeline: timeline.map((e) => eventView(e, deliveries.get(e))), ...(all.length > timeline.length ? { timeline_omitted: all.length - timeline.length } : {}) };
 }
 
 /** What POST /v1/incidents/{id}/resolve may carry: a silence over the group, so the source's still-firing alerts do not open the next incident. */
@@ -240,6 +241,13 @@ export async function actOnIncident(
 
 /** A note's most characters: a line or a paragraph, not a document. */
 export const INCIDENT_NOTE_MAX_CHARS = 2000;
+/** Notes one incident takes: enough for any response, and its timeline stays a page (GET /v1/incidents/{id}). */
+export const INCIDENT_MAX_NOTES = 100;
+/**
+ * Events GET /v1/incidents/{id} shows, the latest: acks and unacks have no limit, and every event
+ * shown reads its pages' delivery records. The rest are counted in `timeline_omitted`.
+ */
+export const INCIDENT_TIMELINE_SHOWN = 500;
 const NoteBody = z.object({ text: z.string().trim().min(1, 'text must not be empty').max(INCIDENT_NOTE_MAX_CHARS, `text is at most ${INCIDENT_NOTE_MAX_CHARS} characters`) }).strict();
 
 /**
@@ -252,6 +260,11 @@ export async function addIncidentNote(deps: Pick<IncidentDeps, 'incidents' | 'cl
   const now = deps.clock();
   const incident = await deps.incidents.get(id, now);
   if (!incident) throw new NotFoundError(`no incident with id ${JSON.stringify(id)}`);
+  // Checked, then written: two notes at once may both pass, one over the limit at most.
+  const notes = (await deps.incidents.timeline(id, now)).filter((e) => e.kind === 'note').length;
+  if (notes >= INCIDENT_MAX_NOTES) {
+    throw new LimitExceededError(`incident ${id} has ${notes} notes, the most it takes (${INCIDENT_MAX_NOTES})`, { limit: 'incident notes', max: INCIDENT_MAX_NOTES });
+  }
   const event: IncidentEvent = { id: `note-${randomUUID()}`, at: now.getTime(), kind: 'note', actor, text: input.data.text };
   await deps.incidents.record(id, event, now);
   return eventView(event, undefined);
