@@ -160,7 +160,11 @@ export class Ingestion extends Construct {
   }
 }
 
-/** One JSON object per request; no headers, so no credentials. */
+/**
+ * One JSON object per request; no headers, so no bearer token. No path either: a signed incident
+ * link (`/v1/links/<link>`) and a heartbeat's ping key (`/v1/heartbeats/<name>/<key>`) are
+ * credentials in the path, and the route key names the route without them.
+ */
 function accessLogFormat(): AccessLogFormat {
   return AccessLogFormat.custom(
     JSON.stringify({
@@ -170,7 +174,6 @@ function accessLogFormat(): AccessLogFormat {
       userAgent: '$context.identity.userAgent',
       method: '$context.httpMethod',
       route: '$context.routeKey',
-      path: '$context.path',
       status: '$context.status',
       protocol: '$context.protocol',
       responseLength: '$context.responseLength',

@@ -503,7 +503,9 @@ describe('HTTP API', () => {
     });
     const access = stage.AccessLogSettings as { DestinationArn: unknown; Format: string };
     expect(resources(template, 'AWS::Logs::LogGroup').map(([id]) => id)).toContain(refId(access.DestinationArn));
-    expect(JSON.parse(access.Format)).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
+    expect(JSON.parse(access.Format)).toMatchObject({ requestId: '$context.requestId', status: '$context.status', route: '$context.routeKey' });
+    // Signed links and heartbeat ping keys travel in the path: no access log records it.
+    expect(access.Format).not.toMatch(/\$context\.(path|resourcePath)\b/);
   });
 
   it('takes throttling from props', () => {
