@@ -36,7 +36,7 @@ import type { Stores } from '../store/port';
 import { sqliteStores } from '../store/sqlite';
 import { Outbox } from './outbox';
 import { DEFAULT_TOKEN } from './defaults';
-import { createLocalServer, type HttpHandler, type LocalRoute } from './server';
+import { createLocalServer, isLoopback, type HttpHandler, type LocalRoute } from './server';
 import { authenticate, authorize, authTokens } from '../ingest/auth';
 import type { Scope } from '../http/routes';
 import type { MetricsPort } from '../metrics/catalog';
@@ -340,6 +340,7 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
       }
       return route(req);
     };
+  const host = opts.host ?? '127.0.0.1';
   const http = createLocalServer(
     {
       ingest: pool ? (event) => pool.handle(event) : httpIngest,
@@ -366,7 +367,8 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
           return errorResponse(err, log);
         }
       }),
-      'GET /local/outbox': guarded('read', async () => json(200, { messages: outbox.entries, posted: outbox.posted.map((p) => ({ ...p, body: parsedOrText(p.body) })) })),
+      // `manage`: what was sent holds signed incident links, which act without a token.
+      'GET /local/outbox': guarded('manage', async () => json(200, { messages: outbox.entries, posted: outbox.posted.map((p) => ({ ...p, body: parsedOrText(p.body) })) })),
       'GET /local/queues': guarded('read', async () => json(200, { queues: queues.stats() })),
       // Prometheus' scrape target (deployed, the same counters are CloudWatch metrics): `read` scope.
       'GET /metrics': guarded('read', async () => {
@@ -375,8 +377,8 @@ export async function startLocalRuntime(opts: LocalOptions): Promise<LocalRuntim
       }),
     },
     log,
+    { loopback: isLoopback(host) },
   );
-  const host = opts.host ?? '127.0.0.1';
   await listen(http.server, opts.port ?? Number(env.PORT || 3000), host);
   const port = (http.server.address() as AddressInfo).port;
   listening.url = `http://${host}:${port}`;

@@ -25,11 +25,24 @@ export interface LocalServer {
   close(): Promise<void>;
 }
 
+/** Names a request to a server on a loopback address may carry in its Host header. */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Whether `host` (what the server listens on) is a loopback address. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 /**
  * Presents the HTTP API routes as API Gateway (payload format 2.0) would: the request becomes an
  * APIGatewayProxyEventV2 and goes to the same handler the Lambda runs.
+ *
+ * On a loopback address it answers only requests addressed to a loopback name (421 otherwise): a
+ * web page whose host name an attacker points at 127.0.0.1 (DNS rebinding) is same-origin for the
+ * browser, and the default token is public. Listening elsewhere is the user's choice to be reached
+ * by other names.
  */
-export function createLocalServer(handlers: Record<HttpFunction, HttpHandler>, local: Record<string, LocalRoute>, log: Logger): LocalServer {
+export function createLocalServer(handlers: Record<HttpFunction, HttpHandler>, local: Record<string, LocalRoute>, log: Logger, opts: { loopback?: boolean } = {}): LocalServer {
   let draining = false;
   let inFlight = 0;
   let drained: (() => void) | undefined;
@@ -39,6 +52,10 @@ export function createLocalServer(handlers: Record<HttpFunction, HttpHandler>, l
       // `connection: close` so a keep-alive client does not queue more requests on this socket.
       const refused: HttpResult = errorResponse(new ServiceUnavailableError('shutting_down', 'alertflow is shutting down; retry when it is back'), log);
       return send(res, { ...refused, headers: { ...refused.headers, connection: 'close' } });
+    }
+    if (opts.loopback && !addressedToLoopback(req.headers.host)) {
+      req.resume();
+      return send(res, json(421, { error: 'misdirected_request', message: 'this alertflow listens on a loopback address: address it as localhost or 127.0.0.1' }));
     }
     inFlight++;
     handle(req, res)
@@ -79,6 +96,13 @@ export function createLocalServer(handlers: Record<HttpFunction, HttpHandler>, l
     // API Gateway answers unmatched routes itself, without invoking a function.
     send(res, json(known ? 405 : 404, { message: known ? 'Method Not Allowed' : 'Not Found' }));
   }
+}
+
+/** A Host header naming a loopback address, with any port; none at all (HTTP/1.0) is taken too. */
+function addressedToLoopback(host: string | undefined): boolean {
+  if (host === undefined) return true;
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
+  return LOOPBACK_HOSTS.has(name.toLowerCase());
 }
 
 /** The request target as a URL; one that does not parse (`http://[`, `//`, a port over 65535) is a 400. */

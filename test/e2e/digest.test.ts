@@ -77,7 +77,7 @@ async function post(alerts: Array<{ labels: Record<string, string>; status?: 're
 }
 
 async function outbox(): Promise<OutboxEntry[]> {
-  const res = await apiRequest<{ messages: OutboxEntry[] }>(rt.url, READ_ONLY, 'GET', '/local/outbox');
+  const res = await apiRequest<{ messages: OutboxEntry[] }>(rt.url, ADMIN, 'GET', '/local/outbox');
   expect(res.status).toBe(200);
   return res.body.messages;
 }

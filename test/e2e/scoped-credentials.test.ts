@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../shared/errors';
@@ -103,19 +104,40 @@ describe('scoped credentials, end to end', () => {
     expect((await fetch(`${rt.url}/v1/health`)).status).toBe(200);
   });
 
-  it('/local/* takes a token like /v1/*: events need ingest, the outbox and the queues need read', async () => {
+  it('/local/* takes a token like /v1/*: events need ingest, the queues read, and the outbox (signed links in what was sent) manage', async () => {
     // An SNS alarm event, as a web page could send it with a no-cors POST (text/plain, no token).
     const event = JSON.stringify({ Records: [{ EventSource: 'aws:sns', Sns: { Message: '{}' } }] });
     const anonymous = await fetch(`${rt.url}/local/events`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: event });
     expect(anonymous.status).toBe(401);
-    for (const path of ['/local/outbox', '/local/queues']) {
+    for (const [path, scope] of [['/local/outbox', 'manage'], ['/local/queues', 'read']] as const) {
       expect([path, (await fetch(rt.url + path)).status]).toEqual([path, 401]);
       const refused = await ingestOnly('GET', path);
-      expect([path, refused.status, (refused.body.details as Json | undefined)?.missing_scope]).toEqual([path, 403, 'read']);
+      expect([path, refused.status, (refused.body.details as Json | undefined)?.missing_scope]).toEqual([path, 403, scope]);
       expect([path, (await admin('GET', path)).status]).toEqual([path, 200]);
     }
     // With ingest, the event reaches the ingest function (this one is not a valid alarm: a 400 saying so).
     expect((await ingestOnly('POST', '/local/events', event)).status).toBe(400);
+  });
+
+  // DNS rebinding: a page whose host name now resolves to 127.0.0.1 is same-origin for the browser,
+  // and the default token is public. The server on a loopback address answers only loopback names.
+  it('answers 421 to a request addressed to another host name, and serves localhost and 127.0.0.1', async () => {
+    const status = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const { port } = new URL(rt.url);
+        const req = request({ host: '127.0.0.1', port, path: '/v1/session', headers: { host, authorization: `Bearer ${ADMIN}` } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const { port } = new URL(rt.url);
+    expect(await status(`attacker.example:${port}`)).toBe(421);
+    expect(await status('attacker.example')).toBe(421);
+    expect(await status(`localhost:${port}`)).toBe(200);
+    expect(await status(`127.0.0.1:${port}`)).toBe(200);
+    expect(await status(`[::1]:${port}`)).toBe(200);
   });
 
   it("records the token's name as the silence's actor, and who expired it", async () => {
