@@ -163,8 +163,12 @@ export function createHandler(
         const body = event.body ? jsonBody(event, CHECK_MAX_BODY_BYTES) : undefined;
         return json(200, await evaluateCheckNow(checksApi, pathParameter(event, 'name'), body, event.queryStringParameters ?? {}));
       }
-      case 'GET /v1/heartbeats':
-        return json(200, await listHeartbeats(heartbeatDeps, { pingUrls: context.principal!.scopes.includes('ingest') }));
+      case 'GET /v1/heartbeats': {
+        const pingUrls = context.principal!.scopes.includes('ingest');
+        const listed = json(200, await listHeartbeats(heartbeatDeps, { pingUrls }));
+        // Ping URLs ping without a token: a browser does not keep them in its cache.
+        return pingUrls ? { ...listed, headers: { ...listed.headers, 'cache-control': 'no-store' } } : listed;
+      }
       case 'GET /api/v2/alerts':
         return listing(await getAlerts(stateDeps, amQuery(event)));
       case 'GET /api/v2/alerts/groups':

@@ -112,6 +112,10 @@ describe('heartbeats (local runtime)', () => {
     // The URL pings without a token: only a caller that may ping (scope ingest) is shown it.
     expect(await urlFor(READ_ONLY)).toBeNull();
     const url = (await urlFor(SCOPED_TOKENS.admin))!;
+    // They are credentials: not kept in a browser's cache.
+    const cacheControl = async (token: string) => (await fetch(`${rt.url}/v1/heartbeats`, { headers: { authorization: `Bearer ${token}` } })).headers.get('cache-control');
+    expect(await cacheControl(SCOPED_TOKENS.admin)).toBe('no-store');
+    expect(await cacheControl(READ_ONLY)).toBe('private, no-cache');
     expect(url).toMatch(new RegExp(`^${rt.url}/v1/heartbeats/backup/[A-Za-z0-9_-]{43}$`));
     const pings = async () => (await apiRequest<{ heartbeats: Array<{ name: string; pings: number }> }>(rt.url, READ_ONLY, 'GET', '/v1/heartbeats')).body.heartbeats.find((h) => h.name === 'backup')!.pings;
     const recorded = async (n: number) => {
