@@ -119,5 +119,3 @@ function App() {
 }
 
 render(html`<${App} />`, document.getElementById('app')!);
-
-render(html`<${App} />`, document.getElementById('app')!);
