@@ -292,6 +292,11 @@ const CACHE_MAX_ENTRIES = 1000;
 const CACHE_MAX_CHARS = 1_000_000;
 let cachedChars = 0;
 
+/** Whether `compileRegex(pattern)` would answer from its cache (no compile to pay for). */
+export function isRegexCached(pattern: string): boolean {
+  return cache.has(pattern);
+}
+
 /** Compile an RE2 pattern (cached). Throws RegexSyntaxError with Go's wording when RE2 rejects it. */
 export function compileRegex(pattern: string): Regex {
   const hit = cache.get(pattern);

@@ -1,5 +1,5 @@
-import { RegexSyntaxError, compileRegex, type Regex } from '../labels/regex';
-import { Duration, TemplateTime, formatTime, humanizeDuration, inZone, isZone } from './gotime';
+import { RegexSyntaxError, compileRegex, isRegexCached, programSizeBound, type Regex } from '../labels/regex';
+import { Duration, TemplateTime, formatTime, humanizeDuration, inZone, isZone, isZoneCached } from './gotime';
 import { STRINGS, T, indexType, indexValue, sameType, type ParamKind, type SType } from './model';
 import {
   AlertList,
@@ -58,9 +58,22 @@ export const MAX_INPUT_LENGTH = 10 * 1024;
 
 const text = (v: Value, ctx: FuncCtx): string => toText(v, ctx.limit);
 
+/**
+ * Steps charged per RE2 instruction (by `programSizeBound`, an over-estimate) of a pattern that
+ * is compiled: about 1 µs an instruction, a step about 0.1 µs. A thousand characters of `.{1000}`
+ * repeats bound 142,000 instructions, tens of milliseconds, more than a render's steps: such a
+ * pattern built anew per iteration used to compile over and over, uncharged.
+ */
+const COMPILE_STEPS_PER_INSTRUCTION = 10;
+/** Steps charged for a time zone whose formatter is not cached (about 200 µs). */
+const ZONE_MISS_STEPS = 2_000;
+
 /** The pattern compiled by the one RE2 engine (shared/labels/regex.ts), or the reason it is refused. */
-function compilePattern(pattern: string): Regex | string {
+function compilePattern(pattern: string, ctx?: FuncCtx): Regex | string {
   if (pattern.length > MAX_PATTERN_LENGTH) return `pattern longer than ${MAX_PATTERN_LENGTH} characters`;
+  // A compile is paid for, before it runs; a pattern already compiled (a literal, used for every
+  // alert) is not.
+  if (ctx && !isRegexCached(pattern)) ctx.charge(programSizeBound(pattern) * COMPILE_STEPS_PER_INSTRUCTION);
   try {
     return compileRegex(pattern);
   } catch (e) {
@@ -70,7 +83,7 @@ function compilePattern(pattern: string): Regex | string {
 }
 
 function regexp(pattern: Value, ctx: FuncCtx): Regex | undefined {
-  const re = compilePattern(text(pattern, ctx));
+  const re = compilePattern(text(pattern, ctx), ctx);
   return typeof re === 'string' ? undefined : re;
 }
 
@@ -388,9 +401,11 @@ const defs: Record<string, FuncDef> = {
     result: T.bool,
     checkLiterals: ([p]) => checkRegexp(p, 'match'),
     call: (ctx, [p, s]) => {
-      const re = regexp(p, ctx);
       const input = text(s, ctx);
-      return re && input.length <= MAX_INPUT_LENGTH ? re.test(input, regexCharge(ctx)) : false;
+      // The input's length first: a text too long to look at costs no compile.
+      if (input.length > MAX_INPUT_LENGTH) return false;
+      const re = regexp(p, ctx);
+      return re ? re.test(input, regexCharge(ctx)) : false;
     },
   },
   reReplaceAll: {
@@ -399,8 +414,9 @@ const defs: Record<string, FuncDef> = {
     checkLiterals: ([p]) => checkRegexp(p, 'reReplaceAll'),
     call: (ctx, [p, repl, s]) => {
       const input = text(s, ctx);
+      if (input.length > MAX_INPUT_LENGTH) return input;
       const re = regexp(p, ctx);
-      return re && input.length <= MAX_INPUT_LENGTH ? re.replaceAll(input, text(repl, ctx), ctx.limit, regexCharge(ctx)) : input;
+      return re ? re.replaceAll(input, text(repl, ctx), ctx.limit, regexCharge(ctx)) : input;
     },
   },
   safeHtml: { params: ['string'], result: T.string, call: (ctx, [s]) => new SafeString(text(s, ctx)) },
@@ -416,7 +432,13 @@ const defs: Record<string, FuncDef> = {
     params: ['string', 'time'],
     result: T.time,
     checkLiterals: ([zone]) => (typeof zone === 'string' && !isZone(zone) ? `tz: unknown time zone ${JSON.stringify(zone)}` : undefined),
-    call: (ctx, [zone, t]) => (t instanceof TemplateTime ? inZone(t, text(zone, ctx)) : undefined),
+    call: (ctx, [zone, t]) => {
+      if (!(t instanceof TemplateTime)) return undefined;
+      const name = text(zone, ctx);
+      // A zone's formatter takes about 200 µs to build, and only 100 are kept: a miss is paid for.
+      if (!isZoneCached(name)) ctx.charge(ZONE_MISS_STEPS);
+      return inZone(t, name);
+    },
   },
   since: { params: ['time'], result: T.duration, call: (ctx, [t]) => (t instanceof TemplateTime ? new Duration(ctx.now - t.ms) : undefined) },
   humanizeDuration: {

@@ -304,6 +304,11 @@ export function humanizeDuration(v: number): string {
 
 const zoneFormats = new Map<string, Intl.DateTimeFormat | null>();
 
+/** Whether `tz` in `zone` is answered from the cache of formatters (a miss costs about 200 µs). */
+export function isZoneCached(zone: string): boolean {
+  return zoneFormats.has(zone);
+}
+
 function zoneFormat(zone: string): Intl.DateTimeFormat | null {
   let f = zoneFormats.get(zone);
   if (f !== undefined) return f;

@@ -241,6 +241,43 @@ describe('limits', () => {
     }
   });
 
+  // Work a function call does beyond its step: compiling a pattern, evaluating many arguments,
+  // scanning many variables, building a time zone's formatter. Each is charged, so the step cap
+  // stops a render that repeats it (these ran for tens of seconds uncharged).
+  describe('charges the work inside calls', () => {
+    const render = (src: string) => {
+      let hit: string | undefined;
+      const out = compileTemplate(src).render(data, { onLimit: (l) => (hit = l), onError: (e) => expect.fail(String(e)) });
+      return { out, hit };
+    };
+
+    it('charges each compile of a pattern built per iteration, and not a literal one compiled once', () => {
+      const built = render('{{ $p := "[a-z]{100}" }}{{ range $i, $_ := 1000 }}{{ if match (printf "%s%d" $p $i) "a" }}y{{ end }}x{{ end }}done');
+      expect(built.hit).toBe('steps');
+      expect(built.out.length).toBeLessThan(400);
+      const large = render('{{ $p := "(?:a{1000}){4}" }}{{ range $i, $_ := 1000 }}{{ if match (printf "%s%d" $p $i) "a" }}y{{ end }}x{{ end }}done');
+      expect([large.hit, large.out]).toEqual(['steps', '']);
+      const literal = render('{{ range 1000 }}{{ if match "^[a-z]{100}$" "a" }}y{{ end }}x{{ end }}done');
+      expect([literal.hit, literal.out.length]).toEqual([undefined, 1000 + 'done'.length]);
+    });
+
+    it('charges each argument a call evaluates, and the variables a lookup scans', () => {
+      const args = render(`{{ range 1000 }}{{ if eq 1 ${'$ '.repeat(1000)} }}y{{ end }}x{{ end }}done`);
+      expect(args.hit).toBe('steps');
+      expect(args.out.length).toBeLessThan(200);
+      const vars = render(`${'{{ $a := 1 }}'.repeat(10_000)}{{ range 1000 }}{{ if eq 1 $ $ $ $ $ $ $ $ $ $ }}y{{ end }}x{{ end }}done`);
+      expect(vars.hit).toBe('steps');
+      expect(vars.out.length).toBeLessThan(200);
+    });
+
+    it('charges a time zone whose formatter is not cached (100 are kept)', () => {
+      const zones = Intl.supportedValuesOf('timeZone').slice(0, 400);
+      const tz = render(`{{ $t := (index .Alerts 0).StartsAt }}{{ $z := stringSlice ${zones.map((z) => JSON.stringify(z)).join(' ')} }}{{ range 1000 }}{{ range $z }}{{ $_ := tz . $t }}{{ end }}x{{ end }}done`);
+      expect(tz.hit).toBe('steps');
+      expect(tz.out.length).toBeLessThan(10);
+    });
+  });
+
   it('returns what it wrote when the escape function fails (and reports the error)', () => {
     let err: unknown;
     const out = compileTemplate('a{{ .Status }}b').render(data, {
