@@ -236,13 +236,17 @@ describe('escalation (local runtime)', () => {
   it("serves the links of a receiver whose name is long (they pass the 256 bytes an id's path parameter may have)", async () => {
     const name = `oncall-${'x'.repeat(150)}`;
     const { rt, pages } = await start(`    steps:\n      - notify: [${name}]`, { receivers: (url) => `  - name: ${name}\n    webhook_configs: [{ url: '${url}/long' }]\n` });
-    await fire(rt, 'DiskFull');
+    // A label value from the alert's sender is shown escaped on the page.
+    await fire(rt, '<img src=x onerror=alert(1)>');
     await until('the page', () => (pages().some((p) => p.path === '/long') ? true : undefined));
     const link = pages().find((p) => p.path === '/long')!.incident!.links.escalate!;
     expect(Buffer.byteLength(new URL(link).pathname)).toBeGreaterThan(256 + '/v1/links/'.length);
     const shown = await fetch(link);
     expect(shown.status).toBe(200);
-    expect(await shown.text()).toContain('<form method="post">');
+    const html = await shown.text();
+    expect(html).toContain('<form method="post">');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).not.toContain('<img');
   });
 
   it('acknowledges through a signed link: the GET only shows a page, the POST acks, and the link is then stale', async () => {
