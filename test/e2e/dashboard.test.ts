@@ -109,6 +109,12 @@ receivers:
   });
   expect(posted.status).toBe(202);
   await hook.waitFor(4);
+  // The receiver's refusal reaches the request before the sender records its verdict: the
+  // dashboard shows `failed` only once it is recorded (a loaded machine made that later than the page).
+  for (const end = Date.now() + 20_000; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+    const broken = await apiRequest<{ alerts: Array<{ state: string }> }>(rt.url, ADMIN, 'GET', `/v1/alerts?filter=${encodeURIComponent('alertname="Broken"')}`);
+    if (broken.body.alerts[0]?.state === 'failed') break;
+  }
   browser = await launchChromium();
   if (SHOTS) mkdirSync(SHOTS, { recursive: true });
 }, 60_000);
