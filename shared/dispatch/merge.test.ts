@@ -166,18 +166,21 @@ describe('mergeAlerts', () => {
 });
 
 describe('fitToMessage', () => {
+  /** A notification of `group` on the first entry of `type`. */
+  const notificationOf = (group: NotificationMessage['group'], type: NotificationMessage['channel']['type'] = 'slack'): NotificationMessage => ({
+    kind: 'notification',
+    id: 'n',
+    createdAt: NOW.toISOString(),
+    receiver: 'r',
+    channel: { type, index: 0 },
+    group,
+  });
+
   it('keeps a notification of a group with huge annotations under the SQS limit, counting what it dropped', () => {
     const alerts = Array.from({ length: 200 }, (_, i) =>
       alert({ fingerprint: i.toString(16).padStart(16, '0'), annotations: { summary: 'x'.repeat(10_000) } }),
     );
-    const n: NotificationMessage = {
-      kind: 'notification',
-      id: 'n',
-      createdAt: NOW.toISOString(),
-      receiver: 'r',
-      channel: { type: 'slack', index: 0 },
-      group: { id: 'g', key: 'k', labels: {}, status: 'firing', alerts, truncatedAlerts: 3 },
-    };
+    const n = notificationOf({ id: 'g', key: 'k', labels: {}, status: 'firing', alerts, truncatedAlerts: 3 });
     const body = fitToMessage(n);
     expect(Buffer.byteLength(body)).toBeLessThanOrEqual(MAX_NOTIFICATION_BYTES);
     const parsed = NotificationMessage.parse(JSON.parse(body));
@@ -190,14 +193,7 @@ describe('fitToMessage', () => {
 
   it('keeps a notification under the SQS limit when a label value is huge (a group_by label is in the key, the labels and the alert)', () => {
     const big = 'v'.repeat(100_000);
-    const n: NotificationMessage = {
-      kind: 'notification',
-      id: 'n',
-      createdAt: NOW.toISOString(),
-      receiver: 'r',
-      channel: { type: 'webhook', index: 0 },
-      group: { id: 'g', key: `{}:{x="${big}"}`, labels: { x: big }, status: 'firing', alerts: [alert({ labels: { alertname: 'Big', x: big } })], truncatedAlerts: 0 },
-    };
+    const n = notificationOf({ id: 'g', key: `{}:{x="${big}"}`, labels: { x: big }, status: 'firing', alerts: [alert({ labels: { alertname: 'Big', x: big } })], truncatedAlerts: 0 }, 'webhook');
     const body = fitToMessage(n);
     expect(Buffer.byteLength(body)).toBeLessThanOrEqual(MAX_NOTIFICATION_BYTES);
     const parsed = NotificationMessage.parse(JSON.parse(body));
@@ -213,14 +209,7 @@ describe('fitToMessage', () => {
   // dead-lettered. It now leaves the annotations out and keeps fewer labels, in name order.
   it('keeps a notification under the SQS limit with thousands of labels, twice (group_by `...`)', () => {
     const labels = Object.fromEntries(Array.from({ length: 6000 }, (_, i) => [`l${String(i).padStart(4, '0')}`, 'v'.repeat(20)]));
-    const n: NotificationMessage = {
-      kind: 'notification',
-      id: 'n',
-      createdAt: NOW.toISOString(),
-      receiver: 'r',
-      channel: { type: 'webhook', index: 0 },
-      group: { id: 'g', key: 'k', labels, status: 'firing', alerts: [alert({ labels: { alertname: 'Many', ...labels }, annotations: { summary: 's' } })], truncatedAlerts: 0 },
-    };
+    const n = notificationOf({ id: 'g', key: 'k', labels, status: 'firing', alerts: [alert({ labels: { alertname: 'Many', ...labels }, annotations: { summary: 's' } })], truncatedAlerts: 0 }, 'webhook');
     const body = fitToMessage(n);
     expect(Buffer.byteLength(body)).toBeLessThanOrEqual(MAX_NOTIFICATION_BYTES);
     const parsed = NotificationMessage.parse(JSON.parse(body));
@@ -230,14 +219,7 @@ describe('fitToMessage', () => {
   });
 
   it('leaves a small notification as it is', () => {
-    const n: NotificationMessage = {
-      kind: 'notification',
-      id: 'n',
-      createdAt: NOW.toISOString(),
-      receiver: 'r',
-      channel: { type: 'slack', index: 0 },
-      group: { id: 'g', key: 'k', labels: {}, status: 'firing', alerts: [alert()], truncatedAlerts: 0 },
-    };
+    const n = notificationOf({ id: 'g', key: 'k', labels: {}, status: 'firing', alerts: [alert()], truncatedAlerts: 0 });
     expect(fitToMessage(n)).toBe(JSON.stringify(n));
   });
 });
