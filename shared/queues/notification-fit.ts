@@ -42,33 +42,32 @@ export function fitToMessage(n: NotificationMessage, serialized = JSON.stringify
         alerts: [{ ...alert, labels: cutValues(alert.labels, max), annotations: cutValues(alert.annotations, max), ...(alert.generatorURL === undefined ? {} : { generatorURL: cut(alert.generatorURL, max) }) }],
       },
     });
-    let last = cutTo(4096);
+    let last: typeof single = single;
     for (let max = 4096; Buffer.byteLength(body) > MAX_NOTIFICATION_BYTES && max >= 16; max = Math.floor(max / 2)) {
       last = cutTo(max);
       body = JSON.stringify(last);
     }
+    if (Buffer.byteLength(body) <= MAX_NOTIFICATION_BYTES) return body;
     // Still too large: thousands of labels (the group's and the alert's, each a copy when grouped by
     // `...`) or of annotations. Leave the annotations out, then keep fewer labels, in name order,
     // until it fits. The message must fit; a notification with a payload reference is sent whole
     // from the payload store, and this is only what the sender falls back to.
-    for (let keepLabels = Infinity; Buffer.byteLength(body) > MAX_NOTIFICATION_BYTES; ) {
-      const a = last.group.alerts[0]!;
-      const labelCount = Math.max(Object.keys(a.labels).length, Object.keys(last.group.labels).length);
-      keepLabels = Math.floor(Math.min(keepLabels, labelCount) / 2);
-      body = JSON.stringify({ ...last, group: { ...last.group, labels: firstLabels(last.group.labels, keepLabels), alerts: [{ ...a, labels: firstLabels(a.labels, keepLabels), annotations: {} }] } });
-      if (keepLabels === 0) break;
+    const a = last.group.alerts[0]!;
+    const groupLabels = byName(last.group.labels);
+    const alertLabels = byName(a.labels);
+    for (let keepLabels = Math.max(groupLabels.length, alertLabels.length); Buffer.byteLength(body) > MAX_NOTIFICATION_BYTES && keepLabels > 0; ) {
+      keepLabels = Math.floor(keepLabels / 2);
+      body = JSON.stringify({
+        ...last,
+        group: { ...last.group, labels: Object.fromEntries(groupLabels.slice(0, keepLabels)), alerts: [{ ...a, labels: Object.fromEntries(alertLabels.slice(0, keepLabels)), annotations: {} }] },
+      });
     }
   }
   return body;
 }
 
-/** The first `n` labels in name order. */
-const firstLabels = (labels: Record<string, string>, n: number): Record<string, string> =>
-  Object.fromEntries(
-    Object.entries(labels)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .slice(0, n),
-  );
+/** Labels as entries in name order. */
+const byName = (labels: Record<string, string>): Array<[string, string]> => Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 const cut = (v: string, max: number): string => (v.length > max ? `${v.slice(0, max)}…` : v);
 const cutValues = (values: Record<string, string>, max: number): Record<string, string> =>
