@@ -19,6 +19,14 @@ const PART = /(\d+)(ms|y|w|d|h|m|s)/y;
  */
 export const MAX_DURATION_MS = 100 * UNIT_MS.y!;
 
+/** A well-formed duration longer than MAX_DURATION_MS. */
+export class DurationTooLongError extends Error {
+  constructor(text: string) {
+    super(`not a duration: ${JSON.stringify(text)} (at most 100y)`);
+    this.name = 'DurationTooLongError';
+  }
+}
+
 export function parseDuration(text: string): number {
   if (text === '0') return 0;
   if (!/^(\d+(ms|y|w|d|h|m|s))+$/.test(text)) {
@@ -35,7 +43,7 @@ export function parseDuration(text: string): number {
     lastUnit = rank;
     total += Number(m[1]) * UNIT_MS[unit]!;
   }
-  if (total > MAX_DURATION_MS) throw new Error(`not a duration: ${JSON.stringify(text)} (at most 100y)`);
+  if (total > MAX_DURATION_MS) throw new DurationTooLongError(text);
   return total;
 }
 
