@@ -1,5 +1,6 @@
 import { parseDuration } from '../config/duration';
 import { ValidationError } from '../errors';
+import { STORED_AHEAD_MS } from './paging';
 import { buildDigest, digestNotifications, digestSettings, type DigestDeps } from '../digest/service';
 import { digestHtml, digestLines, digestSlackBlocks, digestTitle } from '../channels/digest';
 
@@ -15,7 +16,7 @@ export async function previewDigest(deps: Omit<DigestDeps, 'queues' | 'log'>, bo
   const at = atOf(body) ?? now;
   // Older than the retention, nothing of its window is kept; the stores would read day after empty day.
   const oldest = now.getTime() - parseDuration(deps.config.raw.retention);
-  if (at.getTime() < oldest || at.getTime() > now.getTime() + 86_400_000) {
+  if (at.getTime() < oldest || at.getTime() > now.getTime() + STORED_AHEAD_MS) {
     const message = `between ${new Date(oldest).toISOString()} (the retention, ${deps.config.raw.retention}, before now) and a day after now`;
     throw new ValidationError(`at must be ${message}`, [{ path: 'at', message }]);
   }

@@ -8,7 +8,7 @@ import { groupIndexKey } from '../store/groups';
 import { recentlyResolved, type GroupState, type Hold } from '../grouping/model';
 import { GROUPS_LIST_PK, type ListKey } from '../store/keys';
 import { inRange } from '../store/list-index';
-import { decodeCursor, encodeCursor, filterMatcher, ListKeySchema, parseFilter, parseLimit, READ_BUDGET, type PageQuery } from './paging';
+import { decodeCursor, encodeCursor, filterMatcher, ListKeySchema, parseFilter, parseLimit, READ_BUDGET, type FilterMatch, type PageQuery } from './paging';
 import * as z from 'zod';
 
 /** The group's hold while it lasts; a hold whose end has passed is stale until the next flush clears it. */
@@ -125,7 +125,7 @@ export interface GroupPages {
 }
 
 /** Whether some alert of the group (current, or resolved within the hour) matches the filter. */
-function groupMatches(g: GroupState, matches: (labels: Readonly<Record<string, string>>) => boolean, now: number): boolean {
+function groupMatches(g: GroupState, matches: FilterMatch, now: number): boolean {
   return [...Object.values(g.alerts), ...recentlyResolved(g, now)].some((a) => matches(a.labels));
 }
 

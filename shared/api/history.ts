@@ -3,7 +3,7 @@ import { ValidationError } from '../errors';
 import { historyKey, type HistoryEntry, type HistoryStore } from '../history/history';
 import type { IncidentStore } from '../store/port';
 import { pageIncidents } from './incidents';
-import { decodeCursor, encodeCursor, filterMatcher, parseFilter, parseLimit, parseTimeParam, READ_BUDGET, retainedRange, SortKeyPart, type PageQuery } from './paging';
+import { decodeCursor, encodeCursor, filterMatcher, parseFilter, parseLimit, parseTimeParam, READ_BUDGET, retainedRange, SortKeyPart, type FilterMatch, type PageQuery } from './paging';
 
 /**
  * GET /v1/history (scope `read`): what happened in a time range, newest first. `kind=alerts` (the
@@ -41,9 +41,7 @@ export async function listHistory(deps: HistoryDeps, query: HistoryQuery): Promi
 
 const AlertCursor = z.object({ a: SortKeyPart.refine((a) => a.length >= 25) }).strict();
 
-type LabelsMatch = (labels: Readonly<Record<string, string>>) => boolean;
-
-async function alerts(deps: HistoryDeps, range: { from: Date; to: Date }, matches: LabelsMatch, limit: number, cursorText: string | undefined, now: Date) {
+async function alerts(deps: HistoryDeps, range: { from: Date; to: Date }, matches: FilterMatch, limit: number, cursorText: string | undefined, now: Date) {
   const cursor = decodeCursor(cursorText, AlertCursor, (c) => c.a < range.to.toISOString() && c.a >= range.from.toISOString());
   const out: ReturnType<typeof alertView>[] = [];
   let after = cursor?.a;
@@ -81,7 +79,7 @@ function alertView(e: HistoryEntry) {
 }
 
 /** Incidents list newest first by start, open ones then resolved ones; each listing is read until it starts before `from`. */
-function incidents(deps: HistoryDeps, range: { from: Date; to: Date }, matches: LabelsMatch, limit: number, cursor: string | undefined, now: Date) {
+function incidents(deps: HistoryDeps, range: { from: Date; to: Date }, matches: FilterMatch, limit: number, cursor: string | undefined, now: Date) {
   const from = range.from.getTime();
   const to = range.to.getTime();
   return pageIncidents(deps.incidents, ['open', 'resolved'], { cursor, limit, now }, (i) =>

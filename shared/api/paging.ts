@@ -76,7 +76,9 @@ export const FILTER_MATCH_BUDGET = 50_000_000;
  * whose filter would cost more against the labels it reads is refused with a 400 naming it, so
  * stored label values (long, repetitive ones) cannot make a filter's work unbounded.
  */
-export function filterMatcher(matchers: readonly Matcher[]): (labels: Readonly<Record<string, string>>) => boolean {
+export type FilterMatch = (labels: Readonly<Record<string, string>>) => boolean;
+
+export function filterMatcher(matchers: readonly Matcher[]): FilterMatch {
   const budget = new Budget(FILTER_MATCH_BUDGET);
   return (labels) =>
     matchers.every((m) => {
@@ -145,11 +147,14 @@ export function parseSinceParam(text: string | undefined, until: Date, defaultMs
   return parseTimeParam(text, 'since')!;
 }
 
+/** How far after now something may be stored: a day of slack for clocks and senders' times. */
+export const STORED_AHEAD_MS = 86_400_000;
+
 /**
  * A time range cut to what can be stored: nothing older than `retentionS` before `now`, and nothing
- * later than a day after `now` (a day of slack for clocks and senders' times). The stores read a
- * range one day partition at a time, so a range reaching years ahead was thousands of Queries.
+ * later than STORED_AHEAD_MS after `now`. The stores read a range one day partition at a time, so
+ * a range reaching years ahead was thousands of Queries.
  */
 export function retainedRange(from: Date, to: Date, now: Date, retentionS: number): { from: Date; to: Date } {
-  return { from: new Date(Math.max(from.getTime(), now.getTime() - retentionS * 1000)), to: new Date(Math.min(to.getTime(), now.getTime() + 86_400_000)) };
+  return { from: new Date(Math.max(from.getTime(), now.getTime() - retentionS * 1000)), to: new Date(Math.min(to.getTime(), now.getTime() + STORED_AHEAD_MS)) };
 }
