@@ -104,9 +104,7 @@ const EDIT_ATTEMPTS = 2;
 
 async function upsert(deps: CreateSilenceDeps, body: unknown, actor: string, opts: SilenceInputOptions = {}): Promise<{ silence: SilenceView; created: boolean; replaced?: string }> {
   const now = deps.clock();
-  const tooLarge = regexBoundProblem(body);
-  if (tooLarge) throw invalid('silence', [{ path: 'matchers', message: tooLarge }]);
-  const input = parseWith(silenceInputSchema(() => now, opts), body, 'silence');
+  const input = silenceInput(body, now, opts);
   if (input.id === undefined) {
     const silence = await admittedSilence(deps, input, now, actor);
     await deps.silences.create(silence);
@@ -124,6 +122,13 @@ async function upsert(deps: CreateSilenceDeps, body: unknown, actor: string, opt
   }
 }
 
+/** A POST body as a silence input: refused before compiling when its regexes may be too large. */
+function silenceInput(body: unknown, now: Date, opts: SilenceInputOptions = {}): SilenceInput {
+  const tooLarge = regexBoundProblem(body);
+  if (tooLarge) throw invalid('silence', [{ path: 'matchers', message: tooLarge }]);
+  return parseWith(silenceInputSchema(() => now, opts), body, 'silence');
+}
+
 /** A new silence from a valid body, within the limits (not stored yet). */
 async function admittedSilence(deps: Pick<SilenceDeps, 'silences' | 'limits'>, input: SilenceInput, now: Date, actor: string): Promise<Silence> {
   const silence = newSilence(input, randomUUID(), now, actor);
@@ -139,9 +144,7 @@ async function admittedSilence(deps: Pick<SilenceDeps, 'silences' | 'limits'>, i
  */
 export async function prepareNewSilence(deps: CreateSilenceDeps, body: unknown, actor: string): Promise<() => Promise<SilenceView>> {
   const now = deps.clock();
-  const tooLarge = regexBoundProblem(body);
-  if (tooLarge) throw invalid('silence', [{ path: 'matchers', message: tooLarge }]);
-  const input = parseWith(silenceInputSchema(() => now), body, 'silence');
+  const input = silenceInput(body, now);
   if (input.id !== undefined) throw invalid('silence', [{ path: 'id', message: 'a new silence has no id' }]);
   const silence = await admittedSilence(deps, input, now, actor);
   return async () => {
