@@ -17,7 +17,7 @@ import { recentlyResolved, type GroupAlert, type GroupState, type Hold } from '.
 import { GROUPS_LIST_PK, groupListKeys } from '../store/keys';
 import { inRange } from '../store/list-index';
 import { inhibitPartition } from '../store/noise';
-import type { GroupStore } from '../store/port';
+import { groupsWhere, type GroupStore } from '../store/port';
 import { liveHold, outcomesOf, type DeliveryReads, type GroupPages } from './groups';
 import { ALERT_BUDGET, decodeCursor, encodeCursor, filterMatcher, ListKeySchema, parseFilter, parseLimit, READ_BUDGET, type PageQuery } from './paging';
 
@@ -372,18 +372,9 @@ export async function getAlert(deps: AlertStateDeps, id: string): Promise<AlertV
 }
 
 /** The groups holding an alert whose sender gave it `fingerprint`, read from the listing (at most READ_BUDGET groups). */
-async function holdingSourceFingerprint(deps: AlertStateDeps, fingerprint: string, now: Date): Promise<GroupState[]> {
+function holdingSourceFingerprint(deps: AlertStateDeps, fingerprint: string, now: Date): Promise<GroupState[]> {
   const holds = (g: GroupState) => [...Object.values(g.alerts), ...recentlyResolved(g, now.getTime())].some((a) => a.sourceFingerprint === fingerprint);
-  const out: GroupState[] = [];
-  let after;
-  let read = 0;
-  do {
-    const page = await deps.groups.page(after, 100, now);
-    read += page.read;
-    out.push(...page.groups.filter(holds));
-    after = page.last;
-  } while (after && read < READ_BUDGET);
-  return out;
+  return groupsWhere(deps.groups, holds, now, READ_BUDGET);
 }
 
 /**

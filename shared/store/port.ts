@@ -202,18 +202,22 @@ export interface ReceiverGates {
 export const HOLDING_WALK_LIMIT = 10_000;
 
 /**
- * The groups holding `fingerprint`, by walking the listing page by page (an adapter without an
- * index from alerts to groups), keeping only the groups that hold it: at most `limit` groups are
- * read, and one page at a time is held.
+ * The groups holding `fingerprint`, by walking the listing (an adapter without an index from alerts
+ * to groups): at most `limit` groups are read (see groupsWhere).
  */
-export async function holdingByWalk(store: Pick<GroupStore, 'page'>, fingerprint: string, now: Date, limit = HOLDING_WALK_LIMIT): Promise<GroupState[]> {
+export function holdingByWalk(store: Pick<GroupStore, 'page'>, fingerprint: string, now: Date, limit = HOLDING_WALK_LIMIT): Promise<GroupState[]> {
+  return groupsWhere(store, (g) => holdsAlert(g, fingerprint), now, limit);
+}
+
+/** The groups `keep` takes, walking the listing a page at a time (one page held), at most `limit` entries read. */
+export async function groupsWhere(store: Pick<GroupStore, 'page'>, keep: (g: GroupState) => boolean, now: Date, limit: number): Promise<GroupState[]> {
   const out: GroupState[] = [];
   let after: ListKey | undefined;
   let read = 0;
   do {
     const page = await store.page(after, Math.min(100, limit - read), now);
     read += page.read;
-    out.push(...page.groups.filter((g) => holdsAlert(g, fingerprint)));
+    out.push(...page.groups.filter(keep));
     after = page.last;
   } while (after && read < limit);
   return out;
