@@ -415,10 +415,7 @@ export class LocalQueues implements QueuePort, QueueAdmin {
       } catch (err) {
         // The receive was rolled back with its commit: the messages come back after their visibility timeout.
         this.log.error('could not record a receive; its messages will be received again', { queue: q.opts.name, ...errorFields(err) });
-        q.inFlightBatches--;
-        q.running.delete(run);
-        this.wake();
-        return;
+        return this.finished(q, run);
       }
     }
     const handles = new Map(batch.map((m) => [m.messageId, m.receiptHandle]));
@@ -450,6 +447,11 @@ export class LocalQueues implements QueuePort, QueueAdmin {
       // As a failed DeleteMessageBatch: the messages come back after their visibility timeout.
       this.log.error('could not settle a batch; its messages will be received again', { queue: q.opts.name, ...errorFields(err) });
     }
+    this.finished(q, run);
+  }
+
+  /** A batch is done with: its slot is free, and the queue looks for more. */
+  private finished(q: Queue, run: { startedAt: number }): void {
     q.inFlightBatches--;
     q.running.delete(run);
     this.wake();
