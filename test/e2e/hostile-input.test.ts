@@ -16,6 +16,11 @@ import { startRuntimeWithConfig } from '../support/runtime';
 const SEED = Number(process.env.FUZZ_SEED ?? 20261206);
 const RUNS = 10_000;
 const CONCURRENCY = 16;
+/**
+ * A request unanswered this long counts as hung (status 0). A liveness guard, not a speed target:
+ * speed is the benchmarks' to report, and the slowest request is logged below.
+ */
+const HANG_MS = 10_000;
 const TOKEN = 'fuzz-token';
 /** The config's body limit, kept small so oversized bodies are cheap to send. */
 const MAX_BODY = 16 * 1024;
@@ -226,6 +231,10 @@ function send(req: FuzzRequest): Promise<Outcome> {
         res.on('error', reject);
       },
     );
+    r.setTimeout(HANG_MS, () => {
+      resolve({ req, status: 0, body: `no answer within ${HANG_MS} ms`, ms: performance.now() - started });
+      r.destroy();
+    });
     r.on('error', reject);
     r.end(req.body);
   });
@@ -340,11 +349,9 @@ describe('hostile input, generated', () => {
     console.log(`hostile input: ${outcomes.length} requests, by status class ${JSON.stringify(byClass)}, slowest ${Math.round(Math.max(...outcomes.map((o) => o.ms)))} ms`);
 
     const serverErrors = outcomes.filter((o) => o.status >= 500 || o.status < 100);
-    expect(serverErrors.map(show), 'requests answered with a 5xx').toEqual([]);
+    expect(serverErrors.map(show), 'requests answered with a 5xx, or not at all').toEqual([]);
     const leaks = outcomes.filter((o) => LEAKS.test(o.body));
     expect(leaks.map(show), 'bodies with a stack trace or a file path').toEqual([]);
-    const slow = outcomes.filter((o) => o.ms > 1000);
-    expect(slow.map(show), 'requests over 1 s').toEqual([]);
     expect(outcomes.length).toBeGreaterThanOrEqual(RUNS);
   }, 120_000);
 });
