@@ -99,6 +99,8 @@ export class SqliteGroupStore implements GroupStore {
   private readonly journalRows: StatementSync;
   private readonly lastSeq: StatementSync;
   private readonly dropJournal: StatementSync;
+  private readonly expired: StatementSync;
+  private readonly deleteGroup: StatementSync;
   private readonly cache = new Map<string, GroupState>();
   private readonly dirty = new Map<string, Dirty>();
   private journaled = 0;
@@ -128,6 +130,8 @@ export class SqliteGroupStore implements GroupStore {
     this.append = db.prepare('INSERT INTO state_group_journal (group_id, version, expires_at, state, alerts, removed) VALUES (?, ?, ?, ?, ?, ?)');
     this.journalRows = db.prepare('SELECT group_id, version, expires_at, state, alerts, removed FROM state_group_journal ORDER BY seq');
     this.lastSeq = db.prepare('SELECT max(seq) AS seq FROM state_group_journal');
+    this.expired = db.prepare('SELECT id FROM state_groups WHERE expires_at <= ?');
+    this.deleteGroup = db.prepare('DELETE FROM state_groups WHERE id = ?');
     this.dropJournal = db.prepare('DELETE FROM state_group_journal WHERE seq <= ?');
     this.load();
   }
@@ -251,6 +255,21 @@ export class SqliteGroupStore implements GroupStore {
       }
       for (const d of slice) if (!this.dirty.has(d.state.groupId)) this.remember(d.state);
     }
+  }
+
+  /**
+   * Delete the group rows expired at `at` (epoch seconds) with their alert rows; returns how many
+   * rows went. A group written since the last compaction keeps its row: its fold writes only the
+   * alerts that changed since that row, so the unchanged ones would go with it.
+   */
+  sweep(at: number): number {
+    let n = 0;
+    for (const r of this.expired.all(at) as Row[]) {
+      const id = r.id as string;
+      if (this.dirty.has(id)) continue;
+      n += Number(this.deleteGroup.run(id).changes) + Number(this.deleteAlerts.run(id).changes);
+    }
+    return n;
   }
 
   /** Write one group's current state into the tables, touching only what differs from what they hold. */

@@ -161,6 +161,27 @@ describe('SQLite group store', () => {
     expect(await stores.groups.holding('a', new Date(NOW.getTime() + 3_600_000))).toEqual([]);
   });
 
+  it('keeps a group written since the last compaction whose row in the tables has expired', async () => {
+    const database = openLocalDatabase(undefined);
+    const stores = sqliteStores(database);
+    const later = new Date(NOW.getTime() + 3_600_000);
+    const [a, b, c] = [alert('a'), alert('b'), alert('c')];
+    await stores.groups.put(group(1, [a, b]));
+    expect(stores.sweep(NOW)).toBe(0);
+    // More groups than one compaction slice, then the group again: a sweep's compaction folds the
+    // first slice at once and this group only later, after the sweep has run.
+    const extended = Math.floor(later.getTime() / 1000) + 3600;
+    await Promise.all(Array.from({ length: 300 }, (_, i) => stores.groups.put({ ...group(1, [alert(`o${i}`)], { expiresAt: extended }), groupId: `other-${i}` })));
+    const v1 = (await stores.groups.getMany(['g'], NOW)).get('g')!;
+    await stores.groups.put(group(2, [v1.alerts.a!, v1.alerts.b!, c], { expiresAt: extended }));
+    stores.sweep(later);
+    await stores.groups.compact();
+    const cold = sqliteStores(database);
+    expect(Object.keys((await cold.groups.getMany(['g'], later)).get('g')?.alerts ?? {}).sort()).toEqual(['a', 'b', 'c']);
+    expect((await cold.groups.holding('a', later)).map((g) => g.groupId)).toEqual(['g']);
+    database.close();
+  });
+
   it('hands out frozen state', async () => {
     const stores = sqliteStores(openLocalDatabase(undefined));
     await stores.groups.put(group(1, [alert('a')]));

@@ -123,11 +123,8 @@ export function sqliteStores(database: SqliteDatabase, opts: StoreOptions = { re
     history: new SqliteHistoryStore(db, write, opts.retentionS),
   };
   const sweeps = EXPIRING_TABLES.map((table) => db.prepare(`DELETE FROM ${table} WHERE expires_at <= ?`));
-  // A swept group's alert rows and its entries in the fingerprint index go with it.
-  const orphans = [
-    db.prepare('DELETE FROM state_group_alerts WHERE group_id NOT IN (SELECT id FROM state_groups)'),
-    db.prepare('DELETE FROM state_alert_groups WHERE group_id NOT IN (SELECT id FROM state_groups)'),
-  ];
+  // A swept group's entries in the fingerprint index go with it (its alert rows go with its row).
+  const orphans = db.prepare('DELETE FROM state_alert_groups WHERE group_id NOT IN (SELECT id FROM state_groups)');
   return {
     ...stores,
     receiverGates: (opts) => new SqliteReceiverGates(db, visible, opts),
@@ -137,7 +134,8 @@ export function sqliteStores(database: SqliteDatabase, opts: StoreOptions = { re
       void stores.groups.compact().catch(() => undefined);
       const s = epochSeconds(now);
       // A swept group may stay in the group cache: reads skip it as expired, as they skip its row.
-      return [...sweeps.map((stmt) => stmt.run(s)), ...orphans.map((stmt) => stmt.run())].reduce((n, r) => n + Number(r.changes), 0);
+      const groups = stores.groups.sweep(s);
+      return [...sweeps.map((stmt) => stmt.run(s)), orphans.run()].reduce((n, r) => n + Number(r.changes), groups);
     },
   };
 }
@@ -210,8 +208,8 @@ const DELIVERY_LOG_BACKFILL = `
     SELECT COALESCE(json_extract(record, '$.createdAt'), json_extract(record, '$.updatedAt'), '') || '#' || id, id, expires_at FROM state_deliveries;
 `;
 
+/** Tables swept by expiry alone (the groups' own sweep keeps the groups written since the last compaction). */
 const EXPIRING_TABLES = [
-  'state_groups',
   'state_silences',
   'state_deliveries',
   'state_delivery_log',
