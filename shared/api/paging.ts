@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { ValidationError } from '../errors';
 import { parseDuration } from '../config/duration';
-import { Budget, labelValue, matcherProgramBound, parseMatchers, type Matcher } from '../labels/matchers';
+import { Budget, labelValue, newMatcher, parseMatcherParts, regexPartsBound, type Matcher, type MatcherParts } from '../labels/matchers';
 import { SILENCE_MAX_REGEX_BOUND, SILENCE_MAX_REGEX_PROGRAM } from '../silences/model';
 
 /**
@@ -40,15 +40,22 @@ export function parseLimit(text: string | undefined): number {
  */
 export function parseFilter(text: string | undefined): Matcher[] {
   if (text === undefined) return [];
-  // Parsing compiles the regexes (about 1 µs per instruction): a filter whose regexes may compile
-  // to more than silences allow is refused by its text, before compiling.
-  if (matcherProgramBound(text) > SILENCE_MAX_REGEX_BOUND) {
+  let parts: MatcherParts[];
+  try {
+    parts = parseMatcherParts(text);
+  } catch (err) {
+    const message = (err as Error).message;
+    throw new ValidationError(`invalid filter ${JSON.stringify(text)}: ${message}`, [{ path: 'filter', message }], { cause: err });
+  }
+  // Compiling takes about 1 µs per instruction: a filter whose regexes may compile to more than
+  // silences allow is refused by their text, before compiling.
+  if (regexPartsBound(parts) > SILENCE_MAX_REGEX_BOUND) {
     const message = `its regexes may compile to more than ${SILENCE_MAX_REGEX_BOUND} RE2 instructions; they were not compiled`;
     throw new ValidationError(`invalid filter: ${message}`, [{ path: 'filter', message }]);
   }
   let matchers: Matcher[];
   try {
-    matchers = parseMatchers(text);
+    matchers = parts.map(({ type, name, value }) => newMatcher(type, name, value));
   } catch (err) {
     const message = (err as Error).message;
     throw new ValidationError(`invalid filter ${JSON.stringify(text)}: ${message}`, [{ path: 'filter', message }], { cause: err });

@@ -155,11 +155,38 @@ const MATCHER = /^[\t\n\f\r ]*([a-zA-Z_:][a-zA-Z0-9_:]*)[\t\n\f\r ]*(=~|=|!=|!~)
  * Throws MatcherParseError.
  */
 export function parseMatchers(input: string): Matcher[] {
-  return splitMatchers(input).map(parseMatcher);
+  return parseMatcherParts(input).map(({ type, name, value }) => newMatcher(type, name, value));
+}
+
+/** A matcher as written, its regex not compiled yet. */
+export interface MatcherParts {
+  readonly type: MatchType;
+  readonly name: string;
+  readonly value: string;
+}
+
+/**
+ * `parseMatchers` without compiling: a caller can bound what the regexes would cost to compile
+ * (`regexPartsBound`) before paying for it. Throws MatcherParseError.
+ */
+export function parseMatcherParts(input: string): MatcherParts[] {
+  return splitMatchers(input).map(matcherParts);
+}
+
+/** `matcherProgramBound` summed over the regex values of `parts` (equality values compile nothing). */
+export function regexPartsBound(parts: readonly MatcherParts[]): number {
+  let bound = 0;
+  for (const p of parts) if (p.type === '=~' || p.type === '!~') bound += matcherProgramBound(p.value);
+  return bound;
 }
 
 /** One matcher, without braces or commas. Throws MatcherParseError. */
 export function parseMatcher(input: string): Matcher {
+  const { type, name, value } = matcherParts(input);
+  return newMatcher(type, name, value);
+}
+
+function matcherParts(input: string): MatcherParts {
   const m = MATCHER.exec(input);
   if (!m) {
     throw new MatcherParseError(
@@ -167,8 +194,7 @@ export function parseMatcher(input: string): Matcher {
     );
   }
   const [, name = '', op = '=', rawValue = ''] = m;
-  const value = unescapeValue(rawValue);
-  return newMatcher(op as MatchType, name, value);
+  return { type: op as MatchType, name, value: unescapeValue(rawValue) };
 }
 
 function splitMatchers(input: string): string[] {

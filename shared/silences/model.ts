@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { Alert } from '../alerts/model';
 import { MAX_PATH_PARAMETER_BYTES } from '../http/request';
-import { Budget, labelValue, matcherProgramBound, newMatcher, parseMatchers, type Matcher, type MatchType } from '../labels/matchers';
+import { Budget, labelValue, matcherProgramBound, newMatcher, parseMatcherParts, parseMatchers, regexPartsBound, type Matcher, type MatchType } from '../labels/matchers';
 
 /**
  * Silences, as Alertmanager has them (`silence/silence.go`, API v2): a set of matchers and a time
@@ -57,15 +57,15 @@ export const SILENCE_MAX_REGEX_BOUND = 250_000;
 
 /**
  * Why a POST body is refused before its matchers are compiled, or undefined: its regexes may
- * compile to more than SILENCE_MAX_REGEX_BOUND instructions in all. A matcher string counts
- * whole (name and value), an object when `isRegex`. Anything malformed is left to the schema.
+ * compile to more than SILENCE_MAX_REGEX_BOUND instructions in all. A matcher string counts its
+ * value when it is a regex matcher, an object when `isRegex`. Anything malformed is left to the schema.
  */
 export function regexBoundProblem(body: unknown): string | undefined {
   const entries = (body as { matchers?: unknown } | null)?.matchers;
   if (!Array.isArray(entries)) return undefined;
   let bound = 0;
   for (const e of entries as unknown[]) {
-    if (typeof e === 'string') bound += matcherProgramBound(e);
+    if (typeof e === 'string') bound += stringMatcherBound(e);
     else if (typeof e === 'object' && e !== null && (e as { isRegex?: unknown }).isRegex === true && typeof (e as { value?: unknown }).value === 'string') {
       bound += matcherProgramBound((e as { value: string }).value);
     }
@@ -75,6 +75,15 @@ export function regexBoundProblem(body: unknown): string | undefined {
     `the regexes may compile to about ${bound} RE2 instructions by their repeat counts and length, ` +
     `far over the limit of ${SILENCE_MAX_REGEX_PROGRAM} for a silence regex; they were not compiled`
   );
+}
+
+/** A matcher string's regex bound: 0 when malformed, as the schema refuses it before compiling anything. */
+function stringMatcherBound(text: string): number {
+  try {
+    return regexPartsBound(parseMatcherParts(text));
+  } catch {
+    return 0;
+  }
 }
 
 /** Why a matcher's regex is refused in a new silence (too large a program), or undefined. */

@@ -143,6 +143,19 @@ describe('createSilence limits (issue 10: a silence regex times a label value st
     expect(await listSilences(deps)).toEqual({ silences: [], next_cursor: null });
   });
 
+  it('bounds only the regexes of a matcher string: repeat counts in an equality value compile nothing', async () => {
+    // Arrange: the same text as a regex would compile to a billion instructions.
+    const value = 'x{1000}{1000}{1000}';
+    // Act
+    const created = await createSilence(deps, body({ matchers: [`alertname="${value}"`] }), ACTOR);
+    const refused = await rejection(body({ matchers: [`alertname=~"${value}"`] }));
+    // Assess
+    expect(created.matchers).toEqual([{ name: 'alertname', value, isRegex: false, isEqual: true }]);
+    expect(refused.details).toEqual([{ path: 'matchers', message: expect.stringMatching(/they were not compiled$/) }]);
+    expect((await listSilences(deps, { filter: `alertname="${value}"` })).silences.map((s) => s.id)).toEqual([created.id]);
+    await expect(listSilences(deps, { filter: `alertname=~"${value}"` })).rejects.toThrow(/they were not compiled$/);
+  });
+
   it('answers 400 naming silences.max_silence_bytes for a silence larger than the limit', async () => {
     // Arrange
     const limited = { ...deps, limits: { max_silences: 100, max_silence_bytes: 1024 } };
