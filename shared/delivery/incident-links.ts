@@ -1,6 +1,7 @@
 import { parseDuration } from '../config/duration';
 import type { SecretResolver } from '../config/secrets';
-import { linkUrl, signLink, smsCode, type LinkAction } from '../escalation/links';
+import { truncate } from '../channels/text';
+import { linkUrl, MAX_LINK_RECEIVER, signLink, smsCode, type LinkAction } from '../escalation/links';
 import type { Logger } from '../log';
 import type { NotificationMessage } from '../queues/messages';
 import type { CompiledConfig } from '../runtime/compiled-config';
@@ -31,7 +32,9 @@ export async function withIncidentLinks(
     return n;
   }
   const expires = Math.floor((deps.clock().getTime() + parseDuration(ttl)) / 1000);
-  const link = (a: LinkAction) => linkUrl(base, signLink(key, { a, i: incident.id, t: incident.token, e: expires, r: n.receiver }));
+  // The receiver names who acted in the timeline; a longer name is cut there, not left without links.
+  const receiver = truncate(n.receiver, MAX_LINK_RECEIVER);
+  const link = (a: LinkAction) => linkUrl(base, signLink(key, { a, i: incident.id, t: incident.token, e: expires, r: receiver }));
   return {
     ...n,
     incident: { ...incident, code: smsCode(key, incident.id), links: { ...(incident.ackAllowed ? { ack: link('ack') } : {}), resolve: link('resolve'), escalate: link('escalate') } },

@@ -16,6 +16,9 @@ import { AlertflowError } from '../errors';
 export const LINK_ACTIONS = ['ack', 'resolve', 'escalate'] as const;
 export type LinkAction = (typeof LINK_ACTIONS)[number];
 
+/** The longest receiver name a link carries (UTF-16 units): the link must fit MAX_LINK_PARAMETER_BYTES. */
+export const MAX_LINK_RECEIVER = 200;
+
 const Claims = z
   .object({
     /** Action. */
@@ -27,7 +30,7 @@ const Claims = z
     /** Expiry, epoch seconds. */
     e: z.number().int().positive(),
     /** The receiver the link was sent to. */
-    r: z.string().max(200),
+    r: z.string().max(MAX_LINK_RECEIVER),
   })
   .strict();
 export type LinkClaims = z.infer<typeof Claims>;
