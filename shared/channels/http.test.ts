@@ -123,6 +123,19 @@ describe('nodeHttp', () => {
     expect(b!.headers['content-length']).toBe('1');
   });
 
+  it("keeps every connection of a burst wider than Node's default pool of free sockets (256) for the next burst", async () => {
+    const fresh = nodeHttp();
+    const burst = async () => {
+      const from = received.length;
+      await Promise.all(Array.from({ length: 400 }, (_, i) => fresh.post(`${base}/ok`, { headers: {}, body: String(i), timeoutMs: 10_000 })));
+      return new Set(received.slice(from).map((r) => r.socket));
+    };
+    const first = await burst();
+    const second = await burst();
+    expect(first.size).toBe(400);
+    expect([...second].filter((socket) => !first.has(socket))).toHaveLength(0);
+  });
+
   it('a connection reset before the answer is an HttpNetworkError', async () => {
     const err = await http.post(`${base}/reset/SECRET-5`, { headers: {}, body: '{}', timeoutMs: 2000 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HttpNetworkError);
