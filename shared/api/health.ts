@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { SecretResolver } from '../config/secrets';
 import { ValidationError } from '../errors';
 import { json, type HttpResult } from '../http/responses';
-import { authenticate, authorize, authTokens } from '../ingest/auth';
+import { authenticate, authorize, authTokens } from '../runtime/auth';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import { deepHealth, type DeepHealthDeps } from '../self-monitoring/health';
 

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { NotificationMessage } from '../queues/messages';
-import { compileTemplate, compileTemplateSet, templateData, TemplateError, type RenderOptions, type Template, type TemplateData, type TemplateFile, type TemplateSet } from '../templates';
+import { compileTemplate, compileTemplateSet, TemplateError, type RenderOptions, type Template, type TemplateData, type TemplateFile, type TemplateSet } from '../templates';
+import { templateData } from './template-data';
 import { truncate } from './text';
 
 /*

@@ -9,7 +9,7 @@ import { parseDuration } from './duration';
 import { collectSecretRefs } from './secrets';
 import { compileConfig } from '../runtime/compiled-config';
 import { configWarnings } from './validate';
-import { authTokens } from '../ingest/auth';
+import { authTokens } from '../runtime/auth';
 import { MAX_REQUEST_TIMEOUT_MS } from './primitives';
 import { CLAIM_LEASE_MS } from '../delivery/claims';
 

@@ -37,7 +37,7 @@ import { sqliteStores } from '../store/sqlite';
 import { Outbox } from './outbox';
 import { DEFAULT_TOKEN } from './defaults';
 import { createLocalServer, isLoopback, type HttpHandler, type LocalRoute } from './server';
-import { authenticate, authorize, authTokens } from '../ingest/auth';
+import { authenticate, authorize, authTokens } from '../runtime/auth';
 import type { Scope } from '../http/routes';
 import type { MetricsPort } from '../metrics/catalog';
 import { prometheusMetrics } from '../metrics/prometheus';

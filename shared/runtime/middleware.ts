@@ -5,7 +5,7 @@ import type { AuthConfig } from '../config/schema';
 import type { SecretResolver } from '../config/secrets';
 import { isAlertmanagerApiPath, routeScope } from '../http/routes';
 import { errorResponse, type HttpResult } from '../http/responses';
-import { authorizeRoute, type Principal } from '../ingest/auth';
+import { authorizeRoute, type Principal } from './auth';
 import type { Logger } from '../log';
 import type { MetricsPort } from '../metrics/catalog';
 

@@ -1,7 +1,6 @@
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import * as z from 'zod';
 import { ENV } from '../queues/names';
-import type { Clock } from '../runtime/ports';
 import { ScheduleError, assertScheduleName } from './errors';
 import type { SchedulerPort } from './port';
 
@@ -32,7 +31,7 @@ export const SCHEDULE_RETRY_POLICY = { MaximumEventAgeInSeconds: 86_400, Maximum
 export interface EventBridgeSchedulerOptions {
   /** The config, or a function that reads it on first use (so functions that never schedule need none). */
   config: EventBridgeSchedulerConfig | (() => EventBridgeSchedulerConfig);
-  clock?: Clock;
+  clock?: () => Date;
   /** Default: a SchedulerClient built on first use (the SDK is imported then, not at module init). */
   client?: SchedulerClient;
 }

@@ -4,8 +4,8 @@ import { CALLS, SCENARIOS, htmlInformation, scenarioData, type Rendered } from '
 import { ALERTMANAGER_DEFAULT_NAMES } from './alertmanager-defaults';
 import { escapeHtml } from './functions';
 import { compileTemplate, defaultTemplateSet } from './template';
-import { NOW, alert, notification, sampleData } from './testing';
-import { templateData } from './data';
+import { NOW, alert, notification, sampleData } from '../channels/template-testing';
+import { templateData } from '../channels/template-data';
 
 /**
  * alertflow's definitions of Alertmanager's default template names against what Alertmanager 0.25

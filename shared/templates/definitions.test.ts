@@ -14,7 +14,7 @@ import {
   type RenderOptions,
   type TemplateFile,
 } from './template';
-import { NOW, sampleData } from './testing';
+import { NOW, sampleData } from '../channels/template-testing';
 import { KV, type Value } from './values';
 
 const data = sampleData();

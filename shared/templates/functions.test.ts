@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS } from './functions';
 import { compileTemplate } from './template';
-import { NOW, sampleData } from './testing';
+import { NOW, sampleData } from '../channels/template-testing';
 
 const data = sampleData();
 const covered = new Set<string>();

@@ -3,7 +3,7 @@ import { TemplateError } from './errors';
 import { FUNCTIONS } from './functions';
 import { T } from './model';
 import { compileTemplate, compileTemplateSet, compileWith, type Template, type TemplateSet } from './template';
-import { NOW, sampleData } from './testing';
+import { NOW, sampleData } from '../channels/template-testing';
 import type { TemplateData } from './values';
 import { mulberry32 } from '../../test/support/prng';
 

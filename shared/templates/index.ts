@@ -5,7 +5,6 @@
  */
 export { TemplateError } from './errors';
 export { escapeHtml, MAX_INPUT_LENGTH as MAX_REGEXP_INPUT } from './functions';
-export { templateData } from './data';
 export {
   compileCheckTemplate,
   compileTemplate,

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { templateData } from './data';
+import { templateData } from '../channels/template-data';
 import { TemplateError } from './errors';
 import { MAX_INPUT_LENGTH, escapeHtml } from './functions';
 import { T } from './model';
 import { DEFAULT_MAX_OUTPUT, compileTemplate, compileWith, type RenderOptions } from './template';
-import { NOW, alert, notification, sampleData } from './testing';
+import { NOW, alert, notification, sampleData } from '../channels/template-testing';
 import type { TemplateData } from './values';
 
 const data = sampleData();

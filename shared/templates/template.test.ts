@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileTemplate } from './template';
-import { NOW, sampleData } from './testing';
+import { NOW, sampleData } from '../channels/template-testing';
 
 const data = sampleData();
 const render = (src: string): string => compileTemplate(src, 't').render(data, { now: NOW });

@@ -1,7 +1,7 @@
 import type { Alert } from '../alerts/model';
 import type { NotificationMessage } from '../queues/messages';
-import { templateData } from './data';
-import type { TemplateData } from './values';
+import type { TemplateData } from '../templates';
+import { templateData } from './template-data';
 
 /** Test fixtures: a notification shaped like the router's, and its template data. */
 export function alert(over: Partial<Alert> & { labels?: Record<string, string> } = {}): Alert {

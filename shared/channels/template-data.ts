@@ -1,6 +1,6 @@
 import type { Alert } from '../alerts/model';
 import type { NotificationMessage } from '../queues/messages';
-import { AlertList, KV, TemplateTime, type TemplateAlert, type TemplateData } from './values';
+import { AlertList, KV, TemplateTime, type TemplateAlert, type TemplateData } from '../templates';
 
 /**
  * Alertmanager's template data (`template.Data`) for a notification, plus alertflow's `GroupKey`

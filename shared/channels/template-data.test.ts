@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { templateData } from './data';
-import { alert, notification } from './testing';
-import { AlertList, KV, TemplateTime } from './values';
+import { AlertList, KV, TemplateTime } from '../templates';
+import { alert, notification } from './template-testing';
+import { templateData } from './template-data';
 
 describe('templateData', () => {
   const n = notification(
