@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import { resolvedSecrets, type SecretResolver } from '../config/secrets';
+import type { CompiledConfig } from '../runtime/compiled-config';
 import { AuthenticationError, NotFoundError, ValidationError } from '../errors';
 import { IncidentStateError } from '../escalation/incident';
 import { StaleLinkError, act, type EscalationDeps, type IncidentAction } from '../escalation/service';
@@ -20,6 +21,7 @@ import { INCIDENT_DEDUP_PREFIX } from '../queues/messages';
  * and ignored, so the two systems do not echo each other.
  */
 export interface PagerDutyWebhookDeps extends EscalationDeps {
+  config: CompiledConfig;
   secrets: SecretResolver;
 }
 

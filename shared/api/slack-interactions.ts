@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import type { HttpPort } from '../channels/http';
 import { linkSigningKeys, type SecretResolver } from '../config/secrets';
+import type { CompiledConfig } from '../runtime/compiled-config';
 import { AlertflowError, AuthenticationError, NotFoundError, ValidationError } from '../errors';
 import type { Incident } from '../escalation/incident';
 import { verifyLink } from '../escalation/links';
@@ -20,6 +21,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
  * (only to a host the config allows: Slack's).
  */
 export interface SlackInteractionDeps extends EscalationDeps {
+  config: CompiledConfig;
   secrets: SecretResolver;
   http: HttpPort;
 }

@@ -10,7 +10,7 @@ import { fitToMessage } from '../queues/notification-fit';
 import type { EscalationMessage, NotificationMessage } from '../queues/messages';
 import { channelQueueName, ESCALATIONS_QUEUE } from '../queues/names';
 import { batchesOf, type QueuePort } from '../queues/port';
-import type { CompiledConfig } from '../runtime/compiled-config';
+import type { Config, Receiver } from '../config/schema';
 import type { SchedulerPort } from '../schedules/port';
 import type { GroupStore, IncidentStore } from '../store/port';
 import {
@@ -41,10 +41,16 @@ import {
  * and the API (someone acknowledged). Pages and timers have ids fixed by the incident, its token
  * and the step, so doing them again after a failure sends each page once.
  */
+/** What escalation reads of the config (a CompiledConfig is one). */
+export interface EscalationConfig {
+  readonly raw: Pick<Config, 'external_url' | 'incident_links'>;
+  readonly receivers: ReadonlyMap<string, Receiver>;
+}
+
 export interface EscalationDeps {
   incidents: IncidentStore;
   groups: Pick<GroupStore, 'getMany'>;
-  config: CompiledConfig;
+  config: EscalationConfig;
   queues: QueuePort;
   scheduler: SchedulerPort;
   clock: () => Date;
