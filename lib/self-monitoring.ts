@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import type { Config } from '../shared/config/schema';
 import { ConfigError } from '../shared/errors';
 import { ENV } from '../shared/queues/names';
-import { deployedSyntheticMinutes, SELF_ALARM_PREFIX, type SelfMonitoringConfig } from '../shared/config/self-monitoring';
+import { deployedSyntheticMinutes, SELF_ALARM_PREFIX, type SelfMonitoringConfig } from '../shared/self-monitoring/config';
 import { DEPLOYMENT_DIMENSION, METRICS, METRICS_NAMESPACE } from '../shared/self-monitoring/metrics';
 import { SCHEDULED_SYNTHETIC_EVENT } from '../shared/self-monitoring/synthetic';
 import { AUDIT_INTERVAL_MS } from '../shared/escalation/auditor';

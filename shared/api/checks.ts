@@ -1,13 +1,13 @@
 import { parseWith } from '../alerts/normalize/common';
 import { compileCheck, isDue, type Check, type CheckState, type StoredCheck } from '../checks/check';
-import { CheckConfig } from '../config/checks';
+import { CheckConfig } from '../checks/config';
 import { allChecks, evaluateCheck, type CheckDeps, type Evaluation } from '../checks/service';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 
 /**
  * /v1/checks: threshold checks, listed with their state (`read`), made, replaced, paused, resumed,
  * deleted and evaluated on demand (`manage`). The config's checks are listed and evaluated here but
- * changed only in the config (409). One schema for both: config/checks.ts.
+ * changed only in the config (409). One schema for both: checks/config.ts.
  */
 
 /** A check definition is a few hundred bytes; its annotations' templates the most of it. */

@@ -1,4 +1,4 @@
-import { parseDuration } from '../config/duration';
+import { parseDuration } from '../primitives/duration';
 import { ValidationError } from '../errors';
 import { STORED_AHEAD_MS } from './paging';
 import { buildDigest, digestNotifications, digestSettings, type DigestDeps } from '../digest/service';

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { SecretResolver } from '../config/secrets';
+import type { SecretResolver } from '../primitives/secrets';
 import { ValidationError } from '../errors';
 import { json, type HttpResult } from '../http/responses';
 import { authenticate, authorize, authTokens } from '../runtime/auth';

@@ -1,4 +1,4 @@
-import { linkSigningKeys, type SecretResolver } from '../config/secrets';
+import { linkSigningKeys, type SecretResolver } from '../primitives/secrets';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import { deadlineOf, pingKey, type HeartbeatState, type HeartbeatStore } from '../heartbeats/heartbeat';
 

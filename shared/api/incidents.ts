@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
-import { parseDuration } from '../config/duration';
+import { parseDuration } from '../primitives/duration';
 import { LimitExceededError, NotFoundError, ValidationError } from '../errors';
 import { pendingTimer, type Incident, type IncidentEvent, type IncidentState } from '../escalation/incident';
 import { act, type EscalationDeps, type IncidentAction } from '../escalation/service';

@@ -1,4 +1,4 @@
-import { linkSigningKeys, type SecretResolver } from '../config/secrets';
+import { linkSigningKeys, type SecretResolver } from '../primitives/secrets';
 import { AlertflowError } from '../errors';
 import type { Incident } from '../escalation/incident';
 import { verifyLink, type LinkAction, type LinkClaims } from '../escalation/links';

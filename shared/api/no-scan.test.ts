@@ -5,7 +5,7 @@ import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryC
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/api/handler';
 import { parseConfigYaml } from '../config/loader';
-import { envSecretResolver } from '../config/secrets';
+import { envSecretResolver } from '../primitives/secrets';
 import { silentLogger } from '../log';
 import { compileConfig } from '../runtime/compiled-config';
 import type { Ports } from '../runtime/ports';

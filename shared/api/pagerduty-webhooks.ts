@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
-import { resolvedSecrets, type SecretResolver } from '../config/secrets';
+import { resolvedSecrets, type SecretResolver } from '../primitives/secrets';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import { AuthenticationError, NotFoundError, ValidationError } from '../errors';
 import { IncidentStateError } from '../escalation/incident';

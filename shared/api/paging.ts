@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ValidationError } from '../errors';
-import { parseDuration } from '../config/duration';
+import { parseDuration } from '../primitives/duration';
 import { Budget, labelValue, newMatcher, parseMatcherParts, regexPartsBound, type Matcher, type MatcherParts } from '../labels/matchers';
 import { SILENCE_MAX_REGEX_BOUND, SILENCE_MAX_REGEX_PROGRAM } from '../silences/model';
 

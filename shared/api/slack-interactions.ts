@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import type { HttpPort } from '../channels/http';
-import { linkSigningKeys, type SecretResolver } from '../config/secrets';
+import { linkSigningKeys, type SecretResolver } from '../primitives/secrets';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import { AlertflowError, AuthenticationError, NotFoundError, ValidationError } from '../errors';
 import type { Incident } from '../escalation/incident';

@@ -1,5 +1,5 @@
-import { parseDuration } from '../config/duration';
-import type { SecretResolver } from '../config/secrets';
+import { parseDuration } from '../primitives/duration';
+import type { SecretResolver } from '../primitives/secrets';
 import { ConfigError } from '../errors';
 import type { ChannelType, NotificationMessage } from '../queues/messages';
 import { parseTargetUrl, type HttpPort } from './http';

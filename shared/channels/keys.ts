@@ -1,4 +1,4 @@
-import type { Receiver } from '../config/schema';
+import type { Receiver } from './receiver';
 import { AlertflowError } from '../errors';
 import type { ChannelConfigs } from './schemas';
 import { CHANNEL_TYPES, CONFIG_KEYS, type ChannelType } from '../channel-types';

@@ -4,7 +4,7 @@
  */
 import type { Alert } from '../alerts/model';
 import type { SecretRef } from '../config/schema';
-import type { SecretResolver } from '../config/secrets';
+import type { SecretResolver } from '../primitives/secrets';
 import { SecretError } from '../errors';
 import type { NotificationMessage } from '../queues/messages';
 import type { SendContext } from './channel';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkAlert, compileCheck, evaluate, isDue, levelOf, relabel, stand, type Check, type CheckState, type Observation } from './check';
-import { CheckConfig, type CheckConfigInput } from '../config/checks';
+import { CheckConfig, type CheckConfigInput } from './config';
 
 /**
  * The pure step of a threshold check: when it fires, at which severity, when it resolves, and what

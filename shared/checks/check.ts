@@ -1,8 +1,8 @@
 import { sameLabelSet, type Alert } from '../alerts/model';
 import { fingerprint } from '../alerts/fingerprint';
-import { formatDuration, parseDuration } from '../config/duration';
+import { formatDuration, parseDuration } from '../primitives/duration';
 import { compileCheckTemplate, KV, type Template } from '../templates';
-import type { CheckConfig, CloudWatchSource, Condition, MissingData, PrometheusSource } from '../config/checks';
+import type { CheckConfig, CloudWatchSource, Condition, MissingData, PrometheusSource } from './config';
 
 /**
  * Threshold checks: a compiled check, what is stored per check, and the pure step from one

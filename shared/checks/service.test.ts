@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { HttpPort } from '../channels/http';
 import { compileChecks } from './check';
 import { tickChecks, type CheckDeps } from './service';
-import { CheckConfig } from '../config/checks';
+import { CheckConfig } from './config';
 import { openLocalDatabase } from '../local/sqlite';
 import { silentLogger } from '../log';
 import type { OutgoingMessage } from '../queues/port';

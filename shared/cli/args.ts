@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { parseDuration } from '../config/duration';
+import { parseDuration } from '../primitives/duration';
 import { parseMatcher, parseMatchers } from '../labels/matchers';
 
 /**

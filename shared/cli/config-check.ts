@@ -7,7 +7,7 @@ import { compileConfig } from '../runtime/compiled-config';
 import { describePolicy } from '../escalation/policy';
 import { describeHeartbeat } from '../heartbeats/heartbeat';
 import { describeCheck } from '../checks/check';
-import { describeSelfMonitoring } from '../config/self-monitoring';
+import { describeSelfMonitoring } from '../self-monitoring/config';
 
 /**
  * `npm run config:check [file]` and `alertflow config check [file]`: validate a config file and

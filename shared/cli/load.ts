@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as z from 'zod';
-import { parseDuration } from '../config/duration';
+import { parseDuration } from '../primitives/duration';
 import { apiCall, CliFailure, type ApiTarget } from './client';
 import type { CliContext } from './context';
 import { formatJson } from './output';

@@ -1,4 +1,4 @@
-import { formatDuration } from '../config/duration';
+import { formatDuration } from '../primitives/duration';
 import { formatMatchers } from '../labels/matchers';
 import { matchRoutes, type RouteNode } from '../routing/route-tree';
 

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configIssues } from '../../test/support/config';
 import { loadConfigFile, parseConfigYaml } from './loader';
-import { parseDuration } from './duration';
+import { parseDuration } from '../primitives/duration';
 import { collectSecretRefs } from './secrets';
 import { compileConfig } from '../runtime/compiled-config';
 import { configWarnings } from './validate';
 import { authTokens } from '../runtime/auth';
-import { MAX_REQUEST_TIMEOUT_MS } from './primitives';
+import { MAX_REQUEST_TIMEOUT_MS } from '../primitives/schemas';
 import { CLAIM_LEASE_MS } from '../delivery/claims';
 
 const ROOT = join(__dirname, '../..');

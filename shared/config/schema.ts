@@ -1,21 +1,24 @@
 import * as z from 'zod';
-import { Duration, LabelName, labelMap, MatcherString, RegexString, SecretRef } from './primitives';
-import { parseDuration } from './duration';
+import { Duration, SecretRef } from '../primitives/schemas';
+import { parseDuration } from '../primitives/duration';
 import { SlackConfig } from '../channels/slack/config';
 import { WebhookConfig } from '../channels/webhook/config';
 import { EmailConfig } from '../channels/email/config';
 import { SmsConfig } from '../channels/sms/config';
 import { PagerDutyConfig } from '../channels/pagerduty/config';
 import { TeamsConfig } from '../channels/teams/config';
-import { channelListsShape } from '../channels/schemas';
+import { Receiver, StormProtectionConfig } from '../channels/receiver';
 import { CHANNEL_TYPES, CHANNELS, CONFIG_KEYS } from '../channel-types';
 import { InhibitRuleConfig } from '../inhibition/rules';
 import { TimeIntervalConfigs } from '../routing/time-intervals';
+import { CooldownBy, FlappingConfig, Route, type RouteConfig } from '../routing/config';
+import { HeartbeatConfig } from '../heartbeats/config';
 import { EscalationPolicyConfig } from '../escalation/policy';
+import { DEFAULT_LINK_KEY, IncidentLinksConfig } from '../escalation/links';
 import { SCOPES } from '../http/routes';
-import { CheckConfig } from './checks';
+import { CheckConfig } from '../checks/config';
 import { DigestConfig } from './digest';
-import { checkSelfMonitoring, SelfMonitoringConfig } from './self-monitoring';
+import { checkSelfMonitoring, SelfMonitoringConfig } from '../self-monitoring/config';
 
 /**
  * The schema of alertflow.yaml. Keys are snake_case; `route`, `receivers[].webhook_configs` and the
@@ -24,93 +27,9 @@ import { checkSelfMonitoring, SelfMonitoringConfig } from './self-monitoring';
  * Lambdas and `cdk synth` all validate with it.
  */
 
-export { Duration, SecretRef, ChannelCommon } from './primitives';
+export { Duration, SecretRef, ChannelCommon } from '../primitives/schemas';
 export { SlackConfig, WebhookConfig, EmailConfig, SmsConfig, PagerDutyConfig, TeamsConfig };
-
-
-export interface RouteConfig {
-  receiver?: string | undefined;
-  group_by?: string[] | undefined;
-  continue?: boolean | undefined;
-  matchers?: string[] | undefined;
-  match?: Record<string, string> | undefined;
-  match_re?: Record<string, string> | undefined;
-  group_wait?: string | undefined;
-  group_interval?: string | undefined;
-  repeat_interval?: string | undefined;
-  mute_time_intervals?: string[] | undefined;
-  active_time_intervals?: string[] | undefined;
-  cooldown?: string | undefined;
-  cooldown_by?: 'group' | 'alert' | undefined;
-  flapping?: FlappingConfig | undefined;
-  escalation_policy?: string | undefined;
-  routes?: RouteConfig[] | undefined;
-}
-
-/** Which notifications a cooldown spaces out: the group's, or each alert's (by fingerprint). */
-export const CooldownBy = z.enum(['group', 'alert']);
-
-/** More than `transitions` firing/resolved edges within `window` mark an alert flapping. */
-export const FlappingConfig = z
-  .object({
-    transitions: z.number().int().positive(),
-    window: Duration,
-  })
-  .strict();
-export type FlappingConfig = z.infer<typeof FlappingConfig>;
-
-/** Per receiver: at most `max_notifications` group notifications per `window`, then hold and summarize. */
-export const StormProtectionConfig = z
-  .object({
-    max_notifications: z.number().int().positive(),
-    window: Duration,
-  })
-  .strict();
-export type StormProtectionConfig = z.infer<typeof StormProtectionConfig>;
-
-export const Route: z.ZodType<RouteConfig> = z.lazy(() =>
-  z
-    .object({
-      receiver: z.string().min(1).optional(),
-      group_by: z
-        .array(z.union([z.literal('...'), LabelName]))
-        // Alertmanager 0.25 takes `'...'` more than once (['...', '...'] groups by all labels) but
-        // not beside a label; an empty list is valid and means not set (see routing/route-tree.ts).
-        .refine((g) => !g.includes('...') || g.every((l) => l === '...'), "'...' (group by all labels) cannot be combined with other labels")
-        .optional(),
-      continue: z.boolean().optional(),
-      matchers: z.array(MatcherString).optional(),
-      match: labelMap(z.string()).optional(),
-      match_re: labelMap(RegexString).optional(),
-      group_wait: Duration.optional(),
-      group_interval: Duration.optional(),
-      repeat_interval: Duration.optional(),
-      mute_time_intervals: z.array(z.string()).optional(),
-      active_time_intervals: z.array(z.string()).optional(),
-      /** alertflow: minimum time between pages for the same group (or alert, see cooldown_by). Inherited. */
-      cooldown: Duration.optional(),
-      cooldown_by: CooldownBy.optional(),
-      /** alertflow: flap detection for alerts on this route. Inherited. */
-      flapping: FlappingConfig.optional(),
-      /** alertflow: the escalation policy (by name) incidents on this route run. Inherited. */
-      escalation_policy: z.string().min(1).optional(),
-      routes: z.array(Route).optional(),
-    })
-    .strict(),
-);
-
-export const Receiver = z
-  .object({
-    name: z.string().min(1),
-    // slack_configs, webhook_configs, …: one list per channel type of the registry (shared/channel-types.ts).
-    ...channelListsShape(),
-    /** Cooldown for routes to this receiver that set none themselves. */
-    cooldown: Duration.optional(),
-    cooldown_by: CooldownBy.optional(),
-    storm_protection: StormProtectionConfig.optional(),
-  })
-  .strict();
-export type Receiver = z.infer<typeof Receiver>;
+export { CooldownBy, FlappingConfig, Route, type RouteConfig, Receiver, StormProtectionConfig, HeartbeatConfig, DEFAULT_LINK_KEY, IncidentLinksConfig };
 
 /** A credential's name: who made a change (silences record it), so printable and short. */
 const TokenName = z
@@ -173,19 +92,6 @@ export const SilenceLimits = z
   .strict();
 export type SilenceLimits = z.infer<typeof SilenceLimits>;
 
-/** Default link signing key: SSM deployed, ALERTFLOW_LINK_KEY locally (the local runtime makes one when it is unset). */
-export const DEFAULT_LINK_KEY = { ssm: '/alertflow/link-signing-key', env: 'ALERTFLOW_LINK_KEY' };
-
-/** One-click action links in incident notifications (see shared/escalation/links.ts). */
-export const IncidentLinksConfig = z
-  .object({
-    /** HMAC keys by reference: the first signs, every one verifies (add the new key first to rotate). */
-    signing_keys: z.array(SecretRef).min(1).max(2, 'at most 2: the one that signs and the one being rotated out').default([DEFAULT_LINK_KEY]),
-    /** How long a link works. */
-    ttl: Duration.default('7d'),
-  })
-  .strict();
-
 /** A Slack app's interactivity (its buttons, clicked in Slack, come to POST /v1/slack/interactions). */
 export const SlackAppConfig = z
   .object({
@@ -203,32 +109,6 @@ export const PagerDutyWebhooksConfig = z
     signing_secrets: z.array(SecretRef).min(1).max(2),
   })
   .strict();
-
-/**
- * A heartbeat (dead man's switch): something that must check in at least every `every`. A ping
- * (`POST /v1/heartbeats/<name>`, or its signed URL) or a firing alert matching `matchers` (an
- * always-firing Watchdog) checks in; `every` plus `grace` without one fires `HeartbeatMissing`.
- */
-export const HeartbeatConfig = z
-  .object({
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a heartbeat name: letters, digits, `_`, `.`, `-`, at most 64, starting with a letter or digit'),
-    every: Duration.refine((text) => {
-      try {
-        return parseDuration(text) >= 1000;
-      } catch {
-        return true; // Duration reported it.
-      }
-    }, 'at least 1s'),
-    /** Extra time after `every` before it fires (a job that runs long). */
-    grace: Duration.default('0s'),
-    /** A firing alert that matches all of these counts as a ping (Alertmanager's always-firing Watchdog). */
-    matchers: z.array(MatcherString).optional(),
-    /** Added to the `HeartbeatMissing` alert's labels (route on them). */
-    labels: labelMap(z.string()).default({}),
-    annotations: labelMap(z.string()).default({}),
-  })
-  .strict();
-export type HeartbeatConfig = z.infer<typeof HeartbeatConfig>;
 
 export const Config = z
   .object({

@@ -1,6 +1,6 @@
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { SecretError } from '../errors';
-import { describeSecretRef, type SecretResolver } from './secrets';
+import { describeSecretRef, type SecretResolver } from '../primitives/secrets';
 
 /** Cache secrets per container for a few minutes: rotation is picked up without a read per request. */
 const TTL_MS = 5 * 60_000;

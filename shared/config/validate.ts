@@ -1,12 +1,12 @@
 import { Config } from './schema';
-import { describeIssue, formatPath } from './issues';
+import { describeIssue, formatPath } from '../primitives/issues';
 import { ConfigError, type Issue } from '../errors';
 import { useTemplateFiles } from '../channels/templating';
 import { TemplateError, type TemplateFile } from '../templates';
 
 // Kept apart from loader.ts: validating a config object (synth, tests) needs no YAML parser. Deployed
 // functions import none of this (shared/config/bundled.ts); request validation takes paths from issues.ts.
-export { describeIssue, formatPath } from './issues';
+export { describeIssue, formatPath } from '../primitives/issues';
 
 /**
  * Validate an already-parsed config object (from YAML, or the JSON bundled into a Lambda). `locate`

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fingerprint } from '../alerts/fingerprint';
 import { parseConfigYaml } from '../config/loader';
-import { envSecretResolver } from '../config/secrets';
+import { envSecretResolver } from '../primitives/secrets';
 import { senderFor } from '../channels/registry';
 import { deliver, type DeliverDeps } from './deliver';
 import { silentLogger } from '../log';

@@ -1,5 +1,5 @@
-import { parseDuration } from '../config/duration';
-import type { SecretResolver } from '../config/secrets';
+import { parseDuration } from '../primitives/duration';
+import type { SecretResolver } from '../primitives/secrets';
 import { truncate } from '../channels/text';
 import { linkUrl, MAX_LINK_RECEIVER, signLink, smsCode, type LinkAction } from '../escalation/links';
 import type { Logger } from '../log';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { senderFor } from '../channels/registry';
 import type { HttpResponse } from '../channels/http';
 import { parseConfigYaml } from '../config/loader';
-import { envSecretResolver } from '../config/secrets';
+import { envSecretResolver } from '../primitives/secrets';
 import { createSenderHandler } from './sender-handler';
 import { outgoing } from '../dispatch/notifications';
 import { openLocalDatabase } from '../local/sqlite';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Alert } from '../alerts/model';
 import { senderFor } from '../channels/registry';
 import { parseConfigYaml } from '../config/loader';
-import { envSecretResolver } from '../config/secrets';
+import { envSecretResolver } from '../primitives/secrets';
 import { createSenderHandler, gateOf, receiverBackoffMs } from './sender-handler';
 import { outgoing, withPayload } from '../dispatch/notifications';
 import { openLocalDatabase } from '../local/sqlite';

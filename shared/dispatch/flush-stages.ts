@@ -1,6 +1,6 @@
 import { statusAt } from '../alerts/model';
 import type { ChannelEntry } from '../channels/keys';
-import { parseDuration } from '../config/duration';
+import { parseDuration } from '../primitives/duration';
 import type { Receiver } from '../config/schema';
 import { isFlapping } from '../grouping/flapping';
 import { channelKey, planFlush, type AlertMute, type FlushPlan } from '../grouping/flush';

@@ -1,5 +1,5 @@
 import type { Receiver } from '../config/schema';
-import { parseDuration } from '../config/duration';
+import { parseDuration } from '../primitives/duration';
 import { statusAt, type Alert } from '../alerts/model';
 import { inhibitor, type InhibitionSource, type InhibitRule } from '../inhibition/rules';
 import { matchesAll } from '../labels/matchers';

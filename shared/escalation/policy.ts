@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { formatDuration, parseDuration } from '../config/duration';
-import { Duration } from '../config/primitives';
+import { formatDuration, parseDuration } from '../primitives/duration';
+import { Duration } from '../primitives/schemas';
 
 /**
  * Escalation policies: who is paged, in what order, until a human acknowledges (PagerDuty's

@@ -10,7 +10,8 @@ import { fitToMessage } from '../queues/notification-fit';
 import type { EscalationMessage, NotificationMessage } from '../queues/messages';
 import { channelQueueName, ESCALATIONS_QUEUE } from '../queues/names';
 import { batchesOf, type QueuePort } from '../queues/port';
-import type { Config, Receiver } from '../config/schema';
+import type { Receiver } from '../channels/receiver';
+import type { IncidentLinksConfig } from './links';
 import type { SchedulerPort } from '../schedules/port';
 import type { GroupStore, IncidentStore } from '../store/port';
 import {
@@ -43,7 +44,7 @@ import {
  */
 /** What escalation reads of the config (a CompiledConfig is one). */
 export interface EscalationConfig {
-  readonly raw: Pick<Config, 'external_url' | 'incident_links'>;
+  readonly raw: { readonly external_url?: string | undefined; readonly incident_links: IncidentLinksConfig };
   readonly receivers: ReadonlyMap<string, Receiver>;
 }
 

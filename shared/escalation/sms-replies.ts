@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { channelEntries } from '../channels/keys';
-import { linkSigningKeys, type SecretResolver } from '../config/secrets';
+import { linkSigningKeys, type SecretResolver } from '../primitives/secrets';
 import { AlertflowError } from '../errors';
 import type { ListKey } from '../store/keys';
 import type { Incident } from './incident';

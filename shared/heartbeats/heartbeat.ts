@@ -1,8 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Alert } from '../alerts/model';
 import { fingerprint } from '../alerts/fingerprint';
-import { formatDuration, parseDuration } from '../config/duration';
-import type { HeartbeatConfig } from '../config/schema';
+import { formatDuration, parseDuration } from '../primitives/duration';
+import type { HeartbeatConfig } from './config';
 import { formatMatchers, matchesAll, parseMatchers, type Matcher } from '../labels/matchers';
 
 /**

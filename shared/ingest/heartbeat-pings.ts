@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { linkSigningKeys, type SecretResolver } from '../config/secrets';
+import { linkSigningKeys, type SecretResolver } from '../primitives/secrets';
 import { AlertflowError, NotFoundError, ValidationError } from '../errors';
 import { parseWith } from '../alerts/normalize/common';
 import { SyntheticEvent, syntheticPing } from '../self-monitoring/synthetic';

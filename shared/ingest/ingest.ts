@@ -9,7 +9,7 @@ import { normalizeCloudWatchEvent, normalizeCloudWatchSns } from '../alerts/norm
 import { normalizeAlertmanagerApi } from '../alerts/normalize/alertmanager-api';
 import { isObject } from '../alerts/normalize/common';
 import type { Normalized } from '../alerts/normalize/types';
-import type { SecretResolver } from '../config/secrets';
+import type { SecretResolver } from '../primitives/secrets';
 import { NotFoundError, ValidationError } from '../errors';
 import { invalid } from '../alerts/normalize/common';
 import { jsonBody } from '../http/request';

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { statusAt, type Alert } from '../alerts/model';
-import { LabelName, labelMap, MatcherString, RegexString } from '../config/primitives';
+import { LabelName, labelMap, MatcherString, RegexString } from '../primitives/schemas';
 import {
   labelValuesKey,
   matcherFromMatch,

@@ -8,7 +8,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Config } from '../config/schema';
-import { envSecretResolver } from '../config/secrets';
+import { envSecretResolver } from '../primitives/secrets';
 import { silentLogger, type Logger, type LogLevel } from '../log';
 import { packBody } from '../queues/body';
 import type { OutgoingMessage, QueuePort } from '../queues/port';

@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import type { Server } from 'node:http';
 import type { APIGatewayProxyEventV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { loadConfigFile, resolveConfigPath } from '../config/loader';
-import { collectSecretRefs, envSecretResolver, type SecretResolver } from '../config/secrets';
+import { collectSecretRefs } from '../config/secrets';
+import { envSecretResolver, type SecretResolver } from '../primitives/secrets';
 import type { Config } from '../config/schema';
 import { configWarnings } from '../config/validate';
 import { nodeHttp, type HttpPort } from '../channels/http';
@@ -42,7 +43,7 @@ import type { Scope } from '../http/routes';
 import type { MetricsPort } from '../metrics/catalog';
 import { prometheusMetrics } from '../metrics/prometheus';
 import { buildUiAssets } from '../ui/build';
-import { syntheticEveryMs } from '../config/self-monitoring';
+import { syntheticEveryMs } from '../self-monitoring/config';
 import { SCHEDULED_SYNTHETIC_EVENT } from '../self-monitoring/synthetic';
 
 export { DEFAULT_TOKEN };

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createHandler as createIngest } from '../../functions/ingest/handler';
 import { parseConfigYaml } from '../config/loader';
-import { envSecretResolver } from '../config/secrets';
+import { envSecretResolver } from '../primitives/secrets';
 import { LocalQueues } from '../local/queues';
 import { silentLogger } from '../log';
 import { unpackBody } from './body';

@@ -3,8 +3,8 @@
  * `continue`, and the route key / route id / group key strings, reproduced exactly so a tree pasted
  * from alertmanager.yml routes the same alerts to the same groups under the same keys.
  */
-import type { RouteConfig } from '../config/schema';
-import { parseDuration } from '../config/duration';
+import type { RouteConfig } from './config';
+import { parseDuration } from '../primitives/duration';
 import { ConfigError } from '../errors';
 import type { Matcher } from '../labels/matchers';
 import {

@@ -2,7 +2,7 @@ import * as crypto from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuthConfig } from '../config/schema';
-import { envSecretResolver } from '../config/secrets';
+import { envSecretResolver } from '../primitives/secrets';
 import { AuthenticationError, ForbiddenError, NotFoundError } from '../errors';
 import { HTTP_ROUTES, SCOPES, type Scope } from '../http/routes';
 import { errorResponse } from '../http/responses';

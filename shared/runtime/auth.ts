@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { SecretResolver } from '../config/secrets';
+import type { SecretResolver } from '../primitives/secrets';
 import type { AuthConfig, AuthToken } from '../config/schema';
 import { AuthenticationError, ForbiddenError, NotFoundError } from '../errors';
 import { header } from '../http/request';

@@ -1,6 +1,6 @@
 import type { Config, Receiver } from '../config/schema';
 import { useTemplateFiles } from '../channels/templating';
-import { parseDuration } from '../config/duration';
+import { parseDuration } from '../primitives/duration';
 import { compileInhibitRules, type InhibitRule } from '../inhibition/rules';
 import { buildRouteTree, indexRoutesById, type RouteNode } from '../routing/route-tree';
 import { compileTimeIntervals, type CompiledInterval } from '../routing/time-intervals';

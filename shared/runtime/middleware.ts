@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { AuthConfig } from '../config/schema';
-import type { SecretResolver } from '../config/secrets';
+import type { SecretResolver } from '../primitives/secrets';
 import { isAlertmanagerApiPath, routeScope } from '../http/routes';
 import { errorResponse, type HttpResult } from '../http/responses';
 import { authorizeRoute, type Principal } from './auth';

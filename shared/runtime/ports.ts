@@ -1,4 +1,4 @@
-import type { SecretResolver } from '../config/secrets';
+import type { SecretResolver } from '../primitives/secrets';
 import type { HttpPort } from '../channels/http';
 import type { MailPort, SmsPort } from '../channels/ports';
 import type { Logger } from '../log';

@@ -1,6 +1,6 @@
 import { deadlineOf, type Heartbeat, type HeartbeatStore } from '../heartbeats/heartbeat';
 import type { QueueDepth, QueueDepths } from '../queues/port';
-import { SYNTHETIC_HEARTBEAT } from '../config/self-monitoring';
+import { SYNTHETIC_HEARTBEAT } from './config';
 import { CHECKS_TICK, type TickStore } from './ticks';
 
 /**

@@ -1,6 +1,7 @@
 import { channelEntries, type ChannelEntry } from '../channels/keys';
-import type { Config } from '../config/schema';
-import { SYNTHETIC_HEARTBEAT } from '../config/self-monitoring';
+import type { Receiver } from '../channels/receiver';
+import type { SelfMonitoringConfig } from './config';
+import { SYNTHETIC_HEARTBEAT } from './config';
 import { recordPings, type HeartbeatDeps } from '../heartbeats/service';
 import type { Logger } from '../log';
 import type { ChannelType, HeartbeatPingMessage, ProbeMessage } from '../queues/messages';
@@ -21,8 +22,14 @@ export interface ProbeTarget {
   channel: ChannelEntry;
 }
 
+/** What probes read of the config. */
+export interface ProbeConfig {
+  readonly self_monitoring?: SelfMonitoringConfig | undefined;
+  readonly receivers: readonly Receiver[];
+}
+
 /** Where probes go: self_monitoring's receiver's first channel entry (the config check requires one). */
-export function probeTarget(config: Pick<Config, 'self_monitoring' | 'receivers'>): ProbeTarget | undefined {
+export function probeTarget(config: ProbeConfig): ProbeTarget | undefined {
   const receiver = config.receivers.find((r) => r.name === config.self_monitoring?.receiver);
   const channel = receiver && channelEntries(receiver)[0];
   return channel && { receiver: receiver.name, channel };
@@ -56,7 +63,7 @@ export async function sendProbes(pings: readonly HeartbeatPingMessage[], target:
 }
 
 export interface ProbeDeps extends Omit<HeartbeatDeps, 'config'> {
-  config: { raw: Config; heartbeats: ReadonlyMap<string, Heartbeat> };
+  config: { raw: ProbeConfig; heartbeats: ReadonlyMap<string, Heartbeat> };
   metrics?: MetricsPort | undefined;
 }
 

@@ -1,7 +1,7 @@
 import { HEARTBEAT_ALERTNAME } from '../heartbeats/heartbeat';
 import { compareMatchers, formatMatchers, parseMatchers } from '../labels/matchers';
 import type { RouteNode } from '../routing/route-tree';
-import { SELF_ALARM_PREFIX, SYNTHETIC_HEARTBEAT, type SelfMonitoringConfig } from '../config/self-monitoring';
+import { SELF_ALARM_PREFIX, SYNTHETIC_HEARTBEAT, type SelfMonitoringConfig } from './config';
 
 /**
  * What alertflow says about itself: the stack's own CloudWatch alarms (ingested like any alarm,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { parseConfigYaml } from '../config/loader';
-import { envSecretResolver } from '../config/secrets';
+import { envSecretResolver } from '../primitives/secrets';
 import { ConfigError, ValidationError } from '../errors';
 import type { HeartbeatState, HeartbeatStore } from '../heartbeats/heartbeat';
 import { ingestAwsEvent } from '../ingest/ingest';
@@ -11,7 +11,7 @@ import { ChannelQueueMessage, RouterMessage, type HeartbeatPingMessage, type Ing
 import type { OutgoingMessage, QueueDepth } from '../queues/port';
 import { matchRoutes } from '../routing/route-tree';
 import { compileConfig, type CompiledConfig } from '../runtime/compiled-config';
-import { SYNTHETIC_HEARTBEAT } from '../config/self-monitoring';
+import { SYNTHETIC_HEARTBEAT } from './config';
 import { health, type HealthDeps } from '../api/health';
 import { deepHealth } from './health';
 import { auditFindings } from './metrics';

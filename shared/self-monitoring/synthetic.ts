@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import type { Heartbeat } from '../heartbeats/heartbeat';
 import type { HeartbeatPingMessage } from '../queues/messages';
-import { formatDuration } from '../config/duration';
-import { SYNTHETIC_HEARTBEAT, syntheticEveryMs, type SelfMonitoringConfig } from '../config/self-monitoring';
+import { formatDuration } from '../primitives/duration';
+import { SYNTHETIC_HEARTBEAT, syntheticEveryMs, type SelfMonitoringConfig } from './config';
 
 /**
  * The synthetic heartbeat (ADR 0019): a rate schedule invokes the ingest function with

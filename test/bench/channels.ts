@@ -3,7 +3,7 @@ import type { Alert } from '../../shared/alerts/model';
 import type { SendContext } from '../../shared/channels/channel';
 import { senderFor } from '../../shared/channels/registry';
 import { parseConfigYaml } from '../../shared/config/loader';
-import { envSecretResolver } from '../../shared/config/secrets';
+import { envSecretResolver } from '../../shared/primitives/secrets';
 import { CHANNEL_TYPES, CONFIG_KEYS } from '../../shared/channel-types';
 import type { ChannelType, NotificationMessage } from '../../shared/queues/messages';
 import { heading, num, table } from './format';

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { GetMetricDataCommandInput, GetMetricDataCommandOutput } from '@aws-sdk/client-cloudwatch';
 import { LOCAL_HANDLERS } from '../../bin/local-handlers';
 import { compileChecks } from '../../shared/checks/check';
-import { CheckConfig } from '../../shared/config/checks';
+import { CheckConfig } from '../../shared/checks/config';
 import { tickChecks } from '../../shared/checks/service';
 import type { MetricDataPort } from '../../shared/checks/sources/port';
 import { nodeHttp } from '../../shared/channels/http';

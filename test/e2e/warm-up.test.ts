@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOCAL_HANDLERS } from '../../bin/local-handlers';
 import { createHandler as createIngest } from '../../functions/ingest/handler';
-import { envSecretResolver } from '../../shared/config/secrets';
+import { envSecretResolver } from '../../shared/primitives/secrets';
 import { silentLogger } from '../../shared/log';
 import { IngestMessage } from '../../shared/queues/messages';
 import type { OutgoingMessage } from '../../shared/queues/port';

@@ -7,7 +7,7 @@ import { ROUTER_TABLE_ACTIONS } from '../../lib/routing';
 import { PROBE_TABLE_ACTIONS, QUEUE_AGE_THRESHOLD } from '../../lib/self-monitoring';
 import { PROJECT_ROOT } from '../../lib/function';
 import { loadConfigFile } from '../../shared/config/loader';
-import { SelfMonitoringConfig } from '../../shared/config/self-monitoring';
+import { SelfMonitoringConfig } from '../../shared/self-monitoring/config';
 import { ConfigError } from '../../shared/errors';
 import { ENV } from '../../shared/queues/names';
 import { DEPLOYMENT_DIMENSION, METRICS, METRICS_NAMESPACE } from '../../shared/self-monitoring/metrics';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { envSecretResolver } from '../../shared/config/secrets';
+import { envSecretResolver } from '../../shared/primitives/secrets';
 import { senderFor } from '../../shared/channels/registry';
 import { deliver, type DeliverDeps } from '../../shared/delivery/deliver';
 import { silentLogger } from '../../shared/log';

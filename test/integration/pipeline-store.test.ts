@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../shared/alerts/model';
 import { fingerprint } from '../../shared/alerts/fingerprint';
 import { parseConfigYaml } from '../../shared/config/loader';
-import { envSecretResolver } from '../../shared/config/secrets';
+import { envSecretResolver } from '../../shared/primitives/secrets';
 import { senderFor } from '../../shared/channels/registry';
 import { deliver } from '../../shared/delivery/deliver';
 import type { HttpPort } from '../../shared/channels/http';

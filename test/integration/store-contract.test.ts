@@ -13,7 +13,7 @@ import { SILENCE_RETENTION_S } from '../../shared/store/silences';
 import { freshStores, STORE_ADAPTERS, type StoreAdapter } from '../support/store-adapters';
 import { pinged, tick, type Heartbeat } from '../../shared/heartbeats/heartbeat';
 import { CHECK_RETENTION_S, compileCheck, evaluate, type CheckState, type StoredCheck } from '../../shared/checks/check';
-import { CheckConfig } from '../../shared/config/checks';
+import { CheckConfig } from '../../shared/checks/config';
 
 const HEARTBEAT: Heartbeat = { name: 'backup', everyMs: 60_000, graceMs: 0, matchers: undefined, labels: {}, annotations: {} };
 import { acknowledge, resolveIncident, startIncident, type Incident } from '../../shared/escalation/incident';

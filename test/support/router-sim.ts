@@ -1,7 +1,7 @@
 import type { Alert } from '../../shared/alerts/model';
 import { fingerprint } from '../../shared/alerts/fingerprint';
 import { parseConfigYaml } from '../../shared/config/loader';
-import { envSecretResolver } from '../../shared/config/secrets';
+import { envSecretResolver } from '../../shared/primitives/secrets';
 import { senderFor } from '../../shared/channels/registry';
 import { deliver } from '../../shared/delivery/deliver';
 import { dispatch, type DispatchDeps, type DispatchResult } from '../../shared/dispatch/dispatch';

@@ -19,7 +19,7 @@ import { PortDeliveryError, type EmailMessage, type MailPort, type SmsMessage, t
 import { CHANNEL_SCHEMAS, type ChannelConfigs } from '../../shared/channels/schemas';
 import { context, fakeHttp, hugeAlerts, notification, NOW, recordingPorts } from '../../shared/channels/testing';
 import { CONFIG_KEYS, type ChannelType } from '../../shared/channel-types';
-import { envSecretResolver } from '../../shared/config/secrets';
+import { envSecretResolver } from '../../shared/primitives/secrets';
 import { parseConfig } from '../../shared/config/validate';
 import { createSenderHandler } from '../../shared/delivery/sender-handler';
 import { outgoing } from '../../shared/dispatch/notifications';

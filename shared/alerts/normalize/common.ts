@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ValidationError, type Issue } from '../../errors';
-import { formatPath } from '../../config/issues';
+import { formatPath } from '../../primitives/issues';
 import { memoByText } from '../memo';
 
 /** Helpers shared by the normalizers: parsing with readable issues, and timestamps. */

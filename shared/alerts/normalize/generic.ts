@@ -46,7 +46,7 @@
  */
 import * as z from 'zod';
 import type { Issue } from '../../errors';
-import { DurationTooLongError, parseDuration } from '../../config/duration';
+import { DurationTooLongError, parseDuration } from '../../primitives/duration';
 import { LabelSet, type Alert } from '../model';
 import { fingerprint } from '../fingerprint';
 import { errorMap, invalid, isObject, issue, parseTimestamp, Timestamp, zodIssues } from './common';

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ChannelCommon } from '../../config/primitives';
+import { ChannelCommon } from '../../primitives/schemas';
 import { templateSource } from '../templating';
 
 /**

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ChannelCommon, SecretRef } from '../../config/primitives';
+import { ChannelCommon, SecretRef } from '../../primitives/schemas';
 import { checkTemplates, TemplateSource } from '../templating';
 
 /** The optional template keys of a Slack entry. */

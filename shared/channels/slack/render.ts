@@ -1,5 +1,5 @@
 import type { Alert } from '../../alerts/model';
-import type { SlackConfig } from '../../config/schema';
+import type { SlackConfig } from './config';
 import type { NotificationMessage } from '../../queues/messages';
 import { alertLinks, omittedAlertsLines, dashboardLink, sourceLink, type AlertLinkLabel } from '../alert-text';
 import type { RenderedRequest } from '../channel';

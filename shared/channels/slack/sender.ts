@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { SlackConfig } from '../../config/schema';
+import type { SlackConfig } from './config';
 import { postAndClassify, type ChannelSender } from '../channel';
 import { renderSlack } from './render';
 

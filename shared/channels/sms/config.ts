@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ChannelCommon } from '../../config/primitives';
+import { ChannelCommon } from '../../primitives/schemas';
 import { templateSource } from '../templating';
 
 /** E.164: a plus, a country code not starting with 0, at most 15 digits in all. */

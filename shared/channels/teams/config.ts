@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ChannelCommon, RequestTimeout, SecretRef } from '../../config/primitives';
+import { ChannelCommon, RequestTimeout, SecretRef } from '../../primitives/schemas';
 import { checkTemplates, TemplateSource } from '../templating';
 
 /** The optional template keys of a Teams entry. */

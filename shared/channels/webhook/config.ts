@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ChannelCommon, RequestTimeout, SecretRef } from '../../config/primitives';
+import { ChannelCommon, RequestTimeout, SecretRef } from '../../primitives/schemas';
 
 /** `webhook_configs[]`: a signed JSON POST. */
 export const WebhookConfig = z

@@ -1,5 +1,5 @@
 import type { Alert } from '../../alerts/model';
-import type { WebhookConfig } from '../../config/schema';
+import type { WebhookConfig } from './config';
 import type { NotificationMessage } from '../../queues/messages';
 import type { RenderedRequest } from '../channel';
 import { sortKeys } from '../text';

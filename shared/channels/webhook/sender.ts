@@ -1,4 +1,4 @@
-import type { WebhookConfig } from '../../config/schema';
+import type { WebhookConfig } from './config';
 import { postAndClassify, timeoutMsOf, type ChannelSender } from '../channel';
 import { renderWebhook } from './render';
 import { signatureHeaders } from './sign';

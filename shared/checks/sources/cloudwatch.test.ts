@@ -10,7 +10,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { CloudWatchSource } from '../../config/checks';
+import { CloudWatchSource } from '../config';
 import { awsMetricData, GET_METRIC_DATA_MAX_QUERIES, observeCloudWatch } from './cloudwatch';
 import type { CloudWatchQuery } from './port';
 

@@ -1,6 +1,6 @@
 import type { CloudWatchClient, GetMetricDataCommandInput, MetricDataQuery, MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import type { Observation } from '../check';
-import type { CloudWatchSource } from '../../config/checks';
+import type { CloudWatchSource } from '../config';
 import type { CloudWatchQuery, MetricDataPort, Observations } from './port';
 
 /** CloudWatch's limit of MetricDataQueries in one GetMetricData request. */

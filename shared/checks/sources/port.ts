@@ -1,7 +1,7 @@
 import type { GetMetricDataCommandInput, GetMetricDataCommandOutput } from '@aws-sdk/client-cloudwatch';
 import type { HttpPort } from '../../channels/http';
 import type { Logger } from '../../log';
-import type { CloudWatchSource, PrometheusSource } from '../../config/checks';
+import type { CloudWatchSource, PrometheusSource } from '../config';
 import type { Observation } from '../check';
 
 /**

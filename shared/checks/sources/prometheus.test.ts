@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { nodeHttp } from '../../channels/http';
 import { awsCredentials, observePrometheus } from './prometheus';
 import type { AwsCredentials, PrometheusQuery } from './port';
-import type { PrometheusSource } from '../../config/checks';
+import type { PrometheusSource } from '../config';
 import { startStandIn, type Received, type StandIn } from '../../../test/support/stand-in';
 
 const NOW = new Date('2026-03-14T15:09:26.535Z');

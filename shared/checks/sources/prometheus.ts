@@ -4,7 +4,7 @@ import { createHash, createHmac, type BinaryLike } from 'node:crypto';
 import type { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { HttpNetworkError, HttpRequestError, HttpTimeoutError, type HttpPort } from '../../channels/http';
 import type { Observation } from '../check';
-import type { PrometheusSource } from '../../config/checks';
+import type { PrometheusSource } from '../config';
 import type { AwsCredentials, CredentialsPort, Observations, PrometheusQuery, SourceDeps } from './port';
 
 /**

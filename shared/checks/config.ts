@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { parseDuration } from './duration';
-import { Duration, labelMap } from './primitives';
+import { parseDuration } from '../primitives/duration';
+import { Duration, labelMap } from '../primitives/schemas';
 import { compileCheckTemplate, TemplateError } from '../templates';
 
 /**
