@@ -15,7 +15,9 @@ import { decodeCursor, encodeCursor, ListKeySchema, parseLimit, READ_BUDGET, typ
  * timeline, and POST /v1/incidents/{id}/ack|unack|resolve|escalate. Fields are snake_case, as the
  * silences'. An action the incident's state forbids is a 409 naming the state.
  */
-export type IncidentDeps = EscalationDeps & {
+export type IncidentDeps = Omit<EscalationDeps, 'incidents'> & {
+  /** The store's incidents: the API pages them with cursors of the store's keys. */
+  incidents: IncidentStore;
   /** Where the pages' delivery outcomes are read for the timeline. */
   deliveries?: Pick<DeliveryStore, 'get'> | undefined;
 };

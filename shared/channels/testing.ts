@@ -3,7 +3,7 @@
  * a fixture notification, a fake HttpPort and a fake SecretResolver.
  */
 import type { Alert } from '../alerts/model';
-import type { SecretRef } from '../config/schema';
+import type { SecretRef } from '../primitives/schemas';
 import type { SecretResolver } from '../primitives/secrets';
 import { SecretError } from '../errors';
 import type { NotificationMessage } from '../queues/messages';

@@ -1,5 +1,4 @@
 import type { EscalationMessage } from '../queues/messages';
-import type { ListKey } from '../store/keys';
 import { pendingTimer } from './incident';
 import { onTimer, timerName, type EscalationDeps } from './service';
 
@@ -29,7 +28,7 @@ export interface AuditResult {
  */
 export async function auditIncidents(deps: EscalationDeps): Promise<AuditResult> {
   const result: AuditResult = { checked: 0, overdue: 0, ran: 0, orphaned: 0 };
-  let after: ListKey | undefined;
+  let after: unknown;
   do {
     const now = deps.clock();
     const page = await deps.incidents.page('open', after, 100, now);

@@ -287,3 +287,25 @@ function describeState(i: Incident): string {
   if (i.state === 'resolved') return `resolved (by ${i.resolved?.by ?? 'someone'})`;
   return i.state;
 }
+
+/** Open incidents (triggered or acknowledged) and resolved ones list apart, newest first. */
+export type IncidentSegment = 'open' | 'resolved';
+
+/**
+ * Incidents (escalating alert groups) and their timelines. Every change is a conditional write on
+ * the version; the chain's own guard (token, step, loop) is checked on what was read. Pages carry
+ * the store's own `Cursor`, which escalation only hands back (shared/store/port.ts names it).
+ */
+export interface IncidentStore<Cursor = unknown> {
+  /** Store a new incident (its version 1); if the id is taken, the stored one is returned and nothing is written. */
+  create(incident: Incident, now: Date): Promise<Incident>;
+  get(id: string, now: Date): Promise<Incident | undefined>;
+  /** Write `next` if the stored version is still `next.version - 1`; else ConflictError. */
+  put(next: Incident): Promise<void>;
+  /** Add a line to the timeline; the same event id twice is stored once. */
+  record(incidentId: string, event: IncidentEvent, now: Date): Promise<void>;
+  /** The timeline, oldest first. */
+  timeline(incidentId: string, now: Date): Promise<IncidentEvent[]>;
+  /** One page of `open` (triggered, acknowledged) or `resolved` incidents, newest first. */
+  page(segment: IncidentSegment, after: Cursor | undefined, limit: number, now: Date): Promise<{ incidents: Incident[]; read: number; last?: Cursor | undefined }>;
+}

@@ -13,7 +13,6 @@ import { batchesOf, type QueuePort } from '../queues/port';
 import type { Receiver } from '../channels/receiver';
 import type { IncidentLinksConfig } from './links';
 import type { SchedulerPort } from '../schedules/port';
-import type { GroupStore, IncidentStore } from '../store/port';
 import {
   acknowledge,
   ackLapsed,
@@ -31,6 +30,7 @@ import {
   type Incident,
   type IncidentEffects,
   type IncidentEvent,
+  type IncidentStore,
   type IncidentStart,
   type Transition,
 } from './incident';
@@ -50,7 +50,8 @@ export interface EscalationConfig {
 
 export interface EscalationDeps {
   incidents: IncidentStore;
-  groups: Pick<GroupStore, 'getMany'>;
+  /** The incident's group, for its alerts (the store port's GroupStore is one). */
+  groups: { getMany(ids: readonly string[], now: Date): Promise<Map<string, GroupState>> };
   config: EscalationConfig;
   queues: QueuePort;
   scheduler: SchedulerPort;

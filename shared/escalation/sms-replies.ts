@@ -2,7 +2,6 @@ import * as z from 'zod';
 import { channelEntries } from '../channels/keys';
 import { linkSigningKeys, type SecretResolver } from '../primitives/secrets';
 import { AlertflowError } from '../errors';
-import type { ListKey } from '../store/keys';
 import type { Incident } from './incident';
 import { smsCode } from './links';
 import { act, type EscalationDeps, type IncidentAction } from './service';
@@ -57,7 +56,7 @@ export async function smsReply(sms: InboundSms, deps: SmsReplyDeps): Promise<Sms
 
 /** Open incidents are few (the ones people are working on): the code is checked against each. */
 async function findByCode(deps: SmsReplyDeps, keys: readonly string[], code: string): Promise<Incident | undefined> {
-  let after: ListKey | undefined;
+  let after: unknown;
   do {
     const page = await deps.incidents.page('open', after, 100, deps.clock());
     const found = page.incidents.find((i) => keys.some((k) => smsCode(k, i.id) === code));

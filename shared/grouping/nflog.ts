@@ -1,7 +1,21 @@
 import { hash } from 'node:crypto';
 import { memoByText } from '../alerts/memo';
-import type { RecordedDelivery } from '../store/deliveries';
 import type { GroupState, NflogEntry, SendingEntry } from './model';
+
+/**
+ * A delivery record's status. `in_progress`: a sender holds the claim until `claimExpiresAt`.
+ * `dead_lettered` messages may be redriven; `delivered` and `failed` are verdicts a later receive
+ * does not send again.
+ */
+export const DELIVERY_STATUSES = ['in_progress', 'delivered', 'retrying', 'failed', 'dead_lettered'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** What the router (settling this log) and the read API need of a delivery: its status and since when. */
+export interface RecordedDelivery {
+  status: DeliveryStatus;
+  /** Epoch ms of the record's `updatedAt`. */
+  at: number;
+}
 
 /**
  * Alertmanager's dedup stage (`notify.DedupStage.needsUpdate`): whether a channel must be notified

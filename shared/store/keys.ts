@@ -83,8 +83,7 @@ export const silenceEndBound = (at: Date): string => `${at.toISOString()}$`;
 export const incidentKey = (id: string) => ({ pk: `INCIDENT#${id}`, sk: 'STATE' });
 export const incidentEventKey = (id: string, eventId: string) => ({ pk: `INCIDENT#${id}`, sk: `EVENT#${eventId}` });
 export const INCIDENT_EVENT_PREFIX = 'EVENT#';
-/** Open incidents (triggered or acknowledged) and resolved ones list apart, newest first. */
-export type IncidentSegment = 'open' | 'resolved';
+export type { IncidentSegment } from '../escalation/incident';
 export const incidentListKeys = (i: { id: string; startedAt: number; state: string }) => ({
   lpk: `INCIDENTS#${i.state === 'resolved' ? 'resolved' : 'open'}`,
   lsk: `${new Date(i.startedAt).toISOString()}#${i.id}`,

@@ -1,6 +1,7 @@
 import type { InhibitionSource } from '../inhibition/rules';
 import type { Silence, SilenceState } from '../silences/model';
 import type { PayloadRef } from '../queues/messages';
+import type { DeliveryStatus } from '../grouping/nflog';
 import { epochSeconds } from './keys';
 
 /**
@@ -8,12 +9,8 @@ import { epochSeconds } from './keys';
  * windows, silence results, and each kind's TTL. Nothing here knows an engine.
  */
 
-/**
- * `in_progress`: a sender holds the claim until `claimExpiresAt`. `dead_lettered` messages may be
- * redriven; `delivered` and `failed` are verdicts a later receive does not send again.
- */
-export const DELIVERY_STATUSES = ['in_progress', 'delivered', 'retrying', 'failed', 'dead_lettered'] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+// A delivery's status and outcome are the notification log's input, so they are defined there.
+export { DELIVERY_STATUSES, type DeliveryStatus, type RecordedDelivery } from '../grouping/nflog';
 
 /** One attempt to deliver a notification. `target` never holds a secret. */
 export interface DeliveryAttempt {
@@ -83,13 +80,6 @@ export interface DeliveryPage {
   read: number;
   /** The key to continue after (older records); unset when the range is exhausted. */
   last?: string | undefined;
-}
-
-/** What the router and the read API need of a delivery: its status and since when. */
-export interface RecordedDelivery {
-  status: DeliveryStatus;
-  /** Epoch ms of `updatedAt`. */
-  at: number;
 }
 
 export type ClaimResult = { claimed: true; token: string } | { claimed: false; current: DeliveryRecord | undefined };

@@ -1,8 +1,8 @@
 import type { InhibitionSource } from '../inhibition/rules';
 import type { PayloadRef } from '../queues/messages';
 import type { Silence } from '../silences/model';
-import type { IncidentSegment, ListKey } from './keys';
-import type { Incident, IncidentEvent } from '../escalation/incident';
+import type { ListKey } from './keys';
+import type { IncidentStore as IncidentStorePort } from '../escalation/incident';
 import type {
   ClaimResult,
   DeliveryAttempt,
@@ -135,23 +135,8 @@ export interface DeliveryStore {
   page(range: { from: Date; to: Date }, after: string | undefined, limit: number, now: Date): Promise<DeliveryPage>;
 }
 
-/**
- * Incidents (escalating alert groups) and their timelines. Every change is a conditional write on
- * the version; the chain's own guard (token, step, loop) is checked on what was read.
- */
-export interface IncidentStore {
-  /** Store a new incident (its version 1); if the id is taken, the stored one is returned and nothing is written. */
-  create(incident: Incident, now: Date): Promise<Incident>;
-  get(id: string, now: Date): Promise<Incident | undefined>;
-  /** Write `next` if the stored version is still `next.version - 1`; else ConflictError. */
-  put(next: Incident): Promise<void>;
-  /** Add a line to the timeline; the same event id twice is stored once. */
-  record(incidentId: string, event: IncidentEvent, now: Date): Promise<void>;
-  /** The timeline, oldest first. */
-  timeline(incidentId: string, now: Date): Promise<IncidentEvent[]>;
-  /** One page of `open` (triggered, acknowledged) or `resolved` incidents, newest first. */
-  page(segment: IncidentSegment, after: ListKey | undefined, limit: number, now: Date): Promise<{ incidents: Incident[]; read: number; last?: ListKey | undefined }>;
-}
+/** Incidents and their timelines: escalation's port (shared/escalation/incident.ts), paged by the listing index's keys. */
+export type IncidentStore = IncidentStorePort<ListKey>;
 
 /** How long a resolved incident (and its timeline) stays readable; an open one lives until resolved, a year at most. */
 export const INCIDENT_RETENTION_S = { resolved: 30 * 86_400, open: 365 * 86_400 } as const;
