@@ -14,7 +14,7 @@ import { TimeIntervalConfigs } from '../routing/time-intervals';
 import { CooldownBy, FlappingConfig, Route, type RouteConfig } from '../routing/config';
 import { HeartbeatConfig } from '../heartbeats/config';
 import { EscalationPolicyConfig } from '../escalation/policy';
-import { DEFAULT_LINK_KEY, IncidentLinksConfig } from '../escalation/links';
+import { DEFAULT_LINK_KEY, IncidentLinksConfig } from '../escalation/config';
 import { SCOPES } from '../http/routes';
 import { CheckConfig } from '../checks/config';
 import { DigestConfig } from './digest';

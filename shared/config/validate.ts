@@ -5,7 +5,7 @@ import { useTemplateFiles } from '../channels/templating';
 import { TemplateError, type TemplateFile } from '../templates';
 
 // Kept apart from loader.ts: validating a config object (synth, tests) needs no YAML parser. Deployed
-// functions import none of this (shared/config/bundled.ts); request validation takes paths from issues.ts.
+// functions import none of this (shared/config/bundled.ts); request validation takes paths from shared/primitives/issues.ts.
 export { describeIssue, formatPath } from '../primitives/issues';
 
 /**

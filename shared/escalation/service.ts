@@ -11,7 +11,7 @@ import type { EscalationMessage, NotificationMessage } from '../queues/messages'
 import { channelQueueName, ESCALATIONS_QUEUE } from '../queues/names';
 import { batchesOf, type QueuePort } from '../queues/port';
 import type { Receiver } from '../channels/receiver';
-import type { IncidentLinksConfig } from './links';
+import type { IncidentLinksConfig } from './config';
 import type { SchedulerPort } from '../schedules/port';
 import {
   acknowledge,

@@ -6,8 +6,8 @@ import { CONFIG_KEYS, type ConfigKey } from '../channel-types';
 /**
  * `self_monitoring:` in the config (ADR 0019): where alerts about alertflow itself go, the address
  * of the out-of-band email, and how often the synthetic heartbeat crosses the pipeline. Like every
- * domain's part of the file, it lives with its domain and imports only shared/primitives; the
- * whole file's schema (shared/config/schema.ts) composes the parts (ADR 0030).
+ * domain's part of the file, it lives with its domain and imports only shared/primitives and the
+ * channel registry; the whole file's schema (shared/config/schema.ts) composes the parts (ADR 0030).
  */
 
 /** The built-in heartbeat the synthetic pings record (reserved: the config's heartbeats may not use it). */

@@ -260,13 +260,15 @@ export class SqliteGroupStore implements GroupStore {
   /**
    * Delete the group rows expired at `at` (epoch seconds) with their alert rows; returns how many
    * rows went. A group written since the last compaction keeps its row: its fold writes only the
-   * alerts that changed since that row, so the unchanged ones would go with it.
+   * alerts that changed since that row, so the unchanged ones would go with it. A swept group
+   * leaves the cache too: the next write of its id folds over nothing, as the tables now hold.
    */
   sweep(at: number): number {
     let n = 0;
     for (const r of this.expired.all(at) as Row[]) {
       const id = r.id as string;
       if (this.dirty.has(id)) continue;
+      this.cache.delete(id);
       n += Number(this.deleteGroup.run(id).changes) + Number(this.deleteAlerts.run(id).changes);
     }
     return n;

@@ -182,6 +182,24 @@ describe('SQLite group store', () => {
     database.close();
   });
 
+  it('forgets a swept group, so a group of the same id written next starts from nothing', async () => {
+    const database = openLocalDatabase(undefined);
+    const stores = sqliteStores(database);
+    const [a, b] = [alert('a'), alert('b')];
+    await stores.groups.put(group(1, [a, b]));
+    await stores.groups.compact();
+    expect((await stores.groups.getMany(['g'], NOW)).get('g')).toBeDefined();
+    // Expired and swept; then the group starts again (version 1) with one of its alerts.
+    const later = new Date(NOW.getTime() + 7_200_000);
+    expect(stores.sweep(later)).toBe(5);
+    await stores.groups.put(group(1, [a], { updatedAt: later.toISOString(), expiresAt: Math.floor(later.getTime() / 1000) + 3600 }));
+    await stores.groups.compact();
+    const cold = sqliteStores(database);
+    expect(Object.keys((await cold.groups.getMany(['g'], later)).get('g')?.alerts ?? {})).toEqual(['a']);
+    expect((await cold.groups.holding('a', later)).map((g) => g.groupId)).toEqual(['g']);
+    database.close();
+  });
+
   it('hands out frozen state', async () => {
     const stores = sqliteStores(openLocalDatabase(undefined));
     await stores.groups.put(group(1, [alert('a')]));

@@ -133,9 +133,11 @@ export function sqliteStores(database: SqliteDatabase, opts: StoreOptions = { re
       // once, in this transaction; an expired group folded later is swept the next time).
       void stores.groups.compact().catch(() => undefined);
       const s = epochSeconds(now);
-      // A swept group may stay in the group cache: reads skip it as expired, as they skip its row.
-      const groups = stores.groups.sweep(s);
-      return [...sweeps.map((stmt) => stmt.run(s)), orphans.run()].reduce((n, r) => n + Number(r.changes), groups);
+      // In the turn's transaction: a group's row and its alert rows go together, or neither does.
+      return database.write(() => {
+        const groups = stores.groups.sweep(s);
+        return [...sweeps.map((stmt) => stmt.run(s)), orphans.run()].reduce((n, r) => n + Number(r.changes), groups);
+      });
     },
   };
 }

@@ -33,7 +33,7 @@ describe("Alertmanager's default template names", () => {
     });
   });
 
-  it('render the sample notification (testing.ts) as expected', () => {
+  it('render the sample notification (channels/template-testing.ts) as expected', () => {
     const render = (name: string) => compileTemplate(`{{ template "${name}" . }}`).render(sampleData(), { now: NOW });
     expect(render('__subject')).toBe('[FIRING:2] HighCPU (critical infra)');
     expect(render('slack.default.fallback')).toBe('[FIRING:2] HighCPU (critical infra) | https://alertflow.example.com/#/alerts?receiver=team-infra');
