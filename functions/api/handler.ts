@@ -1,24 +1,13 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { alertJson, getAlert, listAlerts } from '../../shared/api/alerts';
 import { listGroups } from '../../shared/api/groups';
-import { actOnIncident, addIncidentNote, getIncident, listIncidents } from '../../shared/api/incidents';
-import { showLink, useLink } from '../../shared/api/links';
-import { listHeartbeats } from '../../shared/api/heartbeats';
 import { health } from '../../shared/api/health';
-import { listHistory } from '../../shared/api/history';
-import { getDelivery, listDeliveries, retryDelivery } from '../../shared/api/deliveries';
-import { getStats } from '../../shared/api/stats';
-import { bundledUiAssets, uiResponse } from '../../shared/ui/serve';
-import { DIGEST_PREVIEW_MAX_BODY_BYTES, previewDigest } from '../../shared/api/digest';
-import { CHECK_MAX_BODY_BYTES, createCheck, deleteCheck, evaluateCheckNow, getCheck, listChecks, replaceCheck, setPaused } from '../../shared/api/checks';
 import { checkDeps } from '../../shared/runtime/check-deps';
 import { awsMetricData } from '../../shared/checks/sources/cloudwatch';
 import { awsCredentials } from '../../shared/checks/sources/prometheus';
 import { CHECKS_TICK_MS } from '../../shared/heartbeats/service';
-import { slackInteraction } from '../../shared/api/slack-interactions';
-import { pagerDutyWebhook } from '../../shared/api/pagerduty-webhooks';
 import { expireSilence, upsertSilence, getSilence, listSilences, silenceJson, SILENCE_MAX_BODY_BYTES } from '../../shared/api/silences';
-import { deleteSilence, getAlertGroups, getAlerts, getSilenceById, getSilences, postSilence, receivers, status, type Listing } from '../../shared/api/alertmanager-v2';
+import type { Listing } from '../../shared/api/alertmanager-v2';
 import { NotFoundError, PayloadTooLargeError } from '../../shared/errors';
 import { jsonBody, MAX_LINK_PARAMETER_BYTES, pathParameter } from '../../shared/http/request';
 import { json, type HttpResult } from '../../shared/http/responses';
@@ -26,9 +15,27 @@ import { httpHandler } from '../../shared/runtime/middleware';
 import { awsHttp, awsQueues, awsScheduler, awsSecrets, lazyHandler } from '../../shared/runtime/aws';
 import { awsTable } from '../../shared/runtime/aws-table';
 import type { Ports } from '../../shared/runtime/ports';
-import { testReceiver } from '../../shared/delivery/test-receiver';
-import { redrive } from '../../shared/delivery/redrive';
 import { cachedSilences, SILENCE_CACHE_MS } from '../../shared/silences/cache';
+
+// The routes most requests never reach load on first use, each module into a chunk of its own
+// (ADR 0008): a cold start parses and builds only what health, alerts, groups and silences need.
+// Loaded once per container; the dashboard's files are the largest part.
+const lazy = {
+  alertmanager: () => import('../../shared/api/alertmanager-v2'),
+  checks: () => import('../../shared/api/checks'),
+  deliveries: () => import('../../shared/api/deliveries'),
+  digest: () => import('../../shared/api/digest'),
+  heartbeats: () => import('../../shared/api/heartbeats'),
+  history: () => import('../../shared/api/history'),
+  incidents: () => import('../../shared/api/incidents'),
+  links: () => import('../../shared/api/links'),
+  pagerDuty: () => import('../../shared/api/pagerduty-webhooks'),
+  redrive: () => import('../../shared/delivery/redrive'),
+  slack: () => import('../../shared/api/slack-interactions'),
+  stats: () => import('../../shared/api/stats'),
+  testReceiver: () => import('../../shared/delivery/test-receiver'),
+  ui: () => import('../../shared/ui/serve'),
+};
 
 /**
  * API adapter: health (public); alert and group state, silences, channel tests and DLQ redrive
@@ -76,11 +83,14 @@ export function createHandler(
   return httpHandler(async (event: APIGatewayProxyEventV2, context): Promise<HttpResult> => {
     if (event.routeKey === 'GET /v1/health') return await health(event, healthDeps);
     // The dashboard's files: public (the page asks for a token).
-    if (event.routeKey.startsWith('GET /ui')) return await uiResponse(event.rawPath, ports.uiAssets ?? bundledUiAssets);
-    if (event.routeKey === 'GET /v1/links/{link}') return await showLink({ ...incidentDeps, secrets: ports.secrets }, pathParameter(event, 'link', MAX_LINK_PARAMETER_BYTES));
+    if (event.routeKey.startsWith('GET /ui')) {
+      const { bundledUiAssets, uiResponse } = await lazy.ui();
+      return await uiResponse(event.rawPath, ports.uiAssets ?? bundledUiAssets);
+    }
+    if (event.routeKey === 'GET /v1/links/{link}') return await (await lazy.links()).showLink({ ...incidentDeps, secrets: ports.secrets }, pathParameter(event, 'link', MAX_LINK_PARAMETER_BYTES));
     if (event.routeKey === 'POST /v1/links/{link}') {
       ports.log.info('api change requested', { route: event.routeKey, actor: 'signed link', requestId: event.requestContext.requestId });
-      return await useLink({ ...incidentDeps, secrets: ports.secrets }, pathParameter(event, 'link', MAX_LINK_PARAMETER_BYTES));
+      return await (await lazy.links()).useLink({ ...incidentDeps, secrets: ports.secrets }, pathParameter(event, 'link', MAX_LINK_PARAMETER_BYTES));
     }
     if (event.routeKey === 'POST /v1/slack/interactions' || event.routeKey === 'POST /v1/pagerduty/webhooks') {
       // Both are signed over the raw body, which is all the credential they carry.
@@ -88,8 +98,8 @@ export function createHandler(
       if (Buffer.byteLength(raw) > SIGNED_CALLBACK_MAX_BYTES) throw new PayloadTooLargeError(SIGNED_CALLBACK_MAX_BYTES);
       ports.log.info('api change requested', { route: event.routeKey, actor: 'signed callback', requestId: event.requestContext.requestId });
       return event.routeKey === 'POST /v1/slack/interactions'
-        ? await slackInteraction({ ...incidentDeps, secrets: ports.secrets, http: ports.http }, event, raw)
-        : await pagerDutyWebhook({ ...incidentDeps, secrets: ports.secrets }, event, raw);
+        ? await (await lazy.slack()).slackInteraction({ ...incidentDeps, secrets: ports.secrets, http: ports.http }, event, raw)
+        : await (await lazy.pagerDuty()).pagerDutyWebhook({ ...incidentDeps, secrets: ports.secrets }, event, raw);
     }
     const actor = context.principal!.name;
     if (event.requestContext.http.method !== 'GET') ports.log.info('api change requested', { route: event.routeKey, actor, requestId: event.requestContext.requestId });
@@ -121,89 +131,95 @@ export function createHandler(
       }
       case 'POST /v1/channels/{receiver}/test': {
         const receiver = pathParameter(event, 'receiver');
-        const results = await testReceiver(receiver, { ...ports, deliveries });
+        const results = await (await lazy.testReceiver()).testReceiver(receiver, { ...ports, deliveries });
         return json(200, { receiver, results });
       }
       case 'GET /v1/incidents':
-        return json(200, await listIncidents(incidentDeps, event.queryStringParameters ?? {}));
+        return json(200, await (await lazy.incidents()).listIncidents(incidentDeps, event.queryStringParameters ?? {}));
       case 'GET /v1/incidents/{id}':
-        return json(200, await getIncident(incidentDeps, pathParameter(event, 'id')));
+        return json(200, await (await lazy.incidents()).getIncident(incidentDeps, pathParameter(event, 'id')));
       case 'POST /v1/incidents/{id}/ack':
       case 'POST /v1/incidents/{id}/unack':
       case 'POST /v1/incidents/{id}/resolve':
       case 'POST /v1/incidents/{id}/escalate': {
         const action = event.routeKey.slice(event.routeKey.lastIndexOf('/') + 1) as 'ack' | 'unack' | 'resolve' | 'escalate';
         const body = event.body ? jsonBody(event, INCIDENT_ACTION_MAX_BODY_BYTES) : undefined;
-        const result = await actOnIncident(incidentDeps, pathParameter(event, 'id'), action, actor, body);
+        const result = await (await lazy.incidents()).actOnIncident(incidentDeps, pathParameter(event, 'id'), action, actor, body);
         if (result.silence) silencesChangedAt = ports.clock().getTime();
         return json(200, result);
       }
       case 'POST /v1/incidents/{id}/notes':
-        return json(201, await addIncidentNote(incidentDeps, pathParameter(event, 'id'), jsonBody(event, INCIDENT_ACTION_MAX_BODY_BYTES), actor));
+        return json(201, await (await lazy.incidents()).addIncidentNote(incidentDeps, pathParameter(event, 'id'), jsonBody(event, INCIDENT_ACTION_MAX_BODY_BYTES), actor));
       case 'GET /v1/history':
-        return json(200, await listHistory({ history: ports.stores.history, incidents: ports.stores.incidents, clock: ports.clock, retentionS: ports.config.retentionS }, event.queryStringParameters ?? {}));
+        return json(200, await (await lazy.history()).listHistory({ history: ports.stores.history, incidents: ports.stores.incidents, clock: ports.clock, retentionS: ports.config.retentionS }, event.queryStringParameters ?? {}));
       case 'POST /v1/digest/preview': {
+        const { DIGEST_PREVIEW_MAX_BODY_BYTES, previewDigest } = await lazy.digest();
         const body = event.body ? jsonBody(event, DIGEST_PREVIEW_MAX_BODY_BYTES) : undefined;
         return json(200, await previewDigest({ ...digestSources, config: ports.config, clock: ports.clock }, body));
       }
       case 'GET /v1/checks':
-        return json(200, await listChecks(checksApi));
-      case 'POST /v1/checks':
+        return json(200, await (await lazy.checks()).listChecks(checksApi));
+      case 'POST /v1/checks': {
+        const { CHECK_MAX_BODY_BYTES, createCheck } = await lazy.checks();
         return json(201, await createCheck(checksApi, jsonBody(event, CHECK_MAX_BODY_BYTES)));
+      }
       case 'GET /v1/checks/{name}':
-        return json(200, await getCheck(checksApi, pathParameter(event, 'name')));
-      case 'PUT /v1/checks/{name}':
+        return json(200, await (await lazy.checks()).getCheck(checksApi, pathParameter(event, 'name')));
+      case 'PUT /v1/checks/{name}': {
+        const { CHECK_MAX_BODY_BYTES, replaceCheck } = await lazy.checks();
         return json(200, await replaceCheck(checksApi, pathParameter(event, 'name'), jsonBody(event, CHECK_MAX_BODY_BYTES)));
+      }
       case 'DELETE /v1/checks/{name}':
-        return json(200, await deleteCheck(checksApi, pathParameter(event, 'name')));
+        return json(200, await (await lazy.checks()).deleteCheck(checksApi, pathParameter(event, 'name')));
       case 'POST /v1/checks/{name}/pause':
       case 'POST /v1/checks/{name}/resume':
-        return json(200, await setPaused(checksApi, pathParameter(event, 'name'), event.routeKey.endsWith('/pause')));
+        return json(200, await (await lazy.checks()).setPaused(checksApi, pathParameter(event, 'name'), event.routeKey.endsWith('/pause')));
       case 'POST /v1/checks/{name}/evaluate': {
+        const { CHECK_MAX_BODY_BYTES, evaluateCheckNow } = await lazy.checks();
         const body = event.body ? jsonBody(event, CHECK_MAX_BODY_BYTES) : undefined;
         return json(200, await evaluateCheckNow(checksApi, pathParameter(event, 'name'), body, event.queryStringParameters ?? {}));
       }
       case 'GET /v1/heartbeats': {
         const pingUrls = context.principal!.scopes.includes('ingest');
-        const listed = json(200, await listHeartbeats(heartbeatDeps, { pingUrls }));
+        const listed = json(200, await (await lazy.heartbeats()).listHeartbeats(heartbeatDeps, { pingUrls }));
         // Ping URLs ping without a token: a browser does not keep them in its cache.
         return pingUrls ? { ...listed, headers: { ...listed.headers, 'cache-control': 'no-store' } } : listed;
       }
       case 'GET /api/v2/alerts':
-        return listing(await getAlerts(stateDeps, amQuery(event)));
+        return listing(await (await lazy.alertmanager()).getAlerts(stateDeps, amQuery(event)));
       case 'GET /api/v2/alerts/groups':
-        return listing(await getAlertGroups(stateDeps, amQuery(event)));
+        return listing(await (await lazy.alertmanager()).getAlertGroups(stateDeps, amQuery(event)));
       case 'GET /api/v2/silences':
-        return listing(await getSilences(silenceDeps, amQuery(event)));
+        return listing(await (await lazy.alertmanager()).getSilences(silenceDeps, amQuery(event)));
       case 'POST /api/v2/silences': {
-        const posted = await postSilence(silenceDeps, jsonBody(event, SILENCE_MAX_BODY_BYTES), actor);
+        const posted = await (await lazy.alertmanager()).postSilence(silenceDeps, jsonBody(event, SILENCE_MAX_BODY_BYTES), actor);
         silencesChangedAt = ports.clock().getTime();
         return json(200, posted);
       }
       case 'GET /api/v2/silence/{silenceID}': {
-        const silence = await getSilenceById(silenceDeps, pathParameter(event, 'silenceID'));
+        const silence = await (await lazy.alertmanager()).getSilenceById(silenceDeps, pathParameter(event, 'silenceID'));
         return silence ? json(200, silence) : { statusCode: 404, headers: {}, body: '' };
       }
       case 'DELETE /api/v2/silence/{silenceID}':
-        await deleteSilence(silenceDeps, pathParameter(event, 'silenceID'), actor);
+        await (await lazy.alertmanager()).deleteSilence(silenceDeps, pathParameter(event, 'silenceID'), actor);
         silencesChangedAt = ports.clock().getTime();
         return { statusCode: 200, headers: {}, body: '' };
       case 'GET /api/v2/status':
-        return json(200, status(ports.config, startedAt));
+        return json(200, (await lazy.alertmanager()).status(ports.config, startedAt));
       case 'GET /api/v2/receivers':
-        return json(200, receivers(ports.config));
+        return json(200, (await lazy.alertmanager()).receivers(ports.config));
       case 'GET /v1/session':
         return json(200, { name: context.principal!.name, scopes: [...context.principal!.scopes].sort() });
       case 'GET /v1/stats':
-        return json(200, await getStats({ ...digestSources, deliveries, clock: ports.clock, retentionS: ports.config.retentionS }, event.queryStringParameters ?? {}));
+        return json(200, await (await lazy.stats()).getStats({ ...digestSources, deliveries, clock: ports.clock, retentionS: ports.config.retentionS }, event.queryStringParameters ?? {}));
       case 'GET /v1/deliveries':
-        return json(200, await listDeliveries(deliveryDeps, event.queryStringParameters ?? {}));
+        return json(200, await (await lazy.deliveries()).listDeliveries(deliveryDeps, event.queryStringParameters ?? {}));
       case 'GET /v1/deliveries/{id}':
-        return json(200, await getDelivery(deliveryDeps, pathParameter(event, 'id')));
+        return json(200, await (await lazy.deliveries()).getDelivery(deliveryDeps, pathParameter(event, 'id')));
       case 'POST /v1/deliveries/{id}/retry':
-        return json(202, await retryDelivery(deliveryDeps, pathParameter(event, 'id'), actor));
+        return json(202, await (await lazy.deliveries()).retryDelivery(deliveryDeps, pathParameter(event, 'id'), actor));
       case 'POST /v1/redrive':
-        return json(200, await redrive(event.queryStringParameters?.channel, ports));
+        return json(200, await (await lazy.redrive()).redrive(event.queryStringParameters?.channel, ports));
       default:
         throw new NotFoundError(`no route ${event.routeKey}`);
     }

@@ -127,6 +127,14 @@ describe('function bundles', () => {
     for (const pkg of LAZY_PACKAGES) expect(files.some((f) => f.includes(pkg)), pkg).toBe(true);
   });
 
+  // The api's rarely used routes (functions/api/handler.ts `lazy`): in the bundle, not at init.
+  it('loads the api routes most requests never reach only on first use', () => {
+    const { files, initFiles } = bundles.get('api')!;
+    const lazyRoutes = ['shared/api/alertmanager-v2.ts', 'shared/api/checks.ts', 'shared/api/digest.ts', 'shared/api/incidents.ts', 'shared/api/stats.ts', 'shared/api/deliveries.ts', 'shared/ui/serve.ts'];
+    expect(lazyRoutes.filter((f) => !files.includes(f))).toEqual([]);
+    expect(lazyRoutes.filter((f) => initFiles.includes(f))).toEqual([]);
+  });
+
   it.each(FUNCTIONS)('%s loads CloudWatch, the Scheduler client and cron-parser only on first use', (fn) => {
     const { initFiles } = bundles.get(fn)!;
     expect(LAZY_PACKAGES.filter((pkg) => initFiles.some((f) => f.includes(pkg)))).toEqual([]);
