@@ -103,6 +103,12 @@ export class SqliteGroupStore implements GroupStore {
   private readonly deleteGroup: StatementSync;
   private readonly cache = new Map<string, GroupState>();
   private readonly dirty = new Map<string, Dirty>();
+  /**
+   * Groups a sweep deleted since the compaction pass in progress began: a pass folds a slice at once
+   * and caches its states after the commit, so a sweep in between would see its row deleted and
+   * the swept state cached again. Cleared at the end of each pass.
+   */
+  private readonly swept = new Set<string>();
   private journaled = 0;
   private quiet: NodeJS.Timeout | undefined;
   private compacting: Promise<void> | undefined;
@@ -177,6 +183,7 @@ export class SqliteGroupStore implements GroupStore {
     }
     this.dirty.set(next.groupId, dirtied(this.dirty.get(next.groupId), before, deepFreeze(next), fresh));
     this.cache.delete(next.groupId);
+    this.swept.delete(next.groupId);
     this.journaled++;
     this.afterWrite();
     // Held at once, as the database's own reads see the write before its commit. If the commit
@@ -253,8 +260,9 @@ export class SqliteGroupStore implements GroupStore {
         this.reload(generation);
         throw err;
       }
-      for (const d of slice) if (!this.dirty.has(d.state.groupId)) this.remember(d.state);
+      for (const d of slice) if (!this.dirty.has(d.state.groupId) && !this.swept.has(d.state.groupId)) this.remember(d.state);
     }
+    this.swept.clear();
   }
 
   /**
@@ -269,6 +277,7 @@ export class SqliteGroupStore implements GroupStore {
       const id = r.id as string;
       if (this.dirty.has(id)) continue;
       this.cache.delete(id);
+      this.swept.add(id);
       n += Number(this.deleteGroup.run(id).changes) + Number(this.deleteAlerts.run(id).changes);
     }
     return n;

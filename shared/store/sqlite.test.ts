@@ -200,6 +200,22 @@ describe('SQLite group store', () => {
     database.close();
   });
 
+  it('forgets a group that a sweep deletes while its compaction is committing (as at a start after a crash)', async () => {
+    const database = openLocalDatabase(undefined);
+    const stores = sqliteStores(database);
+    const [a, b] = [alert('a'), alert('b')];
+    // Written, not compacted: the sweep's compaction folds it at once and commits it a turn later.
+    await stores.groups.put(group(1, [a, b]));
+    const later = new Date(NOW.getTime() + 7_200_000);
+    stores.sweep(later);
+    await stores.groups.compact();
+    await stores.groups.put(group(1, [a], { updatedAt: later.toISOString(), expiresAt: Math.floor(later.getTime() / 1000) + 3600 }));
+    await stores.groups.compact();
+    const cold = sqliteStores(database);
+    expect((await cold.groups.holding('a', later)).map((g) => g.groupId)).toEqual(['g']);
+    database.close();
+  });
+
   it('hands out frozen state', async () => {
     const stores = sqliteStores(openLocalDatabase(undefined));
     await stores.groups.put(group(1, [alert('a')]));
