@@ -11,6 +11,7 @@ import { awsQueues, awsScheduler, awsSecrets, lazyHandler } from '../../shared/r
 import { auditFindings } from '../../shared/self-monitoring/metrics';
 import { awsTable } from '../../shared/runtime/aws-table';
 import type { Ports } from '../../shared/runtime/ports';
+import type { ListKey } from '../../shared/store/keys';
 import { batchHandler } from '../../shared/runtime/middleware';
 import { ESCALATIONS_QUEUE } from '../../shared/queues/names';
 
@@ -23,7 +24,8 @@ import { ESCALATIONS_QUEUE } from '../../shared/queues/names';
 export function createHandler(ports: Pick<Ports, 'config' | 'stores' | 'queues' | 'scheduler' | 'secrets' | 'clock' | 'log' | 'metrics'>) {
   const { stores } = ports;
   const loadSilences = cachedSilences(stores.silences, SILENCE_CACHE_MS, ports.clock);
-  const deps: EscalationDeps = {
+  // The store's cursor type flows into the auditor's and the SMS replies' paging.
+  const deps: EscalationDeps<ListKey> = {
     incidents: stores.incidents,
     groups: stores.groups,
     config: ports.config,

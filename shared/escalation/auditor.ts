@@ -26,9 +26,9 @@ export interface AuditResult {
  * runs it as its timer would have, through the same guard (token, step, loop): a timer that was only
  * late and arrives after the audit does nothing.
  */
-export async function auditIncidents(deps: EscalationDeps): Promise<AuditResult> {
+export async function auditIncidents<Cursor>(deps: EscalationDeps<Cursor>): Promise<AuditResult> {
   const result: AuditResult = { checked: 0, overdue: 0, ran: 0, orphaned: 0 };
-  let after: unknown;
+  let after: Cursor | undefined;
   do {
     const now = deps.clock();
     const page = await deps.incidents.page('open', after, 100, now);

@@ -48,8 +48,12 @@ export interface EscalationConfig {
   readonly receivers: ReadonlyMap<string, Receiver>;
 }
 
-export interface EscalationDeps {
-  incidents: IncidentStore;
+/**
+ * `Cursor` is the store's page cursor: escalation only hands it back, and a function that pages
+ * takes it as a type parameter, so a value of another type cannot reach the store.
+ */
+export interface EscalationDeps<Cursor = unknown> {
+  incidents: IncidentStore<Cursor>;
   /** The incident's group, for its alerts (the store port's GroupStore is one). */
   groups: { getMany(ids: readonly string[], now: Date): Promise<Map<string, GroupState>> };
   config: EscalationConfig;

@@ -29,14 +29,14 @@ const COMMANDS: Record<string, IncidentAction> = { ACK: 'ack', RESOLVE: 'resolve
 const REPLY = /^\s*([A-Za-z]+)\s+(\d{6})\s*$/;
 
 
-export interface SmsReplyDeps extends EscalationDeps {
+export interface SmsReplyDeps<Cursor = unknown> extends EscalationDeps<Cursor> {
   secrets: SecretResolver;
 }
 
 export type SmsReplyOutcome = { acted: true; incident: string; action: IncidentAction } | { acted: false; reason: string };
 
 /** Act on one inbound SMS. Anything that is not a reply to an open incident from a paged number does nothing (and says why, for the log). */
-export async function smsReply(sms: InboundSms, deps: SmsReplyDeps): Promise<SmsReplyOutcome> {
+export async function smsReply<Cursor>(sms: InboundSms, deps: SmsReplyDeps<Cursor>): Promise<SmsReplyOutcome> {
   const m = REPLY.exec(sms.messageBody);
   const action = m ? COMMANDS[m[1]!.toUpperCase()] : undefined;
   if (!m || !action) return { acted: false, reason: 'not a reply of the form "ACK 123456" (or RESOLVE, ESCALATE)' };
@@ -55,8 +55,8 @@ export async function smsReply(sms: InboundSms, deps: SmsReplyDeps): Promise<Sms
 }
 
 /** Open incidents are few (the ones people are working on): the code is checked against each. */
-async function findByCode(deps: SmsReplyDeps, keys: readonly string[], code: string): Promise<Incident | undefined> {
-  let after: unknown;
+async function findByCode<Cursor>(deps: SmsReplyDeps<Cursor>, keys: readonly string[], code: string): Promise<Incident | undefined> {
+  let after: Cursor | undefined;
   do {
     const page = await deps.incidents.page('open', after, 100, deps.clock());
     const found = page.incidents.find((i) => keys.some((k) => smsCode(k, i.id) === code));
