@@ -10,7 +10,7 @@ import { TeamsConfig } from '../channels/teams/config';
 import { Receiver, StormProtectionConfig } from '../channels/receiver';
 import { CHANNEL_TYPES, CHANNELS, CONFIG_KEYS } from '../channel-types';
 import { InhibitRuleConfig } from '../inhibition/rules';
-import { TimeIntervalConfigs } from '../routing/time-intervals';
+import { TimeIntervalConfigs } from '../timeinterval/intervals';
 import { CooldownBy, FlappingConfig, Route, type RouteConfig } from '../routing/config';
 import { HeartbeatConfig } from '../heartbeats/config';
 import { EscalationPolicyConfig } from '../escalation/policy';

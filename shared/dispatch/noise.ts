@@ -5,7 +5,7 @@ import { inhibitor, type InhibitionSource, type InhibitRule } from '../inhibitio
 import { matchesAll } from '../labels/matchers';
 import type { Logger } from '../log';
 import type { RouteNode } from '../routing/route-tree';
-import { activeIntervalNames } from '../routing/time-intervals';
+import { activeIntervalNames } from '../timeinterval/intervals';
 import type { CompiledConfig } from '../runtime/compiled-config';
 import { silences as silencesOf, type Silence } from '../silences/model';
 import type { GroupAlert, GroupState } from '../grouping/model';

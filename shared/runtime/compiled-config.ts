@@ -3,7 +3,7 @@ import { useTemplateFiles } from '../channels/templating';
 import { parseDuration } from '../primitives/duration';
 import { compileInhibitRules, type InhibitRule } from '../inhibition/rules';
 import { buildRouteTree, indexRoutesById, type RouteNode } from '../routing/route-tree';
-import { compileTimeIntervals, type CompiledInterval } from '../routing/time-intervals';
+import { compileTimeIntervals, type CompiledInterval } from '../timeinterval/intervals';
 import { compileEscalationPolicies, type EscalationPolicy } from '../escalation/policy';
 import { compileHeartbeats, type Heartbeat } from '../heartbeats/heartbeat';
 import { compileChecks, type Check } from '../checks/check';

@@ -3,7 +3,8 @@
  * `mute_time_intervals` / `active_time_intervals`, and the test whether an instant falls inside one.
  * Parsing and matching follow Alertmanager so a block pasted from alertmanager.yml behaves the same;
  * where this module is stricter it rejects a config Alertmanager would accept but that cannot mean
- * what its author intended (see the notes at the parsers).
+ * what its author intended (see the notes at the parsers). A leaf, as Alertmanager's package is:
+ * it imports nothing of the project but errors.ts.
  */
 import * as z from 'zod';
 import { ConfigError } from '../errors';

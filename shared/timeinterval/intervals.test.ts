@@ -10,7 +10,7 @@ import {
   compileTimeIntervals,
   isActive,
   type CompiledInterval,
-} from './time-intervals';
+} from './intervals';
 
 /** Compile one named interval made of these entries. */
 function compile(...entries: TimeInterval[]): CompiledInterval[] {
