@@ -2,7 +2,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { isFlapping } from '../grouping/flapping';
 import { sendingStatus } from '../grouping/nflog';
 import { statusAt } from '../alerts/model';
-import { isFingerprint } from '../alerts/fingerprint';
+import { isFingerprint } from '../labels/fingerprint';
 import * as z from 'zod';
 import { groupIdOf } from '../dispatch/dispatch';
 import { inhibitor, type InhibitionSource } from '../inhibition/rules';

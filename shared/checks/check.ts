@@ -1,5 +1,5 @@
 import { sameLabelSet, type Alert } from '../alerts/model';
-import { fingerprint } from '../alerts/fingerprint';
+import { fingerprint } from '../labels/fingerprint';
 import { formatDuration, parseDuration } from '../primitives/duration';
 import { compileCheckTemplate, KV, type Template } from '../templates';
 import type { CheckConfig, CloudWatchSource, Condition, MissingData, PrometheusSource } from './config';

@@ -1,5 +1,5 @@
 import type { Alert } from '../alerts/model';
-import { fingerprint } from '../alerts/fingerprint';
+import { fingerprint } from '../labels/fingerprint';
 import { CONFIG_KEYS, type ChannelType } from '../channel-types';
 import { senderFor } from '../channels/registry';
 import { CHANNEL_SCHEMAS, type ChannelConfigs } from '../channels/schemas';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fingerprint } from '../alerts/fingerprint';
+import { fingerprint } from '../labels/fingerprint';
 import { parseConfigYaml } from '../config/loader';
 import { envSecretResolver } from '../primitives/secrets';
 import { senderFor } from '../channels/registry';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { fingerprint } from '../alerts/fingerprint';
+import { fingerprint } from '../labels/fingerprint';
 import type { Alert } from '../alerts/model';
 import { channelEntries } from '../channels/keys';
 import { NotFoundError } from '../errors';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fingerprint } from '../alerts/fingerprint';
+import { fingerprint } from '../labels/fingerprint';
 import type { DeliveryReads, GroupPages } from '../api/groups';
 import { previewDigest } from '../api/digest';
 import { buildEmail } from '../channels/email/render';

@@ -1,4 +1,4 @@
-import { fingerprint } from '../alerts/fingerprint';
+import { fingerprint } from '../labels/fingerprint';
 import type { Alert } from '../alerts/model';
 import { channelEntries } from '../channels/keys';
 import { CHANNELS } from '../channel-types';

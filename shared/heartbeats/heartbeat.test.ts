@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fingerprint } from '../alerts/fingerprint';
+import { fingerprint } from '../labels/fingerprint';
 import { parseConfigYaml as parseConfig } from '../config/loader';
 import { compileHeartbeats, deadlineOf, describeHeartbeat, heartbeatAlert, heartbeatsPingedBy, pinged, pingKey, tick, verifyPingKey } from './heartbeat';
 import { missingAlertTtlMs, pingsIn } from './service';

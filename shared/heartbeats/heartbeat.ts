@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Alert } from '../alerts/model';
-import { fingerprint } from '../alerts/fingerprint';
+import { fingerprint } from '../labels/fingerprint';
 import { formatDuration, parseDuration } from '../primitives/duration';
 import type { HeartbeatConfig } from './config';
 import { formatMatchers, matchesAll, parseMatchers, type Matcher } from '../labels/matchers';

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import type { Alert } from '../alerts/model';
-import { fingerprint } from '../alerts/fingerprint';
+import { fingerprint } from '../labels/fingerprint';
 import { InhibitRuleConfig, compileInhibitRules, inhibitedBy, inhibitor, type InhibitRule } from './rules';
 
 const NOW = new Date('2025-06-01T12:00:00Z');

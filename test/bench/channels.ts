@@ -1,4 +1,4 @@
-import { fingerprint } from '../../shared/alerts/fingerprint';
+import { fingerprint } from '../../shared/labels/fingerprint';
 import type { Alert } from '../../shared/alerts/model';
 import type { SendContext } from '../../shared/channels/channel';
 import { senderFor } from '../../shared/channels/registry';

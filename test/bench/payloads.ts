@@ -1,4 +1,4 @@
-import { fingerprint } from '../../shared/alerts/fingerprint';
+import { fingerprint } from '../../shared/labels/fingerprint';
 
 /**
  * The alert storms. Groups are `alertname` x `service` (the config groups by both): 20 alert names

@@ -12,7 +12,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fingerprint } from '../../shared/alerts/fingerprint';
+import { fingerprint } from '../../shared/labels/fingerprint';
 import { groupIdOf } from '../../shared/dispatch/dispatch';
 import { silentLogger } from '../../shared/log';
 import { startLocalRuntime } from '../../shared/local/runtime';

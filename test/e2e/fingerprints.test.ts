@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { fingerprint } from '../../shared/alerts/fingerprint';
+import { fingerprint } from '../../shared/labels/fingerprint';
 import type { LocalRuntime } from '../../shared/local/runtime';
 import { apiRequest, startRuntimeWithConfig, teamRouteConfig } from '../support/runtime';
 import { startStandIn, type StandIn } from '../support/stand-in';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../shared/alerts/model';
-import { fingerprint } from '../../shared/alerts/fingerprint';
+import { fingerprint } from '../../shared/labels/fingerprint';
 import { parseConfigYaml } from '../../shared/config/loader';
 import { envSecretResolver } from '../../shared/primitives/secrets';
 import { senderFor } from '../../shared/channels/registry';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fingerprint } from '../../shared/alerts/fingerprint';
+import { fingerprint } from '../../shared/labels/fingerprint';
 import { createSilence, expireSilence, getSilence, listSilences, upsertSilence, type SilenceDeps } from '../../shared/api/silences';
 import { ConflictError, LimitExceededError, NotFoundError, ValidationError } from '../../shared/errors';
 import { startLocalDynamo, type LocalDynamo } from '../../shared/local/dynamo';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fingerprint } from '../../shared/alerts/fingerprint';
+import { fingerprint } from '../../shared/labels/fingerprint';
 import { getAlert, listAlerts, type AlertStateDeps } from '../../shared/api/alerts';
 import { listGroups } from '../../shared/api/groups';
 import { createSilence } from '../../shared/api/silences';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeAlertmanagerApi } from './alertmanager-api';
-import { fingerprint } from '../fingerprint';
+import { fingerprint } from '../../labels/fingerprint';
 import { RequestShapeError, ValidationError } from '../../errors';
 
 const now = new Date('2026-12-07T10:00:00.000Z');

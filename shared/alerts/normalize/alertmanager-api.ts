@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { RequestShapeError, type Issue } from '../../errors';
 import { LabelSet, type Alert } from '../model';
-import { fingerprint } from '../fingerprint';
+import { fingerprint } from '../../labels/fingerprint';
 import { errorMap, GO_ZERO_TIME, invalid, isObject, issue, parseTimestamp, Timestamp, zodIssues } from './common';
 import type { Normalized } from './types';
 

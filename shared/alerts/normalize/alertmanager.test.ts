@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../errors';
 import { Alert, AlertOrigin } from '../model';
-import { fingerprint } from '../fingerprint';
+import { fingerprint } from '../../labels/fingerprint';
 import { normalizeAlertmanager } from './alertmanager';
 import { IngestMessage } from '../../queues/messages';
 import { ALERTMANAGER_FIXTURES, alertmanagerBody, thrown } from '../testing';

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { LabelSet, type Alert, type AlertOrigin, type AlertSource } from '../model';
-import { fingerprint, isFingerprint } from '../fingerprint';
+import { fingerprint, isFingerprint } from '../../labels/fingerprint';
 import { invalid, isObject, issue, optionalIsoUtc, parseWith, Timestamp, toIsoUtc } from './common';
 import type { Normalized } from './types';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError, type Issue } from '../../errors';
 import { Alert } from '../model';
-import { fingerprint } from '../fingerprint';
+import { fingerprint } from '../../labels/fingerprint';
 import { normalizeCloudWatchEvent, normalizeCloudWatchSns } from './cloudwatch';
 import { fixture, thrown } from '../testing';
 

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { Alert } from '../model';
 import { cloudWatchConsoleUrl } from '../cloudwatch-console';
-import { fingerprint } from '../fingerprint';
+import { fingerprint } from '../../labels/fingerprint';
 import { invalid, isObject, issue, parseTimestamp, parseWith, Timestamp } from './common';
 import type { Normalized } from './types';
 

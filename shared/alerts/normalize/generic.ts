@@ -48,7 +48,7 @@ import * as z from 'zod';
 import type { Issue } from '../../errors';
 import { DurationTooLongError, parseDuration } from '../../primitives/duration';
 import { LabelSet, type Alert } from '../model';
-import { fingerprint } from '../fingerprint';
+import { fingerprint } from '../../labels/fingerprint';
 import { errorMap, invalid, isObject, issue, parseTimestamp, Timestamp, zodIssues } from './common';
 import type { Normalized } from './types';
 

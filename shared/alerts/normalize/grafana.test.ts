@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../errors';
 import { Alert } from '../model';
-import { fingerprint } from '../fingerprint';
+import { fingerprint } from '../../labels/fingerprint';
 import { normalizeGrafana } from './grafana';
 import { fixture, thrown } from '../testing';
 
