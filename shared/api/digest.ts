@@ -1,5 +1,5 @@
-import { parseDuration } from '../primitives/duration';
 import { ValidationError } from '../errors';
+import type { CompiledConfig } from '../runtime/compiled-config';
 import { STORED_AHEAD_MS } from './paging';
 import { buildDigest, digestNotifications, digestSettings, type DigestDeps } from '../digest/service';
 import { digestHtml, digestLines, digestSlackBlocks, digestTitle } from '../channels/digest';
@@ -11,11 +11,11 @@ import { digestHtml, digestLines, digestSlackBlocks, digestTitle } from '../chan
  */
 export const DIGEST_PREVIEW_MAX_BODY_BYTES = 1024;
 
-export async function previewDigest(deps: Omit<DigestDeps, 'queues' | 'log'>, body: unknown): Promise<Record<string, unknown>> {
+export async function previewDigest(deps: Omit<DigestDeps, 'queues' | 'log' | 'config'> & { config: Pick<CompiledConfig, 'raw' | 'receivers' | 'retentionS'> }, body: unknown): Promise<Record<string, unknown>> {
   const now = deps.clock();
   const at = atOf(body) ?? now;
   // Older than the retention, nothing of its window is kept; the stores would read day after empty day.
-  const oldest = now.getTime() - parseDuration(deps.config.raw.retention);
+  const oldest = now.getTime() - deps.config.retentionS * 1000;
   if (at.getTime() < oldest || at.getTime() > now.getTime() + STORED_AHEAD_MS) {
     const message = `between ${new Date(oldest).toISOString()} (the retention, ${deps.config.raw.retention}, before now) and a day after now`;
     throw new ValidationError(`at must be ${message}`, [{ path: 'at', message }]);

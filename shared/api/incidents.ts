@@ -217,12 +217,12 @@ export async function actOnIncident(
   // refused silence must not leave the incident resolved behind a 4xx (whose retry would be a 409).
   let storeSilence: (() => Promise<SilenceView>) | undefined;
   if (silenceFor) {
-    const current = await deps.incidents.get(id, deps.clock());
+    const now = deps.clock();
+    const current = await deps.incidents.get(id, now);
     if (current && Object.keys(current.groupLabels).length === 0) {
       throw new ValidationError(`incident ${id}'s group has no labels to silence it by (its route groups by none): resolve without a silence, and create one with POST /v1/silences`);
     }
     if (current) {
-      const now = deps.clock();
       storeSilence = await prepareNewSilence(
         deps.silenceDeps,
         {
