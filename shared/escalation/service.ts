@@ -35,13 +35,6 @@ import {
   type Transition,
 } from './incident';
 
-/**
- * Runs incidents: applies a transition with a conditional write on the incident's version, writes
- * its timeline event, then does what it asks for (pages, the next timer, deleting the stale one).
- * The same for the router (an incident starts or its alerts resolve), the escalator (a timer fired)
- * and the API (someone acknowledged). Pages and timers have ids fixed by the incident, its token
- * and the step, so doing them again after a failure sends each page once.
- */
 /** What escalation reads of the config (a CompiledConfig is one). */
 export interface EscalationConfig {
   readonly raw: { readonly external_url?: string | undefined; readonly incident_links: IncidentLinksConfig };
@@ -49,6 +42,12 @@ export interface EscalationConfig {
 }
 
 /**
+ * Runs incidents: applies a transition with a conditional write on the incident's version, writes
+ * its timeline event, then does what it asks for (pages, the next timer, deleting the stale one).
+ * The same for the router (an incident starts or its alerts resolve), the escalator (a timer fired)
+ * and the API (someone acknowledged). Pages and timers have ids fixed by the incident, its token
+ * and the step, so doing them again after a failure sends each page once.
+ *
  * `Cursor` is the store's page cursor: escalation only hands it back, and a function that pages
  * takes it as a type parameter, so a value of another type cannot reach the store.
  */

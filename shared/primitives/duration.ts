@@ -18,11 +18,13 @@ const PART = /(\d+)(ms|y|w|d|h|m|s)/y;
  * leave JavaScript's Date range (about 273,000 years), where every time computed from them fails.
  */
 export const MAX_DURATION_MS = 100 * UNIT_MS.y!;
+/** MAX_DURATION_MS as the config and the API write it. */
+export const MAX_DURATION = '100y';
 
 /** A well-formed duration longer than MAX_DURATION_MS. */
 export class DurationTooLongError extends Error {
   constructor(text: string) {
-    super(`not a duration: ${JSON.stringify(text)} (at most 100y)`);
+    super(`not a duration: ${JSON.stringify(text)} (at most ${MAX_DURATION})`);
     this.name = 'DurationTooLongError';
   }
 }

@@ -104,7 +104,6 @@ function parseUncached(text: string): number | undefined {
   return ms >= FIRST_INSTANT_MS && ms <= LAST_INSTANT_MS ? ms : undefined;
 }
 
-
 /** Date.UTC, also for years 0-99 (which Date.UTC reads as 1900-1999). */
 function utcMs(year: number, month: number, day: number, hour: number, minute: number, second: number, millis: number): number {
   const ms = Date.UTC(year, month - 1, day, hour, minute, second, millis);

@@ -46,7 +46,7 @@
  */
 import * as z from 'zod';
 import type { Issue } from '../../errors';
-import { DurationTooLongError, parseDuration } from '../../primitives/duration';
+import { DurationTooLongError, MAX_DURATION, parseDuration } from '../../primitives/duration';
 import { LabelSet, type Alert } from '../model';
 import { fingerprint } from '../../labels/fingerprint';
 import { errorMap, invalid, isObject, issue, parseTimestamp, Timestamp, zodIssues } from './common';
@@ -145,7 +145,7 @@ function toAlert(a: GenericAlert, path: PropertyKey[], opts: GenericOptions, iss
       timeoutMs = parseDuration(a.timeout);
       if (timeoutMs <= 0) report(['timeout'], 'must be greater than 0');
     } catch (err) {
-      report(['timeout'], err instanceof DurationTooLongError ? 'at most 100y' : 'not a duration (expected e.g. "30s", "5m", "1h30m")');
+      report(['timeout'], err instanceof DurationTooLongError ? `at most ${MAX_DURATION}` : 'not a duration (expected e.g. "30s", "5m", "1h30m")');
     }
   }
 
